@@ -1,0 +1,142 @@
+"""The rule catalog: metadata and examples from rules/SLnnn-name.yaml, checks from checks/.
+
+A rule file is the single source of `rules`, `explain`, SARIF help and the example tests.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+from .errors import StarterLintError
+from .findings import Severity
+from .resources import rules_dir
+
+_ID = re.compile(r"^SL\d{3}$")
+_REQUIRED = ("id", "name", "severity", "summary", "rationale", "remediation", "tags", "examples")
+
+
+@dataclass(frozen=True)
+class Example:
+    title: str
+    values: Optional[str] = None        # a values file (layered over the contract defaults)
+    files: tuple = ()                   # several -f files: ((name, text), ...)
+    set: tuple = ()                     # --set expressions
+    manifests: Optional[str] = None     # a rendered manifest stream
+    chart: Optional[dict] = None        # {"values.yaml": "...", "templates/x.yaml": "..."}
+    options: dict = field(default_factory=dict)
+    message: Optional[str] = None       # a substring the finding's message must contain
+    line: Optional[int] = None          # the line the finding must point at
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    what: str
+    rationale: str
+    remediation: str
+    tags: tuple
+    fix: str                            # "none" | "safe" | "unsafe"
+    security_severity: Optional[float]
+    failing: tuple
+    passing: tuple
+    source: str                         # the rule file's name
+
+    @property
+    def slug(self) -> str:
+        return f"{self.id}-{self.name}"
+
+    def help_markdown(self) -> str:
+        parts = [f"## {self.id} {self.name}", "", self.summary, ""]
+        if self.what:
+            parts += ["### What it does", "", self.what.strip(), ""]
+        parts += ["### Why it matters", "", self.rationale.strip(), ""]
+        example = next((e for e in self.failing if e.values or e.manifests), None)
+        if example:
+            parts += ["### Example", "", "```yaml", (example.values or example.manifests).rstrip(), "```", ""]
+        parts += ["### Use instead", "", self.remediation.strip(), ""]
+        good = next((e for e in self.passing if e.values or e.manifests), None)
+        if good:
+            parts += ["```yaml", (good.values or good.manifests).rstrip(), "```", ""]
+        return "\n".join(parts).rstrip() + "\n"
+
+    def help_text(self) -> str:
+        return f"{self.summary}\n\nWhy: {self.rationale.strip()}\n\nFix: {self.remediation.strip()}\n"
+
+
+def _example(raw: dict, source: str) -> Example:
+    if not isinstance(raw, dict):
+        raise StarterLintError(f"{source}: every example must be a mapping")
+    files = tuple((str(k), str(v)) for k, v in (raw.get("files") or {}).items())
+    return Example(
+        title=str(raw.get("title", "")),
+        values=raw.get("values"),
+        files=files,
+        set=tuple(raw.get("set") or ()),
+        manifests=raw.get("manifests"),
+        chart=raw.get("chart"),
+        options=dict(raw.get("options") or {}),
+        message=raw.get("message"),
+        line=raw.get("line"),
+    )
+
+
+def parse_rule(data: dict, source: str) -> Rule:
+    if not isinstance(data, dict):
+        raise StarterLintError(f"{source}: a rule file must be a mapping")
+    missing = [key for key in _REQUIRED if key not in data]
+    if missing:
+        raise StarterLintError(f"{source}: missing {', '.join(missing)}")
+    if not _ID.match(str(data["id"])):
+        raise StarterLintError(f"{source}: id {data['id']!r} is not SLnnn")
+    examples = data.get("examples") or {}
+    failing = tuple(_example(e, source) for e in examples.get("fail") or ())
+    passing = tuple(_example(e, source) for e in examples.get("pass") or ())
+    if not failing or not passing:
+        raise StarterLintError(f"{source}: needs at least one failing and one passing example")
+    sec = data.get("security_severity")
+    return Rule(
+        id=str(data["id"]), name=str(data["name"]), severity=Severity.parse(data["severity"]),
+        summary=str(data["summary"]).strip(), what=str(data.get("what", "")).strip(),
+        rationale=str(data["rationale"]), remediation=str(data["remediation"]),
+        tags=tuple(str(t) for t in data.get("tags") or ()), fix=str(data.get("fix", "none")),
+        security_severity=float(sec) if sec is not None else None,
+        failing=failing, passing=passing, source=source,
+    )
+
+
+@lru_cache(maxsize=None)
+def load_catalog(extra_dirs: tuple = ()) -> dict:
+    """Every rule by id, shipped rules first, then `extra_dirs` (config `rule_dirs`)."""
+    import yaml  # PyYAML: the catalog is our own trusted, position-free data
+
+    rules: dict = {}
+    for directory in (rules_dir(),) + tuple(Path(d) for d in extra_dirs):
+        for path in sorted(Path(directory).glob("SL*.yaml")):
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    data = yaml.safe_load(handle)
+            except (OSError, yaml.YAMLError) as exc:
+                raise StarterLintError(f"rule file {path}: {str(exc).splitlines()[0]}") from None
+            rule = parse_rule(data, path.name)
+            expected = f"{rule.id}-{rule.name}.yaml"
+            if path.name != expected:
+                raise StarterLintError(f"{path.name}: the file must be named {expected}")
+            rules[rule.id] = rule
+    return dict(sorted(rules.items()))
+
+
+def get_rule(rule_id: str) -> Rule:
+    catalog = load_catalog()
+    key = rule_id.strip().upper()
+    if key not in catalog:
+        by_name = {rule.name: rule for rule in catalog.values()}
+        if rule_id in by_name:
+            return by_name[rule_id]
+        raise StarterLintError(f"unknown rule {rule_id!r}; `starter-lint rules` lists them")
+    return catalog[key]

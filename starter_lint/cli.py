@@ -1,0 +1,292 @@
+"""The command line: parse options into Options, run the pipeline, print, exit.
+
+Exit codes (SPEC §6): 0 nothing at or above --fail-on; 1 findings at or above it; 2 the tool
+could not do its job (one line on stderr, never a traceback).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import __version__
+from .errors import StarterLintError
+from .findings import Severity
+from .options import Options
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _fail(message: str) -> "NoReturn":  # noqa: F821
+    raise StarterLintError(message)
+
+
+def _split_ids(values) -> list:
+    out = []
+    for value in values or ():
+        out.extend(part.strip().upper() for part in value.split(",") if part.strip())
+    return out
+
+
+def write_output(text: str, output: str | None) -> None:
+    """stdout, or a file written atomically (no half-written SARIF if anything fails)."""
+    if not output:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(output)) or "."
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".starter-lint-", dir=directory)
+    except OSError as exc:
+        raise StarterLintError(f"--output {output}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, output)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise StarterLintError(f"--output {output}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared options
+
+def values_options(function):
+    """-f / --set / --set-string / --chart: how a target's values are layered."""
+    for decorator in reversed([
+        click.option("-f", "--values", "files", multiple=True, metavar="FILE",
+                     help="Values file layered in order into one target, as `helm -f`."),
+        click.option("--set", "set_values", multiple=True, metavar="K=V",
+                     help="Set a value, Helm's --set syntax (a.b=c, a[0]=x, l={x,y})."),
+        click.option("--set-string", "set_strings", multiple=True, metavar="K=V",
+                     help="Like --set, but every value stays a string."),
+        click.option("--chart", metavar="DIR", help="The chart: its values.yaml is the base layer."),
+        click.option("--config", "config", metavar="FILE",
+                     help="Config file (default: .starter-lint.yaml found upward)."),
+    ]):
+        function = decorator(function)
+    return function
+
+
+def check_options(function):
+    for decorator in reversed([
+        click.option("--manifests", multiple=True, metavar="PATH|-",
+                     help="Rendered manifests: files, directories (recursive) or - for stdin."),
+        click.option("--kube-version", metavar="X.Y", help="Kubernetes version to validate for (default 1.27)."),
+        click.option("--validator", type=click.Choice(["auto", "kubeconform", "builtin"]),
+                     help="Manifest validator (default auto: kubeconform when found, else builtin)."),
+        click.option("--kubeconform", "kubeconform_path", metavar="PATH", help="The kubeconform binary to use."),
+        click.option("--kubeconform-timeout", type=float, metavar="SECONDS",
+                     help="Kill kubeconform after this long (default 60)."),
+        click.option("--crd", "crds", multiple=True, metavar="PATH",
+                     help="CustomResourceDefinition YAML or JSON Schema files/directories."),
+        click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "junit"]),
+                     help="Output format (default text)."),
+        click.option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically)."),
+        click.option("--fail-on", type=click.Choice(["error", "warning", "note"]),
+                     help="Lowest severity that fails the run (default error)."),
+        click.option("--select", multiple=True, metavar="IDS", help="Only these rules (ids or prefixes, comma-separated)."),
+        click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules (ids or prefixes)."),
+        click.option("--baseline", metavar="FILE", help="Accept the findings recorded in FILE."),
+        click.option("--no-color", is_flag=True, default=False, help="Never colour the text output."),
+        click.option("-q", "--quiet", is_flag=True, default=False, help="No excerpts, only finding lines and the summary."),
+        click.option("-j", "--jobs", type=int, metavar="N", help="Targets checked in parallel."),
+    ]):
+        function = decorator(function)
+    return function
+
+
+def build_options(params: dict) -> Options:
+    """Command-line values over the config file over the defaults."""
+    options = Options(cwd=os.getcwd())
+    try:
+        from . import config as config_module
+    except ImportError:
+        config_module = None
+    if config_module is not None:
+        config_module.apply_config(options, params.get("config"))
+    elif params.get("config"):
+        _fail("--config is not supported by this build")
+    if params.get("values_files"):
+        options.values_files = list(params["values_files"])
+    if params.get("files"):
+        options.files = list(params["files"])
+    sets = [(e, False) for e in params.get("set_values") or ()] + [(e, True) for e in params.get("set_strings") or ()]
+    if sets:
+        options.set = sets
+    simple = {"chart": "chart", "kube_version": "kube_version", "validator": "validator",
+              "kubeconform_path": "kubeconform", "kubeconform_timeout": "kubeconform_timeout",
+              "fmt": "format", "output": "output", "baseline": "baseline", "jobs": "jobs"}
+    for param, attribute in simple.items():
+        if params.get(param) is not None:
+            setattr(options, attribute, params[param])
+    if params.get("manifests"):
+        options.manifests = list(params["manifests"])
+    if params.get("crds"):
+        options.crds = list(params["crds"])
+    if params.get("fail_on"):
+        options.fail_on = Severity.parse(params["fail_on"])
+    if params.get("select"):
+        options.select = _split_ids(params["select"])
+    if params.get("ignore"):
+        options.ignore = list(options.ignore) + _split_ids(params["ignore"])
+    if params.get("no_color"):
+        options.color = False
+    if params.get("quiet"):
+        options.quiet = True
+    if options.kubeconform_timeout is not None and options.kubeconform_timeout <= 0:
+        _fail("--kubeconform-timeout must be a positive number of seconds")
+    if options.jobs is not None and options.jobs < 1:
+        _fail("-j/--jobs must be at least 1")
+    import re
+
+    if not re.fullmatch(r"v?1\.\d{1,2}(\.\d+)?", str(options.kube_version)):
+        _fail(f"--kube-version {options.kube_version!r}: expected X.Y such as 1.27")
+    return options
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="starter-lint")
+def main():
+    """Policy and lint checks for the starter Helm chart's values and rendered manifests."""
+
+
+@main.command()
+@click.argument("values_files", nargs=-1, metavar="[VALUES_FILE]...")
+@values_options
+@check_options
+def check(**params):
+    """Check values files (each positional file is its own target) and manifests."""
+    from .catalog import load_catalog
+    from .pipeline import run
+    from .report import render
+
+    options = build_options(params)
+    report = run(options)
+    text = render(report, load_catalog(tuple(options.rule_dirs)), options)
+    write_output(text, options.output)
+    sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+@main.command()
+@values_options
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option("--provenance", is_flag=True, help="Show which file and line set every leaf.")
+@click.option("--show-secrets", is_flag=True, help="Print secret values instead of <redacted>.")
+def values(fmt, provenance, show_secrets, **params):
+    """Print the effective values after layering, as Helm would see them."""
+    from .pipeline import build_context, plan_targets
+    from .values.show import render_values
+
+    options = build_options(params)
+    targets = plan_targets(options) if (options.files or options.set or options.chart) else _no_target()
+    ctx, problems = build_context(targets[0], options)
+    for display, error in ctx.load_errors:
+        _fail(f"{display}:{error.line}:{error.col}: {error.message}")
+    for _, problem in problems:
+        loc = problem.location
+        _fail(f"{loc.path}:{loc.line}:{loc.col}: {problem.message}")
+    text = render_values(ctx.values, fmt, provenance=provenance, show_secrets=show_secrets)
+    sys.stdout.write(text)
+
+
+def _no_target():
+    _fail("nothing to show: give -f FILE, --set K=V or --chart DIR")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+def rules(fmt):
+    """List the rule catalog."""
+    import json
+
+    from .catalog import load_catalog
+
+    catalog = load_catalog()
+    if fmt == "json":
+        document = [{"id": r.id, "name": r.name, "severity": str(r.severity), "summary": r.summary,
+                     "tags": list(r.tags), "fix": r.fix} for r in catalog.values()]
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    elif fmt == "markdown":
+        lines = ["| id | name | severity | summary |", "|---|---|---|---|"]
+        lines += [f"| {r.id} | {r.name} | {r.severity} | {r.summary} |" for r in catalog.values()]
+        sys.stdout.write("\n".join(lines) + "\n")
+    else:
+        width = max(len(r.name) for r in catalog.values())
+        for r in catalog.values():
+            sys.stdout.write(f"{r.id}  {r.name:<{width}}  {str(r.severity):<7}  {r.summary}\n")
+
+
+@main.command()
+@click.argument("rule_id")
+def explain(rule_id):
+    """Explain one rule: what it checks, why, how to fix it, with examples."""
+    from .catalog import get_rule
+
+    rule = get_rule(rule_id)
+    sys.stdout.write(rule.help_markdown())
+    sys.stdout.write(f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n")
+
+
+@main.command()
+def schema():
+    """Print the values JSON Schema (a drop-in values.schema.json for the chart)."""
+    from .resources import schemas_dir
+
+    sys.stdout.write((schemas_dir() / "values.schema.json").read_text(encoding="utf-8"))
+
+
+def run_cli(argv=None) -> int:
+    """The entry point: every error becomes one line on stderr and exit code 2."""
+    if sys.getrecursionlimit() < 10_000:
+        sys.setrecursionlimit(10_000)
+    try:
+        main.main(args=argv, prog_name="starter-lint", standalone_mode=False)
+        return EXIT_OK
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_ERROR)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        sys.stderr.write("starter-lint: aborted\n")
+        return EXIT_ERROR
+    except click.ClickException as exc:
+        sys.stderr.write(f"starter-lint: error: {exc.format_message()}\n")
+        return EXIT_ERROR
+    except StarterLintError as exc:
+        sys.stderr.write(f"starter-lint: error: {exc}\n")
+        return EXIT_ERROR
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("starter-lint: interrupted\n")
+        return 130
+    except MemoryError:
+        sys.stderr.write("starter-lint: error: out of memory\n")
+        return EXIT_ERROR
+    except Exception as exc:  # a bug: still one line, the traceback only on request
+        if os.environ.get("STARTER_LINT_DEBUG"):
+            raise
+        sys.stderr.write(f"starter-lint: internal error: {type(exc).__name__}: {exc} "
+                         "(set STARTER_LINT_DEBUG=1 for the traceback)\n")
+        return EXIT_ERROR
+
+
+def entry_point() -> None:
+    sys.exit(run_cli())

@@ -1,0 +1,46 @@
+"""What a check sees: one target's layered values, chart, manifests and options, read-only."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .findings import Location
+
+
+@dataclass
+class ChartInfo:
+    directory: str                       # display path of the chart folder
+    values_path: str                     # display path of its values.yaml
+    templates: dict = field(default_factory=dict)   # display path -> template text
+    name: str = ""
+
+
+@dataclass
+class Context:
+    target: str
+    values: Any = None                   # LayeredValues, or None for a manifests-only target
+    loaded: list = field(default_factory=list)       # LoadedYaml of each user file that loaded
+    load_errors: list = field(default_factory=list)  # (display path, YamlLoadError)
+    chart: Optional[ChartInfo] = None
+    manifests: Any = None                # ManifestSet, or None when no manifests are checked
+    options: Any = None                  # pipeline.Options
+    known_keys: Any = None               # set of known values paths (contract ∪ chart values)
+
+    def get(self, path, default=None):
+        """The effective value at a values path (tuple or dotted string)."""
+        if self.values is None:
+            return default
+        if isinstance(path, str):
+            path = tuple(path.split("."))
+        return self.values.get(path, default)
+
+    def locate(self, path) -> Location:
+        return self.values.locate(tuple(path))
+
+    def origin(self, path):
+        return self.values.origin(tuple(path)) if self.values is not None else None
+
+    def set_by_user(self, path) -> bool:
+        """True when a user layer (-f file or --set), not the base, decided this value."""
+        origin = self.origin(path)
+        return origin is not None and origin.kind in ("file", "set")

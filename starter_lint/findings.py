@@ -1,0 +1,109 @@
+"""Findings: what a rule reports, where, and how it is identified across runs."""
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any, Optional
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that `severity >= fail_on` decides the exit code."""
+
+    NOTE = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[str(text).upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (error, warning or note)") from None
+
+    def __str__(self) -> str:  # "error", "warning", "note": what users type and read
+        return self.name.lower()
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A 1-based region in a file as the user sees it (display path, relative where possible)."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+    end_line: Optional[int] = None
+    end_col: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A replacement a rule proposes; `safe` fixes are applied by `starter-lint fix`."""
+
+    description: str
+    safe: bool = True
+    # values path of the node to change and its new value (None = delete); `fix` applies it
+    path: tuple = ()
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a check yields. The engine turns it into a Finding (rule id, severity, location).
+
+    A check names *what* is wrong (a values path, or a manifest object and pointer); where that
+    is in a file is resolved through provenance, so checks never deal with files.
+    """
+
+    message: str
+    path: Optional[tuple] = None          # values path, e.g. ("ingress", "tls", 0, "hosts", 1)
+    location: Optional[Location] = None   # explicit location (manifests, yaml-syntax)
+    logical: Optional[str] = None         # e.g. "Deployment/prod/api#/spec/replicas"
+    severity: Optional["Severity"] = None  # overrides the rule's default (e.g. SL502 warning)
+    fix: Optional[Fix] = None
+    template: Optional[str] = None        # Helm `# Source:` template of a rendered object
+    key: Optional[str] = None             # stable extra identity for the fingerprint
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    location: Location
+    logical: str = ""
+    target: str = ""
+    template: Optional[str] = None
+    fix: Optional[Fix] = None
+    key: str = ""
+    suppressed: Optional[str] = None      # why it is suppressed (inline, config, baseline)
+    suppression_kind: Optional[str] = None  # "inSource" | "external"
+    notes: tuple = field(default=())
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across line moves: rule, file, logical location and the identity key only."""
+        basis = "\x1f".join([self.rule, self.location.path, self.logical, self.key or self.message])
+        return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+
+    def sort_key(self):
+        return (self.target, self.location.path, self.location.line, self.location.col, self.rule,
+                self.logical, self.message)
+
+    def with_(self, **changes) -> "Finding":
+        return replace(self, **changes)
+
+
+def format_path(path) -> str:
+    """("ingress", "tls", 0, "hosts") -> "ingress.tls[0].hosts"; keys with dots are quoted."""
+    out = []
+    for part in path or ():
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        else:
+            text = str(part)
+            if not text or any(c in text for c in ".[]\" ") :
+                text = '"' + text.replace('"', '\\"') + '"'
+            out.append(("." if out else "") + text)
+    return "".join(out)

@@ -1,0 +1,1 @@
+"""Rendered manifests: streams of Kubernetes objects with their positions."""

@@ -1,0 +1,82 @@
+"""The manifest objects every SL7xx/SL8xx check works on.
+
+`ManifestSet.objects` is in input order; each object knows its file, document index, start
+line, the Helm template that produced it (`# Source:`), and can map a JSON pointer inside it
+to a Location (computed on demand: positions cost time and are only needed for findings).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from ..findings import Location
+
+
+@dataclass
+class ManifestObject:
+    obj: dict                       # the object as loaded (plain data)
+    path: str                       # display path of the file ("<stdin>" for -)
+    index: int                      # 0-based document index within the file
+    line: int                       # 1-based line where the document starts
+    template: Optional[str] = None  # from Helm's `# Source: chart/templates/x.yaml`
+    end_line: Optional[int] = None
+    _locator: Optional[Callable[[str], Optional[Location]]] = field(default=None, repr=False)
+
+    @property
+    def api_version(self) -> str:
+        value = self.obj.get("apiVersion")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def kind(self) -> str:
+        value = self.obj.get("kind")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def metadata(self) -> dict:
+        value = self.obj.get("metadata")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def name(self) -> str:
+        value = self.metadata.get("name")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def namespace(self) -> str:
+        value = self.metadata.get("namespace")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def ref(self) -> str:
+        """Kind/namespace/name (namespace omitted when empty), the logical location."""
+        parts = [self.kind or "?"] + ([self.namespace] if self.namespace else []) + [self.name or "?"]
+        return "/".join(parts)
+
+    def locate(self, pointer: str = "") -> Location:
+        """The position of the node at a JSON pointer (or its nearest existing ancestor)."""
+        if self._locator is not None and pointer:
+            found = self._locator(pointer)
+            if found is not None:
+                return found
+        return Location(self.path, self.line, 1)
+
+    def get(self, *path: Any, default=None):
+        node: Any = self.obj
+        for part in path:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node):
+                node = node[part]
+            else:
+                return default
+        return node
+
+
+@dataclass
+class ManifestSet:
+    objects: list = field(default_factory=list)
+    problems: list = field(default_factory=list)   # Problems found while reading (SL102, SL704)
+    files: list = field(default_factory=list)      # display paths read
+    sources: dict = field(default_factory=dict)    # display path -> text (for excerpts)
+    rendered_by: Optional[str] = None              # "helm" | "helm-python-sdk" | None (given)

@@ -1,0 +1,296 @@
+"""The one-way pipeline: load → layer → (render) → validate/check → suppress → report.
+
+`run(options)` returns a Report; the CLI only turns options into Options and the Report into
+output and an exit code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+from . import __version__
+from .catalog import load_catalog
+from .checks import load_checks
+from .context import ChartInfo, Context
+from .errors import InputError, StarterLintError
+from .findings import Finding, Location, Problem, Severity, format_path
+from .options import Options
+from .paths import display_path, read_bytes
+from .resources import schemas_dir
+from .values.layers import Layer, LayeredValues, layer_values
+from .yamlio import MAX_VALUES_BYTES, LoadedYaml, YamlLoadError, decode_bytes, load_values
+
+
+@dataclass
+class Target:
+    name: str
+    files: list                      # values files layered in order (-f, or one positional)
+    set: list = field(default_factory=list)
+    chart: Optional[str] = None
+    manifests: list = field(default_factory=list)
+
+
+@dataclass
+class TargetResult:
+    name: str
+    findings: list                   # every finding, suppressed ones included (marked)
+    files: list                      # display paths of the inputs
+    objects: int = 0                 # manifest objects checked
+    sources: dict = field(default_factory=dict)   # display path -> text, for excerpts
+    secrets: frozenset = frozenset()               # strings that must never be printed
+
+    @property
+    def active(self) -> list:
+        return [f for f in self.findings if not f.suppressed]
+
+
+@dataclass
+class Report:
+    targets: list
+    fail_on: Severity = Severity.ERROR
+    version: str = __version__
+
+    @property
+    def findings(self) -> list:
+        return [f for t in self.targets for f in t.findings]
+
+    @property
+    def active(self) -> list:
+        return [f for f in self.findings if not f.suppressed]
+
+    @property
+    def suppressed(self) -> list:
+        return [f for f in self.findings if f.suppressed]
+
+    def counts(self) -> dict:
+        out = {"error": 0, "warning": 0, "note": 0}
+        for f in self.active:
+            out[str(f.severity)] += 1
+        return out
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity >= self.fail_on for f in self.active)
+
+    @property
+    def secrets(self) -> frozenset:
+        out: set = set()
+        for t in self.targets:
+            out |= t.secrets
+        return frozenset(out)
+
+    @property
+    def sources(self) -> dict:
+        out: dict = {}
+        for t in self.targets:
+            out.update(t.sources)
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading values
+
+@lru_cache(maxsize=1)
+def _contract_defaults() -> LoadedYaml:
+    path = schemas_dir() / "contract-defaults.yaml"
+    return load_values(path.read_text(encoding="utf-8"), "<contract defaults>", chart_defaults=True)
+
+
+def read_values_file(path: str, cwd=None) -> tuple:
+    """(LoadedYaml, None) or (None, YamlLoadError); missing/unreadable files raise InputError."""
+    shown = display_path(path, cwd)
+    raw = read_bytes(path, MAX_VALUES_BYTES)
+    if len(raw) > MAX_VALUES_BYTES:
+        return None, YamlLoadError(f"file is larger than {MAX_VALUES_BYTES // (1024 * 1024)} MiB; "
+                                   "a values file this large is not supported")
+    try:
+        text = decode_bytes(raw)
+        if "\x00" in text:
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            raise YamlLoadError("NUL byte in the file: not a YAML text file", line, 1)
+        return load_values(text, shown), None
+    except YamlLoadError as exc:
+        return None, exc
+
+
+def base_layer(chart: Optional[str], cwd=None) -> tuple:
+    """(Layer, ChartInfo or None, load problems). The chart's values.yaml, or the contract."""
+    if chart is None:
+        defaults = _contract_defaults()
+        return Layer("<contract defaults>", "base", defaults.data, defaults), None, []
+    chart_dir = Path(chart)
+    if not chart_dir.is_dir():
+        raise InputError(f"--chart {chart}: not a directory")
+    if not (chart_dir / "Chart.yaml").is_file():
+        raise InputError(f"--chart {chart}: no Chart.yaml in it; is this a Helm chart?")
+    values_path = chart_dir / "values.yaml"
+    shown = display_path(values_path, cwd)
+    info = ChartInfo(directory=display_path(chart_dir, cwd), values_path=shown, name=chart_dir.name)
+    for template in sorted((chart_dir / "templates").rglob("*")) if (chart_dir / "templates").is_dir() else ():
+        if template.is_file() and template.suffix in (".yaml", ".yml", ".tpl", ".txt", ".json"):
+            try:
+                info.templates[display_path(template, cwd)] = template.read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                raise InputError(f"{template}: cannot read ({exc.strerror or exc})") from None
+    if not values_path.is_file():
+        return Layer(shown, "base", {}, None), info, []
+    raw = read_bytes(values_path, MAX_VALUES_BYTES)
+    try:
+        loaded = load_values(decode_bytes(raw), shown, chart_defaults=True)
+    except YamlLoadError as exc:
+        problem = Problem(f"{shown} is not valid YAML: {exc.message}",
+                          location=Location(shown, exc.line, exc.col), key="chart-values")
+        return Layer(shown, "base", {}, None), info, [("SL102", problem)]
+    return Layer(shown, "base", loaded.data, loaded), info, []
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets
+
+def plan_targets(options: Options) -> list:
+    targets = []
+    if options.targets:
+        targets.extend(options.targets)
+    if options.files:
+        name = options.files[-1] if len(options.files) == 1 else "+".join(options.files)
+        targets.append(Target(name, list(options.files), list(options.set), options.chart,
+                              list(options.manifests)))
+    for path in options.values_files:
+        targets.append(Target(path, [path], list(options.set), options.chart,
+                              [] if options.files else list(options.manifests)))
+    if not targets and (options.chart or options.manifests or options.set):
+        targets.append(Target(options.chart or "manifests", [], list(options.set), options.chart,
+                              list(options.manifests)))
+    if not targets:
+        raise StarterLintError("nothing to check: give values files, -f FILE, --chart DIR or --manifests PATH")
+    return targets
+
+
+def build_context(target: Target, options: Options) -> tuple:
+    """Load and layer one target's values. Returns (Context, load problems as (rule, Problem))."""
+    problems: list = []
+    base, chart, base_problems = base_layer(target.chart, options.cwd)
+    problems.extend(base_problems)
+    loaded_files, errors, layers = [], [], []
+    for path in target.files:
+        loaded, error = read_values_file(path, options.cwd)
+        shown = display_path(path, options.cwd)
+        if error is not None:
+            errors.append((shown, error))
+            problems.append(("SL102", Problem(
+                f"{shown} is not a values file Helm can read: {error.message}",
+                location=Location(shown, error.line, error.col), key="load")))
+            continue
+        loaded_files.append(loaded)
+        layers.append(Layer(shown, "file", loaded.data, loaded))
+    values: Optional[LayeredValues] = None
+    if target.files or target.set or target.chart or not target.manifests:
+        values = layer_values(base, layers, target.set)
+    ctx = Context(target=target.name, values=values, loaded=loaded_files, load_errors=errors,
+                  chart=chart, options=options)
+    return ctx, problems
+
+
+def _selected(rule_id: str, options: Options) -> bool:
+    def matches(patterns):
+        return any(rule_id.startswith(p.strip().upper()) for p in patterns if p.strip())
+
+    if options.select and not matches(options.select):
+        return False
+    return not matches(options.ignore)
+
+
+def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: dict, options: Options) -> Finding:
+    rule = catalog.get(rule_id)
+    if rule is None:
+        raise StarterLintError(f"internal: a check reported {rule_id}, which has no rules/ file")
+    if problem.location is not None:
+        location = problem.location
+    elif problem.path is not None and ctx.values is not None:
+        location = ctx.locate(problem.path)
+    else:
+        location = Location(ctx.values.primary_file if ctx.values and ctx.values.primary_file else ctx.target, 1, 1)
+    severity = options.severity_overrides.get(rule_id) or problem.severity or rule.severity
+    logical = problem.logical or (format_path(problem.path) if problem.path else "")
+    return Finding(rule=rule_id, name=rule.name, severity=severity, message=problem.message,
+                   location=location, logical=logical, target=ctx.target, template=problem.template,
+                   fix=problem.fix, key=problem.key or "")
+
+
+def run_checks(ctx: Context, options: Options, catalog: dict) -> list:
+    """Every selected check that has what it needs; returns Findings."""
+    findings = []
+    for rule_id, spec in sorted(load_checks().items()):
+        if not _selected(rule_id, options):
+            continue
+        if spec.needs == "values" and ctx.values is None:
+            continue
+        if spec.needs == "chart" and ctx.chart is None:
+            continue
+        if spec.needs == "manifests" and ctx.manifests is None:
+            continue
+        for problem in spec.function(ctx) or ():
+            findings.append(to_finding(rule_id, problem, ctx, catalog, options))
+    return findings
+
+
+def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
+    """Load given manifests, or render the chart; returns load problems as (rule, Problem)."""
+    if not target.manifests and not target.chart:
+        return []
+    try:
+        from .manifests import stream
+    except ImportError:  # the manifests stage is not part of this build
+        return []
+    if target.manifests:
+        ctx.manifests = stream.load_paths(target.manifests, options)
+    else:
+        from . import render
+
+        ctx.manifests = render.render_chart(target.chart, ctx, options)
+    return [("SL102" if getattr(p, "key", "") == "yaml" else "SL704", p) if not isinstance(p, tuple) else p
+            for p in ctx.manifests.problems]
+
+
+def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
+    ctx, problems = build_context(target, options)
+    problems += _attach_manifests(ctx, target, options)
+    findings = [to_finding(rule_id, problem, ctx, catalog, options)
+                for rule_id, problem in problems if _selected(rule_id, options)]
+    findings += run_checks(ctx, options, catalog)
+    sources = {loaded.path: loaded.text for loaded in ctx.loaded}
+    if ctx.manifests is not None:
+        sources.update(getattr(ctx.manifests, "sources", {}) or {})
+    from .redact import secret_strings
+
+    result = TargetResult(name=target.name, findings=_dedupe(findings),
+                          files=[display_path(p, options.cwd) for p in target.files] + list(
+                              getattr(ctx.manifests, "files", []) or []),
+                          objects=len(ctx.manifests.objects) if ctx.manifests is not None else 0,
+                          sources=sources, secrets=secret_strings(ctx))
+    try:
+        from . import suppress
+    except ImportError:
+        return result
+    suppress.apply(result, ctx, options)
+    return result
+
+
+def _dedupe(findings: list) -> list:
+    """The same defect is never reported twice under one rule (SPEC §5)."""
+    seen, out = set(), []
+    for finding in sorted(findings, key=Finding.sort_key):
+        identity = (finding.rule, finding.location, finding.logical, finding.message)
+        if identity not in seen:
+            seen.add(identity)
+            out.append(finding)
+    return out
+
+
+def run(options: Options) -> Report:
+    catalog = load_catalog(tuple(options.rule_dirs))
+    targets = plan_targets(options)
+    results = [run_target(target, options, catalog) for target in targets]
+    return Report(targets=results, fail_on=options.fail_on)

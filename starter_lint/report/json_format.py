@@ -1,0 +1,58 @@
+"""The JSON report. Its shape is versioned by `schemaVersion` (docs/json-format.md).
+
+    {"schemaVersion": 1, "tool": {"name", "version"}, "failOn", "failed",
+     "counts": {"error", "warning", "note", "suppressed"},
+     "targets": [{"name", "files", "objects", "findings": [Finding…]}]}
+
+A Finding: {"rule", "name", "severity", "message", "path", "line", "column", "endLine",
+"endColumn", "logical", "template", "fingerprint", "suppressed" (null or the reason),
+"fix" (null or {"description", "safe"})}.
+"""
+from __future__ import annotations
+
+import json
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(finding) -> dict:
+    loc = finding.location
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": str(finding.severity),
+        "message": finding.message,
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.col,
+        "endLine": loc.end_line,
+        "endColumn": loc.end_col,
+        "logical": finding.logical,
+        "template": finding.template,
+        "fingerprint": finding.fingerprint,
+        "suppressed": finding.suppressed,
+        "fix": ({"description": finding.fix.description, "safe": finding.fix.safe}
+                if finding.fix else None),
+    }
+
+
+def render(report, catalog, options) -> str:
+    counts = dict(report.counts())
+    counts["suppressed"] = len(report.suppressed)
+    document = {
+        "schemaVersion": SCHEMA_VERSION,
+        "tool": {"name": "starter-lint", "version": report.version},
+        "failOn": str(report.fail_on),
+        "failed": report.failed,
+        "counts": counts,
+        "targets": [
+            {
+                "name": target.name,
+                "files": target.files,
+                "objects": target.objects,
+                "findings": [finding_dict(f) for f in sorted(target.findings, key=lambda f: f.sort_key())],
+            }
+            for target in report.targets
+        ],
+    }
+    return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"

@@ -1,0 +1,70 @@
+"""`path:line:col: severity SLnnn message [name]`, an excerpt with a caret, one summary line."""
+from __future__ import annotations
+
+import os
+import sys
+
+_COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def use_color(options) -> bool:
+    if options.color is not None:
+        return bool(options.color) and "NO_COLOR" not in os.environ
+    if "NO_COLOR" in os.environ or options.output:
+        return False
+    return sys.stdout.isatty()
+
+
+def _excerpt(finding, sources: dict, color: bool) -> list:
+    text = sources.get(finding.location.path)
+    if text is None:
+        return []
+    lines = text.splitlines()
+    line_no = finding.location.line
+    if not 1 <= line_no <= len(lines):
+        return []
+    line = lines[line_no - 1].expandtabs(1)
+    if len(line) > 200:
+        line = line[:200] + "…"
+    gutter = f"{line_no:>5} | "
+    col = max(1, min(finding.location.col, len(line) + 1))
+    end = finding.location.end_col if finding.location.end_line == line_no and finding.location.end_col else col + 1
+    width = max(1, min(end, len(line) + 1) - col)
+    caret = " " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" + "~" * (width - 1)
+    if color:
+        caret = _COLORS[str(finding.severity)] + caret + _RESET
+        gutter = _DIM + gutter + _RESET
+    return [gutter + line, caret]
+
+
+def render(report, catalog, options) -> str:
+    color = use_color(options)
+    out = []
+    sources = report.sources
+    for finding in sorted(report.active, key=lambda f: f.sort_key()):
+        loc = finding.location
+        severity = str(finding.severity)
+        sev_text = _COLORS[severity] + severity + _RESET if color else severity
+        head = f"{loc.path}:{loc.line}:{loc.col}: {sev_text} {finding.rule} {finding.message} [{finding.name}]"
+        out.append(_BOLD + head + _RESET if color and False else head)
+        if finding.template:
+            out.append(f"      (rendered from {finding.template})")
+        if not options.quiet:
+            out.extend(_excerpt(finding, sources, color))
+    counts = report.counts()
+    targets = len(report.targets)
+    suppressed = len(report.suppressed)
+    parts = [f"{counts['error']} error{'s' if counts['error'] != 1 else ''}",
+             f"{counts['warning']} warning{'s' if counts['warning'] != 1 else ''}",
+             f"{counts['note']} note{'s' if counts['note'] != 1 else ''}"]
+    summary = ", ".join(parts)
+    if suppressed:
+        summary += f" ({suppressed} suppressed)"
+    objects = sum(t.objects for t in report.targets)
+    scope = f"{targets} target{'s' if targets != 1 else ''}"
+    if objects:
+        scope += f", {objects} manifest object{'s' if objects != 1 else ''}"
+    verdict = "failed" if report.failed else "passed"
+    out.append(f"starter-lint: {summary} in {scope}: {verdict} (--fail-on {report.fail_on})")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,1 @@
+"""Values: layering files and --set over the chart defaults, keeping provenance."""

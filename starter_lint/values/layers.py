@@ -1,0 +1,202 @@
+"""Layer values the way Helm does, and answer "which file and line set this?" for any path.
+
+Helm first merges the user's layers (`-f` files in order, then `--set`): maps merge, anything
+else replaces, a `null` is kept. It then coalesces that over the chart's defaults, where a user
+`null` deletes the default key (pkg/chart/common/util/coalesce.go). Provenance is computed
+lazily: the layer that set a path is the highest one whose own data contains that path, which
+holds because maps merge and everything else replaces.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from ..findings import Location
+from ..yamlio import LoadedYaml, Span
+
+_MISSING = object()
+
+
+def merge_maps(base: dict, top: dict) -> dict:
+    """Helm's mergeMaps: a new dict; maps merge recursively, `top` wins, nulls are kept."""
+    out = dict(base)
+    for key, value in top.items():
+        below = out.get(key)
+        if isinstance(value, dict) and isinstance(below, dict):
+            out[key] = merge_maps(below, value)
+        else:
+            out[key] = value
+    return out
+
+
+def coalesce(user: dict, defaults: dict) -> dict:
+    """Helm's coalesceValues: user values over chart defaults; a user null deletes a default."""
+    out = dict(user)
+    for key, default in defaults.items():
+        if key in out:
+            value = out[key]
+            if value is None:
+                del out[key]
+            elif isinstance(value, dict) and isinstance(default, dict):
+                out[key] = coalesce(value, default)
+        else:
+            out[key] = default
+    return out
+
+
+def get_path(data: Any, path: tuple, default=None):
+    """The value at `path` (keys and list indices), or `default` when any step is missing."""
+    node = data
+    for part in path:
+        if isinstance(node, dict) and not isinstance(part, int) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return default
+    return node
+
+
+def has_path(data: Any, path: tuple) -> bool:
+    return get_path(data, path, _MISSING) is not _MISSING
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value came from."""
+
+    source: str                 # display path of the file, "--set", or the base's name
+    kind: str                   # "base" | "file" | "set"
+    span: Optional[Span] = None
+    text: str = ""              # for --set: the expression that set it
+
+    def describe(self) -> str:
+        if self.kind == "set":
+            return f"--set {self.text}" if self.text else "--set"
+        if self.span is None:
+            return self.source
+        return f"{self.source}:{self.span.line}"
+
+
+@dataclass
+class Layer:
+    name: str                   # display path or label
+    kind: str                   # "base" | "file" | "set"
+    data: dict
+    loaded: Optional[LoadedYaml] = None
+    expressions: dict = field(default_factory=dict)  # --set: path -> "a.b=c"
+
+
+@dataclass
+class LayeredValues:
+    """The effective values of one target and the layers they came from (lowest first)."""
+
+    values: dict
+    layers: list
+
+    @property
+    def base(self) -> Optional[Layer]:
+        return self.layers[0] if self.layers and self.layers[0].kind == "base" else None
+
+    @property
+    def user_files(self) -> list:
+        return [layer for layer in self.layers if layer.kind == "file"]
+
+    @property
+    def primary_file(self) -> Optional[str]:
+        """The file a finding falls back to: the last -f file (the most specific one)."""
+        files = self.user_files
+        return files[-1].name if files else None
+
+    def get(self, path, default=None):
+        return get_path(self.values, tuple(path), default)
+
+    def origin(self, path) -> Optional[Origin]:
+        path = tuple(path)
+        if not has_path(self.values, path):
+            return None
+        for layer in reversed(self.layers):
+            if has_path(layer.data, path):
+                return self._origin_in(layer, path)
+        return None
+
+    def _origin_in(self, layer: Layer, path: tuple) -> Origin:
+        if layer.kind == "set":
+            text = ""
+            for i in range(len(path), 0, -1):
+                if path[:i] in layer.expressions:
+                    text = layer.expressions[path[:i]]
+                    break
+            return Origin(layer.name, "set", None, text)
+        span = None
+        if layer.loaded is not None:
+            span = layer.loaded.spans.get(path)
+            if span is None:  # below an alias: the nearest recorded ancestor
+                for i in range(len(path) - 1, -1, -1):
+                    span = layer.loaded.spans.get(path[:i])
+                    if span is not None:
+                        break
+        return Origin(layer.name, layer.kind, span)
+
+    def locate(self, path) -> Location:
+        """Where a finding about `path` should point (SPEC §3).
+
+        The user-file line that set the value; else the nearest ancestor key a user file sets
+        (the message then names the key to add); else line 1 of the primary user file.
+        """
+        path = tuple(path or ())
+        origin = self.origin(path)
+        if origin is not None and origin.kind == "file" and origin.span is not None:
+            span = origin.span
+            return Location(origin.source, span.line, span.col, span.end_line, span.end_col)
+        for i in range(len(path), 0, -1):
+            prefix = path[:i]
+            for layer in reversed(self.user_files):
+                loaded = layer.loaded
+                if loaded is None or not has_path(layer.data, prefix):
+                    continue
+                span = loaded.key_spans.get(prefix) or loaded.spans.get(prefix)
+                if span is not None:
+                    return Location(layer.name, span.line, span.col, span.end_line, span.end_col)
+        if origin is not None and origin.kind == "set" or (origin is None and self._set_layers()):
+            primary = self.primary_file
+            if primary is None:
+                return Location("--set", 1, 1)
+        primary = self.primary_file
+        if primary is not None:
+            return Location(primary, 1, 1)
+        base = self.base
+        if base is not None and base.loaded is not None:
+            span = base.loaded.spans.get(path)
+            if span is not None:
+                return Location(base.name, span.line, span.col, span.end_line, span.end_col)
+            return Location(base.name, 1, 1)
+        return Location(base.name if base else "<values>", 1, 1)
+
+    def _set_layers(self):
+        return [layer for layer in self.layers if layer.kind == "set"]
+
+
+def layer_values(base: Optional[Layer], files: list, set_args=()) -> LayeredValues:
+    """base (chart values.yaml or contract defaults) <- -f files in order <- --set.
+
+    `set_args` is a list of (expression, string_only) in command-line order.
+    """
+    import copy
+
+    from .setargs import apply_set
+
+    user: dict = {}
+    for layer in files:
+        user = merge_maps(user, layer.data)
+    set_layer = None
+    if set_args:
+        user = copy.deepcopy(user)  # Helm's ParseInto writes into the merged user values
+        touched: dict = {}
+        record: dict = {}
+        for expression, string_only in set_args:
+            apply_set(user, expression, string_only=string_only, record=record, touched=touched)
+        set_layer = Layer("--set", "set", touched, expressions=record)
+    values = coalesce(user, base.data if base is not None else {})
+    layers = ([base] if base is not None else []) + list(files) + ([set_layer] if set_layer else [])
+    return LayeredValues(values=values, layers=layers)

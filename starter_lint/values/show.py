@@ -1,0 +1,104 @@
+"""`starter-lint values`: the effective values as YAML or JSON, optionally with provenance."""
+from __future__ import annotations
+
+import json
+import re
+
+from ..findings import format_path
+from ..redact import redact_values
+from .layers import LayeredValues
+
+_PLAIN_SAFE = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./@:+-]*$")
+_RESERVED = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
+             "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null",
+             "NULL", "~", "<<"}
+
+
+def _scalar(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    text = str(value)
+    if _PLAIN_SAFE.match(text) and text not in _RESERVED and not text.endswith(":"):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _key(key) -> str:
+    return _scalar(key) if not isinstance(key, str) else (
+        key if _PLAIN_SAFE.match(key) and key not in _RESERVED and ":" not in key else json.dumps(key, ensure_ascii=False))
+
+
+def to_yaml(data, comment=None, path=(), indent=0) -> list:
+    """Block YAML lines; `comment(path)` may return a trailing comment for a leaf."""
+    pad = "  " * indent
+    lines = []
+    if isinstance(data, dict):
+        if not data:
+            return [pad + "{}"] if indent == 0 else []
+        for key, value in data.items():
+            child = path + (key,)
+            if isinstance(value, dict) and value:
+                lines.append(f"{pad}{_key(key)}:" + _comment(comment, child))
+                lines.extend(to_yaml(value, comment, child, indent + 1))
+            elif isinstance(value, list) and value:
+                lines.append(f"{pad}{_key(key)}:" + _comment(comment, child))
+                lines.extend(to_yaml(value, comment, child, indent))
+            else:
+                shown = "{}" if isinstance(value, dict) else "[]" if isinstance(value, list) else _scalar(value)
+                lines.append(f"{pad}{_key(key)}: {shown}" + _comment(comment, child))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            child = path + (i,)
+            if isinstance(value, (dict, list)) and value:
+                inner = to_yaml(value, comment, child, indent + 1)
+                first = inner[0].lstrip()
+                lines.append(f"{pad}- {first}")
+                lines.extend(inner[1:])
+            else:
+                shown = "{}" if isinstance(value, dict) else "[]" if isinstance(value, list) else _scalar(value)
+                lines.append(f"{pad}- {shown}" + _comment(comment, child))
+    else:
+        lines.append(pad + _scalar(data))
+    return lines
+
+
+def _comment(comment, path) -> str:
+    if comment is None:
+        return ""
+    text = comment(path)
+    return f"  # {text}" if text else ""
+
+
+def _leaf_paths(data, path=()):
+    if isinstance(data, dict) and data:
+        for key, value in data.items():
+            yield from _leaf_paths(value, path + (key,))
+    elif isinstance(data, list) and data:
+        for i, value in enumerate(data):
+            yield from _leaf_paths(value, path + (i,))
+    else:
+        yield path
+
+
+def render_values(layered: LayeredValues, fmt: str = "yaml", provenance: bool = False,
+                  show_secrets: bool = False) -> str:
+    values = layered.values if show_secrets else redact_values(layered.values)
+
+    def describe(path):
+        origin = layered.origin(path)
+        return origin.describe() if origin is not None else ""
+
+    if fmt == "json":
+        if provenance:
+            document = {"values": values,
+                        "provenance": {format_path(p): describe(p) for p in _leaf_paths(layered.values) if p}}
+        else:
+            document = values
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    is_leaf = set(_leaf_paths(layered.values))
+    lines = to_yaml(values, (lambda p: describe(p) if p in is_leaf else None) if provenance else None)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,80 @@
+"""Shared test helpers: run a rule example through the real pipeline, run the CLI."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from starter_lint.catalog import load_catalog
+from starter_lint.options import Options
+from starter_lint.pipeline import run
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def example_options(example, directory: Path, select=None) -> Options:
+    """Write an example's files into `directory` and return the Options that check them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    options = Options(cwd=str(directory), select=select)
+    if example.chart:
+        chart = directory / "chart"
+        for name, text in example.chart.items():
+            target = chart / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        if not (chart / "Chart.yaml").exists():
+            (chart / "Chart.yaml").write_text("apiVersion: v2\nname: starter\nversion: 0.1.0\n", encoding="utf-8")
+        options.chart = str(chart)
+    if example.values is not None:
+        path = directory / "values.yaml"
+        path.write_text(example.values, encoding="utf-8")
+        options.files.append(str(path))
+    for name, text in example.files:
+        path = directory / name
+        path.write_text(text, encoding="utf-8")
+        options.files.append(str(path))
+    if example.manifests is not None:
+        path = directory / "manifests.yaml"
+        path.write_text(example.manifests, encoding="utf-8")
+        options.manifests.append(str(path))
+        if options.chart is None and not options.files and not example.set:
+            # a manifests-only example: the values side is the contract defaults
+            pass
+    options.set = [(expression, False) for expression in example.set]
+    for key, value in (example.options or {}).items():
+        setattr(options, key.replace("-", "_"), value)
+    return options
+
+
+def run_example(example, directory: Path, select=None):
+    options = example_options(example, directory, select)
+    old = os.getcwd()
+    os.chdir(directory)
+    try:
+        return run(options)
+    finally:
+        os.chdir(old)
+
+
+def all_examples():
+    """(rule, example, failing?) for every example of every rule."""
+    for rule in load_catalog().values():
+        for i, example in enumerate(rule.failing):
+            yield pytest_id(rule, "fail", i), rule, example, True
+        for i, example in enumerate(rule.passing):
+            yield pytest_id(rule, "pass", i), rule, example, False
+
+
+def pytest_id(rule, kind, i):
+    return f"{rule.id}-{kind}{i}"
+
+
+def cli(*args, cwd=None, stdin=None, env=None, timeout=120):
+    """Run `python -m starter_lint` as a user would; returns CompletedProcess (text)."""
+    full_env = dict(os.environ)
+    full_env.pop("STARTER_LINT_DEBUG", None)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "starter_lint", *args], cwd=cwd, input=stdin,
+                          capture_output=True, text=True, env=full_env, timeout=timeout)
