@@ -250,8 +250,7 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
         from . import render
 
         ctx.manifests = render.render_chart(target.chart, ctx, options)
-    return [("SL102" if getattr(p, "key", "") == "yaml" else "SL704", p) if not isinstance(p, tuple) else p
-            for p in ctx.manifests.problems]
+    return list(ctx.manifests.problems)
 
 
 def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:

@@ -76,7 +76,7 @@ class ManifestObject:
 @dataclass
 class ManifestSet:
     objects: list = field(default_factory=list)
-    problems: list = field(default_factory=list)   # Problems found while reading (SL102, SL704)
+    problems: list = field(default_factory=list)   # (rule id, Problem) found while reading (SL102, SL704)
     files: list = field(default_factory=list)      # display paths read
     sources: dict = field(default_factory=dict)    # display path -> text (for excerpts)
     rendered_by: Optional[str] = None              # "helm" | "helm-python-sdk" | None (given)
