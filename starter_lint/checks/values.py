@@ -1,0 +1,393 @@
+"""SL100, SL101, SL105, SL106: the values against the contract and against the chart.
+
+SL100 validates the effective values with the contract's JSON Schema; SL101 names keys the user
+sets that neither the contract nor the chart's values.yaml knows; SL105 finds contract
+placeholders still in place; SL106 (with --chart) finds keys the user sets that no template reads.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Iterable, Optional
+
+from ..findings import Location, Problem, format_path
+from ..validate import contract as schema
+from ..values.layers import get_path
+from . import check, load_checks
+from .contract import COMPONENTS, inactive_secrets_path, ingress_enabled, worker_enabled
+
+_MISSING = object()
+
+
+def _key_location(layer, path: tuple) -> Optional[Location]:
+    """The key's own position in a user file (the value's when the key has none recorded)."""
+    loaded = layer.loaded
+    if loaded is None:
+        return None
+    span = loaded.key_spans.get(path) or loaded.spans.get(path)
+    if span is None:
+        return None
+    return Location(layer.name, span.line, span.col, span.end_line, span.end_col)
+
+
+def _user_layers(ctx) -> list:
+    return [layer for layer in ctx.values.layers if layer.kind in ("file", "set")]
+
+
+def _problem_at(layer, path: tuple, message: str, key: str) -> Problem:
+    """A Problem at the key in `layer`'s file; --set keys are located through provenance."""
+    location = _key_location(layer, path) if layer.kind == "file" else None
+    return Problem(message, path=path, location=location, key=key)
+
+
+# ---------------------------------------------------------------------------------------------
+# SL100 values-schema
+
+def _reported_by(rule_id: Optional[str], ctx) -> bool:
+    """True when `rule_id` runs in this run (implemented and selected) and so reports the defect."""
+    if not rule_id or rule_id not in load_checks():
+        return False
+    if ctx.options is None:
+        return True
+    from ..pipeline import _selected  # the run's own --select/--ignore decision
+
+    return _selected(rule_id, ctx.options)
+
+
+@check("SL100")
+def values_schema(ctx):
+    for violation in schema.violations(ctx.values.values):
+        if _reported_by(violation.deferred_to, ctx):
+            continue  # that rule reports this defect with a more specific message
+        yield Problem(violation.message, path=violation.path, key=violation.keyword)
+
+
+# ---------------------------------------------------------------------------------------------
+# SL101 unknown-key
+
+class _Level:
+    """What is known about the keys at one level: contract schema nodes and the chart's value."""
+
+    def __init__(self, nodes: list, chart: Any):
+        self.nodes = nodes
+        self.chart = chart        # the chart values.yaml's value here, or _MISSING
+
+    def _chart_verdict(self) -> Optional[schema.KeyVerdict]:
+        if self.chart is _MISSING:
+            return None
+        if isinstance(self.chart, dict):
+            # an empty map in a chart (`nodeSelector: {}`) is free-form content
+            return schema.KeyVerdict(open=True) if not self.chart else schema.KeyVerdict(False, frozenset(self.chart))
+        return None  # a scalar or list default says nothing about keys below it
+
+    def known(self) -> Optional[frozenset]:
+        """The known key names, or None when any key is fine here."""
+        verdicts = [v for v in (schema.key_verdict(self.nodes), self._chart_verdict()) if v is not None]
+        if not verdicts or any(v.open for v in verdicts):
+            return None
+        return frozenset().union(*(v.names for v in verdicts))
+
+    def child(self, key: str) -> "_Level":
+        chart = self.chart.get(key, _MISSING) if isinstance(self.chart, dict) else _MISSING
+        return _Level(schema.child_nodes(self.nodes, key), chart)
+
+    def item(self) -> "_Level":
+        chart: Any = _MISSING
+        if isinstance(self.chart, list) and self.chart:
+            items = [entry for entry in self.chart if isinstance(entry, dict)]
+            # the union of the chart's example entries; an empty list says nothing about items
+            chart = {k: v for entry in items for k, v in entry.items()} if items else _MISSING
+        return _Level(schema.item_nodes(self.nodes), chart)
+
+
+def _chart_keys(base) -> dict:
+    """The chart's values.yaml with its null-valued keys put back: the loader drops them as Helm
+    does, but `affinity: ~` still documents a key the chart reads."""
+    import copy
+
+    data = copy.deepcopy(base.data)
+    spans = base.loaded.key_spans if base.loaded is not None else {}
+    for path in sorted(spans, key=len):
+        if not all(isinstance(part, str) for part in path):
+            continue
+        parent = get_path(data, path[:-1])
+        if isinstance(parent, dict) and path[-1] not in parent:
+            parent[path[-1]] = None
+    return data
+
+
+def _root_level(ctx) -> _Level:
+    chart = _MISSING
+    if ctx.chart is not None and ctx.values.base is not None:
+        chart = _chart_keys(ctx.values.base)
+    return _Level(schema.root_nodes(), chart)
+
+
+def _unknown(node: Any, level: _Level, path: tuple = ()) -> Iterable:
+    """(path, suggestion or None) for every key below `node` that `level` does not know."""
+    if isinstance(node, dict):
+        known = level.known()
+        for key, value in node.items():
+            if known is not None and key not in known:
+                close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+                if not close:  # a case slip (`Ingress`) is a close match too
+                    close = [k for k in sorted(known) if k.lower() == str(key).lower()][:1]
+                yield path + (key,), (close[0] if close else None)
+                continue
+            yield from _unknown(value, level.child(key), path + (key,))
+    elif isinstance(node, list):
+        item = level.item()
+        for i, value in enumerate(node):
+            yield from _unknown(value, item, path + (i,))
+
+
+def unknown_keys(ctx) -> list:
+    """(layer, path, suggestion) for each unknown key, per user file or --set."""
+    root = _root_level(ctx)
+    return [(layer, path, suggestion) for layer in _user_layers(ctx)
+            for path, suggestion in _unknown(layer.data, root)]
+
+
+@check("SL101")
+def unknown_key(ctx):
+    against = "the values contract or the chart's values.yaml" if ctx.chart else "the values contract"
+    for layer, path, suggestion in unknown_keys(ctx):
+        where = format_path(path)
+        fix = (f"did you mean {format_path(path[:-1] + (suggestion,))}?" if suggestion
+               else "remove it or fix its name")
+        set_by = " (set by --set)" if layer.kind == "set" else ""
+        yield _problem_at(layer, path, f"{where}{set_by} is not a key of {against}, so Helm ignores "
+                          f"it; {fix}", key="unknown")
+
+
+# ---------------------------------------------------------------------------------------------
+# SL105 placeholder-value
+
+# the contract's `registry/app-api:tag` (any `registry/<name>`), or any image tagged literally "tag"
+_IMAGE_PLACEHOLDER = re.compile(r"^registry/[^/:@]+(:tag)?$|:tag$")
+_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")   # RFC 2606
+_URL_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/\s]*@)?(?P<host>[^:/?#\s]+)")
+_FILLER = re.compile(r"^\s*(change[-_ ]?me|replace[-_ ]?me|todo|fixme|tbd|xxx+|<[^<>]+>)\s*$",
+                     re.IGNORECASE)
+_HOST_LISTS = ("hosts", "tls", "apiHosts", "apiTls")
+
+
+def is_example_host(host: Any) -> bool:
+    """A host under the RFC 2606 example domains (example.com/.net/.org, *.example)."""
+    if not isinstance(host, str):
+        return False
+    name = host.strip().lower().rstrip(".")
+    return name.endswith(".example") or any(name == d or name.endswith("." + d) for d in _EXAMPLE_DOMAINS)
+
+
+def _placeholder_kind(path: tuple, value: str) -> Optional[str]:
+    """What the placeholder stands for ("image", "host", "URL", "value"), None for a real value."""
+    if path and path[-1] == "image" and _IMAGE_PLACEHOLDER.search(value.strip()):
+        return "image"
+    if len(path) >= 3 and path[0] == "ingress" and path[1] in _HOST_LISTS and is_example_host(value):
+        return "host"
+    if len(path) == 3 and path[1] in ("env", "secrets"):
+        match = _URL_HOST.match(value.strip())
+        if match and is_example_host(match.group("host")):
+            return "URL"
+    if _FILLER.match(value):
+        return "value"
+    return None
+
+
+_REPLACE_WITH = {"image": "the image you published, pinned to a version",
+                 "host": "the host name you serve", "URL": "the real URL",
+                 "value": "the real value"}
+
+
+def _skipped(ctx, path: tuple) -> bool:
+    """Parts the chart does not render: a disabled worker (SPEC §5), a disabled ingress, the
+    secrets path that is switched off (SL204 reports that one)."""
+    if not worker_enabled(ctx) and (path[:1] == ("worker",) or path[:2] == ("externalSecrets", "worker")):
+        return True
+    if any(path[:len(inactive)] == inactive for inactive in
+           (inactive_secrets_path(ctx, component) for component in COMPONENTS)):
+        return True
+    return not ingress_enabled(ctx) and path[:1] == ("ingress",) and len(path) > 1 and path[1] in _HOST_LISTS
+
+
+def _leaves(node: Any, path: tuple = ()) -> Iterable:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _leaves(value, path + (i,))
+    else:
+        yield path, node
+
+
+@check("SL105")
+def placeholder_value(ctx):
+    for path, value in _leaves(ctx.values.values):
+        if not isinstance(value, str) or _skipped(ctx, path):
+            continue
+        kind = _placeholder_kind(path, value)
+        if kind is None:
+            continue
+        where = format_path(path)
+        what = schema.shown(path, value).strip() or "a placeholder"
+        if ctx.set_by_user(path):
+            message = f"{where} is still a placeholder {what}: set it to {_REPLACE_WITH[kind]}"
+        else:
+            origin = ctx.origin(path)
+            default = "the chart's default" if ctx.chart is not None else "the contract default"
+            source = f" from {origin.source}" if ctx.chart is not None and origin is not None else ""
+            message = (f"{where} is still {default} placeholder {what}{source}, which your values do "
+                       f"not override: add {where} with {_REPLACE_WITH[kind]}")
+        yield Problem(message, path=path, key=kind)
+
+
+# ---------------------------------------------------------------------------------------------
+# SL106 unused-value: which values paths the chart's templates read
+
+# A static reading of Go templates, without a template parser: it over-approximates (a
+# reference to a map reads all of it; an `index` with a computed key reads every key there),
+# so that a key is only reported when no template can reach it.
+
+_ACTION = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_COMMENT = re.compile(r"^-?\s*/\*.*\*/\s*-?$", re.DOTALL)
+_CHAIN = r"(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
+_QUOTED_TEXT = r'"(?:[^"\\]|\\.)*"'
+# a value expression's start: `.Values.a.b` (after `$`, `$root`, `.root`…) or a variable `$v.a`
+_BASE = r"(?:[$\w.]*?\.Values(?![A-Za-z0-9_])" + _CHAIN + r"|\$[A-Za-z_][A-Za-z0-9_]*" + _CHAIN + ")"
+# index <base> <key>... / get <base> <key> / hasKey <base> <key>, optionally `( … ).tail`
+_ACCESSOR = re.compile(r"(?P<open>\(\s*)?\b(?P<fn>index|get|hasKey)\s+(?P<base>" + _BASE + r")"
+                       r"(?P<args>(?:\s+(?:" + _QUOTED_TEXT + r"|[$.\w]+))+)"
+                       r"(?(open)\s*\)(?P<tail>" + _CHAIN + "))")
+# dig "a" "b" <default> <base>  (the last quoted argument is the default unless one follows)
+_DIG = re.compile(r"\bdig(?P<keys>(?:\s+" + _QUOTED_TEXT + r")+)(?P<default>\s+[^\s\"()]+)?\s+\(?\s*"
+                  r"(?P<base>" + _BASE + ")")
+_VALUES = re.compile(r"\.Values(?![A-Za-z0-9_])(" + _CHAIN + ")")
+_VARIABLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)(" + _CHAIN + r")(?![A-Za-z0-9_])")
+_ASSIGNMENT = re.compile(r"^\s*-?\s*\$([A-Za-z_][A-Za-z0-9_]*)\s*:?=\s*(.*?)\s*-?\s*$", re.DOTALL)
+_ARGUMENT = re.compile(_QUOTED_TEXT + r"|[$.\w]+")
+EVERYTHING = ()   # a reference to the whole of .Values
+ANY = "*"         # a key computed at render time: any key at that level
+
+
+def _chain(text: str) -> tuple:
+    return tuple(part for part in text.split(".") if part)
+
+
+def _base_path(text: str, variables: dict) -> Optional[tuple]:
+    """The values path a base expression reads, or None when it is not values."""
+    match = _VALUES.search(text)
+    if match and text.index(".Values") == match.start() and "$" not in text[1:match.start()]:
+        return _chain(match.group(1))
+    var = _VARIABLE.match(text)
+    if var and var.group(1) in variables:
+        return variables[var.group(1)] + _chain(var.group(2))
+    return None
+
+
+def _accessor_path(match, variables: dict) -> Optional[tuple]:
+    base = _base_path(match.group("base"), variables)
+    if base is None:
+        return None
+    args = _ARGUMENT.findall(match.group("args"))
+    if match.group("fn") != "index":
+        args = args[:1]
+    keys = tuple(arg[1:-1] if arg.startswith('"') else ANY for arg in args)
+    return base + keys + _chain(match.group("tail") or "")
+
+
+def _expression_references(text: str, variables: dict) -> list:
+    """(start, end, path) of every values reference in an action's text, outermost first."""
+    found, consumed = [], []
+
+    def free(span):
+        return not any(start <= span[0] < end for start, end in consumed)
+
+    for match in _ACCESSOR.finditer(text):
+        path = _accessor_path(match, variables)
+        if path is not None:
+            found.append((match.start(), match.end(), path))
+            consumed.append(match.span())
+    for match in _DIG.finditer(text):
+        base = _base_path(match.group("base"), variables)
+        if base is not None and free(match.span()):
+            keys = tuple(k[1:-1] for k in re.findall(_QUOTED_TEXT, match.group("keys")))
+            found.append((match.start(), match.end(), base + (keys if match.group("default") else keys[:-1])))
+            consumed.append(match.span())
+    for match in _VALUES.finditer(text):
+        if free(match.span()):
+            found.append((match.start(), match.end(), _chain(match.group(1))))
+    for match in _VARIABLE.finditer(text):
+        if match.group(1) in variables and free(match.span()):
+            found.append((match.start(), match.end(), variables[match.group(1)] + _chain(match.group(2))))
+    return sorted(found)
+
+
+def template_references(text: str) -> set:
+    """Values paths a template reads (ANY for computed keys); `()` means all of .Values."""
+    refs: set = set()
+    variables: dict = {}
+    for match in _ACTION.finditer(text):
+        action = match.group(1)
+        if _COMMENT.match(action):
+            continue
+        assignment = _ASSIGNMENT.match(action)
+        if assignment:
+            name, value = assignment.groups()
+            found = _expression_references(value, variables)
+            if len(found) == 1 and found[0][0] == 0 and found[0][1] == len(value):
+                variables[name] = found[0][2]   # `$v := .Values.a`: read where $v is used
+                continue
+            variables.pop(name, None)
+            refs |= {path for _, _, path in found}
+            continue
+        refs |= {path for _, _, path in _expression_references(action, variables)}
+    return refs
+
+
+def chart_references(ctx) -> set:
+    refs: set = set()
+    uses_tpl = False
+    for text in ctx.chart.templates.values():
+        refs |= template_references(text)
+        uses_tpl = uses_tpl or bool(re.search(r"\{\{[^}]*\btpl\b", text))
+    if uses_tpl:  # `tpl` renders values as templates: what they reference is read too
+        for _, value in _leaves(ctx.values.values):
+            if isinstance(value, str) and "{{" in value:
+                refs |= template_references(value)
+    return refs
+
+
+def _matches(prefix: tuple, path: tuple) -> bool:
+    """`prefix` is a prefix of `path`, ANY (in a reference) matching any key."""
+    return len(prefix) <= len(path) and all(a == b or ANY in (a, b) for a, b in zip(prefix, path))
+
+
+def _unused(node: Any, refs: set, path: tuple, skip: set) -> Iterable:
+    if path in skip:
+        return
+    if any(_matches(ref, path) for ref in refs):
+        return                                    # read itself, or a map above it is read
+    if not any(_matches(path, ref) for ref in refs if len(ref) > len(path)):
+        yield path                                # nothing at or below this key is read
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _unused(value, refs, path + (key,), skip)
+
+
+@check("SL106", needs="chart")
+def unused_value(ctx):
+    refs = chart_references(ctx)
+    if EVERYTHING in refs:
+        return  # a template passes .Values whole (toYaml .Values, include … .Values)
+    skip = {path for _, path, _ in unknown_keys(ctx)}   # SL101 reports those
+    for layer in _user_layers(ctx):
+        for key, value in layer.data.items():
+            if key == "global":
+                continue  # Helm's values for subcharts, read outside these templates
+            for path in _unused(value, refs, (key,), skip):
+                set_by = " (set by --set)" if layer.kind == "set" else ""
+                yield _problem_at(layer, path, f"{format_path(path)}{set_by} is set but no template "
+                                  f"in {ctx.chart.directory}/templates reads it: remove it, or use "
+                                  "it in a template", key="unused")

@@ -1,0 +1,262 @@
+"""The values contract as a JSON Schema: validation (SL100) and the key model (SL101).
+
+`schemas/values.schema.json` is the single description of the contract: Helm enforces it when it
+is dropped into a chart, SL100 reports its violations with values paths and safe messages, and
+SL101 asks it which keys exist at a level. Messages are built here from the failing keyword,
+never from jsonschema's own text (which echoes values, and values may be secrets).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterable, Optional
+
+from ..findings import format_path
+from ..redact import is_secret_path
+from ..resources import schemas_dir
+
+SCHEMA_FILE = "values.schema.json"
+# A schema annotation naming the rule that reports a keyword's violations with a more specific
+# message: {"x-starter-lint": {"pattern": "SL306"}}. Validators ignore unknown keywords.
+DEFERRED = "x-starter-lint"
+MAX_SHOWN = 60   # longest value echoed in a message
+
+_TYPE_NAMES = {"string": "a string", "number": "a number", "integer": "a whole number",
+               "boolean": "a boolean (true or false)", "object": "a mapping", "array": "a list", "null": "null"}
+
+
+@lru_cache(maxsize=1)
+def contract_schema() -> dict:
+    with open(schemas_dir() / SCHEMA_FILE, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@lru_cache(maxsize=1)
+def contract_validator():
+    from jsonschema import Draft7Validator
+
+    return Draft7Validator(contract_schema())
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One contract violation: where, what to tell the user, and which rule owns it, if any."""
+
+    path: tuple
+    message: str
+    keyword: str
+    deferred_to: Optional[str] = None   # a rule id that reports this keyword's failures itself
+
+
+def kind_of(value: Any) -> str:
+    """The JSON type of a value, in the words of the messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def shown(path: tuple, value: Any) -> str:
+    """` ('value')` for a message, or "" where the value is secret or not a scalar."""
+    if isinstance(value, (dict, list)) or is_secret_path(tuple(path), value):
+        return ""
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) > MAX_SHOWN:
+        text = text[: MAX_SHOWN - 1] + "…\""
+    return f" ({text})"
+
+
+def _types(schema: dict) -> list:
+    declared = schema.get("type")
+    if declared is None:
+        return []
+    return [declared] if isinstance(declared, str) else list(declared)
+
+
+def _expected(schema: dict) -> str:
+    names = [_TYPE_NAMES.get(t, t) for t in _types(schema)]
+    if not names:
+        return ""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _describe(error, described: str) -> Optional[Violation]:
+    """A Violation for one jsonschema error, None for those SL100 leaves to SL101."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    keyword = error.validator
+    path = tuple(error.absolute_path)
+    where = format_path(path) or "the values"
+    value = error.instance
+    deferred = (schema.get(DEFERRED) or {}).get(keyword)
+    about = schema.get("description") or described
+    hint = f": {about[0].lower()}{about[1:].rstrip('.')}" if about else ""
+    if "propertyNames" in error.schema_path:
+        # jsonschema checks each key as an instance of its own at the map's path
+        key_path = path + (value,)
+        return Violation(key_path, f"{format_path(key_path)}: the key {json.dumps(value)} is not a "
+                         "valid environment variable name ([-._a-zA-Z][-._a-zA-Z0-9]*); rename it",
+                         "propertyNames", deferred)
+    if keyword == "additionalProperties" and schema.get("additionalProperties") is False:
+        return None  # unknown keys: SL101 names them and suggests the closest known key
+    if keyword == "type":
+        message = f"{where} must be {_expected(schema)}, not {kind_of(value)}"
+        if "string" in _types(schema) and isinstance(value, (bool, int, float)):
+            message += "; quote it"
+        elif "boolean" in _types(schema) and value in ("true", "false"):
+            message += "; write it without quotes"
+    elif keyword == "enum":
+        message = (f"{where}{shown(path, value)} must be one of "
+                   f"{', '.join(json.dumps(v) for v in error.validator_value)}")
+    elif keyword == "pattern":
+        title = schema.get("title")
+        expected = f"must be {title}" if title else f"does not match {error.validator_value}{hint}"
+        message = f"{where}{shown(path, value)} {expected}"
+    elif keyword in ("minimum", "exclusiveMinimum"):
+        message = f"{where}{shown(path, value)} must be at least {error.validator_value}"
+    elif keyword in ("maximum", "exclusiveMaximum"):
+        message = f"{where}{shown(path, value)} must be at most {error.validator_value}"
+    elif keyword == "maxLength":
+        message = f"{where} is longer than {error.validator_value} characters"
+    elif keyword == "minLength":
+        message = f"{where} must have at least {error.validator_value} characters"
+    elif keyword == "required":
+        missing = [k for k in error.validator_value if not (isinstance(value, dict) and k in value)]
+        message = f"{where} is missing {', '.join(missing)}; add it"
+    else:
+        message = f"{where} does not satisfy the contract schema ({keyword}{hint})"
+    return Violation(path, message, keyword, deferred)
+
+
+def _branches(error) -> dict:
+    out: dict = {}
+    for sub in error.context or ():
+        out.setdefault(sub.relative_schema_path[0], []).append(sub)
+    return out
+
+
+def _explain(error, described: str = "") -> Iterable[Violation]:
+    """Violations for an error; anyOf/oneOf are explained through the branch the value fits."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        branches = _branches(error)
+        # the branches whose type the value has: their errors say what is really wrong
+        fitting = [errors for errors in branches.values()
+                   if not any(e.validator == "type" and not e.relative_path for e in errors)]
+        described = (error.schema.get("description") if isinstance(error.schema, dict) else "") or described
+        if len(fitting) == 1:
+            for sub in fitting[0]:
+                yield from _explain(sub, described)
+            return
+        if len(fitting) > 1:  # several shapes fit the type: jsonschema's pick of the closest
+            from jsonschema.exceptions import best_match
+
+            yield from _explain(best_match([e for errors in fitting for e in errors]), described)
+            return
+        path = tuple(error.absolute_path)
+        alternatives = []
+        for sub_schema in error.validator_value:
+            name = _expected(resolve(sub_schema))
+            if name and name not in alternatives:
+                alternatives.append(name)
+        where = format_path(path) or "the values"
+        expected = " or ".join(alternatives) or "one of the allowed shapes"
+        yield Violation(path, f"{where} must be {expected}, not {kind_of(error.instance)}", error.validator)
+        return
+    violation = _describe(error, described)
+    if violation is not None:
+        yield violation
+
+
+def violations(values: dict, validator=None) -> list:
+    """Every contract violation in the effective values, in a stable order."""
+    validator = validator or contract_validator()
+    out, seen = [], set()
+    for error in validator.iter_errors(values):
+        for violation in _explain(error):
+            identity = (violation.path, violation.message)
+            if identity not in seen:
+                seen.add(identity)
+                out.append(violation)
+    return sorted(out, key=lambda v: (tuple(map(str, v.path)), v.message))
+
+
+# ---------------------------------------------------------------------------------------------
+# The key model: which keys the contract knows at a level (SL101)
+
+def resolve(schema: Any, root: Optional[dict] = None) -> dict:
+    """Follow a local `$ref` ("#/definitions/x"); draft-07 ignores the keywords beside it."""
+    root = root if root is not None else contract_schema()
+    seen = 0
+    while isinstance(schema, dict) and "$ref" in schema and seen < 32:
+        ref = schema["$ref"]
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return {}
+        node: Any = root
+        for part in ref[2:].split("/"):
+            node = node.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(node, dict) else {}
+        schema, seen = node, seen + 1
+    return schema if isinstance(schema, dict) else {}
+
+
+def expand(schema: Any, root: Optional[dict] = None) -> list:
+    """The concrete schemas a value at this node may match (refs resolved, anyOf/… flattened)."""
+    node = resolve(schema, root)
+    out = [node] if node else []
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for branch in node.get(keyword) or ():
+            out.extend(expand(branch, root))
+    return out
+
+
+def _is_object_schema(node: dict) -> bool:
+    return "object" in _types(node) or "properties" in node or "additionalProperties" in node
+
+
+@dataclass(frozen=True)
+class KeyVerdict:
+    """What a schema level says about keys: None = no opinion, else open or a closed set."""
+
+    open: bool
+    names: frozenset = frozenset()
+
+
+def key_verdict(nodes: list) -> Optional[KeyVerdict]:
+    objects = [n for n in nodes if _is_object_schema(n)]
+    if not objects:
+        return None
+    if any(n.get("additionalProperties", True) is not False or n.get("patternProperties") for n in objects):
+        return KeyVerdict(open=True)
+    names = frozenset(k for n in objects for k in (n.get("properties") or {}))
+    return KeyVerdict(open=False, names=names)
+
+
+def child_nodes(nodes: list, key: str) -> list:
+    out = []
+    for node in nodes:
+        properties = node.get("properties") or {}
+        if key in properties:
+            out.extend(expand(properties[key]))
+        elif isinstance(node.get("additionalProperties"), dict):
+            out.extend(expand(node["additionalProperties"]))
+    return out
+
+
+def item_nodes(nodes: list) -> list:
+    out = []
+    for node in nodes:
+        if isinstance(node.get("items"), dict):
+            out.extend(expand(node["items"]))
+    return out
+
+
+def root_nodes() -> list:
+    return expand(contract_schema())
