@@ -18,12 +18,14 @@ MIN_SCRUB_LENGTH = 3  # shorter strings would mangle ordinary output ("1", "on")
 _SECRET_KEY = re.compile(
     r"(^|_)(PASSWORD|PASSWD|PASSPHRASE|PWD|SECRET|SECRET_KEY|CLIENT_SECRET|TOKEN|KEY|APIKEY|"
     r"PRIVATE_KEY|CREDENTIALS?|DSN|CERT_KEY|SIGNING_KEY)$", re.IGNORECASE)
+# keys that are public by design (Stripe's publishable key, a public half of a key pair)
+_PUBLIC_KEY = re.compile(r"(^|_)(PUBLIC|PUBLISHABLE)_KEY$", re.IGNORECASE)
 _URL_CREDENTIALS = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^:@/\s]*):(?P<password>[^@/\s]+)@")
 
 
 def is_secret_key(name: Any) -> bool:
     """An env var name whose value is a secret (AUTH_KEY_SECRET_NAME is a name, not a secret)."""
-    return isinstance(name, str) and bool(_SECRET_KEY.search(name))
+    return isinstance(name, str) and bool(_SECRET_KEY.search(name)) and not _PUBLIC_KEY.search(name)
 
 
 def url_password(value: Any):

@@ -1,0 +1,118 @@
+"""SL401–SL404: billing retries and stream replay must run in exactly one place.
+
+The app runs both in every process whose flag is unset; the chart turns them off in the API
+when `worker.enabled` unless `api.env` sets the flags explicitly (hosting guide, "Billing Worker
+Topology"). With more than one API replica they belong in the dedicated worker.
+"""
+from __future__ import annotations
+
+from ..findings import Fix, Problem, format_path
+from . import check
+from .contract import env, lookup, truthy, worker_enabled
+
+RETRY = "ENABLE_BILLING_RETRY_WORKER"
+REPLAY = "ENABLE_BILLING_STREAM_REPLAY"
+MODE = "BILLING_RETRY_DEPLOYMENT_MODE"
+FLAGS = (RETRY, REPLAY)
+WORKER_SETTINGS = ((RETRY, "true"), (REPLAY, "true"), (MODE, "dedicated"))
+_TRUE = ("true", "1", "yes", "on")
+
+
+def flag_on(value) -> bool:
+    """How the app reads a boolean env flag."""
+    return value is True or (isinstance(value, (str, int)) and not isinstance(value, bool)
+                             and str(value).strip().lower() in _TRUE)
+
+
+def api_runs(ctx, flag: str) -> bool:
+    """Does the API run this billing task? Explicit api.env wins; unset: on unless the worker runs."""
+    api_env = env(ctx, "api")
+    if flag in api_env and api_env[flag] is not None:
+        return flag_on(api_env[flag])
+    return not worker_enabled(ctx)
+
+
+def _number(value):
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def api_max_replicas(ctx) -> tuple:
+    """(the most API replicas the values allow, the key that allows it)."""
+    best, source = 1, None
+    if truthy(ctx.get(("autoscaling", "enabled"))):
+        high = _number(ctx.get(("autoscaling", "api", "maxReplicas")))
+        if high is not None and high > best:
+            best, source = high, ("autoscaling", "api", "maxReplicas")
+    for key in ("replicas", "replicaCount"):
+        count = _number(ctx.get(("api", key)))
+        if count is not None and count > best:
+            best, source = count, ("api", key)
+    return best, source
+
+
+@check("SL401")
+def billing_single_owner(ctx):
+    if not worker_enabled(ctx):
+        return
+    api_env = env(ctx, "api")
+    for flag in FLAGS:
+        if flag in api_env and flag_on(api_env[flag]):
+            path = ("api", "env", flag)
+            yield Problem(f"api.env.{flag} turns billing back on in the API while worker.enabled is true, "
+                          f"so the API and the worker both run it: set api.env.{flag} to \"false\" or "
+                          "remove it (the chart then turns it off)", path=path,
+                          fix=Fix(f'set api.env.{flag} to "false"', safe=False, path=path, value="false"))
+
+
+@check("SL402")
+def worker_billing_flags(ctx):
+    if not worker_enabled(ctx):
+        return
+    for name, wanted in WORKER_SETTINGS:
+        source = lookup(ctx, "worker", name)
+        path = ("worker", "env", name)
+        if source is None:
+            yield Problem(f"worker.env.{name} is not set: add {name}: \"{wanted}\" to worker.env",
+                          path=path, key=name,
+                          fix=Fix(f'add worker.env.{name}: "{wanted}"', safe=True, path=path, value=wanted))
+            continue
+        if source.from_secrets:
+            continue  # a secret's value is not in the values; the key is there
+        value = source.value
+        ok = flag_on(value) if wanted == "true" else (isinstance(value, str) and value.strip() == wanted)
+        if not ok:
+            yield Problem(f"worker.env.{name} must be \"{wanted}\" for the dedicated billing worker: "
+                          f"write {name}: \"{wanted}\"", path=path, key=name,
+                          fix=Fix(f'set worker.env.{name} to "{wanted}"', safe=False, path=path, value=wanted))
+
+
+@check("SL403")
+def multi_replica_billing(ctx):
+    if worker_enabled(ctx):
+        return  # explicit API flags with the worker on are SL401's
+    replicas, source = api_max_replicas(ctx)
+    running = [flag for flag in FLAGS if api_runs(ctx, flag)]
+    if replicas <= 1 or not running:
+        return
+    tasks = " and ".join({"ENABLE_BILLING_RETRY_WORKER": "billing retries",
+                          "ENABLE_BILLING_STREAM_REPLAY": "stream replay"}[flag] for flag in running)
+    count = int(replicas) if float(replicas).is_integer() else replicas
+    yield Problem(f"the API can run {count} replicas ({format_path(source)}) and {tasks} run in every one "
+                  "of them: set worker.enabled=true with worker.env ENABLE_BILLING_RETRY_WORKER=\"true\", "
+                  "ENABLE_BILLING_STREAM_REPLAY=\"true\", BILLING_RETRY_DEPLOYMENT_MODE=\"dedicated\"",
+                  path=("worker", "enabled"), key="multi-replica")
+
+
+@check("SL404")
+def worker_image_skew(ctx):
+    if not worker_enabled(ctx):
+        return
+    api_image, worker_image = ctx.get(("api", "image")), ctx.get(("worker", "image"))
+    if not isinstance(api_image, str) or not isinstance(worker_image, str):
+        return
+    if api_image.strip() != worker_image.strip():
+        yield Problem(f"worker.image ({worker_image.strip()}) differs from api.image ({api_image.strip()}), "
+                      f"but the worker runs the API image: set worker.image to {api_image.strip()}",
+                      path=("worker", "image"), key="skew",
+                      fix=Fix("set worker.image to api.image", safe=False, path=("worker", "image"),
+                              value=api_image.strip()))

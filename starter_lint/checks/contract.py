@@ -1,0 +1,291 @@
+"""Accessors for the chart contract (hosting guide), shared by the SL2xx–SL6xx checks.
+
+One place decides which components run, where a component's secrets live, how an env var is
+looked up, how hosts are read and compared, and how Kubernetes quantities are parsed, so the
+rule modules never repeat (or disagree on) these readings.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Optional
+
+COMPONENTS = ("api", "web", "worker")
+SCALED = ("api", "web")                     # components with an HPA (autoscaling.<c>)
+
+# Kubernetes' env var name rule (SPEC §5, "Decisions where the guide is silent")
+ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
+
+
+def truthy(value: Any) -> bool:
+    """Go template truthiness (`{{ if .Values.x }}`): false, 0, nil and empty are false.
+
+    A string "false" is *true* for the chart; SL100 reports the wrong type.
+    """
+    if value is None or value is False:
+        return False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value != 0
+    if isinstance(value, (str, list, dict)):
+        return len(value) > 0
+    return True
+
+
+def worker_enabled(ctx) -> bool:
+    return truthy(ctx.get(("worker", "enabled")))
+
+
+def enabled_components(ctx) -> tuple:
+    """The components the chart renders: api and web, and the worker when enabled."""
+    return COMPONENTS if worker_enabled(ctx) else SCALED
+
+
+def external_secrets_enabled(ctx) -> bool:
+    return truthy(ctx.get(("externalSecrets", "enabled")))
+
+
+def secrets_path(ctx, component: str) -> tuple:
+    """The active secrets map of a component: External Secrets data, or the static secrets."""
+    if external_secrets_enabled(ctx):
+        return ("externalSecrets", component, "data")
+    return (component, "secrets")
+
+
+def inactive_secrets_path(ctx, component: str) -> tuple:
+    if external_secrets_enabled(ctx):
+        return (component, "secrets")
+    return ("externalSecrets", component, "data")
+
+
+def mapping(ctx, path: tuple) -> dict:
+    """The map at `path`, or {} when it is absent or not a map (SL100 reports the type)."""
+    value = ctx.get(tuple(path))
+    return value if isinstance(value, dict) else {}
+
+
+def env(ctx, component: str) -> dict:
+    return mapping(ctx, (component, "env"))
+
+
+def secrets(ctx, component: str) -> dict:
+    return mapping(ctx, secrets_path(ctx, component))
+
+
+def is_set(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+@dataclass(frozen=True)
+class EnvSource:
+    """Where a component gets an env var from: plain `env`, or the active secrets path."""
+
+    path: tuple
+    value: Any
+    from_secrets: bool
+
+
+def lookup(ctx, component: str, name: str) -> Optional[EnvSource]:
+    """The env var `name` of `component`: a non-empty plain env value, else a secrets-path key.
+
+    A key on the secrets path counts even when its value is empty (SL203 reports that).
+    """
+    plain = env(ctx, component)
+    if name in plain and is_set(plain[name]):
+        return EnvSource((component, "env", name), plain[name], False)
+    path = secrets_path(ctx, component)
+    held = secrets(ctx, component)
+    if name in held:
+        return EnvSource(path + (name,), held[name], True)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Hosts
+
+@dataclass(frozen=True)
+class HostRef:
+    """One host as the values hold it: the raw value and the values path that set it."""
+
+    host: Any
+    path: tuple
+
+    @property
+    def name(self) -> Optional[str]:
+        """Lower-cased for comparison (DNS is case-insensitive); None when not a string."""
+        return self.host.strip().lower() if isinstance(self.host, str) else None
+
+
+def _host_of(entry: Any, path: tuple) -> HostRef:
+    """A hosts entry is `{host: …}` or a bare string."""
+    if isinstance(entry, dict):
+        return HostRef(entry.get("host"), path + ("host",))
+    return HostRef(entry, path)
+
+
+def ingress_enabled(ctx) -> bool:
+    return truthy(ctx.get(("ingress", "enabled")))
+
+
+def _list(ctx, path: tuple) -> list:
+    value = ctx.get(path)
+    return value if isinstance(value, list) else []
+
+
+def hosts(ctx, key: str) -> list:
+    """`ingress.hosts` or `ingress.apiHosts` as HostRefs."""
+    return [_host_of(entry, ("ingress", key, i)) for i, entry in enumerate(_list(ctx, ("ingress", key)))]
+
+
+def tls_entries(ctx, key: str) -> list:
+    """(path, entry) for each `ingress.tls` / `ingress.apiTls` entry."""
+    return [(("ingress", key, i), entry) for i, entry in enumerate(_list(ctx, ("ingress", key)))]
+
+
+def tls_entry_hosts(entry: Any, path: tuple) -> list:
+    """The hosts of one TLS entry at `path`."""
+    listed = entry.get("hosts") if isinstance(entry, dict) else None
+    return [_host_of(host, path + ("hosts", j)) for j, host in enumerate(listed if isinstance(listed, list) else [])]
+
+
+def tls_hosts(ctx, key: str) -> list:
+    """Every host of every TLS entry of `ingress.tls` / `ingress.apiTls`."""
+    return [ref for path, entry in tls_entries(ctx, key) for ref in tls_entry_hosts(entry, path)]
+
+
+def covers(pattern: str, host: str) -> bool:
+    """A TLS/ingress host pattern covers a host: equal, or `*.example.org` for one more label.
+
+    `*.example.org` covers `a.example.org`, not `a.b.example.org` nor `example.org`.
+    Both arguments are already lower-cased.
+    """
+    if pattern == host:
+        return True
+    if pattern.startswith("*.") and not host.startswith("*"):
+        suffix = pattern[1:]
+        label = host[: -len(suffix)] if host.endswith(suffix) else ""
+        return bool(label) and "." not in label
+    return False
+
+
+def covered(host: str, patterns) -> bool:
+    return any(covers(pattern, host) for pattern in patterns)
+
+
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+
+
+def host_problem(host: Any) -> Optional[tuple]:
+    """Why `host` is not a DNS name an Ingress accepts: (reason, suggested host or None).
+
+    None when it is valid (a lower-case RFC 1123 name, optionally `*.` + such a name).
+    """
+    if not isinstance(host, str) or not host.strip():
+        return ("is empty" if isinstance(host, str) or host is None else "is not a string", None)
+    text = host.strip()
+    if "://" in text:
+        rest = text.split("://", 1)[1]
+        bare = re.split(r"[/:?#]", rest, maxsplit=1)[0].lower()
+        return ("has a URL scheme; a host is only the name", bare or None)
+    if "/" in text:
+        return ("has a path; paths belong in ingressPaths", text.split("/", 1)[0].lower() or None)
+    if ":" in text:
+        try:
+            ipaddress.ip_address(text)
+            return ("is an IP address; an Ingress host must be a DNS name", None)
+        except ValueError:
+            return ("has a port; the Ingress serves ports 80/443", text.rsplit(":", 1)[0].lower() or None)
+    try:
+        ipaddress.ip_address(text)
+        return ("is an IP address; an Ingress host must be a DNS name", None)
+    except ValueError:
+        pass
+    if text != host:
+        return ("has surrounding spaces", text.lower())
+    if text != text.lower():
+        return ("has upper-case letters; Kubernetes only accepts lower case", text.lower())
+    if text.endswith("."):
+        return ("ends with a dot", text.rstrip("."))
+    name = text
+    if "*" in name:
+        if not name.startswith("*.") or "*" in name[2:]:
+            return ("has a wildcard that is not the whole first label (write *.example.org)", None)
+        name = name[2:]
+    if len(name) > 253:
+        return ("is longer than 253 characters", None)
+    labels = name.split(".")
+    if any(not _LABEL.match(label) for label in labels):
+        return ("is not a DNS name (labels of a-z, 0-9 and '-', not starting or ending with '-')", None)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Kubernetes quantities
+
+_QUANTITY = re.compile(
+    r"(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
+    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?\Z")
+_SUFFIX = {
+    "": Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"),
+    "k": Decimal("1e3"), "M": Decimal("1e6"), "G": Decimal("1e9"), "T": Decimal("1e12"),
+    "P": Decimal("1e15"), "E": Decimal("1e18"),
+    "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30, "Ti": Decimal(2) ** 40,
+    "Pi": Decimal(2) ** 50, "Ei": Decimal(2) ** 60,
+}
+
+
+def parse_quantity(value: Any) -> Decimal:
+    """A Kubernetes resource quantity (`500m`, `0.5`, `512Mi`, `1e3`, a YAML number) as a Decimal.
+
+    Raises ValueError for anything Kubernetes would refuse as a resource amount.
+    """
+    if isinstance(value, bool) or value is None:
+        raise ValueError("is not a quantity")
+    if isinstance(value, (int, float)):
+        text = repr(value)
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        raise ValueError("is not a quantity")
+    match = _QUANTITY.match(text)
+    if not match:
+        raise ValueError("is not a Kubernetes quantity (such as 500m, 0.5, 512Mi, 1Gi)")
+    suffix = match.group("suffix") or ""
+    try:
+        number = Decimal(match.group("number"))
+        scale = Decimal(10) ** int(suffix[1:]) if suffix[:1] in ("e", "E") else _SUFFIX[suffix]
+        amount = number * scale
+    except (InvalidOperation, ValueError, OverflowError):
+        raise ValueError("is not a Kubernetes quantity (such as 500m, 0.5, 512Mi, 1Gi)") from None
+    if amount < 0:
+        raise ValueError("is negative")
+    return amount
+
+
+# ---------------------------------------------------------------------------------------------
+# How Helm renders a scalar as a string (values are float64 after Helm's JSON round trip)
+
+def helm_string(value: Any) -> str:
+    """What `{{ .Values.x | quote }}` yields: Go's %v of a bool or float64 (1e+06 for 1000000)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        number = float(value)
+        if number == 0:
+            return "0"
+        digits_tuple = Decimal(repr(number)).normalize().as_tuple()
+        digits = "".join(str(d) for d in digits_tuple.digits)
+        sign = "-" if digits_tuple.sign else ""
+        point = len(digits) + digits_tuple.exponent   # position of the decimal point
+        exponent = point - 1
+        if exponent < -4 or exponent >= 6:
+            # strconv 'g' with shortest precision switches to %e at exponent 6 (eprec = 6)
+            fraction = digits[1:]
+            return f"{sign}{digits[0]}{'.' + fraction if fraction else ''}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
+        if point <= 0:
+            return f"{sign}0.{'0' * -point}{digits}"
+        if point >= len(digits):
+            return f"{sign}{digits}{'0' * (point - len(digits))}"
+        return f"{sign}{digits[:point]}.{digits[point:]}"
+    return str(value)

@@ -1,0 +1,72 @@
+"""SL601: images must be pinned (a version tag or a digest), not a moving tag.
+
+The disabled worker's image is not reported (SPEC §5). Placeholders are SL105's.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from ..findings import Problem
+from . import check
+from .contract import enabled_components
+
+MOVING_TAGS = ("latest", "stable", "main", "master", "edge", "dev", "develop", "nightly", "head")
+_DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}\Z")
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}\Z")
+_TAG = re.compile(r"[\w][\w.-]{0,127}\Z")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    name: str                  # registry/repository, without tag or digest
+    tag: Optional[str]
+    digest: Optional[str]
+
+
+def parse_image(reference: str) -> ImageRef:
+    """`host:5000/team/app:1.2@sha256:…` → name, tag, digest. A port is not a tag."""
+    text = reference.strip()
+    digest = None
+    if "@" in text:
+        text, digest = text.split("@", 1)
+    last = text.rsplit("/", 1)[-1]
+    tag = None
+    if ":" in last:
+        tag = last.rsplit(":", 1)[1]
+        text = text[: len(text) - len(tag) - 1]
+    return ImageRef(text, tag, digest)
+
+
+def image_problem(reference) -> Optional[str]:
+    """Why an image reference is not pinned, or None."""
+    if reference is None:
+        return "is not set: set it to registry/repository:version"
+    if not isinstance(reference, str):
+        return "is not an image reference string: write registry/repository:version"
+    if not reference.strip():
+        return "is empty: set it to registry/repository:version"
+    ref = parse_image(reference)
+    if ref.digest is not None:
+        pattern = _SHA256 if ref.digest.startswith("sha256:") else _DIGEST
+        if not pattern.match(ref.digest):
+            return "has a malformed digest: write @sha256: followed by 64 lower-case hex digits"
+        return None
+    if ref.tag is None or ref.tag == "":
+        return f"has no tag, so Kubernetes pulls latest: pin a version, such as {ref.name}:1.2.3, or a digest"
+    if not _TAG.match(ref.tag):
+        return f"has an invalid tag: pin a version, such as {ref.name}:1.2.3"
+    if ref.tag.lower() in MOVING_TAGS:
+        return (f"uses the moving tag {ref.tag}, so a restart can pull different code: pin a version, "
+                f"such as {ref.name}:1.2.3, or a digest (@sha256:…)")
+    return None
+
+
+@check("SL601")
+def image_tag(ctx):
+    for component in enabled_components(ctx):
+        path = (component, "image")
+        problem = image_problem(ctx.get(path))
+        if problem:
+            yield Problem(f"{component}.image {problem}", path=path, key="image-tag")
