@@ -120,7 +120,7 @@ def load_catalog(extra_dirs: tuple = ()) -> dict:
         for path in sorted(Path(directory).glob("SL*.yaml")):
             try:
                 with open(path, encoding="utf-8") as handle:
-                    data = yaml.safe_load(handle)
+                    data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
             except (OSError, yaml.YAMLError) as exc:
                 raise StarterLintError(f"rule file {path}: {str(exc).splitlines()[0]}") from None
             rule = parse_rule(data, path.name)

@@ -171,7 +171,9 @@ def plan_targets(options: Options) -> list:
 def build_context(target: Target, options: Options) -> tuple:
     """Load and layer one target's values. Returns (Context, load problems as (rule, Problem))."""
     problems: list = []
-    base, chart, base_problems = base_layer(target.chart, options.cwd)
+    needs_values = bool(target.files or target.set or target.chart or not target.manifests)
+    # a manifests-only target layers no values: skip parsing the contract defaults (pre-commit latency)
+    base, chart, base_problems = base_layer(target.chart, options.cwd) if needs_values else (None, None, [])
     problems.extend(base_problems)
     loaded_files, errors, layers = [], [], []
     for path in target.files:
@@ -186,7 +188,7 @@ def build_context(target: Target, options: Options) -> tuple:
         loaded_files.append(loaded)
         layers.append(Layer(shown, "file", loaded.data, loaded))
     values: Optional[LayeredValues] = None
-    if target.files or target.set or target.chart or not target.manifests:
+    if needs_values:
         values = layer_values(base, layers, target.set)
     ctx = Context(target=target.name, values=values, loaded=loaded_files, load_errors=errors,
                   chart=chart, options=options)

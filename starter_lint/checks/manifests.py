@@ -1,0 +1,128 @@
+"""SL701–SL704: each rendered object against the Kubernetes (or CRD) schema and API lifecycle.
+
+One validation pass (built-in or kubeconform, `--validator`) serves SL701 and SL702; SL703
+decides first whether an apiVersion is removed, so a removed API is never also "unknown".
+Objects without apiVersion or kind are SL704's and are not validated.
+"""
+from __future__ import annotations
+
+from ..findings import Location, Problem
+from ..manifests.index import index_of
+from . import check
+
+
+def _format_pointer(pointer: str) -> str:
+    """/spec/ports/0/port -> spec.ports[0].port (how the rest of the tool names paths)."""
+    from ..findings import format_path
+
+    parts = []
+    for token in pointer.lstrip("/").split("/") if pointer else ():
+        token = token.replace("~1", "/").replace("~0", "~")
+        parts.append(int(token) if token.isdigit() else token)
+    return format_path(parts) or "(the object)"
+
+
+def _typed(obj) -> bool:
+    return bool(obj.api_version) and bool(obj.kind)
+
+
+def _api_problems(ctx) -> dict:
+    """index in ctx.manifests.objects -> ApiProblem, computed once per run."""
+    cached = getattr(ctx.manifests, "_api_problems", None)
+    if cached is None:
+        from ..validate.apis import ApiVersions
+
+        versions = ApiVersions(ctx.options.kube_version if ctx.options else "1.27")
+        cached = {}
+        for i, obj in enumerate(ctx.manifests.objects):
+            if _typed(obj):
+                problem = versions.check(obj.api_version, obj.kind)
+                if problem is not None:
+                    cached[i] = problem
+        ctx.manifests._api_problems = cached
+    return cached
+
+
+def _verdicts(ctx) -> dict:
+    """index -> Verdict for every typed object whose API is not removed (validated once)."""
+    cached = getattr(ctx.manifests, "_verdicts", None)
+    if cached is None:
+        from ..validate.kubeconform import select_validator
+
+        removed = _api_problems(ctx)
+        chosen = [(i, obj) for i, obj in enumerate(ctx.manifests.objects)
+                  if _typed(obj) and (i not in removed or removed[i].served_at_minimum)]
+        cached = {}
+        if chosen:
+            validator = select_validator(ctx.options)
+            ctx.manifests.validated_by = validator.name
+            for (i, _), verdict in zip(chosen, validator.validate_all([obj for _, obj in chosen])):
+                cached[i] = verdict
+        ctx.manifests._verdicts = cached
+    return cached
+
+
+@check("SL701", needs="manifests")
+def manifest_schema(ctx):
+    version = ctx.options.kube_version if ctx.options else "1.27"
+    for i, verdict in sorted(_verdicts(ctx).items()):
+        obj = ctx.manifests.objects[i]
+        for error in verdict.errors:
+            field = _format_pointer(error.pointer)
+            yield Problem(
+                f"{obj.ref} {obj.api_version}: {field}: {error.message}; fix it to match the "
+                f"Kubernetes {version} schema",
+                location=obj.locate(error.at or error.pointer), logical=f"{obj.ref}#{error.pointer}",
+                template=obj.template, key=f"{error.pointer}:{error.message}")
+
+
+@check("SL702", needs="manifests")
+def unknown_kind(ctx):
+    from ..validate.kube import MISSING
+
+    version = ctx.options.kube_version if ctx.options else "1.27"
+    for i, verdict in sorted(_verdicts(ctx).items()):
+        if verdict.status != MISSING:
+            continue
+        obj = ctx.manifests.objects[i]
+        yield Problem(
+            f"{obj.ref}: no schema for kind {obj.kind} in {obj.api_version} (Kubernetes {version}), so it "
+            "was not validated; pass its CustomResourceDefinition with --crd, or fix the apiVersion/kind",
+            location=obj.locate("/kind"), logical=f"{obj.ref}#/kind", template=obj.template,
+            key=f"{obj.api_version}/{obj.kind}")
+
+
+@check("SL703", needs="manifests")
+def removed_api(ctx):
+    for i, problem in sorted(_api_problems(ctx).items()):
+        obj = ctx.manifests.objects[i]
+        fix = (f"use apiVersion {problem.replacement}" if problem.replacement
+               else "remove it or move to its successor")
+        yield Problem(
+            f"{obj.ref}: {problem.kind} {problem.api_version} {problem.message}; {fix}",
+            location=obj.locate("/apiVersion"), logical=f"{obj.ref}#/apiVersion", template=obj.template,
+            key=f"{problem.api_version}/{problem.kind}")
+
+
+@check("SL704", needs="manifests")
+def manifest_structure(ctx):
+    for obj in ctx.manifests.objects:
+        missing = [field for field, present in (
+            ("apiVersion", bool(obj.api_version)), ("kind", bool(obj.kind)),
+            ("metadata.name", bool(obj.name) or isinstance(obj.metadata.get("generateName"), str)
+             and bool(obj.metadata.get("generateName")))) if not present]
+        if missing:
+            names = " and ".join(missing)
+            yield Problem(
+                f"{obj.ref}: {names} {'is' if len(missing) == 1 else 'are'} missing or not a string; "
+                "every Kubernetes object needs apiVersion, kind and metadata.name",
+                location=Location(obj.path, obj.line, 1), logical=f"{obj.ref}#", template=obj.template,
+                key="missing:" + ",".join(missing))
+    for objects in index_of(ctx.manifests, ctx.options).duplicates():
+        first = objects[0]
+        for again in objects[1:]:
+            yield Problem(
+                f"{again.ref} is defined twice (first at {first.path}:{first.line}); the second silently "
+                "replaces the first on apply: remove or rename one",
+                location=Location(again.path, again.line, 1), logical=f"{again.ref}#", template=again.template,
+                key="duplicate")

@@ -1,0 +1,50 @@
+"""Objects of a ManifestSet by kind and by kind/namespace/name, for cross-resource rules.
+
+Namespaces: an object without `metadata.namespace` is in the release namespace
+(`options.namespace`, "default" unless told), which is where Helm installs it.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable, Optional
+
+from .model import ManifestObject, ManifestSet
+
+
+class ManifestIndex:
+    def __init__(self, objects: Iterable[ManifestObject], namespace: str = "default"):
+        self.namespace = namespace
+        self.objects = list(objects)
+        self._by_kind: dict = defaultdict(list)
+        self._by_identity: dict = defaultdict(list)
+        for obj in self.objects:
+            self._by_kind[obj.kind].append(obj)
+            self._by_identity[self.identity(obj)].append(obj)
+
+    def identity(self, obj: ManifestObject) -> tuple:
+        """(group, kind, namespace, name): what the API server keys an object by."""
+        group = obj.api_version.rpartition("/")[0] if "/" in obj.api_version else ""
+        return group, obj.kind, obj.namespace or self.namespace, obj.name
+
+    def of_kind(self, *kinds: str) -> list:
+        return [obj for kind in kinds for obj in self._by_kind.get(kind, ())]
+
+    def get(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[ManifestObject]:
+        namespace = namespace or self.namespace
+        for obj in self._by_kind.get(kind, ()):
+            if obj.name == name and (obj.namespace or self.namespace) == namespace:
+                return obj
+        return None
+
+    def duplicates(self) -> list:
+        """Lists of objects (two or more) that share one identity, in input order."""
+        return [objs for identity, objs in self._by_identity.items() if len(objs) > 1 and identity[3]]
+
+
+def index_of(manifests: ManifestSet, options=None) -> ManifestIndex:
+    """The index of a ManifestSet, built once and kept on it."""
+    cached = getattr(manifests, "_index", None)
+    if cached is None:
+        cached = ManifestIndex(manifests.objects, getattr(options, "namespace", None) or "default")
+        manifests._index = cached
+    return cached

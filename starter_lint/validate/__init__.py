@@ -1,0 +1,1 @@
+"""Manifest validation: schemas, the built-in validator, the kubeconform wrapper, API versions."""

@@ -1,0 +1,174 @@
+"""The built-in validator reaches kubeconform's verdicts (recorded runs, upstream fixtures) and jsonschema's."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from starter_lint.manifests import stream
+from starter_lint.options import Options
+from starter_lint.pipeline import run
+from starter_lint.validate.kube import INVALID, MISSING, VALID, BuiltinValidator, SchemaValidator
+from starter_lint.validate.schemas import CrdSchemas, kube_schemas
+
+from .support import SHARED
+
+KC = SHARED / "kubeconform"
+RECORDED = KC / "recordings" / "standalone-json-summary"
+CASES = sorted(KC.glob("cases/*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def validator():
+    return BuiltinValidator("1.27")
+
+
+def _recorded(case):
+    report = json.loads((RECORDED / (case.stem + ".json")).read_text())
+    return report, int((RECORDED / (case.stem + ".rc")).read_text().strip())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_same_verdicts_and_errors_as_recorded_kubeconform(case, validator):
+    """Every resource kubeconform listed as invalid is invalid here with the same (path, message)
+    pairs; the ones it counted valid are valid; its "could not find schema" is a missing schema."""
+    report, rc = _recorded(case)
+    loaded = stream.load_text(case.read_text(), case.name)
+    typed = [o for o in loaded.objects if o.api_version and o.kind]
+    verdicts = {(o.kind, o.name, o.api_version): validator.validate(o.obj) for o in typed}
+    listed = set()
+    for resource in report["resources"]:
+        key = (resource["kind"], resource["name"], resource["version"])
+        listed.add(key)
+        if resource["status"] == "statusInvalid":
+            got = verdicts[key]
+            assert got.status == INVALID
+            assert [(e.pointer, e.message) for e in got.errors] == \
+                   [(e["path"], e["msg"]) for e in resource["validationErrors"]]
+        elif "could not find schema" in resource["msg"]:
+            assert verdicts[key].status == MISSING
+        else:  # a document kubeconform could not read: ours is an SL102/SL103/SL704 finding
+            assert loaded.problems or any(not (o.api_version and o.kind) for o in loaded.objects)
+    valid = [v for k, v in verdicts.items() if k not in listed]
+    assert all(v.status == VALID for v in valid)
+    assert len(valid) == report["summary"]["valid"]
+    failing = any(p.severity is None for _, p in loaded.problems) or any(v.status != VALID for v in verdicts.values()) or len(typed) < len(loaded.objects)
+    assert failing == (rc == 1)
+
+
+# kubeconform v0.7.0's verdict on each of its own fixtures (strict, Kubernetes 1.27, no CRD
+# schemas): "pass" = exit 0; "fail" = some resource invalid or in error (missing schema, unreadable).
+UPSTREAM = {
+    "blank.yaml": "pass", "comment.yaml": "pass", "list_empty_valid.yaml": "pass",
+    "crd_schema.yaml": "fail",                    # apiextensions.k8s.io/v1beta1: no schema at 1.27
+    "duplicate_property.yaml": "fail",            # yaml: key "containers" already set
+    "duplicates-non-namespaced.yaml": "pass", "duplicates-skipped-kinds.yaml": "fail",
+    "duplicates-with-namespace-default.yaml": "pass", "duplicates-with-namespace.yaml": "pass",
+    "duplicates.yaml": "pass", "extra_property.yaml": "fail", "folder": "pass",
+    "full_domain_group.yaml": "pass", "generate_name.yaml": "pass",
+    "grafana-alert-rule-group-sample.yaml": "fail", "httpproxy.yaml": "fail",
+    "int_or_string.yaml": "pass", "invalid.yaml": "fail", "list_invalid.yaml": "fail",
+    "list_valid.yaml": "pass", "missing_apiversion.yaml": "fail", "missing_kind.yaml": "fail",
+    "missing_kind_value.yaml": "fail", "multi_invalid.yaml": "fail", "multi_invalid_resources.yaml": "fail",
+    "multi_valid.yaml": "pass", "multi_valid_source.yaml": "pass", "multi_with_list.yaml": "pass",
+    "null_array.yaml": "pass", "null_string.yaml": "pass", "quantity.yaml": "pass",
+    "same-kind-different-api.yaml": "fail",       # apps/v1beta1: no schema at 1.27
+    "same-object-different-namespace-default.yaml": "pass", "same-object-different-namespace.yaml": "pass",
+    "test_crd.yaml": "fail", "unconventional_keys.yaml": "pass", "valid.json": "pass", "valid.yaml": "pass",
+    "valid_version.yaml": "pass",
+}
+# where we look further than kubeconform: the same object twice (SL704)
+DUPLICATES = {"duplicates-non-namespaced.yaml", "duplicates.yaml", "duplicates-with-namespace.yaml",
+              "duplicates-skipped-kinds.yaml", "same-kind-different-api.yaml"}
+
+
+def test_every_upstream_fixture_has_an_expected_verdict():
+    present = {p.name for p in (KC / "upstream-fixtures").iterdir() if p.name != "LICENSE"}
+    assert present == set(UPSTREAM)
+
+
+@pytest.mark.parametrize("name", sorted(UPSTREAM))
+def test_upstream_fixture_verdicts(name):
+    options = Options(manifests=[str(KC / "upstream-fixtures" / name)], validator="builtin",
+                      select=["SL1", "SL7"], cwd=str(KC / "upstream-fixtures"))
+    report = run(options)
+    errors = [f for f in report.active if str(f.severity) == "error"]
+    not_duplicates = [f for f in errors if not (f.rule == "SL704" and "defined twice" in f.message)]
+    assert ("fail" if not_duplicates else "pass") == UPSTREAM[name], [f.message for f in errors]
+    assert any("defined twice" in f.message for f in errors) == (name in DUPLICATES)
+
+
+def _objects_of_all_inputs():
+    for path in sorted(KC.glob("cases/*.yaml")) + sorted((KC / "upstream-fixtures").rglob("*.y*ml")):
+        for obj in stream.load_text(path.read_text(), path.name).objects:
+            if obj.api_version and obj.kind:
+                yield f"{path.name}:{obj.ref}", obj.obj
+
+
+def test_same_error_paths_as_jsonschema_on_standalone_schemas(validator):
+    """Cross-check of the interpreter: jsonschema on the inlined (standalone) schema agrees."""
+    jsonschema = pytest.importorskip("jsonschema")
+    from starter_lint.validate.schemas import inline_refs
+
+    schemas = kube_schemas("1.27")
+    checked = 0
+    for label, obj in _objects_of_all_inputs():
+        schema = schemas.schema_for(obj["apiVersion"], obj["kind"])
+        if schema is None:
+            continue
+        standalone = inline_refs(schema, schemas.definitions)
+        theirs = sorted("/" + "/".join(map(str, e.absolute_path)) if e.absolute_path else ""
+                        for e in jsonschema.Draft202012Validator(standalone).iter_errors(obj))
+        ours = sorted(e.pointer for e in validator.validate(obj).errors)
+        assert ours == theirs, label
+        checked += 1
+    assert checked > 30
+
+
+def test_shipped_crd_schemas_accept_and_reject_like_the_crd():
+    validator = BuiltinValidator("1.27", CrdSchemas())
+    good = {"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "metadata": {"name": "a"},
+            "spec": {"secretStoreRef": {"name": "vault", "kind": "ClusterSecretStore"},
+                     "data": [{"secretKey": "DATABASE_URL", "remoteRef": {"key": "db"}}]}}
+    assert validator.validate(good).status == VALID
+    bad = json.loads(json.dumps(good))
+    bad["spec"]["secretStoreRef"]["kind"] = "Vault"         # enum SecretStore/ClusterSecretStore
+    bad["spec"]["data"][0]["secretKey"] = "not a key!"      # pattern
+    bad["spec"]["refreshIntervall"] = "1h"                  # unknown field
+    messages = {e.pointer: e.message for e in validator.validate(bad).errors}
+    assert "one of" in messages["/spec/secretStoreRef/kind"]
+    assert "pattern" in messages["/spec/data/0/secretKey"] and "not a key" not in messages["/spec/data/0/secretKey"]
+    assert "refreshIntervall" in messages["/spec"]
+    store = {"apiVersion": "external-secrets.io/v1", "kind": "ClusterSecretStore", "metadata": {"name": "v"},
+             "spec": {"provider": {"vault": {"server": "https://vault", "auth": {"tokenSecretRef": {"name": "t", "key": "k"}}}}}}
+    assert validator.validate(store).status == VALID
+    assert validator.validate(dict(store, apiVersion="external-secrets.io/v1beta1")).status == MISSING
+
+
+def test_recursive_references_are_cut_like_standalone_schemas():
+    definitions = {"Node": {"type": "object", "properties": {"child": {"$ref": "#/$defs/Node"},
+                                                             "n": {"type": "integer"}},
+                            "additionalProperties": False}}
+    interpreter = SchemaValidator(definitions)
+    schema = {"$ref": "#/$defs/Node"}
+    assert interpreter.errors(schema, {"n": 1, "child": {"anything": "goes"}}) == []
+    [error] = interpreter.errors(schema, {"n": "x"})
+    assert (error.pointer, error.message) == ("/n", "got string, want integer")
+
+
+def test_crd_keywords():
+    interpreter = SchemaValidator()
+    schema = {"type": "object", "properties": {
+        "s": {"type": "string", "minLength": 2, "maxLength": 3, "pattern": "^a"},
+        "n": {"type": "number", "minimum": 1, "maximum": 5, "multipleOf": 0.5},
+        "l": {"type": "array", "minItems": 1, "maxItems": 2, "uniqueItems": True, "items": {"type": "integer"}},
+        "i": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+        "any": {"anyOf": [{"type": "string"}, {"type": "boolean"}]}}}
+    ok = {"s": "ab", "n": 2.5, "l": [1], "i": 3, "any": True}
+    assert interpreter.errors(schema, ok) == []
+    bad = {"s": "b", "n": 7.25, "l": [1, 1, 2], "i": 1.5, "any": 3}
+    pointers = sorted(e.pointer for e in interpreter.errors(schema, bad))
+    assert pointers == ["/any", "/i", "/l", "/l", "/n", "/n", "/s", "/s"]
+    assert interpreter.errors({"type": "integer"}, True)[0].message == "got boolean, want integer"
+    assert interpreter.errors({"type": "integer"}, 3.0) == []

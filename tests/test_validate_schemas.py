@@ -1,0 +1,117 @@
+"""Schema sources: the standalone cache in kubeconform's layout, CRD conversion, --crd, versions."""
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+import yaml
+
+from starter_lint.errors import StarterLintError
+from starter_lint.validate import schemas
+from starter_lint.validate.kube import INVALID, MISSING, VALID, BuiltinValidator
+
+from .support import REPO, SHARED
+
+CRDS = SHARED / "crds" / "external-secrets"
+
+
+def test_kubeconform_file_names():
+    assert schemas.kubeconform_name("apps/v1", "Deployment") == "deployment-apps-v1.json"
+    assert schemas.kubeconform_name("v1", "ConfigMap") == "configmap-v1.json"
+    assert schemas.kubeconform_name("networking.k8s.io/v1", "Ingress") == "ingress-networking-v1.json"
+    assert schemas.kubeconform_name("external-secrets.io/v1", "ExternalSecret") == \
+        "externalsecret-external-secrets-v1.json"
+
+
+def test_versions_are_normalised_and_checked():
+    assert schemas.normalise_version("1.27") == "1.27.0"
+    assert schemas.normalise_version("v1.27.3") == "1.27.0"
+    with pytest.raises(StarterLintError, match="no bundled schemas"):
+        schemas.normalise_version("1.19")
+    with pytest.raises(StarterLintError, match="MAJOR.MINOR"):
+        schemas.normalise_version("latest")
+
+
+def test_standalone_cache_layout_is_built_once_and_atomically(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARTER_LINT_CACHE_DIR", str(tmp_path))
+    results, errors = [], []
+
+    def build():
+        try:
+            results.append(schemas.standalone_dir("1.27.4"))
+        except Exception as exc:  # pragma: no cover - the assertion below shows it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(set(results)) == 1
+    folder = results[0] / "v1.27.0-standalone-strict"
+    assert (folder / ".complete").is_file()
+    assert not [p for p in results[0].iterdir() if p.name.startswith(".build")]
+    deployment = json.loads((folder / "deployment-apps-v1.json").read_text())
+    text = json.dumps(deployment)
+    assert "$ref" not in text.replace('"$ref": {"type"', "")   # only JSONSchemaProps' own "$ref" field
+    assert deployment["additionalProperties"] is False
+    container = deployment["properties"]["spec"]["properties"]["template"]["properties"]["spec"][
+        "properties"]["containers"]["items"]
+    assert container["additionalProperties"] is False and "image" in container["properties"]
+    assert (folder / "configmap-v1.json").is_file() and (folder / "horizontalpodautoscaler-autoscaling-v2.json").is_file()
+    mtime = (folder / "configmap-v1.json").stat().st_mtime_ns
+    schemas.standalone_dir("1.27")
+    assert (folder / "configmap-v1.json").stat().st_mtime_ns == mtime
+
+
+def test_recursive_crd_definition_is_cut():
+    kube = schemas.kube_schemas("1.27")
+    crd = schemas.inline_refs(kube.schema_for("apiextensions.k8s.io/v1", "CustomResourceDefinition"), kube.definitions)
+    props = crd["properties"]["spec"]["properties"]["versions"]["items"]["properties"]["schema"][
+        "properties"]["openAPIV3Schema"]
+    assert props["properties"]["items"] == {} or props["properties"]["not"] == {}
+
+
+def test_shipped_crd_schemas_are_the_conversion_of_the_real_crds():
+    generated = {}
+    for path in sorted(CRDS.glob("*.yaml")):
+        generated.update(schemas.crd_to_schemas(yaml.load(path.read_text(), Loader=yaml.CSafeLoader)))
+    shipped = {p.name: json.loads(p.read_text()) for p in (REPO / "schemas" / "crds").glob("*.json")}
+    assert set(generated) == {"externalsecret-external-secrets-v1.json", "secretstore-external-secrets-v1.json",
+                              "clustersecretstore-external-secrets-v1.json"}
+    assert shipped == generated
+
+
+def test_crd_option_converts_yaml_and_takes_json_schemas(tmp_path):
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "widgets.example.com"},
+           "spec": {"group": "example.com", "names": {"kind": "Widget", "plural": "widgets"}, "scope": "Namespaced",
+                    "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+                        "type": "object", "properties": {
+                            "spec": {"type": "object", "properties": {
+                                "size": {"x-kubernetes-int-or-string": True},
+                                "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}}}}}]}}
+    (tmp_path / "crd.yaml").write_text(yaml.safe_dump(crd))
+    gadget = {"type": "object", "properties": {"spec": {"type": "object", "properties": {"n": {"type": "integer"}},
+                                                        "additionalProperties": False}}}
+    (tmp_path / "gadget-example-v1.json").write_text(json.dumps(gadget))
+    validator = BuiltinValidator("1.27", schemas.CrdSchemas([str(tmp_path)]))
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+              "spec": {"size": "10Gi", "free": {"anything": 1}}}
+    assert validator.validate(widget).status == VALID
+    widget["spec"]["colour"] = "red"
+    assert validator.validate(widget).status == INVALID
+    assert validator.validate({"apiVersion": "example.com/v1", "kind": "Gadget", "spec": {"n": "x"}}).status == INVALID
+    assert validator.validate({"apiVersion": "example.com/v2", "kind": "Widget"}).status == MISSING
+
+
+def test_bad_crd_option_is_one_clear_error(tmp_path):
+    (tmp_path / "x.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n")
+    with pytest.raises(StarterLintError, match="no CustomResourceDefinition"):
+        schemas.CrdSchemas([str(tmp_path / "x.yaml")])
+    with pytest.raises(StarterLintError, match="no such file"):
+        schemas.CrdSchemas([str(tmp_path / "missing.yaml")])
+    (tmp_path / "y.yaml").write_text("a: [\n")
+    with pytest.raises(StarterLintError, match="not valid YAML"):
+        schemas.CrdSchemas([str(tmp_path / "y.yaml")])
