@@ -115,6 +115,12 @@ def build_options(params: dict) -> Options:
         config_module.apply_config(options, params.get("config"))
     elif params.get("config"):
         _fail("--config is not supported by this build")
+    # inputs on the command line replace the config's named targets; values files also replace
+    # the config's values and manifests (a --manifests alone keeps the config's values)
+    if params.get("values_files") or params.get("files") or params.get("manifests"):
+        options.targets = []
+    if params.get("values_files") or params.get("files"):
+        options.files, options.manifests = [], []
     if params.get("values_files"):
         options.values_files = list(params["values_files"])
     if params.get("files"):
@@ -199,6 +205,60 @@ def values(fmt, provenance, show_secrets, **params):
         _fail(f"{loc.path}:{loc.line}:{loc.col}: {problem.message}")
     text = render_values(ctx.values, fmt, provenance=provenance, show_secrets=show_secrets)
     sys.stdout.write(text)
+
+
+@main.command()
+@click.argument("values_files", nargs=-1, metavar="[VALUES_FILE]...")
+@values_options
+@check_options
+def baseline(**params):
+    """Record today's findings (fingerprints) in a baseline file that `check --baseline` accepts."""
+    import json
+
+    from .pipeline import run
+    from .redact import scrub
+    from .suppress import baseline_document
+
+    if params.get("fmt"):
+        _fail("baseline always writes JSON; --format does not apply")
+    options = build_options(params)
+    options.baseline = None   # record every finding, including those an older baseline accepts
+    report = run(options)
+    text = json.dumps(baseline_document(report.active), indent=2, ensure_ascii=False) + "\n"
+    write_output(scrub(text, report.secrets), options.output)
+    if options.output:
+        sys.stderr.write(f"starter-lint: recorded {len(report.active)} finding"
+                         f"{'s' if len(report.active) != 1 else ''} in {options.output}\n")
+
+
+@main.command()
+@click.argument("values_files", nargs=-1, metavar="[VALUES_FILE]...")
+@values_options
+@click.option("--select", multiple=True, metavar="IDS", help="Only fix these rules (ids or prefixes).")
+@click.option("--ignore", multiple=True, metavar="IDS", help="Do not fix these rules.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing (exit 1 if any).")
+def fix(show_diff, **params):
+    """Apply the safe autofixes to values files, keeping comments, order and quoting."""
+    from .fix import atomic_write, plan_fixes
+    from .pipeline import run
+    from .redact import scrub
+
+    options = build_options(params)
+    options.manifests = []
+    options.targets = [t for t in options.targets if t.files]
+    for target in options.targets:
+        target.manifests = []
+    report = run(options)
+    plans = [plan for plan in plan_fixes(report, options) if plan.changed]
+    if show_diff:
+        sys.stdout.write(scrub("".join(plan.diff() for plan in plans), report.secrets))
+        sys.exit(EXIT_FINDINGS if plans else EXIT_OK)
+    for plan in plans:
+        atomic_write(plan.path, plan.after)
+        count = len(plan.findings)
+        sys.stderr.write(f"starter-lint: fixed {count} finding{'s' if count != 1 else ''} in {plan.shown}\n")
+    if not plans:
+        sys.stderr.write("starter-lint: nothing to fix\n")
 
 
 def _no_target():

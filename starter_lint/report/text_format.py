@@ -50,6 +50,8 @@ def render(report, catalog, options) -> str:
         out.append(_BOLD + head + _RESET if color and False else head)
         if finding.template:
             out.append(f"      (rendered from {finding.template})")
+        for note in finding.notes:  # e.g. an expired config ignore (suppress.py)
+            out.append(f"      note: {note}")
         if not options.quiet:
             out.extend(_excerpt(finding, sources, color))
     counts = report.counts()

@@ -1,0 +1,403 @@
+"""The config file `.starter-lint.yaml`: defaults for every option, named targets, rule overrides
+and ignores. Found upward from the working directory, or given with `--config`.
+
+    fail-on: warning                 # any check option, in its command-line spelling
+    select: [SL1, SL3]
+    ignore: [SL106]
+    kube-version: "1.29"
+    rule-dirs: [policies/]           # extra rules/ folders
+    crd-dirs: [crds/]                # CRD files or JSON Schemas (like --crd)
+    baseline: .starter-lint-baseline.json
+    targets:                         # linted in one run, reported per target
+      prod: {chart: charts/app, values: [values.yaml, values.prod.yaml], set: [api.replicas=3]}
+    rules:
+      SL601: {severity: error}       # or `SL601: error`; `enabled: false` skips the rule
+    ignores:
+      - rules: [SL301]
+        paths: ["values/*.yaml"]     # globs relative to this file (** spans folders)
+        values-path: "ingress.*"
+        resource: "Ingress/*"
+        reason: the legacy host is served by the CDN   # required
+        expires: 2026-12-31          # optional; afterwards the finding returns with a note
+
+Relative paths are relative to the config file. A config error is exit 2 with `file:line: message`.
+Command-line values override the file (cli.build_options applies them afterwards).
+"""
+from __future__ import annotations
+
+import datetime
+import difflib
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+from .errors import StarterLintError
+from .findings import Severity
+
+CONFIG_NAMES = (".starter-lint.yaml", ".starter-lint.yml")
+_RULE_PATTERN = re.compile(r"^(ALL|SL\d{0,3})$")
+
+
+class ConfigError(StarterLintError):
+    pass
+
+
+def find_config(start: Optional[str] = None) -> Optional[Path]:
+    """The nearest .starter-lint.yaml in `start` or one of its parents."""
+    directory = Path(os.path.abspath(start or os.getcwd()))
+    for folder in (directory, *directory.parents):
+        for name in CONFIG_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading with line numbers
+
+class _Reader:
+    """Type checks that point at the offending line of the config file."""
+
+    def __init__(self, path: Path, shown: str):
+        self.config_path = path
+        self.shown = shown
+        self.base_dir = path.parent
+
+    def error(self, line: int, message: str) -> ConfigError:
+        return ConfigError(f"{self.shown}:{line}: {message}")
+
+    @staticmethod
+    def key_line(mapping, key) -> int:
+        try:
+            return mapping.lc.key(key)[0] + 1
+        except (AttributeError, KeyError, TypeError):
+            return getattr(getattr(mapping, "lc", None), "line", 0) + 1
+
+    @staticmethod
+    def item_line(seq, index: int, fallback: int) -> int:
+        try:
+            return seq.lc.item(index)[0] + 1
+        except (AttributeError, KeyError, TypeError, IndexError):
+            return fallback
+
+    def check_keys(self, mapping, known: tuple, what: str) -> None:
+        for key in mapping:
+            if _canonical(key) not in known:
+                close = difflib.get_close_matches(_canonical(key), known, n=1, cutoff=0.6)
+                hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
+                raise self.error(self.key_line(mapping, key), f"unknown key '{key}' in {what}{hint}")
+
+    def mapping(self, value, line: int, what: str) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.error(line, f"{what} must be a mapping, not {_type_name(value)}")
+        return value
+
+    def string(self, value, line: int, what: str) -> str:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise self.error(line, f"{what} must be a string, not {_type_name(value)}")
+        return str(value)
+
+    def strings(self, value, line: int, what: str) -> list:
+        """A list of strings; a single string counts as a list of one."""
+        if value is None:
+            return []
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return [str(value)]
+        if not isinstance(value, list):
+            raise self.error(line, f"{what} must be a list of strings, not {_type_name(value)}")
+        return [self.string(item, self.item_line(value, i, line), f"each entry of {what}")
+                for i, item in enumerate(value)]
+
+    def path(self, text: str) -> str:
+        """A path relative to the config file, made absolute (display_path shortens it again)."""
+        if text == "-":
+            return text
+        return str(self.base_dir / os.path.expanduser(text)) if not os.path.isabs(text) else text
+
+    def paths(self, value, line: int, what: str) -> list:
+        return [self.path(p) for p in self.strings(value, line, what)]
+
+    def boolean(self, value, line: int, what: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.error(line, f"{what} must be true or false, not {_type_name(value)}")
+        return value
+
+    def severity(self, value, line: int, what: str) -> Severity:
+        try:
+            return Severity.parse(self.string(value, line, what))
+        except ValueError:
+            raise self.error(line, f"{what} must be error, warning or note, not {value!r}") from None
+
+    def rule_ids(self, value, line: int, what: str) -> list:
+        out = []
+        for item in self.strings(value, line, what):
+            for part in item.split(","):
+                part = part.strip().upper()
+                if not part:
+                    continue
+                if not _RULE_PATTERN.match(part):
+                    raise self.error(line, f"{what}: {part!r} is not a rule id or prefix such as SL301 or SL3")
+                out.append(part)
+        return out
+
+    def date(self, value, line: int, what: str) -> datetime.date:
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise self.error(line, f"{what} must be a date YYYY-MM-DD, not {value!r}")
+
+
+def _canonical(key) -> str:
+    return str(key).strip().replace("_", "-").lower()
+
+
+def _type_name(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return f"a {type(value).__name__}"
+
+
+@lru_cache(maxsize=1)
+def _constructor():
+    """ruamel's round-trip constructor, except that dates stay text (a bad date is then
+    reported with its line by _Reader.date instead of failing the whole load)."""
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class ConfigConstructor(RoundTripConstructor):
+        pass
+
+    ConfigConstructor.add_constructor("tag:yaml.org,2002:timestamp",
+                                      lambda constructor, node: constructor.construct_scalar(node))
+    return ConfigConstructor
+
+
+def _load(path: Path, shown: str):
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"--config {shown}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{shown}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    yaml.Constructor = _constructor()
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise ConfigError(f"{shown}:{line}: not valid YAML: {exc.problem or exc.context}") from None
+    except YAMLError as exc:
+        raise ConfigError(f"{shown}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{shown}:1: the config must be a mapping of options, not {_type_name(data)}")
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Keys and what they set
+
+# key -> (Options attribute, kind)
+_SIMPLE = {
+    "values": ("files", "paths"),
+    "manifests": ("manifests", "paths"),
+    "chart": ("chart", "path"),
+    "set": ("set", "set"),
+    "set-string": ("set", "set-string"),
+    "kube-version": ("kube_version", "string"),
+    "validator": ("validator", "choice:auto,kubeconform,builtin"),
+    "kubeconform": ("kubeconform", "path"),
+    "kubeconform-timeout": ("kubeconform_timeout", "positive"),
+    "crd-dirs": ("crds", "paths"),
+    "crds": ("crds", "paths"),
+    "format": ("format", "choice:text,json,sarif,github,junit"),
+    "output": ("output", "path"),
+    "fail-on": ("fail_on", "severity"),
+    "select": ("select", "rules"),
+    "ignore": ("ignore", "rules"),
+    "baseline": ("baseline", "path"),
+    "color": ("color", "bool"),
+    "quiet": ("quiet", "bool"),
+    "jobs": ("jobs", "positive-int"),
+    "rule-dirs": ("rule_dirs", "paths"),
+    "release-name": ("release_name", "string"),
+    "namespace": ("namespace", "string"),
+}
+TOP_KEYS = tuple(sorted(set(_SIMPLE) | {"targets", "rules", "ignores"}))
+TARGET_KEYS = ("chart", "manifests", "set", "set-string", "values")
+RULE_KEYS = ("enabled", "severity")
+IGNORE_KEYS = ("expires", "paths", "reason", "resource", "rules", "values-path")
+
+
+def apply_config(options, path: Optional[str]) -> None:
+    """Fill `options` from the config file (`path`, or the nearest one found upward)."""
+    if path:
+        config_path = Path(os.path.abspath(os.path.join(options.cwd or os.getcwd(), path)))
+        if not config_path.is_file():
+            raise ConfigError(f"--config {path}: no such file")
+    else:
+        config_path = find_config(options.cwd)
+        if config_path is None:
+            return
+    from .paths import display_path
+
+    shown = display_path(config_path, options.cwd)
+    reader = _Reader(config_path, shown)
+    data = _load(config_path, shown)
+    reader.check_keys(data, TOP_KEYS, "the config")
+    options.config = str(config_path)
+    canonical = {_canonical(key): key for key in data}
+    sets: list = []
+    for key in sorted(_SIMPLE, key=lambda k: k != "rule-dirs"):   # rule-dirs first: `rules` needs them
+        if key not in canonical:
+            continue
+        raw_key = canonical[key]
+        value, line = data[raw_key], reader.key_line(data, raw_key)
+        attribute, kind = _SIMPLE[key]
+        if kind in ("set", "set-string"):
+            sets += [(e, kind == "set-string") for e in reader.strings(value, line, f"'{raw_key}'")]
+            continue
+        setattr(options, attribute, _convert(reader, kind, value, line, f"'{raw_key}'"))
+    if sets:
+        options.set = sets
+    if "targets" in canonical:
+        raw_key = canonical["targets"]
+        options.targets = _targets(reader, data[raw_key], reader.key_line(data, raw_key), options)
+    if "rules" in canonical:
+        raw_key = canonical["rules"]
+        _rules(reader, data[raw_key], reader.key_line(data, raw_key), options)
+    if "ignores" in canonical:
+        raw_key = canonical["ignores"]
+        options.config_ignores = _ignores(reader, data[raw_key], reader.key_line(data, raw_key))
+
+
+def _convert(reader: _Reader, kind: str, value, line: int, what: str):
+    if kind == "paths":
+        return reader.paths(value, line, what)
+    if kind == "path":
+        return reader.path(reader.string(value, line, what))
+    if kind == "string":
+        return reader.string(value, line, what)
+    if kind.startswith("choice:"):
+        choices = kind.split(":", 1)[1].split(",")
+        text = reader.string(value, line, what)
+        if text not in choices:
+            raise reader.error(line, f"{what} must be one of {', '.join(choices)}, not {text!r}")
+        return text
+    if kind in ("positive", "positive-int"):
+        number_type = int if kind == "positive-int" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, number_type) or value <= 0:
+            raise reader.error(line, f"{what} must be a positive {'integer' if kind == 'positive-int' else 'number'}, "
+                                     f"not {value!r}")
+        return value
+    if kind == "severity":
+        return reader.severity(value, line, what)
+    if kind == "rules":
+        return reader.rule_ids(value, line, what)
+    if kind == "bool":
+        return reader.boolean(value, line, what)
+    raise AssertionError(kind)
+
+
+def _targets(reader: _Reader, value, line: int, options) -> list:
+    from .pipeline import Target
+
+    targets = []
+    for name, spec in reader.mapping(value, line, "'targets'").items():
+        spec_line = reader.key_line(value, name)
+        spec = reader.mapping(spec, spec_line, f"target '{name}'")
+        reader.check_keys(spec, TARGET_KEYS, f"target '{name}'")
+        fields = {_canonical(k): (spec[k], reader.key_line(spec, k)) for k in spec}
+
+        def get(key, kind, default=None, _fields=fields, _name=name):
+            if key not in _fields:
+                return default
+            raw, key_line = _fields[key]
+            return _convert(reader, kind, raw, key_line, f"'{key}' of target '{_name}'")
+
+        sets = []
+        for key, string_only in (("set", False), ("set-string", True)):
+            if key in fields:
+                raw, key_line = fields[key]
+                sets += [(e, string_only) for e in reader.strings(raw, key_line, f"'{key}' of target '{name}'")]
+        target = Target(name=str(name), files=get("values", "paths", []), set=sets,
+                        chart=get("chart", "path", options.chart), manifests=get("manifests", "paths", []))
+        if not (target.files or target.manifests or target.chart or target.set):
+            raise reader.error(spec_line, f"target '{name}' has nothing to check: give values, manifests or chart")
+        targets.append(target)
+    return targets
+
+
+def _rules(reader: _Reader, value, line: int, options) -> None:
+    from .catalog import load_catalog
+
+    catalog = load_catalog(tuple(options.rule_dirs))
+    for rule_id, spec in reader.mapping(value, line, "'rules'").items():
+        rule_line = reader.key_line(value, rule_id)
+        key = str(rule_id).strip().upper()
+        if key not in catalog:
+            close = difflib.get_close_matches(key, list(catalog), n=1, cutoff=0.6)
+            raise reader.error(rule_line, f"unknown rule '{rule_id}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+        if isinstance(spec, str):
+            spec = {"severity": spec}
+        spec = reader.mapping(spec, rule_line, f"rule {key}")
+        reader.check_keys(spec, RULE_KEYS, f"rule {key}")
+        for field_name in spec:
+            field_line = reader.key_line(spec, field_name)
+            if _canonical(field_name) == "severity":
+                options.severity_overrides[key] = reader.severity(spec[field_name], field_line, f"severity of {key}")
+            elif not reader.boolean(spec[field_name], field_line, f"'enabled' of {key}"):
+                options.ignore = list(options.ignore) + [key]
+
+
+def _ignores(reader: _Reader, value, line: int) -> list:
+    from .suppress import ConfigIgnore
+
+    if not isinstance(value, list):
+        raise reader.error(line, f"'ignores' must be a list of entries, not {_type_name(value)}")
+    out = []
+    for index, entry in enumerate(value):
+        entry_line = reader.item_line(value, index, line)
+        entry = reader.mapping(entry, entry_line, "each entry of 'ignores'")
+        reader.check_keys(entry, IGNORE_KEYS, "an 'ignores' entry")
+        fields = {_canonical(k): (entry[k], reader.key_line(entry, k)) for k in entry}
+        if "reason" not in fields:
+            raise reader.error(entry_line, "this ignore has no 'reason': say why the finding is accepted")
+        reason = reader.string(*fields["reason"], "'reason'").strip()
+        if not reason:
+            raise reader.error(fields["reason"][1], "'reason' must not be empty")
+        selectors = {key: reader.strings(*fields[key], f"'{key}'") for key in ("paths", "values-path", "resource")
+                     if key in fields}
+        rules = tuple(reader.rule_ids(*fields["rules"], "'rules'")) if "rules" in fields else ()
+        if not rules and not any(selectors.values()):
+            raise reader.error(entry_line, "this ignore matches everything: give rules, paths, values-path or resource")
+        expires = reader.date(*fields["expires"], "'expires'") if "expires" in fields else None
+        out.append(ConfigIgnore(reason=reason, rules=rules, paths=tuple(selectors.get("paths", ())),
+                                values_paths=tuple(selectors.get("values-path", ())),
+                                resources=tuple(selectors.get("resource", ())), expires=expires,
+                                base_dir=str(reader.base_dir), where=f"{reader.shown}:{entry_line}"))
+    return out

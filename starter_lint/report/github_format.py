@@ -1,0 +1,59 @@
+"""GitHub Actions workflow commands: one annotation per active finding, then the summary line.
+
+    ::error file=values.prod.yaml,line=12,col=5,endLine=12,endColumn=9,title=SL301 tls-host-coverage::message
+
+Levels: error → `error`, warning → `warning`, note → `notice`. Files are relative to the
+repository root (where GitHub resolves them), located as `report.locations` describes; a finding
+with no file at all gets an annotation without `file=`. Escaping follows the runner's rules:
+`%`, CR and LF in the message; additionally `:` and `,` in property values.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .locations import Locator
+from .text_format import render as render_text
+
+_LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(finding, place) -> str:
+    properties = []
+    if place is not None:
+        properties.append(("file", place.shown))
+        properties.append(("line", str(place.line)))
+        if place.exact and place.col:
+            properties.append(("col", str(place.col)))
+            if place.end_line and place.end_col and (place.end_line, place.end_col) > (place.line, place.col):
+                properties += [("endLine", str(place.end_line)), ("endColumn", str(place.end_col))]
+    properties.append(("title", f"{finding.rule} {finding.name}"))
+    message = finding.message
+    if place is None or not place.exact:
+        message += f" ({finding.location.path}:{finding.location.line})"
+    if finding.template:
+        message += f" (rendered from {finding.template})"
+    for note in finding.notes:
+        message += f"\nNote: {note}"
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
+    return f"::{_LEVELS[str(finding.severity)]} {props}::{escape_data(message)}"
+
+
+def render(report, catalog, options) -> str:
+    locator = Locator(report, options)
+    lines = []
+    for result in report.targets:
+        for finding in sorted(result.active, key=lambda f: f.sort_key()):
+            lines.append(annotation(finding, locator.place(finding, result)))
+    # the closing summary line of the text format, as plain log text
+    summary = render_text(report, catalog, replace(options, quiet=True, color=False)).splitlines()[-1]
+    lines.append(summary)
+    return "\n".join(lines) + "\n"
+

@@ -1,0 +1,81 @@
+"""JUnit XML: one testsuite per target, one testcase per rule that ran on it.
+
+A testcase fails when the rule has active findings at or above `--fail-on`; the `failure`
+element lists them (`path:line:col: severity message`). Findings below the threshold and
+suppressed ones are listed in the testcase's `system-out`, so the report shows everything
+without failing what the exit code does not fail. "Ran" means selected (`--select/--ignore`)
+and applicable to the target (values, chart, manifests), as the pipeline decides.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from .locations import planned_targets
+
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _INVALID_XML.sub("?", str(text))
+
+
+def rules_that_ran(result, target, options, catalog) -> list:
+    from ..checks import load_checks
+    from ..pipeline import _selected
+
+    has = {"values": True, "chart": False, "manifests": False}
+    if target is not None:
+        has["values"] = bool(target.files or target.set or target.chart or not target.manifests)
+        has["chart"] = bool(target.chart)
+        has["manifests"] = bool(target.manifests or target.chart)
+    ran = {rule_id for rule_id, spec in load_checks().items()
+           if _selected(rule_id, options) and has[spec.needs] and rule_id in catalog}
+    ran |= {f.rule for f in result.findings}
+    return sorted(ran)
+
+
+def _line(finding) -> str:
+    loc = finding.location
+    text = f"{loc.path}:{loc.line}:{loc.col}: {finding.severity} {finding.message}"
+    if finding.suppressed:
+        text += f" (suppressed: {finding.suppressed})"
+    for note in finding.notes:
+        text += f" (note: {note})"
+    return text
+
+
+def render(report, catalog, options) -> str:
+    root = ET.Element("testsuites", name="starter-lint")
+    total = failed = 0
+    for result, target in zip(report.targets, planned_targets(report, options)):
+        suite = ET.SubElement(root, "testsuite", name=_clean(result.name))
+        tests = failures = 0
+        for rule_id in rules_that_ran(result, target, options, catalog):
+            rule = catalog.get(rule_id)
+            case = ET.SubElement(suite, "testcase", name=f"{rule_id} {rule.name if rule else ''}".strip(),
+                                 classname=_clean(f"starter-lint.{result.name}"))
+            findings = sorted((f for f in result.findings if f.rule == rule_id), key=lambda f: f.sort_key())
+            failing = [f for f in findings if not f.suppressed and f.severity >= report.fail_on]
+            others = [f for f in findings if f not in failing]
+            tests += 1
+            if failing:
+                failures += 1
+                worst = max(f.severity for f in failing)
+                failure = ET.SubElement(case, "failure", type=str(worst),
+                                        message=_clean(f"{len(failing)} finding{'s' if len(failing) != 1 else ''}: "
+                                                       f"{failing[0].message}"))
+                failure.text = _clean("\n".join(_line(f) for f in failing))
+            if others:
+                ET.SubElement(case, "system-out").text = _clean("\n".join(_line(f) for f in others))
+        suite.set("tests", str(tests))
+        suite.set("failures", str(failures))
+        suite.set("errors", "0")
+        suite.set("skipped", "0")
+        total += tests
+        failed += failures
+    root.set("tests", str(total))
+    root.set("failures", str(failed))
+    root.set("errors", "0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,154 @@
+"""Where a finding lives in the repository, for the formats a code host reads (SARIF, github).
+
+A finding's location is a display path relative to the working directory, or a pseudo-file
+(`--set`, `<stdin>`, `<contract defaults>`, a rendered stream). Code hosts need a real file
+relative to the repository root, so a finding resolves, in order, to
+1. its own location, when that is a file on disk;
+2. the chart template that rendered the object (`# Source: chart/templates/x.yaml`), line 1;
+3. the target's first real input file (values file, manifests, chart values.yaml, Chart.yaml),
+   line 1 — the message then says where the value really came from;
+otherwise to nothing (the SARIF writer reports it as a tool notification).
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+from urllib.parse import quote
+
+MAX_READ = 8 * 1024 * 1024   # larger files get line-only regions
+
+
+def repo_root(cwd: Optional[str]) -> Path:
+    """The git top level above the working directory, else the working directory."""
+    start = Path(os.path.abspath(cwd or os.getcwd()))
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+@dataclass(frozen=True)
+class Place:
+    absolute: str                 # the file on disk
+    relative: Optional[str]       # POSIX path from the repository root (None: outside it)
+    line: int
+    col: Optional[int] = None
+    end_line: Optional[int] = None
+    end_col: Optional[int] = None
+    exact: bool = True            # False: a fallback file, not the finding's own location
+
+    @property
+    def uri(self) -> str:
+        """A relative, percent-encoded URI (`:` and spaces too), or a file: URI outside the repo."""
+        if self.relative is not None:
+            return quote(self.relative, safe="/")
+        return Path(self.absolute).as_uri()
+
+    @property
+    def shown(self) -> str:
+        return self.relative if self.relative is not None else self.absolute
+
+
+def planned_targets(report, options) -> list:
+    """The pipeline Target behind each TargetResult (same order), or None where unknown."""
+    from ..pipeline import plan_targets
+
+    try:
+        targets = plan_targets(options)
+    except Exception:  # the report is already made; a missing plan only costs precision
+        targets = []
+    if [t.name for t in targets] != [r.name for r in report.targets]:
+        return [None] * len(report.targets)
+    return targets
+
+
+class Locator:
+    def __init__(self, report, options):
+        self.cwd = Path(os.path.abspath(options.cwd or os.getcwd()))
+        self.root = repo_root(str(self.cwd))
+        self.sources = report.sources
+        self._read: dict = {}
+        self.targets = dict(zip((id(r) for r in report.targets), planned_targets(report, options)))
+
+    def _file(self, display: Optional[str]) -> Optional[Path]:
+        if not display or display.startswith("<") or display in ("--set", "-"):
+            return None
+        path = Path(display) if os.path.isabs(display) else self.cwd / display
+        return path if path.is_file() else None
+
+    def _relative(self, path: Path) -> Optional[str]:
+        resolved = Path(os.path.realpath(path))
+        for root in (self.root, Path(os.path.realpath(self.root))):
+            try:
+                return resolved.relative_to(root).as_posix()
+            except ValueError:
+                continue
+        return None
+
+    def _place(self, path: Path, line: int = 1, col=None, end_line=None, end_col=None, exact=True) -> Place:
+        return Place(str(path), self._relative(path), max(1, int(line or 1)), col, end_line, end_col, exact)
+
+    def _template(self, template: str, target) -> Optional[Path]:
+        """`starter/templates/x.yaml` -> the file in the chart folder, or under the working dir."""
+        chart_name, _, inside = template.partition("/")
+        candidates = []
+        if target is not None and target.chart:
+            candidates.append(Path(target.chart) / inside if inside else None)
+        candidates += [self.cwd / template, self.cwd / "charts" / template]
+        for candidate in candidates:
+            if candidate is not None:
+                found = self._file(str(candidate))
+                if found is not None:
+                    return found
+        return None
+
+    def _fallback_files(self, result, target) -> list:
+        files = list(result.files or ())
+        if target is not None:
+            files += list(target.files) + [m for m in target.manifests if m != "-"]
+            if target.chart:
+                files += [str(Path(target.chart) / "values.yaml"), str(Path(target.chart) / "Chart.yaml")]
+        return files
+
+    def place(self, finding, result) -> Optional[Place]:
+        loc = finding.location
+        own = self._file(loc.path)
+        if own is not None:
+            return self._place(own, loc.line, loc.col, loc.end_line, loc.end_col)
+        target = self.targets.get(id(result))
+        if finding.template:
+            template = self._template(finding.template, target)
+            if template is not None:
+                return self._place(template, exact=False)
+        for candidate in self._fallback_files(result, target):
+            found = self._file(candidate)
+            if found is not None:
+                return self._place(found, exact=False)
+        return None
+
+    def source_lines(self, finding, place: Place) -> Optional[list]:
+        """The text lines of the finding's file (kept by the pipeline, else read once)."""
+        text = self.sources.get(finding.location.path) if place.exact else None
+        if text is None:
+            if place.absolute not in self._read:
+                try:
+                    with open(place.absolute, encoding="utf-8", errors="replace", newline="") as handle:
+                        self._read[place.absolute] = handle.read(MAX_READ + 1)
+                except OSError:
+                    self._read[place.absolute] = None
+            text = self._read[place.absolute]
+            if text is None or len(text) > MAX_READ:
+                return None
+        return re.split(r"\r\n|\r|\n", text[:-1] if text.endswith(("\n", "\r")) else text) if text else []
+
+    def target_label(self, name: str) -> str:
+        """A target's name with its file paths made relative to the repository root."""
+        parts = []
+        for part in name.split("+"):
+            path = Path(part) if os.path.isabs(part) else self.cwd / part
+            relative = self._relative(path) if path.exists() else None
+            parts.append(relative if relative is not None else part)
+        return "+".join(parts)

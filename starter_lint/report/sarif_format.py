@@ -1,0 +1,205 @@
+"""SARIF 2.1.0 for GitHub code scanning (`upload-sarif`), one run per target.
+
+Shape decisions (see /work/shared/sarif/NOTES.md for GitHub's rules):
+- every catalog rule is listed in every run, so `ruleIndex` is stable and code scanning knows
+  rules that found nothing; `helpUri` points at the rule's file in the repository of this
+  version (`rules/SLnnn-name.yaml`, the rule's single source of truth);
+- URIs are relative to the git top level (`uriBaseId: %SRCROOT%`, percent-encoded); a finding
+  whose location is not a file in the repository resolves as `report.locations` describes,
+  and one with no file at all becomes a tool notification of the run (GitHub refuses results
+  without a physical location);
+- columns are UTF-16 code units (GitHub's convention) where the source text is known, and left
+  out otherwise (the whole line is highlighted);
+- `partialFingerprints["starterLint/v1"]` hashes rule, repository path, logical location and the
+  finding's identity key, so it survives moved lines; `primaryLocationLineHash` is left to
+  `upload-sarif`, which computes it from the checked-out file;
+- suppressed findings are kept, with `suppressions` (inSource or external, justification);
+- each run has `automationDetails.id` `starter-lint/<target>/`; beyond GitHub's limit of 20
+  runs per file the targets share one run `starter-lint/` (each result names its target).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from ..suppress import object_ref
+from .locations import Locator
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+PROJECT_URL = "https://github.com/starter-lint/starter-lint"
+MAX_RUNS = 20                 # GitHub rejects files with more runs
+MAX_TEXT = 1024               # GitHub's limit for short/full descriptions
+MAX_TAGS = 10                 # GitHub keeps only ten tags per rule
+FINGERPRINT_KEY = "starterLint/v1"
+_LEVELS = {"error": "error", "warning": "warning", "note": "note"}
+
+
+def _clip(text: str, limit: int = MAX_TEXT) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def help_uri(rule, version: str):
+    """The rule file of this release; custom rules (config rule-dirs) have none."""
+    from ..catalog import load_catalog
+
+    shipped = load_catalog()
+    if rule.id not in shipped or shipped[rule.id].source != rule.source:
+        return None
+    return f"{PROJECT_URL}/blob/v{version}/rules/{rule.source}"
+
+
+def rule_descriptor(rule, version: str) -> dict:
+    tags = list(dict.fromkeys(rule.tags))
+    properties: dict = {"precision": "high"}
+    if rule.security_severity is not None:
+        if "security" not in tags:
+            tags.insert(0, "security")
+        properties["security-severity"] = f"{rule.security_severity:.1f}"
+    else:
+        properties["problem.severity"] = "recommendation" if str(rule.severity) == "note" else str(rule.severity)
+    properties["tags"] = tags[:MAX_TAGS]
+    uri = help_uri(rule, version)
+    text = rule.help_text().rstrip() + f"\n\nRun `starter-lint explain {rule.id}` for examples."
+    if uri:
+        text += f"\nDocumentation: {uri}"
+    descriptor = {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": _clip(rule.summary)},
+        "fullDescription": {"text": _clip(rule.what or rule.summary)},
+        "help": {"text": text, "markdown": rule.help_markdown()},
+        "defaultConfiguration": {"level": _LEVELS[str(rule.severity)]},
+        "properties": properties,
+    }
+    if uri:
+        descriptor["helpUri"] = uri
+    return descriptor
+
+
+def _utf16(line: str, col: int) -> int:
+    """A 1-based code-point column as a 1-based UTF-16 column."""
+    return len(line[: max(0, col - 1)].encode("utf-16-le")) // 2 + 1
+
+
+def _region(place, lines) -> dict:
+    region = {"startLine": place.line}
+    if lines is None:
+        return region
+    if place.line > max(1, len(lines)):   # e.g. a syntax error at the end of the file
+        return {"startLine": max(1, len(lines))}
+    if not lines:
+        return region
+    line = lines[place.line - 1]
+    if place.col:
+        region["startColumn"] = _utf16(line, min(place.col, len(line) + 1))
+    end_line = place.end_line if place.end_line and place.line <= place.end_line <= len(lines) else None
+    if end_line is not None and place.end_col:
+        end_text = lines[end_line - 1]
+        end_col = _utf16(end_text, min(place.end_col, len(end_text) + 1))
+        if end_line > place.line or end_col > region.get("startColumn", 1):
+            region["endLine"] = end_line
+            region["endColumn"] = end_col
+    return region
+
+
+def _message(finding, place) -> str:
+    text = finding.message
+    ref = object_ref(finding.logical) if finding.logical else None
+    if ref and ref not in text:
+        text += f" [{ref}]"
+    if finding.template and (place is None or not place.exact):
+        text += f" (rendered from {finding.template})"
+    if place is not None and not place.exact and finding.location.path not in text:
+        text += f" (reported at {finding.location.path}:{finding.location.line})"
+    for note in finding.notes:
+        text += f" Note: {note}."
+    return text
+
+
+def _result(finding, place, locator, rule_index: dict) -> dict:
+    result = {"ruleId": finding.rule}
+    if finding.rule in rule_index:
+        result["ruleIndex"] = rule_index[finding.rule]
+    result["level"] = _LEVELS[str(finding.severity)]
+    result["message"] = {"text": _message(finding, place)}
+    location: dict = {
+        "physicalLocation": {
+            "artifactLocation": ({"uri": place.uri, "uriBaseId": "%SRCROOT%"} if place.relative is not None
+                                 else {"uri": place.uri}),
+            "region": _region(place, locator.source_lines(finding, place)),
+        }
+    }
+    if finding.logical:
+        is_object = object_ref(finding.logical) is not None
+        location["logicalLocations"] = [{"fullyQualifiedName": finding.logical,
+                                         "kind": "resource" if is_object else "property"}]
+    result["locations"] = [location]
+    stable = finding.with_(location=replace(finding.location, path=place.shown if place.exact else finding.location.path))
+    result["partialFingerprints"] = {FINGERPRINT_KEY: stable.fingerprint}
+    properties = {"target": locator.target_label(finding.target)}
+    if finding.template:
+        properties["template"] = finding.template
+    if finding.fix is not None:
+        properties["fix"] = {"description": finding.fix.description, "safe": finding.fix.safe}
+    result["properties"] = properties
+    if finding.suppressed:
+        result["suppressions"] = [{"kind": finding.suppression_kind or "external", "status": "accepted",
+                                   "justification": finding.suppressed}]
+    return result
+
+
+def _notification(finding, rule_index: dict) -> dict:
+    note = {"level": _LEVELS[str(finding.severity)],
+            "message": {"text": f"{finding.rule} at {finding.location.path}: {_message(finding, None)}"},
+            "associatedRule": {"id": finding.rule}}
+    if finding.rule in rule_index:
+        note["associatedRule"]["index"] = rule_index[finding.rule]
+    return note
+
+
+def _run(category: str, results: list, catalog: dict, version: str, locator) -> dict:
+    rules = list(catalog.values())
+    rule_index = {rule.id: i for i, rule in enumerate(rules)}
+    sarif_results, notifications = [], []
+    for result, finding in results:
+        place = locator.place(finding, result)
+        if place is None:
+            notifications.append(_notification(finding, rule_index))
+        else:
+            sarif_results.append(_result(finding, place, locator, rule_index))
+    return {
+        "tool": {"driver": {"name": "starter-lint", "version": version, "semanticVersion": version,
+                            "informationUri": PROJECT_URL,
+                            "rules": [rule_descriptor(rule, version) for rule in rules]}},
+        "automationDetails": {"id": category},
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+        "columnKind": "utf16CodeUnits",
+        "results": sarif_results,
+    }
+
+
+def _categories(report, locator) -> list:
+    seen: dict = {}
+    out = []
+    for target in report.targets:
+        name = locator.target_label(target.name).replace("\\", "/")
+        count = seen[name] = seen.get(name, 0) + 1
+        out.append(f"starter-lint/{name}{'' if count == 1 else f'#{count}'}/")
+    return out
+
+
+def render(report, catalog, options) -> str:
+    locator = Locator(report, options)
+
+    def ordered(target):
+        return [(target, f) for f in sorted(target.findings, key=lambda f: f.sort_key())]
+
+    if len(report.targets) <= MAX_RUNS:
+        runs = [_run(category, ordered(target), catalog, report.version, locator)
+                for category, target in zip(_categories(report, locator), report.targets)]
+    else:
+        everything = [pair for target in report.targets for pair in ordered(target)]
+        runs = [_run("starter-lint/", everything, catalog, report.version, locator)]
+    log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
