@@ -25,6 +25,8 @@ Command-line values override the file (cli.build_options applies them afterwards
 """
 from __future__ import annotations
 
+from .jsontypes import describe_type
+
 import datetime
 import difflib
 import os
@@ -94,12 +96,12 @@ class _Reader:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise self.error(line, f"{what} must be a mapping, not {_type_name(value)}")
+            raise self.error(line, f"{what} must be a mapping, not {describe_type(value)}")
         return value
 
     def string(self, value, line: int, what: str) -> str:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise self.error(line, f"{what} must be a string, not {_type_name(value)}")
+            raise self.error(line, f"{what} must be a string, not {describe_type(value)}")
         return str(value)
 
     def strings(self, value, line: int, what: str) -> list:
@@ -109,7 +111,7 @@ class _Reader:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return [str(value)]
         if not isinstance(value, list):
-            raise self.error(line, f"{what} must be a list of strings, not {_type_name(value)}")
+            raise self.error(line, f"{what} must be a list of strings, not {describe_type(value)}")
         return [self.string(item, self.item_line(value, i, line), f"each entry of {what}")
                 for i, item in enumerate(value)]
 
@@ -124,7 +126,7 @@ class _Reader:
 
     def boolean(self, value, line: int, what: str) -> bool:
         if not isinstance(value, bool):
-            raise self.error(line, f"{what} must be true or false, not {_type_name(value)}")
+            raise self.error(line, f"{what} must be true or false, not {describe_type(value)}")
         return value
 
     def severity(self, value, line: int, what: str) -> Severity:
@@ -160,20 +162,6 @@ class _Reader:
 
 def _canonical(key) -> str:
     return str(key).strip().replace("_", "-").lower()
-
-
-def _type_name(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return f"a {type(value).__name__}"
 
 
 @lru_cache(maxsize=1)
@@ -214,7 +202,7 @@ def _load(path: Path, shown: str):
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{shown}:1: the config must be a mapping of options, not {_type_name(data)}")
+        raise ConfigError(f"{shown}:1: the config must be a mapping of options, not {describe_type(data)}")
     return data
 
 
@@ -378,7 +366,7 @@ def _ignores(reader: _Reader, value, line: int) -> list:
     from .suppress import ConfigIgnore
 
     if not isinstance(value, list):
-        raise reader.error(line, f"'ignores' must be a list of entries, not {_type_name(value)}")
+        raise reader.error(line, f"'ignores' must be a list of entries, not {describe_type(value)}")
     out = []
     for index, entry in enumerate(value):
         entry_line = reader.item_line(value, index, line)

@@ -37,3 +37,12 @@ class Options:
     cwd: Optional[str] = None
     release_name: str = "starter"
     namespace: str = "default"
+
+    def selects(self, rule_id: str) -> bool:
+        """--select / --ignore: ids or prefixes (SL3 selects every ingress rule)."""
+        def matches(patterns):
+            return any(rule_id.startswith(p.strip().upper()) for p in patterns if p.strip())
+
+        if self.select and not matches(self.select):
+            return False
+        return not matches(self.ignore)

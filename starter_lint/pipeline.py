@@ -195,15 +195,6 @@ def build_context(target: Target, options: Options) -> tuple:
     return ctx, problems
 
 
-def _selected(rule_id: str, options: Options) -> bool:
-    def matches(patterns):
-        return any(rule_id.startswith(p.strip().upper()) for p in patterns if p.strip())
-
-    if options.select and not matches(options.select):
-        return False
-    return not matches(options.ignore)
-
-
 def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: dict, options: Options) -> Finding:
     rule = catalog.get(rule_id)
     if rule is None:
@@ -225,7 +216,7 @@ def run_checks(ctx: Context, options: Options, catalog: dict) -> list:
     """Every selected check that has what it needs; returns Findings."""
     findings = []
     for rule_id, spec in sorted(load_checks().items()):
-        if not _selected(rule_id, options):
+        if not options.selects(rule_id):
             continue
         if spec.needs == "values" and ctx.values is None:
             continue
@@ -259,7 +250,7 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
     ctx, problems = build_context(target, options)
     problems += _attach_manifests(ctx, target, options)
     findings = [to_finding(rule_id, problem, ctx, catalog, options)
-                for rule_id, problem in problems if _selected(rule_id, options)]
+                for rule_id, problem in problems if options.selects(rule_id)]
     findings += run_checks(ctx, options, catalog)
     sources = {loaded.path: loaded.text for loaded in ctx.loaded}
     if ctx.manifests is not None:

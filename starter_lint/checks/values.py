@@ -49,9 +49,8 @@ def _reported_by(rule_id: Optional[str], ctx) -> bool:
         return False
     if ctx.options is None:
         return True
-    from ..pipeline import _selected  # the run's own --select/--ignore decision
 
-    return _selected(rule_id, ctx.options)
+    return ctx.options.selects(rule_id)
 
 
 @check("SL100")

@@ -22,7 +22,6 @@ def _clean(text: str) -> str:
 
 def rules_that_ran(result, target, options, catalog) -> list:
     from ..checks import load_checks
-    from ..pipeline import _selected
 
     has = {"values": True, "chart": False, "manifests": False}
     if target is not None:
@@ -30,7 +29,7 @@ def rules_that_ran(result, target, options, catalog) -> list:
         has["chart"] = bool(target.chart)
         has["manifests"] = bool(target.manifests or target.chart)
     ran = {rule_id for rule_id, spec in load_checks().items()
-           if _selected(rule_id, options) and has[spec.needs] and rule_id in catalog}
+           if options.selects(rule_id) and has[spec.needs] and rule_id in catalog}
     ran |= {f.rule for f in result.findings}
     return sorted(ran)
 

@@ -7,6 +7,8 @@ never from jsonschema's own text (which echoes values, and values may be secrets
 """
 from __future__ import annotations
 
+from ..jsontypes import describe_type
+
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,23 +49,6 @@ class Violation:
     message: str
     keyword: str
     deferred_to: Optional[str] = None   # a rule id that reports this keyword's failures itself
-
-
-def kind_of(value: Any) -> str:
-    """The JSON type of a value, in the words of the messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
 
 
 def shown(path: tuple, value: Any) -> str:
@@ -109,7 +94,7 @@ def _describe(error, described: str) -> Optional[Violation]:
     if keyword == "additionalProperties" and schema.get("additionalProperties") is False:
         return None  # unknown keys: SL101 names them and suggests the closest known key
     if keyword == "type":
-        message = f"{where} must be {_expected(schema)}, not {kind_of(value)}"
+        message = f"{where} must be {_expected(schema)}, not {describe_type(value)}"
         if "string" in _types(schema) and isinstance(value, (bool, int, float)):
             message += "; quote it"
         elif "boolean" in _types(schema) and value in ("true", "false"):
@@ -169,7 +154,7 @@ def _explain(error, described: str = "") -> Iterable[Violation]:
                 alternatives.append(name)
         where = format_path(path) or "the values"
         expected = " or ".join(alternatives) or "one of the allowed shapes"
-        yield Violation(path, f"{where} must be {expected}, not {kind_of(error.instance)}", error.validator)
+        yield Violation(path, f"{where} must be {expected}, not {describe_type(error.instance)}", error.validator)
         return
     violation = _describe(error, described)
     if violation is not None:

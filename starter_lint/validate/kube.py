@@ -17,6 +17,8 @@ secret): they name the field and what the schema wants.
 """
 from __future__ import annotations
 
+from ..jsontypes import json_type
+
 import math
 import re
 from dataclasses import dataclass, field
@@ -44,24 +46,6 @@ class Verdict:
 
 def escape(token) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
-
-
-def _type_of(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
 
 
 def _is_type(value, wanted: str) -> bool:
@@ -175,7 +159,7 @@ class SchemaValidator:
             if ref_step is not None:
                 ref_step(data, path, out)
             if type_ok is not None and not type_ok(data):
-                out.append(SchemaError(to_pointer(path), f"got {_type_of(data)}, want {_want(wanted)}"))
+                out.append(SchemaError(to_pointer(path), f"got {json_type(data)}, want {_want(wanted)}"))
                 return
             for step in steps:
                 step(data, path, out)
