@@ -78,3 +78,21 @@ def cli(*args, cwd=None, stdin=None, env=None, timeout=120):
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "starter_lint", *args], cwd=cwd, input=stdin,
                           capture_output=True, text=True, env=full_env, timeout=timeout)
+
+
+def run_in_process(args, cwd):
+    """The CLI in this process (fast enough for property tests): (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from starter_lint.cli import run_cli
+
+    out, err = io.StringIO(), io.StringIO()
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = run_cli(args)
+    finally:
+        os.chdir(old)
+    return code, out.getvalue(), err.getvalue()

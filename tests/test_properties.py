@@ -1,17 +1,15 @@
 """Property tests: any text gives exit 0/1/2 with valid JSON for 0/1; output is deterministic."""
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
 import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from starter_lint.cli import run_cli
+from .support import run_in_process
+
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -21,24 +19,12 @@ yaml_ish = st.lists(st.sampled_from(_TOKENS), max_size=80).map("".join)
 any_text = st.one_of(st.text(max_size=300), yaml_ish, st.binary(max_size=300).map(lambda b: b.decode("latin-1")))
 
 
-def _run(args, cwd):
-    out, err = io.StringIO(), io.StringIO()
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = run_cli(args)
-    finally:
-        os.chdir(old)
-    return code, out.getvalue(), err.getvalue()
-
-
 @SETTINGS
 @given(text=any_text)
 def test_any_text_as_values_file(text):
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "v.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
-        code, out, err = _run(["check", "v.yaml", "--format", "json"], tmp)
+        code, out, err = run_in_process(["check", "v.yaml", "--format", "json"], tmp)
         assert code in (0, 1, 2), err
         assert "Traceback" not in err and "internal error" not in err, err
         if code in (0, 1):
@@ -53,8 +39,8 @@ def test_any_text_as_values_file(text):
 def test_same_input_twice_is_byte_identical(text):
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "v.yaml").write_text(text, encoding="utf-8")
-        first = _run(["check", "v.yaml", "--format", "json"], tmp)
-        second = _run(["check", "v.yaml", "--format", "json"], tmp)
+        first = run_in_process(["check", "v.yaml", "--format", "json"], tmp)
+        second = run_in_process(["check", "v.yaml", "--format", "json"], tmp)
         assert first == second
 
 
@@ -64,8 +50,8 @@ def test_file_order_does_not_change_findings(tmp_path):
     files = [REPO / "examples" / "values.broken.yaml", REPO / "examples" / "values.prod.yaml"]
     for f in files:
         (tmp_path / f.name).write_text(f.read_text())
-    a = _run(["check", files[0].name, files[1].name, "--format", "json"], tmp_path)
-    b = _run(["check", files[1].name, files[0].name, "--format", "json"], tmp_path)
+    a = run_in_process(["check", files[0].name, files[1].name, "--format", "json"], tmp_path)
+    b = run_in_process(["check", files[1].name, files[0].name, "--format", "json"], tmp_path)
     assert a[0] == b[0]
 
     def findings(out):

@@ -1,10 +1,7 @@
 """Hostile manifest streams through the CLI: a finding or exit 2, never a traceback or a hang."""
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
 import resource
 import tempfile
 import time
@@ -13,9 +10,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from starter_lint.cli import run_cli
 
-from .support import cli
+from .support import cli, run_in_process
 
 MEMORY_LIMIT_KB = 1_500_000
 
@@ -65,18 +61,6 @@ def test_binary_and_bomb_manifests(tmp_path):
     assert not Path("/tmp/sl-pwned").exists()
 
 
-def _run(args, cwd):
-    out, err = io.StringIO(), io.StringIO()
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = run_cli(args)
-    finally:
-        os.chdir(old)
-    return code, out.getvalue(), err.getvalue()
-
-
 _TOKENS = ["apiVersion: v1\n", "kind: ConfigMap\n", "kind: List\n", "items:\n", "- ", "metadata:\n",
            "  name: a\n", "  namespace: b\n", "---\n", "# Source: x/templates/y.yaml\n", "spec: {}\n",
            "data: {a: 1}\n", ": ", "[", "]", "{", "}", "&a ", "*a", "!!binary ", "\t", "\n", "'", '"', "\x00"]
@@ -87,7 +71,7 @@ _TOKENS = ["apiVersion: v1\n", "kind: ConfigMap\n", "kind: List\n", "items:\n", 
 def test_any_text_as_manifest_stream(text):
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "m.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
-        code, out, err = _run(["check", "--validator", "builtin", "--manifests", "m.yaml", "--format", "json"], tmp)
+        code, out, err = run_in_process(["check", "--validator", "builtin", "--manifests", "m.yaml", "--format", "json"], tmp)
         assert code in (0, 1, 2), err
         assert "Traceback" not in err and "internal error" not in err, err
         if code in (0, 1):
