@@ -30,6 +30,21 @@ OUT = HERE / "out"
 # kubeconform v0.7.0, standalone schemas, medians on this class of machine (shared/kubeconform/README.md)
 RECORDED_KUBECONFORM = {"one release": 0.116, "500 releases": 1.33}
 
+def _env(**pairs) -> str:
+    return "".join(f"\n            - {{{{name: {k}, value: \"{v}\"}}}}" for k, v in pairs.items())
+
+
+# A clean, realistic release: billing runs in the dedicated worker only (SL806), probes on the
+# guide's paths (SL807); the worker runs the API image.
+_BILLING_OFF = _env(ENABLE_BILLING_RETRY_WORKER="false", ENABLE_BILLING_STREAM_REPLAY="false")
+_WORKLOAD = {
+    "api": {"replicas": 2, "image": "api", "probe": "/health/ready", "env": _BILLING_OFF},
+    "web": {"replicas": 2, "image": "web", "probe": "/api/health/ready", "env": _BILLING_OFF},
+    "worker": {"replicas": 1, "image": "api", "probe": "/health/ready",
+               "env": _env(ENABLE_BILLING_RETRY_WORKER="true", ENABLE_BILLING_STREAM_REPLAY="true",
+                           BILLING_RETRY_DEPLOYMENT_MODE="dedicated")},
+}
+
 RELEASE = """\
 ---
 # Source: starter/templates/serviceaccount.yaml
@@ -106,7 +121,7 @@ metadata:
   name: {{r}}-starter-{c}
   labels: {{{{app.kubernetes.io/instance: {{r}}, app.kubernetes.io/component: {c}}}}}
 spec:
-  replicas: 2
+  replicas: {replicas}
   selector:
     matchLabels: {{{{app.kubernetes.io/instance: {{r}}, app.kubernetes.io/component: {c}}}}}
   template:
@@ -117,15 +132,16 @@ spec:
       securityContext: {{{{runAsNonRoot: true, fsGroup: 1000}}}}
       containers:
         - name: {c}
-          image: registry.example.org/app-{c}:1.4.2
+          image: registry.example.org/app-{image}:1.4.2
           imagePullPolicy: IfNotPresent
+          env:{env}
           ports:
             - {{{{name: http, containerPort: 8080, protocol: TCP}}}}
           envFrom:
             - configMapRef: {{{{name: {{r}}-starter-env}}}}
             - secretRef: {{{{name: {{r}}-starter-secrets}}}}
           readinessProbe:
-            httpGet: {{{{path: /health/ready, port: http}}}}
+            httpGet: {{{{path: {probe}, port: http}}}}
             periodSeconds: 10
           livenessProbe:
             httpGet: {{{{path: /health/live, port: http}}}}
@@ -136,7 +152,7 @@ spec:
             allowPrivilegeEscalation: false
             readOnlyRootFilesystem: true
             capabilities: {{{{drop: [ALL]}}}}
-""".format(c=c) for c in ("api", "web", "worker")) + "".join("""\
+""".format(c=c, **_WORKLOAD[c]) for c in ("api", "web", "worker")) + "".join("""\
 ---
 # Source: starter/templates/{c}-hpa.yaml
 apiVersion: autoscaling/v2
