@@ -130,11 +130,11 @@ def redact_values(values: Any, path: tuple = ()) -> Any:
         return {k: redact_values(v, path + (k,)) for k, v in values.items()}
     if isinstance(values, list):
         return [redact_values(v, path + (i,)) for i, v in enumerate(values)]
+    if values is not None and is_secret_path(path):
+        return REDACTED  # the whole value: under *.secrets or a secret-like env key
     password = url_password(values)
     if password:
         return values.replace(password, REDACTED, 1)
-    if values is not None and is_secret_path(path, values):
-        return REDACTED
     return values
 
 

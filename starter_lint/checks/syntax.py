@@ -18,8 +18,9 @@ def extra_documents(ctx):
     for loaded in ctx.loaded:
         if loaded.documents > 1:
             yield Problem(
-                f"{loaded.path} holds more than one YAML document; Helm reads only the first from "
-                "a -f file, so the rest is ignored: merge them into one document",
+                f"{loaded.path} holds more than one YAML document; Helm 3 and the Helm SDK read only "
+                "the first from a -f file (as starter-lint does) while Helm 4 merges them all, so the "
+                "values depend on the Helm version: merge them into one document",
                 location=Location(loaded.path, 1, 1), severity=Severity.WARNING, key="extra-documents")
 
 

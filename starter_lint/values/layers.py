@@ -127,7 +127,10 @@ class LayeredValues:
                 if path[:i] in layer.expressions:
                     text = layer.expressions[path[:i]]
                     break
-            return Origin(layer.name, "set", None, text)
+            # the expression may carry a secret (`--set api.secrets.X=…`): provenance never shows it
+            from ..redact import scrub, values_secrets
+
+            return Origin(layer.name, "set", None, scrub(text, values_secrets(layer.data)))
         span = None
         if layer.loaded is not None:
             span = layer.loaded.spans.get(path)

@@ -1,21 +1,37 @@
-"""Helm's `--set` / `--set-string` syntax (pkg/strvals), for the common cases.
+"""Helm's `--set` / `--set-string` syntax: a port of Helm's pkg/strvals parser.
 
-`a.b=c,d[0]=e,f={x,y}`; `\\` escapes `,` `.` `=` `[`; typed scalars as Helm types them: `true`/
-`false` (any case), `null`, integers without a leading zero; everything else (floats included)
-stays a string. `--set-string` keeps every value a string.
+`a.b=c,d[0]=e,f={x,y}`; `\\` escapes the next character; values typed as Helm types them:
+`true`/`false`/`null` in any case, base-10 integers without a leading zero as int64 (they are
+*not* made float64: `--set` values never go through JSON), everything else a string.
+`--set-string` keeps every value a string. Assignments write into the values merged from the
+`-f` files, as `strvals.ParseInto` does, so `--set a.b=1` over a file's `a: [1]` is an error
+there too. `tests/test_setargs.py` checks the port against Helm's own parser.
 """
 from __future__ import annotations
 
+import re
+
 from ..errors import StarterLintError
 
-MAX_INDEX = 65536
+MAX_INDEX = 65536          # strvals.MaxIndex
+MAX_NESTED_NAME_LEVEL = 30  # strvals.MaxNestedNameLevel
+_INT = re.compile(r"^[+-]?[0-9]+$")
 
 
 class SetSyntaxError(StarterLintError):
     pass
 
 
+class _EOF(Exception):
+    """io.EOF: the expression is used up (not an error at the top level)."""
+
+
+class _NotList(Exception):
+    pass
+
+
 def typed_value(text: str, string_only: bool):
+    """strvals.typedVal."""
     if string_only:
         return text
     low = text.lower()
@@ -27,109 +43,200 @@ def typed_value(text: str, string_only: bool):
         return None
     if text == "0":
         return 0
-    if len(text) > 1 and text[0] == "0":
-        return text
-    sign = text[1:] if text[:1] in "+-" else text
-    if sign.isdigit() and sign.isascii():
+    if text and text[0] != "0" and _INT.match(text):
         value = int(text)
         if -(2 ** 63) <= value < 2 ** 63:
             return value
     return text
 
 
-def parse_assignments(expression: str):
-    """Yield (path, raw value or list of raw values, source text) for each assignment."""
-    i, n = 0, len(expression)
-    while i < n:
-        start = i
-        path: list = []
-        segment: list = []
+def _go_type(value) -> str:
+    if isinstance(value, dict):
+        return "map[string]interface {}"
+    if isinstance(value, list):
+        return "[]interface {}"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, float):
+        return "float64"
+    return "string" if isinstance(value, str) else "<nil>"
+
+
+class _Parser:
+    def __init__(self, text: str, string_only: bool):
+        self.text = text
+        self.pos = 0
+        self.string_only = string_only
+        self.assigned: list = []  # (path, value) of every leaf set, in order
+
+    # the rune scanner ----------------------------------------------------------------------
+    def _read(self):
+        if self.pos >= len(self.text):
+            return None
+        self.pos += 1
+        return self.text[self.pos - 1]
+
+    def _runes_until(self, stop: str):
+        """(runes, the stop rune or None at the end of the expression): strvals.runesUntil."""
+        out = []
         while True:
-            if i >= n:
-                shown = expression[start:i]
-                raise SetSyntaxError(f"--set {expression!r}: key {shown!r} has no value (write {shown}=VALUE)")
-            ch = expression[i]
-            if ch == "\\" and i + 1 < n:
-                segment.append(expression[i + 1])
-                i += 2
-                continue
-            if ch == ",":
-                raise SetSyntaxError(f"--set {expression!r}: key {''.join(segment)!r} has no value")
-            if ch == ".":
-                if not segment and (not path or not isinstance(path[-1], int)):
-                    raise SetSyntaxError(f"--set {expression!r}: empty key at offset {i}")
-                if segment:
-                    path.append("".join(segment))
-                segment = []
-                i += 1
-                continue
-            if ch == "[":
-                if segment:
-                    path.append("".join(segment))
-                    segment = []
-                elif not path:
-                    raise SetSyntaxError(f"--set {expression!r}: a list index needs a key before it")
-                close = expression.find("]", i)
-                index_text = expression[i + 1: close] if close > 0 else ""
-                if close < 0 or not index_text.isdigit():
-                    raise SetSyntaxError(f"--set {expression!r}: bad list index at offset {i}")
-                index = int(index_text)
-                if index > MAX_INDEX:
-                    raise SetSyntaxError(f"--set {expression!r}: index {index} is larger than {MAX_INDEX}")
-                path.append(index)
-                i = close + 1
-                continue
-            if ch == "=":
-                if segment:
-                    path.append("".join(segment))
-                if not path:
-                    raise SetSyntaxError(f"--set {expression!r}: empty key at offset {i}")
-                i += 1
-                break
-            segment.append(ch)
-            i += 1
-        if i < n and expression[i] == "{":
-            close = expression.find("}", i)
-            if close < 0:
-                raise SetSyntaxError(f"--set {expression!r}: list value is missing its closing }}")
-            items, _ = _split_value(expression[i + 1: close], 0, stop_at_comma=False)
-            value = items
-            i = close + 1
-        else:
-            value, i = _split_value(expression, i, stop_at_comma=True)
-        yield tuple(path), value, expression[start:i]
-        if i < n and expression[i] == ",":
-            i += 1
+            ch = self._read()
+            if ch is None:
+                return "".join(out), None
+            if ch in stop:
+                return "".join(out), ch
+            if ch == "\\":
+                nxt = self._read()
+                if nxt is None:
+                    return "".join(out), None
+                out.append(nxt)
+            else:
+                out.append(ch)
 
+    # grammar: each method mirrors the strvals function of the same name; _EOF is io.EOF -------
+    def parse(self, data: dict) -> None:
+        while True:
+            try:
+                self.key(data, 0, ())
+            except _EOF:
+                return
 
-def _split_value(text: str, i: int, stop_at_comma: bool):
-    """Read a scalar up to an unescaped comma; or, for a list body, every comma-separated item."""
-    items, current = [], []
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\" and i + 1 < n:
-            current.append(text[i + 1])
-            i += 2
-            continue
-        if ch == ",":
-            if stop_at_comma:
-                return "".join(current), i
-            items.append("".join(current))
+    def key(self, data: dict, level: int, path: tuple) -> None:
+        name, last = self._runes_until("=[,.")
+        if last is None:
+            if not name:
+                raise _EOF()
+            raise SetSyntaxError(f'key "{name}" has no value')
+        if last == "[":
+            index = self._key_index()
+            items = data.get(name, [])
+            if not isinstance(items, list):
+                raise self._conflict(path + (name,), items, "a list")
+            try:
+                items = self.list_item(items, index, level, path + (name,))
+            finally:
+                _set(data, name, items)
+        elif last == "=":
+            try:
+                value = self.val_list()
+            except _EOF:
+                _set(data, name, "")
+                self._assigned(path + (name,), "")
+                raise
+            except _NotList:
+                value = typed_value(self._runes_until(",")[0], self.string_only)
+            _set(data, name, value)
+            self._assigned(path + (name,), value)
+        elif last == ",":
+            raise SetSyntaxError(f'key "{name}" has no value (cannot end with ,)')
+        else:  # "."
+            level += 1
+            if level > MAX_NESTED_NAME_LEVEL:
+                raise SetSyntaxError("value name nested level is greater than maximum supported "
+                                     f"nested level of {MAX_NESTED_NAME_LEVEL}")
+            inner = data.get(name, {})
+            if not isinstance(inner, dict):
+                raise self._conflict(path + (name,), inner, "a map")
+            try:
+                self.key(inner, level, path + (name,))
+            except _EOF:
+                if inner:
+                    _set(data, name, inner)
+                raise
+            if not inner:
+                raise SetSyntaxError(f'key map "{name}" has no value')
+            _set(data, name, inner)
+
+    def _key_index(self) -> int:
+        text, last = self._runes_until("]")
+        if last is None:
+            raise _EOF()  # Helm wraps io.EOF ("error parsing index: EOF") and so ends quietly
+        if not _INT.match(text):
+            raise SetSyntaxError(f'error parsing index: strconv.Atoi: parsing "{text}": invalid syntax')
+        return int(text)
+
+    def list_item(self, items: list, index: int, level: int, path: tuple) -> list:
+        if index < 0:
+            raise SetSyntaxError(f"negative {index} index not allowed")
+        name, last = self._runes_until("[.=")
+        if name:
+            raise SetSyntaxError(f'unexpected data at end of array index: "{name}"')
+        if last is None:
+            raise _EOF()  # `a[1]` alone: the list is kept as it is
+        if last == "=":
+            try:
+                value = self.val_list()
+            except _EOF:
+                value = ""
+            except _NotList:
+                value = typed_value(self._runes_until(",")[0], self.string_only)
+            self._assigned(path + (index,), value)
+            return _set_index(items, index, value)
+        if last == "[":
+            next_index = self._key_index()
             current = []
-            i += 1
-            continue
-        current.append(ch)
-        i += 1
-    if stop_at_comma:
-        return "".join(current), i
-    if current or items:
-        items.append("".join(current))
-    return items, i
+            if len(items) > index and items[index] is not None:
+                current = items[index]
+                if not isinstance(current, list):
+                    raise self._conflict(path + (index,), current, "a list")
+            nested = self.list_item(current, next_index, level, path + (index,))
+            return _set_index(items, index, nested)
+        inner: dict = {}
+        if len(items) > index:
+            if not isinstance(items[index], dict):
+                items[index] = {}  # "indices out of order": Helm starts the item afresh
+            inner = items[index]
+        self.key(inner, level, path + (index,))
+        return _set_index(items, index, inner)
+
+    def val_list(self) -> list:
+        ch = self._read()
+        if ch is None:
+            raise _EOF()
+        if ch != "{":
+            self.pos -= 1
+            raise _NotList()
+        items = []
+        while True:
+            text, last = self._runes_until(",}")
+            if last is None:
+                raise SetSyntaxError("list must terminate with '}'")
+            items.append(typed_value(text, self.string_only))
+            if last == "}":
+                if self.pos < len(self.text) and self.text[self.pos] == ",":
+                    self.pos += 1
+                return items
+
+    # provenance and errors -----------------------------------------------------------------
+    def _assigned(self, path: tuple, value) -> None:
+        self.assigned.append((path, value))
+
+    @staticmethod
+    def _conflict(path: tuple, found, wanted: str) -> SetSyntaxError:
+        from ..findings import format_path
+
+        return SetSyntaxError(f"`{format_path(path)}` is already {_go_type(found)} in the values, "
+                              f"not {wanted} (Helm: unable to parse key: interface conversion)")
+
+
+def _set(data: dict, key: str, value) -> None:
+    if key:  # strvals.set: an empty key is not set
+        data[key] = value
+
+
+def _set_index(items: list, index: int, value) -> list:
+    if index > MAX_INDEX:
+        raise SetSyntaxError(f"index of {index} is greater than maximum supported index of {MAX_INDEX}")
+    if len(items) <= index:
+        items = items + [None] * (index + 1 - len(items))
+    items[index] = value
+    return items
 
 
 def set_path(target: dict, path: tuple, value) -> None:
-    """Set `value` at `path`, creating maps and lists (padded with nulls) as Helm does."""
+    """Set `value` at `path`, creating maps and lists (padded with nulls) on the way."""
     node = target
     for depth, part in enumerate(path):
         last = depth == len(path) - 1
@@ -159,21 +266,18 @@ def apply_set(target: dict, expression: str, *, string_only: bool = False, recor
               touched: dict | None = None) -> None:
     """Apply one --set expression to `target` in place (Helm's strvals.ParseInto).
 
-    `touched` receives the same assignments (for provenance); `record` maps each path to the
-    expression text that set it.
+    `touched` receives the same assignments (for provenance); `record` maps each assigned path
+    to the expression that set it. A malformed expression raises SetSyntaxError naming it.
     """
-    from ..yamlio import helm_number
-
-    for path, raw, source in parse_assignments(expression):
-        if isinstance(raw, list):
-            value = [typed_value(item, string_only) for item in raw]
-            value = [helm_number(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
-        else:
-            value = typed_value(raw, string_only)
-            if isinstance(value, int) and not isinstance(value, bool):
-                value = helm_number(value)
-        set_path(target, path, value)
+    parser = _Parser(expression, string_only)
+    try:
+        parser.parse(target)
+    except SetSyntaxError as exc:
+        flag = "--set-string" if string_only else "--set"
+        raise SetSyntaxError(f"{flag} {expression!r}: {exc}") from None
+    shown = ("--set-string " if string_only else "") + expression
+    for path, value in parser.assigned:
         if touched is not None:
             set_path(touched, path, value)
         if record is not None:
-            record[path] = ("--set-string " if string_only else "") + source
+            record[path] = shown
