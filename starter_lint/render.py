@@ -108,9 +108,13 @@ def _first_error_line(stderr: str) -> str:
 def _render_with_sdk(chart_dir: str, values: dict, options) -> str:
     try:
         import helm_python
-    except ImportError:
+    except ImportError as exc:
+        if exc.name != "helm_python":
+            raise _broken_sdk(exc) from None
         raise StarterLintError(f"cannot render --chart {chart_dir}: neither helm nor helm-python-sdk "
                                f"is installed; {INSTALL_HINT}") from None
+    except Exception as exc:  # an installed SDK whose native library does not load
+        raise _broken_sdk(exc) from None
     try:
         chart = helm_python.Chart.load(str(chart_dir))
         try:
@@ -120,7 +124,15 @@ def _render_with_sdk(chart_dir: str, values: dict, options) -> str:
     except helm_python.HelmError as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
         raise StarterLintError(f"helm could not render {chart_dir}: {message}") from None
+    except OSError as exc:  # the native library is loaded lazily, on the first call
+        raise _broken_sdk(exc) from None
     return join_rendered(rendered)
+
+
+def _broken_sdk(exc: BaseException) -> StarterLintError:
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    return StarterLintError(f"helm-python-sdk is installed but failed to load ({detail}); reinstall it "
+                            f"or put the helm binary on PATH")
 
 
 def join_rendered(rendered: dict) -> str:

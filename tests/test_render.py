@@ -337,3 +337,27 @@ def test_cli_render_failure_is_one_line_and_exit_2(tmp_path):
     assert done.returncode == 2, done.stdout + done.stderr
     assert "the chart refuses" in done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("failure", ["import", "native"])
+def test_a_broken_sdk_is_exit_2_naming_the_cause(tmp_path, monkeypatch, no_helm_binary, failure):
+    """helm-python-sdk installed but unusable: its native library fails on import or first call."""
+    fake = tmp_path / "fake-sdk" / "helm_python"
+    fake.mkdir(parents=True)
+    if failure == "import":
+        fake.joinpath("__init__.py").write_text(
+            "raise OSError('libhelm_c.so.0: cannot open shared object file: No such file or directory')\n")
+    else:
+        fake.joinpath("__init__.py").write_text(
+            "class HelmError(Exception):\n    pass\n\n"
+            "class Chart:\n    @classmethod\n    def load(cls, path):\n"
+            "        raise OSError('libhelm_c.so.0: wrong ELF class: ELFCLASS32')\n")
+    monkeypatch.delitem(sys.modules, "helm_python", raising=False)
+    monkeypatch.syspath_prepend(str(fake.parent))
+    ctx, options = prod_context(tmp_path)
+    with pytest.raises(StarterLintError) as caught:
+        render.render_chart(str(CHART), ctx, options)
+    message = str(caught.value)
+    assert "helm-python-sdk is installed but failed to load" in message
+    assert "libhelm_c.so.0" in message
+    sys.modules.pop("helm_python", None)  # never leave the fake behind for other tests

@@ -206,3 +206,17 @@ def test_expired_ignore_is_shown_in_the_text_report(tmp_path):
     done = cli("check", "values.yaml", cwd=tmp_path)
     assert done.returncode == 1
     assert "note: the config ignore at .starter-lint.yaml:4 (temporary) expired on 2020-01-31" in done.stdout
+
+
+def test_expired_ignore_note_is_in_the_json_report(tmp_path):
+    import json
+
+    (tmp_path / "values.yaml").write_text(AMBIGUOUS)
+    (tmp_path / ".starter-lint.yaml").write_text(
+        "select: [SL104]\nfail-on: warning\nignores:\n  - rules: [SL104]\n    reason: temporary\n"
+        "    expires: 2020-01-31\n")
+    done = cli("check", "values.yaml", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1
+    findings = json.loads(done.stdout)["targets"][0]["findings"]
+    assert findings and all(f["suppressed"] is None for f in findings)
+    assert any("expired on 2020-01-31" in note for f in findings for note in f["notes"])

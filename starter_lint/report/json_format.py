@@ -5,7 +5,7 @@
      "targets": [{"name", "files", "objects", "findings": [Finding…]}]}
 
 A Finding: {"rule", "name", "severity", "message", "path", "line", "column", "endLine",
-"endColumn", "logical", "template", "fingerprint", "suppressed" (null or the reason),
+"endColumn", "logical", "template", "fingerprint", "suppressed" (null or the reason), "notes" (e.g. an expired ignore),
 "fix" (null or {"description", "safe"})}.
 """
 from __future__ import annotations
@@ -31,6 +31,7 @@ def finding_dict(finding) -> dict:
         "template": finding.template,
         "fingerprint": finding.fingerprint,
         "suppressed": finding.suppressed,
+        "notes": list(finding.notes),
         "fix": ({"description": finding.fix.description, "safe": finding.fix.safe}
                 if finding.fix else None),
     }

@@ -22,14 +22,24 @@ def _scalar(value) -> str:
     if isinstance(value, (int, float)):
         return json.dumps(value)
     text = str(value)
-    if _PLAIN_SAFE.match(text) and text not in _RESERVED and not text.endswith(":"):
+    if _PLAIN_SAFE.fullmatch(text) and text not in _RESERVED and not text.endswith(":"):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return _double_quoted(text)
+
+
+def _double_quoted(text: str) -> str:
+    """A YAML double-quoted scalar: JSON's escapes, plus x/u escapes for what YAML may not print raw."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    if quoted[1:-1].isprintable():
+        return quoted
+    return "".join(ch if ch.isprintable() else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else
+                                               f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+                   for ch in quoted)
 
 
 def _key(key) -> str:
     return _scalar(key) if not isinstance(key, str) else (
-        key if _PLAIN_SAFE.match(key) and key not in _RESERVED and ":" not in key else json.dumps(key, ensure_ascii=False))
+        key if _PLAIN_SAFE.fullmatch(key) and key not in _RESERVED and ":" not in key else _double_quoted(key))
 
 
 def to_yaml(data, comment=None, path=(), indent=0) -> list:
