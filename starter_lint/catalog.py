@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional
 
@@ -110,25 +111,59 @@ def parse_rule(data: dict, source: str) -> Rule:
     )
 
 
-@lru_cache(maxsize=None)
-def load_catalog(extra_dirs: tuple = ()) -> dict:
-    """Every rule by id, shipped rules first, then `extra_dirs` (config `rule_dirs`)."""
+_FILE_NAME = re.compile(r"^(SL\d{3})-[a-z0-9-]+\.yaml$")
+
+
+class Catalog(Mapping):
+    """Rules by id, each parsed from its file on first use.
+
+    A clean `check` run looks up no rule at all, so parsing every file up front would be the
+    single largest cost of a pre-commit run; `rules`, `explain` and SARIF iterate and parse all.
+    """
+
+    def __init__(self, files: dict):
+        self._files = dict(sorted(files.items()))   # id -> Path
+        self._rules: dict = {}
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        rule = self._rules.get(rule_id)
+        if rule is None:
+            rule = self._rules[rule_id] = _read_rule(self._files[rule_id])
+        return rule
+
+    def __iter__(self):
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
+def _read_rule(path: Path) -> Rule:
     import yaml  # PyYAML: the catalog is our own trusted, position-free data
 
-    rules: dict = {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, yaml.YAMLError) as exc:
+        raise StarterLintError(f"rule file {path}: {str(exc).splitlines()[0]}") from None
+    rule = parse_rule(data, path.name)
+    expected = f"{rule.id}-{rule.name}.yaml"
+    if path.name != expected:
+        raise StarterLintError(f"{path.name}: the file must be named {expected}")
+    return rule
+
+
+@lru_cache(maxsize=None)
+def load_catalog(extra_dirs: tuple = ()) -> Catalog:
+    """Every rule by id, shipped rules first, then `extra_dirs` (config `rule_dirs`) over them."""
+    files: dict = {}
     for directory in (rules_dir(),) + tuple(Path(d) for d in extra_dirs):
-        for path in sorted(Path(directory).glob("SL*.yaml")):
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-            except (OSError, yaml.YAMLError) as exc:
-                raise StarterLintError(f"rule file {path}: {str(exc).splitlines()[0]}") from None
-            rule = parse_rule(data, path.name)
-            expected = f"{rule.id}-{rule.name}.yaml"
-            if path.name != expected:
-                raise StarterLintError(f"{path.name}: the file must be named {expected}")
-            rules[rule.id] = rule
-    return dict(sorted(rules.items()))
+        for path in Path(directory).glob("SL*.yaml"):
+            match = _FILE_NAME.match(path.name)
+            if match is None:
+                raise StarterLintError(f"{path}: a rule file is named SLnnn-name.yaml (lower-case name)")
+            files[match.group(1)] = path
+    return Catalog(files)
 
 
 def get_rule(rule_id: str) -> Rule:

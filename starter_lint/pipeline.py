@@ -6,21 +6,16 @@ output and an exit code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Optional
 
 from . import __version__
 from .catalog import load_catalog
 from .checks import load_checks
-from .context import ChartInfo, Context
-from .errors import InputError, StarterLintError
+from .context import Context
+from .errors import StarterLintError
 from .findings import Finding, Location, Problem, Severity, format_path
 from .options import Options
-from .paths import display_path, read_bytes
-from .resources import schemas_dir
-from .values.layers import Layer, LayeredValues, layer_values
-from .yamlio import MAX_VALUES_BYTES, LoadedYaml, YamlLoadError, decode_bytes, load_values
+from .paths import display_path
 
 
 @dataclass
@@ -92,60 +87,6 @@ class Report:
 # ---------------------------------------------------------------------------------------------
 # Loading values
 
-@lru_cache(maxsize=1)
-def _contract_defaults() -> LoadedYaml:
-    path = schemas_dir() / "contract-defaults.yaml"
-    return load_values(path.read_text(encoding="utf-8"), "<contract defaults>", chart_defaults=True)
-
-
-def read_values_file(path: str, cwd=None) -> tuple:
-    """(LoadedYaml, None) or (None, YamlLoadError); missing/unreadable files raise InputError."""
-    shown = display_path(path, cwd)
-    raw = read_bytes(path, MAX_VALUES_BYTES)
-    if len(raw) > MAX_VALUES_BYTES:
-        return None, YamlLoadError(f"file is larger than {MAX_VALUES_BYTES // (1024 * 1024)} MiB; "
-                                   "a values file this large is not supported")
-    try:
-        text = decode_bytes(raw)
-        if "\x00" in text:
-            line = text.count("\n", 0, text.index("\x00")) + 1
-            raise YamlLoadError("NUL byte in the file: not a YAML text file", line, 1)
-        return load_values(text, shown), None
-    except YamlLoadError as exc:
-        return None, exc
-
-
-def base_layer(chart: Optional[str], cwd=None) -> tuple:
-    """(Layer, ChartInfo or None, load problems). The chart's values.yaml, or the contract."""
-    if chart is None:
-        defaults = _contract_defaults()
-        return Layer("<contract defaults>", "base", defaults.data, defaults), None, []
-    chart_dir = Path(chart)
-    if not chart_dir.is_dir():
-        raise InputError(f"--chart {chart}: not a directory")
-    if not (chart_dir / "Chart.yaml").is_file():
-        raise InputError(f"--chart {chart}: no Chart.yaml in it; is this a Helm chart?")
-    values_path = chart_dir / "values.yaml"
-    shown = display_path(values_path, cwd)
-    info = ChartInfo(directory=display_path(chart_dir, cwd), values_path=shown, name=chart_dir.name)
-    for template in sorted((chart_dir / "templates").rglob("*")) if (chart_dir / "templates").is_dir() else ():
-        if template.is_file() and template.suffix in (".yaml", ".yml", ".tpl", ".txt", ".json"):
-            try:
-                info.templates[display_path(template, cwd)] = template.read_text(encoding="utf-8", errors="replace")
-            except OSError as exc:
-                raise InputError(f"{template}: cannot read ({exc.strerror or exc})") from None
-    if not values_path.is_file():
-        return Layer(shown, "base", {}, None), info, []
-    raw = read_bytes(values_path, MAX_VALUES_BYTES)
-    try:
-        loaded = load_values(decode_bytes(raw), shown, chart_defaults=True)
-    except YamlLoadError as exc:
-        problem = Problem(f"{shown} is not valid YAML: {exc.message}",
-                          location=Location(shown, exc.line, exc.col), key="chart-values")
-        return Layer(shown, "base", {}, None), info, [("SL102", problem)]
-    return Layer(shown, "base", loaded.data, loaded), info, []
-
-
 # ---------------------------------------------------------------------------------------------
 # Targets
 
@@ -173,6 +114,10 @@ def build_context(target: Target, options: Options) -> tuple:
     problems: list = []
     needs_values = bool(target.files or target.set or target.chart or not target.manifests)
     # a manifests-only target layers no values: skip parsing the contract defaults (pre-commit latency)
+    # imported here: a manifests-only run never pays for the values loader
+    from .values.layers import Layer, layer_values
+    from .values.load import base_layer, read_values_file
+
     base, chart, base_problems = base_layer(target.chart, options.cwd) if needs_values else (None, None, [])
     problems.extend(base_problems)
     loaded_files, errors, layers = [], [], []
@@ -187,7 +132,7 @@ def build_context(target: Target, options: Options) -> tuple:
             continue
         loaded_files.append(loaded)
         layers.append(Layer(shown, "file", loaded.data, loaded))
-    values: Optional[LayeredValues] = None
+    values = None
     if needs_values:
         values = layer_values(base, layers, target.set)
     ctx = Context(target=target.name, values=values, loaded=loaded_files, load_errors=errors,
@@ -215,7 +160,9 @@ def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: dict, opti
 def run_checks(ctx: Context, options: Options, catalog: dict) -> list:
     """Every selected check that has what it needs; returns Findings."""
     findings = []
-    for rule_id, spec in sorted(load_checks().items()):
+    available = {area for area, present in (("values", ctx.values is not None),
+                                            ("manifests", ctx.manifests is not None)) if present}
+    for rule_id, spec in sorted(load_checks(available).items()):
         if not options.selects(rule_id):
             continue
         if spec.needs == "values" and ctx.values is None:

@@ -8,9 +8,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 

@@ -10,9 +10,11 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-# Modules holding checks, imported by load_checks(). Add a module here to add an area.
-MODULES = ("syntax", "values", "secrets", "ingress", "billing", "autoscaling", "images", "env",
-           "manifests", "crossref", "drift")
+# Modules holding checks, by what a target must have for any of their checks to run: a target
+# without manifests never imports the manifest checks, nor a manifests-only target the values ones.
+MODULES = {"syntax": "values", "values": "values", "secrets": "values", "ingress": "values",
+           "billing": "values", "autoscaling": "values", "images": "values", "env": "values",
+           "manifests": "manifests", "crossref": "manifests", "drift": "manifests"}
 
 
 @dataclass(frozen=True)
@@ -39,17 +41,19 @@ def check(rule_id: str, *, needs: str = "values"):
     return register
 
 
-_loaded = False
+_imported: set = set()
 
 
-def load_checks() -> dict:
-    global _loaded
-    if not _loaded:
-        for name in MODULES:
-            try:
-                importlib.import_module(f"{__name__}.{name}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{__name__}.{name}":
-                    raise
-        _loaded = True
+def load_checks(available=None) -> dict:
+    """Import the check modules a target can use (`available` ⊆ {"values", "manifests"}; None:
+    all of them) and return the registry."""
+    for name, area in MODULES.items():
+        if name in _imported or (available is not None and area not in available):
+            continue
+        try:
+            importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+        _imported.add(name)
     return CHECKS

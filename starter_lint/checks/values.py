@@ -45,7 +45,7 @@ def _problem_at(layer, path: tuple, message: str, key: str) -> Problem:
 
 def _reported_by(rule_id: Optional[str], ctx) -> bool:
     """True when `rule_id` runs in this run (implemented and selected) and so reports the defect."""
-    if not rule_id or rule_id not in load_checks():
+    if not rule_id or rule_id not in load_checks({"values"}):
         return False
     if ctx.options is None:
         return True

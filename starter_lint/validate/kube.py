@@ -17,14 +17,13 @@ secret): they name the field and what the schema wants.
 """
 from __future__ import annotations
 
-from ..jsontypes import json_type
-
 import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
+from ..jsontypes import json_type
 from .schemas import CrdSchemas, kube_schemas, resolve_ref
 
 VALID, INVALID, MISSING = "valid", "invalid", "missing"

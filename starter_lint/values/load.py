@@ -1,0 +1,69 @@
+"""Loading a target's values layers: the base (a chart's values.yaml, else the contract
+defaults shipped in the package) and the user's files, each read as Helm reads it."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+from ..context import ChartInfo
+from ..errors import InputError
+from ..findings import Location, Problem
+from ..paths import display_path, read_bytes
+from ..resources import schemas_dir
+from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, YamlLoadError, decode_bytes, load_values
+from .layers import Layer
+
+
+@lru_cache(maxsize=1)
+def _contract_defaults() -> LoadedYaml:
+    path = schemas_dir() / "contract-defaults.yaml"
+    return load_values(path.read_text(encoding="utf-8"), "<contract defaults>", chart_defaults=True)
+
+
+def read_values_file(path: str, cwd=None) -> tuple:
+    """(LoadedYaml, None) or (None, YamlLoadError); missing/unreadable files raise InputError."""
+    shown = display_path(path, cwd)
+    raw = read_bytes(path, MAX_VALUES_BYTES)
+    if len(raw) > MAX_VALUES_BYTES:
+        return None, YamlLoadError(f"file is larger than {MAX_VALUES_BYTES // (1024 * 1024)} MiB; "
+                                   "a values file this large is not supported")
+    try:
+        text = decode_bytes(raw)
+        if "\x00" in text:
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            raise YamlLoadError("NUL byte in the file: not a YAML text file", line, 1)
+        return load_values(text, shown), None
+    except YamlLoadError as exc:
+        return None, exc
+
+
+def base_layer(chart: Optional[str], cwd=None) -> tuple:
+    """(Layer, ChartInfo or None, load problems). The chart's values.yaml, or the contract."""
+    if chart is None:
+        defaults = _contract_defaults()
+        return Layer("<contract defaults>", "base", defaults.data, defaults), None, []
+    chart_dir = Path(chart)
+    if not chart_dir.is_dir():
+        raise InputError(f"--chart {chart}: not a directory")
+    if not (chart_dir / "Chart.yaml").is_file():
+        raise InputError(f"--chart {chart}: no Chart.yaml in it; is this a Helm chart?")
+    values_path = chart_dir / "values.yaml"
+    shown = display_path(values_path, cwd)
+    info = ChartInfo(directory=display_path(chart_dir, cwd), values_path=shown, name=chart_dir.name)
+    for template in sorted((chart_dir / "templates").rglob("*")) if (chart_dir / "templates").is_dir() else ():
+        if template.is_file() and template.suffix in (".yaml", ".yml", ".tpl", ".txt", ".json"):
+            try:
+                info.templates[display_path(template, cwd)] = template.read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                raise InputError(f"{template}: cannot read ({exc.strerror or exc})") from None
+    if not values_path.is_file():
+        return Layer(shown, "base", {}, None), info, []
+    raw = read_bytes(values_path, MAX_VALUES_BYTES)
+    try:
+        loaded = load_values(decode_bytes(raw), shown, chart_defaults=True)
+    except YamlLoadError as exc:
+        problem = Problem(f"{shown} is not valid YAML: {exc.message}",
+                          location=Location(shown, exc.line, exc.col), key="chart-values")
+        return Layer(shown, "base", {}, None), info, [("SL102", problem)]
+    return Layer(shown, "base", loaded.data, loaded), info, []
