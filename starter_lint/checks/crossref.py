@@ -207,14 +207,19 @@ def is_number(value) -> bool:
 def service_selector(ctx):
     index = index_of(ctx.manifests, ctx.options)
     templates = pod_templates(ctx.manifests)
+    by_label, by_namespace = _label_index(index, templates)
     for service in index.of_kind("Service"):
         selector = service.get("spec", "selector")
         if service.get("spec", "type") == "ExternalName" or not isinstance(selector, dict) or not selector:
             continue
-        candidates = [t for t in templates if same_namespace(index, t.obj, service)]
-        matched = [t for t in candidates if all(t.labels.get(k) == v for k, v in selector.items())]
+        namespace = service.namespace or index.namespace
+        try:
+            matching = set.intersection(*(by_label.get((namespace, k, v), set()) for k, v in selector.items()))
+        except TypeError:  # a label value that is not a string (a schema error, SL701's to report)
+            matching = set()
+        matched = [templates[i] for i in sorted(matching)]
         if not matched:
-            best = _closest(selector, candidates)
+            best = _closest(selector, [templates[i] for i in by_namespace.get(namespace, ())])
             differing = [k for k, v in selector.items() if best is None or best.labels.get(k) != v]
             # point at the label that differs from the closest pod template (the likely typo)
             where = pointer("spec", "selector", differing[0]) if best is not None and differing else "/spec/selector"
@@ -226,6 +231,22 @@ def service_selector(ctx):
                 problem = _target_port_problem(service, position, port, matched)
                 if problem is not None:
                     yield problem
+
+
+def _label_index(index, templates: list) -> tuple:
+    """{(namespace, label, value): positions} and {namespace: positions} of the pod templates, so
+    matching a selector is a set intersection instead of a scan of every template."""
+    by_label: dict = {}
+    by_namespace: dict = {}
+    for position, template in enumerate(templates):
+        namespace = template.obj.namespace or index.namespace
+        by_namespace.setdefault(namespace, []).append(position)
+        for key, value in template.labels.items():
+            try:
+                by_label.setdefault((namespace, key, value), set()).add(position)
+            except TypeError:
+                continue
+    return by_label, by_namespace
 
 
 def _closest(selector: dict, candidates: list) -> Optional[PodTemplate]:
@@ -517,9 +538,7 @@ def max_replicas(index, obj) -> Optional[float]:
         return float("inf")   # one per node
     if obj.kind not in SCALABLE:
         return 1
-    bounds = [hpa.get("spec", "maxReplicas") for hpa in index.of_kind("HorizontalPodAutoscaler")
-              if hpa.get("spec", "scaleTargetRef", "kind") == obj.kind
-              and hpa.get("spec", "scaleTargetRef", "name") == obj.name and same_namespace(index, hpa, obj)]
+    bounds = [hpa.get("spec", "maxReplicas") for hpa in index.hpas_targeting(obj)]
     bounds = [b for b in bounds if is_number(b)]
     replicas = obj.get("spec", "replicas", default=1)
     own = replicas if is_number(replicas) else 1

@@ -17,9 +17,12 @@ class ManifestIndex:
         self.objects = list(objects)
         self._by_kind: dict = defaultdict(list)
         self._by_identity: dict = defaultdict(list)
+        self._by_name: dict = {}      # (kind, namespace, name) -> the first such object
+        self._hpas_by_target: Optional[dict] = None
         for obj in self.objects:
             self._by_kind[obj.kind].append(obj)
             self._by_identity[self.identity(obj)].append(obj)
+            self._by_name.setdefault((obj.kind, obj.namespace or self.namespace, obj.name), obj)
 
     def identity(self, obj: ManifestObject) -> tuple:
         """(group, kind, namespace, name): what the API server keys an object by."""
@@ -30,11 +33,18 @@ class ManifestIndex:
         return [obj for kind in kinds for obj in self._by_kind.get(kind, ())]
 
     def get(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[ManifestObject]:
-        namespace = namespace or self.namespace
-        for obj in self._by_kind.get(kind, ()):
-            if obj.name == name and (obj.namespace or self.namespace) == namespace:
-                return obj
-        return None
+        return self._by_name.get((kind, namespace or self.namespace, name))
+
+    def hpas_targeting(self, obj: ManifestObject) -> list:
+        """HorizontalPodAutoscalers whose scaleTargetRef names `obj` (same kind, name, namespace)."""
+        if self._hpas_by_target is None:
+            self._hpas_by_target = defaultdict(list)
+            for hpa in self._by_kind.get("HorizontalPodAutoscaler", ()):
+                ref = hpa.get("spec", "scaleTargetRef")
+                if isinstance(ref, dict) and isinstance(ref.get("kind"), str) and isinstance(ref.get("name"), str):
+                    key = (ref["kind"], hpa.namespace or self.namespace, ref["name"])
+                    self._hpas_by_target[key].append(hpa)
+        return self._hpas_by_target.get((obj.kind, obj.namespace or self.namespace, obj.name), [])
 
     def duplicates(self) -> list:
         """Lists of objects (two or more) that share one identity, in input order."""
