@@ -12,6 +12,8 @@ import binascii
 import re
 from typing import Any, Iterable
 
+from .tree import walk
+
 REDACTED = "<redacted>"
 MIN_SCRUB_LENGTH = 3  # shorter strings would mangle ordinary output ("1", "on")
 
@@ -36,27 +38,6 @@ def url_password(value: Any):
     return match.group("password") if match else None
 
 
-def _leaves(node: Any) -> Iterable:
-    if isinstance(node, dict):
-        for value in node.values():
-            yield from _leaves(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _leaves(value)
-    elif node is not None:
-        yield node
-
-
-def _walk(node: Any, path: tuple = ()):
-    yield path, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _walk(value, path + (key,))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _walk(value, path + (i,))
-
-
 def is_secret_path(path: tuple, value: Any = None) -> bool:
     """Values paths whose value must be hidden."""
     if any(part == "secrets" for part in path[:-1]) and len(path) >= 2:
@@ -70,7 +51,7 @@ def is_secret_path(path: tuple, value: Any = None) -> bool:
 
 def values_secrets(values: Any) -> set:
     out: set = set()
-    for path, value in _walk(values):
+    for path, value in walk(values):
         if isinstance(value, (dict, list)) or value is None or isinstance(value, bool):
             continue
         text = str(value)
@@ -99,7 +80,7 @@ def manifest_secrets(obj: dict) -> set:
                                 out.add(base64.b64decode(value, validate=True).decode("utf-8"))
                             except (binascii.Error, UnicodeDecodeError, ValueError):
                                 pass
-    for path, value in _walk(obj):
+    for path, value in walk(obj):
         if isinstance(value, dict) and isinstance(value.get("name"), str) and isinstance(value.get("value"), str):
             if is_secret_key(value["name"]) or url_password(value["value"]):
                 out.add(value["value"])

@@ -11,6 +11,7 @@ import re
 from typing import Any, Iterable, Optional
 
 from ..findings import Location, Problem, format_path
+from ..tree import leaves
 from ..validate import contract as schema
 from ..values.layers import get_path
 from . import check, load_checks
@@ -210,20 +211,9 @@ def _skipped(ctx, path: tuple) -> bool:
     return not ingress_enabled(ctx) and path[:1] == ("ingress",) and len(path) > 1 and path[1] in _HOST_LISTS
 
 
-def _leaves(node: Any, path: tuple = ()) -> Iterable:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _leaves(value, path + (key,))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _leaves(value, path + (i,))
-    else:
-        yield path, node
-
-
 @check("SL105")
 def placeholder_value(ctx):
-    for path, value in _leaves(ctx.values.values):
+    for path, value in leaves(ctx.values.values):
         if not isinstance(value, str) or _skipped(ctx, path):
             continue
         kind = _placeholder_kind(path, value)
@@ -352,7 +342,7 @@ def chart_references(ctx) -> set:
         refs |= template_references(text)
         uses_tpl = uses_tpl or bool(re.search(r"\{\{[^}]*\btpl\b", text))
     if uses_tpl:  # `tpl` renders values as templates: what they reference is read too
-        for _, value in _leaves(ctx.values.values):
+        for _, value in leaves(ctx.values.values):
             if isinstance(value, str) and "{{" in value:
                 refs |= template_references(value)
     return refs

@@ -6,6 +6,7 @@ import re
 
 from ..findings import format_path
 from ..redact import redact_values
+from ..tree import leaves
 from .layers import LayeredValues
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./@:+-]*$")
@@ -83,17 +84,6 @@ def _comment(comment, path) -> str:
     return f"  # {text}" if text else ""
 
 
-def _leaf_paths(data, path=()):
-    if isinstance(data, dict) and data:
-        for key, value in data.items():
-            yield from _leaf_paths(value, path + (key,))
-    elif isinstance(data, list) and data:
-        for i, value in enumerate(data):
-            yield from _leaf_paths(value, path + (i,))
-    else:
-        yield path
-
-
 def render_values(layered: LayeredValues, fmt: str = "yaml", provenance: bool = False,
                   show_secrets: bool = False) -> str:
     values = layered.values if show_secrets else redact_values(layered.values)
@@ -105,10 +95,10 @@ def render_values(layered: LayeredValues, fmt: str = "yaml", provenance: bool = 
     if fmt == "json":
         if provenance:
             document = {"values": values,
-                        "provenance": {format_path(p): describe(p) for p in _leaf_paths(layered.values) if p}}
+                        "provenance": {format_path(p): describe(p) for p, _ in leaves(layered.values, empty_containers=True) if p}}
         else:
             document = values
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    is_leaf = set(_leaf_paths(layered.values))
+    is_leaf = {p for p, _ in leaves(layered.values, empty_containers=True)}
     lines = to_yaml(values, (lambda p: describe(p) if p in is_leaf else None) if provenance else None)
     return "\n".join(lines) + "\n"

@@ -1,0 +1,22 @@
+"""Walking loaded YAML/JSON data (dicts, lists, scalars) with the path to every node."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+
+def walk(node: Any, path: tuple = ()) -> Iterator[tuple]:
+    """(path, node) for the node and everything below it, depth first, in document order."""
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from walk(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from walk(value, path + (i,))
+
+
+def leaves(node: Any, *, empty_containers: bool = False) -> Iterator[tuple]:
+    """(path, value) of every scalar; with `empty_containers`, `{}` and `[]` count as leaves too."""
+    for path, value in walk(node):
+        if not isinstance(value, (dict, list)) or (empty_containers and not value):
+            yield path, value
