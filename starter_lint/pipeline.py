@@ -199,6 +199,10 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
     findings = [to_finding(rule_id, problem, ctx, catalog, options)
                 for rule_id, problem in problems if options.selects(rule_id)]
     findings += run_checks(ctx, options, catalog)
+    if ctx.manifests is not None:
+        from .manifests.trace import trace_to_values
+
+        findings = trace_to_values(findings, ctx)
     sources = {loaded.path: loaded.text for loaded in ctx.loaded}
     if ctx.manifests is not None:
         sources.update(getattr(ctx.manifests, "sources", {}) or {})
