@@ -272,7 +272,7 @@ def rules(fmt):
     """List the rule catalog."""
     import json
 
-    from .catalog import load_catalog
+    from .catalog import catalog_markdown, load_catalog
 
     catalog = load_catalog()
     if fmt == "json":
@@ -280,9 +280,7 @@ def rules(fmt):
                      "tags": list(r.tags), "fix": r.fix} for r in catalog.values()]
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     elif fmt == "markdown":
-        lines = ["| id | name | severity | summary |", "|---|---|---|---|"]
-        lines += [f"| {r.id} | {r.name} | {r.severity} | {r.summary} |" for r in catalog.values()]
-        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.write(catalog_markdown(catalog))
     else:
         width = max(len(r.name) for r in catalog.values())
         for r in catalog.values():

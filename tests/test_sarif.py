@@ -113,7 +113,8 @@ def test_rules_carry_help_levels_tags_and_security_severity(tmp_path):
         assert descriptor["fullDescription"]["text"] and len(descriptor["fullDescription"]["text"]) <= 1024
         assert rule.rationale.split()[0] in descriptor["help"]["text"]
         assert descriptor["help"]["markdown"] == rule.help_markdown()
-        assert descriptor["helpUri"].startswith("https://") and descriptor["helpUri"].endswith(rule.source)
+        assert descriptor["helpUri"].startswith("https://")
+        assert descriptor["helpUri"].endswith(f"/docs/rules.md#{rule.id.lower()}-{rule.name}")
         assert descriptor["defaultConfiguration"]["level"] == str(rule.severity)
         assert set(rule.tags[:9]) <= set(descriptor["properties"]["tags"])
         if rule.security_severity is not None:

@@ -2,8 +2,8 @@
 
 Shape decisions (see /work/shared/sarif/NOTES.md for GitHub's rules):
 - every catalog rule is listed in every run, so `ruleIndex` is stable and code scanning knows
-  rules that found nothing; `helpUri` points at the rule's file in the repository of this
-  version (`rules/SLnnn-name.yaml`, the rule's single source of truth);
+  rules that found nothing; `helpUri` points at the rule's section of `docs/rules.md` (generated
+  from `rules/`) in the repository of this version;
 - URIs are relative to the git top level (`uriBaseId: %SRCROOT%`, percent-encoded); a finding
   whose location is not a file in the repository resolves as `report.locations` describes,
   and one with no file at all becomes a tool notification of the run (GitHub refuses results
@@ -40,13 +40,13 @@ def _clip(text: str, limit: int = MAX_TEXT) -> str:
 
 
 def help_uri(rule, version: str):
-    """The rule file of this release; custom rules (config rule-dirs) have none."""
+    """The rule's page in docs/rules.md of this release; custom rules (config rule-dirs) have none."""
     from ..catalog import load_catalog
 
     shipped = load_catalog()
     if rule.id not in shipped or shipped[rule.id].source != rule.source:
         return None
-    return f"{PROJECT_URL}/blob/v{version}/rules/{rule.source}"
+    return f"{PROJECT_URL}/blob/v{version}/docs/rules.md#{rule.id.lower()}-{rule.name}"
 
 
 def rule_descriptor(rule, version: str) -> dict:
