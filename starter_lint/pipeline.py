@@ -235,5 +235,25 @@ def _dedupe(findings: list) -> list:
 def run(options: Options) -> Report:
     catalog = load_catalog(tuple(options.rule_dirs))
     targets = plan_targets(options)
-    results = [run_target(target, options, catalog) for target in targets]
+    if (options.jobs or 1) > 1 and len(targets) > 1 and "-" not in [m for t in targets for m in t.manifests]:
+        results = _run_parallel(targets, options)
+    else:
+        results = [run_target(target, options, catalog) for target in targets]
     return Report(targets=results, fail_on=options.fail_on)
+
+
+def _run_target_alone(target: Target, options: Options) -> TargetResult:
+    return run_target(target, options, load_catalog(tuple(options.rule_dirs)))
+
+
+def _run_parallel(targets: list, options: Options) -> list:
+    """Targets in worker processes (-j N); results keep the targets' order, so output is the same
+    as a serial run. Errors in a worker (exit-2 conditions) come back as the same exception."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else methods[0])
+    workers = min(options.jobs, len(targets))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(_run_target_alone, targets, [options] * len(targets)))

@@ -59,3 +59,18 @@ def test_file_order_does_not_change_findings(tmp_path):
                       for f in t["findings"])
 
     assert findings(a[1]) == findings(b[1])
+
+
+def test_parallel_targets_give_the_serial_report(tmp_path):
+    from .support import REPO, cli
+
+    names = []
+    for source in sorted((REPO / "examples" / "clean").glob("*.yaml")) + [REPO / "examples" / "values.broken.yaml"]:
+        (tmp_path / source.name).write_text(source.read_text())
+        names.append(source.name)
+    serial = cli("check", *names, "--format", "json", cwd=tmp_path)
+    parallel = cli("check", *names, "--format", "json", "-j", "2", cwd=tmp_path)
+    assert serial.returncode == parallel.returncode == 1
+    assert serial.stdout == parallel.stdout
+    missing = cli("check", "nope.yaml", *names, "-j", "2", cwd=tmp_path)
+    assert missing.returncode == 2 and missing.stderr == "starter-lint: error: nope.yaml: no such file\n"
