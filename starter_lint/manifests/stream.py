@@ -104,11 +104,13 @@ def _construct(loader: _ManifestLoader, root) -> object:
     memo: dict = {}
     construct_object = loader.construct_object
     duplicates = loader.duplicates
+    intern = sys.intern  # keys and short values repeat across thousands of objects: store each once
 
     def build(node):
         tag = node.tag
         if tag == _STR:
-            return node.value
+            value = node.value
+            return intern(value) if len(value) <= 64 else value
         if tag == _MAP:
             built = memo.get(id(node))
             if built is not None:
@@ -118,7 +120,7 @@ def _construct(loader: _ManifestLoader, root) -> object:
                 return built
             out = memo[id(node)] = {}
             for key_node, value_node in node.value:
-                key = key_node.value if key_node.tag == _STR else construct_object(key_node, deep=True)
+                key = intern(key_node.value) if key_node.tag == _STR else construct_object(key_node, deep=True)
                 if type(key) is not str:
                     key = "null" if key is None else (str(key).lower() if isinstance(key, bool) else str(key))
                 if key in out:
