@@ -157,6 +157,9 @@ def _read_rule(path: Path) -> Rule:
 def load_catalog(extra_dirs: tuple = ()) -> Catalog:
     """Every rule by id, shipped rules first, then `extra_dirs` (config `rule_dirs`) over them."""
     files: dict = {}
+    for directory in extra_dirs:
+        if not Path(directory).is_dir():
+            raise StarterLintError(f"rule-dirs: {directory} is not a folder")
     for directory in (rules_dir(),) + tuple(Path(d) for d in extra_dirs):
         for path in Path(directory).glob("SL*.yaml"):
             match = _FILE_NAME.match(path.name)
@@ -179,8 +182,8 @@ def catalog_markdown(catalog) -> str:
     return "\n".join(lines) + "\n"
 
 
-def get_rule(rule_id: str) -> Rule:
-    catalog = load_catalog()
+def get_rule(rule_id: str, extra_dirs: tuple = ()) -> Rule:
+    catalog = load_catalog(tuple(extra_dirs))
     key = rule_id.strip().upper()
     if key not in catalog:
         by_name = {rule.name: rule for rule in catalog.values()}

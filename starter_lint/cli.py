@@ -23,38 +23,32 @@ def _fail(message: str) -> NoReturn:
     raise StarterLintError(message)
 
 
-def _split_ids(values) -> list:
+def _split_ids(values, option: str) -> list:
+    from .options import RULE_PATTERN
+
     out = []
     for value in values or ():
-        out.extend(part.strip().upper() for part in value.split(",") if part.strip())
+        for part in (part.strip().upper() for part in value.split(",") if part.strip()):
+            if not RULE_PATTERN.match(part):
+                _fail(f"{option} {part}: not a rule id or prefix such as SL301, SL3 or all")
+            out.append(part)
     return out
 
 
-def write_output(text: str, output: str | None) -> None:
-    """stdout, or a file written atomically (no half-written SARIF if anything fails)."""
-    if not output:
+def write_output(text: str, options: Options) -> None:
+    """stdout, or the --output file written atomically (no half-written SARIF if anything fails)."""
+    if not options.output:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    import tempfile
+    from .paths import write_atomic
 
-    directory = os.path.dirname(os.path.abspath(output)) or "."
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".starter-lint-", dir=directory)
-    except OSError as exc:
-        raise StarterLintError(f"--output {output}: cannot write there ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, output)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise StarterLintError(f"--output {output}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    output = options.output
+    inputs = list(options.values_files) + list(options.files) + [m for m in options.manifests if m != "-"]
+    inputs += [p for t in options.targets for p in list(t.files) + list(t.manifests) if p != "-"]
+    if any(os.path.exists(p) and os.path.exists(output) and os.path.samefile(p, output) for p in inputs):
+        raise StarterLintError(f"--output {output} is one of the inputs; write the report elsewhere")
+    write_atomic(output, text, what="--output")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,14 +102,9 @@ def check_options(function):
 def build_options(params: dict) -> Options:
     """Command-line values over the config file over the defaults."""
     options = Options(cwd=os.getcwd())
-    try:
-        from . import config as config_module
-    except ImportError:
-        config_module = None
-    if config_module is not None:
-        config_module.apply_config(options, params.get("config"))
-    elif params.get("config"):
-        _fail("--config is not supported by this build")
+    from .config import apply_config
+
+    apply_config(options, params.get("config"))
     # inputs on the command line replace the config's named targets; values files also replace
     # the config's values and manifests (a --manifests alone keeps the config's values)
     if params.get("values_files") or params.get("files") or params.get("manifests"):
@@ -142,9 +131,9 @@ def build_options(params: dict) -> Options:
     if params.get("fail_on"):
         options.fail_on = Severity.parse(params["fail_on"])
     if params.get("select"):
-        options.select = _split_ids(params["select"])
+        options.select = _split_ids(params["select"], "--select")
     if params.get("ignore"):
-        options.ignore = list(options.ignore) + _split_ids(params["ignore"])
+        options.ignore = list(options.ignore) + _split_ids(params["ignore"], "--ignore")
     if params.get("no_color"):
         options.color = False
     if params.get("quiet"):
@@ -153,10 +142,10 @@ def build_options(params: dict) -> Options:
         _fail("--kubeconform-timeout must be a positive number of seconds")
     if options.jobs is not None and options.jobs < 1:
         _fail("-j/--jobs must be at least 1")
-    import re
+    if options.kube_version != Options.kube_version:
+        from .validate.schemas import normalise_version
 
-    if not re.fullmatch(r"v?1\.\d{1,2}(\.\d+)?", str(options.kube_version)):
-        _fail(f"--kube-version {options.kube_version!r}: expected X.Y such as 1.27")
+        normalise_version(options.kube_version)  # one of the bundled versions, or exit 2 saying which
     return options
 
 
@@ -182,7 +171,7 @@ def check(**params):
     options = build_options(params)
     report = run(options)
     text = render(report, load_catalog(tuple(options.rule_dirs)), options)
-    write_output(text, options.output)
+    write_output(text, options)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 
 
@@ -191,13 +180,24 @@ def check(**params):
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 @click.option("--provenance", is_flag=True, help="Show which file and line set every leaf.")
 @click.option("--show-secrets", is_flag=True, help="Print secret values instead of <redacted>.")
-def values(fmt, provenance, show_secrets, **params):
+@click.option("--target", "target_name", metavar="NAME",
+              help="The config target to show, when the config names several.")
+def values(fmt, provenance, show_secrets, target_name, **params):
     """Print the effective values after layering, as Helm would see them."""
     from .pipeline import build_context, plan_targets
     from .values.show import render_values
 
     options = build_options(params)
-    targets = plan_targets(options) if (options.files or options.set or options.chart) else _no_target()
+    if not (options.files or options.set or options.chart or options.targets):
+        _fail("nothing to show: give -f FILE, --set K=V or --chart DIR")
+    targets = plan_targets(options)
+    names = ", ".join(t.name for t in targets)
+    if target_name is not None:
+        targets = [t for t in targets if t.name == target_name]
+        if not targets:
+            _fail(f"--target {target_name}: no such target (there are: {names})")
+    elif len(targets) > 1:
+        _fail(f"{len(targets)} targets ({names}): choose one with --target NAME")
     ctx, problems = build_context(targets[0], options)
     for display, error in ctx.load_errors:
         _fail(f"{display}:{error.line}:{error.col}: {error.message}")
@@ -217,7 +217,6 @@ def baseline(**params):
     import json
 
     from .pipeline import run
-    from .redact import scrub
     from .suppress import baseline_document
 
     if params.get("fmt"):
@@ -226,7 +225,7 @@ def baseline(**params):
     options.baseline = None   # record every finding, including those an older baseline accepts
     report = run(options)
     text = json.dumps(baseline_document(report.active), indent=2, ensure_ascii=False) + "\n"
-    write_output(scrub(text, report.secrets), options.output)
+    write_output(text, options)  # findings are scrubbed in the pipeline
     if options.output:
         sys.stderr.write(f"starter-lint: recorded {len(report.active)} finding"
                          f"{'s' if len(report.active) != 1 else ''} in {options.output}\n")
@@ -238,11 +237,11 @@ def baseline(**params):
 @click.option("--select", multiple=True, metavar="IDS", help="Only fix these rules (ids or prefixes).")
 @click.option("--ignore", multiple=True, metavar="IDS", help="Do not fix these rules.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing (exit 1 if any).")
-def fix(show_diff, **params):
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change what Helm renders.")
+def fix(show_diff, unsafe_fixes, **params):
     """Apply the safe autofixes to values files, keeping comments, order and quoting."""
-    from .fix import atomic_write, plan_fixes
+    from .fix import atomic_write, notices, plan_fixes
     from .pipeline import run
-    from .redact import scrub
 
     options = build_options(params)
     options.manifests = []
@@ -250,9 +249,12 @@ def fix(show_diff, **params):
     for target in options.targets:
         target.manifests = []
     report = run(options)
-    plans = [plan for plan in plan_fixes(report, options) if plan.changed]
+    planned = plan_fixes(report, options, unsafe=unsafe_fixes)
+    for notice in notices(planned, unsafe_fixes):
+        sys.stderr.write(f"starter-lint: {notice}\n")
+    plans = [plan for plan in planned if plan.changed]
     if show_diff:
-        sys.stdout.write(scrub("".join(plan.diff() for plan in plans), report.secrets))
+        sys.stdout.write("".join(plan.diff(report.secrets) for plan in plans))
         sys.exit(EXIT_FINDINGS if plans else EXIT_OK)
     for plan in plans:
         atomic_write(plan.path, plan.after)
@@ -262,19 +264,16 @@ def fix(show_diff, **params):
         sys.stderr.write("starter-lint: nothing to fix\n")
 
 
-def _no_target():
-    _fail("nothing to show: give -f FILE, --set K=V or --chart DIR")
-
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 def rules(fmt):
-    """List the rule catalog."""
+    """List the rule catalog (with the config's rule-dirs)."""
     import json
 
     from .catalog import catalog_markdown, load_catalog
 
-    catalog = load_catalog()
+    catalog = load_catalog(tuple(build_options({}).rule_dirs))
     if fmt == "json":
         document = [{"id": r.id, "name": r.name, "severity": str(r.severity), "summary": r.summary,
                      "tags": list(r.tags), "fix": r.fix} for r in catalog.values()]
@@ -284,7 +283,8 @@ def rules(fmt):
     else:
         width = max(len(r.name) for r in catalog.values())
         for r in catalog.values():
-            sys.stdout.write(f"{r.id}  {r.name:<{width}}  {str(r.severity):<7}  {r.summary}\n")
+            fix = "" if r.fix == "none" else f"{r.fix}-fix"
+            sys.stdout.write(f"{r.id}  {r.name:<{width}}  {str(r.severity):<7}  {fix:<11}  {r.summary}\n")
 
 
 @main.command()
@@ -293,7 +293,7 @@ def explain(rule_id):
     """Explain one rule: what it checks, why, how to fix it, with examples."""
     from .catalog import get_rule
 
-    rule = get_rule(rule_id)
+    rule = get_rule(rule_id, tuple(build_options({}).rule_dirs))
     sys.stdout.write(rule.help_markdown())
     sys.stdout.write(f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n")
 

@@ -25,21 +25,19 @@ Command-line values override the file (cli.build_options applies them afterwards
 """
 from __future__ import annotations
 
-from .jsontypes import describe_type
-
 import datetime
 import difflib
 import os
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
 from .errors import StarterLintError
 from .findings import Severity
+from .jsontypes import describe_type
+from .options import RULE_PATTERN
 
 CONFIG_NAMES = (".starter-lint.yaml", ".starter-lint.yml")
-_RULE_PATTERN = re.compile(r"^(ALL|SL\d{0,3})$")
 
 
 class ConfigError(StarterLintError):
@@ -142,7 +140,7 @@ class _Reader:
                 part = part.strip().upper()
                 if not part:
                     continue
-                if not _RULE_PATTERN.match(part):
+                if not RULE_PATTERN.match(part):
                     raise self.error(line, f"{what}: {part!r} is not a rule id or prefix such as SL301 or SL3")
                 out.append(part)
         return out
@@ -216,7 +214,7 @@ _SIMPLE = {
     "chart": ("chart", "path"),
     "set": ("set", "set"),
     "set-string": ("set", "set-string"),
-    "kube-version": ("kube_version", "string"),
+    "kube-version": ("kube_version", "version"),
     "validator": ("validator", "choice:auto,kubeconform,builtin"),
     "kubeconform": ("kubeconform", "path"),
     "kubeconform-timeout": ("kubeconform_timeout", "positive"),
@@ -289,6 +287,11 @@ def _convert(reader: _Reader, kind: str, value, line: int, what: str):
     if kind == "path":
         return reader.path(reader.string(value, line, what))
     if kind == "string":
+        return reader.string(value, line, what)
+    if kind == "version":
+        if isinstance(value, float):  # `1.30` unquoted is the number 1.3
+            raise reader.error(line, f"{what} must be a quoted string such as \"{value:.2f}\": "
+                                     f"YAML reads {value!r} as a number")
         return reader.string(value, line, what)
     if kind.startswith("choice:"):
         choices = kind.split(":", 1)[1].split(",")

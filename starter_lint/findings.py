@@ -77,14 +77,17 @@ class Finding:
     template: Optional[str] = None
     fix: Optional[Fix] = None
     key: str = ""
+    fingerprint_path: str = ""            # the file as the repository names it (paths.repo_relative)
     suppressed: Optional[str] = None      # why it is suppressed (inline, config, baseline)
     suppression_kind: Optional[str] = None  # "inSource" | "external"
     notes: tuple = field(default=())
 
     @property
     def fingerprint(self) -> str:
-        """Stable across line moves: rule, file, logical location and the identity key only."""
-        basis = "\x1f".join([self.rule, self.location.path, self.logical, self.key or self.message])
+        """Stable across line moves and working directories: rule, repository path of the file,
+        logical location and the identity key only."""
+        basis = "\x1f".join([self.rule, self.fingerprint_path or self.location.path, self.logical,
+                              self.key or self.message])
         return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
 
     def sort_key(self):

@@ -1,23 +1,28 @@
-"""`starter-lint fix`: apply the safe fixes of findings to the values files, keeping the rest.
+"""`starter-lint fix`: apply the fixes of findings to the values files, keeping the rest.
 
 A fix names a values path in the file the finding points at and the value to write there
 (`findings.Fix`). It is applied with ruamel.yaml's round-trip mode, so comments, key order and
-the quoting of untouched scalars stay as they were; indentation is detected from the file. A
-string is written double-quoted (`"1.10"`, `"0644"`, env values), a bool as `true`/`false`, a
-path that does not exist yet is created (SL402's missing worker settings). The SL104 fix of an
-ambiguous *key* (`on:` read as "true") quotes the key itself.
+the quoting of untouched scalars stay as they were; indentation, line endings (LF or CRLF), a
+UTF-8 BOM and the file mode are kept, and a symlink is written through to its target.
 
-Every rewritten file is re-read with the Helm-exact loader before it is written; a result that
-does not load, or does not hold the fixed values, is an internal error and nothing is written.
-Writes are atomic and keep the file's permissions.
+Safe and unsafe, as ruff means them: a **safe** fix does not change what Helm renders. It may
+change only the path it names, to exactly the value it names, and where it turns a value from
+one YAML type into another (`yes` -> `true`, `5` -> `"5"`, `017` -> `15`) the text Helm renders for
+it stays the same; a fix of a key keeps the key Helm reads (`on:` -> `"true":`). Everything else
+(`1.10` -> `"1.10"`, where Helm read 1.1) is **unsafe** and applied only with `--unsafe-fixes`.
+A rule marks its fix safe or unsafe; this module checks the claim for every fix before applying
+it and holds back (and reports) a "safe" fix that would change what Helm renders. After applying,
+the file is re-read with the Helm-exact loader and compared with the original: any difference
+other than the named paths taking the named values is an error and nothing is written.
 """
 from __future__ import annotations
 
+import codecs
+import copy
 import difflib
 import io
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -25,48 +30,193 @@ from .errors import StarterLintError
 
 _MISSING = object()
 KEY_FIX = "ambiguous-key"   # the SL104 identity key of a finding about a key, not a value
+_CONTEXT_LINES = 3
+REWRITE_CHANGES_OTHERS = "rewriting the file for it would change other values Helm loads"
 
 
 @dataclass
 class FileFix:
     path: str                       # the file on disk
     shown: str                      # its display path
-    findings: list = field(default_factory=list)
+    findings: list = field(default_factory=list)   # those whose fix is applied
+    held: list = field(default_factory=list)       # (finding, reason) of fixes not applied
     before: str = ""
     after: str = ""
+    hidden_before: dict = field(default_factory=dict)  # line -> first column of a secret value
+    hidden_after: dict = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
         return self.before != self.after
 
-    def diff(self) -> str:
-        return "".join(difflib.unified_diff(self.before.splitlines(keepends=True),
-                                            self.after.splitlines(keepends=True),
-                                            fromfile=f"a/{self.shown}", tofile=f"b/{self.shown}"))
+    def diff(self, secrets=()) -> str:
+        """A unified diff whose lines holding secret values show <redacted> from the value on
+        (found by position). `secrets` (the run's secret texts) are also hidden where they occur
+        elsewhere, as an anchor's value aliased into a secret, when long enough not to hit
+        ordinary words (a 3-letter secret `api` must not turn every `api:` into <redacted>)."""
+        old, new = self.before.splitlines(keepends=True), self.after.splitlines(keepends=True)
+        shown_old = _redact_lines(old, self.hidden_before, secrets)
+        shown_new = _redact_lines(new, self.hidden_after, secrets)
+        out = []
+        for group in difflib.SequenceMatcher(None, old, new, autojunk=False).get_grouped_opcodes(_CONTEXT_LINES):
+            if not out:
+                out += [f"--- a/{self.shown}\n", f"+++ b/{self.shown}\n"]
+            first, last = group[0], group[-1]
+            out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
+            for tag, i1, i2, j1, j2 in group:
+                if tag == "equal":
+                    out += [" " + _line_end(line) for line in shown_old[i1:i2]]
+                    continue
+                out += ["-" + _line_end(line) for line in shown_old[i1:i2]]
+                out += ["+" + _line_end(line) for line in shown_new[j1:j2]]
+        return "".join(out)
+
+
+def _range(start: int, stop: int) -> str:
+    """difflib's unified range: `start,length` (1-based; an empty range names the line before)."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
+
+
+def _line_end(line: str) -> str:
+    return line if line.endswith("\n") else line + "\n"
+
+
+def _redact_lines(lines: list, hidden: dict, secrets=()) -> list:
+    from .redact import MIN_FINDING_SCRUB_LENGTH, REDACTED, scrub
+
+    long_secrets = [s for s in secrets if len(s) >= MIN_FINDING_SCRUB_LENGTH]
+    out = [scrub(line, long_secrets) for line in lines]
+    for number, col in hidden.items():
+        if 1 <= number <= len(out):
+            line = lines[number - 1]
+            ending = line[len(line.rstrip("\r\n")):]
+            out[number - 1] = line[:col - 1] + REDACTED + ending
+    return out
+
+
+def secret_lines(loaded) -> dict:
+    """line -> column where a secret value starts, for every line a secret value covers (the
+    loader's spans, so a value is found by where it is, not by searching for its text)."""
+    from .redact import is_secret_path
+    from .values.layers import get_path
+
+    hidden: dict = {}
+    lines = loaded.text.splitlines()
+    for path, span in loaded.spans.items():
+        if not path or not is_secret_path(path, get_path(loaded.data, path)):
+            continue
+        last = span.end_line - 1 if span.end_col == 1 and span.end_line > span.line else span.end_line
+        hidden[span.line] = min(hidden.get(span.line, span.col), span.col)
+        for number in range(span.line + 1, last + 1):
+            line = lines[number - 1] if number <= len(lines) else ""
+            indent = 1 + len(line) - len(line.lstrip(" \t"))
+            hidden[number] = min(hidden.get(number, indent), indent)
+    return hidden
 
 
 # ---------------------------------------------------------------------------------------------
 # Which findings, in which files
 
 def fixable(report, options) -> list:
-    """FileFix per user values file that has active findings with a safe fix, in input order."""
+    """FileFix per user values file that has active findings with a fix (safe or not), in input
+    order; `plan_fixes` decides which are applied."""
     from .paths import display_path
-    from .report.locations import planned_targets
 
     by_file: dict = {}
-    for result, target in zip(report.targets, planned_targets(report, options)):
+    for result in report.targets:
+        target = result.target
         if target is None:
             continue
         user_files = {display_path(p, options.cwd): p for p in target.files}
         for finding in result.active:
             fix = finding.fix
-            if fix is None or not fix.safe or not fix.path or finding.location.path not in user_files:
+            if fix is None or not fix.path or finding.location.path not in user_files:
                 continue
             shown = finding.location.path
             entry = by_file.setdefault(shown, FileFix(user_files[shown], shown))
             if all(f.fix != fix or f.key != finding.key for f in entry.findings):
                 entry.findings.append(finding)
     return list(by_file.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Safe or unsafe: what Helm renders before and after
+
+def _rendered(value) -> str:
+    from .checks.contract import helm_string
+
+    return value if isinstance(value, str) else helm_string(value)
+
+
+def unsafe_reason(finding, original: dict) -> Optional[str]:
+    """Why applying this fix would change what Helm renders (None: it would not). `original` is
+    the file's data as Helm loads it. Never shows a secret value."""
+    from .redact import is_secret_path
+    from .values.layers import get_path
+
+    fix, path = finding.fix, tuple(finding.fix.path)
+    where = _display(path)
+    if finding.key == KEY_FIX:
+        if fix.value != path[-1]:
+            return f'Helm reads the key as "{path[-1]}"; the fix would make it "{fix.value}"'
+        return None
+    old = get_path(original, path, _MISSING)
+    new = fix.value
+    if old is _MISSING or old is None or new is None or isinstance(old, (dict, list)) or isinstance(new, (dict, list)):
+        return None   # adding, deleting or restructuring a setting: the rule's own claim
+    if isinstance(old, str) and isinstance(new, str):
+        return None   # a string for a string (`App.Acme.io` -> `app.acme.io`): the rule's claim
+    if _rendered(old) == _rendered(new) and (isinstance(new, str) or _same(old, new)):
+        return None
+    if is_secret_path(path, old) or is_secret_path(path, new):
+        return f"Helm renders {where} differently after this fix"
+    return f'Helm renders {where} as "{_rendered(old)}"; the fix would make it "{_rendered(new)}"'
+
+
+def _display(path: tuple) -> str:
+    from .findings import format_path
+
+    return format_path(path)
+
+
+def _same(a, b) -> bool:
+    """Equal as Helm values: types matter (true is not 1), int and float do not (Helm's float64)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def choose_fixes(findings: list, original: Optional[dict] = None, unsafe: bool = False) -> tuple:
+    """(findings whose fix is applied, [(finding, reason) held back]).
+
+    One fix per values path (a key and its value are different paths). Per path a safe fix beats
+    an unsafe one, and among equals the domain rule (higher id: SL604 over SL104) beats the
+    generic YAML rule; without `unsafe` an unsafe fix is never applied. Safe means the rule marks
+    it safe *and* `unsafe_reason` finds nothing (with `original` given)."""
+    def reason(finding) -> Optional[str]:
+        if not finding.fix.safe:
+            return "the rule marks this fix unsafe"
+        return None if original is None else unsafe_reason(finding, original)
+
+    reasons = {id(f): reason(f) for f in findings}
+    chosen: dict = {}
+    for finding in sorted(findings, key=lambda f: (reasons[id(f)] is None, f.rule), reverse=True):
+        if reasons[id(finding)] is None or unsafe:
+            chosen.setdefault((finding.key == KEY_FIX, tuple(finding.fix.path)), finding)
+    applied = [f for f in findings if any(f is c for c in chosen.values())]
+    held = [(f, reasons[id(f)]) for f in findings
+            if reasons[id(f)] is not None and not any(f is c for c in chosen.values())
+            and (f.key == KEY_FIX, tuple(f.fix.path)) not in chosen]
+    return applied, held
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,11 +265,20 @@ def _find_key(mapping, part):
     return _MISSING
 
 
-def _to_yaml(value):
+def _to_yaml(value, like=_MISSING):
+    """The ruamel node for `value`. A string replacing a string keeps that string's style (plain
+    stays plain where Helm would read the plain text as the same string); any other string is
+    double-quoted (`"1.10"`, `"true"`, a new setting)."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
+
+    from .yamlio import resolve_plain
 
     if isinstance(value, str):
+        if isinstance(like, ScalarString):
+            return type(like)(value)
+        if type(like) is str and "\n" not in value and resolve_plain(value) == value:
+            return value   # ruamel still quotes it if the text cannot be plain YAML
         return DoubleQuotedScalarString(value)
     if isinstance(value, dict):
         out = CommentedMap()
@@ -136,7 +295,7 @@ def _walk(root, path: tuple, create: bool):
     from ruamel.yaml.comments import CommentedMap
 
     node = root
-    for depth, part in enumerate(path[:-1]):
+    for part in path[:-1]:
         if isinstance(node, list) and isinstance(part, int):
             if not 0 <= part < len(node):
                 return None, _MISSING
@@ -172,7 +331,8 @@ def _set_value(root, fix) -> bool:
             del container[key]
             return True
         return False
-    container[key] = _to_yaml(fix.value)
+    exists = isinstance(container, list) or key in container
+    container[key] = _to_yaml(fix.value, container[key] if exists else _MISSING)
     return True
 
 
@@ -193,29 +353,49 @@ def _quote_key(root, fix) -> bool:
     return True
 
 
-def choose_fixes(findings: list) -> list:
-    """One fix per values path. Where two rules disagree (SL104 writes `true` where SL604 wants
-    the string "true"), the domain rule (higher id) wins over the generic YAML one."""
-    chosen: dict = {}
-    for finding in sorted(findings, key=lambda f: f.rule, reverse=True):
-        chosen.setdefault((finding.key == KEY_FIX, tuple(finding.fix.path)), finding)
-    return [f for f in findings if any(f is c for c in chosen.values())]
+def _newline(text: str) -> str:
+    """The file's line ending: CRLF when most lines end so (a mixed file comes out consistent)."""
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
 
-def apply_fixes(text: str, findings: list) -> str:
-    """The text with every finding's safe fix applied (values first, then keys, deepest first)."""
+def _cannot_round_trip(text: str, exc, shown: str) -> StarterLintError:
+    """One line saying why ruamel cannot rewrite the file, in the user's terms."""
+    from .yamlio import YamlLoadError, load_values
+
+    try:
+        notes = load_values(text, shown).notes
+    except YamlLoadError:
+        notes = []
+    for note in notes:
+        if note.kind == "duplicate-key":
+            return StarterLintError(
+                f"{shown}:{note.span.line}: cannot fix a file with a duplicate key "
+                f"({_display(note.path)}, SL103): keep one of them, then run fix again; nothing written")
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f"{shown}:{mark.line + 1}" if mark is not None else shown
+    return StarterLintError(f"{where}: cannot fix this file without rewriting more than the fixes "
+                            f"({problem}); nothing written")
+
+
+def apply_fixes(text: str, findings: list, shown: str = "<values>") -> str:
+    """The text with every finding's fix applied (values first, then keys, deepest first), in
+    the file's line endings. Which fixes to pass is `choose_fixes`'s decision."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    newline = _newline(text)
+    work = text.replace("\r\n", "\n")
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096
-    mapping, sequence, offset = _indentation(text)
+    mapping, sequence, offset = _indentation(work)
     yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
     try:
-        documents = list(yaml.load_all(text))
+        documents = list(yaml.load_all(work))
     except YAMLError as exc:
-        raise StarterLintError(f"cannot fix: the file is not YAML ruamel can round-trip ({str(exc).splitlines()[0]})") from None
+        raise _cannot_round_trip(text, exc, shown) from None
     if not documents or not isinstance(documents[0], dict):
         return text
     root = documents[0]
@@ -228,67 +408,133 @@ def apply_fixes(text: str, findings: list) -> str:
         changed |= _quote_key(root, finding.fix)
     if not changed:
         return text
-    yaml.explicit_start = text.lstrip().startswith("---")
+    yaml.explicit_start = work.lstrip().startswith("---")
     out = io.StringIO()
     if len(documents) == 1:
         yaml.dump(root, out)
     else:
         yaml.dump_all(documents, out)
-    return out.getvalue()
+    return out.getvalue().replace("\n", newline)
 
 
-def _verify(shown: str, text: str, findings: list) -> None:
-    """The rewritten file loads as Helm values and holds the values the fixes wrote."""
-    from .values.layers import get_path
+# ---------------------------------------------------------------------------------------------
+# What the result must load as
+
+def expected_values(original: dict, findings: list) -> dict:
+    """The original data with each fix's path set to its value (keys renamed), nothing else."""
+    data = copy.deepcopy(original)
+    for finding in [f for f in findings if f.key != KEY_FIX] + sorted(
+            (f for f in findings if f.key == KEY_FIX), key=lambda f: -len(f.fix.path)):
+        path = tuple(finding.fix.path)
+        node = data
+        for part in path[:-1]:
+            if isinstance(node, dict):
+                if not isinstance(node.get(part), (dict, list)):
+                    node[part] = {}
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            else:
+                break
+        else:
+            last = path[-1]
+            if finding.key == KEY_FIX:
+                if isinstance(node, dict) and last in node:
+                    node[finding.fix.value] = node.pop(last)
+            elif finding.fix.value is None:
+                if isinstance(node, dict):
+                    node.pop(last, None)
+            elif isinstance(node, dict) or isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
+                node[last] = copy.deepcopy(finding.fix.value)
+    return data
+
+
+def _load(shown: str, text: str, what: str):
     from .yamlio import YamlLoadError, load_values
 
     try:
-        loaded = load_values(text, shown)
+        return load_values(text, shown)
     except YamlLoadError as exc:
-        raise StarterLintError(f"internal: fixing {shown} would break it ({exc.message}); nothing written") from None
-    for finding in findings:
-        if finding.key == KEY_FIX:
-            continue
-        got = get_path(loaded.data, tuple(finding.fix.path), _MISSING)
-        if finding.fix.value is None and got is _MISSING:
-            continue
-        if got != finding.fix.value and got is not _MISSING:
-            raise StarterLintError(f"internal: the {finding.rule} fix of {shown} did not take effect; nothing written")
+        raise StarterLintError(f"internal: {what} {shown} would break it ({exc.message}); nothing written") from None
+
+
+def _differs(shown: str, text: str, original, findings: list) -> bool:
+    after = _load(shown, text, "fixing")
+    return not _same(after.data, expected_values(original.data, findings))
+
+
+def _apply_checked(plan, original) -> None:
+    """Fill `plan.after`: all fixes at once when the result loads as expected; else each fix
+    alone, holding back those that change more than their own path."""
+    plan.after = apply_fixes(plan.before, plan.findings, plan.shown)
+    if not plan.changed or not _differs(plan.shown, plan.after, original, plan.findings):
+        return
+    kept = []
+    for finding in plan.findings:
+        alone = apply_fixes(plan.before, [finding], plan.shown)
+        if alone != plan.before and _differs(plan.shown, alone, original, [finding]):
+            plan.held.append((finding, REWRITE_CHANGES_OTHERS))
+        else:
+            kept.append(finding)
+    plan.findings = kept
+    plan.after = apply_fixes(plan.before, kept, plan.shown)
+    if plan.changed and _differs(plan.shown, plan.after, original, kept):
+        raise StarterLintError(f"internal: the fixes of {plan.shown} would change other values Helm "
+                               "loads; nothing written")
 
 
 # ---------------------------------------------------------------------------------------------
 
 def atomic_write(path: str, text: str) -> None:
-    """Replace the file in one step, keeping its permissions."""
-    directory = os.path.dirname(os.path.abspath(path)) or "."
+    """Replace the file in one step, keeping its permissions and UTF-8 BOM; a symlink is written
+    through (its target changes, the link stays)."""
+    from .paths import write_atomic
+
+    target = os.path.realpath(path)
     try:
-        mode = os.stat(path).st_mode & 0o7777
-        fd, tmp = tempfile.mkstemp(prefix=".starter-lint-", dir=directory)
-    except OSError as exc:
-        raise StarterLintError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise StarterLintError(f"{path}: cannot write ({exc.strerror or exc})") from None
-        raise
+        with open(target, "rb") as handle:
+            bom = handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+    except OSError:
+        bom = False
+    write_atomic(target, ("\ufeff" + text) if bom and not text.startswith("\ufeff") else text)
 
 
-def plan_fixes(report, options) -> list:
-    """FileFix objects with `before` and `after` filled in (nothing written yet)."""
+def plan_fixes(report, options, unsafe: bool = False) -> list:
+    """FileFix objects with `before` and `after` filled in (nothing written yet); `unsafe` also
+    applies the fixes that change what Helm renders."""
     from .paths import read_bytes
     from .yamlio import decode_bytes
 
     plans = fixable(report, options)
     for plan in plans:
-        plan.findings = choose_fixes(plan.findings)
-        plan.before = decode_bytes(read_bytes(plan.path))
-        plan.after = apply_fixes(plan.before, plan.findings)
+        raw = read_bytes(plan.path)
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise StarterLintError(f"{plan.shown}: cannot fix a UTF-16 file; convert it to UTF-8 first")
+        plan.before = decode_bytes(raw)
+        original = _load(plan.shown, plan.before, "reading")
+        plan.findings, plan.held = choose_fixes(plan.findings, original.data, unsafe)
+        _apply_checked(plan, original)
         if plan.changed:
-            _verify(plan.shown, plan.after, plan.findings)
+            plan.hidden_before = secret_lines(original)
+            plan.hidden_after = secret_lines(_load(plan.shown, plan.after, "fixing"))
     return plans
+
+
+def notices(plans: list, unsafe: bool = False) -> list:
+    """Lines for stderr: each fix a rule calls safe that was held back (it would change what Helm
+    renders, or rewriting the file for it would change other values), and how many fixes their
+    rules mark unsafe `--unsafe-fixes` would add."""
+    lines, hidden = [], 0
+    for plan in plans:
+        for finding, reason in plan.held:
+            if reason == REWRITE_CHANGES_OTHERS:
+                lines.append(f"{plan.shown}:{finding.location.line}: {finding.rule} fix not applied: {reason}")
+            elif finding.fix.safe:
+                lines.append(f"{plan.shown}:{finding.location.line}: {finding.rule} fix not applied as "
+                             f"safe: {reason}" + ("" if unsafe else " (apply it with --unsafe-fixes)"))
+            else:
+                hidden += 1
+    if hidden and not unsafe:
+        lines.append(f"{hidden} unsafe fix{'es' if hidden != 1 else ''} not applied "
+                     "(they change what Helm renders; review them and rerun with --unsafe-fixes)")
+    return lines

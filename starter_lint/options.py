@@ -4,7 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+import re
+
 from .findings import Severity
+
+# A rule id or prefix as --select, --ignore, config ignores and inline comments take them.
+RULE_PATTERN = re.compile(r"^(ALL|SL\d{0,3})$")
+
+
+def rule_matches(rule_id: str, patterns) -> bool:
+    """`SL301`, a prefix (`SL3`) or `all` (any case) names the rule."""
+    return any(p == "ALL" or rule_id.startswith(p) for p in (str(p).strip().upper() for p in patterns) if p)
 
 
 @dataclass
@@ -29,7 +39,6 @@ class Options:
     color: Optional[bool] = None                       # None: only on a TTY without NO_COLOR
     quiet: bool = False
     jobs: int = 1
-    show_secrets: bool = False
     severity_overrides: dict = field(default_factory=dict)   # rule id -> Severity
     config_ignores: list = field(default_factory=list)       # suppress.ConfigIgnore
     targets: list = field(default_factory=list)              # named targets from the config
@@ -39,10 +48,7 @@ class Options:
     namespace: str = "default"
 
     def selects(self, rule_id: str) -> bool:
-        """--select / --ignore: ids or prefixes (SL3 selects every ingress rule)."""
-        def matches(patterns):
-            return any(rule_id.startswith(p.strip().upper()) for p in patterns if p.strip())
-
-        if self.select and not matches(self.select):
+        """--select / --ignore: ids, prefixes (SL3 selects every ingress rule) or `all`."""
+        if self.select and not rule_matches(rule_id, self.select):
             return False
-        return not matches(self.ignore)
+        return not rule_matches(rule_id, self.ignore)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import InputError
@@ -20,7 +21,16 @@ def display_path(path, cwd=None) -> str:
 
 
 def read_bytes(path, limit: int | None = None) -> bytes:
-    """The file's bytes, at most `limit + 1` of them (so the caller can tell it was too large)."""
+    """The file's bytes, at most `limit + 1` of them (so the caller can tell it was too large);
+    `-` is standard input, as Helm reads `-f -`."""
+    if str(path) == "-":
+        import sys
+
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            text = sys.stdin.read() if limit is None else sys.stdin.read(limit + 1)
+            return text.encode("utf-8", "surrogateescape")
+        return stream.read() if limit is None else stream.read(limit + 1)
     p = Path(path)
     try:
         if p.is_dir():
@@ -35,3 +45,62 @@ def read_bytes(path, limit: int | None = None) -> bytes:
         raise InputError(f"{path}: is a directory, not a file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+@lru_cache(maxsize=None)
+def _repo_root(start: str) -> Path:
+    folder = Path(start)
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def repo_root(cwd=None) -> Path:
+    """The git top level above the working directory, else the working directory."""
+    return _repo_root(os.path.abspath(cwd or os.getcwd()))
+
+
+def repo_relative(shown: str, cwd=None) -> str:
+    """A display path as the repository sees it (POSIX, from the git top level), so that a
+    fingerprint is the same whichever folder the tool ran from. Pseudo paths stay as they are."""
+    if not shown or shown.startswith("<") or shown == "--set":
+        return shown
+    base = os.path.abspath(cwd or os.getcwd())
+    absolute = Path(os.path.abspath(os.path.join(base, shown)))
+    try:
+        return absolute.relative_to(repo_root(cwd)).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def write_atomic(path, text: str, what: str = "") -> None:
+    """Write `text` to `path` through a temporary file and a rename, so that a reader never sees
+    half a file. A new file gets the permissions the umask gives; an existing one keeps its own."""
+    import tempfile
+
+    label = f"{what} {path}" if what else str(path)
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    except OSError as exc:
+        raise InputError(f"{label}: cannot write ({exc.strerror or exc})") from None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".starter-lint-", dir=directory)
+    except OSError as exc:
+        raise InputError(f"{label}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise InputError(f"{label}: cannot write ({exc.strerror or exc})") from None
+        raise

@@ -5,7 +5,8 @@ output and an exit code.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Optional
 
 from . import __version__
@@ -14,8 +15,8 @@ from .checks import load_checks
 from .context import Context
 from .errors import StarterLintError
 from .findings import Finding, Location, Problem, Severity, format_path
-from .options import Options
-from .paths import display_path
+from .options import Options, rule_matches
+from .paths import display_path, repo_relative
 
 
 @dataclass
@@ -35,6 +36,9 @@ class TargetResult:
     objects: int = 0                 # manifest objects checked
     sources: dict = field(default_factory=dict)   # display path -> text, for excerpts
     secrets: frozenset = frozenset()               # strings that must never be printed
+    secret_columns: dict = field(default_factory=dict)  # values file -> {line: [(col, end_col)]} to hide
+    target: Optional[Target] = None                # what was asked for (its chart, files, manifests)
+    rules_run: tuple = ()                          # ids of the checks that ran on this target
 
     @property
     def active(self) -> list:
@@ -85,12 +89,12 @@ class Report:
 
 
 # ---------------------------------------------------------------------------------------------
-# Loading values
-
-# ---------------------------------------------------------------------------------------------
 # Targets
 
 def plan_targets(options: Options) -> list:
+    stdin_users = [p for p in list(options.files) + list(options.values_files) + list(options.manifests) if p == "-"]
+    if len(stdin_users) > 1:
+        raise StarterLintError("standard input (-) can be read once: give it to one of -f and --manifests")
     targets = []
     if options.targets:
         targets.extend(options.targets)
@@ -157,9 +161,9 @@ def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: dict, opti
                    fix=problem.fix, key=problem.key or "")
 
 
-def run_checks(ctx: Context, options: Options, catalog: dict) -> list:
-    """Every selected check that has what it needs; returns Findings."""
-    findings = []
+def run_checks(ctx: Context, options: Options, catalog: dict) -> tuple:
+    """Every selected check that has what it needs: (Findings, ids of the checks that ran)."""
+    findings, ran = [], []
     available = {area for area, present in (("values", ctx.values is not None),
                                             ("manifests", ctx.manifests is not None)) if present}
     for rule_id, spec in sorted(load_checks(available).items()):
@@ -171,19 +175,18 @@ def run_checks(ctx: Context, options: Options, catalog: dict) -> list:
             continue
         if spec.needs == "manifests" and ctx.manifests is None:
             continue
+        ran.append(rule_id)
         for problem in spec.function(ctx) or ():
             findings.append(to_finding(rule_id, problem, ctx, catalog, options))
-    return findings
+    return findings, tuple(ran)
 
 
 def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
     """Load given manifests, or render the chart; returns load problems as (rule, Problem)."""
     if not target.manifests and not target.chart:
         return []
-    try:
-        from .manifests import stream
-    except ImportError:  # the manifests stage is not part of this build
-        return []
+    from .manifests import stream
+
     if target.manifests:
         ctx.manifests = stream.load_paths(target.manifests, options)
     else:
@@ -195,28 +198,37 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
 
 def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
     ctx, problems = build_context(target, options)
-    problems += _attach_manifests(ctx, target, options)
+    if ctx.load_errors:
+        # a values file Helm cannot read fails the deploy by itself: report that alone, not what
+        # the rules make of the remaining layers (mostly the chart's defaults), nor a render of them
+        ctx.values = None
+    rendered = target if ctx.values is not None or target.manifests else replace(target, chart=None)
+    problems += _attach_manifests(ctx, rendered, options)
     findings = [to_finding(rule_id, problem, ctx, catalog, options)
                 for rule_id, problem in problems if options.selects(rule_id)]
-    findings += run_checks(ctx, options, catalog)
+    checked, rules_run = run_checks(ctx, options, catalog)
+    findings += checked
     if ctx.manifests is not None:
         from .manifests.trace import trace_to_values
 
         findings = trace_to_values(findings, ctx)
+    findings = [f.with_(fingerprint_path=repo_relative(f.location.path, options.cwd)) for f in findings]
     sources = {loaded.path: loaded.text for loaded in ctx.loaded}
     if ctx.manifests is not None:
         sources.update(getattr(ctx.manifests, "sources", {}) or {})
-    from .redact import secret_strings
+    from .redact import scrub_finding, secret_columns, secret_strings
 
+    secrets = secret_strings(ctx)
+    # checks print keys, not values; this is the net under that rule, on each finding's own text
+    findings = [scrub_finding(f, secrets) for f in findings]
     result = TargetResult(name=target.name, findings=_dedupe(findings),
                           files=[display_path(p, options.cwd) for p in target.files] + list(
                               getattr(ctx.manifests, "files", []) or []),
                           objects=len(ctx.manifests.objects) if ctx.manifests is not None else 0,
-                          sources=sources, secrets=secret_strings(ctx))
-    try:
-        from . import suppress
-    except ImportError:
-        return result
+                          sources=sources, secrets=secrets, target=target, rules_run=rules_run,
+                          secret_columns={loaded.path: secret_columns(loaded) for loaded in ctx.loaded})
+    from . import suppress
+
     suppress.apply(result, ctx, options)
     return result
 
@@ -232,8 +244,35 @@ def _dedupe(findings: list) -> list:
     return out
 
 
+def _check_extra_rules(options: Options, catalog) -> None:
+    """Rules from config `rule-dirs` need their check: a rule file alone would never fire."""
+    if not options.rule_dirs:
+        return
+    from .checks import CHECKS, load_extra_checks
+
+    load_extra_checks(options.rule_dirs)
+    load_checks()
+    for rule_id in catalog:
+        if rule_id not in CHECKS:
+            raise StarterLintError(f"{catalog[rule_id].source}: no check implements {rule_id}; put a Python "
+                                   f"module with @check(\"{rule_id}\") in the same rule-dirs folder")
+
+
+def check_rule_patterns(options: Options, catalog) -> None:
+    """A --select/--ignore pattern that names no rule is a typo (SL3O1): fail, never pass silently."""
+    for option, patterns in (("--select", options.select or ()), ("--ignore", options.ignore)):
+        for pattern in patterns:
+            if not any(rule_matches(rule_id, [pattern]) for rule_id in catalog):
+                raise StarterLintError(f"{option} {pattern} matches no rule; `starter-lint rules` lists them")
+
+
 def run(options: Options) -> Report:
     catalog = load_catalog(tuple(options.rule_dirs))
+    _check_extra_rules(options, catalog)
+    check_rule_patterns(options, catalog)
+    for crd in options.crds:
+        if not Path(crd).exists():
+            raise StarterLintError(f"--crd {crd}: no such file or folder")
     targets = plan_targets(options)
     if (options.jobs or 1) > 1 and len(targets) > 1 and "-" not in [m for t in targets for m in t.manifests]:
         results = _run_parallel(targets, options)

@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import StarterLintError
+from .options import rule_matches
 
 ANNOTATION = "starter-lint.io/ignore"
 IN_SOURCE, EXTERNAL = "inSource", "external"
@@ -113,10 +114,6 @@ def glob_regex(pattern: str) -> "re.Pattern":
             out.append(re.escape(pattern[i]))
             i += 1
     return re.compile("".join(out) + r"\Z")
-
-
-def rule_matches(rule_id: str, patterns) -> bool:
-    return any(p == "ALL" or rule_id.startswith(p) for p in (str(p).strip().upper() for p in patterns) if p)
 
 
 def split_rules(text: str) -> tuple:

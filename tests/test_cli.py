@@ -121,3 +121,30 @@ def test_help_and_version():
     for command in ("check", "baseline", "fix", "rules", "explain", "values", "schema"):
         done = cli(command, "--help")
         assert done.returncode == 0 and "Usage:" in done.stdout, command
+
+
+def test_output_never_overwrites_an_input_and_follows_the_umask(tmp_path):
+    import stat
+
+    values = tmp_path / "values.yaml"
+    values.write_text("api:\n  image: registry.example.org/app-api:1.0.0\n")
+    before = values.read_text()
+    same = cli("check", "values.yaml", "--output", "values.yaml", cwd=tmp_path)
+    assert same.returncode == 2 and "is one of the inputs" in same.stderr
+    assert values.read_text() == before
+    report = cli("check", "values.yaml", "--format", "json", "--output", "report.json", cwd=tmp_path)
+    assert report.returncode in (0, 1), report.stderr
+    mode = stat.S_IMODE((tmp_path / "report.json").stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+
+
+def test_values_from_standard_input(tmp_path):
+    broken = (REPO / "examples" / "values.broken.yaml").read_text()
+    done = cli("check", "-f", "-", "--select", "SL105", "--format", "json", cwd=tmp_path, stdin=broken)
+    assert done.returncode == 1, done.stderr
+    finding = json.loads(done.stdout)["targets"][0]["findings"][0]
+    assert (finding["path"], finding["line"]) == ("<stdin>", 3)
+    twice = cli("check", "-f", "-", "--manifests", "-", cwd=tmp_path, stdin=broken)
+    assert twice.returncode == 2 and "standard input (-) can be read once" in twice.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from starter_lint.checks import load_checks
-from starter_lint.checks.contract import covers, helm_string, host_problem, parse_quantity
+from starter_lint.checks.contract import Flag, covers, helm_string, host_problem, parse_quantity, read_flag
 from starter_lint.checks.images import image_problem
 from starter_lint.context import Context
 from starter_lint.findings import Severity
@@ -409,6 +409,12 @@ WORKER_ON = """
     ('ENABLE_BILLING_RETRY_WORKER: "true"', True, ["ENABLE_BILLING_RETRY_WORKER"]),
     ('ENABLE_BILLING_STREAM_REPLAY: "TRUE"', True, ["ENABLE_BILLING_STREAM_REPLAY"]),
     ('ENABLE_BILLING_RETRY_WORKER: "false"', True, []),
+    ('ENABLE_BILLING_RETRY_WORKER: "0"', True, []),
+    ('ENABLE_BILLING_RETRY_WORKER: "Off"', True, []),
+    ("ENABLE_BILLING_RETRY_WORKER: 0", True, []),
+    # set in api.env (so the chart's auto-disable does not apply) to what the app cannot read: its default, on
+    ('ENABLE_BILLING_RETRY_WORKER: "maybe"', True, ["ENABLE_BILLING_RETRY_WORKER"]),
+    ("ENABLE_BILLING_RETRY_WORKER: null", True, []),        # a null deletes the key: auto-disabled
     ("{}", True, []),
     ('ENABLE_BILLING_RETRY_WORKER: "true"', False, []),
 ])
@@ -416,6 +422,15 @@ def test_billing_single_owner(tmp_path, api_env, worker, fires):
     values = (WORKER_ON if worker else "") + f"\n    api:\n      env:\n        {api_env}\n"
     found = check(tmp_path, values, "SL401")
     assert [f.logical.split(".")[-1] for f in found] == fires
+
+
+@pytest.mark.parametrize("value,state", [
+    ("true", Flag.ON), (" Yes ", Flag.ON), ("1", Flag.ON), ("ON", Flag.ON), (True, Flag.ON), (1, Flag.ON),
+    ("false", Flag.OFF), ("No", Flag.OFF), ("0", Flag.OFF), ("off", Flag.OFF), (False, Flag.OFF), (0, Flag.OFF),
+    (None, Flag.UNSET), ("", Flag.UNSET), ("maybe", Flag.UNSET), (2, Flag.UNSET), ({}, Flag.UNSET),
+])
+def test_read_flag(value, state):
+    assert read_flag(value) is state
 
 
 def test_worker_billing_flags_one_problem_per_missing_setting_with_safe_fix(tmp_path):

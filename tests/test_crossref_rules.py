@@ -8,8 +8,9 @@ import textwrap
 
 import pytest
 
-from starter_lint import render
-from starter_lint.checks.crossref import container_roles, host_covered, image_repository, pod_template
+from starter_lint import pointer, render
+from starter_lint.checks.contract import covered
+from starter_lint.checks.crossref import container_roles, pod_template, port_number, repository
 from starter_lint.manifests.model import ManifestObject
 from starter_lint.options import Options
 from starter_lint.pipeline import run
@@ -197,6 +198,15 @@ def test_sl806_api_env_turns_retries_back_on_next_to_the_worker(tmp_path):
     assert finding.template == "starter/templates/api-deployment.yaml"
 
 
+@pytest.mark.parametrize("value,fires", [('"0"', False), ('"no"', False), ('"1"', True), ('"maybe"', True)])
+def test_sl806_reads_the_flag_as_sl401_does(tmp_path, value, fires):
+    # one reading of the flag (contract.read_flag) on both sides: "0" is off for SL806 and SL401 alike
+    override = f"api: {{env: {{ENABLE_BILLING_RETRY_WORKER: {value}}}}}\n"
+    findings = check_chart(tmp_path, override, select=("SL806", "SL401"))
+    assert sorted({f.rule for f in findings}) == (["SL401", "SL806"] if fires else [])
+    assert all("billing retries" in f.message for f in findings if f.rule == "SL806")
+
+
 def test_sl806_single_replica_api_without_worker_is_fine(tmp_path):
     findings = check_chart(tmp_path, "worker: {enabled: false}\nautoscaling: {enabled: false}\n")
     assert [f for f in findings if f.rule == "SL806"] == []
@@ -237,7 +247,7 @@ def test_findings_point_into_the_rendered_stream(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Building blocks
 
-@pytest.mark.parametrize("host,tls,covered", [
+@pytest.mark.parametrize("host,tls,expected", [
     ("app.acme-corp.io", ["app.acme-corp.io"], True),
     ("APP.acme-corp.io", ["app.ACME-corp.io"], True),
     ("app.acme-corp.io", ["*.acme-corp.io"], True),
@@ -246,9 +256,13 @@ def test_findings_point_into_the_rendered_stream(tmp_path):
     ("*.acme-corp.io", ["*.acme-corp.io"], True),
     ("*.acme-corp.io", ["app.acme-corp.io"], False),
     ("app.acme-corp.io", [], False),
+    ("app.acme-corp.io.", ["app.acme-corp.io"], True),     # one trailing dot: the same DNS name
+    ("app.acme-corp.io", ["*.acme-corp.io."], True),
+    ("app.acme-corp.io..", ["app.acme-corp.io"], False),
 ])
-def test_host_covered(host, tls, covered):
-    assert host_covered(host, tls) is covered
+def test_host_covered(host, tls, expected):
+    # SL804 reads coverage as SL301/SL304 do: one function (contract.covered)
+    assert covered(host, tls) is expected
 
 
 def roles(name, *containers):
@@ -267,9 +281,27 @@ def test_container_roles_from_names_and_words():
 
 
 def test_image_repository():
-    assert image_repository("registry.example.org:5000/app-api:1.8.2") == "registry.example.org:5000/app-api"
-    assert image_repository("app-api@sha256:abc") == "app-api"
-    assert image_repository("app-api") == "app-api"
+    assert repository({"image": "registry.example.org:5000/app-api:1.8.2"}) == "registry.example.org:5000/app-api"
+    # Docker Hub names resolve as a registry does: `app-api` is docker.io/library/app-api
+    assert repository({"image": "app-api@sha256:abc"}) == "docker.io/library/app-api"
+    assert repository({"image": "acme/app-api:1"}) == repository({"image": "docker.io/acme/app-api:2"})
+    assert repository({"image": 3}) is None and repository({}) is None
+
+
+def test_pointers_follow_rfc_6901():
+    assert pointer.build("spec", "a/b", 0, "~x") == "/spec/a~1b/0/~0x"
+    assert pointer.tokens("") == [] and pointer.tokens("/") == [""]          # "" the root, "/" the key ""
+    assert pointer.tokens(pointer.build("a/b", "~1")) == ["a/b", "~1"]
+    assert pointer.resolve({"": 1, "a": [5, 6]}, "/") == 1
+    assert pointer.resolve({"a": [5, 6]}, "/a/1") == 6 and pointer.resolve({"a": [5, 6]}, "") == {"a": [5, 6]}
+    assert pointer.resolve({"a": [5, 6]}, "/a/01") is None and pointer.resolve({"a": [5, 6]}, "/a/²") is None
+    assert pointer.path("/spec/ports/0/port") == ("spec", "ports", 0, "port")
+
+
+def test_port_number_reads_only_ascii_decimal_strings():
+    assert port_number("8080") == 8080 and port_number(8080) == 8080
+    assert port_number("http") is None and port_number("²") is None and port_number("٣") is None
+    assert port_number(True) is None and port_number(10 ** 400) is None
 
 
 # ---------------------------------------------------------------------------------------------

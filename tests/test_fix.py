@@ -1,4 +1,5 @@
-"""`starter-lint fix`: safe fixes applied with comments, order and quoting kept; idempotent."""
+"""`starter-lint fix`: fixes applied with comments, order and quoting kept; idempotent; a safe fix
+never changes what Helm renders, an unsafe one needs --unsafe-fixes."""
 from __future__ import annotations
 
 import os
@@ -8,7 +9,7 @@ import pytest
 
 from starter_lint.catalog import load_catalog
 from starter_lint.findings import Finding, Fix, Location, Severity
-from starter_lint.fix import apply_fixes
+from starter_lint.fix import FileFix, apply_fixes, choose_fixes, notices, secret_lines, unsafe_reason
 from starter_lint.options import Options
 from starter_lint.pipeline import run
 from starter_lint.yamlio import load_values
@@ -31,28 +32,39 @@ worker:
 """
 
 
-def finding(rule, path, value, key=""):
+def finding(rule, path, value, key="", safe=True):
     return Finding(rule, "x", Severity.WARNING, "m", Location("values.yaml", 1), logical="",
-                   fix=Fix("fix", safe=True, path=tuple(path), value=value), key=key)
+                   fix=Fix("fix", safe=safe, path=tuple(path), value=value), key=key)
 
 
-def test_fix_keeps_comments_order_and_quoting(tmp_path):
+def rendered(data):
+    """What Helm renders for every scalar of a values tree (keys as Helm reads them)."""
+    from starter_lint.checks.contract import helm_string
+
+    if isinstance(data, dict):
+        return {key: rendered(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [rendered(value) for value in data]
+    return data if isinstance(data, str) or data is None else helm_string(data)
+
+
+def test_fix_keeps_comments_order_and_what_helm_renders(tmp_path):
     values = tmp_path / "values.yaml"
     values.write_text(COMMENTED)
     values.chmod(0o640)
     done = cli("fix", "values.yaml", "--select", "SL104", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "fixed 4 findings in values.yaml" in done.stderr
-    assert values.read_text() == COMMENTED.replace("DEBUG: yes       #", "DEBUG: true      #").replace(
-        "APP_VERSION: 1.10", 'APP_VERSION: "1.10"').replace("    on: 'x'", "    \"on\": 'x'").replace(
-        "MODE: 0644", 'MODE: "0644"')
+    text = values.read_text()
+    assert "    DEBUG: true      # turn off after the launch\n" in text
+    for line in COMMENTED.splitlines():
+        if "#" in line and "DEBUG" not in line:
+            assert line in text   # comments, quoting and indentation of the rest are kept
+    assert rendered(load_values(text).data) == rendered(load_values(COMMENTED).data)
+    assert '"1.10"' not in text and '"0644"' not in text and '"on"' not in text   # unsafe: held back
     assert stat.S_IMODE(values.stat().st_mode) == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["values.yaml"]   # no temporary files left
-    # idempotent: nothing left to fix, nothing changes
     again = cli("fix", "values.yaml", "--select", "SL104", cwd=tmp_path)
-    assert again.returncode == 0 and "nothing to fix" in again.stderr
-    data = load_values(values.read_text()).data
-    assert data["api"]["env"] == {"DEBUG": True, "APP_VERSION": "1.10", "on": "x", "MODE": "0644"}
+    assert again.returncode == 0 and "fixed" not in again.stderr and values.read_text() == text
 
 
 def test_diff_prints_and_does_not_write(tmp_path):
@@ -60,13 +72,139 @@ def test_diff_prints_and_does_not_write(tmp_path):
     values.write_text(COMMENTED)
     done = cli("fix", "values.yaml", "--select", "SL104", "--diff", cwd=tmp_path)
     assert done.returncode == 1
-    assert done.stdout.startswith("--- a/values.yaml\n+++ b/values.yaml\n")
-    assert "\n-    APP_VERSION: 1.10\n" in done.stdout and '\n+    APP_VERSION: "1.10"\n' in done.stdout
+    assert done.stdout.startswith("--- a/values.yaml\n+++ b/values.yaml\n@@ ")
+    assert "\n-    DEBUG: yes       # turn off after the launch\n" in done.stdout
+    assert "\n+    DEBUG: true      # turn off after the launch\n" in done.stdout
     assert values.read_text() == COMMENTED
     cli("fix", "values.yaml", "--select", "SL104", cwd=tmp_path)
     done = cli("fix", "values.yaml", "--select", "SL104", "--diff", cwd=tmp_path)
     assert done.returncode == 0 and done.stdout == ""
 
+
+# ---------------------------------------------------------------------------------------------
+# Safe and unsafe
+
+ORIGINAL = load_values("api:\n  env:\n    VERSION: 1.10\n    MODE: 017\n    DEBUG: yes\n    NUM: 5\n"
+                       "    on: x\n    TAG: v1\n  secrets:\n    PIN: 007734\n").data
+
+
+@pytest.mark.parametrize("path,value,key", [
+    (("api", "env", "DEBUG"), True, ""),        # yes -> true: what Helm reads, made explicit
+    (("api", "env", "DEBUG"), "true", ""),      # quoted as Helm renders it
+    (("api", "env", "MODE"), 15, ""),           # 017 -> 15
+    (("api", "env", "MODE"), "15", ""),
+    (("api", "env", "NUM"), "5", ""),
+    (("api", "env", "VERSION"), "1.1", ""),     # what Helm renders for 1.10
+    (("api", "env", "true"), "true", "ambiguous-key"),   # on: -> "true":
+    (("api", "env", "TAG"), "v2", ""),          # a string for a string: the rule's own claim
+    (("worker", "env", "NEW"), "true", ""),     # a new setting: the rule's own claim
+])
+def test_a_safe_fix_keeps_what_helm_renders(path, value, key):
+    assert unsafe_reason(finding("SL104", path, value, key), ORIGINAL) is None
+
+
+@pytest.mark.parametrize("path,value,key,reason", [
+    (("api", "env", "VERSION"), "1.10", "", 'as "1.1"; the fix would make it "1.10"'),
+    (("api", "env", "MODE"), "017", "", 'as "15"; the fix would make it "017"'),
+    (("api", "env", "DEBUG"), "yes", "", 'as "true"; the fix would make it "yes"'),
+    (("api", "env", "NUM"), 6, "", 'as "5"; the fix would make it "6"'),
+    (("api", "env", "DEBUG"), 1, "", 'as "true"; the fix would make it "1"'),
+    (("api", "env", "true"), "on", "ambiguous-key", 'the key as "true"; the fix would make it "on"'),
+    (("api", "secrets", "PIN"), "007734", "", "Helm renders api.secrets.PIN differently"),
+])
+def test_a_fix_that_changes_what_helm_renders_is_unsafe(path, value, key, reason):
+    got = unsafe_reason(finding("SL104", path, value, key), ORIGINAL)
+    assert got is not None and reason in got
+    if path[1] == "secrets":
+        assert "7734" not in got   # never the secret, nor the number it reads as
+
+
+def test_unsafe_fixes_are_held_back_and_reported_unless_asked_for():
+    quoting = finding("SL104", ("api", "env", "VERSION"), "1.10")           # "safe" by its rule
+    marked = finding("SL603", ("api", "env", "MODE"), "strict", safe=False)  # unsafe by its rule
+    good = finding("SL104", ("api", "env", "DEBUG"), True)
+    applied, held = choose_fixes([quoting, marked, good], ORIGINAL)
+    assert applied == [good]
+    assert [f for f, _ in held] == [quoting, marked]
+    assert held[1][1] == "the rule marks this fix unsafe"
+    applied, held = choose_fixes([quoting, marked, good], ORIGINAL, unsafe=True)
+    assert applied == [quoting, marked, good] and held == []
+
+
+def test_per_path_safe_beats_unsafe_then_the_domain_rule_wins_in_any_order():
+    generic = finding("SL104", ("api", "env", "DEBUG"), True)
+    domain = finding("SL604", ("api", "env", "DEBUG"), "true")
+    other = finding("SL104", ("worker", "enabled"), True)
+    for order in ([generic, domain, other], [other, domain, generic]):
+        applied, held = choose_fixes(order, ORIGINAL)
+        assert sorted(f.rule for f in applied) == ["SL104", "SL604"] and domain in applied and other in applied
+        assert held == []
+    assert apply_fixes("api:\n  env:\n    DEBUG: yes\n", choose_fixes([generic, domain])[0]) == \
+        'api:\n  env:\n    DEBUG: "true"\n'
+    # SL604's unsafe "1.10" loses to SL104's safe 1.1, with or without --unsafe-fixes
+    safe_generic = finding("SL104", ("api", "env", "VERSION"), "1.1")
+    unsafe_domain = finding("SL604", ("api", "env", "VERSION"), "1.10", safe=False)
+    for unsafe in (False, True):
+        assert choose_fixes([unsafe_domain, safe_generic], ORIGINAL, unsafe)[0] == [safe_generic]
+
+
+def test_unsafe_fixes_flag_end_to_end(tmp_path):
+    values = tmp_path / "values.yaml"
+    text = "api:\n  env:\n    APP_VERSION: 1.10   # the client\n"
+    values.write_text(text)
+    done = cli("fix", "values.yaml", "--select", "SL604", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert values.read_text() == text
+    assert "1 unsafe fix not applied" in done.stderr and "--unsafe-fixes" in done.stderr
+    done = cli("fix", "values.yaml", "--select", "SL604", "--unsafe-fixes", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert values.read_text() == 'api:\n  env:\n    APP_VERSION: "1.10" # the client\n'
+
+
+def test_a_rewrite_that_changes_other_values_is_held_back():
+    # ruamel shares an anchored mapping with its alias: setting a.k would change b.k too
+    text = "a: &x\n  k: 1\n  m: yes\nb: *x\n"
+    plan = FileFix("values.yaml", "values.yaml", [finding("SL104", ("a", "k"), 2)], before=text)
+    from starter_lint.fix import _apply_checked
+
+    _apply_checked(plan, load_values(text))
+    assert plan.findings == [] and plan.after == text
+    assert "change other values Helm loads" in plan.held[0][1]
+    assert notices([plan], unsafe=True) == notices([plan]) == [
+        "values.yaml:1: SL104 fix not applied: rewriting the file for it would change other values Helm loads"]
+
+
+def test_every_safe_fix_of_the_catalog_keeps_what_helm_renders_and_converges(tmp_path):
+    from starter_lint.fix import plan_fixes
+
+    for rule in [rule for rule in load_catalog().values() if rule.fix == "safe"]:
+        for example in rule.failing:
+            if example.values is None or example.chart or example.manifests or example.files or example.set:
+                continue
+            values = tmp_path / "values.yaml"
+            values.write_text(example.values)
+            options = Options(cwd=str(tmp_path), values_files=[str(values)], select=[rule.id],
+                              **{k.replace("-", "_"): v for k, v in (example.options or {}).items()})
+            old = os.getcwd()
+            os.chdir(tmp_path)
+            try:
+                plans = plan_fixes(run(options), options)
+            finally:
+                os.chdir(old)
+            before = load_values(example.values).data
+            for plan in plans:
+                for applied in plan.findings:
+                    assert unsafe_reason(applied, before) is None, (rule.id, example.title)
+            done = cli("fix", "values.yaml", "--select", rule.id, cwd=tmp_path)
+            assert done.returncode == 0, done.stderr
+            text = values.read_text()
+            again = cli("fix", "values.yaml", "--select", rule.id, cwd=tmp_path)
+            assert again.returncode == 0 and "fixed" not in again.stderr, (rule.id, example.title, text)
+            assert values.read_text() == text
+
+
+# ---------------------------------------------------------------------------------------------
+# Editing: indentation, creation, style
 
 def test_missing_paths_are_created_with_the_files_indentation():
     text = "# worker\nworker:\n    enabled: true   # dedicated\n    image: app:1.2\nlist:\n    - a\n"
@@ -95,6 +233,22 @@ def test_non_string_env_values_are_quoted():
     assert out == 'api:\n  env:\n    PORT: "8080" # the API port\n    RATIO: "0.5"\n    FLAG: "true"\n'
 
 
+def test_a_string_replacing_a_string_keeps_its_style():
+    text = "hosts:\n  - App.Acme.io   # main\n  - 'B.Acme.io'\n  - \"C.Acme.io\"\n  - D.Acme.io\n"
+    fixes = [finding("SL306", ("hosts", i), name) for i, name in
+             enumerate(["app.acme.io", "b.acme.io", "c.acme.io", "yes"])]
+    assert apply_fixes(text, fixes) == (
+        "hosts:\n  - app.acme.io   # main\n  - 'b.acme.io'\n  - \"c.acme.io\"\n  - \"yes\"\n")  # plain `yes` is a bool
+
+
+def test_sl306_keeps_a_plain_host_plain_end_to_end(tmp_path):
+    values = tmp_path / "values.yaml"
+    values.write_text("ingress:\n  hosts:\n    - host: App.Acme.io   # main\n")
+    done = cli("fix", "values.yaml", "--select", "SL306", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert values.read_text() == "ingress:\n  hosts:\n    - host: app.acme.io   # main\n"
+
+
 def test_indented_and_unindented_sequences_are_kept():
     for text in ("a:\n  - x: 1\n    y: yes\n", "a:\n- x: 1\n  y: yes\n", "a:\n    - x: 1\n      y: yes\n"):
         out = apply_fixes(text, [finding("SL104", ("a", 0, "y"), True)])
@@ -106,48 +260,6 @@ def test_a_fix_that_does_not_apply_changes_nothing():
     assert apply_fixes(text, [finding("SL604", ("api", "env", "PORT"), "1")]) == text
 
 
-SAFE_RULES = [rule for rule in load_catalog().values() if rule.fix == "safe"]
-SAFE_EXAMPLES = [(rule, example) for rule in SAFE_RULES for example in rule.failing
-                 if example.values is not None and not (example.chart or example.manifests or example.files or example.set)]
-
-
-@pytest.mark.parametrize("rule,example", SAFE_EXAMPLES,
-                         ids=[f"{rule.id}-{i}" for i, (rule, _) in enumerate(SAFE_EXAMPLES)])
-def test_every_safe_fix_of_the_catalog_resolves_its_findings(rule, example, tmp_path):
-    values = tmp_path / "values.yaml"
-    values.write_text(example.values)
-
-    def fixable():
-        old = os.getcwd()
-        os.chdir(tmp_path)
-        try:
-            report = run(Options(cwd=str(tmp_path), values_files=[str(values)], select=[rule.id],
-                                 **{k.replace("-", "_"): v for k, v in (example.options or {}).items()}))
-        finally:
-            os.chdir(old)
-        return [f for f in report.active if f.fix is not None and f.fix.safe]
-
-    before = fixable()
-    if not before:
-        pytest.skip(f"{example.title!r}: no safe fix offered for this example")
-    done = cli("fix", "values.yaml", "--select", rule.id, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert not fixable(), f"{rule.id} still offers fixes after `fix` on {example.title!r}:\n{values.read_text()}"
-    text = values.read_text()
-    assert cli("fix", "values.yaml", "--select", rule.id, cwd=tmp_path).returncode == 0
-    assert values.read_text() == text
-
-
-def test_the_domain_rule_wins_when_two_fixes_disagree():
-    from starter_lint.fix import choose_fixes
-
-    generic = finding("SL104", ("api", "env", "DEBUG"), True)
-    domain = finding("SL604", ("api", "env", "DEBUG"), "true")
-    other = finding("SL104", ("worker", "enabled"), True)
-    assert choose_fixes([generic, domain, other]) == [domain, other]
-    assert apply_fixes("api:\n  env:\n    DEBUG: yes\n", choose_fixes([generic, domain])) == 'api:\n  env:\n    DEBUG: "true"\n'
-
-
 def test_fix_end_to_end_with_overlapping_rules(tmp_path):
     values = tmp_path / "values.yaml"
     values.write_text("api:\n  env:\n    DEBUG: yes   # verbose logs\n")
@@ -156,3 +268,114 @@ def test_fix_end_to_end_with_overlapping_rules(tmp_path):
     assert 'DEBUG: "true" # verbose logs' in values.read_text()
     text = values.read_text()
     assert cli("fix", "values.yaml", "--diff", cwd=tmp_path).returncode == 0 and values.read_text() == text
+
+
+# ---------------------------------------------------------------------------------------------
+# Files: symlinks, line endings, BOM, mode, duplicate keys
+
+def test_a_symlink_is_written_through_and_kept(tmp_path):
+    real = tmp_path / "real.yaml"
+    real.write_text("api:\n  env:\n    DEBUG: yes\n")
+    link = tmp_path / "link.yaml"
+    link.symlink_to("real.yaml")
+    done = cli("fix", "link.yaml", "--select", "SL104", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert link.is_symlink() and os.readlink(link) == "real.yaml"
+    assert real.read_text() == "api:\n  env:\n    DEBUG: true\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.yaml", "real.yaml"]
+
+
+def test_crlf_bom_and_mode_are_kept(tmp_path):
+    values = tmp_path / "values.yaml"
+    values.write_bytes(b"\xef\xbb\xbfapi:\r\n  env:\r\n    DEBUG: yes\r\n    NUM: 5 # c\r\n")
+    values.chmod(0o600)
+    done = cli("fix", "values.yaml", "--select", "SL604", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert values.read_bytes() == b'\xef\xbb\xbfapi:\r\n  env:\r\n    DEBUG: "true"\r\n    NUM: "5" # c\r\n'
+    assert stat.S_IMODE(values.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("text,newline", [
+    ("a:\r\n  b: yes # c\r\n  d: 1\r\n", "\r\n"),
+    ("a:\r\n  b: yes # c\r\n  d: 1\n  e: 2\r\n", "\r\n"),   # mixed: the majority, everywhere
+    ("a:\n  b: yes # c\n  d: 1\r\n  e: 2\n", "\n"),
+])
+def test_line_endings_come_out_consistent(text, newline):
+    out = apply_fixes(text, [finding("SL104", ("a", "b"), True)])
+    assert out.replace("\r\n", "") .count("\r") == 0
+    assert out.count("\n") == text.count("\n") and out.count("\r\n") == (out.count("\n") if newline == "\r\n" else 0)
+    assert out.replace("\r\n", "\n") == "a:\n  b: true # c\n  d: 1\n" + ("  e: 2\n" if "e:" in text else "")
+
+
+def test_duplicate_keys_give_one_clear_error_and_nothing_is_written(tmp_path):
+    values = tmp_path / "values.yaml"
+    text = "api:\n  env:\n    DEBUG: yes\n    DEBUG: no\n"
+    values.write_text(text)
+    done = cli("fix", "values.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "starter-lint: error: values.yaml:4: cannot fix a file with a duplicate key (api.env.DEBUG, SL103): "
+        "keep one of them, then run fix again; nothing written"]
+    assert values.read_text() == text
+
+
+# ---------------------------------------------------------------------------------------------
+# Secrets in the diff
+
+SECRET_VALUES = """\
+api:
+  secrets:
+    PIN: 007734
+    KEY: |
+      line-one-secret
+      line-two-secret
+  env:
+    DB_PASSWORD: 10
+    DEBUG: yes
+    URL: postgres://u:hunter2@db/app
+    PORT: 007734
+"""
+
+
+def test_secret_lines_are_found_by_position():
+    hidden = secret_lines(load_values(SECRET_VALUES))
+    assert hidden == {3: 10, 4: 10, 5: 7, 6: 7, 8: 18, 10: 10}   # not line 11, which holds the same text
+
+
+def test_the_diff_never_shows_a_secret_value(tmp_path):
+    values = tmp_path / "values.yaml"
+    values.write_text(SECRET_VALUES)
+    done = cli("fix", "values.yaml", "--diff", "--unsafe-fixes", "--select", "SL104,SL604", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    for secret in ("007734", "7734", "line-one", "line-two", "hunter2", "DB_PASSWORD: 10", '"10"'):
+        assert secret not in done.stdout + done.stderr
+    assert "\n-    PIN: <redacted>\n+    PIN: <redacted>\n" in done.stdout   # the change shows, not the value
+    assert '\n+    DEBUG: "true"\n' in done.stdout
+    assert values.read_text() == SECRET_VALUES
+
+
+def test_the_diff_redacts_by_position_not_by_text():
+    plan = FileFix("v.yaml", "v.yaml", before="a: 1\nPIN: 1234\nPORT: 1234\n",
+                   after="a: 2\nPIN: 1234\nPORT: 1234\n", hidden_before={2: 6}, hidden_after={2: 6})
+    assert plan.diff() == ("--- a/v.yaml\n+++ b/v.yaml\n@@ -1,3 +1,3 @@\n-a: 1\n+a: 2\n"
+                           " PIN: <redacted>\n PORT: 1234\n")
+
+
+def test_the_diff_keeps_ordinary_text_that_equals_a_short_secret_and_hides_an_aliased_one(tmp_path):
+    values = tmp_path / "values.yaml"
+    values.write_text('common: &pw hunter2secret\napi:\n  env:\n    DEBUG: yes\n'
+                      '    JWT_SECRET: "api"\n  secrets:\n    DB: *pw\n')
+    done = cli("fix", "values.yaml", "--diff", "--select", "SL604", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "\n api:\n" in done.stdout and "JWT_SECRET: <redacted>" in done.stdout
+    assert "hunter2secret" not in done.stdout and "common: &pw <redacted>" in done.stdout
+
+
+def test_a_utf16_file_is_refused_in_one_line(tmp_path):
+    values = tmp_path / "values.yaml"
+    raw = "api:\n  env:\n    DEBUG: yes\n".encode("utf-16")
+    values.write_bytes(raw)
+    done = cli("fix", "values.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == "starter-lint: error: values.yaml: cannot fix a UTF-16 file; convert it to UTF-8 first\n"
+    assert values.read_bytes() == raw

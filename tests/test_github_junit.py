@@ -34,7 +34,7 @@ def test_github_format_end_to_end(tmp_path):
     done = cli("check", "values.yaml", "--select", "SL104", "--format", "github", cwd=tmp_path)
     assert done.returncode == 0
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("::warning file=values.yaml,line=2,col=12,endLine=2,endColumn=15,title=SL104 ambiguous-scalar::`yes`")
+    assert lines[0].startswith("::warning file=values.yaml,line=2,col=12,endLine=2,endColumn=15,title=SL104 ambiguous-scalar::worker.enabled: `yes`")
     assert len([line for line in lines if line.startswith("::")]) == 1   # the suppressed one is not annotated
     assert lines[-1].startswith("starter-lint: 0 errors, 1 warning") and "(1 suppressed)" in lines[-1]
 

@@ -154,7 +154,7 @@ def test_origin_names_the_layer_file_and_line():
 
 def test_origin_of_a_set_string_names_the_flag():
     values = layered(sets=[("a=1,b=2", True)])
-    assert values.origin(("b",)).describe() == "--set --set-string a=1,b=2"
+    assert values.origin(("b",)).describe() == "--set-string a=1,b=2"
 
 
 def test_locate_points_at_the_user_line_that_set_the_value():

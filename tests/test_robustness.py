@@ -143,3 +143,12 @@ def test_bad_option_is_one_line(tmp_path):
 def test_nothing_to_check(tmp_path):
     result = cli("check", cwd=tmp_path)
     assert result.returncode == 2 and "nothing to check" in result.stderr
+
+
+def test_an_unreadable_values_file_is_reported_alone(tmp_path):
+    """No findings from the chart defaults that are left when the user's file cannot be read."""
+    (tmp_path / "bad.yaml").write_text('api:\n  image: "registry.example.org/app\n')
+    result = cli("check", "bad.yaml", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1
+    findings = json.loads(result.stdout)["targets"][0]["findings"]
+    assert [(f["rule"], f["path"]) for f in findings] == [("SL102", "bad.yaml")]

@@ -243,3 +243,21 @@ def test_ci_example_gates_and_uploads_sarif():
     assert upload["with"]["sarif_file"] == "starter-lint.sarif" and upload["with"]["category"]
     readme = (REPO / "README.md").read_text()
     assert "github/codeql-action/upload-sarif" in readme and "id: starter-lint" in readme
+
+
+def test_chart_outside_the_repository_gives_valid_sarif(tmp_path, checker):
+    """Templates outside the repo cannot be annotated: results fall back to files inside it."""
+    if not shutil.which("helm"):
+        pytest.importorskip("helm_python")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    shutil.copytree(REPO / "examples" / "chart", tmp_path / "elsewhere" / "chart")
+    shutil.copy(REPO / "examples" / "values.broken.yaml", repo / "values.yaml")
+    done = cli("check", "--chart", str(tmp_path / "elsewhere" / "chart"), "-f", "values.yaml", "--format", "sarif",
+               "--output", "out.sarif", cwd=repo)
+    assert done.returncode == 1, done.stderr
+    check_sarif(checker, repo / "out.sarif", repo)
+    log = json.loads((repo / "out.sarif").read_text())
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for run in log["runs"]
+            for r in run["results"]}
+    assert uris == {"values.yaml"}

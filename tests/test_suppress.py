@@ -167,7 +167,7 @@ def test_baseline_round_trip(tmp_path):
     (tmp_path / "values.yaml").write_text("# moved\n" + AMBIGUOUS + "web:\n  x: on\n")
     done = cli("check", "values.yaml", "--select", "SL104", "--fail-on", "warning", "--baseline", "baseline.json",
                cwd=tmp_path)
-    assert done.returncode == 1 and "web.x" not in done.stdout and ":8:" in done.stdout
+    assert done.returncode == 1 and "values.yaml:8:" in done.stdout and "web.x: `on`" in done.stdout
     assert "(2 suppressed)" in done.stdout
 
 
@@ -220,3 +220,22 @@ def test_expired_ignore_note_is_in_the_json_report(tmp_path):
     findings = json.loads(done.stdout)["targets"][0]["findings"]
     assert findings and all(f["suppressed"] is None for f in findings)
     assert any("expired on 2020-01-31" in note for f in findings for note in f["notes"])
+
+
+def test_baseline_holds_from_another_folder_of_the_repository(tmp_path):
+    """Fingerprints use the path from the git top level, not from the working directory."""
+    import json
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "envs").mkdir()
+    (repo / "envs" / "values.yaml").write_text(AMBIGUOUS)
+    recorded = cli("baseline", "envs/values.yaml", "--select", "SL104", "--output", "base.json", cwd=repo)
+    assert recorded.returncode == 0, recorded.stderr
+    assert json.loads((repo / "base.json").read_text())["findings"]
+    from_root = cli("check", "envs/values.yaml", "--select", "SL104", "--fail-on", "warning",
+                    "--baseline", "base.json", cwd=repo)
+    from_subfolder = cli("check", "values.yaml", "--select", "SL104", "--fail-on", "warning",
+                         "--baseline", "../base.json", cwd=repo / "envs")
+    assert from_root.returncode == 0, from_root.stdout
+    assert from_subfolder.returncode == 0, from_subfolder.stdout

@@ -63,3 +63,21 @@ def test_resolve_pointer():
     assert resolve_pointer(data, "/a~1b/0/c~0d") == 1
     assert resolve_pointer(data, "/a~1b/3") is None
     assert resolve_pointer(data, "") is data
+
+
+def test_env_entries_trace_to_their_component(tmp_path):
+    """`"true"` is set in api.env and worker.env alike: the API Deployment's entry is api.env's."""
+    (tmp_path / "values.yaml").write_text(
+        "api:\n  env:\n    ENABLE_BILLING_RETRY_WORKER: \"true\"\n"
+        "worker:\n  enabled: true\n  env:\n    ENABLE_BILLING_RETRY_WORKER: \"true\"\n"
+        "    ENABLE_BILLING_STREAM_REPLAY: \"true\"\n    BILLING_RETRY_DEPLOYMENT_MODE: \"dedicated\"\n")
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        report = run(Options(files=["values.yaml"], chart=str(REPO / "examples" / "chart"), cwd=str(tmp_path),
+                             select=["SL806"]))
+    finally:
+        os.chdir(old)
+    found = [f for f in report.active if "billing retries" in f.message]
+    assert found and all((f.location.path, f.location.line) == ("values.yaml", 3) for f in found)
+    assert all("the worker runs it" in f.message for f in found)

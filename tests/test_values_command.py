@@ -147,3 +147,17 @@ def test_a_set_alone_layers_over_the_contract_defaults(workdir):
 def test_without_inputs_says_what_to_give(workdir):
     result = run(workdir)
     assert result.returncode == 2 and "-f FILE" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_values_with_config_targets_needs_a_choice(tmp_path):
+    (tmp_path / "a.yaml").write_text("api:\n  image: registry.example.org/a:1.0.0\n")
+    (tmp_path / "b.yaml").write_text("api:\n  image: registry.example.org/b:1.0.0\n")
+    (tmp_path / ".starter-lint.yaml").write_text("targets:\n  prod: {values: [a.yaml]}\n  staging: {values: [b.yaml]}\n")
+    both = cli("values", cwd=tmp_path)
+    assert both.returncode == 2 and both.stderr == (
+        "starter-lint: error: 2 targets (prod, staging): choose one with --target NAME\n")
+    staging = cli("values", "--target", "staging", "--format", "json", cwd=tmp_path)
+    assert staging.returncode == 0, staging.stderr
+    assert json.loads(staging.stdout)["api"]["image"] == "registry.example.org/b:1.0.0"
+    unknown = cli("values", "--target", "qa", cwd=tmp_path)
+    assert unknown.returncode == 2 and "no such target (there are: prod, staging)" in unknown.stderr

@@ -7,30 +7,22 @@ from __future__ import annotations
 
 from ..findings import Problem, Severity, format_path
 from . import check
-from .contract import SCALED, enabled_components, mapping, parse_quantity, truthy
+from .contract import SCALED, autoscaling_enabled, enabled_components, mapping, number, parse_quantity
 
 MEBIBYTE = 2 ** 20
 
 
-def _number(value):
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _show(number) -> str:
-    return str(int(number)) if float(number).is_integer() else str(number)
-
-
-def _autoscaling(ctx) -> bool:
-    return truthy(ctx.get(("autoscaling", "enabled")))
+def _show(value) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 @check("SL501")
 def hpa_min_max(ctx):
-    if not _autoscaling(ctx):
+    if not autoscaling_enabled(ctx):
         return
     for component in SCALED:
-        low = _number(ctx.get(("autoscaling", component, "minReplicas")))
-        high = _number(ctx.get(("autoscaling", component, "maxReplicas")))
+        low = number(ctx.get(("autoscaling", component, "minReplicas")))
+        high = number(ctx.get(("autoscaling", component, "maxReplicas")))
         if low is not None and high is not None and low > high:
             yield Problem(f"autoscaling.{component}.minReplicas ({_show(low)}) is above "
                           f"autoscaling.{component}.maxReplicas ({_show(high)}), which Kubernetes rejects: "
@@ -40,17 +32,17 @@ def hpa_min_max(ctx):
 
 @check("SL502")
 def hpa_bounds(ctx):
-    if not _autoscaling(ctx):
+    if not autoscaling_enabled(ctx):
         return
     for component in SCALED:
         for bound in ("minReplicas", "maxReplicas"):
-            value = _number(ctx.get(("autoscaling", component, bound)))
+            value = number(ctx.get(("autoscaling", component, bound)))
             if value is not None and value < 1:
                 yield Problem(f"autoscaling.{component}.{bound} is {_show(value)}: set it to 1 or more "
                               "(an HPA cannot scale to zero)", path=("autoscaling", component, bound),
                               key=bound)
     path = ("autoscaling", "targetCPUUtilizationPercentage")
-    target = _number(ctx.get(path))
+    target = number(ctx.get(path))
     if target is None:
         return
     if target < 1:
@@ -64,7 +56,7 @@ def hpa_bounds(ctx):
 
 @check("SL503")
 def hpa_needs_cpu_request(ctx):
-    if not _autoscaling(ctx) or ctx.get(("autoscaling", "targetCPUUtilizationPercentage")) is None:
+    if not autoscaling_enabled(ctx) or ctx.get(("autoscaling", "targetCPUUtilizationPercentage")) is None:
         return
     for component in SCALED:
         requests = mapping(ctx, (component, "resources", "requests"))

@@ -3,48 +3,45 @@
 The app runs both in every process whose flag is unset; the chart turns them off in the API
 when `worker.enabled` unless `api.env` sets the flags explicitly (hosting guide, "Billing Worker
 Topology"). With more than one API replica they belong in the dedicated worker.
+A flag's value reads as `contract.read_flag` says, the same reading SL806 applies to the render.
 """
 from __future__ import annotations
 
 from ..findings import Fix, Problem, format_path
 from . import check
-from .contract import env, lookup, truthy, worker_enabled
+from .contract import Flag, autoscaling_enabled, env, lookup, number, read_flag, worker_enabled
+from .images import parse_image
 
 RETRY = "ENABLE_BILLING_RETRY_WORKER"
 REPLAY = "ENABLE_BILLING_STREAM_REPLAY"
 MODE = "BILLING_RETRY_DEPLOYMENT_MODE"
 FLAGS = (RETRY, REPLAY)
 WORKER_SETTINGS = ((RETRY, "true"), (REPLAY, "true"), (MODE, "dedicated"))
-_TRUE = ("true", "1", "yes", "on")
 
 
-def flag_on(value) -> bool:
-    """How the app reads a boolean env flag."""
-    return value is True or (isinstance(value, (str, int)) and not isinstance(value, bool)
-                             and str(value).strip().lower() in _TRUE)
+def api_sets(ctx, flag: str) -> bool:
+    """`api.env` sets the flag, so the chart's auto-disable does not apply (`hasKey`; a null
+    deletes the key)."""
+    return env(ctx, "api").get(flag) is not None
 
 
 def api_runs(ctx, flag: str) -> bool:
-    """Does the API run this billing task? Explicit api.env wins; unset: on unless the worker runs."""
-    api_env = env(ctx, "api")
-    if flag in api_env and api_env[flag] is not None:
-        return flag_on(api_env[flag])
+    """Does the API run this billing task? Explicit api.env wins (anything but an off value runs
+    it: an unrecognised value leaves the app default, on); unset: on unless the worker runs."""
+    if api_sets(ctx, flag):
+        return read_flag(env(ctx, "api")[flag]) is not Flag.OFF
     return not worker_enabled(ctx)
-
-
-def _number(value):
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def api_max_replicas(ctx) -> tuple:
     """(the most API replicas the values allow, the key that allows it)."""
     best, source = 1, None
-    if truthy(ctx.get(("autoscaling", "enabled"))):
-        high = _number(ctx.get(("autoscaling", "api", "maxReplicas")))
+    if autoscaling_enabled(ctx):
+        high = number(ctx.get(("autoscaling", "api", "maxReplicas")))
         if high is not None and high > best:
             best, source = high, ("autoscaling", "api", "maxReplicas")
     for key in ("replicas", "replicaCount"):
-        count = _number(ctx.get(("api", key)))
+        count = number(ctx.get(("api", key)))
         if count is not None and count > best:
             best, source = count, ("api", key)
     return best, source
@@ -54,9 +51,8 @@ def api_max_replicas(ctx) -> tuple:
 def billing_single_owner(ctx):
     if not worker_enabled(ctx):
         return
-    api_env = env(ctx, "api")
     for flag in FLAGS:
-        if flag in api_env and flag_on(api_env[flag]):
+        if api_sets(ctx, flag) and api_runs(ctx, flag):
             path = ("api", "env", flag)
             yield Problem(f"api.env.{flag} turns billing back on in the API while worker.enabled is true, "
                           f"so the API and the worker both run it: set api.env.{flag} to \"false\" or "
@@ -79,7 +75,7 @@ def worker_billing_flags(ctx):
         if source.from_secrets:
             continue  # a secret's value is not in the values; the key is there
         value = source.value
-        ok = flag_on(value) if wanted == "true" else (isinstance(value, str) and value.strip() == wanted)
+        ok = read_flag(value) is Flag.ON if wanted == "true" else (isinstance(value, str) and value.strip() == wanted)
         if not ok:
             yield Problem(f"worker.env.{name} must be \"{wanted}\" for the dedicated billing worker: "
                           f"write {name}: \"{wanted}\"", path=path, key=name,
@@ -103,6 +99,12 @@ def multi_replica_billing(ctx):
                   path=("worker", "enabled"), key="multi-replica")
 
 
+def _same_image(a: str, b: str) -> bool:
+    """One image however it is spelled (`acme/api:1` is `docker.io/acme/api:1`)."""
+    first, second = parse_image(a), parse_image(b)
+    return (first.repository, first.tag, first.digest) == (second.repository, second.tag, second.digest)
+
+
 @check("SL404")
 def worker_image_skew(ctx):
     if not worker_enabled(ctx):
@@ -110,7 +112,7 @@ def worker_image_skew(ctx):
     api_image, worker_image = ctx.get(("api", "image")), ctx.get(("worker", "image"))
     if not isinstance(api_image, str) or not isinstance(worker_image, str):
         return
-    if api_image.strip() != worker_image.strip():
+    if not _same_image(api_image, worker_image):
         yield Problem(f"worker.image ({worker_image.strip()}) differs from api.image ({api_image.strip()}), "
                       f"but the worker runs the API image: set worker.image to {api_image.strip()}",
                       path=("worker", "image"), key="skew",

@@ -1,15 +1,21 @@
 """Accessors for the chart contract (hosting guide), shared by the SL2xx–SL6xx checks.
 
 One place decides which components run, where a component's secrets live, how an env var is
-looked up, how hosts are read and compared, and how Kubernetes quantities are parsed, so the
-rule modules never repeat (or disagree on) these readings.
+looked up, how a billing flag reads, how hosts are read and compared, what counts as a number,
+and how Kubernetes quantities are parsed, so the rule modules never repeat (or disagree on)
+these readings. The cross-resource rules (SL8xx) use the same readings on rendered objects.
+
+A field of the wrong type is SL100's (values) or SL701's (manifests) to report; every other rule
+reads fields through `as_list` / `as_dict` / `number` and skips what it cannot read.
 """
 from __future__ import annotations
 
+import enum
 import ipaddress
+import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 from typing import Any, Optional
 
 COMPONENTS = ("api", "web", "worker")
@@ -17,6 +23,32 @@ SCALED = ("api", "web")                     # components with an HPA (autoscalin
 
 # Kubernetes' env var name rule (SPEC §5, "Decisions where the guide is silent")
 ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
+
+
+def as_list(value: Any) -> list:
+    """`value` when it is a list, else [] (a wrong type is another rule's finding)."""
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict:
+    """`value` when it is a mapping, else {}."""
+    return value if isinstance(value, dict) else {}
+
+
+def number(value: Any):
+    """`value` when it is a YAML number a float can hold (not a bool), else None.
+
+    An integer too large for a float64 is no number here: Kubernetes and Helm cannot hold it
+    either (SL701 / SL100 report it), and it could not be compared with or shown as a float.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, int):
+        try:
+            float(value)
+        except OverflowError:
+            return None
+    return value
 
 
 def truthy(value: Any) -> bool:
@@ -42,6 +74,10 @@ def enabled_components(ctx) -> tuple:
     return COMPONENTS if worker_enabled(ctx) else SCALED
 
 
+def autoscaling_enabled(ctx) -> bool:
+    return truthy(ctx.get(("autoscaling", "enabled")))
+
+
 def external_secrets_enabled(ctx) -> bool:
     return truthy(ctx.get(("externalSecrets", "enabled")))
 
@@ -61,8 +97,7 @@ def inactive_secrets_path(ctx, component: str) -> tuple:
 
 def mapping(ctx, path: tuple) -> dict:
     """The map at `path`, or {} when it is absent or not a map (SL100 reports the type)."""
-    value = ctx.get(tuple(path))
-    return value if isinstance(value, dict) else {}
+    return as_dict(ctx.get(tuple(path)))
 
 
 def env(ctx, component: str) -> dict:
@@ -102,6 +137,38 @@ def lookup(ctx, component: str, name: str) -> Optional[EnvSource]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Billing flags (ENABLE_BILLING_RETRY_WORKER, ENABLE_BILLING_STREAM_REPLAY)
+
+class Flag(enum.Enum):
+    ON = "on"
+    OFF = "off"
+    UNSET = "unset"        # the app default applies: on
+
+
+FLAG_ON = ("true", "1", "yes", "on")
+FLAG_OFF = ("false", "0", "no", "off")
+
+
+def read_flag(value: Any) -> Flag:
+    """How the app reads a boolean env flag, case-insensitively: true/1/yes/on and false/0/no/off.
+
+    None, a blank string and any other text (`"maybe"`, a mapping) are UNSET: the app does not
+    recognise them and keeps its default, which is on. A YAML bool or number is read as Helm
+    renders it (`true`, `0`). Whoever asks "does it run?" asks `read_flag(v) is not Flag.OFF`.
+    """
+    if isinstance(value, (bool, int, float)):
+        value = helm_string(value)
+    if not isinstance(value, str):
+        return Flag.UNSET
+    text = value.strip().lower()
+    if text in FLAG_ON:
+        return Flag.ON
+    if text in FLAG_OFF:
+        return Flag.OFF
+    return Flag.UNSET
+
+
+# ---------------------------------------------------------------------------------------------
 # Hosts
 
 @dataclass(frozen=True)
@@ -128,25 +195,19 @@ def ingress_enabled(ctx) -> bool:
     return truthy(ctx.get(("ingress", "enabled")))
 
 
-def _list(ctx, path: tuple) -> list:
-    value = ctx.get(path)
-    return value if isinstance(value, list) else []
-
-
 def hosts(ctx, key: str) -> list:
     """`ingress.hosts` or `ingress.apiHosts` as HostRefs."""
-    return [_host_of(entry, ("ingress", key, i)) for i, entry in enumerate(_list(ctx, ("ingress", key)))]
+    return [_host_of(entry, ("ingress", key, i)) for i, entry in enumerate(as_list(ctx.get(("ingress", key))))]
 
 
 def tls_entries(ctx, key: str) -> list:
     """(path, entry) for each `ingress.tls` / `ingress.apiTls` entry."""
-    return [(("ingress", key, i), entry) for i, entry in enumerate(_list(ctx, ("ingress", key)))]
+    return [(("ingress", key, i), entry) for i, entry in enumerate(as_list(ctx.get(("ingress", key))))]
 
 
 def tls_entry_hosts(entry: Any, path: tuple) -> list:
     """The hosts of one TLS entry at `path`."""
-    listed = entry.get("hosts") if isinstance(entry, dict) else None
-    return [_host_of(host, path + ("hosts", j)) for j, host in enumerate(listed if isinstance(listed, list) else [])]
+    return [_host_of(host, path + ("hosts", j)) for j, host in enumerate(as_list(as_dict(entry).get("hosts")))]
 
 
 def tls_hosts(ctx, key: str) -> list:
@@ -154,12 +215,19 @@ def tls_hosts(ctx, key: str) -> list:
     return [ref for path, entry in tls_entries(ctx, key) for ref in tls_entry_hosts(entry, path)]
 
 
+def host_key(host: str) -> str:
+    """A host as DNS compares it: case-insensitive, one trailing dot (the root) dropped."""
+    text = host.strip().lower()
+    return text[:-1] if text.endswith(".") else text
+
+
 def covers(pattern: str, host: str) -> bool:
     """A TLS/ingress host pattern covers a host: equal, or `*.example.org` for one more label.
 
-    `*.example.org` covers `a.example.org`, not `a.b.example.org` nor `example.org`.
-    Both arguments are already lower-cased.
+    `*.example.org` covers `a.example.org`, not `a.b.example.org` nor `example.org`; a wildcard
+    host is covered only by the same wildcard. Compared as `host_key` reads them.
     """
+    pattern, host = host_key(pattern), host_key(host)
     if pattern == host:
         return True
     if pattern.startswith("*.") and not host.startswith("*"):
@@ -190,17 +258,12 @@ def host_problem(host: Any) -> Optional[tuple]:
         return ("has a URL scheme; a host is only the name", bare or None)
     if "/" in text:
         return ("has a path; paths belong in ingressPaths", text.split("/", 1)[0].lower() or None)
-    if ":" in text:
-        try:
-            ipaddress.ip_address(text)
-            return ("is an IP address; an Ingress host must be a DNS name", None)
-        except ValueError:
-            return ("has a port; the Ingress serves ports 80/443", text.rsplit(":", 1)[0].lower() or None)
     try:
         ipaddress.ip_address(text)
         return ("is an IP address; an Ingress host must be a DNS name", None)
     except ValueError:
-        pass
+        if ":" in text:   # not an IPv6 address: a port
+            return ("has a port; the Ingress serves ports 80/443", text.rsplit(":", 1)[0].lower() or None)
     if text != host:
         return ("has surrounding spaces", text.lower())
     if text != text.lower():
@@ -225,7 +288,7 @@ def host_problem(host: Any) -> Optional[tuple]:
 
 _QUANTITY = re.compile(
     r"(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
-    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?\Z")
+    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?\Z", re.ASCII)   # not "٣"
 _SUFFIX = {
     "": Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"),
     "k": Decimal("1e3"), "M": Decimal("1e6"), "G": Decimal("1e9"), "T": Decimal("1e12"),
@@ -256,7 +319,7 @@ def parse_quantity(value: Any) -> Decimal:
         number = Decimal(match.group("number"))
         scale = Decimal(10) ** int(suffix[1:]) if suffix[:1] in ("e", "E") else _SUFFIX[suffix]
         amount = number * scale
-    except (InvalidOperation, ValueError, OverflowError):
+    except (DecimalException, ValueError, OverflowError):   # DecimalException: Overflow of 1e9999999
         raise ValueError("is not a Kubernetes quantity (such as 500m, 0.5, 512Mi, 1Gi)") from None
     if amount < 0:
         raise ValueError("is negative")
@@ -271,10 +334,14 @@ def helm_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        number = float(value)
-        if number == 0:
+        if number(value) is None:   # an integer beyond float64: Go reads it as ±Inf
+            return "+Inf" if value > 0 else "-Inf"
+        amount = float(value)
+        if amount == 0:
             return "0"
-        digits_tuple = Decimal(repr(number)).normalize().as_tuple()
+        if not math.isfinite(amount):
+            return {"nan": "NaN", "inf": "+Inf", "-inf": "-Inf"}[repr(amount)]   # Go's %v
+        digits_tuple = Decimal(repr(amount)).normalize().as_tuple()
         digits = "".join(str(d) for d in digits_tuple.digits)
         sign = "-" if digits_tuple.sign else ""
         point = len(digits) + digits_tuple.exponent   # position of the decimal point

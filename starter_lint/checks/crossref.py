@@ -13,7 +13,8 @@ How a container's role is told (no label is part of the contract, so names and p
   beside it get none);
 - for billing (SL806) a container that serves readiness on `/health/ready` is the API as well,
   and a container runs the billing code when it is the API, sets a billing variable, or runs
-  the same image repository as an API container (the worker runs the API image).
+  the same image repository as an API container (the worker runs the API image); a billing
+  flag's value reads as `contract.read_flag` says, as it does for SL401–SL403 on the values.
 """
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ from typing import Iterator, Optional
 
 from ..findings import Problem
 from ..manifests.index import index_of
+from ..pointer import build as pointer
 from . import check
+from .contract import Flag, as_dict, as_list, covered, number, read_flag
+from .images import parse_image
 
 # kinds whose objects carry a pod template, and where it is
 POD_TEMPLATE_PATHS = {
@@ -48,12 +52,7 @@ BILLING_MARKERS = tuple(BILLING_FLAGS) + ("BILLING_RETRY_DEPLOYMENT_MODE",)
 
 
 # ---------------------------------------------------------------------------------------------
-# Pointers, problems, pod templates
-
-def pointer(*parts) -> str:
-    """A JSON pointer (RFC 6901) from keys and indices."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
+# Problems, pod templates (wrong-typed fields are SL701's: read through as_list / as_dict)
 
 def manifest_problem(obj, where: str, message: str, key: str, severity=None) -> Problem:
     """A Problem at the node `where` (a JSON pointer) of a rendered object."""
@@ -75,10 +74,7 @@ class PodTemplate:
     def containers(self, lists=("containers",)) -> Iterator[tuple]:
         """(pointer path tuple, container dict) of the given container lists."""
         for list_name in lists:
-            items = self.spec.get(list_name)
-            if not isinstance(items, list):
-                continue
-            for index, container in enumerate(items):
+            for index, container in enumerate(as_list(self.spec.get(list_name))):
                 if isinstance(container, dict):
                     yield self.base + ("spec", list_name, index), container
 
@@ -86,7 +82,7 @@ class PodTemplate:
 def pod_template(obj) -> Optional[PodTemplate]:
     if obj.kind == "Pod":
         spec = obj.get("spec")
-        return PodTemplate(obj, (), obj.metadata.get("labels") or {}, spec) if isinstance(spec, dict) else None
+        return PodTemplate(obj, (), as_dict(obj.metadata.get("labels")), spec) if isinstance(spec, dict) else None
     path = POD_TEMPLATE_PATHS.get(obj.kind)
     if path is None:
         return None
@@ -94,8 +90,7 @@ def pod_template(obj) -> Optional[PodTemplate]:
     if not isinstance(template, dict):
         return None
     spec = template.get("spec")
-    metadata = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
-    labels = metadata.get("labels") if isinstance(metadata.get("labels"), dict) else {}
+    labels = as_dict(as_dict(template.get("metadata")).get("labels"))
     return PodTemplate(obj, path, labels, spec) if isinstance(spec, dict) else None
 
 
@@ -148,27 +143,35 @@ def container_roles(template: "PodTemplate") -> list:
 
 
 def readiness_path(container: dict) -> Optional[str]:
-    path = ((container.get("readinessProbe") or {}).get("httpGet") or {}).get("path") \
-        if isinstance(container.get("readinessProbe"), dict) else None
+    path = as_dict(as_dict(container.get("readinessProbe")).get("httpGet")).get("path")
     return path if isinstance(path, str) else None
 
 
 def env_entries(container: dict) -> dict:
     """env var name -> (index, entry) for the container's `env` list (last entry wins, as in Kubernetes)."""
     out = {}
-    env = container.get("env")
-    for index, entry in enumerate(env if isinstance(env, list) else ()):
+    for index, entry in enumerate(as_list(container.get("env"))):
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
             out[entry["name"]] = (index, entry)
     return out
 
 
-def image_repository(image) -> str:
-    """`registry/app-api:1.2@sha256:…` -> `registry/app-api` (tag and digest removed)."""
-    text = str(image or "").split("@", 1)[0]
-    slash = text.rfind("/")
-    colon = text.rfind(":")
-    return text[:colon] if colon > slash else text
+def repository(container: dict) -> Optional[str]:
+    """The image repository a container runs (tag and digest removed), None without an image."""
+    image = container.get("image")
+    return parse_image(image).repository if isinstance(image, str) else None
+
+
+def port_number(value) -> Optional[int]:
+    """A port given as a number or a decimal string (`"8080"`), else None (a name, or unreadable)."""
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdecimal()):   # "²".isdigit() is true, int("²") fails
+            return None
+        try:
+            return int(value)
+        except ValueError:     # more digits than Python converts
+            return None
+    return number(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,15 +192,11 @@ def hpa_target(ctx):
                     f"{describe(hpa)} scales {kind} {name}, which the render does not contain{known}; "
                     "point spec.scaleTargetRef at a rendered workload", key="target")
         low, high = hpa.get("spec", "minReplicas", default=1), hpa.get("spec", "maxReplicas")
-        if is_number(low) and is_number(high) and low > high:
+        if number(low) is not None and number(high) is not None and low > high:
             yield manifest_problem(
                 hpa, "/spec/minReplicas",
                 f"{describe(hpa)} has minReplicas {low:g} above maxReplicas {high:g}; the API server "
                 "rejects it: set minReplicas at most maxReplicas", key="min-max")
-
-
-def is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,7 +225,7 @@ def service_selector(ctx):
             yield manifest_problem(service, where, _selector_message(service, selector, best), key="selector")
             continue
         ports = service.get("spec", "ports")
-        for position, port in enumerate(ports if isinstance(ports, list) else ()):
+        for position, port in enumerate(as_list(ports)):
             if isinstance(port, dict):
                 problem = _target_port_problem(service, position, port, matched)
                 if problem is not None:
@@ -274,10 +273,11 @@ def _target_port_problem(service, position: int, port: dict, matched: list) -> O
     declared = []   # (name, number) of every container port of the selected pods
     for template in matched:
         for _, container in template.containers():
-            for container_port in container.get("ports") or ():
+            for container_port in as_list(container.get("ports")):
                 if isinstance(container_port, dict):
                     declared.append((container_port.get("name"), container_port.get("containerPort")))
-    if isinstance(target, str) and not target.isdigit():
+    wanted = port_number(target)
+    if isinstance(target, str) and wanted is None:
         if any(name == target for name, _ in declared):
             return None
         names = sorted({str(name) for name, _ in declared if name})
@@ -286,16 +286,15 @@ def _target_port_problem(service, position: int, port: dict, matched: list) -> O
             f"{describe(service)} port {port.get('name') or position} targets the named port {target!r}, "
             f"which no selected container declares ({'named ports: ' + ', '.join(names) if names else 'no named ports'}); "
             "use a containerPort name of the selected pods", key=f"target-port:{position}")
-    number = int(target) if isinstance(target, str) else target
-    if not is_number(number) or not declared:
+    if wanted is None or not declared:
         # a container may listen on a port it does not declare: only declared ports can be compared
         return None
-    if any(value == number for _, value in declared):
+    if any(value == wanted for _, value in declared):
         return None
-    numbers = ", ".join(str(v) for v in sorted({v for _, v in declared if is_number(v)}))
+    numbers = ", ".join(str(v) for v in sorted({v for _, v in declared if number(v) is not None}))
     return manifest_problem(
         service, where,
-        f"{describe(service)} port {port.get('name') or position} targets port {number}, but the selected "
+        f"{describe(service)} port {port.get('name') or position} targets port {wanted}, but the selected "
         f"containers declare {numbers}; set targetPort to a declared containerPort", key=f"target-port:{position}")
 
 
@@ -309,10 +308,10 @@ def ingress_backends(ingress) -> Iterator[tuple]:
         if isinstance(spec.get(key), dict):
             yield ("spec", key), spec[key]
     rules = spec.get("rules")
-    for r, rule in enumerate(rules if isinstance(rules, list) else ()):
+    for r, rule in enumerate(as_list(rules)):
         http = rule.get("http") if isinstance(rule, dict) else None
         paths = http.get("paths") if isinstance(http, dict) else None
-        for p, path in enumerate(paths if isinstance(paths, list) else ()):
+        for p, path in enumerate(as_list(paths)):
             if isinstance(path, dict) and isinstance(path.get("backend"), dict):
                 yield ("spec", "rules", r, "http", "paths", p, "backend"), path["backend"]
 
@@ -321,7 +320,7 @@ def _backend_reference(at: tuple, backend: dict) -> Optional[tuple]:
     """(service name, its pointer path, port name or number, its pointer path) of a backend."""
     if isinstance(backend.get("service"), dict):          # networking.k8s.io/v1
         service = backend["service"]
-        port = service.get("port") if isinstance(service.get("port"), dict) else {}
+        port = as_dict(service.get("port"))
         port_field = "name" if "name" in port else "number"
         return (service.get("name"), at + ("service", "name"), port.get(port_field),
                 at + ("service", "port", port_field))
@@ -348,16 +347,15 @@ def ingress_backend(ctx):
                     f"({'rendered Services: ' + ', '.join(rendered) if rendered else 'no Service is rendered'}); "
                     "name a rendered Service", key=f"service:{pointer(*at)}")
                 continue
-            if port_value is None:
-                continue
-            ports = service.get("spec", "ports")
-            ports = [p for p in ports if isinstance(p, dict)] if isinstance(ports, list) else []
-            if isinstance(port_value, str) and not port_value.isdigit():
+            if not isinstance(port_value, str) and port_number(port_value) is None:
+                continue  # no port, or one of a wrong type (SL701's)
+            ports = [p for p in as_list(service.get("spec", "ports")) if isinstance(p, dict)]
+            wanted = port_number(port_value)
+            if isinstance(port_value, str) and wanted is None:
                 found = any(p.get("name") == port_value for p in ports)
                 offered = sorted(str(p["name"]) for p in ports if p.get("name"))
             else:
-                number = int(port_value) if isinstance(port_value, str) else port_value
-                found = any(p.get("port") == number for p in ports)
+                found = wanted is not None and any(p.get("port") == wanted for p in ports)
                 offered = sorted(str(p["port"]) for p in ports if "port" in p)
             if not found:
                 yield manifest_problem(
@@ -369,33 +367,17 @@ def ingress_backend(ctx):
 # ---------------------------------------------------------------------------------------------
 # SL804 ingress-tls-rendered
 
-def host_covered(host: str, tls_hosts) -> bool:
-    """`*.a.b` covers `x.a.b` (one label), never `a.b` or `y.x.a.b`; case-insensitive."""
-    host = host.lower().rstrip(".")
-    for entry in tls_hosts:
-        entry = str(entry).lower().rstrip(".")
-        if entry == host:
-            return True
-        if entry.startswith("*.") and not host.startswith("*."):
-            head, _, rest = host.partition(".")
-            if head and rest == entry[2:]:
-                return True
-    return False
-
-
 @check("SL804", needs="manifests")
 def ingress_tls_rendered(ctx):
     index = index_of(ctx.manifests, ctx.options)
     for ingress in index.of_kind("Ingress"):
-        tls = ingress.get("spec", "tls")
-        tls = [t for t in tls if isinstance(t, dict)] if isinstance(tls, list) else []
+        tls = [t for t in as_list(ingress.get("spec", "tls")) if isinstance(t, dict)]
         if any(not t.get("hosts") for t in tls):
             continue  # an entry without hosts serves its certificate for every host (controller default)
-        tls_hosts = [h for t in tls for h in (t.get("hosts") or ()) if isinstance(h, str)]
-        rules = ingress.get("spec", "rules")
-        for position, rule in enumerate(rules if isinstance(rules, list) else ()):
+        tls_hosts = [h for t in tls for h in as_list(t.get("hosts")) if isinstance(h, str)]
+        for position, rule in enumerate(as_list(ingress.get("spec", "rules"))):
             host = rule.get("host") if isinstance(rule, dict) else None
-            if not isinstance(host, str) or not host or host_covered(host, tls_hosts):
+            if not isinstance(host, str) or not host or covered(host, tls_hosts):
                 continue
             if tls:
                 detail = f"its TLS hosts are {', '.join(tls_hosts)}"
@@ -413,17 +395,16 @@ def ingress_tls_rendered(ctx):
 def secret_references(template: PodTemplate) -> Iterator[tuple]:
     """(pointer path tuple of the name, secret name, how, key or None, optional?) of a pod template."""
     for path, container in template.containers(CONTAINER_LISTS):
-        for i, source in enumerate(container.get("envFrom") or ()):
-            ref = source.get("secretRef") if isinstance(source, dict) else None
+        for i, source in enumerate(as_list(container.get("envFrom"))):
+            ref = as_dict(source).get("secretRef")
             if isinstance(ref, dict):
                 yield path + ("envFrom", i, "secretRef", "name"), ref.get("name"), "envFrom", None, ref.get("optional")
-        for i, entry in enumerate(container.get("env") or ()):
-            ref = (entry.get("valueFrom") or {}).get("secretKeyRef") if isinstance(entry, dict) and \
-                isinstance(entry.get("valueFrom"), dict) else None
+        for i, entry in enumerate(as_list(container.get("env"))):
+            ref = as_dict(as_dict(entry).get("valueFrom")).get("secretKeyRef")
             if isinstance(ref, dict):
                 yield (path + ("env", i, "valueFrom", "secretKeyRef", "name"), ref.get("name"),
                        f"env {entry.get('name')}", ref.get("key"), ref.get("optional"))
-    for v, volume in enumerate(template.spec.get("volumes") or ()):
+    for v, volume in enumerate(as_list(template.spec.get("volumes"))):
         if not isinstance(volume, dict):
             continue
         base = template.base + ("spec", "volumes", v)
@@ -431,8 +412,8 @@ def secret_references(template: PodTemplate) -> Iterator[tuple]:
             secret = volume["secret"]
             yield base + ("secret", "secretName"), secret.get("secretName"), f"volume {volume.get('name')}", \
                 None, secret.get("optional")
-        sources = (volume.get("projected") or {}).get("sources") if isinstance(volume.get("projected"), dict) else None
-        for s, source in enumerate(sources if isinstance(sources, list) else ()):
+        sources = as_dict(volume.get("projected")).get("sources")
+        for s, source in enumerate(as_list(sources)):
             if isinstance(source, dict) and isinstance(source.get("secret"), dict):
                 secret = source["secret"]
                 yield (base + ("projected", "sources", s, "secret", "name"), secret.get("name"),
@@ -448,18 +429,23 @@ def secret_providers(index) -> dict:
         keys = set().union(*fields) if fields else None
         out[(secret.namespace or index.namespace, secret.name)] = keys
     for external in index.of_kind("ExternalSecret"):
-        spec = external.get("spec") if isinstance(external.get("spec"), dict) else {}
-        target = spec.get("target") if isinstance(spec.get("target"), dict) else {}
-        name = target.get("name") or external.name
-        data = spec.get("data") if isinstance(spec.get("data"), list) else []
+        spec = as_dict(external.get("spec"))
+        target = as_dict(spec.get("target"))
+        name = _name_or(target.get("name"), external.name)
         # dataFrom and target templates add keys the render cannot list
         knowable = not spec.get("dataFrom") and not target.get("template")
-        keys = {d.get("secretKey") for d in data if isinstance(d, dict)} if knowable else None
+        keys = {d["secretKey"] for d in as_list(spec.get("data"))
+                if isinstance(as_dict(d).get("secretKey"), str)} if knowable else None
         out[(external.namespace or index.namespace, name)] = keys
     for sealed in index.of_kind("SealedSecret"):
-        name = sealed.get("spec", "template", "metadata", "name") or sealed.name
+        name = _name_or(sealed.get("spec", "template", "metadata", "name"), sealed.name)
         out[(sealed.namespace or index.namespace, name)] = None
     return out
+
+
+def _name_or(name, default: str) -> str:
+    """A name field when it is a non-empty string, else the default name."""
+    return name if isinstance(name, str) and name else default
 
 
 @check("SL805", needs="manifests")
@@ -480,7 +466,7 @@ def secret_ref(ctx):
                     "or <component>.secrets) or fix the name", key=f"secret:{name}:{how}")
                 continue
             keys = providers[(namespace, name)]
-            if key is not None and keys is not None and key not in keys:
+            if isinstance(key, str) and keys is not None and key not in keys:
                 yield manifest_problem(
                     template.obj, at[: -len("/name")] + "/key",
                     f"{describe(template.obj)} reads key {key} of Secret {name} ({how}), which the rendered "
@@ -497,39 +483,45 @@ class BillingRunner:
     path: tuple              # the container's pointer path
     container: dict
     is_api: bool
-    flags: dict              # flag -> (on?, pointer to the env value or None when unset)
+    flags: dict              # flag -> (on?, pointer to the env value or None when unset, how it reads)
 
 
 def billing_runners(manifests) -> list:
     """Containers of running workloads that carry the API's billing code, with their flags."""
     pods = [(template, container_roles(template)) for template in running_pod_templates(manifests)]
-    api_images = {image_repository(container.get("image")) for _, roles in pods
-                  for _, container, role in roles if _is_api(container, role)}
+    api_images = {repository(container) for _, roles in pods
+                  for _, container, role in roles if _is_api(container, role)} - {None}
     runners = []
     for template, roles in pods:
         for path, container, role in roles:
             env = env_entries(container)
             is_api = _is_api(container, role)
             carries_billing = is_api or any(flag in env for flag in BILLING_MARKERS) or (
-                role != "web" and image_repository(container.get("image")) in api_images)
+                role != "web" and repository(container) in api_images)
             if not carries_billing:
                 continue
             flags = {}
             for flag in BILLING_FLAGS:
                 if flag not in env:
-                    flags[flag] = (True, None)    # unset: the app default is on
+                    flags[flag] = (True, None, f"{flag} unset, on by default")    # the app default is on
                     continue
                 position, entry = env[flag]
-                value = entry.get("value")
-                # a value from a Secret or ConfigMap cannot be read here: assume the app default (on)
-                on = not (isinstance(value, str) and value.strip().lower() == "false")
-                flags[flag] = (on, pointer(*path, "env", position, "value" if "value" in entry else "valueFrom"))
+                at = pointer(*path, "env", position, "value" if "value" in entry else "valueFrom")
+                if "value" not in entry:
+                    # a value from a Secret or ConfigMap cannot be read here: assume the app default (on)
+                    flags[flag] = (True, at, f"{flag} from valueFrom, on by default")
+                    continue
+                state = read_flag(entry["value"])
+                how = f"{flag} on" if state is Flag.ON else f"{flag} not a true/false value, on by default"
+                flags[flag] = (state is not Flag.OFF, at, how)
             runners.append(BillingRunner(template, path, container, is_api, flags))
     return runners
 
 
 def _is_api(container: dict, role: Optional[str]) -> bool:
-    return readiness_path(container) == API_READY_PATH or role == "api"
+    """A name that says api/web/worker decides; the API's readiness path only speaks for a
+    container whose names say nothing (a web app probing /health/ready is SL807's, not the API)."""
+    return role == "api" or (role is None and readiness_path(container) == API_READY_PATH)
 
 
 def max_replicas(index, obj) -> Optional[float]:
@@ -539,9 +531,9 @@ def max_replicas(index, obj) -> Optional[float]:
     if obj.kind not in SCALABLE:
         return 1
     bounds = [hpa.get("spec", "maxReplicas") for hpa in index.hpas_targeting(obj)]
-    bounds = [b for b in bounds if is_number(b)]
-    replicas = obj.get("spec", "replicas", default=1)
-    own = replicas if is_number(replicas) else 1
+    bounds = [b for b in bounds if number(b) is not None]
+    own = number(obj.get("spec", "replicas", default=1))
+    own = 1 if own is None else own
     return max([own] + bounds)
 
 
@@ -549,6 +541,7 @@ def max_replicas(index, obj) -> Optional[float]:
 def billing_rendered(ctx):
     index = index_of(ctx.manifests, ctx.options)
     runners = billing_runners(ctx.manifests)
+    has_worker = any(not r.is_api for r in runners)
     for flag, what in BILLING_FLAGS.items():
         on = [r for r in runners if r.flags[flag][0]]
         reported = set()
@@ -559,11 +552,15 @@ def billing_rendered(ctx):
             if count > 1:
                 reported.add(id(runner))
                 shown = "one per node" if count == float("inf") else f"up to {count:g} replicas"
+                # with a worker rendered, the API only has to leave the job to it
+                remedy = (f"set {flag}=\"false\" in the API (or drop it from api.env: the chart then turns "
+                          "it off), the worker runs it" if has_worker else
+                          f"set {flag}=\"false\" in the API (enable the dedicated worker: worker.enabled=true) "
+                          "or keep the API at one replica")
                 yield _runner_problem(
                     runner, flag,
-                    f"{_runner_name(runner)} runs {what} ({_flag_state(runner, flag)}) and can run {shown}, so "
-                    f"{what} run several times at once; set {flag}=\"false\" in the API (enable the dedicated "
-                    "worker: worker.enabled=true) or keep the API at one replica", key=f"{flag}:replicas")
+                    f"{_runner_name(runner)} runs {what} ({runner.flags[flag][2]}) and can run {shown}, so "
+                    f"{what} run several times at once; {remedy}", key=f"{flag}:replicas")
         if len(on) < 2:
             continue
         # the dedicated owner keeps it; every other runner is the one to fix
@@ -574,16 +571,12 @@ def billing_rendered(ctx):
                 continue
             yield _runner_problem(
                 runner, flag,
-                f"{_runner_name(runner)} runs {what} ({_flag_state(runner, flag)}) as does "
+                f"{_runner_name(runner)} runs {what} ({runner.flags[flag][2]}) as does "
                 f"{_runner_name(owner)}; exactly one workload may: set {flag}=\"false\" here", key=f"{flag}:owner")
 
 
 def _runner_name(runner: BillingRunner) -> str:
     return f"{describe(runner.template.obj)} container {runner.container.get('name') or '?'}"
-
-
-def _flag_state(runner: BillingRunner, flag: str) -> str:
-    return f"{flag} unset, on by default" if runner.flags[flag][1] is None else f"{flag} not \"false\""
 
 
 def _runner_problem(runner: BillingRunner, flag: str, message: str, key: str) -> Problem:

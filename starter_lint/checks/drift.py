@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from ..findings import Problem, format_path
 from ..manifests.index import index_of
+from ..pointer import build as pointer
 from . import check
-from .crossref import container_roles, is_number, manifest_problem, name_words, pointer, running_pod_templates
+from .contract import as_list, autoscaling_enabled, host_key, hosts, ingress_enabled, number, worker_enabled
+from .crossref import container_roles, manifest_problem, name_words, running_pod_templates
 
 ROLES = ("api", "web", "worker")
 RENDER_AGAIN = "the manifests are a stale render: render them again from these values"
@@ -26,17 +28,6 @@ def _role_containers(manifests) -> dict:
     return out
 
 
-def _hosts(entries) -> list:
-    """(values path suffix, host) of `ingress.hosts`-shaped entries (`- host: x` or bare strings)."""
-    out = []
-    for position, entry in enumerate(entries if isinstance(entries, list) else ()):
-        if isinstance(entry, dict) and isinstance(entry.get("host"), str):
-            out.append(((position, "host"), entry["host"]))
-        elif isinstance(entry, str):
-            out.append(((position,), entry))
-    return out
-
-
 @check("SL808", needs="manifests")
 def values_drift(ctx):
     if ctx.values is None or ctx.manifests.rendered_by:
@@ -48,16 +39,10 @@ def values_drift(ctx):
     yield from _hpa_drift(ctx, containers)
 
 
-def _enabled(ctx, path) -> bool:
-    """Truth as the chart's `{{ if }}` sees it (Go templates: empty, zero and false are false)."""
-    value = ctx.get(path)
-    return value not in (None, False, 0, "") and value != [] and value != {}
-
-
 def _image_drift(ctx, containers):
     for role in ROLES:
         expected = ctx.get((role, "image"))
-        if not isinstance(expected, str) or (role == "worker" and not _enabled(ctx, ("worker", "enabled"))):
+        if not isinstance(expected, str) or (role == "worker" and not worker_enabled(ctx)):
             continue
         for template, path, container in containers[role]:
             image = container.get("image")
@@ -69,7 +54,7 @@ def _image_drift(ctx, containers):
 
 
 def _worker_drift(ctx, containers):
-    enabled = _enabled(ctx, ("worker", "enabled"))
+    enabled = worker_enabled(ctx)
     if enabled and not containers["worker"] and (containers["api"] or containers["web"]):
         yield Problem(f"worker.enabled is true but the manifests hold no worker workload; {RENDER_AGAIN}",
                       path=("worker", "enabled"), key="worker:missing")
@@ -87,36 +72,35 @@ def _worker_drift(ctx, containers):
 
 def _host_drift(ctx):
     ingresses = index_of(ctx.manifests, ctx.options).of_kind("Ingress")
-    enabled = _enabled(ctx, ("ingress", "enabled"))
+    enabled = ingress_enabled(ctx)
     if not enabled:
         for ingress in ingresses:
             yield manifest_problem(ingress, "/metadata/name",
                                    f"Ingress {ingress.name} is rendered but ingress.enabled is not true; {RENDER_AGAIN}",
                                    key="ingress:extra")
         return
-    expected = [(("ingress", "hosts") + suffix, host) for suffix, host in _hosts(ctx.get(("ingress", "hosts")))]
-    expected += [(("ingress", "apiHosts") + suffix, host) for suffix, host in _hosts(ctx.get(("ingress", "apiHosts")))]
+    expected = [(ref.path, ref.host) for key in ("hosts", "apiHosts") for ref in hosts(ctx, key)
+                if isinstance(ref.host, str)]
     if not ingresses:
         if expected:
             yield Problem(f"ingress.enabled is true but the manifests hold no Ingress; {RENDER_AGAIN}",
                           path=("ingress", "enabled"), key="ingress:missing")
         return
-    wanted = {host.lower() for _, host in expected}
+    wanted = {host_key(host) for _, host in expected}
     rendered = set()
     for ingress in ingresses:
-        rules = ingress.get("spec", "rules")
-        for position, rule in enumerate(rules if isinstance(rules, list) else ()):
+        for position, rule in enumerate(as_list(ingress.get("spec", "rules"))):
             host = rule.get("host") if isinstance(rule, dict) else None
             if not isinstance(host, str) or not host:
                 continue
-            rendered.add(host.lower())
-            if host.lower() not in wanted:
+            rendered.add(host_key(host))
+            if host_key(host) not in wanted:
                 yield manifest_problem(
                     ingress, pointer("spec", "rules", position, "host"),
                     f"Ingress {ingress.name} serves {host}, which neither ingress.hosts nor ingress.apiHosts "
                     f"lists; {RENDER_AGAIN}", key=f"host:extra:{host.lower()}")
     for path, host in expected:
-        if host.lower() not in rendered:
+        if host_key(host) not in rendered:
             yield Problem(f"{format_path(path)} is {host} but no rendered Ingress serves it; {RENDER_AGAIN}",
                           path=path, key=f"host:missing:{host.lower()}")
 
@@ -132,7 +116,7 @@ def _hpa_role(hpa):
 
 def _hpa_drift(ctx, containers):
     hpas = index_of(ctx.manifests, ctx.options).of_kind("HorizontalPodAutoscaler")
-    enabled = _enabled(ctx, ("autoscaling", "enabled"))
+    enabled = autoscaling_enabled(ctx)
     for role in ("api", "web"):
         mine = [hpa for hpa in hpas if _hpa_role(hpa) == role]
         if not enabled:
@@ -148,11 +132,11 @@ def _hpa_drift(ctx, containers):
             continue
         for bound in ("minReplicas", "maxReplicas"):
             expected = ctx.get(("autoscaling", role, bound))
-            if not is_number(expected):
+            if number(expected) is None:
                 continue
             for hpa in mine:
                 actual = hpa.get("spec", bound, default=1 if bound == "minReplicas" else None)
-                if is_number(actual) and float(actual) != float(expected):
+                if number(actual) is not None and float(actual) != float(expected):
                     yield manifest_problem(
                         hpa, pointer("spec", bound),
                         f"HorizontalPodAutoscaler {hpa.name} has {bound} {actual:g} but autoscaling.{role}.{bound} "

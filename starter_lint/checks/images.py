@@ -15,7 +15,11 @@ from .contract import enabled_components
 MOVING_TAGS = ("latest", "stable", "main", "master", "edge", "dev", "develop", "nightly", "head")
 _DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}\Z")
 _SHA256 = re.compile(r"sha256:[0-9a-f]{64}\Z")
-_TAG = re.compile(r"[\w][\w.-]{0,127}\Z")
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
+# the distribution reference grammar: an optional registry host (with a port), then lower-case
+# path components separated by `.`, `_`, `__` or dashes
+_NAME = re.compile(r"(?:(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?/)?"
+                   r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\Z")
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,19 @@ class ImageRef:
     name: str                  # registry/repository, without tag or digest
     tag: Optional[str]
     digest: Optional[str]
+
+    @property
+    def repository(self) -> str:
+        """The name as a registry resolves it: `acme/api`, `docker.io/acme/api` and
+        `index.docker.io/acme/api` are one repository; `nginx` is `docker.io/library/nginx`."""
+        first, _, rest = self.name.partition("/")
+        if not rest or ("." not in first and ":" not in first and first != "localhost"):
+            first, rest = "docker.io", self.name
+        if first == "index.docker.io":
+            first = "docker.io"
+        if first == "docker.io" and "/" not in rest:
+            rest = "library/" + rest
+        return f"{first}/{rest}"
 
 
 def parse_image(reference: str) -> ImageRef:
@@ -48,6 +65,9 @@ def image_problem(reference) -> Optional[str]:
     if not reference.strip():
         return "is empty: set it to registry/repository:version"
     ref = parse_image(reference)
+    if not _NAME.match(ref.name):
+        return ("is not a valid image reference: repository names are lower-case ASCII letters and "
+                "digits separated by `.`, `_`, `-` or `/`, such as registry.example.org/team/app:1.2.3")
     if ref.digest is not None:
         pattern = _SHA256 if ref.digest.startswith("sha256:") else _DIGEST
         if not pattern.match(ref.digest):

@@ -6,20 +6,15 @@ Objects without apiVersion or kind are SL704's and are not validated.
 """
 from __future__ import annotations
 
-from ..findings import Location, Problem
+from ..findings import Location, Problem, format_path
 from ..manifests.index import index_of
+from ..pointer import path as pointer_path
 from . import check
 
 
 def _format_pointer(pointer: str) -> str:
     """/spec/ports/0/port -> spec.ports[0].port (how the rest of the tool names paths)."""
-    from ..findings import format_path
-
-    parts = []
-    for token in pointer.lstrip("/").split("/") if pointer else ():
-        token = token.replace("~1", "/").replace("~0", "~")
-        parts.append(int(token) if token.isdigit() else token)
-    return format_path(parts) or "(the object)"
+    return format_path(pointer_path(pointer)) or "(the object)"
 
 
 def _typed(obj) -> bool:

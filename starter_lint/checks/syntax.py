@@ -5,7 +5,9 @@ them); these checks report what the loader noticed in files that did load.
 """
 from __future__ import annotations
 
-from ..findings import Fix, Location, Problem, Severity
+from ..findings import Fix, Location, Problem, Severity, format_path
+from ..redact import is_secret_path
+from ..values.layers import get_path
 from . import check
 
 
@@ -27,10 +29,39 @@ def extra_documents(ctx):
 @check("SL103")
 def duplicate_keys(ctx):
     for loaded in ctx.loaded:
+        seen: dict = {}
         for note in loaded.notes:
             if note.kind in ("duplicate-key", "key-collision"):
+                # identity by values path, not line: the fingerprint survives moved lines; the
+                # ordinal tells apart a key written three times
+                identity = (note.kind, format_path(note.path))
+                seen[identity] = seen.get(identity, 0) + 1
                 yield Problem(note.message + "; keep one of them", path=note.path,
-                              location=_location(loaded, note.span), key=f"{note.kind}:{note.span.line}")
+                              location=_location(loaded, note.span),
+                              key=f"{note.kind}:{identity[1]}:{seen[identity]}")
+
+
+def _secret_message(note) -> str:
+    """An SL104 message that names the key, never the secret's text (or the number it reads as)."""
+    read_as = "a boolean" if isinstance(note.fix_value, bool) else "a number"
+    return (f"the value of {format_path(note.path)} is a secret written without quotes, and YAML "
+            f"reads it as {read_as}, not the text written; quote it")
+
+
+def _fix(note, loaded) -> Fix:
+    """Safe: write explicitly what Helm reads now (`yes` -> true, `017` -> 15, key `on:` ->
+    "true":). Unsafe: quote the text as written (`1.10`, a rounded big integer), which is what
+    the author most likely meant but changes what Helm renders."""
+    if note.kind == "ambiguous-key":
+        helm_key = note.path[-1]
+        return Fix(f'quote the key as "{helm_key}" (what Helm reads)', safe=True, path=note.path, value=helm_key)
+    if isinstance(note.fix_value, bool):
+        return Fix(f"write {str(note.fix_value).lower()}", safe=True, path=note.path, value=note.fix_value)
+    read = get_path(loaded.data, note.path)
+    if isinstance(read, int) and not isinstance(read, bool) and abs(read) <= 2 ** 53:
+        return Fix(f"write {read} (what Helm reads)", safe=True, path=note.path, value=read)
+    return Fix("quote the scalar as written (changes what Helm renders)", safe=False, path=note.path,
+               value=note.fix_value)
 
 
 @check("SL104")
@@ -38,10 +69,8 @@ def ambiguous_scalars(ctx):
     for loaded in ctx.loaded:
         for note in loaded.notes:
             if note.kind in ("ambiguous-scalar", "ambiguous-key"):
-                fix = None
-                if note.has_fix:
-                    fix = Fix("quote the scalar" if isinstance(note.fix_value, str) else
-                              f"write {str(note.fix_value).lower()}", safe=True, path=note.path,
-                              value=note.fix_value)
-                yield Problem(note.message, path=note.path, location=_location(loaded, note.span),
-                              fix=fix, key=note.kind)
+                fix = _fix(note, loaded) if note.has_fix else None
+                # a key is never secret; a value under a secret path is (`API_TOKEN: 0755123`)
+                secret = note.kind == "ambiguous-scalar" and is_secret_path(note.path)
+                message = _secret_message(note) if secret else f"{format_path(note.path)}: {note.message}"
+                yield Problem(message, path=note.path, location=_location(loaded, note.span), fix=fix, key=note.kind)

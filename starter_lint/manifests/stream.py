@@ -18,8 +18,9 @@ from typing import Iterator, Optional
 
 import yaml
 
+from .. import pointer as pointers
 from ..errors import InputError
-from ..findings import Location, Problem, Severity
+from ..findings import Location, Problem
 from ..paths import display_path, read_bytes
 from ..yamlio import YamlLoadError, decode_bytes
 from .model import ManifestObject, ManifestSet
@@ -240,17 +241,11 @@ def _node_at(root, tokens) -> tuple:
                     break
             else:
                 return node, key_node
-        elif isinstance(node, yaml.SequenceNode) and token.isdigit() and int(token) < len(node.value):
+        elif isinstance(node, yaml.SequenceNode) and pointers.index(token, len(node.value)) is not None:
             node, key_node = node.value[int(token)], None
         else:
             return node, key_node
     return node, key_node
-
-
-def _pointer_tokens(pointer: str) -> list:
-    if not pointer or pointer == "/":
-        return []
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/")]
 
 
 def _make_locator(document: _Document, path: str, prefix: tuple):
@@ -258,7 +253,7 @@ def _make_locator(document: _Document, path: str, prefix: tuple):
         root = _compose(document.text)
         if root is None:
             return None
-        node, key_node = _node_at(root, list(prefix) + _pointer_tokens(pointer))
+        node, key_node = _node_at(root, list(prefix) + pointers.tokens(pointer))
         # a mapping or sequence is shown at its key (the line a reader looks for)
         anchor = key_node if key_node is not None and not isinstance(node, yaml.ScalarNode) else node
         if key_node is not None and isinstance(node, yaml.ScalarNode) and node.start_mark.line != key_node.start_mark.line:
@@ -392,10 +387,11 @@ def _note_if_empty(result: ManifestSet) -> None:
     if result.objects or result.problems:   # a broken document already says why
         return
     shown = ", ".join(result.files) or "the input"
+    # an error, not a warning: `helm template … | starter-lint --manifests -` after a failed render
+    # reads nothing, and a gate that passes on nothing is no gate
     result.problems.append(("SL704", Problem(
         f"no Kubernetes objects in {shown}; nothing was validated: check that the render produced output",
-        location=Location(result.files[0] if result.files else "<stdin>", 1, 1),
-        severity=Severity.WARNING, key="no-objects")))
+        location=Location(result.files[0] if result.files else "<stdin>", 1, 1), key="no-objects")))
 
 
 def expand_paths(paths: list, cwd=None) -> list:

@@ -7,24 +7,10 @@ position stays in a note and the template in `finding.template`.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
+from ..pointer import resolve as resolve_pointer
 from ..tree import leaves
-
-
-def resolve_pointer(node: Any, pointer: str):
-    """The node at a JSON pointer, or None."""
-    if not pointer:
-        return node
-    for raw in pointer.lstrip("/").split("/"):
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
 
 
 def _identity(value) -> Optional[tuple]:
@@ -36,6 +22,21 @@ def _identity(value) -> Optional[tuple]:
     if isinstance(value, str) and len(value.strip()) >= 2:
         return ("string", value)
     return None
+
+
+def _narrow_to_env(paths: list, obj, pointer: str) -> list:
+    """An env entry (`…/env/3/value`) comes from `<component>.env.<NAME>`: keep the candidates
+    with that name, and, if several components set it alike, the one the workload is named for."""
+    head, _, tail = pointer.rpartition("/")
+    if tail not in ("value", "valueFrom") or not head.rpartition("/")[0].endswith("/env"):
+        return paths
+    entry = resolve_pointer(obj.obj, head)
+    name = entry.get("name") if isinstance(entry, dict) else None
+    named = [p for p in paths if len(p) >= 2 and p[-2] == "env" and p[-1] == name]
+    if len(named) > 1:
+        words = set(str(obj.name).replace("_", "-").split("-"))
+        named = [p for p in named if p[0] in words] or named
+    return named
 
 
 def trace_to_values(findings: list, ctx) -> list:
@@ -55,6 +56,8 @@ def trace_to_values(findings: list, ctx) -> list:
         obj = by_ref.get(ref) if finding.template else None
         identity = _identity(resolve_pointer(obj.obj, pointer)) if obj is not None else None
         paths = user_set.get(identity, []) if identity else []
+        if len(paths) > 1:
+            paths = _narrow_to_env(paths, obj, pointer)
         if len(paths) == 1:
             rendered = finding.location
             finding = finding.with_(location=ctx.values.locate(paths[0]),

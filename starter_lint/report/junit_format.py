@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from .locations import planned_targets
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -20,18 +19,9 @@ def _clean(text: str) -> str:
     return _INVALID_XML.sub("?", str(text))
 
 
-def rules_that_ran(result, target, options, catalog) -> list:
-    from ..checks import load_checks
-
-    has = {"values": True, "chart": False, "manifests": False}
-    if target is not None:
-        has["values"] = bool(target.files or target.set or target.chart or not target.manifests)
-        has["chart"] = bool(target.chart)
-        has["manifests"] = bool(target.manifests or target.chart)
-    ran = {rule_id for rule_id, spec in load_checks().items()
-           if options.selects(rule_id) and has[spec.needs] and rule_id in catalog}
-    ran |= {f.rule for f in result.findings}
-    return sorted(ran)
+def rules_that_ran(result) -> list:
+    """The checks the pipeline ran on the target, and any rule that reported there (SL102 …)."""
+    return sorted(set(result.rules_run) | {f.rule for f in result.findings})
 
 
 def _line(finding) -> str:
@@ -47,10 +37,10 @@ def _line(finding) -> str:
 def render(report, catalog, options) -> str:
     root = ET.Element("testsuites", name="starter-lint")
     total = failed = 0
-    for result, target in zip(report.targets, planned_targets(report, options)):
+    for result in report.targets:
         suite = ET.SubElement(root, "testsuite", name=_clean(result.name))
         tests = failures = 0
-        for rule_id in rules_that_ran(result, target, options, catalog):
+        for rule_id in rules_that_ran(result):
             rule = catalog.get(rule_id)
             case = ET.SubElement(suite, "testcase", name=f"{rule_id} {rule.name if rule else ''}".strip(),
                                  classname=_clean(f"starter-lint.{result.name}"))

@@ -18,16 +18,9 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import quote
 
+from ..paths import repo_root
+
 MAX_READ = 8 * 1024 * 1024   # larger files get line-only regions
-
-
-def repo_root(cwd: Optional[str]) -> Path:
-    """The git top level above the working directory, else the working directory."""
-    start = Path(os.path.abspath(cwd or os.getcwd()))
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return start
 
 
 @dataclass(frozen=True)
@@ -52,26 +45,11 @@ class Place:
         return self.relative if self.relative is not None else self.absolute
 
 
-def planned_targets(report, options) -> list:
-    """The pipeline Target behind each TargetResult (same order), or None where unknown."""
-    from ..pipeline import plan_targets
-
-    try:
-        targets = plan_targets(options)
-    except Exception:  # the report is already made; a missing plan only costs precision
-        targets = []
-    if [t.name for t in targets] != [r.name for r in report.targets]:
-        return [None] * len(report.targets)
-    return targets
-
-
 class Locator:
     def __init__(self, report, options):
         self.cwd = Path(os.path.abspath(options.cwd or os.getcwd()))
         self.root = repo_root(str(self.cwd))
-        self.sources = report.sources
         self._read: dict = {}
-        self.targets = dict(zip((id(r) for r in report.targets), planned_targets(report, options)))
 
     def _file(self, display: Optional[str]) -> Optional[Path]:
         if not display or display.startswith("<") or display in ("--set", "-"):
@@ -114,24 +92,30 @@ class Locator:
         return files
 
     def place(self, finding, result) -> Optional[Place]:
+        """The finding's own file, else its chart template, else the target's first file — the
+        first of them inside the repository (code scanning drops results outside it); None: the
+        finding has no file there and becomes a notification of the run."""
         loc = finding.location
         own = self._file(loc.path)
         if own is not None:
-            return self._place(own, loc.line, loc.col, loc.end_line, loc.end_col)
-        target = self.targets.get(id(result))
+            place = self._place(own, loc.line, loc.col, loc.end_line, loc.end_col)
+            if place.relative is not None:
+                return place
+        target = result.target
+        candidates = []
         if finding.template:
-            template = self._template(finding.template, target)
-            if template is not None:
-                return self._place(template, exact=False)
-        for candidate in self._fallback_files(result, target):
-            found = self._file(candidate)
+            candidates.append(self._template(finding.template, target))
+        candidates += [self._file(candidate) for candidate in self._fallback_files(result, target)]
+        for found in candidates:
             if found is not None:
-                return self._place(found, exact=False)
+                place = self._place(found, exact=False)
+                if place.relative is not None:
+                    return place
         return None
 
-    def source_lines(self, finding, place: Place) -> Optional[list]:
-        """The text lines of the finding's file (kept by the pipeline, else read once)."""
-        text = self.sources.get(finding.location.path) if place.exact else None
+    def source_lines(self, finding, place: Place, result) -> Optional[list]:
+        """The text lines of the finding's file (kept by the pipeline for its target, else read once)."""
+        text = result.sources.get(finding.location.path) if place.exact else None
         if text is None:
             if place.absolute not in self._read:
                 try:

@@ -20,7 +20,6 @@ Shape decisions (see /work/shared/sarif/NOTES.md for GitHub's rules):
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 from ..suppress import object_ref
 from .locations import Locator
@@ -117,7 +116,7 @@ def _message(finding, place) -> str:
     return text
 
 
-def _result(finding, place, locator, rule_index: dict) -> dict:
+def _result(finding, place, locator, rule_index: dict, target_result) -> dict:
     result = {"ruleId": finding.rule}
     if finding.rule in rule_index:
         result["ruleIndex"] = rule_index[finding.rule]
@@ -125,9 +124,8 @@ def _result(finding, place, locator, rule_index: dict) -> dict:
     result["message"] = {"text": _message(finding, place)}
     location: dict = {
         "physicalLocation": {
-            "artifactLocation": ({"uri": place.uri, "uriBaseId": "%SRCROOT%"} if place.relative is not None
-                                 else {"uri": place.uri}),
-            "region": _region(place, locator.source_lines(finding, place)),
+            "artifactLocation": {"uri": place.uri, "uriBaseId": "%SRCROOT%"},
+            "region": _region(place, locator.source_lines(finding, place, target_result)),
         }
     }
     if finding.logical:
@@ -135,8 +133,7 @@ def _result(finding, place, locator, rule_index: dict) -> dict:
         location["logicalLocations"] = [{"fullyQualifiedName": finding.logical,
                                          "kind": "resource" if is_object else "property"}]
     result["locations"] = [location]
-    stable = finding.with_(location=replace(finding.location, path=place.shown if place.exact else finding.location.path))
-    result["partialFingerprints"] = {FINGERPRINT_KEY: stable.fingerprint}
+    result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     properties = {"target": locator.target_label(finding.target)}
     if finding.template:
         properties["template"] = finding.template
@@ -167,7 +164,7 @@ def _run(category: str, results: list, catalog: dict, version: str, locator) -> 
         if place is None:
             notifications.append(_notification(finding, rule_index))
         else:
-            sarif_results.append(_result(finding, place, locator, rule_index))
+            sarif_results.append(_result(finding, place, locator, rule_index, result))
     return {
         "tool": {"driver": {"name": "starter-lint", "version": version, "semanticVersion": version,
                             "informationUri": PROJECT_URL,

@@ -4,32 +4,47 @@ from __future__ import annotations
 import os
 import sys
 
+from ..redact import redact_line
+
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
 def use_color(options) -> bool:
-    if options.color is not None:
-        return bool(options.color) and "NO_COLOR" not in os.environ
-    if "NO_COLOR" in os.environ or options.output:
+    """Colour only a terminal: never a file (`--output`), never with NO_COLOR, even when the
+    config asks for colour."""
+    if options.output or "NO_COLOR" in os.environ:
         return False
+    if options.color is not None:
+        return bool(options.color)
     return sys.stdout.isatty()
 
 
-def _excerpt(finding, sources: dict, color: bool) -> list:
-    text = sources.get(finding.location.path)
+def _excerpt(finding, target, color: bool) -> list:
+    """The finding's source line from its own target, secrets hidden, with a caret under it."""
+    path = finding.location.path
+    text = target.sources.get(path)
     if text is None:
         return []
     lines = text.splitlines()
     line_no = finding.location.line
     if not 1 <= line_no <= len(lines):
         return []
-    line = lines[line_no - 1].expandtabs(1)
+    known = getattr(target, "secret_columns", None) or {}
+    # a values file's secrets are where its secret values are written: hide exactly those columns
+    # (a secret "api" must not turn `api:` into `<redacted>:`); a rendered manifest has no such
+    # map, so its line loses every secret string the target holds
+    if path in known:
+        line, column = redact_line(lines[line_no - 1].expandtabs(1), known[path].get(line_no, ()))
+    else:
+        line, column = redact_line(lines[line_no - 1].expandtabs(1), (), target.secrets)
+    col = column(max(1, finding.location.col))
+    end = (column(finding.location.end_col, is_end=True)
+           if finding.location.end_line == line_no and finding.location.end_col else col + 1)
     if len(line) > 200:
         line = line[:200] + "…"
     gutter = f"{line_no:>5} | "
-    col = max(1, min(finding.location.col, len(line) + 1))
-    end = finding.location.end_col if finding.location.end_line == line_no and finding.location.end_col else col + 1
+    col = max(1, min(col, len(line) + 1))
     width = max(1, min(end, len(line) + 1) - col)
     caret = " " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" + "~" * (width - 1)
     if color:
@@ -41,8 +56,9 @@ def _excerpt(finding, sources: dict, color: bool) -> list:
 def render(report, catalog, options) -> str:
     color = use_color(options)
     out = []
-    sources = report.sources
-    for finding in sorted(report.active, key=lambda f: f.sort_key()):
+    # excerpts come from the finding's own target: two targets may share a path with other text
+    active = [(finding, target) for target in report.targets for finding in target.active]
+    for finding, target in sorted(active, key=lambda pair: pair[0].sort_key()):
         loc = finding.location
         severity = str(finding.severity)
         sev_text = _COLORS[severity] + severity + _RESET if color else severity
@@ -53,7 +69,7 @@ def render(report, catalog, options) -> str:
         for note in finding.notes:  # e.g. an expired config ignore (suppress.py)
             out.append(f"      note: {note}")
         if not options.quiet:
-            out.extend(_excerpt(finding, sources, color))
+            out.extend(_excerpt(finding, target, color))
     counts = report.counts()
     targets = len(report.targets)
     suppressed = len(report.suppressed)

@@ -8,6 +8,7 @@ never from jsonschema's own text (which echoes values, and values may be secrets
 from __future__ import annotations
 
 from ..jsontypes import describe_type
+from ..pointer import resolve as resolve_pointer
 
 import json
 from dataclasses import dataclass
@@ -185,10 +186,8 @@ def resolve(schema: Any, root: Optional[dict] = None) -> dict:
         ref = schema["$ref"]
         if not isinstance(ref, str) or not ref.startswith("#/"):
             return {}
-        node: Any = root
-        for part in ref[2:].split("/"):
-            node = node.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(node, dict) else {}
-        schema, seen = node, seen + 1
+        node = resolve_pointer(root, ref[1:])
+        schema, seen = (node if node is not None else {}), seen + 1
     return schema if isinstance(schema, dict) else {}
 
 

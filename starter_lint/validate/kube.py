@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Optional
 
 from ..jsontypes import json_type
+from ..pointer import build, escape
 from .schemas import CrdSchemas, kube_schemas, resolve_ref
 
 VALID, INVALID, MISSING = "valid", "invalid", "missing"
@@ -41,10 +42,6 @@ class Verdict:
     status: str                  # VALID | INVALID | MISSING (no schema for the kind)
     errors: list = field(default_factory=list)
     schema: str = ""             # which schema decided (kubeconform file name or definition)
-
-
-def escape(token) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
 
 
 def _is_type(value, wanted: str) -> bool:
@@ -94,8 +91,8 @@ def to_pointer(path) -> str:
     tokens = []
     while path is not None:
         path, token = path
-        tokens.append(escape(token))
-    return "".join("/" + t for t in reversed(tokens))
+        tokens.append(token)
+    return build(*reversed(tokens))
 
 
 def _noop(data, path, out) -> None:

@@ -72,7 +72,7 @@ class Origin:
 
     def describe(self) -> str:
         if self.kind == "set":
-            return f"--set {self.text}" if self.text else "--set"
+            return self.text or "--set"  # the flag and expression, e.g. "--set-string a.b=1"
         if self.span is None:
             return self.source
         return f"{self.source}:{self.span.line}"
@@ -127,10 +127,7 @@ class LayeredValues:
                 if path[:i] in layer.expressions:
                     text = layer.expressions[path[:i]]
                     break
-            # the expression may carry a secret (`--set api.secrets.X=…`): provenance never shows it
-            from ..redact import scrub, values_secrets
-
-            return Origin(layer.name, "set", None, scrub(text, values_secrets(layer.data)))
+            return Origin(layer.name, "set", None, text)  # secrets redacted in layer_values
         span = None
         if layer.loaded is not None:
             span = layer.loaded.spans.get(path)
@@ -199,7 +196,12 @@ def layer_values(base: Optional[Layer], files: list, set_args=()) -> LayeredValu
         record: dict = {}
         for expression, string_only in set_args:
             apply_set(user, expression, string_only=string_only, record=record, touched=touched)
-        set_layer = Layer("--set", "set", touched, expressions=record)
+        # an expression may carry a secret (`--set api.secrets.X=…`): provenance never shows it
+        from ..redact import redact_set_expression, values_secrets
+
+        secrets = values_secrets(touched)
+        shown = {expression: redact_set_expression(expression, secrets) for expression in set(record.values())}
+        set_layer = Layer("--set", "set", touched, expressions={path: shown[e] for path, e in record.items()})
     values = coalesce(user, base.data if base is not None else {})
     layers = ([base] if base is not None else []) + list(files) + ([set_layer] if set_layer else [])
     return LayeredValues(values=values, layers=layers)

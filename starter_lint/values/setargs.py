@@ -275,7 +275,7 @@ def apply_set(target: dict, expression: str, *, string_only: bool = False, recor
     except SetSyntaxError as exc:
         flag = "--set-string" if string_only else "--set"
         raise SetSyntaxError(f"{flag} {expression!r}: {exc}") from None
-    shown = ("--set-string " if string_only else "") + expression
+    shown = ("--set-string " if string_only else "--set ") + expression
     for path, value in parser.assigned:
         if touched is not None:
             set_path(touched, path, value)

@@ -1,0 +1,56 @@
+"""JSON pointers (RFC 6901): how findings name a node inside a rendered object.
+
+`""` is the whole document and `"/"` is the key `""` of it (RFC 6901 §5); `~1` stands for `/`
+and `~0` for `~` within a token. A pointer that does not start with `/` is read as if it did
+(lenient for hand-written pointers; the tool itself only builds well-formed ones). An array
+index is `0` or ASCII digits without a leading zero (§4): `"²"` or `"01"` never index a list.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+_INDEX = re.compile(r"(?:0|[1-9][0-9]*)\Z")
+
+
+def escape(token: Any) -> str:
+    """One reference token: `~` -> `~0`, `/` -> `~1`."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def build(*tokens: Any) -> str:
+    """The pointer of the keys and indices `tokens` (none: the whole document)."""
+    return "".join("/" + escape(token) for token in tokens)
+
+
+def tokens(pointer: str) -> list:
+    """The unescaped reference tokens of `pointer` (`""` -> [], `"/"` -> [""])."""
+    if not pointer:
+        return []
+    text = pointer[1:] if pointer.startswith("/") else pointer
+    return [token.replace("~1", "/").replace("~0", "~") for token in text.split("/")]
+
+
+def index(token: str, length: int) -> Optional[int]:
+    """The list position a token names in a list of `length` items, or None."""
+    if not _INDEX.match(token):
+        return None
+    position = int(token)
+    return position if position < length else None
+
+
+def path(pointer: str) -> tuple:
+    """The pointer as a path tuple, array indices as ints (for `format_path`)."""
+    return tuple(int(token) if _INDEX.match(token) else token for token in tokens(pointer))
+
+
+def resolve(node: Any, pointer: str) -> Any:
+    """The node at `pointer` inside `node`, or None when it is not there."""
+    for token in tokens(pointer):
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and index(token, len(node)) is not None:
+            node = node[int(token)]
+        else:
+            return None
+    return node

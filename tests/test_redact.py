@@ -1,0 +1,200 @@
+"""The redaction primitives: the one URL-credential parser, secret columns of a values file,
+excerpt redaction, finding scrubbing, --set provenance and the SL103/SL104 messages."""
+from __future__ import annotations
+
+import pytest
+
+from starter_lint import redact
+from starter_lint.findings import Finding, Fix, Location, Severity
+from starter_lint.options import Options
+from starter_lint.pipeline import Report, TargetResult, run
+from starter_lint.redact import (REDACTED, redact_line, redact_set_expression, redact_values, scrub_finding,
+                                 secret_columns, url_credentials, url_password)
+from starter_lint.report import text_format
+from starter_lint.values.layers import layer_values
+from starter_lint.yamlio import load_values
+
+
+@pytest.mark.parametrize("url, password", [
+    ("postgres://admin:a@db", "a"),                         # the password is also inside the user
+    ("redis://pw:pw@r", "pw"),                              # user and password are the same text
+    ("redis://:secretpw@cache:6379/0", "secretpw"),         # no user
+    ("postgres://u:pa/ss@h/db", "pa/ss"),                   # `/` in the password
+    ("postgres://u:p@ss@h:5432/db", "p@ss"),                # `@` in the password: the last `@` ends it
+    ("amqp://u:p?a#ss@mq", "p?a#ss"),                       # `?` and `#` in the password
+    ("  https://bot:t0ken@hooks.example.org/x  ", "t0ken"),  # surrounding blanks
+    ("https://u:ünï€@h", "ünï€"),
+])
+def test_url_credentials_finds_the_password(url, password):
+    start, end = url_credentials(url)
+    assert url[start:end] == password == url_password(url)
+    assert redact.redact_url(url) == url[:start] + REDACTED + url[end:]
+
+
+@pytest.mark.parametrize("text", [
+    "https://user@host/x",          # no password
+    "https://u:@host",              # an empty password
+    "http://host:8080/@me",         # a port, then a path with `@`
+    "http://[::1]:80/x@y",          # an IPv6 host
+    "https://host/a:b@c",           # `:` and `@` in the path
+    "mailto:a@b.example",           # no authority
+    "user:pw@host",                 # no scheme
+    "https://app.example.org",
+    12345, None,
+])
+def test_url_credentials_ignores_what_holds_none(text):
+    assert url_credentials(text) is None and url_password(text) is None
+
+
+def test_redact_values_rebuilds_urls_from_the_password_span():
+    values = {"api": {"env": {"DATABASE_URL": "postgres://admin:a@db", "REDIS_URL": "redis://pw:pw@r",
+                              "CACHE_URL": "redis://u:pa/ss@c", "API_TOKEN": 755123, "LOG": "debug"},
+                      "secrets": {"X": "postgres://u:p@h"}}}
+    env = redact_values(values)["api"]["env"]
+    assert env["DATABASE_URL"] == "postgres://admin:<redacted>@db"
+    assert env["REDIS_URL"] == "redis://pw:<redacted>@r"
+    assert env["CACHE_URL"] == "redis://u:<redacted>@c"
+    assert env["API_TOKEN"] == REDACTED and env["LOG"] == "debug"
+    assert redact_values(values)["api"]["secrets"]["X"] == REDACTED   # a secret path goes whole
+
+
+VALUES = '''\
+api:
+  image: registry/app-api:tag
+  env:
+    API_TOKEN: 0755123
+    DATABASE_URL: "postgres://admin:a@db:5432/app"
+    CACHE_URL: redis://u:pa/ss@c
+    ODD_URL: "postgres://u:p\\u0061ss@h"
+    LOG_LEVEL: debug
+  secrets:
+    KEY: |
+      line one
+      line two
+    INLINE: {A: b}
+'''
+
+
+def test_secret_columns_cover_secret_values_and_url_passwords_only():
+    loaded = load_values(VALUES, "v.yaml")
+    lines = VALUES.splitlines()
+    columns = secret_columns(loaded)
+
+    def shown(line):
+        return [lines[line - 1][col - 1:end - 1] for col, end in columns.get(line, [])]
+
+    assert shown(4) == ["0755123"]
+    assert shown(5) == ["a"]                           # the password, not the `a` of `admin`
+    assert columns[5] == [(lines[4].index(":a@") + 2, lines[4].index(":a@") + 3)]
+    assert shown(6) == ["pa/ss"]
+    assert shown(7) == ['postgres://u:p\\u0061ss@h']   # written with an escape: the whole scalar
+    assert shown(10) == ["|"] and shown(11) == ["      line one"] and shown(12) == ["      line two"]
+    assert shown(13) == ["b"]
+    assert not {1, 2, 3, 8, 9} & set(columns)            # keys, images, plain values stay
+
+
+def test_redact_line_moves_the_caret_columns():
+    line = '    DATABASE_URL: "postgres://admin:a@db"'
+    start = line.index(":a@") + 2
+    text, column = redact_line(line, [(start, start + 1)])
+    assert text == '    DATABASE_URL: "postgres://admin:<redacted>@db"'
+    assert column(5) == 5                                   # before the secret: unchanged
+    assert column(start) == start                           # at its start: the start of <redacted>
+    assert column(start + 1) == start + len(REDACTED)       # one past it: one past <redacted>
+    assert column(len(line) + 1) == len(text) + 1
+    text, column = redact_line("name: app-api-token-x", (), ["api-token"])
+    assert text == "name: app-<redacted>-x"
+    assert column(12, is_end=True) == 11 + len(REDACTED)    # inside the secret, as an end column
+
+
+def _finding(**changes) -> Finding:
+    base = Finding("SL205", "secret-in-env", Severity.ERROR, "leaks hunter2-secret and api",
+                   Location("values.yaml", 3, 5), logical="api.env.hunter2-secret",
+                   fix=Fix("set it to hunter2-secret", safe=False), key="k",
+                   suppressed="accepted: hunter2-secret", notes=("note hunter2-secret",))
+    return base.with_(**changes)
+
+
+def test_scrub_finding_scrubs_the_human_text_and_nothing_else():
+    finding = _finding()
+    clean = scrub_finding(finding, {"hunter2-secret", "api", "error", "SL205"})
+    assert clean.message == "leaks <redacted> and api"   # `api` is shorter than 6: left alone
+    assert clean.logical == "api.env.<redacted>"
+    assert clean.fix.description == "set it to <redacted>" and clean.fix.safe is False
+    assert clean.suppressed == "accepted: <redacted>" and clean.notes == ("note <redacted>",)
+    assert (clean.rule, clean.severity, clean.location, clean.key) == (
+        finding.rule, finding.severity, finding.location, finding.key)
+    assert scrub_finding(finding, {"abc", "error"}) is finding
+
+
+def test_scrub_finding_scrubs_raw_text_so_escaping_cannot_hide_a_secret():
+    secret = 'pw&<%"ü€-x'
+    clean = scrub_finding(_finding(message=f"value {secret} here"), {secret})
+    assert clean.message == "value <redacted> here"
+
+
+def test_set_expressions_are_redacted_once_when_layered(monkeypatch):
+    expression = "api.replicas=2,api.secrets.X=hunter2,api.env.DATABASE_URL=postgres://u:pw-1@h/db"
+    layered = layer_values(None, [], [(expression, False), ("api.env.API_TOKEN=0755", True)])
+    monkeypatch.setattr(redact, "values_secrets", lambda *_: pytest.fail("origin() re-walked the layer"))
+    shown = layered.origin(("api", "replicas")).describe()
+    assert shown == ("--set api.replicas=2,api.secrets.X=<redacted>,"
+                     "api.env.DATABASE_URL=postgres://u:<redacted>@h/db")
+    assert layered.origin(("api", "env", "API_TOKEN")).text == "--set-string api.env.API_TOKEN=<redacted>"
+
+
+def test_redact_set_expression_keeps_keys_and_other_values():
+    assert redact_set_expression("a.b=api,c=x\\,y", {"api"}) == "a.b=<redacted>,c=x\\,y"
+    assert redact_set_expression("web.env.NAME=api,api.env.X=1", set()) == "web.env.NAME=api,api.env.X=1"
+    assert redact_set_expression("list={a,b},api.secrets.L={s1,s2}", {"s1", "s2"}) == (
+        "list={a,b},api.secrets.L=<redacted>")
+
+
+@pytest.mark.parametrize("color, output, expected", [
+    (True, "report.txt", False), (True, None, True), (False, None, False), (None, "report.txt", False)])
+def test_colour_never_goes_into_a_file(monkeypatch, color, output, expected):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert text_format.use_color(Options(color=color, output=output)) is expected
+
+
+def test_text_excerpts_come_from_the_findings_target_with_secret_columns_hidden():
+    text_a = "api:\n  env:\n    JWT_SECRET: api\n"
+    text_b = "web:\n  image: registry/app-api:tag\n  other: api-x\n"
+    finding_a = Finding("SL205", "secret-in-env", Severity.ERROR, "m", Location("values.yaml", 3, 17, 3, 20),
+                        target="a")
+    finding_b = Finding("SL601", "image-tag", Severity.ERROR, "m", Location("values.yaml", 2, 10), target="b")
+    finding_m = Finding("SL801", "x", Severity.ERROR, "m", Location("out.yaml", 3, 3), target="b")
+    target_a = TargetResult("a", [finding_a], [], sources={"values.yaml": text_a}, secrets=frozenset({"api"}))
+    target_b = TargetResult("b", [finding_b, finding_m], [], sources={"values.yaml": text_b, "out.yaml": text_b},
+                            secrets=frozenset({"api"}))
+    target_a.secret_columns = {"values.yaml": {3: [(17, 20)]}}
+    target_b.secret_columns = {"values.yaml": {}}
+    out = text_format.render(Report([target_a, target_b]), {}, Options(color=False))
+    assert "    3 |     JWT_SECRET: <redacted>\n      |                 ^~~~~~~~~~\n" in out
+    assert "    2 |   image: registry/app-api:tag\n" in out   # a values line with no secret: exact
+    assert "    3 |   other: <redacted>-x\n" in out          # a manifest line: every secret string
+
+
+def _report(tmp_path, text):
+    (tmp_path / "values.yaml").write_text(text, encoding="utf-8")
+    return run(Options(files=[str(tmp_path / "values.yaml")], cwd=str(tmp_path), select=["SL103", "SL104"]))
+
+
+def test_sl104_names_a_secret_key_without_its_text(tmp_path):
+    report = _report(tmp_path, "api:\n  env:\n    API_TOKEN: 0755123\n    SIGNING_KEY: 1234.50\n"
+                               "    MODE: 0755\n")
+    messages = {f.logical: f.message for f in report.findings if f.rule == "SL104"}
+    for key in ("API_TOKEN", "SIGNING_KEY"):
+        message = messages[f"api.env.{key}"]
+        assert f"api.env.{key}" in message and "quote it" in message
+        for text in ("0755123", str(0o755123), "1234.5"):
+            assert text not in message
+    assert "`0755` is read as the octal number 493" in messages["api.env.MODE"]   # not a secret
+
+
+def test_sl103_fingerprint_survives_moved_lines(tmp_path):
+    text = "api:\n  replicas: 1\n  replicas: 2\n  replicas: 3\n"
+    before = sorted(f.fingerprint for f in _report(tmp_path, text).findings if f.rule == "SL103")
+    after = sorted(f.fingerprint for f in _report(tmp_path, "# moved\n\n" + text).findings if f.rule == "SL103")
+    assert len(before) == 2 and len(set(before)) == 2      # a key written three times: two findings
+    assert before == after
