@@ -63,6 +63,7 @@ class Problem:
     fix: Optional[Fix] = None
     template: Optional[str] = None        # Helm `# Source:` template of a rendered object
     key: Optional[str] = None             # stable extra identity for the fingerprint
+    at_key: bool = False                  # point at the key of `path` (its name is the problem)
 
 
 @dataclass(frozen=True)

@@ -151,14 +151,18 @@ def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: dict, opti
     if problem.location is not None:
         location = problem.location
     elif problem.path is not None and ctx.values is not None:
-        location = ctx.locate(problem.path)
+        location = ctx.values.locate_key(problem.path) if problem.at_key else ctx.locate(problem.path)
     else:
         location = Location(ctx.values.primary_file if ctx.values and ctx.values.primary_file else ctx.target, 1, 1)
     severity = options.severity_overrides.get(rule_id) or problem.severity or rule.severity
     logical = problem.logical or (format_path(problem.path) if problem.path else "")
+    notes = ()
+    origin = ctx.origin(problem.path) if problem.location is None and problem.path is not None else None
+    if origin is not None and origin.kind == "set":  # no file line set it: say what did
+        notes = (f"the value comes from {origin.describe()}",)
     return Finding(rule=rule_id, name=rule.name, severity=severity, message=problem.message,
                    location=location, logical=logical, target=ctx.target, template=problem.template,
-                   fix=problem.fix, key=problem.key or "")
+                   fix=problem.fix, key=problem.key or "", notes=notes)
 
 
 def run_checks(ctx: Context, options: Options, catalog: dict) -> tuple:

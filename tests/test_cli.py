@@ -148,3 +148,12 @@ def test_values_from_standard_input(tmp_path):
     assert (finding["path"], finding["line"]) == ("<stdin>", 3)
     twice = cli("check", "-f", "-", "--manifests", "-", cwd=tmp_path, stdin=broken)
     assert twice.returncode == 2 and "standard input (-) can be read once" in twice.stderr
+
+
+def test_a_finding_on_a_set_value_says_where_it_came_from(tmp_path):
+    (tmp_path / "values.yaml").write_text("web:\n  env: {}\n")
+    done = cli("check", "values.yaml", "--set", "web.image=nginx:latest", "--select", "SL601", "--format", "json",
+               cwd=tmp_path)
+    finding = json.loads(done.stdout)["targets"][0]["findings"][0]
+    assert (finding["path"], finding["line"]) == ("values.yaml", 1)   # the nearest key the file sets: web
+    assert finding["notes"] == ["the value comes from --set web.image=nginx:latest"]

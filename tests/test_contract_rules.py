@@ -725,3 +725,13 @@ def test_security_rules_carry_a_security_severity():
     for rule in load_catalog().values():
         if rule.id[:3] in ("SL2", "SL3") and rule.id != "SL305":
             assert rule.security_severity is not None, rule.id
+
+
+def test_an_invalid_env_name_points_at_the_key(tmp_path):
+    from starter_lint.options import Options
+    from starter_lint.pipeline import run
+
+    (tmp_path / "v.yaml").write_text('api:\n  env:\n    1FOO: "x"\n')
+    report = run(Options(values_files=[str(tmp_path / "v.yaml")], select=["SL605"], cwd=str(tmp_path)))
+    [finding] = report.active
+    assert (finding.location.line, finding.location.col) == (3, 5)

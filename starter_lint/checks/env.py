@@ -143,7 +143,8 @@ def env_name(ctx):
             path = (component, "env", key)
             if not ENV_NAME.match(str(key)):
                 yield Problem(f"{format_path(path)}: the key is not a valid env var name (letters, digits, "
-                              "'_', '-', '.', not starting with a digit): rename it", path=path, key="name")
+                              "'_', '-', '.', not starting with a digit): rename it", path=path, key="name",
+                              at_key=True)
             elif key in held:
                 other = format_path(secrets_path(ctx, component) + (key,))
                 yield Problem(f"{format_path(path)} is also set in {other}; the two definitions of {key} "

@@ -70,7 +70,8 @@ def secret_key_names(ctx):
             path = base + (key,)
             if not ENV_NAME.match(str(key)):
                 yield Problem(f"{format_path(path)}: the key is not a valid env var name (letters, digits, "
-                              "'_', '-', '.', not starting with a digit): rename it", path=path, key="name")
+                              "'_', '-', '.', not starting with a digit): rename it", path=path, key="name",
+                              at_key=True)
             if isinstance(value, (dict, list)):
                 yield Problem(f"{format_path(path)} is a {'mapping' if isinstance(value, dict) else 'list'}: "
                               f"set it to {'a provider secret identifier' if external else 'the secret value'} "

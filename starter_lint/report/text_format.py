@@ -62,8 +62,10 @@ def render(report, catalog, options) -> str:
         loc = finding.location
         severity = str(finding.severity)
         sev_text = _COLORS[severity] + severity + _RESET if color else severity
-        head = f"{loc.path}:{loc.line}:{loc.col}: {sev_text} {finding.rule} {finding.message} [{finding.name}]"
-        out.append(_BOLD + head + _RESET if color and False else head)
+        where = f"{loc.path}:{loc.line}:{loc.col}:"
+        if color:  # the location in bold, so the eye finds where each finding starts
+            where = _BOLD + where + _RESET
+        out.append(f"{where} {sev_text} {finding.rule} {finding.message} [{finding.name}]")
         if finding.template:
             out.append(f"      (rendered from {finding.template})")
         for note in finding.notes:  # e.g. an expired config ignore (suppress.py)

@@ -138,6 +138,19 @@ class LayeredValues:
                         break
         return Origin(layer.name, layer.kind, span)
 
+    def locate_key(self, path) -> Location:
+        """The key's own position in the user file that set `path` (for findings about the key's
+        name, not its value); else where `locate` points."""
+        path = tuple(path or ())
+        origin = self.origin(path)
+        if origin is not None and origin.kind == "file":
+            for layer in reversed(self.user_files):
+                if layer.name == origin.source and layer.loaded is not None:
+                    span = layer.loaded.key_spans.get(path)
+                    if span is not None:
+                        return Location(layer.name, span.line, span.col, span.end_line, span.end_col)
+        return self.locate(path)
+
     def locate(self, path) -> Location:
         """Where a finding about `path` should point (SPEC §3).
 
