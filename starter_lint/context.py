@@ -25,6 +25,7 @@ class Context:
     manifests: Any = None                # ManifestSet, or None when no manifests are checked
     options: Any = None                  # pipeline.Options
     known_keys: Any = None               # set of known values paths (contract ∪ chart values)
+    render_error: Optional[str] = None   # why --chart did not render (values the chart cannot use)
 
     def get(self, path, default=None):
         """The effective value at a values path (tuple or dotted string)."""

@@ -87,8 +87,10 @@ class Finding:
     def fingerprint(self) -> str:
         """Stable across line moves and working directories: rule, repository path of the file,
         logical location and the identity key only."""
-        basis = "\x1f".join([self.rule, self.fingerprint_path or self.location.path, self.logical,
-                              self.key or self.message])
+        # a message may name the file as displayed (relative to the working directory): identify
+        # it by the repository path instead, so the fingerprint does not depend on where one ran
+        text = self.key or self.message.replace(self.location.path, self.fingerprint_path or self.location.path)
+        basis = "\x1f".join([self.rule, self.fingerprint_path or self.location.path, self.logical, text])
         return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
 
     def sort_key(self):

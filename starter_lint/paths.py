@@ -62,14 +62,20 @@ def repo_root(cwd=None) -> Path:
 
 
 def repo_relative(shown: str, cwd=None) -> str:
-    """A display path as the repository sees it (POSIX, from the git top level), so that a
-    fingerprint is the same whichever folder the tool ran from. Pseudo paths stay as they are."""
-    if not shown or shown.startswith("<") or shown == "--set":
+    """A display path as its repository sees it (POSIX, from the git top level above the file),
+    so that a fingerprint is the same whichever folder the tool ran from. Pseudo paths
+    (`<stdin>`, `<rendered chart>`) keep only what they are, not where the chart was."""
+    if not shown or shown == "--set":
         return shown
+    if shown.startswith("<"):
+        return shown.split(" ", 1)[0].rstrip(">") + ">"
     base = os.path.abspath(cwd or os.getcwd())
     absolute = Path(os.path.abspath(os.path.join(base, shown)))
+    root = _repo_root(str(absolute.parent))
+    if not (root / ".git").exists():
+        root = repo_root(cwd)
     try:
-        return absolute.relative_to(repo_root(cwd)).as_posix()
+        return absolute.relative_to(root).as_posix()
     except ValueError:
         return absolute.as_posix()
 

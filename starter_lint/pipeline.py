@@ -196,7 +196,17 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
     else:
         from . import render
 
-        ctx.manifests = render.render_chart(target.chart, ctx, options)
+        try:
+            ctx.manifests = render.render_chart(target.chart, ctx, options)
+        except render.RenderFailed as exc:
+            from .validate.contract import violations
+
+            if not violations(ctx.values.values):
+                raise  # valid values the chart cannot render: the chart's problem, exit 2
+            # the user's values break the contract and the render: report them (SL100 …) and the
+            # render failure (SL705) as findings, so a values mistake is not a tool failure
+            ctx.render_error = str(exc)
+            return []
     return list(ctx.manifests.problems)
 
 

@@ -89,10 +89,11 @@ def is_secret_path(path: tuple, value: Any = None) -> bool:
     """Values paths whose value must be hidden."""
     if any(part == "secrets" for part in path[:-1]) and len(path) >= 2:
         return True
-    if len(path) >= 2 and path[-2] == "env" and is_secret_key(path[-1]):
-        return True
-    if len(path) >= 2 and path[-2] == "stringData":
-        return True
+    # below a secret-like env key or a Secret's stringData, whatever the shape (a list or map
+    # written where a string belongs still holds the secret)
+    for i in range(1, len(path)):
+        if (path[i - 1] == "env" and is_secret_key(path[i])) or path[i - 1] == "stringData":
+            return True
     return url_password(value) is not None
 
 

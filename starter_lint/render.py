@@ -35,6 +35,10 @@ INSTALL_ORDER = (
 _KIND = re.compile(r"^kind:\s*[\"']?([A-Za-z0-9]+)", re.M)
 
 
+class RenderFailed(StarterLintError):
+    """Helm ran and refused: a template error or values the chart cannot use (not a crash)."""
+
+
 def render_chart(chart_dir: str, ctx, options):
     """The chart rendered with the target's values, parsed; StarterLintError when it cannot be."""
     from .manifests import stream
@@ -95,7 +99,7 @@ def _render_with_binary(helm: str, chart_dir: str, values: dict, options) -> str
         except OSError:
             pass
     if done.returncode != 0:
-        raise StarterLintError(f"helm could not render {chart_dir}: {_first_error_line(done.stderr)}")
+        raise RenderFailed(f"helm could not render {chart_dir}: {_first_error_line(done.stderr)}")
     return done.stdout
 
 
@@ -116,14 +120,15 @@ def _render_with_sdk(chart_dir: str, values: dict, options) -> str:
     except Exception as exc:  # an installed SDK whose native library does not load
         raise _broken_sdk(exc) from None
     try:
-        chart = helm_python.Chart.load(str(chart_dir))
-        try:
-            rendered = chart.render(values, name=options.release_name, namespace=options.namespace)
-        finally:
-            chart.close()
+        with _stderr_captured():  # Helm's Go log lines ("warning: cannot overwrite table …")
+            chart = helm_python.Chart.load(str(chart_dir))
+            try:
+                rendered = chart.render(values, name=options.release_name, namespace=options.namespace)
+            finally:
+                chart.close()
     except helm_python.HelmError as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
-        raise StarterLintError(f"helm could not render {chart_dir}: {message}") from None
+        raise RenderFailed(f"helm could not render {chart_dir}: {message}") from None
     except OSError as exc:  # the native library is loaded lazily, on the first call
         raise _broken_sdk(exc) from None
     return join_rendered(rendered)
@@ -133,6 +138,31 @@ def _broken_sdk(exc: BaseException) -> StarterLintError:
     detail = " ".join(str(exc).split()) or type(exc).__name__
     return StarterLintError(f"helm-python-sdk is installed but failed to load ({detail}); reinstall it "
                             f"or put the helm binary on PATH")
+
+
+class _stderr_captured:
+    """Send file descriptor 2 to a temporary file for the duration: the SDK's Go code logs there
+    directly, which would break the one-line error contract of the CLI."""
+
+    def __enter__(self):
+        import sys
+
+        try:
+            sys.stderr.flush()
+            self._saved = os.dup(2)
+        except (OSError, ValueError):  # no real fd 2 (an embedding host): nothing to protect
+            self._saved = None
+            return self
+        self._sink = tempfile.TemporaryFile()
+        os.dup2(self._sink.fileno(), 2)
+        return self
+
+    def __exit__(self, *exc):
+        if self._saved is not None:
+            os.dup2(self._saved, 2)
+            os.close(self._saved)
+            self._sink.close()
+        return False
 
 
 def join_rendered(rendered: dict) -> str:

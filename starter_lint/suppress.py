@@ -15,7 +15,6 @@ Rule lists take ids or prefixes (`SL3`), or `all`.
 from __future__ import annotations
 
 import datetime
-import fnmatch
 import json
 import os
 import re
@@ -36,6 +35,17 @@ _DIRECTIVE = re.compile(
     r"(?P<rules>[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*)\s*(?P<reason>.*?)\s*$")
 _COMMENT_ONLY = re.compile(r"^\s*#")
 _OBJECT_REF = re.compile(r"^[A-Z][A-Za-z0-9]*/[^/]+(?:/[^/]+)?$")   # Kind/name or Kind/ns/name
+
+
+@lru_cache(maxsize=None)
+def _star_pattern(pattern: str):
+    """Only `*` is a wildcard (any text): values paths are full of `[0]` and `.`, which must match
+    as written (`ingress.hosts[1].host`, `ingress.hosts[*].host`, `Ingress/*`)."""
+    return re.compile("".join(".*" if part == "*" else re.escape(part) for part in re.split(r"(\*)", pattern)) + r"\Z")
+
+
+def _star_match(text: str, pattern: str) -> bool:
+    return bool(_star_pattern(pattern).match(text))
 
 
 @dataclass(frozen=True)
@@ -69,10 +79,10 @@ class ConfigIgnore:
         ref = object_ref(finding.logical)
         is_object = ref is not None
         if self.values_paths and (is_object or not any(
-                fnmatch.fnmatchcase(finding.logical, pattern) for pattern in self.values_paths)):
+                _star_match(finding.logical, pattern) for pattern in self.values_paths)):
             return False
         if self.resources and (not is_object or not any(
-                fnmatch.fnmatchcase(ref, pattern) for pattern in self.resources)):
+                _star_match(ref, pattern) for pattern in self.resources)):
             return False
         return True
 

@@ -516,6 +516,8 @@ def _allowed_alias_ratio(decoded: int) -> float:
 
 
 _OCTAL_LOOKING = re.compile(r"^[-+]?0[0-9_]+$|^[-+]?0[oO][0-7_]+$")
+# a decimal number written with a leading zero (`0800`, `09.5`): not octal in Go, read as 800, 9.5
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]")
 
 
 class _Decoder:
@@ -635,6 +637,13 @@ class _Decoder:
                 "ambiguous-scalar", path, node.span,
                 f"`{text}` is read as the octal number {value}; quote it (\"{text}\") if you meant "
                 f"the digits, or write {value}", fix_value=text, has_fix=True))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0 \
+                and _LEADING_ZERO.match(text):
+            shown = helm_number(value)
+            self.notes.append(YamlNote(
+                "ambiguous-scalar", path, node.span,
+                f"`{text}` is read as the number {shown} (a leading zero is dropped); quote it "
+                f"(\"{text}\") if you meant the digits, or write {shown}", fix_value=text, has_fix=True))
         elif isinstance(value, float) and re.fullmatch(r"[-+]?[0-9]+\.[0-9]*0", text):
             self.notes.append(YamlNote(
                 "ambiguous-scalar", path, node.span,

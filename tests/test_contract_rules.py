@@ -337,6 +337,24 @@ def test_ingress_paths(tmp_path, paths, expected):
     assert sorted(f.logical.split(".")[-1] for f in found) == sorted(expected), messages(found)
 
 
+@pytest.mark.parametrize("api_hosts,paths,fragment", [
+    ("[{host: app.acme-corp.io}]", "", "/ on that host leads to both the web and the API Service"),
+    ("[APP.acme-corp.io]", "", "leads to both"),   # hosts compare as DNS does
+    ("[{host: app.acme-corp.io}]", "ingressPaths: {apiHost: /api}\n", "/api on that host leads to both"),
+    ("[{host: app.acme-corp.io}]", "ingressPaths: {apiHost: /v1}\n", "ingressPaths.apiHost (/v1) on that host shadows"),
+    ("[{host: api.acme-corp.io}]", "", None),
+    ("[{host: x.acme-corp.io}]", "", None),   # the wildcard host is another name: the exact host wins
+])
+def test_host_in_hosts_and_api_hosts(tmp_path, api_hosts, paths, fragment):
+    found = check(tmp_path, "ingress:\n  hosts: [{host: app.acme-corp.io}, '*.acme-corp.io']\n"
+                            f"  apiHosts: {api_hosts}\n" + paths, "SL305")
+    if fragment is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and found[0].logical.startswith("ingress.apiHosts[0]"), messages(found)
+        assert fragment in found[0].message and "is also in ingress.hosts (ingress.hosts[0].host)" in found[0].message
+
+
 @pytest.mark.parametrize("host,reason,suggestion", [
     ("app.acme-corp.io", None, None),
     ("*.acme-corp.io", None, None),
@@ -381,10 +399,25 @@ def test_host_format_finding_and_safe_case_fix(tmp_path):
     ("https://eu.acme-corp.io", "['*.acme-corp.io']", []),
     ("https://api.acme-corp.io", "[{host: app.acme-corp.io}]\n  apiHosts: [api.acme-corp.io]", []),
     ("app.acme-corp.io", "[{host: app.acme-corp.io}]", ["not-url"]),
+    ("https://app.acme-corp.io:8443", "[{host: app.acme-corp.io}]", ["port"]),
+    ("https://app.acme-corp.io:443/x", "[{host: app.acme-corp.io}]", []),
+    ("http://bob:pw-secret-1@app.acme-corp.io", "[{host: app.acme-corp.io}]", ["scheme"]),
+    ("https://u:pw-secret-2@other.io", "[{host: app.acme-corp.io}]", ["host"]),
+    ("https://u:pw/sec@ret-3@app.acme-corp.io:8443", "[{host: app.acme-corp.io}]", ["port"]),
 ])
 def test_public_url_host(tmp_path, url, hosts, expected):
     found = check(tmp_path, f"api:\n  env:\n    APP_PUBLIC_URL: {url!r}\ningress:\n  hosts: {hosts}\n", "SL307")
     assert sorted(f.key for f in found) == expected, messages(found)
+
+
+def test_public_url_messages_never_print_the_password_and_suggest_a_host(tmp_path):
+    base = "api:\n  env:\n    APP_PUBLIC_URL: {url!r}\ningress:\n  hosts: ['*.acme-corp.io', {{host: app.acme-corp.io}}]\n"
+    for url in ("http://bob:pw-secret-1@app.acme-corp.io/x", "https://u:pw/sec@ret-3@other.io"):
+        found = check(tmp_path, base.format(url=url), "SL307")
+        assert found and not any("pw-secret" in f.message or "sec@ret" in f.message or "pw/" in f.message
+                                 for f in found), messages(found)
+    found = check(tmp_path, base.format(url="app.acme-corp.io"), "SL307")
+    assert [f.message for f in found] == ["api.env.APP_PUBLIC_URL is not a URL: write https://app.acme-corp.io"]
 
 
 def test_public_url_ignored_without_ingress(tmp_path):
@@ -414,7 +447,8 @@ WORKER_ON = """
     ("ENABLE_BILLING_RETRY_WORKER: 0", True, []),
     # set in api.env (so the chart's auto-disable does not apply) to what the app cannot read: its default, on
     ('ENABLE_BILLING_RETRY_WORKER: "maybe"', True, ["ENABLE_BILLING_RETRY_WORKER"]),
-    ("ENABLE_BILLING_RETRY_WORKER: null", True, []),        # a null deletes the key: auto-disabled
+    # the chart's defaults have no such key, so Helm keeps the null and renders "<nil>": on
+    ("ENABLE_BILLING_RETRY_WORKER: null", True, ["ENABLE_BILLING_RETRY_WORKER"]),
     ("{}", True, []),
     ('ENABLE_BILLING_RETRY_WORKER: "true"', False, []),
 ])
@@ -422,6 +456,27 @@ def test_billing_single_owner(tmp_path, api_env, worker, fires):
     values = (WORKER_ON if worker else "") + f"\n    api:\n      env:\n        {api_env}\n"
     found = check(tmp_path, values, "SL401")
     assert [f.logical.split(".")[-1] for f in found] == fires
+
+
+@pytest.mark.parametrize("values,fires", [
+    # the worker disabled and both flags off in the API: nobody runs billing
+    ('worker: {enabled: false}\napi:\n  env: {ENABLE_BILLING_RETRY_WORKER: "false", ENABLE_BILLING_STREAM_REPLAY: "no"}\n',
+     ["api.env.ENABLE_BILLING_RETRY_WORKER"]),
+    ('api:\n  env: {ENABLE_BILLING_STREAM_REPLAY: "0"}\n', ["api.env.ENABLE_BILLING_STREAM_REPLAY"]),
+    # the worker's flags off, the API auto-disabled by the chart
+    ('worker:\n  enabled: true\n  env: {ENABLE_BILLING_RETRY_WORKER: "false", ENABLE_BILLING_STREAM_REPLAY: "false"}\n',
+     ["worker.env.ENABLE_BILLING_RETRY_WORKER"]),
+    # the worker's flags unset: the app default (on) runs them in the worker
+    ('worker: {enabled: true}\n', []),
+    # the worker's flag from a secret cannot be read: counted as on
+    ('worker:\n  enabled: true\n  env: {ENABLE_BILLING_STREAM_REPLAY: "false"}\n'
+     'externalSecrets:\n  worker:\n    data: {ENABLE_BILLING_RETRY_WORKER: prod/x}\n', ["worker.env.ENABLE_BILLING_STREAM_REPLAY"]),
+    ('api:\n  env: {ENABLE_BILLING_RETRY_WORKER: "true"}\n', []),
+])
+def test_billing_without_an_owner(tmp_path, values, fires):
+    found = [f for f in check(tmp_path, values, "SL401") if f.key == "no-owner"]
+    assert [f.logical for f in found] == fires
+    assert all(f.message.startswith("no workload runs") for f in found)
 
 
 @pytest.mark.parametrize("value,state", [
@@ -476,6 +531,28 @@ def test_worker_image_skew(tmp_path):
     assert [f.logical for f in check(tmp_path, values.format(on="true", tag="1.1.0"), "SL404")] == ["worker.image"]
     assert check(tmp_path, values.format(on="true", tag="1.2.0"), "SL404") == []
     assert check(tmp_path, values.format(on="false", tag="1.1.0"), "SL404") == []
+
+
+def test_worker_image_skew_compares_digests_and_spelling(tmp_path):
+    digest = "sha256:" + "a" * 64
+    values = "api:\n  image: {api}\nworker:\n  enabled: true\n  image: {worker}\n"
+    # one digest pins one image, with or without a tag beside it
+    assert check(tmp_path, values.format(api=f"r.io/app-api:2.4.1@{digest}", worker=f"r.io/app-api@{digest}"),
+                 "SL404") == []
+    other = "sha256:" + "b" * 64
+    assert len(check(tmp_path, values.format(api=f"r.io/app-api:2.4.1@{digest}", worker=f"r.io/app-api:2.4.1@{other}"),
+                     "SL404")) == 1
+    assert len(check(tmp_path, values.format(api=f"r.io/app-api@{digest}", worker="r.io/app-api:2.4.1"), "SL404")) == 1
+    # equal only after stripping is not equal
+    found = check(tmp_path, values.format(api='" r.io/app-api:1.2.0 "', worker="r.io/app-api:1.2.0"), "SL404")
+    assert len(found) == 1 and '" r.io/app-api:1.2.0 "' in found[0].message and found[0].fix is None
+
+
+def test_worker_image_skew_never_recommends_the_placeholder(tmp_path):
+    found = check(tmp_path, "worker:\n  enabled: true\n  image: r.io/app-api:1.2.0\n", "SL404")
+    assert len(found) == 1 and "set both to the published API image" in found[0].message
+    assert "set worker.image to" not in found[0].message
+    assert found[0].fix is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -584,11 +661,22 @@ def test_cpu_request_above_cpu_limit(tmp_path):
     ("registry.example.org/app-api:nightly", False),
     ("registry.example.org/app-api:develop", False),
     ("app-api@sha256:abc", False),
+    (" registry.example.org/app-api:1.8.2 ", False),
+    ("registry.example.org/app-api:1.8.2\n", False),
+    ("registry.example.org/app-api@sha256:" + "a" * 64 + " ", False),
     ("", False),
     (None, False),
 ])
 def test_image_pinning(image, pinned):
     assert (image_problem(image) is None) is pinned
+
+
+def test_image_with_surrounding_whitespace(tmp_path):
+    found = check(tmp_path, "api:\n  image: |\n    r.io/app-api:2.4.1\nweb:\n  image: ' r.io/app-web:2.4.1'\n", "SL601")
+    assert sorted(f.logical for f in found) == ["api.image", "web.image"]
+    assert all("leading or trailing whitespace" in f.message for f in found)
+    assert {f.fix.value for f in found} == {"r.io/app-api:2.4.1", "r.io/app-web:2.4.1"}
+    assert not any(f.fix.safe for f in found)   # the rendered image changes
 
 
 def test_disabled_worker_image_not_reported(tmp_path):
@@ -637,6 +725,8 @@ def test_auth_key_storage_backend_enum(tmp_path):
 @pytest.mark.parametrize("value,rendered", [
     (True, "true"), (False, "false"), (1, "1"), (8080, "8080"), (1.5, "1.5"), (0.0001, "0.0001"),
     (1000000, "1e+06"), (123456789, "1.23456789e+08"), (-3, "-3"), (100000, "100000"),
+    (12345678901234567890, "1.2345678901234567e+19"), (2 ** 53 + 1, "9.007199254740992e+15"),
+    (999999, "999999"), (0.00001, "1e-05"), (1e21, "1e+21"), (-1000000, "-1e+06"),
 ])
 def test_helm_string(value, rendered):
     assert helm_string(value) == rendered
@@ -649,6 +739,11 @@ def test_helm_string(value, rendered):
     ("PORT: 8080", "PORT", "8080", True),
     ("VERSION: 1.10", "VERSION", "1.10", False),     # Helm would pass "1.1"
     ("LIMIT: 1000000", "LIMIT", "1000000", False),   # Helm would pass "1e+06"
+    ("SIZE: 123456789", "SIZE", "123456789", False),         # Helm would pass "1.23456789e+08"
+    ("ID: 12345678901234567890", "ID", "12345678901234567890", False),   # as written, not 12345678901234567000
+    ("PORT: 0800", "PORT", "0800", False),            # Helm would pass "800"
+    ("HEX: 0x1F", "HEX", "0x1F", False),              # Helm would pass "31"
+    ("RATIO: 0.5", "RATIO", "0.5", True),
 ])
 def test_env_value_type(tmp_path, line, key, quoted, safe):
     found = check(tmp_path, f"api:\n  env:\n    {line}\n", "SL604")
@@ -660,10 +755,29 @@ def test_env_value_type(tmp_path, line, key, quoted, safe):
     assert finding.fix.path == ("api", "env", key)
 
 
+def test_env_value_type_names_what_helm_renders(tmp_path):
+    found = check(tmp_path, "api:\n  env:\n    ID: 12345678901234567890\n", "SL604")
+    assert len(found) == 1 and "the number 1.2345678901234567e+19 as Helm renders it" in found[0].message
+    assert "12345678901234567000" not in found[0].message
+
+
 def test_env_value_type_never_echoes_secret_values(tmp_path):
     found = check(tmp_path, "api:\n  env:\n    ADMIN_PASSWORD: 98765432\n", "SL604")
     assert len(found) == 1 and "98765432" not in found[0].message and found[0].fix is None
-    assert check(tmp_path, "api:\n  env: {A: 'true', B: '1', C: null}\n", "SL604") == []
+    assert check(tmp_path, "api:\n  env: {A: 'true', B: '1'}\n", "SL604") == []
+
+
+def test_env_null_value_renders_nil(tmp_path):
+    # Helm keeps a user null that the chart's defaults do not have; `toString` makes it "<nil>"
+    found = check(tmp_path, "api:\n  env: {FEATURE_X: null, ENVIRONMENT: ~}\n", ("SL604", "SL602"))
+    by_key = {(f.rule, f.logical): f.message for f in found}
+    assert "renders as the string <nil>" in by_key[("SL604", "api.env.FEATURE_X")]
+    assert "renders as the string <nil>" in by_key[("SL604", "api.env.ENVIRONMENT")]
+    assert by_key[("SL602", "api.env.ENVIRONMENT")].startswith("api.env.ENVIRONMENT is null")
+    assert by_key[("SL602", "api.env.APP_PUBLIC_URL")].startswith("api.env.APP_PUBLIC_URL is not set")
+    assert ("SL602", "api.env.FEATURE_X") not in by_key
+    empty = check(tmp_path, "api:\n  env: {ENVIRONMENT: ''}\n", "SL602")
+    assert any(f.message.startswith("api.env.ENVIRONMENT is empty") for f in empty)
 
 
 def test_env_names_and_double_definitions(tmp_path):
@@ -735,3 +849,10 @@ def test_an_invalid_env_name_points_at_the_key(tmp_path):
     report = run(Options(values_files=[str(tmp_path / "v.yaml")], select=["SL605"], cwd=str(tmp_path)))
     [finding] = report.active
     assert (finding.location.line, finding.location.col) == (3, 5)
+
+
+def test_values_schema_names_a_fraction_where_a_whole_number_is_wanted(tmp_path):
+    found = check(tmp_path, "autoscaling:\n  api: {maxReplicas: 2.5}\n", "SL100")
+    assert [f.message for f in found] == ["autoscaling.api.maxReplicas (2.5) must be a whole number, not a fraction"]
+    found = check(tmp_path, "autoscaling:\n  api: {maxReplicas: 'x'}\n", "SL100")
+    assert [f.message for f in found] == ["autoscaling.api.maxReplicas must be a whole number, not a string"]

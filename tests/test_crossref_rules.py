@@ -186,6 +186,9 @@ def test_sl806_api_with_billing_on_and_three_replicas(tmp_path):
         "Deployment starter-api container api runs billing retries",
         "Deployment starter-api container api runs billing stream replay"]
     assert all("up to 3 replicas" in f.message for f in hits)
+    assert {f.message.split(", so ")[1].split(";")[0] for f in hits} == {
+        "every replica runs billing retries at the same time",
+        "every replica runs billing stream replay at the same time"}
     assert all(f.template == "starter/templates/api-deployment.yaml" for f in hits)
 
 

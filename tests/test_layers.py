@@ -196,3 +196,20 @@ def test_layered_values_accessors():
     assert isinstance(values, LayeredValues)
     assert values.base.kind == "base" and [f.name for f in values.user_files] == ["a.yaml"]
     assert values.get(("api", "replicas")) == 3 and values.get(("nope",), "d") == "d"
+
+
+def test_locate_points_at_the_layer_that_replaced_a_list_or_deleted_a_map(tmp_path):
+    """A finding about a path a higher layer replaced (a list) or deleted (null) points at that
+    layer's line, never at the lower file's line that no longer counts."""
+    from starter_lint.options import Options
+    from starter_lint.pipeline import run
+
+    from .support import REPO
+
+    (tmp_path / "tls.yaml").write_text('ingress:\n  tls:\n    - hosts: ["*.acme-corp.io"]\n')
+    (tmp_path / "nores.yaml").write_text("api:\n  resources: null\n")
+    prod = str(REPO / "examples" / "values.prod.yaml")
+    report = run(Options(files=[prod, str(tmp_path / "tls.yaml")], select=["SL303"], cwd=str(tmp_path)))
+    assert [(f.location.path, f.location.line) for f in report.active] == [("tls.yaml", 3)]
+    report = run(Options(files=[prod, str(tmp_path / "nores.yaml")], select=["SL504"], cwd=str(tmp_path)))
+    assert report.active and {(f.location.path, f.location.line) for f in report.active} == {("nores.yaml", 2)}

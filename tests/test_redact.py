@@ -198,3 +198,15 @@ def test_sl103_fingerprint_survives_moved_lines(tmp_path):
     after = sorted(f.fingerprint for f in _report(tmp_path, "# moved\n\n" + text).findings if f.rule == "SL103")
     assert len(before) == 2 and len(set(before)) == 2      # a key written three times: two findings
     assert before == after
+
+
+def test_lists_and_maps_under_secret_env_keys_stay_hidden(tmp_path):
+    from .support import cli
+
+    (tmp_path / "v.yaml").write_text('api:\n  env:\n    STRIPE_SECRET_KEY: ["sk_live_x123"]\n'
+                                     '    DB_PASSWORD: {v: "pw123456"}\n')
+    outputs = [cli("check", "v.yaml", "--format", fmt, cwd=tmp_path).stdout for fmt in ("text", "json", "sarif")]
+    outputs += [cli("values", "-f", "v.yaml", *extra, cwd=tmp_path).stdout
+                for extra in ((), ("--provenance",), ("--format", "json"))]
+    for output in outputs:
+        assert output and "sk_live_x123" not in output and "pw123456" not in output

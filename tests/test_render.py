@@ -361,3 +361,17 @@ def test_a_broken_sdk_is_exit_2_naming_the_cause(tmp_path, monkeypatch, no_helm_
     assert "helm-python-sdk is installed but failed to load" in message
     assert "libhelm_c.so.0" in message
     sys.modules.pop("helm_python", None)  # never leave the fake behind for other tests
+
+
+def test_values_that_break_the_render_are_findings_not_a_tool_failure(tmp_path):
+    """A values mistake (a number where the chart expects a map) is SL100 + SL705, exit 1, and
+    Helm's Go log lines never reach stderr."""
+    (tmp_path / "p.yaml").write_text("autoscaling:\n  api: 3\n")
+    env = {"PATH": os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
+                                   if not (Path(p) / "helm").exists())}
+    done = cli("check", "-f", str(PROD), "-f", "p.yaml", "--chart", str(CHART), "--format", "json",
+               cwd=str(tmp_path), env=env)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == ""
+    rules = {f["rule"]: f for f in json.loads(done.stdout)["targets"][0]["findings"]}
+    assert rules["SL100"]["line"] == 2 and rules["SL705"]["path"] == "p.yaml"

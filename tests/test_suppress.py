@@ -239,3 +239,14 @@ def test_baseline_holds_from_another_folder_of_the_repository(tmp_path):
                          "--baseline", "../base.json", cwd=repo / "envs")
     assert from_root.returncode == 0, from_root.stdout
     assert from_subfolder.returncode == 0, from_subfolder.stdout
+
+
+@pytest.mark.parametrize("values_path", ["api.env.DEBUG", "api.env.*", "*.DEBUG"])
+def test_config_ignore_values_paths_match_as_written(tmp_path, values_path):
+    (tmp_path / "values.yaml").write_text("api:\n  env:\n    DEBUG: yes\ningress:\n  hosts:\n    - host: A.acme.io\n")
+    (tmp_path / ".starter-lint.yaml").write_text(
+        f"select: [SL104, SL306]\nfail-on: warning\nignores:\n  - values-path: \"{values_path}\"\n    reason: r\n"
+        "  - values-path: \"ingress.hosts[0].host\"\n    reason: r\n")
+    done = cli("check", "values.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout
+    assert "(2 suppressed)" in done.stdout

@@ -81,3 +81,25 @@ def test_env_entries_trace_to_their_component(tmp_path):
     found = [f for f in report.active if "billing retries" in f.message]
     assert found and all((f.location.path, f.location.line) == ("values.yaml", 3) for f in found)
     assert all("the worker runs it" in f.message for f in found)
+
+
+def test_fingerprints_do_not_depend_on_the_working_directory(tmp_path):
+    import json
+    import shutil
+
+    from .support import cli
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    shutil.copytree(REPO / "examples" / "chart", repo / "deploy" / "chart")
+    shutil.copy(REPO / "examples" / "values.broken.yaml", repo / "deploy" / "values.yaml")
+
+    def fingerprints(cwd, chart, values):
+        done = cli("check", "--chart", chart, "-f", values, "--format", "json", cwd=cwd)
+        assert done.returncode == 1, done.stderr
+        return sorted(f["fingerprint"] for t in json.loads(done.stdout)["targets"] for f in t["findings"])
+
+    from_root = fingerprints(repo, "deploy/chart", "deploy/values.yaml")
+    from_inside = fingerprints(repo / "deploy", "chart", "values.yaml")
+    from_outside = fingerprints(tmp_path, "repo/deploy/chart", "repo/deploy/values.yaml")
+    assert from_root == from_inside == from_outside

@@ -178,3 +178,29 @@ def test_crd_keywords():
     assert pointers == ["/any", "/i", "/l", "/l", "/n", "/n", "/s", "/s"]
     assert interpreter.errors({"type": "integer"}, True)[0].message == "got boolean, want integer"
     assert interpreter.errors({"type": "integer"}, 3.0) == []
+
+
+def test_sl701_names_the_crd_schema_for_a_custom_kind(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: x}\n"
+                    "spec: {refreshInterval: 5}\n---\n"
+                    "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: x}]}\n",
+                    encoding="utf-8")
+    report = run(Options(manifests=[str(path)], validator="builtin", select=["SL701"], cwd=str(tmp_path)))
+    by_kind = {f.logical.split("/")[0]: f.message for f in report.active}
+    assert by_kind["ExternalSecret"].endswith("fix it to match the ExternalSecret schema (external-secrets.io/v1)")
+    assert by_kind["Service"].endswith("fix it to match the Kubernetes 1.27 schema")
+
+
+@pytest.mark.parametrize("text", ["", "foo: bar\n", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"])
+def test_missing_kubeconform_asked_for_is_exit_2_whatever_the_input(tmp_path, text):
+    from .support import cli
+
+    path = tmp_path / "m.yaml"
+    path.write_text(text, encoding="utf-8")
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    result = cli("check", "--manifests", str(path), "--validator", "kubeconform", cwd=str(tmp_path),
+                 env={"PATH": str(empty)})
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "kubeconform is not on PATH" in result.stderr and "Traceback" not in result.stderr

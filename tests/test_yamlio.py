@@ -127,6 +127,9 @@ def test_explicit_key_before_a_merge_is_reported(backend):
     ("a: yes\n", "boolean true"), ("a: off\n", "boolean false"), ("a: Y\n", "boolean true"),
     ("a: 0644\n", "octal number 420"), ("a: 0o17\n", "octal number 15"),
     ("a: 1.10\n", "trailing zero"), ("a: 9007199254740993\n", "2^53"),
+    # a leading zero that Go does not read as octal: a different number all the same
+    ("a: 0800\n", "is read as the number 800"), ("a: 09.5\n", "is read as the number 9.5"),
+    ("a: -019\n", "is read as the number -19"), ("a: 08e2\n", "is read as the number 800"),
 ])
 def test_ambiguous_scalar_notes(text, fragment, backend):
     found = notes(text, "ambiguous-scalar")
@@ -134,7 +137,8 @@ def test_ambiguous_scalar_notes(text, fragment, backend):
     assert found[0].path == ("a",) and lc(found[0].span) == (1, 4) and found[0].has_fix
 
 
-@pytest.mark.parametrize("text", ["a: true\n", "a: 'yes'\n", "a: \"0644\"\n", "a: 1.5\n", "a: 0\n", "a: !!bool yes\n"])
+@pytest.mark.parametrize("text", ["a: true\n", "a: 'yes'\n", "a: \"0644\"\n", "a: 1.5\n", "a: 0\n", "a: !!bool yes\n",
+                                  "a: 0.5\n", "a: 00\n", "a: \"0800\"\n", "a: 800\n"])
 def test_unambiguous_scalars_have_no_note(text, backend):
     assert notes(text, "ambiguous-scalar") == []
 

@@ -13,7 +13,7 @@ from typing import Callable
 # Modules holding checks, by what a target must have for any of their checks to run: a target
 # without manifests never imports the manifest checks, nor a manifests-only target the values ones.
 MODULES = {"syntax": "values", "values": "values", "secrets": "values", "ingress": "values",
-           "billing": "values", "autoscaling": "values", "images": "values", "env": "values",
+           "billing": "values", "autoscaling": "values", "images": "values", "env": "values", "chart": "values",
            "manifests": "manifests", "crossref": "manifests", "drift": "manifests"}
 
 

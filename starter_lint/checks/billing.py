@@ -7,10 +7,13 @@ A flag's value reads as `contract.read_flag` says, the same reading SL806 applie
 """
 from __future__ import annotations
 
+import json
+
 from ..findings import Fix, Problem, format_path
 from . import check
 from .contract import Flag, autoscaling_enabled, env, lookup, number, read_flag, worker_enabled
-from .images import parse_image
+from .images import image_problem, parse_image
+from .values import placeholder_kind   # SL105's reading of a placeholder image
 
 RETRY = "ENABLE_BILLING_RETRY_WORKER"
 REPLAY = "ENABLE_BILLING_STREAM_REPLAY"
@@ -20,9 +23,10 @@ WORKER_SETTINGS = ((RETRY, "true"), (REPLAY, "true"), (MODE, "dedicated"))
 
 
 def api_sets(ctx, flag: str) -> bool:
-    """`api.env` sets the flag, so the chart's auto-disable does not apply (`hasKey`; a null
-    deletes the key)."""
-    return env(ctx, "api").get(flag) is not None
+    """`api.env` sets the flag, so the chart's auto-disable does not apply (`hasKey`). A null
+    counts: the chart's defaults have no such key, so Helm keeps it and renders "<nil>", which
+    the app does not recognise (it runs the task)."""
+    return flag in env(ctx, "api")
 
 
 def api_runs(ctx, flag: str) -> bool:
@@ -47,14 +51,48 @@ def api_max_replicas(ctx) -> tuple:
     return best, source
 
 
+def worker_runs(ctx, flag: str) -> bool:
+    """Does the enabled worker run this billing task? Unset, null or unrecognised: the app
+    default (on); a value from a secret cannot be read here, so it counts as on."""
+    if not worker_enabled(ctx):
+        return False
+    source = lookup(ctx, "worker", flag)
+    return source is None or source.from_secrets or read_flag(source.value) is not Flag.OFF
+
+
+TASKS = {RETRY: "billing retries", REPLAY: "stream replay"}
+
+
+def _no_owner(ctx):
+    """Zero owners is a violation too: a task nobody runs never retries a failed charge."""
+    orphaned = [flag for flag in FLAGS if not api_runs(ctx, flag) and not worker_runs(ctx, flag)]
+    if not orphaned:
+        return
+    tasks = " or ".join(TASKS[flag] for flag in orphaned)
+    it, verb = ("them", "turn") if len(orphaned) > 1 else ("it", "turns")
+    first = orphaned[0]
+    if worker_enabled(ctx):
+        names = ", ".join(f'{flag}: "true"' for flag in orphaned)
+        yield Problem(f"no workload runs {tasks}: worker.env turns {it} off and the API does not "
+                      f"run {it}; write {names} in worker.env", path=("worker", "env", first), key="no-owner")
+        return
+    names = " and ".join(f"api.env.{flag}" for flag in orphaned)
+    yield Problem(f"no workload runs {tasks}: worker.enabled is false and {names} {verb} {it} off; set "
+                  "worker.enabled=true with the worker's billing flags \"true\", or remove "
+                  f"{names} so that the API runs {it}", path=("api", "env", first), key="no-owner")
+
+
 @check("SL401")
 def billing_single_owner(ctx):
+    yield from _no_owner(ctx)
     if not worker_enabled(ctx):
         return
     for flag in FLAGS:
         if api_sets(ctx, flag) and api_runs(ctx, flag):
             path = ("api", "env", flag)
-            yield Problem(f"api.env.{flag} turns billing back on in the API while worker.enabled is true, "
+            how = ("is null (Helm renders <nil>, which the app reads as on) and turns billing back on"
+                   if env(ctx, "api")[flag] is None else "turns billing back on")
+            yield Problem(f"api.env.{flag} {how} in the API while worker.enabled is true, "
                           f"so the API and the worker both run it: set api.env.{flag} to \"false\" or "
                           "remove it (the chart then turns it off)", path=path,
                           fix=Fix(f'set api.env.{flag} to "false"', safe=False, path=path, value="false"))
@@ -100,8 +138,12 @@ def multi_replica_billing(ctx):
 
 
 def _same_image(a: str, b: str) -> bool:
-    """One image however it is spelled (`acme/api:1` is `docker.io/acme/api:1`)."""
+    """One image however it is spelled (`acme/api:1` is `docker.io/acme/api:1`). With a digest
+    on both sides the digest alone pins the content (`repo:2.4.1@sha256:X` is `repo@sha256:X`);
+    the text is compared as written (a space around it is SL601's, not an equal spelling)."""
     first, second = parse_image(a), parse_image(b)
+    if first.digest is not None and second.digest is not None:
+        return (first.repository, first.digest) == (second.repository, second.digest)
     return (first.repository, first.tag, first.digest) == (second.repository, second.tag, second.digest)
 
 
@@ -112,9 +154,19 @@ def worker_image_skew(ctx):
     api_image, worker_image = ctx.get(("api", "image")), ctx.get(("worker", "image"))
     if not isinstance(api_image, str) or not isinstance(worker_image, str):
         return
-    if not _same_image(api_image, worker_image):
-        yield Problem(f"worker.image ({worker_image.strip()}) differs from api.image ({api_image.strip()}), "
-                      f"but the worker runs the API image: set worker.image to {api_image.strip()}",
-                      path=("worker", "image"), key="skew",
-                      fix=Fix("set worker.image to api.image", safe=False, path=("worker", "image"),
-                              value=api_image.strip()))
+    if _same_image(api_image, worker_image):
+        return
+    # shown as written; quoted when a space around it is the difference
+    shown_api, shown_worker = (text if text == text.strip() else json.dumps(text)
+                               for text in (api_image, worker_image))
+    path = ("worker", "image")
+    if image_problem(api_image) is not None or placeholder_kind(("api", "image"), api_image):
+        # never recommend a placeholder or a broken reference (SL105 / SL601 report api.image)
+        yield Problem(f"worker.image ({shown_worker}) differs from api.image ({shown_api}), "
+                      "but the worker runs the API image: set both to the published API image",
+                      path=path, key="skew")
+        return
+    yield Problem(f"worker.image ({shown_worker}) differs from api.image ({api_image}), "
+                  f"but the worker runs the API image: set worker.image to {api_image}",
+                  path=path, key="skew",
+                  fix=Fix("set worker.image to api.image", safe=False, path=path, value=api_image))

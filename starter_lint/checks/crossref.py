@@ -560,7 +560,7 @@ def billing_rendered(ctx):
                 yield _runner_problem(
                     runner, flag,
                     f"{_runner_name(runner)} runs {what} ({runner.flags[flag][2]}) and can run {shown}, so "
-                    f"{what} run several times at once; {remedy}", key=f"{flag}:replicas")
+                    f"every replica runs {what} at the same time; {remedy}", key=f"{flag}:replicas")
         if len(on) < 2:
             continue
         # the dedicated owner keeps it; every other runner is the one to fix

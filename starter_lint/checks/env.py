@@ -42,10 +42,18 @@ _PROVIDER_WORDS = {"aws": "aws_sm", "amazon": "aws_sm", "azure": "azure_kv", "gc
 def required_env(ctx):
     for component, required in REQUIRED_ENV.items():
         for name, hint in required.items():
-            if lookup(ctx, component, name) is None:
-                yield Problem(f"{component}.env.{name} is not set: add it to {component}.env ({hint}), "
-                              f"or map it in {format_path(secrets_path(ctx, component))}",
-                              path=(component, "env", name), key=name)
+            if lookup(ctx, component, name) is not None:
+                continue
+            mapped = f"or map it in {format_path(secrets_path(ctx, component))}"
+            plain = env(ctx, component)
+            if name in plain and plain[name] is None:   # a null stays in the map: Helm renders "<nil>"
+                message = (f"{component}.env.{name} is null (Helm renders it as <nil>): give it a value "
+                           f"({hint}), {mapped}")
+            elif name in plain:
+                message = f"{component}.env.{name} is empty: give it a value ({hint}), {mapped}"
+            else:
+                message = f"{component}.env.{name} is not set: add it to {component}.env ({hint}), {mapped}"
+            yield Problem(message, path=(component, "env", name), key=name)
 
 
 def closest_provider(value) -> str | None:
@@ -106,14 +114,27 @@ def _kind(value) -> str:
     return "the number"
 
 
+def _exact_decimal(value) -> str | None:
+    """An integer's decimal digits when a float64 holds it exactly (Helm keeps every digit)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= 2 ** 53:
+        return str(value)
+    return None
+
+
 @check("SL604")
 def env_value_type(ctx):
     for component in enabled_components(ctx):
         for key, value in env(ctx, component).items():
-            if value is None or isinstance(value, str):
+            if isinstance(value, str):
                 continue
             path = (component, "env", key)
             where = format_path(path)
+            if value is None:
+                # the key stays in the map (it is not in the chart's defaults) and `toString` of
+                # nil is "<nil>": the container gets that text
+                yield Problem(f"{where} is null, which renders as the string <nil>: give it a quoted "
+                              "value or delete the key", path=path, key="null")
+                continue
             if isinstance(value, (dict, list)):
                 yield Problem(f"{where} is a {'mapping' if isinstance(value, dict) else 'list'}, but an env "
                               "value is a string: write it as one quoted string", path=path, key="structured")
@@ -123,16 +144,20 @@ def env_value_type(ctx):
                               path=path, key="scalar")
                 continue
             rendered = helm_string(value)
-            # what the author meant: the integer in decimal, or a float as the file spells it (1.10)
-            meant = None if isinstance(value, bool) else str(value) if isinstance(value, int) else _written(ctx, path)
-            if meant is not None and meant != rendered:
-                yield Problem(f"{where} is {_kind(value)} {rendered} as Helm renders it: write {key}: \"{meant}\" "
+            # what the author wrote: the literal in the file (`1.10`, `0800`, 20 digits), else the
+            # integer's digits when a float64 holds them exactly; Helm renders the float64 with %v
+            written = None if isinstance(value, bool) else _written(ctx, path) or _exact_decimal(value)
+            if written is not None and written != rendered:
+                yield Problem(f"{where} is {_kind(value)} {rendered} as Helm renders it: write {key}: \"{written}\" "
                               "if you mean the text", path=path, key="scalar",
-                              fix=Fix(f'quote it as "{meant}"', safe=False, path=path, value=meant))
+                              fix=Fix(f'quote it as "{written}"', safe=False, path=path, value=written))
                 continue
+            # quoting what Helm renders changes nothing deployed; it is safe when that is also what
+            # the file says (a bool renders as written: true/false)
+            safe = isinstance(value, bool) or written == rendered
             yield Problem(f"{where} is {_kind(value)} {rendered}, not a string (Kubernetes env values are "
                           f'strings): write {key}: "{rendered}"', path=path, key="scalar",
-                          fix=Fix(f'quote it as "{rendered}"', safe=True, path=path, value=rendered))
+                          fix=Fix(f'quote it as "{rendered}"', safe=safe, path=path, value=rendered))
 
 
 @check("SL605")

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..findings import Problem
+from ..findings import Fix, Problem
 from . import check
 from .contract import enabled_components
 
@@ -43,8 +43,11 @@ class ImageRef:
 
 
 def parse_image(reference: str) -> ImageRef:
-    """`host:5000/team/app:1.2@sha256:…` → name, tag, digest. A port is not a tag."""
-    text = reference.strip()
+    """`host:5000/team/app:1.2@sha256:…` → name, tag, digest. A port is not a tag.
+
+    The text is taken as written: a space around it is part of the name (and SL601's to report).
+    """
+    text = reference
     digest = None
     if "@" in text:
         text, digest = text.split("@", 1)
@@ -64,6 +67,9 @@ def image_problem(reference) -> Optional[str]:
         return "is not an image reference string: write registry/repository:version"
     if not reference.strip():
         return "is empty: set it to registry/repository:version"
+    if reference != reference.strip():
+        # Kubernetes refuses an image with surrounding whitespace (a trailing newline from `|`)
+        return f"has leading or trailing whitespace, which Kubernetes rejects: write {reference.strip()}"
     ref = parse_image(reference)
     if not _NAME.match(ref.name):
         return ("is not a valid image reference: repository names are lower-case ASCII letters and "
@@ -87,6 +93,10 @@ def image_problem(reference) -> Optional[str]:
 def image_tag(ctx):
     for component in enabled_components(ctx):
         path = (component, "image")
-        problem = image_problem(ctx.get(path))
+        image = ctx.get(path)
+        problem = image_problem(image)
         if problem:
-            yield Problem(f"{component}.image {problem}", path=path, key="image-tag")
+            trimmed = image.strip() if isinstance(image, str) and image != image.strip() else None
+            fix = Fix("remove the surrounding whitespace", safe=False, path=path, value=trimmed) \
+                if trimmed and image_problem(trimmed) is None else None
+            yield Problem(f"{component}.image {problem}", path=path, key="image-tag", fix=fix)

@@ -9,9 +9,9 @@ import re
 from urllib.parse import urlsplit
 
 from ..findings import Fix, Problem, format_path
-from ..redact import url_password
+from ..redact import url_credentials
 from . import check
-from .contract import (covered, host_problem, hosts, ingress_enabled, mapping, tls_entries,
+from .contract import (covered, host_key, host_problem, hosts, ingress_enabled, mapping, tls_entries,
                        tls_entry_hosts, tls_hosts)
 
 # a Secret name is a DNS-1123 subdomain
@@ -146,6 +146,7 @@ def ingress_paths(ctx):
         if problem:
             bad.add(key)
             yield Problem(f"ingressPaths.{key} {problem}", path=("ingressPaths", key), key=key)
+    yield from _shared_hosts(ctx, paths, bad)
     if {"api", "web"} & bad:
         return
     api, web = _normal(paths["api"]), _normal(paths["web"])
@@ -157,6 +158,28 @@ def ingress_paths(ctx):
         yield Problem(f"ingressPaths.api ({api}) {what} ingressPaths.web ({web}), so the API route "
                       "shadows the web pages: put the API prefix below the web path (web: /, api: /api)",
                       path=("ingressPaths", blamed), key="shadow")
+
+
+def _shared_hosts(ctx, paths: dict, bad: set):
+    """A host in both ingress.hosts and ingress.apiHosts gets the web rules and the API rule: the
+    apiHost path routes that host to the API Service and shadows the web path there; on the same
+    path (`/` by default) one host and path lead to two Services, which ingress-nginx's admission
+    webhook rejects."""
+    web_hosts = {host_key(ref.name): ref for ref in _valid(hosts(ctx, "hosts"))}
+    for ref in _valid(hosts(ctx, "apiHosts")):
+        other = web_hosts.get(host_key(ref.name))
+        if other is None:
+            continue
+        api_host = None if "apiHost" in bad else _normal(paths["apiHost"])
+        web_paths = {_normal(paths[key]) for key in ("web", "api") if key not in bad}
+        if api_host is not None and api_host in web_paths:
+            effect = f"{api_host} on that host leads to both the web and the API Service (the ingress is rejected)"
+        else:
+            shown = f" ({api_host})" if api_host is not None else ""
+            effect = f"ingressPaths.apiHost{shown} on that host shadows the web path"
+        yield Problem(f"{format_path(ref.path)} {ref.name} is also in ingress.hosts ({format_path(other.path)}), "
+                      f"so {effect}: serve the API on a host of its own, or remove it from ingress.apiHosts",
+                      path=ref.path, key=f"shared-host:{host_key(ref.name)}")
 
 
 @check("SL306")
@@ -179,28 +202,39 @@ def host_format(ctx):
             yield Problem(f"{format_path(ref.path)} {reason}", path=ref.path, key="host-format")
 
 
+def _without_password(url: str) -> str:
+    """`url` with the password of its credentials cut out (`http://bob:pw@h` → `http://bob:@h`):
+    the rest still parses, and nothing printed from it can hold the secret (SL205 reports it)."""
+    span = url_credentials(url)
+    return url if span is None else url[:span[0]] + url[span[1]:]
+
+
 @check("SL307")
 def public_url_host(ctx):
     if not ingress_enabled(ctx):
         return
     path = ("api", "env", "APP_PUBLIC_URL")
     url = ctx.get(path)
-    if not isinstance(url, str) or not url.strip() or url_password(url):
-        return  # absent: SL602; credentials: SL205 (never echo them)
+    if not isinstance(url, str) or not url.strip():
+        return  # absent: SL602
     try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        host, parts = "", None
+        parts = urlsplit(_without_password(url.strip()))
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:   # a bad port or IPv6 literal
+        host, port, parts = "", None, None
     served = _names(hosts(ctx, "hosts")) + _names(hosts(ctx, "apiHosts"))
     if parts is None or not host:
-        yield Problem("api.env.APP_PUBLIC_URL is not a URL: write https://<your ingress host>",
-                      path=path, key="not-url")
+        first = next((name for name in _names(hosts(ctx, "hosts")) if not name.startswith("*")),
+                     "<your ingress host>")
+        yield Problem(f"api.env.APP_PUBLIC_URL is not a URL: write https://{first}", path=path, key="not-url")
         return
+    page = parts.path if parts.path not in ("", "/") else ""
     if parts.scheme.lower() != "https":
-        yield Problem(f"api.env.APP_PUBLIC_URL uses {parts.scheme or 'no scheme'}: write https://{host}"
-                      f"{parts.path if parts.path not in ('', '/') else ''} (the ingress terminates TLS)",
-                      path=path, key="scheme")
+        yield Problem(f"api.env.APP_PUBLIC_URL uses {parts.scheme or 'no scheme'}: write https://{host}{page} "
+                      "(the ingress terminates TLS)", path=path, key="scheme")
+    elif port is not None and port != 443:
+        yield Problem(f"api.env.APP_PUBLIC_URL has the port {port}, but the ingress serves HTTPS on 443: "
+                      f"write https://{host}{page}", path=path, key="port")
     if not covered(host, served):
         hint = f" (the ingress serves {', '.join(served)})" if served else ""
         yield Problem(f"api.env.APP_PUBLIC_URL points at {host}, which no ingress.hosts or "

@@ -47,14 +47,25 @@ def _verdicts(ctx) -> dict:
         removed = _api_problems(ctx)
         chosen = [(i, obj) for i, obj in enumerate(ctx.manifests.objects)
                   if _typed(obj) and (i not in removed or removed[i].served_at_minimum)]
+        # chosen even when nothing is to validate: `--validator kubeconform` without the binary
+        # is an error (exit 2) whatever the input holds
+        validator = select_validator(ctx.options)
         cached = {}
         if chosen:
-            validator = select_validator(ctx.options)
             ctx.manifests.validated_by = validator.name
             for (i, _), verdict in zip(chosen, validator.validate_all([obj for _, obj in chosen])):
                 cached[i] = verdict
         ctx.manifests._verdicts = cached
     return cached
+
+
+def _schema_name(obj, version: str) -> str:
+    """The schema an object was held to: Kubernetes' own for a built-in kind, else its CRD's."""
+    from ..validate.schemas import kube_schemas
+
+    if kube_schemas(version).served(obj.api_version, obj.kind):
+        return f"the Kubernetes {version} schema"
+    return f"the {obj.kind} schema ({obj.api_version})"
 
 
 @check("SL701", needs="manifests")
@@ -65,8 +76,8 @@ def manifest_schema(ctx):
         for error in verdict.errors:
             field = _format_pointer(error.pointer)
             yield Problem(
-                f"{obj.ref} {obj.api_version}: {field}: {error.message}; fix it to match the "
-                f"Kubernetes {version} schema",
+                f"{obj.ref} {obj.api_version}: {field}: {error.message}; fix it to match "
+                f"{_schema_name(obj, version)}",
                 location=obj.locate(error.at or error.pointer), logical=f"{obj.ref}#{error.pointer}",
                 template=obj.template, key=f"{error.pointer}:{error.message}")
 

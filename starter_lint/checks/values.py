@@ -180,7 +180,7 @@ def is_example_host(host: Any) -> bool:
     return name.endswith(".example") or any(name == d or name.endswith("." + d) for d in _EXAMPLE_DOMAINS)
 
 
-def _placeholder_kind(path: tuple, value: str) -> Optional[str]:
+def placeholder_kind(path: tuple, value: str) -> Optional[str]:
     """What the placeholder stands for ("image", "host", "URL", "value"), None for a real value."""
     if path and path[-1] == "image" and _IMAGE_PLACEHOLDER.search(value.strip()):
         return "image"
@@ -216,7 +216,7 @@ def placeholder_value(ctx):
     for path, value in leaves(ctx.values.values):
         if not isinstance(value, str) or _skipped(ctx, path):
             continue
-        kind = _placeholder_kind(path, value)
+        kind = placeholder_kind(path, value)
         if kind is None:
             continue
         where = format_path(path)

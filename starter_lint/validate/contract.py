@@ -95,7 +95,11 @@ def _describe(error, described: str) -> Optional[Violation]:
     if keyword == "additionalProperties" and schema.get("additionalProperties") is False:
         return None  # unknown keys: SL101 names them and suggests the closest known key
     if keyword == "type":
-        message = f"{where} must be {_expected(schema)}, not {describe_type(value)}"
+        if "integer" in _types(schema) and isinstance(value, float) and not value.is_integer():
+            # "a whole number, not a number" says nothing: name the value
+            message = f"{where}{shown(path, value)} must be {_expected(schema)}, not a fraction"
+        else:
+            message = f"{where} must be {_expected(schema)}, not {describe_type(value)}"
         if "string" in _types(schema) and isinstance(value, (bool, int, float)):
             message += "; quote it"
         elif "boolean" in _types(schema) and value in ("true", "false"):

@@ -164,11 +164,10 @@ class LayeredValues:
             return Location(origin.source, span.line, span.col, span.end_line, span.end_col)
         for i in range(len(path), 0, -1):
             prefix = path[:i]
-            for layer in reversed(self.user_files):
-                loaded = layer.loaded
-                if loaded is None or not has_path(layer.data, prefix):
+            for layer in reversed(self._writers(prefix)):
+                if layer.kind != "file" or layer.loaded is None:
                     continue
-                span = loaded.key_spans.get(prefix) or loaded.spans.get(prefix)
+                span = layer.loaded.key_spans.get(prefix) or layer.loaded.spans.get(prefix)
                 if span is not None:
                     return Location(layer.name, span.line, span.col, span.end_line, span.end_col)
         if origin is not None and origin.kind == "set" or (origin is None and self._set_layers()):
@@ -185,6 +184,22 @@ class LayeredValues:
                 return Location(base.name, span.line, span.col, span.end_line, span.end_col)
             return Location(base.name, 1, 1)
         return Location(base.name if base else "<values>", 1, 1)
+
+    def _writers(self, path: tuple) -> list:
+        """The layers whose writing decides `path`, lowest first, whether or not the path
+        survives: maps merge (every layer holding a map there counts), anything else — a list, a
+        scalar, a null that deletes — replaces, so only the topmost such layer speaks for it."""
+        live = list(self.layers)
+        for depth in range(len(path)):
+            part = path[:depth + 1]
+            holders = [layer for layer in live if has_path(layer.data, part)]
+            if not holders:
+                return []
+            if isinstance(get_path(holders[-1].data, part), dict):
+                live = [layer for layer in holders if isinstance(get_path(layer.data, part), dict)]
+            else:
+                live = [holders[-1]]
+        return live
 
     def _set_layers(self):
         return [layer for layer in self.layers if layer.kind == "set"]
