@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
@@ -91,6 +90,7 @@ class Finding:
         # it by the repository path instead, so the fingerprint does not depend on where one ran
         text = self.key or self.message.replace(self.location.path, self.fingerprint_path or self.location.path)
         basis = "\x1f".join([self.rule, self.fingerprint_path or self.location.path, self.logical, text])
+        import hashlib  # here: only reports that print fingerprints pay for it
         return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
 
     def sort_key(self):

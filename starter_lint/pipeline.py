@@ -116,13 +116,13 @@ def plan_targets(options: Options) -> list:
 def build_context(target: Target, options: Options) -> tuple:
     """Load and layer one target's values. Returns (Context, load problems as (rule, Problem))."""
     problems: list = []
-    needs_values = bool(target.files or target.set or target.chart or not target.manifests)
-    # a manifests-only target layers no values: skip parsing the contract defaults (pre-commit latency)
-    # imported here: a manifests-only run never pays for the values loader
+    if target.manifests and not (target.files or target.set or target.chart):
+        # a manifests-only target layers no values: no contract defaults, no values loader
+        return Context(target=target.name, options=options), problems
     from .values.layers import Layer, layer_values
     from .values.load import base_layer, read_values_file
 
-    base, chart, base_problems = base_layer(target.chart, options.cwd) if needs_values else (None, None, [])
+    base, chart, base_problems = base_layer(target.chart, options.cwd)
     problems.extend(base_problems)
     loaded_files, errors, layers = [], [], []
     for path in target.files:
@@ -136,9 +136,7 @@ def build_context(target: Target, options: Options) -> tuple:
             continue
         loaded_files.append(loaded)
         layers.append(Layer(shown, "file", loaded.data, loaded))
-    values = None
-    if needs_values:
-        values = layer_values(base, layers, target.set)
+    values = layer_values(base, layers, target.set)
     ctx = Context(target=target.name, values=values, loaded=loaded_files, load_errors=errors,
                   chart=chart, options=options)
     return ctx, problems

@@ -14,7 +14,6 @@ own SDK on a generated corpus.
 """
 from __future__ import annotations
 
-import codecs
 import functools
 import math
 import re
@@ -22,6 +21,8 @@ import struct
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
+
+from .textio import YamlLoadError, decode_bytes  # noqa: F401  decode_bytes is re-exported: the loader's API
 
 MAX_VALUES_BYTES = 4 * 1024 * 1024   # a values file beyond this is not a values file
 MAX_DEPTH = 500                      # deeper nesting is refused (json and Python recursion)
@@ -50,16 +51,6 @@ class YamlNote:
     has_fix: bool = False
 
 
-class YamlLoadError(Exception):
-    """The text is not YAML Helm would load (syntax, top-level type, aliasing, Inf/NaN…)."""
-
-    def __init__(self, message: str, line: int = 1, col: int = 1):
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.col = col
-
-
 class _SyntaxError(YamlLoadError):
     """The YAML parser refused the text (as opposed to a value Helm cannot use)."""
 
@@ -79,24 +70,6 @@ class LoadedYaml:
 
 
 # --------------------------------------------------------------------------------------------
-# Decoding bytes (go-yaml accepts UTF-8, and UTF-16 with a BOM)
-
-def decode_bytes(raw: bytes) -> str:
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
-    elif raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise YamlLoadError(f"invalid UTF-16 at byte {exc.start}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise YamlLoadError(f"not UTF-8 text (invalid byte at offset {exc.start})", line, 1) from None
-    return text
-
-
 # --------------------------------------------------------------------------------------------
 # go-yaml v2 scalar resolution (resolve.go), tag by tag
 

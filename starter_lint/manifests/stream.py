@@ -22,7 +22,7 @@ from .. import pointer as pointers
 from ..errors import InputError
 from ..findings import Location, Problem
 from ..paths import display_path, read_bytes
-from ..yamlio import YamlLoadError, decode_bytes
+from ..textio import YamlLoadError, decode_bytes
 from .model import ManifestObject, ManifestSet
 
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024     # one rendered stream beyond this is refused (SL102)
