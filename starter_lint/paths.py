@@ -61,6 +61,7 @@ def repo_root(cwd=None) -> Path:
     return _repo_root(os.path.abspath(cwd or os.getcwd()))
 
 
+@lru_cache(maxsize=4096)
 def repo_relative(shown: str, cwd=None) -> str:
     """A display path as its repository sees it (POSIX, from the git top level above the file),
     so that a fingerprint is the same whichever folder the tool ran from. Pseudo paths

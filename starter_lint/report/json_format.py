@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 SCHEMA_VERSION = 1
+COMPACT_ABOVE = 5000
 
 
 def finding_dict(finding) -> dict:
@@ -56,4 +57,7 @@ def render(report, catalog, options) -> str:
             for target in report.targets
         ],
     }
-    return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    # indented for people; past a few thousand findings, compact: Python's JSON encoder only runs
+    # in C without indentation, and a report that size is read by programs
+    indent = 2 if sum(len(t["findings"]) for t in document["targets"]) <= COMPACT_ABOVE else None
+    return json.dumps(document, indent=indent, sort_keys=False, ensure_ascii=False) + "\n"
