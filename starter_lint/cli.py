@@ -44,11 +44,22 @@ def write_output(text: str, options: Options) -> None:
     from .paths import write_atomic
 
     output = options.output
-    inputs = list(options.values_files) + list(options.files) + [m for m in options.manifests if m != "-"]
-    inputs += [p for t in options.targets for p in list(t.files) + list(t.manifests) if p != "-"]
-    if any(os.path.exists(p) and os.path.exists(output) and os.path.samefile(p, output) for p in inputs):
+    if _is_an_input(output, options):
         raise StarterLintError(f"--output {output} is one of the inputs; write the report elsewhere")
     write_atomic(output, text, what="--output")
+
+
+def _is_an_input(output: str, options: Options) -> bool:
+    """The report must never replace what the run read: values, manifests, baseline, config,
+    CRDs, or anything inside a chart folder."""
+    inputs = list(options.values_files) + list(options.files) + list(options.manifests) + list(options.crds)
+    inputs += [p for p in (options.baseline, options.config) if p]
+    inputs += [p for t in options.targets for p in list(t.files) + list(t.manifests)]
+    target = os.path.realpath(output)
+    if any(p != "-" and os.path.exists(p) and os.path.realpath(p) == target for p in inputs):
+        return True
+    charts = [options.chart] + [t.chart for t in options.targets]
+    return any(c and os.path.commonpath([os.path.realpath(c), target]) == os.path.realpath(c) for c in charts)
 
 
 # ---------------------------------------------------------------------------------------------

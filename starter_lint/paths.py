@@ -20,17 +20,28 @@ def display_path(path, cwd=None) -> str:
         return absolute.as_posix()
 
 
+_stdin: dict = {}
+
+
+def _stdin_bytes(limit) -> bytes:
+    """Standard input, read once: every target that names `-` sees the same bytes."""
+    import sys
+
+    if "data" not in _stdin:
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            text = sys.stdin.read() if limit is None else sys.stdin.read(limit + 1)
+            _stdin["data"] = text.encode("utf-8", "surrogateescape")
+        else:
+            _stdin["data"] = stream.read() if limit is None else stream.read(limit + 1)
+    return _stdin["data"]
+
+
 def read_bytes(path, limit: int | None = None) -> bytes:
     """The file's bytes, at most `limit + 1` of them (so the caller can tell it was too large);
     `-` is standard input, as Helm reads `-f -`."""
     if str(path) == "-":
-        import sys
-
-        stream = getattr(sys.stdin, "buffer", None)
-        if stream is None:
-            text = sys.stdin.read() if limit is None else sys.stdin.read(limit + 1)
-            return text.encode("utf-8", "surrogateescape")
-        return stream.read() if limit is None else stream.read(limit + 1)
+        return _stdin_bytes(limit)
     p = Path(path)
     try:
         if p.is_dir():

@@ -199,8 +199,10 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
         except render.RenderFailed as exc:
             from .validate.contract import violations
 
-            if not violations(ctx.values.values):
-                raise  # valid values the chart cannot render: the chart's problem, exit 2
+            if not violations(ctx.values.values) or not options.selects("SL705"):
+                # valid values the chart cannot render are the chart's problem; and a failure
+                # nothing would report (SL705 not selected) must not pass: exit 2 either way
+                raise
             # the user's values break the contract and the render: report them (SL100 …) and the
             # render failure (SL705) as findings, so a values mistake is not a tool failure
             ctx.render_error = str(exc)

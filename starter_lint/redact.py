@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from functools import lru_cache
 from typing import Any, Iterable, Optional
 
 from .tree import walk
@@ -87,8 +88,10 @@ def redact_url(value: str) -> str:
 
 def is_secret_path(path: tuple, value: Any = None) -> bool:
     """Values paths whose value must be hidden."""
-    if any(part == "secrets" for part in path[:-1]) and len(path) >= 2:
-        return True
+    if len(path) >= 2 and "secrets" in path[1:-1]:
+        return True  # below `<component>.secrets`
+    if len(path) >= 2 and path[-1] == "secrets" and not isinstance(value, (dict, list)):
+        return True  # a string written where the secrets map belongs is a secret all the same
     # below a secret-like env key or a Secret's stringData, whatever the shape (a list or map
     # written where a string belongs still holds the secret)
     for i in range(1, len(path)):
@@ -180,37 +183,48 @@ def redact_values(values: Any, path: tuple = ()) -> Any:
     return values
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of a secret in a text, longest first.
+@lru_cache(maxsize=32)
+def _secrets_pattern(secrets: frozenset, min_length: int):
+    """One alternation of the secrets (longest first, so a secret inside another goes whole):
+    a target can hold thousands, and each finding and excerpt line is searched once, not once per
+    secret."""
+    wanted = sorted((s for s in secrets if s and len(s) >= min_length), key=lambda s: (-len(s), s))
+    return re.compile("|".join(map(re.escape, wanted))) if wanted else None
+
+
+def scrub(text: str, secrets: Iterable[str], min_length: int = 1) -> str:
+    """Replace every occurrence of a secret in a text.
 
     Only for text that is not serialized afterwards (a diff, one excerpt line): a reporter's
     output is escaped (JSON, XML, workflow commands), so findings are scrubbed before it
     (`scrub_finding`)."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret and secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
+    pattern = _secrets_pattern(frozenset(secrets), min_length)
+    return pattern.sub(REDACTED, text) if pattern is not None and text else text
 
 
 def scrub_finding(finding, secrets: Iterable[str]):
     """`finding` with every secret of its target (MIN_FINDING_SCRUB_LENGTH characters or more)
     removed from the text a reporter prints: message, notes, fix description, suppression
     reason and logical location. Location, rule and severity are never touched."""
-    secrets = [s for s in secrets if len(s) >= MIN_FINDING_SCRUB_LENGTH]
-    if not secrets:
+    secrets = frozenset(secrets)
+    if _secrets_pattern(secrets, MIN_FINDING_SCRUB_LENGTH) is None:
         return finding
+
+    def clean(text: str) -> str:
+        return scrub(text, secrets, MIN_FINDING_SCRUB_LENGTH)
+
     changes: dict = {}
     for name in ("message", "logical", "suppressed"):
         text = getattr(finding, name)
         if text:
-            clean = scrub(text, secrets)
-            if clean != text:
-                changes[name] = clean
-    notes = tuple(scrub(str(note), secrets) for note in finding.notes)
+            cleaned = clean(text)
+            if cleaned != text:
+                changes[name] = cleaned
+    notes = tuple(clean(str(note)) for note in finding.notes)
     if notes != tuple(finding.notes):
         changes["notes"] = notes
     if finding.fix is not None and finding.fix.description:
-        description = scrub(finding.fix.description, secrets)
+        description = clean(finding.fix.description)
         if description != finding.fix.description:
             from dataclasses import replace
 
@@ -299,13 +313,9 @@ def redact_line(line: str, ranges: Iterable[tuple], secrets: Iterable[str] = ())
     """(`line` with the given columns and every occurrence of `secrets` replaced by <redacted>,
     a function mapping an original 1-based column to the redacted line's)."""
     spans = [(col - 1, end - 1) for col, end in ranges]
-    for secret in secrets:
-        if not secret:
-            continue
-        at = line.find(secret)
-        while at >= 0:
-            spans.append((at, at + len(secret)))
-            at = line.find(secret, at + 1)
+    pattern = _secrets_pattern(frozenset(secrets), 1)
+    if pattern is not None:
+        spans += [match.span() for match in pattern.finditer(line)]
     merged: list = []
     for start, end in sorted((max(0, s), min(len(line), e)) for s, e in spans):
         if end <= start:

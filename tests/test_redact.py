@@ -2,6 +2,8 @@
 excerpt redaction, finding scrubbing, --set provenance and the SL103/SL104 messages."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from starter_lint import redact
@@ -210,3 +212,42 @@ def test_lists_and_maps_under_secret_env_keys_stay_hidden(tmp_path):
                 for extra in ((), ("--provenance",), ("--format", "json"))]
     for output in outputs:
         assert output and "sk_live_x123" not in output and "pw123456" not in output
+
+
+def test_review_round_two_leaks_are_closed(tmp_path):
+    """A string where the secrets map belongs, a --set syntax error, a short secret's SL104 fix."""
+    from .support import cli
+
+    (tmp_path / "s.yaml").write_text('externalSecrets: {enabled: false}\napi: {secrets: "hunter2-supersecret"}\n')
+    outputs = [cli("check", "s.yaml", "--format", fmt, cwd=tmp_path) for fmt in ("text", "json", "sarif")]
+    outputs.append(cli("values", "-f", "s.yaml", "--provenance", cwd=tmp_path))
+    outputs.append(cli("check", "s.yaml", "--set", "api.secrets.DATABASE_URL=postgres://u:hunter2pw@h/db,oops",
+                       cwd=tmp_path))
+    (tmp_path / "short.yaml").write_text("api:\n  env:\n    DB_PASSWORD: 017\n")
+    outputs.append(cli("check", "short.yaml", "--select", "SL104", "--format", "json", cwd=tmp_path))
+    for done in outputs:
+        text = done.stdout + done.stderr
+        assert "hunter2" not in text
+    assert "15" not in json.loads(outputs[-1].stdout)["targets"][0]["findings"][0]["fix"]["description"]
+
+
+def test_a_render_failure_nothing_would_report_is_exit_2(tmp_path):
+    """SL705 not selected: a chart that does not render must not pass silently."""
+    pytest.importorskip("helm_python")
+    from .support import REPO, cli
+
+    (tmp_path / "p.yaml").write_text("autoscaling:\n  api: 3\n")
+    done = cli("check", "-f", "p.yaml", "--chart", str(REPO / "examples" / "chart"), "--select", "SL8", cwd=tmp_path)
+    assert done.returncode == 2 and "could not render" in done.stderr
+
+
+def test_stdin_manifests_are_read_once_for_every_target(tmp_path):
+    from .support import REPO, cli
+
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text((REPO / "examples" / "values.prod.yaml").read_text())
+    stream = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: {a: b}\n"
+    done = cli("check", "a.yaml", "b.yaml", "--manifests", "-", "--select", "SL704", "--format", "json",
+               cwd=tmp_path, stdin=stream)
+    assert done.returncode == 0, done.stdout
+    assert [t["objects"] for t in json.loads(done.stdout)["targets"]] == [1, 1]

@@ -252,6 +252,11 @@ def host_problem(host: Any) -> Optional[tuple]:
     if not isinstance(host, str) or not host.strip():
         return ("is empty" if isinstance(host, str) or host is None else "is not a string", None)
     text = host.strip()
+    if "@" in text:  # user-info (`bob:pw@app.acme.io`): never suggested, never shown
+        scheme, _, rest = text.rpartition("://")
+        text = (scheme + "://" if scheme else "") + rest.rpartition("@")[2]
+        if "://" not in text:
+            return ("has user credentials; a host is only the name", re.split(r"[/:?#]", text, maxsplit=1)[0].lower() or None)
     if "://" in text:
         rest = text.split("://", 1)[1]
         bare = re.split(r"[/:?#]", rest, maxsplit=1)[0].lower()

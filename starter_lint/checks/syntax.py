@@ -59,7 +59,8 @@ def _fix(note, loaded) -> Fix:
         return Fix(f"write {str(note.fix_value).lower()}", safe=True, path=note.path, value=note.fix_value)
     read = get_path(loaded.data, note.path)
     if isinstance(read, int) and not isinstance(read, bool) and abs(read) <= 2 ** 53:
-        return Fix(f"write {read} (what Helm reads)", safe=True, path=note.path, value=read)
+        shown = "the number" if is_secret_path(note.path) else str(read)  # never a secret's value
+        return Fix(f"write {shown} (what Helm reads)", safe=True, path=note.path, value=read)
     return Fix("quote the scalar as written (changes what Helm renders)", safe=False, path=note.path,
                value=note.fix_value)
 

@@ -416,13 +416,8 @@ def expand_paths(paths: list, cwd=None) -> list:
 
 def _read(path, cwd) -> tuple:
     """(display path, text or None, problem or None)."""
-    if path == "-":
-        shown = "<stdin>"
-        raw = sys.stdin.buffer.read(MAX_MANIFEST_BYTES + 1) if hasattr(sys.stdin, "buffer") else \
-            sys.stdin.read(MAX_MANIFEST_BYTES + 1).encode("utf-8", "surrogateescape")
-    else:
-        shown = display_path(path, cwd)
-        raw = read_bytes(path, MAX_MANIFEST_BYTES)
+    shown = display_path(path, cwd)
+    raw = read_bytes(path, MAX_MANIFEST_BYTES)
     if len(raw) > MAX_MANIFEST_BYTES:
         return shown, None, Problem(
             f"{shown} is larger than {MAX_MANIFEST_BYTES // (1024 * 1024)} MiB; split the stream",

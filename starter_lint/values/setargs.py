@@ -273,8 +273,10 @@ def apply_set(target: dict, expression: str, *, string_only: bool = False, recor
     try:
         parser.parse(target)
     except SetSyntaxError as exc:
+        from ..redact import redact_set_expression  # the expression may carry a secret value
+
         flag = "--set-string" if string_only else "--set"
-        raise SetSyntaxError(f"{flag} {expression!r}: {exc}") from None
+        raise SetSyntaxError(f"{flag} {redact_set_expression(expression, ())!r}: {exc}") from None
     shown = ("--set-string " if string_only else "--set ") + expression
     for path, value in parser.assigned:
         if touched is not None:
