@@ -98,22 +98,17 @@ def _redact_lines(lines: list, hidden: dict, secrets=()) -> list:
 
 
 def secret_lines(loaded) -> dict:
-    """line -> column where a secret value starts, for every line a secret value covers (the
-    loader's spans, so a value is found by where it is, not by searching for its text)."""
-    from .redact import is_secret_path
-    from .values.layers import get_path
+    """line -> column from which a diff line is hidden: where the first secret on it starts
+    (`redact.secret_columns`, the loader's positions: found where it is, not by its text)."""
+    from .redact import secret_columns
 
-    hidden: dict = {}
     lines = loaded.text.splitlines()
-    for path, span in loaded.spans.items():
-        if not path or not is_secret_path(path, get_path(loaded.data, path)):
-            continue
-        last = span.end_line - 1 if span.end_col == 1 and span.end_line > span.line else span.end_line
-        hidden[span.line] = min(hidden.get(span.line, span.col), span.col)
-        for number in range(span.line + 1, last + 1):
-            line = lines[number - 1] if number <= len(lines) else ""
-            indent = 1 + len(line) - len(line.lstrip(" \t"))
-            hidden[number] = min(hidden.get(number, indent), indent)
+    hidden = {}
+    for line, ranges in secret_columns(loaded).items():
+        col = min(start for start, _ in ranges)
+        text = lines[line - 1] if line <= len(lines) else ""
+        # the whole rest of the line goes: take an opening quote along, or one would dangle
+        hidden[line] = col - 1 if col >= 2 and text[col - 2:col - 1] in ("'", '"') else col
     return hidden
 
 
