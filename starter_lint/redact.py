@@ -29,8 +29,11 @@ MIN_FINDING_SCRUB_LENGTH = 6
 _SECRET_KEY = re.compile(
     r"(^|_)(PASSWORD|PASSWD|PASSPHRASE|PWD|SECRET|SECRET_KEY|CLIENT_SECRET|TOKEN|KEY|APIKEY|"
     r"PRIVATE_KEY|CREDENTIALS?|DSN|CERT_KEY|SIGNING_KEY)$", re.IGNORECASE)
-# keys that are public by design (Stripe's publishable key, a public half of a key pair)
-_PUBLIC_KEY = re.compile(r"(^|_)(PUBLIC|PUBLISHABLE)_KEY$", re.IGNORECASE)
+# keys that are public by design: Stripe's publishable key, the public half of a key pair, a
+# reCAPTCHA site key, and whatever frameworks build into the browser bundle (NEXT_PUBLIC_*,
+# VITE_*, REACT_APP_*, PUBLIC_*: shipped to every visitor, so never a secret)
+_PUBLIC_KEY = re.compile(r"(^|_)(PUBLIC|PUBLISHABLE|SITE)_KEY$|^(NEXT_PUBLIC|PUBLIC|VITE|REACT_APP|"
+                         r"NUXT_PUBLIC|EXPO_PUBLIC)_", re.IGNORECASE)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _PORT_THEN_PATH = re.compile(r"[0-9]+/")
 

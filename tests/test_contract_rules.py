@@ -507,7 +507,7 @@ def test_worker_billing_flags_one_problem_per_missing_setting_with_safe_fix(tmp_
     ("api:\n  image: registry.example.org/a:1\n", True),          # the contract defaults: HPA 2–10
     ("autoscaling:\n  enabled: false\n", False),
     ("autoscaling:\n  api: {maxReplicas: 1, minReplicas: 1}\n", False),
-    ("autoscaling:\n  enabled: false\napi:\n  replicaCount: 2\n", True),
+    ("autoscaling:\n  enabled: false\napi:\n  replicaCount: 2\n", False),   # no contract key: SL101's
     ("autoscaling:\n  enabled: false\napi:\n  replicas: 1\n", False),
     (WORKER_ON, False),
     ("api:\n  env: {ENABLE_BILLING_RETRY_WORKER: 'false', ENABLE_BILLING_STREAM_REPLAY: 'false'}\n", False),
@@ -856,3 +856,12 @@ def test_values_schema_names_a_fraction_where_a_whole_number_is_wanted(tmp_path)
     assert [f.message for f in found] == ["autoscaling.api.maxReplicas (2.5) must be a whole number, not a fraction"]
     found = check(tmp_path, "autoscaling:\n  api: {maxReplicas: 'x'}\n", "SL100")
     assert [f.message for f in found] == ["autoscaling.api.maxReplicas must be a whole number, not a string"]
+
+
+def test_a_cpu_amount_missing_its_m_is_reported(tmp_path):
+    found = check(tmp_path, "web:\n  resources:\n    requests: {cpu: 250, memory: 384Mi}\n    limits: {memory: 512Mi}\n",
+                  "SL504")
+    assert any("250 whole CPUs" in f.message and "250m" in f.message for f in found), messages(found)
+    fine = check(tmp_path, "web:\n  resources:\n    requests: {cpu: 2, memory: 384Mi}\n    limits: {memory: 512Mi}\n",
+                 "SL504")
+    assert not any("whole CPUs" in f.message for f in fine)

@@ -251,3 +251,15 @@ def test_stdin_manifests_are_read_once_for_every_target(tmp_path):
                cwd=tmp_path, stdin=stream)
     assert done.returncode == 0, done.stdout
     assert [t["objects"] for t in json.loads(done.stdout)["targets"]] == [1, 1]
+
+
+@pytest.mark.parametrize("name", ["NEXT_PUBLIC_SENTRY_DSN", "RECAPTCHA_SITE_KEY", "NEXT_PUBLIC_POSTHOG_KEY",
+                                  "STRIPE_PUBLISHABLE_KEY", "JWT_PUBLIC_KEY", "VITE_MAPS_KEY"])
+def test_browser_public_keys_are_not_secrets(name):
+    assert not redact.is_secret_key(name)
+
+
+@pytest.mark.parametrize("name", ["STRIPE_SECRET_KEY", "SENTRY_DSN", "RECAPTCHA_SECRET_KEY", "DB_PASSWORD",
+                                  "GITHUB_TOKEN", "SIGNING_KEY"])
+def test_secret_keys_stay_secret(name):
+    assert redact.is_secret_key(name)

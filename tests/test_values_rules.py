@@ -283,3 +283,14 @@ def test_sl106_tpl_reads_what_values_reference(tmp_path):
 
 def test_sl106_needs_a_chart(tmp_path):
     assert _lint(tmp_path, {"values.yaml": "api:\n  image: x\n"}, "SL106") == []
+
+
+def test_sl101_leaves_anchor_holders_alone(tmp_path):
+    from starter_lint.options import Options
+    from starter_lint.pipeline import run
+
+    (tmp_path / "v.yaml").write_text(
+        "x-secrets: &backing\n  DATABASE_URL: prod/db\nexternalSecrets:\n  api:\n    data: *backing\n"
+        "x_typo: 1\n")
+    report = run(Options(values_files=[str(tmp_path / "v.yaml")], select=["SL101"], cwd=str(tmp_path)))
+    assert [f.logical for f in report.active] == ["x_typo"]

@@ -67,6 +67,8 @@ def hpa_needs_cpu_request(ctx):
                           path=(component, "resources", "requests", "cpu"))
 
 
+MAX_PLAUSIBLE_CPUS = 64   # a request or limit above this is a missing `m` (`250` for `250m`)
+
 # (section, resource, what to suggest) that must be set; a CPU limit is optional (SPEC §5)
 REQUIRED = (("requests", "cpu", "250m"), ("requests", "memory", "256Mi"), ("limits", "memory", "512Mi"))
 
@@ -85,6 +87,10 @@ def _quantity(ctx, component, section, resource):
     if resource == "memory" and amount < MEBIBYTE:
         return path, None, (f"{format_path(path)} is {amount.normalize():f} bytes (a bare number or 'm' "
                             "means bytes / thousandths of a byte): write it with a unit, such as 512Mi")
+    if resource == "cpu" and amount > MAX_PLAUSIBLE_CPUS and not str(value).strip().endswith("m"):
+        return path, None, (f"{format_path(path)} is {amount.normalize():f} whole CPUs, more than any "
+                            f"node offers, so the pod never schedules: a bare number means cores; for "
+                            f"millicores write {amount.normalize():f}m")
     return path, amount, None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from ..findings import Fix, Problem, format_path
+from ..values.layers import has_path
 from . import check
 from .contract import Flag, autoscaling_enabled, env, lookup, number, read_flag, worker_enabled
 from .images import image_problem, parse_image
@@ -44,7 +45,12 @@ def api_max_replicas(ctx) -> tuple:
         high = number(ctx.get(("autoscaling", "api", "maxReplicas")))
         if high is not None and high > best:
             best, source = high, ("autoscaling", "api", "maxReplicas")
+    # a fixed replica count only counts where the chart has such a key: the contract has none
+    # (its API runs one replica without the HPA), and SL101 reports the key as ignored
+    base = ctx.values.base
     for key in ("replicas", "replicaCount"):
+        if base is None or ctx.chart is None or not has_path(base.data, ("api", key)):
+            continue
         count = number(ctx.get(("api", key)))
         if count is not None and count > best:
             best, source = count, ("api", key)
@@ -134,7 +140,7 @@ def multi_replica_billing(ctx):
     yield Problem(f"the API can run {count} replicas ({format_path(source)}) and {tasks} run in every one "
                   "of them: set worker.enabled=true with worker.env ENABLE_BILLING_RETRY_WORKER=\"true\", "
                   "ENABLE_BILLING_STREAM_REPLAY=\"true\", BILLING_RETRY_DEPLOYMENT_MODE=\"dedicated\"",
-                  path=("worker", "enabled"), key="multi-replica")
+                  path=source, key="multi-replica")
 
 
 def _same_image(a: str, b: str) -> bool:

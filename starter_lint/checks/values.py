@@ -128,6 +128,8 @@ def _unknown(node: Any, level: _Level, path: tuple = ()) -> Iterable:
     if isinstance(node, dict):
         known = level.known()
         for key, value in node.items():
+            if not path and isinstance(key, str) and key.startswith("x-"):
+                continue  # a top-level `x-…` key holds YAML anchors (the compose convention): meant to be ignored
             if known is not None and key not in known:
                 close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
                 if not close:  # a case slip (`Ingress`) is a close match too
