@@ -135,3 +135,21 @@ def static_secrets_committed(ctx):
                           f"{format_path(('externalSecrets', component, 'data', key))} = a provider identifier), or pass it "
                           f"at deploy time (--set-file / an uncommitted values file)",
                           path=path + (key,))
+
+
+@check("SL207")
+def secret_name_collision(ctx):
+    """Two components whose `secretName` overrides name the same Secret: the chart renders two
+    ExternalSecrets (or Secrets) of one name, one replaces the other, and a component starts with
+    the other one's variables (the API without DATABASE_URL)."""
+    owners: dict = {}
+    for component in enabled_components(ctx):
+        name = ctx.get((component, "secretName"))
+        if not isinstance(name, str) or not name.strip():
+            continue  # the chart's default name is per component
+        first = owners.setdefault(name.strip(), component)
+        if first != component:
+            yield Problem(f"{component}.secretName is \"{name.strip()}\", the same Secret as {first}.secretName: "
+                          f"the chart renders both under one name and one replaces the other; give "
+                          f"{component} its own name (or leave {component}.secretName empty for the default)",
+                          path=(component, "secretName"), key=f"{first}:{component}")
