@@ -262,7 +262,15 @@ def redact_set_expression(expression: str, secrets: Iterable[str]) -> str:
 
 def secret_columns(loaded) -> dict:
     """{line: [(col, end_col), …]} of a loaded values file: the 1-based, end-exclusive columns
-    that hold a secret (a whole value under a secret path, only the password of a URL)."""
+    that hold a secret (a whole value under a secret path, only the password of a URL).
+    Kept on the loaded file: the secret strings and the text excerpts both need it."""
+    cached = getattr(loaded, "_secret_columns", None)
+    if cached is None:
+        cached = loaded._secret_columns = _secret_columns(loaded)
+    return cached
+
+
+def _secret_columns(loaded) -> dict:
     from .values.layers import get_path
 
     lines = loaded.text.splitlines()
