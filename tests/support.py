@@ -11,7 +11,9 @@ from starter_lint.options import Options
 from starter_lint.pipeline import run
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+DATA = REPO / "tests" / "data"  # data copied from other projects; see data/README.md
+# why a test that renders a chart through Helm's SDK was skipped, and what to install
+NEEDS_HELM_SDK = "needs helm-python-sdk to render charts: pip install helm-python-sdk (or -e '.[test]')"
 
 
 def example_options(example, directory: Path, select=None) -> Options:

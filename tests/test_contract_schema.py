@@ -16,7 +16,7 @@ from starter_lint.resources import schemas_dir
 from starter_lint.validate import contract
 from starter_lint.values.layers import get_path
 
-from .support import REPO, cli
+from .support import NEEDS_HELM_SDK, REPO, cli
 
 SCHEMA_PATH = REPO / "schemas" / "values.schema.json"
 DEFAULTS = yaml.safe_load((REPO / "schemas" / "contract-defaults.yaml").read_text(encoding="utf-8"))
@@ -125,7 +125,7 @@ def test_bad_values_fail_the_schema(title, values):
 @pytest.fixture(scope="module")
 def helm_chart(tmp_path_factory):
     """A chart with the contract as values.yaml and the schema as its values.schema.json."""
-    helm_python = pytest.importorskip("helm_python")
+    helm_python = pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
     chart = tmp_path_factory.mktemp("chart") / "starter"
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: starter\nversion: 0.1.0\n", encoding="utf-8")

@@ -15,12 +15,12 @@ from starter_lint.manifests.model import ManifestObject
 from starter_lint.options import Options
 from starter_lint.pipeline import run
 
-from .support import REPO
+from .support import NEEDS_HELM_SDK, REPO
 
 CHART = REPO / "examples" / "chart"
 PROD = REPO / "examples" / "values.prod.yaml"
 
-pytest.importorskip("helm_python")
+pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
 
 
 @pytest.fixture(autouse=True)

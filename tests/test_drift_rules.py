@@ -10,12 +10,12 @@ from starter_lint import render
 from starter_lint.options import Options
 from starter_lint.pipeline import build_context, plan_targets, run
 
-from .support import REPO
+from .support import NEEDS_HELM_SDK, REPO
 
 CHART = REPO / "examples" / "chart"
 PROD = REPO / "examples" / "values.prod.yaml"
 
-pytest.importorskip("helm_python")
+pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
 
 
 def render_to_file(directory, name, values_text=None):

@@ -25,10 +25,12 @@ from starter_lint.values.layers import Layer, layer_values, merge_maps
 from starter_lint.values.setargs import SetSyntaxError, apply_set
 from starter_lint.yamlio import YamlLoadError, key_to_string, load_values, resolve_plain
 
+from .support import NEEDS_HELM_SDK
+
 try:
     import helm_python
 except ImportError as exc:  # the wheel has no build for this platform
-    pytest.skip(f"helm-python-sdk is not importable here: {exc}", allow_module_level=True)
+    pytest.skip(f"{NEEDS_HELM_SDK} ({exc})", allow_module_level=True)
 
 HelmError = helm_python.HelmError
 

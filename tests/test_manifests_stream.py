@@ -11,9 +11,9 @@ from starter_lint.manifests import stream
 from starter_lint.manifests.index import ManifestIndex
 from starter_lint.options import Options
 
-from .support import SHARED
+from .support import DATA
 
-CASES = SHARED / "kubeconform" / "cases"
+CASES = DATA / "kubeconform" / "cases"
 
 HELM = """---
 # Source: starter/templates/serviceaccount.yaml
@@ -136,7 +136,7 @@ def test_unreadable_bytes_are_a_finding(tmp_path):
 
 
 def test_index_finds_duplicates_in_the_release_namespace():
-    text = (SHARED / "kubeconform" / "upstream-fixtures" / "duplicates-with-namespace-default.yaml").read_text()
+    text = (DATA / "kubeconform" / "upstream-fixtures" / "duplicates-with-namespace-default.yaml").read_text()
     objects = stream.load_text(text, "d.yaml").objects
     assert ManifestIndex(objects, "default").duplicates() == []
     assert len(ManifestIndex(objects, "the-default-namespace").duplicates()) == 1

@@ -16,6 +16,8 @@ from starter_lint.report import text_format
 from starter_lint.values.layers import layer_values
 from starter_lint.yamlio import load_values
 
+from .support import NEEDS_HELM_SDK
+
 
 @pytest.mark.parametrize("url, password", [
     ("postgres://admin:a@db", "a"),                         # the password is also inside the user
@@ -233,7 +235,7 @@ def test_review_round_two_leaks_are_closed(tmp_path):
 
 def test_a_render_failure_nothing_would_report_is_exit_2(tmp_path):
     """SL705 not selected: a chart that does not render must not pass silently."""
-    pytest.importorskip("helm_python")
+    pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
     from .support import REPO, cli
 
     (tmp_path / "p.yaml").write_text("autoscaling:\n  api: 3\n")

@@ -17,12 +17,12 @@ from starter_lint.errors import StarterLintError
 from starter_lint.options import Options
 from starter_lint.pipeline import build_context, plan_targets
 
-from .support import REPO, cli
+from .support import NEEDS_HELM_SDK, REPO, cli
 
 CHART = REPO / "examples" / "chart"
 PROD = REPO / "examples" / "values.prod.yaml"
 
-pytest.importorskip("helm_python")
+pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
 
 
 def context_for(tmp_path, values_text=None, chart=CHART, **option_changes):

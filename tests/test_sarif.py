@@ -1,10 +1,7 @@
-"""SARIF 2.1.0: every example of every rule gives a file that passes the shared checker
-(`check_sarif.py`, the official schema plus GitHub's rules) with the example dir as repo root."""
+"""SARIF 2.1.0: every example of every rule gives a file that passes the SARIF checks
+(`sarif_rules.py`: the official schema plus GitHub's rules) with the example dir as repo root."""
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import io
 import json
 import os
 import shutil
@@ -18,27 +15,20 @@ from starter_lint.options import Options
 from starter_lint.pipeline import Report, TargetResult, run
 from starter_lint.report import render
 
-from .support import REPO, SHARED, all_examples, cli, example_options
+from . import sarif_rules
+from .support import NEEDS_HELM_SDK, REPO, all_examples, cli, example_options
 
-SARIF_DIR = SHARED / "sarif"
-SCHEMA = SARIF_DIR / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture(scope="module")
 def checker():
-    spec = importlib.util.spec_from_file_location("check_sarif", SARIF_DIR / "check_sarif.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return sarif_rules
 
 
-def check_sarif(checker, path: Path, root: Path) -> str:
-    """The checker's output; asserts that it passed."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = checker.main([str(SCHEMA), str(path), "--repo-root", str(root)])
-    assert code == 0, f"check_sarif.py failed for {path}:\n{out.getvalue()}"
-    return out.getvalue()
+def check_sarif(checker, path: Path, root: Path) -> None:
+    """Asserts that the file passes the schema and GitHub's rules, placed in `root`."""
+    found = checker.problems_in_file(path, root)
+    assert not found, f"SARIF problems in {path}:\n" + "\n".join(found)
 
 
 def sarif_of(options: Options, directory: Path) -> dict:
@@ -93,7 +83,7 @@ def test_shipped_examples_give_valid_sarif(tmp_path, checker):
 
 def test_chart_example_gives_valid_sarif(tmp_path, checker):
     if not shutil.which("helm"):
-        pytest.importorskip("helm_python")
+        pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
     shutil.copytree(REPO / "examples", tmp_path / "examples")
     done = cli("check", "--chart", "examples/chart", "-f", "examples/values.prod.yaml", "--format", "sarif",
                "--output", "out.sarif", cwd=tmp_path)
@@ -248,7 +238,7 @@ def test_ci_example_gates_and_uploads_sarif():
 def test_chart_outside_the_repository_gives_valid_sarif(tmp_path, checker):
     """Templates outside the repo cannot be annotated: results fall back to files inside it."""
     if not shutil.which("helm"):
-        pytest.importorskip("helm_python")
+        pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     shutil.copytree(REPO / "examples" / "chart", tmp_path / "elsewhere" / "chart")

@@ -11,9 +11,9 @@ from starter_lint.pipeline import run
 from starter_lint.validate.kube import INVALID, MISSING, VALID, BuiltinValidator, SchemaValidator
 from starter_lint.validate.schemas import CrdSchemas, kube_schemas
 
-from .support import SHARED
+from .support import DATA
 
-KC = SHARED / "kubeconform"
+KC = DATA / "kubeconform"
 RECORDED = KC / "recordings" / "standalone-json-summary"
 CASES = sorted(KC.glob("cases/*.yaml"))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -17,11 +18,11 @@ from starter_lint.validate.kubeconform import KubeconformValidator, select_valid
 from starter_lint.validate.schemas import CrdSchemas
 from starter_lint.manifests import stream
 
-from .support import SHARED, cli
+from .support import DATA, cli
 
 FAKE = Path(__file__).resolve().parent / "fake_kubeconform" / "fake_kubeconform.py"
-CASES = SHARED / "kubeconform" / "cases"
-RECORDED = SHARED / "kubeconform" / "recordings" / "standalone-json-summary"
+CASES = DATA / "kubeconform" / "cases"
+RECORDED = DATA / "kubeconform" / "recordings" / "standalone-json-summary"
 REPLAYABLE = ["01-valid-deployment", "02-unknown-field", "03-wrong-type", "07-multi-doc-mixed",
               "12-helm-template-style", "13-root-extra-and-missing-required"]
 
@@ -113,3 +114,47 @@ def test_cli_exit_2_and_one_line_without_traceback(fake_bin, tmp_path, schema_ca
                       "STARTER_LINT_CACHE_DIR": str(schema_cache)})
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+# The real binary, when a developer or CI puts it on PATH (.ci/run does, from the development
+# tools beside the repository); a user's clone has none and these skip.
+REAL_KUBECONFORM = shutil.which("kubeconform")
+needs_real = pytest.mark.skipif(REAL_KUBECONFORM is None, reason=(
+    "kubeconform is not on PATH: install kubeconform v0.7.0 (github.com/yannh/kubeconform) "
+    "to test the wrapper against the real binary"))
+
+
+@needs_real
+@pytest.mark.parametrize("case", REPLAYABLE)
+def test_real_kubeconform_agrees_with_the_builtin(case, schema_cache, monkeypatch):
+    monkeypatch.setenv("STARTER_LINT_CACHE_DIR", str(schema_cache))
+    loaded = stream.load_text((CASES / f"{case}.yaml").read_text(), f"{case}.yaml")
+    wrapper = KubeconformValidator(REAL_KUBECONFORM, "1.27.3", CrdSchemas())
+    theirs = wrapper.validate_all(loaded.objects)
+    ours = BuiltinValidator("1.27").validate_all(loaded.objects)
+    assert [(v.status, [(e.pointer, e.message) for e in v.errors]) for v in theirs] == \
+           [(v.status, [(e.pointer, e.message) for e in v.errors]) for v in ours]
+
+
+@needs_real
+def test_real_kubeconform_through_the_cli(tmp_path, schema_cache):
+    env = {"STARTER_LINT_CACHE_DIR": str(schema_cache)}
+    mixed = str(CASES / "07-multi-doc-mixed.yaml")
+    real = cli("check", "--manifests", mixed, "--validator", "kubeconform", "--format", "json", cwd=tmp_path, env=env)
+    builtin = cli("check", "--manifests", mixed, "--validator", "builtin", "--format", "json", cwd=tmp_path, env=env)
+    assert real.returncode == builtin.returncode == 1, real.stderr
+
+    def found(done):
+        return [(f["rule"], f["line"], f["message"]) for t in json.loads(done.stdout)["targets"] for f in t["findings"]]
+
+    assert found(real) == found(builtin) and found(real)
+
+
+@needs_real
+def test_real_kubeconform_on_a_document_without_kind(schema_cache, monkeypatch):
+    """Where the two differ: kubeconform calls a missing kind a parse error, as its recording says."""
+    monkeypatch.setenv("STARTER_LINT_CACHE_DIR", str(schema_cache))
+    loaded = stream.load_text((CASES / "04-missing-kind.yaml").read_text(), "04-missing-kind.yaml")
+    [verdict] = KubeconformValidator(REAL_KUBECONFORM, "1.27", CrdSchemas()).validate_all(loaded.objects)
+    [recorded] = json.loads((RECORDED / "04-missing-kind.json").read_text())["resources"]
+    assert verdict.status == INVALID and recorded["msg"] in verdict.errors[0].message

@@ -11,9 +11,9 @@ from starter_lint.errors import StarterLintError
 from starter_lint.validate import schemas
 from starter_lint.validate.kube import INVALID, MISSING, VALID, BuiltinValidator
 
-from .support import REPO, SHARED
+from .support import REPO, DATA
 
-CRDS = SHARED / "crds" / "external-secrets"
+CRDS = DATA / "crds" / "external-secrets"
 
 
 def test_kubeconform_file_names():

@@ -22,7 +22,7 @@ from starter_lint.pipeline import Report, build_context, plan_targets, run
 from starter_lint.tree import walk
 from starter_lint.values.load import _contract_defaults
 
-from .support import REPO
+from .support import NEEDS_HELM_SDK, REPO
 
 CHART = REPO / "examples" / "chart"
 PROD = REPO / "examples" / "values.prod.yaml"
@@ -122,7 +122,7 @@ def _check_report(report) -> None:
 @pytest.fixture(scope="module")
 def release(tmp_path_factory) -> list:
     """The documents of the production render plus EXTRA, as plain data."""
-    pytest.importorskip("helm_python")
+    pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
     tmp = tmp_path_factory.mktemp("release")
     options = Options(files=[str(PROD)], chart=str(CHART), cwd=str(tmp))
     ctx, _ = build_context(plan_targets(options)[0], options)

@@ -1,7 +1,7 @@
 """A stand-in for the kubeconform binary: replays real kubeconform v0.7.0 recordings.
 
-The recordings (`shared/kubeconform/recordings/standalone-json-summary/`) were made on the inputs
-in `shared/kubeconform/cases/`. starter-lint hands kubeconform its objects re-serialised as JSON
+The recordings (`tests/data/kubeconform/recordings/standalone-json-summary/`) were made on the
+inputs in `tests/data/kubeconform/cases/`. starter-lint hands kubeconform its objects re-serialised as JSON
 documents, so a case is matched by the *data* of its documents, and the recorded `filename` is
 replaced by the file that was given. FAKE_KUBECONFORM_MODE selects a misbehaviour instead:
 crash (SIGSEGV-like abort), hang, garbage, exit1 (exit 1 with text only), replay (default).
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "kubeconform"
-RECORDINGS = SHARED / "recordings" / "standalone-json-summary"
+DATA = Path(__file__).resolve().parents[1] / "data" / "kubeconform"
+RECORDINGS = DATA / "recordings" / "standalone-json-summary"
 
 
 def documents(text):
@@ -45,7 +45,7 @@ def main(argv):
         return 1
     target = Path(argv[-1])
     files = sorted(target.rglob("*.yaml")) if target.is_dir() else [target]
-    cases = {case: documents(case.read_text()) for case in sorted((SHARED / "cases").glob("*.yaml"))}
+    cases = {case: documents(case.read_text()) for case in sorted((DATA / "cases").glob("*.yaml"))}
     resources, summary = [], {"valid": 0, "invalid": 0, "errors": 0, "skipped": 0}
     for path in files:
         given = documents(path.read_text())
