@@ -367,13 +367,15 @@ class CrdSchemas:
             self._add(Path(given))
 
     def _add(self, path: Path) -> None:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in (".yaml", ".yml", ".json"):
-                    self._add(child)
+        from ..paths import allowed_roots, confined_files, refuse_outside_link
+
+        if path.is_dir():   # symlinks out of the repository are refused, not followed
+            for child in confined_files(path, f"--crd {path}", suffixes=(".yaml", ".yml", ".json")):
+                self._add(Path(os.path.relpath(child)) if not path.is_absolute() else child)
             return
         if not path.is_file():
             raise StarterLintError(f"--crd {path}: no such file or directory")
+        refuse_outside_link(path, allowed_roots(path), "--crd")
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
