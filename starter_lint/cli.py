@@ -338,8 +338,14 @@ def run_cli(argv=None) -> int:
     """The entry point: every error becomes one line on stderr and exit code 2."""
     if sys.getrecursionlimit() < 10_000:
         sys.setrecursionlimit(10_000)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--" in args:
+        # everything after `--` is a file (the pre-commit hook puts its file names there): even
+        # a file named `-` is that file, not standard input
+        cut = args.index("--") + 1
+        args[cut:] = [os.path.join(".", a) if a == "-" else a for a in args[cut:]]
     try:
-        main.main(args=argv, prog_name="starter-lint", standalone_mode=False)
+        main.main(args=args, prog_name="starter-lint", standalone_mode=False)
         return EXIT_OK
     except SystemExit as exc:
         code = exc.code

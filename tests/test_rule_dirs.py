@@ -58,9 +58,12 @@ def test_a_rule_file_re_describes_a_shipped_rule(tmp_path):
 def test_python_in_a_rule_folder_is_never_run(tmp_path):
     _repo(tmp_path, {"SL104-ambiguous-scalar.yaml": SL104_TEAM}, python=True)
     for args in (["check", "values.yaml"], ["fix", "--diff", "values.yaml"], ["fix", "values.yaml"],
-                 ["baseline", "values.yaml"], ["values", "-f", "values.yaml"], ["rules"], ["explain", "SL104"]):
+                 ["baseline", "values.yaml"], ["rules"], ["explain", "SL104"], ["values", "-f", "values.yaml"]):
         done = cli(*args, cwd=tmp_path)
         assert not (tmp_path / MARKER).exists(), args
+        if args[0] == "values":   # shows values, runs no rule: the rule folder is not read at all
+            assert done.returncode == 0, done.stderr
+            continue
         assert done.returncode == 2, (args, done.stdout, done.stderr)
         assert "Python rules are not loaded" in done.stderr and "policies/__init__.py" in done.stderr, args
         assert "Traceback" not in done.stderr

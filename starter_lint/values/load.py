@@ -49,14 +49,14 @@ def base_layer(chart: Optional[str], cwd=None) -> tuple:
     chart_dir = Path(chart)
     if not chart_dir.is_dir():
         raise InputError(f"--chart {chart}: not a directory")
+    # Helm reads the whole chart folder (templates, values.yaml, `.Files.Get`): every symlink in
+    # it must stay inside the repository, or the chart is refused before anything reads it
+    chart_files = confined_files(chart, f"--chart {chart}", cwd)
     if not (chart_dir / "Chart.yaml").is_file():
         raise InputError(f"--chart {chart}: no Chart.yaml in it; is this a Helm chart?")
     values_path = chart_dir / "values.yaml"
     shown = display_path(values_path, cwd)
     info = ChartInfo(directory=display_path(chart_dir, cwd), values_path=shown, name=chart_dir.name)
-    # Helm reads the whole chart folder (templates, values.yaml, `.Files.Get`): every symlink in
-    # it must stay inside the repository, or the chart is refused before anything reads it
-    chart_files = confined_files(chart, f"--chart {chart}", cwd)
     templates = Path(os.path.abspath(os.path.join(cwd or os.getcwd(), chart, "templates")))
     for template in chart_files:
         if templates in template.parents and template.suffix in (".yaml", ".yml", ".tpl", ".txt", ".json"):
