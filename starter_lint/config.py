@@ -278,7 +278,7 @@ IGNORE_KEYS = ("expires", "paths", "reason", "resource", "rules", "values-path")
 
 def apply_config(options, path: Optional[str]) -> None:
     """Fill `options` from the config file (`path`, or the nearest one found upward)."""
-    from .paths import display_path
+    from .paths import allowed_roots, display_path, refuse_outside_link
 
     if path:
         config_path = Path(os.path.abspath(os.path.join(options.cwd or os.getcwd(), path)))
@@ -289,9 +289,9 @@ def apply_config(options, path: Optional[str]) -> None:
         if config_path is None:
             return
     shown = display_path(config_path, options.cwd)
+    # a config symlinked out of the repository is not read (its text would show in errors)
+    refuse_outside_link(config_path, allowed_roots(path or config_path, options.cwd), "config", options.cwd)
     reader = _Reader(config_path, shown, options.cwd)
-    if not path and not reader.inside(str(config_path)):
-        raise ConfigError(f"{shown} leads outside the repository through a symlink; it is not read")
     data = _load(config_path, shown)
     for key in data:
         if _canonical(key) in _REFUSED:

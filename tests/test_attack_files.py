@@ -297,6 +297,15 @@ def test_symlinks_out_of_the_repository_are_not_followed(repo, tmp_path):
     assert snapshot(repo) == before and snapshot(outside) == outside_before
 
 
+def test_a_config_symlinked_out_of_the_repository_is_not_read(repo, tmp_path):
+    (tmp_path / "outside" / "config.yaml").write_text(f"{OUTSIDE_MARKER}: 1\n")
+    (repo / ".starter-lint.yaml").symlink_to(tmp_path / "outside" / "config.yaml")
+    (repo / "sub").mkdir()
+    for args, cwd in ((["check", "values.yaml"], repo), (["check", "../values.yaml"], repo / "sub"),
+                      (["check", "values.yaml", "--config", ".starter-lint.yaml"], repo), (["rules"], repo)):
+        _assert_refused(cli(*args, cwd=cwd))
+
+
 def test_symlinks_inside_the_repository_are_followed(repo):
     (repo / "shared").mkdir()
     (repo / "shared" / "b.yaml").write_text(MANIFEST.replace("name: app", "name: other"))
