@@ -138,13 +138,18 @@ class Catalog(Mapping):
         return len(self._files)
 
 
-def _read_rule(path: Path) -> Rule:
-    import yaml  # PyYAML: the catalog is our own trusted, position-free data
+MAX_RULE_BYTES = 1024 * 1024
 
+
+def _read_rule(path: Path) -> Rule:
+    import yaml  # PyYAML's safe loader: position-free data, no tag constructs an object
+
+    from .paths import read_control_file
+
+    text = read_control_file(path, MAX_RULE_BYTES, "rule file")
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, yaml.YAMLError) as exc:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
         raise StarterLintError(f"rule file {path}: {str(exc).splitlines()[0]}") from None
     rule = parse_rule(data, path.name)
     expected = f"{rule.id}-{rule.name}.yaml"
@@ -155,13 +160,26 @@ def _read_rule(path: Path) -> Rule:
 
 @lru_cache(maxsize=None)
 def load_catalog(extra_dirs: tuple = ()) -> Catalog:
-    """Every rule by id, shipped rules first, then `extra_dirs` (config `rule_dirs`) over them."""
+    """Every rule by id, shipped rules first, then `extra_dirs` (config `rule_dirs`) over them.
+
+    A rule folder holds data only (rule files): no code from a repository is ever run, so a
+    Python file there is an error rather than a rule that silently never fires."""
+    from .paths import allowed_roots, display_path, refuse_outside_link
+
     files: dict = {}
     for directory in extra_dirs:
         if not Path(directory).is_dir():
             raise StarterLintError(f"rule-dirs: {directory} is not a folder")
-    for directory in (rules_dir(),) + tuple(Path(d) for d in extra_dirs):
-        for path in Path(directory).glob("SL*.yaml"):
+        python = sorted(Path(directory).glob("*.py"))
+        if python:
+            raise StarterLintError(f"rule-dirs: {display_path(python[0])}: Python rules are not loaded (a repository's code "
+                                   "never runs); a rule folder holds rule files (SLnnn-name.yaml) only. "
+                                   "User-written rules will come as CEL policies")
+    folders = [(rules_dir(), None)] + [(Path(d), allowed_roots(d)) for d in extra_dirs]
+    for directory, roots in folders:   # the shipped folder is the package's own: no roots to keep to
+        for path in directory.glob("SL*.yaml"):
+            if roots is not None:
+                refuse_outside_link(path, roots, "rule-dirs")
             match = _FILE_NAME.match(path.name)
             if match is None:
                 raise StarterLintError(f"{path}: a rule file is named SLnnn-name.yaml (lower-case name)")

@@ -44,22 +44,39 @@ def write_output(text: str, options: Options) -> None:
     from .paths import write_atomic
 
     output = options.output
-    if _is_an_input(output, options):
-        raise StarterLintError(f"--output {output} is one of the inputs; write the report elsewhere")
+    problem = _unsafe_output(output, options)
+    if problem:
+        raise StarterLintError(f"--output {output}: {problem}; write the report elsewhere")
     write_atomic(output, text, what="--output")
 
 
-def _is_an_input(output: str, options: Options) -> bool:
-    """The report must never replace what the run read: values, manifests, baseline, config,
-    CRDs, or anything inside a chart folder."""
+def _unsafe_output(output: str, options: Options) -> str:
+    """Why the report must not go to `output`, or "": the rename that writes it would replace a
+    symlink, a device or a FIFO with a regular file, and must never replace what the run read
+    (values, manifests, baseline, config, CRDs, rule folders, anything in a chart folder)."""
+    import stat
+
+    try:
+        mode = os.lstat(output).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        return f"cannot use it ({exc.strerror or exc})"
+    if mode is not None and stat.S_ISLNK(mode):
+        return "is a symlink"
+    if mode is not None and not stat.S_ISREG(mode):
+        return "exists and is not a regular file"
     inputs = list(options.values_files) + list(options.files) + list(options.manifests) + list(options.crds)
-    inputs += [p for p in (options.baseline, options.config) if p]
-    inputs += [p for t in options.targets for p in list(t.files) + list(t.manifests)]
+    inputs += [p for p in (options.baseline, options.config, options.chart) if p] + list(options.rule_dirs)
+    inputs += [p for t in options.targets for p in list(t.files) + list(t.manifests) + [t.chart] if p]
     target = os.path.realpath(output)
-    if any(p != "-" and os.path.exists(p) and os.path.realpath(p) == target for p in inputs):
-        return True
-    charts = [options.chart] + [t.chart for t in options.targets]
-    return any(c and os.path.commonpath([os.path.realpath(c), target]) == os.path.realpath(c) for c in charts)
+    for given in inputs:
+        if given == "-" or not os.path.exists(given):
+            continue
+        real = os.path.realpath(given)
+        if target == real or (os.path.isdir(real) and os.path.commonpath([real, target]) == real):
+            return "is one of the inputs" if target == real else f"is inside the input folder {given}"
+    return ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,8 +338,14 @@ def run_cli(argv=None) -> int:
     """The entry point: every error becomes one line on stderr and exit code 2."""
     if sys.getrecursionlimit() < 10_000:
         sys.setrecursionlimit(10_000)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--" in args:
+        # everything after `--` is a file (the pre-commit hook puts its file names there): even
+        # a file named `-` is that file, not standard input
+        cut = args.index("--") + 1
+        args[cut:] = [os.path.join(".", a) if a == "-" else a for a in args[cut:]]
     try:
-        main.main(args=argv, prog_name="starter-lint", standalone_mode=False)
+        main.main(args=args, prog_name="starter-lint", standalone_mode=False)
         return EXIT_OK
     except SystemExit as exc:
         code = exc.code

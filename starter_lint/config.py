@@ -22,6 +22,10 @@ and ignores. Found upward from the working directory, or given with `--config`.
 
 Relative paths are relative to the config file. A config error is exit 2 with `file:line: message`.
 Command-line values override the file (cli.build_options applies them afterwards).
+
+The config comes from the repository, which may be a stranger's pull request: discovery stops
+at the repository root, every path in it must stay inside the repository (symlinks resolved),
+and it names no executable (`kubeconform`, `helm`: command line, environment or PATH only).
 """
 from __future__ import annotations
 
@@ -44,14 +48,23 @@ class ConfigError(StarterLintError):
     pass
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def find_config(start: Optional[str] = None) -> Optional[Path]:
-    """The nearest .starter-lint.yaml in `start` or one of its parents."""
+    """The nearest .starter-lint.yaml in `start` or one of its parents up to the repository root
+    (the folder with `.git`, else `start` itself): a config above the repository is never read."""
+    from .paths import repo_root
+
     directory = Path(os.path.abspath(start or os.getcwd()))
+    root = repo_root(str(directory))
     for folder in (directory, *directory.parents):
         for name in CONFIG_NAMES:
             candidate = folder / name
             if candidate.is_file():
                 return candidate
+        if folder == root:
+            break
     return None
 
 
@@ -61,10 +74,17 @@ def find_config(start: Optional[str] = None) -> Optional[Path]:
 class _Reader:
     """Type checks that point at the offending line of the config file."""
 
-    def __init__(self, path: Path, shown: str):
+    def __init__(self, path: Path, shown: str, cwd=None):
+        from .paths import repo_root
+
         self.config_path = path
         self.shown = shown
         self.base_dir = path.parent
+        # the repository the config's paths must stay in: the working directory's, or the
+        # config's own when --config names one elsewhere
+        self.root = repo_root(cwd)
+        if not self.inside(str(path)):
+            self.root = repo_root(str(self.base_dir))
 
     def error(self, line: int, message: str) -> ConfigError:
         return ConfigError(f"{self.shown}:{line}: {message}")
@@ -113,14 +133,29 @@ class _Reader:
         return [self.string(item, self.item_line(value, i, line), f"each entry of {what}")
                 for i, item in enumerate(value)]
 
-    def path(self, text: str) -> str:
-        """A path relative to the config file, made absolute (display_path shortens it again)."""
+    def inside(self, path: str) -> bool:
+        """`path` is in the repository, as written and with symlinks resolved."""
+        from .paths import inside_repository
+
+        absolute = os.path.abspath(path)
+        root = str(self.root)
+        return (absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep)) \
+            and inside_repository(absolute, root)
+
+    def path(self, text: str, line: int = 0, what: str = "a path") -> str:
+        """A path relative to the config file, made absolute (display_path shortens it again);
+        one outside the repository is an error: the config may be a stranger's."""
         if text == "-":
             return text
-        return str(self.base_dir / os.path.expanduser(text)) if not os.path.isabs(text) else text
+        expanded = os.path.expanduser(text)
+        absolute = str(self.base_dir / expanded) if not os.path.isabs(expanded) else expanded
+        if not self.inside(absolute):
+            raise self.error(line, f"{what} {text!r} is outside the repository; a config names only "
+                                   "files inside it (give outside files on the command line)")
+        return absolute
 
     def paths(self, value, line: int, what: str) -> list:
-        return [self.path(p) for p in self.strings(value, line, what)]
+        return [self.path(p, line, what) for p in self.strings(value, line, what)]
 
     def boolean(self, value, line: int, what: str) -> bool:
         if not isinstance(value, bool):
@@ -180,12 +215,9 @@ def _load(path: Path, shown: str):
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"--config {shown}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{shown}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    from .paths import read_control_file
+
+    text = read_control_file(path, MAX_CONFIG_BYTES, "config", shown)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     yaml.Constructor = _constructor()
@@ -216,7 +248,6 @@ _SIMPLE = {
     "set-string": ("set", "set-string"),
     "kube-version": ("kube_version", "version"),
     "validator": ("validator", "choice:auto,kubeconform,builtin"),
-    "kubeconform": ("kubeconform", "path"),
     "kubeconform-timeout": ("kubeconform_timeout", "positive"),
     "crd-dirs": ("crds", "paths"),
     "crds": ("crds", "paths"),
@@ -233,6 +264,12 @@ _SIMPLE = {
     "release-name": ("release_name", "string"),
     "namespace": ("namespace", "string"),
 }
+# keys a config may not have, and why: a repository never chooses the programs that run
+_REFUSED = {
+    key: f"'{key}' cannot be set in the config: the {key} executable comes only from the command line"
+         f"{' (--kubeconform PATH)' if key == 'kubeconform' else ''} or PATH, never from a repository file"
+    for key in ("kubeconform", "helm")
+}
 TOP_KEYS = tuple(sorted(set(_SIMPLE) | {"targets", "rules", "ignores"}))
 TARGET_KEYS = ("chart", "manifests", "set", "set-string", "values")
 RULE_KEYS = ("enabled", "severity")
@@ -241,6 +278,8 @@ IGNORE_KEYS = ("expires", "paths", "reason", "resource", "rules", "values-path")
 
 def apply_config(options, path: Optional[str]) -> None:
     """Fill `options` from the config file (`path`, or the nearest one found upward)."""
+    from .paths import allowed_roots, display_path, refuse_outside_link
+
     if path:
         config_path = Path(os.path.abspath(os.path.join(options.cwd or os.getcwd(), path)))
         if not config_path.is_file():
@@ -249,11 +288,14 @@ def apply_config(options, path: Optional[str]) -> None:
         config_path = find_config(options.cwd)
         if config_path is None:
             return
-    from .paths import display_path
-
     shown = display_path(config_path, options.cwd)
-    reader = _Reader(config_path, shown)
+    # a config symlinked out of the repository is not read (its text would show in errors)
+    refuse_outside_link(config_path, allowed_roots(path or config_path, options.cwd), "config", options.cwd)
+    reader = _Reader(config_path, shown, options.cwd)
     data = _load(config_path, shown)
+    for key in data:
+        if _canonical(key) in _REFUSED:
+            raise reader.error(reader.key_line(data, key), _REFUSED[_canonical(key)])
     reader.check_keys(data, TOP_KEYS, "the config")
     options.config = str(config_path)
     canonical = {_canonical(key): key for key in data}
@@ -285,7 +327,7 @@ def _convert(reader: _Reader, kind: str, value, line: int, what: str):
     if kind == "paths":
         return reader.paths(value, line, what)
     if kind == "path":
-        return reader.path(reader.string(value, line, what))
+        return reader.path(reader.string(value, line, what), line, what)
     if kind == "string":
         return reader.string(value, line, what)
     if kind == "version":

@@ -72,6 +72,84 @@ def repo_root(cwd=None) -> Path:
     return _repo_root(os.path.abspath(cwd or os.getcwd()))
 
 
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def inside_repository(path, cwd=None) -> bool:
+    """True when `path`, symlinks resolved, lies in the repository of the working directory."""
+    return _within(os.path.realpath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(path))),
+                   os.path.realpath(repo_root(cwd)))
+
+
+def allowed_roots(given, cwd=None) -> tuple:
+    """The real folders what is read through `given` may lead into: the repository, and `given`
+    itself when it was named outside the repository (only the command line can: a config's
+    paths must stay inside, config.py checks that). A symlink leading anywhere else is not
+    followed: a stranger's pull request must not make the tool read the runner's files."""
+    root = repo_root(cwd)
+    real_root = os.path.realpath(root)
+    absolute = os.path.abspath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(given)))
+    if _within(absolute, str(root)) or _within(absolute, real_root):
+        return (real_root,)
+    return real_root, os.path.realpath(absolute)
+
+
+def refuse_outside_link(path, roots: tuple, what: str, cwd=None) -> None:
+    """InputError when `path` resolves outside every one of `roots` (it goes through a symlink)."""
+    if not any(_within(os.path.realpath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(path))), root)
+               for root in roots):
+        raise InputError(f"{what}: {display_path(path, cwd)} leads outside the repository through a symlink; "
+                         "it is not followed")
+
+
+def confined_files(given, what: str, cwd=None, suffixes=None) -> list:
+    """The files under folder `given`, recursively and sorted (symlinked files and folders are
+    followed only while they stay inside `allowed_roots`; any other is an InputError). `given`
+    may also be a single file. `suffixes`: only files ending in one of them (lower-case)."""
+    start = Path(os.path.abspath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(given))))
+    roots = allowed_roots(given, cwd)
+    refuse_outside_link(start, roots, what, cwd)
+    if not start.is_dir():
+        return [start]
+    found, seen, folders = [], set(), [start]
+    while folders:
+        folder = folders.pop()
+        real = os.path.realpath(folder)
+        if real in seen:   # a symlink loop, or the same folder reached twice
+            continue
+        seen.add(real)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            raise InputError(f"{what}: {display_path(folder, cwd)}: cannot read ({exc.strerror or exc})") from None
+        for entry in entries:
+            child = Path(entry.path)
+            if entry.is_symlink():
+                refuse_outside_link(child, roots, what, cwd)
+            if entry.is_dir():
+                folders.append(child)
+            elif entry.is_file() and (suffixes is None or child.suffix.lower() in suffixes):
+                found.append(child)
+    return sorted(found)
+
+
+def read_control_file(path, limit: int, what: str, shown=None) -> str:
+    """A small file that steers the run (config, baseline, rule file), as text: at most `limit`
+    bytes (`--baseline /dev/zero` must not grow without end), UTF-8, errors as one line."""
+    label = f"{what} {shown or path}"
+    try:
+        raw = read_bytes(path, limit)
+    except InputError as exc:
+        raise InputError(f"{label}: {str(exc).rsplit(': ', 1)[-1]}") from None
+    if len(raw) > limit:
+        raise InputError(f"{label}: larger than {limit // (1024 * 1024)} MiB; this is not the file starter-lint expects")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{label}: not UTF-8 text (byte {exc.start})") from None
+
+
 @lru_cache(maxsize=4096)
 def repo_relative(shown: str, cwd=None) -> str:
     """A display path as its repository sees it (POSIX, from the git top level above the file),

@@ -259,17 +259,18 @@ def _dedupe(findings: list) -> list:
 
 
 def _check_extra_rules(options: Options, catalog) -> None:
-    """Rules from config `rule-dirs` need their check: a rule file alone would never fire."""
+    """Rules from config `rule-dirs` are data: they may re-describe a shipped rule, but a new rule
+    id has no check (Python from a repository is never loaded), so it would never fire."""
     if not options.rule_dirs:
         return
-    from .checks import CHECKS, load_extra_checks
+    from .checks import CHECKS
 
-    load_extra_checks(options.rule_dirs)
     load_checks()
     for rule_id in catalog:
         if rule_id not in CHECKS:
-            raise StarterLintError(f"{catalog[rule_id].source}: no check implements {rule_id}; put a Python "
-                                   f"module with @check(\"{rule_id}\") in the same rule-dirs folder")
+            raise StarterLintError(f"{catalog[rule_id].source}: no check implements {rule_id}; rule-dirs hold "
+                                   "rule files for the shipped checks only (Python rules are not loaded; "
+                                   "user-written rules will come as CEL policies)")
 
 
 def check_rule_patterns(options: Options, catalog) -> None:

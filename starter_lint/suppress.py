@@ -191,18 +191,17 @@ def _annotated(ctx) -> dict:
 # Baseline
 
 BASELINE_VERSION = 1
+MAX_BASELINE_BYTES = 32 * 1024 * 1024   # a baseline of 100k findings is about 30 MB
 
 
 @lru_cache(maxsize=8)
 def _load_baseline(path: str, mtime: float) -> frozenset:
+    from .paths import read_control_file
+
+    text = read_control_file(path, MAX_BASELINE_BYTES, "--baseline")
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
-    except FileNotFoundError:
-        raise StarterLintError(f"--baseline {path}: no such file") from None
-    except OSError as exc:
-        raise StarterLintError(f"--baseline {path}: cannot read ({exc.strerror or exc})") from None
-    except (ValueError, UnicodeDecodeError) as exc:
+        document = json.loads(text)
+    except ValueError as exc:
         raise StarterLintError(f"--baseline {path}: not JSON ({exc})") from None
     entries = document.get("findings") if isinstance(document, dict) else None
     if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str)

@@ -31,6 +31,7 @@ def error_of(tmp_path: Path, text: str) -> str:
 
 
 def test_found_upward_and_paths_relative_to_the_file(tmp_path):
+    (tmp_path / ".git").mkdir()   # the repository root: discovery goes up to here
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
     options = load(tmp_path, "fail-on: warning\nselect: [SL1, sl3]\nignore: SL106\nkube-version: '1.29'\n"
@@ -129,6 +130,7 @@ def test_named_targets_are_checked_and_reported_per_target(tmp_path):
     (tmp_path / "envs" / "prod.yaml").write_text(shutil_copy)
     (tmp_path / "envs" / "staging.yaml").write_text(AMBIGUOUS)
     (tmp_path / "sub").mkdir()
+    (tmp_path / ".git").mkdir()   # the config is found upward from sub/, up to the repository root
     (tmp_path / ".starter-lint.yaml").write_text(
         "select: [SL104]\ntargets:\n  prod: {values: [envs/prod.yaml]}\n  staging: {values: envs/staging.yaml}\n")
     done = cli("check", "--format", "json", cwd=tmp_path / "sub")

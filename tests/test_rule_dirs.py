@@ -1,67 +1,80 @@
-"""A team's own rules from config `rule-dirs`: a rule file plus a Python check beside it."""
+"""Config `rule-dirs`: folders of rule files (data only). They can re-describe a shipped rule;
+Python beside them is never imported (a repository's code never runs), and a rule id no shipped
+check implements is an error rather than a rule that silently never fires."""
 from __future__ import annotations
 
 import json
 
 from .support import cli
 
-RULE = """\
-id: SL901
-name: team-owner-label
-severity: warning
-summary: Every values file names the owning team in api.env.TEAM.
-rationale: Pages go to the right team.
-remediation: Add api.env.TEAM.
-tags: [team]
+SL104_TEAM = """\
+id: SL104
+name: ambiguous-scalar
+severity: error
+summary: Team wording - quote every YAML 1.1 surprise.
+rationale: Our deploys broke twice on `NO`.
+remediation: Quote it.
+tags: [yaml, team]
 examples:
   fail:
-    - title: no team
+    - title: yes
       values: |
-        api:
-          env: {}
+        worker:
+          enabled: yes
   pass:
-    - title: a team
+    - title: true
       values: |
-        api:
-          env:
-            TEAM: "payments"
+        worker:
+          enabled: true
 """
 
-CHECK = """\
-from starter_lint.checks import check
-from starter_lint.findings import Problem
+NEW_RULE = SL104_TEAM.replace("SL104", "SL901").replace("ambiguous-scalar", "team-owner-label")
+
+MARKER = "rule-code-ran.marker"
+CODE = f"open({MARKER!r}, 'w').write('ran')\n"
 
 
-@check("SL901")
-def team_owner_label(ctx):
-    if not ctx.get(("api", "env", "TEAM")):
-        yield Problem("api.env.TEAM is not set: add the owning team's name", path=("api", "env", "TEAM"))
-"""
-
-
-def _repo(tmp_path, with_check=True):
+def _repo(tmp_path, rule_files: dict, python=False):
     (tmp_path / "policies").mkdir()
-    (tmp_path / "policies" / "SL901-team-owner-label.yaml").write_text(RULE)
-    if with_check:
-        (tmp_path / "policies" / "team_rules.py").write_text(CHECK)
+    for name, text in rule_files.items():
+        (tmp_path / "policies" / name).write_text(text)
+    if python:
+        (tmp_path / "policies" / "team_rules.py").write_text(CODE)
+        (tmp_path / "policies" / "__init__.py").write_text(CODE)
     (tmp_path / ".starter-lint.yaml").write_text("rule-dirs: [policies/]\n")
-    (tmp_path / "values.yaml").write_text("api:\n  env:\n    ENVIRONMENT: \"production\"\n")
+    (tmp_path / "values.yaml").write_text("worker:\n  enabled: yes\n")
 
 
-def test_a_custom_rule_fires_and_is_listed(tmp_path):
-    _repo(tmp_path)
-    done = cli("check", "values.yaml", "--select", "SL901", "--format", "json", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr  # a warning does not fail at --fail-on error
+def test_a_rule_file_re_describes_a_shipped_rule(tmp_path):
+    _repo(tmp_path, {"SL104-ambiguous-scalar.yaml": SL104_TEAM})
+    done = cli("check", "values.yaml", "--select", "SL104", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr   # the team's file makes it an error
     findings = json.loads(done.stdout)["targets"][0]["findings"]
-    assert [(f["rule"], f["line"]) for f in findings] == [("SL901", 2)]
-    assert "SL901" in cli("rules", cwd=tmp_path).stdout
-    assert cli("explain", "SL901", cwd=tmp_path).returncode == 0
+    assert [(f["rule"], f["line"], f["severity"]) for f in findings] == [("SL104", 2, "error")]
+    assert "Team wording" in cli("rules", cwd=tmp_path).stdout
+    assert "Our deploys broke twice" in cli("explain", "SL104", cwd=tmp_path).stdout
 
 
-def test_a_custom_rule_without_its_check_is_an_error(tmp_path):
-    _repo(tmp_path, with_check=False)
+def test_python_in_a_rule_folder_is_never_run(tmp_path):
+    _repo(tmp_path, {"SL104-ambiguous-scalar.yaml": SL104_TEAM}, python=True)
+    for args in (["check", "values.yaml"], ["fix", "--diff", "values.yaml"], ["fix", "values.yaml"],
+                 ["baseline", "values.yaml"], ["rules"], ["explain", "SL104"], ["values", "-f", "values.yaml"]):
+        done = cli(*args, cwd=tmp_path)
+        assert not (tmp_path / MARKER).exists(), args
+        if args[0] == "values":   # shows values, runs no rule: the rule folder is not read at all
+            assert done.returncode == 0, done.stderr
+            continue
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert "Python rules are not loaded" in done.stderr and "policies/__init__.py" in done.stderr, args
+        assert "Traceback" not in done.stderr
+    assert (tmp_path / "values.yaml").read_text() == "worker:\n  enabled: yes\n"
+
+
+def test_a_new_rule_id_without_a_shipped_check_is_an_error(tmp_path):
+    _repo(tmp_path, {"SL901-team-owner-label.yaml": NEW_RULE})
     done = cli("check", "values.yaml", cwd=tmp_path)
     assert done.returncode == 2 and "no check implements SL901" in done.stderr
+    assert "Python rules are not loaded" in done.stderr
 
 
 def test_missing_rule_and_crd_folders_are_errors(tmp_path):

@@ -57,25 +57,3 @@ def load_checks(available=None) -> dict:
                 raise
         _imported.add(name)
     return CHECKS
-
-
-def load_extra_checks(directories) -> None:
-    """Import the Python modules of config `rule-dirs`: a team's own rules register with @check
-    beside their SLnnn-name.yaml files, exactly as the shipped ones do."""
-    import importlib.util
-    from pathlib import Path
-
-    from ..errors import StarterLintError
-
-    for directory in directories:
-        for path in sorted(Path(directory).glob("*.py")):
-            name = f"starter_lint_rules_{abs(hash(str(path.resolve())))}_{path.stem}"
-            if name in _imported:
-                continue
-            spec = importlib.util.spec_from_file_location(name, path)
-            try:
-                module = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(module)
-            except Exception as exc:  # a team's rule module is their code: say which file failed
-                raise StarterLintError(f"rule-dirs: {path} failed to load: {type(exc).__name__}: {exc}") from None
-            _imported.add(name)

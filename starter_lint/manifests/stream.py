@@ -395,7 +395,11 @@ def _note_if_empty(result: ManifestSet) -> None:
 
 
 def expand_paths(paths: list, cwd=None) -> list:
-    """Files to read, in order: files as given, directories recursively (sorted), `-` = stdin."""
+    """Files to read, in order: files as given, directories recursively (sorted), `-` = stdin.
+    A symlink leading outside the repository (or outside a folder named outside it) is an
+    InputError: it is not followed."""
+    from ..paths import confined_files
+
     out = []
     for given in paths:
         if str(given) == "-":
@@ -404,13 +408,9 @@ def expand_paths(paths: list, cwd=None) -> list:
         p = Path(given)
         if not p.is_absolute() and cwd:
             p = Path(cwd) / p
-        if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in MANIFEST_SUFFIXES)
-            out.extend(found)
-        elif p.exists():
-            out.append(p)
-        else:
+        if not p.exists():
             raise InputError(f"--manifests {given}: no such file or directory")
+        out.extend(confined_files(p, f"--manifests {given}", cwd, MANIFEST_SUFFIXES))
     return out
 
 

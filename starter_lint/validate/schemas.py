@@ -258,39 +258,58 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+@lru_cache(maxsize=1)
+def run_cache_root() -> Path:
+    """A private folder for this run alone, removed at exit: the cache when `cache_root()` cannot
+    be written (a read-only home in a CI container). Slower, never wrong."""
+    import atexit
+    import shutil
+
+    folder = tempfile.mkdtemp(prefix="starter-lint-cache-")
+    atexit.register(shutil.rmtree, folder, True)
+    return Path(folder)
+
+
 def standalone_dir(version: str) -> Path:
     """The `-schema-location` folder holding `v<version>-standalone-strict/` (built once)."""
     normalised = normalise_version(version)
-    root = cache_root() / f"kubernetes-validate-{package_version()}"
+    try:
+        return _standalone_in(cache_root() / f"kubernetes-validate-{package_version()}", normalised)
+    except OSError:
+        pass
+    try:
+        return _standalone_in(run_cache_root() / f"kubernetes-validate-{package_version()}", normalised)
+    except OSError as exc:
+        raise StarterLintError(f"cannot write the kubeconform schemas to {run_cache_root()} "
+                               f"({exc.strerror or exc}); set STARTER_LINT_CACHE_DIR to a writable folder") from None
+
+
+def _standalone_in(root: Path, normalised: str) -> Path:
     folder = root / f"v{normalised}-standalone-strict"
     done = folder / ".complete"
     if done.is_file():
         return root
+    root.mkdir(parents=True, exist_ok=True)
+    # build beside the final folder, then rename: a reader sees all files or none
+    building = Path(tempfile.mkdtemp(dir=root, prefix=f".build-v{normalised}-"))
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        # build beside the final folder, then rename: a reader sees all files or none
-        building = Path(tempfile.mkdtemp(dir=root, prefix=f".build-v{normalised}-"))
-        try:
-            schemas = kube_schemas(normalised)
-            for (api_version, kind), name in sorted(schemas.kinds.items()):
-                standalone = inline_refs(schemas.definitions[name], schemas.definitions)
-                standalone["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-                (building / kubeconform_name(api_version, kind)).write_text(
-                    json.dumps(standalone, separators=(",", ":")), encoding="utf-8")
-            (building / ".complete").write_text("", encoding="utf-8")
-            os.replace(building, folder)
-        except OSError:
-            # another run finished first (the target exists and is not empty): use theirs
-            if not done.is_file():
-                raise
-        finally:
-            if building.exists():
-                import shutil
+        schemas = kube_schemas(normalised)
+        for (api_version, kind), name in sorted(schemas.kinds.items()):
+            standalone = inline_refs(schemas.definitions[name], schemas.definitions)
+            standalone["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+            (building / kubeconform_name(api_version, kind)).write_text(
+                json.dumps(standalone, separators=(",", ":")), encoding="utf-8")
+        (building / ".complete").write_text("", encoding="utf-8")
+        os.replace(building, folder)
+    except OSError:
+        # another run finished first (the target exists and is not empty): use theirs
+        if not done.is_file():
+            raise
+    finally:
+        if building.exists():
+            import shutil
 
-                shutil.rmtree(building, ignore_errors=True)
-    except OSError as exc:
-        raise StarterLintError(f"cannot write the schema cache under {root} ({exc.strerror or exc}); "
-                               "set STARTER_LINT_CACHE_DIR to a writable folder") from None
+            shutil.rmtree(building, ignore_errors=True)
     return root
 
 
@@ -367,13 +386,15 @@ class CrdSchemas:
             self._add(Path(given))
 
     def _add(self, path: Path) -> None:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in (".yaml", ".yml", ".json"):
-                    self._add(child)
+        from ..paths import allowed_roots, confined_files, refuse_outside_link
+
+        if path.is_dir():   # symlinks out of the repository are refused, not followed
+            for child in confined_files(path, f"--crd {path}", suffixes=(".yaml", ".yml", ".json")):
+                self._add(Path(os.path.relpath(child)) if not path.is_absolute() else child)
             return
         if not path.is_file():
             raise StarterLintError(f"--crd {path}: no such file or directory")
+        refuse_outside_link(path, allowed_roots(path), "--crd")
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -417,6 +438,13 @@ class CrdSchemas:
             entry = self.schemas[name] = json.loads(entry.read_text(encoding="utf-8"))
         return entry
 
+    def _write_extra(self, folder: Path) -> Path:
+        for name, schema in sorted(self.extra.items()):
+            target = folder / name
+            if not target.is_file():
+                _write_atomically(target, json.dumps(schema, separators=(",", ":")))
+        return folder
+
     def location_dirs(self) -> list:
         """Folders holding every CRD schema by kubeconform name (for `-schema-location`)."""
         folders = [shipped_crds_dir()] if shipped_crds_dir().is_dir() else []
@@ -424,10 +452,14 @@ class CrdSchemas:
             blob = json.dumps(self.extra, sort_keys=True)
             import hashlib
 
-            folder = cache_root() / "crds" / hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
-            for name, schema in sorted(self.extra.items()):
-                target = folder / name
-                if not target.is_file():
-                    _write_atomically(target, json.dumps(schema, separators=(",", ":")))
+            digest = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+            try:
+                folder = self._write_extra(cache_root() / "crds" / digest)
+            except OSError:   # a read-only cache: this run's private one
+                try:
+                    folder = self._write_extra(run_cache_root() / "crds" / digest)
+                except OSError as exc:
+                    raise StarterLintError(f"cannot write the CRD schemas for kubeconform ({exc.strerror or exc}); "
+                                           "set STARTER_LINT_CACHE_DIR to a writable folder") from None
             folders.insert(0, folder)
         return folders

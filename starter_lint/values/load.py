@@ -2,6 +2,7 @@
 defaults shipped in the package) and the user's files, each read as Helm reads it."""
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -9,7 +10,7 @@ from typing import Optional
 from ..context import ChartInfo
 from ..errors import InputError
 from ..findings import Location, Problem
-from ..paths import display_path, read_bytes
+from ..paths import allowed_roots, confined_files, display_path, read_bytes, refuse_outside_link
 from ..resources import schemas_dir
 from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, YamlLoadError, decode_bytes, load_values
 from .layers import Layer
@@ -24,6 +25,8 @@ def _contract_defaults() -> LoadedYaml:
 def read_values_file(path: str, cwd=None) -> tuple:
     """(LoadedYaml, None) or (None, YamlLoadError); missing/unreadable files raise InputError."""
     shown = display_path(path, cwd)
+    if str(path) != "-":   # a symlink out of the repository is not followed
+        refuse_outside_link(path, allowed_roots(path, cwd), "values file", cwd)
     raw = read_bytes(path, MAX_VALUES_BYTES)
     if len(raw) > MAX_VALUES_BYTES:
         return None, YamlLoadError(f"file is larger than {MAX_VALUES_BYTES // (1024 * 1024)} MiB; "
@@ -46,13 +49,17 @@ def base_layer(chart: Optional[str], cwd=None) -> tuple:
     chart_dir = Path(chart)
     if not chart_dir.is_dir():
         raise InputError(f"--chart {chart}: not a directory")
+    # Helm reads the whole chart folder (templates, values.yaml, `.Files.Get`): every symlink in
+    # it must stay inside the repository, or the chart is refused before anything reads it
+    chart_files = confined_files(chart, f"--chart {chart}", cwd)
     if not (chart_dir / "Chart.yaml").is_file():
         raise InputError(f"--chart {chart}: no Chart.yaml in it; is this a Helm chart?")
     values_path = chart_dir / "values.yaml"
     shown = display_path(values_path, cwd)
     info = ChartInfo(directory=display_path(chart_dir, cwd), values_path=shown, name=chart_dir.name)
-    for template in sorted((chart_dir / "templates").rglob("*")) if (chart_dir / "templates").is_dir() else ():
-        if template.is_file() and template.suffix in (".yaml", ".yml", ".tpl", ".txt", ".json"):
+    templates = Path(os.path.abspath(os.path.join(cwd or os.getcwd(), chart, "templates")))
+    for template in chart_files:
+        if templates in template.parents and template.suffix in (".yaml", ".yml", ".tpl", ".txt", ".json"):
             try:
                 info.templates[display_path(template, cwd)] = template.read_text(encoding="utf-8", errors="replace")
             except OSError as exc:
