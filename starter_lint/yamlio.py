@@ -358,15 +358,20 @@ def _libyaml_events(text: str):
 
 
 # Where libyaml 0.2 (newer than the libyaml go-yaml was ported from) is more lenient than go-yaml:
-# `?` inside flow plain scalars, byte order marks after the start, `,[]` in tags. Such texts,
-# and any text libyaml refuses, are read with the go-yaml-exact ruamel path instead.
-_LIBYAML_LENIENT = re.compile(r"\?[^\n]*[\]}]|[\[{][^\n]*\?|.\ufeff|!\S*[,\[\]{}]", re.S)
+# `?` before a `]` or `}` on its line, or after a `[` or `{` (`?` inside flow plain scalars), a
+# byte order mark after the start, `,[]{}` after a `!` in one word (tags). Such texts, and any
+# text libyaml refuses, are read with the go-yaml-exact ruamel path instead.
+# Each alternative starts only where a line or a word starts (`^`, `(?<!\S)`) and runs through
+# it once, so the search is linear: an unanchored `\?[^\n]*[\]}]` restarts at every `?` and
+# takes quadratic time on one long line of `?`, `[` or `!` (200 KB of `[`: 79 s).
+_LIBYAML_LENIENT = re.compile(
+    r"^[^\n?]*\?[^\n]*[\]}]|^[^\n\[{]*[\[{][^\n]*\?|.\ufeff|(?<!\S)[^\s!]*!\S*[,\[\]{}]", re.S | re.M)
 
 
 def _documents(text: str, limit: Optional[int], line_offset: int = 0) -> Iterator[Optional[_Node]]:
     """Yield the root node of each document (None for an empty one); at most `limit` of them."""
     if event_backend() == "ruamel" or _LIBYAML_LENIENT.search(text):
-        yield from _documents_from(_ruamel_events(text), text, limit, line_offset)
+        yield from _ruamel_documents(text, limit, line_offset)
         return
     produced = 0
     try:
@@ -376,9 +381,22 @@ def _documents(text: str, limit: Optional[int], line_offset: int = 0) -> Iterato
     except _SyntaxError as exc:
         if produced:
             raise
-        if "maximum nesting depth" in exc.message:  # libyaml's own limit (1000) is above ours
-            raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels", exc.line, exc.col) from None
+        _refuse_if_too_deep(exc)  # libyaml's own limit (1000) is above ours
+        yield from _ruamel_documents(text, limit, line_offset)
+
+
+def _ruamel_documents(text: str, limit: Optional[int], line_offset: int) -> Iterator[Optional[_Node]]:
+    try:
         yield from _documents_from(_ruamel_events(text), text, limit, line_offset)
+    except _SyntaxError as exc:
+        _refuse_if_too_deep(exc)  # the go-yaml scanner stops at our limit (goyaml_scanner.py)
+        raise
+
+
+def _refuse_if_too_deep(exc: _SyntaxError) -> None:
+    """A scanner's own nesting limit, reported as the loader's."""
+    if "maximum nesting depth" in exc.message:
+        raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels", exc.line, exc.col) from None
 
 
 def _documents_from(iterator, text: str, limit: Optional[int], line_offset: int) -> Iterator[Optional[_Node]]:
