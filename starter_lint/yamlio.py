@@ -14,6 +14,7 @@ own SDK on a generated corpus.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
@@ -799,6 +800,35 @@ def _read_document(root: Optional[_Node], decoder: _Decoder) -> Optional[dict]:
     return result
 
 
+def load_documents(text: str) -> list:
+    """Every document of a YAML stream (a CRD file) as JSON-like data, None for an empty one.
+
+    The values loader's rules bound the cost: go-yaml's alias ratio and the expansion cap
+    (`_Decoder._tick`), the nesting limit; keys become strings and numbers JSON numbers, as
+    sigs.k8s.io/yaml reads a manifest. Errors are YamlLoadError with a position.
+    """
+    out = []
+    with _deep_nesting_refused():
+        for root in _documents(text, None):
+            if root is None:
+                out.append(None)
+                continue
+            decoder = _Decoder(record=False)
+            out.append(decoder.to_json(decoder.decode(root, ()), root, (), False))
+    return out
+
+
+@contextlib.contextmanager
+def _deep_nesting_refused():
+    """Decoding recurses once per level: room for MAX_DEPTH levels, a clean error beyond."""
+    if sys.getrecursionlimit() < 10_000:
+        sys.setrecursionlimit(10_000)
+    try:
+        yield
+    except RecursionError:
+        raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels") from None
+
+
 def split_documents(text: str) -> list:
     """k8s.io/apimachinery's YAMLReader, as Helm's LoadValues splits a chart's values.yaml.
 
@@ -840,14 +870,10 @@ def load_values(text: str, path: str = "<values>", *, chart_defaults: bool = Fal
     (LoadValues, helm/helm#13655). A chart's values.yaml (`chart_defaults=True`): the documents
     are merged as LoadValues does, and null-valued keys are dropped as rendering drops them.
     """
-    if sys.getrecursionlimit() < 10_000:
-        sys.setrecursionlimit(10_000)
-    try:
+    with _deep_nesting_refused():
         if chart_defaults or merge_documents:
             return _load_all_documents(text, path, drop_nulls=chart_defaults)
         return _load_user_values(text, path)
-    except RecursionError:
-        raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels") from None
 
 
 # Characters go-yaml's reader refuses ("control characters are not allowed")
