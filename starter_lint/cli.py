@@ -166,8 +166,12 @@ def build_options(params: dict) -> Options:
         options.color = False
     if params.get("quiet"):
         options.quiet = True
-    if options.kubeconform_timeout is not None and options.kubeconform_timeout <= 0:
-        _fail("--kubeconform-timeout must be a positive number of seconds")
+    if options.kubeconform_timeout is not None:
+        from .options import timeout_problem
+
+        problem = timeout_problem(options.kubeconform_timeout)
+        if problem:
+            _fail(f"--kubeconform-timeout {problem}")
     if options.jobs is not None and options.jobs < 1:
         _fail("-j/--jobs must be at least 1")
     if options.kube_version != Options.kube_version:

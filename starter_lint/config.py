@@ -248,7 +248,7 @@ _SIMPLE = {
     "set-string": ("set", "set-string"),
     "kube-version": ("kube_version", "version"),
     "validator": ("validator", "choice:auto,kubeconform,builtin"),
-    "kubeconform-timeout": ("kubeconform_timeout", "positive"),
+    "kubeconform-timeout": ("kubeconform_timeout", "seconds"),
     "crd-dirs": ("crds", "paths"),
     "crds": ("crds", "paths"),
     "format": ("format", "choice:text,json,sarif,github,junit"),
@@ -341,11 +341,16 @@ def _convert(reader: _Reader, kind: str, value, line: int, what: str):
         if text not in choices:
             raise reader.error(line, f"{what} must be one of {', '.join(choices)}, not {text!r}")
         return text
-    if kind in ("positive", "positive-int"):
-        number_type = int if kind == "positive-int" else (int, float)
-        if isinstance(value, bool) or not isinstance(value, number_type) or value <= 0:
-            raise reader.error(line, f"{what} must be a positive {'integer' if kind == 'positive-int' else 'number'}, "
-                                     f"not {value!r}")
+    if kind == "positive-int":
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise reader.error(line, f"{what} must be a positive integer, not {value!r}")
+        return value
+    if kind == "seconds":
+        from .options import timeout_problem
+
+        problem = timeout_problem(value)
+        if problem:
+            raise reader.error(line, f"{what} {problem}")
         return value
     if kind == "severity":
         return reader.severity(value, line, what)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import copy
 import difflib
+import functools
 import io
 import os
 import re
@@ -374,15 +375,53 @@ def _cannot_round_trip(text: str, exc, shown: str) -> StarterLintError:
                             f"({problem}); nothing written")
 
 
+class _OutOfRangeNumber(str):
+    """A plain scalar ruamel reads as a float beyond float64 (`12e3000`). Go's ParseFloat fails
+    on it, so Helm reads the text as a string; ruamel would write it back as `.inf`, which Helm
+    refuses. It keeps its text, written back as it was."""
+
+
+def _round_trip_yaml():
+    """ruamel's round-trip YAML, but with out-of-range floats kept as their text."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.Constructor, yaml.Representer = _round_trip_classes()
+    return yaml
+
+
+@functools.lru_cache(maxsize=1)
+def _round_trip_classes():
+    import math
+
+    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.representer import RoundTripRepresenter
+
+    class Constructor(RoundTripConstructor):
+        def construct_yaml_float(self, node):
+            value = super().construct_yaml_float(node)
+            if isinstance(value, float) and math.isinf(value) and "inf" not in node.value.lower():
+                return _OutOfRangeNumber(node.value)
+            return value
+
+    class Representer(RoundTripRepresenter):
+        pass
+
+    Constructor.add_constructor("tag:yaml.org,2002:float", Constructor.construct_yaml_float)
+    # under the float tag, the resolver finds the plain text implicit: it is written unquoted
+    Representer.add_representer(
+        _OutOfRangeNumber, lambda self, data: self.represent_scalar("tag:yaml.org,2002:float", str(data)))
+    return Constructor, Representer
+
+
 def apply_fixes(text: str, findings: list, shown: str = "<values>") -> str:
     """The text with every finding's fix applied (values first, then keys, deepest first), in
     the file's line endings. Which fixes to pass is `choose_fixes`'s decision."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     newline = _newline(text)
     work = text.replace("\r\n", "\n")
-    yaml = YAML(typ="rt")
+    yaml = _round_trip_yaml()
     yaml.preserve_quotes = True
     yaml.width = 4096
     mapping, sequence, offset = _indentation(work)

@@ -15,6 +15,11 @@ corresponding go-yaml routine (scannerc.go):
 - anchor and alias names are ASCII letters, digits, `_` and `-` only;
 - directives other than %YAML and %TAG are errors, not ignored;
 - NEL, LS and PS (U+0085, U+2028, U+2029) end lines, as in YAML 1.1 (the reader).
+
+Two changes bound its cost on hostile text, without changing what it reads: flow nesting deeper
+than the loader's limit stops the scan at once (as libyaml's `increase_flow_level` does at its
+own limit), and the possible simple keys are checked oldest first, stopping at the first one
+still possible, instead of all of them for every token (depth x tokens: minutes on 100 KB).
 """
 from __future__ import annotations
 
@@ -42,6 +47,51 @@ class GoYamlReader(Reader):
 
 class GoYamlScanner(Scanner):
     """A ruamel Scanner whose tokenisation matches go-yaml v2's."""
+
+    _oldest_level = 0   # no possible simple key is saved below this flow level
+
+    def fetch_flow_collection_start(self, TokenClass, to_push):
+        from .yamlio import MAX_DEPTH
+
+        if self.flow_level >= MAX_DEPTH:   # the loader refuses it anyway: stop before reading on
+            mark = self.reader.get_mark()
+            raise ScannerError("while increasing flow level", mark, "exceeded maximum nesting depth", mark)
+        super().fetch_flow_collection_start(TokenClass, to_push)
+
+    # Possible simple keys live one per flow level, and a key on a lower level was always saved
+    # before one on a higher level (reaching the higher level again means closing the lower
+    # one's collections). So the oldest key is the one on the lowest level, and once a key is
+    # still possible (same line, within 1024 characters), every newer one is too.
+    def save_possible_simple_key(self):
+        super().save_possible_simple_key()
+        self._oldest_level = min(self._oldest_level, self.flow_level)
+
+    def _oldest_key(self):
+        keys, level, top = self.possible_simple_keys, self._oldest_level, self.flow_level
+        while keys and level <= top:
+            key = keys.get(level)
+            if key is not None:
+                self._oldest_level = level
+                return level, key
+            level += 1
+        self._oldest_level = level
+        return None, None
+
+    def next_possible_simple_key(self):
+        key = self._oldest_key()[1]
+        return None if key is None else key.token_number
+
+    def stale_possible_simple_keys(self):
+        reader = self.reader
+        line, index = reader.line, reader.index
+        while self.possible_simple_keys:
+            level, key = self._oldest_key()
+            if key is None or (key.line == line and index - key.index <= 1024):
+                return
+            if key.required:
+                raise ScannerError("while scanning a simple key", key.mark, "could not find expected ':'",
+                                   reader.get_mark())
+            del self.possible_simple_keys[level]
 
     def scan_directive(self):
         srp = self.reader.peek

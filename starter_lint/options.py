@@ -12,6 +12,21 @@ from .findings import Severity
 RULE_PATTERN = re.compile(r"^(ALL|SL\d{0,3})$")
 
 
+MAX_TIMEOUT_SECONDS = 86_400.0   # a day: beyond it a "timeout" is a typo (and Python's own limit is near)
+
+
+def timeout_problem(value) -> Optional[str]:
+    """Why `value` cannot be a timeout in seconds (None when it can): a finite number above zero,
+    at most a day. `nan` and `inf` parse as floats but no subprocess or clock can wait for them."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"must be a number of seconds, not {value!r}"
+    if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT_SECONDS:
+        return f"must be a number of seconds above 0 and at most {MAX_TIMEOUT_SECONDS:g}, not {value!r}"
+    return None
+
+
 def rule_matches(rule_id: str, patterns) -> bool:
     """`SL301`, a prefix (`SL3`) or `all` (any case) names the rule."""
     return any(p == "ALL" or rule_id.startswith(p) for p in (str(p).strip().upper() for p in patterns) if p)

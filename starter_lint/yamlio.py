@@ -14,6 +14,7 @@ own SDK on a generated corpus.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
@@ -358,15 +359,20 @@ def _libyaml_events(text: str):
 
 
 # Where libyaml 0.2 (newer than the libyaml go-yaml was ported from) is more lenient than go-yaml:
-# `?` inside flow plain scalars, byte order marks after the start, `,[]` in tags. Such texts,
-# and any text libyaml refuses, are read with the go-yaml-exact ruamel path instead.
-_LIBYAML_LENIENT = re.compile(r"\?[^\n]*[\]}]|[\[{][^\n]*\?|.\ufeff|!\S*[,\[\]{}]", re.S)
+# `?` before a `]` or `}` on its line, or after a `[` or `{` (`?` inside flow plain scalars), a
+# byte order mark after the start, `,[]{}` after a `!` in one word (tags). Such texts, and any
+# text libyaml refuses, are read with the go-yaml-exact ruamel path instead.
+# Each alternative starts only where a line or a word starts (`^`, `(?<!\S)`) and runs through
+# it once, so the search is linear: an unanchored `\?[^\n]*[\]}]` restarts at every `?` and
+# takes quadratic time on one long line of `?`, `[` or `!` (200 KB of `[`: 79 s).
+_LIBYAML_LENIENT = re.compile(
+    r"^[^\n?]*\?[^\n]*[\]}]|^[^\n\[{]*[\[{][^\n]*\?|.\ufeff|(?<!\S)[^\s!]*!\S*[,\[\]{}]", re.S | re.M)
 
 
 def _documents(text: str, limit: Optional[int], line_offset: int = 0) -> Iterator[Optional[_Node]]:
     """Yield the root node of each document (None for an empty one); at most `limit` of them."""
     if event_backend() == "ruamel" or _LIBYAML_LENIENT.search(text):
-        yield from _documents_from(_ruamel_events(text), text, limit, line_offset)
+        yield from _ruamel_documents(text, limit, line_offset)
         return
     produced = 0
     try:
@@ -376,9 +382,22 @@ def _documents(text: str, limit: Optional[int], line_offset: int = 0) -> Iterato
     except _SyntaxError as exc:
         if produced:
             raise
-        if "maximum nesting depth" in exc.message:  # libyaml's own limit (1000) is above ours
-            raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels", exc.line, exc.col) from None
+        _refuse_if_too_deep(exc)  # libyaml's own limit (1000) is above ours
+        yield from _ruamel_documents(text, limit, line_offset)
+
+
+def _ruamel_documents(text: str, limit: Optional[int], line_offset: int) -> Iterator[Optional[_Node]]:
+    try:
         yield from _documents_from(_ruamel_events(text), text, limit, line_offset)
+    except _SyntaxError as exc:
+        _refuse_if_too_deep(exc)  # the go-yaml scanner stops at our limit (goyaml_scanner.py)
+        raise
+
+
+def _refuse_if_too_deep(exc: _SyntaxError) -> None:
+    """A scanner's own nesting limit, reported as the loader's."""
+    if "maximum nesting depth" in exc.message:
+        raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels", exc.line, exc.col) from None
 
 
 def _documents_from(iterator, text: str, limit: Optional[int], line_offset: int) -> Iterator[Optional[_Node]]:
@@ -781,6 +800,35 @@ def _read_document(root: Optional[_Node], decoder: _Decoder) -> Optional[dict]:
     return result
 
 
+def load_documents(text: str) -> list:
+    """Every document of a YAML stream (a CRD file) as JSON-like data, None for an empty one.
+
+    The values loader's rules bound the cost: go-yaml's alias ratio and the expansion cap
+    (`_Decoder._tick`), the nesting limit; keys become strings and numbers JSON numbers, as
+    sigs.k8s.io/yaml reads a manifest. Errors are YamlLoadError with a position.
+    """
+    out = []
+    with _deep_nesting_refused():
+        for root in _documents(text, None):
+            if root is None:
+                out.append(None)
+                continue
+            decoder = _Decoder(record=False)
+            out.append(decoder.to_json(decoder.decode(root, ()), root, (), False))
+    return out
+
+
+@contextlib.contextmanager
+def _deep_nesting_refused():
+    """Decoding recurses once per level: room for MAX_DEPTH levels, a clean error beyond."""
+    if sys.getrecursionlimit() < 10_000:
+        sys.setrecursionlimit(10_000)
+    try:
+        yield
+    except RecursionError:
+        raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels") from None
+
+
 def split_documents(text: str) -> list:
     """k8s.io/apimachinery's YAMLReader, as Helm's LoadValues splits a chart's values.yaml.
 
@@ -822,14 +870,10 @@ def load_values(text: str, path: str = "<values>", *, chart_defaults: bool = Fal
     (LoadValues, helm/helm#13655). A chart's values.yaml (`chart_defaults=True`): the documents
     are merged as LoadValues does, and null-valued keys are dropped as rendering drops them.
     """
-    if sys.getrecursionlimit() < 10_000:
-        sys.setrecursionlimit(10_000)
-    try:
+    with _deep_nesting_refused():
         if chart_defaults or merge_documents:
             return _load_all_documents(text, path, drop_nulls=chart_defaults)
         return _load_user_values(text, path)
-    except RecursionError:
-        raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels") from None
 
 
 # Characters go-yaml's reader refuses ("control characters are not allowed")

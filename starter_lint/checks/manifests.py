@@ -6,7 +6,7 @@ Objects without apiVersion or kind are SL704's and are not validated.
 """
 from __future__ import annotations
 
-from ..findings import Location, Problem, format_path
+from ..findings import Location, Problem, Severity, format_path
 from ..manifests.index import index_of
 from ..pointer import path as pointer_path
 from . import check
@@ -80,6 +80,12 @@ def manifest_schema(ctx):
                 f"{_schema_name(obj, version)}",
                 location=obj.locate(error.at or error.pointer), logical=f"{obj.ref}#{error.pointer}",
                 template=obj.template, key=f"{error.pointer}:{error.message}")
+        for note in verdict.unchecked:
+            yield Problem(
+                f"{obj.ref} {obj.api_version}: {_format_pointer(note.pointer)}: {note.message}; this "
+                "part of the object is unverified", severity=Severity.NOTE,
+                location=obj.locate(note.pointer), logical=f"{obj.ref}#{note.pointer}",
+                template=obj.template, key=f"{note.pointer}:{note.message}")
 
 
 @check("SL702", needs="manifests")

@@ -222,14 +222,14 @@ def placeholder_value(ctx):
         if kind is None:
             continue
         where = format_path(path)
-        what = schema.shown(path, value).strip() or "a placeholder"
+        shown = schema.shown(path, value)   # ` ("…")`, or nothing for a secret
         if ctx.set_by_user(path):
-            message = f"{where} is still a placeholder {what}: set it to {_REPLACE_WITH[kind]}"
+            message = f"{where} is still a placeholder{shown}: set it to {_REPLACE_WITH[kind]}"
         else:
             origin = ctx.origin(path)
             default = "the chart's default" if ctx.chart is not None else "the contract default"
             source = f" from {origin.source}" if ctx.chart is not None and origin is not None else ""
-            message = (f"{where} is still {default} placeholder {what}{source}, which your values do "
+            message = (f"{where} is still {default} placeholder{shown}{source}, which your values do "
                        f"not override: add {where} with {_REPLACE_WITH[kind]}")
         yield Problem(message, path=path, key=kind)
 

@@ -10,6 +10,9 @@ standalone schemas do (recursive JSONSchemaProps are cut). Compiling is cheap en
 that nothing needs caching between runs, and importing this costs no jsonschema import (a
 tenth of a second of a pre-commit run).
 `format` is an annotation, as in kubeconform (draft 2020-12 does not assert it).
+`pattern` and `patternProperties` run through RE2 (`inputregex.py`), as in the API server: a
+CRD's pattern never meets a backtracking engine; one RE2 cannot compile is not checked, and the
+verdict lists it as unchecked (SL701 says so in a note) instead of guessing.
 `tests/test_validate_kube.py` holds it to kubeconform's recorded verdicts and to jsonschema's.
 
 Messages follow kubeconform's wording, but never quote a value from the manifest (it may be a
@@ -18,11 +21,10 @@ secret): they name the field and what the schema wants.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Optional
 
+from ..inputregex import Unverifiable, compile_pattern
 from ..jsontypes import json_type
 from ..pointer import build, escape
 from .schemas import CrdSchemas, kube_schemas, resolve_ref
@@ -35,6 +37,7 @@ class SchemaError:
     pointer: str                 # JSON pointer of the failing instance ("" = the object)
     message: str
     at: Optional[str] = None     # a more precise pointer for the location (the unknown key)
+    unchecked: bool = False      # not an error: a pattern here could not be checked (message says why)
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Verdict:
     status: str                  # VALID | INVALID | MISSING (no schema for the kind)
     errors: list = field(default_factory=list)
     schema: str = ""             # which schema decided (kubeconform file name or definition)
+    unchecked: list = field(default_factory=list)   # SchemaErrors of patterns not checked
 
 
 def _is_type(value, wanted: str) -> bool:
@@ -61,14 +65,6 @@ def _is_type(value, wanted: str) -> bool:
     if wanted == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     return False
-
-
-@lru_cache(maxsize=512)
-def _pattern(text: str):
-    try:
-        return re.compile(text)
-    except re.error:
-        return None   # an ECMA-only construct: not checked rather than a false finding
 
 
 def _want(types) -> str:
@@ -125,12 +121,21 @@ class SchemaValidator:
         self.definitions = definitions or {}
         self._compiled: dict = {}   # id(schema) -> (schema, function); the schema keeps the id alive
         self._active: set = set()   # definitions being validated (the recursion cut)
+        self.unchecked: list = []   # of the last `errors` call: patterns that could not be checked
 
     def errors(self, schema, data) -> list:
         out: list = []
         self._active.clear()
+        self.unchecked = []
         self.compile(schema)(data, None, out)
         return out
+
+    def _not_checked(self, path, pattern: Unverifiable) -> None:
+        """A pattern RE2 cannot run: noted once per place, never an error (nor a pass claimed)."""
+        note = SchemaError(to_pointer(path), f"pattern '{pattern.pattern}' was not checked: {pattern.reason}",
+                           unchecked=True)
+        if note not in self.unchecked:
+            self.unchecked.append(note)
 
     def compile(self, schema):
         hit = self._compiled.get(id(schema))
@@ -205,8 +210,10 @@ class SchemaValidator:
         required = tuple(schema.get("required") or ())
         declared = schema.get("properties") or {}
         properties: dict = {}   # compiled on first use: most declared fields are never set
-        patterns = [(_pattern(regex), self.compile(sub)) for regex, sub in (schema.get("patternProperties") or {}).items()]
-        patterns = [(compiled, fn) for compiled, fn in patterns if compiled is not None]
+        patterns = [(compile_pattern(regex), self.compile(sub)) for regex, sub in (schema.get("patternProperties") or {}).items()]
+        unverifiable = [compiled for compiled, _fn in patterns if isinstance(compiled, Unverifiable)]
+        patterns = [(compiled, fn) for compiled, fn in patterns if not isinstance(compiled, Unverifiable)]
+        not_checked = self._not_checked
         additional = schema.get("additionalProperties", True)
         closed = additional is False
         additional_fn = self.compile(additional) if isinstance(additional, dict) and additional else None
@@ -230,10 +237,13 @@ class SchemaValidator:
                 if matched:
                     fn(value, (path, key), out)
                 for compiled, pattern_fn in patterns:
-                    if compiled.search(key):
+                    if compiled.found_in(key):
                         matched = True
                         pattern_fn(value, (path, key), out)
-                if not matched:
+                if not matched and unverifiable:   # it may match one of them: neither allowed nor not
+                    for pattern in unverifiable:
+                        not_checked(path, pattern)
+                elif not matched:
                     if closed:
                         (extra if extra is not None else (extra := [])).append(key)
                     elif additional_fn is not None:
@@ -280,13 +290,13 @@ class SchemaValidator:
 
         return array_step
 
-    @staticmethod
-    def _string_step(schema):
+    def _string_step(self, schema):
         if not any(k in schema for k in ("minLength", "maxLength", "pattern")):
             return None
         low, high = schema.get("minLength"), schema.get("maxLength")
         regex = schema.get("pattern")
-        compiled = _pattern(regex) if regex is not None else None
+        compiled = compile_pattern(regex) if regex is not None else None
+        not_checked = self._not_checked
 
         def string_step(data, path, out):
             if type(data) is not str:
@@ -295,7 +305,9 @@ class SchemaValidator:
                 out.append(SchemaError(to_pointer(path), f"length must be >= {low}, but got {len(data)}"))
             if high is not None and len(data) > high:
                 out.append(SchemaError(to_pointer(path), f"length must be <= {high}, but got {len(data)}"))
-            if compiled is not None and not compiled.search(data):
+            if isinstance(compiled, Unverifiable):
+                not_checked(path, compiled)
+            elif compiled is not None and not compiled.found_in(data):
                 out.append(SchemaError(to_pointer(path), f"does not match pattern '{regex}'"))
 
         return string_step
@@ -383,17 +395,19 @@ class BuiltinValidator:
             return Verdict(MISSING)
         crd = self.crds.schema_for(api_version, kind)
         if crd is not None:   # a --crd schema may also replace a built-in kind
-            return self._verdict(self.crd_interpreter.errors(crd, obj), api_version, kind)
+            return self._verdict(self.crd_interpreter, crd, obj, api_version, kind)
         schema = self.kube.schema_for(api_version, kind)
         if schema is None:
             return Verdict(MISSING)
-        return self._verdict(self.interpreter.errors(schema, obj), api_version, kind)
+        return self._verdict(self.interpreter, schema, obj, api_version, kind)
 
     @staticmethod
-    def _verdict(errors: list, api_version: str, kind: str) -> Verdict:
+    def _verdict(interpreter: SchemaValidator, schema: dict, obj: dict, api_version: str, kind: str) -> Verdict:
         from .schemas import kubeconform_name
 
-        return Verdict(INVALID if errors else VALID, errors, kubeconform_name(api_version, kind))
+        errors = interpreter.errors(schema, obj)
+        return Verdict(INVALID if errors else VALID, errors, kubeconform_name(api_version, kind),
+                       interpreter.unchecked)
 
     def validate_all(self, objects: list) -> list:
         """A Verdict per ManifestObject, in order."""

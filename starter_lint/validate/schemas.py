@@ -400,22 +400,29 @@ class CrdSchemas:
         except (OSError, UnicodeDecodeError) as exc:
             raise StarterLintError(f"--crd {path}: cannot read it ({exc})") from None
         if path.suffix.lower() == ".json":
+            from ..manifests.stream import _shape_problem
+
             try:
                 data = json.loads(text)
             except ValueError as exc:
                 raise StarterLintError(f"--crd {path}: not valid JSON ({exc})") from None
+            except RecursionError:
+                raise StarterLintError(f"--crd {path}: the JSON is nested too deeply; flatten it") from None
+            shape = _shape_problem(data) if isinstance(data, (dict, list)) else None
+            if shape is not None:   # the schema walks recurse per level: bounded as manifests are
+                raise StarterLintError(f"--crd {path}: the JSON {shape}")
             if isinstance(data, dict) and data.get("kind") != "CustomResourceDefinition":
                 self.extra[path.name.lower()] = data   # a JSON Schema named as kubeconform expects
                 self.schemas[path.name.lower()] = data
                 return
             documents = [data]
         else:
-            import yaml
+            from ..yamlio import YamlLoadError, load_documents
 
-            try:
-                documents = list(yaml.load_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
-            except yaml.YAMLError as exc:
-                raise StarterLintError(f"--crd {path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+            try:   # the values loader's limits: alias expansion and nesting are budgeted
+                documents = load_documents(text)
+            except YamlLoadError as exc:
+                raise StarterLintError(f"--crd {path}: not valid YAML (line {exc.line}: {exc.message})") from None
         found = False
         for document in documents:
             items = document.get("items") if isinstance(document, dict) and document.get("kind", "").endswith("List") else [document]

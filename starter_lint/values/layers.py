@@ -212,7 +212,7 @@ def layer_values(base: Optional[Layer], files: list, set_args=()) -> LayeredValu
     """
     import copy
 
-    from .setargs import apply_set
+    from .setargs import SetBudget, apply_set
 
     user: dict = {}
     for layer in files:
@@ -222,8 +222,9 @@ def layer_values(base: Optional[Layer], files: list, set_args=()) -> LayeredValu
         user = copy.deepcopy(user)  # Helm's ParseInto writes into the merged user values
         touched: dict = {}
         record: dict = {}
+        budget = SetBudget()
         for expression, string_only in set_args:
-            apply_set(user, expression, string_only=string_only, record=record, touched=touched)
+            apply_set(user, expression, string_only=string_only, record=record, touched=touched, budget=budget)
         # an expression may carry a secret (`--set api.secrets.X=…`): provenance never shows it
         from ..redact import redact_set_expression, values_secrets
 

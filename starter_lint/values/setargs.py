@@ -15,6 +15,9 @@ from ..errors import StarterLintError
 
 MAX_INDEX = 65536          # strvals.MaxIndex
 MAX_NESTED_NAME_LEVEL = 30  # strvals.MaxNestedNameLevel
+# Beyond Helm: the bounds a values file has (the loader's nesting limit), and a budget for the
+# null padding of lists (`a[65536]=1` pads 65536 nulls; a config's `set:` is a stranger's input)
+MAX_LIST_SLOTS = 1_000_000  # list items all --set expressions of one target may create
 _INT = re.compile(r"^[+-]?[0-9]+$")
 
 
@@ -64,11 +67,25 @@ def _go_type(value) -> str:
     return "string" if isinstance(value, str) else "<nil>"
 
 
+class SetBudget:
+    """List items the --set expressions of one target may still create."""
+
+    def __init__(self, slots: int = MAX_LIST_SLOTS):
+        self.slots = slots
+
+    def spend(self, count: int) -> None:
+        self.slots -= count
+        if self.slots < 0:
+            raise SetSyntaxError(f"the lists it sets hold more than {MAX_LIST_SLOTS:,} items in all "
+                                 "(an index pads a list with nulls up to it); use smaller indexes")
+
+
 class _Parser:
-    def __init__(self, text: str, string_only: bool):
+    def __init__(self, text: str, string_only: bool, budget: SetBudget):
         self.text = text
         self.pos = 0
         self.string_only = string_only
+        self.budget = budget
         self.assigned: list = []  # (path, value) of every leaf set, in order
 
     # the rune scanner ----------------------------------------------------------------------
@@ -104,6 +121,7 @@ class _Parser:
                 return
 
     def key(self, data: dict, level: int, path: tuple) -> None:
+        _check_depth(path)
         name, last = self._runes_until("=[,.")
         if last is None:
             if not name:
@@ -160,6 +178,7 @@ class _Parser:
     def list_item(self, items: list, index: int, level: int, path: tuple) -> list:
         if index < 0:
             raise SetSyntaxError(f"negative {index} index not allowed")
+        _check_depth(path)
         name, last = self._runes_until("[.=")
         if name:
             raise SetSyntaxError(f'unexpected data at end of array index: "{name}"')
@@ -173,7 +192,7 @@ class _Parser:
             except _NotList:
                 value = typed_value(self._runes_until(",")[0], self.string_only)
             self._assigned(path + (index,), value)
-            return _set_index(items, index, value)
+            return self._set_index(items, index, value)
         if last == "[":
             next_index = self._key_index()
             current = []
@@ -182,14 +201,23 @@ class _Parser:
                 if not isinstance(current, list):
                     raise self._conflict(path + (index,), current, "a list")
             nested = self.list_item(current, next_index, level, path + (index,))
-            return _set_index(items, index, nested)
+            return self._set_index(items, index, nested)
         inner: dict = {}
         if len(items) > index:
             if not isinstance(items[index], dict):
                 items[index] = {}  # "indices out of order": Helm starts the item afresh
             inner = items[index]
         self.key(inner, level, path + (index,))
-        return _set_index(items, index, inner)
+        return self._set_index(items, index, inner)
+
+    def _set_index(self, items: list, index: int, value) -> list:
+        if index > MAX_INDEX:
+            raise SetSyntaxError(f"index of {index} is greater than maximum supported index of {MAX_INDEX}")
+        if len(items) <= index:
+            self.budget.spend(index + 1 - len(items))
+            items.extend([None] * (index + 1 - len(items)))   # in place: a[0]=…,a[1]=…,… stays linear
+        items[index] = value
+        return items
 
     def val_list(self) -> list:
         ch = self._read()
@@ -226,13 +254,12 @@ def _set(data: dict, key: str, value) -> None:
         data[key] = value
 
 
-def _set_index(items: list, index: int, value) -> list:
-    if index > MAX_INDEX:
-        raise SetSyntaxError(f"index of {index} is greater than maximum supported index of {MAX_INDEX}")
-    if len(items) <= index:
-        items = items + [None] * (index + 1 - len(items))
-    items[index] = value
-    return items
+def _check_depth(path: tuple) -> None:
+    """`a[0][0]…` or `a.b.c…[0]…` nests one level per step: as deep as a values file may."""
+    from ..yamlio import MAX_DEPTH
+
+    if len(path) >= MAX_DEPTH:
+        raise SetSyntaxError(f"nesting deeper than {MAX_DEPTH} levels")
 
 
 def set_path(target: dict, path: tuple, value) -> None:
@@ -263,13 +290,14 @@ def set_path(target: dict, path: tuple, value) -> None:
 
 
 def apply_set(target: dict, expression: str, *, string_only: bool = False, record: dict | None = None,
-              touched: dict | None = None) -> None:
+              touched: dict | None = None, budget: SetBudget | None = None) -> None:
     """Apply one --set expression to `target` in place (Helm's strvals.ParseInto).
 
     `touched` receives the same assignments (for provenance); `record` maps each assigned path
-    to the expression that set it. A malformed expression raises SetSyntaxError naming it.
+    to the expression that set it; `budget` is shared by the expressions of one target. A
+    malformed expression raises SetSyntaxError naming it.
     """
-    parser = _Parser(expression, string_only)
+    parser = _Parser(expression, string_only, budget if budget is not None else SetBudget())
     try:
         parser.parse(target)
     except SetSyntaxError as exc:

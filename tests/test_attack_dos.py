@@ -1,0 +1,294 @@
+"""Denial of service and crashes from a stranger's input, as attacks on the real CLI.
+
+Each input runs `python -m starter_lint` in a child process limited to 1 GB of address space
+and must finish within 10 seconds with the right finding or one clear exit-2 line (issue 15).
+Before the fixes: 200 KB of `[` took 79 s, a CRD pattern `^(a+)+$` 52 s, a 1 KB CRD alias
+bomb ran out of memory, `--set a[0]…` and `--kubeconform-timeout nan` crashed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+MEMORY_LIMIT = 1024 * 1024 * 1024
+TIME_LIMIT = 10.0
+
+VALUES = "api:\n  replicas: 2\n"
+
+
+def _limit_memory():
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def attack(*args, cwd):
+    """Run the CLI under the budget; returns the CompletedProcess (the budget already asserted)."""
+    env = dict(os.environ)
+    env.pop("STARTER_LINT_DEBUG", None)
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "starter_lint", *args], cwd=cwd, capture_output=True,
+                          text=True, env=env, timeout=TIME_LIMIT * 3, preexec_fn=_limit_memory)
+    elapsed = time.monotonic() - start
+    assert elapsed < TIME_LIMIT, f"took {elapsed:.1f} s"
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+    assert "out of memory" not in done.stderr, done.stderr
+    return done
+
+
+def one_error_line(done, wanted: str) -> None:
+    assert done.returncode == 2, (done.returncode, done.stdout[-500:], done.stderr[-500:])
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("starter-lint: error: "), done.stderr[-500:]
+    assert wanted in lines[0], lines[0][-300:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pathological flow nesting: linear time, values files and manifests alike
+
+@pytest.mark.parametrize("body", [
+    "[" * 200_000,                    # libyaml's path
+    "a: " + "{" * 200_000,
+    "[" * 200_000 + "?",              # `?` sends the text to the go-yaml scanner port
+    "!" * 100_000 + " " + "?" * 100_000 + "[" * 100_000,   # each once made the leniency check quadratic
+], ids=["brackets", "braces", "brackets-goyaml-scanner", "bangs-questions"])
+def test_values_file_of_deep_flow_nesting_is_refused_in_linear_time(tmp_path, body):
+    (tmp_path / "values.yaml").write_text(body + "\n", encoding="utf-8")
+    done = attack("check", "values.yaml", "--select", "SL102", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "SL102" in done.stdout
+
+
+def test_manifest_of_deep_flow_nesting_is_one_syntax_finding(tmp_path):
+    (tmp_path / "m.yaml").write_text("[" * 200_000 + "\n", encoding="utf-8")
+    done = attack("check", "--manifests", "m.yaml", "--validator", "builtin", cwd=tmp_path)
+    assert done.returncode == 1 and "SL102" in done.stdout
+
+
+# The leniency check, rewritten to run in linear time, answers exactly as the old expression did
+_OLD_LENIENT = re.compile(r"\?[^\n]*[\]}]|[\[{][^\n]*\?|.\ufeff|!\S*[,\[\]{}]", re.S)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="?[]{}!,ab \n\t\ufeff\x85\u2028\xa0:#", max_size=40))
+def test_the_linear_leniency_check_agrees_with_the_quadratic_one(text):
+    from starter_lint.yamlio import _LIBYAML_LENIENT
+
+    assert bool(_LIBYAML_LENIENT.search(text)) == bool(_OLD_LENIENT.search(text))
+
+
+def test_goyaml_scanner_reads_deep_but_allowed_flow_nesting_as_libyaml_does(monkeypatch):
+    from starter_lint import yamlio
+
+    text = "a: [" + ("[" * 300 + "x" + "]" * 300 + ", ") * 20 + "{k: [1, {j: 2}]}]\n"
+    expected = yamlio.load_values(text, "v.yaml").data
+    monkeypatch.setattr(yamlio, "EVENT_BACKEND", "ruamel")   # the go-yaml scanner port
+    assert yamlio.load_values(text, "v.yaml").data == expected
+    with pytest.raises(yamlio.YamlLoadError, match="nesting deeper than 500 levels"):
+        yamlio.load_values("a: " + "[" * 501 + "]" * 501 + "\n", "v.yaml")
+
+
+# ---------------------------------------------------------------------------------------------
+# CRDs: patterns through RE2, aliases and nesting budgeted
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.org}
+spec:
+  group: example.org
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                name: {type: string, pattern: "^(a+)+$"}
+                look: {type: string, pattern: "^(?=x)x$"}
+              patternProperties:
+                "^(b+)+$": {type: string}
+"""
+
+WIDGET = """\
+apiVersion: example.org/v1
+kind: Widget
+metadata: {name: w}
+spec:
+  name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!
+  look: x
+  bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbc: one
+"""
+
+
+def test_crd_pattern_of_catastrophic_backtracking_runs_in_linear_time(tmp_path):
+    (tmp_path / "crd.yaml").write_text(CRD, encoding="utf-8")
+    (tmp_path / "w.yaml").write_text(WIDGET, encoding="utf-8")
+    done = attack("check", "--manifests", "w.yaml", "--crd", "crd.yaml", "--validator", "builtin",
+                  "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1
+    findings = {(f["severity"], f["message"].split(";")[0]) for target in json.loads(done.stdout)["targets"]
+                for f in target["findings"]}
+    assert findings == {
+        ("error", "Widget/w example.org/v1: spec.name: does not match pattern '^(a+)+$'"),
+        ("error", "Widget/w example.org/v1: spec: additional properties "
+                  "'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbc' not allowed"),
+        # a lookahead is no RE2 (the API server refuses it too): noted as unchecked, not an error
+        ("note", "Widget/w example.org/v1: spec.look: pattern '^(?=x)x$' was not checked: RE2, as the "
+                 "API server uses, cannot compile it: invalid perl operator: (?="),
+    }
+
+
+def test_crd_pattern_matches_as_the_api_server_does():
+    from starter_lint.validate.kube import SchemaValidator
+
+    validator = SchemaValidator()
+    schema = {"type": "object", "properties": {"n": {"type": "string", "pattern": r"^\d+$"}},
+              "patternProperties": {"^x-": {"type": "integer"}}}
+    assert validator.errors(schema, {"n": "42"}) == []
+    assert validator.errors(schema, {"n": "42\n"})     # Go's `$` is the end of the text
+    assert validator.errors(schema, {"n": "\u0663"})   # Go's `\d` is ASCII
+    assert validator.errors(schema, {"x-a": "s"})      # the patternProperties schema applies
+    assert validator.errors(schema, {"n": "1\ud800"}) and validator.unchecked == []
+
+
+def test_unverifiable_pattern_property_neither_allows_nor_refuses_a_key():
+    from starter_lint.validate.kube import SchemaValidator
+
+    validator = SchemaValidator()
+    schema = {"type": "object", "additionalProperties": False, "properties": {"a": {}},
+              "patternProperties": {"^(?!a)": {}}}
+    assert validator.errors(schema, {"a": 1, "b": 2}) == []
+    assert [note.message for note in validator.unchecked] == [
+        "pattern '^(?!a)' was not checked: RE2, as the API server uses, cannot compile it: "
+        "invalid perl operator: (?!"]
+
+
+def test_without_re2_a_pattern_is_unchecked_never_backtracked(monkeypatch):
+    from starter_lint import inputregex
+    from starter_lint.validate.kube import SchemaValidator
+
+    monkeypatch.setattr(inputregex, "_re2_options", lambda: None)
+    inputregex._compile.cache_clear()
+    try:
+        validator = SchemaValidator()
+        start = time.monotonic()
+        errors = validator.errors({"type": "string", "pattern": "^(a+)+$"}, "a" * 40 + "!")
+        assert time.monotonic() - start < 1 and errors == []
+        assert "RE2 (the google-re2 package) is not installed" in validator.unchecked[0].message
+    finally:
+        inputregex._compile.cache_clear()
+
+
+def _alias_bomb_crd() -> str:
+    lines = ["apiVersion: apiextensions.k8s.io/v1", "kind: CustomResourceDefinition",
+             "metadata: {name: bombs.example.org}", "x-bomb:",
+             "  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"  l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    lines += ["spec:", "  group: example.org", "  names: {kind: Bomb, plural: bombs}", "  versions:",
+              "    - name: v1", "      served: true", "      schema:", "        openAPIV3Schema:",
+              "          type: object", "          properties:",
+              "            spec: {type: object, properties: {name: {type: string, enum: *l8}}}"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("validator", ["builtin", "kubeconform"])
+def test_crd_alias_bomb_is_refused_as_a_values_file_would_be(tmp_path, validator):
+    crd = _alias_bomb_crd()
+    assert len(crd) < 2048
+    (tmp_path / "crds").mkdir()
+    (tmp_path / "crds" / "bomb.yaml").write_text(crd, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("apiVersion: example.org/v1\nkind: Bomb\nmetadata: {name: b}\n"
+                                     "spec: {name: x}\n", encoding="utf-8")
+    (tmp_path / ".starter-lint.yaml").write_text("crd-dirs: [crds/]\n", encoding="utf-8")
+    done = attack("check", "--manifests", "b.yaml", "--validator", validator,
+                  "--kubeconform", os.path.join(os.path.dirname(__file__), "fake_kubeconform"), cwd=tmp_path)
+    one_error_line(done, "document contains excessive aliasing")
+
+
+@pytest.mark.parametrize("body, wanted", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"kind": "CustomResourceDefinition", "spec": ' + '{"a": ' * 900 + "{}" + "}" * 900 + "}",
+     "nested more than 200 levels deep"),
+])
+def test_deep_json_crd_is_one_error_line(tmp_path, body, wanted):
+    (tmp_path / "crd.json").write_text(body, encoding="utf-8")
+    (tmp_path / "values.yaml").write_text(VALUES, encoding="utf-8")
+    done = attack("check", "values.yaml", "--crd", "crd.json", "--manifests", "values.yaml", cwd=tmp_path)
+    one_error_line(done, wanted)
+
+
+# ---------------------------------------------------------------------------------------------
+# --set, options, fix
+
+def test_set_of_ten_thousand_indexes_is_one_error_line(tmp_path):
+    (tmp_path / "values.yaml").write_text(VALUES, encoding="utf-8")
+    done = attack("check", "values.yaml", "--set", "a" + "[0]" * 10_000, cwd=tmp_path)
+    one_error_line(done, "nesting deeper than 500 levels")
+
+
+def test_config_set_padding_lists_is_bounded(tmp_path):
+    (tmp_path / "values.yaml").write_text(VALUES, encoding="utf-8")
+    expression = ",".join(f"k{i}[65536]=1" for i in range(100))
+    (tmp_path / ".starter-lint.yaml").write_text(
+        f"targets:\n  t: {{values: [values.yaml], set: ['{expression}']}}\n", encoding="utf-8")
+    done = attack("check", cwd=tmp_path)
+    one_error_line(done, "hold more than 1,000,000 items in all")
+
+
+def test_set_within_the_budget_still_pads_as_helm():
+    from starter_lint.values.setargs import apply_set
+
+    data: dict = {}
+    apply_set(data, "a[3]=x,b" + "[0]" * 400 + "=1")
+    assert data["a"] == [None, None, None, "x"]
+    node, depth = data["b"], 0
+    while isinstance(node, list):
+        node, depth = node[0], depth + 1
+    assert (node, depth) == (1, 400)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-1", "1e9"])
+def test_kubeconform_timeout_must_be_finite_positive_and_sane(tmp_path, value):
+    (tmp_path / "values.yaml").write_text(VALUES, encoding="utf-8")
+    done = attack("check", "values.yaml", "--kubeconform-timeout", value, cwd=tmp_path)
+    one_error_line(done, "--kubeconform-timeout must be a number of seconds above 0 and at most 86400")
+
+
+def test_config_kubeconform_timeout_inf_is_a_config_error(tmp_path):
+    (tmp_path / "values.yaml").write_text(VALUES, encoding="utf-8")
+    (tmp_path / ".starter-lint.yaml").write_text("kubeconform-timeout: .inf\n", encoding="utf-8")
+    done = attack("check", "values.yaml", cwd=tmp_path)
+    one_error_line(done, ".starter-lint.yaml:1: 'kubeconform-timeout' must be a number of seconds")
+
+
+def test_fix_leaves_an_out_of_range_number_alone_and_fixes_the_rest(tmp_path):
+    # Go's ParseFloat fails on 12e3000, so Helm reads it as the string "12e3000"; ruamel reads
+    # +Inf and would write `.inf` back, which Helm refuses
+    text = "api:\n  replicas: 2\n  big: 12e3000\n  small: -1.5E+400\n  flag: yes\n  list: [12e3000, on]\n"
+    (tmp_path / "values.yaml").write_text(text, encoding="utf-8")
+    done = attack("fix", "values.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "values.yaml").read_text(encoding="utf-8") == text.replace("flag: yes", "flag: true") \
+        .replace("[12e3000, on]", "[12e3000, true]")
+
+
+def test_placeholder_message_says_placeholder_once(tmp_path):
+    (tmp_path / "values.yaml").write_text(
+        "api:\n  env:\n    DATABASE_URL: postgres://u:p@db.example.com/x\n", encoding="utf-8")
+    done = attack("check", "values.yaml", "--select", "SL105", cwd=tmp_path)
+    line = next(line for line in done.stdout.splitlines() if "DATABASE_URL" in line)
+    assert "api.env.DATABASE_URL is still a placeholder: set it to the real URL" in line
