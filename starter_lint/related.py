@@ -41,11 +41,11 @@ class Ownership:
 
 POLICY = (
     Ownership("SL100", "SL504", "values path",
-              "a resource quantity the schema refuses is the resource problem, not also a missing one"),
+              "a resource quantity the schema refuses is not also a missing one (`cpu: \"\"`)"),
     Ownership("SL100", "SL503", "values path",
               "an invalid CPU request is also why the HPA cannot compute utilisation"),
     Ownership("SL100", "SL705", "target",
-              "Helm refuses to render values that break the schema; the render failure is their consequence"),
+              "Helm refuses to render values that break the schema; the failed render is their consequence"),
     Ownership("SL104", "SL604", "values path",
               "YAML reads the unquoted scalar as a number or boolean; the env value type is what that does"),
     Ownership("SL504", "SL503", "values path",
@@ -53,15 +53,15 @@ POLICY = (
     Ownership("SL402", "SL401", "values path",
               "the worker's billing flag is off; that no workload runs the task is its consequence"),
     Ownership("SL301", "SL804", "host",
-              "the host is missing from ingress.tls; the rendered Ingress serving it without TLS is its consequence"),
+              "the host is missing from `ingress.tls`; the rendered Ingress serving it without TLS is its consequence"),
     Ownership("SL304", "SL804", "host",
-              "the API host is missing from ingress.apiTls; the rendered Ingress serving it without TLS is its consequence"),
+              "the API host is missing from `ingress.apiTls`; the rendered Ingress serving it without TLS is its consequence"),
     Ownership("SL401", "SL806", "component and billing flag",
-              "api.env turns a billing task back on; the rendered API running it beside the worker is its consequence"),
+              "`api.env` turns a billing task back on; the rendered API running it beside the worker is its consequence"),
     Ownership("SL403", "SL806", "API replicas",
-              "the API runs billing with several replicas; the rendered API doing so is its consequence"),
+              "the API runs billing tasks in several replicas without the worker; the rendered API doing so is its consequence"),
     Ownership("SL501", "SL801", "component",
-              "autoscaling.<component>.minReplicas is above maxReplicas; the rendered HPA with those bounds is its consequence"),
+              "`minReplicas` is above `maxReplicas`; the rendered HPA with those bounds is its consequence"),
 )
 
 
@@ -139,7 +139,7 @@ MATCHES: dict = {
                                     "task in several replicas"),
     "component": (_same_component, "the same component (api, web, worker: the values key, or the rendered "
                                    "object's name)"),
-    "target": (_same_target, "the same target (Helm names the refused values in its error)"),
+    "target": (_same_target, "the same target (SL705 is only reported when the values break the contract)"),
 }
 
 
