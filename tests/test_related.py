@@ -180,6 +180,10 @@ def test_pair_present_gives_one_finding_with_a_related_location(pair, tmp_path):
     assert any(f" {pair.consequence} " in line for line in notes), text
     assert text.count(f" {pair.owner} ") == pair.owners   # the finding's own line, once per finding
 
+    for fmt, prefix in (("github", "Note: same cause: "), ("junit", "(same cause: ")):
+        out = rendered(report, options, fmt)
+        assert prefix in out and f" {pair.consequence} " in out.partition(prefix)[2], fmt
+
     document = json.loads(rendered(report, options, "json"))
     found = [f for t in document["targets"] for f in t["findings"] if f["rule"] == pair.owner]
     assert {r["rule"] for f in found for r in f["related"]} >= {pair.consequence}
