@@ -1,4 +1,4 @@
-"""The one-way pipeline: load → layer → (render) → validate/check → suppress → report.
+"""The one-way pipeline: load → layer → (render) → validate/check → relate → suppress → report.
 
 `run(options)` returns a Report; the CLI only turns options into Options and the Report into
 output and an exit code.
