@@ -2,7 +2,7 @@
 
 The pipeline renders `--chart` with the layered values; when Helm refuses and the values break
 the contract, it records why on the context instead of failing the run, and this check reports
-it; the SL100 findings that explain it own it as their related location (related.py). (Valid
+it, and an SL100 finding that explains it takes it as its related location (related.py). (Valid
 values the chart cannot render are the chart's problem: exit 2, not a finding.)
 """
 from __future__ import annotations
