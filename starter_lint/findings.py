@@ -81,6 +81,7 @@ class Finding:
     suppressed: Optional[str] = None      # why it is suppressed (inline, config, baseline)
     suppression_kind: Optional[str] = None  # "inSource" | "external"
     notes: tuple = field(default=())
+    related: tuple = field(default=())    # Findings of the same cause folded into this one (related.py)
 
     @property
     def fingerprint(self) -> str:

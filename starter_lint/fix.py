@@ -127,7 +127,9 @@ def fixable(report, options) -> list:
         if target is None:
             continue
         user_files = {display_path(p, options.cwd): p for p in target.files}
-        for finding in result.active:
+        # a related finding (related.py) is the same mistake: its fix is a candidate too, and
+        # `choose_fixes` keeps one per values path (SL604's "true" over SL104's true)
+        for finding in [f for owner in result.active for f in (owner,) + tuple(owner.related)]:
             fix = finding.fix
             if fix is None or not fix.path or finding.location.path not in user_files:
                 continue

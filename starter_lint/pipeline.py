@@ -1,4 +1,4 @@
-"""The one-way pipeline: load → layer → (render) → validate/check → suppress → report.
+"""The one-way pipeline: load → layer → (render) → validate/check → relate → suppress → report.
 
 `run(options)` returns a Report; the CLI only turns options into Options and the Report into
 output and an exit code.
@@ -222,6 +222,11 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
                 for rule_id, problem in problems if options.selects(rule_id)]
     checked, rules_run = run_checks(ctx, options, catalog)
     findings += checked
+    from .related import relate
+
+    # one mistake, one finding: consequences become related locations of their owner, before
+    # the trace moves rendered findings to values lines (a related location keeps where it is seen)
+    findings = relate(findings)
     if ctx.manifests is not None:
         from .manifests.trace import trace_to_values
 

@@ -208,7 +208,8 @@ def scrub(text: str, secrets: Iterable[str], min_length: int = 1) -> str:
 def scrub_finding(finding, secrets: Iterable[str]):
     """`finding` with every secret of its target (MIN_FINDING_SCRUB_LENGTH characters or more)
     removed from the text a reporter prints: message, notes, fix description, suppression
-    reason and logical location. Location, rule and severity are never touched."""
+    reason and logical location, and so of its related findings. Location, rule and severity are
+    never touched."""
     secrets = frozenset(secrets)
     if _secrets_pattern(secrets, MIN_FINDING_SCRUB_LENGTH) is None:
         return finding
@@ -232,6 +233,9 @@ def scrub_finding(finding, secrets: Iterable[str]):
             from dataclasses import replace
 
             changes["fix"] = replace(finding.fix, description=description)
+    related = tuple(scrub_finding(r, secrets) for r in finding.related)
+    if related != finding.related:
+        changes["related"] = related
     return finding.with_(**changes) if changes else finding
 
 

@@ -206,6 +206,8 @@ def test_sl806_reads_the_flag_as_sl401_does(tmp_path, value, fires):
     # one reading of the flag (contract.read_flag) on both sides: "0" is off for SL806 and SL401 alike
     override = f"api: {{env: {{ENABLE_BILLING_RETRY_WORKER: {value}}}}}\n"
     findings = check_chart(tmp_path, override, select=("SL806", "SL401"))
+    # SL806 sees the consequence of SL401's cause: it is the SL401 finding's related location
+    findings = [f for owner in findings for f in (owner,) + owner.related]
     assert sorted({f.rule for f in findings}) == (["SL401", "SL806"] if fires else [])
     assert all("billing retries" in f.message for f in findings if f.rule == "SL806")
 

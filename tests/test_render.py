@@ -364,8 +364,8 @@ def test_a_broken_sdk_is_exit_2_naming_the_cause(tmp_path, monkeypatch, no_helm_
 
 
 def test_values_that_break_the_render_are_findings_not_a_tool_failure(tmp_path):
-    """A values mistake (a number where the chart expects a map) is SL100 + SL705, exit 1, and
-    Helm's Go log lines never reach stderr."""
+    """A values mistake (a number where the chart expects a map) is SL100 with the failed render
+    (SL705) as its related location, exit 1, and Helm's Go log lines never reach stderr."""
     (tmp_path / "p.yaml").write_text("autoscaling:\n  api: 3\n")
     env = {"PATH": os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
                                    if not (Path(p) / "helm").exists())}
@@ -374,4 +374,5 @@ def test_values_that_break_the_render_are_findings_not_a_tool_failure(tmp_path):
     assert done.returncode == 1, done.stderr
     assert done.stderr == ""
     rules = {f["rule"]: f for f in json.loads(done.stdout)["targets"][0]["findings"]}
-    assert rules["SL100"]["line"] == 2 and rules["SL705"]["path"] == "p.yaml"
+    related = {r["rule"]: r for r in rules["SL100"]["related"]}
+    assert rules["SL100"]["line"] == 2 and related["SL705"]["path"] == "p.yaml" and "SL705" not in rules

@@ -2,8 +2,8 @@
 
 The pipeline renders `--chart` with the layered values; when Helm refuses and the values break
 the contract, it records why on the context instead of failing the run, and this check reports
-it beside the values findings that explain it. (Valid values the chart cannot render are the
-chart's problem: exit 2, not a finding.)
+it, and an SL100 finding that explains it takes it as its related location (related.py). (Valid
+values the chart cannot render are the chart's problem: exit 2, not a finding.)
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .locations import Locator
-from .text_format import render as render_text
+from .text_format import related_text, render as render_text
 
 _LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -42,6 +42,8 @@ def annotation(finding, place) -> str:
         message += f" (rendered from {finding.template})"
     for note in finding.notes:
         message += f"\nNote: {note}"
+    for related in finding.related:
+        message += f"\nNote: same cause: {related_text(related)}"
     props = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
     return f"::{_LEVELS[str(finding.severity)]} {props}::{escape_data(message)}"
 

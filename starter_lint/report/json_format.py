@@ -6,7 +6,9 @@
 
 A Finding: {"rule", "name", "severity", "message", "path", "line", "column", "endLine",
 "endColumn", "logical", "template", "fingerprint", "suppressed" (null or the reason), "notes" (e.g. an expired ignore),
-"fix" (null or {"description", "safe"})}.
+"fix" (null or {"description", "safe"}), "related" (findings of the same cause folded into this
+one: {"rule", "name", "severity", "message", "path", "line", "column", "endLine", "endColumn",
+"logical", "template"})}.
 """
 from __future__ import annotations
 
@@ -16,25 +18,23 @@ SCHEMA_VERSION = 1
 COMPACT_ABOVE = 5000
 
 
-def finding_dict(finding) -> dict:
+def _location_fields(finding) -> dict:
     loc = finding.location
+    return {"rule": finding.rule, "name": finding.name, "severity": str(finding.severity),
+            "message": finding.message, "path": loc.path, "line": loc.line, "column": loc.col,
+            "endLine": loc.end_line, "endColumn": loc.end_col, "logical": finding.logical,
+            "template": finding.template}
+
+
+def finding_dict(finding) -> dict:
     return {
-        "rule": finding.rule,
-        "name": finding.name,
-        "severity": str(finding.severity),
-        "message": finding.message,
-        "path": loc.path,
-        "line": loc.line,
-        "column": loc.col,
-        "endLine": loc.end_line,
-        "endColumn": loc.end_col,
-        "logical": finding.logical,
-        "template": finding.template,
+        **_location_fields(finding),
         "fingerprint": finding.fingerprint,
         "suppressed": finding.suppressed,
         "notes": list(finding.notes),
         "fix": ({"description": finding.fix.description, "safe": finding.fix.safe}
                 if finding.fix else None),
+        "related": [_location_fields(related) for related in finding.related],
     }
 
 

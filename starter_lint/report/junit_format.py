@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from .text_format import related_text
+
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -31,6 +33,8 @@ def _line(finding) -> str:
         text += f" (suppressed: {finding.suppressed})"
     for note in finding.notes:
         text += f" (note: {note})"
+    for related in finding.related:
+        text += f" (same cause: {related_text(related)})"
     return text
 
 

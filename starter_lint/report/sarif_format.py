@@ -116,12 +116,7 @@ def _message(finding, place) -> str:
     return text
 
 
-def _result(finding, place, locator, rule_index: dict, target_result) -> dict:
-    result = {"ruleId": finding.rule}
-    if finding.rule in rule_index:
-        result["ruleIndex"] = rule_index[finding.rule]
-    result["level"] = _LEVELS[str(finding.severity)]
-    result["message"] = {"text": _message(finding, place)}
+def _location(finding, place, locator, target_result) -> dict:
     location: dict = {
         "physicalLocation": {
             "artifactLocation": {"uri": place.uri, "uriBaseId": "%SRCROOT%"},
@@ -132,7 +127,21 @@ def _result(finding, place, locator, rule_index: dict, target_result) -> dict:
         is_object = object_ref(finding.logical) is not None
         location["logicalLocations"] = [{"fullyQualifiedName": finding.logical,
                                          "kind": "resource" if is_object else "property"}]
-    result["locations"] = [location]
+    return location
+
+
+def _result(finding, place, locator, rule_index: dict, target_result) -> dict:
+    result = {"ruleId": finding.rule}
+    if finding.rule in rule_index:
+        result["ruleIndex"] = rule_index[finding.rule]
+    result["level"] = _LEVELS[str(finding.severity)]
+    result["message"] = {"text": _message(finding, place)}
+    result["locations"] = [_location(finding, place, locator, target_result)]
+    related = _related_locations(finding, locator, target_result)
+    if finding.related:
+        result["message"]["text"] += _same_cause(finding, related)
+    if related:
+        result["relatedLocations"] = list(related.values())
     result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     properties = {"target": locator.target_label(finding.target)}
     if finding.template:
@@ -146,9 +155,32 @@ def _result(finding, place, locator, rule_index: dict, target_result) -> dict:
     return result
 
 
+def _related_locations(finding, locator, target_result) -> dict:
+    """id(related finding) -> its SARIF location, for each finding folded into this one
+    (related.py) that has a file in the repository (a location needs one)."""
+    out: dict = {}
+    for related in finding.related:
+        place = locator.place(related, target_result)
+        if place is None:
+            continue
+        entry = {"id": len(out) + 1, **_location(related, place, locator, target_result),
+                 "message": {"text": f"{related.rule} {related.name}: {_message(related, place)}"}}
+        out[id(related)] = entry
+    return out
+
+
+def _same_cause(finding, located: dict) -> str:
+    """The owner's message names each related finding; GitHub shows a related location where the
+    message links to it (`[text](id)`)."""
+    names = [f"[{r.rule} {r.name}]({located[id(r)]['id']})" if id(r) in located
+             else f"{r.rule} {r.name} ({r.location.path}:{r.location.line})" for r in finding.related]
+    return f" (same cause, also seen by {', '.join(names)})"
+
+
 def _notification(finding, rule_index: dict) -> dict:
     note = {"level": _LEVELS[str(finding.severity)],
-            "message": {"text": f"{finding.rule} at {finding.location.path}: {_message(finding, None)}"},
+            "message": {"text": f"{finding.rule} at {finding.location.path}: {_message(finding, None)}"
+                                + (_same_cause(finding, {}) if finding.related else "")},
             "associatedRule": {"id": finding.rule}}
     if finding.rule in rule_index:
         note["associatedRule"]["index"] = rule_index[finding.rule]

@@ -53,6 +53,13 @@ def _excerpt(finding, target, color: bool) -> list:
     return [gutter + line, caret]
 
 
+def related_text(related) -> str:
+    """A finding folded into its owner (related.py), as the owner's note shows it."""
+    loc = related.location
+    text = f"{loc.path}:{loc.line}:{loc.col}: {related.rule} {related.message} [{related.name}]"
+    return text + (f" (rendered from {related.template})" if related.template else "")
+
+
 def render(report, catalog, options) -> str:
     color = use_color(options)
     out = []
@@ -70,6 +77,8 @@ def render(report, catalog, options) -> str:
             out.append(f"      (rendered from {finding.template})")
         for note in finding.notes:  # e.g. an expired config ignore (suppress.py)
             out.append(f"      note: {note}")
+        for related in finding.related:  # the same mistake seen by another rule
+            out.append(f"      note: same cause: {related_text(related)}")
         if not options.quiet:
             out.extend(_excerpt(finding, target, color))
     counts = report.counts()
