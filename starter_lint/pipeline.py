@@ -42,6 +42,7 @@ class TargetResult:
     secret_columns: dict = field(default_factory=dict)  # values file -> {line: [(col, end_col)]} to hide
     target: Optional[Target] = None                # what was asked for (its chart, files, manifests)
     rules_run: tuple = ()                          # ids of the checks that ran on this target
+    used: set = field(default_factory=set)         # the suppressions that suppressed something (suppress.apply)
 
     @property
     def active(self) -> list:
@@ -341,7 +342,21 @@ def run(options: Options) -> Report:
         results = _run_parallel(targets, options)
     else:
         results = [run_target(target, options, catalog) for target in targets]
+    if options.selects("SL901"):
+        _report_unused_suppressions(results, options, catalog)
     return Report(targets=results, fail_on=options.fail_on)
+
+
+def _report_unused_suppressions(results: list, options: Options, catalog) -> None:
+    """SL901 is judged over the whole run: a disable in a file several targets share, or an
+    ignore for one environment, is unused only when no target used it."""
+    from .suppress import unused_suppressions
+
+    for index, problem in unused_suppressions(results, options, catalog):
+        result = results[index]
+        finding = to_finding("SL901", problem, Context(target=result.name, options=options), catalog, options)
+        result.findings.append(finding.with_(fingerprint_path=repo_relative(finding.location.path, options.cwd)))
+        result.findings.sort(key=Finding.sort_key)
 
 
 def _run_target_alone(target: Target, options: Options) -> TargetResult:

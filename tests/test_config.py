@@ -136,9 +136,12 @@ def test_named_targets_are_checked_and_reported_per_target(tmp_path):
     report = json.loads(done.stdout)
     assert [t["name"] for t in report["targets"]] == ["prod", "staging"]
     assert report["targets"][0]["findings"] == [] and report["targets"][1]["findings"][0]["rule"] == "SL104"
-    # files on the command line replace the config's targets
+    # a file on the command line that a target lists is checked as that target; another file alone
     done = cli("check", "../envs/prod.yaml", "--format", "json", cwd=tmp_path / "sub")
-    assert [t["name"] for t in json.loads(done.stdout)["targets"]] == ["../envs/prod.yaml"]
+    assert [t["name"] for t in json.loads(done.stdout)["targets"]] == ["prod"]
+    (tmp_path / "envs" / "qa.yaml").write_text(AMBIGUOUS)
+    done = cli("check", "../envs/qa.yaml", "../envs/staging.yaml", "--format", "json", cwd=tmp_path / "sub")
+    assert [t["name"] for t in json.loads(done.stdout)["targets"]] == ["../envs/qa.yaml", "staging"]
 
 
 def test_config_ignores_apply_end_to_end(tmp_path):
