@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Optional
 
 from .errors import StarterLintError
-from .findings import Severity
+from .findings import Location, Severity
 from .jsontypes import describe_type
 from .options import RULE_PATTERN
 
@@ -411,5 +411,6 @@ def _ignores(reader: _Reader, value, line: int, options) -> list:
         out.append(ConfigIgnore(reason=reason, rules=rules, paths=tuple(selectors.get("paths", ())),
                                 values_paths=tuple(selectors.get("values-path", ())),
                                 resources=tuple(selectors.get("resource", ())), expires=expires,
-                                base_dir=str(reader.base_dir), where=f"{reader.shown}:{entry_line}"))
+                                base_dir=str(reader.base_dir), where=f"{reader.shown}:{entry_line}",
+                                location=Location(reader.shown, entry_line, 1)))
     return out
