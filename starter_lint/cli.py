@@ -88,6 +88,18 @@ def _decorate(function, decorators):
     return function
 
 
+def _complete_target_names(ctx, param, incomplete) -> list:
+    """Shell completion of --target: the config's target names (none when it cannot be read)."""
+    try:
+        options = Options(cwd=os.getcwd())
+        from .config import apply_config
+
+        apply_config(options, ctx.params.get("config"))
+    except StarterLintError:
+        return []
+    return [t.name for t in options.config_targets if t.name.startswith(incomplete)]
+
+
 OUTPUT_OPTION = click.option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically).")
 
 
@@ -113,7 +125,7 @@ def input_options(function):
 def report_options(function):
     """How `check` reports and decides its exit code (a baseline is always JSON and exits 0)."""
     return _decorate(function, [
-        click.option("--target", "target_names", multiple=True, metavar="NAME",
+        click.option("--target", "target_names", multiple=True, metavar="NAME", shell_complete=_complete_target_names,
                      help="Only this config target (repeatable; default: all of them)."),
         click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "junit"]),
                      help="Output format (default text)."),
@@ -215,7 +227,7 @@ def check(target_names, **params):
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 @click.option("--provenance", is_flag=True, help="Show which file and line set every leaf.")
 @click.option("--show-secrets", is_flag=True, help="Print secret values instead of <redacted>.")
-@click.option("--target", "target_name", metavar="NAME",
+@click.option("--target", "target_name", metavar="NAME", shell_complete=_complete_target_names,
               help="The config target to show, when the config names several.")
 def values(fmt, provenance, show_secrets, target_name, **params):
     """Print the effective values after layering, as Helm would see them."""
@@ -308,7 +320,7 @@ def rules(fmt):
     catalog = load_catalog(tuple(build_options({}).rule_dirs))
     if fmt == "json":
         document = [{"id": r.id, "name": r.name, "severity": str(r.severity), "summary": r.summary,
-                     "tags": list(r.tags), "fix": r.fix} for r in catalog.values()]
+                     "tags": list(r.tags), "fix": r.fix, "scope": r.scope} for r in catalog.values()]
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     elif fmt == "markdown":
         sys.stdout.write(catalog_markdown(catalog))
