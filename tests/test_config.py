@@ -88,6 +88,17 @@ def test_rules_and_ignores(tmp_path):
     ("rules:\n  SL104: {severty: error}\n", ".starter-lint.yaml:2: unknown key 'severty' in rule SL104; did you mean 'severity'?"),
     ("targets:\n  prod:\n    valeus: [a.yaml]\n", ".starter-lint.yaml:3: unknown key 'valeus' in target 'prod'; did you mean 'values'?"),
     ("targets:\n  prod: {}\n", ".starter-lint.yaml:2: target 'prod' has nothing to check"),
+    ("targets:\n  prod: {values: [a.yaml]}\nmanifests: [rendered/]\n",
+     ".starter-lint.yaml:3: top-level 'manifests' beside 'targets' applies to no target"),
+    ("values: [common.yaml]\ntargets:\n  prod: {values: [a.yaml]}\n",
+     ".starter-lint.yaml:1: top-level 'values' beside 'targets' applies to no target"),
+    ("targets:\n  prod: {values: [a.yaml]}\nset: [api.replicas=2]\n",
+     ".starter-lint.yaml:3: top-level 'set' beside 'targets' applies to no target"),
+    ("ignores:\n  - rules: [SL104]\n    reason: x\n  - rules: [SL3O1]\n    reason: typo\n",
+     ".starter-lint.yaml:4: 'rules': 'SL3O1' is not a rule id"),
+    ("ignores:\n  - rules: [SL3011]\n    reason: typo\n", ".starter-lint.yaml:2: 'rules': 'SL3011' is not a rule id"),
+    ("ignores:\n  - rules: [SL0]\n    reason: typo\n", ".starter-lint.yaml:2: 'rules': SL0 names no rule"),
+    ("ignores:\n  - rules: [SL309]\n    reason: typo\n", ".starter-lint.yaml:2: 'rules': SL309 names no rule; did you mean"),
     ("- a\n- b\n", ".starter-lint.yaml:1: the config must be a mapping"),
     ("fail-on: error\nfail-on: note\n", ".starter-lint.yaml:2: not valid YAML"),
     ("a: [\n", ".starter-lint.yaml:2: not valid YAML"),
@@ -151,3 +162,9 @@ def test_config_ignores_apply_end_to_end(tmp_path):
         "    reason: the chart coerces it\n")
     done = cli("check", "values.yaml", cwd=tmp_path)
     assert done.returncode == 0 and "(1 suppressed)" in done.stdout
+
+
+def test_a_top_level_chart_is_the_chart_of_targets_without_one(tmp_path):
+    options = load(tmp_path, "chart: charts/app\ntargets:\n  prod: {values: [p.yaml]}\n"
+                             "  other: {values: [o.yaml], chart: charts/other}\n")
+    assert [t.chart for t in options.targets] == [str(tmp_path / "charts/app"), str(tmp_path / "charts/other")]
