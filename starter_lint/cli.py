@@ -290,7 +290,7 @@ def fix(show_diff, unsafe_fixes, **params):
     options = build_options(params)
     options.manifests = []
     options.targets = [t for t in options.targets if t.files]
-    for target in options.targets:
+    for target in options.targets + options.config_targets:   # (a file named resolves to its target)
         target.manifests = []
     report = run(options)
     planned = plan_fixes(report, options, unsafe=unsafe_fixes)

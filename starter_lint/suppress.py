@@ -265,16 +265,20 @@ def baseline_document(findings) -> dict:
 
 def apply(result, ctx, options) -> None:
     """Mark the suppressed findings of one target (replacing them in `result.findings`)."""
+    result.findings[:] = mark(result.findings, result, ctx, options)
+
+
+def mark(findings, result, ctx, options) -> list:
+    """`findings` of the target `result`, the suppressed ones marked; what suppressed them is
+    added to `result.used`."""
     directives = {path: parse_directives(text) for path, text in (result.sources or {}).items()
                   if text and "starter-lint" in text}
     annotated = _annotated(ctx)
     ignores = list(getattr(options, "config_ignores", None) or ())
     baseline = baseline_fingerprints(options.baseline) if getattr(options, "baseline", None) else frozenset()
     today = datetime.date.today()
-    out = []
-    for finding in result.findings:
-        out.append(_suppress_one(finding, directives, annotated, ignores, baseline, options, today, result.used))
-    result.findings[:] = out
+    return [_suppress_one(finding, directives, annotated, ignores, baseline, options, today, result.used)
+            for finding in findings]
 
 
 def _suppress_one(finding, directives, annotated, ignores, baseline, options, today, used):
@@ -312,6 +316,9 @@ def _suppress_one(finding, directives, annotated, ignores, baseline, options, to
 # ---------------------------------------------------------------------------------------------
 # Suppressions that suppress nothing (SL901)
 
+UNUSED_SUPPRESSION = "SL901"
+
+
 def unknown_rule_parts(parts, catalog) -> list:
     """The parts of a rule list that name no rule of the catalog (a typo such as SL3O1)."""
     return [p for p in parts if not RULE_PATTERN.match(p) or not any(rule_matches(r, [p]) for r in catalog)]
@@ -323,9 +330,10 @@ def _ran_all(part: str, ran: set, catalog) -> bool:
     return bool(named) and all(rule_id in ran for rule_id in named)
 
 
-def unused_suppressions(results, options, catalog) -> list:
-    """(index of the target result to report it with, Problem) for every inline disable and
-    config ignore (or part of one) that suppressed nothing in this run."""
+def unused_inline(results, catalog) -> list:
+    """(index of the target result to report it with, Problem) for every rule of an inline
+    disable that suppressed nothing in any target that checked its file. A disable of SL901
+    itself (`SL901`, `SL9`, `all`) is not judged: it may be there for these very findings."""
     used = set().union(*(result.used for result in results)) if results else set()
     out = []
     first_with: dict = {}        # file -> index of the first target that checked it
@@ -341,18 +349,26 @@ def unused_suppressions(results, options, catalog) -> list:
             if directive in directives.misplaced:
                 continue   # reported by the SL901 check
             for part in directive.rules:
-                if unknown_rule_parts([part], catalog) or not _ran_all(part, ran_on[path], catalog):
-                    continue
-                if ("inline", path, directive.line, part) in used:
+                if (rule_matches(UNUSED_SUPPRESSION, [part]) or unknown_rule_parts([part], catalog)
+                        or not _ran_all(part, ran_on[path], catalog) or ("inline", path, directive.line, part) in used):
                     continue
                 scope = "in this file" if directive.kind == "disable-file" else "on its line"
                 out.append((index, Problem(
                     f"`# starter-lint: {directive.kind}={part}` suppresses nothing: no {part} finding "
                     f"{scope}; remove it", location=Location(path, directive.line, directive.col),
                     key=f"inline:{directive.kind}:{part}")))
+    return out
+
+
+def unused_ignores(results, options, catalog) -> list:
+    """(0, Problem) for every config `ignores:` entry, or part of one, that suppressed nothing,
+    in a run of the whole config (an ignore for files or targets a run did not check is no
+    unused ignore)."""
     if getattr(options, "partial_run", False) or not results:
-        return out   # an ignore for files or targets this run did not check is no unused ignore
+        return []
+    used = set().union(*(result.used for result in results))
     ran = set().union(*(result.rules_run for result in results))
+    out = []
     for number, ignore in enumerate(getattr(options, "config_ignores", None) or ()):
         location = ignore.location or Location(ignore.where.rpartition(":")[0] or ignore.where, 1, 1)
         if not all(_ran_all(rule, ran, catalog) for rule in ignore.rules):

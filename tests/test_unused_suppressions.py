@@ -98,3 +98,20 @@ def test_an_ignore_of_rules_that_did_not_run_is_not_judged(tmp_path):
     found = sl901(run(tmp_path))
     # the first entry could be for SL103 findings in old/: only the second is judged
     assert [(line, message.split(" ")[0]) for _, line, message in found] == [(9, "this")]
+
+
+def test_sl901_findings_are_suppressed_like_any_other(tmp_path):
+    (tmp_path / "a.yaml").write_text("worker:\n  enabled: false  # starter-lint: disable=SL104,SL901 comes and goes\n")
+    done = run(tmp_path, "a.yaml", "--select", "SL104,SL901")
+    assert sl901(done) == [("a.yaml", 2, "`# starter-lint: disable=SL104` suppresses nothing: no SL104 finding on its "
+                                         "line; remove it")]
+    assert [f["suppressed"] for t in json.loads(done.stdout)["targets"] for f in t["findings"]] == [
+        "comes and goes"]
+    recorded = cli("baseline", "--select", "SL104,SL901", "--output", "b.json", "--", "a.yaml", cwd=tmp_path)
+    assert recorded.returncode == 0, recorded.stderr
+    (tmp_path / "b.yaml").write_text("worker:\n  enabled: false  # starter-lint: disable=SL104 gone\n")
+    assert [f["suppressed"] for t in json.loads(run(tmp_path, "b.yaml", "--select", "SL104,SL901", "--baseline", "b.json").stdout)["targets"]
+            for f in t["findings"]] == [None]
+    (tmp_path / "b.json").write_text(cli("baseline", "b.yaml", "--select", "SL104,SL901", cwd=tmp_path).stdout)
+    assert [f["suppressed"] for t in json.loads(run(tmp_path, "b.yaml", "--select", "SL104,SL901", "--baseline", "b.json").stdout)["targets"]
+            for f in t["findings"]] == ["baseline"]
