@@ -23,7 +23,7 @@ and ignores. Found upward from the working directory, or given with `--config`.
 Relative paths are relative to the config file. A config error is exit 2 with `file:line: message`,
 and so is a top-level `values`, `manifests` or `set` beside `targets` (they would apply to no
 target; a top-level `chart` is the chart of the targets that name none). An `ignores` entry, or a
-part of one, that suppresses nothing in a run of the whole config is reported by SL901.
+part of one, that suppresses nothing in a run of the whole config is reported by SL107.
 Command-line values override the file (cli.build_options applies them afterwards).
 """
 from __future__ import annotations

@@ -342,23 +342,23 @@ def run(options: Options) -> Report:
         results = _run_parallel(targets, options)
     else:
         results = [run_target(target, options, catalog) for target in targets]
-    if options.selects("SL901"):
+    if options.selects("SL107"):
         _report_unused_suppressions(results, options, catalog)
     return Report(targets=results, fail_on=options.fail_on)
 
 
 def _report_unused_suppressions(results: list, options: Options, catalog) -> None:
-    """SL901 is judged over the whole run: a disable in a file several targets share, or an
+    """SL107 is judged over the whole run: a disable in a file several targets share, or an
     ignore for one environment, is unused only when no target used it. Its findings are
-    suppressed like any other (`disable=SL104,SL901`, an ignore, the baseline): inline disables
-    first, so that an ignore of SL901 counts as used before ignores are judged."""
+    suppressed like any other (`disable=SL104,SL107`, an ignore, the baseline): inline disables
+    first, so that an ignore of SL107 counts as used before ignores are judged."""
     from . import suppress
 
     for judge in (lambda: suppress.unused_inline(results, catalog),
                   lambda: suppress.unused_ignores(results, options, catalog)):
         for index, problem in judge():
             result = results[index]
-            finding = to_finding("SL901", problem, Context(target=result.name, options=options), catalog, options)
+            finding = to_finding("SL107", problem, Context(target=result.name, options=options), catalog, options)
             finding = finding.with_(fingerprint_path=repo_relative(finding.location.path, options.cwd))
             result.findings.extend(suppress.mark([finding], result, None, options))
     for result in results:

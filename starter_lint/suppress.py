@@ -12,7 +12,7 @@ In order of precedence, a finding is suppressed by
 
 Rule lists take ids or prefixes (`SL3`), or `all`.
 
-Suppressions never fail silently (SL901 unused-suppression, a note): an inline rule id that
+Suppressions never fail silently (SL107 unused-suppression, a note): an inline rule id that
 names no rule, a `disable-file` below the file's leading comments, an inline rule that
 suppresses nothing on its line (or file), and — in a run of the whole config — an `ignores:`
 entry, or one of its rules, paths, values paths or resources, that suppresses nothing. A
@@ -76,7 +76,7 @@ class ConfigIgnore:
     expires: Optional[datetime.date] = None
     base_dir: str = "."          # the config file's directory (paths are relative to it)
     where: str = ""              # "file:line" of the entry, for notes
-    location: Optional[Location] = None   # the entry in the config file, for SL901
+    location: Optional[Location] = None   # the entry in the config file, for SL107
 
     def expired(self, today: Optional[datetime.date] = None) -> bool:
         return self.expires is not None and (today or datetime.date.today()) > self.expires
@@ -314,9 +314,9 @@ def _suppress_one(finding, directives, annotated, ignores, baseline, options, to
 
 
 # ---------------------------------------------------------------------------------------------
-# Suppressions that suppress nothing (SL901)
+# Suppressions that suppress nothing (SL107)
 
-UNUSED_SUPPRESSION = "SL901"
+UNUSED_SUPPRESSION = "SL107"
 
 
 def unknown_rule_parts(parts, catalog) -> list:
@@ -332,8 +332,8 @@ def _ran_all(part: str, ran: set, catalog) -> bool:
 
 def unused_inline(results, catalog) -> list:
     """(index of the target result to report it with, Problem) for every rule of an inline
-    disable that suppressed nothing in any target that checked its file. A disable of SL901
-    itself (`SL901`, `SL9`, `all`) is not judged: it may be there for these very findings."""
+    disable that suppressed nothing in any target that checked its file. A disable of SL107
+    itself (`SL107`, `SL1`, `all`) is not judged: it may be there for these very findings."""
     used = set().union(*(result.used for result in results)) if results else set()
     out = []
     first_with: dict = {}        # file -> index of the first target that checked it
@@ -347,7 +347,7 @@ def unused_inline(results, catalog) -> list:
         directives = parse_directives(results[index].sources[path])
         for directive in directives.all():
             if directive in directives.misplaced:
-                continue   # reported by the SL901 check
+                continue   # reported by the SL107 check
             for part in directive.rules:
                 if (rule_matches(UNUSED_SUPPRESSION, [part]) or unknown_rule_parts([part], catalog)
                         or not _ran_all(part, ran_on[path], catalog) or ("inline", path, directive.line, part) in used):

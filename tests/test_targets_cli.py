@@ -73,7 +73,7 @@ def test_chart_defaults_run_the_file_scope_rules_only(tmp_path):
     catalog = load_catalog()
     assert result.target.chart_defaults and not report.active
     assert result.rules_run and all(catalog[rule_id].scope == "file" for rule_id in result.rules_run)
-    assert {"SL101", "SL103", "SL104", "SL901"} <= set(result.rules_run)
+    assert {"SL101", "SL103", "SL104", "SL107"} <= set(result.rules_run)
     # a near-miss of a contract key is a typo; a key of the chart's own is not
     (chart / "values.yaml").write_text((chart / "values.yaml").read_text() + "ingres: {}\npodAnnotations: {}\n")
     report = run(Options(values_files=[str(chart / "values.yaml")], cwd=str(tmp_path)))

@@ -1,4 +1,4 @@
-"""SL901 unused-suppression, the part a file shows by itself: inline disables that cannot work.
+"""SL107 unused-suppression, the part a file shows by itself: inline disables that cannot work.
 Disables and config ignores that suppressed nothing are found after suppression, over the whole
 run (suppress.unused_suppressions)."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ def _sources(ctx) -> list:
     return [(path, text) for path, text in out if text and "starter-lint" in text]
 
 
-@check("SL901", needs="any")
+@check("SL107", needs="any")
 def inline_disables_that_cannot_work(ctx):
     catalog = load_catalog(tuple(getattr(ctx.options, "rule_dirs", None) or ()))
     for path, text in _sources(ctx):
