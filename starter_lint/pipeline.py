@@ -100,8 +100,8 @@ def plan_targets(options: Options) -> list:
     if len(stdin_users) > 1:
         raise StarterLintError("standard input (-) can be read once: give it to one of -f and --manifests")
     targets = []
-    if options.targets:
-        targets.extend(options.targets)
+    if options.targets:   # --set applies to every target, as to a file resolved to its target
+        targets.extend(replace(t, set=list(t.set) + list(options.set)) if options.set else t for t in options.targets)
     if options.files:
         name = options.files[-1] if len(options.files) == 1 else "+".join(options.files)
         targets.append(Target(name, list(options.files), list(options.set), options.chart,

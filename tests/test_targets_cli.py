@@ -63,6 +63,12 @@ def test_a_listed_file_takes_its_targets_layers_and_set(tmp_path):
     assert sorted(f["rule"] for f in report["targets"][0]["findings"]) == ["SL104", "SL601"]
 
 
+def test_set_on_the_command_line_applies_to_config_targets(work):
+    done = cli("check", "--format", "json", "--select", "SL601", "--set", "api.image=x:latest", "--target", "prod",
+               cwd=work)
+    assert [f["rule"] for t in json.loads(done.stdout)["targets"] for f in t["findings"]] == ["SL601"]
+
+
 def test_chart_defaults_run_the_file_scope_rules_only(tmp_path):
     import shutil
 
