@@ -17,6 +17,11 @@ from .resources import rules_dir
 
 _ID = re.compile(r"^SL\d{3}$")
 _REQUIRED = ("id", "name", "severity", "summary", "rationale", "remediation", "tags", "examples")
+# What a rule judges (its `scope:`): `file` rules judge a values file by itself (syntax,
+# duplicates, types, key and value formats), so they also check a chart's own values.yaml;
+# `deployment` rules (the default) judge what one environment deploys (placeholders left in,
+# required env, secrets mapping, replicas, rendered objects) and never run on chart defaults.
+SCOPES = ("deployment", "file")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Rule:
     remediation: str
     tags: tuple
     fix: str                            # "none" | "safe" | "unsafe"
+    scope: str                          # "deployment" | "file" (also checks chart defaults)
     security_severity: Optional[float]
     failing: tuple
     passing: tuple
@@ -101,11 +107,14 @@ def parse_rule(data: dict, source: str) -> Rule:
     if not failing or not passing:
         raise StarterLintError(f"{source}: needs at least one failing and one passing example")
     sec = data.get("security_severity")
+    scope = str(data.get("scope", "deployment"))
+    if scope not in SCOPES:
+        raise StarterLintError(f"{source}: scope must be one of {', '.join(SCOPES)}, not {scope!r}")
     return Rule(
         id=str(data["id"]), name=str(data["name"]), severity=Severity.parse(data["severity"]),
         summary=str(data["summary"]).strip(), what=str(data.get("what", "")).strip(),
         rationale=str(data["rationale"]), remediation=str(data["remediation"]),
-        tags=tuple(str(t) for t in data.get("tags") or ()), fix=str(data.get("fix", "none")),
+        tags=tuple(str(t) for t in data.get("tags") or ()), fix=str(data.get("fix", "none")), scope=scope,
         security_severity=float(sec) if sec is not None else None,
         failing=failing, passing=passing, source=source,
     )
@@ -195,8 +204,9 @@ def catalog_markdown(catalog) -> str:
     lines += [f"| [{r.id}](#{r.id.lower()}-{r.name}) | {r.name} | {r.severity} | {r.fix} | "
               f"{r.summary.replace('|', '&#124;')} |" for r in catalog.values()]
     for rule in catalog.values():
+        chart_defaults = " Scope: file (also checks a chart's own values.yaml)." if rule.scope == "file" else ""
         lines += ["", rule.help_markdown().rstrip(), "",
-                  f"Severity: {rule.severity}. Tags: {', '.join(rule.tags)}. Fix: {rule.fix}."]
+                  f"Severity: {rule.severity}. Tags: {', '.join(rule.tags)}. Fix: {rule.fix}.{chart_defaults}"]
     return "\n".join(lines) + "\n"
 
 

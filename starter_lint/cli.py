@@ -99,8 +99,30 @@ def values_options(function):
     return function
 
 
-def check_options(function):
-    for decorator in reversed([
+def _decorate(function, decorators):
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def _complete_target_names(ctx, param, incomplete) -> list:
+    """Shell completion of --target: the config's target names (none when it cannot be read)."""
+    try:
+        options = Options(cwd=os.getcwd())
+        from .config import apply_config
+
+        apply_config(options, ctx.params.get("config"))
+    except StarterLintError:
+        return []
+    return [t.name for t in options.config_targets if t.name.startswith(incomplete)]
+
+
+OUTPUT_OPTION = click.option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically).")
+
+
+def input_options(function):
+    """What a run checks and how: the options `check` and `baseline` share."""
+    return _decorate(function, [
         click.option("--manifests", multiple=True, metavar="PATH|-",
                      help="Rendered manifests: files, directories (recursive) or - for stdin."),
         click.option("--kube-version", metavar="X.Y", help="Kubernetes version to validate for (default 1.27)."),
@@ -111,20 +133,26 @@ def check_options(function):
                      help="Kill kubeconform after this long (default 60)."),
         click.option("--crd", "crds", multiple=True, metavar="PATH",
                      help="CustomResourceDefinition YAML or JSON Schema files/directories."),
-        click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "junit"]),
-                     help="Output format (default text)."),
-        click.option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically)."),
-        click.option("--fail-on", type=click.Choice(["error", "warning", "note"]),
-                     help="Lowest severity that fails the run (default error)."),
         click.option("--select", multiple=True, metavar="IDS", help="Only these rules (ids or prefixes, comma-separated)."),
         click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules (ids or prefixes)."),
+        click.option("-j", "--jobs", type=int, metavar="N", help="Targets checked in parallel."),
+    ])
+
+
+def report_options(function):
+    """How `check` reports and decides its exit code (a baseline is always JSON and exits 0)."""
+    return _decorate(function, [
+        click.option("--target", "target_names", multiple=True, metavar="NAME", shell_complete=_complete_target_names,
+                     help="Only this config target (repeatable; default: all of them)."),
+        click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "junit"]),
+                     help="Output format (default text)."),
+        OUTPUT_OPTION,
+        click.option("--fail-on", type=click.Choice(["error", "warning", "note"]),
+                     help="Lowest severity that fails the run (default error)."),
         click.option("--baseline", metavar="FILE", help="Accept the findings recorded in FILE."),
         click.option("--no-color", is_flag=True, default=False, help="Never colour the text output."),
         click.option("-q", "--quiet", is_flag=True, default=False, help="No excerpts, only finding lines and the summary."),
-        click.option("-j", "--jobs", type=int, metavar="N", help="Targets checked in parallel."),
-    ]):
-        function = decorator(function)
-    return function
+    ])
 
 
 def build_options(params: dict) -> Options:
@@ -136,7 +164,8 @@ def build_options(params: dict) -> Options:
     # inputs on the command line replace the config's named targets; values files also replace
     # the config's values and manifests (a --manifests alone keeps the config's values)
     if params.get("values_files") or params.get("files") or params.get("manifests"):
-        options.targets = []
+        options.targets = []     # (a positional file still resolves to the targets that list it)
+        options.partial_run = True
     if params.get("values_files") or params.get("files"):
         options.files, options.manifests = [], []
     if params.get("values_files"):
@@ -193,14 +222,21 @@ def main():
 @main.command()
 @click.argument("values_files", nargs=-1, metavar="[VALUES_FILE]...")
 @values_options
-@check_options
-def check(**params):
-    """Check values files (each positional file is its own target) and manifests."""
+@input_options
+@report_options
+def check(target_names, **params):
+    """Check values files and manifests: the config's targets, or the files named (a file a
+    config target lists is checked as that target; a chart's values.yaml as chart defaults)."""
     from .catalog import load_catalog
-    from .pipeline import run
+    from .pipeline import choose_targets, run
     from .report import render
 
     options = build_options(params)
+    if target_names:
+        if params.get("values_files") or params.get("files") or params.get("manifests"):
+            _fail("--target chooses among the config's targets; values files and --manifests replace them")
+        options.targets = choose_targets(options.config_targets, target_names)
+        options.partial_run = True
     report = run(options)
     text = render(report, load_catalog(tuple(options.rule_dirs)), options)
     write_output(text, options)
@@ -212,11 +248,11 @@ def check(**params):
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 @click.option("--provenance", is_flag=True, help="Show which file and line set every leaf.")
 @click.option("--show-secrets", is_flag=True, help="Print secret values instead of <redacted>.")
-@click.option("--target", "target_name", metavar="NAME",
+@click.option("--target", "target_name", metavar="NAME", shell_complete=_complete_target_names,
               help="The config target to show, when the config names several.")
 def values(fmt, provenance, show_secrets, target_name, **params):
     """Print the effective values after layering, as Helm would see them."""
-    from .pipeline import build_context, plan_targets
+    from .pipeline import build_context, choose_targets, plan_targets
     from .values.show import render_values
 
     options = build_options(params)
@@ -225,9 +261,7 @@ def values(fmt, provenance, show_secrets, target_name, **params):
     targets = plan_targets(options)
     names = ", ".join(t.name for t in targets)
     if target_name is not None:
-        targets = [t for t in targets if t.name == target_name]
-        if not targets:
-            _fail(f"--target {target_name}: no such target (there are: {names})")
+        targets = choose_targets(targets, [target_name])
     elif len(targets) > 1:
         _fail(f"{len(targets)} targets ({names}): choose one with --target NAME")
     ctx, problems = build_context(targets[0], options)
@@ -243,7 +277,8 @@ def values(fmt, provenance, show_secrets, target_name, **params):
 @main.command()
 @click.argument("values_files", nargs=-1, metavar="[VALUES_FILE]...")
 @values_options
-@check_options
+@input_options
+@OUTPUT_OPTION
 def baseline(**params):
     """Record today's findings (fingerprints) in a baseline file that `check --baseline` accepts."""
     import json
@@ -251,8 +286,6 @@ def baseline(**params):
     from .pipeline import run
     from .suppress import baseline_document
 
-    if params.get("fmt"):
-        _fail("baseline always writes JSON; --format does not apply")
     options = build_options(params)
     options.baseline = None   # record every finding, including those an older baseline accepts
     report = run(options)
@@ -278,7 +311,7 @@ def fix(show_diff, unsafe_fixes, **params):
     options = build_options(params)
     options.manifests = []
     options.targets = [t for t in options.targets if t.files]
-    for target in options.targets:
+    for target in options.targets + options.config_targets:   # (a file named resolves to its target)
         target.manifests = []
     report = run(options)
     planned = plan_fixes(report, options, unsafe=unsafe_fixes)
@@ -308,7 +341,7 @@ def rules(fmt):
     catalog = load_catalog(tuple(build_options({}).rule_dirs))
     if fmt == "json":
         document = [{"id": r.id, "name": r.name, "severity": str(r.severity), "summary": r.summary,
-                     "tags": list(r.tags), "fix": r.fix} for r in catalog.values()]
+                     "tags": list(r.tags), "fix": r.fix, "scope": r.scope} for r in catalog.values()]
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     elif fmt == "markdown":
         sys.stdout.write(catalog_markdown(catalog))

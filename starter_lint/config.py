@@ -20,7 +20,10 @@ and ignores. Found upward from the working directory, or given with `--config`.
         reason: the legacy host is served by the CDN   # required
         expires: 2026-12-31          # optional; afterwards the finding returns with a note
 
-Relative paths are relative to the config file. A config error is exit 2 with `file:line: message`.
+Relative paths are relative to the config file. A config error is exit 2 with `file:line: message`,
+and so is a top-level `values`, `manifests` or `set` beside `targets` (they would apply to no
+target; a top-level `chart` is the chart of the targets that name none). An `ignores` entry, or a
+part of one, that suppresses nothing in a run of the whole config is reported by SL107.
 Command-line values override the file (cli.build_options applies them afterwards).
 
 The config comes from the repository, which may be a stranger's pull request: discovery stops
@@ -37,7 +40,7 @@ from pathlib import Path
 from typing import Optional
 
 from .errors import StarterLintError
-from .findings import Severity
+from .findings import Location, Severity
 from .jsontypes import describe_type
 from .options import RULE_PATTERN
 
@@ -272,6 +275,8 @@ _REFUSED = {
 }
 TOP_KEYS = tuple(sorted(set(_SIMPLE) | {"targets", "rules", "ignores"}))
 TARGET_KEYS = ("chart", "manifests", "set", "set-string", "values")
+# with `targets:`, these belong in each target; a top-level `chart:` is the default of targets without one
+TARGET_ONLY_KEYS = ("manifests", "set", "set-string", "values")
 RULE_KEYS = ("enabled", "severity")
 IGNORE_KEYS = ("expires", "paths", "reason", "resource", "rules", "values-path")
 
@@ -299,6 +304,12 @@ def apply_config(options, path: Optional[str]) -> None:
     reader.check_keys(data, TOP_KEYS, "the config")
     options.config = str(config_path)
     canonical = {_canonical(key): key for key in data}
+    if "targets" in canonical:
+        for key in TARGET_ONLY_KEYS:
+            if key in canonical:   # a layer beside `targets` would silently apply to none of them
+                raise reader.error(reader.key_line(data, canonical[key]),
+                                   f"top-level '{canonical[key]}' beside 'targets' applies to no target: "
+                                   f"move it into each target that needs it")
     sets: list = []
     for key in sorted(_SIMPLE, key=lambda k: k != "rule-dirs"):   # rule-dirs first: `rules` needs them
         if key not in canonical:
@@ -315,12 +326,13 @@ def apply_config(options, path: Optional[str]) -> None:
     if "targets" in canonical:
         raw_key = canonical["targets"]
         options.targets = _targets(reader, data[raw_key], reader.key_line(data, raw_key), options)
+        options.config_targets = list(options.targets)
     if "rules" in canonical:
         raw_key = canonical["rules"]
         _rules(reader, data[raw_key], reader.key_line(data, raw_key), options)
     if "ignores" in canonical:
         raw_key = canonical["ignores"]
-        options.config_ignores = _ignores(reader, data[raw_key], reader.key_line(data, raw_key))
+        options.config_ignores = _ignores(reader, data[raw_key], reader.key_line(data, raw_key), options)
 
 
 def _convert(reader: _Reader, kind: str, value, line: int, what: str):
@@ -412,8 +424,12 @@ def _rules(reader: _Reader, value, line: int, options) -> None:
                 options.ignore = list(options.ignore) + [key]
 
 
-def _ignores(reader: _Reader, value, line: int) -> list:
+def _ignores(reader: _Reader, value, line: int, options) -> list:
+    from .catalog import load_catalog
+    from .options import rule_matches
     from .suppress import ConfigIgnore
+
+    catalog = load_catalog(tuple(options.rule_dirs))
 
     if not isinstance(value, list):
         raise reader.error(line, f"'ignores' must be a list of entries, not {describe_type(value)}")
@@ -431,11 +447,17 @@ def _ignores(reader: _Reader, value, line: int) -> list:
         selectors = {key: reader.strings(*fields[key], f"'{key}'") for key in ("paths", "values-path", "resource")
                      if key in fields}
         rules = tuple(reader.rule_ids(*fields["rules"], "'rules'")) if "rules" in fields else ()
+        for pattern in rules:
+            if not any(rule_matches(rule_id, [pattern]) for rule_id in catalog):
+                close = difflib.get_close_matches(pattern, list(catalog), n=1, cutoff=0.6)
+                raise reader.error(fields["rules"][1], f"'rules': {pattern} names no rule"
+                                   + (f"; did you mean '{close[0]}'?" if close else "; `starter-lint rules` lists them"))
         if not rules and not any(selectors.values()):
             raise reader.error(entry_line, "this ignore matches everything: give rules, paths, values-path or resource")
         expires = reader.date(*fields["expires"], "'expires'") if "expires" in fields else None
         out.append(ConfigIgnore(reason=reason, rules=rules, paths=tuple(selectors.get("paths", ())),
                                 values_paths=tuple(selectors.get("values-path", ())),
                                 resources=tuple(selectors.get("resource", ())), expires=expires,
-                                base_dir=str(reader.base_dir), where=f"{reader.shown}:{entry_line}"))
+                                base_dir=str(reader.base_dir), where=f"{reader.shown}:{entry_line}",
+                                location=Location(reader.shown, entry_line, 1)))
     return out

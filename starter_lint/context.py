@@ -26,6 +26,7 @@ class Context:
     options: Any = None                  # pipeline.Options
     known_keys: Any = None               # set of known values paths (contract ∪ chart values)
     render_error: Optional[str] = None   # why --chart did not render (values the chart cannot use)
+    chart_defaults: bool = False         # the target is a chart's own values.yaml: file-scope rules only
 
     def get(self, path, default=None):
         """The effective value at a values path (tuple or dotted string)."""

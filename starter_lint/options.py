@@ -57,6 +57,8 @@ class Options:
     severity_overrides: dict = field(default_factory=dict)   # rule id -> Severity
     config_ignores: list = field(default_factory=list)       # suppress.ConfigIgnore
     targets: list = field(default_factory=list)              # named targets from the config
+    config_targets: list = field(default_factory=list)       # all of them, even when files replace them
+    partial_run: bool = False                                # the command line chose part of the config
     rule_dirs: list = field(default_factory=list)
     cwd: Optional[str] = None
     release_name: str = "starter"

@@ -5,6 +5,8 @@ output and an exit code.
 """
 from __future__ import annotations
 
+import difflib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
@@ -26,6 +28,7 @@ class Target:
     set: list = field(default_factory=list)
     chart: Optional[str] = None
     manifests: list = field(default_factory=list)
+    chart_defaults: bool = False     # a chart's own values.yaml: only file-scope rules run on it
 
 
 @dataclass
@@ -39,6 +42,7 @@ class TargetResult:
     secret_columns: dict = field(default_factory=dict)  # values file -> {line: [(col, end_col)]} to hide
     target: Optional[Target] = None                # what was asked for (its chart, files, manifests)
     rules_run: tuple = ()                          # ids of the checks that ran on this target
+    used: set = field(default_factory=set)         # the suppressions that suppressed something (suppress.apply)
 
     @property
     def active(self) -> list:
@@ -96,21 +100,65 @@ def plan_targets(options: Options) -> list:
     if len(stdin_users) > 1:
         raise StarterLintError("standard input (-) can be read once: give it to one of -f and --manifests")
     targets = []
-    if options.targets:
-        targets.extend(options.targets)
+    if options.targets:   # --set applies to every target, as to a file resolved to its target
+        targets.extend(replace(t, set=list(t.set) + list(options.set)) if options.set else t for t in options.targets)
     if options.files:
         name = options.files[-1] if len(options.files) == 1 else "+".join(options.files)
         targets.append(Target(name, list(options.files), list(options.set), options.chart,
                               list(options.manifests)))
     for path in options.values_files:
-        targets.append(Target(path, [path], list(options.set), options.chart,
-                              [] if options.files else list(options.manifests)))
+        for target in file_targets(path, options):
+            if all(target.name != planned.name for planned in targets):   # two changed files of one target
+                targets.append(target)
     if not targets and (options.chart or options.manifests or options.set):
         targets.append(Target(options.chart or "manifests", [], list(options.set), options.chart,
                               list(options.manifests)))
     if not targets:
         raise StarterLintError("nothing to check: give values files, -f FILE, --chart DIR or --manifests PATH")
     return targets
+
+
+def _real(path: str, options: Options) -> str:
+    return os.path.realpath(os.path.join(options.cwd or os.getcwd(), path))
+
+
+def file_targets(path: str, options: Options) -> list:
+    """What a values file named on the command line (as pre-commit names changed files) is
+    checked as, so that a file gives the same findings however it is checked:
+    - a chart's own values.yaml (in a config target's or --chart's folder, or beside a
+      Chart.yaml): chart defaults, checked by the file-scope rules only;
+    - a file that config targets list: each of those targets, whole (its chart as the base layer,
+      its other layers, `set` and `manifests`, then any --set and --manifests given), reported
+      under the target's name;
+    - another file in a target's chart folder: chart defaults too;
+    - any other file: its own target over the chart defaults (--chart) or the contract's."""
+    if path == "-":
+        return [Target(path, [path], list(options.set), options.chart,
+                       [] if options.files else list(options.manifests))]
+    real = _real(path, options)
+    charts = {_real(c, options) for c in [options.chart] + [t.chart for t in options.config_targets] if c}
+    folder = os.path.dirname(real)
+    chart_defaults = Target(path, [path], chart_defaults=True)
+    if os.path.basename(real) == "values.yaml" and (folder in charts or os.path.isfile(os.path.join(folder, "Chart.yaml"))):
+        return [chart_defaults]
+    listed = [replace(t, set=list(t.set) + list(options.set), manifests=list(options.manifests) or list(t.manifests))
+              for t in options.config_targets if real in {_real(f, options) for f in t.files if f != "-"}]
+    if listed:
+        return listed
+    if any(os.path.commonpath([chart, real]) == chart for chart in charts):
+        return [chart_defaults]
+    return [Target(path, [path], list(options.set), options.chart, [] if options.files else list(options.manifests))]
+
+
+def choose_targets(targets: list, names) -> list:
+    """The targets named by --target, in the config's order; an unknown name is exit 2."""
+    known = [t.name for t in targets]
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise StarterLintError(f"--target {name}: no such target ({hint}there are: {', '.join(known) or 'none'})")
+    return [t for t in targets if t.name in set(names)]
 
 
 def build_context(target: Target, options: Options) -> tuple:
@@ -126,7 +174,7 @@ def build_context(target: Target, options: Options) -> tuple:
     problems.extend(base_problems)
     loaded_files, errors, layers = [], [], []
     for path in target.files:
-        loaded, error = read_values_file(path, options.cwd)
+        loaded, error = read_values_file(path, options.cwd, chart_defaults=target.chart_defaults)
         shown = display_path(path, options.cwd)
         if error is not None:
             errors.append((shown, error))
@@ -138,7 +186,7 @@ def build_context(target: Target, options: Options) -> tuple:
         layers.append(Layer(shown, "file", loaded.data, loaded))
     values = layer_values(base, layers, target.set)
     ctx = Context(target=target.name, values=values, loaded=loaded_files, load_errors=errors,
-                  chart=chart, options=options)
+                  chart=chart, options=options, chart_defaults=target.chart_defaults)
     return ctx, problems
 
 
@@ -177,6 +225,8 @@ def run_checks(ctx: Context, options: Options, catalog: dict) -> tuple:
             continue
         if spec.needs == "manifests" and ctx.manifests is None:
             continue
+        if ctx.chart_defaults and catalog[rule_id].scope != "file":
+            continue  # chart defaults are no deployment: placeholders, missing env … are expected
         ran.append(rule_id)
         for problem in spec.function(ctx) or ():
             findings.append(to_finding(rule_id, problem, ctx, catalog, options))
@@ -298,7 +348,27 @@ def run(options: Options) -> Report:
         results = _run_parallel(targets, options)
     else:
         results = [run_target(target, options, catalog) for target in targets]
+    if options.selects("SL107"):
+        _report_unused_suppressions(results, options, catalog)
     return Report(targets=results, fail_on=options.fail_on)
+
+
+def _report_unused_suppressions(results: list, options: Options, catalog) -> None:
+    """SL107 is judged over the whole run: a disable in a file several targets share, or an
+    ignore for one environment, is unused only when no target used it. Its findings are
+    suppressed like any other (`disable=SL104,SL107`, an ignore, the baseline): inline disables
+    first, so that an ignore of SL107 counts as used before ignores are judged."""
+    from . import suppress
+
+    for judge in (lambda: suppress.unused_inline(results, catalog),
+                  lambda: suppress.unused_ignores(results, options, catalog)):
+        for index, problem in judge():
+            result = results[index]
+            finding = to_finding("SL107", problem, Context(target=result.name, options=options), catalog, options)
+            finding = finding.with_(fingerprint_path=repo_relative(finding.location.path, options.cwd))
+            result.findings.extend(suppress.mark([finding], result, None, options))
+    for result in results:
+        result.findings.sort(key=Finding.sort_key)
 
 
 def _run_target_alone(target: Target, options: Options) -> TargetResult:

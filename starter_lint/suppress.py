@@ -11,6 +11,12 @@ In order of precedence, a finding is suppressed by
 4. the `--baseline` file, by fingerprint (`external`).
 
 Rule lists take ids or prefixes (`SL3`), or `all`.
+
+Suppressions never fail silently (SL107 unused-suppression, a note): an inline rule id that
+names no rule, a `disable-file` below the file's leading comments, an inline rule that
+suppresses nothing on its line (or file), and — in a run of the whole config — an `ignores:`
+entry, or one of its rules, paths, values paths or resources, that suppresses nothing. A
+suppression is judged only where it could have been used: every rule it names ran on its file.
 """
 from __future__ import annotations
 
@@ -18,12 +24,13 @@ import datetime
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
 from .errors import StarterLintError
-from .options import rule_matches
+from .findings import Location, Problem
+from .options import RULE_PATTERN, rule_matches
 
 ANNOTATION = "starter-lint.io/ignore"
 IN_SOURCE, EXTERNAL = "inSource", "external"
@@ -53,6 +60,8 @@ class Directive:
     rules: tuple
     reason: str
     line: int
+    col: int = 1
+    kind: str = "disable"        # or "disable-file"
 
 
 @dataclass(frozen=True)
@@ -67,24 +76,31 @@ class ConfigIgnore:
     expires: Optional[datetime.date] = None
     base_dir: str = "."          # the config file's directory (paths are relative to it)
     where: str = ""              # "file:line" of the entry, for notes
+    location: Optional[Location] = None   # the entry in the config file, for SL107
 
     def expired(self, today: Optional[datetime.date] = None) -> bool:
         return self.expires is not None and (today or datetime.date.today()) > self.expires
 
     def matches(self, finding, cwd: Optional[str]) -> bool:
-        if self.rules and not rule_matches(finding.rule, self.rules):
-            return False
-        if self.paths and not any(self._path_matches(p, finding, cwd) for p in self.paths):
-            return False
+        return self.matched_parts(finding, cwd) is not None
+
+    def matched_parts(self, finding, cwd: Optional[str]) -> Optional[frozenset]:
+        """None when the entry does not match `finding`; else the parts that matched it, as
+        (field, item) pairs (`("rules", "SL301")`, `("paths", "envs/*.yaml")`)."""
         ref = object_ref(finding.logical)
         is_object = ref is not None
-        if self.values_paths and (is_object or not any(
-                _star_match(finding.logical, pattern) for pattern in self.values_paths)):
-            return False
-        if self.resources and (not is_object or not any(
-                _star_match(ref, pattern) for pattern in self.resources)):
-            return False
-        return True
+        parts = [("rules", [p for p in self.rules if rule_matches(finding.rule, [p])]),
+                 ("paths", [p for p in self.paths if self._path_matches(p, finding, cwd)]),
+                 ("values-path", [] if is_object else [p for p in self.values_paths if _star_match(finding.logical, p)]),
+                 ("resource", [p for p in self.resources if is_object and _star_match(ref, p)])]
+        given = {"rules": self.rules, "paths": self.paths, "values-path": self.values_paths, "resource": self.resources}
+        if any(given[kind] and not matched for kind, matched in parts):
+            return None
+        return frozenset((kind, item) for kind, matched in parts for item in matched)
+
+    def parts(self) -> list:
+        return [("rules", r) for r in self.rules] + [("paths", p) for p in self.paths] + [
+            ("values-path", p) for p in self.values_paths] + [("resource", p) for p in self.resources]
 
     def _path_matches(self, pattern: str, finding, cwd: Optional[str]) -> bool:
         def posix(path: str) -> str:
@@ -137,11 +153,18 @@ def split_rules(text: str) -> tuple:
 class FileDirectives:
     by_line: dict          # line -> Directive that covers it
     whole_file: list       # Directives for the whole file
+    misplaced: list = field(default_factory=list)   # `disable-file` below the leading comments: no effect
+
+    def all(self) -> list:
+        """Every directive of the file, once each, in line order."""
+        seen = {d for ds in self.by_line.values() for d in ds} | set(self.whole_file) | set(self.misplaced)
+        return sorted(seen, key=lambda d: d.line)
 
 
 def parse_directives(text: str) -> FileDirectives:
     by_line: dict = {}
     whole_file: list = []
+    misplaced: list = []
     in_header = True
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
@@ -152,24 +175,26 @@ def parse_directives(text: str) -> FileDirectives:
         match = _DIRECTIVE.search(line) if "starter-lint" in line else None
         if match is None:
             continue
-        directive = Directive(split_rules(match.group("rules")), match.group("reason"), number)
+        directive = Directive(split_rules(match.group("rules")), match.group("reason"), number,
+                              line.index("#", match.start()) + 1, match.group("kind"))
         if match.group("kind") == "disable-file":
-            if in_header and comment_only:
-                whole_file.append(directive)
+            (whole_file if in_header and comment_only else misplaced).append(directive)
             continue
         # trailing: this line; on a comment line of its own: the next line
         by_line.setdefault(number + 1 if comment_only else number, []).append(directive)
-    return FileDirectives(by_line, whole_file)
+    return FileDirectives(by_line, whole_file, misplaced)
 
 
-def _inline(finding, directives: Optional[FileDirectives]) -> Optional[str]:
+def _inline(finding, directives: Optional[FileDirectives]) -> tuple:
+    """(reason, (path, directive line, rule part) that suppressed it), or (None, None)."""
     if directives is None:
-        return None
+        return None, None
     for directive in directives.by_line.get(finding.location.line, []) + directives.whole_file:
-        if rule_matches(finding.rule, directive.rules):
-            where = f"{finding.location.path}:{directive.line}"
-            return directive.reason or f"disabled by the comment at {where}"
-    return None
+        for part in directive.rules:
+            if rule_matches(finding.rule, [part]):
+                where = f"{finding.location.path}:{directive.line}"
+                return directive.reason or f"disabled by the comment at {where}", (finding.location.path, directive.line, part)
+    return None, None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,31 +264,41 @@ def baseline_document(findings) -> dict:
 
 def apply(result, ctx, options) -> None:
     """Mark the suppressed findings of one target (replacing them in `result.findings`)."""
+    result.findings[:] = mark(result.findings, result, ctx, options)
+
+
+def mark(findings, result, ctx, options) -> list:
+    """`findings` of the target `result`, the suppressed ones marked; what suppressed them is
+    added to `result.used`."""
     directives = {path: parse_directives(text) for path, text in (result.sources or {}).items()
                   if text and "starter-lint" in text}
     annotated = _annotated(ctx)
     ignores = list(getattr(options, "config_ignores", None) or ())
     baseline = baseline_fingerprints(options.baseline) if getattr(options, "baseline", None) else frozenset()
     today = datetime.date.today()
-    out = []
-    for finding in result.findings:
-        out.append(_suppress_one(finding, directives, annotated, ignores, baseline, options, today))
-    result.findings[:] = out
+    return [_suppress_one(finding, directives, annotated, ignores, baseline, options, today, result.used)
+            for finding in findings]
 
 
-def _suppress_one(finding, directives, annotated, ignores, baseline, options, today):
+def _suppress_one(finding, directives, annotated, ignores, baseline, options, today, used):
+    """The finding, suppressed or not; what suppressed it (or an expired ignore that matched it)
+    is added to `used`: ("inline", path, line, part) and ("ignore", index, field, item)."""
     if finding.suppressed:
         return finding
-    reason = _inline(finding, directives.get(finding.location.path))
+    reason, directive_part = _inline(finding, directives.get(finding.location.path))
     if reason:
+        used.add(("inline",) + directive_part)
         return finding.with_(suppressed=reason, suppression_kind=IN_SOURCE)
     ref = finding.logical.partition("#")[0]
     if ref in annotated and rule_matches(finding.rule, annotated[ref]):
         return finding.with_(suppressed=f"annotation {ANNOTATION} on {ref}", suppression_kind=IN_SOURCE)
     notes = list(finding.notes)
-    for ignore in ignores:
-        if not ignore.matches(finding, options.cwd):
+    for index, ignore in enumerate(ignores):
+        parts = ignore.matched_parts(finding, options.cwd)
+        if parts is None:
             continue
+        used.update(("ignore", index) + part for part in parts)
+        used.add(("ignore", index))
         if ignore.expired(today):
             note = f"the config ignore at {ignore.where} ({ignore.reason}) expired on {ignore.expires.isoformat()}"
             if note not in notes:
@@ -275,3 +310,74 @@ def _suppress_one(finding, directives, annotated, ignores, baseline, options, to
     if finding.fingerprint in baseline:
         return finding.with_(suppressed="baseline", suppression_kind=EXTERNAL)
     return finding
+
+
+# ---------------------------------------------------------------------------------------------
+# Suppressions that suppress nothing (SL107)
+
+UNUSED_SUPPRESSION = "SL107"
+
+
+def unknown_rule_parts(parts, catalog) -> list:
+    """The parts of a rule list that name no rule of the catalog (a typo such as SL3O1)."""
+    return [p for p in parts if not RULE_PATTERN.match(p) or not any(rule_matches(r, [p]) for r in catalog)]
+
+
+def _ran_all(part: str, ran: set, catalog) -> bool:
+    """Every rule `part` names ran: only then can it be told that it suppressed nothing."""
+    named = [rule_id for rule_id in catalog if rule_matches(rule_id, [part])]
+    return bool(named) and all(rule_id in ran for rule_id in named)
+
+
+def unused_inline(results, catalog) -> list:
+    """(index of the target result to report it with, Problem) for every rule of an inline
+    disable that suppressed nothing in any target that checked its file. A disable of SL107
+    itself (`SL107`, `SL1`, `all`) is not judged: it may be there for these very findings."""
+    used = set().union(*(result.used for result in results)) if results else set()
+    out = []
+    first_with: dict = {}        # file -> index of the first target that checked it
+    ran_on: dict = {}            # file -> ids of the rules that ran on it in any target
+    for index, result in enumerate(results):
+        for path, text in (result.sources or {}).items():
+            if text and "starter-lint" in text:
+                first_with.setdefault(path, index)
+                ran_on.setdefault(path, set()).update(result.rules_run)
+    for path, index in first_with.items():
+        directives = parse_directives(results[index].sources[path])
+        for directive in directives.all():
+            if directive in directives.misplaced:
+                continue   # reported by the SL107 check
+            for part in directive.rules:
+                if (rule_matches(UNUSED_SUPPRESSION, [part]) or unknown_rule_parts([part], catalog)
+                        or not _ran_all(part, ran_on[path], catalog) or ("inline", path, directive.line, part) in used):
+                    continue
+                scope = "in this file" if directive.kind == "disable-file" else "on its line"
+                out.append((index, Problem(
+                    f"`# starter-lint: {directive.kind}={part}` suppresses nothing: no {part} finding "
+                    f"{scope}; remove it", location=Location(path, directive.line, directive.col),
+                    key=f"inline:{directive.kind}:{part}")))
+    return out
+
+
+def unused_ignores(results, options, catalog) -> list:
+    """(0, Problem) for every config `ignores:` entry, or part of one, that suppressed nothing,
+    in a run of the whole config (an ignore for files or targets a run did not check is no
+    unused ignore)."""
+    if getattr(options, "partial_run", False) or not results:
+        return []
+    used = set().union(*(result.used for result in results))
+    ran = set().union(*(result.rules_run for result in results))
+    out = []
+    for number, ignore in enumerate(getattr(options, "config_ignores", None) or ()):
+        location = ignore.location or Location(ignore.where.rpartition(":")[0] or ignore.where, 1, 1)
+        if not all(_ran_all(rule, ran, catalog) for rule in ignore.rules):
+            continue
+        if ("ignore", number) not in used:
+            out.append((0, Problem("this ignore suppresses nothing: no finding matches it; remove it or fix it",
+                                   location=location, key=f"ignore:{number}")))
+            continue
+        for kind, item in ignore.parts():
+            if ("ignore", number, kind, item) not in used:
+                out.append((0, Problem(f"{item!r} in '{kind}' of this ignore matches none of the findings it "
+                                       f"suppresses; remove it", location=location, key=f"ignore:{kind}:{item}")))
+    return out

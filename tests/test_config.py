@@ -89,6 +89,17 @@ def test_rules_and_ignores(tmp_path):
     ("rules:\n  SL104: {severty: error}\n", ".starter-lint.yaml:2: unknown key 'severty' in rule SL104; did you mean 'severity'?"),
     ("targets:\n  prod:\n    valeus: [a.yaml]\n", ".starter-lint.yaml:3: unknown key 'valeus' in target 'prod'; did you mean 'values'?"),
     ("targets:\n  prod: {}\n", ".starter-lint.yaml:2: target 'prod' has nothing to check"),
+    ("targets:\n  prod: {values: [a.yaml]}\nmanifests: [rendered/]\n",
+     ".starter-lint.yaml:3: top-level 'manifests' beside 'targets' applies to no target"),
+    ("values: [common.yaml]\ntargets:\n  prod: {values: [a.yaml]}\n",
+     ".starter-lint.yaml:1: top-level 'values' beside 'targets' applies to no target"),
+    ("targets:\n  prod: {values: [a.yaml]}\nset: [api.replicas=2]\n",
+     ".starter-lint.yaml:3: top-level 'set' beside 'targets' applies to no target"),
+    ("ignores:\n  - rules: [SL104]\n    reason: x\n  - rules: [SL3O1]\n    reason: typo\n",
+     ".starter-lint.yaml:4: 'rules': 'SL3O1' is not a rule id"),
+    ("ignores:\n  - rules: [SL3011]\n    reason: typo\n", ".starter-lint.yaml:2: 'rules': 'SL3011' is not a rule id"),
+    ("ignores:\n  - rules: [SL0]\n    reason: typo\n", ".starter-lint.yaml:2: 'rules': SL0 names no rule"),
+    ("ignores:\n  - rules: [SL309]\n    reason: typo\n", ".starter-lint.yaml:2: 'rules': SL309 names no rule; did you mean"),
     ("- a\n- b\n", ".starter-lint.yaml:1: the config must be a mapping"),
     ("fail-on: error\nfail-on: note\n", ".starter-lint.yaml:2: not valid YAML"),
     ("a: [\n", ".starter-lint.yaml:2: not valid YAML"),
@@ -138,9 +149,12 @@ def test_named_targets_are_checked_and_reported_per_target(tmp_path):
     report = json.loads(done.stdout)
     assert [t["name"] for t in report["targets"]] == ["prod", "staging"]
     assert report["targets"][0]["findings"] == [] and report["targets"][1]["findings"][0]["rule"] == "SL104"
-    # files on the command line replace the config's targets
+    # a file on the command line that a target lists is checked as that target; another file alone
     done = cli("check", "../envs/prod.yaml", "--format", "json", cwd=tmp_path / "sub")
-    assert [t["name"] for t in json.loads(done.stdout)["targets"]] == ["../envs/prod.yaml"]
+    assert [t["name"] for t in json.loads(done.stdout)["targets"]] == ["prod"]
+    (tmp_path / "envs" / "qa.yaml").write_text(AMBIGUOUS)
+    done = cli("check", "../envs/qa.yaml", "../envs/staging.yaml", "--format", "json", cwd=tmp_path / "sub")
+    assert [t["name"] for t in json.loads(done.stdout)["targets"]] == ["../envs/qa.yaml", "staging"]
 
 
 def test_config_ignores_apply_end_to_end(tmp_path):
@@ -150,3 +164,9 @@ def test_config_ignores_apply_end_to_end(tmp_path):
         "    reason: the chart coerces it\n")
     done = cli("check", "values.yaml", cwd=tmp_path)
     assert done.returncode == 0 and "(1 suppressed)" in done.stdout
+
+
+def test_a_top_level_chart_is_the_chart_of_targets_without_one(tmp_path):
+    options = load(tmp_path, "chart: charts/app\ntargets:\n  prod: {values: [p.yaml]}\n"
+                             "  other: {values: [o.yaml], chart: charts/other}\n")
+    assert [t.chart for t in options.targets] == [str(tmp_path / "charts/app"), str(tmp_path / "charts/other")]

@@ -14,14 +14,14 @@ from typing import Callable
 # without manifests never imports the manifest checks, nor a manifests-only target the values ones.
 MODULES = {"syntax": "values", "values": "values", "secrets": "values", "ingress": "values",
            "billing": "values", "autoscaling": "values", "images": "values", "env": "values", "chart": "values",
-           "manifests": "manifests", "crossref": "manifests", "drift": "manifests"}
+           "manifests": "manifests", "crossref": "manifests", "drift": "manifests", "suppressions": "any"}
 
 
 @dataclass(frozen=True)
 class CheckSpec:
     rule_id: str
     function: Callable
-    needs: str  # "values" (a values target), "chart" (--chart given), "manifests" (objects present)
+    needs: str  # "values" (a values target), "chart" (--chart given), "manifests" (objects present), "any"
 
 
 CHECKS: dict = {}
@@ -29,8 +29,8 @@ CHECKS: dict = {}
 
 def check(rule_id: str, *, needs: str = "values"):
     """Register a check for `rule_id` (one function per rule id)."""
-    if needs not in ("values", "chart", "manifests"):
-        raise ValueError(f"needs must be values, chart or manifests, not {needs!r}")
+    if needs not in ("values", "chart", "manifests", "any"):
+        raise ValueError(f"needs must be values, chart, manifests or any, not {needs!r}")
 
     def register(function):
         if rule_id in CHECKS and CHECKS[rule_id].function is not function:
@@ -48,7 +48,7 @@ def load_checks(available=None) -> dict:
     """Import the check modules a target can use (`available` ⊆ {"values", "manifests"}; None:
     all of them) and return the registry."""
     for name, area in MODULES.items():
-        if name in _imported or (available is not None and area not in available):
+        if name in _imported or (available is not None and area not in available and area != "any"):
             continue
         try:
             importlib.import_module(f"{__name__}.{name}")

@@ -17,6 +17,8 @@ def _location(loaded, span) -> Location:
 
 @check("SL102")
 def extra_documents(ctx):
+    if ctx.chart_defaults:
+        return  # Helm merges every document of a chart's own values.yaml, in every version
     for loaded in ctx.loaded:
         if loaded.documents > 1:
             yield Problem(

@@ -154,6 +154,8 @@ def unknown_keys(ctx) -> list:
 def unknown_key(ctx):
     against = "the values contract or the chart's values.yaml" if ctx.chart else "the values contract"
     for layer, path, suggestion in unknown_keys(ctx):
+        if ctx.chart_defaults and suggestion is None:
+            continue  # a chart's own values.yaml defines its keys; only a near-miss of a contract key is a typo
         where = format_path(path)
         fix = (f"did you mean {format_path(path[:-1] + (suggestion,))}?" if suggestion
                else "remove it or fix its name")

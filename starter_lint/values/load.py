@@ -22,8 +22,9 @@ def _contract_defaults() -> LoadedYaml:
     return load_values(path.read_text(encoding="utf-8"), "<contract defaults>", chart_defaults=True)
 
 
-def read_values_file(path: str, cwd=None) -> tuple:
-    """(LoadedYaml, None) or (None, YamlLoadError); missing/unreadable files raise InputError."""
+def read_values_file(path: str, cwd=None, chart_defaults: bool = False) -> tuple:
+    """(LoadedYaml, None) or (None, YamlLoadError); missing/unreadable files raise InputError.
+    `chart_defaults`: the file is a chart's own values.yaml, read as Helm reads that one."""
     shown = display_path(path, cwd)
     if str(path) != "-":   # a symlink out of the repository is not followed
         refuse_outside_link(path, allowed_roots(path, cwd), "values file", cwd)
@@ -36,7 +37,7 @@ def read_values_file(path: str, cwd=None) -> tuple:
         if "\x00" in text:
             line = text.count("\n", 0, text.index("\x00")) + 1
             raise YamlLoadError("NUL byte in the file: not a YAML text file", line, 1)
-        return load_values(text, shown), None
+        return load_values(text, shown, chart_defaults=chart_defaults), None
     except YamlLoadError as exc:
         return None, exc
 

@@ -1,0 +1,32 @@
+"""SL107 unused-suppression, the part a file shows by itself: inline disables that cannot work.
+Disables and config ignores that suppressed nothing are found after suppression, over the whole
+run (suppress.unused_suppressions)."""
+from __future__ import annotations
+
+from ..catalog import load_catalog
+from ..findings import Location, Problem
+from ..suppress import parse_directives, unknown_rule_parts
+from . import check
+
+
+def _sources(ctx) -> list:
+    """(display path, text) of every file this target read that can hold inline disables."""
+    out = [(loaded.path, loaded.text) for loaded in ctx.loaded]
+    out += list((getattr(ctx.manifests, "sources", None) or {}).items())
+    return [(path, text) for path, text in out if text and "starter-lint" in text]
+
+
+@check("SL107", needs="any")
+def inline_disables_that_cannot_work(ctx):
+    catalog = load_catalog(tuple(getattr(ctx.options, "rule_dirs", None) or ()))
+    for path, text in _sources(ctx):
+        directives = parse_directives(text)
+        for directive in directives.all():
+            location = Location(path, directive.line, directive.col)
+            for part in unknown_rule_parts(directive.rules, catalog):
+                yield Problem(f"`{part}` in this {directive.kind} comment names no rule, so it suppresses "
+                              "nothing; `starter-lint rules` lists them", location=location, key=f"unknown:{part}")
+            if directive in directives.misplaced:
+                yield Problem("`disable-file` works only in the comments at the top of the file, before any "
+                              "value: move it there (or use `disable=` on the line)", location=location,
+                              key="misplaced-disable-file")

@@ -1,0 +1,118 @@
+"""`check --target`, how files named on the command line resolve to config targets, and each
+command's --help listing only the options it takes (issue 10)."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from starter_lint.catalog import load_catalog
+from starter_lint.options import Options
+from starter_lint.pipeline import run
+
+from .support import REPO, cli
+
+CONFIG = "select: [SL104]\ntargets:\n  prod: {values: [prod.yaml]}\n  staging: {values: [staging.yaml]}\n"
+
+
+@pytest.fixture
+def work(tmp_path):
+    (tmp_path / "prod.yaml").write_text("worker:\n  enabled: yes\n")
+    (tmp_path / "staging.yaml").write_text("worker:\n  enabled: on\n")
+    (tmp_path / ".starter-lint.yaml").write_text(CONFIG)
+    return tmp_path
+
+
+def names(done) -> list:
+    assert done.returncode in (0, 1), done.stderr
+    return [t["name"] for t in json.loads(done.stdout)["targets"]]
+
+
+def test_check_target_is_repeatable_and_keeps_the_config_order(work):
+    assert names(cli("check", "--format", "json", "--target", "staging", cwd=work)) == ["staging"]
+    assert names(cli("check", "--format", "json", "--target", "staging", "--target", "prod", cwd=work)) == [
+        "prod", "staging"]
+
+
+def test_an_unknown_target_is_exit_2_with_the_closest_name(work):
+    done = cli("check", "--target", "stagign", cwd=work)
+    assert done.returncode == 2
+    assert done.stderr == ("starter-lint: error: --target stagign: no such target (did you mean 'staging'? "
+                           "there are: prod, staging)\n")
+    done = cli("check", "--target", "prod", "prod.yaml", cwd=work)
+    assert done.returncode == 2 and "--target chooses among the config's targets" in done.stderr
+    (work / ".starter-lint.yaml").unlink()
+    done = cli("check", "--target", "prod", cwd=work)
+    assert done.returncode == 2 and "no such target (there are: none)" in done.stderr
+
+
+def test_values_target_suggests_the_closest_name_too(work):
+    done = cli("values", "--target", "prd", cwd=work)
+    assert done.returncode == 2 and "did you mean 'prod'?" in done.stderr
+
+
+def test_a_listed_file_takes_its_targets_layers_and_set(tmp_path):
+    (tmp_path / "common.yaml").write_text("worker:\n  enabled: yes\n")
+    (tmp_path / "prod.yaml").write_text("api:\n  image: registry.example.org/app-api:1.0.0\n")
+    (tmp_path / ".starter-lint.yaml").write_text(
+        "select: [SL104, SL601]\ntargets:\n  prod: {values: [common.yaml, prod.yaml], set: [api.image=x:latest]}\n")
+    done = cli("check", "--format", "json", "--", "prod.yaml", "common.yaml", cwd=tmp_path)
+    report = json.loads(done.stdout)
+    assert [t["name"] for t in report["targets"]] == ["prod"]      # two files of one target: checked once
+    assert sorted(f["rule"] for f in report["targets"][0]["findings"]) == ["SL104", "SL601"]
+
+
+def test_set_on_the_command_line_applies_to_config_targets(work):
+    done = cli("check", "--format", "json", "--select", "SL601", "--set", "api.image=x:latest", "--target", "prod",
+               cwd=work)
+    assert [f["rule"] for t in json.loads(done.stdout)["targets"] for f in t["findings"]] == ["SL601"]
+
+
+def test_chart_defaults_run_the_file_scope_rules_only(tmp_path):
+    import shutil
+
+    chart = tmp_path / "chart"
+    shutil.copytree(REPO / "examples" / "chart", chart)
+    report = run(Options(values_files=[str(chart / "values.yaml")], cwd=str(tmp_path)))
+    (result,) = report.targets
+    catalog = load_catalog()
+    assert result.target.chart_defaults and not report.active
+    assert result.rules_run and all(catalog[rule_id].scope == "file" for rule_id in result.rules_run)
+    assert {"SL101", "SL103", "SL104", "SL107"} <= set(result.rules_run)
+    # a near-miss of a contract key is a typo; a key of the chart's own is not
+    (chart / "values.yaml").write_text((chart / "values.yaml").read_text() + "ingres: {}\npodAnnotations: {}\n")
+    report = run(Options(values_files=[str(chart / "values.yaml")], cwd=str(tmp_path)))
+    assert [(f.rule, f.logical) for f in report.active] == [("SL101", "ingres")]
+
+
+def test_scope_is_documented_in_the_rules_page():
+    page = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    for rule in load_catalog().values():
+        assert (f"Scope: file" in page.split(f"## {rule.id} ")[1].split("\n## ")[0]) == (rule.scope == "file")
+
+
+HELP_OPTION = re.compile(r"^  (?:(-\w), )?(--[\w-]+)", re.M)
+
+
+def help_options(command: str) -> set:
+    text = cli(command, "--help").stdout
+    return {long for _, long in HELP_OPTION.findall(text.partition("\nOptions:\n")[2])} - {"--help"}
+
+
+def test_baseline_help_lists_only_what_it_accepts(work):
+    options = help_options("baseline")
+    assert {"--output", "--select", "--manifests", "--config"} <= options
+    assert not options & {"--format", "--fail-on", "--no-color", "--quiet", "--baseline", "--target"}
+    for refused in ("--format", "--fail-on", "--no-color", "-q"):
+        done = cli("baseline", "prod.yaml", refused, cwd=work)
+        assert done.returncode == 2 and "No such option" in done.stderr, refused
+    assert {"--target", "--format", "--fail-on", "--baseline", "--no-color", "--quiet"} <= help_options("check")
+
+
+def test_shell_completion_script_and_target_names(work):
+    done = cli(env={"_STARTER_LINT_COMPLETE": "bash_source"})
+    assert done.returncode == 0 and "_starter_lint_completion" in done.stdout
+    done = cli(cwd=work, env={"_STARTER_LINT_COMPLETE": "bash_complete", "COMP_WORDS": "starter-lint check --target s",
+                               "COMP_CWORD": "3"})
+    assert done.stdout.split() == ["plain,staging"]
