@@ -5,6 +5,7 @@ could not do its job (one line on stderr, never a traceback).
 """
 from __future__ import annotations
 
+import math
 import os
 import sys
 from typing import NoReturn
@@ -92,6 +93,8 @@ def check_options(function):
         click.option("--kubeconform", "kubeconform_path", metavar="PATH", help="The kubeconform binary to use."),
         click.option("--kubeconform-timeout", type=float, metavar="SECONDS",
                      help="Kill kubeconform after this long (default 60)."),
+        click.option("--render-timeout", type=float, metavar="SECONDS",
+                     help="Stop rendering --chart after this long (default 60)."),
         click.option("--crd", "crds", multiple=True, metavar="PATH",
                      help="CustomResourceDefinition YAML or JSON Schema files/directories."),
         click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "junit"]),
@@ -131,6 +134,7 @@ def build_options(params: dict) -> Options:
         options.set = sets
     simple = {"chart": "chart", "kube_version": "kube_version", "validator": "validator",
               "kubeconform_path": "kubeconform", "kubeconform_timeout": "kubeconform_timeout",
+              "render_timeout": "render_timeout",
               "fmt": "format", "output": "output", "baseline": "baseline", "jobs": "jobs"}
     for param, attribute in simple.items():
         if params.get(param) is not None:
@@ -149,8 +153,10 @@ def build_options(params: dict) -> Options:
         options.color = False
     if params.get("quiet"):
         options.quiet = True
-    if options.kubeconform_timeout is not None and options.kubeconform_timeout <= 0:
-        _fail("--kubeconform-timeout must be a positive number of seconds")
+    for option, seconds in (("--kubeconform-timeout", options.kubeconform_timeout),
+                            ("--render-timeout", options.render_timeout)):
+        if seconds is not None and not 0 < seconds < math.inf:   # also nan
+            _fail(f"{option} must be a positive number of seconds")
     if options.jobs is not None and options.jobs < 1:
         _fail("-j/--jobs must be at least 1")
     if options.kube_version != Options.kube_version:

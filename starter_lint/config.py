@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import math
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -218,6 +219,7 @@ _SIMPLE = {
     "validator": ("validator", "choice:auto,kubeconform,builtin"),
     "kubeconform": ("kubeconform", "path"),
     "kubeconform-timeout": ("kubeconform_timeout", "positive"),
+    "render-timeout": ("render_timeout", "positive"),
     "crd-dirs": ("crds", "paths"),
     "crds": ("crds", "paths"),
     "format": ("format", "choice:text,json,sarif,github,junit"),
@@ -301,7 +303,7 @@ def _convert(reader: _Reader, kind: str, value, line: int, what: str):
         return text
     if kind in ("positive", "positive-int"):
         number_type = int if kind == "positive-int" else (int, float)
-        if isinstance(value, bool) or not isinstance(value, number_type) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, number_type) or not 0 < value < math.inf:
             raise reader.error(line, f"{what} must be a positive {'integer' if kind == 'positive-int' else 'number'}, "
                                      f"not {value!r}")
         return value
