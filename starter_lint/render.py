@@ -9,8 +9,8 @@ per-template output is joined into the same stream `helm template` prints (`---`
 The chart's templates are code from whoever wrote the chart, maybe a stranger's pull request, so
 either renderer runs in a child process in its own process group, with a wall-time limit
 (`--render-timeout`, default 60 s: then the whole group is killed) and a memory limit
-(RENDER_MEMORY_LIMIT of writable memory, RLIMIT_DATA; where the OS does not enforce it, the time
-limit still holds). The SDK runs in render_sdk.py, started with `python -I -S`. A render that
+(RENDER_MEMORY_LIMIT of writable memory, RLIMIT_DATA: Linux enforces it, on other POSIX systems
+the time limit alone holds). The SDK runs in render_sdk.py, started with `python -I -S`. A render that
 hits a limit, or prints more than a manifest file may hold, is a RenderFailed saying which.
 RLIMIT_DATA rather than RLIMIT_AS: Go's runtime reserves about 1.7 GB of address space it never
 uses (an address-space cap of 2 GiB left a render 250 MB), and reservations count for AS only.
@@ -122,10 +122,10 @@ def _render_with_binary(helm: str, chart_dir: str, values: dict, options) -> str
     return stdout.decode("utf-8", "replace")
 
 
-def _first_error_line(stderr: str) -> str:
+def _first_error_line(stderr: str, silent: str = "helm exited with an error and printed nothing") -> str:
     lines = [line.strip() for line in (stderr or "").splitlines() if line.strip()]
     errors = [line for line in lines if line.lower().startswith("error")]
-    return (errors or lines or ["helm exited with an error and printed nothing"])[0]
+    return (errors or lines or [silent])[0]
 
 
 def _render_with_sdk(chart_dir: str, values: dict, options) -> str:
@@ -143,7 +143,11 @@ def _render_with_sdk(chart_dir: str, values: dict, options) -> str:
         "chart": str(chart_dir), "values": values, "name": options.release_name, "namespace": options.namespace,
     }
     command = [sys.executable, "-I", "-S", _SDK_CHILD]
-    returncode, stdout, stderr = _run_contained(command, json.dumps(request).encode("utf-8"), chart_dir, options)
+    try:
+        returncode, stdout, stderr = _run_contained(command, json.dumps(request).encode("utf-8"), chart_dir, options)
+    except OSError as exc:
+        raise StarterLintError(f"cannot start {sys.executable} to render --chart {chart_dir}: "
+                               f"{exc.strerror or exc}") from None
     header, _, body = stdout.partition(b"\n")
     try:
         reply = json.loads(header)
@@ -153,7 +157,7 @@ def _render_with_sdk(chart_dir: str, values: dict, options) -> str:
         _raise_if_out_of_memory(returncode, stderr, chart_dir)
         how = f"signal {-returncode}" if returncode < 0 else f"exit code {returncode}"
         raise StarterLintError(f"helm-python-sdk crashed rendering {chart_dir} ({how}): "
-                               f"{_first_line(stderr) or 'no message'}") from None
+                               f"{_first_error_line(stderr, 'no message')[:200]}") from None
     if status == "missing":
         raise _sdk_missing(chart_dir)
     if status == "broken":
@@ -169,10 +173,6 @@ def _sdk_missing(chart_dir: str) -> StarterLintError:
                             f"is installed; {INSTALL_HINT}")
 
 
-def _first_line(stderr: str) -> str:
-    return next((line.strip() for line in stderr.splitlines() if line.strip()), "")[:200]
-
-
 def _raise_if_out_of_memory(returncode: int, stderr: str, chart_dir: str) -> None:
     if returncode != 0 and _OUT_OF_MEMORY.search(stderr):
         raise RenderFailed(f"rendering {chart_dir} needed more than the {RENDER_MEMORY_LIMIT >> 20} MiB "
@@ -185,10 +185,8 @@ def _raise_if_out_of_memory(returncode: int, stderr: str, chart_dir: str) -> Non
 def _limit_memory() -> None:
     """In the child, before it runs anything: cap its writable memory (never above a lower hard
     limit the parent already has)."""
-    try:
-        import resource
-    except ImportError:  # not a POSIX system: the time limit alone
-        return
+    import resource
+
     try:
         _, hard = resource.getrlimit(resource.RLIMIT_DATA)
         cap = RENDER_MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(hard, RENDER_MEMORY_LIMIT)
@@ -222,6 +220,7 @@ def _run_contained(command: list, stdin: bytes | None, chart_dir: str, options) 
                 if remaining <= 0:
                     stopped = "time"
                     break
+                # in slices: epoll takes whole milliseconds in a C int, a huge timeout would overflow
                 for key, _ in selector.select(min(remaining, 60.0)):
                     if key.fileobj is process.stdin:
                         try:

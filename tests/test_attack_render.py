@@ -289,3 +289,42 @@ def test_config_render_timeout_sets_the_option(tmp_path):
     apply_config(options, None)
     assert options.render_timeout == 7.5
     assert Options().render_timeout == 60.0
+
+
+# ---------------------------------------------------------------------------------------------
+# The SDK child: what it imports, and how it dies
+
+@needs_sdk
+@posix_only
+def test_a_helm_python_folder_in_the_repository_is_never_imported(tmp_path):
+    """`python -m starter_lint` puts the working directory on sys.path; the child leaves it off."""
+    marker = tmp_path / "imported.txt"
+    planted = tmp_path / "helm_python"
+    planted.mkdir()
+    planted.joinpath("__init__.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n", encoding="utf-8")
+    done = cli("check", "-f", str(PROD), "--chart", str(CHART), cwd=str(tmp_path),
+               env={"PATH": path_without_helm(), "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists()
+
+
+@posix_only
+@pytest.mark.parametrize("death, expected", [
+    ("os.kill(os.getpid(), signal.SIGSEGV)", "(signal 11): no message"),
+    ("sys.stderr.write('panic: runtime error: index out of range\\n'); os._exit(2)",
+     "(exit code 2): panic: runtime error: index out of range"),
+])
+def test_an_sdk_that_crashes_is_one_clear_error(tmp_path, monkeypatch, death, expected):
+    fake = tmp_path / "fake-sdk" / "helm_python"
+    fake.mkdir(parents=True)
+    fake.joinpath("__init__.py").write_text(
+        "import os, signal, sys\n\nclass HelmError(Exception):\n    pass\n\n"
+        f"class Chart:\n    @classmethod\n    def load(cls, path):\n        {death}\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(fake.parent))
+    real_which = shutil.which
+    monkeypatch.setattr(render.shutil, "which", lambda name, *a, **k: None if name == "helm" else real_which(name, *a, **k))
+    ctx, options = prod_context(tmp_path)
+    with pytest.raises(StarterLintError) as caught:
+        render.render_chart(str(CHART), ctx, options)
+    assert not isinstance(caught.value, render.RenderFailed)
+    assert str(caught.value) == f"helm-python-sdk crashed rendering {CHART} {expected}"
