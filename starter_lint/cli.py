@@ -14,7 +14,7 @@ import click
 from . import __version__
 from .errors import StarterLintError
 from .findings import Severity
-from .options import Options
+from .options import Options, timeout_problem
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -131,6 +131,8 @@ def input_options(function):
         click.option("--kubeconform", "kubeconform_path", metavar="PATH", help="The kubeconform binary to use."),
         click.option("--kubeconform-timeout", type=float, metavar="SECONDS",
                      help="Kill kubeconform after this long (default 60)."),
+        click.option("--render-timeout", type=float, metavar="SECONDS",
+                     help="Stop rendering --chart after this long (default 60)."),
         click.option("--crd", "crds", multiple=True, metavar="PATH",
                      help="CustomResourceDefinition YAML or JSON Schema files/directories."),
         click.option("--select", multiple=True, metavar="IDS", help="Only these rules (ids or prefixes, comma-separated)."),
@@ -177,6 +179,7 @@ def build_options(params: dict) -> Options:
         options.set = sets
     simple = {"chart": "chart", "kube_version": "kube_version", "validator": "validator",
               "kubeconform_path": "kubeconform", "kubeconform_timeout": "kubeconform_timeout",
+              "render_timeout": "render_timeout",
               "fmt": "format", "output": "output", "baseline": "baseline", "jobs": "jobs"}
     for param, attribute in simple.items():
         if params.get(param) is not None:
@@ -195,12 +198,11 @@ def build_options(params: dict) -> Options:
         options.color = False
     if params.get("quiet"):
         options.quiet = True
-    if options.kubeconform_timeout is not None:
-        from .options import timeout_problem
-
-        problem = timeout_problem(options.kubeconform_timeout)
+    for option, seconds in (("--kubeconform-timeout", options.kubeconform_timeout),
+                            ("--render-timeout", options.render_timeout)):
+        problem = None if seconds is None else timeout_problem(seconds)
         if problem:
-            _fail(f"--kubeconform-timeout {problem}")
+            _fail(f"{option} {problem}")
     if options.jobs is not None and options.jobs < 1:
         _fail("-j/--jobs must be at least 1")
     if options.kube_version != Options.kube_version:

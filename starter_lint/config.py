@@ -252,6 +252,7 @@ _SIMPLE = {
     "kube-version": ("kube_version", "version"),
     "validator": ("validator", "choice:auto,kubeconform,builtin"),
     "kubeconform-timeout": ("kubeconform_timeout", "seconds"),
+    "render-timeout": ("render_timeout", "seconds"),
     "crd-dirs": ("crds", "paths"),
     "crds": ("crds", "paths"),
     "format": ("format", "choice:text,json,sarif,github,junit"),

@@ -43,6 +43,7 @@ class Options:
     validator: str = "auto"                            # auto | kubeconform | builtin
     kubeconform: Optional[str] = None                  # explicit path to the binary
     kubeconform_timeout: float = 60.0
+    render_timeout: float = 60.0                       # seconds --chart may take to render
     crds: list = field(default_factory=list)
     format: str = "text"
     output: Optional[str] = None

@@ -5,21 +5,41 @@ values.yaml) and coalesce them over values.yaml once more, as Helm always does; 
 deleted with `null` are therefore passed as `null` again so that they stay deleted. The SDK's
 per-template output is joined into the same stream `helm template` prints (`---` and a
 `# Source:` header per document, Helm's install order), so every later stage sees one format.
+
+The chart's templates are code from whoever wrote the chart, maybe a stranger's pull request, so
+either renderer runs in a child process in its own process group, with a wall-time limit
+(`--render-timeout`, default 60 s: then the whole group is killed) and a memory limit
+(RENDER_MEMORY_LIMIT of writable memory, RLIMIT_DATA: Linux enforces it, on other POSIX systems
+the time limit alone holds). The SDK runs in render_sdk.py, started with `python -I -S`. A render that
+hits a limit, or prints more than a manifest file may hold, is a RenderFailed saying which.
+RLIMIT_DATA rather than RLIMIT_AS: Go's runtime reserves about 1.7 GB of address space it never
+uses (an address-space cap of 2 GiB left a render 250 MB), and reservations count for AS only.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
+import select
+import selectors
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import StarterLintError
 from .paths import display_path
 
-HELM_TIMEOUT = 120.0
+RENDER_MEMORY_LIMIT = 1 << 30   # bytes of writable memory a renderer may use (1 GiB)
+_PIPE_BUF = getattr(select, "PIPE_BUF", 512)   # written at once to a pipe select() calls writable
+_STDERR_KEPT = 64 * 1024        # what is read of a renderer's stderr; the rest is drained unread
+_OUT_OF_MEMORY = re.compile(r"^(?:fatal error: (?:runtime: )?out of memory|runtime: out of memory|MemoryError)",
+                            re.M)
+_SDK_CHILD = str(Path(__file__).with_name("render_sdk.py"))
 INSTALL_HINT = "install the helm binary (https://helm.sh/docs/intro/install/) or pip install 'starter-lint[helm]'"
 
 # pkg/release/util/kind_sorter.go InstallOrder: the order `helm template` prints kinds in
@@ -36,7 +56,8 @@ _KIND = re.compile(r"^kind:\s*[\"']?([A-Za-z0-9]+)", re.M)
 
 
 class RenderFailed(StarterLintError):
-    """Helm ran and refused: a template error or values the chart cannot use (not a crash)."""
+    """Helm ran and refused: a template error, values the chart cannot use, or a template that
+    outran the time or memory limit (not a crash)."""
 
 
 def render_chart(chart_dir: str, ctx, options):
@@ -87,10 +108,7 @@ def _render_with_binary(helm: str, chart_dir: str, values: dict, options) -> str
         command = [helm, "template", options.release_name, str(chart_dir), "-f", values_file,
                    "--namespace", options.namespace, "--kube-version", str(options.kube_version)]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=HELM_TIMEOUT,
-                                  encoding="utf-8", errors="replace")
-        except subprocess.TimeoutExpired:
-            raise StarterLintError(f"helm template {chart_dir} did not finish within {HELM_TIMEOUT:.0f} s") from None
+            returncode, stdout, stderr = _run_contained(command, None, chart_dir, options)
         except OSError as exc:
             raise StarterLintError(f"cannot run {helm}: {exc.strerror or exc}; {INSTALL_HINT}") from None
     finally:
@@ -98,71 +116,159 @@ def _render_with_binary(helm: str, chart_dir: str, values: dict, options) -> str
             os.unlink(values_file)
         except OSError:
             pass
-    if done.returncode != 0:
-        raise RenderFailed(f"helm could not render {chart_dir}: {_first_error_line(done.stderr)}")
-    return done.stdout
+    if returncode != 0:
+        _raise_if_out_of_memory(returncode, stderr, chart_dir)
+        raise RenderFailed(f"helm could not render {chart_dir}: {_first_error_line(stderr)}")
+    return stdout.decode("utf-8", "replace")
 
 
-def _first_error_line(stderr: str) -> str:
+def _first_error_line(stderr: str, silent: str = "helm exited with an error and printed nothing") -> str:
     lines = [line.strip() for line in (stderr or "").splitlines() if line.strip()]
     errors = [line for line in lines if line.lower().startswith("error")]
-    return (errors or lines or ["helm exited with an error and printed nothing"])[0]
+    return (errors or lines or [silent])[0]
 
 
 def _render_with_sdk(chart_dir: str, values: dict, options) -> str:
     try:
-        import helm_python
-    except ImportError as exc:
-        if exc.name != "helm_python":
-            raise _broken_sdk(exc) from None
-        raise StarterLintError(f"cannot render --chart {chart_dir}: neither helm nor helm-python-sdk "
-                               f"is installed; {INSTALL_HINT}") from None
-    except Exception as exc:  # an installed SDK whose native library does not load
-        raise _broken_sdk(exc) from None
+        found = importlib.util.find_spec("helm_python") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise _sdk_missing(chart_dir)
+    here = os.path.realpath(os.getcwd())
+    request = {
+        # the parent's import path, so the child finds the same SDK; never the working directory,
+        # which may be the repository under check (a `helm_python/` there would be its code)
+        "sys_path": [p for p in sys.path if p and os.path.realpath(p) != here],
+        "chart": str(chart_dir), "values": values, "name": options.release_name, "namespace": options.namespace,
+    }
+    command = [sys.executable, "-I", "-S", _SDK_CHILD]
     try:
-        with _stderr_captured():  # Helm's Go log lines ("warning: cannot overwrite table …")
-            chart = helm_python.Chart.load(str(chart_dir))
-            try:
-                rendered = chart.render(values, name=options.release_name, namespace=options.namespace)
-            finally:
-                chart.close()
-    except helm_python.HelmError as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        raise RenderFailed(f"helm could not render {chart_dir}: {message}") from None
-    except OSError as exc:  # the native library is loaded lazily, on the first call
-        raise _broken_sdk(exc) from None
+        returncode, stdout, stderr = _run_contained(command, json.dumps(request).encode("utf-8"), chart_dir, options)
+    except OSError as exc:
+        raise StarterLintError(f"cannot start {sys.executable} to render --chart {chart_dir}: "
+                               f"{exc.strerror or exc}") from None
+    header, _, body = stdout.partition(b"\n")
+    try:
+        reply = json.loads(header)
+        status, message = reply["status"], reply["message"]
+        rendered = json.loads(body) if status == "ok" else None
+    except (ValueError, TypeError, KeyError):  # no reply: the child died (a crash, the memory limit)
+        _raise_if_out_of_memory(returncode, stderr, chart_dir)
+        how = f"signal {-returncode}" if returncode < 0 else f"exit code {returncode}"
+        raise StarterLintError(f"helm-python-sdk crashed rendering {chart_dir} ({how}): "
+                               f"{_first_error_line(stderr, 'no message')[:200]}") from None
+    if status == "missing":
+        raise _sdk_missing(chart_dir)
+    if status == "broken":
+        raise StarterLintError(f"helm-python-sdk is installed but failed to load ({message}); reinstall it "
+                               f"or put the helm binary on PATH")
+    if status != "ok":
+        raise RenderFailed(f"helm could not render {chart_dir}: {message or 'no message'}")
     return join_rendered(rendered)
 
 
-def _broken_sdk(exc: BaseException) -> StarterLintError:
-    detail = " ".join(str(exc).split()) or type(exc).__name__
-    return StarterLintError(f"helm-python-sdk is installed but failed to load ({detail}); reinstall it "
-                            f"or put the helm binary on PATH")
+def _sdk_missing(chart_dir: str) -> StarterLintError:
+    return StarterLintError(f"cannot render --chart {chart_dir}: neither helm nor helm-python-sdk "
+                            f"is installed; {INSTALL_HINT}")
 
 
-class _stderr_captured:
-    """Send file descriptor 2 to a temporary file for the duration: the SDK's Go code logs there
-    directly, which would break the one-line error contract of the CLI."""
+def _raise_if_out_of_memory(returncode: int, stderr: str, chart_dir: str) -> None:
+    if returncode != 0 and _OUT_OF_MEMORY.search(stderr):
+        raise RenderFailed(f"rendering {chart_dir} needed more than the {RENDER_MEMORY_LIMIT >> 20} MiB "
+                           "memory limit and was stopped (a template that builds a huge list or text?)")
 
-    def __enter__(self):
-        import sys
 
-        try:
-            sys.stderr.flush()
-            self._saved = os.dup(2)
-        except (OSError, ValueError):  # no real fd 2 (an embedding host): nothing to protect
-            self._saved = None
-            return self
-        self._sink = tempfile.TemporaryFile()
-        os.dup2(self._sink.fileno(), 2)
-        return self
+# ---------------------------------------------------------------------------------------------
+# A renderer in a child process, within limits
 
-    def __exit__(self, *exc):
-        if self._saved is not None:
-            os.dup2(self._saved, 2)
-            os.close(self._saved)
-            self._sink.close()
-        return False
+def _limit_memory() -> None:
+    """In the child, before it runs anything: cap its writable memory (never above a lower hard
+    limit the parent already has)."""
+    import resource
+
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        cap = RENDER_MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(hard, RENDER_MEMORY_LIMIT)
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    except (ValueError, OSError):
+        pass
+
+
+def _run_contained(command: list, stdin: bytes | None, chart_dir: str, options) -> tuple:
+    """(exit code, stdout bytes, stderr text) of `command` in its own process group with the
+    memory limit; the group is killed when `--render-timeout` passes or stdout outgrows what a
+    manifest file may hold (RenderFailed either way). OSError when it cannot be started."""
+    from .manifests.stream import MAX_MANIFEST_BYTES
+
+    timeout = float(options.render_timeout)
+    process = subprocess.Popen(command, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                               preexec_fn=_limit_memory)
+    deadline = time.monotonic() + timeout
+    out, err = bytearray(), bytearray()
+    stopped = None
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ, out)
+            selector.register(process.stderr, selectors.EVENT_READ, err)
+            pending = memoryview(stdin or b"")
+            if stdin is not None:
+                selector.register(process.stdin, selectors.EVENT_WRITE)
+            while selector.get_map() and stopped is None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    stopped = "time"
+                    break
+                # in slices: epoll takes whole milliseconds in a C int, a huge timeout would overflow
+                for key, _ in selector.select(min(remaining, 60.0)):
+                    if key.fileobj is process.stdin:
+                        try:
+                            written = os.write(key.fd, pending[:_PIPE_BUF])
+                        except BrokenPipeError:  # the child died before reading it all
+                            written = len(pending)
+                        pending = pending[written:]
+                        if not pending:
+                            selector.unregister(process.stdin)
+                            process.stdin.close()
+                        continue
+                    chunk = os.read(key.fd, 1 << 16)
+                    if not chunk:
+                        selector.unregister(key.fileobj)
+                        continue
+                    if key.data is err:
+                        err += chunk[:max(0, _STDERR_KEPT - len(err))]
+                    else:
+                        out += chunk
+                        if len(out) > MAX_MANIFEST_BYTES:
+                            stopped = "size"
+        if stopped is None:
+            try:
+                process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                stopped = "time"
+    finally:
+        if stopped is not None or process.returncode is None:
+            _kill_group(process)
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+    if stopped == "time":
+        raise RenderFailed(f"rendering {chart_dir} did not finish within {timeout:g} s and was stopped "
+                           "(raise --render-timeout if the chart is that slow)")
+    if stopped == "size":
+        raise RenderFailed(f"rendering {chart_dir} printed more than {MAX_MANIFEST_BYTES >> 20} MiB "
+                           "and was stopped")
+    return process.returncode, bytes(out), err.decode("utf-8", "replace")
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """The child and anything it started: they share the group start_new_session gave it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
 
 
 def join_rendered(rendered: dict) -> str:

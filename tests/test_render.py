@@ -308,9 +308,8 @@ def test_helm_binary_failure_names_the_template_error(tmp_path, monkeypatch):
 
 def test_helm_binary_that_hangs_is_stopped(tmp_path, monkeypatch):
     install_fake_helm(tmp_path, monkeypatch, mode="slow")
-    monkeypatch.setattr(render, "HELM_TIMEOUT", 0.5)
-    ctx, options = prod_context(tmp_path)
-    with pytest.raises(StarterLintError, match="did not finish"):
+    ctx, options = prod_context(tmp_path, render_timeout=0.5)
+    with pytest.raises(StarterLintError, match="did not finish within 0.5 s"):
         render.render_chart(str(CHART), ctx, options)
 
 

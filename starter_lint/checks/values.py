@@ -6,9 +6,10 @@ placeholders still in place; SL106 (with --chart) finds keys the user sets that 
 """
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from ..findings import Location, Problem, format_path
 from ..tree import leaves
@@ -243,8 +244,6 @@ def placeholder_value(ctx):
 # reference to a map reads all of it; an `index` with a computed key reads every key there),
 # so that a key is only reported when no template can reach it.
 
-_ACTION = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
-_COMMENT = re.compile(r"^-?\s*/\*.*\*/\s*-?$", re.DOTALL)
 _CHAIN = r"(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 _QUOTED_TEXT = r'"(?:[^"\\]|\\.)*"'
 # a value expression's start: `.Values.a.b` (after `$`, `$root`, `.root`…) or a variable `$v.a`
@@ -258,8 +257,9 @@ _DIG = re.compile(r"\bdig(?P<keys>(?:\s+" + _QUOTED_TEXT + r")+)(?P<default>\s+[
                   r"(?P<base>" + _BASE + ")")
 _VALUES = re.compile(r"\.Values(?![A-Za-z0-9_])(" + _CHAIN + ")")
 _VARIABLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)(" + _CHAIN + r")(?![A-Za-z0-9_])")
-_ASSIGNMENT = re.compile(r"^\s*-?\s*\$([A-Za-z_][A-Za-z0-9_]*)\s*:?=\s*(.*?)\s*-?\s*$", re.DOTALL)
+_ASSIGNMENT = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*:?=\s*(.*)", re.DOTALL)   # on an action's body
 _ARGUMENT = re.compile(_QUOTED_TEXT + r"|[$.\w]+")
+_TPL = re.compile(r"\btpl\b")
 EVERYTHING = ()   # a reference to the whole of .Values
 ANY = "*"         # a key computed at render time: any key at that level
 
@@ -292,22 +292,33 @@ def _accessor_path(match, variables: dict) -> Optional[tuple]:
 
 def _expression_references(text: str, variables: dict) -> list:
     """(start, end, path) of every values reference in an action's text, outermost first."""
-    found, consumed = [], []
+    found = []
+    # spans already read as accessors and as digs: each list in finditer order, so sorted and
+    # disjoint, and a position is looked up by bisection (a scan of all spans was quadratic)
+    accessors: tuple = ([], [])
+    digs: tuple = ([], [])
+
+    def covers(spans: tuple, position: int) -> bool:
+        starts, ends = spans
+        index = bisect.bisect_right(starts, position) - 1
+        return index >= 0 and position < ends[index]
 
     def free(span):
-        return not any(start <= span[0] < end for start, end in consumed)
+        return not covers(accessors, span[0]) and not covers(digs, span[0])
 
     for match in _ACCESSOR.finditer(text):
         path = _accessor_path(match, variables)
         if path is not None:
             found.append((match.start(), match.end(), path))
-            consumed.append(match.span())
+            accessors[0].append(match.start())
+            accessors[1].append(match.end())
     for match in _DIG.finditer(text):
         base = _base_path(match.group("base"), variables)
         if base is not None and free(match.span()):
             keys = tuple(k[1:-1] for k in re.findall(_QUOTED_TEXT, match.group("keys")))
             found.append((match.start(), match.end(), base + (keys if match.group("default") else keys[:-1])))
-            consumed.append(match.span())
+            digs[0].append(match.start())
+            digs[1].append(match.end())
     for match in _VALUES.finditer(text):
         if free(match.span()):
             found.append((match.start(), match.end(), _chain(match.group(1))))
@@ -317,14 +328,31 @@ def _expression_references(text: str, variables: dict) -> list:
     return sorted(found)
 
 
+def _actions(text: str) -> Iterator[str]:
+    """The body of each `{{ … }}` without its trim markers (`{{-`, `-}}`) and the spaces around,
+    in linear time: plain string searches, where a `{{(.*?)}}` regex retries from every `{{` that
+    no `}}` follows (16k of them in a value passed to `tpl` took minutes)."""
+    start = text.find("{{")
+    while start != -1:
+        end = text.find("}}", start + 2)
+        if end == -1:
+            return
+        body = text[start + 2:end].strip()
+        if body.startswith("-"):
+            body = body[1:].lstrip()
+        if body.endswith("-"):
+            body = body[:-1].rstrip()
+        yield body
+        start = text.find("{{", end + 2)
+
+
 def template_references(text: str) -> set:
     """Values paths a template reads (ANY for computed keys); `()` means all of .Values."""
     refs: set = set()
     variables: dict = {}
-    for match in _ACTION.finditer(text):
-        action = match.group(1)
-        if _COMMENT.match(action):
-            continue
+    for action in _actions(text):
+        if action.startswith("/*") and action.endswith("*/"):
+            continue   # a comment
         assignment = _ASSIGNMENT.match(action)
         if assignment:
             name, value = assignment.groups()
@@ -344,7 +372,7 @@ def chart_references(ctx) -> set:
     uses_tpl = False
     for text in ctx.chart.templates.values():
         refs |= template_references(text)
-        uses_tpl = uses_tpl or bool(re.search(r"\{\{[^}]*\btpl\b", text))
+        uses_tpl = uses_tpl or any(_TPL.search(action) for action in _actions(text))
     if uses_tpl:  # `tpl` renders values as templates: what they reference is read too
         for _, value in leaves(ctx.values.values):
             if isinstance(value, str) and "{{" in value:
