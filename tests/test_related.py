@@ -19,7 +19,8 @@ from starter_lint.pipeline import run
 from starter_lint.related import MATCHES, POLICY, owners_of, policy_markdown, relate
 from starter_lint.report import render
 
-from .support import REPO, SHARED
+from . import sarif_rules
+from .support import REPO
 
 CHART = REPO / "examples" / "chart"
 CLEAN = (REPO / "examples" / "values.prod.yaml").read_text(encoding="utf-8")
@@ -217,16 +218,9 @@ def test_consequence_alone_reports_on_its_own(pair, tmp_path):
 
 
 def shared_sarif_check(path: Path, root: Path) -> None:
-    """The repository's SARIF checker (test_sarif.py), where the shared checker is present."""
-    checker_file = SHARED / "sarif" / "check_sarif.py"
-    if not checker_file.exists():
-        return
-    from .test_sarif import check_sarif
-
-    spec = importlib.util.spec_from_file_location("check_sarif", checker_file)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    check_sarif(module, path, root)
+    """The SARIF passes the schema and GitHub's rules (tests/sarif_rules.py)."""
+    found = sarif_rules.problems_in_file(path, root)
+    assert not found, "\n".join(found)
 
 
 # ---------------------------------------------------------------------------------------------
