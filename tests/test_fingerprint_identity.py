@@ -7,10 +7,8 @@ baseline still accepts it. The mutations are generated from the finding's own lo
 """
 from __future__ import annotations
 
-import copy
 import io
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -20,9 +18,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from starter_lint import pointer as json_pointer
 from starter_lint.identity import item_name, logical_form
-from starter_lint.pipeline import run
 
-from .support import all_examples, cli, example_options, run_example
+from .support import all_examples, cli, example_options, run_example, run_in
 
 FAILING = [e for e in all_examples() if e[3]]
 MARK = "zz"
@@ -125,12 +122,7 @@ def _fingerprints(example, directory: Path, rule_id: str, values=None, manifests
         (directory / "values.yaml").write_text(values, encoding="utf-8")
     if manifests is not None:
         (directory / "manifests.yaml").write_text(manifests, encoding="utf-8")
-    old = os.getcwd()
-    os.chdir(directory)
-    try:
-        report = run(options)
-    finally:
-        os.chdir(old)
+    report = run_in(directory, options)
     return {f.fingerprint: f for f in report.findings if f.rule == rule_id}
 
 

@@ -11,6 +11,7 @@ from starter_lint.catalog import load_catalog
 from starter_lint.checks.billing import WORKER_SETTINGS
 from starter_lint.checks.env import AUTH_KEY_STORAGE_BACKEND, REQUIRED_ENV, SECRETS_PROVIDERS
 from starter_lint.report.sarif_format import help_uri
+from starter_lint.tree import walk
 
 from .support import REPO, cli
 
@@ -28,16 +29,6 @@ def _env_schema(component: str) -> dict:
     return _resolve(SCHEMA["properties"][component]["properties"]["env"])
 
 
-def _walk(node, path=()):
-    yield path, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _walk(value, path + (key,))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _walk(value, path + (i,))
-
-
 def _editor_type_name(node: dict) -> str:
     """What yaml-language-server (VS Code YAML) puts in `Incorrect type. Expected "…"`: the
     schema's title, else the name of the $ref it came from (`getSchemaTypeName`)."""
@@ -52,7 +43,7 @@ def _editor_type_name(node: dict) -> str:
 
 
 def test_no_editor_message_names_an_internal_definition():
-    refs = [(path, node) for path, node in _walk(SCHEMA) if isinstance(node, dict) and "$ref" in node]
+    refs = [(path, node) for path, node in walk(SCHEMA) if isinstance(node, dict) and "$ref" in node]
     assert len(refs) > 20
     for path, node in refs:
         name = _editor_type_name(node)
