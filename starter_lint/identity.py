@@ -47,7 +47,7 @@ def _name(item: Any, hidden: frozenset) -> Optional[str]:
                 if text is not None and text not in hidden:
                     return f"{outer}.name={text}"
         return None
-    text = _scalar_text(item) if not isinstance(item, list) else None
+    text = _scalar_text(item)
     return None if text is None or text in hidden else f"={text}"
 
 
