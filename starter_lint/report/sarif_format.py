@@ -10,8 +10,9 @@ Shape decisions (see /work/shared/sarif/NOTES.md for GitHub's rules):
   refuses results without a physical location);
 - columns are UTF-16 code units (GitHub's convention) where the source text is known, and left
   out otherwise (the whole line is highlighted);
-- `partialFingerprints["starterLint/v1"]` hashes rule, repository path, logical location and the
-  finding's identity key, so it survives moved lines; `primaryLocationLineHash` is left to
+- `partialFingerprints["starterLint/v1"]` is `Finding.fingerprint`: rule, repository path, logical
+  identity (list items by key, `identity.py`) and the finding's identity key, so it survives
+  moved lines and unrelated list edits; `primaryLocationLineHash` is left to
   `upload-sarif`, which computes it from the checked-out file;
 - suppressed findings are kept, with `suppressions` (inSource or external, justification);
 - each run has `automationDetails.id` `starter-lint/<target>/`; beyond GitHub's limit of 20
