@@ -307,7 +307,8 @@ def baseline(**params):
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change what Helm renders.")
 def fix(show_diff, unsafe_fixes, **params):
     """Apply the safe autofixes to values files, keeping comments, order and quoting."""
-    from .fix import atomic_write, notices, plan_fixes
+    from .fix import DiffRefused, atomic_write, fixed_counts, notices, plan_fixes
+    from .paths import reading_instead
     from .pipeline import run
 
     options = build_options(params)
@@ -321,11 +322,21 @@ def fix(show_diff, unsafe_fixes, **params):
         sys.stderr.write(f"starter-lint: {notice}\n")
     plans = [plan for plan in planned if plan.changed]
     if show_diff:
-        sys.stdout.write("".join(plan.diff(report.secrets) for plan in plans))
-        sys.exit(EXIT_FINDINGS if plans else EXIT_OK)
+        diffs, refused = [], []
+        for plan in plans:
+            try:
+                diffs.append(plan.diff(report.secrets))
+            except DiffRefused as exc:
+                refused.append(str(exc))
+        sys.stdout.write("".join(diffs))
+        for reason in refused:
+            sys.stderr.write(f"starter-lint: {reason}\n")
+        sys.exit(EXIT_ERROR if refused else EXIT_FINDINGS if plans else EXIT_OK)
+    with reading_instead({plan.path: plan.after for plan in plans}):
+        fixed = fixed_counts(plans, report, run(options)) if plans else {}
     for plan in plans:
         atomic_write(plan.path, plan.after)
-        count = len(plan.findings)
+        count = fixed[plan.shown]
         sys.stderr.write(f"starter-lint: fixed {count} finding{'s' if count != 1 else ''} in {plan.shown}\n")
     if not plans:
         sys.stderr.write("starter-lint: nothing to fix\n")

@@ -77,6 +77,9 @@ class Finding:
     template: Optional[str] = None
     fix: Optional[Fix] = None
     key: str = ""
+    path: tuple = ()                      # the values path it is about, if any
+    identity: str = ""                    # logical location without list positions (identity.py)
+    identity_text: str = ""               # key or message with positions rewritten likewise
     fingerprint_path: str = ""            # the file as the repository names it (paths.repo_relative)
     suppressed: Optional[str] = None      # why it is suppressed (inline, config, baseline)
     suppression_kind: Optional[str] = None  # "inSource" | "external"
@@ -85,12 +88,16 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable across line moves and working directories: rule, repository path of the file,
-        logical location and the identity key only."""
+        """Stable across line moves, working directories and unrelated list edits: rule, repository
+        path of the file, logical identity (list items by their key, not position) and the
+        identity key only."""
         # a message may name the file as displayed (relative to the working directory): identify
         # it by the repository path instead, so the fingerprint does not depend on where one ran
-        text = self.key or self.message.replace(self.location.path, self.fingerprint_path or self.location.path)
-        basis = "\x1f".join([self.rule, self.fingerprint_path or self.location.path, self.logical, text])
+        text = self.identity_text or self.key or self.message
+        if not self.key:
+            text = text.replace(self.location.path, self.fingerprint_path or self.location.path)
+        basis = "\x1f".join([self.rule, self.fingerprint_path or self.location.path,
+                             self.identity or self.logical, text])
         import hashlib  # here: only reports that print fingerprints pay for it
         return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
 

@@ -51,26 +51,90 @@ class FileFix:
         return self.before != self.after
 
     def diff(self, secrets=()) -> str:
-        """A unified diff whose lines holding secret values show <redacted> from the value on
-        (found by position). `secrets` (the run's secret texts) are also hidden where they occur
-        elsewhere, as an anchor's value aliased into a secret, when long enough not to hit
-        ordinary words (a 3-letter secret `api` must not turn every `api:` into <redacted>)."""
+        """A unified diff that `git apply` and `patch -p1` apply to the file as it is, and that
+        never shows a secret value: a line holding one (found by position, `hidden_before` /
+        `hidden_after`; or one of `secrets`, the run's secret texts, where it occurs elsewhere,
+        as an anchor's value aliased into a secret, when long enough not to hit ordinary words)
+        is never a context line — hunks stop before it. Where a patch that applies would have to
+        show such a line (it is changed, or directly beside a change), DiffRefused says which."""
         old, new = self.before.splitlines(keepends=True), self.after.splitlines(keepends=True)
-        shown_old = _redact_lines(old, self.hidden_before, secrets)
-        shown_new = _redact_lines(new, self.hidden_after, secrets)
+        secret_old = [a != b for a, b in zip(old, _redact_lines(old, self.hidden_before, secrets))]
+        secret_new = [a != b for a, b in zip(new, _redact_lines(new, self.hidden_after, secrets))]
         out = []
-        for group in difflib.SequenceMatcher(None, old, new, autojunk=False).get_grouped_opcodes(_CONTEXT_LINES):
+        for hunk in _hunks(old, new, secret_old, secret_new, self.shown):
             if not out:
                 out += [f"--- a/{self.shown}\n", f"+++ b/{self.shown}\n"]
-            first, last = group[0], group[-1]
-            out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
-            for tag, i1, i2, j1, j2 in group:
-                if tag == "equal":
-                    out += [" " + _line_end(line) for line in shown_old[i1:i2]]
-                    continue
-                out += ["-" + _line_end(line) for line in shown_old[i1:i2]]
-                out += ["+" + _line_end(line) for line in shown_new[j1:j2]]
+            (a1, a2), (b1, b2) = hunk[0], hunk[1]
+            out.append(f"@@ -{_range(a1, a2)} +{_range(b1, b2)} @@\n")
+            for sign, line in hunk[2]:
+                out.append(sign + line if line.endswith(("\n", "\r")) else f"{sign}{line}\n\\ No newline at end of file\n")
         return "".join(out)
+
+
+class DiffRefused(StarterLintError):
+    """A patch that applies would have to show a line holding a secret value."""
+
+
+def _hunks(old: list, new: list, secret_old: list, secret_new: list, shown: str) -> list:
+    """((old start, stop), (new start, stop), [(sign, line)]) per hunk: up to _CONTEXT_LINES of
+    context each side, never a secret line; two changes share a hunk when the lines between them
+    are few and hold no secret."""
+    changes = [op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op[0] != "equal"]
+    for _tag, i1, i2, j1, j2 in changes:
+        secret = next((i + 1 for i in range(i1, i2) if secret_old[i]), None) or next(
+            (j + 1 for j in range(j1, j2) if secret_new[j]), None)
+        if secret is not None:
+            raise DiffRefused(f"{shown}: no --diff: the fix changes line {secret}, which holds a secret value; "
+                              f"run `starter-lint fix {shown}` and review the change in your editor")
+
+    def context_before(i: int, floor: int) -> int:      # first old line of the leading context
+        start = i
+        while start > max(floor, i - _CONTEXT_LINES) and not secret_old[start - 1]:
+            start -= 1
+        return start
+
+    def context_after(i: int, ceiling: int) -> int:     # old line after the trailing context
+        stop = i
+        while stop < min(ceiling, i + _CONTEXT_LINES) and not secret_old[stop]:
+            stop += 1
+        return stop
+
+    groups: list = []
+    for change in changes:
+        if groups:
+            gap = range(groups[-1][-1][2], change[1])
+            if len(gap) <= 2 * _CONTEXT_LINES and not any(secret_old[i] for i in gap):
+                groups[-1].append(change)
+                continue
+        groups.append([change])
+    out = []
+    for number, group in enumerate(groups):
+        first, last = group[0], group[-1]
+        floor = groups[number - 1][-1][2] if number else 0
+        ceiling = groups[number + 1][0][1] if number + 1 < len(groups) else len(old)
+        start, stop = context_before(first[1], floor), context_after(last[2], len(old))
+        stop = min(stop, ceiling)
+        if (start == first[1] and first[1] > 0) or (stop == last[2] and last[2] < len(old)):
+            beside = first[1] if start == first[1] and first[1] > 0 else last[2] + 1
+            raise DiffRefused(f"{shown}: no --diff: line {beside}, next to a fixed line, holds a secret value "
+                              "that a patch would have to show as context; run "
+                              f"`starter-lint fix {shown}` and review the change in your editor")
+        # GNU patch reads a hunk with less context on one side as lying at that end of the file
+        # (and applies it only with fuzz elsewhere): keep both sides alike unless it does
+        leading, trailing = first[1] - start, stop - last[2]
+        if leading < trailing and start > 0:
+            stop = last[2] + leading
+        elif trailing < leading and stop < len(old):
+            start = first[1] - trailing
+        lines = [(" ", line) for line in old[start:first[1]]]
+        offset = first[3] - first[1]             # new line number = old line number + offset
+        for index, (_tag, i1, i2, j1, j2) in enumerate(group):
+            lines += [("-", line) for line in old[i1:i2]] + [("+", line) for line in new[j1:j2]]
+            following = group[index + 1][1] if index + 1 < len(group) else stop
+            lines += [(" ", line) for line in old[i2:following]]
+        last_offset = last[4] - last[2]
+        out.append(((start, stop), (start + offset, stop + last_offset), lines))
+    return out
 
 
 def _range(start: int, stop: int) -> str:
@@ -79,10 +143,6 @@ def _range(start: int, stop: int) -> str:
     if length == 1:
         return str(start + 1)
     return f"{start + 1 if length else start},{length}"
-
-
-def _line_end(line: str) -> str:
-    return line if line.endswith("\n") else line + "\n"
 
 
 def _redact_lines(lines: list, hidden: dict, secrets=()) -> list:
@@ -560,7 +620,7 @@ def notices(plans: list, unsafe: bool = False) -> list:
     """Lines for stderr: each fix a rule calls safe that was held back (it would change what Helm
     renders, or rewriting the file for it would change other values), and how many fixes their
     rules mark unsafe `--unsafe-fixes` would add."""
-    lines, hidden = [], 0
+    lines, unsafe_edits = [], set()
     for plan in plans:
         for finding, reason in plan.held:
             if reason == REWRITE_CHANGES_OTHERS:
@@ -569,8 +629,22 @@ def notices(plans: list, unsafe: bool = False) -> list:
                 lines.append(f"{plan.shown}:{finding.location.line}: {finding.rule} fix not applied as "
                              f"safe: {reason}" + ("" if unsafe else " (apply it with --unsafe-fixes)"))
             else:
-                hidden += 1
+                # one edit, however many rules propose it (SL104 and SL604 on one scalar)
+                unsafe_edits.add((plan.shown, finding.key == KEY_FIX, tuple(finding.fix.path)))
+    hidden = len(unsafe_edits)
     if hidden and not unsafe:
-        lines.append(f"{hidden} unsafe fix{'es' if hidden != 1 else ''} not applied "
-                     "(they change what Helm renders; review them and rerun with --unsafe-fixes)")
+        lines.append(f"{hidden} unsafe fix not applied (it changes what Helm renders; review it and rerun "
+                     "with --unsafe-fixes)" if hidden == 1 else
+                     f"{hidden} unsafe fixes not applied (they change what Helm renders; review them and "
+                     "rerun with --unsafe-fixes)")
     return lines
+
+
+def fixed_counts(plans: list, before, after) -> dict:
+    """Display path -> how many active findings there the edits really removed: those of the
+    report `before` that the report `after` (the checks run again on the edited text) no longer
+    has, by fingerprint. One edit can fix several findings (SL104 and SL604 on one scalar)."""
+    def active(report, shown):
+        return {f.fingerprint for f in report.active if f.location.path == shown}
+
+    return {plan.shown: len(active(before, plan.shown) - active(after, plan.shown)) for plan in plans}

@@ -21,6 +21,23 @@ def display_path(path, cwd=None) -> str:
 
 
 _stdin: dict = {}
+_instead: dict = {}     # absolute path -> bytes read in place of the file (`reading_instead`)
+
+
+class reading_instead:
+    """Within the block, reading these files (absolute path -> text) gives the text instead:
+    how `fix` checks what its edits would leave before (or without) writing them."""
+
+    def __init__(self, texts: dict):
+        self.texts = {os.path.abspath(path): text.encode("utf-8") for path, text in texts.items()}
+
+    def __enter__(self):
+        _instead.update(self.texts)
+        return self
+
+    def __exit__(self, *exc):
+        for path in self.texts:
+            _instead.pop(path, None)
 
 
 def _stdin_bytes(limit) -> bytes:
@@ -42,6 +59,9 @@ def read_bytes(path, limit: int | None = None) -> bytes:
     `-` is standard input, as Helm reads `-f -`."""
     if str(path) == "-":
         return _stdin_bytes(limit)
+    if _instead and os.path.abspath(path) in _instead:
+        data = _instead[os.path.abspath(path)]
+        return data if limit is None else data[:limit + 1]
     p = Path(path)
     try:
         if p.is_dir():

@@ -208,7 +208,7 @@ def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: dict, opti
         notes = (f"the value comes from {origin.describe()}",)
     return Finding(rule=rule_id, name=rule.name, severity=severity, message=problem.message,
                    location=location, logical=logical, target=ctx.target, template=problem.template,
-                   fix=problem.fix, key=problem.key or "", notes=notes)
+                   fix=problem.fix, key=problem.key or "", path=tuple(problem.path or ()), notes=notes)
 
 
 def run_checks(ctx: Context, options: Options, catalog: dict) -> tuple:
@@ -290,6 +290,9 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
     secrets = secret_strings(ctx)
     # checks print keys, not values; this is the net under that rule, on each finding's own text
     findings = [scrub_finding(f, secrets) for f in findings]
+    from .identity import identify
+
+    findings = [identify(f, ctx, secrets) for f in findings]
     result = TargetResult(name=target.name, findings=_dedupe(findings),
                           files=[display_path(p, options.cwd) for p in target.files] + list(
                               getattr(ctx.manifests, "files", []) or []),

@@ -215,7 +215,9 @@ def _annotated(ctx) -> dict:
 # ---------------------------------------------------------------------------------------------
 # Baseline
 
-BASELINE_VERSION = 1
+# 2: fingerprints name list items by their key (identity.py), not their position; the
+# fingerprints of version 1 files no longer match, so such a file is refused, not silently ignored
+BASELINE_VERSION = 2
 MAX_BASELINE_BYTES = 32 * 1024 * 1024   # a baseline of 100k findings is about 30 MB
 
 
@@ -228,6 +230,14 @@ def _load_baseline(path: str, mtime: float) -> frozenset:
         document = json.loads(text)
     except ValueError as exc:
         raise StarterLintError(f"--baseline {path}: not JSON ({exc})") from None
+    version = document.get("version") if isinstance(document, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool) and version != BASELINE_VERSION:
+        if version < BASELINE_VERSION:
+            raise StarterLintError(
+                f"--baseline {path}: written by an older starter-lint (baseline version {version}, whose "
+                f"fingerprints held list positions); regenerate it with `starter-lint baseline --output {path}`")
+        raise StarterLintError(f"--baseline {path}: baseline version {version} is newer than this "
+                               f"starter-lint reads ({BASELINE_VERSION}); upgrade starter-lint")
     entries = document.get("findings") if isinstance(document, dict) else None
     if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str)
                                                 for e in entries):
@@ -254,6 +264,7 @@ def baseline_document(findings) -> dict:
             "rule": finding.rule,
             "path": finding.location.path,
             "logical": finding.logical,
+            "identity": finding.identity or finding.logical,
             "message": finding.message,
         }
     return {"version": BASELINE_VERSION, "tool": "starter-lint",

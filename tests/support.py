@@ -51,7 +51,11 @@ def example_options(example, directory: Path, select=None) -> Options:
 
 
 def run_example(example, directory: Path, select=None):
-    options = example_options(example, directory, select)
+    return run_in(directory, example_options(example, directory, select))
+
+
+def run_in(directory: Path, options: Options):
+    """The pipeline on `options`, run from `directory` as a user in that folder would."""
     old = os.getcwd()
     os.chdir(directory)
     try:

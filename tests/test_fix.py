@@ -346,30 +346,30 @@ def test_secret_lines_are_found_by_position():
 def test_the_diff_never_shows_a_secret_value(tmp_path):
     values = tmp_path / "values.yaml"
     values.write_text(SECRET_VALUES)
+    # the unsafe fix changes PIN's own line: a patch that applies would have to show it
     done = cli("fix", "values.yaml", "--diff", "--unsafe-fixes", "--select", "SL104,SL604", cwd=tmp_path)
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == 2, done.stderr
     for secret in ("007734", "7734", "line-one", "line-two", "hunter2", "DB_PASSWORD: 10", '"10"'):
         assert secret not in done.stdout + done.stderr
-    assert "\n-    PIN: <redacted>\n+    PIN: <redacted>\n" in done.stdout   # the change shows, not the value
-    assert '\n+    DEBUG: "true"\n' in done.stdout
+    assert done.stdout == ""
+    assert "values.yaml: no --diff: the fix changes line 3, which holds a secret value" in done.stderr
     assert values.read_text() == SECRET_VALUES
 
 
-def test_the_diff_redacts_by_position_not_by_text():
-    plan = FileFix("v.yaml", "v.yaml", before="a: 1\nPIN: 1234\nPORT: 1234\n",
-                   after="a: 2\nPIN: 1234\nPORT: 1234\n", hidden_before={2: 6}, hidden_after={2: 6})
-    assert plan.diff() == ("--- a/v.yaml\n+++ b/v.yaml\n@@ -1,3 +1,3 @@\n-a: 1\n+a: 2\n"
-                           " PIN: <redacted>\n PORT: 1234\n")
+def test_the_diff_stops_its_context_before_a_secret_line_found_by_position():
+    plan = FileFix("v.yaml", "v.yaml", before="PIN: 1234\nx: 0\na: 1\nPORT: 1234\n",
+                   after="PIN: 1234\nx: 0\na: 2\nPORT: 1234\n", hidden_before={1: 6}, hidden_after={1: 6})
+    assert plan.diff() == "--- a/v.yaml\n+++ b/v.yaml\n@@ -2,3 +2,3 @@\n x: 0\n-a: 1\n+a: 2\n PORT: 1234\n"
 
 
 def test_the_diff_keeps_ordinary_text_that_equals_a_short_secret_and_hides_an_aliased_one(tmp_path):
     values = tmp_path / "values.yaml"
-    values.write_text('common: &pw hunter2secret\napi:\n  env:\n    DEBUG: yes\n'
+    values.write_text('common: &pw hunter2secret\napi:\n  env:\n    DEBUG: yes\n    LOG: info\n    TZ: utc\n'
                       '    JWT_SECRET: "api"\n  secrets:\n    DB: *pw\n')
     done = cli("fix", "values.yaml", "--diff", "--select", "SL604", cwd=tmp_path)
     assert done.returncode == 1, done.stderr
-    assert "\n api:\n" in done.stdout and "JWT_SECRET: <redacted>" in done.stdout
-    assert "hunter2secret" not in done.stdout and "common: &pw <redacted>" in done.stdout
+    assert "\n api:\n" in done.stdout            # `api` is also a (short) secret's text: kept here
+    assert "hunter2secret" not in done.stdout and "common" not in done.stdout and "JWT_SECRET" not in done.stdout
 
 
 def test_a_utf16_file_is_refused_in_one_line(tmp_path):
@@ -380,3 +380,108 @@ def test_a_utf16_file_is_refused_in_one_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr == "starter-lint: error: values.yaml: cannot fix a UTF-16 file; convert it to UTF-8 first\n"
     assert values.read_bytes() == raw
+
+
+# ---------------------------------------------------------------------------------------------
+# fix --diff applies with git and patch; counts say what was done (issue 10 item 6)
+
+FIXED_LINES = ("    DEBUG: yes\n", "    WORKERS: 4\n")
+SECRET_LINE = "    DATABASE_URL: postgres://app:hunter2secretpw@db:5432/app\n"
+PLAIN_LINES = ("    LOG_LEVEL: info\n", "    REGION: eu-west-1\n", "    ZONE: a\n", "    TIMEOUT: \"30\"\n")
+
+
+def _layouts():
+    """Env blocks with a secret line at every distance (0..4 lines) before and after each fixed
+    line, two fixes in one hunk, and a file ending without a newline."""
+    def plain(prefix, n):
+        return [f"    {prefix}_{k}: v{k}\n" for k in range(n)]
+
+    for distance in range(0, 5):
+        for fixed in FIXED_LINES:
+            name = fixed.split(":")[0].strip()
+            yield (f"before-{distance}-{name}",
+                   plain("HEAD", 1) + [SECRET_LINE] + plain("MID", distance) + [fixed] + plain("TAIL", distance))
+            yield (f"after-{distance}-{name}",
+                   plain("HEAD", distance) + [fixed] + plain("MID", distance) + [SECRET_LINE] + plain("TAIL", 1))
+    yield "two-fixes-one-hunk", [PLAIN_LINES[0], FIXED_LINES[0], PLAIN_LINES[1], FIXED_LINES[1], PLAIN_LINES[2],
+                                 PLAIN_LINES[3], SECRET_LINE]
+    yield "no-final-newline", [PLAIN_LINES[0], SECRET_LINE, PLAIN_LINES[1], PLAIN_LINES[2], FIXED_LINES[0].rstrip("\n")]
+
+
+LAYOUTS = list(_layouts())
+
+
+@pytest.mark.parametrize("crlf", [False, True], ids=["lf", "crlf"])
+@pytest.mark.parametrize("name,lines", LAYOUTS, ids=[name for name, _ in LAYOUTS])
+def test_the_diff_applies_with_git_and_patch_and_never_shows_a_secret(name, lines, crlf, tmp_path):
+    import shutil
+    import subprocess
+
+    text = "worker:\n  enabled: false\napi:\n  env:\n" + "".join(lines)
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "values.yaml").write_bytes(text.encode())
+    import sys
+
+    raw = subprocess.run([sys.executable, "-m", "starter_lint", "fix", "values.yaml", "--diff", "--select",
+                          "SL104,SL604"], cwd=work, capture_output=True, timeout=120,
+                         env={k: v for k, v in os.environ.items() if k != "STARTER_LINT_DEBUG"})
+    done = subprocess.CompletedProcess(raw.args, raw.returncode, raw.stdout.decode(), raw.stderr.decode())
+    assert "hunter2secretpw" not in done.stdout + done.stderr and "postgres://app" not in done.stdout
+    adjacent = any(a == SECRET_LINE and b in FIXED_LINES or b == SECRET_LINE and a in FIXED_LINES
+                   for a, b in zip(lines, lines[1:]))
+    if adjacent:   # the only case a patch that applies must show the secret line: refused, said why
+        assert done.returncode == 2 and done.stdout == ""
+        assert "no --diff" in done.stderr and "holds a secret value" in done.stderr
+        return
+    assert done.returncode == 1, done.stderr
+    (tmp_path / "d.patch").write_bytes(raw.stdout)       # as written: CRLF lines stay CRLF
+    # what `fix` itself writes is what the patch must produce
+    fixed = tmp_path / "fixed"
+    shutil.copytree(work, fixed)
+    assert cli("fix", "values.yaml", "--select", "SL104,SL604", cwd=fixed).returncode == 0
+    expected = (fixed / "values.yaml").read_bytes()
+    assert expected != text.encode()
+    tried = 0
+    if shutil.which("git"):
+        repo = tmp_path / "git"
+        shutil.copytree(work, repo)
+        subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+        check = subprocess.run(["git", "apply", "--check", str(tmp_path / "d.patch")], cwd=repo,
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr + done.stdout
+        subprocess.run(["git", "apply", str(tmp_path / "d.patch")], cwd=repo, check=True)
+        assert (repo / "values.yaml").read_bytes() == expected
+        tried += 1
+    if shutil.which("patch"):
+        plain = tmp_path / "patch"
+        shutil.copytree(work, plain)
+        applied = subprocess.run(["patch", "-p1", "--fuzz=0", "-i", str(tmp_path / "d.patch")], cwd=plain,
+                                 capture_output=True, text=True)
+        assert applied.returncode == 0 and "fuzz" not in applied.stdout, applied.stdout + applied.stderr
+        assert (plain / "values.yaml").read_bytes() == expected
+        tried += 1
+    if not tried:
+        pytest.skip("neither git nor patch is installed")
+
+
+def test_fix_counts_what_it_did(tmp_path):
+    """One edit can fix two findings (SL104 and SL604 on `DEBUG: yes`); two rules proposing one
+    unsafe edit (`1.10`) are one unsafe fix."""
+    values = tmp_path / "values.yaml"
+    values.write_text("worker:\n  enabled: false\napi:\n  env:\n    DEBUG: yes\n    WORKERS: 4\n"
+                      "    FEATURE_RATE: 1.10\n")
+    before = cli("check", "values.yaml", "--select", "SL104,SL604", "--format", "json", cwd=tmp_path)
+    done = cli("fix", "values.yaml", "--select", "SL104,SL604", cwd=tmp_path)
+    after = cli("check", "values.yaml", "--select", "SL104,SL604", "--format", "json", cwd=tmp_path)
+    import json
+
+    def count(run_):
+        return sum(len(t["findings"]) for t in json.loads(run_.stdout)["targets"])
+
+    assert count(before) - count(after) == 3      # DEBUG (SL104 + SL604) and WORKERS (SL604)
+    assert "starter-lint: fixed 3 findings in values.yaml\n" in done.stderr
+    assert "1 unsafe fix not applied (it changes what Helm renders" in done.stderr
+    assert "FEATURE_RATE: 1.10" in values.read_text()

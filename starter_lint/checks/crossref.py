@@ -285,7 +285,7 @@ def _target_port_problem(service, position: int, port: dict, matched: list) -> O
             service, where,
             f"{describe(service)} port {port.get('name') or position} targets the named port {target!r}, "
             f"which no selected container declares ({'named ports: ' + ', '.join(names) if names else 'no named ports'}); "
-            "use a containerPort name of the selected pods", key=f"target-port:{position}")
+            "use a containerPort name of the selected pods", key="target-port")
     if wanted is None or not declared:
         # a container may listen on a port it does not declare: only declared ports can be compared
         return None
@@ -295,7 +295,7 @@ def _target_port_problem(service, position: int, port: dict, matched: list) -> O
     return manifest_problem(
         service, where,
         f"{describe(service)} port {port.get('name') or position} targets port {wanted}, but the selected "
-        f"containers declare {numbers}; set targetPort to a declared containerPort", key=f"target-port:{position}")
+        f"containers declare {numbers}; set targetPort to a declared containerPort", key="target-port")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,10 +4,12 @@ A finding's location is a display path relative to the working directory, or a p
 (`--set`, `<stdin>`, `<contract defaults>`, a rendered stream). Code hosts need a real file
 relative to the repository root, so a finding resolves, in order, to
 1. its own location, when that is a file on disk;
-2. the chart template that rendered the object (`# Source: chart/templates/x.yaml`), line 1;
+2. the chart template that rendered the object (`# Source: chart/templates/x.yaml`), line 1,
+   in the target's chart or in the repository's chart of that name;
 3. the target's first real input file (values file, manifests, chart values.yaml, Chart.yaml),
    line 1 — the message then says where the value really came from;
-otherwise to nothing (the SARIF writer reports it as a tool notification).
+otherwise to nothing: the SARIF writer reports it as a tool notification that says why
+(`unlocated_reason`).
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from urllib.parse import quote
 from ..paths import repo_root
 
 MAX_READ = 8 * 1024 * 1024   # larger files get line-only regions
+CHART_SEARCH_DEPTH = 3        # charts/app/Chart.yaml, deploy/charts/app/Chart.yaml
+_CHART_NAME = re.compile(r"^name:[ \t]*[\"']?([A-Za-z0-9][A-Za-z0-9_.-]*)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,9 @@ class Locator:
     def __init__(self, report, options):
         self.cwd = Path(os.path.abspath(options.cwd or os.getcwd()))
         self.root = repo_root(str(self.cwd))
+        self.chart = getattr(options, "chart", None)
         self._read: dict = {}
+        self._charts: Optional[dict] = None
 
     def _file(self, display: Optional[str]) -> Optional[Path]:
         if not display or display.startswith("<") or display in ("--set", "-"):
@@ -69,13 +75,40 @@ class Locator:
     def _place(self, path: Path, line: int = 1, col=None, end_line=None, end_col=None, exact=True) -> Place:
         return Place(str(path), self._relative(path), max(1, int(line or 1)), col, end_line, end_col, exact)
 
+    def _charts_named(self, name: str) -> list:
+        """Chart folders in the repository whose Chart.yaml says `name: <name>` (a chart's folder
+        need not be named like the chart: `charts/app` holding chart `starter`)."""
+        if self._charts is None:
+            self._charts = {}
+            seen = set()
+            for top in (self.cwd, self.root):
+                for folder, dirs, files in os.walk(top):
+                    depth = len(Path(folder).relative_to(top).parts)
+                    dirs[:] = [] if depth >= CHART_SEARCH_DEPTH else sorted(
+                        d for d in dirs if not d.startswith(".") and d != "node_modules")
+                    if "Chart.yaml" not in files or folder in seen:
+                        continue
+                    seen.add(folder)
+                    try:
+                        with open(os.path.join(folder, "Chart.yaml"), encoding="utf-8", errors="replace") as handle:
+                            found = _CHART_NAME.search(handle.read(64 * 1024))
+                    except OSError:
+                        continue
+                    if found:
+                        self._charts.setdefault(found.group(1), []).append(Path(folder))
+        return self._charts.get(name, [])
+
     def _template(self, template: str, target) -> Optional[Path]:
-        """`starter/templates/x.yaml` -> the file in the chart folder, or under the working dir."""
+        """`starter/templates/x.yaml` -> the file in the chart folder, under the working dir, or
+        in a chart of the repository named `starter` (manifests piped in from `helm template`)."""
         chart_name, _, inside = template.partition("/")
         candidates = []
-        if target is not None and target.chart:
-            candidates.append(Path(target.chart) / inside if inside else None)
+        for chart in ((target.chart if target is not None else None), self.chart):
+            if chart and inside:
+                candidates.append(Path(chart) / inside)
         candidates += [self.cwd / template, self.cwd / "charts" / template]
+        if inside:
+            candidates += [chart / inside for chart in self._charts_named(chart_name)]
         for candidate in candidates:
             if candidate is not None:
                 found = self._file(str(candidate))
@@ -136,3 +169,18 @@ class Locator:
             relative = self._relative(path) if path.exists() else None
             parts.append(relative if relative is not None else part)
         return "+".join(parts)
+
+
+def unlocated_reason(finding) -> str:
+    """Why a finding has no file in the repository to point at, and what gives it one."""
+    path = finding.location.path
+    if path == "<stdin>":
+        if finding.template:
+            return (f"it is on standard input and no chart in the repository holds its template "
+                    f"{finding.template}: run from the repository that holds the chart, pass --chart, "
+                    "or pass the manifests as a file (--manifests FILE)")
+        return ("it is on standard input without a `# Source:` template comment and no values file: "
+                "pass the manifests as a file (--manifests FILE) or with -f VALUES")
+    if path == "--set":
+        return "it comes from --set and the target has no values file: add -f VALUES"
+    return f"{path} is not a file in the repository"

@@ -6,12 +6,13 @@ Shape decisions (see /work/shared/sarif/NOTES.md for GitHub's rules):
   from `rules/`) in the repository of this version;
 - URIs are relative to the git top level (`uriBaseId: %SRCROOT%`, percent-encoded); a finding
   whose location is not a file in the repository resolves as `report.locations` describes,
-  and one with no file at all becomes a tool notification of the run (GitHub refuses results
-  without a physical location);
+  and one with no file at all becomes a tool notification of the run that says why (GitHub
+  refuses results without a physical location);
 - columns are UTF-16 code units (GitHub's convention) where the source text is known, and left
   out otherwise (the whole line is highlighted);
-- `partialFingerprints["starterLint/v1"]` hashes rule, repository path, logical location and the
-  finding's identity key, so it survives moved lines; `primaryLocationLineHash` is left to
+- `partialFingerprints["starterLint/v1"]` is `Finding.fingerprint`: rule, repository path, logical
+  identity (list items by key, `identity.py`) and the finding's identity key, so it survives
+  moved lines and unrelated list edits; `primaryLocationLineHash` is left to
   `upload-sarif`, which computes it from the checked-out file;
 - suppressed findings are kept, with `suppressions` (inSource or external, justification);
 - each run has `automationDetails.id` `starter-lint/<target>/`; beyond GitHub's limit of 20
@@ -22,7 +23,7 @@ from __future__ import annotations
 import json
 
 from ..suppress import object_ref
-from .locations import Locator
+from .locations import Locator, unlocated_reason
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 PROJECT_URL = "https://github.com/starter-lint/starter-lint"
@@ -180,7 +181,8 @@ def _same_cause(finding, located: dict) -> str:
 def _notification(finding, rule_index: dict) -> dict:
     note = {"level": _LEVELS[str(finding.severity)],
             "message": {"text": f"{finding.rule} at {finding.location.path}: {_message(finding, None)}"
-                                + (_same_cause(finding, {}) if finding.related else "")},
+                                + (_same_cause(finding, {}) if finding.related else "")
+                                + f" (not a result: {unlocated_reason(finding)})"},
             "associatedRule": {"id": finding.rule}}
     if finding.rule in rule_index:
         note["associatedRule"]["index"] = rule_index[finding.rule]

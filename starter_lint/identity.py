@@ -1,0 +1,151 @@
+"""Logical identity of a location: list items named by their key, not by their position.
+
+A finding's fingerprint must survive edits that do not touch it: an env var added above it, a
+host removed before it, containers reordered. Positions (`containers/0/env/5/value`,
+`ingress.hosts[1].host`) do not; the items' own keys do (`containers/[name=api]/env/[name=X]/value`,
+`ingress.hosts[host=admin.example.org].host`). `logical_form` is the one place that turns a
+location into that form; `Finding.fingerprint` hashes nothing positional besides it.
+
+An item of a list of mappings is named by the first of IDENTITY_KEYS it holds (`env` by name,
+containers by name, hosts by host, ports by name or port, volumes by name, TLS entries by
+secretName …), or by such a key one mapping down (`secretRef.name` of an envFrom entry); a
+scalar item by its value. Items that share a name are told apart by their rank among those
+namesakes (`[name=X#2]`), and an item with no name (or whose value is a secret) keeps its index.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Optional
+
+from . import pointer as json_pointer
+from .findings import format_path
+
+# in order of preference: what names an item in the lists of Kubernetes objects and of the values
+IDENTITY_KEYS = ("name", "host", "hostname", "secretName", "mountPath", "containerPort", "port",
+                 "path", "key", "ip", "type")
+
+
+def _scalar_text(value: Any) -> Optional[str]:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+def _name(item: Any, hidden: frozenset) -> Optional[str]:
+    """What names one list item (`name=api`, `=app.example.org`), or None."""
+    if isinstance(item, dict):
+        for key in IDENTITY_KEYS:
+            text = _scalar_text(item.get(key))
+            if text is not None and text not in hidden:
+                return f"{key}={text}"
+        for outer in sorted(item, key=str):         # envFrom: [{secretRef: {name: x}}]
+            inner = item[outer]
+            if isinstance(inner, dict):
+                text = _scalar_text(inner.get("name"))
+                if text is not None and text not in hidden:
+                    return f"{outer}.name={text}"
+        return None
+    text = _scalar_text(item)
+    return None if text is None or text in hidden else f"={text}"
+
+
+def item_name(items: list, position: int, hidden: frozenset = frozenset()) -> Optional[str]:
+    """The logical name of `items[position]`: its key and its rank among namesakes; None for an
+    item nothing names (it keeps its index)."""
+    name = _name(items[position], hidden)
+    if name is None:
+        return None
+    rank = sum(1 for other in items[:position] if _name(other, hidden) == name)
+    return f"{name}#{rank + 1}" if rank else name
+
+
+class Item(str):
+    """A list position turned into its item's name (`name=api`)."""
+
+
+def logical_path(node: Any, path: Iterable, hidden: frozenset = frozenset()) -> list:
+    """The tokens of `path` inside `node` with list indices replaced by item names (`Item`s);
+    tokens below a node that is not there stay as they are."""
+    out = []
+    for token in path:
+        if isinstance(node, list):
+            position = token if isinstance(token, int) else json_pointer.index(str(token), len(node))
+            if isinstance(position, int) and 0 <= position < len(node):
+                name = item_name(node, position, hidden)
+                out.append(position if name is None else Item(name))
+                node = node[position]
+                continue
+            node = None
+        elif isinstance(node, dict) and token in node:
+            node = node[token]
+        else:
+            node = None
+        out.append(token)
+    return out
+
+
+def logical_form(location, document: Any, hidden: frozenset = frozenset()) -> str:
+    """The identity of `location` inside `document`: a values path (tuple) into the values tree,
+    or a JSON pointer (str) into a manifest object. `hidden`: values that never name an item."""
+    if isinstance(location, str):
+        return "".join("/" + (f"[{t}]" if isinstance(t, Item) else json_pointer.escape(str(t)))
+                       for t in logical_path(document, json_pointer.tokens(location), hidden))
+    text = ""
+    for token in logical_path(document, tuple(location), hidden):
+        if isinstance(token, (Item, int)):
+            text += f"[{token}]"
+        else:
+            text += ("." if text else "") + format_path([token])
+    return text
+
+
+def positional_prefixes(location, document: Any, hidden: frozenset = frozenset()) -> list:
+    """(positional text, logical text) for `location` and each ancestor that ends at a list item,
+    longest first: how a key or message that names the location by position is rewritten."""
+    is_pointer = isinstance(location, str)
+    tokens = json_pointer.path(location) if is_pointer else tuple(location)
+    out = []
+    for end in range(len(tokens), 0, -1):
+        if end < len(tokens) and not isinstance(tokens[end - 1], int):
+            continue
+        prefix = tokens[:end]
+        if is_pointer:
+            positional = json_pointer.build(*prefix)
+            logical = logical_form(positional, document, hidden)
+        else:
+            positional = format_path(prefix)
+            logical = logical_form(prefix, document, hidden)
+        if positional != logical:
+            out.append((positional, logical))
+    return out
+
+
+def identify(finding, ctx, hidden: frozenset = frozenset()):
+    """`finding` with its logical identity (and its key or message with positions rewritten),
+    which is what its fingerprint hashes."""
+    ref, hash_, where = finding.logical.partition("#")
+    if hash_:
+        objects = getattr(ctx.manifests, "objects", None) or ()
+        document = next((obj.obj for obj in objects if obj.ref == ref), None)
+        location, prefix = where, ref + "#"
+    elif finding.path and ctx.values is not None:
+        document, location, prefix = ctx.values.values, tuple(finding.path), ""
+    else:
+        return finding
+    if document is None:
+        return finding
+    rewrites = positional_prefixes(location, document, hidden)
+    if not rewrites:
+        return finding
+    text = finding.key or finding.message
+    for positional, logical in rewrites:
+        text = _replace_whole(text, positional, logical)
+    # rewrites[0] is the whole location, the rest its list-item ancestors
+    return finding.with_(identity=prefix + rewrites[0][1], identity_text=text)
+
+
+def _replace_whole(text: str, positional: str, logical: str) -> str:
+    """`positional` replaced where it is not part of a longer index (`hosts[1]` in `hosts[12]`)."""
+    return re.sub(re.escape(positional) + r"(?![0-9])", lambda _m: logical, text)
