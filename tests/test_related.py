@@ -290,7 +290,9 @@ def test_suppressing_the_owner_suppresses_its_related_locations(tmp_path):
 def test_a_suppression_of_the_consequence_alone_leaves_the_owner(tmp_path):
     values = apply_edits(CLEAN, ((API_ENV_END, API_ENV_END + "    FEATURE_RATE: 1.10  # starter-lint: disable=SL604 reason\n"),))
     report, _ = check(tmp_path, values)
-    assert [f.rule for f in report.active] == ["SL104"]
+    # the owner stays, and SL107 says the disable did nothing (SL604 is part of SL104's finding)
+    assert [f.rule for f in report.active] == ["SL104", "SL107"]
+    assert "SL604" in next(f for f in report.active if f.rule == "SL107").message
 
 
 def test_secrets_in_related_findings_are_scrubbed():
