@@ -37,15 +37,26 @@ _COMMENT_ONLY = re.compile(r"^\s*#")
 _OBJECT_REF = re.compile(r"^[A-Z][A-Za-z0-9]*/[^/]+(?:/[^/]+)?$")   # Kind/name or Kind/ns/name
 
 
-@lru_cache(maxsize=None)
-def _star_pattern(pattern: str):
-    """Only `*` is a wildcard (any text): values paths are full of `[0]` and `.`, which must match
-    as written (`ingress.hosts[1].host`, `ingress.hosts[*].host`, `Ingress/*`)."""
-    return re.compile("".join(".*" if part == "*" else re.escape(part) for part in re.split(r"(\*)", pattern)) + r"\Z")
-
-
 def _star_match(text: str, pattern: str) -> bool:
-    return bool(_star_pattern(pattern).match(text))
+    """Only `*` is a wildcard (any text): values paths are full of `[0]` and `.`, which must match
+    as written (`ingress.hosts[1].host`, `ingress.hosts[*].host`, `Ingress/*`).
+
+    Matched without a regex: the pieces between stars are found left to right, each at its
+    first place, which is a match whenever one exists. Time is length x pattern, where a
+    backtracking regex of `*a*a*a…` (the config and the keys are a stranger's) is exponential.
+    """
+    first, *middle, last = pattern.split("*") if "*" in pattern else (pattern, None)
+    if last is None:
+        return text == pattern
+    if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+        return False
+    position, end = len(first), len(text) - len(last)
+    for piece in middle:
+        found = text.find(piece, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
 
 
 @dataclass(frozen=True)

@@ -292,3 +292,16 @@ def test_placeholder_message_says_placeholder_once(tmp_path):
     done = attack("check", "values.yaml", "--select", "SL105", cwd=tmp_path)
     line = next(line for line in done.stdout.splitlines() if "DATABASE_URL" in line)
     assert "api.env.DATABASE_URL is still a placeholder: set it to the real URL" in line
+
+
+def test_config_ignore_glob_of_many_stars_matches_in_polynomial_time(tmp_path):
+    # `*a*a*…b` as a backtracking regex against a key of 60 `a`s: exponential
+    key = "a" * 60
+    (tmp_path / "values.yaml").write_text(f"api:\n  {key}: 1\n", encoding="utf-8")
+    (tmp_path / ".starter-lint.yaml").write_text(
+        "ignores:\n  - values-path: \"" + "*a" * 12 + "b\"\n    reason: attack\n"
+        "  - values-path: \"api.*a*a*\"\n    rules: [SL101]\n    reason: matches\n", encoding="utf-8")
+    done = attack("check", "values.yaml", "--select", "SL101", "--format", "json", cwd=tmp_path)
+    findings = [f for target in json.loads(done.stdout)["targets"] for f in target["findings"]
+                if f["message"].startswith(f"api.{key} ")]
+    assert len(findings) == 1 and findings[0]["suppressed"] == "matches"
