@@ -305,3 +305,33 @@ def test_config_ignore_glob_of_many_stars_matches_in_polynomial_time(tmp_path):
     findings = [f for target in json.loads(done.stdout)["targets"] for f in target["findings"]
                 if f["message"].startswith(f"api.{key} ")]
     assert len(findings) == 1 and findings[0]["suppressed"] == "matches"
+
+
+def test_config_ignore_path_glob_of_many_double_stars_matches_in_polynomial_time(tmp_path):
+    folder = tmp_path / ("a" * 80)
+    folder.mkdir()
+    (folder / "values.yaml").write_text("api:\n  typo: 1\n", encoding="utf-8")
+    (tmp_path / ".starter-lint.yaml").write_text(
+        "ignores:\n  - paths: [\"" + "**a" * 12 + "b\"]\n    reason: attack\n"
+        "  - paths: [\"**/a*a/*.yaml\"]\n    rules: [SL101]\n    reason: matches\n", encoding="utf-8")
+    done = attack("check", f"{folder.name}/values.yaml", "--select", "SL101", "--format", "json", cwd=tmp_path)
+    findings = [f for target in json.loads(done.stdout)["targets"] for f in target["findings"]
+                if f["message"].startswith("api.typo ")]
+    assert len(findings) == 1 and findings[0]["suppressed"] == "matches"
+
+
+def test_path_glob_matches_as_the_regex_it_replaces():
+    from starter_lint.suppress import glob_regex
+
+    def regex(pattern: str):
+        out = []
+        for token in re.findall(r"\*\*/|\*\*|\*|\?|.", pattern, re.S):
+            out.append({"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}.get(token, re.escape(token)))
+        return re.compile("".join(out) + r"\Z")
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(alphabet="ab/\n.", max_size=10), st.text(alphabet="ab/*?.", max_size=8))
+    def agrees(text, pattern):
+        assert bool(glob_regex(pattern).match(text)) == bool(regex(pattern).match(text))
+
+    agrees()
