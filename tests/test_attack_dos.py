@@ -66,6 +66,31 @@ def test_values_file_of_deep_flow_nesting_is_refused_in_linear_time(tmp_path, bo
     assert "SL102" in done.stdout
 
 
+def test_large_values_file_with_a_syntax_error_is_not_reread_by_the_slow_goyaml_path(tmp_path):
+    body = "".join(f"k{i}: v{i}\n" for i in range(22_000)) + "z: [\n"   # 300 KB; libyaml refuses it
+    (tmp_path / "values.yaml").write_text(body, encoding="utf-8")
+    done = attack("check", "values.yaml", "--select", "SL102", cwd=tmp_path)
+    assert done.returncode == 1 and "SL102" in done.stdout
+
+
+@pytest.mark.parametrize("body", [
+    "a: [" + "[]," * 90_000 + "b]\nc: [x?y]\n",   # `?` in a flow: libyaml reads it more leniently
+    "a: [" + "[]," * 90_000 + "b]\nc: [\n",       # libyaml refuses it
+])
+def test_goyaml_path_reads_at_most_256_kb(monkeypatch, body):
+    from starter_lint import yamlio
+
+    def too_slow(*args):
+        raise AssertionError("the go-yaml path read a text above its budget")
+
+    monkeypatch.setattr(yamlio, "_ruamel_documents", too_slow)
+    assert len(body) > yamlio.MAX_GOYAML_PATH_CHARS
+    try:
+        yamlio.load_values(body, "v.yaml")
+    except yamlio.YamlLoadError as exc:
+        assert "flow" in exc.message
+
+
 def test_manifest_of_deep_flow_nesting_is_one_syntax_finding(tmp_path):
     (tmp_path / "m.yaml").write_text("[" * 200_000 + "\n", encoding="utf-8")
     done = attack("check", "--manifests", "m.yaml", "--validator", "builtin", cwd=tmp_path)
