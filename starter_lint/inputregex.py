@@ -80,5 +80,5 @@ def _compile(pattern: str) -> Union[InputPattern, Unverifiable]:
     except re2.error as exc:
         detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         return Unverifiable(pattern, f"RE2, as the API server uses, cannot compile it: {detail}")
-    except (TypeError, ValueError) as exc:   # a pattern RE2's wrapper cannot take at all
+    except (TypeError, ValueError) as exc:   # RE2 takes UTF-8: a lone surrogate cannot be encoded
         return Unverifiable(pattern, f"it cannot be compiled ({exc})")

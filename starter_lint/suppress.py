@@ -44,15 +44,26 @@ _COMMENT_ONLY = re.compile(r"^\s*#")
 _OBJECT_REF = re.compile(r"^[A-Z][A-Za-z0-9]*/[^/]+(?:/[^/]+)?$")   # Kind/name or Kind/ns/name
 
 
-@lru_cache(maxsize=None)
-def _star_pattern(pattern: str):
-    """Only `*` is a wildcard (any text): values paths are full of `[0]` and `.`, which must match
-    as written (`ingress.hosts[1].host`, `ingress.hosts[*].host`, `Ingress/*`)."""
-    return re.compile("".join(".*" if part == "*" else re.escape(part) for part in re.split(r"(\*)", pattern)) + r"\Z")
-
-
 def _star_match(text: str, pattern: str) -> bool:
-    return bool(_star_pattern(pattern).match(text))
+    """Only `*` is a wildcard (any text): values paths are full of `[0]` and `.`, which must match
+    as written (`ingress.hosts[1].host`, `ingress.hosts[*].host`, `Ingress/*`).
+
+    Matched without a regex: the pieces between stars are found left to right, each at its
+    first place, which is a match whenever one exists. Time is length x pattern, where a
+    backtracking regex of `*a*a*a…` (the config and the keys are a stranger's) is exponential.
+    """
+    first, *middle, last = pattern.split("*") if "*" in pattern else (pattern, None)
+    if last is None:
+        return text == pattern
+    if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+        return False
+    position, end = len(first), len(text) - len(last)
+    for piece in middle:
+        found = text.find(piece, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
 
 
 @dataclass(frozen=True)
@@ -119,27 +130,76 @@ def object_ref(logical: str) -> Optional[str]:
     return ref if hash_ or _OBJECT_REF.match(ref) else None
 
 
+class PathGlob:
+    """A path glob: `**/` is any number of folders, `**` any text, `*` and `?` stay within a
+    folder (`*` any run of characters but `/`, `?` one of them). Everything else is literal.
+
+    Matched as a small automaton, all its states at once (time: path length x glob length),
+    not as a backtracking regex, where `**a**a**a…` (a config is a stranger's input) against a
+    long path takes exponential time.
+    """
+
+    def __init__(self, pattern: str):
+        steps, i = [], 0   # (kind, character) per step
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                steps.append(("folders", ""))
+                i += 3
+            elif pattern.startswith("**", i):
+                steps.append(("any", ""))
+                i += 2
+            elif pattern[i] in "*?":
+                steps.append(("run" if pattern[i] == "*" else "one", ""))
+                i += 1
+            else:
+                steps.append(("char", pattern[i]))
+                i += 1
+        self.steps = steps
+
+    def _closure(self, states: set) -> set:
+        """The states reachable without reading: past a `*`, `**` or `**/`, or into `**/`."""
+        out, todo = set(), list(states)
+        while todo:
+            state = todo.pop()
+            if state in out:
+                continue
+            out.add(state)
+            if state >= 0 and state < len(self.steps) and self.steps[state][0] in ("run", "any", "folders"):
+                todo.append(state + 1)
+                if self.steps[state][0] == "folders":
+                    todo.append(-1 - state)   # inside `**/`: reading folder names up to a `/`
+        return out
+
+    def match(self, text: str) -> bool:
+        """The whole text matches (folder separators `/`; `**` does not span a line break)."""
+        steps, end = self.steps, len(self.steps)
+        states = self._closure({0})
+        for ch in text:
+            following = set()
+            for state in states:
+                if state < 0:   # inside `**/`
+                    if ch != "\n":
+                        following.add(state)
+                    if ch == "/":
+                        following.add(-state)   # -1 - i -> i + 1
+                    continue
+                if state == end:
+                    continue
+                kind, literal = steps[state]
+                if kind == "char" and ch == literal or kind == "one" and ch != "/":
+                    following.add(state + 1)
+                elif kind == "run" and ch != "/" or kind == "any" and ch != "\n":
+                    following.add(state)
+            if not following:
+                return False
+            states = self._closure(following)
+        return end in states
+
+
 @lru_cache(maxsize=256)
-def glob_regex(pattern: str) -> "re.Pattern":
-    """A path glob: `**` spans directories, `*` and `?` stay within one."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
+def glob_regex(pattern: str) -> PathGlob:
+    """The compiled path glob (`.match(path)`), once per pattern."""
+    return PathGlob(pattern)
 
 
 def split_rules(text: str) -> tuple:

@@ -369,9 +369,15 @@ _LIBYAML_LENIENT = re.compile(
     r"^[^\n?]*\?[^\n]*[\]}]|^[^\n\[{]*[\[{][^\n]*\?|.\ufeff|(?<!\S)[^\s!]*!\S*[,\[\]{}]", re.S | re.M)
 
 
+# The pure-Python go-yaml path reads some ten thousand tokens a second: beyond this size, a text
+# libyaml reads (or refuses) keeps libyaml's verdict, so that a stranger's 4 MB file cannot buy
+# minutes of it with one `?` or one syntax error. Smaller texts get go-yaml's exact verdict.
+MAX_GOYAML_PATH_CHARS = 256 * 1024
+
+
 def _documents(text: str, limit: Optional[int], line_offset: int = 0) -> Iterator[Optional[_Node]]:
     """Yield the root node of each document (None for an empty one); at most `limit` of them."""
-    if event_backend() == "ruamel" or _LIBYAML_LENIENT.search(text):
+    if event_backend() == "ruamel" or (len(text) <= MAX_GOYAML_PATH_CHARS and _LIBYAML_LENIENT.search(text)):
         yield from _ruamel_documents(text, limit, line_offset)
         return
     produced = 0
@@ -383,6 +389,8 @@ def _documents(text: str, limit: Optional[int], line_offset: int = 0) -> Iterato
         if produced:
             raise
         _refuse_if_too_deep(exc)  # libyaml's own limit (1000) is above ours
+        if len(text) > MAX_GOYAML_PATH_CHARS:
+            raise
         yield from _ruamel_documents(text, limit, line_offset)
 
 

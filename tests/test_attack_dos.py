@@ -66,6 +66,31 @@ def test_values_file_of_deep_flow_nesting_is_refused_in_linear_time(tmp_path, bo
     assert "SL102" in done.stdout
 
 
+def test_large_values_file_with_a_syntax_error_is_not_reread_by_the_slow_goyaml_path(tmp_path):
+    body = "".join(f"k{i}: v{i}\n" for i in range(22_000)) + "z: [\n"   # 300 KB; libyaml refuses it
+    (tmp_path / "values.yaml").write_text(body, encoding="utf-8")
+    done = attack("check", "values.yaml", "--select", "SL102", cwd=tmp_path)
+    assert done.returncode == 1 and "SL102" in done.stdout
+
+
+@pytest.mark.parametrize("body", [
+    "a: [" + "[]," * 90_000 + "b]\nc: [x?y]\n",   # `?` in a flow: libyaml reads it more leniently
+    "a: [" + "[]," * 90_000 + "b]\nc: [\n",       # libyaml refuses it
+])
+def test_goyaml_path_reads_at_most_256_kb(monkeypatch, body):
+    from starter_lint import yamlio
+
+    def too_slow(*args):
+        raise AssertionError("the go-yaml path read a text above its budget")
+
+    monkeypatch.setattr(yamlio, "_ruamel_documents", too_slow)
+    assert len(body) > yamlio.MAX_GOYAML_PATH_CHARS
+    try:
+        yamlio.load_values(body, "v.yaml")
+    except yamlio.YamlLoadError as exc:
+        assert "flow" in exc.message
+
+
 def test_manifest_of_deep_flow_nesting_is_one_syntax_finding(tmp_path):
     (tmp_path / "m.yaml").write_text("[" * 200_000 + "\n", encoding="utf-8")
     done = attack("check", "--manifests", "m.yaml", "--validator", "builtin", cwd=tmp_path)
@@ -292,3 +317,46 @@ def test_placeholder_message_says_placeholder_once(tmp_path):
     done = attack("check", "values.yaml", "--select", "SL105", cwd=tmp_path)
     line = next(line for line in done.stdout.splitlines() if "DATABASE_URL" in line)
     assert "api.env.DATABASE_URL is still a placeholder: set it to the real URL" in line
+
+
+def test_config_ignore_glob_of_many_stars_matches_in_polynomial_time(tmp_path):
+    # `*a*a*…b` as a backtracking regex against a key of 60 `a`s: exponential
+    key = "a" * 60
+    (tmp_path / "values.yaml").write_text(f"api:\n  {key}: 1\n", encoding="utf-8")
+    (tmp_path / ".starter-lint.yaml").write_text(
+        "ignores:\n  - values-path: \"" + "*a" * 12 + "b\"\n    reason: attack\n"
+        "  - values-path: \"api.*a*a*\"\n    rules: [SL101]\n    reason: matches\n", encoding="utf-8")
+    done = attack("check", "values.yaml", "--select", "SL101", "--format", "json", cwd=tmp_path)
+    findings = [f for target in json.loads(done.stdout)["targets"] for f in target["findings"]
+                if f["message"].startswith(f"api.{key} ")]
+    assert len(findings) == 1 and findings[0]["suppressed"] == "matches"
+
+
+def test_config_ignore_path_glob_of_many_double_stars_matches_in_polynomial_time(tmp_path):
+    folder = tmp_path / ("a" * 80)
+    folder.mkdir()
+    (folder / "values.yaml").write_text("api:\n  typo: 1\n", encoding="utf-8")
+    (tmp_path / ".starter-lint.yaml").write_text(
+        "ignores:\n  - paths: [\"" + "**a" * 12 + "b\"]\n    reason: attack\n"
+        "  - paths: [\"**/a*a/*.yaml\"]\n    rules: [SL101]\n    reason: matches\n", encoding="utf-8")
+    done = attack("check", f"{folder.name}/values.yaml", "--select", "SL101", "--format", "json", cwd=tmp_path)
+    findings = [f for target in json.loads(done.stdout)["targets"] for f in target["findings"]
+                if f["message"].startswith("api.typo ")]
+    assert len(findings) == 1 and findings[0]["suppressed"] == "matches"
+
+
+def test_path_glob_matches_as_the_regex_it_replaces():
+    from starter_lint.suppress import glob_regex
+
+    def regex(pattern: str):
+        out = []
+        for token in re.findall(r"\*\*/|\*\*|\*|\?|.", pattern, re.S):
+            out.append({"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}.get(token, re.escape(token)))
+        return re.compile("".join(out) + r"\Z")
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(alphabet="ab/\n.", max_size=10), st.text(alphabet="ab/*?.", max_size=8))
+    def agrees(text, pattern):
+        assert bool(glob_regex(pattern).match(text)) == bool(regex(pattern).match(text))
+
+    agrees()

@@ -37,7 +37,6 @@ class SchemaError:
     pointer: str                 # JSON pointer of the failing instance ("" = the object)
     message: str
     at: Optional[str] = None     # a more precise pointer for the location (the unknown key)
-    unchecked: bool = False      # not an error: a pattern here could not be checked (message says why)
 
 
 @dataclass
@@ -132,8 +131,8 @@ class SchemaValidator:
 
     def _not_checked(self, path, pattern: Unverifiable) -> None:
         """A pattern RE2 cannot run: noted once per place, never an error (nor a pass claimed)."""
-        note = SchemaError(to_pointer(path), f"pattern '{pattern.pattern}' was not checked: {pattern.reason}",
-                           unchecked=True)
+        shown = pattern.pattern if len(pattern.pattern) <= 120 else pattern.pattern[:119] + "…"
+        note = SchemaError(to_pointer(path), f"pattern '{shown}' was not checked: {pattern.reason}")
         if note not in self.unchecked:
             self.unchecked.append(note)
 
