@@ -18,9 +18,9 @@ from starter_lint.options import Options
 from starter_lint.pipeline import Report, TargetResult, run
 from starter_lint.report import render
 
-from .support import REPO, SHARED, all_examples, cli, example_options
+from .support import REPO, all_examples, cli, example_options
 
-SARIF_DIR = SHARED / "sarif"
+SARIF_DIR = Path(__file__).resolve().parent / "sarif"   # the checker and schema, copied from the shared notes
 SCHEMA = SARIF_DIR / "sarif-schema-2.1.0.json"
 
 

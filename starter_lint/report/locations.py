@@ -36,8 +36,8 @@ class Place:
     @property
     def uri(self) -> str:
         """A relative, percent-encoded URI (`:` and spaces too), or a file: URI outside the repo."""
-        if self.relative is not None:
-            return quote(self.relative, safe="/")
+        if self.relative is not None:   # a name byte that is not UTF-8 (surrogateescape) as %XX
+            return quote(os.fsencode(self.relative), safe="/")
         return Path(self.absolute).as_uri()
 
     @property
@@ -49,7 +49,11 @@ class Locator:
     def __init__(self, report, options):
         self.cwd = Path(os.path.abspath(options.cwd or os.getcwd()))
         self.root = repo_root(str(self.cwd))
+        # per file, not per finding: 20,000 findings in one file split it once (SARIF is linear)
         self._read: dict = {}
+        self._lines: dict = {}
+        self._relatives: dict = {}
+        self._labels: dict = {}
 
     def _file(self, display: Optional[str]) -> Optional[Path]:
         if not display or display.startswith("<") or display in ("--set", "-"):
@@ -58,6 +62,11 @@ class Locator:
         return path if path.is_file() else None
 
     def _relative(self, path: Path) -> Optional[str]:
+        if path not in self._relatives:
+            self._relatives[path] = self._resolve_relative(path)
+        return self._relatives[path]
+
+    def _resolve_relative(self, path: Path) -> Optional[str]:
         resolved = Path(os.path.realpath(path))
         for root in (self.root, Path(os.path.realpath(self.root))):
             try:
@@ -126,10 +135,18 @@ class Locator:
             text = self._read[place.absolute]
             if text is None or len(text) > MAX_READ:
                 return None
-        return re.split(r"\r\n|\r|\n", text[:-1] if text.endswith(("\n", "\r")) else text) if text else []
+        if id(text) not in self._lines:   # kept with its text, so the id stays the text's
+            self._lines[id(text)] = (text, re.split(r"\r\n|\r|\n", text[:-1] if text.endswith(("\n", "\r")) else text)
+                                     if text else [])
+        return self._lines[id(text)][1]
 
     def target_label(self, name: str) -> str:
         """A target's name with its file paths made relative to the repository root."""
+        if name not in self._labels:
+            self._labels[name] = self._label(name)
+        return self._labels[name]
+
+    def _label(self, name: str) -> str:
         parts = []
         for part in name.split("+"):
             path = Path(part) if os.path.isabs(part) else self.cwd / part

@@ -15,13 +15,16 @@ Shape decisions (see /work/shared/sarif/NOTES.md for GitHub's rules):
   `upload-sarif`, which computes it from the checked-out file;
 - suppressed findings are kept, with `suppressions` (inSource or external, justification);
 - each run has `automationDetails.id` `starter-lint/<target>/`; beyond GitHub's limit of 20
-  runs per file the targets share one run `starter-lint/` (each result names its target).
+  runs per file the targets share one run `starter-lint/` (each result names its target);
+- `message.text` is plain text whatever the inputs (`escape.sarif_message`), and the document
+  valid UTF-8 (`escape.json_text`).
 """
 from __future__ import annotations
 
 import json
 
 from ..suppress import object_ref
+from .escape import json_text, sarif_message
 from .locations import Locator
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -78,7 +81,7 @@ def rule_descriptor(rule, version: str) -> dict:
 
 def _utf16(line: str, col: int) -> int:
     """A 1-based code-point column as a 1-based UTF-16 column."""
-    return len(line[: max(0, col - 1)].encode("utf-16-le")) // 2 + 1
+    return len(line[: max(0, col - 1)].encode("utf-16-le", "surrogatepass")) // 2 + 1
 
 
 def _region(place, lines) -> dict:
@@ -121,7 +124,7 @@ def _result(finding, place, locator, rule_index: dict, target_result) -> dict:
     if finding.rule in rule_index:
         result["ruleIndex"] = rule_index[finding.rule]
     result["level"] = _LEVELS[str(finding.severity)]
-    result["message"] = {"text": _message(finding, place)}
+    result["message"] = {"text": sarif_message(_message(finding, place))}
     location: dict = {
         "physicalLocation": {
             "artifactLocation": {"uri": place.uri, "uriBaseId": "%SRCROOT%"},
@@ -148,7 +151,7 @@ def _result(finding, place, locator, rule_index: dict, target_result) -> dict:
 
 def _notification(finding, rule_index: dict) -> dict:
     note = {"level": _LEVELS[str(finding.severity)],
-            "message": {"text": f"{finding.rule} at {finding.location.path}: {_message(finding, None)}"},
+            "message": {"text": sarif_message(f"{finding.rule} at {finding.location.path}: {_message(finding, None)}")},
             "associatedRule": {"id": finding.rule}}
     if finding.rule in rule_index:
         note["associatedRule"]["index"] = rule_index[finding.rule]
@@ -199,4 +202,4 @@ def render(report, catalog, options) -> str:
         everything = [pair for target in report.targets for pair in ordered(target)]
         runs = [_run("starter-lint/", everything, catalog, report.version, locator)]
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"

@@ -5,6 +5,7 @@ import os
 import sys
 
 from ..redact import redact_line
+from .escape import line_start, terminal
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -43,6 +44,9 @@ def _excerpt(finding, target, color: bool) -> list:
            if finding.location.end_line == line_no and finding.location.end_col else col + 1)
     if len(line) > 200:
         line = line[:200] + "…"
+    # the line as the terminal shows it: escapes widen what precedes the caret
+    col, end = (len(terminal(line[:max(0, n - 1)])) + 1 for n in (col, end))
+    line = terminal(line)
     gutter = f"{line_no:>5} | "
     col = max(1, min(col, len(line) + 1))
     width = max(1, min(end, len(line) + 1) - col)
@@ -62,14 +66,15 @@ def render(report, catalog, options) -> str:
         loc = finding.location
         severity = str(finding.severity)
         sev_text = _COLORS[severity] + severity + _RESET if color else severity
-        where = f"{loc.path}:{loc.line}:{loc.col}:"
+        where = f"{line_start(loc.path)}:{loc.line}:{loc.col}:"
         if color:  # the location in bold, so the eye finds where each finding starts
             where = _BOLD + where + _RESET
-        out.append(f"{where} {sev_text} {finding.rule} {finding.message} [{finding.name}]")
+        out.append(f"{where} {sev_text} {terminal(finding.rule)} {terminal(finding.message)} "
+                   f"[{terminal(finding.name)}]")
         if finding.template:
-            out.append(f"      (rendered from {finding.template})")
+            out.append(f"      (rendered from {terminal(finding.template)})")
         for note in finding.notes:  # e.g. an expired config ignore (suppress.py)
-            out.append(f"      note: {note}")
+            out.append(f"      note: {terminal(note)}")
         if not options.quiet:
             out.extend(_excerpt(finding, target, color))
     counts = report.counts()
