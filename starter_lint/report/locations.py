@@ -11,6 +11,7 @@ otherwise to nothing (the SARIF writer reports it as a tool notification).
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -49,22 +50,19 @@ class Locator:
     def __init__(self, report, options):
         self.cwd = Path(os.path.abspath(options.cwd or os.getcwd()))
         self.root = repo_root(str(self.cwd))
-        # per file, not per finding: 20,000 findings in one file split it once (SARIF is linear)
+        # once per file, not per finding: 20,000 findings in one file split, stat and resolve it
+        # once (SARIF is linear in findings)
         self._read: dict = {}
         self._lines: dict = {}
-        self._relatives: dict = {}
-        self._labels: dict = {}
+        self._file = functools.lru_cache(maxsize=None)(self._find_file)
+        self._relative = functools.lru_cache(maxsize=None)(self._resolve_relative)
+        self.target_label = functools.lru_cache(maxsize=None)(self._label)
 
-    def _file(self, display: Optional[str]) -> Optional[Path]:
+    def _find_file(self, display: Optional[str]) -> Optional[Path]:
         if not display or display.startswith("<") or display in ("--set", "-"):
             return None
         path = Path(display) if os.path.isabs(display) else self.cwd / display
         return path if path.is_file() else None
-
-    def _relative(self, path: Path) -> Optional[str]:
-        if path not in self._relatives:
-            self._relatives[path] = self._resolve_relative(path)
-        return self._relatives[path]
 
     def _resolve_relative(self, path: Path) -> Optional[str]:
         resolved = Path(os.path.realpath(path))
@@ -140,13 +138,9 @@ class Locator:
                                      if text else [])
         return self._lines[id(text)][1]
 
-    def target_label(self, name: str) -> str:
-        """A target's name with its file paths made relative to the repository root."""
-        if name not in self._labels:
-            self._labels[name] = self._label(name)
-        return self._labels[name]
-
     def _label(self, name: str) -> str:
+        """A target's name with its file paths made relative to the repository root
+        (`target_label`)."""
         parts = []
         for part in name.split("+"):
             path = Path(part) if os.path.isabs(part) else self.cwd / part

@@ -25,6 +25,7 @@ import json
 
 from ..suppress import object_ref
 from .escape import json_text, sarif_message
+from .json_format import COMPACT_ABOVE
 from .locations import Locator
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -202,4 +203,6 @@ def render(report, catalog, options) -> str:
         everything = [pair for target in report.targets for pair in ordered(target)]
         runs = [_run("starter-lint/", everything, catalog, report.version, locator)]
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}
-    return json_text(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
+    # compact past a few thousand results, as the JSON format: only then does the encoder run in C
+    indent = 2 if len(report.findings) <= COMPACT_ABOVE else None
+    return json_text(json.dumps(log, indent=indent, ensure_ascii=False)) + "\n"
