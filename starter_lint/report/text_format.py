@@ -1,6 +1,7 @@
 """`path:line:col: severity SLnnn message [name]`, an excerpt with a caret, one summary line."""
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -21,13 +22,13 @@ def use_color(options) -> bool:
     return sys.stdout.isatty()
 
 
-def _excerpt(finding, target, color: bool) -> list:
+def _excerpt(finding, target, color: bool, lines_of) -> list:
     """The finding's source line from its own target, secrets hidden, with a caret under it."""
     path = finding.location.path
     text = target.sources.get(path)
     if text is None:
         return []
-    lines = text.splitlines()
+    lines = lines_of(text)
     line_no = finding.location.line
     if not 1 <= line_no <= len(lines):
         return []
@@ -62,6 +63,7 @@ def render(report, catalog, options) -> str:
     out = []
     # excerpts come from the finding's own target: two targets may share a path with other text
     active = [(finding, target) for target in report.targets for finding in target.active]
+    lines_of = functools.lru_cache(maxsize=None)(str.splitlines)   # each file once, not per finding
     for finding, target in sorted(active, key=lambda pair: pair[0].sort_key()):
         loc = finding.location
         severity = str(finding.severity)
@@ -76,7 +78,7 @@ def render(report, catalog, options) -> str:
         for note in finding.notes:  # e.g. an expired config ignore (suppress.py)
             out.append(f"      note: {terminal(note)}")
         if not options.quiet:
-            out.extend(_excerpt(finding, target, color))
+            out.extend(_excerpt(finding, target, color, lines_of))
     counts = report.counts()
     targets = len(report.targets)
     suppressed = len(report.suppressed)
