@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -301,3 +302,24 @@ def test_fuzz_every_format(file_name, message, logical, note, template, name, su
                             assert not sarif_markup(item["message"]["text"]), item["message"]["text"]
             elif fmt == "junit":
                 ET.fromstring(out.encode("utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Denial of service: 20,000 unknown keys (issue 15 measured 102 s for SARIF, quadratic)
+
+def test_twenty_thousand_findings_in_one_file_render_in_linear_time(tmp_path):
+    count = 20_000
+    (tmp_path / ".git").mkdir()
+    text = "api:\n" + "".join(f"  unknownkey{i}: {i}\n" for i in range(count))
+    (tmp_path / "values.yaml").write_text(text)
+    findings = [Finding("SL101", "unknown-key", Severity.ERROR, f"api.unknownkey{i} is not a key",
+                        Location("values.yaml", i + 2, 3, i + 2, 15), logical=f"api.unknownkey{i}",
+                        target="values.yaml") for i in range(count)]
+    report = Report(targets=[TargetResult(name="values.yaml", findings=findings, files=["values.yaml"],
+                                          sources={"values.yaml": text})])
+    catalog = load_catalog()
+    for fmt in ("text", "sarif"):
+        started = time.process_time()   # CPU time: the machine running the tests may be busy
+        out = render(report, catalog, Options(cwd=str(tmp_path), format=fmt))
+        assert time.process_time() - started < 10, fmt
+        assert out.count("unknownkey19999") >= 1
