@@ -23,6 +23,15 @@ def _fail(message: str) -> NoReturn:
     raise StarterLintError(message)
 
 
+def say(message: str) -> None:
+    """The one way a line reaches stderr: `starter-lint: message`, its key, value and file names
+    escaped (report.escape.terminal), so that none starts a line, a workflow command (`::error`)
+    or an ESC sequence, whatever a pull request names its files."""
+    from .report.escape import terminal
+
+    sys.stderr.write(f"starter-lint: {terminal(message)}\n")
+
+
 def _split_ids(values, option: str) -> list:
     from .options import RULE_PATTERN
 
@@ -286,16 +295,16 @@ def baseline(**params):
     import json
 
     from .pipeline import run
+    from .report.escape import json_text
     from .suppress import baseline_document
 
     options = build_options(params)
     options.baseline = None   # record every finding, including those an older baseline accepts
     report = run(options)
-    text = json.dumps(baseline_document(report.active), indent=2, ensure_ascii=False) + "\n"
+    text = json_text(json.dumps(baseline_document(report.active), indent=2, ensure_ascii=False)) + "\n"
     write_output(text, options)  # findings are scrubbed in the pipeline
     if options.output:
-        sys.stderr.write(f"starter-lint: recorded {len(report.active)} finding"
-                         f"{'s' if len(report.active) != 1 else ''} in {options.output}\n")
+        say(f"recorded {len(report.active)} finding{'s' if len(report.active) != 1 else ''} in {options.output}")
 
 
 @main.command()
@@ -319,7 +328,7 @@ def fix(show_diff, unsafe_fixes, **params):
     report = run(options)
     planned = plan_fixes(report, options, unsafe=unsafe_fixes)
     for notice in notices(planned, unsafe_fixes):
-        sys.stderr.write(f"starter-lint: {notice}\n")
+        say(notice)
     plans = [plan for plan in planned if plan.changed]
     if show_diff:
         diffs, refused = [], []
@@ -330,16 +339,16 @@ def fix(show_diff, unsafe_fixes, **params):
                 refused.append(str(exc))
         sys.stdout.write("".join(diffs))
         for reason in refused:
-            sys.stderr.write(f"starter-lint: {reason}\n")
+            say(reason)
         sys.exit(EXIT_ERROR if refused else EXIT_FINDINGS if plans else EXIT_OK)
     with reading_instead({plan.path: plan.after for plan in plans}):
         fixed = fixed_counts(plans, report, run(options)) if plans else {}
     for plan in plans:
         atomic_write(plan.path, plan.after)
         count = fixed[plan.shown]
-        sys.stderr.write(f"starter-lint: fixed {count} finding{'s' if count != 1 else ''} in {plan.shown}\n")
+        say(f"fixed {count} finding{'s' if count != 1 else ''} in {plan.shown}")
     if not plans:
-        sys.stderr.write("starter-lint: nothing to fix\n")
+        say("nothing to fix")
 
 
 
@@ -394,6 +403,11 @@ def run_cli(argv=None) -> int:
         # a file named `-` is that file, not standard input
         cut = args.index("--") + 1
         args[cut:] = [os.path.join(".", a) if a == "-" else a for a in args[cut:]]
+    for stream in (sys.stdout, sys.stderr):
+        # what the reporters and `say` do not escape (a diff's file name that is not UTF-8, a
+        # terminal that is not UTF-8) is written as \x.. escapes, never an encoding crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         main.main(args=args, prog_name="starter-lint", standalone_mode=False)
         return EXIT_OK
@@ -403,13 +417,13 @@ def run_cli(argv=None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:
-        sys.stderr.write("starter-lint: aborted\n")
+        say("aborted")
         return EXIT_ERROR
     except click.ClickException as exc:
-        sys.stderr.write(f"starter-lint: error: {exc.format_message()}\n")
+        say(f"error: {exc.format_message()}")
         return EXIT_ERROR
     except StarterLintError as exc:
-        sys.stderr.write(f"starter-lint: error: {exc}\n")
+        say(f"error: {exc}")
         return EXIT_ERROR
     except BrokenPipeError:
         try:
@@ -418,16 +432,15 @@ def run_cli(argv=None) -> int:
             pass
         return EXIT_ERROR
     except KeyboardInterrupt:
-        sys.stderr.write("starter-lint: interrupted\n")
+        say("interrupted")
         return 130
     except MemoryError:
-        sys.stderr.write("starter-lint: error: out of memory\n")
+        say("error: out of memory")
         return EXIT_ERROR
     except Exception as exc:  # a bug: still one line, the traceback only on request
         if os.environ.get("STARTER_LINT_DEBUG"):
             raise
-        sys.stderr.write(f"starter-lint: internal error: {type(exc).__name__}: {exc} "
-                         "(set STARTER_LINT_DEBUG=1 for the traceback)\n")
+        say(f"internal error: {type(exc).__name__}: {exc} (set STARTER_LINT_DEBUG=1 for the traceback)")
         return EXIT_ERROR
 
 

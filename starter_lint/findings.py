@@ -99,7 +99,8 @@ class Finding:
         basis = "\x1f".join([self.rule, self.fingerprint_path or self.location.path,
                              self.identity or self.logical, text])
         import hashlib  # here: only reports that print fingerprints pay for it
-        return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+        # surrogatepass: a file or key name that is not UTF-8 (surrogateescape) hashes too
+        return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def sort_key(self):
         return (self.target, self.location.path, self.location.line, self.location.col, self.rule,

@@ -22,11 +22,13 @@ def test_annotation_shape():
     finding = Finding("SL301", "tls-host-coverage", Severity.ERROR, "host a, b: 50% covered\nsee docs",
                       Location("values.yaml", 12, 5, 12, 9))
     place = Place("/r/values:prod.yaml", "values:prod.yaml", 12, 5, 12, 9)
+    # a line break inside the message is shown, not made (report.escape); %0A only parts notes
     assert annotation(finding, place) == (
         "::error file=values%3Aprod.yaml,line=12,col=5,endLine=12,endColumn=9,title=SL301 tls-host-coverage"
-        "::host a, b: 50%25 covered%0Asee docs")
-    note = finding.with_(severity=Severity.NOTE, location=Location("--set", 1, 1))
-    assert annotation(note, None) == "::notice title=SL301 tls-host-coverage::host a, b: 50%25 covered%0Asee docs (--set:1)"
+        "::host a, b: 50%25 covered\\nsee docs")
+    note = finding.with_(severity=Severity.NOTE, location=Location("--set", 1, 1), notes=("expired",))
+    assert annotation(note, None) == ("::notice title=SL301 tls-host-coverage::host a, b: 50%25 covered\\nsee docs"
+                                      " (--set:1)%0ANote: expired")
 
 
 def test_github_format_end_to_end(tmp_path):

@@ -178,7 +178,7 @@ def test_pseudo_files_resolve_to_template_or_primary_file(tmp_path, checker):
     log = json.loads(render(report, load_catalog(), options))
     (tmp_path / "out.sarif").write_text(json.dumps(log))
     check_sarif(checker, tmp_path / "out.sarif", tmp_path)
-    by_message = {r["message"]["text"].split(" [")[0]: r for r in results(log)}
+    by_message = {r["message"]["text"].split(" \\[")[0]: r for r in results(log)}   # SARIF escapes the object reference `\[…\]`
     first = by_message["rendered problem"]["locations"][0]["physicalLocation"]
     assert first["artifactLocation"]["uri"] == "charts/app/templates/deployment.yaml"
     assert first["region"] == {"startLine": 1}

@@ -89,7 +89,7 @@ def test_chart_defaults_run_the_file_scope_rules_only(tmp_path):
 def test_scope_is_documented_in_the_rules_page():
     page = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
     for rule in load_catalog().values():
-        assert (f"Scope: file" in page.split(f"## {rule.id} ")[1].split("\n## ")[0]) == (rule.scope == "file")
+        assert ("Scope: file" in page.split(f"## {rule.id} ")[1].split("\n## ")[0]) == (rule.scope == "file")
 
 
 HELP_OPTION = re.compile(r"^  (?:(-\w), )?(--[\w-]+)", re.M)

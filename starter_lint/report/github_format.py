@@ -4,13 +4,16 @@
 
 Levels: error → `error`, warning → `warning`, note → `notice`. Files are relative to the
 repository root (where GitHub resolves them), located as `report.locations` describes; a finding
-with no file at all gets an annotation without `file=`. Escaping follows the runner's rules:
-`%`, CR and LF in the message; additionally `:` and `,` in property values.
+with no file at all gets an annotation without `file=`. Text from the inputs is first escaped as
+for a terminal (`report.escape`: no ESC, CR, LF or bidi control of its own), then as the runner
+reads it: `%`, CR and LF in the message (whose notes are lines of their own); additionally `:`
+and `,` in property values.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
+from .escape import terminal
 from .locations import Locator
 from .text_format import related_text, render as render_text
 
@@ -35,16 +38,16 @@ def annotation(finding, place) -> str:
             if place.end_line and place.end_col and (place.end_line, place.end_col) > (place.line, place.col):
                 properties += [("endLine", str(place.end_line)), ("endColumn", str(place.end_col))]
     properties.append(("title", f"{finding.rule} {finding.name}"))
-    message = finding.message
+    message = terminal(finding.message)
     if place is None or not place.exact:
-        message += f" ({finding.location.path}:{finding.location.line})"
+        message += f" ({terminal(finding.location.path)}:{finding.location.line})"
     if finding.template:
-        message += f" (rendered from {finding.template})"
+        message += f" (rendered from {terminal(finding.template)})"
     for note in finding.notes:
-        message += f"\nNote: {note}"
+        message += f"\nNote: {terminal(note)}"
     for related in finding.related:
         message += f"\nNote: same cause: {related_text(related)}"
-    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
+    props = ",".join(f"{key}={escape_property(terminal(value))}" for key, value in properties)
     return f"::{_LEVELS[str(finding.severity)]} {props}::{escape_data(message)}"
 
 

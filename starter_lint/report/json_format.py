@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 
+from .escape import json_text
+
 SCHEMA_VERSION = 1
 COMPACT_ABOVE = 5000
 
@@ -60,4 +62,5 @@ def render(report, catalog, options) -> str:
     # indented for people; past a few thousand findings, compact: Python's JSON encoder only runs
     # in C without indentation, and a report that size is read by programs
     indent = 2 if sum(len(t["findings"]) for t in document["targets"]) <= COMPACT_ABOVE else None
-    return json.dumps(document, indent=indent, sort_keys=False, ensure_ascii=False) + "\n"
+    # valid UTF-8 whatever the file and key names, no raw bidi control (report.escape)
+    return json_text(json.dumps(document, indent=indent, sort_keys=False, ensure_ascii=False)) + "\n"

@@ -5,20 +5,16 @@ element lists them (`path:line:col: severity message`). Findings below the thres
 suppressed ones are listed in the testcase's `system-out`, so the report shows everything
 without failing what the exit code does not fail. "Ran" means selected (`--select/--ignore`)
 and applicable to the target (values, chart, manifests), as the pipeline decides.
+
+Every text is escaped as for a terminal (`report.escape`): CI shows these lines in logs, and
+XML 1.0 cannot hold most control characters even as character references.
 """
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 
+from .escape import line_start, terminal
 from .text_format import related_text
-
-
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _clean(text: str) -> str:
-    return _INVALID_XML.sub("?", str(text))
 
 
 def rules_that_ran(result) -> list:
@@ -28,11 +24,11 @@ def rules_that_ran(result) -> list:
 
 def _line(finding) -> str:
     loc = finding.location
-    text = f"{loc.path}:{loc.line}:{loc.col}: {finding.severity} {finding.message}"
+    text = f"{line_start(loc.path)}:{loc.line}:{loc.col}: {finding.severity} {terminal(finding.message)}"
     if finding.suppressed:
-        text += f" (suppressed: {finding.suppressed})"
+        text += f" (suppressed: {terminal(finding.suppressed)})"
     for note in finding.notes:
-        text += f" (note: {note})"
+        text += f" (note: {terminal(note)})"
     for related in finding.related:
         text += f" (same cause: {related_text(related)})"
     return text
@@ -42,25 +38,25 @@ def render(report, catalog, options) -> str:
     root = ET.Element("testsuites", name="starter-lint")
     total = failed = 0
     for result in report.targets:
-        suite = ET.SubElement(root, "testsuite", name=_clean(result.name))
+        suite = ET.SubElement(root, "testsuite", name=terminal(result.name))
         tests = failures = 0
         for rule_id in rules_that_ran(result):
             rule = catalog.get(rule_id)
-            case = ET.SubElement(suite, "testcase", name=f"{rule_id} {rule.name if rule else ''}".strip(),
-                                 classname=_clean(f"starter-lint.{result.name}"))
+            case = ET.SubElement(suite, "testcase", name=terminal(f"{rule_id} {rule.name if rule else ''}".strip()),
+                                 classname=terminal(f"starter-lint.{result.name}"))
             findings = sorted((f for f in result.findings if f.rule == rule_id), key=lambda f: f.sort_key())
             failing = [f for f in findings if not f.suppressed and f.severity >= report.fail_on]
-            others = [f for f in findings if f not in failing]
+            others = [f for f in findings if f.suppressed or f.severity < report.fail_on]
             tests += 1
             if failing:
                 failures += 1
                 worst = max(f.severity for f in failing)
                 failure = ET.SubElement(case, "failure", type=str(worst),
-                                        message=_clean(f"{len(failing)} finding{'s' if len(failing) != 1 else ''}: "
-                                                       f"{failing[0].message}"))
-                failure.text = _clean("\n".join(_line(f) for f in failing))
+                                        message=f"{len(failing)} finding{'s' if len(failing) != 1 else ''}: "
+                                                f"{terminal(failing[0].message)}")
+                failure.text = "\n".join(_line(f) for f in failing)
             if others:
-                ET.SubElement(case, "system-out").text = _clean("\n".join(_line(f) for f in others))
+                ET.SubElement(case, "system-out").text = "\n".join(_line(f) for f in others)
         suite.set("tests", str(tests))
         suite.set("failures", str(failures))
         suite.set("errors", "0")

@@ -13,6 +13,7 @@ otherwise to nothing: the SARIF writer reports it as a tool notification that sa
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -40,8 +41,8 @@ class Place:
     @property
     def uri(self) -> str:
         """A relative, percent-encoded URI (`:` and spaces too), or a file: URI outside the repo."""
-        if self.relative is not None:
-            return quote(self.relative, safe="/")
+        if self.relative is not None:   # a name byte that is not UTF-8 (surrogateescape) as %XX
+            return quote(os.fsencode(self.relative), safe="/")
         return Path(self.absolute).as_uri()
 
     @property
@@ -54,16 +55,22 @@ class Locator:
         self.cwd = Path(os.path.abspath(options.cwd or os.getcwd()))
         self.root = repo_root(str(self.cwd))
         self.chart = getattr(options, "chart", None)
-        self._read: dict = {}
         self._charts: Optional[dict] = None
+        # once per file, not per finding: 20,000 findings in one file split, stat and resolve it
+        # once (SARIF is linear in findings)
+        self._read: dict = {}
+        self._lines: dict = {}
+        self._file = functools.lru_cache(maxsize=None)(self._find_file)
+        self._relative = functools.lru_cache(maxsize=None)(self._resolve_relative)
+        self.target_label = functools.lru_cache(maxsize=None)(self._label)
 
-    def _file(self, display: Optional[str]) -> Optional[Path]:
+    def _find_file(self, display: Optional[str]) -> Optional[Path]:
         if not display or display.startswith("<") or display in ("--set", "-"):
             return None
         path = Path(display) if os.path.isabs(display) else self.cwd / display
         return path if path.is_file() else None
 
-    def _relative(self, path: Path) -> Optional[str]:
+    def _resolve_relative(self, path: Path) -> Optional[str]:
         resolved = Path(os.path.realpath(path))
         for root in (self.root, Path(os.path.realpath(self.root))):
             try:
@@ -159,10 +166,14 @@ class Locator:
             text = self._read[place.absolute]
             if text is None or len(text) > MAX_READ:
                 return None
-        return re.split(r"\r\n|\r|\n", text[:-1] if text.endswith(("\n", "\r")) else text) if text else []
+        if id(text) not in self._lines:   # kept with its text, so the id stays the text's
+            self._lines[id(text)] = (text, re.split(r"\r\n|\r|\n", text[:-1] if text.endswith(("\n", "\r")) else text)
+                                     if text else [])
+        return self._lines[id(text)][1]
 
-    def target_label(self, name: str) -> str:
-        """A target's name with its file paths made relative to the repository root."""
+    def _label(self, name: str) -> str:
+        """A target's name with its file paths made relative to the repository root
+        (`target_label`)."""
         parts = []
         for part in name.split("+"):
             path = Path(part) if os.path.isabs(part) else self.cwd / part

@@ -16,13 +16,17 @@ Shape decisions (see /work/shared/sarif/NOTES.md for GitHub's rules):
   `upload-sarif`, which computes it from the checked-out file;
 - suppressed findings are kept, with `suppressions` (inSource or external, justification);
 - each run has `automationDetails.id` `starter-lint/<target>/`; beyond GitHub's limit of 20
-  runs per file the targets share one run `starter-lint/` (each result names its target).
+  runs per file the targets share one run `starter-lint/` (each result names its target);
+- `message.text` is plain text whatever the inputs (`escape.sarif_message`), and the document
+  valid UTF-8 (`escape.json_text`).
 """
 from __future__ import annotations
 
 import json
 
 from ..suppress import object_ref
+from .escape import json_text, sarif_message
+from .json_format import COMPACT_ABOVE
 from .locations import Locator, unlocated_reason
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -79,7 +83,7 @@ def rule_descriptor(rule, version: str) -> dict:
 
 def _utf16(line: str, col: int) -> int:
     """A 1-based code-point column as a 1-based UTF-16 column."""
-    return len(line[: max(0, col - 1)].encode("utf-16-le")) // 2 + 1
+    return len(line[: max(0, col - 1)].encode("utf-16-le", "surrogatepass")) // 2 + 1
 
 
 def _region(place, lines) -> dict:
@@ -136,10 +140,11 @@ def _result(finding, place, locator, rule_index: dict, target_result) -> dict:
     if finding.rule in rule_index:
         result["ruleIndex"] = rule_index[finding.rule]
     result["level"] = _LEVELS[str(finding.severity)]
-    result["message"] = {"text": _message(finding, place)}
+    result["message"] = {"text": sarif_message(_message(finding, place))}
     result["locations"] = [_location(finding, place, locator, target_result)]
     related = _related_locations(finding, locator, target_result)
     if finding.related:
+        # after escaping: the links to the related locations are ours and must stay links
         result["message"]["text"] += _same_cause(finding, related)
     if related:
         result["relatedLocations"] = list(related.values())
@@ -165,7 +170,7 @@ def _related_locations(finding, locator, target_result) -> dict:
         if place is None:
             continue
         entry = {"id": len(out) + 1, **_location(related, place, locator, target_result),
-                 "message": {"text": f"{related.rule} {related.name}: {_message(related, place)}"}}
+                 "message": {"text": sarif_message(f"{related.rule} {related.name}: {_message(related, place)}")}}
         out[id(related)] = entry
     return out
 
@@ -174,15 +179,15 @@ def _same_cause(finding, located: dict) -> str:
     """The owner's message names each related finding; GitHub shows a related location where the
     message links to it (`[text](id)`)."""
     names = [f"[{r.rule} {r.name}]({located[id(r)]['id']})" if id(r) in located
-             else f"{r.rule} {r.name} ({r.location.path}:{r.location.line})" for r in finding.related]
+             else sarif_message(f"{r.rule} {r.name} ({r.location.path}:{r.location.line})") for r in finding.related]
     return f" (same cause, also seen by {', '.join(names)})"
 
 
 def _notification(finding, rule_index: dict) -> dict:
     note = {"level": _LEVELS[str(finding.severity)],
-            "message": {"text": f"{finding.rule} at {finding.location.path}: {_message(finding, None)}"
-                                + (_same_cause(finding, {}) if finding.related else "")
-                                + f" (not a result: {unlocated_reason(finding)})"},
+            "message": {"text": sarif_message(f"{finding.rule} at {finding.location.path}: {_message(finding, None)}"
+                                              + (_same_cause(finding, {}) if finding.related else "")
+                                              + f" (not a result: {unlocated_reason(finding)})")},
             "associatedRule": {"id": finding.rule}}
     if finding.rule in rule_index:
         note["associatedRule"]["index"] = rule_index[finding.rule]
@@ -233,4 +238,6 @@ def render(report, catalog, options) -> str:
         everything = [pair for target in report.targets for pair in ordered(target)]
         runs = [_run("starter-lint/", everything, catalog, report.version, locator)]
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    # compact past a few thousand results, as the JSON format: only then does the encoder run in C
+    indent = 2 if len(report.findings) <= COMPACT_ABOVE else None
+    return json_text(json.dumps(log, indent=indent, ensure_ascii=False)) + "\n"

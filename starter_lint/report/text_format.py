@@ -1,10 +1,12 @@
 """`path:line:col: severity SLnnn message [name]`, an excerpt with a caret, one summary line."""
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
 from ..redact import redact_line
+from .escape import line_start, terminal
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -20,13 +22,13 @@ def use_color(options) -> bool:
     return sys.stdout.isatty()
 
 
-def _excerpt(finding, target, color: bool) -> list:
+def _excerpt(finding, target, color: bool, lines_of) -> list:
     """The finding's source line from its own target, secrets hidden, with a caret under it."""
     path = finding.location.path
     text = target.sources.get(path)
     if text is None:
         return []
-    lines = text.splitlines()
+    lines = lines_of(text)
     line_no = finding.location.line
     if not 1 <= line_no <= len(lines):
         return []
@@ -43,6 +45,9 @@ def _excerpt(finding, target, color: bool) -> list:
            if finding.location.end_line == line_no and finding.location.end_col else col + 1)
     if len(line) > 200:
         line = line[:200] + "…"
+    # the line as the terminal shows it: escapes widen what precedes the caret
+    col, end = (len(terminal(line[:max(0, n - 1)])) + 1 for n in (col, end))
+    line = terminal(line)
     gutter = f"{line_no:>5} | "
     col = max(1, min(col, len(line) + 1))
     width = max(1, min(end, len(line) + 1) - col)
@@ -56,8 +61,8 @@ def _excerpt(finding, target, color: bool) -> list:
 def related_text(related) -> str:
     """A finding folded into its owner (related.py), as the owner's note shows it."""
     loc = related.location
-    text = f"{loc.path}:{loc.line}:{loc.col}: {related.rule} {related.message} [{related.name}]"
-    return text + (f" (rendered from {related.template})" if related.template else "")
+    text = f"{terminal(loc.path)}:{loc.line}:{loc.col}: {related.rule} {terminal(related.message)} [{related.name}]"
+    return text + (f" (rendered from {terminal(related.template)})" if related.template else "")
 
 
 def render(report, catalog, options) -> str:
@@ -65,22 +70,24 @@ def render(report, catalog, options) -> str:
     out = []
     # excerpts come from the finding's own target: two targets may share a path with other text
     active = [(finding, target) for target in report.targets for finding in target.active]
+    lines_of = functools.lru_cache(maxsize=None)(str.splitlines)   # each file once, not per finding
     for finding, target in sorted(active, key=lambda pair: pair[0].sort_key()):
         loc = finding.location
         severity = str(finding.severity)
         sev_text = _COLORS[severity] + severity + _RESET if color else severity
-        where = f"{loc.path}:{loc.line}:{loc.col}:"
+        where = f"{line_start(loc.path)}:{loc.line}:{loc.col}:"
         if color:  # the location in bold, so the eye finds where each finding starts
             where = _BOLD + where + _RESET
-        out.append(f"{where} {sev_text} {finding.rule} {finding.message} [{finding.name}]")
+        out.append(f"{where} {sev_text} {terminal(finding.rule)} {terminal(finding.message)} "
+                   f"[{terminal(finding.name)}]")
         if finding.template:
-            out.append(f"      (rendered from {finding.template})")
+            out.append(f"      (rendered from {terminal(finding.template)})")
         for note in finding.notes:  # e.g. an expired config ignore (suppress.py)
-            out.append(f"      note: {note}")
+            out.append(f"      note: {terminal(note)}")
         for related in finding.related:  # the same mistake seen by another rule
             out.append(f"      note: same cause: {related_text(related)}")
         if not options.quiet:
-            out.extend(_excerpt(finding, target, color))
+            out.extend(_excerpt(finding, target, color, lines_of))
     counts = report.counts()
     targets = len(report.targets)
     suppressed = len(report.suppressed)
