@@ -37,6 +37,7 @@ class TargetResult:
     sources: dict = field(default_factory=dict)   # display path -> text, for excerpts
     secrets: frozenset = frozenset()               # strings that must never be printed
     secret_columns: dict = field(default_factory=dict)  # values file -> {line: [(col, end_col)]} to hide
+    manifest_secret_columns: dict = field(default_factory=dict)  # manifest file -> {line: [(col, end_col)]}
     target: Optional[Target] = None                # what was asked for (its chart, files, manifests)
     rules_run: tuple = ()                          # ids of the checks that ran on this target
 
@@ -230,17 +231,24 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
     sources = {loaded.path: loaded.text for loaded in ctx.loaded}
     if ctx.manifests is not None:
         sources.update(getattr(ctx.manifests, "sources", {}) or {})
-    from .redact import scrub_finding, secret_columns, secret_strings
+    from .redact import manifest_secret_columns, scrub_finding, secret_columns, secret_strings
 
     secrets = secret_strings(ctx)
     # checks print keys, not values; this is the net under that rule, on each finding's own text
     findings = [scrub_finding(f, secrets) for f in findings]
+    located: dict = {}
+    if ctx.manifests is not None:  # the manifest lines an excerpt may show: where each secret is
+        wanted: dict = {}
+        for finding in findings:
+            wanted.setdefault(finding.location.path, set()).add(finding.location.line)
+        located = manifest_secret_columns(ctx.manifests, wanted)
     result = TargetResult(name=target.name, findings=_dedupe(findings),
                           files=[display_path(p, options.cwd) for p in target.files] + list(
                               getattr(ctx.manifests, "files", []) or []),
                           objects=len(ctx.manifests.objects) if ctx.manifests is not None else 0,
                           sources=sources, secrets=secrets, target=target, rules_run=rules_run,
-                          secret_columns={loaded.path: secret_columns(loaded) for loaded in ctx.loaded})
+                          secret_columns={loaded.path: secret_columns(loaded) for loaded in ctx.loaded},
+                          manifest_secret_columns=located)
     from . import suppress
 
     suppress.apply(result, ctx, options)

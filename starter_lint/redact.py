@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Optional
 
-from .tree import walk
+from .findings import Location
 
 REDACTED = "<redacted>"
 MIN_SCRUB_LENGTH = 3  # shorter strings would mangle ordinary output ("1", "on")
@@ -321,21 +321,33 @@ _SET_PATH_SEPARATOR = re.compile(r"(?<!\\)[.\[\]]+")
 
 
 def redact_set_expression(expression: str, secrets: Iterable[str]) -> str:
-    """A `--set a=x,api.secrets.B=y` expression as provenance may show it: the value of a secret
-    path replaced whole, a URL's password replaced, any other secret string replaced; the key
-    text is kept, so provenance still names what the expression set."""
-    secrets = [s for s in secrets if len(s) >= MIN_SCRUB_LENGTH]  # secret paths go whole anyway
+    """A `--set a=x,api.secrets.B=y` expression as provenance or an error may show it: the value
+    of a secret path replaced whole, a URL's password replaced, any other secret string replaced;
+    the key text is kept, so provenance still names what the expression set."""
+    return _replace_spans(expression, set_secret_spans(expression, secrets))
+
+
+def set_secret_spans(expression: str, secrets: Iterable[str] = ()) -> list:
+    """(start, end) of the parts of a `--set` expression that hold a secret (`redact_set_expression`).
+    The value of a key runs to the next `,key=`, so `api.secrets.X=p@ss,word` hides `p@ss,word`
+    whole: Helm reads `word` as a key without a value, but it is the rest of the password."""
+    pattern = _secrets_pattern(frozenset(secrets), MIN_SCRUB_LENGTH)  # secret paths go whole anyway
     keys = list(_SET_KEY.finditer(expression))
-    if not keys:
-        return scrub(expression, secrets)
-    out = [scrub(expression[:keys[0].start()], secrets)]
+    regions = [(0, keys[0].start() if keys else len(expression), None)]
     for i, key in enumerate(keys):
-        value = expression[key.end():keys[i + 1].start() if i + 1 < len(keys) else len(expression)]
         # the key text as a values path (`a.b[0].c`, the `--set-string ` label is harmless)
         path = tuple(part for part in _SET_PATH_SEPARATOR.split(key.group().lstrip(",")[:-1]) if part)
-        out.append(key.group())
-        out.append(REDACTED if value and is_secret_path(path) else scrub(redact_url(value), secrets))
-    return "".join(out)
+        regions.append((key.end(), keys[i + 1].start() if i + 1 < len(keys) else len(expression), path))
+    spans: list = []
+    for start, end, path in regions:
+        value = expression[start:end]
+        if path is not None and value and _secret_by_path(path, value):
+            spans.append((start, end))
+            continue
+        spans += [(start + s, start + e) for s, e in credential_spans(value)]
+        if pattern is not None:
+            spans += [(start + m.start(), start + m.end()) for m in pattern.finditer(value)]
+    return _merge_spans(spans)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,8 +390,117 @@ def _secret_columns(loaded) -> dict:
     return {line: sorted(ranges) for line, ranges in out.items()}
 
 
+def manifest_secret_columns(manifests, wanted: dict) -> dict:
+    """{file: {line: [(col, end_col)]}} of the manifest lines an excerpt shows (`wanted`: file ->
+    line numbers): where an object writes a secret, found by position, so its escaped, folded or
+    base64-over-lines source goes too; in a document that did not load (no object to ask), the
+    values a Secret's data, a secret-like key or the `value` after a secret-like `name` holds."""
+    from bisect import bisect_right
+
+    from .pointer import build
+
+    by_file: dict = {}
+    for obj in manifests.objects:
+        by_file.setdefault(obj.path, []).append(obj)
+    out: dict = {}
+    for path, numbers in wanted.items():
+        text = manifests.sources.get(path)
+        if text is None:
+            continue
+        lines = text.splitlines()
+        objects = by_file.get(path, [])
+        starts = [obj.line for obj in objects]
+        columns: dict = {}
+        located: set = set()
+
+        def add(ranges):
+            for line, col, end in ranges:
+                if end > col:
+                    columns.setdefault(line, []).append((col, end))
+
+        for number in sorted(numbers):
+            owners = []
+            for i in range(bisect_right(starts, number) - 1, -1, -1):
+                if (objects[i].end_line or objects[i].line) < number:
+                    break
+                owners.append(objects[i])
+            for obj in owners:
+                if id(obj) in located:
+                    continue
+                located.add(id(obj))
+                for pointer, value, spans in manifest_secret_parts(obj.obj):
+                    where = obj.value_location(build(*pointer))
+                    if where is not None:
+                        add((spans is not None and _part_columns(lines, where, value, spans))
+                            or _span_columns(lines, where))
+            if not owners:
+                add((number, col, end) for col, end in _unloaded_secret_columns(lines, number))
+        out[path] = {line: sorted(ranges) for line, ranges in columns.items()}
+    return out
+
+
+_MARKER_LINE = re.compile(r"(---|\.\.\.)(\s|$)")
+_SECRET_KIND = re.compile(r"\s*(-\s+)?kind\s*:\s*['\"]?Secret['\"]?\s*(#.*)?")
+_KEY_LINE = re.compile(r"(?P<indent>\s*(?:-\s+)*)(?P<q>['\"]?)(?P<key>[\w.-]+)(?P=q)(?:\s*:(?:\s+|$)|=)")
+_FLOW_SECRET_ENTRY = re.compile(r"\bname\s*:\s*['\"]?(?P<name>[\w.-]+)['\"]?\s*,\s*value\s*:\s*")
+
+
+def _unloaded_secret_columns(lines: list, number: int) -> list:
+    """[(col, end_col)] of line `number` that may hold a secret, in a document no parser could
+    read: the text is read line by line, by indentation. A secret block opens at `data:` or
+    `stringData:` of a Secret, at a secret-like key (`DB_PASSWORD: …`, `- API_TOKEN=…`) and at
+    the `value:` after a secret-like `name:`; the rest of its line and every deeper line after
+    it are hidden (a value folded over lines, base64 broken over lines, a syntax error in it)."""
+    first = number - 1
+    while first > 0 and not _MARKER_LINE.match(lines[first - 1]):
+        first -= 1
+    last = number
+    while last < len(lines) and not _MARKER_LINE.match(lines[last]):
+        last += 1
+    is_secret_object = any(_SECRET_KIND.fullmatch(line) for line in lines[first:last])
+    block = None        # indentation of the key that opened a secret block
+    secret_name = None  # indentation of a `name:` holding a secret-like name
+    for index in range(first, number):
+        line = lines[index]
+        content = line.lstrip(" \t")
+        if not content or content.startswith("#"):
+            continue
+        depth = len(line) - len(content)
+        if block is not None and depth > block:
+            if index == number - 1:
+                return [(depth + 1, len(line) + 1)]
+            continue
+        block = None
+        hidden = None
+        flow = _FLOW_SECRET_ENTRY.search(line)
+        if flow and is_secret_key(flow.group("name")):
+            hidden = flow.end()
+        match = _KEY_LINE.match(line)
+        if match is not None:
+            key, column = match.group("key"), len(match.group("indent"))
+            if key == "name":
+                named = line[match.end():].strip().strip("'\"")
+                secret_name = column if is_secret_key(named) else None
+            if ((is_secret_object and key in ("data", "stringData")) or is_secret_key(key)
+                    or (key == "value" and secret_name == column)):
+                block = column
+                hidden = match.end() if hidden is None else min(hidden, match.end())
+        if index == number - 1:
+            return [(hidden + 1, len(line) + 1)] if hidden is not None and hidden < len(line) else []
+    return []
+
+
+_NODE_PROPERTIES = re.compile(r"(?:[&!][^\s,\[\]{}]*\s+)+")
+
+
 def _span_columns(lines: list, span) -> list:
-    """(line, col, end_col) of every line a scalar covers (a block or folded one spans several)."""
+    """(line, col, end_col) of every line a scalar covers (a block or folded one spans several),
+    from its text on: its anchor and tag (`&pw !!str`) are no secret."""
+    if 0 < span.line <= len(lines):
+        properties = _NODE_PROPERTIES.match(lines[span.line - 1], span.col - 1,
+                                            span.end_col - 1 if span.line == span.end_line else len(lines[span.line - 1]))
+        if properties is not None and properties.end() > span.col - 1:
+            span = Location("", span.line, properties.end() + 1, span.end_line, span.end_col)
     if span.line == span.end_line and 0 < span.line <= len(lines):
         source = lines[span.line - 1][span.col - 1:span.end_col - 1]
         if len(source) >= 2 and source[0] in "'\"" and source[-1] == source[0]:

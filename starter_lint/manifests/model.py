@@ -61,6 +61,10 @@ class ManifestObject:
                 return found
         return Location(self.path, self.line, 1)
 
+    def value_location(self, pointer: str) -> Optional[Location]:
+        """The span of the scalar written at a JSON pointer, or None (not found there)."""
+        return self._locator(pointer, own=True) if self._locator is not None and pointer else None
+
     def get(self, *path: Any, default=None):
         node: Any = self.obj
         for part in path:

@@ -66,18 +66,32 @@ def _timestamp_as_string(loader, node):
     return loader.construct_scalar(node)
 
 
+def _construct_tagged(loader, node):
+    """A node PyYAML's constructors build (numbers, booleans, tags). Their errors quote the
+    scalar (`invalid literal for int(): 'hunter2'`), which may be a secret: the error says
+    only which tag does not fit, at the node."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the value cannot be read as its tag {node.tag.replace('tag:yaml.org,2002:', '!!')} says "
+            "(remove the tag or fix the value)", node.start_mark) from None
+
+
 def _mapping_with_string_keys(loader, node):
     loader.flatten_mapping(node)
     out = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _construct_tagged(loader, key_node)
         if not isinstance(key, str):
             # JSON keys are strings: true -> "true", 1 -> "1", null -> "null" (as yaml-to-JSON does)
             key = "null" if key is None else (str(key).lower() if isinstance(key, bool) else str(key))
         if key in out:
             # go-yaml refuses the document ("key already set in map"); so does kubectl apply
             loader.duplicates.append((key, key_node.start_mark))
-        out[key] = loader.construct_object(value_node, deep=True)
+        out[key] = _construct_tagged(loader, value_node)
     return out
 
 
@@ -103,7 +117,6 @@ def _construct(loader: _ManifestLoader, root) -> object:
     alias is one shared node: it is built once and shared, never expanded here.
     """
     memo: dict = {}
-    construct_object = loader.construct_object
     duplicates = loader.duplicates
     intern = sys.intern  # keys and short values repeat across thousands of objects: store each once
 
@@ -121,7 +134,7 @@ def _construct(loader: _ManifestLoader, root) -> object:
                 return built
             out = memo[id(node)] = {}
             for key_node, value_node in node.value:
-                key = intern(key_node.value) if key_node.tag == _STR else construct_object(key_node, deep=True)
+                key = intern(key_node.value) if key_node.tag == _STR else _construct_tagged(loader, key_node)
                 if type(key) is not str:
                     key = "null" if key is None else (str(key).lower() if isinstance(key, bool) else str(key))
                 if key in out:
@@ -135,7 +148,7 @@ def _construct(loader: _ManifestLoader, root) -> object:
             items = memo[id(node)] = []
             items.extend(build(child) for child in node.value)
             return items
-        return construct_object(node, deep=True)
+        return _construct_tagged(loader, node)
 
     return build(root)
 
@@ -249,11 +262,19 @@ def _node_at(root, tokens) -> tuple:
 
 
 def _make_locator(document: _Document, path: str, prefix: tuple):
-    def locate(pointer: str) -> Optional[Location]:
+    def locate(pointer: str, own: bool = False) -> Optional[Location]:
+        """Where a finding at `pointer` is shown; `own`: the span of the scalar written there
+        (None when the pointer does not lead to one, as through a merge key)."""
         root = _compose(document.text)
         if root is None:
             return None
         node, key_node = _node_at(root, list(prefix) + pointers.tokens(pointer))
+        if own:
+            if not isinstance(node, yaml.ScalarNode):
+                return None
+            start, end = node.start_mark, node.end_mark
+            return Location(path, document.first_line + start.line, start.column + 1,
+                            document.first_line + end.line, end.column + 1)
         # a mapping or sequence is shown at its key (the line a reader looks for)
         anchor = key_node if key_node is not None and not isinstance(node, yaml.ScalarNode) else node
         if key_node is not None and isinstance(node, yaml.ScalarNode) and node.start_mark.line != key_node.start_mark.line:
