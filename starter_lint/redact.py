@@ -429,8 +429,7 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
                     continue
                 located.add(id(obj))
                 for pointer, value, spans in manifest_secret_parts(obj.obj):
-                    where = obj.value_location(build(*pointer))
-                    if where is not None:
+                    for where in obj.value_locations(build(*pointer)):
                         add((spans is not None and _part_columns(lines, where, value, spans))
                             or _span_columns(lines, where))
             if not owners:
@@ -451,6 +450,8 @@ def _unloaded_secret_columns(lines: list, number: int) -> list:
     `stringData:` of a Secret, at a secret-like key (`DB_PASSWORD: …`, `- API_TOKEN=…`) and at
     the `value:` after a secret-like `name:`; the rest of its line and every deeper line after
     it are hidden (a value folded over lines, base64 broken over lines, a syntax error in it)."""
+    if not 0 < number <= len(lines):
+        return []
     first = number - 1
     while first > 0 and not _MARKER_LINE.match(lines[first - 1]):
         first -= 1

@@ -261,20 +261,32 @@ def _node_at(root, tokens) -> tuple:
     return node, key_node
 
 
+def _scalars_at(root, tokens) -> list:
+    """Every scalar node at the JSON pointer tokens, following each key written more than once."""
+    nodes = [root]
+    for token in tokens:
+        found = []
+        for node in nodes:
+            if isinstance(node, yaml.MappingNode):
+                found += [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == token]
+            elif isinstance(node, yaml.SequenceNode) and pointers.index(token, len(node.value)) is not None:
+                found.append(node.value[int(token)])
+        nodes = found
+    return [node for node in nodes if isinstance(node, yaml.ScalarNode)]
+
+
 def _make_locator(document: _Document, path: str, prefix: tuple):
-    def locate(pointer: str, own: bool = False) -> Optional[Location]:
-        """Where a finding at `pointer` is shown; `own`: the span of the scalar written there
-        (None when the pointer does not lead to one, as through a merge key)."""
+    def locate(pointer: str, own: bool = False):
+        """Where a finding at `pointer` is shown; `own`: the spans of every scalar written there
+        (a key written twice holds two; none when the pointer leads through a merge key)."""
         root = _compose(document.text)
         if root is None:
-            return None
-        node, key_node = _node_at(root, list(prefix) + pointers.tokens(pointer))
+            return [] if own else None
         if own:
-            if not isinstance(node, yaml.ScalarNode):
-                return None
-            start, end = node.start_mark, node.end_mark
-            return Location(path, document.first_line + start.line, start.column + 1,
-                            document.first_line + end.line, end.column + 1)
+            return [Location(path, document.first_line + node.start_mark.line, node.start_mark.column + 1,
+                             document.first_line + node.end_mark.line, node.end_mark.column + 1)
+                    for node in _scalars_at(root, list(prefix) + pointers.tokens(pointer))]
+        node, key_node = _node_at(root, list(prefix) + pointers.tokens(pointer))
         # a mapping or sequence is shown at its key (the line a reader looks for)
         anchor = key_node if key_node is not None and not isinstance(node, yaml.ScalarNode) else node
         if key_node is not None and isinstance(node, yaml.ScalarNode) and node.start_mark.line != key_node.start_mark.line:
