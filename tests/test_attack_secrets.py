@@ -165,33 +165,29 @@ def _assert_hidden(output: str, where: str) -> None:
         assert encoded[:8] not in output and encoded[8:] not in output, f"a base64 secret leaked in {where}"
 
 
-def _run_everything(directory: Path, values_file: str, expected_values_code: int) -> list:
-    """Every subcommand and format over one values file: (where, exit code, stdout + stderr)."""
-    runs = [(f"check --format {fmt}", ["check", values_file, "--format", fmt, "--no-color"]) for fmt in FORMATS]
-    runs += [("values", ["values", "-f", values_file]),
-             ("values --provenance", ["values", "-f", values_file, "--provenance"]),
-             ("values --provenance json", ["values", "-f", values_file, "--provenance", "--format", "json"]),
-             ("fix --diff", ["fix", values_file, "--diff"]),
-             ("baseline", ["baseline", values_file])]
-    out = []
+def _attack(directory: Path, text: str, values_code: int) -> dict:
+    """Every subcommand and format over one planted values file: {where: stdout + stderr}, each
+    checked for the planted secrets, and the file checked unchanged after all of them."""
+    (directory / "values.yaml").write_text(text, encoding="utf-8")
+    before = _tree_hash(directory)
+    runs = [(f"check --format {fmt}", ["check", "values.yaml", "--format", fmt, "--no-color"]) for fmt in FORMATS]
+    runs += [("values", ["values", "-f", "values.yaml"]),
+             ("values --provenance", ["values", "-f", "values.yaml", "--provenance"]),
+             ("values --provenance json", ["values", "-f", "values.yaml", "--provenance", "--format", "json"]),
+             ("fix --diff", ["fix", "values.yaml", "--diff"]),
+             ("baseline", ["baseline", "values.yaml"])]
+    shown = {}
     for where, args in runs:
         code, stdout, stderr = run_in_process(args, directory)
-        out.append((where, code, stdout + stderr))
-        if where.startswith("values"):
-            assert code == expected_values_code, stderr
-        else:
-            assert code in (0, 1), f"{where}: {stderr}"
-    return out
+        assert code == values_code if where.startswith("values") else code in (0, 1), f"{where}: {stderr}"
+        _assert_hidden(stdout + stderr, where)
+        shown[where] = stdout + stderr
+    assert _tree_hash(directory) == before
+    return shown
 
 
 def test_secrets_in_every_values_shape_reach_no_output(tmp_path):
-    (tmp_path / "values.yaml").write_text(VALUES, encoding="utf-8")
-    before = _tree_hash(tmp_path)
-    runs = _run_everything(tmp_path, "values.yaml", 0)
-    for where, _code, output in runs:
-        _assert_hidden(output, where)
-    assert _tree_hash(tmp_path) == before
-    shown = dict((where, output) for where, _code, output in runs)
+    shown = _attack(tmp_path, VALUES, 0)
     # hidden where written, the rest kept: the URL's host, an env item's name, a public URL
     assert "jdbc:postgresql://app:<redacted>@db.internal/app" in shown["values"]
     assert "DB_PASSWORD=<redacted>" in shown["values"]
@@ -202,15 +198,9 @@ def test_secrets_in_every_values_shape_reach_no_output(tmp_path):
 
 
 def test_a_tagged_secret_is_named_by_its_key_not_its_value(tmp_path):
-    (tmp_path / "values.yaml").write_text(TAGGED, encoding="utf-8")
-    before = _tree_hash(tmp_path)
-    runs = _run_everything(tmp_path, "values.yaml", 2)
-    for where, _code, output in runs:
-        _assert_hidden(output, where)
-    assert _tree_hash(tmp_path) == before
-    text = dict((where, output) for where, _code, output in runs)
-    assert "cannot decode a !!str as a !!int (the value of `api.env.STRIPE_SECRET_KEY`)" in text["check --format text"]
-    assert "values.yaml:3:24:" in text["values"]
+    shown = _attack(tmp_path, TAGGED, 2)
+    assert "cannot decode a !!str as a !!int (the value of `api.env.STRIPE_SECRET_KEY`)" in shown["check --format text"]
+    assert "values.yaml:3:24:" in shown["values"]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
