@@ -198,12 +198,15 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
         try:
             ctx.manifests = render.render_chart(target.chart, ctx, options)
         except render.RenderFailed as exc:
+            from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub, secret_strings
             from .validate.contract import violations
 
             if not violations(ctx.values.values) or not options.selects("SL705"):
                 # valid values the chart cannot render are the chart's problem; and a failure
-                # nothing would report (SL705 not selected) must not pass: exit 2 either way
-                raise
+                # nothing would report (SL705 not selected) must not pass: exit 2 either way. A
+                # template may print a value in its error (`fail`, `required`): never a secret
+                shown = scrub(redact_url(str(exc)), secret_strings(ctx), MIN_FINDING_SCRUB_LENGTH)
+                raise render.RenderFailed(shown) from None
             # the user's values break the contract and the render: report them (SL100 …) and the
             # render failure (SL705) as findings, so a values mistake is not a tool failure
             ctx.render_error = str(exc)

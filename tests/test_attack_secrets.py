@@ -284,3 +284,24 @@ def test_planted_secrets_in_any_shape_reach_no_output(shape, key, secret, noise)
             _assert_hidden(out + err, f"{shape} {' '.join(args)}")
         assert _tree_hash(Path(tmp)) == before
         json.loads(run_in_process(["check", "values.yaml", "--format", "json"], tmp)[1])
+
+
+def test_a_template_that_prints_a_secret_in_its_error_prints_it_hidden(tmp_path):
+    """A chart (a stranger's pull request changes templates too) fails with a secret's value."""
+    import os
+    import shutil
+
+    from .support import REPO, cli
+
+    chart = tmp_path / "chart"
+    shutil.copytree(REPO / "examples" / "chart", chart)
+    (chart / "templates" / "leak.yaml").write_text(
+        '{{ fail (printf "got %s and %s" .Values.api.secrets.DATABASE_URL .Values.common) }}\n')
+    values = (REPO / "examples" / "values.prod.yaml").read_text(encoding="utf-8")
+    (tmp_path / "values.yaml").write_text(
+        values + "common: &pw PLNT-template-11\nworker:\n  secrets:\n    DATABASE_URL: *pw\n", encoding="utf-8")
+    env = {"PATH": os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
+                                   if not (Path(p) / "helm").exists())}
+    done = cli("check", "--chart", "chart", "-f", "values.yaml", cwd=tmp_path, env=env)
+    assert done.returncode == 2 and "got " in done.stderr, done.stdout + done.stderr
+    _assert_hidden(done.stdout + done.stderr, "a render failure")
