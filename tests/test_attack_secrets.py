@@ -305,3 +305,25 @@ def test_a_template_that_prints_a_secret_in_its_error_prints_it_hidden(tmp_path)
     done = cli("check", "--chart", "chart", "-f", "values.yaml", cwd=tmp_path, env=env)
     assert done.returncode == 2 and "got " in done.stderr, done.stdout + done.stderr
     _assert_hidden(done.stdout + done.stderr, "a render failure")
+
+
+TAGS = ["!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!binary", "!!str", "!!map", "!!seq", "!!set",
+        "!!omap", "!!merge", "!custom", "!", "!!python/name:os.system"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(tag=st.sampled_from(TAGS), secret=secret_text, quoted=st.booleans(), key=secret_key)
+def test_no_loader_error_quotes_the_scalar_it_refuses(tag, secret, quoted, key):
+    """Both loaders build their errors without the scalar's text, whatever the tag does to it."""
+    from starter_lint.manifests.stream import load_text
+    from starter_lint.yamlio import YamlLoadError, load_values
+
+    scalar = f'{tag} "{secret}"' if quoted else f"{tag} {secret}"
+    try:
+        load_values(f"api:\n  env:\n    {key}: {scalar}\n", "values.yaml")
+    except YamlLoadError as exc:
+        assert "PLNT" not in exc.message
+    manifests = load_text(f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  {key}: {scalar}\n",
+                          "m.yaml")
+    for _rule, problem in manifests.problems:
+        assert "PLNT" not in problem.message

@@ -122,10 +122,12 @@ def _construct(loader: _ManifestLoader, root) -> object:
 
     def build(node):
         tag = node.tag
-        if tag == _STR:
+        kind = type(node)
+        # a tag on a node of another kind (`!!map text`) is the constructors' error to raise
+        if tag == _STR and kind is yaml.ScalarNode:
             value = node.value
             return intern(value) if len(value) <= 64 else value
-        if tag == _MAP:
+        if tag == _MAP and kind is yaml.MappingNode:
             built = memo.get(id(node))
             if built is not None:
                 return built
@@ -141,7 +143,7 @@ def _construct(loader: _ManifestLoader, root) -> object:
                     duplicates.append((key, key_node.start_mark))
                 out[key] = build(value_node)
             return out
-        if tag == _SEQ:
+        if tag == _SEQ and kind is yaml.SequenceNode:
             built = memo.get(id(node))
             if built is not None:
                 return built
