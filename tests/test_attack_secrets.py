@@ -53,8 +53,8 @@ VALUES = textwrap.dedent("""\
           PLNT-folded-9b
     web:
       env:
-        <<: *envbase
         DEBUG: yes
+        <<: *envbase
         NEXT_PUBLIC_URL: https://example.com
     worker:
       enabled: true
@@ -195,6 +195,7 @@ def test_secrets_in_every_values_shape_reach_no_output(tmp_path):
     assert "NEXT_PUBLIC_URL: https://example.com" in shown["values"]
     assert "common: &pw <redacted>" in shown["check --format text"]  # the anchor's own line
     assert '+    DEBUG: "true"' in shown["fix --diff"]                   # the diff still happens
+    assert "\n <redacted>\n" in shown["fix --diff"]                         # next to a folded secret
 
 
 def test_a_tagged_secret_is_named_by_its_key_not_its_value(tmp_path):
