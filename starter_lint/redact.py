@@ -1,10 +1,14 @@
 """Secret values never reach any output: what counts as secret, and how it is hidden.
 
-Three kinds of secret (SPEC §4): values under `<component>.secrets`, values of secret-like env
-keys (`*_PASSWORD`, `*_SECRET`, `*_TOKEN`, `*_KEY`, …), and credentials inside URLs. Checks print
-keys, not values. As a safety net every finding's human text is scrubbed of the secret strings
-its target holds (`scrub_finding`, before any reporter serializes it), and the source excerpts
-of the text reporter hide the columns that hold a secret (`secret_columns`, `redact_line`).
+Three kinds of secret (SPEC §4): values under `<component>.secrets` (and a Secret's `data` and
+`stringData`), values of secret-like env keys (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, …, in a map,
+as `- NAME=…` or as `{name: NAME, value: …}`), and URL passwords anywhere in a string; one
+classifier finds them (`secret_parts`). They are hidden by position where they are written
+(`secret_columns`, `manifest_secret_columns`: escaped, folded or anchored source included) and by
+value wherever else their text shows (`secret_strings`: an alias or merge copies a value). Checks
+print keys, not values; as a safety net every finding's human text is scrubbed of the target's
+secret strings (`scrub_finding`, before any reporter serializes it). Errors are built without
+a scalar's text where it may be a secret (the loaders, `--set`), or scrubbed (a render failure).
 """
 from __future__ import annotations
 
