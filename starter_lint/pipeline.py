@@ -40,6 +40,7 @@ class TargetResult:
     sources: dict = field(default_factory=dict)   # display path -> text, for excerpts
     secrets: frozenset = frozenset()               # strings that must never be printed
     secret_columns: dict = field(default_factory=dict)  # values file -> {line: [(col, end_col)]} to hide
+    manifest_secret_columns: dict = field(default_factory=dict)  # manifest file -> {line: [(col, end_col)]}
     target: Optional[Target] = None                # what was asked for (its chart, files, manifests)
     rules_run: tuple = ()                          # ids of the checks that ran on this target
     used: set = field(default_factory=set)         # the suppressions that suppressed something (suppress.apply)
@@ -247,12 +248,15 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
         try:
             ctx.manifests = render.render_chart(target.chart, ctx, options)
         except render.RenderFailed as exc:
+            from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub, secret_strings
             from .validate.contract import violations
 
             if not violations(ctx.values.values) or not options.selects("SL705"):
                 # valid values the chart cannot render are the chart's problem; and a failure
-                # nothing would report (SL705 not selected) must not pass: exit 2 either way
-                raise
+                # nothing would report (SL705 not selected) must not pass: exit 2 either way. A
+                # template may print a value in its error (`fail`, `required`): never a secret
+                shown = scrub(redact_url(str(exc)), secret_strings(ctx), MIN_FINDING_SCRUB_LENGTH)
+                raise render.RenderFailed(shown) from None
             # the user's values break the contract and the render: report them (SL100 …) and the
             # render failure (SL705) as findings, so a values mistake is not a tool failure
             ctx.render_error = str(exc)
@@ -285,7 +289,7 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
     sources = {loaded.path: loaded.text for loaded in ctx.loaded}
     if ctx.manifests is not None:
         sources.update(getattr(ctx.manifests, "sources", {}) or {})
-    from .redact import scrub_finding, secret_columns, secret_strings
+    from .redact import manifest_secret_columns, scrub_finding, secret_columns, secret_strings
 
     secrets = secret_strings(ctx)
     # checks print keys, not values; this is the net under that rule, on each finding's own text
@@ -293,12 +297,19 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
     from .identity import identify
 
     findings = [identify(f, ctx, secrets) for f in findings]
+    located: dict = {}
+    if ctx.manifests is not None:  # the manifest lines an excerpt may show: where each secret is
+        wanted: dict = {}
+        for finding in findings:
+            wanted.setdefault(finding.location.path, set()).add(finding.location.line)
+        located = manifest_secret_columns(ctx.manifests, wanted)
     result = TargetResult(name=target.name, findings=_dedupe(findings),
                           files=[display_path(p, options.cwd) for p in target.files] + list(
                               getattr(ctx.manifests, "files", []) or []),
                           objects=len(ctx.manifests.objects) if ctx.manifests is not None else 0,
                           sources=sources, secrets=secrets, target=target, rules_run=rules_run,
-                          secret_columns={loaded.path: secret_columns(loaded) for loaded in ctx.loaded})
+                          secret_columns={loaded.path: secret_columns(loaded) for loaded in ctx.loaded},
+                          manifest_secret_columns=located)
     from . import suppress
 
     suppress.apply(result, ctx, options)

@@ -1,10 +1,14 @@
 """Secret values never reach any output: what counts as secret, and how it is hidden.
 
-Three kinds of secret (SPEC §4): values under `<component>.secrets`, values of secret-like env
-keys (`*_PASSWORD`, `*_SECRET`, `*_TOKEN`, `*_KEY`, …), and credentials inside URLs. Checks print
-keys, not values. As a safety net every finding's human text is scrubbed of the secret strings
-its target holds (`scrub_finding`, before any reporter serializes it), and the source excerpts
-of the text reporter hide the columns that hold a secret (`secret_columns`, `redact_line`).
+Three kinds of secret (SPEC §4): values under `<component>.secrets` (and a Secret's `data` and
+`stringData`), values of secret-like env keys (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, …, in a map,
+as `- NAME=…` or as `{name: NAME, value: …}`), and URL passwords anywhere in a string; one
+classifier finds them (`secret_parts`). They are hidden by position where they are written
+(`secret_columns`, `manifest_secret_columns`: escaped, folded or anchored source included) and by
+value wherever else their text shows (`secret_strings`: an alias or merge copies a value). Checks
+print keys, not values; as a safety net every finding's human text is scrubbed of the target's
+secret strings (`scrub_finding`, before any reporter serializes it). Errors are built without
+a scalar's text where it may be a secret (the loaders, `--set`), or scrubbed (a render failure).
 """
 from __future__ import annotations
 
@@ -12,9 +16,9 @@ import base64
 import binascii
 import re
 from functools import lru_cache
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
-from .tree import walk
+from .findings import Location
 
 REDACTED = "<redacted>"
 MIN_SCRUB_LENGTH = 3  # shorter strings would mangle ordinary output ("1", "on")
@@ -44,7 +48,8 @@ def is_secret_key(name: Any) -> bool:
 
 
 def url_credentials(value: Any) -> Optional[tuple]:
-    """(start, end) offsets of the password in `scheme://user:password@host…`, or None.
+    """(start, end) offsets of the password in `scheme://user:password@host…` when the string
+    starts with the URL, or None (`credential_spans` finds them anywhere in a string).
 
     The one parser of URL credentials. The userinfo runs from after `scheme://` to the LAST `@`
     of the URL (before the first whitespace): a password may hold `@`, `/`, `?` or `#`, which a
@@ -57,11 +62,11 @@ def url_credentials(value: Any) -> Optional[tuple]:
     """
     if not isinstance(value, str):
         return None
-    start = len(value) - len(value.lstrip())
-    scheme = _SCHEME.match(value, start)
-    if scheme is None:
-        return None
-    rest_start = scheme.end()
+    scheme = _SCHEME.match(value, len(value) - len(value.lstrip()))
+    return _credentials_after(value, scheme.end()) if scheme is not None else None
+
+
+def _credentials_after(value: str, rest_start: int) -> Optional[tuple]:
     rest_end = rest_start
     while rest_end < len(value) and not value[rest_end].isspace():
         rest_end += 1
@@ -77,20 +82,54 @@ def url_credentials(value: Any) -> Optional[tuple]:
     return colon + 1, at
 
 
+def credential_spans(value: Any) -> list:
+    """(start, end) of the password of every URL in a string, wherever it starts: a URL inside
+    a sentence, or behind a prefix that is no scheme of its own (`jdbc:postgresql://u:pw@h/db`)."""
+    if not isinstance(value, str) or "://" not in value:
+        return []
+    spans = (_credentials_after(value, scheme.end()) for scheme in _SCHEME.finditer(value))
+    return _merge_spans(span for span in spans if span is not None)
+
+
+def _merge_spans(spans) -> list:
+    merged: list = []
+    for start, end in sorted(spans):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _replace_spans(text: str, spans) -> str:
+    parts, last = [], 0
+    for start, end in _merge_spans(spans):
+        parts.append(text[last:start])
+        parts.append(REDACTED)
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 def url_password(value: Any) -> Optional[str]:
-    """The password inside `scheme://user:password@host`, or None."""
-    span = url_credentials(value)
-    return value[span[0]:span[1]] if span else None
+    """The password of the first URL with credentials in a string, or None."""
+    spans = credential_spans(value)
+    return value[spans[0][0]:spans[0][1]] if spans else None
 
 
 def redact_url(value: str) -> str:
-    """`value` with the password of its URL credentials replaced (scheme, user and host kept)."""
-    span = url_credentials(value)
-    return value if span is None else value[:span[0]] + REDACTED + value[span[1]:]
+    """`value` with the password of every URL in it replaced (scheme, user and host kept)."""
+    return _replace_spans(value, credential_spans(value))
 
 
 def is_secret_path(path: tuple, value: Any = None) -> bool:
-    """Values paths whose value must be hidden."""
+    """Values paths whose value must be hidden (whole, or a URL's password in it)."""
+    return _secret_by_path(path, value) or bool(credential_spans(value))
+
+
+def _secret_by_path(path: tuple, value: Any = None) -> bool:
     if len(path) >= 2 and "secrets" in path[1:-1]:
         return True  # below `<component>.secrets`
     if len(path) >= 2 and path[-1] == "secrets" and not isinstance(value, (dict, list)):
@@ -100,47 +139,82 @@ def is_secret_path(path: tuple, value: Any = None) -> bool:
     for i in range(1, len(path)):
         if (path[i - 1] == "env" and is_secret_key(path[i])) or path[i - 1] == "stringData":
             return True
-    return url_password(value) is not None
+    return False
+
+
+# an env list item written as a shell assignment: `- DB_PASSWORD=…`
+_ENV_ASSIGNMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*=(.*)", re.S)
+
+
+def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
+    """(path, value, spans) of every scalar of `data` that is or holds a secret: `spans` is None
+    when the whole value is secret, else the (start, end) offsets in the string that are.
+
+    The one classifier of secrets in loaded data (values or a manifest object): below a secret
+    path (`is_secret_path`); the `value` of a `{name: SECRET_KEY, value: …}` entry and the value
+    of a `- SECRET_KEY=…` item of an env list; URL passwords anywhere in a string; everything
+    below the top-level keys `whole_below` (a Secret's `data`)."""
+    stack = [((), data, None)]
+    while stack:
+        path, node, parent = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((path + (key,), value, node) for key, value in reversed(list(node.items())))
+            continue
+        if isinstance(node, list):
+            stack.extend((path + (i,), value, node) for i, value in reversed(list(enumerate(node))))
+            continue
+        if node is None:
+            continue
+        if (_secret_by_path(path, node) or (path and path[0] in whole_below)
+                or (path and path[-1] == "value" and isinstance(parent, dict) and is_secret_key(parent.get("name")))):
+            yield path, node, None
+            continue
+        if not isinstance(node, str):
+            continue
+        spans = credential_spans(node)
+        if len(path) >= 2 and path[-2] == "env" and isinstance(path[-1], int):
+            assignment = _ENV_ASSIGNMENT.fullmatch(node)
+            if assignment and is_secret_key(assignment.group(1)):
+                spans = _merge_spans(spans + [assignment.span(2)])
+        if spans:
+            yield path, node, spans
+
+
+def _secret_texts(value: Any, spans) -> set:
+    """The strings to hide for one secret value: itself (or its secret parts, as a URL's
+    password), and each line of a multi-line one (an excerpt shows one line at a time)."""
+    if value is None or isinstance(value, bool):
+        return set()
+    text = str(value)
+    out = {text} if spans is None else {text[start:end] for start, end in spans}
+    for part in list(out):
+        if "\n" in part:
+            out.update(line.strip() for line in part.splitlines())
+    return out
 
 
 def values_secrets(values: Any) -> set:
     out: set = set()
-    for path, value in walk(values):
-        if isinstance(value, (dict, list)) or value is None or isinstance(value, bool):
-            continue
-        text = str(value)
-        password = url_password(text)
-        if password:
-            out.add(password)
-            out.add(text)
-        elif is_secret_path(path, value):
-            out.add(text)
+    for _path, value, spans in secret_parts(values):
+        out |= _secret_texts(value, spans)
     return out
+
+
+def manifest_secret_parts(obj: dict) -> Iterator[tuple]:
+    """`secret_parts` of a manifest object: a Secret's `data` and `stringData` are secret whole."""
+    if isinstance(obj, dict):
+        yield from secret_parts(obj, ("data", "stringData") if obj.get("kind") == "Secret" else ())
 
 
 def manifest_secrets(obj: dict) -> set:
     out: set = set()
-    if not isinstance(obj, dict):
-        return out
-    if obj.get("kind") == "Secret":
-        for key in ("data", "stringData"):
-            block = obj.get(key)
-            if isinstance(block, dict):
-                for value in block.values():
-                    if isinstance(value, str):
-                        out.add(value)
-                        if key == "data":
-                            try:
-                                out.add(base64.b64decode(value, validate=True).decode("utf-8"))
-                            except (binascii.Error, UnicodeDecodeError, ValueError):
-                                pass
-    for path, value in walk(obj):
-        if isinstance(value, dict) and isinstance(value.get("name"), str) and isinstance(value.get("value"), str):
-            if is_secret_key(value["name"]) or url_password(value["value"]):
-                out.add(value["value"])
-        if isinstance(value, str) and url_password(value):
-            out.add(value)
-            out.add(url_password(value))
+    for path, value, spans in manifest_secret_parts(obj):
+        out |= _secret_texts(value, spans)
+        if path[0] == "data" and isinstance(value, str):  # base64, maybe broken over lines
+            try:
+                out |= _secret_texts(base64.b64decode("".join(value.split()), validate=True).decode("utf-8"), ())
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                pass
     return out
 
 
@@ -173,17 +247,28 @@ def _source_texts(loaded) -> set:
     return out
 
 
-def redact_values(values: Any, path: tuple = ()) -> Any:
-    """A copy of `values` with every secret replaced by <redacted> (URLs keep their host)."""
-    if isinstance(values, dict):
-        return {k: redact_values(v, path + (k,)) for k, v in values.items()}
-    if isinstance(values, list):
-        return [redact_values(v, path + (i,)) for i, v in enumerate(values)]
-    if values is not None and is_secret_path(path):
-        return REDACTED  # the whole value: under *.secrets or a secret-like env key
-    if isinstance(values, str):
-        return redact_url(values)
-    return values
+def redact_values(values: Any, secrets: Iterable[str] = ()) -> Any:
+    """A copy of `values` with every secret replaced by <redacted> (URLs keep their host): the
+    values `secret_parts` finds, and any other string equal to a secret (an anchor's value that
+    an alias carries into a secret) or holding a long one."""
+    parts = {path: spans for path, _value, spans in secret_parts(values)}
+    known = frozenset(s for s in secrets if len(s) >= MIN_SCRUB_LENGTH)
+
+    def copy(node: Any, path: tuple) -> Any:
+        if isinstance(node, dict):
+            return {k: copy(v, path + (k,)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [copy(v, path + (i,)) for i, v in enumerate(node)]
+        if path in parts:
+            spans = parts[path]
+            return REDACTED if spans is None else _replace_spans(node, spans)
+        if node is None or isinstance(node, bool):
+            return node
+        if str(node) in known:
+            return REDACTED
+        return scrub(node, known, MIN_FINDING_SCRUB_LENGTH) if isinstance(node, str) else node
+
+    return copy(values, ())
 
 
 @lru_cache(maxsize=32)
@@ -244,21 +329,33 @@ _SET_PATH_SEPARATOR = re.compile(r"(?<!\\)[.\[\]]+")
 
 
 def redact_set_expression(expression: str, secrets: Iterable[str]) -> str:
-    """A `--set a=x,api.secrets.B=y` expression as provenance may show it: the value of a secret
-    path replaced whole, a URL's password replaced, any other secret string replaced; the key
-    text is kept, so provenance still names what the expression set."""
-    secrets = [s for s in secrets if len(s) >= MIN_SCRUB_LENGTH]  # secret paths go whole anyway
+    """A `--set a=x,api.secrets.B=y` expression as provenance or an error may show it: the value
+    of a secret path replaced whole, a URL's password replaced, any other secret string replaced;
+    the key text is kept, so provenance still names what the expression set."""
+    return _replace_spans(expression, set_secret_spans(expression, secrets))
+
+
+def set_secret_spans(expression: str, secrets: Iterable[str] = ()) -> list:
+    """(start, end) of the parts of a `--set` expression that hold a secret (`redact_set_expression`).
+    The value of a key runs to the next `,key=`, so `api.secrets.X=p@ss,word` hides `p@ss,word`
+    whole: Helm reads `word` as a key without a value, but it is the rest of the password."""
+    pattern = _secrets_pattern(frozenset(secrets), MIN_SCRUB_LENGTH)  # secret paths go whole anyway
     keys = list(_SET_KEY.finditer(expression))
-    if not keys:
-        return scrub(expression, secrets)
-    out = [scrub(expression[:keys[0].start()], secrets)]
+    regions = [(0, keys[0].start() if keys else len(expression), None)]
     for i, key in enumerate(keys):
-        value = expression[key.end():keys[i + 1].start() if i + 1 < len(keys) else len(expression)]
         # the key text as a values path (`a.b[0].c`, the `--set-string ` label is harmless)
         path = tuple(part for part in _SET_PATH_SEPARATOR.split(key.group().lstrip(",")[:-1]) if part)
-        out.append(key.group())
-        out.append(REDACTED if value and is_secret_path(path) else scrub(redact_url(value), secrets))
-    return "".join(out)
+        regions.append((key.end(), keys[i + 1].start() if i + 1 < len(keys) else len(expression), path))
+    spans: list = []
+    for start, end, path in regions:
+        value = expression[start:end]
+        if path is not None and value and _secret_by_path(path, value):
+            spans.append((start, end))
+            continue
+        spans += [(start + s, start + e) for s, e in credential_spans(value)]
+        if pattern is not None:
+            spans += [(start + m.start(), start + m.end()) for m in pattern.finditer(value)]
+    return _merge_spans(spans)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,29 +371,145 @@ def secret_columns(loaded) -> dict:
     return cached
 
 
-def _secret_columns(loaded) -> dict:
-    from .values.layers import get_path
+def holds_secret(loaded, span) -> bool:
+    """Whether a span of a loaded values file overlaps a secret written there (by path, or an
+    anchored value an alias or merge carries into a secret)."""
+    for line in range(span.line, span.end_line + 1):
+        start = span.col if line == span.line else 1
+        end = span.end_col if line == span.end_line else float("inf")
+        if any(col < end and start < stop for col, stop in secret_columns(loaded).get(line, ())):
+            return True
+    return False
 
+
+def _secret_columns(loaded) -> dict:
     lines = loaded.text.splitlines()
     out: dict = {}
-    for path, span in loaded.spans.items():
-        value = get_path(loaded.data, path)
-        if value is None or isinstance(value, (dict, list)):
-            continue
-        if is_secret_path(path):
-            ranges = _span_columns(lines, span)
-        elif url_credentials(value) is not None:
-            ranges = _password_columns(lines, span, value) or _span_columns(lines, span)
-        else:
-            continue
-        for line, col, end in ranges:
-            if end > col:
-                out.setdefault(line, []).append((col, end))
+    for path, value, spans in secret_parts(loaded.data):
+        # where the value is written: its own position (for an alias, the `*name`) and, when it
+        # comes through an alias, the anchored node it was copied from
+        for span in (loaded.spans.get(path), loaded.origin_span(path)):
+            if span is None:
+                continue
+            ranges = (spans is not None and _part_columns(lines, span, value, spans)) or _span_columns(lines, span)
+            for line, col, end in ranges:
+                if end > col:
+                    out.setdefault(line, []).append((col, end))
     return {line: sorted(ranges) for line, ranges in out.items()}
 
 
+def manifest_secret_columns(manifests, wanted: dict) -> dict:
+    """{file: {line: [(col, end_col)]}} of the manifest lines an excerpt shows (`wanted`: file ->
+    line numbers): where an object writes a secret, found by position, so its escaped, folded or
+    base64-over-lines source goes too; in a document that did not load (no object to ask), the
+    values a Secret's data, a secret-like key or the `value` after a secret-like `name` holds."""
+    from bisect import bisect_right
+
+    from .pointer import build
+
+    by_file: dict = {}
+    for obj in manifests.objects:
+        by_file.setdefault(obj.path, []).append(obj)
+    out: dict = {}
+    for path, numbers in wanted.items():
+        text = manifests.sources.get(path)
+        if text is None:
+            continue
+        lines = text.splitlines()
+        objects = by_file.get(path, [])
+        starts = [obj.line for obj in objects]
+        columns: dict = {}
+        located: set = set()
+
+        def add(ranges):
+            for line, col, end in ranges:
+                if end > col:
+                    columns.setdefault(line, []).append((col, end))
+
+        for number in sorted(numbers):
+            owners = []
+            for i in range(bisect_right(starts, number) - 1, -1, -1):
+                if (objects[i].end_line or objects[i].line) < number:
+                    break
+                owners.append(objects[i])
+            for obj in owners:
+                if id(obj) in located:
+                    continue
+                located.add(id(obj))
+                for pointer, value, spans in manifest_secret_parts(obj.obj):
+                    for where in obj.value_locations(build(*pointer)):
+                        add((spans is not None and _part_columns(lines, where, value, spans))
+                            or _span_columns(lines, where))
+            if not owners:
+                add((number, col, end) for col, end in _unloaded_secret_columns(lines, number))
+        out[path] = {line: sorted(ranges) for line, ranges in columns.items()}
+    return out
+
+
+_MARKER_LINE = re.compile(r"(---|\.\.\.)(\s|$)")
+_SECRET_KIND = re.compile(r"\s*(-\s+)?kind\s*:\s*['\"]?Secret['\"]?\s*(#.*)?")
+_KEY_LINE = re.compile(r"(?P<indent>\s*(?:-\s+)*)(?P<q>['\"]?)(?P<key>[\w.-]+)(?P=q)(?:\s*:(?:\s+|$)|=)")
+_FLOW_SECRET_ENTRY = re.compile(r"\bname\s*:\s*['\"]?(?P<name>[\w.-]+)['\"]?\s*,\s*value\s*:\s*")
+
+
+def _unloaded_secret_columns(lines: list, number: int) -> list:
+    """[(col, end_col)] of line `number` that may hold a secret, in a document no parser could
+    read: the text is read line by line, by indentation. A secret block opens at `data:` or
+    `stringData:` of a Secret, at a secret-like key (`DB_PASSWORD: …`, `- API_TOKEN=…`) and at
+    the `value:` after a secret-like `name:`; the rest of its line and every deeper line after
+    it are hidden (a value folded over lines, base64 broken over lines, a syntax error in it)."""
+    if not 0 < number <= len(lines):
+        return []
+    first = number - 1
+    while first > 0 and not _MARKER_LINE.match(lines[first - 1]):
+        first -= 1
+    last = number
+    while last < len(lines) and not _MARKER_LINE.match(lines[last]):
+        last += 1
+    is_secret_object = any(_SECRET_KIND.fullmatch(line) for line in lines[first:last])
+    block = None        # indentation of the key that opened a secret block
+    secret_name = None  # indentation of a `name:` holding a secret-like name
+    for index in range(first, number):
+        line = lines[index]
+        content = line.lstrip(" \t")
+        if not content or content.startswith("#"):
+            continue
+        depth = len(line) - len(content)
+        if block is not None and depth > block:
+            if index == number - 1:
+                return [(depth + 1, len(line) + 1)]
+            continue
+        block = None
+        hidden = None
+        flow = _FLOW_SECRET_ENTRY.search(line)
+        if flow and is_secret_key(flow.group("name")):
+            hidden = flow.end()
+        match = _KEY_LINE.match(line)
+        if match is not None:
+            key, column = match.group("key"), len(match.group("indent"))
+            if key == "name":
+                named = line[match.end():].strip().strip("'\"")
+                secret_name = column if is_secret_key(named) else None
+            if ((is_secret_object and key in ("data", "stringData")) or is_secret_key(key)
+                    or (key == "value" and secret_name == column)):
+                block = column
+                hidden = match.end() if hidden is None else min(hidden, match.end())
+        if index == number - 1:
+            return [(hidden + 1, len(line) + 1)] if hidden is not None and hidden < len(line) else []
+    return []
+
+
+_NODE_PROPERTIES = re.compile(r"(?:[&!][^\s,\[\]{}]*\s+)+")
+
+
 def _span_columns(lines: list, span) -> list:
-    """(line, col, end_col) of every line a scalar covers (a block or folded one spans several)."""
+    """(line, col, end_col) of every line a scalar covers (a block or folded one spans several),
+    from its text on: its anchor and tag (`&pw !!str`) are no secret."""
+    if 0 < span.line <= len(lines):
+        properties = _NODE_PROPERTIES.match(lines[span.line - 1], span.col - 1,
+                                            span.end_col - 1 if span.line == span.end_line else len(lines[span.line - 1]))
+        if properties is not None and properties.end() > span.col - 1:
+            span = Location("", span.line, properties.end() + 1, span.end_line, span.end_col)
     if span.line == span.end_line and 0 < span.line <= len(lines):
         source = lines[span.line - 1][span.col - 1:span.end_col - 1]
         if len(source) >= 2 and source[0] in "'\"" and source[-1] == source[0]:
@@ -309,42 +522,31 @@ def _span_columns(lines: list, span) -> list:
     return out
 
 
-def _password_columns(lines: list, span, value: str) -> Optional[list]:
-    """[(line, col, end_col)] of a URL's password in the source, when the scalar is written on
-    one line and its credentials hold no escape; else None (the caller hides the whole scalar)."""
+def _part_columns(lines: list, span, value: str, spans: list) -> Optional[list]:
+    """[(line, col, end_col)] of the secret parts of a string in the source, when the scalar is
+    written on one line exactly as it reads (no escape); else None (the caller hides it whole)."""
     if span.end_line != span.line or not 0 < span.line <= len(lines):
         return None
     source = lines[span.line - 1][span.col - 1:span.end_col - 1]
     inner, offset = source, span.col
     if len(source) >= 2 and source[0] in ("'", '"') and source[-1] == source[0]:
         inner, offset = source[1:-1], span.col + 1
-    found, expected = url_credentials(inner), url_credentials(value)
-    if found is None or inner[found[0]:found[1]] != value[expected[0]:expected[1]]:
+    if inner != value:
         return None
-    return [(span.line, offset + found[0], offset + found[1])]
+    return [(span.line, offset + start, offset + end) for start, end in spans]
 
 
-def redact_line(line: str, ranges: Iterable[tuple], secrets: Iterable[str] = ()) -> tuple:
-    """(`line` with the given columns and every occurrence of `secrets` replaced by <redacted>,
-    a function mapping an original 1-based column to the redacted line's)."""
-    spans = [(col - 1, end - 1) for col, end in ranges]
-    pattern = _secrets_pattern(frozenset(secrets), 1)
+def redact_line(line: str, ranges: Iterable[tuple], secrets: Iterable[str] = (),
+                min_length: int = MIN_FINDING_SCRUB_LENGTH) -> tuple:
+    """(`line` with the given columns, every URL password and every occurrence of `secrets`
+    (`min_length` characters or more) replaced by <redacted>, a function mapping an original
+    1-based column to the redacted line's)."""
+    spans = [(col - 1, end - 1) for col, end in ranges] + credential_spans(line)
+    pattern = _secrets_pattern(frozenset(secrets), min_length)
     if pattern is not None:
         spans += [match.span() for match in pattern.finditer(line)]
-    merged: list = []
-    for start, end in sorted((max(0, s), min(len(line), e)) for s, e in spans):
-        if end <= start:
-            continue
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    parts, last = [], 0
-    for start, end in merged:
-        parts.append(line[last:start])
-        parts.append(REDACTED)
-        last = end
-    parts.append(line[last:])
+    merged = _merge_spans((max(0, s), min(len(line), e)) for s, e in spans)
+    shown = _replace_spans(line, merged)
 
     def column(col: int, is_end: bool = False) -> int:
         """A start column inside a redaction moves to its start, an end column to its end."""
@@ -358,4 +560,4 @@ def redact_line(line: str, ranges: Iterable[tuple], secrets: Iterable[str] = ())
                 break
         return index + shift + 1
 
-    return "".join(parts), column
+    return shown, column

@@ -65,9 +65,29 @@ class LoadedYaml:
     notes: list = field(default_factory=list)
     documents: int = 1
     text: str = ""
+    alias_targets: dict = field(default_factory=dict)  # values path of an alias -> anchored node
 
     def span_of(self, path: tuple) -> Optional[Span]:
         return self.spans.get(tuple(path))
+
+    def origin_span(self, path: tuple) -> Optional[Span]:
+        """Where the value at `path` is written when an alias (`*name`, at or above `path`)
+        copied it: its node inside the anchored one, or the whole anchored node where the path
+        cannot be followed there (a merge key inside it). None for a value not copied."""
+        if not self.alias_targets:
+            return None
+        for cut in range(len(path), -1, -1):
+            node = self.alias_targets.get(path[:cut])
+            if node is not None:
+                break
+        else:
+            return None
+        for part in path[cut:]:
+            child = _child_node(node, part)
+            if child is None:
+                return node.span
+            node = child.value if child.kind == "alias" else child
+        return node.span
 
 
 # --------------------------------------------------------------------------------------------
@@ -165,7 +185,9 @@ def resolve(tag: str, text: str):
         return rtag, value
     if tag == FLOAT and rtag == INT and value <= _INT64_MAX:  # go-yaml converts int, not uint64
         return FLOAT, float(value)
-    raise _ResolveError(f"cannot decode !!{rtag.rsplit(':', 1)[-1]} `{text}` as a !!{tag.rsplit(':', 1)[-1]}")
+    # the scalar's text stays out of the message: it may be a secret (`API_TOKEN: !!int sk_…`),
+    # and the error's line and column already point at it
+    raise _ResolveError(f"cannot decode a !!{rtag.rsplit(':', 1)[-1]} as a !!{tag.rsplit(':', 1)[-1]}")
 
 
 def _resolve_untyped(tag: str, text: str):
@@ -525,6 +547,7 @@ class _Decoder:
         self.record = record
         self.spans: dict = {}
         self.key_spans: dict = {}
+        self.alias_targets: dict = {}
         self.notes: list = []
         self._cache: dict = {}        # id(node) -> decoded value
         self._counts: dict = {}       # id(node) -> go-yaml unmarshal calls to decode it
@@ -617,7 +640,8 @@ class _Decoder:
             if rtag == BINARY:
                 value = _decode_binary(node.value)
         except _ResolveError as exc:
-            raise YamlLoadError(str(exc), node.span.line, node.span.col) from None
+            where = f" (the value of {_where(path)})" if path and not is_key else ""
+            raise YamlLoadError(f"{exc}{where}", node.span.line, node.span.col) from None
         if rtag == TIMESTAMP:
             value = node.value
         if self.record and node.implicit and not is_key:
@@ -732,6 +756,7 @@ class _Decoder:
         if record:
             self.spans[path] = node.span
             if node.kind == "alias":
+                self.alias_targets[path] = node.value  # where the copied value is written
                 record = False
         if isinstance(value, _GoMap):
             winners: dict = {}  # string key -> entry; Helm's pick among colliding keys is random
@@ -779,6 +804,20 @@ class _Decoder:
         elif isinstance(value, list):
             for item in value:
                 self._check_keys(item)
+
+
+def _child_node(node: _Node, part) -> Optional[_Node]:
+    """The node of a map's key `part` (the last one written) or a list's item `part`; None when
+    it is not written there (a merged or non-string key)."""
+    if node.kind == "map" and isinstance(part, str):
+        children = node.value
+        for i in range(len(children) - 2, -1, -2):
+            key = children[i]
+            if key.kind == "scalar" and key.value == part and key.value != "<<":
+                return children[i + 1]
+    elif node.kind == "seq" and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part]
+    return None
 
 
 def _where(path: tuple) -> str:
@@ -915,7 +954,7 @@ def _load_user_values(text: str, path: str) -> LoadedYaml:
     except YamlLoadError:
         count = 2
     return LoadedYaml(path=path, data=data, spans=decoder.spans, key_spans=decoder.key_spans,
-                      notes=decoder.notes, documents=count, text=original)
+                      notes=decoder.notes, documents=count, text=original, alias_targets=decoder.alias_targets)
 
 
 def _load_all_documents(text: str, path: str, drop_nulls: bool) -> LoadedYaml:
@@ -923,6 +962,7 @@ def _load_all_documents(text: str, path: str, drop_nulls: bool) -> LoadedYaml:
 
     spans: dict = {}
     key_spans: dict = {}
+    alias_targets: dict = {}
     notes: list = []
     data: dict = {}
     chunks = split_documents(text[1:] if text.startswith("\ufeff") else text)  # Helm strips a BOM
@@ -932,6 +972,7 @@ def _load_all_documents(text: str, path: str, drop_nulls: bool) -> LoadedYaml:
             data = merge_maps(data, _read_document(root, decoder) or {})
         spans.update(decoder.spans)
         key_spans.update(decoder.key_spans)
+        alias_targets.update(decoder.alias_targets)
         notes.extend(decoder.notes)
     return LoadedYaml(path=path, data=_strip_nulls(data) if drop_nulls else data, spans=spans, key_spans=key_spans,
-                      notes=notes, documents=max(len(chunks), 1), text=text)
+                      notes=notes, documents=max(len(chunks), 1), text=text, alias_targets=alias_targets)

@@ -265,3 +265,65 @@ def test_browser_public_keys_are_not_secrets(name):
                                   "GITHUB_TOKEN", "SIGNING_KEY"])
 def test_secret_keys_stay_secret(name):
     assert redact.is_secret_key(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Secrets by value and by shape (issue 15)
+
+@pytest.mark.parametrize("text, shown", [
+    ("jdbc:postgresql://u:pw1@h/db", "jdbc:postgresql://u:<redacted>@h/db"),         # behind a non-scheme prefix
+    ("see https://bob:pw2@example.com/x today", "see https://bob:<redacted>@example.com/x today"),
+    ("a=redis://:pw3@r b=amqp://u:pw4@mq", "a=redis://:<redacted>@r b=amqp://u:<redacted>@mq"),
+    ("http://host:8080/a@b and mailto:x@y", "http://host:8080/a@b and mailto:x@y"),  # a port, no scheme
+])
+def test_url_passwords_are_found_anywhere_in_a_string(text, shown):
+    assert redact.redact_url(text) == shown
+
+
+def test_secret_parts_know_env_lists_entries_and_assignments():
+    values = {"api": {"env": ["DB_PASSWORD=pw1", "DEBUG=1", {"name": "API_TOKEN", "value": 42},
+                              {"name": "HOST", "value": "h"}],
+                      "extra": [{"name": "SIGNING_KEY", "value": "pw2"}]}}
+    parts = {path: spans for path, _value, spans in redact.secret_parts(values)}
+    assert parts == {("api", "env", 0): [(12, 15)], ("api", "env", 2, "value"): None,
+                     ("api", "extra", 0, "value"): None}
+    assert redact_values(values)["api"]["env"][:3] == ["DB_PASSWORD=<redacted>", "DEBUG=1",
+                                                      {"name": "API_TOKEN", "value": REDACTED}]
+
+
+def test_values_hide_every_copy_of_a_secret_and_keep_short_words_inside_others():
+    loaded = load_values("common: &pw hunter22\nname: api\napi:\n  secrets:\n    DB: *pw\n    X: api\n")
+    shown = redact_values(loaded.data, redact.values_secrets(loaded.data))
+    assert shown == {"common": REDACTED, "name": REDACTED, "api": {"secrets": {"DB": REDACTED, "X": REDACTED}}}
+    assert redact_values({"image": "app-api:1"}, {"api"}) == {"image": "app-api:1"}  # short: whole values only
+
+
+def test_an_alias_copied_secret_is_hidden_where_the_anchor_writes_it():
+    text = 'base: &b\n  A_TOKEN: "hu\\x6eter"\n  other: x\napi:\n  env: *b\n'
+    loaded = load_values(text)
+    assert loaded.origin_span(("api", "env", "A_TOKEN")).line == 2
+    assert secret_columns(loaded) == {2: [(13, 22)]}  # the escaped source, inside its quotes
+
+
+def test_set_errors_hide_a_fragment_inside_a_secret_value():
+    from starter_lint.values.setargs import SetSyntaxError, apply_set
+
+    with pytest.raises(SetSyntaxError) as raised:
+        apply_set({}, "api.env.DB_PASSWORD=a,b[x]=1")
+    assert "a,b" not in str(raised.value) and '"<redacted>"' not in str(raised.value)
+    assert redact.set_secret_spans("x=1,api.secrets.K=p,q,y=2") == [(18, 21)]
+
+
+@pytest.mark.parametrize("document, number, hidden", [
+    ("kind: Secret\nstringData:\n  password: \"a\" x: [\n", 3, (3, 21)),
+    ("kind: Secret\ndata:\n  cert: YWJj\n    ZGVm: [\n", 4, (5, 12)),
+    ("kind: Secret\nstringData: {password: !!int x}\n", 2, (13, 32)),
+    ("kind: ConfigMap\ndata:\n  plain: \"a\" x: [\n", 3, None),              # not a Secret
+    ("env:\n  - name: DB_PASSWORD\n    value: \"a\" x: [\n", 3, (12, 20)),
+    ("env:\n  - name: HOST\n    value: \"a\" x: [\n", 3, None),
+    ("env:\n  - {name: API_TOKEN, value: !!int x}\n", 2, (30, 38)),
+    ("kind: Secret\n---\nkind: Pod\ndata:\n  x: [\n", 5, None),               # another document's kind
+])
+def test_lines_of_a_document_that_does_not_load_are_hidden_by_their_shape(document, number, hidden):
+    lines = document.splitlines()
+    assert redact._unloaded_secret_columns(lines, number) == ([hidden] if hidden else [])

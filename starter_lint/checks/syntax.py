@@ -6,7 +6,7 @@ them); these checks report what the loader noticed in files that did load.
 from __future__ import annotations
 
 from ..findings import Fix, Location, Problem, Severity, format_path
-from ..redact import is_secret_path
+from ..redact import holds_secret, is_secret_path
 from ..values.layers import get_path
 from . import check
 
@@ -50,6 +50,11 @@ def _secret_message(note) -> str:
             f"reads it as {read_as}, not the text written; quote it")
 
 
+def _is_secret(note, loaded) -> bool:
+    """A value under a secret path, or written where a secret is (an anchor aliased into one)."""
+    return is_secret_path(note.path) or holds_secret(loaded, note.span)
+
+
 def _fix(note, loaded) -> Fix:
     """Safe: write explicitly what Helm reads now (`yes` -> true, `017` -> 15, key `on:` ->
     "true":). Unsafe: quote the text as written (`1.10`, a rounded big integer), which is what
@@ -61,7 +66,7 @@ def _fix(note, loaded) -> Fix:
         return Fix(f"write {str(note.fix_value).lower()}", safe=True, path=note.path, value=note.fix_value)
     read = get_path(loaded.data, note.path)
     if isinstance(read, int) and not isinstance(read, bool) and abs(read) <= 2 ** 53:
-        shown = "the number" if is_secret_path(note.path) else str(read)  # never a secret's value
+        shown = "the number" if _is_secret(note, loaded) else str(read)  # never a secret's value
         return Fix(f"write {shown} (what Helm reads)", safe=True, path=note.path, value=read)
     return Fix("quote the scalar as written (changes what Helm renders)", safe=False, path=note.path,
                value=note.fix_value)
@@ -74,6 +79,6 @@ def ambiguous_scalars(ctx):
             if note.kind in ("ambiguous-scalar", "ambiguous-key"):
                 fix = _fix(note, loaded) if note.has_fix else None
                 # a key is never secret; a value under a secret path is (`API_TOKEN: 0755123`)
-                secret = note.kind == "ambiguous-scalar" and is_secret_path(note.path)
+                secret = note.kind == "ambiguous-scalar" and _is_secret(note, loaded)
                 message = _secret_message(note) if secret else f"{format_path(note.path)}: {note.message}"
                 yield Problem(message, path=note.path, location=_location(loaded, note.span), fix=fix, key=note.kind)

@@ -61,6 +61,10 @@ class ManifestObject:
                 return found
         return Location(self.path, self.line, 1)
 
+    def value_locations(self, pointer: str) -> list:
+        """The spans of the scalars written at a JSON pointer (two for a key written twice)."""
+        return self._locator(pointer, own=True) if self._locator is not None and pointer else []
+
     def get(self, *path: Any, default=None):
         node: Any = self.obj
         for part in path:

@@ -66,18 +66,32 @@ def _timestamp_as_string(loader, node):
     return loader.construct_scalar(node)
 
 
+def _construct_tagged(loader, node):
+    """A node PyYAML's constructors build (numbers, booleans, tags). Their errors quote the
+    scalar (`invalid literal for int(): 'hunter2'`), which may be a secret: the error says
+    only which tag does not fit, at the node."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the value cannot be read as its tag {node.tag.replace('tag:yaml.org,2002:', '!!')} says "
+            "(remove the tag or fix the value)", node.start_mark) from None
+
+
 def _mapping_with_string_keys(loader, node):
     loader.flatten_mapping(node)
     out = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _construct_tagged(loader, key_node)
         if not isinstance(key, str):
             # JSON keys are strings: true -> "true", 1 -> "1", null -> "null" (as yaml-to-JSON does)
             key = "null" if key is None else (str(key).lower() if isinstance(key, bool) else str(key))
         if key in out:
             # go-yaml refuses the document ("key already set in map"); so does kubectl apply
             loader.duplicates.append((key, key_node.start_mark))
-        out[key] = loader.construct_object(value_node, deep=True)
+        out[key] = _construct_tagged(loader, value_node)
     return out
 
 
@@ -103,16 +117,17 @@ def _construct(loader: _ManifestLoader, root) -> object:
     alias is one shared node: it is built once and shared, never expanded here.
     """
     memo: dict = {}
-    construct_object = loader.construct_object
     duplicates = loader.duplicates
     intern = sys.intern  # keys and short values repeat across thousands of objects: store each once
 
     def build(node):
         tag = node.tag
-        if tag == _STR:
+        kind = type(node)
+        # a tag on a node of another kind (`!!map text`) is the constructors' error to raise
+        if tag == _STR and kind is yaml.ScalarNode:
             value = node.value
             return intern(value) if len(value) <= 64 else value
-        if tag == _MAP:
+        if tag == _MAP and kind is yaml.MappingNode:
             built = memo.get(id(node))
             if built is not None:
                 return built
@@ -121,21 +136,21 @@ def _construct(loader: _ManifestLoader, root) -> object:
                 return built
             out = memo[id(node)] = {}
             for key_node, value_node in node.value:
-                key = intern(key_node.value) if key_node.tag == _STR else construct_object(key_node, deep=True)
+                key = intern(key_node.value) if key_node.tag == _STR else _construct_tagged(loader, key_node)
                 if type(key) is not str:
                     key = "null" if key is None else (str(key).lower() if isinstance(key, bool) else str(key))
                 if key in out:
                     duplicates.append((key, key_node.start_mark))
                 out[key] = build(value_node)
             return out
-        if tag == _SEQ:
+        if tag == _SEQ and kind is yaml.SequenceNode:
             built = memo.get(id(node))
             if built is not None:
                 return built
             items = memo[id(node)] = []
             items.extend(build(child) for child in node.value)
             return items
-        return construct_object(node, deep=True)
+        return _construct_tagged(loader, node)
 
     return build(root)
 
@@ -248,11 +263,31 @@ def _node_at(root, tokens) -> tuple:
     return node, key_node
 
 
+def _scalars_at(root, tokens) -> list:
+    """Every scalar node at the JSON pointer tokens, following each key written more than once."""
+    nodes = [root]
+    for token in tokens:
+        found = []
+        for node in nodes:
+            if isinstance(node, yaml.MappingNode):
+                found += [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == token]
+            elif isinstance(node, yaml.SequenceNode) and pointers.index(token, len(node.value)) is not None:
+                found.append(node.value[int(token)])
+        nodes = found
+    return [node for node in nodes if isinstance(node, yaml.ScalarNode)]
+
+
 def _make_locator(document: _Document, path: str, prefix: tuple):
-    def locate(pointer: str) -> Optional[Location]:
+    def locate(pointer: str, own: bool = False):
+        """Where a finding at `pointer` is shown; `own`: the spans of every scalar written there
+        (a key written twice holds two; none when the pointer leads through a merge key)."""
         root = _compose(document.text)
         if root is None:
-            return None
+            return [] if own else None
+        if own:
+            return [Location(path, document.first_line + node.start_mark.line, node.start_mark.column + 1,
+                             document.first_line + node.end_mark.line, node.end_mark.column + 1)
+                    for node in _scalars_at(root, list(prefix) + pointers.tokens(pointer))]
         node, key_node = _node_at(root, list(prefix) + pointers.tokens(pointer))
         # a mapping or sequence is shown at its key (the line a reader looks for)
         anchor = key_node if key_node is not None and not isinstance(node, yaml.ScalarNode) else node

@@ -5,7 +5,7 @@ import functools
 import os
 import sys
 
-from ..redact import redact_line
+from ..redact import MIN_SCRUB_LENGTH, redact_line
 from .escape import line_start, terminal
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
@@ -34,12 +34,14 @@ def _excerpt(finding, target, color: bool, lines_of) -> list:
         return []
     known = getattr(target, "secret_columns", None) or {}
     # a values file's secrets are where its secret values are written: hide exactly those columns
-    # (a secret "api" must not turn `api:` into `<redacted>:`); a rendered manifest has no such
-    # map, so its line loses every secret string the target holds
+    # and long secret strings (a secret "api" must not turn `api:` into `<redacted>:`); a manifest
+    # line loses the secrets located in it and every secret string the target holds
     if path in known:
-        line, column = redact_line(lines[line_no - 1].expandtabs(1), known[path].get(line_no, ()))
+        line, column = redact_line(lines[line_no - 1].expandtabs(1), known[path].get(line_no, ()), target.secrets)
     else:
-        line, column = redact_line(lines[line_no - 1].expandtabs(1), (), target.secrets)
+        located = (getattr(target, "manifest_secret_columns", None) or {}).get(path, {})
+        line, column = redact_line(lines[line_no - 1].expandtabs(1), located.get(line_no, ()), target.secrets,
+                                   MIN_SCRUB_LENGTH)
     col = column(max(1, finding.location.col))
     end = (column(finding.location.end_col, is_end=True)
            if finding.location.end_line == line_no and finding.location.end_col else col + 1)

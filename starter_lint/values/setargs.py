@@ -22,7 +22,10 @@ _INT = re.compile(r"^[+-]?[0-9]+$")
 
 
 class SetSyntaxError(StarterLintError):
-    pass
+    def __init__(self, message: str, quoted: str = "", at: tuple = ()):
+        super().__init__(message)
+        self.quoted = quoted  # text of the expression the message quotes as "…"
+        self.at = at          # (start, end) of that text in the expression
 
 
 class _EOF(Exception):
@@ -120,13 +123,19 @@ class _Parser:
             except _EOF:
                 return
 
+    def _quoting(self, template: str, text: str, start: int) -> SetSyntaxError:
+        """An error quoting `text`, read from `start`: apply_set hides it if a secret's value
+        covers it (`api.secrets.X=p@ss,word` reads `word` as a key)."""
+        return SetSyntaxError(template.format(f'"{text}"'), f'"{text}"', (start, self.pos))
+
     def key(self, data: dict, level: int, path: tuple) -> None:
         _check_depth(path)
+        start = self.pos
         name, last = self._runes_until("=[,.")
         if last is None:
             if not name:
                 raise _EOF()
-            raise SetSyntaxError(f'key "{name}" has no value')
+            raise self._quoting("key {} has no value", name, start)
         if last == "[":
             index = self._key_index()
             items = data.get(name, [])
@@ -148,7 +157,7 @@ class _Parser:
             _set(data, name, value)
             self._assigned(path + (name,), value)
         elif last == ",":
-            raise SetSyntaxError(f'key "{name}" has no value (cannot end with ,)')
+            raise self._quoting("key {} has no value (cannot end with ,)", name, start)
         else:  # "."
             level += 1
             if level > MAX_NESTED_NAME_LEVEL:
@@ -164,24 +173,26 @@ class _Parser:
                     _set(data, name, inner)
                 raise
             if not inner:
-                raise SetSyntaxError(f'key map "{name}" has no value')
+                raise self._quoting("key map {} has no value", name, start)
             _set(data, name, inner)
 
     def _key_index(self) -> int:
+        start = self.pos
         text, last = self._runes_until("]")
         if last is None:
             raise _EOF()  # Helm wraps io.EOF ("error parsing index: EOF") and so ends quietly
         if not _INT.match(text):
-            raise SetSyntaxError(f'error parsing index: strconv.Atoi: parsing "{text}": invalid syntax')
+            raise self._quoting("error parsing index: strconv.Atoi: parsing {}: invalid syntax", text, start)
         return int(text)
 
     def list_item(self, items: list, index: int, level: int, path: tuple) -> list:
         if index < 0:
             raise SetSyntaxError(f"negative {index} index not allowed")
         _check_depth(path)
+        start = self.pos
         name, last = self._runes_until("[.=")
         if name:
-            raise SetSyntaxError(f'unexpected data at end of array index: "{name}"')
+            raise self._quoting("unexpected data at end of array index: {}", name, start)
         if last is None:
             raise _EOF()  # `a[1]` alone: the list is kept as it is
         if last == "=":
@@ -301,10 +312,13 @@ def apply_set(target: dict, expression: str, *, string_only: bool = False, recor
     try:
         parser.parse(target)
     except SetSyntaxError as exc:
-        from ..redact import redact_set_expression  # the expression may carry a secret value
+        from ..redact import REDACTED, redact_set_expression, set_secret_spans  # it may carry a secret
 
+        message = str(exc)
+        if exc.at and any(start < exc.at[1] and exc.at[0] < end for start, end in set_secret_spans(expression)):
+            message = message.replace(exc.quoted, f'"{REDACTED}"')
         flag = "--set-string" if string_only else "--set"
-        raise SetSyntaxError(f"{flag} {redact_set_expression(expression, ())!r}: {exc}") from None
+        raise SetSyntaxError(f"{flag} {redact_set_expression(expression, ())!r}: {message}") from None
     shown = ("--set-string " if string_only else "--set ") + expression
     for path, value in parser.assigned:
         if touched is not None:

@@ -5,7 +5,7 @@ import json
 import re
 
 from ..findings import format_path
-from ..redact import redact_values
+from ..redact import redact_values, values_secrets
 from ..tree import leaves
 from .layers import LayeredValues
 
@@ -86,7 +86,9 @@ def _comment(comment, path) -> str:
 
 def render_values(layered: LayeredValues, fmt: str = "yaml", provenance: bool = False,
                   show_secrets: bool = False) -> str:
-    values = layered.values if show_secrets else redact_values(layered.values)
+    # a secret is hidden wherever its value shows, also where an anchor or merge put it first
+    secrets = set().union(*(values_secrets(layer.data) for layer in layered.layers))
+    values = layered.values if show_secrets else redact_values(layered.values, secrets)
 
     def describe(path):
         origin = layered.origin(path)
