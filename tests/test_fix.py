@@ -468,8 +468,9 @@ def test_the_diff_applies_with_git_and_patch_and_never_shows_a_secret(name, line
 
 
 def test_fix_counts_what_it_did(tmp_path):
-    """One edit can fix two findings (SL104 and SL604 on `DEBUG: yes`); two rules proposing one
-    unsafe edit (`1.10`) are one unsafe fix."""
+    """One edit fixes the finding of `DEBUG: yes` (SL104, with SL604 as its related location: one
+    mistake, one finding) and another WORKERS (SL604); two rules proposing one unsafe edit
+    (`1.10`) are one unsafe fix."""
     values = tmp_path / "values.yaml"
     values.write_text("worker:\n  enabled: false\napi:\n  env:\n    DEBUG: yes\n    WORKERS: 4\n"
                       "    FEATURE_RATE: 1.10\n")
@@ -481,7 +482,7 @@ def test_fix_counts_what_it_did(tmp_path):
     def count(run_):
         return sum(len(t["findings"]) for t in json.loads(run_.stdout)["targets"])
 
-    assert count(before) - count(after) == 3      # DEBUG (SL104 + SL604) and WORKERS (SL604)
-    assert "starter-lint: fixed 3 findings in values.yaml\n" in done.stderr
+    assert count(before) - count(after) == 2      # DEBUG (SL104, SL604 related) and WORKERS (SL604)
+    assert "starter-lint: fixed 2 findings in values.yaml\n" in done.stderr
     assert "1 unsafe fix not applied (it changes what Helm renders" in done.stderr
     assert "FEATURE_RATE: 1.10" in values.read_text()
