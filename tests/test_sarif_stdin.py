@@ -70,7 +70,7 @@ def test_stdin_findings_are_results_at_the_template_of_a_chart_named_like_source
     assert [r["ruleId"] for r in hits] == ["SL801"]
     location = hits[0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "charts/app/templates/hpa.yaml"
-    assert "<stdin>" in hits[0]["message"]["text"]          # where it really is, in the message
+    assert "\\<stdin\\>" in hits[0]["message"]["text"]   # where it really is (Markdown-escaped), in the message
     assert not log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
 
 

@@ -28,7 +28,8 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # displayed without being control characters: JSON keeps them as data, escaped as \uXXXX
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-_COMMAND_START = re.compile(r"\s*::")
+# a path beginning with `:` becomes `::` once its `:line:col` follows
+_COMMAND_START = re.compile(r"\s*:")
 # Markdown that code scanning would interpret in message.text: links and images (`[`/`]`, which
 # SARIF §3.11.6 itself says to escape with `\`, as `\` itself), HTML and autolinks (`<`, `>`),
 # character references (`&#x202e;`)
@@ -54,8 +55,8 @@ def terminal(text) -> str:
 
 def line_start(text) -> str:
     """`terminal`, for a field that begins a line (a file path): a GitHub Actions runner executes
-    a line that begins with `::` (after any blanks), so such a path is shown as `./::…`, which
-    names the same file."""
+    a line that begins with `::` (after any blanks), so a path that begins with `:` (which its
+    `:line:col` would complete) is shown as `./:…`, which names the same file."""
     text = terminal(text)
     return "./" + text if _COMMAND_START.match(text) else text
 
