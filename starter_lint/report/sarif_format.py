@@ -1,6 +1,6 @@
 """SARIF 2.1.0 for GitHub code scanning (`upload-sarif`), one run per target.
 
-Shape decisions (see /work/shared/sarif/NOTES.md for GitHub's rules):
+Shape decisions (GitHub code scanning's rules, as tests/sarif_rules.py checks them):
 - every catalog rule is listed in every run, so `ruleIndex` is stable and code scanning knows
   rules that found nothing; `helpUri` points at the rule's section of `docs/rules.md` (generated
   from `rules/`) in the repository of this version;
