@@ -86,6 +86,27 @@ def cli(*args, cwd=None, stdin=None, env=None, timeout=120):
                           capture_output=True, text=True, env=full_env, timeout=timeout)
 
 
+# runs the CLI as its only child and writes that child's peak resident memory (KiB) to argv[1]
+_MEASURE = ("import resource, subprocess, sys\n"
+            "done = subprocess.run([sys.executable, '-m', 'starter_lint', *sys.argv[2:]])\n"
+            "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+            "sys.exit(done.returncode)\n")
+
+
+def cli_measured(*args, cwd, stdin=None, timeout=120):
+    """`cli`, and the peak resident memory (KiB) of that run alone, its own children included.
+    RUSAGE_CHILDREN of the test process would hold the largest child the whole session ever
+    waited for (such as a render bomb another test stopped at its memory cap)."""
+    peak_file = Path(cwd) / ".peak-rss"
+    env = dict(os.environ)
+    env.pop("STARTER_LINT_DEBUG", None)
+    done = subprocess.run([sys.executable, "-c", _MEASURE, str(peak_file), *args], cwd=cwd, input=stdin,
+                          capture_output=True, text=True, env=env, timeout=timeout)
+    peak = int(peak_file.read_text())
+    peak_file.unlink()
+    return done, peak
+
+
 def run_in_process(args, cwd):
     """The CLI in this process (fast enough for property tests): (exit code, stdout, stderr)."""
     import contextlib

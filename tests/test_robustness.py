@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import cli
+from .support import cli, cli_measured
 
 MEMORY_LIMIT_KB = 1_500_000  # 1.5 GB for the largest input
 TIME_LIMIT = 60
@@ -57,16 +56,12 @@ CASES = {
 }
 
 
-def _peak_children_kb() -> int:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_hostile_values_file(name, tmp_path):
     path = tmp_path / f"{name}.yaml"
     path.write_bytes(CASES[name])
     started = time.monotonic()
-    result = cli("check", str(path), "--format", "json", cwd=tmp_path, timeout=TIME_LIMIT)
+    result, peak_kb = cli_measured("check", str(path), "--format", "json", cwd=tmp_path, timeout=TIME_LIMIT)
     elapsed = time.monotonic() - started
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert result.returncode in (0, 1, 2), (result.returncode, result.stderr[-500:])
@@ -76,7 +71,7 @@ def test_hostile_values_file(name, tmp_path):
         document = json.loads(result.stdout)
         assert document["schemaVersion"] == 1
     assert elapsed < TIME_LIMIT
-    assert _peak_children_kb() < MEMORY_LIMIT_KB
+    assert peak_kb < MEMORY_LIMIT_KB
     assert not Path("/tmp/starter-lint-pwned").exists(), "a YAML tag executed code"
 
 
