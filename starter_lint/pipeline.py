@@ -131,7 +131,7 @@ def file_targets(path: str, options: Options) -> list:
     - a file that config targets list: each of those targets, whole (its chart as the base layer,
       its other layers, `set` and `manifests`, then any --set and --manifests given), reported
       under the target's name;
-    - another file in a target's chart folder: chart defaults too;
+    - another file in a target's chart folder: its own target over that chart;
     - any other file: its own target over the chart defaults (--chart) or the contract's."""
     if path == "-":
         return [Target(path, [path], list(options.set), options.chart,
@@ -146,9 +146,12 @@ def file_targets(path: str, options: Options) -> list:
               for t in options.config_targets if real in {_real(f, options) for f in t.files if f != "-"}]
     if listed:
         return listed
-    if any(os.path.commonpath([chart, real]) == chart for chart in charts):
-        return [chart_defaults]
-    return [Target(path, [path], list(options.set), options.chart, [] if options.files else list(options.manifests))]
+    # another values file kept in a chart folder (charts/app/values.prod.yaml) is a deployment's:
+    # checked over that chart, as `--chart charts/app -f charts/app/values.prod.yaml` would
+    home = next((chart for chart in sorted(charts, key=len, reverse=True)
+                 if os.path.commonpath([chart, real]) == chart), None)
+    chart = options.chart if home is None or options.chart else os.path.relpath(home, options.cwd or os.getcwd())
+    return [Target(path, [path], list(options.set), chart, [] if options.files else list(options.manifests))]
 
 
 def choose_targets(targets: list, names) -> list:

@@ -11,7 +11,7 @@ from starter_lint.catalog import load_catalog
 from starter_lint.options import Options
 from starter_lint.pipeline import run
 
-from .support import REPO, cli
+from .support import NEEDS_HELM_SDK, REPO, cli
 
 CONFIG = "select: [SL104]\ntargets:\n  prod: {values: [prod.yaml]}\n  staging: {values: [staging.yaml]}\n"
 
@@ -84,6 +84,25 @@ def test_chart_defaults_run_the_file_scope_rules_only(tmp_path):
     (chart / "values.yaml").write_text((chart / "values.yaml").read_text() + "ingres: {}\npodAnnotations: {}\n")
     report = run(Options(values_files=[str(chart / "values.yaml")], cwd=str(tmp_path)))
     assert [(f.rule, f.logical) for f in report.active] == [("SL101", "ingres")]
+
+
+def test_a_deployment_file_kept_in_a_chart_folder_is_checked_over_that_chart(tmp_path):
+    """charts/app/values.prod.yaml, listed by no target, is a deployment's file: the deployment
+    rules run on it, over that chart's values.yaml (not the chart-defaults file scope)."""
+    import shutil
+
+    chart = tmp_path / "charts" / "app"
+    shutil.copytree(REPO / "examples" / "chart", chart)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".starter-lint.yaml").write_text("targets:\n  prod: {chart: charts/app, values: [deploy/prod.yaml]}\n")
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "prod.yaml").write_text("{}\n")
+    (chart / "values.prod.yaml").write_text("api:\n  image: registry.example.org/app-api:latest\n")
+    pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)   # the chart renders
+    done = cli("check", "--format", "json", "--select", "SL601", "--", "charts/app/values.prod.yaml", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    found = [(f["rule"], f["path"]) for t in json.loads(done.stdout)["targets"] for f in t["findings"]]
+    assert ("SL601", "charts/app/values.prod.yaml") in found
 
 
 def test_scope_is_documented_in_the_rules_page():
