@@ -237,6 +237,9 @@ def run_checks(ctx: Context, options: Options, catalog: dict) -> tuple:
     return findings, tuple(ran)
 
 
+_HELM_SCHEMA_REFUSAL = "values don't meet the specifications of the schema"
+
+
 def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
     """Load given manifests, or render the chart; returns load problems as (rule, Problem)."""
     if not target.manifests and not target.chart:
@@ -254,7 +257,10 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
             from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub, secret_strings
             from .validate.contract import violations
 
-            if not violations(ctx.values.values) or not options.selects("SL705"):
+            # Helm refusing the values on the chart's own values.schema.json is always the values'
+            # mistake (the drop-in schema is stricter than the contract's check: unknown keys)
+            refused_by_schema = _HELM_SCHEMA_REFUSAL in str(exc)
+            if not (refused_by_schema or violations(ctx.values.values)) or not options.selects("SL705"):
                 # valid values the chart cannot render are the chart's problem; and a failure
                 # nothing would report (SL705 not selected) must not pass: exit 2 either way. A
                 # template may print a value in its error (`fail`, `required`): never a secret
