@@ -112,7 +112,10 @@ def plan_targets(options: Options) -> list:
             if all(target.name != planned.name for planned in targets):   # two changed files of one target
                 targets.append(target)
     if not targets and (options.chart or options.manifests or options.set):
-        targets.append(Target(options.chart or "manifests", [], list(options.set), options.chart,
+        # given manifests with no values of a deployment are checked on their own: a chart's
+        # defaults (a config's top-level `chart:`) are not what rendered them
+        chart = None if options.manifests and not options.set else options.chart
+        targets.append(Target(options.chart or "manifests", [], list(options.set), chart,
                               list(options.manifests)))
     if not targets:
         raise StarterLintError("nothing to check: give values files, -f FILE, --chart DIR or --manifests PATH")

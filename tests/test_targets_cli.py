@@ -135,3 +135,20 @@ def test_shell_completion_script_and_target_names(work):
     done = cli(cwd=work, env={"_STARTER_LINT_COMPLETE": "bash_complete", "COMP_WORDS": "starter-lint check --target s",
                                "COMP_CWORD": "3"})
     assert done.stdout.split() == ["plain,staging"]
+
+
+def test_manifests_alone_never_check_the_configs_chart_defaults_as_a_deployment(tmp_path):
+    """`check --manifests FILE` with a config whose top-level `chart:` is the targets' default: the
+    manifests are checked on their own; the chart's placeholders are not a deployment's."""
+    import shutil
+
+    shutil.copytree(REPO / "examples" / "chart", tmp_path / "charts" / "app")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "prod.yaml").write_text("{}\n")
+    (tmp_path / ".starter-lint.yaml").write_text("chart: charts/app\ntargets:\n  prod: {values: [prod.yaml]}\n")
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+                                      "  namespace: default\ndata:\n  key: value\n")
+    done = cli("check", "--format", "json", "--manifests", "cm.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    found = [(f["rule"], f["path"]) for t in json.loads(done.stdout)["targets"] for f in t["findings"]]
+    assert not [f for f in found if f[1].startswith("charts/")], found
