@@ -152,3 +152,20 @@ def test_manifests_alone_never_check_the_configs_chart_defaults_as_a_deployment(
     assert done.returncode == 0, done.stdout + done.stderr
     found = [(f["rule"], f["path"]) for t in json.loads(done.stdout)["targets"] for f in t["findings"]]
     assert not [f for f in found if f[1].startswith("charts/")], found
+
+
+def test_a_mistake_in_a_shared_layer_is_reported_once(tmp_path):
+    (tmp_path / "common.yaml").write_text("worker:\n  enabled: yes\n")
+    (tmp_path / "prod.yaml").write_text("{}\n")
+    (tmp_path / "staging.yaml").write_text("api:\n  env:\n    DEBUG: on\n")
+    (tmp_path / ".starter-lint.yaml").write_text(
+        "select: [SL104]\ntargets:\n  prod: {values: [common.yaml, prod.yaml]}\n"
+        "  staging: {values: [common.yaml, staging.yaml]}\n  dev: {values: [common.yaml]}\n")
+    for args in ((), ("--", "common.yaml")):
+        done = cli("check", "--format", "json", *args, cwd=tmp_path)
+        found = [(t["name"], f["path"], f["line"], f["notes"]) for t in json.loads(done.stdout)["targets"]
+                 for f in t["findings"]]
+        assert [f[:3] for f in found if f[1] == "common.yaml"] == [("prod", "common.yaml", 2)], found
+        assert "also reported for staging, dev" in found[0][3][0]
+        if not args:   # a target's own file is still its own
+            assert ("staging", "staging.yaml", 3) in [f[:3] for f in found]
