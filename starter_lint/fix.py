@@ -362,7 +362,7 @@ def _walk(root, path: tuple, create: bool):
         if not isinstance(node, dict):
             return None, _MISSING
         key = _find_key(node, part)
-        if key is _MISSING or node[key] is None and create:
+        if key is _MISSING or (node[key] is None or isinstance(node[key], _NullText)) and create:
             if not create:
                 return None, _MISSING
             if key is _MISSING:
@@ -443,8 +443,13 @@ class _OutOfRangeNumber(str):
     refuses. It keeps its text, written back as it was."""
 
 
+class _NullText(str):
+    """A null written as `null`, `Null`, `NULL` or `~`: ruamel would write every null back as an
+    empty value, rewriting lines no fix touched. It keeps its text."""
+
+
 def _round_trip_yaml():
-    """ruamel's round-trip YAML, but with out-of-range floats kept as their text."""
+    """ruamel's round-trip YAML, but with out-of-range floats and nulls kept as their text."""
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
@@ -466,10 +471,16 @@ def _round_trip_classes():
                 return _OutOfRangeNumber(node.value)
             return value
 
+        def construct_yaml_null(self, node):
+            return _NullText(node.value) if node.value else None
+
     class Representer(RoundTripRepresenter):
         pass
 
     Constructor.add_constructor("tag:yaml.org,2002:float", Constructor.construct_yaml_float)
+    Constructor.add_constructor("tag:yaml.org,2002:null", Constructor.construct_yaml_null)
+    Representer.add_representer(
+        _NullText, lambda self, data: self.represent_scalar("tag:yaml.org,2002:null", str(data)))
     # under the float tag, the resolver finds the plain text implicit: it is written unquoted
     Representer.add_representer(
         _OutOfRangeNumber, lambda self, data: self.represent_scalar("tag:yaml.org,2002:float", str(data)))

@@ -486,3 +486,16 @@ def test_fix_counts_what_it_did(tmp_path):
     assert "starter-lint: fixed 2 findings in values.yaml\n" in done.stderr
     assert "1 unsafe fix not applied (it changes what Helm renders" in done.stderr
     assert "FEATURE_RATE: 1.10" in values.read_text()
+
+
+def test_nulls_keep_their_spelling(tmp_path):
+    """`cpu: null` and `~` are lines no fix touches: they stay as written (ruamel would write
+    every null back as an empty value); a null map a fix fills in becomes the map."""
+    path = tmp_path / "values.yaml"
+    path.write_text("api:\n  env:\n    DEBUG: yes\nweb:\n  resources:\n    limits: {cpu: null, memory: ~}\n"
+                    "    requests:\n      cpu: Null\nworker:\n  enabled: true\n  env: null\n")
+    done = cli("fix", "values.yaml", "--select", "SL604,SL402", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = path.read_text()
+    assert "limits: {cpu: null, memory: ~}" in text and "      cpu: Null\n" in text
+    assert 'DEBUG: "true"' in text and "  env:\n    BILLING_RETRY_DEPLOYMENT_MODE:" in text
