@@ -150,11 +150,27 @@ def input_options(function):
     ])
 
 
+TARGET_OPTION = click.option("--target", "target_names", multiple=True, metavar="NAME",
+                             shell_complete=_complete_target_names,
+                             help="Only this config target (repeatable; default: all of them).")
+
+
+def _choose_config_targets(options: Options, target_names, params: dict) -> None:
+    """--target NAME: only those of the config's targets (a partial run: SL107 judges what ran)."""
+    if not target_names:
+        return
+    from .pipeline import choose_targets
+
+    if params.get("values_files") or params.get("files") or params.get("manifests"):
+        _fail("--target chooses among the config's targets; values files and --manifests replace them")
+    options.targets = choose_targets(options.config_targets, target_names)
+    options.partial_run = True
+
+
 def report_options(function):
     """How `check` reports and decides its exit code (a baseline is always JSON and exits 0)."""
     return _decorate(function, [
-        click.option("--target", "target_names", multiple=True, metavar="NAME", shell_complete=_complete_target_names,
-                     help="Only this config target (repeatable; default: all of them)."),
+        TARGET_OPTION,
         click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "junit"]),
                      help="Output format (default text)."),
         OUTPUT_OPTION,
@@ -239,15 +255,11 @@ def check(target_names, **params):
     """Check values files and manifests: the config's targets, or the files named (a file a
     config target lists is checked as that target; a chart's values.yaml as chart defaults)."""
     from .catalog import load_catalog
-    from .pipeline import choose_targets, run
+    from .pipeline import run
     from .report import render
 
     options = build_options(params)
-    if target_names:
-        if params.get("values_files") or params.get("files") or params.get("manifests"):
-            _fail("--target chooses among the config's targets; values files and --manifests replace them")
-        options.targets = choose_targets(options.config_targets, target_names)
-        options.partial_run = True
+    _choose_config_targets(options, target_names, params)
     report = run(options)
     text = render(report, load_catalog(tuple(options.rule_dirs)), options)
     write_output(text, options)
@@ -289,8 +301,9 @@ def values(fmt, provenance, show_secrets, target_name, **params):
 @click.argument("values_files", nargs=-1, metavar="[VALUES_FILE]...")
 @values_options
 @input_options
+@TARGET_OPTION
 @OUTPUT_OPTION
-def baseline(**params):
+def baseline(target_names, **params):
     """Record today's findings (fingerprints) in a baseline file that `check --baseline` accepts."""
     import json
 
@@ -299,6 +312,7 @@ def baseline(**params):
     from .suppress import baseline_document
 
     options = build_options(params)
+    _choose_config_targets(options, target_names, params)
     options.baseline = None   # record every finding, including those an older baseline accepts
     report = run(options)
     text = json_text(json.dumps(baseline_document(report.active), indent=2, ensure_ascii=False)) + "\n"
@@ -314,13 +328,15 @@ def baseline(**params):
 @click.option("--ignore", multiple=True, metavar="IDS", help="Do not fix these rules.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing (exit 1 if any).")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change what Helm renders.")
-def fix(show_diff, unsafe_fixes, **params):
+@TARGET_OPTION
+def fix(show_diff, unsafe_fixes, target_names, **params):
     """Apply the safe autofixes to values files, keeping comments, order and quoting."""
     from .fix import DiffRefused, atomic_write, fixed_counts, notices, plan_fixes
     from .paths import reading_instead
     from .pipeline import run
 
     options = build_options(params)
+    _choose_config_targets(options, target_names, params)
     options.manifests = []
     options.targets = [t for t in options.targets if t.files]
     for target in options.targets + options.config_targets:   # (a file named resolves to its target)

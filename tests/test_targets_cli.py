@@ -122,7 +122,7 @@ def help_options(command: str) -> set:
 def test_baseline_help_lists_only_what_it_accepts(work):
     options = help_options("baseline")
     assert {"--output", "--select", "--manifests", "--config"} <= options
-    assert not options & {"--format", "--fail-on", "--no-color", "--quiet", "--baseline", "--target"}
+    assert not options & {"--format", "--fail-on", "--no-color", "--quiet", "--baseline"}
     for refused in ("--format", "--fail-on", "--no-color", "-q"):
         done = cli("baseline", "prod.yaml", refused, cwd=work)
         assert done.returncode == 2 and "No such option" in done.stderr, refused
@@ -169,3 +169,13 @@ def test_a_mistake_in_a_shared_layer_is_reported_once(tmp_path):
         assert "also reported for staging, dev" in found[0][3][0]
         if not args:   # a target's own file is still its own
             assert ("staging", "staging.yaml", 3) in [f[:3] for f in found]
+
+
+def test_baseline_and_fix_take_target_too(work):
+    recorded = json.loads(cli("baseline", "--target", "prod", cwd=work).stdout)
+    assert {f["path"] for f in recorded["findings"]} == {"prod.yaml"}
+    done = cli("fix", "--target", "staging", "--select", "SL104", cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert "enabled: true" in (work / "staging.yaml").read_text()
+    assert (work / "prod.yaml").read_text() == "worker:\n  enabled: yes\n"
+    assert cli("fix", "--target", "stagin", cwd=work).returncode == 2
