@@ -423,11 +423,28 @@ def unused_inline(results, catalog) -> list:
                         or not _ran_all(part, ran_on[path], catalog) or ("inline", path, directive.line, part) in used):
                     continue
                 scope = "in this file" if directive.kind == "disable-file" else "on its line"
+                owner = _owner_of_folded(results, path, directive, part)
+                advice = (f"{part} is reported here as part of the {owner} finding (one mistake, one "
+                          f"finding): disable {owner} instead" if owner else "remove it")
                 out.append((index, Problem(
                     f"`# starter-lint: {directive.kind}={part}` suppresses nothing: no {part} finding "
-                    f"{scope}; remove it", location=Location(path, directive.line, directive.col),
+                    f"{scope}; {advice}", location=Location(path, directive.line, directive.col),
                     key=f"inline:{directive.kind}:{part}")))
     return out
+
+
+def _owner_of_folded(results, path: str, directive, part: str) -> str:
+    """The rule of the finding that a `part` finding under this directive was folded into
+    (related.py), or "": the disable names the consequence of a mistake another rule reports."""
+    lines = None if directive.kind == "disable-file" else (directive.line, directive.line + 1)
+    for result in results:
+        for finding in result.findings:
+            for related in finding.related:
+                where = related.location
+                if (where.path == path and (lines is None or where.line in lines)
+                        and rule_matches(related.rule, [part])):
+                    return finding.rule
+    return ""
 
 
 def unused_ignores(results, options, catalog) -> list:
