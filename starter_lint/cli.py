@@ -75,6 +75,10 @@ def _unsafe_output(output: str, options: Options) -> str:
         return "is a symlink"
     if mode is not None and not stat.S_ISREG(mode):
         return "exists and is not a regular file"
+    from .paths import in_git_folder
+
+    if in_git_folder(output, options.cwd):
+        return "is in the repository's .git folder (git runs its hooks and reads its config from there)"
     inputs = list(options.values_files) + list(options.files) + list(options.manifests) + list(options.crds)
     inputs += [p for p in (options.baseline, options.config, options.chart) if p] + list(options.rule_dirs)
     inputs += [p for t in options.targets for p in list(t.files) + list(t.manifests) + [t.chart] if p]

@@ -155,6 +155,11 @@ class _Reader:
         if not self.inside(absolute):
             raise self.error(line, f"{what} {text!r} is outside the repository; a config names only "
                                    "files inside it (give outside files on the command line)")
+        from .paths import in_git_folder
+
+        if in_git_folder(absolute, str(self.root)):
+            raise self.error(line, f"{what} {text!r} is in the repository's .git folder, which a config "
+                                   "never names (git runs its hooks and keeps credentials there)")
         return absolute
 
     def paths(self, value, line: int, what: str) -> list:

@@ -102,6 +102,14 @@ def inside_repository(path, cwd=None) -> bool:
                    os.path.realpath(repo_root(cwd)))
 
 
+def in_git_folder(path, cwd=None) -> bool:
+    """True when `path`, symlinks resolved, lies in the repository's `.git` folder: git's own
+    files (hooks that git runs, `config` with the CI's credentials) are never an input or an
+    output, whatever a repository's links or config say."""
+    git = os.path.realpath(os.path.join(repo_root(cwd), ".git"))
+    return _within(os.path.realpath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(path))), git)
+
+
 def allowed_roots(given, cwd=None) -> tuple:
     """The real folders what is read through `given` may lead into: the repository, and `given`
     itself when it was named outside the repository (only the command line can: a config's
@@ -116,7 +124,13 @@ def allowed_roots(given, cwd=None) -> tuple:
 
 
 def refuse_outside_link(path, roots: tuple, what: str, cwd=None) -> None:
-    """InputError when `path` resolves outside every one of `roots` (it goes through a symlink)."""
+    """InputError when `path` resolves outside every one of `roots` (it goes through a symlink),
+    or into the repository's `.git` folder through a symlink (a chart's `files/c -> ../.git/config`
+    would hand the checkout's token to a template)."""
+    absolute = os.path.join(os.path.abspath(cwd or os.getcwd()), str(path))
+    if in_git_folder(absolute, cwd) and not _within(os.path.abspath(absolute), os.path.join(repo_root(cwd), ".git")):
+        raise InputError(f"{what}: {display_path(path, cwd)} leads into the repository's .git folder through a "
+                         "symlink; it is not followed")
     if not any(_within(os.path.realpath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(path))), root)
                for root in roots):
         raise InputError(f"{what}: {display_path(path, cwd)} leads outside the repository through a symlink; "

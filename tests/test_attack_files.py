@@ -380,3 +380,53 @@ def test_the_cache_honours_xdg_and_works_when_not_writable(repo, tmp_path, monke
         assert done.returncode == 0, (variable, outputs(done))
     done = cli("check", "values.yaml", cwd=repo, env={"XDG_CACHE_HOME": str(not_a_folder)})
     assert done.returncode in (0, 1) and "Traceback" not in done.stderr, outputs(done)
+
+
+# ---------------------------------------------------------------------------------------------
+# The repository's .git folder: git runs its hooks and keeps the checkout's credentials there
+
+GIT_TOKEN = "AUTHORIZATION: basic GITTOKENMARKER12345"
+
+
+def git_repository(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / ".git" / "hooks").mkdir(parents=True)
+    (repo / ".git" / "config").write_text(f'[http "https://github.com/"]\n\textraheader = {GIT_TOKEN}\n')
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+    (repo / "values.yaml").write_text(VALUES)
+    return repo
+
+
+@pytest.mark.parametrize("where", ["config", "command line"])
+@pytest.mark.parametrize("target", [".git/hooks/pre-commit", ".git/config", ".git/new-file"])
+def test_the_report_never_goes_into_the_git_folder(tmp_path, where, target):
+    repo = git_repository(tmp_path)
+    before = snapshot(repo)
+    if where == "config":
+        (repo / ".starter-lint.yaml").write_text(f"output: {target}\n")
+        before = snapshot(repo)
+        done = cli("check", "values.yaml", cwd=repo)
+    else:
+        done = cli("check", "values.yaml", "--output", target, cwd=repo)
+    assert done.returncode == 2 and ".git folder" in done.stderr, done.stderr
+    assert snapshot(repo) == before
+
+
+def test_a_symlink_into_the_git_folder_is_not_followed(tmp_path):
+    repo = git_repository(tmp_path)
+    chart = repo / "chart"
+    import shutil
+
+    shutil.copytree(REPO / "examples" / "chart", chart)
+    (chart / "files").mkdir()
+    (chart / "files" / "c").symlink_to("../../.git/config")
+    (chart / "templates" / "leak.yaml").write_text('{{ fail (.Files.Get "files/c") }}\n')
+    (repo / "linked.yaml").symlink_to(".git/config")
+    before = snapshot(repo)
+    for args in (("-f", "values.yaml", "--chart", "chart"), ("linked.yaml",), ("--manifests", "linked.yaml")):
+        done = cli("check", *args, cwd=repo)
+        assert done.returncode == 2 and "leads into the repository's .git folder" in done.stderr, done.stderr
+        assert "GITTOKENMARKER" not in done.stdout + done.stderr
+    assert snapshot(repo) == before
