@@ -379,11 +379,20 @@ def _convert(reader: _Reader, kind: str, value, line: int, what: str):
     raise AssertionError(kind)
 
 
+# every target is a whole check (values, maybe a render): a stranger's config of 36,000 targets
+# sharing one file would run for minutes. Real repositories have a few environments.
+MAX_TARGETS = 200
+
+
 def _targets(reader: _Reader, value, line: int, options) -> list:
     from .pipeline import Target
 
     targets = []
-    for name, spec in reader.mapping(value, line, "'targets'").items():
+    specs = reader.mapping(value, line, "'targets'")
+    if len(specs) > MAX_TARGETS:
+        raise reader.error(line, f"'targets' has {len(specs)} targets; at most {MAX_TARGETS} are checked in one run "
+                                 "(split the config, or choose with --target)")
+    for name, spec in specs.items():
         spec_line = reader.key_line(value, name)
         spec = reader.mapping(spec, spec_line, f"target '{name}'")
         reader.check_keys(spec, TARGET_KEYS, f"target '{name}'")

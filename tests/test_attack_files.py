@@ -430,3 +430,12 @@ def test_a_symlink_into_the_git_folder_is_not_followed(tmp_path):
         assert done.returncode == 2 and "leads into the repository's .git folder" in done.stderr, done.stderr
         assert "GITTOKENMARKER" not in done.stdout + done.stderr
     assert snapshot(repo) == before
+
+
+def test_a_config_of_thousands_of_targets_is_refused_at_once(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "values.yaml").write_text(VALUES)
+    targets = "".join(f"  t{i}: {{values: [values.yaml]}}\n" for i in range(2000))
+    (tmp_path / ".starter-lint.yaml").write_text("targets:\n" + targets)
+    done = cli("check", cwd=tmp_path, timeout=30)
+    assert done.returncode == 2 and "at most 200 are checked in one run" in done.stderr, done.stderr
