@@ -379,17 +379,20 @@ def rules(fmt):
     import json
 
     from .catalog import catalog_markdown, load_catalog
+    from .report.escape import text_line
 
     catalog = load_catalog(tuple(build_options({}).rule_dirs))
     if fmt == "json":
         document = [{"id": r.id, "name": r.name, "severity": str(r.severity), "summary": r.summary,
                      "tags": list(r.tags), "fix": r.fix, "scope": r.scope} for r in catalog.values()]
+        # (ASCII JSON: controls, bidi and line separators in a repository's rule text are \u escapes)
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     elif fmt == "markdown":
         sys.stdout.write(catalog_markdown(catalog))
     else:
-        width = max(len(r.name) for r in catalog.values())
-        for r in catalog.values():
+        shown = [rule.escaped(text_line) for rule in catalog.values()]
+        width = max(len(r.name) for r in shown)
+        for r in shown:
             fix = "" if r.fix == "none" else f"{r.fix}-fix"
             sys.stdout.write(f"{r.id}  {r.name:<{width}}  {str(r.severity):<7}  {fix:<11}  {r.summary}\n")
 
@@ -399,8 +402,11 @@ def rules(fmt):
 def explain(rule_id):
     """Explain one rule: what it checks, why, how to fix it, with examples."""
     from .catalog import get_rule
+    from .report.escape import text_line
 
-    rule = get_rule(rule_id, tuple(build_options({}).rule_dirs))
+    # a repository's rule (rule-dirs) is text from a pull request: each line escaped for a terminal
+    # and a CI log (the shipped rules' text is unchanged by it)
+    rule = get_rule(rule_id, tuple(build_options({}).rule_dirs)).escaped(text_line)
     sys.stdout.write(rule.help_markdown())
     sys.stdout.write(f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n")
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .errors import StarterLintError
+from .report.escape import terminal
 
 _MISSING = object()
 KEY_FIX = "ambiguous-key"   # the SL104 identity key of a finding about a key, not a value
@@ -56,7 +57,14 @@ class FileFix:
         `hidden_after`; or one of `secrets`, the run's secret texts, where it occurs elsewhere,
         as an anchor's value aliased into a secret, when long enough not to hit ordinary words)
         is never a context line — hunks stop before it. Where a patch that applies would have to
-        show such a line (it is changed, or directly beside a change), DiffRefused says which."""
+        show such a line (it is changed, or directly beside a change), DiffRefused says which.
+        A file whose name `terminal` would escape (a line break, ESC, bidi control, a byte that is
+        not UTF-8) gets no diff either: its header would have to write the name raw (a new line,
+        perhaps a workflow command) or name another file."""
+        if terminal(self.shown) != self.shown:
+            raise DiffRefused(f"{self.shown}: no --diff: the file name holds a line break, control or bidi character, "
+                              f"which a patch header can neither show safely nor name the file by; run "
+                              f"`starter-lint fix` on it and review the change in your editor")
         old, new = self.before.splitlines(keepends=True), self.after.splitlines(keepends=True)
         secret_old = [a != b for a, b in zip(old, _redact_lines(old, self.hidden_before, secrets))]
         secret_new = [a != b for a, b in zip(new, _redact_lines(new, self.hidden_after, secrets))]

@@ -12,6 +12,8 @@ and messages stay plain.
   `\\u202e`); a file name read with `surrogateescape` shows its undecodable bytes as `\\xff`.
   Used for the text report, stderr, junit and the github format's data.
 - `line_start`: a field that begins an output line (a file path) never begins with `::`.
+- `text_line`: one line of prose (a rule's documentation from a repository's rule-dirs) that
+  may begin an output line: `terminal`, and never the start of a workflow command.
 - `sarif_message`: `message.text` stays plain text where code scanning renders Markdown.
 - `json_text`: a serialized JSON document is valid UTF-8 and shows no raw bidi control.
 """
@@ -59,6 +61,15 @@ def line_start(text) -> str:
     `:line:col` would complete) is shown as `./:…`, which names the same file."""
     text = terminal(text)
     return "./" + text if _COMMAND_START.match(text) else text
+
+
+def text_line(text) -> str:
+    """`terminal`, for a line of prose that begins an output line (a rule's `rationale` from a
+    repository's rule-dirs): a line that would begin with `::` (after any blanks) shows its first
+    `:` as the visible escape `\\x3a`, as `terminal` shows any other character it may not print."""
+    text = terminal(text)
+    match = _COMMAND_START.match(text)
+    return text[:match.end() - 1] + "\\x3a" + text[match.end():] if match else text
 
 
 def sarif_message(text) -> str:

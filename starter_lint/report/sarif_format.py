@@ -54,6 +54,12 @@ def help_uri(rule, version: str):
 
 
 def rule_descriptor(rule, version: str) -> dict:
+    """A rule's descriptor. The shipped rules' help is Markdown written for it; a repository's
+    rule (rule-dirs, perhaps from the pull request checked) is text: escaped as `message.text`
+    is, and its help.markdown that text, so none of it becomes a link, an image or HTML."""
+    markdown = rule.help_markdown() if rule.shipped else None
+    if not rule.shipped:
+        rule = rule.escaped(sarif_message)
     tags = list(dict.fromkeys(rule.tags))
     properties: dict = {"precision": "high"}
     if rule.security_severity is not None:
@@ -72,7 +78,7 @@ def rule_descriptor(rule, version: str) -> dict:
         "name": rule.name,
         "shortDescription": {"text": _clip(rule.summary)},
         "fullDescription": {"text": _clip(rule.what or rule.summary)},
-        "help": {"text": text, "markdown": rule.help_markdown()},
+        "help": {"text": text, "markdown": markdown or text},
         "defaultConfiguration": {"level": _LEVELS[str(rule.severity)]},
         "properties": properties,
     }

@@ -6,6 +6,7 @@ import re
 
 from ..findings import format_path
 from ..redact import redact_values, values_secrets
+from ..report.escape import json_text, terminal
 from ..tree import leaves
 from .layers import LayeredValues
 
@@ -81,7 +82,8 @@ def _comment(comment, path) -> str:
     if comment is None:
         return ""
     text = comment(path)
-    return f"  # {text}" if text else ""
+    # a file name or a --set expression (`b=1\n::error::…`) stays inside its one comment line
+    return f"  # {terminal(text)}" if text else ""
 
 
 def render_values(layered: LayeredValues, fmt: str = "yaml", provenance: bool = False,
@@ -100,7 +102,7 @@ def render_values(layered: LayeredValues, fmt: str = "yaml", provenance: bool = 
                         "provenance": {format_path(p): describe(p) for p, _ in leaves(layered.values, empty_containers=True) if p}}
         else:
             document = values
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return json_text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
     is_leaf = {p for p, _ in leaves(layered.values, empty_containers=True)}
     lines = to_yaml(values, (lambda p: describe(p) if p in is_leaf else None) if provenance else None)
     return "\n".join(lines) + "\n"
