@@ -75,8 +75,20 @@ class FileFix:
             (a1, a2), (b1, b2) = hunk[0], hunk[1]
             out.append(f"@@ -{_range(a1, a2)} +{_range(b1, b2)} @@\n")
             for sign, line in hunk[2]:
+                _refuse_unsafe_text(line, self.shown)
                 out.append(sign + line if line.endswith(("\n", "\r")) else f"{sign}{line}\n\\ No newline at end of file\n")
         return "".join(out)
+
+
+def _refuse_unsafe_text(line: str, shown: str) -> None:
+    """A diff prints the file's lines as they are (escaping them would make the patch name other
+    text): a line a terminal or a CI runner would interpret — a control, ESC or bidi character, or
+    a leading `::` that GitHub Actions reads as a workflow command — gets no diff."""
+    text = line.rstrip("\r\n")
+    if terminal(text) != text or text.lstrip().startswith("::"):
+        raise DiffRefused(f"{shown}: no --diff: the diff would print a line with a control or bidi character, or "
+                          f"one beginning with `::` (a CI runner would obey it); run `starter-lint fix` on it and "
+                          f"review the change in your editor")
 
 
 class DiffRefused(StarterLintError):

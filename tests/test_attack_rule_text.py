@@ -153,3 +153,18 @@ def test_fix_diff_of_a_plain_name_beside_a_hostile_one_is_still_a_patch(hostile_
     assert re.search(r"^\+  enabled: true$", out, re.M), out
     assert_inert(out, "text", "fix --diff stdout")
     assert_inert(err, "text", "fix --diff stderr")
+
+
+def test_fix_diff_never_prints_a_line_a_ci_runner_would_obey(tmp_path):
+    """A diff shows the file's own lines as they are: where one would begin with `::` or hold a
+    control character, there is no diff for that file (exit 2, one line), never the raw line."""
+    from .support import cli
+
+    for hostile in ("::error::HACKED", "\x1b[31mred", "text \u202e reversed"):
+        path = tmp_path / "values.yaml"
+        path.write_text(f"api:\n  env:\n    DEBUG: yes\n    NOTE: |\n      {hostile}\n", encoding="utf-8")
+        done = cli("fix", "values.yaml", "--diff", cwd=tmp_path)
+        # refused, or nothing to fix (YAML itself refuses a raw ESC): never the line printed raw
+        assert done.returncode in (0, 2) and done.stdout == "", (hostile, done.stdout, done.stderr)
+        assert hostile not in done.stderr and (done.returncode == 0 or "no --diff" in done.stderr)
+    assert done.returncode == 2   # the bidi line loads: its diff is refused
