@@ -122,13 +122,24 @@ def positional_prefixes(location, document: Any, hidden: frozenset = frozenset()
     return out
 
 
-def identify(finding, ctx, hidden: frozenset = frozenset()):
+def documents_by_ref(manifests) -> dict:
+    """Each manifest object's document under its ref (`Kind/ns/name`), the first of namesakes:
+    indexed once so that naming every finding costs one look-up, not a scan of all objects."""
+    documents: dict = {}
+    for obj in getattr(manifests, "objects", None) or ():
+        documents.setdefault(obj.ref, obj.obj)
+    return documents
+
+
+def identify(finding, ctx, hidden: frozenset = frozenset(), documents: Optional[dict] = None):
     """`finding` with its logical identity (and its key or message with positions rewritten),
-    which is what its fingerprint hashes."""
+    which is what its fingerprint hashes. `documents`: `documents_by_ref(ctx.manifests)`, built
+    once by a caller that identifies many findings."""
     ref, hash_, where = finding.logical.partition("#")
     if hash_:
-        objects = getattr(ctx.manifests, "objects", None) or ()
-        document = next((obj.obj for obj in objects if obj.ref == ref), None)
+        if documents is None:
+            documents = documents_by_ref(ctx.manifests)
+        document = documents.get(ref)
         location, prefix = where, ref + "#"
     elif finding.path and ctx.values is not None:
         document, location, prefix = ctx.values.values, tuple(finding.path), ""
