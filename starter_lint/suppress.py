@@ -118,10 +118,10 @@ class ConfigIgnore:
             return os.path.normpath(path).replace(os.sep, "/")
 
         location = posix(os.path.join(os.path.abspath(cwd or os.getcwd()), finding.location.path))
-        if glob_regex(posix(os.path.join(os.path.abspath(self.base_dir), pattern))).match(location):
+        if glob_matches(posix(os.path.join(os.path.abspath(self.base_dir), pattern)), location):
             return True
         # a rendered object's Helm template (`chart/templates/x.yaml`), as written in the config
-        return bool(finding.template) and bool(glob_regex(pattern).match(finding.template))
+        return bool(finding.template) and glob_matches(pattern, finding.template)
 
 
 def object_ref(logical: str) -> Optional[str]:
@@ -200,6 +200,13 @@ class PathGlob:
 def glob_regex(pattern: str) -> PathGlob:
     """The compiled path glob (`.match(path)`), once per pattern."""
     return PathGlob(pattern)
+
+
+@lru_cache(maxsize=65_536)
+def glob_matches(pattern: str, text: str) -> bool:
+    """Whether path glob `pattern` matches all of `text`, answered once per (glob, path): every
+    finding in one file asks each `ignores:` glob the same question."""
+    return glob_regex(pattern).match(text)
 
 
 def split_rules(text: str) -> tuple:
