@@ -309,7 +309,8 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
     from .identity import documents_by_ref, identify
 
     documents = documents_by_ref(ctx.manifests)
-    findings = [identify(f, ctx, secrets, documents) for f in findings]
+    names: dict = {}   # the documents do not change while their findings are named
+    findings = [identify(f, ctx, secrets, documents, names) for f in findings]
     located: dict = {}
     if ctx.manifests is not None:  # the manifest lines an excerpt may show: where each secret is
         wanted: dict = {}
