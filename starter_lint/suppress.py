@@ -114,11 +114,8 @@ class ConfigIgnore:
             ("values-path", p) for p in self.values_paths] + [("resource", p) for p in self.resources]
 
     def _path_matches(self, pattern: str, finding, cwd: Optional[str]) -> bool:
-        def posix(path: str) -> str:
-            return os.path.normpath(path).replace(os.sep, "/")
-
-        location = posix(os.path.join(os.path.abspath(cwd or os.getcwd()), finding.location.path))
-        if glob_matches(posix(os.path.join(os.path.abspath(self.base_dir), pattern)), location):
+        location = _posix(os.path.join(os.path.abspath(cwd or os.getcwd()), finding.location.path))
+        if glob_matches(pattern, location, os.path.abspath(self.base_dir)):
             return True
         # a rendered object's Helm template (`chart/templates/x.yaml`), as written in the config
         return bool(finding.template) and glob_matches(pattern, finding.template)
@@ -202,10 +199,18 @@ def glob_regex(pattern: str) -> PathGlob:
     return PathGlob(pattern)
 
 
+def _posix(path: str) -> str:
+    return os.path.normpath(path).replace(os.sep, "/")
+
+
 @lru_cache(maxsize=65_536)
-def glob_matches(pattern: str, text: str) -> bool:
-    """Whether path glob `pattern` matches all of `text`, answered once per (glob, path): every
-    finding in one file asks each `ignores:` glob the same question."""
+def glob_matches(pattern: str, text: str, base_dir: str = "") -> bool:
+    """Whether path glob `pattern` (joined to the folder `base_dir` when given) matches all of
+    `text`, answered once per (glob, path): every finding in one file asks each `ignores:` glob
+    the same question. Keyed by the config's own pattern, so the memo keeps no copy of a long
+    glob per path."""
+    if base_dir:
+        pattern = _posix(os.path.join(base_dir, pattern))
     return glob_regex(pattern).match(text)
 
 
