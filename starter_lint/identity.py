@@ -51,21 +51,40 @@ def _name(item: Any, hidden: frozenset) -> Optional[str]:
     return None if text is None or text in hidden else f"={text}"
 
 
-def item_name(items: list, position: int, hidden: frozenset = frozenset()) -> Optional[str]:
+def item_names(items: list, hidden: frozenset = frozenset()) -> list:
+    """`item_name` of every item of `items`, in one pass."""
+    out, seen = [], {}
+    for item in items:
+        name = _name(item, hidden)
+        if name is not None:
+            rank = seen.get(name, 0)
+            seen[name] = rank + 1
+            name = f"{name}#{rank + 1}" if rank else name
+        out.append(name)
+    return out
+
+
+def item_name(items: list, position: int, hidden: frozenset = frozenset(),
+              names: Optional[dict] = None) -> Optional[str]:
     """The logical name of `items[position]`: its key and its rank among namesakes; None for an
-    item nothing names (it keeps its index)."""
-    name = _name(items[position], hidden)
-    if name is None:
-        return None
-    rank = sum(1 for other in items[:position] if _name(other, hidden) == name)
-    return f"{name}#{rank + 1}" if rank else name
+    item nothing names (it keeps its index). `names`: a cache (list id -> `item_names`) for
+    unchanging documents and one `hidden`, so naming many items of a list costs one pass over it."""
+    if names is None:
+        name = _name(items[position], hidden)
+        if name is None:
+            return None
+        rank = sum(1 for other in items[:position] if _name(other, hidden) == name)
+        return f"{name}#{rank + 1}" if rank else name
+    if id(items) not in names:
+        names[id(items)] = item_names(items, hidden)
+    return names[id(items)][position]
 
 
 class Item(str):
     """A list position turned into its item's name (`name=api`)."""
 
 
-def logical_path(node: Any, path: Iterable, hidden: frozenset = frozenset()) -> list:
+def logical_path(node: Any, path: Iterable, hidden: frozenset = frozenset(), names: Optional[dict] = None) -> list:
     """The tokens of `path` inside `node` with list indices replaced by item names (`Item`s);
     tokens below a node that is not there stay as they are."""
     out = []
@@ -73,7 +92,7 @@ def logical_path(node: Any, path: Iterable, hidden: frozenset = frozenset()) -> 
         if isinstance(node, list):
             position = token if isinstance(token, int) else json_pointer.index(str(token), len(node))
             if isinstance(position, int) and 0 <= position < len(node):
-                name = item_name(node, position, hidden)
+                name = item_name(node, position, hidden, names)
                 out.append(position if name is None else Item(name))
                 node = node[position]
                 continue
@@ -86,14 +105,14 @@ def logical_path(node: Any, path: Iterable, hidden: frozenset = frozenset()) -> 
     return out
 
 
-def logical_form(location, document: Any, hidden: frozenset = frozenset()) -> str:
+def logical_form(location, document: Any, hidden: frozenset = frozenset(), names: Optional[dict] = None) -> str:
     """The identity of `location` inside `document`: a values path (tuple) into the values tree,
     or a JSON pointer (str) into a manifest object. `hidden`: values that never name an item."""
     if isinstance(location, str):
         return "".join("/" + (f"[{t}]" if isinstance(t, Item) else json_pointer.escape(str(t)))
-                       for t in logical_path(document, json_pointer.tokens(location), hidden))
+                       for t in logical_path(document, json_pointer.tokens(location), hidden, names))
     text = ""
-    for token in logical_path(document, tuple(location), hidden):
+    for token in logical_path(document, tuple(location), hidden, names):
         if isinstance(token, (Item, int)):
             text += f"[{token}]"
         else:
@@ -101,7 +120,8 @@ def logical_form(location, document: Any, hidden: frozenset = frozenset()) -> st
     return text
 
 
-def positional_prefixes(location, document: Any, hidden: frozenset = frozenset()) -> list:
+def positional_prefixes(location, document: Any, hidden: frozenset = frozenset(),
+                        names: Optional[dict] = None) -> list:
     """(positional text, logical text) for `location` and each ancestor that ends at a list item,
     longest first: how a key or message that names the location by position is rewritten."""
     is_pointer = isinstance(location, str)
@@ -113,22 +133,35 @@ def positional_prefixes(location, document: Any, hidden: frozenset = frozenset()
         prefix = tokens[:end]
         if is_pointer:
             positional = json_pointer.build(*prefix)
-            logical = logical_form(positional, document, hidden)
+            logical = logical_form(positional, document, hidden, names)
         else:
             positional = format_path(prefix)
-            logical = logical_form(prefix, document, hidden)
+            logical = logical_form(prefix, document, hidden, names)
         if positional != logical:
             out.append((positional, logical))
     return out
 
 
-def identify(finding, ctx, hidden: frozenset = frozenset()):
+def documents_by_ref(manifests) -> dict:
+    """Each manifest object's document under its ref (`Kind/ns/name`), the first of namesakes:
+    indexed once so that naming every finding costs one look-up, not a scan of all objects."""
+    documents: dict = {}
+    for obj in getattr(manifests, "objects", None) or ():
+        documents.setdefault(obj.ref, obj.obj)
+    return documents
+
+
+def identify(finding, ctx, hidden: frozenset = frozenset(), documents: Optional[dict] = None,
+             names: Optional[dict] = None):
     """`finding` with its logical identity (and its key or message with positions rewritten),
-    which is what its fingerprint hashes."""
+    which is what its fingerprint hashes. A caller that identifies many findings builds
+    `documents` (`documents_by_ref(ctx.manifests)`) once and shares one `names` cache ({})
+    among them, so each finding costs look-ups, not scans of all objects or of a whole list."""
     ref, hash_, where = finding.logical.partition("#")
     if hash_:
-        objects = getattr(ctx.manifests, "objects", None) or ()
-        document = next((obj.obj for obj in objects if obj.ref == ref), None)
+        if documents is None:
+            documents = documents_by_ref(ctx.manifests)
+        document = documents.get(ref)
         location, prefix = where, ref + "#"
     elif finding.path and ctx.values is not None:
         document, location, prefix = ctx.values.values, tuple(finding.path), ""
@@ -136,7 +169,7 @@ def identify(finding, ctx, hidden: frozenset = frozenset()):
         return finding
     if document is None:
         return finding
-    rewrites = positional_prefixes(location, document, hidden)
+    rewrites = positional_prefixes(location, document, hidden, names)
     if not rewrites:
         return finding
     text = finding.key or finding.message

@@ -306,9 +306,11 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
     secrets = secret_strings(ctx)
     # checks print keys, not values; this is the net under that rule, on each finding's own text
     findings = [scrub_finding(f, secrets) for f in findings]
-    from .identity import identify
+    from .identity import documents_by_ref, identify
 
-    findings = [identify(f, ctx, secrets) for f in findings]
+    documents = documents_by_ref(ctx.manifests)
+    names: dict = {}   # the documents do not change while their findings are named
+    findings = [identify(f, ctx, secrets, documents, names) for f in findings]
     located: dict = {}
     if ctx.manifests is not None:  # the manifest lines an excerpt may show: where each secret is
         wanted: dict = {}

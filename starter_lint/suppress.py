@@ -114,14 +114,11 @@ class ConfigIgnore:
             ("values-path", p) for p in self.values_paths] + [("resource", p) for p in self.resources]
 
     def _path_matches(self, pattern: str, finding, cwd: Optional[str]) -> bool:
-        def posix(path: str) -> str:
-            return os.path.normpath(path).replace(os.sep, "/")
-
-        location = posix(os.path.join(os.path.abspath(cwd or os.getcwd()), finding.location.path))
-        if glob_regex(posix(os.path.join(os.path.abspath(self.base_dir), pattern))).match(location):
+        location = _posix(os.path.join(os.path.abspath(cwd or os.getcwd()), finding.location.path))
+        if glob_matches(pattern, location, os.path.abspath(self.base_dir)):
             return True
         # a rendered object's Helm template (`chart/templates/x.yaml`), as written in the config
-        return bool(finding.template) and bool(glob_regex(pattern).match(finding.template))
+        return bool(finding.template) and glob_matches(pattern, finding.template)
 
 
 def object_ref(logical: str) -> Optional[str]:
@@ -200,6 +197,21 @@ class PathGlob:
 def glob_regex(pattern: str) -> PathGlob:
     """The compiled path glob (`.match(path)`), once per pattern."""
     return PathGlob(pattern)
+
+
+def _posix(path: str) -> str:
+    return os.path.normpath(path).replace(os.sep, "/")
+
+
+@lru_cache(maxsize=65_536)
+def glob_matches(pattern: str, text: str, base_dir: str = "") -> bool:
+    """Whether path glob `pattern` (joined to the folder `base_dir` when given) matches all of
+    `text`, answered once per (glob, path): every finding in one file asks each `ignores:` glob
+    the same question. Keyed by the config's own pattern, so the memo keeps no copy of a long
+    glob per path."""
+    if base_dir:
+        pattern = _posix(os.path.join(base_dir, pattern))
+    return glob_regex(pattern).match(text)
 
 
 def split_rules(text: str) -> tuple:

@@ -247,3 +247,15 @@ def test_old_baselines_are_refused_with_a_clear_message(tmp_path):
     done = cli("check", "values.yaml", "--baseline", "b.json", cwd=tmp_path)
     assert done.returncode == 2 and "baseline" in done.stderr and "regenerate" in done.stderr.lower()
     assert "Traceback" not in done.stderr
+
+
+def test_item_names_of_a_whole_list_agree_with_naming_each_item_alone():
+    from starter_lint.identity import item_names
+
+    items = [{"name": "a"}, {"name": "b"}, {"name": "a"}, {"port": 80}, "x", {"other": 1}, "x",
+             {"secretRef": {"name": "s"}}, {"name": "a"}, None, {"name": "hidden"}]
+    hidden = frozenset({"hidden"})
+    assert item_names(items, hidden) == [item_name(items, i, hidden) for i in range(len(items))]
+    assert item_names(items, hidden)[8] == "name=a#3"
+    names: dict = {}
+    assert [item_name(items, i, hidden, names) for i in range(len(items))] == item_names(items, hidden)

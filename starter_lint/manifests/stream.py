@@ -245,17 +245,29 @@ def _compose(text: str):
         return None
 
 
+def _entries(node) -> dict:
+    """key text -> [(key node, value node)] in order, of a mapping node whose keys are scalars:
+    built once per node (composed documents are cached), so a finding in a wide mapping costs a
+    look-up, not a scan of its keys."""
+    entries = node.__dict__.get("_entries_by_key")
+    if entries is None:
+        entries = {}
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode):
+                entries.setdefault(k.value, []).append((k, v))
+        node._entries_by_key = entries
+    return entries
+
+
 def _node_at(root, tokens) -> tuple:
     """(node, key node or None) at the JSON pointer tokens, or the nearest existing ancestor."""
     node, key_node = root, None
     for token in tokens:
         if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == token:
-                    node, key_node = v, k
-                    break
-            else:
+            entries = _entries(node).get(token)
+            if not entries:
                 return node, key_node
+            key_node, node = entries[0]
         elif isinstance(node, yaml.SequenceNode) and pointers.index(token, len(node.value)) is not None:
             node, key_node = node.value[int(token)], None
         else:
@@ -270,7 +282,7 @@ def _scalars_at(root, tokens) -> list:
         found = []
         for node in nodes:
             if isinstance(node, yaml.MappingNode):
-                found += [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == token]
+                found += [v for _, v in _entries(node).get(token, ())]
             elif isinstance(node, yaml.SequenceNode) and pointers.index(token, len(node.value)) is not None:
                 found.append(node.value[int(token)])
         nodes = found
