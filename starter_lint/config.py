@@ -285,6 +285,7 @@ TARGET_KEYS = ("chart", "manifests", "set", "set-string", "values")
 TARGET_ONLY_KEYS = ("manifests", "set", "set-string", "values")
 RULE_KEYS = ("enabled", "severity")
 IGNORE_KEYS = ("expires", "paths", "reason", "resource", "rules", "values-path")
+MAX_GLOB_LENGTH = 1024   # far beyond any real path or values path
 
 
 def apply_config(options, path: Optional[str]) -> None:
@@ -461,6 +462,10 @@ def _ignores(reader: _Reader, value, line: int, options) -> list:
             raise reader.error(fields["reason"][1], "'reason' must not be empty")
         selectors = {key: reader.strings(*fields[key], f"'{key}'") for key in ("paths", "values-path", "resource")
                      if key in fields}
+        for key, patterns in selectors.items():
+            # a glob matches in time glob length x path length: a 40,000-character one took seconds
+            if any(len(p) > MAX_GLOB_LENGTH for p in patterns):
+                raise reader.error(fields[key][1], f"'{key}': a pattern longer than {MAX_GLOB_LENGTH} characters")
         rules = tuple(reader.rule_ids(*fields["rules"], "'rules'")) if "rules" in fields else ()
         for pattern in rules:
             if not any(rule_matches(rule_id, [pattern]) for rule_id in catalog):

@@ -439,3 +439,12 @@ def test_a_config_of_thousands_of_targets_is_refused_at_once(tmp_path):
     (tmp_path / ".starter-lint.yaml").write_text("targets:\n" + targets)
     done = cli("check", cwd=tmp_path, timeout=30)
     assert done.returncode == 2 and "at most 200 are checked in one run" in done.stderr, done.stderr
+
+
+def test_a_very_long_ignore_glob_is_refused(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "values.yaml").write_text(VALUES)
+    (tmp_path / ".starter-lint.yaml").write_text(
+        f"ignores:\n  - rules: [SL101]\n    paths: ['{'*' * 40000}x']\n    reason: r\n")
+    done = cli("check", "values.yaml", cwd=tmp_path, timeout=30)
+    assert done.returncode == 2 and "longer than 1024 characters" in done.stderr, done.stderr
