@@ -303,7 +303,8 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
         sources.update(getattr(ctx.manifests, "sources", {}) or {})
     from .redact import manifest_secret_columns, scrub_finding, secret_columns, secret_strings
 
-    secrets = secret_strings(ctx)
+    # the manifests' secrets only matter to findings' texts and excerpts: none, no need to look
+    secrets = secret_strings(ctx, with_manifests=bool(findings))
     # checks print keys, not values; this is the net under that rule, on each finding's own text
     findings = [scrub_finding(f, secrets) for f in findings]
     from .identity import documents_by_ref, identify
