@@ -27,6 +27,8 @@ from ruamel.yaml import tokens
 from ruamel.yaml.reader import Reader
 from ruamel.yaml.scanner import Scanner, ScannerError
 
+from .textio import MAX_DEPTH
+
 _BREAKS = "\r\n\x85\u2028\u2029"
 _BLANKZ = " \t\0" + _BREAKS
 _INDICATORS = "-?:,[]{}#&*!|>'\"%@`"
@@ -51,7 +53,6 @@ class GoYamlScanner(Scanner):
     _oldest_level = 0   # no possible simple key is saved below this flow level
 
     def fetch_flow_collection_start(self, TokenClass, to_push):
-        from .yamlio import MAX_DEPTH
 
         if self.flow_level >= MAX_DEPTH:   # the loader refuses it anyway: stop before reading on
             mark = self.reader.get_mark()

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import codecs
 
+# YAML nesting deeper than this is refused (json and Python recursion), by every reader of
+# YAML-shaped input: the loaders, the go-yaml scanner port and `--set`
+MAX_DEPTH = 500
+
 
 class YamlLoadError(Exception):
     """The text is not YAML Helm would load (syntax, top-level type, aliasing, Inf/NaN…)."""

@@ -20,3 +20,15 @@ def leaves(node: Any, *, empty_containers: bool = False) -> Iterator[tuple]:
     for path, value in walk(node):
         if not isinstance(value, (dict, list)) or (empty_containers and not value):
             yield path, value
+
+
+def merge_maps(base: dict, top: dict) -> dict:
+    """Helm's mergeMaps: a new dict; maps merge recursively, `top` wins, nulls are kept."""
+    out = dict(base)
+    for key, value in top.items():
+        below = out.get(key)
+        if isinstance(value, dict) and isinstance(below, dict):
+            out[key] = merge_maps(below, value)
+        else:
+            out[key] = value
+    return out

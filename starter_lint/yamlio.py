@@ -23,10 +23,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
-from .textio import YamlLoadError, decode_bytes  # noqa: F401  decode_bytes is re-exported: the loader's API
+from .textio import MAX_DEPTH, YamlLoadError, decode_bytes  # noqa: F401  re-exported: the loader's API
+from .tree import merge_maps
 
 MAX_VALUES_BYTES = 4 * 1024 * 1024   # a values file beyond this is not a values file
-MAX_DEPTH = 500                      # deeper nesting is refused (json and Python recursion)
 MAX_EXPANDED_NODES = 2_000_000       # hard cap on alias expansion, whatever the ratio
 
 
@@ -958,8 +958,6 @@ def _load_user_values(text: str, path: str) -> LoadedYaml:
 
 
 def _load_all_documents(text: str, path: str, drop_nulls: bool) -> LoadedYaml:
-    from .values.layers import merge_maps
-
     spans: dict = {}
     key_spans: dict = {}
     alias_targets: dict = {}

@@ -307,9 +307,9 @@ def test_a_config_symlinked_out_of_the_repository_is_not_read(repo, tmp_path):
 
 
 def test_symlinks_inside_the_repository_are_followed(repo):
-    (repo / "shared").mkdir()
-    (repo / "shared" / "b.yaml").write_text(MANIFEST.replace("name: app", "name: other"))
-    (repo / "rendered" / "b.yaml").symlink_to("../shared/b.yaml")
+    (repo / "common").mkdir()
+    (repo / "common" / "b.yaml").write_text(MANIFEST.replace("name: app", "name: other"))
+    (repo / "rendered" / "b.yaml").symlink_to("../common/b.yaml")
     (repo / "rendered" / "loop").symlink_to("..")   # a loop inside: read once, never forever
     done = cli("check", "--manifests", "rendered/", "--validator", "builtin", "--format", "json", cwd=repo)
     assert done.returncode in (0, 1), done.stderr

@@ -12,21 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..findings import Location
+from ..tree import merge_maps  # noqa: F401  Helm's mergeMaps, re-exported beside coalesce
 from ..yamlio import LoadedYaml, Span
 
 _MISSING = object()
-
-
-def merge_maps(base: dict, top: dict) -> dict:
-    """Helm's mergeMaps: a new dict; maps merge recursively, `top` wins, nulls are kept."""
-    out = dict(base)
-    for key, value in top.items():
-        below = out.get(key)
-        if isinstance(value, dict) and isinstance(below, dict):
-            out[key] = merge_maps(below, value)
-        else:
-            out[key] = value
-    return out
 
 
 def coalesce(user: dict, defaults: dict) -> dict:

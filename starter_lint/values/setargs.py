@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from ..errors import StarterLintError
+from ..textio import MAX_DEPTH
 
 MAX_INDEX = 65536          # strvals.MaxIndex
 MAX_NESTED_NAME_LEVEL = 30  # strvals.MaxNestedNameLevel
@@ -267,7 +268,6 @@ def _set(data: dict, key: str, value) -> None:
 
 def _check_depth(path: tuple) -> None:
     """`a[0][0]…` or `a.b.c…[0]…` nests one level per step: as deep as a values file may."""
-    from ..yamlio import MAX_DEPTH
 
     if len(path) >= MAX_DEPTH:
         raise SetSyntaxError(f"nesting deeper than {MAX_DEPTH} levels")
