@@ -13,6 +13,7 @@ beside it for scale, labelled as recorded.
 
     python bench/run.py [--repeat 5] [--skip-large] [--json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,6 +31,7 @@ OUT = HERE / "out"
 # kubeconform v0.7.0, standalone schemas, medians on this class of machine (shared/kubeconform/README.md)
 RECORDED_KUBECONFORM = {"one release": 0.116, "500 releases": 1.33}
 
+
 def _env(**pairs) -> str:
     return "".join(f"\n            - {{{{name: {k}, value: \"{v}\"}}}}" for k, v in pairs.items())
 
@@ -40,12 +42,20 @@ _BILLING_OFF = _env(ENABLE_BILLING_RETRY_WORKER="false", ENABLE_BILLING_STREAM_R
 _WORKLOAD = {
     "api": {"replicas": 2, "image": "api", "probe": "/health/ready", "env": _BILLING_OFF},
     "web": {"replicas": 2, "image": "web", "probe": "/api/health/ready", "env": _BILLING_OFF},
-    "worker": {"replicas": 1, "image": "api", "probe": "/health/ready",
-               "env": _env(ENABLE_BILLING_RETRY_WORKER="true", ENABLE_BILLING_STREAM_REPLAY="true",
-                           BILLING_RETRY_DEPLOYMENT_MODE="dedicated")},
+    "worker": {
+        "replicas": 1,
+        "image": "api",
+        "probe": "/health/ready",
+        "env": _env(
+            ENABLE_BILLING_RETRY_WORKER="true",
+            ENABLE_BILLING_STREAM_REPLAY="true",
+            BILLING_RETRY_DEPLOYMENT_MODE="dedicated",
+        ),
+    },
 }
 
-RELEASE = """\
+RELEASE = (
+    """\
 ---
 # Source: starter/templates/serviceaccount.yaml
 apiVersion: v1
@@ -112,7 +122,9 @@ spec:
   selector: {{app.kubernetes.io/instance: {r}, app.kubernetes.io/component: web}}
   ports:
     - {{name: http, port: 80, targetPort: http, protocol: TCP}}
-""" + "".join("""\
+"""
+    + "".join(
+        """\
 ---
 # Source: starter/templates/{c}-deployment.yaml
 apiVersion: apps/v1
@@ -152,7 +164,11 @@ spec:
             allowPrivilegeEscalation: false
             readOnlyRootFilesystem: true
             capabilities: {{{{drop: [ALL]}}}}
-""".format(c=c, **_WORKLOAD[c]) for c in ("api", "web", "worker")) + "".join("""\
+""".format(c=c, **_WORKLOAD[c])
+        for c in ("api", "web", "worker")
+    )
+    + "".join(
+        f"""\
 ---
 # Source: starter/templates/{c}-hpa.yaml
 apiVersion: autoscaling/v2
@@ -168,7 +184,10 @@ spec:
       resource:
         name: cpu
         target: {{{{type: Utilization, averageUtilization: 70}}}}
-""".format(c=c) for c in ("api", "web")) + """\
+"""
+        for c in ("api", "web")
+    )
+    + """\
 ---
 # Source: starter/templates/ingress.yaml
 apiVersion: networking.k8s.io/v1
@@ -195,6 +214,7 @@ spec:
             pathType: Prefix
             backend: {{service: {{name: {r}-starter-api, port: {{name: http}}}}}}
 """
+)
 
 
 def generate() -> dict:
@@ -246,8 +266,18 @@ def main(argv=None) -> int:
     # a user's installed package has its bytecode cached; measure that, not recompilation
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     # every rule runs, as in a user's pre-commit hook: more work than kubeconform does, same input
-    starter = [python, "-m", "starter_lint", "check", "--validator", "builtin",
-               "--fail-on", "error", "-q", "--manifests"]
+    starter = [
+        python,
+        "-m",
+        "starter_lint",
+        "check",
+        "--validator",
+        "builtin",
+        "--fail-on",
+        "error",
+        "-q",
+        "--manifests",
+    ]
     kubeconform = shutil.which("kubeconform")
     kv = shutil.which("kubernetes-validate") or str(Path(python).with_name("kubernetes-validate"))
     schema_root = None
@@ -257,24 +287,37 @@ def main(argv=None) -> int:
 
         schema_root = str(standalone_dir("1.27"))
     # warm the file-system cache and the schema cache once; every measured run is a cold process
-    subprocess.run(starter + [str(inputs["one release"])], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env=env)
+    subprocess.run(
+        starter + [str(inputs["one release"])], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
 
     results = {}
     for label, path in inputs.items():
         row = {"starter-lint": measure(starter + [str(path)], args.repeat, env)}
         if kubeconform:
-            command = [kubeconform, "-n", "2", "-strict", "-summary", "-output", "json",
-                       "-kubernetes-version", "1.27.0", "-schema-location", schema_root,
-                       "-schema-location", str(HERE.parent / "schemas" / "crds" / "{{ .ResourceKind }}{{ .KindSuffix }}.json"),
-                       str(path)]
+            command = [
+                kubeconform,
+                "-n",
+                "2",
+                "-strict",
+                "-summary",
+                "-output",
+                "json",
+                "-kubernetes-version",
+                "1.27.0",
+                "-schema-location",
+                schema_root,
+                "-schema-location",
+                str(HERE.parent / "schemas" / "crds" / "{{ .ResourceKind }}{{ .KindSuffix }}.json"),
+                str(path),
+            ]
             row["kubeconform"] = measure(command, args.repeat, env)
         else:
             row["kubeconform"] = {"absent": True, "recorded_wall": RECORDED_KUBECONFORM[label]}
         if Path(kv).exists():
             files = [str(path)] if path.is_file() else sorted(str(p) for p in path.glob("*.yaml"))
             command = [kv, "--strict", "-k", "1.27.0", "--quiet", *files]
-            kv_repeat = args.repeat if label == "one release" else 1   # about 50 s a run
+            kv_repeat = args.repeat if label == "one release" else 1  # about 50 s a run
             row["kubernetes-validate"] = measure(command, kv_repeat, env)
         results[label] = row
 
@@ -285,18 +328,24 @@ def main(argv=None) -> int:
     for label, row in results.items():
         for tool, data in row.items():
             if data.get("absent"):
-                print(f"{label:14} {tool:20} {'absent':>12} {'':>10}  (recorded: {data['recorded_wall']:.3f} s)")
+                print(
+                    f"{label:14} {tool:20} {'absent':>12} {'':>10}  (recorded: {data['recorded_wall']:.3f} s)"
+                )
             elif "error" in data:
                 print(f"{label:14} {tool:20} {'failed':>12}  {data['error']}")
             else:
-                print(f"{label:14} {tool:20} {data['wall']:>10.3f} s {data['cpu']:>9.3f} s {data['rss']:>6.1f} MiB")
+                print(
+                    f"{label:14} {tool:20} {data['wall']:>10.3f} s {data['cpu']:>9.3f} s {data['rss']:>6.1f} MiB"
+                )
     print()
     for label, row in results.items():
         ours = row["starter-lint"].get("wall")
         kc = row["kubeconform"]
         if kc.get("absent"):
-            print(f"{label}: starter-lint / kubeconform (recorded {kc['recorded_wall']:.3f} s, absent here) "
-                  f"= {ours / kc['recorded_wall']:.2f}x")
+            print(
+                f"{label}: starter-lint / kubeconform (recorded {kc['recorded_wall']:.3f} s, absent here) "
+                f"= {ours / kc['recorded_wall']:.2f}x"
+            )
         else:
             print(f"{label}: starter-lint / kubeconform = {ours / kc['wall']:.2f}x")
         kv_row = row.get("kubernetes-validate") or {}
@@ -304,8 +353,10 @@ def main(argv=None) -> int:
             print(f"{label}: starter-lint / kubernetes-validate = {ours / kv_row['wall']:.2f}x")
     one, many = results.get("one release"), results.get("500 releases")
     if one and many:
-        print(f"peak RSS, 500 releases / one release: starter-lint "
-              f"{many['starter-lint']['rss'] / one['starter-lint']['rss']:.1f}x for 500x the documents")
+        print(
+            f"peak RSS, 500 releases / one release: starter-lint "
+            f"{many['starter-lint']['rss'] / one['starter-lint']['rss']:.1f}x for 500x the documents"
+        )
     print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     return 0
 

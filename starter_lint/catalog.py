@@ -2,14 +2,14 @@
 
 A rule file is the single source of `rules`, `explain`, SARIF help and the example tests.
 """
+
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
-from typing import Optional
 
 from .errors import StarterLintError
 from .findings import Severity
@@ -27,14 +27,14 @@ SCOPES = ("deployment", "file")
 @dataclass(frozen=True)
 class Example:
     title: str
-    values: Optional[str] = None        # a values file (layered over the contract defaults)
-    files: tuple = ()                   # several -f files: ((name, text), ...)
-    set: tuple = ()                     # --set expressions
-    manifests: Optional[str] = None     # a rendered manifest stream
-    chart: Optional[dict] = None        # {"values.yaml": "...", "templates/x.yaml": "..."}
+    values: str | None = None  # a values file (layered over the contract defaults)
+    files: tuple = ()  # several -f files: ((name, text), ...)
+    set: tuple = ()  # --set expressions
+    manifests: str | None = None  # a rendered manifest stream
+    chart: dict | None = None  # {"values.yaml": "...", "templates/x.yaml": "..."}
     options: dict = field(default_factory=dict)
-    message: Optional[str] = None       # a substring the finding's message must contain
-    line: Optional[int] = None          # the line the finding must point at
+    message: str | None = None  # a substring the finding's message must contain
+    line: int | None = None  # the line the finding must point at
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,13 @@ class Rule:
     rationale: str
     remediation: str
     tags: tuple
-    fix: str                            # "none" | "safe" | "unsafe"
-    scope: str                          # "deployment" | "file" (also checks chart defaults)
-    security_severity: Optional[float]
+    fix: str  # "none" | "safe" | "unsafe"
+    scope: str  # "deployment" | "file" (also checks chart defaults)
+    security_severity: float | None
     failing: tuple
     passing: tuple
-    source: str                         # the rule file's name
-    shipped: bool = False               # read from starter-lint's own rules/, not a rule-dirs folder
+    source: str  # the rule file's name
+    shipped: bool = False  # read from starter-lint's own rules/, not a rule-dirs folder
 
     @property
     def slug(self) -> str:
@@ -76,7 +76,7 @@ class Rule:
     def help_text(self) -> str:
         return f"{self.summary}\n\nWhy: {self.rationale.strip()}\n\nFix: {self.remediation.strip()}\n"
 
-    def escaped(self, line, code=None) -> "Rule":
+    def escaped(self, line, code=None) -> Rule:
         """This rule with every text an output shows passed through `line` (a function of
         report.escape), `code` (default `line`) for the examples' YAML: a one-line field (summary,
         tags, an example's title) as a whole, so a line break in it is shown escaped, never
@@ -88,12 +88,21 @@ class Rule:
             return "\n".join(escape(part) for part in text.split("\n")) if isinstance(text, str) else text
 
         def example(e: Example) -> Example:
-            return replace(e, title=line(e.title), values=lines(e.values, code), manifests=lines(e.manifests, code))
+            return replace(
+                e, title=line(e.title), values=lines(e.values, code), manifests=lines(e.manifests, code)
+            )
 
-        return replace(self, summary=line(self.summary), what=lines(self.what), rationale=lines(self.rationale),
-                       remediation=lines(self.remediation), tags=tuple(line(tag) for tag in self.tags),
-                       fix=line(self.fix), failing=tuple(map(example, self.failing)),
-                       passing=tuple(map(example, self.passing)))
+        return replace(
+            self,
+            summary=line(self.summary),
+            what=lines(self.what),
+            rationale=lines(self.rationale),
+            remediation=lines(self.remediation),
+            tags=tuple(line(tag) for tag in self.tags),
+            fix=line(self.fix),
+            failing=tuple(map(example, self.failing)),
+            passing=tuple(map(example, self.passing)),
+        )
 
 
 def _code_block(text) -> list:
@@ -139,12 +148,20 @@ def parse_rule(data: dict, source: str) -> Rule:
     if scope not in SCOPES:
         raise StarterLintError(f"{source}: scope must be one of {', '.join(SCOPES)}, not {scope!r}")
     return Rule(
-        id=str(data["id"]), name=str(data["name"]), severity=Severity.parse(data["severity"]),
-        summary=str(data["summary"]).strip(), what=str(data.get("what", "")).strip(),
-        rationale=str(data["rationale"]), remediation=str(data["remediation"]),
-        tags=tuple(str(t) for t in data.get("tags") or ()), fix=str(data.get("fix", "none")), scope=scope,
+        id=str(data["id"]),
+        name=str(data["name"]),
+        severity=Severity.parse(data["severity"]),
+        summary=str(data["summary"]).strip(),
+        what=str(data.get("what", "")).strip(),
+        rationale=str(data["rationale"]),
+        remediation=str(data["remediation"]),
+        tags=tuple(str(t) for t in data.get("tags") or ()),
+        fix=str(data.get("fix", "none")),
+        scope=scope,
         security_severity=float(sec) if sec is not None else None,
-        failing=failing, passing=passing, source=source,
+        failing=failing,
+        passing=passing,
+        source=source,
     )
 
 
@@ -159,7 +176,7 @@ class Catalog(Mapping):
     """
 
     def __init__(self, files: dict):
-        self._files = dict(sorted(files.items()))   # id -> Path
+        self._files = dict(sorted(files.items()))  # id -> Path
         self._rules: dict = {}
 
     def __getitem__(self, rule_id: str) -> Rule:
@@ -197,7 +214,7 @@ def _read_rule(path: Path) -> Rule:
     return rule
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_catalog(extra_dirs: tuple = ()) -> Catalog:
     """Every rule by id, shipped rules first, then `extra_dirs` (config `rule_dirs`) over them.
 
@@ -211,11 +228,13 @@ def load_catalog(extra_dirs: tuple = ()) -> Catalog:
             raise StarterLintError(f"rule-dirs: {directory} is not a folder")
         python = sorted(Path(directory).glob("*.py"))
         if python:
-            raise StarterLintError(f"rule-dirs: {display_path(python[0])}: Python rules are not loaded (a repository's code "
-                                   "never runs); a rule folder holds rule files (SLnnn-name.yaml) only. "
-                                   "User-written rules will come as CEL policies")
+            raise StarterLintError(
+                f"rule-dirs: {display_path(python[0])}: Python rules are not loaded (a repository's code "
+                "never runs); a rule folder holds rule files (SLnnn-name.yaml) only. "
+                "User-written rules will come as CEL policies"
+            )
     folders = [(rules_dir(), None)] + [(Path(d), allowed_roots(d)) for d in extra_dirs]
-    for directory, roots in folders:   # the shipped folder is the package's own: no roots to keep to
+    for directory, roots in folders:  # the shipped folder is the package's own: no roots to keep to
         for path in directory.glob("SL*.yaml"):
             if roots is not None:
                 refuse_outside_link(path, roots, "rule-dirs")
@@ -232,17 +251,33 @@ def catalog_markdown(catalog) -> str:
     its links, images and HTML escaped, no line of it the start of a workflow command."""
     from .report.escape import sarif_message, text_line
 
-    rules = [rule if rule.shipped else rule.escaped(lambda text: sarif_message(text_line(text)), text_line)
-             for rule in catalog.values()]
-    lines = ["# starter-lint rules", "",
-             "Generated by `starter-lint rules --format markdown` from `rules/`; do not edit by hand.", "",
-             "| id | name | severity | fix | summary |", "|---|---|---|---|---|"]
-    lines += [f"| [{r.id}](#{r.id.lower()}-{r.name}) | {r.name} | {r.severity} | {r.fix} | "
-              f"{r.summary.replace('|', '&#124;')} |" for r in rules]
+    rules = [
+        rule if rule.shipped else rule.escaped(lambda text: sarif_message(text_line(text)), text_line)
+        for rule in catalog.values()
+    ]
+    lines = [
+        "# starter-lint rules",
+        "",
+        "Generated by `starter-lint rules --format markdown` from `rules/`; do not edit by hand.",
+        "",
+        "| id | name | severity | fix | summary |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| [{r.id}](#{r.id.lower()}-{r.name}) | {r.name} | {r.severity} | {r.fix} | "
+        f"{r.summary.replace('|', '&#124;')} |"
+        for r in rules
+    ]
     for rule in rules:
-        chart_defaults = " Scope: file (also checks a chart's own values.yaml)." if rule.scope == "file" else ""
-        lines += ["", rule.help_markdown().rstrip(), "",
-                  f"Severity: {rule.severity}. Tags: {', '.join(rule.tags)}. Fix: {rule.fix}.{chart_defaults}"]
+        chart_defaults = (
+            " Scope: file (also checks a chart's own values.yaml)." if rule.scope == "file" else ""
+        )
+        lines += [
+            "",
+            rule.help_markdown().rstrip(),
+            "",
+            f"Severity: {rule.severity}. Tags: {', '.join(rule.tags)}. Fix: {rule.fix}.{chart_defaults}",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -3,6 +3,7 @@
 Exit codes (SPEC §6): 0 nothing at or above --fail-on; 1 findings at or above it; 2 the tool
 could not do its job (one line on stderr, never a traceback).
 """
+
 from __future__ import annotations
 
 import os
@@ -95,19 +96,42 @@ def _unsafe_output(output: str, options: Options) -> str:
 # ---------------------------------------------------------------------------------------------
 # Shared options
 
+
 def values_options(function):
     """-f / --set / --set-string / --chart: how a target's values are layered."""
-    for decorator in reversed([
-        click.option("-f", "--values", "files", multiple=True, metavar="FILE",
-                     help="Values file layered in order into one target, as `helm -f`."),
-        click.option("--set", "set_values", multiple=True, metavar="K=V",
-                     help="Set a value, Helm's --set syntax (a.b=c, a[0]=x, l={x,y})."),
-        click.option("--set-string", "set_strings", multiple=True, metavar="K=V",
-                     help="Like --set, but every value stays a string."),
-        click.option("--chart", metavar="DIR", help="The chart: its values.yaml is the base layer."),
-        click.option("--config", "config", metavar="FILE",
-                     help="Config file (default: .starter-lint.yaml found upward)."),
-    ]):
+    for decorator in reversed(
+        [
+            click.option(
+                "-f",
+                "--values",
+                "files",
+                multiple=True,
+                metavar="FILE",
+                help="Values file layered in order into one target, as `helm -f`.",
+            ),
+            click.option(
+                "--set",
+                "set_values",
+                multiple=True,
+                metavar="K=V",
+                help="Set a value, Helm's --set syntax (a.b=c, a[0]=x, l={x,y}).",
+            ),
+            click.option(
+                "--set-string",
+                "set_strings",
+                multiple=True,
+                metavar="K=V",
+                help="Like --set, but every value stays a string.",
+            ),
+            click.option("--chart", metavar="DIR", help="The chart: its values.yaml is the base layer."),
+            click.option(
+                "--config",
+                "config",
+                metavar="FILE",
+                help="Config file (default: .starter-lint.yaml found upward).",
+            ),
+        ]
+    ):
         function = decorator(function)
     return function
 
@@ -135,28 +159,67 @@ OUTPUT_OPTION = click.option("--output", "-o", metavar="FILE", help="Write the r
 
 def input_options(function):
     """What a run checks and how: the options `check` and `baseline` share."""
-    return _decorate(function, [
-        click.option("--manifests", multiple=True, metavar="PATH|-",
-                     help="Rendered manifests: files, directories (recursive) or - for stdin."),
-        click.option("--kube-version", metavar="X.Y", help="Kubernetes version to validate for (default 1.27)."),
-        click.option("--validator", type=click.Choice(["auto", "kubeconform", "builtin"]),
-                     help="Manifest validator (default auto: kubeconform when found, else builtin)."),
-        click.option("--kubeconform", "kubeconform_path", metavar="PATH", help="The kubeconform binary to use."),
-        click.option("--kubeconform-timeout", type=float, metavar="SECONDS",
-                     help="Kill kubeconform after this long (default 60)."),
-        click.option("--render-timeout", type=float, metavar="SECONDS",
-                     help="Stop rendering --chart after this long (default 60)."),
-        click.option("--crd", "crds", multiple=True, metavar="PATH",
-                     help="CustomResourceDefinition YAML or JSON Schema files/directories."),
-        click.option("--select", multiple=True, metavar="IDS", help="Only these rules (ids or prefixes, comma-separated)."),
-        click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules (ids or prefixes)."),
-        click.option("-j", "--jobs", type=int, metavar="N", help="Targets checked in parallel."),
-    ])
+    return _decorate(
+        function,
+        [
+            click.option(
+                "--manifests",
+                multiple=True,
+                metavar="PATH|-",
+                help="Rendered manifests: files, directories (recursive) or - for stdin.",
+            ),
+            click.option(
+                "--kube-version", metavar="X.Y", help="Kubernetes version to validate for (default 1.27)."
+            ),
+            click.option(
+                "--validator",
+                type=click.Choice(["auto", "kubeconform", "builtin"]),
+                help="Manifest validator (default auto: kubeconform when found, else builtin).",
+            ),
+            click.option(
+                "--kubeconform", "kubeconform_path", metavar="PATH", help="The kubeconform binary to use."
+            ),
+            click.option(
+                "--kubeconform-timeout",
+                type=float,
+                metavar="SECONDS",
+                help="Kill kubeconform after this long (default 60).",
+            ),
+            click.option(
+                "--render-timeout",
+                type=float,
+                metavar="SECONDS",
+                help="Stop rendering --chart after this long (default 60).",
+            ),
+            click.option(
+                "--crd",
+                "crds",
+                multiple=True,
+                metavar="PATH",
+                help="CustomResourceDefinition YAML or JSON Schema files/directories.",
+            ),
+            click.option(
+                "--select",
+                multiple=True,
+                metavar="IDS",
+                help="Only these rules (ids or prefixes, comma-separated).",
+            ),
+            click.option(
+                "--ignore", multiple=True, metavar="IDS", help="Skip these rules (ids or prefixes)."
+            ),
+            click.option("-j", "--jobs", type=int, metavar="N", help="Targets checked in parallel."),
+        ],
+    )
 
 
-TARGET_OPTION = click.option("--target", "target_names", multiple=True, metavar="NAME",
-                             shell_complete=_complete_target_names,
-                             help="Only this config target (repeatable; default: all of them).")
+TARGET_OPTION = click.option(
+    "--target",
+    "target_names",
+    multiple=True,
+    metavar="NAME",
+    shell_complete=_complete_target_names,
+    help="Only this config target (repeatable; default: all of them).",
+)
 
 
 def _choose_config_targets(options: Options, target_names, params: dict) -> None:
@@ -173,17 +236,33 @@ def _choose_config_targets(options: Options, target_names, params: dict) -> None
 
 def report_options(function):
     """How `check` reports and decides its exit code (a baseline is always JSON and exits 0)."""
-    return _decorate(function, [
-        TARGET_OPTION,
-        click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "junit"]),
-                     help="Output format (default text)."),
-        OUTPUT_OPTION,
-        click.option("--fail-on", type=click.Choice(["error", "warning", "note"]),
-                     help="Lowest severity that fails the run (default error)."),
-        click.option("--baseline", metavar="FILE", help="Accept the findings recorded in FILE."),
-        click.option("--no-color", is_flag=True, default=False, help="Never colour the text output."),
-        click.option("-q", "--quiet", is_flag=True, default=False, help="No excerpts, only finding lines and the summary."),
-    ])
+    return _decorate(
+        function,
+        [
+            TARGET_OPTION,
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["text", "json", "sarif", "github", "junit"]),
+                help="Output format (default text).",
+            ),
+            OUTPUT_OPTION,
+            click.option(
+                "--fail-on",
+                type=click.Choice(["error", "warning", "note"]),
+                help="Lowest severity that fails the run (default error).",
+            ),
+            click.option("--baseline", metavar="FILE", help="Accept the findings recorded in FILE."),
+            click.option("--no-color", is_flag=True, default=False, help="Never colour the text output."),
+            click.option(
+                "-q",
+                "--quiet",
+                is_flag=True,
+                default=False,
+                help="No excerpts, only finding lines and the summary.",
+            ),
+        ],
+    )
 
 
 def build_options(params: dict) -> Options:
@@ -195,7 +274,7 @@ def build_options(params: dict) -> Options:
     # inputs on the command line replace the config's named targets; values files also replace
     # the config's values and manifests (a --manifests alone keeps the config's values)
     if params.get("values_files") or params.get("files") or params.get("manifests"):
-        options.targets = []     # (a positional file still resolves to the targets that list it)
+        options.targets = []  # (a positional file still resolves to the targets that list it)
         options.partial_run = True
     if params.get("values_files") or params.get("files"):
         options.files, options.manifests = [], []
@@ -203,13 +282,23 @@ def build_options(params: dict) -> Options:
         options.values_files = list(params["values_files"])
     if params.get("files"):
         options.files = list(params["files"])
-    sets = [(e, False) for e in params.get("set_values") or ()] + [(e, True) for e in params.get("set_strings") or ()]
+    sets = [(e, False) for e in params.get("set_values") or ()] + [
+        (e, True) for e in params.get("set_strings") or ()
+    ]
     if sets:
         options.set = sets
-    simple = {"chart": "chart", "kube_version": "kube_version", "validator": "validator",
-              "kubeconform_path": "kubeconform", "kubeconform_timeout": "kubeconform_timeout",
-              "render_timeout": "render_timeout",
-              "fmt": "format", "output": "output", "baseline": "baseline", "jobs": "jobs"}
+    simple = {
+        "chart": "chart",
+        "kube_version": "kube_version",
+        "validator": "validator",
+        "kubeconform_path": "kubeconform",
+        "kubeconform_timeout": "kubeconform_timeout",
+        "render_timeout": "render_timeout",
+        "fmt": "format",
+        "output": "output",
+        "baseline": "baseline",
+        "jobs": "jobs",
+    }
     for param, attribute in simple.items():
         if params.get(param) is not None:
             setattr(options, attribute, params[param])
@@ -227,8 +316,10 @@ def build_options(params: dict) -> Options:
         options.color = False
     if params.get("quiet"):
         options.quiet = True
-    for option, seconds in (("--kubeconform-timeout", options.kubeconform_timeout),
-                            ("--render-timeout", options.render_timeout)):
+    for option, seconds in (
+        ("--kubeconform-timeout", options.kubeconform_timeout),
+        ("--render-timeout", options.render_timeout),
+    ):
         problem = None if seconds is None else timeout_problem(seconds)
         if problem:
             _fail(f"{option} {problem}")
@@ -243,6 +334,7 @@ def build_options(params: dict) -> Options:
 
 # ---------------------------------------------------------------------------------------------
 # Commands
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="starter-lint")
@@ -275,8 +367,13 @@ def check(target_names, **params):
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 @click.option("--provenance", is_flag=True, help="Show which file and line set every leaf.")
 @click.option("--show-secrets", is_flag=True, help="Print secret values instead of <redacted>.")
-@click.option("--target", "target_name", metavar="NAME", shell_complete=_complete_target_names,
-              help="The config target to show, when the config names several.")
+@click.option(
+    "--target",
+    "target_name",
+    metavar="NAME",
+    shell_complete=_complete_target_names,
+    help="The config target to show, when the config names several.",
+)
 def values(fmt, provenance, show_secrets, target_name, **params):
     """Print the effective values after layering, as Helm would see them."""
     from .pipeline import build_context, choose_targets, plan_targets
@@ -317,12 +414,14 @@ def baseline(target_names, **params):
 
     options = build_options(params)
     _choose_config_targets(options, target_names, params)
-    options.baseline = None   # record every finding, including those an older baseline accepts
+    options.baseline = None  # record every finding, including those an older baseline accepts
     report = run(options)
     text = json_text(json.dumps(baseline_document(report.active), indent=2, ensure_ascii=False)) + "\n"
     write_output(text, options)  # findings are scrubbed in the pipeline
     if options.output:
-        say(f"recorded {len(report.active)} finding{'s' if len(report.active) != 1 else ''} in {options.output}")
+        say(
+            f"recorded {len(report.active)} finding{'s' if len(report.active) != 1 else ''} in {options.output}"
+        )
 
 
 @main.command()
@@ -330,7 +429,9 @@ def baseline(target_names, **params):
 @values_options
 @click.option("--select", multiple=True, metavar="IDS", help="Only fix these rules (ids or prefixes).")
 @click.option("--ignore", multiple=True, metavar="IDS", help="Do not fix these rules.")
-@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing (exit 1 if any).")
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing (exit 1 if any)."
+)
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change what Helm renders.")
 @TARGET_OPTION
 def fix(show_diff, unsafe_fixes, target_names, **params):
@@ -343,7 +444,7 @@ def fix(show_diff, unsafe_fixes, target_names, **params):
     _choose_config_targets(options, target_names, params)
     options.manifests = []
     options.targets = [t for t in options.targets if t.files]
-    for target in options.targets + options.config_targets:   # (a file named resolves to its target)
+    for target in options.targets + options.config_targets:  # (a file named resolves to its target)
         target.manifests = []
     report = run(options)
     planned = plan_fixes(report, options, unsafe=unsafe_fixes)
@@ -371,9 +472,10 @@ def fix(show_diff, unsafe_fixes, target_names, **params):
         say("nothing to fix")
 
 
-
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
 def rules(fmt):
     """List the rule catalog (with the config's rule-dirs)."""
     import json
@@ -383,8 +485,18 @@ def rules(fmt):
 
     catalog = load_catalog(tuple(build_options({}).rule_dirs))
     if fmt == "json":
-        document = [{"id": r.id, "name": r.name, "severity": str(r.severity), "summary": r.summary,
-                     "tags": list(r.tags), "fix": r.fix, "scope": r.scope} for r in catalog.values()]
+        document = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "severity": str(r.severity),
+                "summary": r.summary,
+                "tags": list(r.tags),
+                "fix": r.fix,
+                "scope": r.scope,
+            }
+            for r in catalog.values()
+        ]
         # (ASCII JSON: controls, bidi and line separators in a repository's rule text are \u escapes)
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     elif fmt == "markdown":
@@ -394,7 +506,7 @@ def rules(fmt):
         width = max(len(r.name) for r in shown)
         for r in shown:
             fix = "" if r.fix == "none" else f"{r.fix}-fix"
-            sys.stdout.write(f"{r.id}  {r.name:<{width}}  {str(r.severity):<7}  {fix:<11}  {r.summary}\n")
+            sys.stdout.write(f"{r.id}  {r.name:<{width}}  {r.severity!s:<7}  {fix:<11}  {r.summary}\n")
 
 
 @main.command()
@@ -453,7 +565,7 @@ def run_cli(argv=None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:
         try:
-            sys.stdout = open(os.devnull, "w")
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (stays open until exit)
         except OSError:
             pass
         return EXIT_ERROR

@@ -30,6 +30,7 @@ The config comes from the repository, which may be a stranger's pull request: di
 at the repository root, every path in it must stay inside the repository (symlinks resolved),
 and it names no executable (`kubeconform`, `helm`: command line, environment or PATH only).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -37,7 +38,6 @@ import difflib
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
 
 from .errors import StarterLintError
 from .findings import Location, Severity
@@ -54,7 +54,7 @@ class ConfigError(StarterLintError):
 MAX_CONFIG_BYTES = 1024 * 1024
 
 
-def find_config(start: Optional[str] = None) -> Optional[Path]:
+def find_config(start: str | None = None) -> Path | None:
     """The nearest .starter-lint.yaml in `start` or one of its parents up to the repository root
     (the folder with `.git`, else `start` itself): a config above the repository is never read."""
     from .paths import repo_root
@@ -73,6 +73,7 @@ def find_config(start: Optional[str] = None) -> Optional[Path]:
 
 # ---------------------------------------------------------------------------------------------
 # Reading with line numbers
+
 
 class _Reader:
     """Type checks that point at the offending line of the config file."""
@@ -133,8 +134,10 @@ class _Reader:
             return [str(value)]
         if not isinstance(value, list):
             raise self.error(line, f"{what} must be a list of strings, not {describe_type(value)}")
-        return [self.string(item, self.item_line(value, i, line), f"each entry of {what}")
-                for i, item in enumerate(value)]
+        return [
+            self.string(item, self.item_line(value, i, line), f"each entry of {what}")
+            for i, item in enumerate(value)
+        ]
 
     def inside(self, path: str) -> bool:
         """`path` is in the repository, as written and with symlinks resolved."""
@@ -142,8 +145,9 @@ class _Reader:
 
         absolute = os.path.abspath(path)
         root = str(self.root)
-        return (absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep)) \
-            and inside_repository(absolute, root)
+        return (absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep)) and inside_repository(
+            absolute, root
+        )
 
     def path(self, text: str, line: int = 0, what: str = "a path") -> str:
         """A path relative to the config file, made absolute (display_path shortens it again);
@@ -153,13 +157,19 @@ class _Reader:
         expanded = os.path.expanduser(text)
         absolute = str(self.base_dir / expanded) if not os.path.isabs(expanded) else expanded
         if not self.inside(absolute):
-            raise self.error(line, f"{what} {text!r} is outside the repository; a config names only "
-                                   "files inside it (give outside files on the command line)")
+            raise self.error(
+                line,
+                f"{what} {text!r} is outside the repository; a config names only "
+                "files inside it (give outside files on the command line)",
+            )
         from .paths import in_git_folder
 
         if in_git_folder(absolute, str(self.root)):
-            raise self.error(line, f"{what} {text!r} is in the repository's .git folder, which a config "
-                                   "never names (git runs its hooks and keeps credentials there)")
+            raise self.error(
+                line,
+                f"{what} {text!r} is in the repository's .git folder, which a config "
+                "never names (git runs its hooks and keeps credentials there)",
+            )
         return absolute
 
     def paths(self, value, line: int, what: str) -> list:
@@ -184,7 +194,9 @@ class _Reader:
                 if not part:
                     continue
                 if not RULE_PATTERN.match(part):
-                    raise self.error(line, f"{what}: {part!r} is not a rule id or prefix such as SL301 or SL3")
+                    raise self.error(
+                        line, f"{what}: {part!r} is not a rule id or prefix such as SL301 or SL3"
+                    )
                 out.append(part)
         return out
 
@@ -214,8 +226,9 @@ def _constructor():
     class ConfigConstructor(RoundTripConstructor):
         pass
 
-    ConfigConstructor.add_constructor("tag:yaml.org,2002:timestamp",
-                                      lambda constructor, node: constructor.construct_scalar(node))
+    ConfigConstructor.add_constructor(
+        "tag:yaml.org,2002:timestamp", lambda constructor, node: constructor.construct_scalar(node)
+    )
     return ConfigConstructor
 
 
@@ -276,7 +289,7 @@ _SIMPLE = {
 # keys a config may not have, and why: a repository never chooses the programs that run
 _REFUSED = {
     key: f"'{key}' cannot be set in the config: the {key} executable comes only from the command line"
-         f"{' (--kubeconform PATH)' if key == 'kubeconform' else ''} or PATH, never from a repository file"
+    f"{' (--kubeconform PATH)' if key == 'kubeconform' else ''} or PATH, never from a repository file"
     for key in ("kubeconform", "helm")
 }
 TOP_KEYS = tuple(sorted(set(_SIMPLE) | {"targets", "rules", "ignores"}))
@@ -285,10 +298,10 @@ TARGET_KEYS = ("chart", "manifests", "set", "set-string", "values")
 TARGET_ONLY_KEYS = ("manifests", "set", "set-string", "values")
 RULE_KEYS = ("enabled", "severity")
 IGNORE_KEYS = ("expires", "paths", "reason", "resource", "rules", "values-path")
-MAX_GLOB_LENGTH = 1024   # far beyond any real path or values path
+MAX_GLOB_LENGTH = 1024  # far beyond any real path or values path
 
 
-def apply_config(options, path: Optional[str]) -> None:
+def apply_config(options, path: str | None) -> None:
     """Fill `options` from the config file (`path`, or the nearest one found upward)."""
     from .paths import allowed_roots, display_path, refuse_outside_link
 
@@ -313,12 +326,14 @@ def apply_config(options, path: Optional[str]) -> None:
     canonical = {_canonical(key): key for key in data}
     if "targets" in canonical:
         for key in TARGET_ONLY_KEYS:
-            if key in canonical:   # a layer beside `targets` would silently apply to none of them
-                raise reader.error(reader.key_line(data, canonical[key]),
-                                   f"top-level '{canonical[key]}' beside 'targets' applies to no target: "
-                                   f"move it into each target that needs it")
+            if key in canonical:  # a layer beside `targets` would silently apply to none of them
+                raise reader.error(
+                    reader.key_line(data, canonical[key]),
+                    f"top-level '{canonical[key]}' beside 'targets' applies to no target: "
+                    f"move it into each target that needs it",
+                )
     sets: list = []
-    for key in sorted(_SIMPLE, key=lambda k: k != "rule-dirs"):   # rule-dirs first: `rules` needs them
+    for key in sorted(_SIMPLE, key=lambda k: k != "rule-dirs"):  # rule-dirs first: `rules` needs them
         if key not in canonical:
             continue
         raw_key = canonical[key]
@@ -351,8 +366,10 @@ def _convert(reader: _Reader, kind: str, value, line: int, what: str):
         return reader.string(value, line, what)
     if kind == "version":
         if isinstance(value, float):  # `1.30` unquoted is the number 1.3
-            raise reader.error(line, f"{what} must be a quoted string such as \"{value:.2f}\": "
-                                     f"YAML reads {value!r} as a number")
+            raise reader.error(
+                line,
+                f"{what} must be a quoted string such as \"{value:.2f}\": YAML reads {value!r} as a number",
+            )
         return reader.string(value, line, what)
     if kind.startswith("choice:"):
         choices = kind.split(":", 1)[1].split(",")
@@ -391,8 +408,11 @@ def _targets(reader: _Reader, value, line: int, options) -> list:
     targets = []
     specs = reader.mapping(value, line, "'targets'")
     if len(specs) > MAX_TARGETS:
-        raise reader.error(line, f"'targets' has {len(specs)} targets; at most {MAX_TARGETS} are checked in one run "
-                                 "(split the config, or choose with --target)")
+        raise reader.error(
+            line,
+            f"'targets' has {len(specs)} targets; at most {MAX_TARGETS} are checked in one run "
+            "(split the config, or choose with --target)",
+        )
     for name, spec in specs.items():
         spec_line = reader.key_line(value, name)
         spec = reader.mapping(spec, spec_line, f"target '{name}'")
@@ -409,11 +429,20 @@ def _targets(reader: _Reader, value, line: int, options) -> list:
         for key, string_only in (("set", False), ("set-string", True)):
             if key in fields:
                 raw, key_line = fields[key]
-                sets += [(e, string_only) for e in reader.strings(raw, key_line, f"'{key}' of target '{name}'")]
-        target = Target(name=str(name), files=get("values", "paths", []), set=sets,
-                        chart=get("chart", "path", options.chart), manifests=get("manifests", "paths", []))
+                sets += [
+                    (e, string_only) for e in reader.strings(raw, key_line, f"'{key}' of target '{name}'")
+                ]
+        target = Target(
+            name=str(name),
+            files=get("values", "paths", []),
+            set=sets,
+            chart=get("chart", "path", options.chart),
+            manifests=get("manifests", "paths", []),
+        )
         if not (target.files or target.manifests or target.chart or target.set):
-            raise reader.error(spec_line, f"target '{name}' has nothing to check: give values, manifests or chart")
+            raise reader.error(
+                spec_line, f"target '{name}' has nothing to check: give values, manifests or chart"
+            )
         targets.append(target)
     return targets
 
@@ -427,7 +456,9 @@ def _rules(reader: _Reader, value, line: int, options) -> None:
         key = str(rule_id).strip().upper()
         if key not in catalog:
             close = difflib.get_close_matches(key, list(catalog), n=1, cutoff=0.6)
-            raise reader.error(rule_line, f"unknown rule '{rule_id}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+            raise reader.error(
+                rule_line, f"unknown rule '{rule_id}'" + (f"; did you mean '{close[0]}'?" if close else "")
+            )
         if isinstance(spec, str):
             spec = {"severity": spec}
         spec = reader.mapping(spec, rule_line, f"rule {key}")
@@ -435,7 +466,9 @@ def _rules(reader: _Reader, value, line: int, options) -> None:
         for field_name in spec:
             field_line = reader.key_line(spec, field_name)
             if _canonical(field_name) == "severity":
-                options.severity_overrides[key] = reader.severity(spec[field_name], field_line, f"severity of {key}")
+                options.severity_overrides[key] = reader.severity(
+                    spec[field_name], field_line, f"severity of {key}"
+                )
             elif not reader.boolean(spec[field_name], field_line, f"'enabled' of {key}"):
                 options.ignore = list(options.ignore) + [key]
 
@@ -460,24 +493,42 @@ def _ignores(reader: _Reader, value, line: int, options) -> list:
         reason = reader.string(*fields["reason"], "'reason'").strip()
         if not reason:
             raise reader.error(fields["reason"][1], "'reason' must not be empty")
-        selectors = {key: reader.strings(*fields[key], f"'{key}'") for key in ("paths", "values-path", "resource")
-                     if key in fields}
+        selectors = {
+            key: reader.strings(*fields[key], f"'{key}'")
+            for key in ("paths", "values-path", "resource")
+            if key in fields
+        }
         for key, patterns in selectors.items():
             # a glob matches in time glob length x path length: a 40,000-character one took seconds
             if any(len(p) > MAX_GLOB_LENGTH for p in patterns):
-                raise reader.error(fields[key][1], f"'{key}': a pattern longer than {MAX_GLOB_LENGTH} characters")
+                raise reader.error(
+                    fields[key][1], f"'{key}': a pattern longer than {MAX_GLOB_LENGTH} characters"
+                )
         rules = tuple(reader.rule_ids(*fields["rules"], "'rules'")) if "rules" in fields else ()
         for pattern in rules:
             if not any(rule_matches(rule_id, [pattern]) for rule_id in catalog):
                 close = difflib.get_close_matches(pattern, list(catalog), n=1, cutoff=0.6)
-                raise reader.error(fields["rules"][1], f"'rules': {pattern} names no rule"
-                                   + (f"; did you mean '{close[0]}'?" if close else "; `starter-lint rules` lists them"))
+                raise reader.error(
+                    fields["rules"][1],
+                    f"'rules': {pattern} names no rule"
+                    + (f"; did you mean '{close[0]}'?" if close else "; `starter-lint rules` lists them"),
+                )
         if not rules and not any(selectors.values()):
-            raise reader.error(entry_line, "this ignore matches everything: give rules, paths, values-path or resource")
+            raise reader.error(
+                entry_line, "this ignore matches everything: give rules, paths, values-path or resource"
+            )
         expires = reader.date(*fields["expires"], "'expires'") if "expires" in fields else None
-        out.append(ConfigIgnore(reason=reason, rules=rules, paths=tuple(selectors.get("paths", ())),
-                                values_paths=tuple(selectors.get("values-path", ())),
-                                resources=tuple(selectors.get("resource", ())), expires=expires,
-                                base_dir=str(reader.base_dir), where=f"{reader.shown}:{entry_line}",
-                                location=Location(reader.shown, entry_line, 1)))
+        out.append(
+            ConfigIgnore(
+                reason=reason,
+                rules=rules,
+                paths=tuple(selectors.get("paths", ())),
+                values_paths=tuple(selectors.get("values-path", ())),
+                resources=tuple(selectors.get("resource", ())),
+                expires=expires,
+                base_dir=str(reader.base_dir),
+                where=f"{reader.shown}:{entry_line}",
+                location=Location(reader.shown, entry_line, 1),
+            )
+        )
     return out

@@ -1,32 +1,33 @@
 """What a check sees: one target's layered values, chart, manifests and options, read-only."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .findings import Location
 
 
 @dataclass
 class ChartInfo:
-    directory: str                       # display path of the chart folder
-    values_path: str                     # display path of its values.yaml
-    templates: dict = field(default_factory=dict)   # display path -> template text
+    directory: str  # display path of the chart folder
+    values_path: str  # display path of its values.yaml
+    templates: dict = field(default_factory=dict)  # display path -> template text
     name: str = ""
 
 
 @dataclass
 class Context:
     target: str
-    values: Any = None                   # LayeredValues, or None for a manifests-only target
-    loaded: list = field(default_factory=list)       # LoadedYaml of each user file that loaded
+    values: Any = None  # LayeredValues, or None for a manifests-only target
+    loaded: list = field(default_factory=list)  # LoadedYaml of each user file that loaded
     load_errors: list = field(default_factory=list)  # (display path, YamlLoadError)
-    chart: Optional[ChartInfo] = None
-    manifests: Any = None                # ManifestSet, or None when no manifests are checked
-    options: Any = None                  # pipeline.Options
-    known_keys: Any = None               # set of known values paths (contract ∪ chart values)
-    render_error: Optional[str] = None   # why --chart did not render (values the chart cannot use)
-    chart_defaults: bool = False         # the target is a chart's own values.yaml: file-scope rules only
+    chart: ChartInfo | None = None
+    manifests: Any = None  # ManifestSet, or None when no manifests are checked
+    options: Any = None  # pipeline.Options
+    known_keys: Any = None  # set of known values paths (contract ∪ chart values)
+    render_error: str | None = None  # why --chart did not render (values the chart cannot use)
+    chart_defaults: bool = False  # the target is a chart's own values.yaml: file-scope rules only
 
     def get(self, path, default=None):
         """The effective value at a values path (tuple or dotted string)."""

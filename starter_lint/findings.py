@@ -1,9 +1,10 @@
 """Findings: what a rule reports, where, and how it is identified across runs."""
+
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional
+from typing import Any
 
 
 class Severity(enum.IntEnum):
@@ -14,7 +15,7 @@ class Severity(enum.IntEnum):
     ERROR = 3
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         try:
             return cls[str(text).upper()]
         except KeyError:
@@ -31,8 +32,8 @@ class Location:
     path: str
     line: int = 1
     col: int = 1
-    end_line: Optional[int] = None
-    end_col: Optional[int] = None
+    end_line: int | None = None
+    end_col: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,14 @@ class Problem:
     """
 
     message: str
-    path: Optional[tuple] = None          # values path, e.g. ("ingress", "tls", 0, "hosts", 1)
-    location: Optional[Location] = None   # explicit location (manifests, yaml-syntax)
-    logical: Optional[str] = None         # e.g. "Deployment/prod/api#/spec/replicas"
-    severity: Optional["Severity"] = None  # overrides the rule's default (e.g. SL502 warning)
-    fix: Optional[Fix] = None
-    template: Optional[str] = None        # Helm `# Source:` template of a rendered object
-    key: Optional[str] = None             # stable extra identity for the fingerprint
-    at_key: bool = False                  # point at the key of `path` (its name is the problem)
+    path: tuple | None = None  # values path, e.g. ("ingress", "tls", 0, "hosts", 1)
+    location: Location | None = None  # explicit location (manifests, yaml-syntax)
+    logical: str | None = None  # e.g. "Deployment/prod/api#/spec/replicas"
+    severity: Severity | None = None  # overrides the rule's default (e.g. SL502 warning)
+    fix: Fix | None = None
+    template: str | None = None  # Helm `# Source:` template of a rendered object
+    key: str | None = None  # stable extra identity for the fingerprint
+    at_key: bool = False  # point at the key of `path` (its name is the problem)
 
 
 @dataclass(frozen=True)
@@ -74,17 +75,17 @@ class Finding:
     location: Location
     logical: str = ""
     target: str = ""
-    template: Optional[str] = None
-    fix: Optional[Fix] = None
+    template: str | None = None
+    fix: Fix | None = None
     key: str = ""
-    path: tuple = ()                      # the values path it is about, if any
-    identity: str = ""                    # logical location without list positions (identity.py)
-    identity_text: str = ""               # key or message with positions rewritten likewise
-    fingerprint_path: str = ""            # the file as the repository names it (paths.repo_relative)
-    suppressed: Optional[str] = None      # why it is suppressed (inline, config, baseline)
-    suppression_kind: Optional[str] = None  # "inSource" | "external"
+    path: tuple = ()  # the values path it is about, if any
+    identity: str = ""  # logical location without list positions (identity.py)
+    identity_text: str = ""  # key or message with positions rewritten likewise
+    fingerprint_path: str = ""  # the file as the repository names it (paths.repo_relative)
+    suppressed: str | None = None  # why it is suppressed (inline, config, baseline)
+    suppression_kind: str | None = None  # "inSource" | "external"
     notes: tuple = field(default=())
-    related: tuple = field(default=())    # Findings of the same cause folded into this one (related.py)
+    related: tuple = field(default=())  # Findings of the same cause folded into this one (related.py)
 
     @property
     def fingerprint(self) -> str:
@@ -96,17 +97,26 @@ class Finding:
         text = self.identity_text or self.key or self.message
         if not self.key:
             text = text.replace(self.location.path, self.fingerprint_path or self.location.path)
-        basis = "\x1f".join([self.rule, self.fingerprint_path or self.location.path,
-                             self.identity or self.logical, text])
+        basis = "\x1f".join(
+            [self.rule, self.fingerprint_path or self.location.path, self.identity or self.logical, text]
+        )
         import hashlib  # here: only reports that print fingerprints pay for it
+
         # surrogatepass: a file or key name that is not UTF-8 (surrogateescape) hashes too
         return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def sort_key(self):
-        return (self.target, self.location.path, self.location.line, self.location.col, self.rule,
-                self.logical, self.message)
+        return (
+            self.target,
+            self.location.path,
+            self.location.line,
+            self.location.col,
+            self.rule,
+            self.logical,
+            self.message,
+        )
 
-    def with_(self, **changes) -> "Finding":
+    def with_(self, **changes) -> Finding:
         return replace(self, **changes)
 
 
@@ -118,7 +128,7 @@ def format_path(path) -> str:
             out.append(f"[{part}]")
         else:
             text = str(part)
-            if not text or any(c in text for c in ".[]\" ") :
+            if not text or any(c in text for c in ".[]\" "):
                 text = '"' + text.replace('"', '\\"') + '"'
             out.append(("." if out else "") + text)
     return "".join(out)

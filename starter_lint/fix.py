@@ -15,6 +15,7 @@ it and holds back (and reports) a "safe" fix that would change what Helm renders
 the file is re-read with the Helm-exact loader and compared with the original: any difference
 other than the named paths taking the named values is an error and nothing is written.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -22,26 +23,26 @@ import copy
 import difflib
 import functools
 import io
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 
 from .errors import StarterLintError
 from .report.escape import terminal
 
 _MISSING = object()
-KEY_FIX = "ambiguous-key"   # the SL104 identity key of a finding about a key, not a value
+KEY_FIX = "ambiguous-key"  # the SL104 identity key of a finding about a key, not a value
 _CONTEXT_LINES = 3
 REWRITE_CHANGES_OTHERS = "rewriting the file for it would change other values Helm loads"
 
 
 @dataclass
 class FileFix:
-    path: str                       # the file on disk
-    shown: str                      # its display path
-    findings: list = field(default_factory=list)   # those whose fix is applied
-    held: list = field(default_factory=list)       # (finding, reason) of fixes not applied
+    path: str  # the file on disk
+    shown: str  # its display path
+    findings: list = field(default_factory=list)  # those whose fix is applied
+    held: list = field(default_factory=list)  # (finding, reason) of fixes not applied
     before: str = ""
     after: str = ""
     hidden_before: dict = field(default_factory=dict)  # line -> first column of a secret value
@@ -62,12 +63,18 @@ class FileFix:
         not UTF-8) gets no diff either: its header would have to write the name raw (a new line,
         perhaps a workflow command) or name another file."""
         if terminal(self.shown) != self.shown:
-            raise DiffRefused(f"{self.shown}: no --diff: the file name holds a line break, control or bidi character, "
-                              f"which a patch header can neither show safely nor name the file by; run "
-                              f"`starter-lint fix` on it and review the change in your editor")
+            raise DiffRefused(
+                f"{self.shown}: no --diff: the file name holds a line break, control or bidi character, "
+                f"which a patch header can neither show safely nor name the file by; run "
+                f"`starter-lint fix` on it and review the change in your editor"
+            )
         old, new = self.before.splitlines(keepends=True), self.after.splitlines(keepends=True)
-        secret_old = [a != b for a, b in zip(old, _redact_lines(old, self.hidden_before, secrets))]
-        secret_new = [a != b for a, b in zip(new, _redact_lines(new, self.hidden_after, secrets))]
+        secret_old = [
+            a != b for a, b in zip(old, _redact_lines(old, self.hidden_before, secrets), strict=False)
+        ]
+        secret_new = [
+            a != b for a, b in zip(new, _redact_lines(new, self.hidden_after, secrets), strict=False)
+        ]
         out = []
         for hunk in _hunks(old, new, secret_old, secret_new, self.shown):
             if not out:
@@ -76,7 +83,11 @@ class FileFix:
             out.append(f"@@ -{_range(a1, a2)} +{_range(b1, b2)} @@\n")
             for sign, line in hunk[2]:
                 _refuse_unsafe_text(line, self.shown)
-                out.append(sign + line if line.endswith(("\n", "\r")) else f"{sign}{line}\n\\ No newline at end of file\n")
+                out.append(
+                    sign + line
+                    if line.endswith(("\n", "\r"))
+                    else f"{sign}{line}\n\\ No newline at end of file\n"
+                )
         return "".join(out)
 
 
@@ -86,9 +97,11 @@ def _refuse_unsafe_text(line: str, shown: str) -> None:
     a leading `::` that GitHub Actions reads as a workflow command — gets no diff."""
     text = line.rstrip("\r\n")
     if terminal(text) != text or text.lstrip().startswith("::"):
-        raise DiffRefused(f"{shown}: no --diff: the diff would print a line with a control or bidi character, or "
-                          f"one beginning with `::` (a CI runner would obey it); run `starter-lint fix` on it and "
-                          f"review the change in your editor")
+        raise DiffRefused(
+            f"{shown}: no --diff: the diff would print a line with a control or bidi character, or "
+            f"one beginning with `::` (a CI runner would obey it); run `starter-lint fix` on it and "
+            f"review the change in your editor"
+        )
 
 
 class DiffRefused(StarterLintError):
@@ -99,21 +112,26 @@ def _hunks(old: list, new: list, secret_old: list, secret_new: list, shown: str)
     """((old start, stop), (new start, stop), [(sign, line)]) per hunk: up to _CONTEXT_LINES of
     context each side, never a secret line; two changes share a hunk when the lines between them
     are few and hold no secret."""
-    changes = [op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op[0] != "equal"]
+    changes = [
+        op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op[0] != "equal"
+    ]
     for _tag, i1, i2, j1, j2 in changes:
         secret = next((i + 1 for i in range(i1, i2) if secret_old[i]), None) or next(
-            (j + 1 for j in range(j1, j2) if secret_new[j]), None)
+            (j + 1 for j in range(j1, j2) if secret_new[j]), None
+        )
         if secret is not None:
-            raise DiffRefused(f"{shown}: no --diff: the fix changes line {secret}, which holds a secret value; "
-                              f"run `starter-lint fix {shown}` and review the change in your editor")
+            raise DiffRefused(
+                f"{shown}: no --diff: the fix changes line {secret}, which holds a secret value; "
+                f"run `starter-lint fix {shown}` and review the change in your editor"
+            )
 
-    def context_before(i: int, floor: int) -> int:      # first old line of the leading context
+    def context_before(i: int, floor: int) -> int:  # first old line of the leading context
         start = i
         while start > max(floor, i - _CONTEXT_LINES) and not secret_old[start - 1]:
             start -= 1
         return start
 
-    def context_after(i: int, ceiling: int) -> int:     # old line after the trailing context
+    def context_after(i: int, ceiling: int) -> int:  # old line after the trailing context
         stop = i
         while stop < min(ceiling, i + _CONTEXT_LINES) and not secret_old[stop]:
             stop += 1
@@ -136,9 +154,11 @@ def _hunks(old: list, new: list, secret_old: list, secret_new: list, shown: str)
         stop = min(stop, ceiling)
         if (start == first[1] and first[1] > 0) or (stop == last[2] and last[2] < len(old)):
             beside = first[1] if start == first[1] and first[1] > 0 else last[2] + 1
-            raise DiffRefused(f"{shown}: no --diff: line {beside}, next to a fixed line, holds a secret value "
-                              "that a patch would have to show as context; run "
-                              f"`starter-lint fix {shown}` and review the change in your editor")
+            raise DiffRefused(
+                f"{shown}: no --diff: line {beside}, next to a fixed line, holds a secret value "
+                "that a patch would have to show as context; run "
+                f"`starter-lint fix {shown}` and review the change in your editor"
+            )
         # GNU patch reads a hunk with less context on one side as lying at that end of the file
         # (and applies it only with fuzz elsewhere): keep both sides alike unless it does
         leading, trailing = first[1] - start, stop - last[2]
@@ -146,8 +166,8 @@ def _hunks(old: list, new: list, secret_old: list, secret_new: list, shown: str)
             stop = last[2] + leading
         elif trailing < leading and stop < len(old):
             start = first[1] - trailing
-        lines = [(" ", line) for line in old[start:first[1]]]
-        offset = first[3] - first[1]             # new line number = old line number + offset
+        lines = [(" ", line) for line in old[start : first[1]]]
+        offset = first[3] - first[1]  # new line number = old line number + offset
         for index, (_tag, i1, i2, j1, j2) in enumerate(group):
             lines += [("-", line) for line in old[i1:i2]] + [("+", line) for line in new[j1:j2]]
             following = group[index + 1][1] if index + 1 < len(group) else stop
@@ -173,8 +193,8 @@ def _redact_lines(lines: list, hidden: dict, secrets=()) -> list:
     for number, col in hidden.items():
         if 1 <= number <= len(out):
             line = lines[number - 1]
-            ending = line[len(line.rstrip("\r\n")):]
-            out[number - 1] = line[:col - 1] + REDACTED + ending
+            ending = line[len(line.rstrip("\r\n")) :]
+            out[number - 1] = line[: col - 1] + REDACTED + ending
     return out
 
 
@@ -189,12 +209,13 @@ def secret_lines(loaded) -> dict:
         col = min(start for start, _ in ranges)
         text = lines[line - 1] if line <= len(lines) else ""
         # the whole rest of the line goes: take an opening quote along, or one would dangle
-        hidden[line] = col - 1 if col >= 2 and text[col - 2:col - 1] in ("'", '"') else col
+        hidden[line] = col - 1 if col >= 2 and text[col - 2 : col - 1] in ("'", '"') else col
     return hidden
 
 
 # ---------------------------------------------------------------------------------------------
 # Which findings, in which files
+
 
 def fixable(report, options) -> list:
     """FileFix per user values file that has active findings with a fix (safe or not), in input
@@ -223,13 +244,14 @@ def fixable(report, options) -> list:
 # ---------------------------------------------------------------------------------------------
 # Safe or unsafe: what Helm renders before and after
 
+
 def _rendered(value) -> str:
     from .checks.contract import helm_string
 
     return value if isinstance(value, str) else helm_string(value)
 
 
-def unsafe_reason(finding, original: dict) -> Optional[str]:
+def unsafe_reason(finding, original: dict) -> str | None:
     """Why applying this fix would change what Helm renders (None: it would not). `original` is
     the file's data as Helm loads it. Never shows a secret value."""
     from .redact import is_secret_path
@@ -243,10 +265,16 @@ def unsafe_reason(finding, original: dict) -> Optional[str]:
         return None
     old = get_path(original, path, _MISSING)
     new = fix.value
-    if old is _MISSING or old is None or new is None or isinstance(old, (dict, list)) or isinstance(new, (dict, list)):
-        return None   # adding, deleting or restructuring a setting: the rule's own claim
+    if (
+        old is _MISSING
+        or old is None
+        or new is None
+        or isinstance(old, (dict, list))
+        or isinstance(new, (dict, list))
+    ):
+        return None  # adding, deleting or restructuring a setting: the rule's own claim
     if isinstance(old, str) and isinstance(new, str):
-        return None   # a string for a string (`App.Acme.io` -> `app.acme.io`): the rule's claim
+        return None  # a string for a string (`App.Acme.io` -> `app.acme.io`): the rule's claim
     if _rendered(old) == _rendered(new) and (isinstance(new, str) or _same(old, new)):
         return None
     if is_secret_path(path, old) or is_secret_path(path, new):
@@ -269,18 +297,19 @@ def _same(a, b) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=False))
     return type(a) is type(b) and a == b
 
 
-def choose_fixes(findings: list, original: Optional[dict] = None, unsafe: bool = False) -> tuple:
+def choose_fixes(findings: list, original: dict | None = None, unsafe: bool = False) -> tuple:
     """(findings whose fix is applied, [(finding, reason) held back]).
 
     One fix per values path (a key and its value are different paths). Per path a safe fix beats
     an unsafe one, and among equals the domain rule (higher id: SL604 over SL104) beats the
     generic YAML rule; without `unsafe` an unsafe fix is never applied. Safe means the rule marks
     it safe *and* `unsafe_reason` finds nothing (with `original` given)."""
-    def reason(finding) -> Optional[str]:
+
+    def reason(finding) -> str | None:
         if not finding.fix.safe:
             return "the rule marks this fix unsafe"
         return None if original is None else unsafe_reason(finding, original)
@@ -291,22 +320,27 @@ def choose_fixes(findings: list, original: Optional[dict] = None, unsafe: bool =
         if reasons[id(finding)] is None or unsafe:
             chosen.setdefault((finding.key == KEY_FIX, tuple(finding.fix.path)), finding)
     applied = [f for f in findings if any(f is c for c in chosen.values())]
-    held = [(f, reasons[id(f)]) for f in findings
-            if reasons[id(f)] is not None and not any(f is c for c in chosen.values())
-            and (f.key == KEY_FIX, tuple(f.fix.path)) not in chosen]
+    held = [
+        (f, reasons[id(f)])
+        for f in findings
+        if reasons[id(f)] is not None
+        and not any(f is c for c in chosen.values())
+        and (f.key == KEY_FIX, tuple(f.fix.path)) not in chosen
+    ]
     return applied, held
 
 
 # ---------------------------------------------------------------------------------------------
 # Editing YAML text
 
+
 def _indentation(text: str) -> tuple:
     """(mapping indent, sequence indent, dash offset) as the file uses them."""
     mapping, offset = None, None
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    for line, following in zip(lines, lines[1:]):
+    for line, following in itertools.pairwise(lines):
         if not re.match(r"^\s*(- +)?[^\s#][^#]*:\s*(#.*)?$", line):
-            continue   # only a key that opens a block
+            continue  # only a key that opens a block
         own = len(line) - len(line.lstrip()) + (len(re.match(r"^\s*(- +)?", line).group(1) or ""))
         child = len(following) - len(following.lstrip())
         if child <= own:
@@ -322,7 +356,7 @@ def _indentation(text: str) -> tuple:
     return mapping, max(mapping, offset + 2), offset
 
 
-def _helm_key(key) -> Optional[str]:
+def _helm_key(key) -> str | None:
     from .yamlio import YamlLoadError, key_to_string, resolve_plain
 
     try:
@@ -356,7 +390,7 @@ def _to_yaml(value, like=_MISSING):
         if isinstance(like, ScalarString):
             return type(like)(value)
         if type(like) is str and "\n" not in value and resolve_plain(value) == value:
-            return value   # ruamel still quotes it if the text cannot be plain YAML
+            return value  # ruamel still quotes it if the text cannot be plain YAML
         return DoubleQuotedScalarString(value)
     if isinstance(value, dict):
         out = CommentedMap()
@@ -382,7 +416,7 @@ def _walk(root, path: tuple, create: bool):
         if not isinstance(node, dict):
             return None, _MISSING
         key = _find_key(node, part)
-        if key is _MISSING or (node[key] is None or isinstance(node[key], _NullText)) and create:
+        if key is _MISSING or ((node[key] is None or isinstance(node[key], _NullText)) and create):
             if not create:
                 return None, _MISSING
             if key is _MISSING:
@@ -449,12 +483,14 @@ def _cannot_round_trip(text: str, exc, shown: str) -> StarterLintError:
         if note.kind == "duplicate-key":
             return StarterLintError(
                 f"{shown}:{note.span.line}: cannot fix a file with a duplicate key "
-                f"({_display(note.path)}, SL103): keep one of them, then run fix again; nothing written")
+                f"({_display(note.path)}, SL103): keep one of them, then run fix again; nothing written"
+            )
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     where = f"{shown}:{mark.line + 1}" if mark is not None else shown
-    return StarterLintError(f"{where}: cannot fix this file without rewriting more than the fixes "
-                            f"({problem}); nothing written")
+    return StarterLintError(
+        f"{where}: cannot fix this file without rewriting more than the fixes ({problem}); nothing written"
+    )
 
 
 class _OutOfRangeNumber(str):
@@ -500,10 +536,12 @@ def _round_trip_classes():
     Constructor.add_constructor("tag:yaml.org,2002:float", Constructor.construct_yaml_float)
     Constructor.add_constructor("tag:yaml.org,2002:null", Constructor.construct_yaml_null)
     Representer.add_representer(
-        _NullText, lambda self, data: self.represent_scalar("tag:yaml.org,2002:null", str(data)))
+        _NullText, lambda self, data: self.represent_scalar("tag:yaml.org,2002:null", str(data))
+    )
     # under the float tag, the resolver finds the plain text implicit: it is written unquoted
     Representer.add_representer(
-        _OutOfRangeNumber, lambda self, data: self.represent_scalar("tag:yaml.org,2002:float", str(data)))
+        _OutOfRangeNumber, lambda self, data: self.represent_scalar("tag:yaml.org,2002:float", str(data))
+    )
     return Constructor, Representer
 
 
@@ -547,11 +585,13 @@ def apply_fixes(text: str, findings: list, shown: str = "<values>") -> str:
 # ---------------------------------------------------------------------------------------------
 # What the result must load as
 
+
 def expected_values(original: dict, findings: list) -> dict:
     """The original data with each fix's path set to its value (keys renamed), nothing else."""
     data = copy.deepcopy(original)
     for finding in [f for f in findings if f.key != KEY_FIX] + sorted(
-            (f for f in findings if f.key == KEY_FIX), key=lambda f: -len(f.fix.path)):
+        (f for f in findings if f.key == KEY_FIX), key=lambda f: -len(f.fix.path)
+    ):
         path = tuple(finding.fix.path)
         node = data
         for part in path[:-1]:
@@ -571,7 +611,9 @@ def expected_values(original: dict, findings: list) -> dict:
             elif finding.fix.value is None:
                 if isinstance(node, dict):
                     node.pop(last, None)
-            elif isinstance(node, dict) or isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
+            elif isinstance(node, dict) or (
+                isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node)
+            ):
                 node[last] = copy.deepcopy(finding.fix.value)
     return data
 
@@ -582,7 +624,9 @@ def _load(shown: str, text: str, what: str):
     try:
         return load_values(text, shown)
     except YamlLoadError as exc:
-        raise StarterLintError(f"internal: {what} {shown} would break it ({exc.message}); nothing written") from None
+        raise StarterLintError(
+            f"internal: {what} {shown} would break it ({exc.message}); nothing written"
+        ) from None
 
 
 def _differs(shown: str, text: str, original, findings: list) -> bool:
@@ -606,11 +650,13 @@ def _apply_checked(plan, original) -> None:
     plan.findings = kept
     plan.after = apply_fixes(plan.before, kept, plan.shown)
     if plan.changed and _differs(plan.shown, plan.after, original, kept):
-        raise StarterLintError(f"internal: the fixes of {plan.shown} would change other values Helm "
-                               "loads; nothing written")
+        raise StarterLintError(
+            f"internal: the fixes of {plan.shown} would change other values Helm loads; nothing written"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
+
 
 def atomic_write(path: str, text: str) -> None:
     """Replace the file in one step, keeping its permissions and UTF-8 BOM; a symlink is written
@@ -655,19 +701,26 @@ def notices(plans: list, unsafe: bool = False) -> list:
     for plan in plans:
         for finding, reason in plan.held:
             if reason == REWRITE_CHANGES_OTHERS:
-                lines.append(f"{plan.shown}:{finding.location.line}: {finding.rule} fix not applied: {reason}")
+                lines.append(
+                    f"{plan.shown}:{finding.location.line}: {finding.rule} fix not applied: {reason}"
+                )
             elif finding.fix.safe:
-                lines.append(f"{plan.shown}:{finding.location.line}: {finding.rule} fix not applied as "
-                             f"safe: {reason}" + ("" if unsafe else " (apply it with --unsafe-fixes)"))
+                lines.append(
+                    f"{plan.shown}:{finding.location.line}: {finding.rule} fix not applied as "
+                    f"safe: {reason}" + ("" if unsafe else " (apply it with --unsafe-fixes)")
+                )
             else:
                 # one edit, however many rules propose it (SL104 and SL604 on one scalar)
                 unsafe_edits.add((plan.shown, finding.key == KEY_FIX, tuple(finding.fix.path)))
     hidden = len(unsafe_edits)
     if hidden and not unsafe:
-        lines.append(f"{hidden} unsafe fix not applied (it changes what Helm renders; review it and rerun "
-                     "with --unsafe-fixes)" if hidden == 1 else
-                     f"{hidden} unsafe fixes not applied (they change what Helm renders; review them and "
-                     "rerun with --unsafe-fixes)")
+        lines.append(
+            f"{hidden} unsafe fix not applied (it changes what Helm renders; review it and rerun "
+            "with --unsafe-fixes)"
+            if hidden == 1
+            else f"{hidden} unsafe fixes not applied (they change what Helm renders; review them and "
+            "rerun with --unsafe-fixes)"
+        )
     return lines
 
 
@@ -675,6 +728,7 @@ def fixed_counts(plans: list, before, after) -> dict:
     """Display path -> how many active findings there the edits really removed: those of the
     report `before` that the report `after` (the checks run again on the edited text) no longer
     has, by fingerprint. One edit can fix several findings (SL104 and SL604 on one scalar)."""
+
     def active(report, shown):
         return {f.fingerprint for f in report.active if f.location.path == shown}
 

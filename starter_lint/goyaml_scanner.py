@@ -21,6 +21,7 @@ than the loader's limit stops the scan at once (as libyaml's `increase_flow_leve
 own limit), and the possible simple keys are checked oldest first, stopping at the first one
 still possible, instead of all of them for every token (depth x tokens: minutes on 100 KB).
 """
+
 from __future__ import annotations
 
 from ruamel.yaml import tokens
@@ -50,11 +51,11 @@ class GoYamlReader(Reader):
 class GoYamlScanner(Scanner):
     """A ruamel Scanner whose tokenisation matches go-yaml v2's."""
 
-    _oldest_level = 0   # no possible simple key is saved below this flow level
+    _oldest_level = 0  # no possible simple key is saved below this flow level
 
     def fetch_flow_collection_start(self, TokenClass, to_push):
 
-        if self.flow_level >= MAX_DEPTH:   # the loader refuses it anyway: stop before reading on
+        if self.flow_level >= MAX_DEPTH:  # the loader refuses it anyway: stop before reading on
             mark = self.reader.get_mark()
             raise ScannerError("while increasing flow level", mark, "exceeded maximum nesting depth", mark)
         super().fetch_flow_collection_start(TokenClass, to_push)
@@ -90,8 +91,9 @@ class GoYamlScanner(Scanner):
             if key is None or (key.line == line and index - key.index <= 1024):
                 return
             if key.required:
-                raise ScannerError("while scanning a simple key", key.mark, "could not find expected ':'",
-                                   reader.get_mark())
+                raise ScannerError(
+                    "while scanning a simple key", key.mark, "could not find expected ':'", reader.get_mark()
+                )
             del self.possible_simple_keys[level]
 
     def scan_directive(self):
@@ -101,15 +103,19 @@ class GoYamlScanner(Scanner):
             length += 1
         name = self.reader.prefix(length)[1:]
         if name not in ("YAML", "TAG"):
-            raise ScannerError("while scanning a directive", self.reader.get_mark(),
-                               "found unknown directive name", self.reader.get_mark())
+            raise ScannerError(
+                "while scanning a directive",
+                self.reader.get_mark(),
+                "found unknown directive name",
+                self.reader.get_mark(),
+            )
         return super().scan_directive()
 
     def scan_to_next_token(self):
         srp = self.reader.peek
         srf = self.reader.forward
         while True:
-            if self.reader.index == 0 and srp() == "\uFEFF":
+            if self.reader.index == 0 and srp() == "\ufeff":
                 srf()
             while srp() == " " or ((self.flow_level or not self.allow_simple_key) and srp() == "\t"):
                 srf()
@@ -145,9 +151,12 @@ class GoYamlScanner(Scanner):
             length += 1
         if not length or srp(length) not in _ANCHOR_END:
             self.reader.forward(length)
-            raise ScannerError(f"while scanning an {name}", start_mark,
-                               "did not find expected alphabetic or numeric character",
-                               self.reader.get_mark())
+            raise ScannerError(
+                f"while scanning an {name}",
+                start_mark,
+                "did not find expected alphabetic or numeric character",
+                self.reader.get_mark(),
+            )
         value = self.reader.prefix(length)
         self.reader.forward(length)
         return TokenClass(value, start_mark, self.reader.get_mark())
@@ -165,9 +174,12 @@ class GoYamlScanner(Scanner):
             if self.reader.column > max_indent:
                 max_indent = self.reader.column
             if srp() == "\t":
-                raise ScannerError("while scanning a block scalar", end_mark,
-                                   "found a tab character where an indentation space is expected",
-                                   self.reader.get_mark())
+                raise ScannerError(
+                    "while scanning a block scalar",
+                    end_mark,
+                    "found a tab character where an indentation space is expected",
+                    self.reader.get_mark(),
+                )
             if srp() not in _BREAKS:
                 break
             chunks.append(self.scan_line_break())
@@ -197,8 +209,7 @@ class GoYamlScanner(Scanner):
         start_mark = self.reader.get_mark()
         end_mark = start_mark
         while True:
-            if (self.reader.column == 0 and self.reader.prefix(3) in ("---", "...")
-                    and srp(3) in _BLANKZ):
+            if self.reader.column == 0 and self.reader.prefix(3) in ("---", "...") and srp(3) in _BLANKZ:
                 break
             if srp() == "#":
                 break
@@ -233,9 +244,12 @@ class GoYamlScanner(Scanner):
             while srp() in " \t" or srp() in _BREAKS:
                 if srp() in " \t":
                     if leading_blanks and self.reader.column < indent and srp() == "\t":
-                        raise ScannerError("while scanning a plain scalar", start_mark,
-                                           "found a tab character that violates indentation",
-                                           self.reader.get_mark())
+                        raise ScannerError(
+                            "while scanning a plain scalar",
+                            start_mark,
+                            "found a tab character that violates indentation",
+                            self.reader.get_mark(),
+                        )
                     if not leading_blanks:
                         whitespaces.append(srp())
                     srf()
@@ -260,8 +274,12 @@ class GoYamlScanner(Scanner):
             self.reader.forward(2)
             handle, suffix = None, self._scan_tag_uri("", start_mark)
             if srp() != ">":
-                raise ScannerError("while scanning a tag", start_mark, "did not find the expected '>'",
-                                   self.reader.get_mark())
+                raise ScannerError(
+                    "while scanning a tag",
+                    start_mark,
+                    "did not find the expected '>'",
+                    self.reader.get_mark(),
+                )
             self.reader.forward()
         else:
             length = 1
@@ -279,8 +297,12 @@ class GoYamlScanner(Scanner):
                 if not suffix:
                     handle, suffix = None, "!"
         if srp() not in _BLANKZ:
-            raise ScannerError("while scanning a tag", start_mark,
-                               "did not find expected whitespace or line break", self.reader.get_mark())
+            raise ScannerError(
+                "while scanning a tag",
+                start_mark,
+                "did not find expected whitespace or line break",
+                self.reader.get_mark(),
+            )
         return tokens.TagToken((handle, suffix), start_mark, self.reader.get_mark())
 
     def _scan_tag_uri(self, head: str, start_mark):
@@ -295,8 +317,9 @@ class GoYamlScanner(Scanner):
                 self.reader.forward()
             has_tag = True
         if not has_tag:
-            raise ScannerError("while parsing a tag", start_mark, "did not find expected tag URI",
-                               self.reader.get_mark())
+            raise ScannerError(
+                "while parsing a tag", start_mark, "did not find expected tag URI", self.reader.get_mark()
+            )
         return "".join(chunks)
 
     def scan_block_scalar_indicators(self, start_mark):
@@ -309,8 +332,12 @@ class GoYamlScanner(Scanner):
                 chomping = ch == "+"
             elif ch in "0123456789" and increment is None:
                 if ch == "0":
-                    raise ScannerError("while scanning a block scalar", start_mark,
-                                       "found an indentation indicator equal to 0", self.reader.get_mark())
+                    raise ScannerError(
+                        "while scanning a block scalar",
+                        start_mark,
+                        "found an indentation indicator equal to 0",
+                        self.reader.get_mark(),
+                    )
                 increment = int(ch)
             else:
                 break
@@ -325,7 +352,11 @@ class GoYamlScanner(Scanner):
             while srp() not in "\0" + _BREAKS:
                 self.reader.forward()
         if srp() not in "\0" + _BREAKS:
-            raise ScannerError("while scanning a block scalar", start_mark,
-                               "did not find expected comment or line break", self.reader.get_mark())
+            raise ScannerError(
+                "while scanning a block scalar",
+                start_mark,
+                "did not find expected comment or line break",
+                self.reader.get_mark(),
+            )
         self.scan_line_break()
         return None

@@ -12,20 +12,33 @@ secretName …), or by such a key one mapping down (`secretRef.name` of an envFr
 scalar item by its value. Items that share a name are told apart by their rank among those
 namesakes (`[name=X#2]`), and an item with no name (or whose value is a secret) keeps its index.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from . import pointer as json_pointer
 from .findings import format_path
 
 # in order of preference: what names an item in the lists of Kubernetes objects and of the values
-IDENTITY_KEYS = ("name", "host", "hostname", "secretName", "mountPath", "containerPort", "port",
-                 "path", "key", "ip", "type")
+IDENTITY_KEYS = (
+    "name",
+    "host",
+    "hostname",
+    "secretName",
+    "mountPath",
+    "containerPort",
+    "port",
+    "path",
+    "key",
+    "ip",
+    "type",
+)
 
 
-def _scalar_text(value: Any) -> Optional[str]:
+def _scalar_text(value: Any) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (str, int, float)):
@@ -33,14 +46,14 @@ def _scalar_text(value: Any) -> Optional[str]:
     return None
 
 
-def _name(item: Any, hidden: frozenset) -> Optional[str]:
+def _name(item: Any, hidden: frozenset) -> str | None:
     """What names one list item (`name=api`, `=app.example.org`), or None."""
     if isinstance(item, dict):
         for key in IDENTITY_KEYS:
             text = _scalar_text(item.get(key))
             if text is not None and text not in hidden:
                 return f"{key}={text}"
-        for outer in sorted(item, key=str):         # envFrom: [{secretRef: {name: x}}]
+        for outer in sorted(item, key=str):  # envFrom: [{secretRef: {name: x}}]
             inner = item[outer]
             if isinstance(inner, dict):
                 text = _scalar_text(inner.get("name"))
@@ -64,8 +77,9 @@ def item_names(items: list, hidden: frozenset = frozenset()) -> list:
     return out
 
 
-def item_name(items: list, position: int, hidden: frozenset = frozenset(),
-              names: Optional[dict] = None) -> Optional[str]:
+def item_name(
+    items: list, position: int, hidden: frozenset = frozenset(), names: dict | None = None
+) -> str | None:
     """The logical name of `items[position]`: its key and its rank among namesakes; None for an
     item nothing names (it keeps its index). `names`: a cache (list id -> `item_names`) for
     unchanging documents and one `hidden`, so naming many items of a list costs one pass over it."""
@@ -84,7 +98,9 @@ class Item(str):
     """A list position turned into its item's name (`name=api`)."""
 
 
-def logical_path(node: Any, path: Iterable, hidden: frozenset = frozenset(), names: Optional[dict] = None) -> list:
+def logical_path(
+    node: Any, path: Iterable, hidden: frozenset = frozenset(), names: dict | None = None
+) -> list:
     """The tokens of `path` inside `node` with list indices replaced by item names (`Item`s);
     tokens below a node that is not there stay as they are."""
     out = []
@@ -105,12 +121,14 @@ def logical_path(node: Any, path: Iterable, hidden: frozenset = frozenset(), nam
     return out
 
 
-def logical_form(location, document: Any, hidden: frozenset = frozenset(), names: Optional[dict] = None) -> str:
+def logical_form(location, document: Any, hidden: frozenset = frozenset(), names: dict | None = None) -> str:
     """The identity of `location` inside `document`: a values path (tuple) into the values tree,
     or a JSON pointer (str) into a manifest object. `hidden`: values that never name an item."""
     if isinstance(location, str):
-        return "".join("/" + (f"[{t}]" if isinstance(t, Item) else json_pointer.escape(str(t)))
-                       for t in logical_path(document, json_pointer.tokens(location), hidden, names))
+        return "".join(
+            "/" + (f"[{t}]" if isinstance(t, Item) else json_pointer.escape(str(t)))
+            for t in logical_path(document, json_pointer.tokens(location), hidden, names)
+        )
     text = ""
     for token in logical_path(document, tuple(location), hidden, names):
         if isinstance(token, (Item, int)):
@@ -120,8 +138,9 @@ def logical_form(location, document: Any, hidden: frozenset = frozenset(), names
     return text
 
 
-def positional_prefixes(location, document: Any, hidden: frozenset = frozenset(),
-                        names: Optional[dict] = None) -> list:
+def positional_prefixes(
+    location, document: Any, hidden: frozenset = frozenset(), names: dict | None = None
+) -> list:
     """(positional text, logical text) for `location` and each ancestor that ends at a list item,
     longest first: how a key or message that names the location by position is rewritten."""
     is_pointer = isinstance(location, str)
@@ -151,8 +170,13 @@ def documents_by_ref(manifests) -> dict:
     return documents
 
 
-def identify(finding, ctx, hidden: frozenset = frozenset(), documents: Optional[dict] = None,
-             names: Optional[dict] = None):
+def identify(
+    finding,
+    ctx,
+    hidden: frozenset = frozenset(),
+    documents: dict | None = None,
+    names: dict | None = None,
+):
     """`finding` with its logical identity (and its key or message with positions rewritten),
     which is what its fingerprint hashes. A caller that identifies many findings builds
     `documents` (`documents_by_ref(ctx.manifests)`) once and shares one `names` cache ({})

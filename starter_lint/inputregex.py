@@ -11,14 +11,14 @@ backreference, which the API server refuses as well; or a pattern beyond the mem
 the pattern is *unverifiable*. It is not checked at all, and the validator says so in a note;
 a backtracking engine never sees it.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Union
 
-MAX_PATTERN_MEMORY = 1 << 20   # RE2's budget for one compiled pattern and its matching cache
+MAX_PATTERN_MEMORY = 1 << 20  # RE2's budget for one compiled pattern and its matching cache
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def _re2_options():
     except ImportError:
         return None
     options = re2.Options()
-    options.log_errors = False   # RE2 would print the pattern to stderr, raw
+    options.log_errors = False  # RE2 would print the pattern to stderr, raw
     options.max_mem = MAX_PATTERN_MEMORY
     return re2, options
 
@@ -45,7 +45,7 @@ def _re2_options():
 class InputPattern:
     """A pattern compiled by RE2: `found_in(text)` is linear in the text."""
 
-    __slots__ = ("pattern", "_compiled")
+    __slots__ = ("_compiled", "pattern")
 
     def __init__(self, pattern: str, compiled):
         self.pattern = pattern
@@ -55,14 +55,14 @@ class InputPattern:
         """The pattern matches somewhere in `text` (JSON Schema's `pattern`: unanchored)."""
         try:
             return self._compiled.search(text) is not None
-        except UnicodeEncodeError:   # a lone surrogate: Go's JSON decoder reads it as U+FFFD
+        except UnicodeEncodeError:  # a lone surrogate: Go's JSON decoder reads it as U+FFFD
             return self._compiled.search(_LONE_SURROGATE.sub("\ufffd", text)) is not None
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def compile_pattern(pattern) -> Union[InputPattern, Unverifiable]:
+def compile_pattern(pattern) -> InputPattern | Unverifiable:
     """The pattern compiled by RE2, or an Unverifiable saying why it is not checked."""
     if not isinstance(pattern, str):
         return Unverifiable(str(pattern), "it is not a string")
@@ -70,7 +70,7 @@ def compile_pattern(pattern) -> Union[InputPattern, Unverifiable]:
 
 
 @lru_cache(maxsize=1024)
-def _compile(pattern: str) -> Union[InputPattern, Unverifiable]:
+def _compile(pattern: str) -> InputPattern | Unverifiable:
     engine = _re2_options()
     if engine is None:
         return Unverifiable(pattern, "RE2 (the google-re2 package) is not installed")
@@ -78,7 +78,11 @@ def _compile(pattern: str) -> Union[InputPattern, Unverifiable]:
     try:
         return InputPattern(pattern, re2.compile(pattern, options))
     except re2.error as exc:
-        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        detail = (
+            exc.args[0].decode("utf-8", "replace")
+            if exc.args and isinstance(exc.args[0], bytes)
+            else str(exc)
+        )
         return Unverifiable(pattern, f"RE2, as the API server uses, cannot compile it: {detail}")
-    except (TypeError, ValueError) as exc:   # RE2 takes UTF-8: a lone surrogate cannot be encoded
+    except (TypeError, ValueError) as exc:  # RE2 takes UTF-8: a lone surrogate cannot be encoded
         return Unverifiable(pattern, f"it cannot be compiled ({exc})")

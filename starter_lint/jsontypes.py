@@ -1,12 +1,26 @@
 """The JSON type of a loaded value, in schema words ("integer") and in message words ("a number")."""
+
 from __future__ import annotations
 
 from typing import Any
 
-_SCHEMA_NAMES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"),
-                 (dict, "object"))
-_PROSE = {"null": "null", "boolean": "a boolean", "integer": "a number", "number": "a number",
-          "string": "a string", "array": "a list", "object": "a mapping"}
+_SCHEMA_NAMES = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (list, "array"),
+    (dict, "object"),
+)
+_PROSE = {
+    "null": "null",
+    "boolean": "a boolean",
+    "integer": "a number",
+    "number": "a number",
+    "string": "a string",
+    "array": "a list",
+    "object": "a mapping",
+}
 
 
 def json_type(value: Any) -> str:
@@ -20,6 +34,6 @@ def json_type(value: Any) -> str:
 
 
 def describe_type(value: Any) -> str:
-    """"a mapping", "a list", "a string", "a number", "a boolean" or "null", for messages."""
+    """ "a mapping", "a list", "a string", "a number", "a boolean" or "null", for messages."""
     name = json_type(value)
     return _PROSE.get(name, name)

@@ -1,10 +1,9 @@
 """Every option of a run, whatever set it (command line, config file, defaults)."""
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Optional
-
 import re
+from dataclasses import dataclass, field
 
 from .findings import Severity
 
@@ -12,10 +11,10 @@ from .findings import Severity
 RULE_PATTERN = re.compile(r"^(ALL|SL\d{0,3})$")
 
 
-MAX_TIMEOUT_SECONDS = 86_400.0   # a day: beyond it a "timeout" is a typo (and Python's own limit is near)
+MAX_TIMEOUT_SECONDS = 86_400.0  # a day: beyond it a "timeout" is a typo (and Python's own limit is near)
 
 
-def timeout_problem(value) -> Optional[str]:
+def timeout_problem(value) -> str | None:
     """Why `value` cannot be a timeout in seconds (None when it can): a finite number above zero,
     at most a day. `nan` and `inf` parse as floats but no subprocess or clock can wait for them."""
     import math
@@ -34,34 +33,34 @@ def rule_matches(rule_id: str, patterns) -> bool:
 
 @dataclass
 class Options:
-    values_files: list = field(default_factory=list)   # positional: independent targets
-    files: list = field(default_factory=list)          # -f: layered in order into one target
-    set: list = field(default_factory=list)            # [(expression, string_only)] in order
-    chart: Optional[str] = None
-    manifests: list = field(default_factory=list)      # files, directories, "-" for stdin
+    values_files: list = field(default_factory=list)  # positional: independent targets
+    files: list = field(default_factory=list)  # -f: layered in order into one target
+    set: list = field(default_factory=list)  # [(expression, string_only)] in order
+    chart: str | None = None
+    manifests: list = field(default_factory=list)  # files, directories, "-" for stdin
     kube_version: str = "1.27"
-    validator: str = "auto"                            # auto | kubeconform | builtin
-    kubeconform: Optional[str] = None                  # explicit path to the binary
+    validator: str = "auto"  # auto | kubeconform | builtin
+    kubeconform: str | None = None  # explicit path to the binary
     kubeconform_timeout: float = 60.0
-    render_timeout: float = 60.0                       # seconds --chart may take to render
+    render_timeout: float = 60.0  # seconds --chart may take to render
     crds: list = field(default_factory=list)
     format: str = "text"
-    output: Optional[str] = None
+    output: str | None = None
     fail_on: Severity = Severity.ERROR
-    select: Optional[list] = None                      # rule ids or prefixes (SL3, SL301)
+    select: list | None = None  # rule ids or prefixes (SL3, SL301)
     ignore: list = field(default_factory=list)
-    config: Optional[str] = None
-    baseline: Optional[str] = None
-    color: Optional[bool] = None                       # None: only on a TTY without NO_COLOR
+    config: str | None = None
+    baseline: str | None = None
+    color: bool | None = None  # None: only on a TTY without NO_COLOR
     quiet: bool = False
     jobs: int = 1
-    severity_overrides: dict = field(default_factory=dict)   # rule id -> Severity
-    config_ignores: list = field(default_factory=list)       # suppress.ConfigIgnore
-    targets: list = field(default_factory=list)              # named targets from the config
-    config_targets: list = field(default_factory=list)       # all of them, even when files replace them
-    partial_run: bool = False                                # the command line chose part of the config
+    severity_overrides: dict = field(default_factory=dict)  # rule id -> Severity
+    config_ignores: list = field(default_factory=list)  # suppress.ConfigIgnore
+    targets: list = field(default_factory=list)  # named targets from the config
+    config_targets: list = field(default_factory=list)  # all of them, even when files replace them
+    partial_run: bool = False  # the command line chose part of the config
     rule_dirs: list = field(default_factory=list)
-    cwd: Optional[str] = None
+    cwd: str | None = None
     release_name: str = "starter"
     namespace: str = "default"
 

@@ -1,8 +1,9 @@
 """Reading input files: one place decides display paths, size limits and read errors."""
+
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .errors import InputError
@@ -21,7 +22,7 @@ def display_path(path, cwd=None) -> str:
 
 
 _stdin: dict = {}
-_instead: dict = {}     # absolute path -> bytes read in place of the file (`reading_instead`)
+_instead: dict = {}  # absolute path -> bytes read in place of the file (`reading_instead`)
 
 
 class reading_instead:
@@ -61,7 +62,7 @@ def read_bytes(path, limit: int | None = None) -> bytes:
         return _stdin_bytes(limit)
     if _instead and os.path.abspath(path) in _instead:
         data = _instead[os.path.abspath(path)]
-        return data if limit is None else data[:limit + 1]
+        return data if limit is None else data[: limit + 1]
     p = Path(path)
     try:
         if p.is_dir():
@@ -78,7 +79,7 @@ def read_bytes(path, limit: int | None = None) -> bytes:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _repo_root(start: str) -> Path:
     folder = Path(start)
     for candidate in (folder, *folder.parents):
@@ -98,8 +99,10 @@ def _within(path: str, folder: str) -> bool:
 
 def inside_repository(path, cwd=None) -> bool:
     """True when `path`, symlinks resolved, lies in the repository of the working directory."""
-    return _within(os.path.realpath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(path))),
-                   os.path.realpath(repo_root(cwd)))
+    return _within(
+        os.path.realpath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(path))),
+        os.path.realpath(repo_root(cwd)),
+    )
 
 
 def in_git_folder(path, cwd=None) -> bool:
@@ -128,13 +131,21 @@ def refuse_outside_link(path, roots: tuple, what: str, cwd=None) -> None:
     or into the repository's `.git` folder through a symlink (a chart's `files/c -> ../.git/config`
     would hand the checkout's token to a template)."""
     absolute = os.path.join(os.path.abspath(cwd or os.getcwd()), str(path))
-    if in_git_folder(absolute, cwd) and not _within(os.path.abspath(absolute), os.path.join(repo_root(cwd), ".git")):
-        raise InputError(f"{what}: {display_path(path, cwd)} leads into the repository's .git folder through a "
-                         "symlink; it is not followed")
-    if not any(_within(os.path.realpath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(path))), root)
-               for root in roots):
-        raise InputError(f"{what}: {display_path(path, cwd)} leads outside the repository through a symlink; "
-                         "it is not followed")
+    if in_git_folder(absolute, cwd) and not _within(
+        os.path.abspath(absolute), os.path.join(repo_root(cwd), ".git")
+    ):
+        raise InputError(
+            f"{what}: {display_path(path, cwd)} leads into the repository's .git folder through a "
+            "symlink; it is not followed"
+        )
+    if not any(
+        _within(os.path.realpath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(path))), root)
+        for root in roots
+    ):
+        raise InputError(
+            f"{what}: {display_path(path, cwd)} leads outside the repository through a symlink; "
+            "it is not followed"
+        )
 
 
 def confined_files(given, what: str, cwd=None, suffixes=None) -> list:
@@ -150,13 +161,15 @@ def confined_files(given, what: str, cwd=None, suffixes=None) -> list:
     while folders:
         folder = folders.pop()
         real = os.path.realpath(folder)
-        if real in seen:   # a symlink loop, or the same folder reached twice
+        if real in seen:  # a symlink loop, or the same folder reached twice
             continue
         seen.add(real)
         try:
             entries = list(os.scandir(folder))
         except OSError as exc:
-            raise InputError(f"{what}: {display_path(folder, cwd)}: cannot read ({exc.strerror or exc})") from None
+            raise InputError(
+                f"{what}: {display_path(folder, cwd)}: cannot read ({exc.strerror or exc})"
+            ) from None
         for entry in entries:
             child = Path(entry.path)
             if entry.is_symlink():
@@ -177,7 +190,9 @@ def read_control_file(path, limit: int, what: str, shown=None) -> str:
     except InputError as exc:
         raise InputError(f"{label}: {str(exc).rsplit(': ', 1)[-1]}") from None
     if len(raw) > limit:
-        raise InputError(f"{label}: larger than {limit // (1024 * 1024)} MiB; this is not the file starter-lint expects")
+        raise InputError(
+            f"{label}: larger than {limit // (1024 * 1024)} MiB; this is not the file starter-lint expects"
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

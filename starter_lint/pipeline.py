@@ -3,13 +3,13 @@
 `run(options)` returns a Report; the CLI only turns options into Options and the Report into
 output and an exit code.
 """
+
 from __future__ import annotations
 
 import difflib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Optional
 
 from . import __version__
 from .catalog import load_catalog
@@ -24,26 +24,26 @@ from .paths import display_path, repo_relative
 @dataclass
 class Target:
     name: str
-    files: list                      # values files layered in order (-f, or one positional)
+    files: list  # values files layered in order (-f, or one positional)
     set: list = field(default_factory=list)
-    chart: Optional[str] = None
+    chart: str | None = None
     manifests: list = field(default_factory=list)
-    chart_defaults: bool = False     # a chart's own values.yaml: only file-scope rules run on it
+    chart_defaults: bool = False  # a chart's own values.yaml: only file-scope rules run on it
 
 
 @dataclass
 class TargetResult:
     name: str
-    findings: list                   # every finding, suppressed ones included (marked)
-    files: list                      # display paths of the inputs
-    objects: int = 0                 # manifest objects checked
-    sources: dict = field(default_factory=dict)   # display path -> text, for excerpts
-    secrets: frozenset = frozenset()               # strings that must never be printed
+    findings: list  # every finding, suppressed ones included (marked)
+    files: list  # display paths of the inputs
+    objects: int = 0  # manifest objects checked
+    sources: dict = field(default_factory=dict)  # display path -> text, for excerpts
+    secrets: frozenset = frozenset()  # strings that must never be printed
     secret_columns: dict = field(default_factory=dict)  # values file -> {line: [(col, end_col)]} to hide
     manifest_secret_columns: dict = field(default_factory=dict)  # manifest file -> {line: [(col, end_col)]}
-    target: Optional[Target] = None                # what was asked for (its chart, files, manifests)
-    rules_run: tuple = ()                          # ids of the checks that ran on this target
-    used: set = field(default_factory=set)         # the suppressions that suppressed something (suppress.apply)
+    target: Target | None = None  # what was asked for (its chart, files, manifests)
+    rules_run: tuple = ()  # ids of the checks that ran on this target
+    used: set = field(default_factory=set)  # the suppressions that suppressed something (suppress.apply)
 
     @property
     def active(self) -> list:
@@ -96,29 +96,38 @@ class Report:
 # ---------------------------------------------------------------------------------------------
 # Targets
 
+
 def plan_targets(options: Options) -> list:
-    stdin_users = [p for p in list(options.files) + list(options.values_files) + list(options.manifests) if p == "-"]
+    stdin_users = [
+        p for p in list(options.files) + list(options.values_files) + list(options.manifests) if p == "-"
+    ]
     if len(stdin_users) > 1:
         raise StarterLintError("standard input (-) can be read once: give it to one of -f and --manifests")
     targets = []
-    if options.targets:   # --set applies to every target, as to a file resolved to its target
-        targets.extend(replace(t, set=list(t.set) + list(options.set)) if options.set else t for t in options.targets)
+    if options.targets:  # --set applies to every target, as to a file resolved to its target
+        targets.extend(
+            replace(t, set=list(t.set) + list(options.set)) if options.set else t for t in options.targets
+        )
     if options.files:
         name = options.files[-1] if len(options.files) == 1 else "+".join(options.files)
-        targets.append(Target(name, list(options.files), list(options.set), options.chart,
-                              list(options.manifests)))
+        targets.append(
+            Target(name, list(options.files), list(options.set), options.chart, list(options.manifests))
+        )
     for path in options.values_files:
         for target in file_targets(path, options):
-            if all(target.name != planned.name for planned in targets):   # two changed files of one target
+            if all(target.name != planned.name for planned in targets):  # two changed files of one target
                 targets.append(target)
     if not targets and (options.chart or options.manifests or options.set):
         # given manifests with no values of a deployment are checked on their own: a chart's
         # defaults (a config's top-level `chart:`) are not what rendered them
         chart = None if options.manifests and not options.set else options.chart
-        targets.append(Target(options.chart or "manifests", [], list(options.set), chart,
-                              list(options.manifests)))
+        targets.append(
+            Target(options.chart or "manifests", [], list(options.set), chart, list(options.manifests))
+        )
     if not targets:
-        raise StarterLintError("nothing to check: give values files, -f FILE, --chart DIR or --manifests PATH")
+        raise StarterLintError(
+            "nothing to check: give values files, -f FILE, --chart DIR or --manifests PATH"
+        )
     return targets
 
 
@@ -137,23 +146,45 @@ def file_targets(path: str, options: Options) -> list:
     - another file in a target's chart folder: its own target over that chart;
     - any other file: its own target over the chart defaults (--chart) or the contract's."""
     if path == "-":
-        return [Target(path, [path], list(options.set), options.chart,
-                       [] if options.files else list(options.manifests))]
+        return [
+            Target(
+                path,
+                [path],
+                list(options.set),
+                options.chart,
+                [] if options.files else list(options.manifests),
+            )
+        ]
     real = _real(path, options)
     charts = {_real(c, options) for c in [options.chart] + [t.chart for t in options.config_targets] if c}
     folder = os.path.dirname(real)
     chart_defaults = Target(path, [path], chart_defaults=True)
-    if os.path.basename(real) == "values.yaml" and (folder in charts or os.path.isfile(os.path.join(folder, "Chart.yaml"))):
+    if os.path.basename(real) == "values.yaml" and (
+        folder in charts or os.path.isfile(os.path.join(folder, "Chart.yaml"))
+    ):
         return [chart_defaults]
-    listed = [replace(t, set=list(t.set) + list(options.set), manifests=list(options.manifests) or list(t.manifests))
-              for t in options.config_targets if real in {_real(f, options) for f in t.files if f != "-"}]
+    listed = [
+        replace(
+            t, set=list(t.set) + list(options.set), manifests=list(options.manifests) or list(t.manifests)
+        )
+        for t in options.config_targets
+        if real in {_real(f, options) for f in t.files if f != "-"}
+    ]
     if listed:
         return listed
     # another values file kept in a chart folder (charts/app/values.prod.yaml) is a deployment's:
     # checked over that chart, as `--chart charts/app -f charts/app/values.prod.yaml` would
-    home = next((chart for chart in sorted(charts, key=len, reverse=True)
-                 if os.path.commonpath([chart, real]) == chart), None)
-    chart = options.chart if home is None or options.chart else os.path.relpath(home, options.cwd or os.getcwd())
+    home = next(
+        (
+            chart
+            for chart in sorted(charts, key=len, reverse=True)
+            if os.path.commonpath([chart, real]) == chart
+        ),
+        None,
+    )
+    chart = (
+        options.chart if home is None or options.chart else os.path.relpath(home, options.cwd or os.getcwd())
+    )
     return [Target(path, [path], list(options.set), chart, [] if options.files else list(options.manifests))]
 
 
@@ -164,7 +195,9 @@ def choose_targets(targets: list, names) -> list:
         if name not in known:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
             hint = f"did you mean '{close[0]}'? " if close else ""
-            raise StarterLintError(f"--target {name}: no such target ({hint}there are: {', '.join(known) or 'none'})")
+            raise StarterLintError(
+                f"--target {name}: no such target ({hint}there are: {', '.join(known) or 'none'})"
+            )
     return [t for t in targets if t.name in set(names)]
 
 
@@ -185,15 +218,29 @@ def build_context(target: Target, options: Options) -> tuple:
         shown = display_path(path, options.cwd)
         if error is not None:
             errors.append((shown, error))
-            problems.append(("SL102", Problem(
-                f"{shown} is not a values file Helm can read: {error.message}",
-                location=Location(shown, error.line, error.col), key="load")))
+            problems.append(
+                (
+                    "SL102",
+                    Problem(
+                        f"{shown} is not a values file Helm can read: {error.message}",
+                        location=Location(shown, error.line, error.col),
+                        key="load",
+                    ),
+                )
+            )
             continue
         loaded_files.append(loaded)
         layers.append(Layer(shown, "file", loaded.data, loaded))
     values = layer_values(base, layers, target.set)
-    ctx = Context(target=target.name, values=values, loaded=loaded_files, load_errors=errors,
-                  chart=chart, options=options, chart_defaults=target.chart_defaults)
+    ctx = Context(
+        target=target.name,
+        values=values,
+        loaded=loaded_files,
+        load_errors=errors,
+        chart=chart,
+        options=options,
+        chart_defaults=target.chart_defaults,
+    )
     return ctx, problems
 
 
@@ -206,23 +253,39 @@ def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: dict, opti
     elif problem.path is not None and ctx.values is not None:
         location = ctx.values.locate_key(problem.path) if problem.at_key else ctx.locate(problem.path)
     else:
-        location = Location(ctx.values.primary_file if ctx.values and ctx.values.primary_file else ctx.target, 1, 1)
+        location = Location(
+            ctx.values.primary_file if ctx.values and ctx.values.primary_file else ctx.target, 1, 1
+        )
     severity = options.severity_overrides.get(rule_id) or problem.severity or rule.severity
     logical = problem.logical or (format_path(problem.path) if problem.path else "")
     notes = ()
     origin = ctx.origin(problem.path) if problem.location is None and problem.path is not None else None
     if origin is not None and origin.kind == "set":  # no file line set it: say what did
         notes = (f"the value comes from {origin.describe()}",)
-    return Finding(rule=rule_id, name=rule.name, severity=severity, message=problem.message,
-                   location=location, logical=logical, target=ctx.target, template=problem.template,
-                   fix=problem.fix, key=problem.key or "", path=tuple(problem.path or ()), notes=notes)
+    return Finding(
+        rule=rule_id,
+        name=rule.name,
+        severity=severity,
+        message=problem.message,
+        location=location,
+        logical=logical,
+        target=ctx.target,
+        template=problem.template,
+        fix=problem.fix,
+        key=problem.key or "",
+        path=tuple(problem.path or ()),
+        notes=notes,
+    )
 
 
 def run_checks(ctx: Context, options: Options, catalog: dict) -> tuple:
     """Every selected check that has what it needs: (Findings, ids of the checks that ran)."""
     findings, ran = [], []
-    available = {area for area, present in (("values", ctx.values is not None),
-                                            ("manifests", ctx.manifests is not None)) if present}
+    available = {
+        area
+        for area, present in (("values", ctx.values is not None), ("manifests", ctx.manifests is not None))
+        if present
+    }
     for rule_id, spec in sorted(load_checks(available).items()):
         if not options.selects(rule_id):
             continue
@@ -284,8 +347,11 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
         ctx.values = None
     rendered = target if ctx.values is not None or target.manifests else replace(target, chart=None)
     problems += _attach_manifests(ctx, rendered, options)
-    findings = [to_finding(rule_id, problem, ctx, catalog, options)
-                for rule_id, problem in problems if options.selects(rule_id)]
+    findings = [
+        to_finding(rule_id, problem, ctx, catalog, options)
+        for rule_id, problem in problems
+        if options.selects(rule_id)
+    ]
     checked, rules_run = run_checks(ctx, options, catalog)
     findings += checked
     from .related import relate
@@ -310,7 +376,7 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
     from .identity import documents_by_ref, identify
 
     documents = documents_by_ref(ctx.manifests)
-    names: dict = {}   # the documents do not change while their findings are named
+    names: dict = {}  # the documents do not change while their findings are named
     findings = [identify(f, ctx, secrets, documents, names) for f in findings]
     located: dict = {}
     if ctx.manifests is not None:  # the manifest lines an excerpt may show: where each secret is
@@ -318,13 +384,19 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
         for finding in findings:
             wanted.setdefault(finding.location.path, set()).add(finding.location.line)
         located = manifest_secret_columns(ctx.manifests, wanted)
-    result = TargetResult(name=target.name, findings=_dedupe(findings),
-                          files=[display_path(p, options.cwd) for p in target.files] + list(
-                              getattr(ctx.manifests, "files", []) or []),
-                          objects=len(ctx.manifests.objects) if ctx.manifests is not None else 0,
-                          sources=sources, secrets=secrets, target=target, rules_run=rules_run,
-                          secret_columns={loaded.path: secret_columns(loaded) for loaded in ctx.loaded},
-                          manifest_secret_columns=located)
+    result = TargetResult(
+        name=target.name,
+        findings=_dedupe(findings),
+        files=[display_path(p, options.cwd) for p in target.files]
+        + list(getattr(ctx.manifests, "files", []) or []),
+        objects=len(ctx.manifests.objects) if ctx.manifests is not None else 0,
+        sources=sources,
+        secrets=secrets,
+        target=target,
+        rules_run=rules_run,
+        secret_columns={loaded.path: secret_columns(loaded) for loaded in ctx.loaded},
+        manifest_secret_columns=located,
+    )
     from . import suppress
 
     suppress.apply(result, ctx, options)
@@ -352,9 +424,11 @@ def _check_extra_rules(options: Options, catalog) -> None:
     load_checks()
     for rule_id in catalog:
         if rule_id not in CHECKS:
-            raise StarterLintError(f"{catalog[rule_id].source}: no check implements {rule_id}; rule-dirs hold "
-                                   "rule files for the shipped checks only (Python rules are not loaded; "
-                                   "user-written rules will come as CEL policies)")
+            raise StarterLintError(
+                f"{catalog[rule_id].source}: no check implements {rule_id}; rule-dirs hold "
+                "rule files for the shipped checks only (Python rules are not loaded; "
+                "user-written rules will come as CEL policies)"
+            )
 
 
 def check_rule_patterns(options: Options, catalog) -> None:
@@ -416,11 +490,15 @@ def _report_unused_suppressions(results: list, options: Options, catalog) -> Non
     first, so that an ignore of SL107 counts as used before ignores are judged."""
     from . import suppress
 
-    for judge in (lambda: suppress.unused_inline(results, catalog),
-                  lambda: suppress.unused_ignores(results, options, catalog)):
+    for judge in (
+        lambda: suppress.unused_inline(results, catalog),
+        lambda: suppress.unused_ignores(results, options, catalog),
+    ):
         for index, problem in judge():
             result = results[index]
-            finding = to_finding("SL107", problem, Context(target=result.name, options=options), catalog, options)
+            finding = to_finding(
+                "SL107", problem, Context(target=result.name, options=options), catalog, options
+            )
             finding = finding.with_(fingerprint_path=repo_relative(finding.location.path, options.cwd))
             result.findings.extend(suppress.mark([finding], result, None, options))
     for result in results:

@@ -5,10 +5,11 @@ and `~0` for `~` within a token. A pointer that does not start with `/` is read 
 (lenient for hand-written pointers; the tool itself only builds well-formed ones). An array
 index is `0` or ASCII digits without a leading zero (§4): `"²"` or `"01"` never index a list.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 _INDEX = re.compile(r"(?:0|[1-9][0-9]*)\Z")
 
@@ -31,7 +32,7 @@ def tokens(pointer: str) -> list:
     return [token.replace("~1", "/").replace("~0", "~") for token in text.split("/")]
 
 
-def index(token: str, length: int) -> Optional[int]:
+def index(token: str, length: int) -> int | None:
     """The list position a token names in a list of `length` items, or None."""
     if not _INDEX.match(token):
         return None

@@ -10,13 +10,15 @@ print keys, not values; as a safety net every finding's human text is scrubbed o
 secret strings (`scrub_finding`, before any reporter serializes it). Errors are built without
 a scalar's text where it may be a secret (the loaders, `--set`), or scrubbed (a render failure).
 """
+
 from __future__ import annotations
 
 import base64
 import binascii
 import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any
 
 from .findings import Location
 
@@ -32,12 +34,17 @@ MIN_FINDING_SCRUB_LENGTH = 6
 
 _SECRET_KEY = re.compile(
     r"(^|_)(PASSWORD|PASSWD|PASSPHRASE|PWD|SECRET|SECRET_KEY|CLIENT_SECRET|TOKEN|KEY|APIKEY|"
-    r"PRIVATE_KEY|CREDENTIALS?|DSN|CERT_KEY|SIGNING_KEY)$", re.IGNORECASE)
+    r"PRIVATE_KEY|CREDENTIALS?|DSN|CERT_KEY|SIGNING_KEY)$",
+    re.IGNORECASE,
+)
 # keys that are public by design: Stripe's publishable key, the public half of a key pair, a
 # reCAPTCHA site key, and whatever frameworks build into the browser bundle (NEXT_PUBLIC_*,
 # VITE_*, REACT_APP_*, PUBLIC_*: shipped to every visitor, so never a secret)
-_PUBLIC_KEY = re.compile(r"(^|_)(PUBLIC|PUBLISHABLE|SITE)_KEY$|^(NEXT_PUBLIC|PUBLIC|VITE|REACT_APP|"
-                         r"NUXT_PUBLIC|EXPO_PUBLIC)_", re.IGNORECASE)
+_PUBLIC_KEY = re.compile(
+    r"(^|_)(PUBLIC|PUBLISHABLE|SITE)_KEY$|^(NEXT_PUBLIC|PUBLIC|VITE|REACT_APP|"
+    r"NUXT_PUBLIC|EXPO_PUBLIC)_",
+    re.IGNORECASE,
+)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _PORT_THEN_PATH = re.compile(r"[0-9]+/")
 
@@ -47,7 +54,7 @@ def is_secret_key(name: Any) -> bool:
     return isinstance(name, str) and bool(_SECRET_KEY.search(name)) and not _PUBLIC_KEY.search(name)
 
 
-def url_credentials(value: Any) -> Optional[tuple]:
+def url_credentials(value: Any) -> tuple | None:
     """(start, end) offsets of the password in `scheme://user:password@host…` when the string
     starts with the URL, or None (`credential_spans` finds them anywhere in a string).
 
@@ -66,7 +73,7 @@ def url_credentials(value: Any) -> Optional[tuple]:
     return _credentials_after(value, scheme.end()) if scheme is not None else None
 
 
-def _credentials_after(value: str, rest_start: int) -> Optional[tuple]:
+def _credentials_after(value: str, rest_start: int) -> tuple | None:
     rest_end = rest_start
     while rest_end < len(value) and not value[rest_end].isspace():
         rest_end += 1
@@ -113,10 +120,10 @@ def _replace_spans(text: str, spans) -> str:
     return "".join(parts)
 
 
-def url_password(value: Any) -> Optional[str]:
+def url_password(value: Any) -> str | None:
     """The password of the first URL with credentials in a string, or None."""
     spans = credential_spans(value)
-    return value[spans[0][0]:spans[0][1]] if spans else None
+    return value[spans[0][0] : spans[0][1]] if spans else None
 
 
 def redact_url(value: str) -> str:
@@ -165,8 +172,16 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
             continue
         if node is None:
             continue
-        if (_secret_by_path(path, node) or (path and path[0] in whole_below)
-                or (path and path[-1] == "value" and isinstance(parent, dict) and is_secret_key(parent.get("name")))):
+        if (
+            _secret_by_path(path, node)
+            or (path and path[0] in whole_below)
+            or (
+                path
+                and path[-1] == "value"
+                and isinstance(parent, dict)
+                and is_secret_key(parent.get("name"))
+            )
+        ):
             yield path, node, None
             continue
         if not isinstance(node, str):
@@ -212,7 +227,9 @@ def manifest_secrets(obj: dict) -> set:
         out |= _secret_texts(value, spans)
         if path[0] == "data" and isinstance(value, str):  # base64, maybe broken over lines
             try:
-                out |= _secret_texts(base64.b64decode("".join(value.split()), validate=True).decode("utf-8"), ())
+                out |= _secret_texts(
+                    base64.b64decode("".join(value.split()), validate=True).decode("utf-8"), ()
+                )
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 pass
     return out
@@ -241,7 +258,7 @@ def _source_texts(loaded) -> set:
     out = set()
     for line, ranges in secret_columns(loaded).items():
         for col, end in ranges:
-            text = lines[line - 1][col - 1:end - 1].strip()
+            text = lines[line - 1][col - 1 : end - 1].strip()
             if len(text) >= 2 and text[0] in "'\"" and text[-1] == text[0]:
                 text = text[1:-1]
             out.add(text)
@@ -362,6 +379,7 @@ def set_secret_spans(expression: str, secrets: Iterable[str] = ()) -> list:
 # ---------------------------------------------------------------------------------------------
 # Source excerpts
 
+
 def secret_columns(loaded) -> dict:
     """{line: [(col, end_col), …]} of a loaded values file: the 1-based, end-exclusive columns
     that hold a secret (a whole value under a secret path, only the password of a URL).
@@ -392,7 +410,9 @@ def _secret_columns(loaded) -> dict:
         for span in (loaded.spans.get(path), loaded.origin_span(path)):
             if span is None:
                 continue
-            ranges = (spans is not None and _part_columns(lines, span, value, spans)) or _span_columns(lines, span)
+            ranges = (spans is not None and _part_columns(lines, span, value, spans)) or _span_columns(
+                lines, span
+            )
             for line, col, end in ranges:
                 if end > col:
                     out.setdefault(line, []).append((col, end))
@@ -425,7 +445,7 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
         def add(ranges):
             for line, col, end in ranges:
                 if end > col:
-                    columns.setdefault(line, []).append((col, end))
+                    columns.setdefault(line, []).append((col, end))  # noqa: B023 (called in this iteration)
 
         for number in sorted(numbers):
             owners = []
@@ -439,8 +459,10 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
                 located.add(id(obj))
                 for pointer, value, spans in manifest_secret_parts(obj.obj):
                     for where in obj.value_locations(build(*pointer)):
-                        add((spans is not None and _part_columns(lines, where, value, spans))
-                            or _span_columns(lines, where))
+                        add(
+                            (spans is not None and _part_columns(lines, where, value, spans))
+                            or _span_columns(lines, where)
+                        )
             if not owners:
                 add((number, col, end) for col, end in _unloaded_secret_columns(lines, number))
         out[path] = {line: sorted(ranges) for line, ranges in columns.items()}
@@ -468,7 +490,7 @@ def _unloaded_secret_columns(lines: list, number: int) -> list:
     while last < len(lines) and not _MARKER_LINE.match(lines[last]):
         last += 1
     is_secret_object = any(_SECRET_KIND.fullmatch(line) for line in lines[first:last])
-    block = None        # indentation of the key that opened a secret block
+    block = None  # indentation of the key that opened a secret block
     secret_name = None  # indentation of a `name:` holding a secret-like name
     for index in range(first, number):
         line = lines[index]
@@ -489,10 +511,13 @@ def _unloaded_secret_columns(lines: list, number: int) -> list:
         if match is not None:
             key, column = match.group("key"), len(match.group("indent"))
             if key == "name":
-                named = line[match.end():].strip().strip("'\"")
+                named = line[match.end() :].strip().strip("'\"")
                 secret_name = column if is_secret_key(named) else None
-            if ((is_secret_object and key in ("data", "stringData")) or is_secret_key(key)
-                    or (key == "value" and secret_name == column)):
+            if (
+                (is_secret_object and key in ("data", "stringData"))
+                or is_secret_key(key)
+                or (key == "value" and secret_name == column)
+            ):
                 block = column
                 hidden = match.end() if hidden is None else min(hidden, match.end())
         if index == number - 1:
@@ -507,28 +532,36 @@ def _span_columns(lines: list, span) -> list:
     """(line, col, end_col) of every line a scalar covers (a block or folded one spans several),
     from its text on: its anchor and tag (`&pw !!str`) are no secret."""
     if 0 < span.line <= len(lines):
-        properties = _NODE_PROPERTIES.match(lines[span.line - 1], span.col - 1,
-                                            span.end_col - 1 if span.line == span.end_line else len(lines[span.line - 1]))
+        properties = _NODE_PROPERTIES.match(
+            lines[span.line - 1],
+            span.col - 1,
+            span.end_col - 1 if span.line == span.end_line else len(lines[span.line - 1]),
+        )
         if properties is not None and properties.end() > span.col - 1:
             span = Location("", span.line, properties.end() + 1, span.end_line, span.end_col)
     if span.line == span.end_line and 0 < span.line <= len(lines):
-        source = lines[span.line - 1][span.col - 1:span.end_col - 1]
+        source = lines[span.line - 1][span.col - 1 : span.end_col - 1]
         if len(source) >= 2 and source[0] in "'\"" and source[-1] == source[0]:
             return [(span.line, span.col + 1, span.end_col - 1)]  # keep the quotes: they are not secret
     out = []
     for line in range(span.line, span.end_line + 1):
         length = len(lines[line - 1]) if 0 < line <= len(lines) else 0
-        out.append((line, span.col if line == span.line else 1,
-                    span.end_col if line == span.end_line else length + 1))
+        out.append(
+            (
+                line,
+                span.col if line == span.line else 1,
+                span.end_col if line == span.end_line else length + 1,
+            )
+        )
     return out
 
 
-def _part_columns(lines: list, span, value: str, spans: list) -> Optional[list]:
+def _part_columns(lines: list, span, value: str, spans: list) -> list | None:
     """[(line, col, end_col)] of the secret parts of a string in the source, when the scalar is
     written on one line exactly as it reads (no escape); else None (the caller hides it whole)."""
     if span.end_line != span.line or not 0 < span.line <= len(lines):
         return None
-    source = lines[span.line - 1][span.col - 1:span.end_col - 1]
+    source = lines[span.line - 1][span.col - 1 : span.end_col - 1]
     inner, offset = source, span.col
     if len(source) >= 2 and source[0] in ("'", '"') and source[-1] == source[0]:
         inner, offset = source[1:-1], span.col + 1
@@ -537,8 +570,12 @@ def _part_columns(lines: list, span, value: str, spans: list) -> Optional[list]:
     return [(span.line, offset + start, offset + end) for start, end in spans]
 
 
-def redact_line(line: str, ranges: Iterable[tuple], secrets: Iterable[str] = (),
-                min_length: int = MIN_FINDING_SCRUB_LENGTH) -> tuple:
+def redact_line(
+    line: str,
+    ranges: Iterable[tuple],
+    secrets: Iterable[str] = (),
+    min_length: int = MIN_FINDING_SCRUB_LENGTH,
+) -> tuple:
     """(`line` with the given columns, every URL password and every occurrence of `secrets`
     (`min_length` characters or more) replaced by <redacted>, a function mapping an original
     1-based column to the redacted line's)."""

@@ -20,11 +20,12 @@ rule pair), is not reported on its own; it becomes a related location of the own
 
 docs/related-findings.md describes the policy for users; its table is `policy_markdown()`.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from .findings import Finding
 
@@ -33,50 +34,103 @@ COMPONENTS = ("api", "web", "worker")
 
 @dataclass(frozen=True)
 class Ownership:
-    owner: str            # the rule that reports the cause
-    consequence: str      # the rule that sees its consequence
-    same: str             # what both findings must be about (a key of MATCHES)
-    why: str              # one line for the documentation
+    owner: str  # the rule that reports the cause
+    consequence: str  # the rule that sees its consequence
+    same: str  # what both findings must be about (a key of MATCHES)
+    why: str  # one line for the documentation
 
 
 POLICY = (
-    Ownership("SL100", "SL504", "values path",
-              "a resource quantity the schema refuses is not also a missing one (`cpu: \"\"`)"),
-    Ownership("SL100", "SL503", "values path",
-              "an invalid CPU request is also why the HPA cannot compute utilisation"),
-    Ownership("SL100", "SL705", "target",
-              "Helm refuses to render values that break the schema; the failed render is their consequence"),
-    Ownership("SL101", "SL705", "target",
-              "a chart that ships the contract's values.schema.json refuses keys it does not know; the failed render is their consequence"),
-    Ownership("SL603", "SL705", "target",
-              "a chart that ships the contract's values.schema.json refuses a value outside an env key's allowed set; the failed render is its consequence"),
-    Ownership("SL104", "SL604", "values path",
-              "YAML reads the unquoted scalar as a number or boolean; the env value type is what that does"),
-    Ownership("SL504", "SL503", "values path",
-              "a missing CPU request is the resource problem; the HPA that cannot scale is its consequence"),
-    Ownership("SL402", "SL401", "values path",
-              "the worker's billing flag is off; that no workload runs the task is its consequence"),
-    Ownership("SL301", "SL804", "host",
-              "the host is missing from `ingress.tls`; the rendered Ingress serving it without TLS is its consequence"),
-    Ownership("SL304", "SL804", "host",
-              "the API host is missing from `ingress.apiTls`; the rendered Ingress serving it without TLS is its consequence"),
-    Ownership("SL401", "SL806", "component and billing flag",
-              "`api.env` turns a billing task back on; the rendered API running it beside the worker is its consequence"),
-    Ownership("SL403", "SL806", "API replicas",
-              "the API runs billing tasks in several replicas without the worker; the rendered API doing so is its consequence"),
-    Ownership("SL501", "SL801", "component",
-              "`minReplicas` is above `maxReplicas`; the rendered HPA with those bounds is its consequence"),
+    Ownership(
+        "SL100",
+        "SL504",
+        "values path",
+        "a resource quantity the schema refuses is not also a missing one (`cpu: \"\"`)",
+    ),
+    Ownership(
+        "SL100",
+        "SL503",
+        "values path",
+        "an invalid CPU request is also why the HPA cannot compute utilisation",
+    ),
+    Ownership(
+        "SL100",
+        "SL705",
+        "target",
+        "Helm refuses to render values that break the schema; the failed render is their consequence",
+    ),
+    Ownership(
+        "SL101",
+        "SL705",
+        "target",
+        "a chart that ships the contract's values.schema.json refuses keys it does not know; the failed render is their consequence",
+    ),
+    Ownership(
+        "SL603",
+        "SL705",
+        "target",
+        "a chart that ships the contract's values.schema.json refuses a value outside an env key's allowed set; the failed render is its consequence",
+    ),
+    Ownership(
+        "SL104",
+        "SL604",
+        "values path",
+        "YAML reads the unquoted scalar as a number or boolean; the env value type is what that does",
+    ),
+    Ownership(
+        "SL504",
+        "SL503",
+        "values path",
+        "a missing CPU request is the resource problem; the HPA that cannot scale is its consequence",
+    ),
+    Ownership(
+        "SL402",
+        "SL401",
+        "values path",
+        "the worker's billing flag is off; that no workload runs the task is its consequence",
+    ),
+    Ownership(
+        "SL301",
+        "SL804",
+        "host",
+        "the host is missing from `ingress.tls`; the rendered Ingress serving it without TLS is its consequence",
+    ),
+    Ownership(
+        "SL304",
+        "SL804",
+        "host",
+        "the API host is missing from `ingress.apiTls`; the rendered Ingress serving it without TLS is its consequence",
+    ),
+    Ownership(
+        "SL401",
+        "SL806",
+        "component and billing flag",
+        "`api.env` turns a billing task back on; the rendered API running it beside the worker is its consequence",
+    ),
+    Ownership(
+        "SL403",
+        "SL806",
+        "API replicas",
+        "the API runs billing tasks in several replicas without the worker; the rendered API doing so is its consequence",
+    ),
+    Ownership(
+        "SL501",
+        "SL801",
+        "component",
+        "`minReplicas` is above `maxReplicas`; the rendered HPA with those bounds is its consequence",
+    ),
 )
 
 
 # ---------------------------------------------------------------------------------------------
 # What a finding is about, read from its logical location and identity key
 
+
 def _words(text: str) -> set:
     return set(re.split(r"[^a-z0-9]+", str(text).lower()))
 
 
-def _component(finding: Finding) -> Optional[str]:
+def _component(finding: Finding) -> str | None:
     """api/web/worker: a values path's first key (`api.env.X`, `autoscaling.web.minReplicas`), a
     rendered container's name (the key's last part, `FLAG:replicas:api`), else the object's name."""
     logical = finding.logical
@@ -93,14 +147,14 @@ def _component(finding: Finding) -> Optional[str]:
     return None
 
 
-def _host(finding: Finding) -> Optional[str]:
+def _host(finding: Finding) -> str | None:
     """SL301 keys a finding by the host, SL304 by `uncovered:<host>`, SL804 by `host:<host>`; a
     host has no colon. SL304's orphan TLS entries (`orphan:`) are about another thing."""
     kind, _, host = finding.key.rpartition(":")
     return host.lower() if host and kind in ("", "uncovered", "host") else None
 
 
-def _billing_flag(finding: Finding) -> Optional[str]:
+def _billing_flag(finding: Finding) -> str | None:
     """The flag a billing finding is about: `api.env.FLAG` (SL401), `FLAG:how:container` (SL806)."""
     if "#" in finding.logical:
         return finding.key.partition(":")[0] or None
@@ -117,8 +171,12 @@ def _same_host(owner: Finding, consequence: Finding) -> bool:
 
 
 def _same_billing_flag(owner: Finding, consequence: Finding) -> bool:
-    return (_billing_flag(owner) is not None and _billing_flag(owner) == _billing_flag(consequence)
-            and _component(owner) is not None and _component(owner) == _component(consequence))
+    return (
+        _billing_flag(owner) is not None
+        and _billing_flag(owner) == _billing_flag(consequence)
+        and _component(owner) is not None
+        and _component(owner) == _component(consequence)
+    )
 
 
 def _api_replicas(owner: Finding, consequence: Finding) -> bool:
@@ -137,17 +195,24 @@ def _same_target(owner: Finding, consequence: Finding) -> bool:
 MATCHES: dict = {
     "values path": (_same_values_path, "both findings point at the same values path"),
     "host": (_same_host, "both findings are about the same host (case-insensitive)"),
-    "component and billing flag": (_same_billing_flag,
-                                   "the same component (api, web, worker) and the same billing flag"),
-    "API replicas": (_api_replicas, "the rendered finding is about the API container running a billing "
-                                    "task in several replicas"),
-    "component": (_same_component, "the same component (api, web, worker: the values key, or the rendered "
-                                   "object's name)"),
+    "component and billing flag": (
+        _same_billing_flag,
+        "the same component (api, web, worker) and the same billing flag",
+    ),
+    "API replicas": (
+        _api_replicas,
+        "the rendered finding is about the API container running a billing task in several replicas",
+    ),
+    "component": (
+        _same_component,
+        "the same component (api, web, worker: the values key, or the rendered object's name)",
+    ),
     "target": (_same_target, "the same target (SL705 is only reported when the values break the contract)"),
 }
 
 
 # ---------------------------------------------------------------------------------------------
+
 
 def owners_of(rule_id: str) -> tuple:
     """The ownerships in which `rule_id` is the consequence, in policy order."""
@@ -164,8 +229,10 @@ def relate(findings: list) -> list:
     for index, finding in enumerate(ordered):
         for ownership in owners_of(finding.rule):
             matches: Callable = MATCHES[ownership.same][0]
-            owner = next((i for i in by_rule.get(ownership.owner, ()) if i != index
-                          and matches(ordered[i], finding)), None)
+            owner = next(
+                (i for i in by_rule.get(ownership.owner, ()) if i != index and matches(ordered[i], finding)),
+                None,
+            )
             if owner is not None:
                 owner_of[index] = owner
                 break
@@ -174,7 +241,7 @@ def relate(findings: list) -> list:
 
     def root(index: int) -> int:
         seen = {index}
-        while index in owner_of and owner_of[index] not in seen:   # the policy is acyclic; be sure
+        while index in owner_of and owner_of[index] not in seen:  # the policy is acyclic; be sure
             index = owner_of[index]
             seen.add(index)
         return index
@@ -195,8 +262,10 @@ def relate(findings: list) -> list:
 
 def policy_markdown() -> str:
     """The policy as the table in docs/related-findings.md."""
-    lines = ["| owner (reported) | consequence (its related location) | matched when | why |",
-             "|---|---|---|---|"]
+    lines = [
+        "| owner (reported) | consequence (its related location) | matched when | why |",
+        "|---|---|---|---|",
+    ]
     for o in POLICY:
         lines.append(f"| {o.owner} | {o.consequence} | {MATCHES[o.same][1]} | {o.why} |")
     return "\n".join(lines) + "\n"

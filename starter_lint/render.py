@@ -15,6 +15,7 @@ hits a limit, or prints more than a manifest file may hold, is a RenderFailed sa
 RLIMIT_DATA rather than RLIMIT_AS: Go's runtime reserves about 1.7 GB of address space it never
 uses (an address-space cap of 2 GiB left a render 250 MB), and reservations count for AS only.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -34,23 +35,57 @@ from pathlib import Path
 from .errors import StarterLintError
 from .paths import display_path
 
-RENDER_MEMORY_LIMIT = 1 << 30   # bytes of writable memory a renderer may use (1 GiB)
-_PIPE_BUF = getattr(select, "PIPE_BUF", 512)   # written at once to a pipe select() calls writable
-_STDERR_KEPT = 64 * 1024        # what is read of a renderer's stderr; the rest is drained unread
-_OUT_OF_MEMORY = re.compile(r"^(?:fatal error: (?:runtime: )?out of memory|runtime: out of memory|MemoryError)",
-                            re.M)
+RENDER_MEMORY_LIMIT = 1 << 30  # bytes of writable memory a renderer may use (1 GiB)
+_PIPE_BUF = getattr(select, "PIPE_BUF", 512)  # written at once to a pipe select() calls writable
+_STDERR_KEPT = 64 * 1024  # what is read of a renderer's stderr; the rest is drained unread
+_OUT_OF_MEMORY = re.compile(
+    r"^(?:fatal error: (?:runtime: )?out of memory|runtime: out of memory|MemoryError)", re.M
+)
 _SDK_CHILD = str(Path(__file__).with_name("render_sdk.py"))
-INSTALL_HINT = "install the helm binary (https://helm.sh/docs/intro/install/) or pip install 'starter-lint[helm]'"
+INSTALL_HINT = (
+    "install the helm binary (https://helm.sh/docs/intro/install/) or pip install 'starter-lint[helm]'"
+)
 
 # pkg/release/util/kind_sorter.go InstallOrder: the order `helm template` prints kinds in
 INSTALL_ORDER = (
-    "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy",
-    "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass",
-    "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole",
-    "ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding",
-    "RoleBindingList", "Service", "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment",
-    "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
-    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
 )
 _KIND = re.compile(r"^kind:\s*[\"']?([A-Za-z0-9]+)", re.M)
 
@@ -105,8 +140,18 @@ def _render_with_binary(helm: str, chart_dir: str, values: dict, options) -> str
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(values, out)
-        command = [helm, "template", options.release_name, str(chart_dir), "-f", values_file,
-                   "--namespace", options.namespace, "--kube-version", str(options.kube_version)]
+        command = [
+            helm,
+            "template",
+            options.release_name,
+            str(chart_dir),
+            "-f",
+            values_file,
+            "--namespace",
+            options.namespace,
+            "--kube-version",
+            str(options.kube_version),
+        ]
         try:
             returncode, stdout, stderr = _run_contained(command, None, chart_dir, options)
         except OSError as exc:
@@ -140,14 +185,20 @@ def _render_with_sdk(chart_dir: str, values: dict, options) -> str:
         # the parent's import path, so the child finds the same SDK; never the working directory,
         # which may be the repository under check (a `helm_python/` there would be its code)
         "sys_path": [p for p in sys.path if p and os.path.realpath(p) != here],
-        "chart": str(chart_dir), "values": values, "name": options.release_name, "namespace": options.namespace,
+        "chart": str(chart_dir),
+        "values": values,
+        "name": options.release_name,
+        "namespace": options.namespace,
     }
     command = [sys.executable, "-I", "-S", _SDK_CHILD]
     try:
-        returncode, stdout, stderr = _run_contained(command, json.dumps(request).encode("utf-8"), chart_dir, options)
+        returncode, stdout, stderr = _run_contained(
+            command, json.dumps(request).encode("utf-8"), chart_dir, options
+        )
     except OSError as exc:
-        raise StarterLintError(f"cannot start {sys.executable} to render --chart {chart_dir}: "
-                               f"{exc.strerror or exc}") from None
+        raise StarterLintError(
+            f"cannot start {sys.executable} to render --chart {chart_dir}: {exc.strerror or exc}"
+        ) from None
     header, _, body = stdout.partition(b"\n")
     try:
         reply = json.loads(header)
@@ -156,31 +207,39 @@ def _render_with_sdk(chart_dir: str, values: dict, options) -> str:
     except (ValueError, TypeError, KeyError):  # no reply: the child died (a crash, the memory limit)
         _raise_if_out_of_memory(returncode, stderr, chart_dir)
         how = f"signal {-returncode}" if returncode < 0 else f"exit code {returncode}"
-        raise StarterLintError(f"helm-python-sdk crashed rendering {chart_dir} ({how}): "
-                               f"{_first_error_line(stderr, 'no message')[:200]}") from None
+        raise StarterLintError(
+            f"helm-python-sdk crashed rendering {chart_dir} ({how}): "
+            f"{_first_error_line(stderr, 'no message')[:200]}"
+        ) from None
     if status == "missing":
         raise _sdk_missing(chart_dir)
     if status == "broken":
-        raise StarterLintError(f"helm-python-sdk is installed but failed to load ({message}); reinstall it "
-                               f"or put the helm binary on PATH")
+        raise StarterLintError(
+            f"helm-python-sdk is installed but failed to load ({message}); reinstall it "
+            f"or put the helm binary on PATH"
+        )
     if status != "ok":
         raise RenderFailed(f"helm could not render {chart_dir}: {message or 'no message'}")
     return join_rendered(rendered)
 
 
 def _sdk_missing(chart_dir: str) -> StarterLintError:
-    return StarterLintError(f"cannot render --chart {chart_dir}: neither helm nor helm-python-sdk "
-                            f"is installed; {INSTALL_HINT}")
+    return StarterLintError(
+        f"cannot render --chart {chart_dir}: neither helm nor helm-python-sdk is installed; {INSTALL_HINT}"
+    )
 
 
 def _raise_if_out_of_memory(returncode: int, stderr: str, chart_dir: str) -> None:
     if returncode != 0 and _OUT_OF_MEMORY.search(stderr):
-        raise RenderFailed(f"rendering {chart_dir} needed more than the {RENDER_MEMORY_LIMIT >> 20} MiB "
-                           "memory limit and was stopped (a template that builds a huge list or text?)")
+        raise RenderFailed(
+            f"rendering {chart_dir} needed more than the {RENDER_MEMORY_LIMIT >> 20} MiB "
+            "memory limit and was stopped (a template that builds a huge list or text?)"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # A renderer in a child process, within limits
+
 
 def _limit_memory() -> None:
     """In the child, before it runs anything: cap its writable memory (never above a lower hard
@@ -202,9 +261,14 @@ def _run_contained(command: list, stdin: bytes | None, chart_dir: str, options) 
     from .manifests.stream import MAX_MANIFEST_BYTES
 
     timeout = float(options.render_timeout)
-    process = subprocess.Popen(command, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                               preexec_fn=_limit_memory)
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=_limit_memory,  # noqa: PLW1509 (only sets an rlimit; no lock is taken)
+    )
     deadline = time.monotonic() + timeout
     out, err = bytearray(), bytearray()
     stopped = None
@@ -237,7 +301,7 @@ def _run_contained(command: list, stdin: bytes | None, chart_dir: str, options) 
                         selector.unregister(key.fileobj)
                         continue
                     if key.data is err:
-                        err += chunk[:max(0, _STDERR_KEPT - len(err))]
+                        err += chunk[: max(0, _STDERR_KEPT - len(err))]
                     else:
                         out += chunk
                         if len(out) > MAX_MANIFEST_BYTES:
@@ -254,11 +318,14 @@ def _run_contained(command: list, stdin: bytes | None, chart_dir: str, options) 
             if stream is not None:
                 stream.close()
     if stopped == "time":
-        raise RenderFailed(f"rendering {chart_dir} did not finish within {timeout:g} s and was stopped "
-                           "(raise --render-timeout if the chart is that slow)")
+        raise RenderFailed(
+            f"rendering {chart_dir} did not finish within {timeout:g} s and was stopped "
+            "(raise --render-timeout if the chart is that slow)"
+        )
     if stopped == "size":
-        raise RenderFailed(f"rendering {chart_dir} printed more than {MAX_MANIFEST_BYTES >> 20} MiB "
-                           "and was stopped")
+        raise RenderFailed(
+            f"rendering {chart_dir} printed more than {MAX_MANIFEST_BYTES >> 20} MiB and was stopped"
+        )
     return process.returncode, bytes(out), err.decode("utf-8", "replace")
 
 

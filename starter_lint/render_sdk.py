@@ -11,6 +11,7 @@ Reply on stdout: one JSON line {"status": ok | error | broken | missing, "messag
 after it, for ok, the rendered templates as a JSON object (template path -> text). Helm's Go
 log lines go to stderr, which render.py reads only when the child dies without a reply.
 """
+
 import json
 import sys
 

@@ -1,8 +1,9 @@
 """Where the shipped data lives: `rules/` and `schemas/` at the top of the repository, installed
 into the wheel as `starter_lint/_data/rules` and `starter_lint/_data/schemas` (setup.cfg)."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from .errors import StarterLintError
@@ -10,7 +11,7 @@ from .errors import StarterLintError
 _PACKAGE = Path(__file__).resolve().parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def data_dir(name: str) -> Path:
     for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
         if candidate.is_dir():

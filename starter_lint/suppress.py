@@ -18,6 +18,7 @@ suppresses nothing on its line (or file), and â€” in a run of the whole config â
 entry, or one of its rules, paths, values paths or resources, that suppresses nothing. A
 suppression is judged only where it could have been used: every rule it names ran on its file.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -26,7 +27,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Optional
 
 from .errors import StarterLintError
 from .findings import Location, Problem
@@ -39,9 +39,10 @@ IN_SOURCE, EXTERNAL = "inSource", "external"
 # inside a URL or a plain scalar like `a#b` is not mistaken for one.
 _DIRECTIVE = re.compile(
     r"(?:^|\s)#\s*starter-lint:\s*(?P<kind>disable-file|disable)\s*=\s*"
-    r"(?P<rules>[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*)\s*(?P<reason>.*?)\s*$")
+    r"(?P<rules>[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*)\s*(?P<reason>.*?)\s*$"
+)
 _COMMENT_ONLY = re.compile(r"^\s*#")
-_OBJECT_REF = re.compile(r"^[A-Z][A-Za-z0-9]*/[^/]+(?:/[^/]+)?$")   # Kind/name or Kind/ns/name
+_OBJECT_REF = re.compile(r"^[A-Z][A-Za-z0-9]*/[^/]+(?:/[^/]+)?$")  # Kind/name or Kind/ns/name
 
 
 def _star_match(text: str, pattern: str) -> bool:
@@ -72,7 +73,7 @@ class Directive:
     reason: str
     line: int
     col: int = 1
-    kind: str = "disable"        # or "disable-file"
+    kind: str = "disable"  # or "disable-file"
 
 
 @dataclass(frozen=True)
@@ -80,40 +81,54 @@ class ConfigIgnore:
     """One `ignores:` entry of the config file (built by config.py)."""
 
     reason: str
-    rules: tuple = ()            # ids or prefixes; empty: every rule
-    paths: tuple = ()            # globs, relative to the config file's directory
-    values_paths: tuple = ()     # globs over values paths (`ingress.*`)
-    resources: tuple = ()        # globs over Kind/namespace/name (`Ingress/*`)
-    expires: Optional[datetime.date] = None
-    base_dir: str = "."          # the config file's directory (paths are relative to it)
-    where: str = ""              # "file:line" of the entry, for notes
-    location: Optional[Location] = None   # the entry in the config file, for SL107
+    rules: tuple = ()  # ids or prefixes; empty: every rule
+    paths: tuple = ()  # globs, relative to the config file's directory
+    values_paths: tuple = ()  # globs over values paths (`ingress.*`)
+    resources: tuple = ()  # globs over Kind/namespace/name (`Ingress/*`)
+    expires: datetime.date | None = None
+    base_dir: str = "."  # the config file's directory (paths are relative to it)
+    where: str = ""  # "file:line" of the entry, for notes
+    location: Location | None = None  # the entry in the config file, for SL107
 
-    def expired(self, today: Optional[datetime.date] = None) -> bool:
+    def expired(self, today: datetime.date | None = None) -> bool:
         return self.expires is not None and (today or datetime.date.today()) > self.expires
 
-    def matches(self, finding, cwd: Optional[str]) -> bool:
+    def matches(self, finding, cwd: str | None) -> bool:
         return self.matched_parts(finding, cwd) is not None
 
-    def matched_parts(self, finding, cwd: Optional[str]) -> Optional[frozenset]:
+    def matched_parts(self, finding, cwd: str | None) -> frozenset | None:
         """None when the entry does not match `finding`; else the parts that matched it, as
         (field, item) pairs (`("rules", "SL301")`, `("paths", "envs/*.yaml")`)."""
         ref = object_ref(finding.logical)
         is_object = ref is not None
-        parts = [("rules", [p for p in self.rules if rule_matches(finding.rule, [p])]),
-                 ("paths", [p for p in self.paths if self._path_matches(p, finding, cwd)]),
-                 ("values-path", [] if is_object else [p for p in self.values_paths if _star_match(finding.logical, p)]),
-                 ("resource", [p for p in self.resources if is_object and _star_match(ref, p)])]
-        given = {"rules": self.rules, "paths": self.paths, "values-path": self.values_paths, "resource": self.resources}
+        parts = [
+            ("rules", [p for p in self.rules if rule_matches(finding.rule, [p])]),
+            ("paths", [p for p in self.paths if self._path_matches(p, finding, cwd)]),
+            (
+                "values-path",
+                [] if is_object else [p for p in self.values_paths if _star_match(finding.logical, p)],
+            ),
+            ("resource", [p for p in self.resources if is_object and _star_match(ref, p)]),
+        ]
+        given = {
+            "rules": self.rules,
+            "paths": self.paths,
+            "values-path": self.values_paths,
+            "resource": self.resources,
+        }
         if any(given[kind] and not matched for kind, matched in parts):
             return None
         return frozenset((kind, item) for kind, matched in parts for item in matched)
 
     def parts(self) -> list:
-        return [("rules", r) for r in self.rules] + [("paths", p) for p in self.paths] + [
-            ("values-path", p) for p in self.values_paths] + [("resource", p) for p in self.resources]
+        return (
+            [("rules", r) for r in self.rules]
+            + [("paths", p) for p in self.paths]
+            + [("values-path", p) for p in self.values_paths]
+            + [("resource", p) for p in self.resources]
+        )
 
-    def _path_matches(self, pattern: str, finding, cwd: Optional[str]) -> bool:
+    def _path_matches(self, pattern: str, finding, cwd: str | None) -> bool:
         location = _posix(os.path.join(os.path.abspath(cwd or os.getcwd()), finding.location.path))
         if glob_matches(pattern, location, os.path.abspath(self.base_dir)):
             return True
@@ -121,7 +136,7 @@ class ConfigIgnore:
         return bool(finding.template) and glob_matches(pattern, finding.template)
 
 
-def object_ref(logical: str) -> Optional[str]:
+def object_ref(logical: str) -> str | None:
     """`Kind/ns/name` of a finding about a manifest object (logical `Kind/ns/name#/pointer`)."""
     ref, hash_, _pointer = (logical or "").partition("#")
     return ref if hash_ or _OBJECT_REF.match(ref) else None
@@ -137,7 +152,7 @@ class PathGlob:
     """
 
     def __init__(self, pattern: str):
-        steps, i = [], 0   # (kind, character) per step
+        steps, i = [], 0  # (kind, character) per step
         while i < len(pattern):
             if pattern.startswith("**/", i):
                 steps.append(("folders", ""))
@@ -164,7 +179,7 @@ class PathGlob:
             if state >= 0 and state < len(self.steps) and self.steps[state][0] in ("run", "any", "folders"):
                 todo.append(state + 1)
                 if self.steps[state][0] == "folders":
-                    todo.append(-1 - state)   # inside `**/`: reading folder names up to a `/`
+                    todo.append(-1 - state)  # inside `**/`: reading folder names up to a `/`
         return out
 
     def match(self, text: str) -> bool:
@@ -174,18 +189,18 @@ class PathGlob:
         for ch in text:
             following = set()
             for state in states:
-                if state < 0:   # inside `**/`
+                if state < 0:  # inside `**/`
                     if ch != "\n":
                         following.add(state)
                     if ch == "/":
-                        following.add(-state)   # -1 - i -> i + 1
+                        following.add(-state)  # -1 - i -> i + 1
                     continue
                 if state == end:
                     continue
                 kind, literal = steps[state]
-                if kind == "char" and ch == literal or kind == "one" and ch != "/":
+                if (kind == "char" and ch == literal) or (kind == "one" and ch != "/"):
                     following.add(state + 1)
-                elif kind == "run" and ch != "/" or kind == "any" and ch != "\n":
+                elif (kind == "run" and ch != "/") or (kind == "any" and ch != "\n"):
                     following.add(state)
             if not following:
                 return False
@@ -221,11 +236,12 @@ def split_rules(text: str) -> tuple:
 # ---------------------------------------------------------------------------------------------
 # Inline comments
 
+
 @dataclass
 class FileDirectives:
-    by_line: dict          # line -> Directive that covers it
-    whole_file: list       # Directives for the whole file
-    misplaced: list = field(default_factory=list)   # `disable-file` below the leading comments: no effect
+    by_line: dict  # line -> Directive that covers it
+    whole_file: list  # Directives for the whole file
+    misplaced: list = field(default_factory=list)  # `disable-file` below the leading comments: no effect
 
     def all(self) -> list:
         """Every directive of the file, once each, in line order."""
@@ -247,8 +263,13 @@ def parse_directives(text: str) -> FileDirectives:
         match = _DIRECTIVE.search(line) if "starter-lint" in line else None
         if match is None:
             continue
-        directive = Directive(split_rules(match.group("rules")), match.group("reason"), number,
-                              line.index("#", match.start()) + 1, match.group("kind"))
+        directive = Directive(
+            split_rules(match.group("rules")),
+            match.group("reason"),
+            number,
+            line.index("#", match.start()) + 1,
+            match.group("kind"),
+        )
         if match.group("kind") == "disable-file":
             (whole_file if in_header and comment_only else misplaced).append(directive)
             continue
@@ -257,7 +278,7 @@ def parse_directives(text: str) -> FileDirectives:
     return FileDirectives(by_line, whole_file, misplaced)
 
 
-def _inline(finding, directives: Optional[FileDirectives]) -> tuple:
+def _inline(finding, directives: FileDirectives | None) -> tuple:
     """(reason, (path, directive line, rule part) that suppressed it), or (None, None)."""
     if directives is None:
         return None, None
@@ -265,12 +286,17 @@ def _inline(finding, directives: Optional[FileDirectives]) -> tuple:
         for part in directive.rules:
             if rule_matches(finding.rule, [part]):
                 where = f"{finding.location.path}:{directive.line}"
-                return directive.reason or f"disabled by the comment at {where}", (finding.location.path, directive.line, part)
+                return directive.reason or f"disabled by the comment at {where}", (
+                    finding.location.path,
+                    directive.line,
+                    part,
+                )
     return None, None
 
 
 # ---------------------------------------------------------------------------------------------
 # Manifest annotations
+
 
 def _annotated(ctx) -> dict:
     """Kind/ns/name -> rule patterns from the object's starter-lint.io/ignore annotation."""
@@ -290,7 +316,7 @@ def _annotated(ctx) -> dict:
 # 2: fingerprints name list items by their key (identity.py), not their position; the
 # fingerprints of version 1 files no longer match, so such a file is refused, not silently ignored
 BASELINE_VERSION = 2
-MAX_BASELINE_BYTES = 32 * 1024 * 1024   # a baseline of 100k findings is about 30 MB
+MAX_BASELINE_BYTES = 32 * 1024 * 1024  # a baseline of 100k findings is about 30 MB
 
 
 @lru_cache(maxsize=8)
@@ -307,15 +333,21 @@ def _load_baseline(path: str, mtime: float) -> frozenset:
         if version < BASELINE_VERSION:
             raise StarterLintError(
                 f"--baseline {path}: written by an older starter-lint (baseline version {version}, whose "
-                f"fingerprints held list positions); regenerate it with `starter-lint baseline --output {path}`")
-        raise StarterLintError(f"--baseline {path}: baseline version {version} is newer than this "
-                               f"starter-lint reads ({BASELINE_VERSION}); upgrade starter-lint")
+                f"fingerprints held list positions); regenerate it with `starter-lint baseline --output {path}`"
+            )
+        raise StarterLintError(
+            f"--baseline {path}: baseline version {version} is newer than this "
+            f"starter-lint reads ({BASELINE_VERSION}); upgrade starter-lint"
+        )
     entries = document.get("findings") if isinstance(document, dict) else None
-    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str)
-                                                for e in entries):
-        raise StarterLintError(f"--baseline {path}: not a starter-lint baseline "
-                               "(expected {\"findings\": [{\"fingerprint\": ...}]}; "
-                               "write one with `starter-lint baseline --output FILE`)")
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries
+    ):
+        raise StarterLintError(
+            f"--baseline {path}: not a starter-lint baseline "
+            "(expected {\"findings\": [{\"fingerprint\": ...}]}; "
+            "write one with `starter-lint baseline --output FILE`)"
+        )
     return frozenset(e["fingerprint"] for e in entries)
 
 
@@ -339,11 +371,15 @@ def baseline_document(findings) -> dict:
             "identity": finding.identity or finding.logical,
             "message": finding.message,
         }
-    return {"version": BASELINE_VERSION, "tool": "starter-lint",
-            "findings": [entries[key] for key in sorted(entries)]}
+    return {
+        "version": BASELINE_VERSION,
+        "tool": "starter-lint",
+        "findings": [entries[key] for key in sorted(entries)],
+    }
 
 
 # ---------------------------------------------------------------------------------------------
+
 
 def apply(result, ctx, options) -> None:
     """Mark the suppressed findings of one target (replacing them in `result.findings`)."""
@@ -353,14 +389,19 @@ def apply(result, ctx, options) -> None:
 def mark(findings, result, ctx, options) -> list:
     """`findings` of the target `result`, the suppressed ones marked; what suppressed them is
     added to `result.used`."""
-    directives = {path: parse_directives(text) for path, text in (result.sources or {}).items()
-                  if text and "starter-lint" in text}
+    directives = {
+        path: parse_directives(text)
+        for path, text in (result.sources or {}).items()
+        if text and "starter-lint" in text
+    }
     annotated = _annotated(ctx)
     ignores = list(getattr(options, "config_ignores", None) or ())
     baseline = baseline_fingerprints(options.baseline) if getattr(options, "baseline", None) else frozenset()
     today = datetime.date.today()
-    return [_suppress_one(finding, directives, annotated, ignores, baseline, options, today, result.used)
-            for finding in findings]
+    return [
+        _suppress_one(finding, directives, annotated, ignores, baseline, options, today, result.used)
+        for finding in findings
+    ]
 
 
 def _suppress_one(finding, directives, annotated, ignores, baseline, options, today, used):
@@ -418,8 +459,8 @@ def unused_inline(results, catalog) -> list:
     itself (`SL107`, `SL1`, `all`) is not judged: it may be there for these very findings."""
     used = set().union(*(result.used for result in results)) if results else set()
     out = []
-    first_with: dict = {}        # file -> index of the first target that checked it
-    ran_on: dict = {}            # file -> ids of the rules that ran on it in any target
+    first_with: dict = {}  # file -> index of the first target that checked it
+    ran_on: dict = {}  # file -> ids of the rules that ran on it in any target
     for index, result in enumerate(results):
         for path, text in (result.sources or {}).items():
             if text and "starter-lint" in text:
@@ -429,19 +470,34 @@ def unused_inline(results, catalog) -> list:
         directives = parse_directives(results[index].sources[path])
         for directive in directives.all():
             if directive in directives.misplaced:
-                continue   # reported by the SL107 check
+                continue  # reported by the SL107 check
             for part in directive.rules:
-                if (rule_matches(UNUSED_SUPPRESSION, [part]) or unknown_rule_parts([part], catalog)
-                        or not _ran_all(part, ran_on[path], catalog) or ("inline", path, directive.line, part) in used):
+                if (
+                    rule_matches(UNUSED_SUPPRESSION, [part])
+                    or unknown_rule_parts([part], catalog)
+                    or not _ran_all(part, ran_on[path], catalog)
+                    or ("inline", path, directive.line, part) in used
+                ):
                     continue
                 scope = "in this file" if directive.kind == "disable-file" else "on its line"
                 owner = _owner_of_folded(results, path, directive, part)
-                advice = (f"{part} is reported here as part of the {owner} finding (one mistake, one "
-                          f"finding): disable {owner} instead" if owner else "remove it")
-                out.append((index, Problem(
-                    f"`# starter-lint: {directive.kind}={part}` suppresses nothing: no {part} finding "
-                    f"{scope}; {advice}", location=Location(path, directive.line, directive.col),
-                    key=f"inline:{directive.kind}:{part}")))
+                advice = (
+                    f"{part} is reported here as part of the {owner} finding (one mistake, one "
+                    f"finding): disable {owner} instead"
+                    if owner
+                    else "remove it"
+                )
+                out.append(
+                    (
+                        index,
+                        Problem(
+                            f"`# starter-lint: {directive.kind}={part}` suppresses nothing: no {part} finding "
+                            f"{scope}; {advice}",
+                            location=Location(path, directive.line, directive.col),
+                            key=f"inline:{directive.kind}:{part}",
+                        ),
+                    )
+                )
     return out
 
 
@@ -453,8 +509,11 @@ def _owner_of_folded(results, path: str, directive, part: str) -> str:
         for finding in result.findings:
             for related in finding.related:
                 where = related.location
-                if (where.path == path and (lines is None or where.line in lines)
-                        and rule_matches(related.rule, [part])):
+                if (
+                    where.path == path
+                    and (lines is None or where.line in lines)
+                    and rule_matches(related.rule, [part])
+                ):
                     return finding.rule
     return ""
 
@@ -473,11 +532,28 @@ def unused_ignores(results, options, catalog) -> list:
         if not all(_ran_all(rule, ran, catalog) for rule in ignore.rules):
             continue
         if ("ignore", number) not in used:
-            out.append((0, Problem("this ignore suppresses nothing: no finding matches it; remove it or fix it",
-                                   location=location, key=f"ignore:{number}")))
+            out.append(
+                (
+                    0,
+                    Problem(
+                        "this ignore suppresses nothing: no finding matches it; remove it or fix it",
+                        location=location,
+                        key=f"ignore:{number}",
+                    ),
+                )
+            )
             continue
         for kind, item in ignore.parts():
             if ("ignore", number, kind, item) not in used:
-                out.append((0, Problem(f"{item!r} in '{kind}' of this ignore matches none of the findings it "
-                                       f"suppresses; remove it", location=location, key=f"ignore:{kind}:{item}")))
+                out.append(
+                    (
+                        0,
+                        Problem(
+                            f"{item!r} in '{kind}' of this ignore matches none of the findings it "
+                            f"suppresses; remove it",
+                            location=location,
+                            key=f"ignore:{kind}:{item}",
+                        ),
+                    )
+                )
     return out

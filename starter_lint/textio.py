@@ -3,6 +3,7 @@
 
 Kept apart from yamlio (the Helm values loader) so that reading manifests does not import it.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -24,8 +25,8 @@ class YamlLoadError(Exception):
 
 def decode_bytes(raw: bytes) -> str:
     if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
-    elif raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError as exc:

@@ -1,7 +1,9 @@
 """Walking loaded YAML/JSON data (dicts, lists, scalars) with the path to every node."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 
 def walk(node: Any, path: tuple = ()) -> Iterator[tuple]:

@@ -12,6 +12,7 @@ parser with go-yaml's scanner rules (`goyaml_scanner.py`). The decoding mirrors 
 sigs.k8s.io/yaml's JSON conversion; `tests/test_helm_parity.py` checks all of it against Helm's
 own SDK on a generated corpus.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -20,14 +21,15 @@ import math
 import re
 import struct
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from .textio import MAX_DEPTH, YamlLoadError, decode_bytes  # noqa: F401  re-exported: the loader's API
 from .tree import merge_maps
 
-MAX_VALUES_BYTES = 4 * 1024 * 1024   # a values file beyond this is not a values file
-MAX_EXPANDED_NODES = 2_000_000       # hard cap on alias expansion, whatever the ratio
+MAX_VALUES_BYTES = 4 * 1024 * 1024  # a values file beyond this is not a values file
+MAX_EXPANDED_NODES = 2_000_000  # hard cap on alias expansion, whatever the ratio
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,8 @@ class Span:
 class YamlNote:
     """Something legal but surprising the loader saw: the source of SL103/SL104 findings."""
 
-    kind: str            # "duplicate-key" | "key-collision" | "ambiguous-scalar" | "ambiguous-key"
-    path: tuple          # values path of the affected key or value
+    kind: str  # "duplicate-key" | "key-collision" | "ambiguous-scalar" | "ambiguous-key"
+    path: tuple  # values path of the affected key or value
     span: Span
     message: str
     fix_value: Any = None  # for ambiguous scalars: the value the author most likely meant
@@ -60,17 +62,17 @@ class _SyntaxError(YamlLoadError):
 class LoadedYaml:
     path: str
     data: dict
-    spans: dict = field(default_factory=dict)      # values path -> Span of the value
+    spans: dict = field(default_factory=dict)  # values path -> Span of the value
     key_spans: dict = field(default_factory=dict)  # values path -> Span of its key
     notes: list = field(default_factory=list)
     documents: int = 1
     text: str = ""
     alias_targets: dict = field(default_factory=dict)  # values path of an alias -> anchored node
 
-    def span_of(self, path: tuple) -> Optional[Span]:
+    def span_of(self, path: tuple) -> Span | None:
         return self.spans.get(tuple(path))
 
-    def origin_span(self, path: tuple) -> Optional[Span]:
+    def origin_span(self, path: tuple) -> Span | None:
         """Where the value at `path` is written when an alias (`*name`, at or above `path`)
         copied it: its node inside the anchored one, or the whole anchored node where the path
         cannot be followed there (a merge key inside it). None for a value not copied."""
@@ -111,11 +113,11 @@ for _words, _value, _tag in (
     for _w in _words:
         _RESOLVE_MAP[_w] = (_tag, _value)
 _RESOLVE_MAP["<<"] = (MERGE_TAG, "<<")  # a merge only as a key; as a value it is the text
-_HINT_MAP = set("yYnNtTfFoO~<")   # go-yaml's resolveTable 'M' entries ('<' for the merge key)
+_HINT_MAP = set("yYnNtTfFoO~<")  # go-yaml's resolveTable 'M' entries ('<' for the merge key)
 _PLAIN_BOOLS = {"true", "True", "TRUE", "false", "False", "FALSE"}
 _YAML_STYLE_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _GO_DECIMAL_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+\.?[0-9]*)([eE][-+]?[0-9]+)?$")
-_INT64_MIN, _INT64_MAX, _UINT64_MAX = -(2 ** 63), 2 ** 63 - 1, 2 ** 64 - 1
+_INT64_MIN, _INT64_MAX, _UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
 _DIGITS = {2: "01", 8: "01234567", 10: "0123456789", 16: "0123456789abcdefABCDEF"}
 
 
@@ -123,7 +125,7 @@ class _ResolveError(Exception):
     pass
 
 
-def _strconv_int(text: str, signed: bool) -> Optional[int]:
+def _strconv_int(text: str, signed: bool) -> int | None:
     """strconv.ParseInt(text, 0, 64) (signed) or ParseUint(text, 0, 64); None on any error."""
     s, sign = text, 1
     if s[:1] in "+-":
@@ -143,7 +145,7 @@ def _strconv_int(text: str, signed: bool) -> Optional[int]:
     return value if low_bound <= value <= high_bound else None
 
 
-def _strconv_float(text: str) -> Optional[float]:
+def _strconv_float(text: str) -> float | None:
     """strconv.ParseFloat(text, 64) for the decimal spellings; None on a syntax or range error."""
     if not _GO_DECIMAL_FLOAT.match(text):
         return None
@@ -169,9 +171,7 @@ def _is_timestamp(text: str) -> bool:
         year, month, day = int(match[1]), int(match[2]), int(match[3])
         if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year or 2000, month)[1]:
             return False
-        if match[4] and (int(match[4]) > 23 or int(match[5]) > 59 or int(match[6]) > 59):
-            return False
-        return True
+        return not (match[4] and (int(match[4]) > 23 or int(match[5]) > 59 or int(match[6]) > 59))
     return False
 
 
@@ -192,8 +192,13 @@ def resolve(tag: str, text: str):
 
 def _resolve_untyped(tag: str, text: str):
     first = text[:1]
-    if tag == STR or not (text == "" or first in _HINT_MAP or first == "." or first in "+-"
-                          or first.isdigit() and first.isascii()):
+    if tag == STR or not (
+        text == ""
+        or first in _HINT_MAP
+        or first == "."
+        or first in "+-"
+        or (first.isdigit() and first.isascii())
+    ):
         return STR, text
     if text in _RESOLVE_MAP:
         return _RESOLVE_MAP[text]
@@ -214,8 +219,8 @@ def _resolve_untyped(tag: str, text: str):
         if value is not None:
             return FLOAT, value
     for prefix, sign in (("0b", 1), ("-0b", -1)):
-        if plain.startswith(prefix) and plain[len(prefix):] and all(c in "01" for c in plain[len(prefix):]):
-            value = sign * int(plain[len(prefix):], 2)
+        if plain.startswith(prefix) and plain[len(prefix) :] and all(c in "01" for c in plain[len(prefix) :]):
+            value = sign * int(plain[len(prefix) :], 2)
             if _INT64_MIN <= value <= _UINT64_MAX:
                 return INT, value
     return STR, text
@@ -249,7 +254,7 @@ def helm_number(value):
         shown = "NaN" if math.isnan(as_float) else "+Inf" if as_float > 0 else "-Inf"
         raise YamlLoadError(f"json: unsupported value: {shown} (Helm cannot load .inf or .nan)")
     if as_float.is_integer() and abs(as_float) < 1e21:
-        if abs(as_float) <= 2 ** 53:
+        if abs(as_float) <= 2**53:
             return int(as_float)
         from decimal import Decimal
 
@@ -277,15 +282,16 @@ def _float32_shortest(value: float) -> str:
     sign = "-" if mantissa.startswith("-") else ""
     if exp < -4 or exp >= 6:  # 'g' with shortest precision switches at 1e+06 (eprec = 6)
         frac = mantissa_digits[1:]
-        return f"{sign}{mantissa_digits[0]}{'.' + frac if frac else ''}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+        return (
+            f"{sign}{mantissa_digits[0]}{'.' + frac if frac else ''}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+        )
     if exp >= 0:
         whole = mantissa_digits[: exp + 1].ljust(exp + 1, "0")
-        frac = mantissa_digits[exp + 1:]
+        frac = mantissa_digits[exp + 1 :]
     else:
         whole = "0"
         frac = "0" * (-exp - 1) + mantissa_digits
     return f"{sign}{whole}{'.' + frac if frac else ''}"
-
 
 
 def key_to_string(value) -> str:
@@ -316,13 +322,14 @@ def _shown_key(value) -> str:
 # --------------------------------------------------------------------------------------------
 # Events -> a light node tree (iterative, so deep nesting cannot exhaust the Python stack)
 
+
 class _Node:
-    __slots__ = ("kind", "tag", "value", "style", "span", "anchor", "implicit")
+    __slots__ = ("anchor", "implicit", "kind", "span", "style", "tag", "value")
 
     def __init__(self, kind, tag, value, style, span, anchor, implicit=False):
-        self.kind = kind          # "scalar" | "seq" | "map" | "alias"
+        self.kind = kind  # "scalar" | "seq" | "map" | "alias"
         self.tag = tag or ""
-        self.value = value        # str, list of child nodes, or the aliased node
+        self.value = value  # str, list of child nodes, or the aliased node
         self.style = style
         self.span = span
         self.anchor = anchor
@@ -339,7 +346,7 @@ def _mark_error(exc, line_offset: int) -> YamlLoadError:
     return YamlLoadError(message)
 
 
-EVENT_BACKEND: Optional[str] = None  # "libyaml" | "ruamel" | None: libyaml when PyYAML has it
+EVENT_BACKEND: str | None = None  # "libyaml" | "ruamel" | None: libyaml when PyYAML has it
 
 
 def event_backend() -> str:
@@ -388,7 +395,8 @@ def _libyaml_events(text: str):
 # it once, so the search is linear: an unanchored `\?[^\n]*[\]}]` restarts at every `?` and
 # takes quadratic time on one long line of `?`, `[` or `!` (200 KB of `[`: 79 s).
 _LIBYAML_LENIENT = re.compile(
-    r"^[^\n?]*\?[^\n]*[\]}]|^[^\n\[{]*[\[{][^\n]*\?|.\ufeff|(?<!\S)[^\s!]*!\S*[,\[\]{}]", re.S | re.M)
+    r"^[^\n?]*\?[^\n]*[\]}]|^[^\n\[{]*[\[{][^\n]*\?|.\ufeff|(?<!\S)[^\s!]*!\S*[,\[\]{}]", re.S | re.M
+)
 
 
 # The pure-Python go-yaml path reads some ten thousand tokens a second: beyond this size, a text
@@ -397,7 +405,7 @@ _LIBYAML_LENIENT = re.compile(
 MAX_GOYAML_PATH_CHARS = 256 * 1024
 
 
-def _documents(text: str, limit: Optional[int], line_offset: int = 0) -> Iterator[Optional[_Node]]:
+def _documents(text: str, limit: int | None, line_offset: int = 0) -> Iterator[_Node | None]:
     """Yield the root node of each document (None for an empty one); at most `limit` of them."""
     if event_backend() == "ruamel" or (len(text) <= MAX_GOYAML_PATH_CHARS and _LIBYAML_LENIENT.search(text)):
         yield from _ruamel_documents(text, limit, line_offset)
@@ -416,7 +424,7 @@ def _documents(text: str, limit: Optional[int], line_offset: int = 0) -> Iterato
         yield from _ruamel_documents(text, limit, line_offset)
 
 
-def _ruamel_documents(text: str, limit: Optional[int], line_offset: int) -> Iterator[Optional[_Node]]:
+def _ruamel_documents(text: str, limit: int | None, line_offset: int) -> Iterator[_Node | None]:
     try:
         yield from _documents_from(_ruamel_events(text), text, limit, line_offset)
     except _SyntaxError as exc:
@@ -430,12 +438,14 @@ def _refuse_if_too_deep(exc: _SyntaxError) -> None:
         raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels", exc.line, exc.col) from None
 
 
-def _documents_from(iterator, text: str, limit: Optional[int], line_offset: int) -> Iterator[Optional[_Node]]:
+def _documents_from(iterator, text: str, limit: int | None, line_offset: int) -> Iterator[_Node | None]:
     import yaml as pyyaml
     from ruamel.yaml.error import YAMLError
 
     def span(start, end) -> Span:
-        return Span(start.line + 1 + line_offset, start.column + 1, end.line + 1 + line_offset, end.column + 1)
+        return Span(
+            start.line + 1 + line_offset, start.column + 1, end.line + 1 + line_offset, end.column + 1
+        )
 
     anchors: dict = {}
     stack: list = []
@@ -462,8 +472,11 @@ def _documents_from(iterator, text: str, limit: Optional[int], line_offset: int)
             version = getattr(event, "version", None)
             if version is not None and tuple(version) != (1, 1):
                 mark = event.start_mark
-                raise YamlLoadError("found incompatible YAML document (go-yaml reads YAML 1.1 only)",
-                                    mark.line + 1 + line_offset, mark.column + 1)
+                raise YamlLoadError(
+                    "found incompatible YAML document (go-yaml reads YAML 1.1 only)",
+                    mark.line + 1 + line_offset,
+                    mark.column + 1,
+                )
             anchors, stack, root = {}, [], None
             continue
         if etype == "DocumentEndEvent":
@@ -475,22 +488,33 @@ def _documents_from(iterator, text: str, limit: Optional[int], line_offset: int)
         if etype in ("StreamStartEvent", "StreamEndEvent"):
             continue
         if etype == "ScalarEvent":
-            node = _Node("scalar", event.tag, event.value, event.style,
-                         span(event.start_mark, event.end_mark), event.anchor, event.implicit)
+            node = _Node(
+                "scalar",
+                event.tag,
+                event.value,
+                event.style,
+                span(event.start_mark, event.end_mark),
+                event.anchor,
+                event.implicit,
+            )
             if event.anchor:
                 anchors[event.anchor] = node
         elif etype == "AliasEvent":
             target = anchors.get(event.anchor)
             if target is None:
                 mark = event.start_mark
-                raise YamlLoadError(f"unknown anchor '{event.anchor}' referenced",
-                                    mark.line + 1 + line_offset, mark.column + 1)
+                raise YamlLoadError(
+                    f"unknown anchor '{event.anchor}' referenced",
+                    mark.line + 1 + line_offset,
+                    mark.column + 1,
+                )
             node = _Node("alias", None, target, None, span(event.start_mark, event.end_mark), None)
         elif etype in ("MappingStartEvent", "SequenceStartEvent"):
             if len(stack) >= MAX_DEPTH:
                 mark = event.start_mark
-                raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels",
-                                    mark.line + 1 + line_offset, mark.column + 1)
+                raise YamlLoadError(
+                    f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1 + line_offset, mark.column + 1
+                )
             kind = "map" if etype == "MappingStartEvent" else "seq"
             node = _Node(kind, event.tag, [], None, span(event.start_mark, event.start_mark), event.anchor)
             if event.anchor:  # go-yaml registers an anchor where its node starts
@@ -500,7 +524,9 @@ def _documents_from(iterator, text: str, limit: Optional[int], line_offset: int)
         elif etype in ("MappingEndEvent", "SequenceEndEvent"):
             node = stack.pop()
             start = node.span
-            node.span = Span(start.line, start.col, event.end_mark.line + 1 + line_offset, event.end_mark.column + 1)
+            node.span = Span(
+                start.line, start.col, event.end_mark.line + 1 + line_offset, event.end_mark.column + 1
+            )
         else:  # comments and anything else carry no data
             continue
         if stack:
@@ -518,6 +544,7 @@ def _documents_from(iterator, text: str, limit: Optional[int], line_offset: int)
 # Phase 2 is sigs.k8s.io/yaml's JSON conversion of what survived phase 1: keys become strings
 # (where two keys become one string Helm's pick is random; we take the last and report it),
 # unsupported keys and Inf/NaN values fail, numbers become float64.
+
 
 class _GoMap:
     """A decoded mapping: resolved key identity -> (key node, raw key, value, value node)."""
@@ -549,10 +576,10 @@ class _Decoder:
         self.key_spans: dict = {}
         self.alias_targets: dict = {}
         self.notes: list = []
-        self._cache: dict = {}        # id(node) -> decoded value
-        self._counts: dict = {}       # id(node) -> go-yaml unmarshal calls to decode it
-        self._active: set = set()     # nodes being counted or decoded (an alias may not enter one)
-        self.decoded = 1              # the document node
+        self._cache: dict = {}  # id(node) -> decoded value
+        self._counts: dict = {}  # id(node) -> go-yaml unmarshal calls to decode it
+        self._active: set = set()  # nodes being counted or decoded (an alias may not enter one)
+        self.decoded = 1  # the document node
         self.aliased = 0
 
     # go-yaml's alias accounting -------------------------------------------------------------
@@ -575,7 +602,11 @@ class _Decoder:
             for i in range(0, len(children) - 1, 2):
                 if self._is_merge(children[i]):
                     value = children[i + 1]
-                    total += sum(self._count(c) for c in value.value) if value.kind == "seq" else self._count(value)
+                    total += (
+                        sum(self._count(c) for c in value.value)
+                        if value.kind == "seq"
+                        else self._count(value)
+                    )
                 else:
                     total += self._count(children[i]) + self._count(children[i + 1])
         self._counts[id(node)] = total
@@ -594,8 +625,11 @@ class _Decoder:
             self.aliased += expansion
             if self.decoded > MAX_EXPANDED_NODES:
                 raise YamlLoadError("document contains excessive aliasing", node.span.line, node.span.col)
-        if (self.aliased > 100 and self.decoded > 1000
-                and self.aliased / self.decoded > _allowed_alias_ratio(self.decoded)):
+        if (
+            self.aliased > 100
+            and self.decoded > 1000
+            and self.aliased / self.decoded > _allowed_alias_ratio(self.decoded)
+        ):
             raise YamlLoadError("document contains excessive aliasing", node.span.line, node.span.col)
 
     # phase 1 -----------------------------------------------------------------------------------
@@ -650,49 +684,100 @@ class _Decoder:
 
     def _note_ambiguous(self, node: _Node, path: tuple, text: str, value) -> None:
         if isinstance(value, bool) and text not in _PLAIN_BOOLS:
-            self.notes.append(YamlNote(
-                "ambiguous-scalar", path, node.span,
-                f"`{text}` is read as the boolean {str(value).lower()} (YAML 1.1); write "
-                f"{str(value).lower()} for a boolean or \"{text}\" for a string",
-                fix_value=value, has_fix=True))
-        elif isinstance(value, int) and not isinstance(value, bool) and _OCTAL_LOOKING.match(text) \
-                and text.strip("+-0_oO") != "":
-            self.notes.append(YamlNote(
-                "ambiguous-scalar", path, node.span,
-                f"`{text}` is read as the octal number {value}; quote it (\"{text}\") if you meant "
-                f"the digits, or write {value}", fix_value=text, has_fix=True))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0 \
-                and _LEADING_ZERO.match(text):
+            self.notes.append(
+                YamlNote(
+                    "ambiguous-scalar",
+                    path,
+                    node.span,
+                    f"`{text}` is read as the boolean {str(value).lower()} (YAML 1.1); write "
+                    f"{str(value).lower()} for a boolean or \"{text}\" for a string",
+                    fix_value=value,
+                    has_fix=True,
+                )
+            )
+        elif (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and _OCTAL_LOOKING.match(text)
+            and text.strip("+-0_oO") != ""
+        ):
+            self.notes.append(
+                YamlNote(
+                    "ambiguous-scalar",
+                    path,
+                    node.span,
+                    f"`{text}` is read as the octal number {value}; quote it (\"{text}\") if you meant "
+                    f"the digits, or write {value}",
+                    fix_value=text,
+                    has_fix=True,
+                )
+            )
+        elif (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and value != 0
+            and _LEADING_ZERO.match(text)
+        ):
             shown = helm_number(value)
-            self.notes.append(YamlNote(
-                "ambiguous-scalar", path, node.span,
-                f"`{text}` is read as the number {shown} (a leading zero is dropped); quote it "
-                f"(\"{text}\") if you meant the digits, or write {shown}", fix_value=text, has_fix=True))
+            self.notes.append(
+                YamlNote(
+                    "ambiguous-scalar",
+                    path,
+                    node.span,
+                    f"`{text}` is read as the number {shown} (a leading zero is dropped); quote it "
+                    f"(\"{text}\") if you meant the digits, or write {shown}",
+                    fix_value=text,
+                    has_fix=True,
+                )
+            )
         elif isinstance(value, float) and re.fullmatch(r"[-+]?[0-9]+\.[0-9]*0", text):
-            self.notes.append(YamlNote(
-                "ambiguous-scalar", path, node.span,
-                f"`{text}` is read as the number {helm_number(value)!r}, so a version like `{text}` "
-                f"loses its trailing zero; quote it (\"{text}\")", fix_value=text, has_fix=True))
-        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2 ** 53:
-            self.notes.append(YamlNote(
-                "ambiguous-scalar", path, node.span,
-                f"`{text}` is above 2^53 and Helm rounds it to {helm_number(value)}; quote it "
-                f"(\"{text}\") to keep every digit", fix_value=text, has_fix=True))
+            self.notes.append(
+                YamlNote(
+                    "ambiguous-scalar",
+                    path,
+                    node.span,
+                    f"`{text}` is read as the number {helm_number(value)!r}, so a version like `{text}` "
+                    f"loses its trailing zero; quote it (\"{text}\")",
+                    fix_value=text,
+                    has_fix=True,
+                )
+            )
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+            self.notes.append(
+                YamlNote(
+                    "ambiguous-scalar",
+                    path,
+                    node.span,
+                    f"`{text}` is above 2^53 and Helm rounds it to {helm_number(value)}; quote it "
+                    f"(\"{text}\") to keep every digit",
+                    fix_value=text,
+                    has_fix=True,
+                )
+            )
 
     def key(self, node: _Node, parent: tuple):
         target = node.value if node.kind == "alias" else node
         if target.kind != "scalar":
-            raise YamlLoadError("invalid map key: a mapping or list cannot be a key in Helm values",
-                                node.span.line, node.span.col)
+            raise YamlLoadError(
+                "invalid map key: a mapping or list cannot be a key in Helm values",
+                node.span.line,
+                node.span.col,
+            )
         raw = self.scalar(target, parent, is_key=True)
         if self.record and node.kind == "scalar" and node.implicit and not isinstance(raw, str):
             shown = _shown_key(raw)
             kind = "the boolean" if isinstance(raw, bool) else "null" if raw is None else "the number"
-            self.notes.append(YamlNote(
-                "ambiguous-key", parent + (shown,), node.span,
-                f"the key `{node.value}` is read as {kind} {shown if raw is not None else ''}".rstrip()
-                + f", so Helm stores it as \"{shown}\"; quote the key (\"{node.value}\")",
-                fix_value=node.value, has_fix=True))
+            self.notes.append(
+                YamlNote(
+                    "ambiguous-key",
+                    parent + (shown,),
+                    node.span,
+                    f"the key `{node.value}` is read as {kind} {shown if raw is not None else ''}".rstrip()
+                    + f", so Helm stores it as \"{shown}\"; quote the key (\"{node.value}\")",
+                    fix_value=node.value,
+                    has_fix=True,
+                )
+            )
         return raw
 
     def mapping(self, node: _Node, path: tuple, counted: bool) -> _GoMap:
@@ -714,10 +799,15 @@ class _Decoder:
                 if identity in merged_keys:
                     pass  # an explicit key after `<<` overrides the merged one: the intended use
                 else:
-                    self.notes.append(YamlNote(
-                        "duplicate-key", child_path, knode.span,
-                        f"duplicate key `{_shown_key(raw)}` in {_where(path)}: Helm keeps the last "
-                        f"one, other tools may keep the first"))
+                    self.notes.append(
+                        YamlNote(
+                            "duplicate-key",
+                            child_path,
+                            knode.span,
+                            f"duplicate key `{_shown_key(raw)}` in {_where(path)}: Helm keeps the last "
+                            f"one, other tools may keep the first",
+                        )
+                    )
             merged_keys.discard(identity)
             value = self.decode(vnode, child_path, counted)
             entries.pop(identity, None)  # keep the document order of the winning key
@@ -726,9 +816,11 @@ class _Decoder:
 
     def _merge(self, vnode: _Node, path: tuple, out: _GoMap, merged_keys: set, counted: bool) -> None:
         """go-yaml's d.merge: a map, an alias of a map, or a list of them (earlier ones win)."""
+
         def want_map(at: _Node):
-            raise YamlLoadError("map merge requires map or sequence of maps as the value",
-                                at.span.line, at.span.col)
+            raise YamlLoadError(
+                "map merge requires map or sequence of maps as the value", at.span.line, at.span.col
+            )
 
         if vnode.kind == "seq":
             sources = list(reversed(vnode.value))
@@ -744,10 +836,15 @@ class _Decoder:
             for identity, entry in merged.entries.items():
                 if self.record and identity in out.entries and identity not in merged_keys:
                     knode = out.entries[identity][0]
-                    self.notes.append(YamlNote(
-                        "duplicate-key", path + (_shown_key(entry[1]),), knode.span,
-                        f"`{_shown_key(entry[1])}` is set before the merge key `<<` in {_where(path)}, "
-                        f"so the merged value replaces it; put explicit keys after `<<`"))
+                    self.notes.append(
+                        YamlNote(
+                            "duplicate-key",
+                            path + (_shown_key(entry[1]),),
+                            knode.span,
+                            f"`{_shown_key(entry[1])}` is set before the merge key `<<` in {_where(path)}, "
+                            f"so the merged value replaces it; put explicit keys after `<<`",
+                        )
+                    )
                 out.entries[identity] = entry
                 merged_keys.add(identity)
 
@@ -768,10 +865,15 @@ class _Decoder:
                     raise YamlLoadError(exc.message, knode.span.line, knode.span.col) from None
                 if key in winners:
                     if record:
-                        self.notes.append(YamlNote(
-                            "key-collision", path + (key,), knode.span,
-                            f"keys `{key}` of different YAML types collide in {_where(path)} once "
-                            f"Helm turns them into strings; which one wins changes from run to run"))
+                        self.notes.append(
+                            YamlNote(
+                                "key-collision",
+                                path + (key,),
+                                knode.span,
+                                f"keys `{key}` of different YAML types collide in {_where(path)} once "
+                                f"Helm turns them into strings; which one wins changes from run to run",
+                            )
+                        )
                     self._check_keys(winners.pop(key)[2])  # the loser is converted, then dropped
                 winners[key] = entry
             out: dict = {}
@@ -791,7 +893,6 @@ class _Decoder:
                 raise YamlLoadError(exc.message, node.span.line, node.span.col) from None
         return value
 
-
     def _check_keys(self, value) -> None:
         """sigs.k8s.io/yaml converts every key, even below a value a colliding key replaces."""
         if isinstance(value, _GoMap):
@@ -806,7 +907,7 @@ class _Decoder:
                 self._check_keys(item)
 
 
-def _child_node(node: _Node, part) -> Optional[_Node]:
+def _child_node(node: _Node, part) -> _Node | None:
     """The node of a map's key `part` (the last one written) or a list's item `part`; None when
     it is not written there (a merged or non-string key)."""
     if node.kind == "map" and isinstance(part, str):
@@ -832,7 +933,7 @@ def _strip_nulls(value):
     return value
 
 
-def _read_document(root: Optional[_Node], decoder: _Decoder) -> Optional[dict]:
+def _read_document(root: _Node | None, decoder: _Decoder) -> dict | None:
     """One document as sigs.k8s.io/yaml.Unmarshal into a map gives it (None: empty)."""
     if root is None:
         return None
@@ -842,8 +943,9 @@ def _read_document(root: Optional[_Node], decoder: _Decoder) -> Optional[dict]:
         return None
     if not isinstance(result, dict):
         kind = "a list" if isinstance(result, list) else "a scalar"
-        raise YamlLoadError(f"the top level of a values file must be a mapping, not {kind}",
-                            root.span.line, root.span.col)
+        raise YamlLoadError(
+            f"the top level of a values file must be a mapping, not {kind}", root.span.line, root.span.col
+        )
     return result
 
 
@@ -907,8 +1009,9 @@ def split_documents(text: str) -> list:
     return chunks
 
 
-def load_values(text: str, path: str = "<values>", *, chart_defaults: bool = False,
-                merge_documents: bool = False) -> LoadedYaml:
+def load_values(
+    text: str, path: str = "<values>", *, chart_defaults: bool = False, merge_documents: bool = False
+) -> LoadedYaml:
     """Parse one values file as Helm does.
 
     `-f` files (the default): only the first document counts, as the Helm SDK's ReadValues and
@@ -937,24 +1040,37 @@ def _load_user_values(text: str, path: str) -> LoadedYaml:
     if bad:
         # go-yaml checks characters as it reads its input, 512 bytes at a time, and stops after
         # the first document: a bad character in a block it never reads is no error
-        markers = [m for m in _DOCUMENT_MARKER.finditer(text, 0, bad.start()) if _CONTENT.search(text, 0, m.start())]
+        markers = [
+            m for m in _DOCUMENT_MARKER.finditer(text, 0, bad.start()) if _CONTENT.search(text, 0, m.start())
+        ]
         if markers:
-            first_end = len(text[:markers[0].start()].encode("utf-8")) + 3  # its `---` and one more
-            if len(text[:bad.start()].encode("utf-8")) // 512 > first_end // 512:
-                text, count = text[:markers[0].start()], 2
+            first_end = len(text[: markers[0].start()].encode("utf-8")) + 3  # its `---` and one more
+            if len(text[: bad.start()].encode("utf-8")) // 512 > first_end // 512:
+                text, count = text[: markers[0].start()], 2
     documents = _documents(text, 2)
     end = object()
     data = _read_document(next(documents, None), decoder) or {}
     try:  # only to warn about what Helm ignores: is there a second document with content?
         second = next(documents, end)
-        empty = second is end or second is None or (
-            second.kind == "scalar" and second.implicit and _resolve_untyped("", second.value)[0] == NULL)
+        empty = (
+            second is end
+            or second is None
+            or (second.kind == "scalar" and second.implicit and _resolve_untyped("", second.value)[0] == NULL)
+        )
         if not empty:
             count = 2
     except YamlLoadError:
         count = 2
-    return LoadedYaml(path=path, data=data, spans=decoder.spans, key_spans=decoder.key_spans,
-                      notes=decoder.notes, documents=count, text=original, alias_targets=decoder.alias_targets)
+    return LoadedYaml(
+        path=path,
+        data=data,
+        spans=decoder.spans,
+        key_spans=decoder.key_spans,
+        notes=decoder.notes,
+        documents=count,
+        text=original,
+        alias_targets=decoder.alias_targets,
+    )
 
 
 def _load_all_documents(text: str, path: str, drop_nulls: bool) -> LoadedYaml:
@@ -972,5 +1088,13 @@ def _load_all_documents(text: str, path: str, drop_nulls: bool) -> LoadedYaml:
         key_spans.update(decoder.key_spans)
         alias_targets.update(decoder.alias_targets)
         notes.extend(decoder.notes)
-    return LoadedYaml(path=path, data=_strip_nulls(data) if drop_nulls else data, spans=spans, key_spans=key_spans,
-                      notes=notes, documents=max(len(chunks), 1), text=text, alias_targets=alias_targets)
+    return LoadedYaml(
+        path=path,
+        data=_strip_nulls(data) if drop_nulls else data,
+        spans=spans,
+        key_spans=key_spans,
+        notes=notes,
+        documents=max(len(chunks), 1),
+        text=text,
+        alias_targets=alias_targets,
+    )

@@ -15,14 +15,16 @@ file in tests/data/sarif (see its NOTICE). The rules, each a short comment with 
 - Placement in the repository (with `repo_root`): the path exists as written (case and no
   symlink on the way: GitHub matches committed files), and the region lies inside the file.
 """
+
 from __future__ import annotations
 
 import gzip
 import json
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 from urllib.parse import unquote
 
 import jsonschema
@@ -57,7 +59,7 @@ def _validator() -> jsonschema.protocols.Validator:
     return cls(schema)
 
 
-def problems_in_file(path: Path, repo_root: Optional[Path] = None) -> list[str]:
+def problems_in_file(path: Path, repo_root: Path | None = None) -> list[str]:
     raw = path.read_bytes()
     try:
         log = json.loads(raw.decode("utf-8"))
@@ -69,9 +71,10 @@ def problems_in_file(path: Path, repo_root: Optional[Path] = None) -> list[str]:
     return found
 
 
-def problems(log: Any, repo_root: Optional[Path] = None) -> list[str]:
-    found = [f"{_pointer(error.absolute_path)}: schema: {error.message}"
-             for error in _validator().iter_errors(log)]
+def problems(log: Any, repo_root: Path | None = None) -> list[str]:
+    found = [
+        f"{_pointer(error.absolute_path)}: schema: {error.message}" for error in _validator().iter_errors(log)
+    ]
     if not isinstance(log, dict):
         return found
     found += list(_log_problems(log, repo_root))
@@ -83,11 +86,11 @@ def _pointer(parts) -> str:
     return text.lstrip(".") or "(root)"
 
 
-def _text(value: Any) -> Optional[str]:
+def _text(value: Any) -> str | None:
     return value.get("text") if isinstance(value, dict) else None
 
 
-def _log_problems(log: dict, root: Optional[Path]) -> Iterator[str]:
+def _log_problems(log: dict, root: Path | None) -> Iterator[str]:
     if not log.get("$schema"):
         yield "$schema: missing"
     if log.get("version") != "2.1.0":
@@ -102,8 +105,14 @@ def _log_problems(log: dict, root: Optional[Path]) -> Iterator[str]:
         driver = (run.get("tool") or {}).get("driver") or {}
         auto = run.get("automationDetails") or {}
         category = auto.get("id", "").rpartition("/")[0] if "id" in auto else None
-        key = (driver.get("name"), driver.get("fullName"), driver.get("version"),
-               driver.get("semanticVersion"), driver.get("guid"), category)
+        key = (
+            driver.get("name"),
+            driver.get("fullName"),
+            driver.get("version"),
+            driver.get("semanticVersion"),
+            driver.get("guid"),
+            category,
+        )
         if key in categories:
             yield f"runs[{i}]: same category as runs[{categories[key]}] (GitHub refuses the upload)"
         categories.setdefault(key, i)
@@ -112,7 +121,7 @@ def _log_problems(log: dict, root: Optional[Path]) -> Iterator[str]:
         yield from _run_problems(f"runs[{i}]", run, driver, root)
 
 
-def _run_problems(where: str, run: dict, driver: dict, root: Optional[Path]) -> Iterator[str]:
+def _run_problems(where: str, run: dict, driver: dict, root: Path | None) -> Iterator[str]:
     if not driver.get("name"):
         yield f"{where}.tool.driver.name: missing"
     if not (driver.get("version") or driver.get("semanticVersion")):
@@ -170,8 +179,11 @@ def _rule_problems(where: str, rule: dict) -> Iterator[str]:
         yield f"{where}.properties.tags: at most {MAX_TAGS} strings"
     if "precision" in props and props["precision"] not in PRECISIONS:
         yield f"{where}.properties.precision: {props['precision']!r}"
-    severity = (props.get("problem") or {}).get("severity") if isinstance(props.get("problem"), dict) \
+    severity = (
+        (props.get("problem") or {}).get("severity")
+        if isinstance(props.get("problem"), dict)
         else props.get("problem.severity")
+    )
     if severity is not None and severity not in PROBLEM_SEVERITIES:
         yield f"{where}.properties.problem.severity: {severity!r}"
     if "security-severity" in props:
@@ -184,8 +196,9 @@ def _rule_problems(where: str, rule: dict) -> Iterator[str]:
             yield f"{where}.properties.security-severity: {value!r} is not a numeric string from 0 to 10"
 
 
-def _result_problems(where: str, result: dict, rules: list, ids: dict, root: Optional[Path],
-                     utf16: bool) -> Iterator[str]:
+def _result_problems(
+    where: str, result: dict, rules: list, ids: dict, root: Path | None, utf16: bool
+) -> Iterator[str]:
     rule_id = result.get("ruleId") or (result.get("rule") or {}).get("id")
     if rule_id is None:
         yield f"{where}.ruleId: missing"
@@ -213,15 +226,17 @@ def _result_problems(where: str, result: dict, rules: list, ids: dict, root: Opt
     if not 1 <= len(locations) <= MAX_LOCATIONS:
         yield f"{where}.locations: {len(locations)} locations (1 to {MAX_LOCATIONS})"
     for n, location in enumerate(locations):
-        yield from _location_problems(f"{where}.locations[{n}]", location, root if n == 0 else None,
-                                      utf16, primary=n == 0)
+        yield from _location_problems(
+            f"{where}.locations[{n}]", location, root if n == 0 else None, utf16, primary=n == 0
+        )
     for key, value in (result.get("partialFingerprints") or {}).items():
         if not isinstance(value, str) or not value:
             yield f"{where}.partialFingerprints.{key}: empty"
 
 
-def _location_problems(where: str, location: dict, root: Optional[Path], utf16: bool,
-                       primary: bool = False) -> Iterator[str]:
+def _location_problems(
+    where: str, location: dict, root: Path | None, utf16: bool, primary: bool = False
+) -> Iterator[str]:
     physical = location.get("physicalLocation")
     if not isinstance(physical, dict):
         yield f"{where}.physicalLocation: missing (GitHub refuses the result)"
@@ -254,7 +269,7 @@ def _location_problems(where: str, location: dict, root: Optional[Path], utf16: 
         yield from _placement_problems(where, uri, region, root, utf16)
 
 
-def _scheme(uri: str) -> Optional[str]:
+def _scheme(uri: str) -> str | None:
     match = _SCHEME.match(uri)
     return match.group(1).lower() if match else None
 

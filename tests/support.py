@@ -1,4 +1,5 @@
 """Shared test helpers: run a rule example through the real pipeline, run the CLI."""
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,9 @@ def example_options(example, directory: Path, select=None) -> Options:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
         if not (chart / "Chart.yaml").exists():
-            (chart / "Chart.yaml").write_text("apiVersion: v2\nname: starter\nversion: 0.1.0\n", encoding="utf-8")
+            (chart / "Chart.yaml").write_text(
+                "apiVersion: v2\nname: starter\nversion: 0.1.0\n", encoding="utf-8"
+            )
         options.chart = str(chart)
     if example.values is not None:
         path = directory / "values.yaml"
@@ -82,15 +85,24 @@ def cli(*args, cwd=None, stdin=None, env=None, timeout=120):
     full_env = dict(os.environ)
     full_env.pop("STARTER_LINT_DEBUG", None)
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "starter_lint", *args], cwd=cwd, input=stdin,
-                          capture_output=True, text=True, env=full_env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "starter_lint", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+    )
 
 
 # runs the CLI as its only child and writes that child's peak resident memory (KiB) to argv[1]
-_MEASURE = ("import resource, subprocess, sys\n"
-            "done = subprocess.run([sys.executable, '-m', 'starter_lint', *sys.argv[2:]])\n"
-            "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
-            "sys.exit(done.returncode)\n")
+_MEASURE = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run([sys.executable, '-m', 'starter_lint', *sys.argv[2:]])\n"
+    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+    "sys.exit(done.returncode)\n"
+)
 
 
 def cli_measured(*args, cwd, stdin=None, timeout=120):
@@ -100,8 +112,15 @@ def cli_measured(*args, cwd, stdin=None, timeout=120):
     peak_file = Path(cwd) / ".peak-rss"
     env = dict(os.environ)
     env.pop("STARTER_LINT_DEBUG", None)
-    done = subprocess.run([sys.executable, "-c", _MEASURE, str(peak_file), *args], cwd=cwd, input=stdin,
-                          capture_output=True, text=True, env=env, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(peak_file), *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
     peak = int(peak_file.read_text())
     peak_file.unlink()
     return done, peak

@@ -5,6 +5,7 @@ and must finish within 10 seconds with the right finding or one clear exit-2 lin
 Before the fixes: 200 KB of `[` took 79 s, a CRD pattern `^(a+)+$` 52 s, a 1 KB CRD alias
 bomb ran out of memory, `--set a[0]…` and `--kubeconform-timeout nan` crashed.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,15 @@ def attack(*args, cwd):
     env = dict(os.environ)
     env.pop("STARTER_LINT_DEBUG", None)
     start = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "starter_lint", *args], cwd=cwd, capture_output=True,
-                          text=True, env=env, timeout=TIME_LIMIT * 3, preexec_fn=_limit_memory)
+    done = subprocess.run(
+        [sys.executable, "-m", "starter_lint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=TIME_LIMIT * 3,
+        preexec_fn=_limit_memory,
+    )
     elapsed = time.monotonic() - start
     assert elapsed < TIME_LIMIT, f"took {elapsed:.1f} s"
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
@@ -53,12 +61,17 @@ def one_error_line(done, wanted: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # Pathological flow nesting: linear time, values files and manifests alike
 
-@pytest.mark.parametrize("body", [
-    "[" * 200_000,                    # libyaml's path
-    "a: " + "{" * 200_000,
-    "[" * 200_000 + "?",              # `?` sends the text to the go-yaml scanner port
-    "!" * 100_000 + " " + "?" * 100_000 + "[" * 100_000,   # each once made the leniency check quadratic
-], ids=["brackets", "braces", "brackets-goyaml-scanner", "bangs-questions"])
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 200_000,  # libyaml's path
+        "a: " + "{" * 200_000,
+        "[" * 200_000 + "?",  # `?` sends the text to the go-yaml scanner port
+        "!" * 100_000 + " " + "?" * 100_000 + "[" * 100_000,  # each once made the leniency check quadratic
+    ],
+    ids=["brackets", "braces", "brackets-goyaml-scanner", "bangs-questions"],
+)
 def test_values_file_of_deep_flow_nesting_is_refused_in_linear_time(tmp_path, body):
     (tmp_path / "values.yaml").write_text(body + "\n", encoding="utf-8")
     done = attack("check", "values.yaml", "--select", "SL102", cwd=tmp_path)
@@ -67,16 +80,19 @@ def test_values_file_of_deep_flow_nesting_is_refused_in_linear_time(tmp_path, bo
 
 
 def test_large_values_file_with_a_syntax_error_is_not_reread_by_the_slow_goyaml_path(tmp_path):
-    body = "".join(f"k{i}: v{i}\n" for i in range(22_000)) + "z: [\n"   # 300 KB; libyaml refuses it
+    body = "".join(f"k{i}: v{i}\n" for i in range(22_000)) + "z: [\n"  # 300 KB; libyaml refuses it
     (tmp_path / "values.yaml").write_text(body, encoding="utf-8")
     done = attack("check", "values.yaml", "--select", "SL102", cwd=tmp_path)
     assert done.returncode == 1 and "SL102" in done.stdout
 
 
-@pytest.mark.parametrize("body", [
-    "a: [" + "[]," * 90_000 + "b]\nc: [x?y]\n",   # `?` in a flow: libyaml reads it more leniently
-    "a: [" + "[]," * 90_000 + "b]\nc: [\n",       # libyaml refuses it
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a: [" + "[]," * 90_000 + "b]\nc: [x?y]\n",  # `?` in a flow: libyaml reads it more leniently
+        "a: [" + "[]," * 90_000 + "b]\nc: [\n",  # libyaml refuses it
+    ],
+)
 def test_goyaml_path_reads_at_most_256_kb(monkeypatch, body):
     from starter_lint import yamlio
 
@@ -114,7 +130,7 @@ def test_goyaml_scanner_reads_deep_but_allowed_flow_nesting_as_libyaml_does(monk
 
     text = "a: [" + ("[" * 300 + "x" + "]" * 300 + ", ") * 20 + "{k: [1, {j: 2}]}]\n"
     expected = yamlio.load_values(text, "v.yaml").data
-    monkeypatch.setattr(yamlio, "EVENT_BACKEND", "ruamel")   # the go-yaml scanner port
+    monkeypatch.setattr(yamlio, "EVENT_BACKEND", "ruamel")  # the go-yaml scanner port
     assert yamlio.load_values(text, "v.yaml").data == expected
     with pytest.raises(yamlio.YamlLoadError, match="nesting deeper than 500 levels"):
         yamlio.load_values("a: " + "[" * 501 + "]" * 501 + "\n", "v.yaml")
@@ -162,18 +178,37 @@ spec:
 def test_crd_pattern_of_catastrophic_backtracking_runs_in_linear_time(tmp_path):
     (tmp_path / "crd.yaml").write_text(CRD, encoding="utf-8")
     (tmp_path / "w.yaml").write_text(WIDGET, encoding="utf-8")
-    done = attack("check", "--manifests", "w.yaml", "--crd", "crd.yaml", "--validator", "builtin",
-                  "--format", "json", cwd=tmp_path)
+    done = attack(
+        "check",
+        "--manifests",
+        "w.yaml",
+        "--crd",
+        "crd.yaml",
+        "--validator",
+        "builtin",
+        "--format",
+        "json",
+        cwd=tmp_path,
+    )
     assert done.returncode == 1
-    findings = {(f["severity"], f["message"].split(";")[0]) for target in json.loads(done.stdout)["targets"]
-                for f in target["findings"]}
+    findings = {
+        (f["severity"], f["message"].split(";")[0])
+        for target in json.loads(done.stdout)["targets"]
+        for f in target["findings"]
+    }
     assert findings == {
         ("error", "Widget/w example.org/v1: spec.name: does not match pattern '^(a+)+$'"),
-        ("error", "Widget/w example.org/v1: spec: additional properties "
-                  "'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbc' not allowed"),
+        (
+            "error",
+            "Widget/w example.org/v1: spec: additional properties "
+            "'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbc' not allowed",
+        ),
         # a lookahead is no RE2 (the API server refuses it too): noted as unchecked, not an error
-        ("note", "Widget/w example.org/v1: spec.look: pattern '^(?=x)x$' was not checked: RE2, as the "
-                 "API server uses, cannot compile it: invalid perl operator: (?="),
+        (
+            "note",
+            "Widget/w example.org/v1: spec.look: pattern '^(?=x)x$' was not checked: RE2, as the "
+            "API server uses, cannot compile it: invalid perl operator: (?=",
+        ),
     }
 
 
@@ -181,12 +216,15 @@ def test_crd_pattern_matches_as_the_api_server_does():
     from starter_lint.validate.kube import SchemaValidator
 
     validator = SchemaValidator()
-    schema = {"type": "object", "properties": {"n": {"type": "string", "pattern": r"^\d+$"}},
-              "patternProperties": {"^x-": {"type": "integer"}}}
+    schema = {
+        "type": "object",
+        "properties": {"n": {"type": "string", "pattern": r"^\d+$"}},
+        "patternProperties": {"^x-": {"type": "integer"}},
+    }
     assert validator.errors(schema, {"n": "42"}) == []
-    assert validator.errors(schema, {"n": "42\n"})     # Go's `$` is the end of the text
-    assert validator.errors(schema, {"n": "\u0663"})   # Go's `\d` is ASCII
-    assert validator.errors(schema, {"x-a": "s"})      # the patternProperties schema applies
+    assert validator.errors(schema, {"n": "42\n"})  # Go's `$` is the end of the text
+    assert validator.errors(schema, {"n": "\u0663"})  # Go's `\d` is ASCII
+    assert validator.errors(schema, {"x-a": "s"})  # the patternProperties schema applies
     assert validator.errors(schema, {"n": "1\ud800"}) and validator.unchecked == []
 
 
@@ -194,12 +232,17 @@ def test_unverifiable_pattern_property_neither_allows_nor_refuses_a_key():
     from starter_lint.validate.kube import SchemaValidator
 
     validator = SchemaValidator()
-    schema = {"type": "object", "additionalProperties": False, "properties": {"a": {}},
-              "patternProperties": {"^(?!a)": {}}}
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"a": {}},
+        "patternProperties": {"^(?!a)": {}},
+    }
     assert validator.errors(schema, {"a": 1, "b": 2}) == []
     assert [note.message for note in validator.unchecked] == [
         "pattern '^(?!a)' was not checked: RE2, as the API server uses, cannot compile it: "
-        "invalid perl operator: (?!"]
+        "invalid perl operator: (?!"
+    ]
 
 
 def test_without_re2_a_pattern_is_unchecked_never_backtracked(monkeypatch):
@@ -219,14 +262,27 @@ def test_without_re2_a_pattern_is_unchecked_never_backtracked(monkeypatch):
 
 
 def _alias_bomb_crd() -> str:
-    lines = ["apiVersion: apiextensions.k8s.io/v1", "kind: CustomResourceDefinition",
-             "metadata: {name: bombs.example.org}", "x-bomb:",
-             "  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines = [
+        "apiVersion: apiextensions.k8s.io/v1",
+        "kind: CustomResourceDefinition",
+        "metadata: {name: bombs.example.org}",
+        "x-bomb:",
+        "  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+    ]
     lines += [f"  l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 9)]
-    lines += ["spec:", "  group: example.org", "  names: {kind: Bomb, plural: bombs}", "  versions:",
-              "    - name: v1", "      served: true", "      schema:", "        openAPIV3Schema:",
-              "          type: object", "          properties:",
-              "            spec: {type: object, properties: {name: {type: string, enum: *l8}}}"]
+    lines += [
+        "spec:",
+        "  group: example.org",
+        "  names: {kind: Bomb, plural: bombs}",
+        "  versions:",
+        "    - name: v1",
+        "      served: true",
+        "      schema:",
+        "        openAPIV3Schema:",
+        "          type: object",
+        "          properties:",
+        "            spec: {type: object, properties: {name: {type: string, enum: *l8}}}",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -236,19 +292,33 @@ def test_crd_alias_bomb_is_refused_as_a_values_file_would_be(tmp_path, validator
     assert len(crd) < 2048
     (tmp_path / "crds").mkdir()
     (tmp_path / "crds" / "bomb.yaml").write_text(crd, encoding="utf-8")
-    (tmp_path / "b.yaml").write_text("apiVersion: example.org/v1\nkind: Bomb\nmetadata: {name: b}\n"
-                                     "spec: {name: x}\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(
+        "apiVersion: example.org/v1\nkind: Bomb\nmetadata: {name: b}\nspec: {name: x}\n", encoding="utf-8"
+    )
     (tmp_path / ".starter-lint.yaml").write_text("crd-dirs: [crds/]\n", encoding="utf-8")
-    done = attack("check", "--manifests", "b.yaml", "--validator", validator,
-                  "--kubeconform", os.path.join(os.path.dirname(__file__), "fake_kubeconform"), cwd=tmp_path)
+    done = attack(
+        "check",
+        "--manifests",
+        "b.yaml",
+        "--validator",
+        validator,
+        "--kubeconform",
+        os.path.join(os.path.dirname(__file__), "fake_kubeconform"),
+        cwd=tmp_path,
+    )
     one_error_line(done, "document contains excessive aliasing")
 
 
-@pytest.mark.parametrize("body, wanted", [
-    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    ('{"kind": "CustomResourceDefinition", "spec": ' + '{"a": ' * 900 + "{}" + "}" * 900 + "}",
-     "nested more than 200 levels deep"),
-])
+@pytest.mark.parametrize(
+    "body, wanted",
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        (
+            '{"kind": "CustomResourceDefinition", "spec": ' + '{"a": ' * 900 + "{}" + "}" * 900 + "}",
+            "nested more than 200 levels deep",
+        ),
+    ],
+)
 def test_deep_json_crd_is_one_error_line(tmp_path, body, wanted):
     (tmp_path / "crd.json").write_text(body, encoding="utf-8")
     (tmp_path / "values.yaml").write_text(VALUES, encoding="utf-8")
@@ -258,6 +328,7 @@ def test_deep_json_crd_is_one_error_line(tmp_path, body, wanted):
 
 # ---------------------------------------------------------------------------------------------
 # --set, options, fix
+
 
 def test_set_of_ten_thousand_indexes_is_one_error_line(tmp_path):
     (tmp_path / "values.yaml").write_text(VALUES, encoding="utf-8")
@@ -269,7 +340,8 @@ def test_config_set_padding_lists_is_bounded(tmp_path):
     (tmp_path / "values.yaml").write_text(VALUES, encoding="utf-8")
     expression = ",".join(f"k{i}[65536]=1" for i in range(100))
     (tmp_path / ".starter-lint.yaml").write_text(
-        f"targets:\n  t: {{values: [values.yaml], set: ['{expression}']}}\n", encoding="utf-8")
+        f"targets:\n  t: {{values: [values.yaml], set: ['{expression}']}}\n", encoding="utf-8"
+    )
     done = attack("check", cwd=tmp_path)
     one_error_line(done, "hold more than 1,000,000 items in all")
 
@@ -307,13 +379,15 @@ def test_fix_leaves_an_out_of_range_number_alone_and_fixes_the_rest(tmp_path):
     (tmp_path / "values.yaml").write_text(text, encoding="utf-8")
     done = attack("fix", "values.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "values.yaml").read_text(encoding="utf-8") == text.replace("flag: yes", "flag: true") \
-        .replace("[12e3000, on]", "[12e3000, true]")
+    assert (tmp_path / "values.yaml").read_text(encoding="utf-8") == text.replace(
+        "flag: yes", "flag: true"
+    ).replace("[12e3000, on]", "[12e3000, true]")
 
 
 def test_placeholder_message_says_placeholder_once(tmp_path):
     (tmp_path / "values.yaml").write_text(
-        "api:\n  env:\n    DATABASE_URL: postgres://u:p@db.example.com/x\n", encoding="utf-8")
+        "api:\n  env:\n    DATABASE_URL: postgres://u:p@db.example.com/x\n", encoding="utf-8"
+    )
     done = attack("check", "values.yaml", "--select", "SL105", cwd=tmp_path)
     line = next(line for line in done.stdout.splitlines() if "DATABASE_URL" in line)
     assert "api.env.DATABASE_URL is still a placeholder: set it to the real URL" in line
@@ -325,10 +399,16 @@ def test_config_ignore_glob_of_many_stars_matches_in_polynomial_time(tmp_path):
     (tmp_path / "values.yaml").write_text(f"api:\n  {key}: 1\n", encoding="utf-8")
     (tmp_path / ".starter-lint.yaml").write_text(
         "ignores:\n  - values-path: \"" + "*a" * 12 + "b\"\n    reason: attack\n"
-        "  - values-path: \"api.*a*a*\"\n    rules: [SL101]\n    reason: matches\n", encoding="utf-8")
+        "  - values-path: \"api.*a*a*\"\n    rules: [SL101]\n    reason: matches\n",
+        encoding="utf-8",
+    )
     done = attack("check", "values.yaml", "--select", "SL101", "--format", "json", cwd=tmp_path)
-    findings = [f for target in json.loads(done.stdout)["targets"] for f in target["findings"]
-                if f["message"].startswith(f"api.{key} ")]
+    findings = [
+        f
+        for target in json.loads(done.stdout)["targets"]
+        for f in target["findings"]
+        if f["message"].startswith(f"api.{key} ")
+    ]
     assert len(findings) == 1 and findings[0]["suppressed"] == "matches"
 
 
@@ -338,10 +418,18 @@ def test_config_ignore_path_glob_of_many_double_stars_matches_in_polynomial_time
     (folder / "values.yaml").write_text("api:\n  typo: 1\n", encoding="utf-8")
     (tmp_path / ".starter-lint.yaml").write_text(
         "ignores:\n  - paths: [\"" + "**a" * 12 + "b\"]\n    reason: attack\n"
-        "  - paths: [\"**/a*a/*.yaml\"]\n    rules: [SL101]\n    reason: matches\n", encoding="utf-8")
-    done = attack("check", f"{folder.name}/values.yaml", "--select", "SL101", "--format", "json", cwd=tmp_path)
-    findings = [f for target in json.loads(done.stdout)["targets"] for f in target["findings"]
-                if f["message"].startswith("api.typo ")]
+        "  - paths: [\"**/a*a/*.yaml\"]\n    rules: [SL101]\n    reason: matches\n",
+        encoding="utf-8",
+    )
+    done = attack(
+        "check", f"{folder.name}/values.yaml", "--select", "SL101", "--format", "json", cwd=tmp_path
+    )
+    findings = [
+        f
+        for target in json.loads(done.stdout)["targets"]
+        for f in target["findings"]
+        if f["message"].startswith("api.typo ")
+    ]
     assert len(findings) == 1 and findings[0]["suppressed"] == "matches"
 
 
@@ -351,7 +439,9 @@ def test_path_glob_matches_as_the_regex_it_replaces():
     def regex(pattern: str):
         out = []
         for token in re.findall(r"\*\*/|\*\*|\*|\?|.", pattern, re.S):
-            out.append({"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}.get(token, re.escape(token)))
+            out.append(
+                {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}.get(token, re.escape(token))
+            )
         return re.compile("".join(out) + r"\Z")
 
     @settings(max_examples=500, deadline=None)
@@ -366,46 +456,70 @@ def test_path_glob_matches_as_the_regex_it_replaces():
 # Costs per finding: each finding looks its object, node or glob answer up, never rescans all
 # of them (before the fixes each of these took 18-31 s)
 
+
 def test_many_manifest_documents_each_with_a_finding_cost_linear_time(tmp_path):
     # identify once scanned every object for each finding's object: 4000 documents took 21 s
     count = 4000
-    (tmp_path / "many.yaml").write_text("".join(
-        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{x: 1}}\n" for i in range(count)),
-        encoding="utf-8")
+    (tmp_path / "many.yaml").write_text(
+        "".join(
+            f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{x: 1}}\n"
+            for i in range(count)
+        ),
+        encoding="utf-8",
+    )
     done = attack("check", "--manifests", "many.yaml", "-q", cwd=tmp_path)
     assert done.returncode == 1, done.stderr[-500:]
     findings = [line for line in done.stdout.splitlines() if " SL701 " in line]
     assert len(findings) == count
-    assert f"many.yaml:{5 * count}:11: error SL701 ConfigMap/c{count - 1} v1: data.x: got integer" in done.stdout
+    assert (
+        f"many.yaml:{5 * count}:11: error SL701 ConfigMap/c{count - 1} v1: data.x: got integer" in done.stdout
+    )
 
 
 def test_one_wide_manifest_mapping_with_a_finding_per_key_costs_linear_time(tmp_path):
     # locating each finding once scanned the mapping's keys: 16,000 keys took 18 s
     count = 16_000
     (tmp_path / "wide.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: w}\ndata:\n" + "".join(f"  k{i}: {i}\n" for i in range(count)),
-        encoding="utf-8")
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: w}\ndata:\n"
+        + "".join(f"  k{i}: {i}\n" for i in range(count)),
+        encoding="utf-8",
+    )
     done = attack("check", "--manifests", "wide.yaml", "-q", cwd=tmp_path)
     assert done.returncode == 1, done.stderr[-500:]
     findings = [line for line in done.stdout.splitlines() if " SL701 " in line]
     assert len(findings) == count
     for i in (0, count // 2, count - 1):
-        assert f"wide.yaml:{5 + i}:{6 + len(str(i))}: error SL701 ConfigMap/w v1: data.k{i}: got integer" in done.stdout
+        assert (
+            f"wide.yaml:{5 + i}:{6 + len(str(i))}: error SL701 ConfigMap/w v1: data.k{i}: got integer"
+            in done.stdout
+        )
 
 
 def test_many_findings_against_many_long_ignore_globs_cost_linear_time(tmp_path):
     # every finding was matched against every glob anew: 300 findings x 25 globs took 31 s
     folder = tmp_path.joinpath(*["a"] * 40)
     folder.mkdir(parents=True)
-    (folder / "values.yaml").write_text("api:\n" + "".join(f"  typo{i}: 1\n" for i in range(300)), encoding="utf-8")
+    (folder / "values.yaml").write_text(
+        "api:\n" + "".join(f"  typo{i}: 1\n" for i in range(300)), encoding="utf-8"
+    )
     glob = "**/" * 40 + "*" * 30 + "x"
     (tmp_path / ".starter-lint.yaml").write_text(
-        "ignores:\n" + "".join(f"  - {{rules: [SL101], paths: [\"{glob}{i}\"], reason: r}}\n" for i in range(25))
-        + "  - {rules: [SL101], paths: [\"" + "**/" * 41 + "values.yaml\"], reason: matches}\n", encoding="utf-8")
-    done = attack("check", "/".join(["a"] * 40) + "/values.yaml", "--select", "SL101", "--format", "json",
-                  cwd=tmp_path)
-    findings = [f for target in json.loads(done.stdout)["targets"] for f in target["findings"]
-                if f["message"].startswith("api.typo")]
+        "ignores:\n"
+        + "".join(f"  - {{rules: [SL101], paths: [\"{glob}{i}\"], reason: r}}\n" for i in range(25))
+        + "  - {rules: [SL101], paths: [\""
+        + "**/" * 41
+        + "values.yaml\"], reason: matches}\n",
+        encoding="utf-8",
+    )
+    done = attack(
+        "check", "/".join(["a"] * 40) + "/values.yaml", "--select", "SL101", "--format", "json", cwd=tmp_path
+    )
+    findings = [
+        f
+        for target in json.loads(done.stdout)["targets"]
+        for f in target["findings"]
+        if f["message"].startswith("api.typo")
+    ]
     assert len(findings) == 300 and all(f["suppressed"] == "matches" for f in findings)
 
 
@@ -416,8 +530,11 @@ def test_long_list_of_named_items_each_with_a_finding_costs_linear_time(tmp_path
     (tmp_path / "env.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: x\n"
         "    env:\n" + "".join(f"    - {{name: e{i % (count // 2)}, value: {i}}}\n" for i in range(count)),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     done = attack("check", "--manifests", "env.yaml", "--select", "SL701", "--format", "json", cwd=tmp_path)
-    findings = [f for target in json.loads(done.stdout)["targets"] for f in target["findings"] if f["rule"] == "SL701"]
+    findings = [
+        f for target in json.loads(done.stdout)["targets"] for f in target["findings"] if f["rule"] == "SL701"
+    ]
     assert len(findings) == count
-    assert len({f["fingerprint"] for f in findings}) == count   # namesakes told apart by rank (`#2`)
+    assert len({f["fingerprint"] for f in findings}) == count  # namesakes told apart by rank (`#2`)

@@ -6,6 +6,7 @@ config above the repository is never read; a symlink never carries an outside fi
 into any output; control files are read with a size limit. After every run the inputs are
 hash-identical.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -81,6 +82,7 @@ def outputs(done) -> str:
 # ---------------------------------------------------------------------------------------------
 # --output and config output:
 
+
 def test_output_inside_an_input_folder_is_refused(repo):
     (repo / "crds").mkdir()
     (repo / "crds" / "widget.yaml").write_text(CRD)
@@ -92,9 +94,9 @@ def test_output_inside_an_input_folder_is_refused(repo):
     (repo / "cfg.yaml").write_text("rule-dirs: [policies/]\n")
     before = snapshot(repo)
     cases = [
-        (["--manifests", "rendered/"], "rendered/a.yaml"),       # an input file below an input folder
-        (["--manifests", "rendered/"], "rendered/new.yaml"),     # a new file in an input folder
-        (["--manifests", "rendered/"], "link-to-rendered/x.yaml"),   # through a symlinked folder
+        (["--manifests", "rendered/"], "rendered/a.yaml"),  # an input file below an input folder
+        (["--manifests", "rendered/"], "rendered/new.yaml"),  # a new file in an input folder
+        (["--manifests", "rendered/"], "link-to-rendered/x.yaml"),  # through a symlinked folder
         (["--manifests", "rendered/a.yaml"], "link-to-rendered/a.yaml"),
         (["--manifests", "rendered/", "--crd", "crds/"], "crds/new.json"),
         (["values.yaml", "--config", "cfg.yaml"], "policies/report.txt"),
@@ -105,7 +107,7 @@ def test_output_inside_an_input_folder_is_refused(repo):
     for args, output in cases:
         for command in ("check", "baseline"):
             if command == "baseline" and output == "base.json":
-                continue   # `baseline` reads no baseline: refreshing the file in place is its job
+                continue  # `baseline` reads no baseline: refreshing the file in place is its job
             done = cli(command, *args, "--output", output, cwd=repo)
             assert done.returncode == 2, (command, args, output, outputs(done))
             assert "write the report elsewhere" in done.stderr and "Traceback" not in done.stderr
@@ -142,16 +144,25 @@ def test_an_ordinary_output_file_is_still_written_and_replaced(repo):
     done = cli("check", "values.yaml", "--format", "json", "--output", "report.json", cwd=repo)
     assert done.returncode in (0, 1), done.stderr
     assert json.loads((repo / "report.json").read_text())["targets"]
-    done = cli("check", "--manifests", "rendered/", "--validator", "builtin", "--output", "out/report.txt", cwd=repo)
-    assert done.returncode == 2 and "cannot write" in done.stderr   # no such folder: one clear line
+    done = cli(
+        "check", "--manifests", "rendered/", "--validator", "builtin", "--output", "out/report.txt", cwd=repo
+    )
+    assert done.returncode == 2 and "cannot write" in done.stderr  # no such folder: one clear line
     (repo / "out").mkdir()
-    done = cli("check", "--manifests", "rendered/", "--validator", "builtin", "--output", "out/report.txt", cwd=repo)
+    done = cli(
+        "check", "--manifests", "rendered/", "--validator", "builtin", "--output", "out/report.txt", cwd=repo
+    )
     assert done.returncode in (0, 1) and (repo / "out" / "report.txt").is_file(), done.stderr
 
 
 def test_config_output_outside_the_repository_is_refused(repo, tmp_path):
     (repo / "escape").symlink_to(tmp_path / "outside")
-    for output in ("../report.txt", str(tmp_path / "report.txt"), "escape/report.txt", "~/starter-lint-report.txt"):
+    for output in (
+        "../report.txt",
+        str(tmp_path / "report.txt"),
+        "escape/report.txt",
+        "~/starter-lint-report.txt",
+    ):
         (repo / ".starter-lint.yaml").write_text(f"output: {json.dumps(output)}\nvalues: [values.yaml]\n")
         before = snapshot(tmp_path)
         done = cli("check", cwd=repo)
@@ -166,9 +177,14 @@ def test_config_output_outside_the_repository_is_refused(repo, tmp_path):
 
 def test_config_paths_outside_the_repository_are_refused(repo, tmp_path):
     (repo / "escape").symlink_to(tmp_path / "outside")
-    for key, value in (("values", "[../outside/secret.yaml]"), ("manifests", "[escape/]"),
-                       ("crd-dirs", "[../outside/]"), ("baseline", "escape/secret.yaml"),
-                       ("rule-dirs", "[escape]"), ("chart", "/")):
+    for key, value in (
+        ("values", "[../outside/secret.yaml]"),
+        ("manifests", "[escape/]"),
+        ("crd-dirs", "[../outside/]"),
+        ("baseline", "escape/secret.yaml"),
+        ("rule-dirs", "[escape]"),
+        ("chart", "/"),
+    ):
         (repo / ".starter-lint.yaml").write_text(f"{key}: {value}\n")
         done = cli("check", "values.yaml", cwd=repo)
         assert done.returncode == 2 and "outside the repository" in done.stderr, (key, outputs(done))
@@ -187,7 +203,7 @@ def test_a_config_above_the_repository_is_never_read(tmp_path):
     (above / "policies").mkdir(parents=True)
     (above / "policies" / "evil.py").write_text(MARKER_CODE.format(path=str(marker)))
     (above / ".starter-lint.yaml").write_text("rule-dirs: [policies/]\nfail-on: note\nselect: [SL999]\n")
-    for has_git in (True, False):   # the repository root: the folder with .git, else the working directory
+    for has_git in (True, False):  # the repository root: the folder with .git, else the working directory
         repo = above / ("repo-git" if has_git else "plain")
         repo.mkdir()
         if has_git:
@@ -195,8 +211,11 @@ def test_a_config_above_the_repository_is_never_read(tmp_path):
             (repo / "sub").mkdir()
         (repo / "values.yaml").write_text(VALUES)
         cwd = repo / "sub" if has_git else repo
-        for args in (["check", "../values.yaml" if has_git else "values.yaml"], ["rules"],
-                     ["fix", "--diff", "../values.yaml" if has_git else "values.yaml"]):
+        for args in (
+            ["check", "../values.yaml" if has_git else "values.yaml"],
+            ["rules"],
+            ["fix", "--diff", "../values.yaml" if has_git else "values.yaml"],
+        ):
             done = cli(*args, cwd=cwd)
             assert done.returncode in (0, 1), (args, outputs(done))
             assert not marker.exists()
@@ -234,23 +253,28 @@ def test_hook_file_names_are_never_options(repo):
     (repo / "out").mkdir()
     (repo / "out" / "values.yaml").write_text(VALUES)
     (repo / "cfg").mkdir()
-    (repo / "cfg" / "values.yaml").write_text("select: [SL999]\n")   # read as a config, it would fail
+    (repo / "cfg" / "values.yaml").write_text("select: [SL999]\n")  # read as a config, it would fail
     before = snapshot(repo)
     names = ["-oout/values.yaml", "--config=cfg/values.yaml", "-", "--help", "-h"]
     for name in names[2:]:
         (repo / name).write_text("worker:\n  enabled: yes\n")
     before = snapshot(repo)
-    entry = values_hook["entry"].split()[1:]   # `starter-lint check` -> ["check"]
-    done = cli(*entry, "--select", "SL104", "--format", "json", *values_hook["args"], *names, cwd=repo, stdin="")
+    entry = values_hook["entry"].split()[1:]  # `starter-lint check` -> ["check"]
+    done = cli(
+        *entry, "--select", "SL104", "--format", "json", *values_hook["args"], *names, cwd=repo, stdin=""
+    )
     assert done.returncode == 0, outputs(done)
     report = json.loads(done.stdout)
-    assert [t["name"] for t in report["targets"]] == [n if n != "-" else "./-" for n in names]   # `-` is no stdin
+    assert [t["name"] for t in report["targets"]] == [
+        n if n != "-" else "./-" for n in names
+    ]  # `-` is no stdin
     assert all([f["rule"] for f in t["findings"]] == ["SL104"] for t in report["targets"])
     assert snapshot(repo) == before
 
 
 # ---------------------------------------------------------------------------------------------
 # Symlinks out of the repository
+
 
 def _assert_refused(done, marker=OUTSIDE_MARKER):
     assert done.returncode == 2, outputs(done)
@@ -269,11 +293,14 @@ def test_symlinks_out_of_the_repository_are_not_followed(repo, tmp_path):
     (repo / "crds" / "crd.yaml").symlink_to(outside / "crd.yaml")
     chart = REPO / "examples" / "chart"
     charts = {}
-    for name, (inside, pointing) in {"template": ("templates/leak.yaml", "secret.yaml"),
-                                     "values": ("values.yaml", "secret.yaml"),
-                                     "files": ("files", "."), "chart": (None, ".")}.items():
+    for name, (inside, pointing) in {
+        "template": ("templates/leak.yaml", "secret.yaml"),
+        "values": ("values.yaml", "secret.yaml"),
+        "files": ("files", "."),
+        "chart": (None, "."),
+    }.items():
         folder = repo / f"chart-{name}"
-        if inside is None:   # the chart folder itself is a symlink
+        if inside is None:  # the chart folder itself is a symlink
             folder.symlink_to(outside)
         else:
             (folder / "templates").mkdir(parents=True)
@@ -281,12 +308,18 @@ def test_symlinks_out_of_the_repository_are_not_followed(repo, tmp_path):
             (folder / inside).symlink_to(outside / pointing)
         charts[name] = folder.name
     before, outside_before = snapshot(repo), snapshot(outside)
-    runs = [["check", "--manifests", "rendered/"], ["check", "--manifests", "rendered/leak.yaml"],
-            ["check", "--manifests", "linked-dir/"], ["check", "values-link.yaml"],
-            ["check", "-f", "values-link.yaml"], ["values", "-f", "values-link.yaml"],
-            ["fix", "--diff", "values-link.yaml"], ["fix", "values-link.yaml"],
-            ["check", "--manifests", "rendered/a.yaml", "--crd", "crds/"],
-            ["check", "--manifests", "rendered/a.yaml", "--crd", "crds/crd.yaml"]]
+    runs = [
+        ["check", "--manifests", "rendered/"],
+        ["check", "--manifests", "rendered/leak.yaml"],
+        ["check", "--manifests", "linked-dir/"],
+        ["check", "values-link.yaml"],
+        ["check", "-f", "values-link.yaml"],
+        ["values", "-f", "values-link.yaml"],
+        ["fix", "--diff", "values-link.yaml"],
+        ["fix", "values-link.yaml"],
+        ["check", "--manifests", "rendered/a.yaml", "--crd", "crds/"],
+        ["check", "--manifests", "rendered/a.yaml", "--crd", "crds/crd.yaml"],
+    ]
     runs += [["check", "values.yaml", "--chart", folder] for folder in charts.values()]
     runs += [["values", "--chart", folder] for folder in charts.values()]
     for index, args in enumerate(runs):
@@ -301,8 +334,12 @@ def test_a_config_symlinked_out_of_the_repository_is_not_read(repo, tmp_path):
     (tmp_path / "outside" / "config.yaml").write_text(f"{OUTSIDE_MARKER}: 1\n")
     (repo / ".starter-lint.yaml").symlink_to(tmp_path / "outside" / "config.yaml")
     (repo / "sub").mkdir()
-    for args, cwd in ((["check", "values.yaml"], repo), (["check", "../values.yaml"], repo / "sub"),
-                      (["check", "values.yaml", "--config", ".starter-lint.yaml"], repo), (["rules"], repo)):
+    for args, cwd in (
+        (["check", "values.yaml"], repo),
+        (["check", "../values.yaml"], repo / "sub"),
+        (["check", "values.yaml", "--config", ".starter-lint.yaml"], repo),
+        (["rules"], repo),
+    ):
         _assert_refused(cli(*args, cwd=cwd))
 
 
@@ -310,7 +347,7 @@ def test_symlinks_inside_the_repository_are_followed(repo):
     (repo / "common").mkdir()
     (repo / "common" / "b.yaml").write_text(MANIFEST.replace("name: app", "name: other"))
     (repo / "rendered" / "b.yaml").symlink_to("../common/b.yaml")
-    (repo / "rendered" / "loop").symlink_to("..")   # a loop inside: read once, never forever
+    (repo / "rendered" / "loop").symlink_to("..")  # a loop inside: read once, never forever
     done = cli("check", "--manifests", "rendered/", "--validator", "builtin", "--format", "json", cwd=repo)
     assert done.returncode in (0, 1), done.stderr
     files = json.loads(done.stdout)["targets"][0]
@@ -333,13 +370,14 @@ def test_a_folder_named_outside_the_repository_keeps_its_own_symlinks(repo, tmp_
 # ---------------------------------------------------------------------------------------------
 # Control files: size limits
 
+
 def test_control_files_are_read_with_a_size_limit(repo):
     big = repo / "big.json"
     with open(big, "wb") as handle:
-        handle.truncate(40 * 1024 * 1024)   # sparse: 40 MiB of NULs without writing them
+        handle.truncate(40 * 1024 * 1024)  # sparse: 40 MiB of NULs without writing them
     done = cli("check", "values.yaml", "--baseline", "big.json", cwd=repo)
     assert done.returncode == 2 and "big.json: larger than 32 MiB" in done.stderr, outputs(done)
-    if os.path.exists("/dev/zero"):   # read, never written: the endless file of the issue
+    if os.path.exists("/dev/zero"):  # read, never written: the endless file of the issue
         done = cli("check", "values.yaml", "--baseline", "/dev/zero", cwd=repo, timeout=60)
         assert done.returncode == 2 and "larger than" in done.stderr, outputs(done)
     (repo / ".starter-lint.yaml").write_text("# " + "x" * (2 * 1024 * 1024) + "\n")
@@ -352,6 +390,7 @@ def test_control_files_are_read_with_a_size_limit(repo):
 
 # ---------------------------------------------------------------------------------------------
 # The schema cache
+
 
 def _fake_kubeconform(folder: Path) -> dict:
     binary = folder / "kubeconform"
@@ -445,6 +484,7 @@ def test_a_very_long_ignore_glob_is_refused(tmp_path):
     (tmp_path / ".git").mkdir()
     (tmp_path / "values.yaml").write_text(VALUES)
     (tmp_path / ".starter-lint.yaml").write_text(
-        f"ignores:\n  - rules: [SL101]\n    paths: ['{'*' * 40000}x']\n    reason: r\n")
+        f"ignores:\n  - rules: [SL101]\n    paths: ['{'*' * 40000}x']\n    reason: r\n"
+    )
     done = cli("check", "values.yaml", cwd=tmp_path, timeout=30)
     assert done.returncode == 2 and "longer than 1024 characters" in done.stderr, done.stderr

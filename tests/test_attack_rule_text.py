@@ -2,18 +2,17 @@
 perhaps from the pull request checked) shown by `explain`, `rules` and SARIF, and the file names
 and `--set` expressions that `values --provenance` and `fix --diff` print. No output line may
 begin a GitHub Actions workflow command, and no ESC, CR or bidi control may reach it raw."""
+
 from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
 from .support import REPO, run_in_process
 from .test_attack_output import HOSTILE, assert_inert, sarif_markup, sarif_problems
-from .test_sarif import checker  # noqa: F401  (the SARIF checker fixture)
 
 # each hostile string as its own line of a multi-line field, and at the start of one
 PROSE = "\n".join(HOSTILE) + "\n::error file=a.yaml::INJ\n  ::add-mask::secret\n::stop-commands::tok\n"
@@ -23,11 +22,17 @@ LINK = "[x](http://evil) <img src=x> &#x202e;"
 def hostile_rule() -> str:
     """SL101 re-described (a valid rule file) with every shown text hostile."""
     rule = yaml.safe_load((REPO / "rules" / "SL101-unknown-key.yaml").read_text(encoding="utf-8"))
-    rule.update(summary="sum\n::error file=a.yaml::INJ\x1b]8;;http://evil\x07 \r\u202e " + LINK,
-                what=PROSE + LINK, rationale=PROSE, remediation=LINK + "\n" + PROSE,
-                tags=["t\n::error::TAG", "\x1b[31m\u202e", LINK], fix="none\n::error::FIX")
-    rule["examples"]["fail"][0].update(title="\n::error::TITLE\x1b[31m",
-                                       values="```\n::error::EXAMPLE\n<img src=y>\n\x1b[31m\u202e\r\n")
+    rule.update(
+        summary="sum\n::error file=a.yaml::INJ\x1b]8;;http://evil\x07 \r\u202e " + LINK,
+        what=PROSE + LINK,
+        rationale=PROSE,
+        remediation=LINK + "\n" + PROSE,
+        tags=["t\n::error::TAG", "\x1b[31m\u202e", LINK],
+        fix="none\n::error::FIX",
+    )
+    rule["examples"]["fail"][0].update(
+        title="\n::error::TITLE\x1b[31m", values="```\n::error::EXAMPLE\n<img src=y>\n\x1b[31m\u202e\r\n"
+    )
     rule["examples"]["pass"][0].update(values="```\n::warning::GOOD\n")
     return yaml.safe_dump(rule, allow_unicode=False)
 
@@ -52,7 +57,7 @@ def _inert(code, out, err, where):
 def test_explain_shows_a_repository_rule_escaped_line_by_line(repo):
     code, out, err = run_in_process(["explain", "SL101"], str(repo))
     _inert(code, out, err, "explain")
-    assert "\\x3a:error file=a.yaml::INJ" in out and "\\x3a:add-mask::secret" in out   # shown, not dropped
+    assert "\\x3a:error file=a.yaml::INJ" in out and "\\x3a:add-mask::secret" in out  # shown, not dropped
     assert "\\x1b]8;;http://evil\\x07" in out and "\\u202e" in out and "\\r" in out
     assert "tags: t\\n::error::TAG" in out and "fix: none\\n::error::FIX" in out
 
@@ -63,12 +68,16 @@ def test_rules_show_a_repository_rule_inert_in_every_format(repo, fmt):
     _inert(code, out, err, f"rules --format {fmt}")
     if fmt == "json":
         shown = {rule["id"]: rule for rule in json.loads(out)}["SL101"]
-        assert shown["summary"].startswith("sum\n::error") and shown["tags"][0] == "t\n::error::TAG"   # data kept
+        assert (
+            shown["summary"].startswith("sum\n::error") and shown["tags"][0] == "t\n::error::TAG"
+        )  # data kept
     if fmt == "markdown":
-        section = out[out.index("## SL101 unknown-key"):out.index("## SL102")]
+        section = out[out.index("## SL101 unknown-key") : out.index("## SL102")]
         prose = re.sub(r"(`{3,})yaml\n.*?\n\1\n", "", section, flags=re.S)
-        assert sarif_markup(prose) == []   # no link, image or HTML of the rule's own
-        assert "````yaml\n```\n\\x3a:error::EXAMPLE\n<img src=y>" in section   # a fence the example cannot close
+        assert sarif_markup(prose) == []  # no link, image or HTML of the rule's own
+        assert (
+            "````yaml\n```\n\\x3a:error::EXAMPLE\n<img src=y>" in section
+        )  # a fence the example cannot close
 
 
 def test_shipped_rules_in_markdown_are_unchanged_beside_a_repository_rule(repo):
@@ -88,13 +97,19 @@ def test_sarif_help_of_a_repository_rule_is_escaped_text(repo, checker):
     for run in json.loads(out)["runs"]:
         rules = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
         mine = rules["SL101"]
-        for text in (mine["shortDescription"]["text"], mine["fullDescription"]["text"],
-                     mine["help"]["text"], mine["help"]["markdown"], *mine["properties"]["tags"]):
+        for text in (
+            mine["shortDescription"]["text"],
+            mine["fullDescription"]["text"],
+            mine["help"]["text"],
+            mine["help"]["markdown"],
+            *mine["properties"]["tags"],
+        ):
             assert sarif_markup(text) == [], text
             assert "\x1b" not in text and "\u202e" not in text and "\r" not in text
-        assert "::error file=a.yaml::INJ" in mine["help"]["markdown"]   # shown as text
-        shipped = rules["SL100"]   # the shipped rules' help stays the Markdown written for it
+        assert "::error file=a.yaml::INJ" in mine["help"]["markdown"]  # shown as text
+        shipped = rules["SL100"]  # the shipped rules' help stays the Markdown written for it
         from starter_lint.catalog import load_catalog
+
         assert shipped["help"]["markdown"] == load_catalog()["SL100"].help_markdown()
 
 
@@ -113,21 +128,22 @@ def hostile_files(tmp_path):
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 @pytest.mark.parametrize("sets", [[], CLI_SETS], ids=["config-set", "cli-set"])
 def test_values_provenance_escapes_file_names_and_set_expressions(hostile_files, fmt, sets):
-    code, out, err = run_in_process(["values", "-f", HOSTILE_NAME, *sets, "--provenance", "--format", fmt],
-                                    str(hostile_files))
+    code, out, err = run_in_process(
+        ["values", "-f", HOSTILE_NAME, *sets, "--provenance", "--format", fmt], str(hostile_files)
+    )
     assert code == 0, err
     assert_inert(out, "text", f"values --format {fmt}")
     assert_inert(err, "text", "values stderr")
     if fmt == "yaml":
-        assert "# v\\n::error file=x::FN1\\x1b[31m\\u202e\\r.yaml:2" in out   # as `check` shows it
+        assert "# v\\n::error file=x::FN1\\x1b[31m\\u202e\\r.yaml:2" in out  # as `check` shows it
         if sets:
             assert "# --set api.c=1\\n::error::CLISET\\x1b[31m" in out
-            assert yaml.safe_load(out)["api"]["d"] == "\r::warning::STR\u202e"   # the data itself is unchanged
-        else:   # (a --set on the command line replaces the config's)
+            assert yaml.safe_load(out)["api"]["d"] == "\r::warning::STR\u202e"  # the data itself is unchanged
+        else:  # (a --set on the command line replaces the config's)
             assert "# --set api.b=1\\n::error::CFGSET\\x1b]8;;http://x\\x07" in out
     else:
         document = json.loads(out)
-        assert document["provenance"]["api.replicas"] == HOSTILE_NAME + ":2"   # escapes decode to the data
+        assert document["provenance"]["api.replicas"] == HOSTILE_NAME + ":2"  # escapes decode to the data
         assert "\\u202e" in out
         if sets:
             assert document["values"]["api"]["d"] == "\r::warning::STR\u202e"
@@ -167,4 +183,4 @@ def test_fix_diff_never_prints_a_line_a_ci_runner_would_obey(tmp_path):
         # refused, or nothing to fix (YAML itself refuses a raw ESC): never the line printed raw
         assert done.returncode in (0, 2) and done.stdout == "", (hostile, done.stdout, done.stderr)
         assert hostile not in done.stderr and (done.returncode == 0 or "no --diff" in done.stderr)
-    assert done.returncode == 2   # the bidi line loads: its diff is refused
+    assert done.returncode == 2  # the bidi line loads: its diff is refused

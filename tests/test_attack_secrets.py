@@ -5,6 +5,7 @@ folded, base64), and the inputs stay byte for byte as they were.
 Every planted secret contains PLNT (or is the base64 of such a text, listed in BASE64), which
 no format escapes, so one search finds it in any output.
 """
+
 from __future__ import annotations
 
 import base64
@@ -155,8 +156,11 @@ MANIFESTS = {
 
 
 def _tree_hash(root: Path) -> dict:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _assert_hidden(output: str, where: str) -> None:
@@ -170,16 +174,22 @@ def _attack(directory: Path, text: str, values_code: int) -> dict:
     checked for the planted secrets, and the file checked unchanged after all of them."""
     (directory / "values.yaml").write_text(text, encoding="utf-8")
     before = _tree_hash(directory)
-    runs = [(f"check --format {fmt}", ["check", "values.yaml", "--format", fmt, "--no-color"]) for fmt in FORMATS]
-    runs += [("values", ["values", "-f", "values.yaml"]),
-             ("values --provenance", ["values", "-f", "values.yaml", "--provenance"]),
-             ("values --provenance json", ["values", "-f", "values.yaml", "--provenance", "--format", "json"]),
-             ("fix --diff", ["fix", "values.yaml", "--diff"]),
-             ("baseline", ["baseline", "values.yaml"])]
+    runs = [
+        (f"check --format {fmt}", ["check", "values.yaml", "--format", fmt, "--no-color"]) for fmt in FORMATS
+    ]
+    runs += [
+        ("values", ["values", "-f", "values.yaml"]),
+        ("values --provenance", ["values", "-f", "values.yaml", "--provenance"]),
+        ("values --provenance json", ["values", "-f", "values.yaml", "--provenance", "--format", "json"]),
+        ("fix --diff", ["fix", "values.yaml", "--diff"]),
+        ("baseline", ["baseline", "values.yaml"]),
+    ]
     shown = {}
     for where, args in runs:
         code, stdout, stderr = run_in_process(args, directory)
-        expected = (values_code,) if where.startswith("values") else (0, 1, 2) if where == "fix --diff" else (0, 1)
+        expected = (
+            (values_code,) if where.startswith("values") else (0, 1, 2) if where == "fix --diff" else (0, 1)
+        )
         assert code in expected and "internal error" not in stderr, f"{where}: {stderr}"
         _assert_hidden(stdout + stderr, where)
         shown[where] = stdout + stderr
@@ -202,7 +212,10 @@ def test_secrets_in_every_values_shape_reach_no_output(tmp_path):
 
 def test_a_tagged_secret_is_named_by_its_key_not_its_value(tmp_path):
     shown = _attack(tmp_path, TAGGED, 2)
-    assert "cannot decode a !!str as a !!int (the value of `api.env.STRIPE_SECRET_KEY`)" in shown["check --format text"]
+    assert (
+        "cannot decode a !!str as a !!int (the value of `api.env.STRIPE_SECRET_KEY`)"
+        in shown["check --format text"]
+    )
     assert "values.yaml:3:24:" in shown["values"]
 
 
@@ -213,20 +226,28 @@ def test_manifest_secrets_in_broken_and_escaped_documents_reach_no_output(tmp_pa
     for name, text in MANIFESTS.items():
         (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
     before = _tree_hash(tmp_path)
-    code, stdout, stderr = run_in_process(["check", "--manifests", "rendered", "--format", fmt, "--no-color"],
-                                          tmp_path)
+    code, stdout, stderr = run_in_process(
+        ["check", "--manifests", "rendered", "--format", fmt, "--no-color"], tmp_path
+    )
     assert code == 1, stderr
     assert "internal error" not in stderr
     _assert_hidden(stdout + stderr, f"check --manifests --format {fmt}")
     assert _tree_hash(tmp_path) == before
     if fmt == "text":
         # every broken document is reported, at its line, its secret hidden
-        for name, line in (("tagged", 6), ("broken", 6), ("escaped", 6), ("folded", 7), ("base64-lines", 7),
-                           ("env", 12), ("url", 6)):
+        for name, line in (
+            ("tagged", 6),
+            ("broken", 6),
+            ("escaped", 6),
+            ("folded", 7),
+            ("base64-lines", 7),
+            ("env", 12),
+            ("url", 6),
+        ):
             assert f"rendered/{name}.yaml:{line}:" in stdout, name
         assert "the value cannot be read as its tag !!int says" in stdout
         assert "url: postgres://app:<redacted>@db.internal/app x: [" in stdout
-        assert "    7 |   token: <redacted>" in stdout      # a located base64 value
+        assert "    7 |   token: <redacted>" in stdout  # a located base64 value
         assert '   10 |   password: "<redacted>"' in stdout  # a located escaped value
 
 
@@ -245,9 +266,12 @@ def test_a_set_error_never_quotes_the_rest_of_a_password(tmp_path, command):
 # ---------------------------------------------------------------------------------------------
 # Property: a random secret in a random shape, with random noise around it
 
-secret_text = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~+/=",
-                      min_size=4, max_size=20).map(lambda s: "PLNT" + s)
-secret_key = st.sampled_from(["DB_PASSWORD", "API_TOKEN", "STRIPE_SECRET_KEY", "SIGNING_KEY", "OAUTH_CLIENT_SECRET"])
+secret_text = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~+/=", min_size=4, max_size=20
+).map(lambda s: "PLNT" + s)
+secret_key = st.sampled_from(
+    ["DB_PASSWORD", "API_TOKEN", "STRIPE_SECRET_KEY", "SIGNING_KEY", "OAUTH_CLIENT_SECRET"]
+)
 
 
 def _escaped(secret: str) -> str:
@@ -269,9 +293,18 @@ SHAPES = {
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(shape=st.sampled_from(sorted(SHAPES)), key=secret_key, secret=secret_text,
-       noise=st.lists(st.sampled_from(["web:\n  env:\n    DEBUG: yes\n", "worker:\n  enabled: true\n",
-                                       "ingress:\n  enabled: false\n"]), max_size=2, unique=True))
+@given(
+    shape=st.sampled_from(sorted(SHAPES)),
+    key=secret_key,
+    secret=secret_text,
+    noise=st.lists(
+        st.sampled_from(
+            ["web:\n  env:\n    DEBUG: yes\n", "worker:\n  enabled: true\n", "ingress:\n  enabled: false\n"]
+        ),
+        max_size=2,
+        unique=True,
+    ),
+)
 def test_planted_secrets_in_any_shape_reach_no_output(shape, key, secret, noise):
     with tempfile.TemporaryDirectory() as tmp:
         text = SHAPES[shape](key, secret) + "".join(noise)
@@ -299,19 +332,40 @@ def test_a_template_that_prints_a_secret_in_its_error_prints_it_hidden(tmp_path)
     chart = tmp_path / "chart"
     shutil.copytree(REPO / "examples" / "chart", chart)
     (chart / "templates" / "leak.yaml").write_text(
-        '{{ fail (printf "got %s and %s" .Values.api.secrets.DATABASE_URL .Values.common) }}\n')
+        '{{ fail (printf "got %s and %s" .Values.api.secrets.DATABASE_URL .Values.common) }}\n'
+    )
     values = (REPO / "examples" / "values.prod.yaml").read_text(encoding="utf-8")
     (tmp_path / "values.yaml").write_text(
-        values + "common: &pw PLNT-template-11\nworker:\n  secrets:\n    DATABASE_URL: *pw\n", encoding="utf-8")
-    env = {"PATH": os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
-                                   if not (Path(p) / "helm").exists())}
+        values + "common: &pw PLNT-template-11\nworker:\n  secrets:\n    DATABASE_URL: *pw\n",
+        encoding="utf-8",
+    )
+    env = {
+        "PATH": os.pathsep.join(
+            p for p in os.environ.get("PATH", "").split(os.pathsep) if not (Path(p) / "helm").exists()
+        )
+    }
     done = cli("check", "--chart", "chart", "-f", "values.yaml", cwd=tmp_path, env=env)
     assert done.returncode == 2 and "got " in done.stderr, done.stdout + done.stderr
     _assert_hidden(done.stdout + done.stderr, "a render failure")
 
 
-TAGS = ["!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!binary", "!!str", "!!map", "!!seq", "!!set",
-        "!!omap", "!!merge", "!custom", "!", "!!python/name:os.system"]
+TAGS = [
+    "!!int",
+    "!!float",
+    "!!bool",
+    "!!null",
+    "!!timestamp",
+    "!!binary",
+    "!!str",
+    "!!map",
+    "!!seq",
+    "!!set",
+    "!!omap",
+    "!!merge",
+    "!custom",
+    "!",
+    "!!python/name:os.system",
+]
 
 
 @settings(max_examples=60, deadline=None)
@@ -326,7 +380,8 @@ def test_no_loader_error_quotes_the_scalar_it_refuses(tag, secret, quoted, key):
         load_values(f"api:\n  env:\n    {key}: {scalar}\n", "values.yaml")
     except YamlLoadError as exc:
         assert "PLNT" not in exc.message
-    manifests = load_text(f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  {key}: {scalar}\n",
-                          "m.yaml")
+    manifests = load_text(
+        f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  {key}: {scalar}\n", "m.yaml"
+    )
     for _rule, problem in manifests.problems:
         assert "PLNT" not in problem.message

@@ -1,5 +1,6 @@
 """General CLI behaviour: exit codes 0/1/2, one-line errors, --fail-on, --select/--ignore,
 atomic --output, colour only on a terminal and never with NO_COLOR."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ import pytest
 
 from .support import REPO, cli
 
-AMBIGUOUS = "worker:\n  enabled: yes\n"   # SL104, a warning
+AMBIGUOUS = "worker:\n  enabled: yes\n"  # SL104, a warning
 
 
 @pytest.fixture
@@ -26,7 +27,9 @@ def work(tmp_path):
 def one_line_error(done, fragment: str):
     assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("starter-lint: error:") and fragment in lines[0], done.stderr
+    assert len(lines) == 1 and lines[0].startswith("starter-lint: error:") and fragment in lines[0], (
+        done.stderr
+    )
     assert "Traceback" not in done.stderr
 
 
@@ -37,15 +40,18 @@ def test_exit_codes(work):
     one_line_error(cli("check", cwd=work), "nothing to check")
 
 
-@pytest.mark.parametrize("args,fragment", [
-    (["check", "warn.yaml", "--fail-on", "fatal"], "--fail-on"),
-    (["check", "warn.yaml", "--format", "xml"], "--format"),
-    (["check", "warn.yaml", "--kube-version", "banana"], "--kube-version"),
-    (["check", "warn.yaml", "--no-such-option"], "no-such-option"),
-    (["check", ".", "--select", "SL104"], "is a directory"),
-    (["fix", "missing.yaml"], "missing.yaml"),
-    (["baseline", "warn.yaml", "--format", "json"], "No such option '--format'"),
-])
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["check", "warn.yaml", "--fail-on", "fatal"], "--fail-on"),
+        (["check", "warn.yaml", "--format", "xml"], "--format"),
+        (["check", "warn.yaml", "--kube-version", "banana"], "--kube-version"),
+        (["check", "warn.yaml", "--no-such-option"], "no-such-option"),
+        (["check", ".", "--select", "SL104"], "is a directory"),
+        (["fix", "missing.yaml"], "missing.yaml"),
+        (["baseline", "warn.yaml", "--format", "json"], "No such option '--format'"),
+    ],
+)
 def test_bad_usage_is_one_line_and_exit_2(work, args, fragment):
     one_line_error(cli(*args, cwd=work), fragment)
 
@@ -61,8 +67,12 @@ def test_select_and_ignore(work):
         done = cli("check", "broken.yaml", "--format", "json", *args, cwd=work)
         assert done.returncode in (0, 1), done.stderr
         # a rule's finding may be folded into another's as a related location (docs/related-findings.md)
-        return {r["rule"] for t in json.loads(done.stdout)["targets"] for f in t["findings"]
-                for r in [f] + f["related"]}
+        return {
+            r["rule"]
+            for t in json.loads(done.stdout)["targets"]
+            for f in t["findings"]
+            for r in [f] + f["related"]
+        }
 
     everything = rules()
     assert "SL104" in everything and len(everything) > 1
@@ -71,11 +81,15 @@ def test_select_and_ignore(work):
     assert rules("--select", "SL1") == {r for r in everything if r.startswith("SL1")} | {"SL100"}
     assert rules("--select", "SL104,SL103") == {"SL104"} | ({"SL103"} & everything)
     assert "SL104" not in rules("--ignore", "SL104") and rules("--ignore", "SL104") == everything - {"SL104"}
-    assert rules("--select", "SL1", "--ignore", "sl104") == {r for r in everything if r.startswith("SL1")} - {"SL104"} | {"SL100"}
+    assert rules("--select", "SL1", "--ignore", "sl104") == {r for r in everything if r.startswith("SL1")} - {
+        "SL104"
+    } | {"SL100"}
 
 
 def test_output_is_written_atomically(work):
-    done = cli("check", "warn.yaml", "--select", "SL104", "--format", "json", "--output", "report.json", cwd=work)
+    done = cli(
+        "check", "warn.yaml", "--select", "SL104", "--format", "json", "--output", "report.json", cwd=work
+    )
     assert done.returncode == 0 and done.stdout == ""
     assert json.loads((work / "report.json").read_text())["targets"][0]["findings"][0]["rule"] == "SL104"
     # a run that fails leaves the previous report as it was, and no temporary file
@@ -92,8 +106,13 @@ def _run_on_tty(args, cwd, env_extra=None) -> str:
     env.update(env_extra or {})
     master, slave = pty.openpty()
     try:
-        process = subprocess.Popen([sys.executable, "-m", "starter_lint", *args], cwd=cwd, stdout=slave,
-                                   stderr=subprocess.DEVNULL, env=env)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "starter_lint", *args],
+            cwd=cwd,
+            stdout=slave,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
         os.close(slave)
         chunks = []
         while True:
@@ -155,8 +174,17 @@ def test_values_from_standard_input(tmp_path):
 
 def test_a_finding_on_a_set_value_says_where_it_came_from(tmp_path):
     (tmp_path / "values.yaml").write_text("web:\n  env: {}\n")
-    done = cli("check", "values.yaml", "--set", "web.image=nginx:latest", "--select", "SL601", "--format", "json",
-               cwd=tmp_path)
+    done = cli(
+        "check",
+        "values.yaml",
+        "--set",
+        "web.image=nginx:latest",
+        "--select",
+        "SL601",
+        "--format",
+        "json",
+        cwd=tmp_path,
+    )
     finding = json.loads(done.stdout)["targets"][0]["findings"][0]
-    assert (finding["path"], finding["line"]) == ("values.yaml", 1)   # the nearest key the file sets: web
+    assert (finding["path"], finding["line"]) == ("values.yaml", 1)  # the nearest key the file sets: web
     assert finding["notes"] == ["the value comes from --set web.image=nginx:latest"]

@@ -1,4 +1,5 @@
 """The values contract schema: valid draft-07, faithful to the contract, accepted by Helm itself."""
+
 from __future__ import annotations
 
 import json
@@ -56,7 +57,9 @@ def test_schema_is_valid_draft7_and_shipped():
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
     Draft7Validator.check_schema(schema)
-    assert (schemas_dir() / "values.schema.json").read_text(encoding="utf-8") == SCHEMA_PATH.read_text(encoding="utf-8")
+    assert (schemas_dir() / "values.schema.json").read_text(encoding="utf-8") == SCHEMA_PATH.read_text(
+        encoding="utf-8"
+    )
 
 
 def test_schema_command_prints_it():
@@ -77,7 +80,9 @@ def test_every_contract_key_is_described_with_its_default():
     schema = contract.contract_schema()
     seen = {}
     for path, node in _properties(schema):
-        assert node.get("description") or contract.resolve(node).get("description"), f"{path} has no description"
+        assert node.get("description") or contract.resolve(node).get("description"), (
+            f"{path} has no description"
+        )
         seen[path] = node
 
     def leaves(data, path=()):
@@ -89,13 +94,17 @@ def test_every_contract_key_is_described_with_its_default():
     for path in leaves(DEFAULTS):
         if not path or any(isinstance(p, int) for p in path):
             continue
-        if path[:2] == ("ingress", "hosts") or path[:2] == ("ingress", "tls"):
-            if len(path) > 2:
-                continue
+        if (path[:2] == ("ingress", "hosts") or path[:2] == ("ingress", "tls")) and len(path) > 2:
+            continue
         assert path in seen, f"contract key {'.'.join(path)} is not in the schema"
         assert seen[path].get("default") == get_path(DEFAULTS, path), f"{'.'.join(path)}: default differs"
-    for extra in (("api", "resources"), ("web", "resources"), ("worker", "resources"),
-                  ("api", "resources", "requests", "cpu"), ("ingress", "apiHosts")):
+    for extra in (
+        ("api", "resources"),
+        ("web", "resources"),
+        ("worker", "resources"),
+        ("api", "resources", "requests", "cpu"),
+        ("ingress", "apiHosts"),
+    ):
         assert extra in seen
 
 
@@ -104,8 +113,12 @@ def test_closed_and_open_objects():
     assert schema["additionalProperties"] is False
     verdict = contract.key_verdict(contract.child_nodes(contract.root_nodes(), "ingress"))
     assert not verdict.open and "tls" in verdict.names
-    for path in (("api", "env"), ("api", "secrets"), ("externalSecrets", "api", "data"),
-                 ("api", "resources", "requests")):
+    for path in (
+        ("api", "env"),
+        ("api", "secrets"),
+        ("externalSecrets", "api", "data"),
+        ("api", "resources", "requests"),
+    ):
         nodes = contract.root_nodes()
         for key in path:
             nodes = contract.child_nodes(nodes, key)
@@ -133,7 +146,8 @@ def helm_chart(tmp_path_factory):
     shutil.copy(SCHEMA_PATH, chart / "values.schema.json")
     (chart / "templates" / "cm.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  image: {{ .Values.api.image | quote }}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     loaded = helm_python.Chart.load(str(chart))
     yield helm_python, loaded
     loaded.close()
@@ -155,6 +169,7 @@ def test_helm_rejects_bad_values(helm_chart, title, values):
 
 # ---------------------------------------------------------------------------------------------
 # SL100 messages
+
 
 def _context(tmp_path, text: str, select=None) -> Context:
     path = tmp_path / "values.yaml"
@@ -180,8 +195,10 @@ def test_sl100_leaves_unknown_keys_to_sl101(tmp_path):
 
 def test_sl100_never_prints_a_secret(tmp_path):
     secret = "postgres://app:hunter2-pw@db.internal:5432/app"
-    text = (f"api:\n  env:\n    DB_PASSWORD: [{json.dumps(secret)}]\n"
-            f"  secrets:\n    DATABASE_URL: {{url: {json.dumps(secret)}}}\n")
+    text = (
+        f"api:\n  env:\n    DB_PASSWORD: [{json.dumps(secret)}]\n"
+        f"  secrets:\n    DATABASE_URL: {{url: {json.dumps(secret)}}}\n"
+    )
     ctx = _context(tmp_path, text, ["SL100"])
     messages = [p.message for p in values_schema(ctx)]
     assert len(messages) == 2
@@ -194,13 +211,17 @@ def test_sl100_never_prints_a_secret(tmp_path):
 def test_sl100_defers_to_the_dedicated_rule_only_when_it_runs(tmp_path):
     text = "ingress:\n  hosts:\n    - host: App.Acme.io\n"
     alone = [p.message for p in values_schema(_context(tmp_path, text, ["SL100"]))]
-    assert alone == ['ingress.hosts[0].host ("App.Acme.io") must be a lower-case DNS host name '
-                     "without scheme, port or path (`*.` wildcard allowed)"]
+    assert alone == [
+        'ingress.hosts[0].host ("App.Acme.io") must be a lower-case DNS host name '
+        "without scheme, port or path (`*.` wildcard allowed)"
+    ]
     assert list(values_schema(_context(tmp_path, text, ["SL100", "SL306"]))) == []
 
 
 def test_anyof_is_explained_through_the_fitting_branch(tmp_path):
-    ctx = _context(tmp_path, "ingress:\n  apiHosts:\n    - 5\n    - {host: 'a b'}\n    - API.acme.io\n", ["SL100"])
+    ctx = _context(
+        tmp_path, "ingress:\n  apiHosts:\n    - 5\n    - {host: 'a b'}\n    - API.acme.io\n", ["SL100"]
+    )
     messages = sorted(p.message for p in values_schema(ctx))
     assert messages[0] == "ingress.apiHosts[0] must be a mapping or a string, not a number"
     assert messages[1].startswith('ingress.apiHosts[1].host ("a b") must be a lower-case DNS host name')

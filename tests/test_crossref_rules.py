@@ -1,6 +1,7 @@
 """SL801–SL807 on the reference chart rendered by Helm's SDK: the clean render is clean, and each
 way of breaking it (values or a patched template in a copy of the chart) gives the finding,
 pointing at the rendered node and naming the template that produced it."""
+
 from __future__ import annotations
 
 import shutil
@@ -27,7 +28,9 @@ pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
 def sdk_only(monkeypatch):
     """Render with Helm's SDK even where a helm binary is installed: one renderer, same output."""
     real_which = shutil.which
-    monkeypatch.setattr(render.shutil, "which", lambda name, *a, **k: None if name == "helm" else real_which(name, *a, **k))
+    monkeypatch.setattr(
+        render.shutil, "which", lambda name, *a, **k: None if name == "helm" else real_which(name, *a, **k)
+    )
 
 
 def check_chart(tmp_path, values_text=None, chart=CHART, files=(PROD,), select=("SL8",)):
@@ -60,30 +63,41 @@ def only(findings, rule):
 # ---------------------------------------------------------------------------------------------
 # Clean renders
 
+
 def test_clean_prod_render_has_no_cross_resource_finding(tmp_path):
     assert check_chart(tmp_path) == []
 
 
 def test_static_secrets_render_is_clean_too(tmp_path):
-    findings = check_chart(tmp_path, """
+    findings = check_chart(
+        tmp_path,
+        """
         externalSecrets: {enabled: false}
         api:
           secrets: {DATABASE_URL: "postgres://db/app", REDIS_URL: "redis://cache:6379/0"}
         worker:
           secrets: {DATABASE_URL: "postgres://db/app"}
-        """)
+        """,
+    )
     assert findings == []
 
 
 # ---------------------------------------------------------------------------------------------
 # Broken renders
 
+
 def test_sl801_hpa_scales_a_renamed_deployment(tmp_path):
-    chart = patched_chart(tmp_path, "hpa.yaml", "    name: {{ include \"starter.componentName\" $ctx }}\n  minReplicas",
-                          "    name: {{ include \"starter.componentName\" $ctx }}-v2\n  minReplicas")
+    chart = patched_chart(
+        tmp_path,
+        "hpa.yaml",
+        "    name: {{ include \"starter.componentName\" $ctx }}\n  minReplicas",
+        "    name: {{ include \"starter.componentName\" $ctx }}-v2\n  minReplicas",
+    )
     hits = only(check_chart(tmp_path, chart=chart), "SL801")
-    assert {f.logical for f in hits} == {"HorizontalPodAutoscaler/starter-api#/spec/scaleTargetRef/name",
-                                         "HorizontalPodAutoscaler/starter-web#/spec/scaleTargetRef/name"}
+    assert {f.logical for f in hits} == {
+        "HorizontalPodAutoscaler/starter-api#/spec/scaleTargetRef/name",
+        "HorizontalPodAutoscaler/starter-web#/spec/scaleTargetRef/name",
+    }
     assert all(f.template == "starter/templates/hpa.yaml" for f in hits)
     assert any("starter-api-v2" in f.message and "starter-api" in f.message for f in hits)
     assert all(f.location.path.startswith("<rendered ") for f in hits)
@@ -96,16 +110,22 @@ def test_sl801_min_above_max(tmp_path):
 
 
 def test_sl802_selector_typo(tmp_path):
-    chart = patched_chart(tmp_path, "services.yaml",
-                          '{{- include "starter.selectorLabels" $ctx | nindent 4 }}',
-                          '{{- include "starter.selectorLabels" (dict "root" $ "component" (printf "%sx" $component)) | nindent 4 }}')
+    chart = patched_chart(
+        tmp_path,
+        "services.yaml",
+        '{{- include "starter.selectorLabels" $ctx | nindent 4 }}',
+        '{{- include "starter.selectorLabels" (dict "root" $ "component" (printf "%sx" $component)) | nindent 4 }}',
+    )
     hits = only(check_chart(tmp_path, chart=chart), "SL802")
     assert {f.logical for f in hits} == {
         "Service/starter-api#/spec/selector/app.kubernetes.io~1component",
-        "Service/starter-web#/spec/selector/app.kubernetes.io~1component"}
+        "Service/starter-web#/spec/selector/app.kubernetes.io~1component",
+    }
     assert all(f.template == "starter/templates/services.yaml" for f in hits)
     web = next(f for f in hits if "starter-web" in f.logical)
-    assert "app.kubernetes.io/component=webx" in web.message and "app.kubernetes.io/component=web" in web.message
+    assert (
+        "app.kubernetes.io/component=webx" in web.message and "app.kubernetes.io/component=web" in web.message
+    )
 
 
 def test_sl802_target_port_not_declared(tmp_path):
@@ -116,9 +136,12 @@ def test_sl802_target_port_not_declared(tmp_path):
 
 
 def test_sl803_api_host_routes_to_a_missing_service(tmp_path):
-    chart = patched_chart(tmp_path, "ingress.yaml",
-                          '{{- $api := include "starter.componentName" (dict "root" $ "component" "api") -}}',
-                          '{{- $api := "starter-backend" -}}')
+    chart = patched_chart(
+        tmp_path,
+        "ingress.yaml",
+        '{{- $api := include "starter.componentName" (dict "root" $ "component" "api") -}}',
+        '{{- $api := "starter-backend" -}}',
+    )
     hits = only(check_chart(tmp_path, chart=chart), "SL803")
     assert [f.logical for f in hits] == ["Ingress/starter#/spec/rules/1/http/paths/0/backend/service/name"]
     assert hits[0].template == "starter/templates/ingress.yaml"
@@ -126,19 +149,27 @@ def test_sl803_api_host_routes_to_a_missing_service(tmp_path):
 
 
 def test_sl803_port_the_service_does_not_offer(tmp_path):
-    chart = patched_chart(tmp_path, "ingress.yaml", "                  name: http", "                  number: 8080")
+    chart = patched_chart(
+        tmp_path, "ingress.yaml", "                  name: http", "                  number: 8080"
+    )
     hits = only(check_chart(tmp_path, chart=chart), "SL803")
     assert len(hits) == 3
     assert all(f.logical.endswith("/backend/service/port/number") and "offers 80" in f.message for f in hits)
 
 
 def test_sl804_host_without_tls(tmp_path):
-    hits = only(check_chart(tmp_path, """
+    hits = only(
+        check_chart(
+            tmp_path,
+            """
         ingress:
           hosts:
             - host: app.acme-corp.io
             - host: Admin.acme-corp.io
-        """), "SL804")
+        """,
+        ),
+        "SL804",
+    )
     assert [f.logical for f in hits] == ["Ingress/starter#/spec/rules/1/host"]
     assert hits[0].template == "starter/templates/ingress.yaml"
     assert "Admin.acme-corp.io" in hits[0].message
@@ -151,13 +182,16 @@ def test_sl804_api_host_without_api_tls(tmp_path):
 
 
 def test_sl804_wildcard_tls_covers_the_rendered_hosts(tmp_path):
-    findings = check_chart(tmp_path, """
+    findings = check_chart(
+        tmp_path,
+        """
         ingress:
           tls:
             - secretName: wildcard-tls
               hosts: ["*.acme-corp.io"]
           apiTls: []
-        """)
+        """,
+    )
     assert [f for f in findings if f.rule == "SL804"] == []
 
 
@@ -165,30 +199,43 @@ def test_sl805_secret_nobody_renders(tmp_path):
     chart = patched_chart(tmp_path, "secrets.yaml", 'list "api" "web" "worker"', 'list "api" "web"')
     hits = only(check_chart(tmp_path, chart=chart), "SL805")
     assert [f.logical for f in hits] == [
-        "Deployment/starter-worker#/spec/template/spec/containers/0/envFrom/0/secretRef/name"]
+        "Deployment/starter-worker#/spec/template/spec/containers/0/envFrom/0/secretRef/name"
+    ]
     assert hits[0].template == "starter/templates/worker-deployment.yaml"
     assert "starter-worker-secrets" in hits[0].message
 
 
 def test_sl805_secret_name_override_in_one_place_only(tmp_path):
-    chart = patched_chart(tmp_path, "_helpers.tpl", "name: {{ include \"starter.secretName\" . }}",
-                          "name: {{ include \"starter.componentName\" . }}-env")
+    chart = patched_chart(
+        tmp_path,
+        "_helpers.tpl",
+        "name: {{ include \"starter.secretName\" . }}",
+        "name: {{ include \"starter.componentName\" . }}-env",
+    )
     hits = only(check_chart(tmp_path, chart=chart), "SL805")
     assert {f.logical.split("#")[0] for f in hits} == {"Deployment/starter-api", "Deployment/starter-worker"}
 
 
 def test_sl806_api_with_billing_on_and_three_replicas(tmp_path):
-    hits = only(check_chart(tmp_path, """
+    hits = only(
+        check_chart(
+            tmp_path,
+            """
         worker: {enabled: false}
         autoscaling: {api: {minReplicas: 3, maxReplicas: 3}}
-        """), "SL806")
+        """,
+        ),
+        "SL806",
+    )
     assert sorted(f.message.split(" (")[0] for f in hits) == [
         "Deployment starter-api container api runs billing retries",
-        "Deployment starter-api container api runs billing stream replay"]
+        "Deployment starter-api container api runs billing stream replay",
+    ]
     assert all("up to 3 replicas" in f.message for f in hits)
     assert {f.message.split(", so ")[1].split(";")[0] for f in hits} == {
         "every replica runs billing retries at the same time",
-        "every replica runs billing stream replay at the same time"}
+        "every replica runs billing stream replay at the same time",
+    }
     assert all(f.template == "starter/templates/api-deployment.yaml" for f in hits)
 
 
@@ -221,7 +268,8 @@ def test_sl807_web_probe_on_the_api_path(tmp_path):
     chart = patched_chart(tmp_path, "web-deployment.yaml", "path: /api/health/ready", "path: /health/ready")
     hits = only(check_chart(tmp_path, chart=chart), "SL807")
     assert [f.logical for f in hits] == [
-        "Deployment/starter-web#/spec/template/spec/containers/0/readinessProbe/httpGet/path"]
+        "Deployment/starter-web#/spec/template/spec/containers/0/readinessProbe/httpGet/path"
+    ]
     assert hits[0].template == "starter/templates/web-deployment.yaml"
     assert "/api/health/ready" in hits[0].message
 
@@ -234,9 +282,13 @@ def test_sl807_api_probe_removed(tmp_path):
 
 
 def test_sl807_sidecars_beside_the_api_are_not_the_api(tmp_path):
-    chart = patched_chart(tmp_path, "api-deployment.yaml", "      containers:\n",
-                          "      containers:\n        - name: cloudsql-proxy\n"
-                          "          image: gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.11.0\n")
+    chart = patched_chart(
+        tmp_path,
+        "api-deployment.yaml",
+        "      containers:\n",
+        "      containers:\n        - name: cloudsql-proxy\n"
+        "          image: gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.11.0\n",
+    )
     assert check_chart(tmp_path, chart=chart) == []
 
 
@@ -252,27 +304,44 @@ def test_findings_point_into_the_rendered_stream(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Building blocks
 
-@pytest.mark.parametrize("host,tls,expected", [
-    ("app.acme-corp.io", ["app.acme-corp.io"], True),
-    ("APP.acme-corp.io", ["app.ACME-corp.io"], True),
-    ("app.acme-corp.io", ["*.acme-corp.io"], True),
-    ("acme-corp.io", ["*.acme-corp.io"], False),
-    ("a.b.acme-corp.io", ["*.acme-corp.io"], False),
-    ("*.acme-corp.io", ["*.acme-corp.io"], True),
-    ("*.acme-corp.io", ["app.acme-corp.io"], False),
-    ("app.acme-corp.io", [], False),
-    ("app.acme-corp.io.", ["app.acme-corp.io"], True),     # one trailing dot: the same DNS name
-    ("app.acme-corp.io", ["*.acme-corp.io."], True),
-    ("app.acme-corp.io..", ["app.acme-corp.io"], False),
-])
+
+@pytest.mark.parametrize(
+    "host,tls,expected",
+    [
+        ("app.acme-corp.io", ["app.acme-corp.io"], True),
+        ("APP.acme-corp.io", ["app.ACME-corp.io"], True),
+        ("app.acme-corp.io", ["*.acme-corp.io"], True),
+        ("acme-corp.io", ["*.acme-corp.io"], False),
+        ("a.b.acme-corp.io", ["*.acme-corp.io"], False),
+        ("*.acme-corp.io", ["*.acme-corp.io"], True),
+        ("*.acme-corp.io", ["app.acme-corp.io"], False),
+        ("app.acme-corp.io", [], False),
+        ("app.acme-corp.io.", ["app.acme-corp.io"], True),  # one trailing dot: the same DNS name
+        ("app.acme-corp.io", ["*.acme-corp.io."], True),
+        ("app.acme-corp.io..", ["app.acme-corp.io"], False),
+    ],
+)
 def test_host_covered(host, tls, expected):
     # SL804 reads coverage as SL301/SL304 do: one function (contract.covered)
     assert covered(host, tls) is expected
 
 
 def roles(name, *containers):
-    obj = ManifestObject({"kind": "Deployment", "metadata": {"name": name}, "spec": {"template": {
-        "metadata": {"labels": {}}, "spec": {"containers": [{"name": c} for c in containers]}}}}, "x", 0, 1)
+    obj = ManifestObject(
+        {
+            "kind": "Deployment",
+            "metadata": {"name": name},
+            "spec": {
+                "template": {
+                    "metadata": {"labels": {}},
+                    "spec": {"containers": [{"name": c} for c in containers]},
+                }
+            },
+        },
+        "x",
+        0,
+        1,
+    )
     return [role for _, _, role in container_roles(pod_template(obj))]
 
 
@@ -286,7 +355,10 @@ def test_container_roles_from_names_and_words():
 
 
 def test_image_repository():
-    assert repository({"image": "registry.example.org:5000/app-api:1.8.2"}) == "registry.example.org:5000/app-api"
+    assert (
+        repository({"image": "registry.example.org:5000/app-api:1.8.2"})
+        == "registry.example.org:5000/app-api"
+    )
     # Docker Hub names resolve as a registry does: `app-api` is docker.io/library/app-api
     assert repository({"image": "app-api@sha256:abc"}) == "docker.io/library/app-api"
     assert repository({"image": "acme/app-api:1"}) == repository({"image": "docker.io/acme/app-api:2"})
@@ -295,7 +367,7 @@ def test_image_repository():
 
 def test_pointers_follow_rfc_6901():
     assert pointer.build("spec", "a/b", 0, "~x") == "/spec/a~1b/0/~0x"
-    assert pointer.tokens("") == [] and pointer.tokens("/") == [""]          # "" the root, "/" the key ""
+    assert pointer.tokens("") == [] and pointer.tokens("/") == [""]  # "" the root, "/" the key ""
     assert pointer.tokens(pointer.build("a/b", "~1")) == ["a/b", "~1"]
     assert pointer.resolve({"": 1, "a": [5, 6]}, "/") == 1
     assert pointer.resolve({"a": [5, 6]}, "/a/1") == 6 and pointer.resolve({"a": [5, 6]}, "") == {"a": [5, 6]}
@@ -306,11 +378,12 @@ def test_pointers_follow_rfc_6901():
 def test_port_number_reads_only_ascii_decimal_strings():
     assert port_number("8080") == 8080 and port_number(8080) == 8080
     assert port_number("http") is None and port_number("²") is None and port_number("٣") is None
-    assert port_number(True) is None and port_number(10 ** 400) is None
+    assert port_number(True) is None and port_number(10**400) is None
 
 
 # ---------------------------------------------------------------------------------------------
 # Given manifests: namespaces, hooks, optional references
+
 
 def check_manifests(tmp_path, text, select, namespace="default"):
     path = tmp_path / "rendered.yaml"
@@ -339,7 +412,9 @@ DEPLOYMENT = """
 
 
 def test_references_do_not_cross_namespaces(tmp_path):
-    text = DEPLOYMENT.format(namespace="prod") + """
+    text = (
+        DEPLOYMENT.format(namespace="prod")
+        + """
     ---
     apiVersion: v1
     kind: Service
@@ -350,13 +425,16 @@ def test_references_do_not_cross_namespaces(tmp_path):
       selector: {app: api}
       ports: [{port: 80, targetPort: http}]
     """
+    )
     hits = check_manifests(tmp_path, text, "SL802")
     assert [f.logical for f in hits] == ["Service/staging/starter-api#/spec/selector"]
     assert "no workload is rendered in its namespace" in hits[0].message
 
 
 def test_objects_without_namespace_are_in_the_release_namespace(tmp_path):
-    text = DEPLOYMENT.format(namespace="prod") + """
+    text = (
+        DEPLOYMENT.format(namespace="prod")
+        + """
     ---
     apiVersion: v1
     kind: Service
@@ -366,6 +444,7 @@ def test_objects_without_namespace_are_in_the_release_namespace(tmp_path):
       selector: {app: api}
       ports: [{port: 80, targetPort: http}]
     """
+    )
     assert check_manifests(tmp_path, text, "SL802", namespace="prod") == []
     assert len(check_manifests(tmp_path, text, "SL802", namespace="default")) == 1
 
@@ -446,6 +525,9 @@ def test_optional_and_controller_filled_secrets_are_not_reported(tmp_path):
                     secretKeyRef: {name: token, key: token}
     """
     assert check_manifests(tmp_path, text, "SL805") == []
-    hits = check_manifests(tmp_path, text.replace("- secret: {name: token}", "- secret: {name: tokn}"), "SL805")
+    hits = check_manifests(
+        tmp_path, text.replace("- secret: {name: token}", "- secret: {name: tokn}"), "SL805"
+    )
     assert [f.logical for f in hits] == [
-        "Deployment/starter-api#/spec/template/spec/volumes/1/projected/sources/0/secret/name"]
+        "Deployment/starter-api#/spec/template/spec/volumes/1/projected/sources/0/secret/name"
+    ]

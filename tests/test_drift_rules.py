@@ -1,4 +1,5 @@
 """SL808: a render of the reference chart checked against values it was not rendered from."""
+
 from __future__ import annotations
 
 import shutil
@@ -29,7 +30,9 @@ def render_to_file(directory, name, values_text=None):
     ctx, _ = build_context(plan_targets(options)[0], options)
     real_which = shutil.which
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render.shutil, "which", lambda n, *a, **k: None if n == "helm" else real_which(n, *a, **k))
+        patch.setattr(
+            render.shutil, "which", lambda n, *a, **k: None if n == "helm" else real_which(n, *a, **k)
+        )
         manifests = render.render_chart(str(CHART), ctx, options)
     path = directory / f"{name}.yaml"
     path.write_text(manifests.sources[manifests.files[0]], encoding="utf-8")
@@ -42,13 +45,21 @@ def renders(tmp_path_factory):
     directory = tmp_path_factory.mktemp("renders")
     return {
         "current": render_to_file(directory, "current"),
-        "old-image": render_to_file(directory, "old-image", 'api: {image: "registry.example.org/starter/app-api:1.8.1"}\n'),
-        "old-hosts": render_to_file(directory, "old-hosts", """
+        "old-image": render_to_file(
+            directory, "old-image", 'api: {image: "registry.example.org/starter/app-api:1.8.1"}\n'
+        ),
+        "old-hosts": render_to_file(
+            directory,
+            "old-hosts",
+            """
             ingress:
               hosts: [{host: app.acme-corp.com}]
               tls: [{secretName: app-tls, hosts: [app.acme-corp.com]}]
-            """),
-        "old-hpa": render_to_file(directory, "old-hpa", "autoscaling: {api: {minReplicas: 2, maxReplicas: 8}}\n"),
+            """,
+        ),
+        "old-hpa": render_to_file(
+            directory, "old-hpa", "autoscaling: {api: {minReplicas: 2, maxReplicas: 8}}\n"
+        ),
         "no-worker": render_to_file(directory, "no-worker", "worker: {enabled: false}\n"),
     }
 
@@ -59,8 +70,13 @@ def check(tmp_path, manifests, values_text=None, chart=None):
         override = tmp_path / "override.yaml"
         override.write_text(textwrap.dedent(values_text), encoding="utf-8")
         files.append(str(override))
-    options = Options(files=files, manifests=[str(manifests)], chart=str(chart) if chart else None,
-                      cwd=str(tmp_path), select=["SL8"])
+    options = Options(
+        files=files,
+        manifests=[str(manifests)],
+        chart=str(chart) if chart else None,
+        cwd=str(tmp_path),
+        select=["SL8"],
+    )
     return run(options).active
 
 
@@ -83,7 +99,9 @@ def test_stale_image(tmp_path, renders):
 
 
 def test_render_with_one_image_checked_against_values_with_another(tmp_path, renders):
-    hits = drift(check(tmp_path, renders["current"], 'web: {image: "registry.example.org/starter/app-web:1.9.0"}\n'))
+    hits = drift(
+        check(tmp_path, renders["current"], 'web: {image: "registry.example.org/starter/app-web:1.9.0"}\n')
+    )
     assert [f.logical for f in hits] == ["Deployment/starter-web#/spec/template/spec/containers/0/image"]
     assert hits[0].template == "starter/templates/web-deployment.yaml"
 
@@ -101,8 +119,10 @@ def test_stale_hosts_both_directions(tmp_path, renders):
 
 def test_stale_hpa_bounds(tmp_path, renders):
     hits = drift(check(tmp_path, renders["old-hpa"]))
-    assert sorted(f.logical for f in hits) == ["HorizontalPodAutoscaler/starter-api#/spec/maxReplicas",
-                                              "HorizontalPodAutoscaler/starter-api#/spec/minReplicas"]
+    assert sorted(f.logical for f in hits) == [
+        "HorizontalPodAutoscaler/starter-api#/spec/maxReplicas",
+        "HorizontalPodAutoscaler/starter-api#/spec/minReplicas",
+    ]
     assert all(f.template == "starter/templates/hpa.yaml" for f in hits)
 
 
@@ -119,17 +139,23 @@ def test_worker_rendered_but_disabled(tmp_path, renders):
 
 
 def test_autoscaling_and_ingress_switched_off_in_the_values(tmp_path, renders):
-    hits = drift(check(tmp_path, renders["current"], "autoscaling: {enabled: false}\ningress: {enabled: false}\n"))
-    assert sorted(f.logical for f in hits) == ["HorizontalPodAutoscaler/starter-api#/metadata/name",
-                                              "HorizontalPodAutoscaler/starter-web#/metadata/name",
-                                              "Ingress/starter#/metadata/name"]
+    hits = drift(
+        check(tmp_path, renders["current"], "autoscaling: {enabled: false}\ningress: {enabled: false}\n")
+    )
+    assert sorted(f.logical for f in hits) == [
+        "HorizontalPodAutoscaler/starter-api#/metadata/name",
+        "HorizontalPodAutoscaler/starter-web#/metadata/name",
+        "Ingress/starter#/metadata/name",
+    ]
 
 
 def test_a_chart_rendered_by_starter_lint_is_not_checked_for_drift(tmp_path):
     options = Options(files=[str(PROD)], chart=str(CHART), cwd=str(tmp_path), select=["SL808"])
     real_which = shutil.which
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render.shutil, "which", lambda n, *a, **k: None if n == "helm" else real_which(n, *a, **k))
+        patch.setattr(
+            render.shutil, "which", lambda n, *a, **k: None if n == "helm" else real_which(n, *a, **k)
+        )
         report = run(options)
     assert report.targets[0].objects == 10 and report.active == []
 

@@ -5,6 +5,7 @@ finding (in the list items and the mapping that hold it, in the values file or t
 stream of the example) and every finding of the plain file must keep its fingerprint, so that a
 baseline still accepts it. The mutations are generated from the finding's own location.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,7 +27,7 @@ MARK = "zz"
 
 
 def _yaml() -> YAML:
-    yaml = YAML()               # round trip: quoting, comments and scalar styles stay as written
+    yaml = YAML()  # round trip: quoting, comments and scalar styles stay as written
     yaml.preserve_quotes = True
     yaml.width = 4096
     return yaml
@@ -52,9 +53,9 @@ def _containers(document, tokens):
     """(container, token) for each mapping or list on the way to `tokens` inside `document`."""
     node = document
     for token in tokens:
-        if isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node):
-            yield node, token
-        elif isinstance(node, dict) and token in node:
+        if (isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node)) or (
+            isinstance(node, dict) and token in node
+        ):
             yield node, token
         else:
             return
@@ -78,7 +79,7 @@ def _mutations(container, token):
             yield ("delete a sibling", None, lambda c: c.pop(others[0]), other)
             yield "reorder", None, lambda c: c.reverse(), None
         else:
-            yield "reorder", lambda c: c.append(_sibling(item)), lambda c: (c.insert(0, _sibling(item))), None
+            yield "reorder", lambda c: c.append(_sibling(item)), lambda c: c.insert(0, _sibling(item)), None
         return
     if getattr(container, "merge", None):
         return  # with a merge key, key order is meaning (SL103), not layout
@@ -155,16 +156,20 @@ def _plans(example, finding):
             for depth, (container, token) in enumerate(_containers(document, tokens)):
                 if not _near(container, depth, tokens):
                     continue
-                def locate(docs, number=number, depth=depth):
+
+                def locate(docs, number=number, depth=depth, tokens=tokens):
                     return list(_containers(docs[number], tokens))[depth][0]
+
                 yield "manifests", example.manifests, locate, True, container, token
     elif document is not None:
         tokens = tuple(finding.path)
         for depth, (container, token) in enumerate(_containers(document, tokens)):
             if not _near(container, depth, tokens):
                 continue
+
             def locate(docs, depth=depth):
                 return list(_containers(docs[0], tokens))[depth][0]
+
             yield "values", example.values, locate, False, container, token
 
 
@@ -180,14 +185,23 @@ def test_unrelated_siblings_keep_every_finding_accepted(rule, example, tmp_path)
                 edits = {kind: edited_text}
                 edited = _fingerprints(example, tmp_path / "edited", rule.id, **edits)
                 gone_name = f"[{item_name([gone], 0)}]" if gone is not None else None
-                kept = [f for f in base.values() if MARK not in f.identity + f.identity_text + f.message
-                        and not (gone_name and gone_name in f.identity)]
+                kept = [
+                    f
+                    for f in base.values()
+                    if MARK not in f.identity + f.identity_text + f.message
+                    and not (gone_name and gone_name in f.identity)
+                ]
                 lost = [f for f in kept if f.fingerprint not in edited]
                 assert not lost, (
                     f"{rule.id} {example.title!r}: {what} around {finding.logical} changed the fingerprint of "
-                    + "; ".join(f"{f.identity or f.logical} ({f.identity_text or f.key or f.message})" for f in lost)
-                    + " -> now " + "; ".join(f"{f.identity or f.logical} ({f.identity_text or f.key})"
-                                            for f in edited.values()))
+                    + "; ".join(
+                        f"{f.identity or f.logical} ({f.identity_text or f.key or f.message})" for f in lost
+                    )
+                    + " -> now "
+                    + "; ".join(
+                        f"{f.identity or f.logical} ({f.identity_text or f.key})" for f in edited.values()
+                    )
+                )
     assert plain, f"{rule.id} {example.title!r} reported nothing"
 
 
@@ -211,7 +225,9 @@ def test_adding_an_env_var_keeps_sl806_accepted(tmp_path):
     for document in documents:
         if isinstance(document, dict) and document.get("kind") == "Deployment":
             for container in document["spec"]["template"]["spec"]["containers"]:
-                container.setdefault("env", CommentedSeq()).insert(0, CommentedMap(name="LOG_LEVEL", value="info"))
+                container.setdefault("env", CommentedSeq()).insert(
+                    0, CommentedMap(name="LOG_LEVEL", value="info")
+                )
     out = io.StringIO()
     yaml.dump_all(documents, out)
     after = _fingerprints(example, tmp_path / "b", "SL806", manifests=out.getvalue())
@@ -220,18 +236,29 @@ def test_adding_an_env_var_keeps_sl806_accepted(tmp_path):
 
 def test_really_different_findings_keep_different_fingerprints(tmp_path):
     """Two hosts without TLS, two env entries of one name, two containers: one fingerprint each."""
-    values = ("ingress:\n  hosts:\n    - host: a.acme-corp.io\n    - host: b.acme-corp.io\n"
-              "    - host: a.acme-corp.io\n  tls: []\n")
+    values = (
+        "ingress:\n  hosts:\n    - host: a.acme-corp.io\n    - host: b.acme-corp.io\n"
+        "    - host: a.acme-corp.io\n  tls: []\n"
+    )
     (tmp_path / "values.yaml").write_text(values)
     done = cli("check", "values.yaml", "--select", "SL301", "--format", "json", cwd=tmp_path)
     findings = json.loads(done.stdout)["targets"][0]["findings"]
     assert len(findings) == 3
     assert len({f["fingerprint"] for f in findings}) == 3
-    document = {"spec": {"containers": [{"name": "api", "env": [{"name": "A"}, {"name": "A"}]},
-                                        {"name": "web", "env": [{"name": "A"}]}]}}
+    document = {
+        "spec": {
+            "containers": [
+                {"name": "api", "env": [{"name": "A"}, {"name": "A"}]},
+                {"name": "web", "env": [{"name": "A"}]},
+            ]
+        }
+    }
     forms = {logical_form(f"/spec/containers/{c}/env/{e}", document) for c, e in ((0, 0), (0, 1), (1, 0))}
-    assert forms == {"/spec/containers/[name=api]/env/[name=A]", "/spec/containers/[name=api]/env/[name=A#2]",
-                     "/spec/containers/[name=web]/env/[name=A]"}
+    assert forms == {
+        "/spec/containers/[name=api]/env/[name=A]",
+        "/spec/containers/[name=api]/env/[name=A#2]",
+        "/spec/containers/[name=web]/env/[name=A]",
+    }
 
 
 def test_secret_values_never_name_an_item():
@@ -242,8 +269,9 @@ def test_secret_values_never_name_an_item():
 
 def test_old_baselines_are_refused_with_a_clear_message(tmp_path):
     (tmp_path / "values.yaml").write_text("api:\n  env:\n    UMASK: 0022\n")
-    (tmp_path / "b.json").write_text(json.dumps({"version": 1, "tool": "starter-lint",
-                                                 "findings": [{"fingerprint": "0" * 32}]}))
+    (tmp_path / "b.json").write_text(
+        json.dumps({"version": 1, "tool": "starter-lint", "findings": [{"fingerprint": "0" * 32}]})
+    )
     done = cli("check", "values.yaml", "--baseline", "b.json", cwd=tmp_path)
     assert done.returncode == 2 and "baseline" in done.stderr and "regenerate" in done.stderr.lower()
     assert "Traceback" not in done.stderr
@@ -252,8 +280,19 @@ def test_old_baselines_are_refused_with_a_clear_message(tmp_path):
 def test_item_names_of_a_whole_list_agree_with_naming_each_item_alone():
     from starter_lint.identity import item_names
 
-    items = [{"name": "a"}, {"name": "b"}, {"name": "a"}, {"port": 80}, "x", {"other": 1}, "x",
-             {"secretRef": {"name": "s"}}, {"name": "a"}, None, {"name": "hidden"}]
+    items = [
+        {"name": "a"},
+        {"name": "b"},
+        {"name": "a"},
+        {"port": 80},
+        "x",
+        {"other": 1},
+        "x",
+        {"secretRef": {"name": "s"}},
+        {"name": "a"},
+        None,
+        {"name": "hidden"},
+    ]
     hidden = frozenset({"hidden"})
     assert item_names(items, hidden) == [item_name(items, i, hidden) for i in range(len(items))]
     assert item_names(items, hidden)[8] == "name=a#3"

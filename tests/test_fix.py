@@ -1,7 +1,9 @@
 """`starter-lint fix`: fixes applied with comments, order and quoting kept; idempotent; a safe fix
 never changes what Helm renders, an unsafe one needs --unsafe-fixes."""
+
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 
@@ -33,8 +35,16 @@ worker:
 
 
 def finding(rule, path, value, key="", safe=True):
-    return Finding(rule, "x", Severity.WARNING, "m", Location("values.yaml", 1), logical="",
-                   fix=Fix("fix", safe=safe, path=tuple(path), value=value), key=key)
+    return Finding(
+        rule,
+        "x",
+        Severity.WARNING,
+        "m",
+        Location("values.yaml", 1),
+        logical="",
+        fix=Fix("fix", safe=safe, path=tuple(path), value=value),
+        key=key,
+    )
 
 
 def rendered(data):
@@ -58,11 +68,11 @@ def test_fix_keeps_comments_order_and_what_helm_renders(tmp_path):
     assert "    DEBUG: true      # turn off after the launch\n" in text
     for line in COMMENTED.splitlines():
         if "#" in line and "DEBUG" not in line:
-            assert line in text   # comments, quoting and indentation of the rest are kept
+            assert line in text  # comments, quoting and indentation of the rest are kept
     assert rendered(load_values(text).data) == rendered(load_values(COMMENTED).data)
-    assert '"1.10"' not in text and '"0644"' not in text and '"on"' not in text   # unsafe: held back
+    assert '"1.10"' not in text and '"0644"' not in text and '"on"' not in text  # unsafe: held back
     assert stat.S_IMODE(values.stat().st_mode) == 0o640
-    assert [p.name for p in tmp_path.iterdir()] == ["values.yaml"]   # no temporary files left
+    assert [p.name for p in tmp_path.iterdir()] == ["values.yaml"]  # no temporary files left
     again = cli("fix", "values.yaml", "--select", "SL104", cwd=tmp_path)
     assert again.returncode == 0 and "fixed" not in again.stderr and values.read_text() == text
 
@@ -84,43 +94,51 @@ def test_diff_prints_and_does_not_write(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Safe and unsafe
 
-ORIGINAL = load_values("api:\n  env:\n    VERSION: 1.10\n    MODE: 017\n    DEBUG: yes\n    NUM: 5\n"
-                       "    on: x\n    TAG: v1\n  secrets:\n    PIN: 007734\n").data
+ORIGINAL = load_values(
+    "api:\n  env:\n    VERSION: 1.10\n    MODE: 017\n    DEBUG: yes\n    NUM: 5\n"
+    "    on: x\n    TAG: v1\n  secrets:\n    PIN: 007734\n"
+).data
 
 
-@pytest.mark.parametrize("path,value,key", [
-    (("api", "env", "DEBUG"), True, ""),        # yes -> true: what Helm reads, made explicit
-    (("api", "env", "DEBUG"), "true", ""),      # quoted as Helm renders it
-    (("api", "env", "MODE"), 15, ""),           # 017 -> 15
-    (("api", "env", "MODE"), "15", ""),
-    (("api", "env", "NUM"), "5", ""),
-    (("api", "env", "VERSION"), "1.1", ""),     # what Helm renders for 1.10
-    (("api", "env", "true"), "true", "ambiguous-key"),   # on: -> "true":
-    (("api", "env", "TAG"), "v2", ""),          # a string for a string: the rule's own claim
-    (("worker", "env", "NEW"), "true", ""),     # a new setting: the rule's own claim
-])
+@pytest.mark.parametrize(
+    "path,value,key",
+    [
+        (("api", "env", "DEBUG"), True, ""),  # yes -> true: what Helm reads, made explicit
+        (("api", "env", "DEBUG"), "true", ""),  # quoted as Helm renders it
+        (("api", "env", "MODE"), 15, ""),  # 017 -> 15
+        (("api", "env", "MODE"), "15", ""),
+        (("api", "env", "NUM"), "5", ""),
+        (("api", "env", "VERSION"), "1.1", ""),  # what Helm renders for 1.10
+        (("api", "env", "true"), "true", "ambiguous-key"),  # on: -> "true":
+        (("api", "env", "TAG"), "v2", ""),  # a string for a string: the rule's own claim
+        (("worker", "env", "NEW"), "true", ""),  # a new setting: the rule's own claim
+    ],
+)
 def test_a_safe_fix_keeps_what_helm_renders(path, value, key):
     assert unsafe_reason(finding("SL104", path, value, key), ORIGINAL) is None
 
 
-@pytest.mark.parametrize("path,value,key,reason", [
-    (("api", "env", "VERSION"), "1.10", "", 'as "1.1"; the fix would make it "1.10"'),
-    (("api", "env", "MODE"), "017", "", 'as "15"; the fix would make it "017"'),
-    (("api", "env", "DEBUG"), "yes", "", 'as "true"; the fix would make it "yes"'),
-    (("api", "env", "NUM"), 6, "", 'as "5"; the fix would make it "6"'),
-    (("api", "env", "DEBUG"), 1, "", 'as "true"; the fix would make it "1"'),
-    (("api", "env", "true"), "on", "ambiguous-key", 'the key as "true"; the fix would make it "on"'),
-    (("api", "secrets", "PIN"), "007734", "", "Helm renders api.secrets.PIN differently"),
-])
+@pytest.mark.parametrize(
+    "path,value,key,reason",
+    [
+        (("api", "env", "VERSION"), "1.10", "", 'as "1.1"; the fix would make it "1.10"'),
+        (("api", "env", "MODE"), "017", "", 'as "15"; the fix would make it "017"'),
+        (("api", "env", "DEBUG"), "yes", "", 'as "true"; the fix would make it "yes"'),
+        (("api", "env", "NUM"), 6, "", 'as "5"; the fix would make it "6"'),
+        (("api", "env", "DEBUG"), 1, "", 'as "true"; the fix would make it "1"'),
+        (("api", "env", "true"), "on", "ambiguous-key", 'the key as "true"; the fix would make it "on"'),
+        (("api", "secrets", "PIN"), "007734", "", "Helm renders api.secrets.PIN differently"),
+    ],
+)
 def test_a_fix_that_changes_what_helm_renders_is_unsafe(path, value, key, reason):
     got = unsafe_reason(finding("SL104", path, value, key), ORIGINAL)
     assert got is not None and reason in got
     if path[1] == "secrets":
-        assert "7734" not in got   # never the secret, nor the number it reads as
+        assert "7734" not in got  # never the secret, nor the number it reads as
 
 
 def test_unsafe_fixes_are_held_back_and_reported_unless_asked_for():
-    quoting = finding("SL104", ("api", "env", "VERSION"), "1.10")           # "safe" by its rule
+    quoting = finding("SL104", ("api", "env", "VERSION"), "1.10")  # "safe" by its rule
     marked = finding("SL603", ("api", "env", "MODE"), "strict", safe=False)  # unsafe by its rule
     good = finding("SL104", ("api", "env", "DEBUG"), True)
     applied, held = choose_fixes([quoting, marked, good], ORIGINAL)
@@ -137,10 +155,14 @@ def test_per_path_safe_beats_unsafe_then_the_domain_rule_wins_in_any_order():
     other = finding("SL104", ("worker", "enabled"), True)
     for order in ([generic, domain, other], [other, domain, generic]):
         applied, held = choose_fixes(order, ORIGINAL)
-        assert sorted(f.rule for f in applied) == ["SL104", "SL604"] and domain in applied and other in applied
+        assert (
+            sorted(f.rule for f in applied) == ["SL104", "SL604"] and domain in applied and other in applied
+        )
         assert held == []
-    assert apply_fixes("api:\n  env:\n    DEBUG: yes\n", choose_fixes([generic, domain])[0]) == \
-        'api:\n  env:\n    DEBUG: "true"\n'
+    assert (
+        apply_fixes("api:\n  env:\n    DEBUG: yes\n", choose_fixes([generic, domain])[0])
+        == 'api:\n  env:\n    DEBUG: "true"\n'
+    )
     # SL604's unsafe "1.10" loses to SL104's safe 1.1, with or without --unsafe-fixes
     safe_generic = finding("SL104", ("api", "env", "VERSION"), "1.1")
     unsafe_domain = finding("SL604", ("api", "env", "VERSION"), "1.10", safe=False)
@@ -170,8 +192,13 @@ def test_a_rewrite_that_changes_other_values_is_held_back():
     _apply_checked(plan, load_values(text))
     assert plan.findings == [] and plan.after == text
     assert "change other values Helm loads" in plan.held[0][1]
-    assert notices([plan], unsafe=True) == notices([plan]) == [
-        "values.yaml:1: SL104 fix not applied: rewriting the file for it would change other values Helm loads"]
+    assert (
+        notices([plan], unsafe=True)
+        == notices([plan])
+        == [
+            "values.yaml:1: SL104 fix not applied: rewriting the file for it would change other values Helm loads"
+        ]
+    )
 
 
 def test_every_safe_fix_of_the_catalog_keeps_what_helm_renders_and_converges(tmp_path):
@@ -183,8 +210,12 @@ def test_every_safe_fix_of_the_catalog_keeps_what_helm_renders_and_converges(tmp
                 continue
             values = tmp_path / "values.yaml"
             values.write_text(example.values)
-            options = Options(cwd=str(tmp_path), values_files=[str(values)], select=[rule.id],
-                              **{k.replace("-", "_"): v for k, v in (example.options or {}).items()})
+            options = Options(
+                cwd=str(tmp_path),
+                values_files=[str(values)],
+                select=[rule.id],
+                **{k.replace("-", "_"): v for k, v in (example.options or {}).items()},
+            )
             old = os.getcwd()
             os.chdir(tmp_path)
             try:
@@ -206,19 +237,26 @@ def test_every_safe_fix_of_the_catalog_keeps_what_helm_renders_and_converges(tmp
 # ---------------------------------------------------------------------------------------------
 # Editing: indentation, creation, style
 
+
 def test_missing_paths_are_created_with_the_files_indentation():
     text = "# worker\nworker:\n    enabled: true   # dedicated\n    image: app:1.2\nlist:\n    - a\n"
-    fixes = [finding("SL402", ("worker", "env", "ENABLE_BILLING_RETRY_WORKER"), "true"),
-             finding("SL402", ("worker", "env", "BILLING_RETRY_DEPLOYMENT_MODE"), "dedicated")]
+    fixes = [
+        finding("SL402", ("worker", "env", "ENABLE_BILLING_RETRY_WORKER"), "true"),
+        finding("SL402", ("worker", "env", "BILLING_RETRY_DEPLOYMENT_MODE"), "dedicated"),
+    ]
     out = apply_fixes(text, fixes)
-    assert out == ("# worker\nworker:\n    enabled: true   # dedicated\n    image: app:1.2\n"
-                   "    env:\n        ENABLE_BILLING_RETRY_WORKER: \"true\"\n"
-                   "        BILLING_RETRY_DEPLOYMENT_MODE: \"dedicated\"\nlist:\n    - a\n")
+    assert out == (
+        "# worker\nworker:\n    enabled: true   # dedicated\n    image: app:1.2\n"
+        "    env:\n        ENABLE_BILLING_RETRY_WORKER: \"true\"\n"
+        "        BILLING_RETRY_DEPLOYMENT_MODE: \"dedicated\"\nlist:\n    - a\n"
+    )
     assert apply_fixes(out, fixes) == out
 
 
 def test_creation_under_null_and_flow_mappings():
-    out = apply_fixes("worker:\n  enabled: true\n  env:\n", [finding("SL402", ("worker", "env", "A"), "true")])
+    out = apply_fixes(
+        "worker:\n  enabled: true\n  env:\n", [finding("SL402", ("worker", "env", "A"), "true")]
+    )
     assert load_values(out).data["worker"]["env"] == {"A": "true"}
     out = apply_fixes("worker:\n  env: {}\n", [finding("SL402", ("worker", "env", "A"), "true")])
     assert load_values(out).data["worker"]["env"] == {"A": "true"}
@@ -226,8 +264,10 @@ def test_creation_under_null_and_flow_mappings():
 
 def test_non_string_env_values_are_quoted():
     text = "api:\n  env:\n    PORT: 8080  # the API port\n    RATIO: 0.5\n    FLAG: true\n"
-    fixes = [finding("SL604", ("api", "env", key), value) for key, value in
-             (("PORT", "8080"), ("RATIO", "0.5"), ("FLAG", "true"))]
+    fixes = [
+        finding("SL604", ("api", "env", key), value)
+        for key, value in (("PORT", "8080"), ("RATIO", "0.5"), ("FLAG", "true"))
+    ]
     out = apply_fixes(text, fixes)
     # the comment stays; ruamel moves it one column when the value outgrows its old place
     assert out == 'api:\n  env:\n    PORT: "8080" # the API port\n    RATIO: "0.5"\n    FLAG: "true"\n'
@@ -235,10 +275,13 @@ def test_non_string_env_values_are_quoted():
 
 def test_a_string_replacing_a_string_keeps_its_style():
     text = "hosts:\n  - App.Acme.io   # main\n  - 'B.Acme.io'\n  - \"C.Acme.io\"\n  - D.Acme.io\n"
-    fixes = [finding("SL306", ("hosts", i), name) for i, name in
-             enumerate(["app.acme.io", "b.acme.io", "c.acme.io", "yes"])]
+    fixes = [
+        finding("SL306", ("hosts", i), name)
+        for i, name in enumerate(["app.acme.io", "b.acme.io", "c.acme.io", "yes"])
+    ]
     assert apply_fixes(text, fixes) == (
-        "hosts:\n  - app.acme.io   # main\n  - 'b.acme.io'\n  - \"c.acme.io\"\n  - \"yes\"\n")  # plain `yes` is a bool
+        "hosts:\n  - app.acme.io   # main\n  - 'b.acme.io'\n  - \"c.acme.io\"\n  - \"yes\"\n"
+    )  # plain `yes` is a bool
 
 
 def test_sl306_keeps_a_plain_host_plain_end_to_end(tmp_path):
@@ -273,6 +316,7 @@ def test_fix_end_to_end_with_overlapping_rules(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Files: symlinks, line endings, BOM, mode, duplicate keys
 
+
 def test_a_symlink_is_written_through_and_kept(tmp_path):
     real = tmp_path / "real.yaml"
     real.write_text("api:\n  env:\n    DEBUG: yes\n")
@@ -295,15 +339,20 @@ def test_crlf_bom_and_mode_are_kept(tmp_path):
     assert stat.S_IMODE(values.stat().st_mode) == 0o600
 
 
-@pytest.mark.parametrize("text,newline", [
-    ("a:\r\n  b: yes # c\r\n  d: 1\r\n", "\r\n"),
-    ("a:\r\n  b: yes # c\r\n  d: 1\n  e: 2\r\n", "\r\n"),   # mixed: the majority, everywhere
-    ("a:\n  b: yes # c\n  d: 1\r\n  e: 2\n", "\n"),
-])
+@pytest.mark.parametrize(
+    "text,newline",
+    [
+        ("a:\r\n  b: yes # c\r\n  d: 1\r\n", "\r\n"),
+        ("a:\r\n  b: yes # c\r\n  d: 1\n  e: 2\r\n", "\r\n"),  # mixed: the majority, everywhere
+        ("a:\n  b: yes # c\n  d: 1\r\n  e: 2\n", "\n"),
+    ],
+)
 def test_line_endings_come_out_consistent(text, newline):
     out = apply_fixes(text, [finding("SL104", ("a", "b"), True)])
-    assert out.replace("\r\n", "") .count("\r") == 0
-    assert out.count("\n") == text.count("\n") and out.count("\r\n") == (out.count("\n") if newline == "\r\n" else 0)
+    assert out.replace("\r\n", "").count("\r") == 0
+    assert out.count("\n") == text.count("\n") and out.count("\r\n") == (
+        out.count("\n") if newline == "\r\n" else 0
+    )
     assert out.replace("\r\n", "\n") == "a:\n  b: true # c\n  d: 1\n" + ("  e: 2\n" if "e:" in text else "")
 
 
@@ -315,7 +364,8 @@ def test_duplicate_keys_give_one_clear_error_and_nothing_is_written(tmp_path):
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "starter-lint: error: values.yaml:4: cannot fix a file with a duplicate key (api.env.DEBUG, SL103): "
-        "keep one of them, then run fix again; nothing written"]
+        "keep one of them, then run fix again; nothing written"
+    ]
     assert values.read_text() == text
 
 
@@ -357,19 +407,29 @@ def test_the_diff_never_shows_a_secret_value(tmp_path):
 
 
 def test_the_diff_stops_its_context_before_a_secret_line_found_by_position():
-    plan = FileFix("v.yaml", "v.yaml", before="PIN: 1234\nx: 0\na: 1\nPORT: 1234\n",
-                   after="PIN: 1234\nx: 0\na: 2\nPORT: 1234\n", hidden_before={1: 6}, hidden_after={1: 6})
+    plan = FileFix(
+        "v.yaml",
+        "v.yaml",
+        before="PIN: 1234\nx: 0\na: 1\nPORT: 1234\n",
+        after="PIN: 1234\nx: 0\na: 2\nPORT: 1234\n",
+        hidden_before={1: 6},
+        hidden_after={1: 6},
+    )
     assert plan.diff() == "--- a/v.yaml\n+++ b/v.yaml\n@@ -2,3 +2,3 @@\n x: 0\n-a: 1\n+a: 2\n PORT: 1234\n"
 
 
 def test_the_diff_keeps_ordinary_text_that_equals_a_short_secret_and_hides_an_aliased_one(tmp_path):
     values = tmp_path / "values.yaml"
-    values.write_text('common: &pw hunter2secret\napi:\n  env:\n    DEBUG: yes\n    LOG: info\n    TZ: utc\n'
-                      '    JWT_SECRET: "api"\n  secrets:\n    DB: *pw\n')
+    values.write_text(
+        'common: &pw hunter2secret\napi:\n  env:\n    DEBUG: yes\n    LOG: info\n    TZ: utc\n'
+        '    JWT_SECRET: "api"\n  secrets:\n    DB: *pw\n'
+    )
     done = cli("fix", "values.yaml", "--diff", "--select", "SL604", cwd=tmp_path)
     assert done.returncode == 1, done.stderr
-    assert "\n api:\n" in done.stdout            # `api` is also a (short) secret's text: kept here
-    assert "hunter2secret" not in done.stdout and "common" not in done.stdout and "JWT_SECRET" not in done.stdout
+    assert "\n api:\n" in done.stdout  # `api` is also a (short) secret's text: kept here
+    assert (
+        "hunter2secret" not in done.stdout and "common" not in done.stdout and "JWT_SECRET" not in done.stdout
+    )
 
 
 def test_a_utf16_file_is_refused_in_one_line(tmp_path):
@@ -378,7 +438,10 @@ def test_a_utf16_file_is_refused_in_one_line(tmp_path):
     values.write_bytes(raw)
     done = cli("fix", "values.yaml", cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr == "starter-lint: error: values.yaml: cannot fix a UTF-16 file; convert it to UTF-8 first\n"
+    assert (
+        done.stderr
+        == "starter-lint: error: values.yaml: cannot fix a UTF-16 file; convert it to UTF-8 first\n"
+    )
     assert values.read_bytes() == raw
 
 
@@ -393,19 +456,37 @@ PLAIN_LINES = ("    LOG_LEVEL: info\n", "    REGION: eu-west-1\n", "    ZONE: a\
 def _layouts():
     """Env blocks with a secret line at every distance (0..4 lines) before and after each fixed
     line, two fixes in one hunk, and a file ending without a newline."""
+
     def plain(prefix, n):
         return [f"    {prefix}_{k}: v{k}\n" for k in range(n)]
 
-    for distance in range(0, 5):
+    for distance in range(5):
         for fixed in FIXED_LINES:
             name = fixed.split(":")[0].strip()
-            yield (f"before-{distance}-{name}",
-                   plain("HEAD", 1) + [SECRET_LINE] + plain("MID", distance) + [fixed] + plain("TAIL", distance))
-            yield (f"after-{distance}-{name}",
-                   plain("HEAD", distance) + [fixed] + plain("MID", distance) + [SECRET_LINE] + plain("TAIL", 1))
-    yield "two-fixes-one-hunk", [PLAIN_LINES[0], FIXED_LINES[0], PLAIN_LINES[1], FIXED_LINES[1], PLAIN_LINES[2],
-                                 PLAIN_LINES[3], SECRET_LINE]
-    yield "no-final-newline", [PLAIN_LINES[0], SECRET_LINE, PLAIN_LINES[1], PLAIN_LINES[2], FIXED_LINES[0].rstrip("\n")]
+            yield (
+                f"before-{distance}-{name}",
+                plain("HEAD", 1) + [SECRET_LINE] + plain("MID", distance) + [fixed] + plain("TAIL", distance),
+            )
+            yield (
+                f"after-{distance}-{name}",
+                plain("HEAD", distance) + [fixed] + plain("MID", distance) + [SECRET_LINE] + plain("TAIL", 1),
+            )
+    yield (
+        "two-fixes-one-hunk",
+        [
+            PLAIN_LINES[0],
+            FIXED_LINES[0],
+            PLAIN_LINES[1],
+            FIXED_LINES[1],
+            PLAIN_LINES[2],
+            PLAIN_LINES[3],
+            SECRET_LINE,
+        ],
+    )
+    yield (
+        "no-final-newline",
+        [PLAIN_LINES[0], SECRET_LINE, PLAIN_LINES[1], PLAIN_LINES[2], FIXED_LINES[0].rstrip("\n")],
+    )
 
 
 LAYOUTS = list(_layouts())
@@ -425,19 +506,25 @@ def test_the_diff_applies_with_git_and_patch_and_never_shows_a_secret(name, line
     (work / "values.yaml").write_bytes(text.encode())
     import sys
 
-    raw = subprocess.run([sys.executable, "-m", "starter_lint", "fix", "values.yaml", "--diff", "--select",
-                          "SL104,SL604"], cwd=work, capture_output=True, timeout=120,
-                         env={k: v for k, v in os.environ.items() if k != "STARTER_LINT_DEBUG"})
+    raw = subprocess.run(
+        [sys.executable, "-m", "starter_lint", "fix", "values.yaml", "--diff", "--select", "SL104,SL604"],
+        cwd=work,
+        capture_output=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "STARTER_LINT_DEBUG"},
+    )
     done = subprocess.CompletedProcess(raw.args, raw.returncode, raw.stdout.decode(), raw.stderr.decode())
     assert "hunter2secretpw" not in done.stdout + done.stderr and "postgres://app" not in done.stdout
-    adjacent = any(a == SECRET_LINE and b in FIXED_LINES or b == SECRET_LINE and a in FIXED_LINES
-                   for a, b in zip(lines, lines[1:]))
-    if adjacent:   # the only case a patch that applies must show the secret line: refused, said why
+    adjacent = any(
+        (a == SECRET_LINE and b in FIXED_LINES) or (b == SECRET_LINE and a in FIXED_LINES)
+        for a, b in itertools.pairwise(lines)
+    )
+    if adjacent:  # the only case a patch that applies must show the secret line: refused, said why
         assert done.returncode == 2 and done.stdout == ""
         assert "no --diff" in done.stderr and "holds a secret value" in done.stderr
         return
     assert done.returncode == 1, done.stderr
-    (tmp_path / "d.patch").write_bytes(raw.stdout)       # as written: CRLF lines stay CRLF
+    (tmp_path / "d.patch").write_bytes(raw.stdout)  # as written: CRLF lines stay CRLF
     # what `fix` itself writes is what the patch must produce
     fixed = tmp_path / "fixed"
     shutil.copytree(work, fixed)
@@ -449,8 +536,9 @@ def test_the_diff_applies_with_git_and_patch_and_never_shows_a_secret(name, line
         repo = tmp_path / "git"
         shutil.copytree(work, repo)
         subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
-        check = subprocess.run(["git", "apply", "--check", str(tmp_path / "d.patch")], cwd=repo,
-                               capture_output=True, text=True)
+        check = subprocess.run(
+            ["git", "apply", "--check", str(tmp_path / "d.patch")], cwd=repo, capture_output=True, text=True
+        )
         assert check.returncode == 0, check.stderr + done.stdout
         subprocess.run(["git", "apply", str(tmp_path / "d.patch")], cwd=repo, check=True)
         assert (repo / "values.yaml").read_bytes() == expected
@@ -458,8 +546,12 @@ def test_the_diff_applies_with_git_and_patch_and_never_shows_a_secret(name, line
     if shutil.which("patch"):
         plain = tmp_path / "patch"
         shutil.copytree(work, plain)
-        applied = subprocess.run(["patch", "-p1", "--fuzz=0", "-i", str(tmp_path / "d.patch")], cwd=plain,
-                                 capture_output=True, text=True)
+        applied = subprocess.run(
+            ["patch", "-p1", "--fuzz=0", "-i", str(tmp_path / "d.patch")],
+            cwd=plain,
+            capture_output=True,
+            text=True,
+        )
         assert applied.returncode == 0 and "fuzz" not in applied.stdout, applied.stdout + applied.stderr
         assert (plain / "values.yaml").read_bytes() == expected
         tried += 1
@@ -472,8 +564,9 @@ def test_fix_counts_what_it_did(tmp_path):
     mistake, one finding) and another WORKERS (SL604); two rules proposing one unsafe edit
     (`1.10`) are one unsafe fix."""
     values = tmp_path / "values.yaml"
-    values.write_text("worker:\n  enabled: false\napi:\n  env:\n    DEBUG: yes\n    WORKERS: 4\n"
-                      "    FEATURE_RATE: 1.10\n")
+    values.write_text(
+        "worker:\n  enabled: false\napi:\n  env:\n    DEBUG: yes\n    WORKERS: 4\n    FEATURE_RATE: 1.10\n"
+    )
     before = cli("check", "values.yaml", "--select", "SL104,SL604", "--format", "json", cwd=tmp_path)
     done = cli("fix", "values.yaml", "--select", "SL104,SL604", cwd=tmp_path)
     after = cli("check", "values.yaml", "--select", "SL104,SL604", "--format", "json", cwd=tmp_path)
@@ -482,7 +575,7 @@ def test_fix_counts_what_it_did(tmp_path):
     def count(run_):
         return sum(len(t["findings"]) for t in json.loads(run_.stdout)["targets"])
 
-    assert count(before) - count(after) == 2      # DEBUG (SL104, SL604 related) and WORKERS (SL604)
+    assert count(before) - count(after) == 2  # DEBUG (SL104, SL604 related) and WORKERS (SL604)
     assert "starter-lint: fixed 2 findings in values.yaml\n" in done.stderr
     assert "1 unsafe fix not applied (it changes what Helm renders" in done.stderr
     assert "FEATURE_RATE: 1.10" in values.read_text()
@@ -492,8 +585,10 @@ def test_nulls_keep_their_spelling(tmp_path):
     """`cpu: null` and `~` are lines no fix touches: they stay as written (ruamel would write
     every null back as an empty value); a null map a fix fills in becomes the map."""
     path = tmp_path / "values.yaml"
-    path.write_text("api:\n  env:\n    DEBUG: yes\nweb:\n  resources:\n    limits: {cpu: null, memory: ~}\n"
-                    "    requests:\n      cpu: Null\nworker:\n  enabled: true\n  env: null\n")
+    path.write_text(
+        "api:\n  env:\n    DEBUG: yes\nweb:\n  resources:\n    limits: {cpu: null, memory: ~}\n"
+        "    requests:\n      cpu: Null\nworker:\n  enabled: true\n  env: null\n"
+    )
     done = cli("fix", "values.yaml", "--select", "SL604,SL402", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     text = path.read_text()

@@ -12,6 +12,7 @@ Numbers are compared as Helm holds them, float64 (1 == 1.0; big integers lose pr
 Where keys of different types collide (`true:` and `"true":`), Helm's pick is random: there we
 require only that starter-lint reports the collision and picks one of the candidates.
 """
+
 from __future__ import annotations
 
 import json
@@ -96,35 +97,195 @@ def differences(texts):
 
 SCALARS = [
     # booleans and nulls, YAML 1.1 style
-    "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "off", "Off", "OFF", "n", "N", "no", "No", "NO",
-    "true", "True", "TRUE", "tRue", "false", "False", "FALSE", "fAlse", "~", "null", "Null", "NULL",
-    "nUll", "",
+    "y",
+    "Y",
+    "yes",
+    "Yes",
+    "YES",
+    "on",
+    "On",
+    "ON",
+    "off",
+    "Off",
+    "OFF",
+    "n",
+    "N",
+    "no",
+    "No",
+    "NO",
+    "true",
+    "True",
+    "TRUE",
+    "tRue",
+    "false",
+    "False",
+    "FALSE",
+    "fAlse",
+    "~",
+    "null",
+    "Null",
+    "NULL",
+    "nUll",
+    "",
     # integers in every base and spelling
-    "0", "-0", "+0", "017", "0o17", "0O17", "0x1F", "0X1f", "0b101", "-0b101", "+0b101", "1_000",
-    "1__0", "_1", "1_", "+1", "-1", "08", "09", "0777", "0o777", "0o", "0x_1F", "0b_101", "0_17",
-    "0x7FFFFFFFFFFFFFFF", "0xFFFFFFFFFFFFFFFF", "0x10000000000000000", "-0x8000000000000000",
-    "9007199254740993", "12345678901234567890", "18446744073709551615", "18446744073709551616",
-    "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
-    "99999999999999999999999", "123456789012345678901",
+    "0",
+    "-0",
+    "+0",
+    "017",
+    "0o17",
+    "0O17",
+    "0x1F",
+    "0X1f",
+    "0b101",
+    "-0b101",
+    "+0b101",
+    "1_000",
+    "1__0",
+    "_1",
+    "1_",
+    "+1",
+    "-1",
+    "08",
+    "09",
+    "0777",
+    "0o777",
+    "0o",
+    "0x_1F",
+    "0b_101",
+    "0_17",
+    "0x7FFFFFFFFFFFFFFF",
+    "0xFFFFFFFFFFFFFFFF",
+    "0x10000000000000000",
+    "-0x8000000000000000",
+    "9007199254740993",
+    "12345678901234567890",
+    "18446744073709551615",
+    "18446744073709551616",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "-9223372036854775809",
+    "99999999999999999999999",
+    "123456789012345678901",
     # floats
-    "09.5", "1e3", "1E3", "1e+3", "1e-3", "1.0e3", "1e400", "-1e400", ".5", "-.5", "+.5", "1.", "0.",
-    "1.10", "1.0", "3.14159265358979", "1e21", "1e20", "0.1", "0.30000000000000004", "-0.0",
-    "1.7976931348623157e308", "5e-324", "2.5e-400", "1e-400", "1.5e+300", "1_0.5", "1e1_0",
+    "09.5",
+    "1e3",
+    "1E3",
+    "1e+3",
+    "1e-3",
+    "1.0e3",
+    "1e400",
+    "-1e400",
+    ".5",
+    "-.5",
+    "+.5",
+    "1.",
+    "0.",
+    "1.10",
+    "1.0",
+    "3.14159265358979",
+    "1e21",
+    "1e20",
+    "0.1",
+    "0.30000000000000004",
+    "-0.0",
+    "1.7976931348623157e308",
+    "5e-324",
+    "2.5e-400",
+    "1e-400",
+    "1.5e+300",
+    "1_0.5",
+    "1e1_0",
     # strings that look like something else
-    "1:20", "10:20:30", "190:20:30", "2026-01-01", "2026-01-01T10:00:00Z", "2026-1-2", "0x", "0xG",
-    "0b", "0b2", "0o8", "1e", "1.2.3", "._5", ".", "-", "+", "<<", "=", "abc", "hello world", "a b",
-    "x:y", "http://x", "#notcomment", "é", "ü", "日本", "1,000", "+.inf_", "Infinity", "NaN", "nan",
+    "1:20",
+    "10:20:30",
+    "190:20:30",
+    "2026-01-01",
+    "2026-01-01T10:00:00Z",
+    "2026-1-2",
+    "0x",
+    "0xG",
+    "0b",
+    "0b2",
+    "0o8",
+    "1e",
+    "1.2.3",
+    "._5",
+    ".",
+    "-",
+    "+",
+    "<<",
+    "=",
+    "abc",
+    "hello world",
+    "a b",
+    "x:y",
+    "http://x",
+    "#notcomment",
+    "é",
+    "ü",
+    "日本",
+    "1,000",
+    "+.inf_",
+    "Infinity",
+    "NaN",
+    "nan",
     "inf",
 ]
 FAILING_SCALARS = [".inf", ".Inf", ".INF", "-.inf", "+.inf", ".nan", ".NaN", ".NAN"]
-TAGS = ["!!str", "!!int", "!!float", "!!bool", "!!null", "!!binary", "!!timestamp", "!foo", "!",
-        "!!python/object/apply:os.system", "!<tag:yaml.org,2002:str>", "!!map", "!!merge"]
-KEYS = ["a", "b", "c", "name", "image", "y", "n", "on", "off", "yes", "no", "true", "false", "True",
-        "1", "2", "01", "0x1", "1.5", "3.14159265358979", "1e6", "1e400", "1e40", "-1", "+1", "1_0",
-        "é", "a b", "k:v", "0.1", "18446744073709551615", "9223372036854775808",
-        "12345678901234567890", "2026-01-01", "1:20"]
-_NEEDS_QUOTES = ("#", "&", "*", "!", "|", ">", "'", '"', "%", "@", "`", "[", "{", "]", "}", ",",
-                 "? ", "- ")
+TAGS = [
+    "!!str",
+    "!!int",
+    "!!float",
+    "!!bool",
+    "!!null",
+    "!!binary",
+    "!!timestamp",
+    "!foo",
+    "!",
+    "!!python/object/apply:os.system",
+    "!<tag:yaml.org,2002:str>",
+    "!!map",
+    "!!merge",
+]
+KEYS = [
+    "a",
+    "b",
+    "c",
+    "name",
+    "image",
+    "y",
+    "n",
+    "on",
+    "off",
+    "yes",
+    "no",
+    "true",
+    "false",
+    "True",
+    "1",
+    "2",
+    "01",
+    "0x1",
+    "1.5",
+    "3.14159265358979",
+    "1e6",
+    "1e400",
+    "1e40",
+    "-1",
+    "+1",
+    "1_0",
+    "é",
+    "a b",
+    "k:v",
+    "0.1",
+    "18446744073709551615",
+    "9223372036854775808",
+    "12345678901234567890",
+    "2026-01-01",
+    "1:20",
+]
+_NEEDS_QUOTES = ("#", "&", "*", "!", "|", ">", "'", '"', "%", "@", "`", "[", "{", "]", "}", ",", "? ", "- ")
 
 
 def _quoted(text, r):
@@ -188,8 +349,10 @@ class DocumentGenerator:
             return " " + self.flow(depth), False
         if x < 0.64:
             header = r.choice("|>") + r.choice(["", "-", "+", "2"])
-            lines = "".join(" " * (indent + 2) + r.choice(["text", "  more", "x: y", "# not comment", ""]) + "\n"
-                            for _ in range(r.randrange(1, 4)))
+            lines = "".join(
+                " " * (indent + 2) + r.choice(["text", "  more", "x: y", "# not comment", ""]) + "\n"
+                for _ in range(r.randrange(1, 4))
+            )
             return " " + header + "\n" + lines, True
         anchor_name = f"m{len(self.anchors)}" if r.random() < 0.15 else None
         if x < 0.85:
@@ -203,9 +366,15 @@ class DocumentGenerator:
 
     def flow(self, depth):
         r = self.r
-        simple = [s for s in SCALARS if s and not s.startswith(("-", "?", ":")) and not any(c in s for c in ",:#")]
+        simple = [
+            s for s in SCALARS if s and not s.startswith(("-", "?", ":")) and not any(c in s for c in ",:#")
+        ]
         if depth > 3 or r.random() < 0.5:
-            return "[" + ", ".join(scalar_text(r, r.choice(simple), False) for _ in range(r.randrange(0, 4))) + "]"
+            return (
+                "["
+                + ", ".join(scalar_text(r, r.choice(simple), False) for _ in range(r.randrange(0, 4)))
+                + "]"
+            )
         items = []
         for _ in range(r.randrange(0, 4)):
             value = self.flow(depth + 1) if r.random() < 0.3 else scalar_text(r, r.choice(simple), False)
@@ -226,7 +395,9 @@ class DocumentGenerator:
             if r.random() < 0.05:
                 out.append(pad + "# a comment\n")
             value, block = self.value(depth, indent)
-            out.append(pad + self.key() + ":" + value + ("" if block else (" # c\n" if r.random() < 0.1 else "\n")))
+            out.append(
+                pad + self.key() + ":" + value + ("" if block else (" # c\n" if r.random() < 0.1 else "\n"))
+            )
         return "".join(out)
 
     def sequence(self, depth, indent):
@@ -236,7 +407,7 @@ class DocumentGenerator:
         for _ in range(r.randrange(1, 4)):
             if r.random() < 0.3 and depth < 4:
                 body = self.mapping(depth + 1, indent + 2)
-                out.append(pad + "- " + body[indent + 2:])
+                out.append(pad + "- " + body[indent + 2 :])
                 continue
             value, block = self.value(depth + 1, indent + 2)
             if block and value.lstrip(" &m0123456789")[:1] not in ("|", ">"):
@@ -263,8 +434,39 @@ class DocumentGenerator:
         return text
 
 
-DAMAGE = [":", "-", "[", "]", "{", "}", "\t", "#", "&", "*", "!", "|", ">", "'", '"', "\n", " ", "  ",
-          ",", "?", "%", "@", "`", "---\n", "...\n", "<<: ", "\\", "\x07", "\u2028", "\ufeff", "\x85"]
+DAMAGE = [
+    ":",
+    "-",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\t",
+    "#",
+    "&",
+    "*",
+    "!",
+    "|",
+    ">",
+    "'",
+    '"',
+    "\n",
+    " ",
+    "  ",
+    ",",
+    "?",
+    "%",
+    "@",
+    "`",
+    "---\n",
+    "...\n",
+    "<<: ",
+    "\\",
+    "\x07",
+    "\u2028",
+    "\ufeff",
+    "\x85",
+]
 
 
 def damaged(r, text):
@@ -274,10 +476,10 @@ def damaged(r, text):
         if op < 0.6:
             text = text[:i] + r.choice(DAMAGE) + text[i:]
         elif op < 0.85:
-            text = text[:i] + text[i + 1:]
+            text = text[:i] + text[i + 1 :]
         else:
             j = r.randrange(len(text) + 1)
-            text = text[:i] + text[j:j + r.randrange(1, 10)] + text[i:]
+            text = text[:i] + text[j : j + r.randrange(1, 10)] + text[i:]
     return text
 
 
@@ -298,45 +500,123 @@ TRICKY = [
     "a: 017\nb: 0o17\nc: 0x1F\nd: 0b101\ne: -0b101\nf: 1_000\ng: +1\nh: -0\ni: 08\nj: 09.5\n",
     "a: 1e3\nb: 1E3\nc: 1e400\nd: .5\ne: 1.\nf: 1:20\ng: 2026-01-01\nh: 12345678901234567890\n",
     "a: 9007199254740993\nb: 18446744073709551615\nc: 99999999999999999999999\nd: 1e21\n",
-    "a: .inf\n", "a: -.Inf\n", "a: .nan\n", "a: [1, .NaN]\n", "a: !!float .inf\n",
+    "a: .inf\n",
+    "a: -.Inf\n",
+    "a: .nan\n",
+    "a: [1, .NaN]\n",
+    "a: !!float .inf\n",
     "3.14159265358979: a\n1e6: b\n1e40: c\n18446744073709551616: d\n",
-    "y: 1\nn: 2\non: 3\noff: 4\nyes: 5\nNO: 6\n", "1: a\n-1: b\n0x10: c\n017: d\n1_0: e\n",
-    "~: x\n", "null: x\n", "9223372036854775808: x\n", "18446744073709551615: [a]\n",
-    ".inf: a\n-.inf: b\n", "2026-01-01: a\n1:20: b\n",
+    "y: 1\nn: 2\non: 3\noff: 4\nyes: 5\nNO: 6\n",
+    "1: a\n-1: b\n0x10: c\n017: d\n1_0: e\n",
+    "~: x\n",
+    "null: x\n",
+    "9223372036854775808: x\n",
+    "18446744073709551615: [a]\n",
+    ".inf: a\n-.inf: b\n",
+    "2026-01-01: a\n1:20: b\n",
     # quoted vs plain, block scalars
     "a: 'yes'\nb: \"017\"\nc: '1e3'\nd: \"~\"\n",
     "a: |\n  line\n  more\nb: >\n  folded\n  text\n\nc: |-\n  x\nd: >+\n  x\n\n\ne: |2\n    x\n",
-    "a: |\n  \n    more\n", "a: |\n      \n  text\n", "a: |#c\n  x\n", "a: >\t\n  x\n", "--- |\n  text\n",
+    "a: |\n  \n    more\n",
+    "a: |\n      \n  text\n",
+    "a: |#c\n  x\n",
+    "a: >\t\n  x\n",
+    "--- |\n  text\n",
     # explicit tags, unknown tags
     "a: !!str 1\nb: !!int \"12\"\nc: !!float 1\nd: !!bool \"yes\"\ne: !!null ''\nf: !!str\n",
-    "a: !!int 1.5\n", "a: !!int\n", "a: !!null x\n", "a: !!bool maybe\n", "a: !!float 12345678901234567890\n",
-    "a: !!binary aGVsbG8=\n", "a: !!binary |\n  aGVs\n  bG8=\n", "a: !!binary 'not base64!'\n",
-    "a: !!binary /w==\n", "!!binary aGk=: x\n",
-    "a: !!timestamp 2026-01-01\nb: !!timestamp 2026-1-2 10:00:00\n", "a: !!timestamp 2026-02-30\n",
-    "a: !!timestamp 12\n", "a: !!python/object/apply:os.system ['ls']\n",
-    "a: !!python/object/apply:os.system\n  args: [ls]\n", "a: !foo bar\nb: !foo {x: 1}\nc: ! yes\n",
-    "a: !<tag:yaml.org,2002:int> 0x10\n", "%TAG !e! tag:example.com,2000:\n---\na: !e!foo 1\n",
-    "a: !!floa!!float 1\n", "a: !&!x 1\n", "a: !!str {x: 1}\nb: !!int [1]\n",
+    "a: !!int 1.5\n",
+    "a: !!int\n",
+    "a: !!null x\n",
+    "a: !!bool maybe\n",
+    "a: !!float 12345678901234567890\n",
+    "a: !!binary aGVsbG8=\n",
+    "a: !!binary |\n  aGVs\n  bG8=\n",
+    "a: !!binary 'not base64!'\n",
+    "a: !!binary /w==\n",
+    "!!binary aGk=: x\n",
+    "a: !!timestamp 2026-01-01\nb: !!timestamp 2026-1-2 10:00:00\n",
+    "a: !!timestamp 2026-02-30\n",
+    "a: !!timestamp 12\n",
+    "a: !!python/object/apply:os.system ['ls']\n",
+    "a: !!python/object/apply:os.system\n  args: [ls]\n",
+    "a: !foo bar\nb: !foo {x: 1}\nc: ! yes\n",
+    "a: !<tag:yaml.org,2002:int> 0x10\n",
+    "%TAG !e! tag:example.com,2000:\n---\na: !e!foo 1\n",
+    "a: !!floa!!float 1\n",
+    "a: !&!x 1\n",
+    "a: !!str {x: 1}\nb: !!int [1]\n",
     # anchors, aliases, merge keys
-    "a: &x 1\nb: *x\n", "a: *nope\n", "a: &x [1, *x]\n", "a: &x {b: *x}\n",
-    "b: &b {x: 1, y: 2}\nm: {x: 2, <<: *b}\n", "b: &b {x: 1, y: 2}\nm: {<<: *b, x: 2}\n",
+    "a: &x 1\nb: *x\n",
+    "a: *nope\n",
+    "a: &x [1, *x]\n",
+    "a: &x {b: *x}\n",
+    "b: &b {x: 1, y: 2}\nm: {x: 2, <<: *b}\n",
+    "b: &b {x: 1, y: 2}\nm: {<<: *b, x: 2}\n",
     "b1: &b1 {x: 1}\nb2: &b2 {x: 2, z: 2}\nm:\n  <<: [*b1, *b2]\n  z: 3\n",
-    "m:\n  <<: {a: 1}\n  <<: {b: 2}\n", "m:\n  <<: 1\n", "m:\n  <<: [1]\n", "m:\n  <<: ~\n",
-    "m:\n  <<: []\n", "m:\n  '<<': 1\n", "m:\n  !!merge <<: {a: 1}\n", "m:\n  !!str <<: {a: 1}\n",
-    "m: <<\n", "a: &a {x: &a [1]}\nb: *a\n", "a: &a1-b_c 1\nb: *a1-b_c\n", "a: &a\"x 1\n",
+    "m:\n  <<: {a: 1}\n  <<: {b: 2}\n",
+    "m:\n  <<: 1\n",
+    "m:\n  <<: [1]\n",
+    "m:\n  <<: ~\n",
+    "m:\n  <<: []\n",
+    "m:\n  '<<': 1\n",
+    "m:\n  !!merge <<: {a: 1}\n",
+    "m:\n  !!str <<: {a: 1}\n",
+    "m: <<\n",
+    "a: &a {x: &a [1]}\nb: *a\n",
+    "a: &a1-b_c 1\nb: *a1-b_c\n",
+    "a: &a\"x 1\n",
     # duplicates and nesting
-    "a: 1\na: 2\n", "a: {b: 1}\na: {c: 2}\n", "a:\n  - b: 1\n    c: [1, {d: 2}]\n  - [x, [y]]\n",
+    "a: 1\na: 2\n",
+    "a: {b: 1}\na: {c: 2}\n",
+    "a:\n  - b: 1\n    c: [1, {d: 2}]\n  - [x, [y]]\n",
     # documents
-    "", "# only a comment\n", "---\n", "---\n---\na: 1\n", "a: 1\n---\nb: 2\n", "a: 1\n...\n---\nb: 2\n",
-    "a: 1\n--- [\n", "a: 1\n---\n: [\n", "- a\n- b\n", "just a string\n", "123\n", "~\n", "[]\n", "{}\n",
-    "%YAML 1.1\n---\na: 1\n", "%YAML 1.2\n---\na: yes\n", "%FOO bar\n---\na: 1\n",
+    "",
+    "# only a comment\n",
+    "---\n",
+    "---\n---\na: 1\n",
+    "a: 1\n---\nb: 2\n",
+    "a: 1\n...\n---\nb: 2\n",
+    "a: 1\n--- [\n",
+    "a: 1\n---\n: [\n",
+    "- a\n- b\n",
+    "just a string\n",
+    "123\n",
+    "~\n",
+    "[]\n",
+    "{}\n",
+    "%YAML 1.1\n---\na: 1\n",
+    "%YAML 1.2\n---\na: yes\n",
+    "%FOO bar\n---\na: 1\n",
     # flow style, unicode, line endings, BOM, tabs
-    "{a: 1, b: [x, y], c: {d: ~}}\n", "a: [1, 2\n", "a: {b: 1\n", "{a:1}\n", "[a, b]: c\n",
-    "ü: ß\n日本: 語\n", "a: \"\\u00e9\\t\\x41\"\n", "a: 'it''s'\n", "a: 1\r\nb:\r\n  c: 2\r\n",
-    "a:\r\n  - |\r\n    x\r\n    y\r\n", "\ufeffa: 1\n", "a: 1\n\ufeffb: 2\n", "a: 1\n\ufeff",
-    "a:\tb\n", "a: \t'y'\n", "a:\n\t- b\n", "\ta: 1\n", "a: 'x\ty'\n", "a: {b\t c: 1}\n",
-    "a: hello\u2028world\n", "a: x\x85b: y\n", "a: b: c\n", "a:\n  b\n  c: d\n", "? [1, 2]\n: x\n",
-    "? {a: 1}\n: x\n", "? a\n: b\n", "a:\n  : 1\n", "- [a, b]\n", "a: \"unterminated\n",
+    "{a: 1, b: [x, y], c: {d: ~}}\n",
+    "a: [1, 2\n",
+    "a: {b: 1\n",
+    "{a:1}\n",
+    "[a, b]: c\n",
+    "ü: ß\n日本: 語\n",
+    "a: \"\\u00e9\\t\\x41\"\n",
+    "a: 'it''s'\n",
+    "a: 1\r\nb:\r\n  c: 2\r\n",
+    "a:\r\n  - |\r\n    x\r\n    y\r\n",
+    "\ufeffa: 1\n",
+    "a: 1\n\ufeffb: 2\n",
+    "a: 1\n\ufeff",
+    "a:\tb\n",
+    "a: \t'y'\n",
+    "a:\n\t- b\n",
+    "\ta: 1\n",
+    "a: 'x\ty'\n",
+    "a: {b\t c: 1}\n",
+    "a: hello\u2028world\n",
+    "a: x\x85b: y\n",
+    "a: b: c\n",
+    "a:\n  b\n  c: d\n",
+    "? [1, 2]\n: x\n",
+    "? {a: 1}\n: x\n",
+    "? a\n: b\n",
+    "a:\n  : 1\n",
+    "- [a, b]\n",
+    "a: \"unterminated\n",
 ]
 
 COLLISIONS = [  # (document, path, the candidates Helm picks from)
@@ -370,9 +650,31 @@ def test_structured_corpus_reads_like_helm(backend):
 def test_corpus_is_broad():
     """The generated corpus really holds what it claims (so the parity test means something)."""
     joined = "\n".join(STRUCTURED)
-    for needle in ("yes", "0o17", "0x1F", "1_000", "1e400", "2026-01-01", "12345678901234567890",
-                   "!!binary", "!!timestamp", "!!python/object", "<<: *", "<<: [*", "*a", "|", ">",
-                   "\r\n", "\ufeff", "%YAML 1.1", "...", "---", "3.14159265358979:", "{", "["):
+    for needle in (
+        "yes",
+        "0o17",
+        "0x1F",
+        "1_000",
+        "1e400",
+        "2026-01-01",
+        "12345678901234567890",
+        "!!binary",
+        "!!timestamp",
+        "!!python/object",
+        "<<: *",
+        "<<: [*",
+        "*a",
+        "|",
+        ">",
+        "\r\n",
+        "\ufeff",
+        "%YAML 1.1",
+        "...",
+        "---",
+        "3.14159265358979:",
+        "{",
+        "[",
+    ):
         assert needle in joined, needle
     readable = sum(helm_read(text)[0] == "ok" for text in STRUCTURED[:400])
     assert 100 < readable < 390  # both loadable documents and load errors are well represented
@@ -437,10 +739,21 @@ def chart_samples():
         parts = [r.choice(readable) for _ in range(r.randrange(2, 4))]
         separator = r.choice(["---\n", "--- # next\n", "---   \n", "---\r\n"])
         samples.append(separator.join(p if p.endswith("\n") else p + "\n" for p in parts))
-    samples += ["a: 1\nb: null\nc: {d: null, e: 1}\n---\nf: 2\na: 3\n", "a: {b: 1}\n---\na: null\n",
-                "a: {b: 1}\n---\na: {b: null}\n", "a: 1\n---\n- x\n", "a: 1\n---\nnull\n---\nb: 1\n",
-                "a: 1\n--- |\n  text\n", "a: 1\n---x\n", "a: 1\n----\n", "a: 1\n---\n...\n",
-                "a: &x 1\n---\nb: *x\n", "a: [null, {b: null}]\n", "a: 1\n---\n{}\n", "\ufeffa: 1\n"]
+    samples += [
+        "a: 1\nb: null\nc: {d: null, e: 1}\n---\nf: 2\na: 3\n",
+        "a: {b: 1}\n---\na: null\n",
+        "a: {b: 1}\n---\na: {b: null}\n",
+        "a: 1\n---\n- x\n",
+        "a: 1\n---\nnull\n---\nb: 1\n",
+        "a: 1\n--- |\n  text\n",
+        "a: 1\n---x\n",
+        "a: 1\n----\n",
+        "a: 1\n---\n...\n",
+        "a: &x 1\n---\nb: *x\n",
+        "a: [null, {b: null}]\n",
+        "a: 1\n---\n{}\n",
+        "\ufeffa: 1\n",
+    ]
     return samples
 
 
@@ -510,7 +823,9 @@ def test_layering_files_over_chart_values_like_helm(chart_dir):
         ours = "ok", normalise(layer_values(Layer("values.yaml", "base", base.data, base), layers).values)
         compared += 1
         if helm != ours:
-            bad.append(f"chart {chart_text!r} files {files!r}\n    helm: {str(helm)[:300]}\n    ours: {str(ours)[:300]}")
+            bad.append(
+                f"chart {chart_text!r} files {files!r}\n    helm: {str(helm)[:300]}\n    ours: {str(ours)[:300]}"
+            )
     assert not bad, f"{len(bad)} layerings differ:\n" + "\n".join(bad[:5])
     assert compared >= 80
 
@@ -526,16 +841,93 @@ def test_merge_maps_is_helms_merge_maps():
 # --------------------------------------------------------------------------------------------
 # --set and --set-string
 
-SET_TOKENS = ["a", "b", "c", ".", ".", "[0]", "[1]", "[2]", "=", "=", ",", "1", "true", "x", "{", "}",
-              "{x,y}", "\\", "\\,", "\\.", "0", "01", "-5", "null", " ", "[", "]", "[-1]", "[x]", "=1,",
-              "9223372036854775807", "9223372036854775808", "1.5", "TRUE", "é"]
+SET_TOKENS = [
+    "a",
+    "b",
+    "c",
+    ".",
+    ".",
+    "[0]",
+    "[1]",
+    "[2]",
+    "=",
+    "=",
+    ",",
+    "1",
+    "true",
+    "x",
+    "{",
+    "}",
+    "{x,y}",
+    "\\",
+    "\\,",
+    "\\.",
+    "0",
+    "01",
+    "-5",
+    "null",
+    " ",
+    "[",
+    "]",
+    "[-1]",
+    "[x]",
+    "=1,",
+    "9223372036854775807",
+    "9223372036854775808",
+    "1.5",
+    "TRUE",
+    "é",
+]
 SET_CASES = [
-    "a=1", "a.b=c", "a=true", "a=TRUE", "a=null", "a=0", "a=01", "a=-1", "a=+1", "a=1.5", "a=1e3",
-    "a=0x1F", "a=9223372036854775807", "a=9223372036854775808", "a=", "a", "a=b,c=d", "a={x,y}",
-    "a={1,2,true}", "a={}", "a[0]=x", "a[2]=x", "a[0].b=1", "a[1].b=1", "a[0][1]=x", "a\\.b=c",
-    "a=b\\,c", "a=x=y", "name=a,name=b", "a[1]=x,a[0]=y", "a=b,", "a.=1", ".a=1", "a[x]=1", "a[-1]=1",
-    "a[65537]=1", "a[65536]=1", "a[0]=1,a.b=2", "a.b=1,a[0]=2", "a=2,a.b=1", "=1", "a[1]", "a=\\{x}",
-    "a=b\\", "a={x,{y}}", "a=1,,b=2", "x.y[0].z=1,x.y[0].w=2", "k8s\\.io/name=x", "a={1,}",
+    "a=1",
+    "a.b=c",
+    "a=true",
+    "a=TRUE",
+    "a=null",
+    "a=0",
+    "a=01",
+    "a=-1",
+    "a=+1",
+    "a=1.5",
+    "a=1e3",
+    "a=0x1F",
+    "a=9223372036854775807",
+    "a=9223372036854775808",
+    "a=",
+    "a",
+    "a=b,c=d",
+    "a={x,y}",
+    "a={1,2,true}",
+    "a={}",
+    "a[0]=x",
+    "a[2]=x",
+    "a[0].b=1",
+    "a[1].b=1",
+    "a[0][1]=x",
+    "a\\.b=c",
+    "a=b\\,c",
+    "a=x=y",
+    "name=a,name=b",
+    "a[1]=x,a[0]=y",
+    "a=b,",
+    "a.=1",
+    ".a=1",
+    "a[x]=1",
+    "a[-1]=1",
+    "a[65537]=1",
+    "a[65536]=1",
+    "a[0]=1,a.b=2",
+    "a.b=1,a[0]=2",
+    "a=2,a.b=1",
+    "=1",
+    "a[1]",
+    "a=\\{x}",
+    "a=b\\",
+    "a={x,{y}}",
+    "a=1,,b=2",
+    "x.y[0].z=1,x.y[0].w=2",
+    "k8s\\.io/name=x",
+    "a={1,}",
     "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.aa.ab.ac.ad.ae=1",
     "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.aa.ab.ac.ad=1",
 ]

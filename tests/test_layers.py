@@ -1,11 +1,20 @@
 """Layering (-f files over the chart's values.yaml, then --set) and provenance (SPEC §3)."""
+
 from __future__ import annotations
 
 import pytest
 
 from starter_lint.findings import Location
-from starter_lint.values.layers import (Layer, LayeredValues, Origin, coalesce, get_path, has_path,
-                                        layer_values, merge_maps)
+from starter_lint.values.layers import (
+    Layer,
+    LayeredValues,
+    Origin,
+    coalesce,
+    get_path,
+    has_path,
+    layer_values,
+    merge_maps,
+)
 from starter_lint.values.setargs import SetSyntaxError
 from starter_lint.yamlio import load_values
 
@@ -48,12 +57,14 @@ def test_chart_values_drop_null_keys():
 
 
 def test_files_merge_in_order_maps_merge_lists_replace():
-    values = layered(("a.yaml", "api:\n  replicas: 3\n  ports: [8080]\n"),
-                     ("b.yaml", "api:\n  replicas: 4\n  env:\n    EXTRA: x\n")).values
+    values = layered(
+        ("a.yaml", "api:\n  replicas: 3\n  ports: [8080]\n"),
+        ("b.yaml", "api:\n  replicas: 4\n  env:\n    EXTRA: x\n"),
+    ).values
     assert values["api"]["replicas"] == 4
-    assert values["api"]["ports"] == [8080]                       # a list replaces, never merges
+    assert values["api"]["ports"] == [8080]  # a list replaces, never merges
     assert values["api"]["env"] == {"LOG_LEVEL": "info", "MODE": "prod", "EXTRA": "x"}
-    assert values["api"]["image"] == "registry/app-api:tag"       # untouched chart default
+    assert values["api"]["image"] == "registry/app-api:tag"  # untouched chart default
     assert values["ingress"]["hosts"] == [{"host": "app.example.com"}]
 
 
@@ -64,7 +75,9 @@ def test_null_in_a_user_file_deletes_the_chart_key():
 
 
 def test_a_later_file_can_restore_what_an_earlier_null_deleted():
-    values = layered(("a.yaml", "api:\n  env:\n    MODE: null\n"), ("b.yaml", "api:\n  env:\n    MODE: dev\n")).values
+    values = layered(
+        ("a.yaml", "api:\n  env:\n    MODE: null\n"), ("b.yaml", "api:\n  env:\n    MODE: dev\n")
+    ).values
     assert values["api"]["env"]["MODE"] == "dev"
 
 
@@ -92,7 +105,10 @@ def test_layering_does_not_modify_the_layers():
 
 
 def test_merge_maps_and_coalesce_directly():
-    assert merge_maps({"a": {"b": 1, "c": 2}}, {"a": {"b": None}, "d": [1]}) == {"a": {"b": None, "c": 2}, "d": [1]}
+    assert merge_maps({"a": {"b": 1, "c": 2}}, {"a": {"b": None}, "d": [1]}) == {
+        "a": {"b": None, "c": 2},
+        "d": [1],
+    }
     assert coalesce({"a": {"b": None}, "x": None}, {"a": {"b": 1, "c": 2}, "x": 5}) == {"a": {"c": 2}}
 
 
@@ -109,15 +125,23 @@ def test_get_path_and_has_path():
 
 
 def test_set_over_files_with_indexes_escapes_and_types():
-    values = layered(("a.yaml", "api:\n  replicas: 3\n"), sets=[
-        ("api.replicas=5", False), ("api.env.FEATURE=true", False), ("api.env.VERSION=1.10", False),
-        ("ingress.hosts[0].host=x.example.org", False), ("ingress.hosts[1].host=y.example.org", False),
-        ("annotations.example\\.org/owner=team\\,a", False), ("api.env.PORT=8080", True),
-        ("api.env.LIST={a,b}", False)]).values
+    values = layered(
+        ("a.yaml", "api:\n  replicas: 3\n"),
+        sets=[
+            ("api.replicas=5", False),
+            ("api.env.FEATURE=true", False),
+            ("api.env.VERSION=1.10", False),
+            ("ingress.hosts[0].host=x.example.org", False),
+            ("ingress.hosts[1].host=y.example.org", False),
+            ("annotations.example\\.org/owner=team\\,a", False),
+            ("api.env.PORT=8080", True),
+            ("api.env.LIST={a,b}", False),
+        ],
+    ).values
     assert values["api"]["replicas"] == 5 and type(values["api"]["replicas"]) is int
     assert values["api"]["env"]["FEATURE"] is True
-    assert values["api"]["env"]["VERSION"] == "1.10"           # --set keeps non-integers as text
-    assert values["api"]["env"]["PORT"] == "8080"              # --set-string
+    assert values["api"]["env"]["VERSION"] == "1.10"  # --set keeps non-integers as text
+    assert values["api"]["env"]["PORT"] == "8080"  # --set-string
     assert values["api"]["env"]["LIST"] == ["a", "b"]
     assert values["ingress"]["hosts"] == [{"host": "x.example.org"}, {"host": "y.example.org"}]
     assert values["annotations"] == {"example.org/owner": "team,a"}
@@ -133,7 +157,7 @@ def test_set_index_over_a_file_list_updates_it_in_place_like_helm():
 
 
 def test_set_that_contradicts_a_file_type_is_an_error():
-    with pytest.raises(SetSyntaxError, match="api.ports"):
+    with pytest.raises(SetSyntaxError, match=r"api\.ports"):
         layered(("a.yaml", "api:\n  ports: [1]\n"), sets=[("api.ports.x=1", False)])
 
 
@@ -142,9 +166,14 @@ def test_set_that_contradicts_a_file_type_is_an_error():
 
 
 def test_origin_names_the_layer_file_and_line():
-    values = layered(("a.yaml", "api:\n  replicas: 3\n"), ("b.yaml", "# b\napi:\n  env:\n    X: y\n"),
-                     sets=[("api.env.Z=1", False)])
-    assert values.origin(("api", "replicas")) == Origin("a.yaml", "file", values.layers[1].loaded.spans[("api", "replicas")])
+    values = layered(
+        ("a.yaml", "api:\n  replicas: 3\n"),
+        ("b.yaml", "# b\napi:\n  env:\n    X: y\n"),
+        sets=[("api.env.Z=1", False)],
+    )
+    assert values.origin(("api", "replicas")) == Origin(
+        "a.yaml", "file", values.layers[1].loaded.spans[("api", "replicas")]
+    )
     assert values.origin(("api", "replicas")).describe() == "a.yaml:2"
     assert values.origin(("api", "env", "X")).describe() == "b.yaml:4"
     assert values.origin(("api", "env", "Z")).describe() == "--set api.env.Z=1"
@@ -164,7 +193,7 @@ def test_locate_points_at_the_user_line_that_set_the_value():
 
 def test_locate_falls_back_to_the_nearest_ancestor_key_in_the_user_file():
     values = layered(("a.yaml", "# comment\napi:\n  replicas: 3\n"))
-    location = values.locate(("api", "env", "LOG_LEVEL"))   # only the chart sets it
+    location = values.locate(("api", "env", "LOG_LEVEL"))  # only the chart sets it
     assert (location.path, location.line, location.col) == ("a.yaml", 2, 1)
 
 
@@ -212,4 +241,6 @@ def test_locate_points_at_the_layer_that_replaced_a_list_or_deleted_a_map(tmp_pa
     report = run(Options(files=[prod, str(tmp_path / "tls.yaml")], select=["SL303"], cwd=str(tmp_path)))
     assert [(f.location.path, f.location.line) for f in report.active] == [("tls.yaml", 3)]
     report = run(Options(files=[prod, str(tmp_path / "nores.yaml")], select=["SL504"], cwd=str(tmp_path)))
-    assert report.active and {(f.location.path, f.location.line) for f in report.active} == {("nores.yaml", 2)}
+    assert report.active and {(f.location.path, f.location.line) for f in report.active} == {
+        ("nores.yaml", 2)
+    }

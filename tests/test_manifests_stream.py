@@ -1,4 +1,5 @@
 """Reading manifest streams: documents, lists, positions, Helm's Source comments, bad input."""
+
 from __future__ import annotations
 
 import io
@@ -57,8 +58,10 @@ def test_locate_maps_json_pointers_to_lines_and_columns():
 
 
 def test_list_kinds_become_objects_with_their_own_positions():
-    text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n" \
-           "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: b}\n  data: {k: v}\n"
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n"
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: b}\n  data: {k: v}\n"
+    )
     objects = stream.load_text(text, "list.yaml").objects
     assert [o.name for o in objects] == ["a", "b"]
     assert objects[1].locate("/data/k").line == 10
@@ -81,7 +84,9 @@ def test_tags_are_never_constructed():
 
 
 def test_kubernetes_scalar_semantics():
-    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  when: 2024-01-01\n  true: a\n  5: b\n"
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  when: 2024-01-01\n  true: a\n  5: b\n"
+    )
     [obj] = stream.load_text(text, "k.yaml").objects
     assert obj.obj["data"] == {"when": "2024-01-01", "true": "a", "5": "b"}
 
@@ -94,7 +99,9 @@ def test_duplicate_keys_are_reported_like_kubernetes_refuses_them():
 
 def test_non_mapping_documents_and_empty_input():
     loaded = stream.load_text("- 1\n- 2\n", "l.yaml")
-    assert [r for r, _ in loaded.problems] == ["SL704"] and "not a Kubernetes object" in loaded.problems[0][1].message
+    assert [r for r, _ in loaded.problems] == ["SL704"] and "not a Kubernetes object" in loaded.problems[0][
+        1
+    ].message
     empty = stream.load_text("# nothing\n---\n", "e.yaml")
     [(rule, problem)] = empty.problems
     assert rule == "SL704" and "no Kubernetes objects" in problem.message
@@ -132,7 +139,9 @@ def test_stdin(monkeypatch):
 def test_unreadable_bytes_are_a_finding(tmp_path):
     (tmp_path / "bad.yaml").write_bytes(b"apiVersion: v1\nkind: \xff\xfe\n")
     loaded = stream.load_paths([str(tmp_path / "bad.yaml")], Options(cwd=str(tmp_path)))
-    assert loaded.objects == [] and loaded.problems[0][0] == "SL102" and "UTF-8" in loaded.problems[0][1].message
+    assert (
+        loaded.objects == [] and loaded.problems[0][0] == "SL102" and "UTF-8" in loaded.problems[0][1].message
+    )
 
 
 def test_index_finds_duplicates_in_the_release_namespace():
@@ -147,6 +156,12 @@ def test_alias_bomb_is_a_finding_not_a_hang():
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     for i in range(1, 9):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
-    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n" + "\n".join("  " + l for l in lines) + "\n"
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n"
+        + "\n".join("  " + line for line in lines)
+        + "\n"
+    )
     loaded = stream.load_text(text, "bomb.yaml")
-    assert loaded.objects == [] and loaded.problems[0][0] == "SL102" and "alias" in loaded.problems[0][1].message
+    assert (
+        loaded.objects == [] and loaded.problems[0][0] == "SL102" and "alias" in loaded.problems[0][1].message
+    )

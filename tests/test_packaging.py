@@ -4,6 +4,7 @@ Offline: the wheel is built without build isolation, installed with --no-deps in
 and the dependencies are borrowed from the test venv through a .pth path entry (a plain path,
 so the test venv's own editable-install hooks are not processed).
 """
+
 from __future__ import annotations
 
 import os
@@ -26,10 +27,38 @@ def wheel(tmp_path_factory) -> Path:
     build = tmp_path_factory.mktemp("build-src")
     # build from a copy: setuptools writes build/ and *.egg-info into the source tree
     source = build / "src"
-    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info",
-                                                                 "__pycache__", ".pytest_cache", ".hypothesis", "bench"))
-    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                             "-q", "-w", str(out), str(source)], capture_output=True, text=True, timeout=300)
+    shutil.copytree(
+        REPO,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            ".git",
+            "build",
+            "dist",
+            "*.egg-info",
+            "__pycache__",
+            ".pytest_cache",
+            ".hypothesis",
+            "bench",
+        ),
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     wheels = list(out.glob("starter_lint-*.whl"))
     assert len(wheels) == 1
@@ -51,11 +80,30 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
     venv.EnvBuilder(with_pip=False).create(env_dir)
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     python = bindir / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     # install the wheel with the test venv's pip into the fresh venv's site-packages
-    result = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q",
-                             "--target", purelib, str(wheel)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "-q",
+            "--target",
+            purelib,
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     Path(purelib, "borrowed-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     work = tmp_path / "elsewhere"
@@ -65,11 +113,22 @@ def test_installed_wheel_runs_from_another_directory(wheel, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
 
     def run(*args):
-        return subprocess.run([str(python), "-m", "starter_lint", *args], cwd=work, capture_output=True,
-                              text=True, env=env, timeout=120)
+        return subprocess.run(
+            [str(python), "-m", "starter_lint", *args],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
 
-    where = subprocess.run([str(python), "-c", "import starter_lint; print(starter_lint.__file__)"], cwd=work,
-                           capture_output=True, text=True, env=env)
+    where = subprocess.run(
+        [str(python), "-c", "import starter_lint; print(starter_lint.__file__)"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert where.stdout.startswith(purelib), where.stdout + where.stderr
     clean = run("check", "values.prod.yaml")
     assert clean.returncode == 0, clean.stdout + clean.stderr

@@ -7,6 +7,7 @@ checks the files as they are now, whatever the checkout's HEAD holds. PRE_COMMIT
 the test's temporary directory; the environment is built once per module (about 10 s with a
 warm pip cache).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -24,23 +25,51 @@ pytestmark = pytest.mark.skipif(GIT is None, reason="git is not installed")
 
 
 def git(*args, cwd):
-    return subprocess.run([GIT, "-c", "user.email=test@example.org", "-c", "user.name=test",
-                           "-c", "commit.gpgsign=false", *args], cwd=cwd, check=True, capture_output=True, text=True)
+    return subprocess.run(
+        [
+            GIT,
+            "-c",
+            "user.email=test@example.org",
+            "-c",
+            "user.name=test",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def start_pre_commit(*args, cwd, home):
     """pre-commit in the background (try-repo installs a fresh environment every time, so the
     two runs below go in parallel)."""
-    return subprocess.Popen([sys.executable, "-m", "pre_commit", *args], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True,
-                            env={"PATH": "/usr/bin:/bin", "HOME": str(home), "PRE_COMMIT_HOME": str(home / "cache"),
-                                 "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_COMPILE": "1", "NO_COLOR": "1",
-                                 "PIP_CACHE_DIR": str(Path.home() / ".cache" / "pip")})
+    return subprocess.Popen(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(home),
+            "PRE_COMMIT_HOME": str(home / "cache"),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "PIP_NO_COMPILE": "1",
+            "NO_COLOR": "1",
+            "PIP_CACHE_DIR": str(Path.home() / ".cache" / "pip"),
+        },
+    )
 
 
 def test_manifest_validates():
-    done = subprocess.run([sys.executable, "-m", "pre_commit", "validate-manifest",
-                           str(REPO / ".pre-commit-hooks.yaml")], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(REPO / ".pre-commit-hooks.yaml")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -60,8 +89,16 @@ def hook_repo(tmp_path_factory):
     if not _pypi_reachable():
         pytest.skip("PyPI is not reachable: pre-commit cannot install the hook's dependencies")
     source = tmp_path_factory.mktemp("hook-repo")
-    listed = subprocess.run([GIT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            check=True, capture_output=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            [GIT, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         path = REPO / name
         if path.is_file() and not name.startswith((".venv/", "build/")):
@@ -79,7 +116,9 @@ def project(tmp_path_factory):
     (project / "values.broken.yaml").write_text((REPO / "examples" / "values.broken.yaml").read_text())
     (project / "values.prod.yaml").write_text((REPO / "examples" / "values.prod.yaml").read_text())
     (project / "templates").mkdir()
-    (project / "templates" / "values-configmap.yaml").write_text("data:\n  {{- toYaml .Values.x | nindent 2 }}\n")
+    (project / "templates" / "values-configmap.yaml").write_text(
+        "data:\n  {{- toYaml .Values.x | nindent 2 }}\n"
+    )
     (project / "ci.yaml").write_text("on: push\n")
     git("init", "-q", cwd=project)
     git("add", "-A", cwd=project)
@@ -92,11 +131,27 @@ def runs(hook_repo, project, tmp_path_factory):
     template and a non-values YAML file."""
     home = tmp_path_factory.mktemp("pre-commit-home")
     processes = {
-        "broken": start_pre_commit("try-repo", str(hook_repo), "starter-lint", "--files", "values.broken.yaml",
-                                   cwd=project, home=home / "a"),
-        "clean": start_pre_commit("try-repo", str(hook_repo), "starter-lint", "--verbose", "--files",
-                                  "values.prod.yaml", "templates/values-configmap.yaml", "ci.yaml",
-                                  cwd=project, home=home / "b"),
+        "broken": start_pre_commit(
+            "try-repo",
+            str(hook_repo),
+            "starter-lint",
+            "--files",
+            "values.broken.yaml",
+            cwd=project,
+            home=home / "a",
+        ),
+        "clean": start_pre_commit(
+            "try-repo",
+            str(hook_repo),
+            "starter-lint",
+            "--verbose",
+            "--files",
+            "values.prod.yaml",
+            "templates/values-configmap.yaml",
+            "ci.yaml",
+            cwd=project,
+            home=home / "b",
+        ),
     }
     out = {}
     for name, process in processes.items():

@@ -1,4 +1,5 @@
 """Property tests: any text gives exit 0/1/2 with valid JSON for 0/1; output is deterministic."""
+
 from __future__ import annotations
 
 import json
@@ -10,13 +11,27 @@ from hypothesis import strategies as st
 
 from .support import run_in_process
 
-
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-_TOKENS = list("abcyn01:-[]{}&*!|>'\"#,.?~ \n\t<=%@`") + ["yes", "no", "on", "0x1F", "017", ": ", "\n  ",
-                                                           "- ", "<<", "&a ", "*a", "!!str ", "---\n"]
+_TOKENS = list("abcyn01:-[]{}&*!|>'\"#,.?~ \n\t<=%@`") + [
+    "yes",
+    "no",
+    "on",
+    "0x1F",
+    "017",
+    ": ",
+    "\n  ",
+    "- ",
+    "<<",
+    "&a ",
+    "*a",
+    "!!str ",
+    "---\n",
+]
 yaml_ish = st.lists(st.sampled_from(_TOKENS), max_size=80).map("".join)
-any_text = st.one_of(st.text(max_size=300), yaml_ish, st.binary(max_size=300).map(lambda b: b.decode("latin-1")))
+any_text = st.one_of(
+    st.text(max_size=300), yaml_ish, st.binary(max_size=300).map(lambda b: b.decode("latin-1"))
+)
 
 
 @SETTINGS
@@ -55,8 +70,11 @@ def test_file_order_does_not_change_findings(tmp_path):
     assert a[0] == b[0]
 
     def findings(out):
-        return sorted((t["name"], f["rule"], f["line"], f["message"]) for t in json.loads(out)["targets"]
-                      for f in t["findings"])
+        return sorted(
+            (t["name"], f["rule"], f["line"], f["message"])
+            for t in json.loads(out)["targets"]
+            for f in t["findings"]
+        )
 
     assert findings(a[1]) == findings(b[1])
 
@@ -65,7 +83,9 @@ def test_parallel_targets_give_the_serial_report(tmp_path):
     from .support import REPO, cli
 
     names = []
-    for source in sorted((REPO / "examples" / "clean").glob("*.yaml")) + [REPO / "examples" / "values.broken.yaml"]:
+    for source in sorted((REPO / "examples" / "clean").glob("*.yaml")) + [
+        REPO / "examples" / "values.broken.yaml"
+    ]:
         (tmp_path / source.name).write_text(source.read_text())
         names.append(source.name)
     serial = cli("check", *names, "--format", "json", cwd=tmp_path)

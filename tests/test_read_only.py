@@ -1,4 +1,5 @@
 """check, values, rules, explain and schema never write into the user's tree."""
+
 from __future__ import annotations
 
 import hashlib

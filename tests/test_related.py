@@ -1,6 +1,7 @@
 """One mistake, one finding (related.py): every ownership pair of the policy, with the pair present
 (one finding, the consequence a related location in text, JSON and SARIF) and with only the
 consequence (it reports on its own). Rendered pairs render the example chart with Helm's SDK."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -41,18 +42,19 @@ API_ENV_END = '    STORAGE_S3_REGION: "eu-west-1"\n'
 # ---------------------------------------------------------------------------------------------
 # The pairs: a values mistake that gives both findings, and a setup where only the consequence is
 
+
 @dataclass(frozen=True)
 class Pair:
     owner: str
     consequence: str
-    mistake: tuple                    # (old, new) edits of the clean values
-    rendered: bool = True             # the consequence is a rendered rule: check with --chart
-    schema: bool = False              # the chart ships the drop-in values.schema.json
-    alone: tuple = ()                 # (old, new) edits of the clean values for "consequence alone"
-    alone_template: tuple = ()        # (template file, old, new): the chart differs from the contract
-    alone_ignore: tuple = ()          # rules not selected in the "consequence alone" run
-    owners: int = 1                   # findings of the owner rule the mistake gives
-    consequences: int = 1             # findings of the consequence rule it gives
+    mistake: tuple  # (old, new) edits of the clean values
+    rendered: bool = True  # the consequence is a rendered rule: check with --chart
+    schema: bool = False  # the chart ships the drop-in values.schema.json
+    alone: tuple = ()  # (old, new) edits of the clean values for "consequence alone"
+    alone_template: tuple = ()  # (template file, old, new): the chart differs from the contract
+    alone_ignore: tuple = ()  # rules not selected in the "consequence alone" run
+    owners: int = 1  # findings of the owner rule the mistake gives
+    consequences: int = 1  # findings of the consequence rule it gives
 
     @property
     def id(self) -> str:
@@ -60,42 +62,124 @@ class Pair:
 
 
 HOST_LINE = "    - host: app.acme-corp.io\n  tls:"
-API_TLS = ("ingress.yaml",
-           "{{- $tls := concat (.Values.ingress.tls | default list) (.Values.ingress.apiTls | default list) -}}",
-           "{{- $tls := .Values.ingress.tls | default list -}}")
-API_BILLING_ON = ("api-deployment.yaml", '{{- $_ := set $env "ENABLE_BILLING_RETRY_WORKER" "false" -}}',
-                  '{{- $_ := set $env "ENABLE_BILLING_RETRY_WORKER" "true" -}}')
-HPA_BOUNDS = ("hpa.yaml", "minReplicas: {{ $bounds.minReplicas }}", "minReplicas: {{ add $bounds.maxReplicas 1 }}")
+API_TLS = (
+    "ingress.yaml",
+    "{{- $tls := concat (.Values.ingress.tls | default list) (.Values.ingress.apiTls | default list) -}}",
+    "{{- $tls := .Values.ingress.tls | default list -}}",
+)
+API_BILLING_ON = (
+    "api-deployment.yaml",
+    '{{- $_ := set $env "ENABLE_BILLING_RETRY_WORKER" "false" -}}',
+    '{{- $_ := set $env "ENABLE_BILLING_RETRY_WORKER" "true" -}}',
+)
+HPA_BOUNDS = (
+    "hpa.yaml",
+    "minReplicas: {{ $bounds.minReplicas }}",
+    "minReplicas: {{ add $bounds.maxReplicas 1 }}",
+)
 CPU = '      cpu: "500m"\n'
 
 PAIRS = [
-    Pair("SL301", "SL804", ((HOST_LINE, "    - host: app.acme-corp.io\n    - host: admin.acme-corp.io\n  tls:"),),
-         alone_template=API_TLS),
-    Pair("SL304", "SL804", (("    - host: api.acme-corp.io\n  apiTls:",
-                             "    - host: api.acme-corp.io\n    - host: api2.acme-corp.io\n  apiTls:"),),
-         alone_template=API_TLS),
-    Pair("SL401", "SL806", ((API_ENV_END, API_ENV_END + '    ENABLE_BILLING_RETRY_WORKER: "true"\n'),),
-         alone_template=API_BILLING_ON),
-    Pair("SL403", "SL806", (("worker:\n  enabled: true", "worker:\n  enabled: false"),), consequences=2,
-         alone_template=API_BILLING_ON),
-    Pair("SL501", "SL801", (("  web:\n    minReplicas: 2\n    maxReplicas: 6", "  web:\n    minReplicas: 8\n    maxReplicas: 6"),),
-         alone_template=HPA_BOUNDS),
-    Pair("SL100", "SL705", (("    minReplicas: 3", '    minReplicas: "3"'),), schema=True,
-         alone=(("    minReplicas: 3", '    minReplicas: "3"'),), alone_ignore=("SL100",)),
-    Pair("SL101", "SL705", (("worker:\n  enabled: true", "worker:\n  replicaCount: 1\n  enabled: true"),), schema=True,
-         alone=(("worker:\n  enabled: true", "worker:\n  replicaCount: 1\n  enabled: true"),), alone_ignore=("SL101",)),
-    Pair("SL603", "SL705", (('SECRETS_PROVIDER: "aws_sm"', 'SECRETS_PROVIDER: "aws-secrets"'),), schema=True,
-         alone=(('SECRETS_PROVIDER: "aws_sm"', 'SECRETS_PROVIDER: "aws-secrets"'),), alone_ignore=("SL603", "SL100")),
-    Pair("SL104", "SL604", ((API_ENV_END, API_ENV_END + "    FEATURE_RATE: 1.10\n"),), rendered=False,
-         alone=((API_ENV_END, API_ENV_END + "    WORKERS: 4\n"),)),
+    Pair(
+        "SL301",
+        "SL804",
+        ((HOST_LINE, "    - host: app.acme-corp.io\n    - host: admin.acme-corp.io\n  tls:"),),
+        alone_template=API_TLS,
+    ),
+    Pair(
+        "SL304",
+        "SL804",
+        (
+            (
+                "    - host: api.acme-corp.io\n  apiTls:",
+                "    - host: api.acme-corp.io\n    - host: api2.acme-corp.io\n  apiTls:",
+            ),
+        ),
+        alone_template=API_TLS,
+    ),
+    Pair(
+        "SL401",
+        "SL806",
+        ((API_ENV_END, API_ENV_END + '    ENABLE_BILLING_RETRY_WORKER: "true"\n'),),
+        alone_template=API_BILLING_ON,
+    ),
+    Pair(
+        "SL403",
+        "SL806",
+        (("worker:\n  enabled: true", "worker:\n  enabled: false"),),
+        consequences=2,
+        alone_template=API_BILLING_ON,
+    ),
+    Pair(
+        "SL501",
+        "SL801",
+        (
+            (
+                "  web:\n    minReplicas: 2\n    maxReplicas: 6",
+                "  web:\n    minReplicas: 8\n    maxReplicas: 6",
+            ),
+        ),
+        alone_template=HPA_BOUNDS,
+    ),
+    Pair(
+        "SL100",
+        "SL705",
+        (("    minReplicas: 3", '    minReplicas: "3"'),),
+        schema=True,
+        alone=(("    minReplicas: 3", '    minReplicas: "3"'),),
+        alone_ignore=("SL100",),
+    ),
+    Pair(
+        "SL101",
+        "SL705",
+        (("worker:\n  enabled: true", "worker:\n  replicaCount: 1\n  enabled: true"),),
+        schema=True,
+        alone=(("worker:\n  enabled: true", "worker:\n  replicaCount: 1\n  enabled: true"),),
+        alone_ignore=("SL101",),
+    ),
+    Pair(
+        "SL603",
+        "SL705",
+        (('SECRETS_PROVIDER: "aws_sm"', 'SECRETS_PROVIDER: "aws-secrets"'),),
+        schema=True,
+        alone=(('SECRETS_PROVIDER: "aws_sm"', 'SECRETS_PROVIDER: "aws-secrets"'),),
+        alone_ignore=("SL603", "SL100"),
+    ),
+    Pair(
+        "SL104",
+        "SL604",
+        ((API_ENV_END, API_ENV_END + "    FEATURE_RATE: 1.10\n"),),
+        rendered=False,
+        alone=((API_ENV_END, API_ENV_END + "    WORKERS: 4\n"),),
+    ),
     Pair("SL504", "SL503", ((CPU, ""),), rendered=False, alone=((CPU, ""),), alone_ignore=("SL504",)),
-    Pair("SL100", "SL504", ((CPU, '      cpu: ""\n'),), rendered=False, alone=((CPU, ""),), alone_ignore=("SL503",)),
-    Pair("SL100", "SL503", ((CPU, '      cpu: ""\n'),), rendered=False, alone=((CPU, ""),), alone_ignore=("SL504",)),
-    Pair("SL402", "SL401", (('ENABLE_BILLING_STREAM_REPLAY: "true"', 'ENABLE_BILLING_STREAM_REPLAY: "false"'),),
-         rendered=False,
-         alone=(("worker:\n  enabled: true", "worker:\n  enabled: false"),
-                ("autoscaling:\n  enabled: true", "autoscaling:\n  enabled: false"),
-                (API_ENV_END, API_ENV_END + '    ENABLE_BILLING_STREAM_REPLAY: "false"\n'))),
+    Pair(
+        "SL100",
+        "SL504",
+        ((CPU, '      cpu: ""\n'),),
+        rendered=False,
+        alone=((CPU, ""),),
+        alone_ignore=("SL503",),
+    ),
+    Pair(
+        "SL100",
+        "SL503",
+        ((CPU, '      cpu: ""\n'),),
+        rendered=False,
+        alone=((CPU, ""),),
+        alone_ignore=("SL504",),
+    ),
+    Pair(
+        "SL402",
+        "SL401",
+        (('ENABLE_BILLING_STREAM_REPLAY: "true"', 'ENABLE_BILLING_STREAM_REPLAY: "false"'),),
+        rendered=False,
+        alone=(
+            ("worker:\n  enabled: true", "worker:\n  enabled: false"),
+            ("autoscaling:\n  enabled: true", "autoscaling:\n  enabled: false"),
+            (API_ENV_END, API_ENV_END + '    ENABLE_BILLING_STREAM_REPLAY: "false"\n'),
+        ),
+    ),
 ]
 
 
@@ -104,6 +188,7 @@ def test_every_pair_of_the_policy_is_tested():
 
 
 # ---------------------------------------------------------------------------------------------
+
 
 def write_chart(tmp_path: Path, pair: Pair, template_edit: tuple = ()) -> Path:
     chart = tmp_path / "charts" / "app"
@@ -119,12 +204,17 @@ def write_chart(tmp_path: Path, pair: Pair, template_edit: tuple = ()) -> Path:
 
 def check(tmp_path: Path, values: str, chart=None, ignore=(), manifests=()):
     """The report of `check -f deploy/values.yaml [--chart] [--manifests]` run in `tmp_path`."""
-    (tmp_path / ".git").mkdir(exist_ok=True)   # the repository root for SARIF paths
+    (tmp_path / ".git").mkdir(exist_ok=True)  # the repository root for SARIF paths
     values_path = tmp_path / "deploy" / "values.yaml"
     values_path.parent.mkdir(parents=True, exist_ok=True)
     values_path.write_text(values, encoding="utf-8")
-    options = Options(files=["deploy/values.yaml"], chart=str(chart.relative_to(tmp_path)) if chart else None,
-                      manifests=list(manifests), ignore=list(ignore), cwd=str(tmp_path))
+    options = Options(
+        files=["deploy/values.yaml"],
+        chart=str(chart.relative_to(tmp_path)) if chart else None,
+        manifests=list(manifests),
+        ignore=list(ignore),
+        cwd=str(tmp_path),
+    )
     old = os.getcwd()
     os.chdir(tmp_path)
     try:
@@ -183,7 +273,7 @@ def test_pair_present_gives_one_finding_with_a_related_location(pair, tmp_path):
     text = rendered(report, options, "text")
     notes = [line for line in text.splitlines() if line.strip().startswith("note: same cause:")]
     assert any(f" {pair.consequence} " in line for line in notes), text
-    assert text.count(f" {pair.owner} ") == pair.owners   # the finding's own line, once per finding
+    assert text.count(f" {pair.owner} ") == pair.owners  # the finding's own line, once per finding
 
     for fmt, prefix in (("github", "Note: same cause: "), ("junit", "(same cause: ")):
         out = rendered(report, options, fmt)
@@ -204,7 +294,7 @@ def test_pair_present_gives_one_finding_with_a_related_location(pair, tmp_path):
     assert [loc["id"] for loc in locations] == list(range(1, len(locations) + 1))
     assert all(loc["message"]["text"] for loc in locations)
     assert any(loc["message"]["text"].startswith(pair.consequence + " ") for loc in locations)
-    for loc in locations:   # GitHub shows a related location the message links to
+    for loc in locations:  # GitHub shows a related location the message links to
         assert f"]({loc['id']})" in result["message"]["text"]
     assert result["partialFingerprints"]["starterLint/v1"] == owner.fingerprint
     sarif_path = tmp_path / "out.sarif"
@@ -230,18 +320,39 @@ def shared_sarif_check(path: Path, root: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # How the stage behaves: matching by identity, severity, suppression, chains
 
-def finding(rule, logical, key="", line=1, severity=Severity.ERROR, target="t", path="values.yaml") -> Finding:
-    return Finding(rule=rule, name=rule.lower(), severity=severity, message=f"{rule} says so",
-                   location=Location(path, line, 1), logical=logical, target=target, key=key)
+
+def finding(
+    rule, logical, key="", line=1, severity=Severity.ERROR, target="t", path="values.yaml"
+) -> Finding:
+    return Finding(
+        rule=rule,
+        name=rule.lower(),
+        severity=severity,
+        message=f"{rule} says so",
+        location=Location(path, line, 1),
+        logical=logical,
+        target=target,
+        key=key,
+    )
 
 
 def test_same_rule_pair_about_another_host_is_not_folded():
     owner = finding("SL301", "ingress.hosts[1].host", key="admin.acme-corp.io", line=30)
-    other = finding("SL804", "Ingress/starter#/spec/rules/2/host", key="host:shop.acme-corp.io", line=9,
-                    path="<rendered chart>")
+    other = finding(
+        "SL804",
+        "Ingress/starter#/spec/rules/2/host",
+        key="host:shop.acme-corp.io",
+        line=9,
+        path="<rendered chart>",
+    )
     assert sorted(f.rule for f in relate([owner, other])) == ["SL301", "SL804"]
-    same = finding("SL804", "Ingress/starter#/spec/rules/1/host", key="host:Admin.acme-corp.io", line=8,
-                   path="<rendered chart>")
+    same = finding(
+        "SL804",
+        "Ingress/starter#/spec/rules/1/host",
+        key="host:Admin.acme-corp.io",
+        line=8,
+        path="<rendered chart>",
+    )
     out = relate([owner, other, same])
     assert sorted(f.rule for f in out) == ["SL301", "SL804"]
     assert next(f for f in out if f.rule == "SL301").related == (same,)
@@ -249,12 +360,24 @@ def test_same_rule_pair_about_another_host_is_not_folded():
 
 def test_billing_matches_component_and_flag():
     owner = finding("SL401", "api.env.ENABLE_BILLING_RETRY_WORKER")
-    worker = finding("SL806", "Deployment/starter-worker#/spec/template/spec/containers/0/env/1/value",
-                     key="ENABLE_BILLING_RETRY_WORKER:owner:worker", path="<rendered chart>")
-    replay = finding("SL806", "Deployment/starter-api#/spec/template/spec/containers/0/env/2/value",
-                     key="ENABLE_BILLING_STREAM_REPLAY:owner:api", path="<rendered chart>")
-    api = finding("SL806", "Deployment/starter-api#/spec/template/spec/containers/0/env/1/value",
-                  key="ENABLE_BILLING_RETRY_WORKER:owner:api", path="<rendered chart>")
+    worker = finding(
+        "SL806",
+        "Deployment/starter-worker#/spec/template/spec/containers/0/env/1/value",
+        key="ENABLE_BILLING_RETRY_WORKER:owner:worker",
+        path="<rendered chart>",
+    )
+    replay = finding(
+        "SL806",
+        "Deployment/starter-api#/spec/template/spec/containers/0/env/2/value",
+        key="ENABLE_BILLING_STREAM_REPLAY:owner:api",
+        path="<rendered chart>",
+    )
+    api = finding(
+        "SL806",
+        "Deployment/starter-api#/spec/template/spec/containers/0/env/1/value",
+        key="ENABLE_BILLING_RETRY_WORKER:owner:api",
+        path="<rendered chart>",
+    )
     out = relate([owner, worker, replay, api])
     assert sorted(f.rule for f in out) == ["SL401", "SL806", "SL806"]
     assert next(f for f in out if f.rule == "SL401").related == (api,)
@@ -283,7 +406,15 @@ def test_other_targets_are_not_related():
 
 def test_suppressing_the_owner_suppresses_its_related_locations(tmp_path):
     pair = next(p for p in PAIRS if p.owner == "SL104")
-    values = apply_edits(CLEAN, ((API_ENV_END, API_ENV_END + "    FEATURE_RATE: 1.10  # starter-lint: disable=SL104 a float on purpose\n"),))
+    values = apply_edits(
+        CLEAN,
+        (
+            (
+                API_ENV_END,
+                API_ENV_END + "    FEATURE_RATE: 1.10  # starter-lint: disable=SL104 a float on purpose\n",
+            ),
+        ),
+    )
     report, options = check(tmp_path, values)
     assert report.active == []
     (suppressed,) = report.suppressed
@@ -292,7 +423,10 @@ def test_suppressing_the_owner_suppresses_its_related_locations(tmp_path):
 
 
 def test_a_suppression_of_the_consequence_alone_leaves_the_owner(tmp_path):
-    values = apply_edits(CLEAN, ((API_ENV_END, API_ENV_END + "    FEATURE_RATE: 1.10  # starter-lint: disable=SL604 reason\n"),))
+    values = apply_edits(
+        CLEAN,
+        ((API_ENV_END, API_ENV_END + "    FEATURE_RATE: 1.10  # starter-lint: disable=SL604 reason\n"),),
+    )
     report, _ = check(tmp_path, values)
     # the owner stays, and SL107 says the disable did nothing (SL604 is part of SL104's finding)
     assert [f.rule for f in report.active] == ["SL104", "SL107"]
@@ -302,33 +436,45 @@ def test_a_suppression_of_the_consequence_alone_leaves_the_owner(tmp_path):
 def test_secrets_in_related_findings_are_scrubbed():
     from starter_lint.redact import scrub_finding
 
-    owner = finding("SL104", "api.env.RATE").with_(related=(finding("SL604", "api.env.RATE").with_(
-        message="value s3cr3t-value-123 is wrong"),))
+    owner = finding("SL104", "api.env.RATE").with_(
+        related=(finding("SL604", "api.env.RATE").with_(message="value s3cr3t-value-123 is wrong"),)
+    )
     assert "s3cr3t" not in scrub_finding(owner, {"s3cr3t-value-123"}).related[0].message
 
 
 # ---------------------------------------------------------------------------------------------
 # The policy as data, and where it is written for users
 
+
 def test_the_policy_is_acyclic_and_names_known_rules_and_matches():
     catalog = load_catalog()
     for ownership in POLICY:
         assert ownership.owner in catalog and ownership.consequence in catalog
         assert ownership.same in MATCHES
+
     def reaches(rule, seen=()):
-        return any(o.owner == rule or reaches(o.owner, seen + (rule,)) for o in owners_of(rule)
-                   if o.owner not in seen)
+        return any(
+            o.owner == rule or reaches(o.owner, seen + (rule,))
+            for o in owners_of(rule)
+            if o.owner not in seen
+        )
+
     assert not any(reaches(rule) for rule in {o.consequence for o in POLICY})
 
 
 def test_docs_page_has_the_current_policy_table():
     page = (REPO / "docs" / "related-findings.md").read_text(encoding="utf-8")
-    assert policy_markdown() in page, "docs/related-findings.md: paste related.policy_markdown() into the table"
+    assert policy_markdown() in page, (
+        "docs/related-findings.md: paste related.policy_markdown() into the table"
+    )
 
 
 def test_each_affected_rule_file_names_its_partners():
     catalog = load_catalog()
     for ownership in POLICY:
-        for rule, partner in ((ownership.owner, ownership.consequence), (ownership.consequence, ownership.owner)):
+        for rule, partner in (
+            (ownership.owner, ownership.consequence),
+            (ownership.consequence, ownership.owner),
+        ):
             what = catalog[rule].what
             assert partner in what and "related-findings.md" in what, (rule, partner)

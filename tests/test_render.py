@@ -1,5 +1,6 @@
 """render.py: the reference chart rendered with Helm's SDK, the helm-binary path (a fake `helm`
 on PATH), render failures, and neither renderer installed."""
+
 from __future__ import annotations
 
 import json
@@ -58,7 +59,9 @@ def env_of(obj) -> dict:
 @pytest.fixture()
 def no_helm_binary(monkeypatch):
     real_which = shutil.which
-    monkeypatch.setattr(render.shutil, "which", lambda name, *a, **k: None if name == "helm" else real_which(name, *a, **k))
+    monkeypatch.setattr(
+        render.shutil, "which", lambda name, *a, **k: None if name == "helm" else real_which(name, *a, **k)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,21 +70,31 @@ def prod_render(tmp_path_factory):
     ctx, options = prod_context(tmp_path, namespace="prod")
     real_which = shutil.which
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(render.shutil, "which", lambda name, *a, **k: None if name == "helm" else real_which(name, *a, **k))
+        patch.setattr(
+            render.shutil,
+            "which",
+            lambda name, *a, **k: None if name == "helm" else real_which(name, *a, **k),
+        )
         return render.render_chart(str(CHART), ctx, options)
 
 
 # ---------------------------------------------------------------------------------------------
 # The reference chart through Helm's SDK
 
+
 def test_prod_render_has_every_object_of_the_guide(prod_render):
     objects = by_kind_and_name(prod_render)
     assert set(objects) == {
-        ("Deployment", "starter-api"), ("Deployment", "starter-web"), ("Deployment", "starter-worker"),
-        ("Service", "starter-api"), ("Service", "starter-web"),
-        ("HorizontalPodAutoscaler", "starter-api"), ("HorizontalPodAutoscaler", "starter-web"),
+        ("Deployment", "starter-api"),
+        ("Deployment", "starter-web"),
+        ("Deployment", "starter-worker"),
+        ("Service", "starter-api"),
+        ("Service", "starter-web"),
+        ("HorizontalPodAutoscaler", "starter-api"),
+        ("HorizontalPodAutoscaler", "starter-web"),
         ("Ingress", "starter"),
-        ("ExternalSecret", "starter-api-secrets"), ("ExternalSecret", "starter-worker-secrets"),
+        ("ExternalSecret", "starter-api-secrets"),
+        ("ExternalSecret", "starter-worker-secrets"),
     }
     assert prod_render.rendered_by == "helm-python-sdk"
     assert len(prod_render.files) == 1
@@ -102,8 +115,14 @@ def test_prod_render_values_reach_the_objects(prod_render):
     api = objects[("Deployment", "starter-api")]
     assert container(api)["image"] == "registry.example.org/starter/app-api:1.8.2"
     assert container(api)["readinessProbe"]["httpGet"]["path"] == "/health/ready"
-    assert container(objects[("Deployment", "starter-web")])["readinessProbe"]["httpGet"]["path"] == "/api/health/ready"
-    assert container(api)["resources"] == {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}}
+    assert (
+        container(objects[("Deployment", "starter-web")])["readinessProbe"]["httpGet"]["path"]
+        == "/api/health/ready"
+    )
+    assert container(api)["resources"] == {
+        "requests": {"cpu": "500m", "memory": "512Mi"},
+        "limits": {"memory": "1Gi"},
+    }
     assert container(api)["envFrom"] == [{"secretRef": {"name": "starter-api-secrets"}}]
     # the web app maps no secrets: no ExternalSecret and no envFrom for it
     assert "envFrom" not in container(objects[("Deployment", "starter-web")])
@@ -113,7 +132,10 @@ def test_prod_render_values_reach_the_objects(prod_render):
     assert "replicas" not in api.get("spec")  # the HPA owns the replica count
     external = objects[("ExternalSecret", "starter-api-secrets")]
     assert external.api_version == "external-secrets.io/v1"
-    assert external.get("spec", "secretStoreRef") == {"name": "platform-secrets", "kind": "ClusterSecretStore"}
+    assert external.get("spec", "secretStoreRef") == {
+        "name": "platform-secrets",
+        "kind": "ClusterSecretStore",
+    }
     assert external.get("spec", "target", "name") == "starter-api-secrets"
     assert [d["secretKey"] for d in external.get("spec", "data")] == ["DATABASE_URL", "REDIS_URL"]
 
@@ -122,14 +144,20 @@ def test_prod_render_routes_ingress_as_the_guide_says(prod_render):
     ingress = by_kind_and_name(prod_render)[("Ingress", "starter")]
     spec = ingress.get("spec")
     assert spec["ingressClassName"] == "nginx"
-    assert spec["tls"] == [{"hosts": ["app.acme-corp.io"], "secretName": "app-acme-corp-tls"},
-                           {"hosts": ["api.acme-corp.io"], "secretName": "api-acme-corp-tls"}]
+    assert spec["tls"] == [
+        {"hosts": ["app.acme-corp.io"], "secretName": "app-acme-corp-tls"},
+        {"hosts": ["api.acme-corp.io"], "secretName": "api-acme-corp-tls"},
+    ]
     app, api = spec["rules"]
     assert app["host"] == "app.acme-corp.io"
     assert {(p["path"], p["backend"]["service"]["name"]) for p in app["http"]["paths"]} == {
-        ("/api", "starter-web"), ("/", "starter-web")}
+        ("/api", "starter-web"),
+        ("/", "starter-web"),
+    }
     assert api["host"] == "api.acme-corp.io"
-    assert [(p["path"], p["backend"]["service"]["name"]) for p in api["http"]["paths"]] == [("/", "starter-api")]
+    assert [(p["path"], p["backend"]["service"]["name"]) for p in api["http"]["paths"]] == [
+        ("/", "starter-api")
+    ]
 
 
 def test_worker_turns_billing_off_in_the_api(prod_render):
@@ -144,14 +172,17 @@ def test_worker_turns_billing_off_in_the_api(prod_render):
 
 
 def test_api_env_overrides_the_auto_disable_one_flag_at_a_time(tmp_path, no_helm_binary):
-    ctx, options = context_for(tmp_path, """
+    ctx, options = context_for(
+        tmp_path,
+        """
         worker: {enabled: true}
         api:
           env:
             ENABLE_BILLING_RETRY_WORKER: "true"
             WORKERS: 4
             DEBUG: true
-        """)
+        """,
+    )
     api = by_kind_and_name(render.render_chart(str(CHART), ctx, options))[("Deployment", "starter-api")]
     env = env_of(api)
     assert env["ENABLE_BILLING_RETRY_WORKER"] == "true"
@@ -164,15 +195,24 @@ def test_defaults_render_without_worker_or_secrets(tmp_path, no_helm_binary):
     ctx, options = context_for(tmp_path)
     manifests = render.render_chart(str(CHART), ctx, options)
     kinds = sorted(o.kind for o in manifests.objects)
-    assert kinds == ["Deployment", "Deployment", "HorizontalPodAutoscaler", "HorizontalPodAutoscaler",
-                     "Ingress", "Service", "Service"]
+    assert kinds == [
+        "Deployment",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "HorizontalPodAutoscaler",
+        "Ingress",
+        "Service",
+        "Service",
+    ]
     api = by_kind_and_name(manifests)[("Deployment", "starter-api")]
     assert "env" not in container(api)  # no env at all: the billing flags stay the app default (on)
     assert not manifests.problems
 
 
 def test_static_secrets_and_secret_name_override(tmp_path, no_helm_binary):
-    ctx, options = context_for(tmp_path, """
+    ctx, options = context_for(
+        tmp_path,
+        """
         externalSecrets: {enabled: false}
         autoscaling: {enabled: false}
         api:
@@ -181,23 +221,29 @@ def test_static_secrets_and_secret_name_override(tmp_path, no_helm_binary):
             DATABASE_URL: "postgres://app:pw@db/app"
         web:
           secrets: {}
-        """)
+        """,
+    )
     objects = by_kind_and_name(render.render_chart(str(CHART), ctx, options))
     secret = objects[("Secret", "api-env")]
     assert secret.get("stringData") == {"DATABASE_URL": "postgres://app:pw@db/app"}
-    assert container(objects[("Deployment", "starter-api")])["envFrom"] == [{"secretRef": {"name": "api-env"}}]
+    assert container(objects[("Deployment", "starter-api")])["envFrom"] == [
+        {"secretRef": {"name": "api-env"}}
+    ]
     assert not any(kind == "ExternalSecret" for kind, _ in objects)
     assert objects[("Deployment", "starter-api")].get("spec", "replicas") == 1
     assert not any(kind == "HorizontalPodAutoscaler" for kind, _ in objects)
 
 
 def test_a_user_null_deletes_a_chart_default(tmp_path, no_helm_binary):
-    ctx, options = context_for(tmp_path, """
+    ctx, options = context_for(
+        tmp_path,
+        """
         api:
           resources: null
         ingress:
           enabled: false
-        """)
+        """,
+    )
     assert "resources" not in ctx.values.values["api"]
     objects = by_kind_and_name(render.render_chart(str(CHART), ctx, options))
     assert "resources" not in container(objects[("Deployment", "starter-api")])
@@ -233,19 +279,26 @@ def test_a_template_error_is_one_clear_error(tmp_path, no_helm_binary):
 # ---------------------------------------------------------------------------------------------
 # join_rendered: the SDK's per-template map as `helm template` prints it
 
+
 def test_join_rendered_orders_kinds_and_drops_empty_documents_partials_and_notes():
-    text = render.join_rendered({
-        "c/templates/z-ingress.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: i\n",
-        "c/templates/a-deploy.yaml": "\n---\n# a comment\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n---\n\n",
-        "c/templates/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n",
-        "c/templates/es.yaml": "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: e\n",
-        "c/templates/_helpers.tpl": "kind: Secret\n",
-        "c/templates/NOTES.txt": "Thanks for installing\n",
-        "c/templates/empty.yaml": "\n\n",
-    })
+    text = render.join_rendered(
+        {
+            "c/templates/z-ingress.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: i\n",
+            "c/templates/a-deploy.yaml": "\n---\n# a comment\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n---\n\n",
+            "c/templates/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n",
+            "c/templates/es.yaml": "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: e\n",
+            "c/templates/_helpers.tpl": "kind: Secret\n",
+            "c/templates/NOTES.txt": "Thanks for installing\n",
+            "c/templates/empty.yaml": "\n\n",
+        }
+    )
     sources = [line for line in text.splitlines() if line.startswith("# Source:")]
-    assert sources == ["# Source: c/templates/svc.yaml", "# Source: c/templates/a-deploy.yaml",
-                       "# Source: c/templates/z-ingress.yaml", "# Source: c/templates/es.yaml"]
+    assert sources == [
+        "# Source: c/templates/svc.yaml",
+        "# Source: c/templates/a-deploy.yaml",
+        "# Source: c/templates/z-ingress.yaml",
+        "# Source: c/templates/es.yaml",
+    ]
     assert text.startswith("---\n# Source: c/templates/svc.yaml\napiVersion: v1\n")
     assert "Thanks" not in text and text.count("---\n") == 4
 
@@ -293,7 +346,8 @@ def test_helm_binary_is_preferred_and_called_like_helm_template(tmp_path, monkey
     assert call["values"]["worker"]["enabled"] is True
     assert manifests.rendered_by == "helm"
     assert [(o.kind, o.name, o.template) for o in manifests.objects] == [
-        ("Service", "from-helm", "starter/templates/svc.yaml")]
+        ("Service", "from-helm", "starter/templates/svc.yaml")
+    ]
     # the values file is temporary
     assert not Path(args[args.index("-f") + 1]).exists()
 
@@ -309,12 +363,13 @@ def test_helm_binary_failure_names_the_template_error(tmp_path, monkeypatch):
 def test_helm_binary_that_hangs_is_stopped(tmp_path, monkeypatch):
     install_fake_helm(tmp_path, monkeypatch, mode="slow")
     ctx, options = prod_context(tmp_path, render_timeout=0.5)
-    with pytest.raises(StarterLintError, match="did not finish within 0.5 s"):
+    with pytest.raises(StarterLintError, match=r"did not finish within 0\.5 s"):
         render.render_chart(str(CHART), ctx, options)
 
 
 # ---------------------------------------------------------------------------------------------
 # Neither renderer
+
 
 def test_neither_helm_nor_the_sdk_is_exit_2_with_the_install_hint(tmp_path, monkeypatch, no_helm_binary):
     monkeypatch.setitem(sys.modules, "helm_python", None)  # `import helm_python` raises ImportError
@@ -330,8 +385,11 @@ def test_cli_render_failure_is_one_line_and_exit_2(tmp_path):
     chart = tmp_path / "chart"
     shutil.copytree(CHART, chart)
     (chart / "templates" / "broken.yaml").write_text("{{ fail \"the chart refuses\" }}\n")
-    env = {"PATH": os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
-                                   if not (Path(p) / "helm").exists())}
+    env = {
+        "PATH": os.pathsep.join(
+            p for p in os.environ.get("PATH", "").split(os.pathsep) if not (Path(p) / "helm").exists()
+        )
+    }
     done = cli("check", "--chart", str(chart), "-f", str(PROD), cwd=str(tmp_path), env=env)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "the chart refuses" in done.stderr
@@ -345,12 +403,14 @@ def test_a_broken_sdk_is_exit_2_naming_the_cause(tmp_path, monkeypatch, no_helm_
     fake.mkdir(parents=True)
     if failure == "import":
         fake.joinpath("__init__.py").write_text(
-            "raise OSError('libhelm_c.so.0: cannot open shared object file: No such file or directory')\n")
+            "raise OSError('libhelm_c.so.0: cannot open shared object file: No such file or directory')\n"
+        )
     else:
         fake.joinpath("__init__.py").write_text(
             "class HelmError(Exception):\n    pass\n\n"
             "class Chart:\n    @classmethod\n    def load(cls, path):\n"
-            "        raise OSError('libhelm_c.so.0: wrong ELF class: ELFCLASS32')\n")
+            "        raise OSError('libhelm_c.so.0: wrong ELF class: ELFCLASS32')\n"
+        )
     monkeypatch.delitem(sys.modules, "helm_python", raising=False)
     monkeypatch.syspath_prepend(str(fake.parent))
     ctx, options = prod_context(tmp_path)
@@ -366,10 +426,24 @@ def test_values_that_break_the_render_are_findings_not_a_tool_failure(tmp_path):
     """A values mistake (a number where the chart expects a map) is SL100 with the failed render
     (SL705) as its related location, exit 1, and Helm's Go log lines never reach stderr."""
     (tmp_path / "p.yaml").write_text("autoscaling:\n  api: 3\n")
-    env = {"PATH": os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
-                                   if not (Path(p) / "helm").exists())}
-    done = cli("check", "-f", str(PROD), "-f", "p.yaml", "--chart", str(CHART), "--format", "json",
-               cwd=str(tmp_path), env=env)
+    env = {
+        "PATH": os.pathsep.join(
+            p for p in os.environ.get("PATH", "").split(os.pathsep) if not (Path(p) / "helm").exists()
+        )
+    }
+    done = cli(
+        "check",
+        "-f",
+        str(PROD),
+        "-f",
+        "p.yaml",
+        "--chart",
+        str(CHART),
+        "--format",
+        "json",
+        cwd=str(tmp_path),
+        env=env,
+    )
     assert done.returncode == 1, done.stderr
     assert done.stderr == ""
     rules = {f["rule"]: f for f in json.loads(done.stdout)["targets"][0]["findings"]}

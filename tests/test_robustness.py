@@ -3,6 +3,7 @@
 Each case runs the real CLI in a subprocess with a time limit; memory is the children's peak RSS
 (ru_maxrss of waited-for children, so the assertion bounds every case run so far).
 """
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,9 @@ CASES = {
     "alias-bomb": _bomb().encode(),
     "deep-maps": ("".join(" " * i + f"k{i}:\n" for i in range(10_000)) + " " * 10_000 + "v: 1\n").encode(),
     "deep-flow-lists": ("a: " + "[" * 10_000 + "]" * 10_000 + "\n").encode(),
-    "twenty-mb": (b"api:\n  env:\n" + b"".join(b"    K%07d: \"%s\"\n" % (i, b"x" * 40) for i in range(360_000))),
+    "twenty-mb": (
+        b"api:\n  env:\n" + b"".join(b"    K%07d: \"%s\"\n" % (i, b"x" * 40) for i in range(360_000))
+    ),
     "five-mb-line": b"a: " + b"x" * (5 * 1024 * 1024) + b"\n",
     "random-binary": bytes((i * 7919 + 13) % 256 for i in range(65536)),
     "nul-bytes": b"api:\n  image: \"a\x00b\"\n",
@@ -75,21 +78,38 @@ def test_hostile_values_file(name, tmp_path):
     assert not Path("/tmp/starter-lint-pwned").exists(), "a YAML tag executed code"
 
 
-@pytest.mark.parametrize("name", ["alias-bomb", "deep-maps", "deep-flow-lists", "twenty-mb", "five-mb-line",
-                                  "random-binary", "nul-bytes", "not-utf8", "top-list", "top-scalar",
-                                  "unclosed-quote", "inf"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "alias-bomb",
+        "deep-maps",
+        "deep-flow-lists",
+        "twenty-mb",
+        "five-mb-line",
+        "random-binary",
+        "nul-bytes",
+        "not-utf8",
+        "top-list",
+        "top-scalar",
+        "unclosed-quote",
+        "inf",
+    ],
+)
 def test_unloadable_values_are_sl102_findings(name, tmp_path):
     path = tmp_path / f"{name}.yaml"
     path.write_bytes(CASES[name])
-    result = cli("check", str(path), "--format", "json", "--select", "SL102", cwd=tmp_path, timeout=TIME_LIMIT)
+    result = cli(
+        "check", str(path), "--format", "json", "--select", "SL102", cwd=tmp_path, timeout=TIME_LIMIT
+    )
     assert result.returncode == 1, result.stderr
     findings = json.loads(result.stdout)["targets"][0]["findings"]
     assert [f["rule"] for f in findings] == ["SL102"]
     assert findings[0]["path"] == f"{name}.yaml"
 
 
-@pytest.mark.parametrize("name", ["utf16-bom", "utf8-bom", "crlf", "empty", "comments-only", "python-tag",
-                                  "unknown-tag"])
+@pytest.mark.parametrize(
+    "name", ["utf16-bom", "utf8-bom", "crlf", "empty", "comments-only", "python-tag", "unknown-tag"]
+)
 def test_readable_oddities_load(name, tmp_path):
     path = tmp_path / f"{name}.yaml"
     path.write_bytes(CASES[name])
@@ -115,7 +135,10 @@ def test_directory_where_a_file_belongs(tmp_path):
 
 
 # Root reads every file: the CLI runs with the two capabilities that let it (util-linux's setpriv).
-_NO_READ_OVERRIDE = ["--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"]
+_NO_READ_OVERRIDE = [
+    "--bounding-set=-dac_override,-dac_read_search",
+    "--inh-caps=-dac_override,-dac_read_search",
+]
 
 
 def test_unreadable_file(tmp_path):
@@ -126,7 +149,9 @@ def test_unreadable_file(tmp_path):
     if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
-            pytest.skip("as root this needs setpriv to drop file-read capabilities: apt-get install util-linux")
+            pytest.skip(
+                "as root this needs setpriv to drop file-read capabilities: apt-get install util-linux"
+            )
         command = [setpriv, *_NO_READ_OVERRIDE, "--", *command]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "permission denied" in result.stderr, result.stderr

@@ -1,4 +1,5 @@
 """Hostile manifest streams through the CLI: a finding or exit 2, never a traceback or a hang."""
+
 from __future__ import annotations
 
 import json
@@ -9,23 +10,33 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-
 from .support import cli, cli_measured, run_in_process
 
 MEMORY_LIMIT_KB = 1_500_000
 
 
 def _configmap(i: int) -> str:
-    return (f"---\n# Source: starter/templates/cm-{i % 50}.yaml\napiVersion: v1\nkind: ConfigMap\n"
-            f"metadata:\n  name: cm-{i}\n  namespace: default\ndata:\n  key: \"value-{i}\"\n")
+    return (
+        f"---\n# Source: starter/templates/cm-{i % 50}.yaml\napiVersion: v1\nkind: ConfigMap\n"
+        f"metadata:\n  name: cm-{i}\n  namespace: default\ndata:\n  key: \"value-{i}\"\n"
+    )
 
 
 def test_twenty_thousand_documents(tmp_path):
     stream = tmp_path / "big.yaml"
     stream.write_text("".join(_configmap(i) for i in range(20_000)))
     started = time.monotonic()
-    result, peak_kb = cli_measured("check", "--validator", "builtin", "--manifests", str(stream), "--format", "json",
-                                   cwd=tmp_path, timeout=300)
+    result, peak_kb = cli_measured(
+        "check",
+        "--validator",
+        "builtin",
+        "--manifests",
+        str(stream),
+        "--format",
+        "json",
+        cwd=tmp_path,
+        timeout=300,
+    )
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr[-2000:]
     document = json.loads(result.stdout)
@@ -35,8 +46,17 @@ def test_twenty_thousand_documents(tmp_path):
 
 
 def test_manifests_from_stdin(tmp_path):
-    result = cli("check", "--validator", "builtin", "--manifests", "-", "--format", "json", cwd=tmp_path,
-                 stdin=_configmap(1) + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nbogus: 1\n")
+    result = cli(
+        "check",
+        "--validator",
+        "builtin",
+        "--manifests",
+        "-",
+        "--format",
+        "json",
+        cwd=tmp_path,
+        stdin=_configmap(1) + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nbogus: 1\n",
+    )
     assert result.returncode == 1, result.stderr
     findings = json.loads(result.stdout)["targets"][0]["findings"]
     assert any(f["rule"] == "SL701" and f["path"] == "<stdin>" for f in findings)
@@ -47,12 +67,23 @@ def test_binary_and_bomb_manifests(tmp_path):
     (tmp_path / "m" / "binary.yaml").write_bytes(bytes(range(256)) * 64)
     bomb = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
     bomb += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
-    (tmp_path / "m" / "bomb.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  "
-                                             + "\n  ".join(bomb) + "\n")
+    (tmp_path / "m" / "bomb.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  " + "\n  ".join(bomb) + "\n"
+    )
     (tmp_path / "m" / "python.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\ndata: !!python/object/apply:os.system [\"touch /tmp/sl-pwned\"]\n")
-    result = cli("check", "--validator", "builtin", "--manifests", str(tmp_path / "m"), "--format", "json",
-                 cwd=tmp_path, timeout=120)
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\ndata: !!python/object/apply:os.system [\"touch /tmp/sl-pwned\"]\n"
+    )
+    result = cli(
+        "check",
+        "--validator",
+        "builtin",
+        "--manifests",
+        str(tmp_path / "m"),
+        "--format",
+        "json",
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert "Traceback" not in result.stderr
     assert result.returncode == 1, result.stderr
     rules = {f["rule"] for f in json.loads(result.stdout)["targets"][0]["findings"]}
@@ -60,9 +91,33 @@ def test_binary_and_bomb_manifests(tmp_path):
     assert not Path("/tmp/sl-pwned").exists()
 
 
-_TOKENS = ["apiVersion: v1\n", "kind: ConfigMap\n", "kind: List\n", "items:\n", "- ", "metadata:\n",
-           "  name: a\n", "  namespace: b\n", "---\n", "# Source: x/templates/y.yaml\n", "spec: {}\n",
-           "data: {a: 1}\n", ": ", "[", "]", "{", "}", "&a ", "*a", "!!binary ", "\t", "\n", "'", '"', "\x00"]
+_TOKENS = [
+    "apiVersion: v1\n",
+    "kind: ConfigMap\n",
+    "kind: List\n",
+    "items:\n",
+    "- ",
+    "metadata:\n",
+    "  name: a\n",
+    "  namespace: b\n",
+    "---\n",
+    "# Source: x/templates/y.yaml\n",
+    "spec: {}\n",
+    "data: {a: 1}\n",
+    ": ",
+    "[",
+    "]",
+    "{",
+    "}",
+    "&a ",
+    "*a",
+    "!!binary ",
+    "\t",
+    "\n",
+    "'",
+    '"',
+    "\x00",
+]
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -70,7 +125,9 @@ _TOKENS = ["apiVersion: v1\n", "kind: ConfigMap\n", "kind: List\n", "items:\n", 
 def test_any_text_as_manifest_stream(text):
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "m.yaml").write_text(text, encoding="utf-8", errors="surrogatepass")
-        code, out, err = run_in_process(["check", "--validator", "builtin", "--manifests", "m.yaml", "--format", "json"], tmp)
+        code, out, err = run_in_process(
+            ["check", "--validator", "builtin", "--manifests", "m.yaml", "--format", "json"], tmp
+        )
         assert code in (0, 1, 2), err
         assert "Traceback" not in err and "internal error" not in err, err
         if code in (0, 1):

@@ -1,6 +1,7 @@
 """Config `rule-dirs`: folders of rule files (data only). They can re-describe a shipped rule;
 Python beside them is never imported (a repository's code never runs), and a rule id no shipped
 check implements is an error rather than a rule that silently never fires."""
+
 from __future__ import annotations
 
 import json
@@ -48,7 +49,7 @@ def _repo(tmp_path, rule_files: dict, python=False):
 def test_a_rule_file_re_describes_a_shipped_rule(tmp_path):
     _repo(tmp_path, {"SL104-ambiguous-scalar.yaml": SL104_TEAM})
     done = cli("check", "values.yaml", "--select", "SL104", "--format", "json", cwd=tmp_path)
-    assert done.returncode == 1, done.stderr   # the team's file makes it an error
+    assert done.returncode == 1, done.stderr  # the team's file makes it an error
     findings = json.loads(done.stdout)["targets"][0]["findings"]
     assert [(f["rule"], f["line"], f["severity"]) for f in findings] == [("SL104", 2, "error")]
     assert "Team wording" in cli("rules", cwd=tmp_path).stdout
@@ -57,11 +58,18 @@ def test_a_rule_file_re_describes_a_shipped_rule(tmp_path):
 
 def test_python_in_a_rule_folder_is_never_run(tmp_path):
     _repo(tmp_path, {"SL104-ambiguous-scalar.yaml": SL104_TEAM}, python=True)
-    for args in (["check", "values.yaml"], ["fix", "--diff", "values.yaml"], ["fix", "values.yaml"],
-                 ["baseline", "values.yaml"], ["rules"], ["explain", "SL104"], ["values", "-f", "values.yaml"]):
+    for args in (
+        ["check", "values.yaml"],
+        ["fix", "--diff", "values.yaml"],
+        ["fix", "values.yaml"],
+        ["baseline", "values.yaml"],
+        ["rules"],
+        ["explain", "SL104"],
+        ["values", "-f", "values.yaml"],
+    ):
         done = cli(*args, cwd=tmp_path)
         assert not (tmp_path / MARKER).exists(), args
-        if args[0] == "values":   # shows values, runs no rule: the rule folder is not read at all
+        if args[0] == "values":  # shows values, runs no rule: the rule folder is not read at all
             assert done.returncode == 0, done.stderr
             continue
         assert done.returncode == 2, (args, done.stdout, done.stderr)

@@ -1,4 +1,5 @@
 """Every example of every rule in rules/: failing ones fire the rule, passing ones do not."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,10 +23,12 @@ def test_example(rule, example, failing, tmp_path):
     assert hits, f"{rule.id} did not fire on failing example {example.title!r}; got:\n{shown or '(nothing)'}"
     if example.line is not None:
         assert any(f.location.line == example.line for f in hits), (
-            f"{rule.id} {example.title!r}: expected line {example.line}, got {[f.location.line for f in hits]}")
+            f"{rule.id} {example.title!r}: expected line {example.line}, got {[f.location.line for f in hits]}"
+        )
     if example.message is not None:
         assert any(example.message in f.message for f in hits), (
-            f"{rule.id} {example.title!r}: no message contains {example.message!r}:\n{shown}")
+            f"{rule.id} {example.title!r}: no message contains {example.message!r}:\n{shown}"
+        )
     for finding in hits:
         assert finding.name == rule.name
 

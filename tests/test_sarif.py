@@ -1,5 +1,6 @@
 """SARIF 2.1.0: every example of every rule gives a file that passes the SARIF checks
 (`sarif_rules.py`: the official schema plus GitHub's rules) with the example dir as repo root."""
+
 from __future__ import annotations
 
 import json
@@ -15,14 +16,7 @@ from starter_lint.options import Options
 from starter_lint.pipeline import Report, TargetResult, run
 from starter_lint.report import render
 
-from . import sarif_rules
 from .support import NEEDS_HELM_SDK, REPO, all_examples, cli, example_options
-
-
-
-@pytest.fixture(scope="module")
-def checker():
-    return sarif_rules
 
 
 def check_sarif(checker, path: Path, root: Path) -> None:
@@ -56,11 +50,20 @@ def test_every_failing_example_gives_valid_sarif(rule, example, tmp_path, checke
     log = sarif_of(example_options(example, tmp_path), tmp_path)
     check_sarif(checker, tmp_path / "out.sarif", tmp_path)
     hits = [r for r in results(log) if r["ruleId"] == rule.id]
-    notes = [n for run_ in log["runs"] for inv in run_["invocations"]
-             for n in inv["toolExecutionNotifications"] if n["associatedRule"]["id"] == rule.id]
+    notes = [
+        n
+        for run_ in log["runs"]
+        for inv in run_["invocations"]
+        for n in inv["toolExecutionNotifications"]
+        if n["associatedRule"]["id"] == rule.id
+    ]
     # the consequence of another rule's finding is that result's related location (related.py)
-    related = [loc for r in results(log) for loc in r.get("relatedLocations", ())
-               if loc["message"]["text"].startswith(rule.id + " ")]
+    related = [
+        loc
+        for r in results(log)
+        for loc in r.get("relatedLocations", ())
+        if loc["message"]["text"].startswith(rule.id + " ")
+    ]
     assert hits or notes or related, f"{rule.id} is missing from the SARIF of {example.title!r}"
     for hit in hits:
         run_rules = log["runs"][0]["tool"]["driver"]["rules"]
@@ -72,14 +75,24 @@ def test_every_failing_example_gives_valid_sarif(rule, example, tmp_path, checke
 
 def test_shipped_examples_give_valid_sarif(tmp_path, checker):
     shutil.copytree(REPO / "examples", tmp_path / "examples")
-    done = cli("check", "examples/values.broken.yaml", "examples/values.prod.yaml", "--format", "sarif",
-               "--output", "out.sarif", cwd=tmp_path)
+    done = cli(
+        "check",
+        "examples/values.broken.yaml",
+        "examples/values.prod.yaml",
+        "--format",
+        "sarif",
+        "--output",
+        "out.sarif",
+        cwd=tmp_path,
+    )
     assert done.returncode == 1, done.stderr
     check_sarif(checker, tmp_path / "out.sarif", tmp_path)
     log = json.loads((tmp_path / "out.sarif").read_text())
     ids = [run_["automationDetails"]["id"] for run_ in log["runs"]]
     assert ids == ["starter-lint/examples/values.broken.yaml/", "starter-lint/examples/values.prod.yaml/"]
-    assert log["runs"][0]["results"] and not [r for r in log["runs"][1]["results"] if r.get("level") == "error"]
+    assert log["runs"][0]["results"] and not [
+        r for r in log["runs"][1]["results"] if r.get("level") == "error"
+    ]
     # the secret in the broken example never reaches the SARIF
     assert "sk_live_do_not_commit_me" not in (tmp_path / "out.sarif").read_text()
 
@@ -88,8 +101,18 @@ def test_chart_example_gives_valid_sarif(tmp_path, checker):
     if not shutil.which("helm"):
         pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
     shutil.copytree(REPO / "examples", tmp_path / "examples")
-    done = cli("check", "--chart", "examples/chart", "-f", "examples/values.prod.yaml", "--format", "sarif",
-               "--output", "out.sarif", cwd=tmp_path)
+    done = cli(
+        "check",
+        "--chart",
+        "examples/chart",
+        "-f",
+        "examples/values.prod.yaml",
+        "--format",
+        "sarif",
+        "--output",
+        "out.sarif",
+        cwd=tmp_path,
+    )
     assert done.returncode in (0, 1), done.stderr
     check_sarif(checker, tmp_path / "out.sarif", tmp_path)
 
@@ -118,9 +141,13 @@ def test_rules_carry_help_levels_tags_and_security_severity(tmp_path):
 
 
 def _fingerprints(log: dict) -> dict:
-    return {(r["ruleId"], r["locations"][0].get("logicalLocations", [{}])[0].get("fullyQualifiedName")):
-            (r["partialFingerprints"]["starterLint/v1"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
-            for r in results(log)}
+    return {
+        (r["ruleId"], r["locations"][0].get("logicalLocations", [{}])[0].get("fullyQualifiedName")): (
+            r["partialFingerprints"]["starterLint/v1"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in results(log)
+    }
 
 
 def test_fingerprints_survive_moved_lines(tmp_path):
@@ -140,24 +167,34 @@ def test_fingerprints_survive_moved_lines(tmp_path):
 
 def test_suppressed_findings_stay_with_suppressions(tmp_path, checker):
     values = tmp_path / "values.yaml"
-    values.write_text("worker:\n  # starter-lint: disable=SL104 the chart reads it as a bool anyway\n  enabled: yes\n")
+    values.write_text(
+        "worker:\n  # starter-lint: disable=SL104 the chart reads it as a bool anyway\n  enabled: yes\n"
+    )
     log = sarif_of(Options(cwd=str(tmp_path), values_files=[str(values)]), tmp_path)
     check_sarif(checker, tmp_path / "out.sarif", tmp_path)
     hit = next(r for r in results(log) if r["ruleId"] == "SL104")
-    assert hit["suppressions"] == [{"kind": "inSource", "status": "accepted",
-                                    "justification": "the chart reads it as a bool anyway"}]
+    assert hit["suppressions"] == [
+        {"kind": "inSource", "status": "accepted", "justification": "the chart reads it as a bool anyway"}
+    ]
 
 
 def test_findings_without_a_file_still_give_valid_sarif(tmp_path, checker):
     # --set only: no file in the target, so results go to the run's notifications
-    log = sarif_of(Options(cwd=str(tmp_path), set=[("worker.enabled=maybe", False)], select=["SL1"]), tmp_path)
+    log = sarif_of(
+        Options(cwd=str(tmp_path), set=[("worker.enabled=maybe", False)], select=["SL1"]), tmp_path
+    )
     check_sarif(checker, tmp_path / "out.sarif", tmp_path)
     assert log["runs"][0]["results"] == [] or all(
-        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results(log))
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results(log)
+    )
     # with a values file in the target, a --set finding points at that file, line 1
     (tmp_path / "values.yaml").write_text("api:\n  replicas: 1\n")
-    log = sarif_of(Options(cwd=str(tmp_path), files=[str(tmp_path / "values.yaml")],
-                           set=[("worker.enabled=maybe", False)]), tmp_path)
+    log = sarif_of(
+        Options(
+            cwd=str(tmp_path), files=[str(tmp_path / "values.yaml")], set=[("worker.enabled=maybe", False)]
+        ),
+        tmp_path,
+    )
     check_sarif(checker, tmp_path / "out.sarif", tmp_path)
 
 
@@ -167,18 +204,35 @@ def test_pseudo_files_resolve_to_template_or_primary_file(tmp_path, checker):
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
     (chart / "templates" / "deployment.yaml").write_text("kind: Deployment\n")
     (tmp_path / "values.yaml").write_text("api: {}\n")
-    rendered = Finding("SL104", "ambiguous-scalar", Severity.ERROR, "rendered problem",
-                       Location("<rendered>", 40, 3), logical="Deployment/prod/api#/spec/replicas",
-                       template="app/templates/deployment.yaml")
-    stdin = Finding("SL104", "ambiguous-scalar", Severity.WARNING, "from stdin", Location("<stdin>", 7, 1),
-                    logical="Service/prod/api")
-    options = Options(cwd=str(tmp_path), chart=str(chart), files=[str(tmp_path / "values.yaml")], format="sarif")
-    report = Report(targets=[TargetResult(name="values.yaml", findings=[rendered, stdin],
-                                          files=["values.yaml"])])
+    rendered = Finding(
+        "SL104",
+        "ambiguous-scalar",
+        Severity.ERROR,
+        "rendered problem",
+        Location("<rendered>", 40, 3),
+        logical="Deployment/prod/api#/spec/replicas",
+        template="app/templates/deployment.yaml",
+    )
+    stdin = Finding(
+        "SL104",
+        "ambiguous-scalar",
+        Severity.WARNING,
+        "from stdin",
+        Location("<stdin>", 7, 1),
+        logical="Service/prod/api",
+    )
+    options = Options(
+        cwd=str(tmp_path), chart=str(chart), files=[str(tmp_path / "values.yaml")], format="sarif"
+    )
+    report = Report(
+        targets=[TargetResult(name="values.yaml", findings=[rendered, stdin], files=["values.yaml"])]
+    )
     log = json.loads(render(report, load_catalog(), options))
     (tmp_path / "out.sarif").write_text(json.dumps(log))
     check_sarif(checker, tmp_path / "out.sarif", tmp_path)
-    by_message = {r["message"]["text"].split(" \\[")[0]: r for r in results(log)}   # SARIF escapes the object reference `\[…\]`
+    by_message = {
+        r["message"]["text"].split(" \\[")[0]: r for r in results(log)
+    }  # SARIF escapes the object reference `\[…\]`
     first = by_message["rendered problem"]["locations"][0]["physicalLocation"]
     assert first["artifactLocation"]["uri"] == "charts/app/templates/deployment.yaml"
     assert first["region"] == {"startLine": 1}
@@ -204,7 +258,9 @@ def test_one_run_per_target_and_one_run_beyond_the_limit(tmp_path, checker):
         (tmp_path / f"v{i}.yaml").write_text("worker:\n  enabled: yes\n")
     files = [str(tmp_path / f"v{i}.yaml") for i in range(3)]
     log = sarif_of(Options(cwd=str(tmp_path), values_files=files), tmp_path)
-    assert [r["automationDetails"]["id"] for r in log["runs"]] == [f"starter-lint/v{i}.yaml/" for i in range(3)]
+    assert [r["automationDetails"]["id"] for r in log["runs"]] == [
+        f"starter-lint/v{i}.yaml/" for i in range(3)
+    ]
     for i in range(3, 22):
         (tmp_path / f"v{i}.yaml").write_text("worker:\n  enabled: yes\n")
     files = [str(tmp_path / f"v{i}.yaml") for i in range(22)]
@@ -246,11 +302,24 @@ def test_chart_outside_the_repository_gives_valid_sarif(tmp_path, checker):
     (repo / ".git").mkdir(parents=True)
     shutil.copytree(REPO / "examples" / "chart", tmp_path / "elsewhere" / "chart")
     shutil.copy(REPO / "examples" / "values.broken.yaml", repo / "values.yaml")
-    done = cli("check", "--chart", str(tmp_path / "elsewhere" / "chart"), "-f", "values.yaml", "--format", "sarif",
-               "--output", "out.sarif", cwd=repo)
+    done = cli(
+        "check",
+        "--chart",
+        str(tmp_path / "elsewhere" / "chart"),
+        "-f",
+        "values.yaml",
+        "--format",
+        "sarif",
+        "--output",
+        "out.sarif",
+        cwd=repo,
+    )
     assert done.returncode == 1, done.stderr
     check_sarif(checker, repo / "out.sarif", repo)
     log = json.loads((repo / "out.sarif").read_text())
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for run in log["runs"]
-            for r in run["results"]}
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for run in log["runs"]
+        for r in run["results"]
+    }
     assert uris == {"values.yaml"}

@@ -1,5 +1,6 @@
 """The SARIF checks themselves: a good log passes, and each kind of mistake GitHub refuses or
 cannot place is caught (so the SARIF tests cannot pass by checking nothing)."""
+
 from __future__ import annotations
 
 import copy
@@ -11,26 +12,50 @@ from . import sarif_rules
 
 
 def good_log() -> dict:
-    rule = {"id": "SL301", "name": "tls-covers-hosts",
-            "shortDescription": {"text": "TLS covers every host"},
-            "fullDescription": {"text": "Every ingress host has a TLS entry."},
-            "help": {"text": "Add the host to a tls entry."},
-            "helpUri": "https://example.org/rules.md#sl301",
-            "defaultConfiguration": {"level": "error"},
-            "properties": {"tags": ["security"], "precision": "high", "security-severity": "7.5"}}
-    result = {"ruleId": "SL301", "ruleIndex": 0, "level": "error",
-              "message": {"text": "host a.example.com has no TLS, see [the tls list](1)"},
-              "locations": [{"physicalLocation": {"artifactLocation": {"uri": "values.yaml"},
-                                                  "region": {"startLine": 2, "startColumn": 3,
-                                                             "endColumn": 8}}}],
-              "relatedLocations": [{"id": 1, "message": {"text": "tls"},
-                                    "physicalLocation": {"artifactLocation": {"uri": "values.yaml"},
-                                                         "region": {"startLine": 1}}}],
-              "partialFingerprints": {"starterLint/v1": "abc"}}
-    return {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
-            "runs": [{"tool": {"driver": {"name": "starter-lint", "version": "0.1.0", "rules": [rule]}},
-                      "automationDetails": {"id": "starter-lint/prod/"},
-                      "columnKind": "utf16CodeUnits", "results": [result]}]}
+    rule = {
+        "id": "SL301",
+        "name": "tls-covers-hosts",
+        "shortDescription": {"text": "TLS covers every host"},
+        "fullDescription": {"text": "Every ingress host has a TLS entry."},
+        "help": {"text": "Add the host to a tls entry."},
+        "helpUri": "https://example.org/rules.md#sl301",
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"tags": ["security"], "precision": "high", "security-severity": "7.5"},
+    }
+    result = {
+        "ruleId": "SL301",
+        "ruleIndex": 0,
+        "level": "error",
+        "message": {"text": "host a.example.com has no TLS, see [the tls list](1)"},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": "values.yaml"},
+                    "region": {"startLine": 2, "startColumn": 3, "endColumn": 8},
+                }
+            }
+        ],
+        "relatedLocations": [
+            {
+                "id": 1,
+                "message": {"text": "tls"},
+                "physicalLocation": {"artifactLocation": {"uri": "values.yaml"}, "region": {"startLine": 1}},
+            }
+        ],
+        "partialFingerprints": {"starterLint/v1": "abc"},
+    }
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "starter-lint", "version": "0.1.0", "rules": [rule]}},
+                "automationDetails": {"id": "starter-lint/prod/"},
+                "columnKind": "utf16CodeUnits",
+                "results": [result],
+            }
+        ],
+    }
 
 
 @pytest.fixture
@@ -65,7 +90,11 @@ MISTAKES = {
     "no $schema": (("$schema",), KeyError, "$schema"),
     "no results": (("runs", 0, "results"), KeyError, "results: missing"),
     "no locations": ((*RESULT, "locations"), [], "locations: 0"),
-    "logical only": ((*RESULT, "locations", 0), {"logicalLocations": [{"name": "x"}]}, "physicalLocation: missing"),
+    "logical only": (
+        (*RESULT, "locations", 0),
+        {"logicalLocations": [{"name": "x"}]},
+        "physicalLocation: missing",
+    ),
     "empty uri": ((*LOCATION, "artifactLocation", "uri"), "", "missing or empty"),
     "https uri": ((*LOCATION, "artifactLocation", "uri"), "https://x/values.yaml", "scheme"),
     "colon": ((*LOCATION, "artifactLocation", "uri"), "Dockerfile (nginx:1)", "first segment"),

@@ -1,6 +1,7 @@
 """The editor schema (`starter-lint schema`) and release links (issue 10 item 9): editors offer the
 contract's env variables and their allowed values, messages never name internal definitions, and
 SARIF helpUri and the README name the release tag of this version and anchors that exist."""
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,9 @@ def test_no_editor_message_names_an_internal_definition():
     assert len(refs) > 20
     for path, node in refs:
         name = _editor_type_name(node)
-        assert name not in DEFINITIONS and " " in name, f"{'/'.join(map(str, path))}: editors would say Expected {name!r}"
+        assert name not in DEFINITIONS and " " in name, (
+            f"{'/'.join(map(str, path))}: editors would say Expected {name!r}"
+        )
     for name, definition in DEFINITIONS.items():
         assert definition.get("title") and definition["title"] != name, f"definitions/{name} has no title"
 
@@ -77,12 +80,18 @@ def test_one_mistake_one_finding_with_the_new_enums(tmp_path):
         'api:\n  env:\n    SECRETS_PROVIDER: aws\n    AUTH_KEY_STORAGE_BACKEND: file\n'
         '    ENABLE_BILLING_STREAM_REPLAY: "maybe"\n'
         'worker:\n  enabled: true\n  env:\n    ENABLE_BILLING_RETRY_WORKER: "true"\n'
-        '    ENABLE_BILLING_STREAM_REPLAY: "true"\n    BILLING_RETRY_DEPLOYMENT_MODE: shared\n')
+        '    ENABLE_BILLING_STREAM_REPLAY: "true"\n    BILLING_RETRY_DEPLOYMENT_MODE: shared\n'
+    )
     done = cli("check", "values.yaml", "--select", "SL100,SL402,SL603", "--format", "json", cwd=tmp_path)
-    found = sorted((f["rule"], f["logical"]) for t in json.loads(done.stdout)["targets"] for f in t["findings"])
-    assert found == [("SL100", "api.env.ENABLE_BILLING_STREAM_REPLAY"),
-                     ("SL402", "worker.env.BILLING_RETRY_DEPLOYMENT_MODE"),
-                     ("SL603", "api.env.AUTH_KEY_STORAGE_BACKEND"), ("SL603", "api.env.SECRETS_PROVIDER")]
+    found = sorted(
+        (f["rule"], f["logical"]) for t in json.loads(done.stdout)["targets"] for f in t["findings"]
+    )
+    assert found == [
+        ("SL100", "api.env.ENABLE_BILLING_STREAM_REPLAY"),
+        ("SL402", "worker.env.BILLING_RETRY_DEPLOYMENT_MODE"),
+        ("SL603", "api.env.AUTH_KEY_STORAGE_BACKEND"),
+        ("SL603", "api.env.SECRETS_PROVIDER"),
+    ]
 
 
 def test_schema_command_prints_the_shipped_schema():
@@ -92,8 +101,11 @@ def test_schema_command_prints_the_shipped_schema():
 
 def test_help_uri_and_readme_name_this_release_and_existing_anchors():
     rules_md = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
-    anchors = {re.sub(r"[^a-z0-9 -]", "", line[3:].strip().lower()).replace(" ", "-")
-               for line in rules_md.splitlines() if line.startswith("## ")}
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", line[3:].strip().lower()).replace(" ", "-")
+        for line in rules_md.splitlines()
+        if line.startswith("## ")
+    }
     for rule in load_catalog().values():
         uri = help_uri(rule, __version__)
         assert f"/blob/v{__version__}/docs/rules.md#" in uri

@@ -1,5 +1,6 @@
 """Secret values never reach any output (SPEC §4): planted secrets in every place a values file
 can hold one, run through the CLI in every output format and through `values`."""
+
 from __future__ import annotations
 
 import json
@@ -81,9 +82,16 @@ def test_text_and_json_reports_hold_no_secret_but_report_the_findings(planted):
     text = cli("check", "-f", "values.yaml", "--set", SET, "--no-color", cwd=planted)
     assert text.returncode == 1, text.stderr
     _assert_clean(text.stdout + text.stderr, "text output")
-    for key in ("api.env.DB_PASSWORD", "api.env.API_TOKEN", "api.env.STRIPE_SECRET_KEY", "api.env.DATABASE_URL",
-                "api.env.REDIS_URL", "api.secrets.DATABASE_URL", "web.secrets.NEXTAUTH_SECRET",
-                "worker.secrets.DATABASE_URL"):
+    for key in (
+        "api.env.DB_PASSWORD",
+        "api.env.API_TOKEN",
+        "api.env.STRIPE_SECRET_KEY",
+        "api.env.DATABASE_URL",
+        "api.env.REDIS_URL",
+        "api.secrets.DATABASE_URL",
+        "web.secrets.NEXTAUTH_SECRET",
+        "worker.secrets.DATABASE_URL",
+    ):
         assert key in text.stdout, f"no finding names {key}"
 
     result = cli("check", "-f", "values.yaml", "--set", SET, "--format", "json", cwd=planted)
@@ -94,8 +102,8 @@ def test_text_and_json_reports_hold_no_secret_but_report_the_findings(planted):
     by_rule = {}
     for finding in findings:
         by_rule.setdefault(finding["rule"], []).append(finding["message"])
-    assert len(by_rule["SL205"]) == 6   # five secret-like names / URLs with credentials + ADMIN_PASSWORD
-    assert len(by_rule["SL206"]) == 4   # file literals only: the --set value is not in a file
+    assert len(by_rule["SL205"]) == 6  # five secret-like names / URLs with credentials + ADMIN_PASSWORD
+    assert len(by_rule["SL206"]) == 4  # file literals only: the --set value is not in a file
 
 
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if f not in ("text", "json")])
@@ -106,7 +114,9 @@ def test_other_formats_hold_no_secret(planted, fmt):
     assert "SL205" in result.stdout and "SL206" in result.stdout
 
 
-@pytest.mark.parametrize("extra", [(), ("--format", "json"), ("--provenance",), ("--provenance", "--format", "json")])
+@pytest.mark.parametrize(
+    "extra", [(), ("--format", "json"), ("--provenance",), ("--provenance", "--format", "json")]
+)
 def test_values_command_redacts_without_show_secrets(planted, extra):
     result = cli("values", "-f", "values.yaml", "--set", SET, *extra, cwd=planted)
     assert result.returncode == 0, result.stderr
@@ -183,7 +193,9 @@ def test_passwords_with_slash_and_at_are_reported_by_sl205(tricky):
     assert {("SL104", "api.env.API_TOKEN"), ("SL104", "api.env.SIGNING_KEY")} <= found
 
 
-@pytest.mark.parametrize("extra", [(), ("--format", "json"), ("--provenance",), ("--provenance", "--format", "json")])
+@pytest.mark.parametrize(
+    "extra", [(), ("--format", "json"), ("--provenance",), ("--provenance", "--format", "json")]
+)
 def test_values_command_hides_only_the_password(tricky, extra):
     result = cli("values", "-f", "values.yaml", "--set", TRICKY_SET, *extra, cwd=tricky)
     assert result.returncode == 0, result.stderr
@@ -213,7 +225,7 @@ def test_a_short_secret_does_not_rewrite_the_rest_of_the_output(tmp_path, fmt):
     result = cli("check", "-f", "values.yaml", "--format", fmt, "--no-color", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     out = result.stdout
-    assert "registry/app-api:tag" in out                     # SL105: api.image is the placeholder
+    assert "registry/app-api:tag" in out  # SL105: api.image is the placeholder
     assert "api.env.JWT_SECRET" in out and "<redacted>-" not in out and "app-<redacted>" not in out
     if fmt == "json":
         document = json.loads(out)
@@ -221,7 +233,7 @@ def test_a_short_secret_does_not_rewrite_the_rest_of_the_output(tmp_path, fmt):
         assert "error" in severities and severities <= {"error", "warning", "note"}
     elif fmt == "text":
         assert '    5 |     JWT_SECRET: "<redacted>"' in out  # the excerpt hides the secret, exactly
-        assert "    3 | api:" in out                          # and keeps the key `api`
+        assert "    3 | api:" in out  # and keeps the key `api`
         assert ": error SL205 " in out
     elif fmt == "sarif":
         assert '"level": "error"' in out

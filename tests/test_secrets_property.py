@@ -1,4 +1,5 @@
 """Property: whatever else a values document holds, planted secrets reach no output format."""
+
 from __future__ import annotations
 
 import json
@@ -12,10 +13,12 @@ from .support import run_in_process
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 
-secret = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", min_size=6,
-                 max_size=24).map(lambda s: "PLANT" + s)
-secret_env_key = st.sampled_from(["DB_PASSWORD", "API_TOKEN", "STRIPE_SECRET_KEY", "SESSION_SECRET",
-                                  "SIGNING_KEY", "OAUTH_CLIENT_SECRET"])
+secret = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", min_size=6, max_size=24
+).map(lambda s: "PLANT" + s)
+secret_env_key = st.sampled_from(
+    ["DB_PASSWORD", "API_TOKEN", "STRIPE_SECRET_KEY", "SESSION_SECRET", "SIGNING_KEY", "OAUTH_CLIENT_SECRET"]
+)
 plain = st.one_of(st.text(max_size=12), st.integers(-5, 5), st.booleans(), st.none())
 component = st.sampled_from(["api", "web", "worker"])
 
@@ -23,8 +26,10 @@ component = st.sampled_from(["api", "web", "worker"])
 @st.composite
 def planted_values(draw):
     secrets_mode_external = draw(st.booleans())
-    values: dict = {"externalSecrets": {"enabled": secrets_mode_external},
-                    "worker": {"enabled": draw(st.booleans())}}
+    values: dict = {
+        "externalSecrets": {"enabled": secrets_mode_external},
+        "worker": {"enabled": draw(st.booleans())},
+    }
     planted = []
     for _ in range(draw(st.integers(1, 4))):
         where = draw(st.sampled_from(["secrets", "env", "url"]))
@@ -38,13 +43,15 @@ def planted_values(draw):
         else:
             user = draw(st.sampled_from(["app", "admin", ""]))
             block.setdefault("env", {})[draw(st.sampled_from(["DATABASE_URL", "REDIS_URL", "CACHE_URL"]))] = (
-                f"postgres://{user}:{value}@db.internal:5432/app")
+                f"postgres://{user}:{value}@db.internal:5432/app"
+            )
         planted.append(value)
     # noise around the planted values: other keys, env values of every type
     for comp in ("api", "web"):
         env = values.setdefault(comp, {}).setdefault("env", {})
-        for key in draw(st.lists(st.sampled_from(["ENVIRONMENT", "DEBUG", "FEATURE_X", "APP_PUBLIC_URL"]),
-                                 max_size=3)):
+        for key in draw(
+            st.lists(st.sampled_from(["ENVIRONMENT", "DEBUG", "FEATURE_X", "APP_PUBLIC_URL"]), max_size=3)
+        ):
             env.setdefault(key, draw(plain))
     return values, planted
 

@@ -1,5 +1,6 @@
 """`check --target`, how files named on the command line resolve to config targets, and each
 command's --help listing only the options it takes (issue 10)."""
+
 from __future__ import annotations
 
 import json
@@ -32,14 +33,18 @@ def names(done) -> list:
 def test_check_target_is_repeatable_and_keeps_the_config_order(work):
     assert names(cli("check", "--format", "json", "--target", "staging", cwd=work)) == ["staging"]
     assert names(cli("check", "--format", "json", "--target", "staging", "--target", "prod", cwd=work)) == [
-        "prod", "staging"]
+        "prod",
+        "staging",
+    ]
 
 
 def test_an_unknown_target_is_exit_2_with_the_closest_name(work):
     done = cli("check", "--target", "stagign", cwd=work)
     assert done.returncode == 2
-    assert done.stderr == ("starter-lint: error: --target stagign: no such target (did you mean 'staging'? "
-                           "there are: prod, staging)\n")
+    assert done.stderr == (
+        "starter-lint: error: --target stagign: no such target (did you mean 'staging'? "
+        "there are: prod, staging)\n"
+    )
     done = cli("check", "--target", "prod", "prod.yaml", cwd=work)
     assert done.returncode == 2 and "--target chooses among the config's targets" in done.stderr
     (work / ".starter-lint.yaml").unlink()
@@ -56,16 +61,27 @@ def test_a_listed_file_takes_its_targets_layers_and_set(tmp_path):
     (tmp_path / "common.yaml").write_text("worker:\n  enabled: yes\n")
     (tmp_path / "prod.yaml").write_text("api:\n  image: registry.example.org/app-api:1.0.0\n")
     (tmp_path / ".starter-lint.yaml").write_text(
-        "select: [SL104, SL601]\ntargets:\n  prod: {values: [common.yaml, prod.yaml], set: [api.image=x:latest]}\n")
+        "select: [SL104, SL601]\ntargets:\n  prod: {values: [common.yaml, prod.yaml], set: [api.image=x:latest]}\n"
+    )
     done = cli("check", "--format", "json", "--", "prod.yaml", "common.yaml", cwd=tmp_path)
     report = json.loads(done.stdout)
-    assert [t["name"] for t in report["targets"]] == ["prod"]      # two files of one target: checked once
+    assert [t["name"] for t in report["targets"]] == ["prod"]  # two files of one target: checked once
     assert sorted(f["rule"] for f in report["targets"][0]["findings"]) == ["SL104", "SL601"]
 
 
 def test_set_on_the_command_line_applies_to_config_targets(work):
-    done = cli("check", "--format", "json", "--select", "SL601", "--set", "api.image=x:latest", "--target", "prod",
-               cwd=work)
+    done = cli(
+        "check",
+        "--format",
+        "json",
+        "--select",
+        "SL601",
+        "--set",
+        "api.image=x:latest",
+        "--target",
+        "prod",
+        cwd=work,
+    )
     assert [f["rule"] for t in json.loads(done.stdout)["targets"] for f in t["findings"]] == ["SL601"]
 
 
@@ -81,7 +97,9 @@ def test_chart_defaults_run_the_file_scope_rules_only(tmp_path):
     assert result.rules_run and all(catalog[rule_id].scope == "file" for rule_id in result.rules_run)
     assert {"SL101", "SL103", "SL104", "SL107"} <= set(result.rules_run)
     # a near-miss of a contract key is a typo; a key of the chart's own is not
-    (chart / "values.yaml").write_text((chart / "values.yaml").read_text() + "ingres: {}\npodAnnotations: {}\n")
+    (chart / "values.yaml").write_text(
+        (chart / "values.yaml").read_text() + "ingres: {}\npodAnnotations: {}\n"
+    )
     report = run(Options(values_files=[str(chart / "values.yaml")], cwd=str(tmp_path)))
     assert [(f.rule, f.logical) for f in report.active] == [("SL101", "ingres")]
 
@@ -94,12 +112,16 @@ def test_a_deployment_file_kept_in_a_chart_folder_is_checked_over_that_chart(tmp
     chart = tmp_path / "charts" / "app"
     shutil.copytree(REPO / "examples" / "chart", chart)
     (tmp_path / ".git").mkdir()
-    (tmp_path / ".starter-lint.yaml").write_text("targets:\n  prod: {chart: charts/app, values: [deploy/prod.yaml]}\n")
+    (tmp_path / ".starter-lint.yaml").write_text(
+        "targets:\n  prod: {chart: charts/app, values: [deploy/prod.yaml]}\n"
+    )
     (tmp_path / "deploy").mkdir()
     (tmp_path / "deploy" / "prod.yaml").write_text("{}\n")
     (chart / "values.prod.yaml").write_text("api:\n  image: registry.example.org/app-api:latest\n")
-    pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)   # the chart renders
-    done = cli("check", "--format", "json", "--select", "SL601", "--", "charts/app/values.prod.yaml", cwd=tmp_path)
+    pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)  # the chart renders
+    done = cli(
+        "check", "--format", "json", "--select", "SL601", "--", "charts/app/values.prod.yaml", cwd=tmp_path
+    )
     assert done.returncode == 1, done.stderr
     found = [(f["rule"], f["path"]) for t in json.loads(done.stdout)["targets"] for f in t["findings"]]
     assert ("SL601", "charts/app/values.prod.yaml") in found
@@ -126,14 +148,22 @@ def test_baseline_help_lists_only_what_it_accepts(work):
     for refused in ("--format", "--fail-on", "--no-color", "-q"):
         done = cli("baseline", "prod.yaml", refused, cwd=work)
         assert done.returncode == 2 and "No such option" in done.stderr, refused
-    assert {"--target", "--format", "--fail-on", "--baseline", "--no-color", "--quiet"} <= help_options("check")
+    assert {"--target", "--format", "--fail-on", "--baseline", "--no-color", "--quiet"} <= help_options(
+        "check"
+    )
 
 
 def test_shell_completion_script_and_target_names(work):
     done = cli(env={"_STARTER_LINT_COMPLETE": "bash_source"})
     assert done.returncode == 0 and "_starter_lint_completion" in done.stdout
-    done = cli(cwd=work, env={"_STARTER_LINT_COMPLETE": "bash_complete", "COMP_WORDS": "starter-lint check --target s",
-                               "COMP_CWORD": "3"})
+    done = cli(
+        cwd=work,
+        env={
+            "_STARTER_LINT_COMPLETE": "bash_complete",
+            "COMP_WORDS": "starter-lint check --target s",
+            "COMP_CWORD": "3",
+        },
+    )
     assert done.stdout.split() == ["plain,staging"]
 
 
@@ -145,9 +175,13 @@ def test_manifests_alone_never_check_the_configs_chart_defaults_as_a_deployment(
     shutil.copytree(REPO / "examples" / "chart", tmp_path / "charts" / "app")
     (tmp_path / ".git").mkdir()
     (tmp_path / "prod.yaml").write_text("{}\n")
-    (tmp_path / ".starter-lint.yaml").write_text("chart: charts/app\ntargets:\n  prod: {values: [prod.yaml]}\n")
-    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
-                                      "  namespace: default\ndata:\n  key: value\n")
+    (tmp_path / ".starter-lint.yaml").write_text(
+        "chart: charts/app\ntargets:\n  prod: {values: [prod.yaml]}\n"
+    )
+    (tmp_path / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+        "  namespace: default\ndata:\n  key: value\n"
+    )
     done = cli("check", "--format", "json", "--manifests", "cm.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     found = [(f["rule"], f["path"]) for t in json.loads(done.stdout)["targets"] for f in t["findings"]]
@@ -160,14 +194,18 @@ def test_a_mistake_in_a_shared_layer_is_reported_once(tmp_path):
     (tmp_path / "staging.yaml").write_text("api:\n  env:\n    DEBUG: on\n")
     (tmp_path / ".starter-lint.yaml").write_text(
         "select: [SL104]\ntargets:\n  prod: {values: [common.yaml, prod.yaml]}\n"
-        "  staging: {values: [common.yaml, staging.yaml]}\n  dev: {values: [common.yaml]}\n")
+        "  staging: {values: [common.yaml, staging.yaml]}\n  dev: {values: [common.yaml]}\n"
+    )
     for args in ((), ("--", "common.yaml")):
         done = cli("check", "--format", "json", *args, cwd=tmp_path)
-        found = [(t["name"], f["path"], f["line"], f["notes"]) for t in json.loads(done.stdout)["targets"]
-                 for f in t["findings"]]
+        found = [
+            (t["name"], f["path"], f["line"], f["notes"])
+            for t in json.loads(done.stdout)["targets"]
+            for f in t["findings"]
+        ]
         assert [f[:3] for f in found if f[1] == "common.yaml"] == [("prod", "common.yaml", 2)], found
         assert "also reported for staging, dev" in found[0][3][0]
-        if not args:   # a target's own file is still its own
+        if not args:  # a target's own file is still its own
             assert ("staging", "staging.yaml", 3) in [f[:3] for f in found]
 
 

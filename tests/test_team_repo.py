@@ -7,6 +7,7 @@ The fixture is tests/fixtures/team-repo; the chart is the shipped example chart,
 charts/app. (Rendered-manifest checks with `--chart`, and their dedup against the values rules,
 are tested elsewhere.)
 """
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,7 @@ def repo(tmp_path) -> Path:
     shutil.copytree(FIXTURE, tmp_path / "team", ignore=shutil.ignore_patterns("README.md"))
     repo = tmp_path / "team"
     shutil.copytree(REPO / "examples" / "chart", repo / "charts" / "app")
-    if shutil.which("git"):   # a repository of its own: config discovery stops at its root
+    if shutil.which("git"):  # a repository of its own: config discovery stops at its root
         subprocess.run(["git", "init", "-q", str(repo)], check=True)
     return repo
 
@@ -49,8 +50,12 @@ def check(repo: Path, *args: str) -> tuple:
     assert done.returncode in (0, 1), done.stderr
     assert SECRET not in done.stdout + done.stderr
     report = json.loads(done.stdout)
-    found = sorted((f["rule"], f["path"], f["line"]) for t in report["targets"] for f in t["findings"]
-                   if not f["suppressed"])
+    found = sorted(
+        (f["rule"], f["path"], f["line"])
+        for t in report["targets"]
+        for f in t["findings"]
+        if not f["suppressed"]
+    )
     return done.returncode, [t["name"] for t in report["targets"]], found
 
 
@@ -71,7 +76,7 @@ def test_a_checked_by_config(repo):
 
 def test_b_values_hook_with_the_changed_files(repo):
     code, targets, found = check(repo, "--", PROD, DEV)
-    assert targets == ["prod", "dev"]          # each file checked as the target that lists it
+    assert targets == ["prod", "dev"]  # each file checked as the target that lists it
     assert found == planted(repo, DEV, PROD) and code == 1
     # a correct environment gives nothing (alone it would miss the chart's resources and probes)
     assert check(repo, "--", STAGING) == (0, ["staging"], [])
@@ -82,16 +87,22 @@ def test_b_values_hook_with_the_changed_files(repo):
 def test_c_values_hook_with_the_charts_values_yaml_among_the_changed_files(repo):
     code, targets, found = check(repo, "--", CHART_VALUES, STAGING, DEV)
     assert targets == [CHART_VALUES, "staging", "dev"]
-    assert found == planted(repo, DEV) and code == 1   # chart defaults are no deployment: no placeholders …
+    assert found == planted(repo, DEV) and code == 1  # chart defaults are no deployment: no placeholders …
 
     # a file-level mistake in the chart's defaults is reported, once, at its line
     values = repo / CHART_VALUES
     text = values.read_text(encoding="utf-8")
-    values.write_text(text.replace("worker:\n  # a dedicated", "worker:\n  enabled: no  # planted: SL104 no reads as false\n"
-                                   "  # a dedicated", 1).replace("  enabled: false\n", "", 1), encoding="utf-8")
+    values.write_text(
+        text.replace(
+            "worker:\n  # a dedicated",
+            "worker:\n  enabled: no  # planted: SL104 no reads as false\n  # a dedicated",
+            1,
+        ).replace("  enabled: false\n", "", 1),
+        encoding="utf-8",
+    )
     assert planted(repo, CHART_VALUES)
     code, _, found = check(repo, "--", CHART_VALUES, STAGING)
-    assert found == planted(repo, CHART_VALUES) and code == 0   # SL104 is a warning
+    assert found == planted(repo, CHART_VALUES) and code == 0  # SL104 is a warning
 
 
 def test_a_chart_values_yaml_beside_a_chart_yaml_needs_no_config(repo):

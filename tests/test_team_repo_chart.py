@@ -5,6 +5,7 @@ tests/fixtures/team_repo holds the environments; each planted mistake is marked 
 on its line. The chart is the example chart with the drop-in values.schema.json, so a values file
 the schema refuses is not rendered (SL705, folded into the SL100 finding that explains it).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -24,16 +25,21 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 _PLANTED = re.compile(r"#\s*planted:\s*(SL\d{3})")
 _FINDING_LINE = re.compile(r"^(\S+):(\d+):\d+: (?:error|warning|note) (SL\d{3}) ")
 
-pytestmark = pytest.mark.skipif(not (shutil.which("helm") or importlib.util.find_spec("helm_python")),
-                                reason="renders the chart: pip install helm-python-sdk")
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("helm") or importlib.util.find_spec("helm_python")),
+    reason="renders the chart: pip install helm-python-sdk",
+)
 
 
 def planted(path: Path) -> list:
     """(display path, line, rule) of every mistake marked in the file."""
     shown = f"deploy/{path.name}"
-    return sorted((shown, number, match.group(1))
-                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-                  for match in [_PLANTED.search(line)] if match)
+    return sorted(
+        (shown, number, match.group(1))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        for match in [_PLANTED.search(line)]
+        if match
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +73,9 @@ def test_the_fixture_plants_mistakes_in_two_environments():
 
 
 def reported_in_text(stdout: str) -> list:
-    return sorted((m.group(1), int(m.group(2)), m.group(3))
-                  for m in map(_FINDING_LINE.match, stdout.splitlines()) if m)
+    return sorted(
+        (m.group(1), int(m.group(2)), m.group(3)) for m in map(_FINDING_LINE.match, stdout.splitlines()) if m
+    )
 
 
 def command(env: str, with_render: bool) -> list:
@@ -83,8 +90,12 @@ def report_as(repo: Path, env: str, with_render: bool, *formats) -> list:
     from starter_lint.pipeline import run
     from starter_lint.report import render
 
-    options = Options(files=[f"deploy/values.{env}.yaml"], chart="charts/app", cwd=str(repo),
-                      manifests=["deploy/rendered.prod.yaml"] if with_render else [])
+    options = Options(
+        files=[f"deploy/values.{env}.yaml"],
+        chart="charts/app",
+        cwd=str(repo),
+        manifests=["deploy/rendered.prod.yaml"] if with_render else [],
+    )
     old = os.getcwd()
     os.chdir(repo)
     try:
@@ -109,7 +120,7 @@ def test_each_planted_mistake_is_reported_once_at_its_line(repo, env, with_rende
     document = json.loads(as_json)
     findings = [f for t in document["targets"] for f in t["findings"] if not f["suppressed"]]
     assert sorted((f["path"], f["line"], f["rule"]) for f in findings) == expected
-    if with_render:   # consequences seen in the committed render point at its lines
+    if with_render:  # consequences seen in the committed render point at its lines
         related = [r for f in findings for r in f["related"] if r["path"] == "deploy/rendered.prod.yaml"]
         assert {r["rule"] for r in related} == {"SL801", "SL804", "SL806"}
         assert all(r["line"] > 1 for r in related)
@@ -117,8 +128,14 @@ def test_each_planted_mistake_is_reported_once_at_its_line(repo, env, with_rende
     (repo / "out.sarif").write_text(as_sarif, encoding="utf-8")
     log = json.loads(as_sarif)
     results = [r for run_ in log["runs"] for r in run_["results"]]
-    located = sorted((r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                      r["locations"][0]["physicalLocation"]["region"]["startLine"], r["ruleId"]) for r in results)
+    located = sorted(
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["ruleId"],
+        )
+        for r in results
+    )
     assert located == expected
     shared_sarif_check(repo / "out.sarif", repo)
 

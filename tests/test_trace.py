@@ -1,4 +1,5 @@
 """Findings on a rendered chart point at the values line that caused them, where that is unique."""
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,14 @@ def _check(tmp_path, select):
     old = os.getcwd()
     os.chdir(tmp_path)
     try:
-        return run(Options(files=["values.yaml"], chart=str(REPO / "examples" / "chart"), cwd=str(tmp_path),
-                           select=select))
+        return run(
+            Options(
+                files=["values.yaml"],
+                chart=str(REPO / "examples" / "chart"),
+                cwd=str(tmp_path),
+                select=select,
+            )
+        )
     finally:
         os.chdir(old)
 
@@ -70,12 +77,19 @@ def test_env_entries_trace_to_their_component(tmp_path):
     (tmp_path / "values.yaml").write_text(
         "api:\n  env:\n    ENABLE_BILLING_RETRY_WORKER: \"true\"\n"
         "worker:\n  enabled: true\n  env:\n    ENABLE_BILLING_RETRY_WORKER: \"true\"\n"
-        "    ENABLE_BILLING_STREAM_REPLAY: \"true\"\n    BILLING_RETRY_DEPLOYMENT_MODE: \"dedicated\"\n")
+        "    ENABLE_BILLING_STREAM_REPLAY: \"true\"\n    BILLING_RETRY_DEPLOYMENT_MODE: \"dedicated\"\n"
+    )
     old = os.getcwd()
     os.chdir(tmp_path)
     try:
-        report = run(Options(files=["values.yaml"], chart=str(REPO / "examples" / "chart"), cwd=str(tmp_path),
-                             select=["SL806"]))
+        report = run(
+            Options(
+                files=["values.yaml"],
+                chart=str(REPO / "examples" / "chart"),
+                cwd=str(tmp_path),
+                select=["SL806"],
+            )
+        )
     finally:
         os.chdir(old)
     found = [f for f in report.active if "billing retries" in f.message]

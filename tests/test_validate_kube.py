@@ -1,4 +1,5 @@
 """The built-in validator reaches kubeconform's verdicts (recorded runs, upstream fixtures) and jsonschema's."""
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,9 @@ def test_same_verdicts_and_errors_as_recorded_kubeconform(case, validator):
         if resource["status"] == "statusInvalid":
             got = verdicts[key]
             assert got.status == INVALID
-            assert [(e.pointer, e.message) for e in got.errors] == \
-                   [(e["path"], e["msg"]) for e in resource["validationErrors"]]
+            assert [(e.pointer, e.message) for e in got.errors] == [
+                (e["path"], e["msg"]) for e in resource["validationErrors"]
+            ]
         elif "could not find schema" in resource["msg"]:
             assert verdicts[key].status == MISSING
         else:  # a document kubeconform could not read: ours is an SL102/SL103/SL704 finding
@@ -55,7 +57,11 @@ def test_same_verdicts_and_errors_as_recorded_kubeconform(case, validator):
     # an input with no objects at all is an error of ours (a gate must not pass on nothing), where
     # kubeconform exits 0: compare the per-resource verdicts only
     per_resource = [(r, p) for r, p in loaded.problems if p.key != "no-objects"]
-    failing = any(p.severity is None for _, p in per_resource) or any(v.status != VALID for v in verdicts.values()) or len(typed) < len(loaded.objects)
+    failing = (
+        any(p.severity is None for _, p in per_resource)
+        or any(v.status != VALID for v in verdicts.values())
+        or len(typed) < len(loaded.objects)
+    )
     assert failing == (rc == 1)
     assert any(p.key == "no-objects" for _, p in loaded.problems) == (not loaded.objects and not per_resource)
 
@@ -63,27 +69,54 @@ def test_same_verdicts_and_errors_as_recorded_kubeconform(case, validator):
 # kubeconform v0.7.0's verdict on each of its own fixtures (strict, Kubernetes 1.27, no CRD
 # schemas): "pass" = exit 0; "fail" = some resource invalid or in error (missing schema, unreadable).
 UPSTREAM = {
-    "blank.yaml": "pass", "comment.yaml": "pass", "list_empty_valid.yaml": "pass",
-    "crd_schema.yaml": "fail",                    # apiextensions.k8s.io/v1beta1: no schema at 1.27
-    "duplicate_property.yaml": "fail",            # yaml: key "containers" already set
-    "duplicates-non-namespaced.yaml": "pass", "duplicates-skipped-kinds.yaml": "fail",
-    "duplicates-with-namespace-default.yaml": "pass", "duplicates-with-namespace.yaml": "pass",
-    "duplicates.yaml": "pass", "extra_property.yaml": "fail", "folder": "pass",
-    "full_domain_group.yaml": "pass", "generate_name.yaml": "pass",
-    "grafana-alert-rule-group-sample.yaml": "fail", "httpproxy.yaml": "fail",
-    "int_or_string.yaml": "pass", "invalid.yaml": "fail", "list_invalid.yaml": "fail",
-    "list_valid.yaml": "pass", "missing_apiversion.yaml": "fail", "missing_kind.yaml": "fail",
-    "missing_kind_value.yaml": "fail", "multi_invalid.yaml": "fail", "multi_invalid_resources.yaml": "fail",
-    "multi_valid.yaml": "pass", "multi_valid_source.yaml": "pass", "multi_with_list.yaml": "pass",
-    "null_array.yaml": "pass", "null_string.yaml": "pass", "quantity.yaml": "pass",
-    "same-kind-different-api.yaml": "fail",       # apps/v1beta1: no schema at 1.27
-    "same-object-different-namespace-default.yaml": "pass", "same-object-different-namespace.yaml": "pass",
-    "test_crd.yaml": "fail", "unconventional_keys.yaml": "pass", "valid.json": "pass", "valid.yaml": "pass",
+    "blank.yaml": "pass",
+    "comment.yaml": "pass",
+    "list_empty_valid.yaml": "pass",
+    "crd_schema.yaml": "fail",  # apiextensions.k8s.io/v1beta1: no schema at 1.27
+    "duplicate_property.yaml": "fail",  # yaml: key "containers" already set
+    "duplicates-non-namespaced.yaml": "pass",
+    "duplicates-skipped-kinds.yaml": "fail",
+    "duplicates-with-namespace-default.yaml": "pass",
+    "duplicates-with-namespace.yaml": "pass",
+    "duplicates.yaml": "pass",
+    "extra_property.yaml": "fail",
+    "folder": "pass",
+    "full_domain_group.yaml": "pass",
+    "generate_name.yaml": "pass",
+    "grafana-alert-rule-group-sample.yaml": "fail",
+    "httpproxy.yaml": "fail",
+    "int_or_string.yaml": "pass",
+    "invalid.yaml": "fail",
+    "list_invalid.yaml": "fail",
+    "list_valid.yaml": "pass",
+    "missing_apiversion.yaml": "fail",
+    "missing_kind.yaml": "fail",
+    "missing_kind_value.yaml": "fail",
+    "multi_invalid.yaml": "fail",
+    "multi_invalid_resources.yaml": "fail",
+    "multi_valid.yaml": "pass",
+    "multi_valid_source.yaml": "pass",
+    "multi_with_list.yaml": "pass",
+    "null_array.yaml": "pass",
+    "null_string.yaml": "pass",
+    "quantity.yaml": "pass",
+    "same-kind-different-api.yaml": "fail",  # apps/v1beta1: no schema at 1.27
+    "same-object-different-namespace-default.yaml": "pass",
+    "same-object-different-namespace.yaml": "pass",
+    "test_crd.yaml": "fail",
+    "unconventional_keys.yaml": "pass",
+    "valid.json": "pass",
+    "valid.yaml": "pass",
     "valid_version.yaml": "pass",
 }
 # where we look further than kubeconform: the same object twice (SL704)
-DUPLICATES = {"duplicates-non-namespaced.yaml", "duplicates.yaml", "duplicates-with-namespace.yaml",
-              "duplicates-skipped-kinds.yaml", "same-kind-different-api.yaml"}
+DUPLICATES = {
+    "duplicates-non-namespaced.yaml",
+    "duplicates.yaml",
+    "duplicates-with-namespace.yaml",
+    "duplicates-skipped-kinds.yaml",
+    "same-kind-different-api.yaml",
+}
 
 
 def test_every_upstream_fixture_has_an_expected_verdict():
@@ -93,14 +126,20 @@ def test_every_upstream_fixture_has_an_expected_verdict():
 
 @pytest.mark.parametrize("name", sorted(UPSTREAM))
 def test_upstream_fixture_verdicts(name):
-    options = Options(manifests=[str(KC / "upstream-fixtures" / name)], validator="builtin",
-                      select=["SL1", "SL7"], cwd=str(KC / "upstream-fixtures"))
+    options = Options(
+        manifests=[str(KC / "upstream-fixtures" / name)],
+        validator="builtin",
+        select=["SL1", "SL7"],
+        cwd=str(KC / "upstream-fixtures"),
+    )
     report = run(options)
     errors = [f for f in report.active if str(f.severity) == "error"]
     # kubeconform passes an input with no objects; starter-lint fails it on purpose (SL704)
     nothing = [f for f in errors if f.rule == "SL704" and "no Kubernetes objects" in f.message]
     assert bool(nothing) == (name in ("blank.yaml", "comment.yaml", "list_empty_valid.yaml"))
-    not_duplicates = [f for f in errors if not (f.rule == "SL704" and ("defined twice" in f.message or f in nothing))]
+    not_duplicates = [
+        f for f in errors if not (f.rule == "SL704" and ("defined twice" in f.message or f in nothing))
+    ]
     assert ("fail" if not_duplicates else "pass") == UPSTREAM[name], [f.message for f in errors]
     assert any("defined twice" in f.message for f in errors) == (name in DUPLICATES)
 
@@ -124,8 +163,10 @@ def test_same_error_paths_as_jsonschema_on_standalone_schemas(validator):
         if schema is None:
             continue
         standalone = inline_refs(schema, schemas.definitions)
-        theirs = sorted("/" + "/".join(map(str, e.absolute_path)) if e.absolute_path else ""
-                        for e in jsonschema.Draft202012Validator(standalone).iter_errors(obj))
+        theirs = sorted(
+            "/" + "/".join(map(str, e.absolute_path)) if e.absolute_path else ""
+            for e in jsonschema.Draft202012Validator(standalone).iter_errors(obj)
+        )
         ours = sorted(e.pointer for e in validator.validate(obj).errors)
         assert ours == theirs, label
         checked += 1
@@ -134,28 +175,49 @@ def test_same_error_paths_as_jsonschema_on_standalone_schemas(validator):
 
 def test_shipped_crd_schemas_accept_and_reject_like_the_crd():
     validator = BuiltinValidator("1.27", CrdSchemas())
-    good = {"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "metadata": {"name": "a"},
-            "spec": {"secretStoreRef": {"name": "vault", "kind": "ClusterSecretStore"},
-                     "data": [{"secretKey": "DATABASE_URL", "remoteRef": {"key": "db"}}]}}
+    good = {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ExternalSecret",
+        "metadata": {"name": "a"},
+        "spec": {
+            "secretStoreRef": {"name": "vault", "kind": "ClusterSecretStore"},
+            "data": [{"secretKey": "DATABASE_URL", "remoteRef": {"key": "db"}}],
+        },
+    }
     assert validator.validate(good).status == VALID
     bad = json.loads(json.dumps(good))
-    bad["spec"]["secretStoreRef"]["kind"] = "Vault"         # enum SecretStore/ClusterSecretStore
-    bad["spec"]["data"][0]["secretKey"] = "not a key!"      # pattern
-    bad["spec"]["refreshIntervall"] = "1h"                  # unknown field
+    bad["spec"]["secretStoreRef"]["kind"] = "Vault"  # enum SecretStore/ClusterSecretStore
+    bad["spec"]["data"][0]["secretKey"] = "not a key!"  # pattern
+    bad["spec"]["refreshIntervall"] = "1h"  # unknown field
     messages = {e.pointer: e.message for e in validator.validate(bad).errors}
     assert "one of" in messages["/spec/secretStoreRef/kind"]
-    assert "pattern" in messages["/spec/data/0/secretKey"] and "not a key" not in messages["/spec/data/0/secretKey"]
+    assert (
+        "pattern" in messages["/spec/data/0/secretKey"]
+        and "not a key" not in messages["/spec/data/0/secretKey"]
+    )
     assert "refreshIntervall" in messages["/spec"]
-    store = {"apiVersion": "external-secrets.io/v1", "kind": "ClusterSecretStore", "metadata": {"name": "v"},
-             "spec": {"provider": {"vault": {"server": "https://vault", "auth": {"tokenSecretRef": {"name": "t", "key": "k"}}}}}}
+    store = {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ClusterSecretStore",
+        "metadata": {"name": "v"},
+        "spec": {
+            "provider": {
+                "vault": {"server": "https://vault", "auth": {"tokenSecretRef": {"name": "t", "key": "k"}}}
+            }
+        },
+    }
     assert validator.validate(store).status == VALID
     assert validator.validate(dict(store, apiVersion="external-secrets.io/v1beta1")).status == MISSING
 
 
 def test_recursive_references_are_cut_like_standalone_schemas():
-    definitions = {"Node": {"type": "object", "properties": {"child": {"$ref": "#/$defs/Node"},
-                                                             "n": {"type": "integer"}},
-                            "additionalProperties": False}}
+    definitions = {
+        "Node": {
+            "type": "object",
+            "properties": {"child": {"$ref": "#/$defs/Node"}, "n": {"type": "integer"}},
+            "additionalProperties": False,
+        }
+    }
     interpreter = SchemaValidator(definitions)
     schema = {"$ref": "#/$defs/Node"}
     assert interpreter.errors(schema, {"n": 1, "child": {"anything": "goes"}}) == []
@@ -165,12 +227,22 @@ def test_recursive_references_are_cut_like_standalone_schemas():
 
 def test_crd_keywords():
     interpreter = SchemaValidator()
-    schema = {"type": "object", "properties": {
-        "s": {"type": "string", "minLength": 2, "maxLength": 3, "pattern": "^a"},
-        "n": {"type": "number", "minimum": 1, "maximum": 5, "multipleOf": 0.5},
-        "l": {"type": "array", "minItems": 1, "maxItems": 2, "uniqueItems": True, "items": {"type": "integer"}},
-        "i": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
-        "any": {"anyOf": [{"type": "string"}, {"type": "boolean"}]}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "s": {"type": "string", "minLength": 2, "maxLength": 3, "pattern": "^a"},
+            "n": {"type": "number", "minimum": 1, "maximum": 5, "multipleOf": 0.5},
+            "l": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 2,
+                "uniqueItems": True,
+                "items": {"type": "integer"},
+            },
+            "i": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+            "any": {"anyOf": [{"type": "string"}, {"type": "boolean"}]},
+        },
+    }
     ok = {"s": "ab", "n": 2.5, "l": [1], "i": 3, "any": True}
     assert interpreter.errors(schema, ok) == []
     bad = {"s": "b", "n": 7.25, "l": [1, 1, 2], "i": 1.5, "any": 3}
@@ -182,13 +254,17 @@ def test_crd_keywords():
 
 def test_sl701_names_the_crd_schema_for_a_custom_kind(tmp_path):
     path = tmp_path / "m.yaml"
-    path.write_text("apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: x}\n"
-                    "spec: {refreshInterval: 5}\n---\n"
-                    "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: x}]}\n",
-                    encoding="utf-8")
+    path.write_text(
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: x}\n"
+        "spec: {refreshInterval: 5}\n---\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: x}]}\n",
+        encoding="utf-8",
+    )
     report = run(Options(manifests=[str(path)], validator="builtin", select=["SL701"], cwd=str(tmp_path)))
     by_kind = {f.logical.split("/")[0]: f.message for f in report.active}
-    assert by_kind["ExternalSecret"].endswith("fix it to match the ExternalSecret schema (external-secrets.io/v1)")
+    assert by_kind["ExternalSecret"].endswith(
+        "fix it to match the ExternalSecret schema (external-secrets.io/v1)"
+    )
     assert by_kind["Service"].endswith("fix it to match the Kubernetes 1.27 schema")
 
 
@@ -200,7 +276,14 @@ def test_missing_kubeconform_asked_for_is_exit_2_whatever_the_input(tmp_path, te
     path.write_text(text, encoding="utf-8")
     empty = tmp_path / "bin"
     empty.mkdir()
-    result = cli("check", "--manifests", str(path), "--validator", "kubeconform", cwd=str(tmp_path),
-                 env={"PATH": str(empty)})
+    result = cli(
+        "check",
+        "--manifests",
+        str(path),
+        "--validator",
+        "kubeconform",
+        cwd=str(tmp_path),
+        env={"PATH": str(empty)},
+    )
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "kubeconform is not on PATH" in result.stderr and "Traceback" not in result.stderr

@@ -1,4 +1,5 @@
 """The kubeconform wrapper, against a fake kubeconform that replays real recordings or misbehaves."""
+
 from __future__ import annotations
 
 import json
@@ -11,20 +12,26 @@ from pathlib import Path
 import pytest
 
 from starter_lint.errors import StarterLintError
+from starter_lint.manifests import stream
 from starter_lint.options import Options
 from starter_lint.pipeline import run
 from starter_lint.validate.kube import INVALID, MISSING, VALID, BuiltinValidator
 from starter_lint.validate.kubeconform import KubeconformValidator, select_validator
 from starter_lint.validate.schemas import CrdSchemas
-from starter_lint.manifests import stream
 
 from .support import DATA, cli
 
 FAKE = Path(__file__).resolve().parent / "fake_kubeconform" / "fake_kubeconform.py"
 CASES = DATA / "kubeconform" / "cases"
 RECORDED = DATA / "kubeconform" / "recordings" / "standalone-json-summary"
-REPLAYABLE = ["01-valid-deployment", "02-unknown-field", "03-wrong-type", "07-multi-doc-mixed",
-              "12-helm-template-style", "13-root-extra-and-missing-required"]
+REPLAYABLE = [
+    "01-valid-deployment",
+    "02-unknown-field",
+    "03-wrong-type",
+    "07-multi-doc-mixed",
+    "12-helm-template-style",
+    "13-root-extra-and-missing-required",
+]
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +59,9 @@ def test_replayed_results_map_back_to_objects_like_the_builtin(case, fake_bin, t
     wrapper = KubeconformValidator(str(fake_bin), "1.27.2", CrdSchemas())
     theirs = wrapper.validate_all(loaded.objects)
     ours = BuiltinValidator("1.27").validate_all(loaded.objects)
-    assert [(v.status, [(e.pointer, e.message) for e in v.errors]) for v in theirs] == \
-           [(v.status, [(e.pointer, e.message) for e in v.errors]) for v in ours]
+    assert [(v.status, [(e.pointer, e.message) for e in v.errors]) for v in theirs] == [
+        (v.status, [(e.pointer, e.message) for e in v.errors]) for v in ours
+    ]
     argv = json.loads((tmp_path / "args.json").read_text())
     for flag in ("-strict", "-summary"):
         assert flag in argv
@@ -70,28 +78,43 @@ def test_auto_prefers_kubeconform_and_findings_have_lines(fake_bin, tmp_path):
     assert select_validator(options).name == "kubeconform"
     report = run(options)
     got = sorted((f.location.line, f.message.split(";")[0]) for f in report.active)
-    assert got == [(17, "Deployment/api apps/v1: spec.replicas: got string, want null or integer"),
-                   (43, "Service/api v1: spec.ports[0].port: got string, want integer"),
-                   (44, "Service/api v1: spec.ports[0]: additional properties 'bogus' not allowed")]
+    assert got == [
+        (17, "Deployment/api apps/v1: spec.replicas: got string, want null or integer"),
+        (43, "Service/api v1: spec.ports[0].port: got string, want integer"),
+        (44, "Service/api v1: spec.ports[0]: additional properties 'bogus' not allowed"),
+    ]
     assert select_validator(Options(validator="builtin")).name == "builtin"
 
 
 def test_recorded_error_statuses():
-    for case, status in (("05-crd-no-schema", MISSING), ("08-removed-api-hpa-v2beta2", MISSING),
-                         ("11-duplicate-key", INVALID), ("02-unknown-field", INVALID)):
+    for case, status in (
+        ("05-crd-no-schema", MISSING),
+        ("08-removed-api-hpa-v2beta2", MISSING),
+        ("11-duplicate-key", INVALID),
+        ("02-unknown-field", INVALID),
+    ):
         [resource] = json.loads((RECORDED / f"{case}.json").read_text())["resources"]
         assert KubeconformValidator._verdict(resource, "x").status == status
     assert KubeconformValidator._verdict({"status": "statusSkipped"}, "x").status == VALID
-    leaky = {"status": "statusInvalid", "validationErrors": [
-        {"path": "/data/0/secretKey", "msg": "'hunter2-password' does not match pattern '^[a-z]+$'"}]}
+    leaky = {
+        "status": "statusInvalid",
+        "validationErrors": [
+            {"path": "/data/0/secretKey", "msg": "'hunter2-password' does not match pattern '^[a-z]+$'"}
+        ],
+    }
     [error] = KubeconformValidator._verdict(leaky, "x").errors
     assert error.message == "does not match pattern '^[a-z]+$'"
 
 
-@pytest.mark.parametrize("mode,message", [
-    ("crash", "crashed (signal"), ("garbage", "not its JSON report"), ("exit1", "exited 1 without its JSON report"),
-    ("hang", "did not finish within 1 s"),
-])
+@pytest.mark.parametrize(
+    "mode,message",
+    [
+        ("crash", "crashed (signal"),
+        ("garbage", "not its JSON report"),
+        ("exit1", "exited 1 without its JSON report"),
+        ("hang", "did not finish within 1 s"),
+    ],
+)
 def test_misbehaving_kubeconform_is_one_clear_error(mode, message, fake_bin, monkeypatch):
     monkeypatch.setenv("FAKE_KUBECONFORM_MODE", mode)
     loaded = stream.load_text((CASES / "01-valid-deployment.yaml").read_text(), "x.yaml")
@@ -109,9 +132,17 @@ def test_missing_kubeconform_when_asked_for(tmp_path, monkeypatch):
 
 
 def test_cli_exit_2_and_one_line_without_traceback(fake_bin, tmp_path, schema_cache):
-    result = cli("check", "--manifests", str(CASES / "01-valid-deployment.yaml"), cwd=str(tmp_path),
-                 env={"FAKE_KUBECONFORM_MODE": "garbage", "PATH": os.environ["PATH"],
-                      "STARTER_LINT_CACHE_DIR": str(schema_cache)})
+    result = cli(
+        "check",
+        "--manifests",
+        str(CASES / "01-valid-deployment.yaml"),
+        cwd=str(tmp_path),
+        env={
+            "FAKE_KUBECONFORM_MODE": "garbage",
+            "PATH": os.environ["PATH"],
+            "STARTER_LINT_CACHE_DIR": str(schema_cache),
+        },
+    )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
@@ -119,9 +150,13 @@ def test_cli_exit_2_and_one_line_without_traceback(fake_bin, tmp_path, schema_ca
 # The real binary, when a developer or CI puts it on PATH (.ci/run does, from the development
 # tools beside the repository); a user's clone has none and these skip.
 REAL_KUBECONFORM = shutil.which("kubeconform")
-needs_real = pytest.mark.skipif(REAL_KUBECONFORM is None, reason=(
-    "kubeconform is not on PATH: install kubeconform v0.7.0 (github.com/yannh/kubeconform) "
-    "to test the wrapper against the real binary"))
+needs_real = pytest.mark.skipif(
+    REAL_KUBECONFORM is None,
+    reason=(
+        "kubeconform is not on PATH: install kubeconform v0.7.0 (github.com/yannh/kubeconform) "
+        "to test the wrapper against the real binary"
+    ),
+)
 
 
 @needs_real
@@ -132,20 +167,29 @@ def test_real_kubeconform_agrees_with_the_builtin(case, schema_cache, monkeypatc
     wrapper = KubeconformValidator(REAL_KUBECONFORM, "1.27.3", CrdSchemas())
     theirs = wrapper.validate_all(loaded.objects)
     ours = BuiltinValidator("1.27").validate_all(loaded.objects)
-    assert [(v.status, [(e.pointer, e.message) for e in v.errors]) for v in theirs] == \
-           [(v.status, [(e.pointer, e.message) for e in v.errors]) for v in ours]
+    assert [(v.status, [(e.pointer, e.message) for e in v.errors]) for v in theirs] == [
+        (v.status, [(e.pointer, e.message) for e in v.errors]) for v in ours
+    ]
 
 
 @needs_real
 def test_real_kubeconform_through_the_cli(tmp_path, schema_cache):
     env = {"STARTER_LINT_CACHE_DIR": str(schema_cache)}
     mixed = str(CASES / "07-multi-doc-mixed.yaml")
-    real = cli("check", "--manifests", mixed, "--validator", "kubeconform", "--format", "json", cwd=tmp_path, env=env)
-    builtin = cli("check", "--manifests", mixed, "--validator", "builtin", "--format", "json", cwd=tmp_path, env=env)
+    real = cli(
+        "check", "--manifests", mixed, "--validator", "kubeconform", "--format", "json", cwd=tmp_path, env=env
+    )
+    builtin = cli(
+        "check", "--manifests", mixed, "--validator", "builtin", "--format", "json", cwd=tmp_path, env=env
+    )
     assert real.returncode == builtin.returncode == 1, real.stderr
 
     def found(done):
-        return [(f["rule"], f["line"], f["message"]) for t in json.loads(done.stdout)["targets"] for f in t["findings"]]
+        return [
+            (f["rule"], f["line"], f["message"])
+            for t in json.loads(done.stdout)["targets"]
+            for f in t["findings"]
+        ]
 
     assert found(real) == found(builtin) and found(real)
 

@@ -1,4 +1,5 @@
 """Schema sources: the standalone cache in kubeconform's layout, CRD conversion, --crd, versions."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ from starter_lint.errors import StarterLintError
 from starter_lint.validate import schemas
 from starter_lint.validate.kube import INVALID, MISSING, VALID, BuiltinValidator
 
-from .support import REPO, DATA
+from .support import DATA, REPO
 
 CRDS = DATA / "crds" / "external-secrets"
 
@@ -20,8 +21,10 @@ def test_kubeconform_file_names():
     assert schemas.kubeconform_name("apps/v1", "Deployment") == "deployment-apps-v1.json"
     assert schemas.kubeconform_name("v1", "ConfigMap") == "configmap-v1.json"
     assert schemas.kubeconform_name("networking.k8s.io/v1", "Ingress") == "ingress-networking-v1.json"
-    assert schemas.kubeconform_name("external-secrets.io/v1", "ExternalSecret") == \
-        "externalsecret-external-secrets-v1.json"
+    assert (
+        schemas.kubeconform_name("external-secrets.io/v1", "ExternalSecret")
+        == "externalsecret-external-secrets-v1.json"
+    )
 
 
 def test_versions_are_normalised_and_checked():
@@ -29,7 +32,7 @@ def test_versions_are_normalised_and_checked():
     assert schemas.normalise_version("v1.27.3") == "1.27.0"
     with pytest.raises(StarterLintError, match="no bundled schemas"):
         schemas.normalise_version("1.19")
-    with pytest.raises(StarterLintError, match="MAJOR.MINOR"):
+    with pytest.raises(StarterLintError, match=r"MAJOR\.MINOR"):
         schemas.normalise_version("latest")
 
 
@@ -54,12 +57,15 @@ def test_standalone_cache_layout_is_built_once_and_atomically(tmp_path, monkeypa
     assert not [p for p in results[0].iterdir() if p.name.startswith(".build")]
     deployment = json.loads((folder / "deployment-apps-v1.json").read_text())
     text = json.dumps(deployment)
-    assert "$ref" not in text.replace('"$ref": {"type"', "")   # only JSONSchemaProps' own "$ref" field
+    assert "$ref" not in text.replace('"$ref": {"type"', "")  # only JSONSchemaProps' own "$ref" field
     assert deployment["additionalProperties"] is False
     container = deployment["properties"]["spec"]["properties"]["template"]["properties"]["spec"][
-        "properties"]["containers"]["items"]
+        "properties"
+    ]["containers"]["items"]
     assert container["additionalProperties"] is False and "image" in container["properties"]
-    assert (folder / "configmap-v1.json").is_file() and (folder / "horizontalpodautoscaler-autoscaling-v2.json").is_file()
+    assert (folder / "configmap-v1.json").is_file() and (
+        folder / "horizontalpodautoscaler-autoscaling-v2.json"
+    ).is_file()
     mtime = (folder / "configmap-v1.json").stat().st_mtime_ns
     schemas.standalone_dir("1.27")
     assert (folder / "configmap-v1.json").stat().st_mtime_ns == mtime
@@ -67,9 +73,12 @@ def test_standalone_cache_layout_is_built_once_and_atomically(tmp_path, monkeypa
 
 def test_recursive_crd_definition_is_cut():
     kube = schemas.kube_schemas("1.27")
-    crd = schemas.inline_refs(kube.schema_for("apiextensions.k8s.io/v1", "CustomResourceDefinition"), kube.definitions)
+    crd = schemas.inline_refs(
+        kube.schema_for("apiextensions.k8s.io/v1", "CustomResourceDefinition"), kube.definitions
+    )
     props = crd["properties"]["spec"]["properties"]["versions"]["items"]["properties"]["schema"][
-        "properties"]["openAPIV3Schema"]
+        "properties"
+    ]["openAPIV3Schema"]
     assert props["properties"]["items"] == {} or props["properties"]["not"] == {}
 
 
@@ -78,31 +87,75 @@ def test_shipped_crd_schemas_are_the_conversion_of_the_real_crds():
     for path in sorted(CRDS.glob("*.yaml")):
         generated.update(schemas.crd_to_schemas(yaml.load(path.read_text(), Loader=yaml.CSafeLoader)))
     shipped = {p.name: json.loads(p.read_text()) for p in (REPO / "schemas" / "crds").glob("*.json")}
-    assert set(generated) == {"externalsecret-external-secrets-v1.json", "secretstore-external-secrets-v1.json",
-                              "clustersecretstore-external-secrets-v1.json"}
+    assert set(generated) == {
+        "externalsecret-external-secrets-v1.json",
+        "secretstore-external-secrets-v1.json",
+        "clustersecretstore-external-secrets-v1.json",
+    }
     assert shipped == generated
 
 
 def test_crd_option_converts_yaml_and_takes_json_schemas(tmp_path):
-    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-           "metadata": {"name": "widgets.example.com"},
-           "spec": {"group": "example.com", "names": {"kind": "Widget", "plural": "widgets"}, "scope": "Namespaced",
-                    "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
-                        "type": "object", "properties": {
-                            "spec": {"type": "object", "properties": {
-                                "size": {"x-kubernetes-int-or-string": True},
-                                "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}}}}}]}}
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {
+            "group": "example.com",
+            "names": {"kind": "Widget", "plural": "widgets"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "spec": {
+                                    "type": "object",
+                                    "properties": {
+                                        "size": {"x-kubernetes-int-or-string": True},
+                                        "free": {
+                                            "type": "object",
+                                            "x-kubernetes-preserve-unknown-fields": True,
+                                        },
+                                    },
+                                }
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+    }
     (tmp_path / "crd.yaml").write_text(yaml.safe_dump(crd))
-    gadget = {"type": "object", "properties": {"spec": {"type": "object", "properties": {"n": {"type": "integer"}},
-                                                        "additionalProperties": False}}}
+    gadget = {
+        "type": "object",
+        "properties": {
+            "spec": {
+                "type": "object",
+                "properties": {"n": {"type": "integer"}},
+                "additionalProperties": False,
+            }
+        },
+    }
     (tmp_path / "gadget-example-v1.json").write_text(json.dumps(gadget))
     validator = BuiltinValidator("1.27", schemas.CrdSchemas([str(tmp_path)]))
-    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
-              "spec": {"size": "10Gi", "free": {"anything": 1}}}
+    widget = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w"},
+        "spec": {"size": "10Gi", "free": {"anything": 1}},
+    }
     assert validator.validate(widget).status == VALID
     widget["spec"]["colour"] = "red"
     assert validator.validate(widget).status == INVALID
-    assert validator.validate({"apiVersion": "example.com/v1", "kind": "Gadget", "spec": {"n": "x"}}).status == INVALID
+    assert (
+        validator.validate({"apiVersion": "example.com/v1", "kind": "Gadget", "spec": {"n": "x"}}).status
+        == INVALID
+    )
     assert validator.validate({"apiVersion": "example.com/v2", "kind": "Widget"}).status == MISSING
 
 

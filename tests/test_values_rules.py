@@ -1,4 +1,5 @@
 """SL101 unknown-key, SL105 placeholder-value, SL106 unused-value through the real pipeline."""
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,7 @@ from starter_lint.options import Options
 from starter_lint.pipeline import run
 
 
-def _lint(tmp_path, files: dict, rule: str, set_args=(), chart: dict = None):
+def _lint(tmp_path, files: dict, rule: str, set_args=(), chart: dict | None = None):
     """Run one rule over `-f` files (name -> text, in order); returns its active findings."""
     options = Options(cwd=str(tmp_path), select=[rule])
     for name, text in files.items():
@@ -25,7 +26,7 @@ def _lint(tmp_path, files: dict, rule: str, set_args=(), chart: dict = None):
             (directory / name).parent.mkdir(parents=True, exist_ok=True)
             (directory / name).write_text(textwrap.dedent(text), encoding="utf-8")
         options.chart = str(directory)
-        options.manifests = [str(tmp_path / "empty.yaml")]   # no render needed for values rules
+        options.manifests = [str(tmp_path / "empty.yaml")]  # no render needed for values rules
         (tmp_path / "empty.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
     old = os.getcwd()
     os.chdir(tmp_path)
@@ -43,21 +44,38 @@ def _where(findings):
 # ---------------------------------------------------------------------------------------------
 # SL101
 
-@pytest.mark.parametrize("text,logical,suggestion", [
-    ("ingress:\n  tsl: []\n", "ingress.tsl", "did you mean ingress.tls?"),
-    ("Ingress:\n  enabled: true\n", "Ingress", "did you mean ingress?"),
-    ("externalSecrets:\n  secretStoreRefs:\n    name: x\n", "externalSecrets.secretStoreRefs",
-     "did you mean externalSecrets.secretStoreRef?"),
-    ("api:\n  resources:\n    request:\n      cpu: 1\n", "api.resources.request",
-     "did you mean api.resources.requests?"),
-    ("ingress:\n  hosts:\n    - hots: a.acme.io\n", "ingress.hosts[0].hots", "did you mean ingress.hosts[0].host?"),
-    ("zzzz: 1\n", "zzzz", "remove it or fix its name"),
-])
+
+@pytest.mark.parametrize(
+    "text,logical,suggestion",
+    [
+        ("ingress:\n  tsl: []\n", "ingress.tsl", "did you mean ingress.tls?"),
+        ("Ingress:\n  enabled: true\n", "Ingress", "did you mean ingress?"),
+        (
+            "externalSecrets:\n  secretStoreRefs:\n    name: x\n",
+            "externalSecrets.secretStoreRefs",
+            "did you mean externalSecrets.secretStoreRef?",
+        ),
+        (
+            "api:\n  resources:\n    request:\n      cpu: 1\n",
+            "api.resources.request",
+            "did you mean api.resources.requests?",
+        ),
+        (
+            "ingress:\n  hosts:\n    - hots: a.acme.io\n",
+            "ingress.hosts[0].hots",
+            "did you mean ingress.hosts[0].host?",
+        ),
+        ("zzzz: 1\n", "zzzz", "remove it or fix its name"),
+    ],
+)
 def test_sl101_suggests_the_closest_key_at_the_same_level(tmp_path, text, logical, suggestion):
     [finding] = _lint(tmp_path, {"values.yaml": text}, "SL101")
     assert finding.logical == logical
     assert finding.message.endswith(suggestion)
-    assert finding.location.line == text.count("\n", 0, text.index(logical.split(".")[-1].split("[")[0] + ":")) + 1
+    assert (
+        finding.location.line
+        == text.count("\n", 0, text.index(logical.split(".")[-1].split("[")[0] + ":")) + 1
+    )
 
 
 def test_sl101_open_maps_accept_any_key(tmp_path):
@@ -77,11 +95,21 @@ def test_sl101_open_maps_accept_any_key(tmp_path):
 
 
 def test_sl101_reports_each_user_layer_at_its_key_and_never_the_base(tmp_path):
-    findings = _lint(tmp_path, {"a.yaml": "web:\n  imag: x\n", "b.yaml": "api:\n  env: {}\n  imag: y\n"},
-                     "SL101", set_args=["worker.enabeld=true"])
-    assert _where(findings) == [("a.yaml", 2, "web.imag"), ("a.yaml", 2, "worker.enabeld"),
-                                ("b.yaml", 3, "api.imag")] or _where(findings) == [
-        ("a.yaml", 2, "web.imag"), ("b.yaml", 1, "worker.enabeld"), ("b.yaml", 3, "api.imag")]
+    findings = _lint(
+        tmp_path,
+        {"a.yaml": "web:\n  imag: x\n", "b.yaml": "api:\n  env: {}\n  imag: y\n"},
+        "SL101",
+        set_args=["worker.enabeld=true"],
+    )
+    assert _where(findings) == [
+        ("a.yaml", 2, "web.imag"),
+        ("a.yaml", 2, "worker.enabeld"),
+        ("b.yaml", 3, "api.imag"),
+    ] or _where(findings) == [
+        ("a.yaml", 2, "web.imag"),
+        ("b.yaml", 1, "worker.enabeld"),
+        ("b.yaml", 3, "api.imag"),
+    ]
     by_key = {f.logical: f.message for f in findings}
     assert "(set by --set)" in by_key["worker.enabeld"] and "worker.enabled" in by_key["worker.enabeld"]
 
@@ -130,45 +158,60 @@ def test_sl101_with_a_chart_knows_its_keys_and_opens_its_empty_maps(tmp_path):
 # SL105
 
 REAL_IMAGES = "api:\n  image: registry.acme.io/app-api:1.8.2\nweb:\n  image: registry.acme.io/app-web:1.8.2\n"
-REAL_HOSTS = ("ingress:\n  hosts:\n    - host: app.acme.io\n  tls:\n    - secretName: t\n"
-              "      hosts: [app.acme.io]\n")
+REAL_HOSTS = (
+    "ingress:\n  hosts:\n    - host: app.acme.io\n  tls:\n    - secretName: t\n      hosts: [app.acme.io]\n"
+)
 
 
 def test_sl105_base_only_placeholders_point_at_the_nearest_key_the_file_sets(tmp_path):
     text = REAL_IMAGES + "ingress:\n  className: traefik\n"
     findings = _lint(tmp_path, {"values.yaml": text}, "SL105")
-    assert _where(findings) == [("values.yaml", 5, "ingress.hosts[0].host"),
-                                ("values.yaml", 5, "ingress.tls[0].hosts[0]")]
+    assert _where(findings) == [
+        ("values.yaml", 5, "ingress.hosts[0].host"),
+        ("values.yaml", 5, "ingress.tls[0].hosts[0]"),
+    ]
     assert all("which your values do not override: add ingress." in f.message for f in findings)
 
 
 def test_sl105_base_only_placeholder_without_an_ancestor_is_line_1(tmp_path):
-    findings = _lint(tmp_path, {"values.yaml": "# prod\n" + REAL_HOSTS + "web:\n  image: registry.acme.io/w:1\n"},
-                     "SL105")
+    findings = _lint(
+        tmp_path, {"values.yaml": "# prod\n" + REAL_HOSTS + "web:\n  image: registry.acme.io/w:1\n"}, "SL105"
+    )
     assert _where(findings) == [("values.yaml", 1, "api.image")]
     assert "add api.image with the image you published" in findings[0].message
 
 
 def test_sl105_user_placeholders_point_at_the_value(tmp_path):
-    text = REAL_IMAGES.replace("registry.acme.io/app-web:1.8.2", "registry/app-web:tag") + REAL_HOSTS + (
-        "  apiHosts: [api.example.org]\n"
-        "externalSecrets:\n  api:\n    data:\n      DATABASE_URL: <secret-id>\n")
+    text = (
+        REAL_IMAGES.replace("registry.acme.io/app-web:1.8.2", "registry/app-web:tag")
+        + REAL_HOSTS
+        + (
+            "  apiHosts: [api.example.org]\n"
+            "externalSecrets:\n  api:\n    data:\n      DATABASE_URL: <secret-id>\n"
+        )
+    )
     findings = _lint(tmp_path, {"values.yaml": text}, "SL105")
-    assert _where(findings) == [("values.yaml", 4, "web.image"), ("values.yaml", 11, "ingress.apiHosts[0]"),
-                                ("values.yaml", 15, "externalSecrets.api.data.DATABASE_URL")]
+    assert _where(findings) == [
+        ("values.yaml", 4, "web.image"),
+        ("values.yaml", 11, "ingress.apiHosts[0]"),
+        ("values.yaml", 15, "externalSecrets.api.data.DATABASE_URL"),
+    ]
 
 
 def test_sl105_worker_placeholders_only_when_the_worker_runs(tmp_path):
     off = _lint(tmp_path, {"values.yaml": REAL_IMAGES + REAL_HOSTS + "worker:\n  enabled: false\n"}, "SL105")
     assert off == []
     on = _lint(tmp_path, {"values.yaml": REAL_IMAGES + REAL_HOSTS + "worker:\n  enabled: true\n"}, "SL105")
-    assert _where(on) == [("values.yaml", 11, "worker.image")]   # at `worker:`, the nearest key
+    assert _where(on) == [("values.yaml", 11, "worker.image")]  # at `worker:`, the nearest key
 
 
 def test_sl105_never_prints_a_secret_url(tmp_path):
-    text = REAL_HOSTS + "web:\n  image: registry.acme.io/w:1\napi:\n  image: registry.acme.io/a:1\n" + \
-        "  secrets:\n    DATABASE_URL: postgres://u:hunter2pw@db.example.com/app\n"
-    assert _lint(tmp_path, {"values.yaml": text}, "SL105") == []   # inactive path: SL204's
+    text = (
+        REAL_HOSTS
+        + "web:\n  image: registry.acme.io/w:1\napi:\n  image: registry.acme.io/a:1\n"
+        + "  secrets:\n    DATABASE_URL: postgres://u:hunter2pw@db.example.com/app\n"
+    )
+    assert _lint(tmp_path, {"values.yaml": text}, "SL105") == []  # inactive path: SL204's
     text += "externalSecrets:\n  enabled: false\n"
     [finding] = _lint(tmp_path, {"values.yaml": text}, "SL105")
     assert finding.logical == "api.secrets.DATABASE_URL" and "hunter2pw" not in finding.message
@@ -183,6 +226,7 @@ def test_example_hosts():
 # ---------------------------------------------------------------------------------------------
 # SL106
 
+
 def test_template_references():
     text = """\
         {{/* .Values.commented */}}
@@ -196,9 +240,17 @@ def test_template_references():
         {{ (index .Values.externalSecrets $c).data }} {{ .Values.worker.enabled | quote }}
     """
     assert template_references(textwrap.dedent(text)) == {
-        ("podAnnotations",), ("ingress", "hosts"), ("extra-labels", "team"), ("api", "image"),
-        ("deep", "a", "b"), ("web", "env"), (ANY, "secretName"), ("autoscaling", "api", "minReplicas"),
-        ("externalSecrets", ANY, "data"), ("worker", "enabled")}
+        ("podAnnotations",),
+        ("ingress", "hosts"),
+        ("extra-labels", "team"),
+        ("api", "image"),
+        ("deep", "a", "b"),
+        ("web", "env"),
+        (ANY, "secretName"),
+        ("autoscaling", "api", "minReplicas"),
+        ("externalSecrets", ANY, "data"),
+        ("worker", "enabled"),
+    }
     assert EVERYTHING in template_references("{{ toYaml .Values | nindent 2 }}")
     assert EVERYTHING in template_references('{{ include "x" (dict "v" $.Values) }}')
 
@@ -261,8 +313,11 @@ def test_sl106_reports_keys_no_template_reads_at_the_key(tmp_path):
     """
     findings = _lint(tmp_path, {"values.yaml": text}, "SL106", set_args=["unusedMap.c=1"], chart=SL106_CHART)
     # the --set one is located through provenance: the file's `unusedMap:` line
-    assert _where(findings) == [("values.yaml", 2, "replicas"), ("values.yaml", 12, "unusedMap"),
-                                ("values.yaml", 12, "unusedMap")]
+    assert _where(findings) == [
+        ("values.yaml", 2, "replicas"),
+        ("values.yaml", 12, "unusedMap"),
+        ("values.yaml", 12, "unusedMap"),
+    ]
     assert "replicas is set but no template in chart/templates reads it" in findings[0].message
     assert sum("(set by --set)" in f.message for f in findings) == 1
 
@@ -291,6 +346,7 @@ def test_sl101_leaves_anchor_holders_alone(tmp_path):
 
     (tmp_path / "v.yaml").write_text(
         "x-secrets: &backing\n  DATABASE_URL: prod/db\nexternalSecrets:\n  api:\n    data: *backing\n"
-        "x_typo: 1\n")
+        "x_typo: 1\n"
+    )
     report = run(Options(values_files=[str(tmp_path / "v.yaml")], select=["SL101"], cwd=str(tmp_path)))
     assert [f.logical for f in report.active] == ["x_typo"]

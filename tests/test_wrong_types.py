@@ -3,6 +3,7 @@ what it cannot read. A valid rendered release (the reference chart with the prod
 a few hand-written objects for the reference shapes the chart does not render) and a valid values
 file get random fields replaced by values of the wrong type; the whole rule set runs in-process.
 """
+
 from __future__ import annotations
 
 import copy
@@ -74,22 +75,103 @@ spec:
 """
 
 # fields the cross-resource rules read: set where absent, so that a wrong type can land on them
-FIELDS = ("envFrom", "env", "volumes", "ports", "containers", "initContainers", "readinessProbe", "httpGet",
-          "path", "selector", "targetPort", "port", "rules", "tls", "hosts", "host", "http", "paths", "backend",
-          "service", "name", "number", "scaleTargetRef", "minReplicas", "maxReplicas", "replicas", "data",
-          "dataFrom", "target", "template", "secretRef", "valueFrom", "secretKeyRef", "secret", "secretName",
-          "projected", "sources", "image", "labels", "metadata", "spec", "namespace", "annotations", "value",
-          "key", "optional", "containerPort", "serviceName", "servicePort", "defaultBackend", "stringData")
+FIELDS = (
+    "envFrom",
+    "env",
+    "volumes",
+    "ports",
+    "containers",
+    "initContainers",
+    "readinessProbe",
+    "httpGet",
+    "path",
+    "selector",
+    "targetPort",
+    "port",
+    "rules",
+    "tls",
+    "hosts",
+    "host",
+    "http",
+    "paths",
+    "backend",
+    "service",
+    "name",
+    "number",
+    "scaleTargetRef",
+    "minReplicas",
+    "maxReplicas",
+    "replicas",
+    "data",
+    "dataFrom",
+    "target",
+    "template",
+    "secretRef",
+    "valueFrom",
+    "secretKeyRef",
+    "secret",
+    "secretName",
+    "projected",
+    "sources",
+    "image",
+    "labels",
+    "metadata",
+    "spec",
+    "namespace",
+    "annotations",
+    "value",
+    "key",
+    "optional",
+    "containerPort",
+    "serviceName",
+    "servicePort",
+    "defaultBackend",
+    "stringData",
+)
 
 WRONG = st.one_of(
-    st.sampled_from(["²", "٣", "1e9999999", "-1e9999999", "9" * 400, "", " ", "/", "~1", "false", "0", "no",
-                     "*.", "*", ".", "@", ":", 10 ** 400, -(10 ** 400), float("inf"), float("nan"), -1, 0,
-                     True, False, None, [], {}, [None], [3], {"": None}]),
-    st.integers(min_value=-(2 ** 70), max_value=2 ** 70),
+    st.sampled_from(
+        [
+            "²",
+            "٣",
+            "1e9999999",
+            "-1e9999999",
+            "9" * 400,
+            "",
+            " ",
+            "/",
+            "~1",
+            "false",
+            "0",
+            "no",
+            "*.",
+            "*",
+            ".",
+            "@",
+            ":",
+            10**400,
+            -(10**400),
+            float("inf"),
+            float("nan"),
+            -1,
+            0,
+            True,
+            False,
+            None,
+            [],
+            {},
+            [None],
+            [3],
+            {"": None},
+        ]
+    ),
+    st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=8),
     st.lists(st.one_of(st.none(), st.integers(), st.text(max_size=4)), max_size=3),
-    st.dictionaries(st.text(max_size=4), st.one_of(st.none(), st.integers(), st.text(max_size=4)), max_size=3),
+    st.dictionaries(
+        st.text(max_size=4), st.one_of(st.none(), st.integers(), st.text(max_size=4)), max_size=3
+    ),
 )
 
 
@@ -127,8 +209,12 @@ def release(tmp_path_factory) -> list:
     options = Options(files=[str(PROD)], chart=str(CHART), cwd=str(tmp))
     ctx, _ = build_context(plan_targets(options)[0], options)
     real_which = shutil.which
-    with pytest.MonkeyPatch.context() as patch:   # Helm's SDK: the same render wherever the test runs
-        patch.setattr(render.shutil, "which", lambda name, *a, **k: None if name == "helm" else real_which(name, *a, **k))
+    with pytest.MonkeyPatch.context() as patch:  # Helm's SDK: the same render wherever the test runs
+        patch.setattr(
+            render.shutil,
+            "which",
+            lambda name, *a, **k: None if name == "helm" else real_which(name, *a, **k),
+        )
         manifests = render.render_chart(str(CHART), ctx, options)
     documents = [copy.deepcopy(obj.obj) for obj in manifests.objects] + list(yaml.safe_load_all(EXTRA))
     kinds = {d["kind"] for d in documents}
@@ -159,22 +245,34 @@ KNOWN = [
     ("Deployment", "starter-api", CONTAINER + ("ports",), 3),
     ("Deployment", "starter-api", CONTAINER + ("readinessProbe", "httpGet"), "x"),
     ("Deployment", "starter-api", CONTAINER + ("image",), ["x"]),
-    ("Deployment", "starter-api", ("spec", "replicas"), 10 ** 400),
+    ("Deployment", "starter-api", ("spec", "replicas"), 10**400),
     ("Pod", "starter-api-debug", ("spec", "volumes"), 3),
     ("Pod", "starter-api-debug", ("spec", "volumes", 1, "projected"), "x"),
-    ("Pod", "starter-api-debug", ("spec", "containers", 0, "env", 2, "valueFrom", "secretKeyRef", "key"), ["x"]),
+    (
+        "Pod",
+        "starter-api-debug",
+        ("spec", "containers", 0, "env", 2, "valueFrom", "secretKeyRef", "key"),
+        ["x"],
+    ),
     ("Service", "starter-api", ("spec", "ports", 0, "targetPort"), "²"),
     ("Service", "starter-debug", ("spec", "ports", 1, "targetPort"), "9" * 5000),
-    ("Ingress", "starter-debug", ("spec", "rules", 0, "http", "paths", 0, "backend", "service", "port", "number"), "²"),
+    (
+        "Ingress",
+        "starter-debug",
+        ("spec", "rules", 0, "http", "paths", 0, "backend", "service", "port", "number"),
+        "²",
+    ),
     ("Ingress", "starter-debug", ("spec", "defaultBackend", "service", "port"), {"number": {"a": 1}}),
     ("Ingress", "starter-debug", ("spec", "tls", 0, "hosts"), 3),
-    ("HorizontalPodAutoscaler", "starter-api", ("spec", "minReplicas"), 10 ** 400),
+    ("HorizontalPodAutoscaler", "starter-api", ("spec", "minReplicas"), 10**400),
     ("ExternalSecret", "starter-api-secrets", ("spec", "target"), {"name": ["x"]}),
     ("ExternalSecret", "starter-api-secrets", ("spec", "data", 0, "secretKey"), {"x": 1}),
 ]
 
 
-@pytest.mark.parametrize("kind,name,path,value", KNOWN, ids=[f"{k}-{'.'.join(map(str, p))}" for k, _, p, _ in KNOWN])
+@pytest.mark.parametrize(
+    "kind,name,path,value", KNOWN, ids=[f"{k}-{'.'.join(map(str, p))}" for k, _, p, _ in KNOWN]
+)
 def test_known_wrong_types_in_manifests(release, tmp_path, kind, name, path, value):
     documents = copy.deepcopy(release)
     target = next(d for d in documents if d["kind"] == kind and d["metadata"]["name"] == name)
@@ -182,8 +280,11 @@ def test_known_wrong_types_in_manifests(release, tmp_path, kind, name, path, val
     _check_report(_run_release(documents, tmp_path))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
 def test_wrong_types_in_manifests_never_crash_a_rule(release, data):
     documents = copy.deepcopy(release)
@@ -213,10 +314,33 @@ def _values_documents() -> dict:
 
 
 VALUES = _values_documents()
-VALUE_FIELDS = ("enabled", "image", "env", "secrets", "data", "hosts", "tls", "apiHosts", "apiTls", "host",
-                "secretName", "minReplicas", "maxReplicas", "replicas", "replicaCount", "resources", "requests",
-                "limits", "cpu", "memory", "ENABLE_BILLING_RETRY_WORKER", "ENABLE_BILLING_STREAM_REPLAY",
-                "BILLING_RETRY_DEPLOYMENT_MODE", "APP_PUBLIC_URL", "SECRETS_PROVIDER")
+VALUE_FIELDS = (
+    "enabled",
+    "image",
+    "env",
+    "secrets",
+    "data",
+    "hosts",
+    "tls",
+    "apiHosts",
+    "apiTls",
+    "host",
+    "secretName",
+    "minReplicas",
+    "maxReplicas",
+    "replicas",
+    "replicaCount",
+    "resources",
+    "requests",
+    "limits",
+    "cpu",
+    "memory",
+    "ENABLE_BILLING_RETRY_WORKER",
+    "ENABLE_BILLING_STREAM_REPLAY",
+    "BILLING_RETRY_DEPLOYMENT_MODE",
+    "APP_PUBLIC_URL",
+    "SECRETS_PROVIDER",
+)
 
 
 def _run_values(values: dict, directory) -> Report:
@@ -229,9 +353,9 @@ KNOWN_VALUES = [
     (("api", "resources", "requests", "cpu"), "1e9999999"),
     (("api", "resources", "limits", "memory"), "-1e9999999"),
     (("api", "resources", "requests", "memory"), "٣Gi"),
-    (("autoscaling", "api", "maxReplicas"), 10 ** 400),
+    (("autoscaling", "api", "maxReplicas"), 10**400),
     (("api", "env", "ENABLE_BILLING_RETRY_WORKER"), float("inf")),
-    (("api", "env", "ENVIRONMENT"), 10 ** 400),
+    (("api", "env", "ENVIRONMENT"), 10**400),
     (("ingress", "hosts"), 3),
     (("ingress", "tls", 0, "hosts"), {"a": 1}),
 ]
@@ -249,8 +373,12 @@ def test_known_wrong_types_in_values(tmp_path, path, value):
 def test_wrong_types_in_values_never_crash_a_rule(data):
     values = copy.deepcopy(VALUES)
     places = [path for path, _ in walk(values) if path] + [
-        path + (field,) for path, node in walk(values) if isinstance(node, dict) for field in VALUE_FIELDS
-        if field not in node]
+        path + (field,)
+        for path, node in walk(values)
+        if isinstance(node, dict)
+        for field in VALUE_FIELDS
+        if field not in node
+    ]
     for _ in range(data.draw(st.integers(1, 4), label="changes")):
         path = data.draw(st.sampled_from(places), label="field")
         try:

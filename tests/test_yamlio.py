@@ -1,4 +1,5 @@
 """The values loader on its own: positions, notes (SL103/SL104), decoding, hostile input, speed."""
+
 from __future__ import annotations
 
 import codecs
@@ -8,8 +9,16 @@ import tracemalloc
 import pytest
 
 from starter_lint import yamlio
-from starter_lint.yamlio import (MAX_DEPTH, Span, YamlLoadError, decode_bytes, helm_number, key_to_string,
-                                 load_values, split_documents)
+from starter_lint.yamlio import (
+    MAX_DEPTH,
+    Span,
+    YamlLoadError,
+    decode_bytes,
+    helm_number,
+    key_to_string,
+    load_values,
+    split_documents,
+)
 
 
 def lc(span: Span) -> tuple:
@@ -70,8 +79,8 @@ def test_positions_with_crlf_and_bom(backend):
 def test_positions_below_an_alias_are_not_invented(backend):
     loaded = load_values("base: &b\n  x: 1\nother: *b\n")
     assert loaded.data == {"base": {"x": 1}, "other": {"x": 1}}
-    assert lc(loaded.spans[("other",)]) == (3, 8)        # the alias itself
-    assert ("other", "x") not in loaded.spans              # not the anchor's line, silently
+    assert lc(loaded.spans[("other",)]) == (3, 8)  # the alias itself
+    assert ("other", "x") not in loaded.spans  # not the anchor's line, silently
 
 
 def test_chart_values_positions_survive_document_splitting(backend):
@@ -123,22 +132,44 @@ def test_explicit_key_before_a_merge_is_reported(backend):
     assert notes("b: &b {x: 1}\nm: {<<: *b, x: 2}\n", "duplicate-key") == []
 
 
-@pytest.mark.parametrize("text,fragment", [
-    ("a: yes\n", "boolean true"), ("a: off\n", "boolean false"), ("a: Y\n", "boolean true"),
-    ("a: 0644\n", "octal number 420"), ("a: 0o17\n", "octal number 15"),
-    ("a: 1.10\n", "trailing zero"), ("a: 9007199254740993\n", "2^53"),
-    # a leading zero that Go does not read as octal: a different number all the same
-    ("a: 0800\n", "is read as the number 800"), ("a: 09.5\n", "is read as the number 9.5"),
-    ("a: -019\n", "is read as the number -19"), ("a: 08e2\n", "is read as the number 800"),
-])
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("a: yes\n", "boolean true"),
+        ("a: off\n", "boolean false"),
+        ("a: Y\n", "boolean true"),
+        ("a: 0644\n", "octal number 420"),
+        ("a: 0o17\n", "octal number 15"),
+        ("a: 1.10\n", "trailing zero"),
+        ("a: 9007199254740993\n", "2^53"),
+        # a leading zero that Go does not read as octal: a different number all the same
+        ("a: 0800\n", "is read as the number 800"),
+        ("a: 09.5\n", "is read as the number 9.5"),
+        ("a: -019\n", "is read as the number -19"),
+        ("a: 08e2\n", "is read as the number 800"),
+    ],
+)
 def test_ambiguous_scalar_notes(text, fragment, backend):
     found = notes(text, "ambiguous-scalar")
     assert len(found) == 1 and fragment in found[0].message
     assert found[0].path == ("a",) and lc(found[0].span) == (1, 4) and found[0].has_fix
 
 
-@pytest.mark.parametrize("text", ["a: true\n", "a: 'yes'\n", "a: \"0644\"\n", "a: 1.5\n", "a: 0\n", "a: !!bool yes\n",
-                                  "a: 0.5\n", "a: 00\n", "a: \"0800\"\n", "a: 800\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: true\n",
+        "a: 'yes'\n",
+        "a: \"0644\"\n",
+        "a: 1.5\n",
+        "a: 0\n",
+        "a: !!bool yes\n",
+        "a: 0.5\n",
+        "a: 00\n",
+        "a: \"0800\"\n",
+        "a: 800\n",
+    ],
+)
 def test_unambiguous_scalars_have_no_note(text, backend):
     assert notes(text, "ambiguous-scalar") == []
 
@@ -146,7 +177,10 @@ def test_unambiguous_scalars_have_no_note(text, backend):
 def test_ambiguous_key_note(backend):
     found = notes("env:\n  on: x\n  n: y\n  3.14159265358979: z\n", "ambiguous-key")
     assert [(n.path, lc(n.span)) for n in found] == [
-        (("env", "true"), (2, 3)), (("env", "false"), (3, 3)), (("env", "3.1415927"), (4, 3))]
+        (("env", "true"), (2, 3)),
+        (("env", "false"), (3, 3)),
+        (("env", "3.1415927"), (4, 3)),
+    ]
     assert 'stores it as "true"' in found[0].message
 
 
@@ -170,7 +204,7 @@ def test_float_keys_use_float32_precision():
     assert key_to_string(1e40) == ".inf"
     assert key_to_string(True) == "true" and key_to_string(7) == "7"
     with pytest.raises(YamlLoadError, match="uint64"):
-        key_to_string(2 ** 63)
+        key_to_string(2**63)
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,7 +241,7 @@ def test_control_characters_are_load_errors(text, backend):
 
 def test_billion_laughs_fails_fast_in_bounded_memory(backend):
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for prev, name in zip("abcdefgh", "bcdefghi"):
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=False):
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     tracemalloc.start()
     started = time.perf_counter()
@@ -229,11 +263,14 @@ def test_recursive_alias_is_an_error(backend):
         load_values("a: &x [1, *x]\n")
 
 
-@pytest.mark.parametrize("text", [
-    "a: " + "[" * 10_000 + "]" * 10_000 + "\n",
-    "a: " + "{b: " * 10_000 + "1" + "}" * 10_000 + "\n",
-    "".join("  " * i + f"k{i}:\n" for i in range(2_000)) + "  " * 2_000 + "x: 1\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 10_000 + "]" * 10_000 + "\n",
+        "a: " + "{b: " * 10_000 + "1" + "}" * 10_000 + "\n",
+        "".join("  " * i + f"k{i}:\n" for i in range(2_000)) + "  " * 2_000 + "x: 1\n",
+    ],
+)
 def test_deep_nesting_is_an_error_not_a_crash(text, backend):
     started = time.perf_counter()
     with pytest.raises(YamlLoadError, match=f"deeper than {MAX_DEPTH}"):
@@ -248,10 +285,17 @@ def test_python_tags_are_never_constructed(backend, tmp_path):
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("text,message", [
-    ("- a\n- b\n", "not a list"), ("hello\n", "not a scalar"), ("a: [1\n", ""),
-    ("a: .inf\n", "Inf"), ("a: *nope\n", "unknown anchor"), ("~: 1\n", "null key"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("- a\n- b\n", "not a list"),
+        ("hello\n", "not a scalar"),
+        ("a: [1\n", ""),
+        ("a: .inf\n", "Inf"),
+        ("a: *nope\n", "unknown anchor"),
+        ("~: 1\n", "null key"),
+    ],
+)
 def test_load_errors_have_a_message_and_position(text, message, backend):
     with pytest.raises(YamlLoadError) as raised:
         load_values(text)
@@ -267,8 +311,8 @@ def test_empty_and_comment_only_files_are_empty_values(backend):
 
 def test_document_count_for_the_extra_documents_warning(backend):
     assert load_values("a: 1\n---\nb: 2\n").documents == 2
-    assert load_values("a: 1\n---\n").documents == 1          # a trailing separator is no document
-    assert load_values("a: 1\n--- [\n").documents == 2        # Helm never reads the broken rest
+    assert load_values("a: 1\n---\n").documents == 1  # a trailing separator is no document
+    assert load_values("a: 1\n--- [\n").documents == 2  # Helm never reads the broken rest
     assert load_values("a: 1\n--- [\n").data == {"a": 1}
 
 

@@ -4,17 +4,30 @@ A check is `def check(ctx: Context) -> Iterable[Problem]`: it reads the context,
 never prints, never decides the exit code. Severity comes from the rule's catalog entry unless
 the Problem carries an override.
 """
+
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # Modules holding checks, by what a target must have for any of their checks to run: a target
 # without manifests never imports the manifest checks, nor a manifests-only target the values ones.
-MODULES = {"syntax": "values", "values": "values", "secrets": "values", "ingress": "values",
-           "billing": "values", "autoscaling": "values", "images": "values", "env": "values", "chart": "values",
-           "manifests": "manifests", "crossref": "manifests", "drift": "manifests", "suppressions": "any"}
+MODULES = {
+    "syntax": "values",
+    "values": "values",
+    "secrets": "values",
+    "ingress": "values",
+    "billing": "values",
+    "autoscaling": "values",
+    "images": "values",
+    "env": "values",
+    "chart": "values",
+    "manifests": "manifests",
+    "crossref": "manifests",
+    "drift": "manifests",
+    "suppressions": "any",
+}
 
 
 @dataclass(frozen=True)

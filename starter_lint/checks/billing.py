@@ -5,6 +5,7 @@ when `worker.enabled` unless `api.env` sets the flags explicitly (hosting guide,
 Topology"). With more than one API replica they belong in the dedicated worker.
 A flag's value reads as `contract.read_flag` says, the same reading SL806 applies to the render.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ from ..values.layers import has_path
 from . import check
 from .contract import Flag, autoscaling_enabled, env, lookup, number, read_flag, worker_enabled
 from .images import image_problem, parse_image
-from .values import placeholder_kind   # SL105's reading of a placeholder image
+from .values import placeholder_kind  # SL105's reading of a placeholder image
 
 RETRY = "ENABLE_BILLING_RETRY_WORKER"
 REPLAY = "ENABLE_BILLING_STREAM_REPLAY"
@@ -79,13 +80,21 @@ def _no_owner(ctx):
     first = orphaned[0]
     if worker_enabled(ctx):
         names = ", ".join(f'{flag}: "true"' for flag in orphaned)
-        yield Problem(f"no workload runs {tasks}: worker.env turns {it} off and the API does not "
-                      f"run {it}; write {names} in worker.env", path=("worker", "env", first), key="no-owner")
+        yield Problem(
+            f"no workload runs {tasks}: worker.env turns {it} off and the API does not "
+            f"run {it}; write {names} in worker.env",
+            path=("worker", "env", first),
+            key="no-owner",
+        )
         return
     names = " and ".join(f"api.env.{flag}" for flag in orphaned)
-    yield Problem(f"no workload runs {tasks}: worker.enabled is false and {names} {verb} {it} off; set "
-                  "worker.enabled=true with the worker's billing flags \"true\", or remove "
-                  f"{names} so that the API runs {it}", path=("api", "env", first), key="no-owner")
+    yield Problem(
+        f"no workload runs {tasks}: worker.enabled is false and {names} {verb} {it} off; set "
+        "worker.enabled=true with the worker's billing flags \"true\", or remove "
+        f"{names} so that the API runs {it}",
+        path=("api", "env", first),
+        key="no-owner",
+    )
 
 
 @check("SL401")
@@ -96,12 +105,18 @@ def billing_single_owner(ctx):
     for flag in FLAGS:
         if api_sets(ctx, flag) and api_runs(ctx, flag):
             path = ("api", "env", flag)
-            how = ("is null (Helm renders <nil>, which the app reads as on) and turns billing back on"
-                   if env(ctx, "api")[flag] is None else "turns billing back on")
-            yield Problem(f"api.env.{flag} {how} in the API while worker.enabled is true, "
-                          f"so the API and the worker both run it: set api.env.{flag} to \"false\" or "
-                          "remove it (the chart then turns it off)", path=path,
-                          fix=Fix(f'set api.env.{flag} to "false"', safe=False, path=path, value="false"))
+            how = (
+                "is null (Helm renders <nil>, which the app reads as on) and turns billing back on"
+                if env(ctx, "api")[flag] is None
+                else "turns billing back on"
+            )
+            yield Problem(
+                f"api.env.{flag} {how} in the API while worker.enabled is true, "
+                f"so the API and the worker both run it: set api.env.{flag} to \"false\" or "
+                "remove it (the chart then turns it off)",
+                path=path,
+                fix=Fix(f'set api.env.{flag} to "false"', safe=False, path=path, value="false"),
+            )
 
 
 @check("SL402")
@@ -112,18 +127,29 @@ def worker_billing_flags(ctx):
         source = lookup(ctx, "worker", name)
         path = ("worker", "env", name)
         if source is None:
-            yield Problem(f"worker.env.{name} is not set: add {name}: \"{wanted}\" to worker.env",
-                          path=path, key=name,
-                          fix=Fix(f'add worker.env.{name}: "{wanted}"', safe=True, path=path, value=wanted))
+            yield Problem(
+                f"worker.env.{name} is not set: add {name}: \"{wanted}\" to worker.env",
+                path=path,
+                key=name,
+                fix=Fix(f'add worker.env.{name}: "{wanted}"', safe=True, path=path, value=wanted),
+            )
             continue
         if source.from_secrets:
             continue  # a secret's value is not in the values; the key is there
         value = source.value
-        ok = read_flag(value) is Flag.ON if wanted == "true" else (isinstance(value, str) and value.strip() == wanted)
+        ok = (
+            read_flag(value) is Flag.ON
+            if wanted == "true"
+            else (isinstance(value, str) and value.strip() == wanted)
+        )
         if not ok:
-            yield Problem(f"worker.env.{name} must be \"{wanted}\" for the dedicated billing worker: "
-                          f"write {name}: \"{wanted}\"", path=path, key=name,
-                          fix=Fix(f'set worker.env.{name} to "{wanted}"', safe=False, path=path, value=wanted))
+            yield Problem(
+                f"worker.env.{name} must be \"{wanted}\" for the dedicated billing worker: "
+                f"write {name}: \"{wanted}\"",
+                path=path,
+                key=name,
+                fix=Fix(f'set worker.env.{name} to "{wanted}"', safe=False, path=path, value=wanted),
+            )
 
 
 @check("SL403")
@@ -134,13 +160,20 @@ def multi_replica_billing(ctx):
     running = [flag for flag in FLAGS if api_runs(ctx, flag)]
     if replicas <= 1 or not running:
         return
-    tasks = " and ".join({"ENABLE_BILLING_RETRY_WORKER": "billing retries",
-                          "ENABLE_BILLING_STREAM_REPLAY": "stream replay"}[flag] for flag in running)
+    tasks = " and ".join(
+        {"ENABLE_BILLING_RETRY_WORKER": "billing retries", "ENABLE_BILLING_STREAM_REPLAY": "stream replay"}[
+            flag
+        ]
+        for flag in running
+    )
     count = int(replicas) if float(replicas).is_integer() else replicas
-    yield Problem(f"the API can run {count} replicas ({format_path(source)}) and {tasks} run in every one "
-                  "of them: set worker.enabled=true with worker.env ENABLE_BILLING_RETRY_WORKER=\"true\", "
-                  "ENABLE_BILLING_STREAM_REPLAY=\"true\", BILLING_RETRY_DEPLOYMENT_MODE=\"dedicated\"",
-                  path=source, key="multi-replica")
+    yield Problem(
+        f"the API can run {count} replicas ({format_path(source)}) and {tasks} run in every one "
+        "of them: set worker.enabled=true with worker.env ENABLE_BILLING_RETRY_WORKER=\"true\", "
+        "ENABLE_BILLING_STREAM_REPLAY=\"true\", BILLING_RETRY_DEPLOYMENT_MODE=\"dedicated\"",
+        path=source,
+        key="multi-replica",
+    )
 
 
 def _same_image(a: str, b: str) -> bool:
@@ -163,16 +196,23 @@ def worker_image_skew(ctx):
     if _same_image(api_image, worker_image):
         return
     # shown as written; quoted when a space around it is the difference
-    shown_api, shown_worker = (text if text == text.strip() else json.dumps(text)
-                               for text in (api_image, worker_image))
+    shown_api, shown_worker = (
+        text if text == text.strip() else json.dumps(text) for text in (api_image, worker_image)
+    )
     path = ("worker", "image")
     if image_problem(api_image) is not None or placeholder_kind(("api", "image"), api_image):
         # never recommend a placeholder or a broken reference (SL105 / SL601 report api.image)
-        yield Problem(f"worker.image ({shown_worker}) differs from api.image ({shown_api}), "
-                      "but the worker runs the API image: set both to the published API image",
-                      path=path, key="skew")
+        yield Problem(
+            f"worker.image ({shown_worker}) differs from api.image ({shown_api}), "
+            "but the worker runs the API image: set both to the published API image",
+            path=path,
+            key="skew",
+        )
         return
-    yield Problem(f"worker.image ({shown_worker}) differs from api.image ({api_image}), "
-                  f"but the worker runs the API image: set worker.image to {api_image}",
-                  path=path, key="skew",
-                  fix=Fix("set worker.image to api.image", safe=False, path=path, value=api_image))
+    yield Problem(
+        f"worker.image ({shown_worker}) differs from api.image ({api_image}), "
+        f"but the worker runs the API image: set worker.image to {api_image}",
+        path=path,
+        key="skew",
+        fix=Fix("set worker.image to api.image", safe=False, path=path, value=api_image),
+    )

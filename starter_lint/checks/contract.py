@@ -8,6 +8,7 @@ these readings. The cross-resource rules (SL8xx) use the same readings on render
 A field of the wrong type is SL100's (values) or SL701's (manifests) to report; every other rule
 reads fields through `as_list` / `as_dict` / `number` and skips what it cannot read.
 """
+
 from __future__ import annotations
 
 import enum
@@ -16,10 +17,10 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException
-from typing import Any, Optional
+from typing import Any
 
 COMPONENTS = ("api", "web", "worker")
-SCALED = ("api", "web")                     # components with an HPA (autoscaling.<c>)
+SCALED = ("api", "web")  # components with an HPA (autoscaling.<c>)
 
 # Kubernetes' env var name rule (SPEC §5, "Decisions where the guide is silent")
 ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
@@ -121,7 +122,7 @@ class EnvSource:
     from_secrets: bool
 
 
-def lookup(ctx, component: str, name: str) -> Optional[EnvSource]:
+def lookup(ctx, component: str, name: str) -> EnvSource | None:
     """The env var `name` of `component`: a non-empty plain env value, else a secrets-path key.
 
     A key on the secrets path counts even when its value is empty (SL203 reports that).
@@ -139,10 +140,11 @@ def lookup(ctx, component: str, name: str) -> Optional[EnvSource]:
 # ---------------------------------------------------------------------------------------------
 # Billing flags (ENABLE_BILLING_RETRY_WORKER, ENABLE_BILLING_STREAM_REPLAY)
 
+
 class Flag(enum.Enum):
     ON = "on"
     OFF = "off"
-    UNSET = "unset"        # the app default applies: on
+    UNSET = "unset"  # the app default applies: on
 
 
 FLAG_ON = ("true", "1", "yes", "on")
@@ -171,6 +173,7 @@ def read_flag(value: Any) -> Flag:
 # ---------------------------------------------------------------------------------------------
 # Hosts
 
+
 @dataclass(frozen=True)
 class HostRef:
     """One host as the values hold it: the raw value and the values path that set it."""
@@ -179,7 +182,7 @@ class HostRef:
     path: tuple
 
     @property
-    def name(self) -> Optional[str]:
+    def name(self) -> str | None:
         """Lower-cased for comparison (DNS is case-insensitive); None when not a string."""
         return self.host.strip().lower() if isinstance(self.host, str) else None
 
@@ -197,7 +200,9 @@ def ingress_enabled(ctx) -> bool:
 
 def hosts(ctx, key: str) -> list:
     """`ingress.hosts` or `ingress.apiHosts` as HostRefs."""
-    return [_host_of(entry, ("ingress", key, i)) for i, entry in enumerate(as_list(ctx.get(("ingress", key))))]
+    return [
+        _host_of(entry, ("ingress", key, i)) for i, entry in enumerate(as_list(ctx.get(("ingress", key))))
+    ]
 
 
 def tls_entries(ctx, key: str) -> list:
@@ -207,7 +212,9 @@ def tls_entries(ctx, key: str) -> list:
 
 def tls_entry_hosts(entry: Any, path: tuple) -> list:
     """The hosts of one TLS entry at `path`."""
-    return [_host_of(host, path + ("hosts", j)) for j, host in enumerate(as_list(as_dict(entry).get("hosts")))]
+    return [
+        _host_of(host, path + ("hosts", j)) for j, host in enumerate(as_list(as_dict(entry).get("hosts")))
+    ]
 
 
 def tls_hosts(ctx, key: str) -> list:
@@ -244,7 +251,7 @@ def covered(host: str, patterns) -> bool:
 _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 
 
-def host_problem(host: Any) -> Optional[tuple]:
+def host_problem(host: Any) -> tuple | None:
     """Why `host` is not a DNS name an Ingress accepts: (reason, suggested host or None).
 
     None when it is valid (a lower-case RFC 1123 name, optionally `*.` + such a name).
@@ -256,7 +263,10 @@ def host_problem(host: Any) -> Optional[tuple]:
         scheme, _, rest = text.rpartition("://")
         text = (scheme + "://" if scheme else "") + rest.rpartition("@")[2]
         if "://" not in text:
-            return ("has user credentials; a host is only the name", re.split(r"[/:?#]", text, maxsplit=1)[0].lower() or None)
+            return (
+                "has user credentials; a host is only the name",
+                re.split(r"[/:?#]", text, maxsplit=1)[0].lower() or None,
+            )
     if "://" in text:
         rest = text.split("://", 1)[1]
         bare = re.split(r"[/:?#]", rest, maxsplit=1)[0].lower()
@@ -267,7 +277,7 @@ def host_problem(host: Any) -> Optional[tuple]:
         ipaddress.ip_address(text)
         return ("is an IP address; an Ingress host must be a DNS name", None)
     except ValueError:
-        if ":" in text:   # not an IPv6 address: a port
+        if ":" in text:  # not an IPv6 address: a port
             return ("has a port; the Ingress serves ports 80/443", text.rsplit(":", 1)[0].lower() or None)
     if text != host:
         return ("has surrounding spaces", text.lower())
@@ -293,13 +303,26 @@ def host_problem(host: Any) -> Optional[tuple]:
 
 _QUANTITY = re.compile(
     r"(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
-    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?\Z", re.ASCII)   # not "٣"
+    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?\Z",
+    re.ASCII,
+)  # not "٣"
 _SUFFIX = {
-    "": Decimal(1), "n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"),
-    "k": Decimal("1e3"), "M": Decimal("1e6"), "G": Decimal("1e9"), "T": Decimal("1e12"),
-    "P": Decimal("1e15"), "E": Decimal("1e18"),
-    "Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30, "Ti": Decimal(2) ** 40,
-    "Pi": Decimal(2) ** 50, "Ei": Decimal(2) ** 60,
+    "": Decimal(1),
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": Decimal("1e3"),
+    "M": Decimal("1e6"),
+    "G": Decimal("1e9"),
+    "T": Decimal("1e12"),
+    "P": Decimal("1e15"),
+    "E": Decimal("1e18"),
+    "Ki": Decimal(2) ** 10,
+    "Mi": Decimal(2) ** 20,
+    "Gi": Decimal(2) ** 30,
+    "Ti": Decimal(2) ** 40,
+    "Pi": Decimal(2) ** 50,
+    "Ei": Decimal(2) ** 60,
 }
 
 
@@ -324,7 +347,7 @@ def parse_quantity(value: Any) -> Decimal:
         number = Decimal(match.group("number"))
         scale = Decimal(10) ** int(suffix[1:]) if suffix[:1] in ("e", "E") else _SUFFIX[suffix]
         amount = number * scale
-    except (DecimalException, ValueError, OverflowError):   # DecimalException: Overflow of 1e9999999
+    except (DecimalException, ValueError, OverflowError):  # DecimalException: Overflow of 1e9999999
         raise ValueError("is not a Kubernetes quantity (such as 500m, 0.5, 512Mi, 1Gi)") from None
     if amount < 0:
         raise ValueError("is negative")
@@ -334,22 +357,23 @@ def parse_quantity(value: Any) -> Decimal:
 # ---------------------------------------------------------------------------------------------
 # How Helm renders a scalar as a string (values are float64 after Helm's JSON round trip)
 
+
 def helm_string(value: Any) -> str:
     """What `{{ .Values.x | quote }}` yields: Go's %v of a bool or float64 (1e+06 for 1000000)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        if number(value) is None:   # an integer beyond float64: Go reads it as ±Inf
+        if number(value) is None:  # an integer beyond float64: Go reads it as ±Inf
             return "+Inf" if value > 0 else "-Inf"
         amount = float(value)
         if amount == 0:
             return "0"
         if not math.isfinite(amount):
-            return {"nan": "NaN", "inf": "+Inf", "-inf": "-Inf"}[repr(amount)]   # Go's %v
+            return {"nan": "NaN", "inf": "+Inf", "-inf": "-Inf"}[repr(amount)]  # Go's %v
         digits_tuple = Decimal(repr(amount)).normalize().as_tuple()
         digits = "".join(str(d) for d in digits_tuple.digits)
         sign = "-" if digits_tuple.sign else ""
-        point = len(digits) + digits_tuple.exponent   # position of the decimal point
+        point = len(digits) + digits_tuple.exponent  # position of the decimal point
         exponent = point - 1
         if exponent < -4 or exponent >= 6:
             # strconv 'g' with shortest precision switches to %e at exponent 6 (eprec = 6)

@@ -16,11 +16,12 @@ How a container's role is told (no label is part of the contract, so names and p
   the same image repository as an API container (the worker runs the API image); a billing
   flag's value reads as `contract.read_flag` says, as it does for SL401–SL403 on the values.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional
 
 from ..findings import Problem
 from ..manifests.index import index_of
@@ -54,10 +55,17 @@ BILLING_MARKERS = tuple(BILLING_FLAGS) + ("BILLING_RETRY_DEPLOYMENT_MODE",)
 # ---------------------------------------------------------------------------------------------
 # Problems, pod templates (wrong-typed fields are SL701's: read through as_list / as_dict)
 
+
 def manifest_problem(obj, where: str, message: str, key: str, severity=None) -> Problem:
     """A Problem at the node `where` (a JSON pointer) of a rendered object."""
-    return Problem(message, location=obj.locate(where), logical=f"{obj.ref}#{where}",
-                   template=obj.template, key=key, severity=severity)
+    return Problem(
+        message,
+        location=obj.locate(where),
+        logical=f"{obj.ref}#{where}",
+        template=obj.template,
+        key=key,
+        severity=severity,
+    )
 
 
 def describe(obj) -> str:
@@ -66,8 +74,8 @@ def describe(obj) -> str:
 
 @dataclass
 class PodTemplate:
-    obj: object              # the ManifestObject
-    base: tuple              # path of the pod template (metadata + spec) inside the object
+    obj: object  # the ManifestObject
+    base: tuple  # path of the pod template (metadata + spec) inside the object
     labels: dict
     spec: dict
 
@@ -79,10 +87,14 @@ class PodTemplate:
                     yield self.base + ("spec", list_name, index), container
 
 
-def pod_template(obj) -> Optional[PodTemplate]:
+def pod_template(obj) -> PodTemplate | None:
     if obj.kind == "Pod":
         spec = obj.get("spec")
-        return PodTemplate(obj, (), as_dict(obj.metadata.get("labels")), spec) if isinstance(spec, dict) else None
+        return (
+            PodTemplate(obj, (), as_dict(obj.metadata.get("labels")), spec)
+            if isinstance(spec, dict)
+            else None
+        )
     path = POD_TEMPLATE_PATHS.get(obj.kind)
     if path is None:
         return None
@@ -115,12 +127,13 @@ def same_namespace(index, a, b) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Roles
 
+
 def name_words(name) -> set:
     return set(re.split(r"[^a-z0-9]+", str(name or "").lower())) - {""}
 
 
-def role_of_name(name) -> Optional[str]:
-    """"api", "web", "worker" or None: the role a name's words give (`starter-api` -> api)."""
+def role_of_name(name) -> str | None:
+    """ "api", "web", "worker" or None: the role a name's words give (`starter-api` -> api)."""
     words = name_words(name)
     for role in ("worker", "api", "web"):
         if role in words:
@@ -128,7 +141,7 @@ def role_of_name(name) -> Optional[str]:
     return None
 
 
-def container_roles(template: "PodTemplate") -> list:
+def container_roles(template: PodTemplate) -> list:
     """(pointer path, container, role or None) of a pod's containers.
 
     A container's own name decides; the workload's name decides only for the pod's first
@@ -139,10 +152,10 @@ def container_roles(template: "PodTemplate") -> list:
     roles = [role_of_name(container.get("name")) for _, container in containers]
     if containers and not any(roles):
         roles[0] = role_of_name(template.obj.name)
-    return [(path, container, role) for (path, container), role in zip(containers, roles)]
+    return [(path, container, role) for (path, container), role in zip(containers, roles, strict=False)]
 
 
-def readiness_path(container: dict) -> Optional[str]:
+def readiness_path(container: dict) -> str | None:
     path = as_dict(as_dict(container.get("readinessProbe")).get("httpGet")).get("path")
     return path if isinstance(path, str) else None
 
@@ -156,20 +169,20 @@ def env_entries(container: dict) -> dict:
     return out
 
 
-def repository(container: dict) -> Optional[str]:
+def repository(container: dict) -> str | None:
     """The image repository a container runs (tag and digest removed), None without an image."""
     image = container.get("image")
     return parse_image(image).repository if isinstance(image, str) else None
 
 
-def port_number(value) -> Optional[int]:
+def port_number(value) -> int | None:
     """A port given as a number or a decimal string (`"8080"`), else None (a name, or unreadable)."""
     if isinstance(value, str):
-        if not (value.isascii() and value.isdecimal()):   # "²".isdigit() is true, int("²") fails
+        if not (value.isascii() and value.isdecimal()):  # "²".isdigit() is true, int("²") fails
             return None
         try:
             return int(value)
-        except ValueError:     # more digits than Python converts
+        except ValueError:  # more digits than Python converts
             return None
     return number(value)
 
@@ -177,30 +190,44 @@ def port_number(value) -> Optional[int]:
 # ---------------------------------------------------------------------------------------------
 # SL801 hpa-target
 
+
 @check("SL801", needs="manifests")
 def hpa_target(ctx):
     index = index_of(ctx.manifests, ctx.options)
     for hpa in index.of_kind("HorizontalPodAutoscaler"):
         target = hpa.get("spec", "scaleTargetRef")
-        if isinstance(target, dict) and isinstance(target.get("name"), str) and isinstance(target.get("kind"), str):
+        if (
+            isinstance(target, dict)
+            and isinstance(target.get("name"), str)
+            and isinstance(target.get("kind"), str)
+        ):
             kind, name = target["kind"], target["name"]
             if index.get(kind, name, hpa.namespace or None) is None:
                 rendered = sorted(o.name for o in index.of_kind(kind) if same_namespace(index, o, hpa))
-                known = f" (rendered {kind}s: {', '.join(rendered)})" if rendered else f" (no {kind} is rendered)"
+                known = (
+                    f" (rendered {kind}s: {', '.join(rendered)})" if rendered else f" (no {kind} is rendered)"
+                )
                 yield manifest_problem(
-                    hpa, "/spec/scaleTargetRef/name",
+                    hpa,
+                    "/spec/scaleTargetRef/name",
                     f"{describe(hpa)} scales {kind} {name}, which the render does not contain{known}; "
-                    "point spec.scaleTargetRef at a rendered workload", key="target")
+                    "point spec.scaleTargetRef at a rendered workload",
+                    key="target",
+                )
         low, high = hpa.get("spec", "minReplicas", default=1), hpa.get("spec", "maxReplicas")
         if number(low) is not None and number(high) is not None and low > high:
             yield manifest_problem(
-                hpa, "/spec/minReplicas",
+                hpa,
+                "/spec/minReplicas",
                 f"{describe(hpa)} has minReplicas {low:g} above maxReplicas {high:g}; the API server "
-                "rejects it: set minReplicas at most maxReplicas", key="min-max")
+                "rejects it: set minReplicas at most maxReplicas",
+                key="min-max",
+            )
 
 
 # ---------------------------------------------------------------------------------------------
 # SL802 service-selector
+
 
 @check("SL802", needs="manifests")
 def service_selector(ctx):
@@ -213,7 +240,9 @@ def service_selector(ctx):
             continue
         namespace = service.namespace or index.namespace
         try:
-            matching = set.intersection(*(by_label.get((namespace, k, v), set()) for k, v in selector.items()))
+            matching = set.intersection(
+                *(by_label.get((namespace, k, v), set()) for k, v in selector.items())
+            )
         except TypeError:  # a label value that is not a string (a schema error, SL701's to report)
             matching = set()
         matched = [templates[i] for i in sorted(matching)]
@@ -221,7 +250,11 @@ def service_selector(ctx):
             best = _closest(selector, [templates[i] for i in by_namespace.get(namespace, ())])
             differing = [k for k, v in selector.items() if best is None or best.labels.get(k) != v]
             # point at the label that differs from the closest pod template (the likely typo)
-            where = pointer("spec", "selector", differing[0]) if best is not None and differing else "/spec/selector"
+            where = (
+                pointer("spec", "selector", differing[0])
+                if best is not None and differing
+                else "/spec/selector"
+            )
             yield manifest_problem(service, where, _selector_message(service, selector, best), key="selector")
             continue
         ports = service.get("spec", "ports")
@@ -248,29 +281,34 @@ def _label_index(index, templates: list) -> tuple:
     return by_label, by_namespace
 
 
-def _closest(selector: dict, candidates: list) -> Optional[PodTemplate]:
+def _closest(selector: dict, candidates: list) -> PodTemplate | None:
     """The pod template sharing most of the selector's labels (to name what differs)."""
     if not candidates:
         return None
     return max(candidates, key=lambda t: sum(t.labels.get(k) == v for k, v in selector.items()))
 
 
-def _selector_message(service, selector: dict, best: Optional[PodTemplate]) -> str:
+def _selector_message(service, selector: dict, best: PodTemplate | None) -> str:
     wanted = ", ".join(f"{k}={v}" for k, v in sorted(selector.items(), key=lambda kv: str(kv[0])))
     if best is not None:
-        differing = [f"{k}={best.labels[k]}" if k in best.labels else f"no {k}"
-                     for k, v in selector.items() if best.labels.get(k) != v]
+        differing = [
+            f"{k}={best.labels[k]}" if k in best.labels else f"no {k}"
+            for k, v in selector.items()
+            if best.labels.get(k) != v
+        ]
         closest = f"; the closest, {describe(best.obj)}, has {', '.join(differing)}"
     else:
         closest = "; no workload is rendered in its namespace"
-    return (f"{describe(service)} selects pods with {wanted}, but no rendered pod template has these "
-            f"labels{closest}: make spec.selector match the workload's pod labels")
+    return (
+        f"{describe(service)} selects pods with {wanted}, but no rendered pod template has these "
+        f"labels{closest}: make spec.selector match the workload's pod labels"
+    )
 
 
-def _target_port_problem(service, position: int, port: dict, matched: list) -> Optional[Problem]:
+def _target_port_problem(service, position: int, port: dict, matched: list) -> Problem | None:
     target = port.get("targetPort", port.get("port"))
     where = pointer("spec", "ports", position, "targetPort" if "targetPort" in port else "port")
-    declared = []   # (name, number) of every container port of the selected pods
+    declared = []  # (name, number) of every container port of the selected pods
     for template in matched:
         for _, container in template.containers():
             for container_port in as_list(container.get("ports")):
@@ -282,10 +320,13 @@ def _target_port_problem(service, position: int, port: dict, matched: list) -> O
             return None
         names = sorted({str(name) for name, _ in declared if name})
         return manifest_problem(
-            service, where,
+            service,
+            where,
             f"{describe(service)} port {port.get('name') or position} targets the named port {target!r}, "
             f"which no selected container declares ({'named ports: ' + ', '.join(names) if names else 'no named ports'}); "
-            "use a containerPort name of the selected pods", key="target-port")
+            "use a containerPort name of the selected pods",
+            key="target-port",
+        )
     if wanted is None or not declared:
         # a container may listen on a port it does not declare: only declared ports can be compared
         return None
@@ -293,13 +334,17 @@ def _target_port_problem(service, position: int, port: dict, matched: list) -> O
         return None
     numbers = ", ".join(str(v) for v in sorted({v for _, v in declared if number(v) is not None}))
     return manifest_problem(
-        service, where,
+        service,
+        where,
         f"{describe(service)} port {port.get('name') or position} targets port {wanted}, but the selected "
-        f"containers declare {numbers}; set targetPort to a declared containerPort", key="target-port")
+        f"containers declare {numbers}; set targetPort to a declared containerPort",
+        key="target-port",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # SL803 ingress-backend
+
 
 def ingress_backends(ingress) -> Iterator[tuple]:
     """(pointer path tuple of the backend, backend dict) of the default backend and every path."""
@@ -316,17 +361,26 @@ def ingress_backends(ingress) -> Iterator[tuple]:
                 yield ("spec", "rules", r, "http", "paths", p, "backend"), path["backend"]
 
 
-def _backend_reference(at: tuple, backend: dict) -> Optional[tuple]:
+def _backend_reference(at: tuple, backend: dict) -> tuple | None:
     """(service name, its pointer path, port name or number, its pointer path) of a backend."""
-    if isinstance(backend.get("service"), dict):          # networking.k8s.io/v1
+    if isinstance(backend.get("service"), dict):  # networking.k8s.io/v1
         service = backend["service"]
         port = as_dict(service.get("port"))
         port_field = "name" if "name" in port else "number"
-        return (service.get("name"), at + ("service", "name"), port.get(port_field),
-                at + ("service", "port", port_field))
-    if "serviceName" in backend:                           # the removed v1beta1 shape
-        return backend.get("serviceName"), at + ("serviceName",), backend.get("servicePort"), at + ("servicePort",)
-    return None                                            # a resource backend
+        return (
+            service.get("name"),
+            at + ("service", "name"),
+            port.get(port_field),
+            at + ("service", "port", port_field),
+        )
+    if "serviceName" in backend:  # the removed v1beta1 shape
+        return (
+            backend.get("serviceName"),
+            at + ("serviceName",),
+            backend.get("servicePort"),
+            at + ("servicePort",),
+        )
+    return None  # a resource backend
 
 
 @check("SL803", needs="manifests")
@@ -340,12 +394,17 @@ def ingress_backend(ctx):
             name, name_at, port_value, port_at = reference
             service = index.get("Service", name, ingress.namespace or None)
             if service is None:
-                rendered = sorted(s.name for s in index.of_kind("Service") if same_namespace(index, s, ingress))
+                rendered = sorted(
+                    s.name for s in index.of_kind("Service") if same_namespace(index, s, ingress)
+                )
                 yield manifest_problem(
-                    ingress, pointer(*name_at),
+                    ingress,
+                    pointer(*name_at),
                     f"{describe(ingress)} routes to Service {name}, which the render does not contain "
                     f"({'rendered Services: ' + ', '.join(rendered) if rendered else 'no Service is rendered'}); "
-                    "name a rendered Service", key=f"service:{pointer(*at)}")
+                    "name a rendered Service",
+                    key=f"service:{pointer(*at)}",
+                )
                 continue
             if not isinstance(port_value, str) and port_number(port_value) is None:
                 continue  # no port, or one of a wrong type (SL701's)
@@ -359,13 +418,17 @@ def ingress_backend(ctx):
                 offered = sorted(str(p["port"]) for p in ports if "port" in p)
             if not found:
                 yield manifest_problem(
-                    ingress, pointer(*port_at),
+                    ingress,
+                    pointer(*port_at),
                     f"{describe(ingress)} routes to port {port_value} of Service {name}, which offers "
-                    f"{', '.join(offered) or 'no ports'}; use one of the Service's ports", key=f"port:{pointer(*at)}")
+                    f"{', '.join(offered) or 'no ports'}; use one of the Service's ports",
+                    key=f"port:{pointer(*at)}",
+                )
 
 
 # ---------------------------------------------------------------------------------------------
 # SL804 ingress-tls-rendered
+
 
 @check("SL804", needs="manifests")
 def ingress_tls_rendered(ctx):
@@ -384,13 +447,17 @@ def ingress_tls_rendered(ctx):
             else:
                 detail = "it has no TLS section"
             yield manifest_problem(
-                ingress, pointer("spec", "rules", position, "host"),
+                ingress,
+                pointer("spec", "rules", position, "host"),
                 f"{describe(ingress)} serves host {host} without TLS ({detail}); add the host to a "
-                "spec.tls[].hosts entry (ingress.tls / ingress.apiTls in the values)", key=f"host:{host.lower()}")
+                "spec.tls[].hosts entry (ingress.tls / ingress.apiTls in the values)",
+                key=f"host:{host.lower()}",
+            )
 
 
 # ---------------------------------------------------------------------------------------------
 # SL805 secret-ref
+
 
 def secret_references(template: PodTemplate) -> Iterator[tuple]:
     """(pointer path tuple of the name, secret name, how, key or None, optional?) of a pod template."""
@@ -398,26 +465,47 @@ def secret_references(template: PodTemplate) -> Iterator[tuple]:
         for i, source in enumerate(as_list(container.get("envFrom"))):
             ref = as_dict(source).get("secretRef")
             if isinstance(ref, dict):
-                yield path + ("envFrom", i, "secretRef", "name"), ref.get("name"), "envFrom", None, ref.get("optional")
+                yield (
+                    path + ("envFrom", i, "secretRef", "name"),
+                    ref.get("name"),
+                    "envFrom",
+                    None,
+                    ref.get("optional"),
+                )
         for i, entry in enumerate(as_list(container.get("env"))):
             ref = as_dict(as_dict(entry).get("valueFrom")).get("secretKeyRef")
             if isinstance(ref, dict):
-                yield (path + ("env", i, "valueFrom", "secretKeyRef", "name"), ref.get("name"),
-                       f"env {entry.get('name')}", ref.get("key"), ref.get("optional"))
+                yield (
+                    path + ("env", i, "valueFrom", "secretKeyRef", "name"),
+                    ref.get("name"),
+                    f"env {entry.get('name')}",
+                    ref.get("key"),
+                    ref.get("optional"),
+                )
     for v, volume in enumerate(as_list(template.spec.get("volumes"))):
         if not isinstance(volume, dict):
             continue
         base = template.base + ("spec", "volumes", v)
         if isinstance(volume.get("secret"), dict):
             secret = volume["secret"]
-            yield base + ("secret", "secretName"), secret.get("secretName"), f"volume {volume.get('name')}", \
-                None, secret.get("optional")
+            yield (
+                base + ("secret", "secretName"),
+                secret.get("secretName"),
+                f"volume {volume.get('name')}",
+                None,
+                secret.get("optional"),
+            )
         sources = as_dict(volume.get("projected")).get("sources")
         for s, source in enumerate(as_list(sources)):
             if isinstance(source, dict) and isinstance(source.get("secret"), dict):
                 secret = source["secret"]
-                yield (base + ("projected", "sources", s, "secret", "name"), secret.get("name"),
-                       f"volume {volume.get('name')}", None, secret.get("optional"))
+                yield (
+                    base + ("projected", "sources", s, "secret", "name"),
+                    secret.get("name"),
+                    f"volume {volume.get('name')}",
+                    None,
+                    secret.get("optional"),
+                )
 
 
 def secret_providers(index) -> dict:
@@ -434,8 +522,15 @@ def secret_providers(index) -> dict:
         name = _name_or(target.get("name"), external.name)
         # dataFrom and target templates add keys the render cannot list
         knowable = not spec.get("dataFrom") and not target.get("template")
-        keys = {d["secretKey"] for d in as_list(spec.get("data"))
-                if isinstance(as_dict(d).get("secretKey"), str)} if knowable else None
+        keys = (
+            {
+                d["secretKey"]
+                for d in as_list(spec.get("data"))
+                if isinstance(as_dict(d).get("secretKey"), str)
+            }
+            if knowable
+            else None
+        )
         out[(external.namespace or index.namespace, name)] = keys
     for sealed in index.of_kind("SealedSecret"):
         name = _name_or(sealed.get("spec", "template", "metadata", "name"), sealed.name)
@@ -460,50 +555,60 @@ def secret_ref(ctx):
             at = pointer(*path)
             if (namespace, name) not in providers:
                 yield manifest_problem(
-                    template.obj, at,
+                    template.obj,
+                    at,
                     f"{describe(template.obj)} reads Secret {name} ({how}), which no rendered Secret or "
                     "ExternalSecret provides; the pod will not start: map its secrets (externalSecrets.<component>.data "
-                    "or <component>.secrets) or fix the name", key=f"secret:{name}:{how}")
+                    "or <component>.secrets) or fix the name",
+                    key=f"secret:{name}:{how}",
+                )
                 continue
             keys = providers[(namespace, name)]
             if isinstance(key, str) and keys is not None and key not in keys:
                 yield manifest_problem(
-                    template.obj, at[: -len("/name")] + "/key",
+                    template.obj,
+                    at[: -len("/name")] + "/key",
                     f"{describe(template.obj)} reads key {key} of Secret {name} ({how}), which the rendered "
                     "Secret does not hold; add the key to the secret's data or fix secretKeyRef.key",
-                    key=f"secret-key:{name}:{how}")
+                    key=f"secret-key:{name}:{how}",
+                )
 
 
 # ---------------------------------------------------------------------------------------------
 # SL806 billing-rendered
 
+
 @dataclass
 class BillingRunner:
     template: PodTemplate
-    path: tuple              # the container's pointer path
+    path: tuple  # the container's pointer path
     container: dict
     is_api: bool
-    flags: dict              # flag -> (on?, pointer to the env value or None when unset, how it reads)
+    flags: dict  # flag -> (on?, pointer to the env value or None when unset, how it reads)
 
 
 def billing_runners(manifests) -> list:
     """Containers of running workloads that carry the API's billing code, with their flags."""
     pods = [(template, container_roles(template)) for template in running_pod_templates(manifests)]
-    api_images = {repository(container) for _, roles in pods
-                  for _, container, role in roles if _is_api(container, role)} - {None}
+    api_images = {
+        repository(container) for _, roles in pods for _, container, role in roles if _is_api(container, role)
+    } - {None}
     runners = []
     for template, roles in pods:
         for path, container, role in roles:
             env = env_entries(container)
             is_api = _is_api(container, role)
-            carries_billing = is_api or any(flag in env for flag in BILLING_MARKERS) or (
-                role != "web" and repository(container) in api_images)
+            carries_billing = (
+                is_api
+                or any(flag in env for flag in BILLING_MARKERS)
+                or (role != "web" and repository(container) in api_images)
+            )
             if not carries_billing:
                 continue
             flags = {}
             for flag in BILLING_FLAGS:
                 if flag not in env:
-                    flags[flag] = (True, None, f"{flag} unset, on by default")    # the app default is on
+                    flags[flag] = (True, None, f"{flag} unset, on by default")  # the app default is on
                     continue
                 position, entry = env[flag]
                 at = pointer(*path, "env", position, "value" if "value" in entry else "valueFrom")
@@ -518,16 +623,16 @@ def billing_runners(manifests) -> list:
     return runners
 
 
-def _is_api(container: dict, role: Optional[str]) -> bool:
+def _is_api(container: dict, role: str | None) -> bool:
     """A name that says api/web/worker decides; the API's readiness path only speaks for a
     container whose names say nothing (a web app probing /health/ready is SL807's, not the API)."""
     return role == "api" or (role is None and readiness_path(container) == API_READY_PATH)
 
 
-def max_replicas(index, obj) -> Optional[float]:
+def max_replicas(index, obj) -> float | None:
     """How many pods a workload can run: the largest HPA maxReplicas targeting it, else spec.replicas."""
     if obj.kind == "DaemonSet":
-        return float("inf")   # one per node
+        return float("inf")  # one per node
     if obj.kind not in SCALABLE:
         return 1
     bounds = [hpa.get("spec", "maxReplicas") for hpa in index.hpas_targeting(obj)]
@@ -553,26 +658,36 @@ def billing_rendered(ctx):
                 reported.add(id(runner))
                 shown = "one per node" if count == float("inf") else f"up to {count:g} replicas"
                 # with a worker rendered, the API only has to leave the job to it
-                remedy = (f"set {flag}=\"false\" in the API (or drop it from api.env: the chart then turns "
-                          "it off), the worker runs it" if has_worker else
-                          f"set {flag}=\"false\" in the API (enable the dedicated worker: worker.enabled=true) "
-                          "or keep the API at one replica")
+                remedy = (
+                    f"set {flag}=\"false\" in the API (or drop it from api.env: the chart then turns "
+                    "it off), the worker runs it"
+                    if has_worker
+                    else f"set {flag}=\"false\" in the API (enable the dedicated worker: worker.enabled=true) "
+                    "or keep the API at one replica"
+                )
                 yield _runner_problem(
-                    runner, flag,
+                    runner,
+                    flag,
                     f"{_runner_name(runner)} runs {what} ({runner.flags[flag][2]}) and can run {shown}, so "
-                    f"every replica runs {what} at the same time; {remedy}", key=f"{flag}:replicas")
+                    f"every replica runs {what} at the same time; {remedy}",
+                    key=f"{flag}:replicas",
+                )
         if len(on) < 2:
             continue
         # the dedicated owner keeps it; every other runner is the one to fix
-        owner = next((r for r in on if not r.is_api and r.flags[flag][1] is not None), None) or \
-            next((r for r in on if not r.is_api), on[0])
+        owner = next((r for r in on if not r.is_api and r.flags[flag][1] is not None), None) or next(
+            (r for r in on if not r.is_api), on[0]
+        )
         for runner in on:
             if runner is owner or id(runner) in reported:
                 continue
             yield _runner_problem(
-                runner, flag,
+                runner,
+                flag,
                 f"{_runner_name(runner)} runs {what} ({runner.flags[flag][2]}) as does "
-                f"{_runner_name(owner)}; exactly one workload may: set {flag}=\"false\" here", key=f"{flag}:owner")
+                f"{_runner_name(owner)}; exactly one workload may: set {flag}=\"false\" here",
+                key=f"{flag}:owner",
+            )
 
 
 def _runner_name(runner: BillingRunner) -> str:
@@ -608,11 +723,17 @@ def health_probes(ctx):
             if not isinstance(probe, dict):
                 where, state = pointer(*path, "name"), "has no readiness probe"
             elif not isinstance(http, dict):
-                where, state = pointer(*path, "readinessProbe"), "has a readiness probe that is not an HTTP GET"
+                where, state = (
+                    pointer(*path, "readinessProbe"),
+                    "has a readiness probe that is not an HTTP GET",
+                )
             else:
                 where = pointer(*path, "readinessProbe", "httpGet", "path" if "path" in http else "port")
                 state = f"checks readiness on {actual!s}" if actual is not None else "checks readiness on /"
             yield manifest_problem(
-                template.obj, where,
+                template.obj,
+                where,
                 f"{who} {state}; set readinessProbe.httpGet.path to {expected} so that traffic waits for the "
-                "app's own readiness (database, Redis)", key=f"readiness:{container.get('name')}")
+                "app's own readiness (database, Redis)",
+                key=f"readiness:{container.get('name')}",
+            )

@@ -5,6 +5,7 @@ itself cannot drift from the values it was rendered with, so rendered sets are s
 release's objects are found by role, as the cross-resource rules find them (`crossref`):
 containers and HPAs named for the api, web and worker.
 """
+
 from __future__ import annotations
 
 from ..findings import Problem, format_path
@@ -48,16 +49,22 @@ def _image_drift(ctx, containers):
             image = container.get("image")
             if isinstance(image, str) and image != expected:
                 yield manifest_problem(
-                    template.obj, pointer(*path, "image"),
+                    template.obj,
+                    pointer(*path, "image"),
                     f"{template.obj.kind} {template.obj.name} runs {image} but {role}.image is {expected}; "
-                    f"{RENDER_AGAIN}", key=f"image:{role}:{container.get('name')}")
+                    f"{RENDER_AGAIN}",
+                    key=f"image:{role}:{container.get('name')}",
+                )
 
 
 def _worker_drift(ctx, containers):
     enabled = worker_enabled(ctx)
     if enabled and not containers["worker"] and (containers["api"] or containers["web"]):
-        yield Problem(f"worker.enabled is true but the manifests hold no worker workload; {RENDER_AGAIN}",
-                      path=("worker", "enabled"), key="worker:missing")
+        yield Problem(
+            f"worker.enabled is true but the manifests hold no worker workload; {RENDER_AGAIN}",
+            path=("worker", "enabled"),
+            key="worker:missing",
+        )
     if not enabled:
         seen = set()
         for template, _, _ in containers["worker"]:
@@ -65,9 +72,12 @@ def _worker_drift(ctx, containers):
                 continue
             seen.add(id(template.obj))
             yield manifest_problem(
-                template.obj, "/metadata/name",
+                template.obj,
+                "/metadata/name",
                 f"{template.obj.kind} {template.obj.name} is a worker but worker.enabled is not true; "
-                f"{RENDER_AGAIN}", key="worker:extra")
+                f"{RENDER_AGAIN}",
+                key="worker:extra",
+            )
 
 
 def _host_drift(ctx):
@@ -75,16 +85,26 @@ def _host_drift(ctx):
     enabled = ingress_enabled(ctx)
     if not enabled:
         for ingress in ingresses:
-            yield manifest_problem(ingress, "/metadata/name",
-                                   f"Ingress {ingress.name} is rendered but ingress.enabled is not true; {RENDER_AGAIN}",
-                                   key="ingress:extra")
+            yield manifest_problem(
+                ingress,
+                "/metadata/name",
+                f"Ingress {ingress.name} is rendered but ingress.enabled is not true; {RENDER_AGAIN}",
+                key="ingress:extra",
+            )
         return
-    expected = [(ref.path, ref.host) for key in ("hosts", "apiHosts") for ref in hosts(ctx, key)
-                if isinstance(ref.host, str)]
+    expected = [
+        (ref.path, ref.host)
+        for key in ("hosts", "apiHosts")
+        for ref in hosts(ctx, key)
+        if isinstance(ref.host, str)
+    ]
     if not ingresses:
         if expected:
-            yield Problem(f"ingress.enabled is true but the manifests hold no Ingress; {RENDER_AGAIN}",
-                          path=("ingress", "enabled"), key="ingress:missing")
+            yield Problem(
+                f"ingress.enabled is true but the manifests hold no Ingress; {RENDER_AGAIN}",
+                path=("ingress", "enabled"),
+                key="ingress:missing",
+            )
         return
     wanted = {host_key(host) for _, host in expected}
     rendered = set()
@@ -96,13 +116,19 @@ def _host_drift(ctx):
             rendered.add(host_key(host))
             if host_key(host) not in wanted:
                 yield manifest_problem(
-                    ingress, pointer("spec", "rules", position, "host"),
+                    ingress,
+                    pointer("spec", "rules", position, "host"),
                     f"Ingress {ingress.name} serves {host}, which neither ingress.hosts nor ingress.apiHosts "
-                    f"lists; {RENDER_AGAIN}", key=f"host:extra:{host.lower()}")
+                    f"lists; {RENDER_AGAIN}",
+                    key=f"host:extra:{host.lower()}",
+                )
     for path, host in expected:
         if host_key(host) not in rendered:
-            yield Problem(f"{format_path(path)} is {host} but no rendered Ingress serves it; {RENDER_AGAIN}",
-                          path=path, key=f"host:missing:{host.lower()}")
+            yield Problem(
+                f"{format_path(path)} is {host} but no rendered Ingress serves it; {RENDER_AGAIN}",
+                path=path,
+                key=f"host:missing:{host.lower()}",
+            )
 
 
 def _hpa_role(hpa):
@@ -121,14 +147,22 @@ def _hpa_drift(ctx, containers):
         mine = [hpa for hpa in hpas if _hpa_role(hpa) == role]
         if not enabled:
             for hpa in mine:
-                yield manifest_problem(hpa, "/metadata/name",
-                                       f"HorizontalPodAutoscaler {hpa.name} is rendered but autoscaling.enabled is "
-                                       f"not true; {RENDER_AGAIN}", key=f"hpa:extra:{role}")
+                yield manifest_problem(
+                    hpa,
+                    "/metadata/name",
+                    f"HorizontalPodAutoscaler {hpa.name} is rendered but autoscaling.enabled is "
+                    f"not true; {RENDER_AGAIN}",
+                    key=f"hpa:extra:{role}",
+                )
             continue
         if not mine:
             if containers[role]:
-                yield Problem(f"autoscaling.enabled is true but the manifests hold no HorizontalPodAutoscaler for "
-                              f"the {role}; {RENDER_AGAIN}", path=("autoscaling", "enabled"), key=f"hpa:missing:{role}")
+                yield Problem(
+                    f"autoscaling.enabled is true but the manifests hold no HorizontalPodAutoscaler for "
+                    f"the {role}; {RENDER_AGAIN}",
+                    path=("autoscaling", "enabled"),
+                    key=f"hpa:missing:{role}",
+                )
             continue
         for bound in ("minReplicas", "maxReplicas"):
             expected = ctx.get(("autoscaling", role, bound))
@@ -138,6 +172,9 @@ def _hpa_drift(ctx, containers):
                 actual = hpa.get("spec", bound, default=1 if bound == "minReplicas" else None)
                 if number(actual) is not None and float(actual) != float(expected):
                     yield manifest_problem(
-                        hpa, pointer("spec", bound),
+                        hpa,
+                        pointer("spec", bound),
                         f"HorizontalPodAutoscaler {hpa.name} has {bound} {actual:g} but autoscaling.{role}.{bound} "
-                        f"is {expected:g}; {RENDER_AGAIN}", key=f"hpa:{role}:{bound}")
+                        f"is {expected:g}; {RENDER_AGAIN}",
+                        key=f"hpa:{role}:{bound}",
+                    )

@@ -3,6 +3,7 @@
 A required variable counts as set from plain `env` or from the active secrets path. Values of
 secret-like keys are never echoed.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -33,9 +34,17 @@ REQUIRED_ENV = {
 }
 _NUMBER_LITERAL = re.compile(r"[-+]?(0[xXoObB][0-9a-fA-F_]+|[0-9_]*\.?[0-9_]+([eE][-+]?[0-9]+)?)\Z")
 # the first word of a provider name users write, and the provider it means
-_PROVIDER_WORDS = {"aws": "aws_sm", "amazon": "aws_sm", "azure": "azure_kv", "gcp": "gcp_sm",
-                   "google": "gcp_sm", "gcloud": "gcp_sm", "hashicorp": "vault", "vault": "vault",
-                   "infisical": "infisical"}
+_PROVIDER_WORDS = {
+    "aws": "aws_sm",
+    "amazon": "aws_sm",
+    "azure": "azure_kv",
+    "gcp": "gcp_sm",
+    "google": "gcp_sm",
+    "gcloud": "gcp_sm",
+    "hashicorp": "vault",
+    "vault": "vault",
+    "infisical": "infisical",
+}
 
 
 @check("SL602")
@@ -46,9 +55,11 @@ def required_env(ctx):
                 continue
             mapped = f"or map it in {format_path(secrets_path(ctx, component))}"
             plain = env(ctx, component)
-            if name in plain and plain[name] is None:   # a null stays in the map: Helm renders "<nil>"
-                message = (f"{component}.env.{name} is null (Helm renders it as <nil>): give it a value "
-                           f"({hint}), {mapped}")
+            if name in plain and plain[name] is None:  # a null stays in the map: Helm renders "<nil>"
+                message = (
+                    f"{component}.env.{name} is null (Helm renders it as <nil>): give it a value "
+                    f"({hint}), {mapped}"
+                )
             elif name in plain:
                 message = f"{component}.env.{name} is empty: give it a value ({hint}), {mapped}"
             else:
@@ -78,18 +89,30 @@ def env_enum(ctx):
             path = (component, "env", name)
             closest = closest_provider(values[name])
             hint = f'write "{closest}"' if closest else f"use one of {', '.join(SECRETS_PROVIDERS)}"
-            yield Problem(f"{format_path(path)} is not a supported secrets provider "
-                          f"({', '.join(SECRETS_PROVIDERS)}): {hint}", path=path, key=name,
-                          fix=Fix(f'set {format_path(path)} to "{closest}"', safe=False, path=path,
-                                  value=closest) if closest else None)
+            yield Problem(
+                f"{format_path(path)} is not a supported secrets provider "
+                f"({', '.join(SECRETS_PROVIDERS)}): {hint}",
+                path=path,
+                key=name,
+                fix=Fix(f'set {format_path(path)} to "{closest}"', safe=False, path=path, value=closest)
+                if closest
+                else None,
+            )
         name = "AUTH_KEY_STORAGE_BACKEND"
         if name in values and values[name] is not None and values[name] != AUTH_KEY_STORAGE_BACKEND:
             path = (component, "env", name)
-            yield Problem(f'{format_path(path)} must be "{AUTH_KEY_STORAGE_BACKEND}" (the only backend the '
-                          f'app supports in Kubernetes): write {name}: "{AUTH_KEY_STORAGE_BACKEND}"',
-                          path=path, key=name,
-                          fix=Fix(f'set {format_path(path)} to "{AUTH_KEY_STORAGE_BACKEND}"', safe=False,
-                                  path=path, value=AUTH_KEY_STORAGE_BACKEND))
+            yield Problem(
+                f'{format_path(path)} must be "{AUTH_KEY_STORAGE_BACKEND}" (the only backend the '
+                f'app supports in Kubernetes): write {name}: "{AUTH_KEY_STORAGE_BACKEND}"',
+                path=path,
+                key=name,
+                fix=Fix(
+                    f'set {format_path(path)} to "{AUTH_KEY_STORAGE_BACKEND}"',
+                    safe=False,
+                    path=path,
+                    value=AUTH_KEY_STORAGE_BACKEND,
+                ),
+            )
 
 
 def _written(ctx, path: tuple) -> str | None:
@@ -102,7 +125,7 @@ def _written(ctx, path: tuple) -> str | None:
         if loaded.path == origin.source and span.line == span.end_line:
             lines = loaded.text.splitlines()
             if span.line <= len(lines):
-                text = lines[span.line - 1][span.col - 1:span.end_col - 1].strip()
+                text = lines[span.line - 1][span.col - 1 : span.end_col - 1].strip()
                 # only a plain number literal; an alias (`*port`) or a tag says nothing useful
                 return text if _NUMBER_LITERAL.match(text) else None
     return None
@@ -116,7 +139,7 @@ def _kind(value) -> str:
 
 def _exact_decimal(value) -> str | None:
     """An integer's decimal digits when a float64 holds it exactly (Helm keeps every digit)."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= 2 ** 53:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= 2**53:
         return str(value)
     return None
 
@@ -132,32 +155,51 @@ def env_value_type(ctx):
             if value is None:
                 # the key stays in the map (it is not in the chart's defaults) and `toString` of
                 # nil is "<nil>": the container gets that text
-                yield Problem(f"{where} is null, which renders as the string <nil>: give it a quoted "
-                              "value or delete the key", path=path, key="null")
+                yield Problem(
+                    f"{where} is null, which renders as the string <nil>: give it a quoted "
+                    "value or delete the key",
+                    path=path,
+                    key="null",
+                )
                 continue
             if isinstance(value, (dict, list)):
-                yield Problem(f"{where} is a {'mapping' if isinstance(value, dict) else 'list'}, but an env "
-                              "value is a string: write it as one quoted string", path=path, key="structured")
+                yield Problem(
+                    f"{where} is a {'mapping' if isinstance(value, dict) else 'list'}, but an env "
+                    "value is a string: write it as one quoted string",
+                    path=path,
+                    key="structured",
+                )
                 continue
             if is_secret_key(key) or url_password(str(value)):
-                yield Problem(f"{where} is not a string (Kubernetes env values are strings): quote its value",
-                              path=path, key="scalar")
+                yield Problem(
+                    f"{where} is not a string (Kubernetes env values are strings): quote its value",
+                    path=path,
+                    key="scalar",
+                )
                 continue
             rendered = helm_string(value)
             # what the author wrote: the literal in the file (`1.10`, `0800`, 20 digits), else the
             # integer's digits when a float64 holds them exactly; Helm renders the float64 with %v
             written = None if isinstance(value, bool) else _written(ctx, path) or _exact_decimal(value)
             if written is not None and written != rendered:
-                yield Problem(f"{where} is {_kind(value)} {rendered} as Helm renders it: write {key}: \"{written}\" "
-                              "if you mean the text", path=path, key="scalar",
-                              fix=Fix(f'quote it as "{written}"', safe=False, path=path, value=written))
+                yield Problem(
+                    f"{where} is {_kind(value)} {rendered} as Helm renders it: write {key}: \"{written}\" "
+                    "if you mean the text",
+                    path=path,
+                    key="scalar",
+                    fix=Fix(f'quote it as "{written}"', safe=False, path=path, value=written),
+                )
                 continue
             # quoting what Helm renders changes nothing deployed; it is safe when that is also what
             # the file says (a bool renders as written: true/false)
             safe = isinstance(value, bool) or written == rendered
-            yield Problem(f"{where} is {_kind(value)} {rendered}, not a string (Kubernetes env values are "
-                          f'strings): write {key}: "{rendered}"', path=path, key="scalar",
-                          fix=Fix(f'quote it as "{rendered}"', safe=safe, path=path, value=rendered))
+            yield Problem(
+                f"{where} is {_kind(value)} {rendered}, not a string (Kubernetes env values are "
+                f'strings): write {key}: "{rendered}"',
+                path=path,
+                key="scalar",
+                fix=Fix(f'quote it as "{rendered}"', safe=safe, path=path, value=rendered),
+            )
 
 
 @check("SL605")
@@ -167,11 +209,18 @@ def env_name(ctx):
         for key in env(ctx, component):
             path = (component, "env", key)
             if not ENV_NAME.match(str(key)):
-                yield Problem(f"{format_path(path)}: the key is not a valid env var name (letters, digits, "
-                              "'_', '-', '.', not starting with a digit): rename it", path=path, key="name",
-                              at_key=True)
+                yield Problem(
+                    f"{format_path(path)}: the key is not a valid env var name (letters, digits, "
+                    "'_', '-', '.', not starting with a digit): rename it",
+                    path=path,
+                    key="name",
+                    at_key=True,
+                )
             elif key in held:
                 other = format_path(secrets_path(ctx, component) + (key,))
-                yield Problem(f"{format_path(path)} is also set in {other}; the two definitions of {key} "
-                              f"conflict (the plain value shadows the secret): remove one of them",
-                              path=path, key="both")
+                yield Problem(
+                    f"{format_path(path)} is also set in {other}; the two definitions of {key} "
+                    f"conflict (the plain value shadows the secret): remove one of them",
+                    path=path,
+                    key="both",
+                )

@@ -2,11 +2,11 @@
 
 The disabled worker's image is not reported (SPEC §5). Placeholders are SL105's.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 from ..findings import Fix, Problem
 from . import check
@@ -18,15 +18,17 @@ _SHA256 = re.compile(r"sha256:[0-9a-f]{64}\Z")
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
 # the distribution reference grammar: an optional registry host (with a port), then lower-case
 # path components separated by `.`, `_`, `__` or dashes
-_NAME = re.compile(r"(?:(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?/)?"
-                   r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\Z")
+_NAME = re.compile(
+    r"(?:(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?/)?"
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\Z"
+)
 
 
 @dataclass(frozen=True)
 class ImageRef:
-    name: str                  # registry/repository, without tag or digest
-    tag: Optional[str]
-    digest: Optional[str]
+    name: str  # registry/repository, without tag or digest
+    tag: str | None
+    digest: str | None
 
     @property
     def repository(self) -> str:
@@ -59,7 +61,7 @@ def parse_image(reference: str) -> ImageRef:
     return ImageRef(text, tag, digest)
 
 
-def image_problem(reference) -> Optional[str]:
+def image_problem(reference) -> str | None:
     """Why an image reference is not pinned, or None."""
     if reference is None:
         return "is not set: set it to registry/repository:version"
@@ -72,8 +74,10 @@ def image_problem(reference) -> Optional[str]:
         return f"has leading or trailing whitespace, which Kubernetes rejects: write {reference.strip()}"
     ref = parse_image(reference)
     if not _NAME.match(ref.name):
-        return ("is not a valid image reference: repository names are lower-case ASCII letters and "
-                "digits separated by `.`, `_`, `-` or `/`, such as registry.example.org/team/app:1.2.3")
+        return (
+            "is not a valid image reference: repository names are lower-case ASCII letters and "
+            "digits separated by `.`, `_`, `-` or `/`, such as registry.example.org/team/app:1.2.3"
+        )
     if ref.digest is not None:
         pattern = _SHA256 if ref.digest.startswith("sha256:") else _DIGEST
         if not pattern.match(ref.digest):
@@ -84,8 +88,10 @@ def image_problem(reference) -> Optional[str]:
     if not _TAG.match(ref.tag):
         return f"has an invalid tag: pin a version, such as {ref.name}:1.2.3"
     if ref.tag.lower() in MOVING_TAGS:
-        return (f"uses the moving tag {ref.tag}, so a restart can pull different code: pin a version, "
-                f"such as {ref.name}:1.2.3, or a digest (@sha256:…)")
+        return (
+            f"uses the moving tag {ref.tag}, so a restart can pull different code: pin a version, "
+            f"such as {ref.name}:1.2.3, or a digest (@sha256:…)"
+        )
     return None
 
 
@@ -97,6 +103,9 @@ def image_tag(ctx):
         problem = image_problem(image)
         if problem:
             trimmed = image.strip() if isinstance(image, str) and image != image.strip() else None
-            fix = Fix("remove the surrounding whitespace", safe=False, path=path, value=trimmed) \
-                if trimmed and image_problem(trimmed) is None else None
+            fix = (
+                Fix("remove the surrounding whitespace", safe=False, path=path, value=trimmed)
+                if trimmed and image_problem(trimmed) is None
+                else None
+            )
             yield Problem(f"{component}.image {problem}", path=path, key="image-tag", fix=fix)

@@ -4,6 +4,7 @@ One validation pass (built-in or kubeconform, `--validator`) serves SL701 and SL
 decides first whether an apiVersion is removed, so a removed API is never also "unknown".
 Objects without apiVersion or kind are SL704's and are not validated.
 """
+
 from __future__ import annotations
 
 from ..findings import Location, Problem, Severity, format_path
@@ -45,15 +46,20 @@ def _verdicts(ctx) -> dict:
         from ..validate.kubeconform import select_validator
 
         removed = _api_problems(ctx)
-        chosen = [(i, obj) for i, obj in enumerate(ctx.manifests.objects)
-                  if _typed(obj) and (i not in removed or removed[i].served_at_minimum)]
+        chosen = [
+            (i, obj)
+            for i, obj in enumerate(ctx.manifests.objects)
+            if _typed(obj) and (i not in removed or removed[i].served_at_minimum)
+        ]
         # chosen even when nothing is to validate: `--validator kubeconform` without the binary
         # is an error (exit 2) whatever the input holds
         validator = select_validator(ctx.options)
         cached = {}
         if chosen:
             ctx.manifests.validated_by = validator.name
-            for (i, _), verdict in zip(chosen, validator.validate_all([obj for _, obj in chosen])):
+            for (i, _), verdict in zip(
+                chosen, validator.validate_all([obj for _, obj in chosen]), strict=False
+            ):
                 cached[i] = verdict
         ctx.manifests._verdicts = cached
     return cached
@@ -78,14 +84,21 @@ def manifest_schema(ctx):
             yield Problem(
                 f"{obj.ref} {obj.api_version}: {field}: {error.message}; fix it to match "
                 f"{_schema_name(obj, version)}",
-                location=obj.locate(error.at or error.pointer), logical=f"{obj.ref}#{error.pointer}",
-                template=obj.template, key=f"{error.pointer}:{error.message}")
+                location=obj.locate(error.at or error.pointer),
+                logical=f"{obj.ref}#{error.pointer}",
+                template=obj.template,
+                key=f"{error.pointer}:{error.message}",
+            )
         for note in verdict.unchecked:
             yield Problem(
                 f"{obj.ref} {obj.api_version}: {_format_pointer(note.pointer)}: {note.message}; this "
-                "part of the object is unverified", severity=Severity.NOTE,
-                location=obj.locate(note.pointer), logical=f"{obj.ref}#{note.pointer}",
-                template=obj.template, key=f"{note.pointer}:{note.message}")
+                "part of the object is unverified",
+                severity=Severity.NOTE,
+                location=obj.locate(note.pointer),
+                logical=f"{obj.ref}#{note.pointer}",
+                template=obj.template,
+                key=f"{note.pointer}:{note.message}",
+            )
 
 
 @check("SL702", needs="manifests")
@@ -100,41 +113,68 @@ def unknown_kind(ctx):
         yield Problem(
             f"{obj.ref}: no schema for kind {obj.kind} in {obj.api_version} (Kubernetes {version}), so it "
             "was not validated; pass its CustomResourceDefinition with --crd, or fix the apiVersion/kind",
-            location=obj.locate("/kind"), logical=f"{obj.ref}#/kind", template=obj.template,
-            key=f"{obj.api_version}/{obj.kind}")
+            location=obj.locate("/kind"),
+            logical=f"{obj.ref}#/kind",
+            template=obj.template,
+            key=f"{obj.api_version}/{obj.kind}",
+        )
 
 
 @check("SL703", needs="manifests")
 def removed_api(ctx):
     for i, problem in sorted(_api_problems(ctx).items()):
         obj = ctx.manifests.objects[i]
-        fix = (f"use apiVersion {problem.replacement}" if problem.replacement
-               else "remove it or move to its successor")
+        fix = (
+            f"use apiVersion {problem.replacement}"
+            if problem.replacement
+            else "remove it or move to its successor"
+        )
         yield Problem(
             f"{obj.ref}: {problem.kind} {problem.api_version} {problem.message}; {fix}",
-            location=obj.locate("/apiVersion"), logical=f"{obj.ref}#/apiVersion", template=obj.template,
-            key=f"{problem.api_version}/{problem.kind}")
+            location=obj.locate("/apiVersion"),
+            logical=f"{obj.ref}#/apiVersion",
+            template=obj.template,
+            key=f"{problem.api_version}/{problem.kind}",
+        )
 
 
 @check("SL704", needs="manifests")
 def manifest_structure(ctx):
     for obj in ctx.manifests.objects:
-        missing = [field for field, present in (
-            ("apiVersion", bool(obj.api_version)), ("kind", bool(obj.kind)),
-            ("metadata.name", bool(obj.name) or isinstance(obj.metadata.get("generateName"), str)
-             and bool(obj.metadata.get("generateName")))) if not present]
+        missing = [
+            field
+            for field, present in (
+                ("apiVersion", bool(obj.api_version)),
+                ("kind", bool(obj.kind)),
+                (
+                    "metadata.name",
+                    bool(obj.name)
+                    or (
+                        isinstance(obj.metadata.get("generateName"), str)
+                        and bool(obj.metadata.get("generateName"))
+                    ),
+                ),
+            )
+            if not present
+        ]
         if missing:
             names = " and ".join(missing)
             yield Problem(
                 f"{obj.ref}: {names} {'is' if len(missing) == 1 else 'are'} missing or not a string; "
                 "every Kubernetes object needs apiVersion, kind and metadata.name",
-                location=Location(obj.path, obj.line, 1), logical=f"{obj.ref}#", template=obj.template,
-                key="missing:" + ",".join(missing))
+                location=Location(obj.path, obj.line, 1),
+                logical=f"{obj.ref}#",
+                template=obj.template,
+                key="missing:" + ",".join(missing),
+            )
     for objects in index_of(ctx.manifests, ctx.options).duplicates():
         first = objects[0]
         for again in objects[1:]:
             yield Problem(
                 f"{again.ref} is defined twice (first at {first.path}:{first.line}); the second silently "
                 "replaces the first on apply: remove or rename one",
-                location=Location(again.path, again.line, 1), logical=f"{again.ref}#", template=again.template,
-                key="duplicate")
+                location=Location(again.path, again.line, 1),
+                logical=f"{again.ref}#",
+                template=again.template,
+                key="duplicate",
+            )

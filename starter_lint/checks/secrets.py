@@ -2,6 +2,7 @@
 
 Secret values never appear in a message: only key paths do.
 """
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,19 @@ import re
 from ..findings import Problem, format_path
 from ..redact import is_secret_key, url_password
 from . import check
-from .contract import (COMPONENTS, ENV_NAME, enabled_components, env, external_secrets_enabled,
-                       inactive_secrets_path, is_set, lookup, mapping, secrets, secrets_path)
+from .contract import (
+    COMPONENTS,
+    ENV_NAME,
+    enabled_components,
+    env,
+    external_secrets_enabled,
+    inactive_secrets_path,
+    is_set,
+    lookup,
+    mapping,
+    secrets,
+    secrets_path,
+)
 
 STORE_KINDS = ("SecretStore", "ClusterSecretStore")
 REQUIRED_SECRETS = ("DATABASE_URL", "REDIS_URL")
@@ -30,16 +42,22 @@ def secret_store_ref(ctx):
     ref = mapping(ctx, ("externalSecrets", "secretStoreRef"))
     name = ref.get("name")
     if not isinstance(name, str) or not name.strip():
-        yield Problem("externalSecrets.secretStoreRef.name is empty: set it to the name of the "
-                      "SecretStore or ClusterSecretStore that holds the provider credentials",
-                      path=("externalSecrets", "secretStoreRef", "name"))
+        yield Problem(
+            "externalSecrets.secretStoreRef.name is empty: set it to the name of the "
+            "SecretStore or ClusterSecretStore that holds the provider credentials",
+            path=("externalSecrets", "secretStoreRef", "name"),
+        )
     kind = ref.get("kind")
     if kind not in STORE_KINDS:
-        fixed = next((k for k in STORE_KINDS if isinstance(kind, str) and k.lower() == kind.strip().lower()), None)
+        fixed = next(
+            (k for k in STORE_KINDS if isinstance(kind, str) and k.lower() == kind.strip().lower()), None
+        )
         hint = f"write {fixed}" if fixed else "set it to SecretStore or ClusterSecretStore"
         shown = "is not set" if kind in (None, "") else "is not SecretStore or ClusterSecretStore"
-        yield Problem(f"externalSecrets.secretStoreRef.kind {shown}: {hint}",
-                      path=("externalSecrets", "secretStoreRef", "kind"))
+        yield Problem(
+            f"externalSecrets.secretStoreRef.kind {shown}: {hint}",
+            path=("externalSecrets", "secretStoreRef", "kind"),
+        )
 
 
 @check("SL202")
@@ -55,10 +73,11 @@ def required_secrets(ctx):
             unused = ""
             if name in mapping(ctx, elsewhere[:-1]):
                 unused = f" ({format_path(elsewhere)} is set, but that path is switched off)"
-            what = ("the provider secret identifier" if external_secrets_enabled(ctx)
-                    else "the connection URL")
-            yield Problem(f"{component} has no {name}{unused}: add {target} with {what}",
-                          path=secrets_path(ctx, component) + (name,))
+            what = "the provider secret identifier" if external_secrets_enabled(ctx) else "the connection URL"
+            yield Problem(
+                f"{component} has no {name}{unused}: add {target} with {what}",
+                path=secrets_path(ctx, component) + (name,),
+            )
 
 
 @check("SL203")
@@ -69,17 +88,28 @@ def secret_key_names(ctx):
         for key, value in secrets(ctx, component).items():
             path = base + (key,)
             if not ENV_NAME.match(str(key)):
-                yield Problem(f"{format_path(path)}: the key is not a valid env var name (letters, digits, "
-                              "'_', '-', '.', not starting with a digit): rename it", path=path, key="name",
-                              at_key=True)
+                yield Problem(
+                    f"{format_path(path)}: the key is not a valid env var name (letters, digits, "
+                    "'_', '-', '.', not starting with a digit): rename it",
+                    path=path,
+                    key="name",
+                    at_key=True,
+                )
             if isinstance(value, (dict, list)):
-                yield Problem(f"{format_path(path)} is a {'mapping' if isinstance(value, dict) else 'list'}: "
-                              f"set it to {'a provider secret identifier' if external else 'the secret value'} "
-                              "string", path=path, key="type")
+                yield Problem(
+                    f"{format_path(path)} is a {'mapping' if isinstance(value, dict) else 'list'}: "
+                    f"set it to {'a provider secret identifier' if external else 'the secret value'} "
+                    "string",
+                    path=path,
+                    key="type",
+                )
             elif not is_set(value):
                 what = "provider secret identifier" if external else "secret value"
-                yield Problem(f"{format_path(path)} has an empty {what}: set it, or remove the key",
-                              path=path, key="empty")
+                yield Problem(
+                    f"{format_path(path)} has an empty {what}: set it, or remove the key",
+                    path=path,
+                    key="empty",
+                )
 
 
 @check("SL204")
@@ -91,9 +121,12 @@ def inactive_secrets(ctx):
         for key in mapping(ctx, path):
             if not ctx.set_by_user(path + (key,)):
                 continue  # the chart's own defaults are not the user's mistake
-            yield Problem(f"{format_path(path + (key,))} is ignored while externalSecrets.enabled is {mode}: "
-                          f"move it to {_secret_target(ctx, component, key)}, or set "
-                          f"externalSecrets.enabled={flip}", path=path + (key,))
+            yield Problem(
+                f"{format_path(path + (key,))} is ignored while externalSecrets.enabled is {mode}: "
+                f"move it to {_secret_target(ctx, component, key)}, or set "
+                f"externalSecrets.enabled={flip}",
+                path=path + (key,),
+            )
 
 
 def secret_like_env(key, value) -> bool:
@@ -111,14 +144,19 @@ def secret_in_env(ctx):
             if not secret_like_env(key, value) or not isinstance(key, str):
                 continue
             why = "holds a URL with credentials" if url_password(value) else "looks like a secret"
-            yield Problem(f"{format_path((component, 'env', key))} {why} in plain env (visible in the pod spec): move it "
-                          f"to {_secret_target(ctx, component, key)} and delete it from {component}.env",
-                          path=(component, "env", key))
+            yield Problem(
+                f"{format_path((component, 'env', key))} {why} in plain env (visible in the pod spec): move it "
+                f"to {_secret_target(ctx, component, key)} and delete it from {component}.env",
+                path=(component, "env", key),
+            )
 
 
 def _literal(value) -> bool:
-    return is_set(value) and not isinstance(value, (dict, list)) and not (
-        isinstance(value, str) and _REFERENCE.match(value))
+    return (
+        is_set(value)
+        and not isinstance(value, (dict, list))
+        and not (isinstance(value, str) and _REFERENCE.match(value))
+    )
 
 
 @check("SL206")
@@ -130,11 +168,13 @@ def static_secrets_committed(ctx):
             origin = ctx.origin(path + (key,))
             if origin is None or origin.kind != "file" or not _literal(value):
                 continue
-            yield Problem(f"{format_path(path + (key,))} is a literal secret in {origin.source}: use "
-                          f"External Secrets (externalSecrets.enabled=true and "
-                          f"{format_path(('externalSecrets', component, 'data', key))} = a provider identifier), or pass it "
-                          f"at deploy time (--set-file / an uncommitted values file)",
-                          path=path + (key,))
+            yield Problem(
+                f"{format_path(path + (key,))} is a literal secret in {origin.source}: use "
+                f"External Secrets (externalSecrets.enabled=true and "
+                f"{format_path(('externalSecrets', component, 'data', key))} = a provider identifier), or pass it "
+                f"at deploy time (--set-file / an uncommitted values file)",
+                path=path + (key,),
+            )
 
 
 @check("SL207")
@@ -149,7 +189,10 @@ def secret_name_collision(ctx):
             continue  # the chart's default name is per component
         first = owners.setdefault(name.strip(), component)
         if first != component:
-            yield Problem(f"{component}.secretName is \"{name.strip()}\", the same Secret as {first}.secretName: "
-                          f"the chart renders both under one name and one replaces the other; give "
-                          f"{component} its own name (or leave {component}.secretName empty for the default)",
-                          path=(component, "secretName"), key=f"{first}:{component}")
+            yield Problem(
+                f"{component}.secretName is \"{name.strip()}\", the same Secret as {first}.secretName: "
+                f"the chart renders both under one name and one replaces the other; give "
+                f"{component} its own name (or leave {component}.secretName empty for the default)",
+                path=(component, "secretName"),
+                key=f"{first}:{component}",
+            )

@@ -1,6 +1,7 @@
 """SL107 unused-suppression, the part a file shows by itself: inline disables that cannot work.
 Disables and config ignores that suppressed nothing are found after suppression, over the whole
 run (suppress.unused_suppressions)."""
+
 from __future__ import annotations
 
 from ..catalog import load_catalog
@@ -24,9 +25,16 @@ def inline_disables_that_cannot_work(ctx):
         for directive in directives.all():
             location = Location(path, directive.line, directive.col)
             for part in unknown_rule_parts(directive.rules, catalog):
-                yield Problem(f"`{part}` in this {directive.kind} comment names no rule, so it suppresses "
-                              "nothing; `starter-lint rules` lists them", location=location, key=f"unknown:{part}")
+                yield Problem(
+                    f"`{part}` in this {directive.kind} comment names no rule, so it suppresses "
+                    "nothing; `starter-lint rules` lists them",
+                    location=location,
+                    key=f"unknown:{part}",
+                )
             if directive in directives.misplaced:
-                yield Problem("`disable-file` works only in the comments at the top of the file, before any "
-                              "value: move it there (or use `disable=` on the line)", location=location,
-                              key="misplaced-disable-file")
+                yield Problem(
+                    "`disable-file` works only in the comments at the top of the file, before any "
+                    "value: move it there (or use `disable=` on the line)",
+                    location=location,
+                    key="misplaced-disable-file",
+                )

@@ -3,6 +3,7 @@
 Unreadable files are reported by the pipeline as SL102 (the load failed, so no check runs on
 them); these checks report what the loader noticed in files that did load.
 """
+
 from __future__ import annotations
 
 from ..findings import Fix, Location, Problem, Severity, format_path
@@ -25,7 +26,10 @@ def extra_documents(ctx):
                 f"{loaded.path} holds more than one YAML document; Helm 3 and the Helm SDK read only "
                 "the first from a -f file (as starter-lint does) while Helm 4 merges them all, so the "
                 "values depend on the Helm version: merge them into one document",
-                location=Location(loaded.path, 1, 1), severity=Severity.WARNING, key="extra-documents")
+                location=Location(loaded.path, 1, 1),
+                severity=Severity.WARNING,
+                key="extra-documents",
+            )
 
 
 @check("SL103")
@@ -38,16 +42,21 @@ def duplicate_keys(ctx):
                 # ordinal tells apart a key written three times
                 identity = (note.kind, format_path(note.path))
                 seen[identity] = seen.get(identity, 0) + 1
-                yield Problem(note.message + "; keep one of them", path=note.path,
-                              location=_location(loaded, note.span),
-                              key=f"{note.kind}:{identity[1]}:{seen[identity]}")
+                yield Problem(
+                    note.message + "; keep one of them",
+                    path=note.path,
+                    location=_location(loaded, note.span),
+                    key=f"{note.kind}:{identity[1]}:{seen[identity]}",
+                )
 
 
 def _secret_message(note) -> str:
     """An SL104 message that names the key, never the secret's text (or the number it reads as)."""
     read_as = "a boolean" if isinstance(note.fix_value, bool) else "a number"
-    return (f"the value of {format_path(note.path)} is a secret written without quotes, and YAML "
-            f"reads it as {read_as}, not the text written; quote it")
+    return (
+        f"the value of {format_path(note.path)} is a secret written without quotes, and YAML "
+        f"reads it as {read_as}, not the text written; quote it"
+    )
 
 
 def _is_secret(note, loaded) -> bool:
@@ -61,15 +70,21 @@ def _fix(note, loaded) -> Fix:
     the author most likely meant but changes what Helm renders."""
     if note.kind == "ambiguous-key":
         helm_key = note.path[-1]
-        return Fix(f'quote the key as "{helm_key}" (what Helm reads)', safe=True, path=note.path, value=helm_key)
+        return Fix(
+            f'quote the key as "{helm_key}" (what Helm reads)', safe=True, path=note.path, value=helm_key
+        )
     if isinstance(note.fix_value, bool):
         return Fix(f"write {str(note.fix_value).lower()}", safe=True, path=note.path, value=note.fix_value)
     read = get_path(loaded.data, note.path)
-    if isinstance(read, int) and not isinstance(read, bool) and abs(read) <= 2 ** 53:
+    if isinstance(read, int) and not isinstance(read, bool) and abs(read) <= 2**53:
         shown = "the number" if _is_secret(note, loaded) else str(read)  # never a secret's value
         return Fix(f"write {shown} (what Helm reads)", safe=True, path=note.path, value=read)
-    return Fix("quote the scalar as written (changes what Helm renders)", safe=False, path=note.path,
-               value=note.fix_value)
+    return Fix(
+        "quote the scalar as written (changes what Helm renders)",
+        safe=False,
+        path=note.path,
+        value=note.fix_value,
+    )
 
 
 @check("SL104")
@@ -81,4 +96,6 @@ def ambiguous_scalars(ctx):
                 # a key is never secret; a value under a secret path is (`API_TOKEN: 0755123`)
                 secret = note.kind == "ambiguous-scalar" and _is_secret(note, loaded)
                 message = _secret_message(note) if secret else f"{format_path(note.path)}: {note.message}"
-                yield Problem(message, path=note.path, location=_location(loaded, note.span), fix=fix, key=note.kind)
+                yield Problem(
+                    message, path=note.path, location=_location(loaded, note.span), fix=fix, key=note.kind
+                )

@@ -4,12 +4,14 @@ SL100 validates the effective values with the contract's JSON Schema; SL101 name
 sets that neither the contract nor the chart's values.yaml knows; SL105 finds contract
 placeholders still in place; SL106 (with --chart) finds keys the user sets that no template reads.
 """
+
 from __future__ import annotations
 
 import bisect
 import difflib
 import re
-from typing import Any, Iterable, Iterator, Optional
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ..findings import Location, Problem, format_path
 from ..tree import leaves
@@ -21,7 +23,7 @@ from .contract import COMPONENTS, inactive_secrets_path, ingress_enabled, worker
 _MISSING = object()
 
 
-def _key_location(layer, path: tuple) -> Optional[Location]:
+def _key_location(layer, path: tuple) -> Location | None:
     """The key's own position in a user file (the value's when the key has none recorded)."""
     loaded = layer.loaded
     if loaded is None:
@@ -45,7 +47,8 @@ def _problem_at(layer, path: tuple, message: str, key: str) -> Problem:
 # ---------------------------------------------------------------------------------------------
 # SL100 values-schema
 
-def _reported_by(rule_id: Optional[str], ctx) -> bool:
+
+def _reported_by(rule_id: str | None, ctx) -> bool:
     """True when `rule_id` runs in this run (implemented and selected) and so reports the defect."""
     if not rule_id or rule_id not in load_checks({"values"}):
         return False
@@ -66,33 +69,38 @@ def values_schema(ctx):
 # ---------------------------------------------------------------------------------------------
 # SL101 unknown-key
 
+
 class _Level:
     """What is known about the keys at one level: contract schema nodes and the chart's value."""
 
     def __init__(self, nodes: list, chart: Any):
         self.nodes = nodes
-        self.chart = chart        # the chart values.yaml's value here, or _MISSING
+        self.chart = chart  # the chart values.yaml's value here, or _MISSING
 
-    def _chart_verdict(self) -> Optional[schema.KeyVerdict]:
+    def _chart_verdict(self) -> schema.KeyVerdict | None:
         if self.chart is _MISSING:
             return None
         if isinstance(self.chart, dict):
             # an empty map in a chart (`nodeSelector: {}`) is free-form content
-            return schema.KeyVerdict(open=True) if not self.chart else schema.KeyVerdict(False, frozenset(self.chart))
+            return (
+                schema.KeyVerdict(open=True)
+                if not self.chart
+                else schema.KeyVerdict(False, frozenset(self.chart))
+            )
         return None  # a scalar or list default says nothing about keys below it
 
-    def known(self) -> Optional[frozenset]:
+    def known(self) -> frozenset | None:
         """The known key names, or None when any key is fine here."""
         verdicts = [v for v in (schema.key_verdict(self.nodes), self._chart_verdict()) if v is not None]
         if not verdicts or any(v.open for v in verdicts):
             return None
         return frozenset().union(*(v.names for v in verdicts))
 
-    def child(self, key: str) -> "_Level":
+    def child(self, key: str) -> _Level:
         chart = self.chart.get(key, _MISSING) if isinstance(self.chart, dict) else _MISSING
         return _Level(schema.child_nodes(self.nodes, key), chart)
 
-    def item(self) -> "_Level":
+    def item(self) -> _Level:
         chart: Any = _MISSING
         if isinstance(self.chart, list) and self.chart:
             items = [entry for entry in self.chart if isinstance(entry, dict)]
@@ -147,8 +155,11 @@ def _unknown(node: Any, level: _Level, path: tuple = ()) -> Iterable:
 def unknown_keys(ctx) -> list:
     """(layer, path, suggestion) for each unknown key, per user file or --set."""
     root = _root_level(ctx)
-    return [(layer, path, suggestion) for layer in _user_layers(ctx)
-            for path, suggestion in _unknown(layer.data, root)]
+    return [
+        (layer, path, suggestion)
+        for layer in _user_layers(ctx)
+        for path, suggestion in _unknown(layer.data, root)
+    ]
 
 
 @check("SL101")
@@ -158,11 +169,18 @@ def unknown_key(ctx):
         if ctx.chart_defaults and suggestion is None:
             continue  # a chart's own values.yaml defines its keys; only a near-miss of a contract key is a typo
         where = format_path(path)
-        fix = (f"did you mean {format_path(path[:-1] + (suggestion,))}?" if suggestion
-               else "remove it or fix its name")
+        fix = (
+            f"did you mean {format_path(path[:-1] + (suggestion,))}?"
+            if suggestion
+            else "remove it or fix its name"
+        )
         set_by = " (set by --set)" if layer.kind == "set" else ""
-        yield _problem_at(layer, path, f"{where}{set_by} is not a key of {against}, so Helm ignores "
-                          f"it; {fix}", key="unknown")
+        yield _problem_at(
+            layer,
+            path,
+            f"{where}{set_by} is not a key of {against}, so Helm ignores it; {fix}",
+            key="unknown",
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,10 +188,9 @@ def unknown_key(ctx):
 
 # the contract's `registry/app-api:tag` (any `registry/<name>`), or any image tagged literally "tag"
 _IMAGE_PLACEHOLDER = re.compile(r"^registry/[^/:@]+(:tag)?$|:tag$")
-_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")   # RFC 2606
+_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")  # RFC 2606
 _URL_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/\s]*@)?(?P<host>[^:/?#\s]+)")
-_FILLER = re.compile(r"^\s*(change[-_ ]?me|replace[-_ ]?me|todo|fixme|tbd|xxx+|<[^<>]+>)\s*$",
-                     re.IGNORECASE)
+_FILLER = re.compile(r"^\s*(change[-_ ]?me|replace[-_ ]?me|todo|fixme|tbd|xxx+|<[^<>]+>)\s*$", re.IGNORECASE)
 _HOST_LISTS = ("hosts", "tls", "apiHosts", "apiTls")
 
 
@@ -185,7 +202,7 @@ def is_example_host(host: Any) -> bool:
     return name.endswith(".example") or any(name == d or name.endswith("." + d) for d in _EXAMPLE_DOMAINS)
 
 
-def placeholder_kind(path: tuple, value: str) -> Optional[str]:
+def placeholder_kind(path: tuple, value: str) -> str | None:
     """What the placeholder stands for ("image", "host", "URL", "value"), None for a real value."""
     if path and path[-1] == "image" and _IMAGE_PLACEHOLDER.search(value.strip()):
         return "image"
@@ -200,9 +217,12 @@ def placeholder_kind(path: tuple, value: str) -> Optional[str]:
     return None
 
 
-_REPLACE_WITH = {"image": "the image you published, pinned to a version",
-                 "host": "the host name you serve", "URL": "the real URL",
-                 "value": "the real value"}
+_REPLACE_WITH = {
+    "image": "the image you published, pinned to a version",
+    "host": "the host name you serve",
+    "URL": "the real URL",
+    "value": "the real value",
+}
 
 
 def _skipped(ctx, path: tuple) -> bool:
@@ -210,8 +230,10 @@ def _skipped(ctx, path: tuple) -> bool:
     secrets path that is switched off (SL204 reports that one)."""
     if not worker_enabled(ctx) and (path[:1] == ("worker",) or path[:2] == ("externalSecrets", "worker")):
         return True
-    if any(path[:len(inactive)] == inactive for inactive in
-           (inactive_secrets_path(ctx, component) for component in COMPONENTS)):
+    if any(
+        path[: len(inactive)] == inactive
+        for inactive in (inactive_secrets_path(ctx, component) for component in COMPONENTS)
+    ):
         return True
     return not ingress_enabled(ctx) and path[:1] == ("ingress",) and len(path) > 1 and path[1] in _HOST_LISTS
 
@@ -225,15 +247,17 @@ def placeholder_value(ctx):
         if kind is None:
             continue
         where = format_path(path)
-        shown = schema.shown(path, value)   # ` ("…")`, or nothing for a secret
+        shown = schema.shown(path, value)  # ` ("…")`, or nothing for a secret
         if ctx.set_by_user(path):
             message = f"{where} is still a placeholder{shown}: set it to {_REPLACE_WITH[kind]}"
         else:
             origin = ctx.origin(path)
             default = "the chart's default" if ctx.chart is not None else "the contract default"
             source = f" from {origin.source}" if ctx.chart is not None and origin is not None else ""
-            message = (f"{where} is still {default} placeholder{shown}{source}, which your values do "
-                       f"not override: add {where} with {_REPLACE_WITH[kind]}")
+            message = (
+                f"{where} is still {default} placeholder{shown}{source}, which your values do "
+                f"not override: add {where} with {_REPLACE_WITH[kind]}"
+            )
         yield Problem(message, path=path, key=kind)
 
 
@@ -249,29 +273,33 @@ _QUOTED_TEXT = r'"(?:[^"\\]|\\.)*"'
 # a value expression's start: `.Values.a.b` (after `$`, `$root`, `.root`…) or a variable `$v.a`
 _BASE = r"(?:[$\w.]*?\.Values(?![A-Za-z0-9_])" + _CHAIN + r"|\$[A-Za-z_][A-Za-z0-9_]*" + _CHAIN + ")"
 # index <base> <key>... / get <base> <key> / hasKey <base> <key>, optionally `( … ).tail`
-_ACCESSOR = re.compile(r"(?P<open>\(\s*)?\b(?P<fn>index|get|hasKey)\s+(?P<base>" + _BASE + r")"
-                       r"(?P<args>(?:\s+(?:" + _QUOTED_TEXT + r"|[$.\w]+))+)"
-                       r"(?(open)\s*\)(?P<tail>" + _CHAIN + "))")
+_ACCESSOR = re.compile(
+    r"(?P<open>\(\s*)?\b(?P<fn>index|get|hasKey)\s+(?P<base>" + _BASE + r")"
+    r"(?P<args>(?:\s+(?:" + _QUOTED_TEXT + r"|[$.\w]+))+)"
+    r"(?(open)\s*\)(?P<tail>" + _CHAIN + "))"
+)
 # dig "a" "b" <default> <base>  (the last quoted argument is the default unless one follows)
-_DIG = re.compile(r"\bdig(?P<keys>(?:\s+" + _QUOTED_TEXT + r")+)(?P<default>\s+[^\s\"()]+)?\s+\(?\s*"
-                  r"(?P<base>" + _BASE + ")")
+_DIG = re.compile(
+    r"\bdig(?P<keys>(?:\s+" + _QUOTED_TEXT + r")+)(?P<default>\s+[^\s\"()]+)?\s+\(?\s*"
+    r"(?P<base>" + _BASE + ")"
+)
 _VALUES = re.compile(r"\.Values(?![A-Za-z0-9_])(" + _CHAIN + ")")
 _VARIABLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)(" + _CHAIN + r")(?![A-Za-z0-9_])")
-_ASSIGNMENT = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*:?=\s*(.*)", re.DOTALL)   # on an action's body
+_ASSIGNMENT = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*:?=\s*(.*)", re.DOTALL)  # on an action's body
 _ARGUMENT = re.compile(_QUOTED_TEXT + r"|[$.\w]+")
 _TPL = re.compile(r"\btpl\b")
-EVERYTHING = ()   # a reference to the whole of .Values
-ANY = "*"         # a key computed at render time: any key at that level
+EVERYTHING = ()  # a reference to the whole of .Values
+ANY = "*"  # a key computed at render time: any key at that level
 
 
 def _chain(text: str) -> tuple:
     return tuple(part for part in text.split(".") if part)
 
 
-def _base_path(text: str, variables: dict) -> Optional[tuple]:
+def _base_path(text: str, variables: dict) -> tuple | None:
     """The values path a base expression reads, or None when it is not values."""
     match = _VALUES.search(text)
-    if match and text.index(".Values") == match.start() and "$" not in text[1:match.start()]:
+    if match and text.index(".Values") == match.start() and "$" not in text[1 : match.start()]:
         return _chain(match.group(1))
     var = _VARIABLE.match(text)
     if var and var.group(1) in variables:
@@ -279,7 +307,7 @@ def _base_path(text: str, variables: dict) -> Optional[tuple]:
     return None
 
 
-def _accessor_path(match, variables: dict) -> Optional[tuple]:
+def _accessor_path(match, variables: dict) -> tuple | None:
     base = _base_path(match.group("base"), variables)
     if base is None:
         return None
@@ -337,7 +365,7 @@ def _actions(text: str) -> Iterator[str]:
         end = text.find("}}", start + 2)
         if end == -1:
             return
-        body = text[start + 2:end].strip()
+        body = text[start + 2 : end].strip()
         if body.startswith("-"):
             body = body[1:].lstrip()
         if body.endswith("-"):
@@ -352,13 +380,13 @@ def template_references(text: str) -> set:
     variables: dict = {}
     for action in _actions(text):
         if action.startswith("/*") and action.endswith("*/"):
-            continue   # a comment
+            continue  # a comment
         assignment = _ASSIGNMENT.match(action)
         if assignment:
             name, value = assignment.groups()
             found = _expression_references(value, variables)
             if len(found) == 1 and found[0][0] == 0 and found[0][1] == len(value):
-                variables[name] = found[0][2]   # `$v := .Values.a`: read where $v is used
+                variables[name] = found[0][2]  # `$v := .Values.a`: read where $v is used
                 continue
             variables.pop(name, None)
             refs |= {path for _, _, path in found}
@@ -382,16 +410,18 @@ def chart_references(ctx) -> set:
 
 def _matches(prefix: tuple, path: tuple) -> bool:
     """`prefix` is a prefix of `path`, ANY (in a reference) matching any key."""
-    return len(prefix) <= len(path) and all(a == b or ANY in (a, b) for a, b in zip(prefix, path))
+    return len(prefix) <= len(path) and all(
+        a == b or ANY in (a, b) for a, b in zip(prefix, path, strict=False)
+    )
 
 
 def _unused(node: Any, refs: set, path: tuple, skip: set) -> Iterable:
     if path in skip:
         return
     if any(_matches(ref, path) for ref in refs):
-        return                                    # read itself, or a map above it is read
+        return  # read itself, or a map above it is read
     if not any(_matches(path, ref) for ref in refs if len(ref) > len(path)):
-        yield path                                # nothing at or below this key is read
+        yield path  # nothing at or below this key is read
     elif isinstance(node, dict):
         for key, value in node.items():
             yield from _unused(value, refs, path + (key,), skip)
@@ -402,13 +432,18 @@ def unused_value(ctx):
     refs = chart_references(ctx)
     if EVERYTHING in refs:
         return  # a template passes .Values whole (toYaml .Values, include … .Values)
-    skip = {path for _, path, _ in unknown_keys(ctx)}   # SL101 reports those
+    skip = {path for _, path, _ in unknown_keys(ctx)}  # SL101 reports those
     for layer in _user_layers(ctx):
         for key, value in layer.data.items():
             if key == "global":
                 continue  # Helm's values for subcharts, read outside these templates
             for path in _unused(value, refs, (key,), skip):
                 set_by = " (set by --set)" if layer.kind == "set" else ""
-                yield _problem_at(layer, path, f"{format_path(path)}{set_by} is set but no template "
-                                  f"in {ctx.chart.directory}/templates reads it: remove it, or use "
-                                  "it in a template", key="unused")
+                yield _problem_at(
+                    layer,
+                    path,
+                    f"{format_path(path)}{set_by} is set but no template "
+                    f"in {ctx.chart.directory}/templates reads it: remove it, or use "
+                    "it in a template",
+                    key="unused",
+                )

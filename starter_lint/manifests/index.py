@@ -3,10 +3,11 @@
 Namespaces: an object without `metadata.namespace` is in the release namespace
 (`options.namespace`, "default" unless told), which is where Helm installs it.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from .model import ManifestObject, ManifestSet
 
@@ -17,8 +18,8 @@ class ManifestIndex:
         self.objects = list(objects)
         self._by_kind: dict = defaultdict(list)
         self._by_identity: dict = defaultdict(list)
-        self._by_name: dict = {}      # (kind, namespace, name) -> the first such object
-        self._hpas_by_target: Optional[dict] = None
+        self._by_name: dict = {}  # (kind, namespace, name) -> the first such object
+        self._hpas_by_target: dict | None = None
         for obj in self.objects:
             self._by_kind[obj.kind].append(obj)
             self._by_identity[self.identity(obj)].append(obj)
@@ -32,7 +33,7 @@ class ManifestIndex:
     def of_kind(self, *kinds: str) -> list:
         return [obj for kind in kinds for obj in self._by_kind.get(kind, ())]
 
-    def get(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[ManifestObject]:
+    def get(self, kind: str, name: str, namespace: str | None = None) -> ManifestObject | None:
         return self._by_name.get((kind, namespace or self.namespace, name))
 
     def hpas_targeting(self, obj: ManifestObject) -> list:
@@ -41,7 +42,11 @@ class ManifestIndex:
             self._hpas_by_target = defaultdict(list)
             for hpa in self._by_kind.get("HorizontalPodAutoscaler", ()):
                 ref = hpa.get("spec", "scaleTargetRef")
-                if isinstance(ref, dict) and isinstance(ref.get("kind"), str) and isinstance(ref.get("name"), str):
+                if (
+                    isinstance(ref, dict)
+                    and isinstance(ref.get("kind"), str)
+                    and isinstance(ref.get("name"), str)
+                ):
                     key = (ref["kind"], hpa.namespace or self.namespace, ref["name"])
                     self._hpas_by_target[key].append(hpa)
         return self._hpas_by_target.get((obj.kind, obj.namespace or self.namespace, obj.name), [])

@@ -4,23 +4,25 @@
 line, the Helm template that produced it (`# Source:`), and can map a JSON pointer inside it
 to a Location (computed on demand: positions cost time and are only needed for findings).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 from ..findings import Location
 
 
 @dataclass
 class ManifestObject:
-    obj: dict                       # the object as loaded (plain data)
-    path: str                       # display path of the file ("<stdin>" for -)
-    index: int                      # 0-based document index within the file
-    line: int                       # 1-based line where the document starts
-    template: Optional[str] = None  # from Helm's `# Source: chart/templates/x.yaml`
-    end_line: Optional[int] = None
-    _locator: Optional[Callable[[str], Optional[Location]]] = field(default=None, repr=False)
+    obj: dict  # the object as loaded (plain data)
+    path: str  # display path of the file ("<stdin>" for -)
+    index: int  # 0-based document index within the file
+    line: int  # 1-based line where the document starts
+    template: str | None = None  # from Helm's `# Source: chart/templates/x.yaml`
+    end_line: int | None = None
+    _locator: Callable[[str], Location | None] | None = field(default=None, repr=False)
 
     @property
     def api_version(self) -> str:
@@ -68,9 +70,9 @@ class ManifestObject:
     def get(self, *path: Any, default=None):
         node: Any = self.obj
         for part in path:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node):
+            if (isinstance(node, dict) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node)
+            ):
                 node = node[part]
             else:
                 return default
@@ -80,7 +82,7 @@ class ManifestObject:
 @dataclass
 class ManifestSet:
     objects: list = field(default_factory=list)
-    problems: list = field(default_factory=list)   # (rule id, Problem) found while reading (SL102, SL704)
-    files: list = field(default_factory=list)      # display paths read
-    sources: dict = field(default_factory=dict)    # display path -> text (for excerpts)
-    rendered_by: Optional[str] = None              # "helm" | "helm-python-sdk" | None (given)
+    problems: list = field(default_factory=list)  # (rule id, Problem) found while reading (SL102, SL704)
+    files: list = field(default_factory=list)  # display paths read
+    sources: dict = field(default_factory=dict)  # display path -> text (for excerpts)
+    rendered_by: str | None = None  # "helm" | "helm-python-sdk" | None (given)

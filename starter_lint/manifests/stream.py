@@ -8,13 +8,14 @@ Kubernetes' own reader does (timestamps stay strings, keys become strings). Posi
 computed at load time: a finding asks `ManifestObject.locate(pointer)`, which composes only that
 document's nodes.
 """
+
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Optional
 
 import yaml
 
@@ -25,9 +26,9 @@ from ..paths import display_path, read_bytes
 from ..textio import YamlLoadError, decode_bytes
 from .model import ManifestObject, ManifestSet
 
-MAX_MANIFEST_BYTES = 64 * 1024 * 1024     # one rendered stream beyond this is refused (SL102)
-MAX_DEPTH = 200                           # deeper nesting is refused before Python recursion
-MAX_EXPANDED_NODES = 1_000_000            # values in one document once aliases are expanded
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # one rendered stream beyond this is refused (SL102)
+MAX_DEPTH = 200  # deeper nesting is refused before Python recursion
+MAX_EXPANDED_NODES = 1_000_000  # values in one document once aliases are expanded
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 _MARKER = re.compile(r"^(---|\.\.\.)(?=[ \t\r]|$)", re.M)
@@ -42,7 +43,7 @@ class _ManifestLoader(_Base):  # type: ignore[misc, valid-type]
 
     def __init__(self, stream):
         super().__init__(stream)
-        self.duplicates: list = []   # (key, mark) of keys set twice in one mapping
+        self.duplicates: list = []  # (key, mark) of keys set twice in one mapping
 
     def resolve(self, kind, value, implicit):
         # PyYAML's own resolve, minus path resolvers (none are registered): the C parser calls
@@ -57,8 +58,11 @@ class _ManifestLoader(_Base):  # type: ignore[misc, valid-type]
 
 
 _WILDCARD = tuple(_Base.yaml_implicit_resolvers.get(None, ()))
-_IMPLICIT = {first: tuple(pairs) + _WILDCARD for first, pairs in _Base.yaml_implicit_resolvers.items()
-             if first is not None}
+_IMPLICIT = {
+    first: tuple(pairs) + _WILDCARD
+    for first, pairs in _Base.yaml_implicit_resolvers.items()
+    if first is not None
+}
 
 
 def _timestamp_as_string(loader, node):
@@ -76,8 +80,12 @@ def _construct_tagged(loader, node):
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
         raise yaml.constructor.ConstructorError(
-            None, None, f"the value cannot be read as its tag {node.tag.replace('tag:yaml.org,2002:', '!!')} says "
-            "(remove the tag or fix the value)", node.start_mark) from None
+            None,
+            None,
+            f"the value cannot be read as its tag {node.tag.replace('tag:yaml.org,2002:', '!!')} says "
+            "(remove the tag or fix the value)",
+            node.start_mark,
+        ) from None
 
 
 def _mapping_with_string_keys(loader, node):
@@ -158,11 +166,12 @@ def _construct(loader: _ManifestLoader, root) -> object:
 # ---------------------------------------------------------------------------------------------
 # Documents
 
+
 class _Document:
-    __slots__ = ("text", "first_line", "index")
+    __slots__ = ("first_line", "index", "text")
 
     def __init__(self, text: str, first_line: int, index: int):
-        self.text = text              # the document's own lines (markers excluded)
+        self.text = text  # the document's own lines (markers excluded)
         self.first_line = first_line  # 1-based line of `text`'s first line in the file
         self.index = index
 
@@ -171,14 +180,14 @@ def split_documents(text: str) -> Iterator[_Document]:
     """The documents of a stream, each with the file line its text starts on."""
     start, line, index = 0, 1, 0
     for match in _MARKER.finditer(text):
-        chunk = text[start:match.start()]
+        chunk = text[start : match.start()]
         if chunk.strip() or index or match.group(1) == "...":
             yield _Document(chunk, line, index)
             index += 1
         line += chunk.count("\n")
         # a `--- ` line may carry content (`--- !!map`, `--- {a: 1}`): keep it with the next document
         end_of_line = text.find("\n", match.end())
-        rest = text[match.end(): len(text) if end_of_line < 0 else end_of_line]
+        rest = text[match.end() : len(text) if end_of_line < 0 else end_of_line]
         if match.group(1) == "---" and rest.strip() and not rest.strip().startswith("#"):
             start = match.end()
             continue
@@ -198,7 +207,7 @@ def _content_line(document: _Document) -> int:
     return document.first_line
 
 
-def _shape_problem(value) -> Optional[str]:
+def _shape_problem(value) -> str | None:
     """Why a loaded document is too big to check (nesting, or aliases expanding), or None.
 
     Aliases are shared, not copied, by the loader; every later walk (validation, rules,
@@ -214,8 +223,10 @@ def _shape_problem(value) -> Optional[str]:
         containers = [(child, depth + 1) for child in children if type(child) in (dict, list)]
         budget -= len(node)
         if budget < 0:
-            return (f"expands to more than {MAX_EXPANDED_NODES:,} values (an alias bomb?); "
-                    "write the data without aliases")
+            return (
+                f"expands to more than {MAX_EXPANDED_NODES:,} values (an alias bomb?); "
+                "write the data without aliases"
+            )
         stack.extend(containers)
     return None
 
@@ -229,13 +240,17 @@ def _yaml_error(exc: yaml.YAMLError, document: _Document, path: str) -> Problem:
     detail = f"{context}, {problem}" if context and context not in problem else problem
     if "could not determine a constructor" in str(exc):
         detail = f"{problem} (tags are never constructed; remove the tag)"
-    return Problem(f"{path} document {document.index + 1} is not valid YAML: {detail}; "
-                   "fix the syntax (the other documents are still checked)",
-                   location=Location(path, line, col), key=f"manifest-yaml:{document.index}")
+    return Problem(
+        f"{path} document {document.index + 1} is not valid YAML: {detail}; "
+        "fix the syntax (the other documents are still checked)",
+        location=Location(path, line, col),
+        key=f"manifest-yaml:{document.index}",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Positions on demand
+
 
 @lru_cache(maxsize=64)
 def _compose(text: str):
@@ -297,19 +312,35 @@ def _make_locator(document: _Document, path: str, prefix: tuple):
         if root is None:
             return [] if own else None
         if own:
-            return [Location(path, document.first_line + node.start_mark.line, node.start_mark.column + 1,
-                             document.first_line + node.end_mark.line, node.end_mark.column + 1)
-                    for node in _scalars_at(root, list(prefix) + pointers.tokens(pointer))]
+            return [
+                Location(
+                    path,
+                    document.first_line + node.start_mark.line,
+                    node.start_mark.column + 1,
+                    document.first_line + node.end_mark.line,
+                    node.end_mark.column + 1,
+                )
+                for node in _scalars_at(root, list(prefix) + pointers.tokens(pointer))
+            ]
         node, key_node = _node_at(root, list(prefix) + pointers.tokens(pointer))
         # a mapping or sequence is shown at its key (the line a reader looks for)
         anchor = key_node if key_node is not None and not isinstance(node, yaml.ScalarNode) else node
-        if key_node is not None and isinstance(node, yaml.ScalarNode) and node.start_mark.line != key_node.start_mark.line:
+        if (
+            key_node is not None
+            and isinstance(node, yaml.ScalarNode)
+            and node.start_mark.line != key_node.start_mark.line
+        ):
             anchor = key_node
         start, end = anchor.start_mark, anchor.end_mark
         if anchor is node and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and key_node is None:
             end = start
-        return Location(path, document.first_line + start.line, start.column + 1,
-                        document.first_line + end.line, end.column + 1)
+        return Location(
+            path,
+            document.first_line + start.line,
+            start.column + 1,
+            document.first_line + end.line,
+            end.column + 1,
+        )
 
     return locate
 
@@ -317,7 +348,8 @@ def _make_locator(document: _Document, path: str, prefix: tuple):
 # ---------------------------------------------------------------------------------------------
 # Loading
 
-def load_text(text: str, display_path: str, options=None, into: Optional[ManifestSet] = None) -> ManifestSet:
+
+def load_text(text: str, display_path: str, options=None, into: ManifestSet | None = None) -> ManifestSet:
     """Every object of one stream (List items flattened), with YAML errors as SL102 problems."""
     result = into if into is not None else ManifestSet()
     result.files.append(display_path)
@@ -355,10 +387,10 @@ def _load_stream(text: str, path: str, result: ManifestSet) -> bool:
             previous_end = end.line
             continue
         last = end.line if end.column > 0 or end.line == start.line else end.line - 1
-        own = lines[start.line:last + 1]
-        if start.column:   # `--- {…}`: keep the columns, drop what precedes the node
-            own[0] = " " * start.column + own[0][start.column:]
-        source = _SOURCE.search("\n".join(lines[previous_end:start.line]))
+        own = lines[start.line : last + 1]
+        if start.column:  # `--- {…}`: keep the columns, drop what precedes the node
+            own[0] = " " * start.column + own[0][start.column :]
+        source = _SOURCE.search("\n".join(lines[previous_end : start.line]))
         document = _Document("\n".join(own) + "\n", start.line + 1, index)
         _add_data(data, document, path, source.group(1) if source else None, start.line + 1, result)
         previous_end = last + 1
@@ -376,36 +408,66 @@ def _load_document(document: _Document, path: str, result: ManifestSet) -> None:
         result.problems.append(("SL102", _yaml_error(exc, document, path)))
         return
     except RecursionError:
-        result.problems.append(("SL102", Problem(
-            f"{path} document {document.index + 1} is nested too deeply; flatten it",
-            location=Location(path, _content_line(document), 1), key=f"manifest-depth:{document.index}")))
+        result.problems.append(
+            (
+                "SL102",
+                Problem(
+                    f"{path} document {document.index + 1} is nested too deeply; flatten it",
+                    location=Location(path, _content_line(document), 1),
+                    key=f"manifest-depth:{document.index}",
+                ),
+            )
+        )
         return
     finally:
         loader.dispose()
     for key, mark in loader.duplicates:
-        result.problems.append(("SL103", Problem(
-            f"{path} document {document.index + 1}: key {key!r} appears twice in one mapping; Kubernetes "
-            "refuses the document: keep one of them",
-            location=Location(path, document.first_line + mark.line, mark.column + 1), template=template,
-            key=f"manifest-duplicate:{document.index}:{key}")))
+        result.problems.append(
+            (
+                "SL103",
+                Problem(
+                    f"{path} document {document.index + 1}: key {key!r} appears twice in one mapping; Kubernetes "
+                    "refuses the document: keep one of them",
+                    location=Location(path, document.first_line + mark.line, mark.column + 1),
+                    template=template,
+                    key=f"manifest-duplicate:{document.index}:{key}",
+                ),
+            )
+        )
     if data is not None:
         _add_data(data, document, path, template, _content_line(document), result)
 
 
-def _add_data(data, document: _Document, path: str, template: Optional[str], line: int,
-              result: ManifestSet) -> None:
+def _add_data(
+    data, document: _Document, path: str, template: str | None, line: int, result: ManifestSet
+) -> None:
     """Turn one loaded document into objects (List items flattened) or SL102/SL704 problems."""
     if not isinstance(data, dict):
-        result.problems.append(("SL704", Problem(
-            f"{path} document {document.index + 1} is a {type(data).__name__ if not isinstance(data, list) else 'list'}, "
-            "not a Kubernetes object; a manifest document must be a mapping with apiVersion, kind and metadata",
-            location=Location(path, line, 1), template=template, key=f"not-a-mapping:{document.index}")))
+        result.problems.append(
+            (
+                "SL704",
+                Problem(
+                    f"{path} document {document.index + 1} is a {type(data).__name__ if not isinstance(data, list) else 'list'}, "
+                    "not a Kubernetes object; a manifest document must be a mapping with apiVersion, kind and metadata",
+                    location=Location(path, line, 1),
+                    template=template,
+                    key=f"not-a-mapping:{document.index}",
+                ),
+            )
+        )
         return
     shape = _shape_problem(data)
     if shape is not None:
-        result.problems.append(("SL102", Problem(
-            f"{path} document {document.index + 1} {shape}",
-            location=Location(path, line, 1), key=f"manifest-shape:{document.index}")))
+        result.problems.append(
+            (
+                "SL102",
+                Problem(
+                    f"{path} document {document.index + 1} {shape}",
+                    location=Location(path, line, 1),
+                    key=f"manifest-shape:{document.index}",
+                ),
+            )
+        )
         return
     end_line = document.first_line + document.text.rstrip("\n").count("\n")
     kind = data.get("kind")
@@ -419,11 +481,18 @@ def _add_data(data, document: _Document, path: str, template: Optional[str], lin
                 obj.line = obj.locate("/kind").line if "kind" in item else line
                 result.objects.append(obj)
             else:
-                result.problems.append(("SL704", Problem(
-                    f"{path} document {document.index + 1}: {kind} item {position} is not an object; "
-                    "each item of a List must be a Kubernetes object",
-                    location=Location(path, line, 1), template=template,
-                    key=f"list-item:{document.index}:{position}")))
+                result.problems.append(
+                    (
+                        "SL704",
+                        Problem(
+                            f"{path} document {document.index + 1}: {kind} item {position} is not an object; "
+                            "each item of a List must be a Kubernetes object",
+                            location=Location(path, line, 1),
+                            template=template,
+                            key=f"list-item:{document.index}:{position}",
+                        ),
+                    )
+                )
         return
     obj = ManifestObject(data, path, document.index, line, template, end_line)
     obj._locator = _make_locator(document, path, ())
@@ -431,14 +500,21 @@ def _add_data(data, document: _Document, path: str, template: Optional[str], lin
 
 
 def _note_if_empty(result: ManifestSet) -> None:
-    if result.objects or result.problems:   # a broken document already says why
+    if result.objects or result.problems:  # a broken document already says why
         return
     shown = ", ".join(result.files) or "the input"
     # an error, not a warning: `helm template … | starter-lint --manifests -` after a failed render
     # reads nothing, and a gate that passes on nothing is no gate
-    result.problems.append(("SL704", Problem(
-        f"no Kubernetes objects in {shown}; nothing was validated: check that the render produced output",
-        location=Location(result.files[0] if result.files else "<stdin>", 1, 1), key="no-objects")))
+    result.problems.append(
+        (
+            "SL704",
+            Problem(
+                f"no Kubernetes objects in {shown}; nothing was validated: check that the render produced output",
+                location=Location(result.files[0] if result.files else "<stdin>", 1, 1),
+                key="no-objects",
+            ),
+        )
+    )
 
 
 def expand_paths(paths: list, cwd=None) -> list:
@@ -466,22 +542,47 @@ def _read(path, cwd) -> tuple:
     shown = display_path(path, cwd)
     raw = read_bytes(path, MAX_MANIFEST_BYTES)
     if len(raw) > MAX_MANIFEST_BYTES:
-        return shown, None, Problem(
-            f"{shown} is larger than {MAX_MANIFEST_BYTES // (1024 * 1024)} MiB; split the stream",
-            location=Location(shown, 1, 1), key="too-large")
+        return (
+            shown,
+            None,
+            Problem(
+                f"{shown} is larger than {MAX_MANIFEST_BYTES // (1024 * 1024)} MiB; split the stream",
+                location=Location(shown, 1, 1),
+                key="too-large",
+            ),
+        )
     try:
         text = decode_bytes(raw)
     except YamlLoadError as exc:
-        return shown, None, Problem(f"{shown} is not a text file YAML can read: {exc.message}",
-                                    location=Location(shown, exc.line, exc.col), key="decode")
+        return (
+            shown,
+            None,
+            Problem(
+                f"{shown} is not a text file YAML can read: {exc.message}",
+                location=Location(shown, exc.line, exc.col),
+                key="decode",
+            ),
+        )
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return shown, None, Problem(f"{shown} is not UTF-8 text (byte {exc.start}); save it as UTF-8",
-                                    location=Location(shown, line, 1), key="decode")
+        return (
+            shown,
+            None,
+            Problem(
+                f"{shown} is not UTF-8 text (byte {exc.start}); save it as UTF-8",
+                location=Location(shown, line, 1),
+                key="decode",
+            ),
+        )
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        return shown, None, Problem(f"{shown} has a NUL byte: not a YAML text file",
-                                    location=Location(shown, line, 1), key="nul")
+        return (
+            shown,
+            None,
+            Problem(
+                f"{shown} has a NUL byte: not a YAML text file", location=Location(shown, line, 1), key="nul"
+            ),
+        )
     return shown, text, None
 
 

@@ -5,15 +5,14 @@ one value a user file sets, that line is where the user fixes it (SPEC: a findin
 manifest points at the values line that caused it where provenance knows it); the rendered
 position stays in a note and the template in `finding.template`.
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from ..pointer import resolve as resolve_pointer
 from ..tree import leaves
 
 
-def _identity(value) -> Optional[tuple]:
+def _identity(value) -> tuple | None:
     """What makes a rendered scalar recognisable: not booleans, not one-character strings."""
     if isinstance(value, bool) or value is None:
         return None
@@ -60,7 +59,9 @@ def trace_to_values(findings: list, ctx) -> list:
             paths = _narrow_to_env(paths, obj, pointer)
         if len(paths) == 1:
             rendered = finding.location
-            finding = finding.with_(location=ctx.values.locate(paths[0]),
-                                    notes=finding.notes + (f"rendered at {rendered.path}:{rendered.line}",))
+            finding = finding.with_(
+                location=ctx.values.locate(paths[0]),
+                notes=finding.notes + (f"rendered at {rendered.path}:{rendered.line}",),
+            )
         out.append(finding)
     return out

@@ -5,6 +5,7 @@ Secrets are hidden before a reporter sees a finding (`redact.scrub_finding`, in 
 in the serialized output: a text search there misses escaped secrets (`&amp;`, `%25`) and
 rewrites ordinary words. Source excerpts (text) hide secret columns themselves.
 """
+
 from __future__ import annotations
 
 import importlib

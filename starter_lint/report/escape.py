@@ -17,6 +17,7 @@ and messages stay plain.
 - `sarif_message`: `message.text` stays plain text where code scanning renders Markdown.
 - `json_text`: a serialized JSON document is valid UTF-8 and shows no raw bidi control.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,9 @@ import re
 # C0 and DEL and C1 (NEL, CSI …), Arabic letter mark, LRM/RLM, line and paragraph separators,
 # bidi embeddings/overrides/isolates, BOM/zero-width no-break space, noncharacters (not allowed
 # in XML), and surrogates (a lone one cannot be encoded as UTF-8)
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
-                     "\ufeff\ufffe\uffff\ud800-\udfff]")
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # displayed without being control characters: JSON keeps them as data, escaped as \uXXXX
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
@@ -42,7 +44,7 @@ def _visible(char: str) -> str:
     code = ord(char)
     if char in _NAMED:
         return _NAMED[char]
-    if 0xDC80 <= code <= 0xDCFF:   # a byte that was not UTF-8, decoded with surrogateescape
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, decoded with surrogateescape
         return f"\\x{code - 0xDC00:02x}"
     if code < 0x100:
         return f"\\x{code:02x}"
@@ -69,7 +71,7 @@ def text_line(text) -> str:
     `:` as the visible escape `\\x3a`, as `terminal` shows any other character it may not print."""
     text = terminal(text)
     match = _COMMAND_START.match(text)
-    return text[:match.end() - 1] + "\\x3a" + text[match.end():] if match else text
+    return text[: match.end() - 1] + "\\x3a" + text[match.end() :] if match else text
 
 
 def sarif_message(text) -> str:

@@ -9,13 +9,15 @@ for a terminal (`report.escape`: no ESC, CR, LF or bidi control of its own), the
 reads it: `%`, CR and LF in the message (whose notes are lines of their own); additionally `:`
 and `,` in property values.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
 
 from .escape import terminal
 from .locations import Locator
-from .text_format import related_text, render as render_text
+from .text_format import related_text
+from .text_format import render as render_text
 
 _LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -61,4 +63,3 @@ def render(report, catalog, options) -> str:
     summary = render_text(report, catalog, replace(options, quiet=True, color=False)).splitlines()[-1]
     lines.append(summary)
     return "\n".join(lines) + "\n"
-

@@ -10,6 +10,7 @@ A Finding: {"rule", "name", "severity", "message", "path", "line", "column", "en
 one: {"rule", "name", "severity", "message", "path", "line", "column", "endLine", "endColumn",
 "logical", "template"})}.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,10 +23,19 @@ COMPACT_ABOVE = 5000
 
 def _location_fields(finding) -> dict:
     loc = finding.location
-    return {"rule": finding.rule, "name": finding.name, "severity": str(finding.severity),
-            "message": finding.message, "path": loc.path, "line": loc.line, "column": loc.col,
-            "endLine": loc.end_line, "endColumn": loc.end_col, "logical": finding.logical,
-            "template": finding.template}
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": str(finding.severity),
+        "message": finding.message,
+        "path": loc.path,
+        "line": loc.line,
+        "column": loc.col,
+        "endLine": loc.end_line,
+        "endColumn": loc.end_col,
+        "logical": finding.logical,
+        "template": finding.template,
+    }
 
 
 def finding_dict(finding) -> dict:
@@ -34,8 +44,7 @@ def finding_dict(finding) -> dict:
         "fingerprint": finding.fingerprint,
         "suppressed": finding.suppressed,
         "notes": list(finding.notes),
-        "fix": ({"description": finding.fix.description, "safe": finding.fix.safe}
-                if finding.fix else None),
+        "fix": ({"description": finding.fix.description, "safe": finding.fix.safe} if finding.fix else None),
         "related": [_location_fields(related) for related in finding.related],
     }
 

@@ -9,6 +9,7 @@ and applicable to the target (values, chart, manifests), as the pipeline decides
 Every text is escaped as for a terminal (`report.escape`): CI shows these lines in logs, and
 XML 1.0 cannot hold most control characters even as character references.
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -42,8 +43,12 @@ def render(report, catalog, options) -> str:
         tests = failures = 0
         for rule_id in rules_that_ran(result):
             rule = catalog.get(rule_id)
-            case = ET.SubElement(suite, "testcase", name=terminal(f"{rule_id} {rule.name if rule else ''}".strip()),
-                                 classname=terminal(f"starter-lint.{result.name}"))
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                name=terminal(f"{rule_id} {rule.name if rule else ''}".strip()),
+                classname=terminal(f"starter-lint.{result.name}"),
+            )
             findings = sorted((f for f in result.findings if f.rule == rule_id), key=lambda f: f.sort_key())
             failing = [f for f in findings if not f.suppressed and f.severity >= report.fail_on]
             others = [f for f in findings if f.suppressed or f.severity < report.fail_on]
@@ -51,9 +56,13 @@ def render(report, catalog, options) -> str:
             if failing:
                 failures += 1
                 worst = max(f.severity for f in failing)
-                failure = ET.SubElement(case, "failure", type=str(worst),
-                                        message=f"{len(failing)} finding{'s' if len(failing) != 1 else ''}: "
-                                                f"{terminal(failing[0].message)}")
+                failure = ET.SubElement(
+                    case,
+                    "failure",
+                    type=str(worst),
+                    message=f"{len(failing)} finding{'s' if len(failing) != 1 else ''}: "
+                    f"{terminal(failing[0].message)}",
+                )
                 failure.text = "\n".join(_line(f) for f in failing)
             if others:
                 ET.SubElement(case, "system-out").text = "\n".join(_line(f) for f in others)

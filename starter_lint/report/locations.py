@@ -11,6 +11,7 @@ relative to the repository root, so a finding resolves, in order, to
 otherwise to nothing: the SARIF writer reports it as a tool notification that says why
 (`unlocated_reason`).
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,30 +19,29 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 from urllib.parse import quote
 
 from ..paths import repo_root
 
-MAX_READ = 8 * 1024 * 1024   # larger files get line-only regions
-CHART_SEARCH_DEPTH = 3        # charts/app/Chart.yaml, deploy/charts/app/Chart.yaml
+MAX_READ = 8 * 1024 * 1024  # larger files get line-only regions
+CHART_SEARCH_DEPTH = 3  # charts/app/Chart.yaml, deploy/charts/app/Chart.yaml
 _CHART_NAME = re.compile(r"^name:[ \t]*[\"']?([A-Za-z0-9][A-Za-z0-9_.-]*)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class Place:
-    absolute: str                 # the file on disk
-    relative: Optional[str]       # POSIX path from the repository root (None: outside it)
+    absolute: str  # the file on disk
+    relative: str | None  # POSIX path from the repository root (None: outside it)
     line: int
-    col: Optional[int] = None
-    end_line: Optional[int] = None
-    end_col: Optional[int] = None
-    exact: bool = True            # False: a fallback file, not the finding's own location
+    col: int | None = None
+    end_line: int | None = None
+    end_col: int | None = None
+    exact: bool = True  # False: a fallback file, not the finding's own location
 
     @property
     def uri(self) -> str:
         """A relative, percent-encoded URI (`:` and spaces too), or a file: URI outside the repo."""
-        if self.relative is not None:   # a name byte that is not UTF-8 (surrogateescape) as %XX
+        if self.relative is not None:  # a name byte that is not UTF-8 (surrogateescape) as %XX
             return quote(os.fsencode(self.relative), safe="/")
         return Path(self.absolute).as_uri()
 
@@ -55,7 +55,7 @@ class Locator:
         self.cwd = Path(os.path.abspath(options.cwd or os.getcwd()))
         self.root = repo_root(str(self.cwd))
         self.chart = getattr(options, "chart", None)
-        self._charts: Optional[dict] = None
+        self._charts: dict | None = None
         # once per file, not per finding: 20,000 findings in one file split, stat and resolve it
         # once (SARIF is linear in findings)
         self._read: dict = {}
@@ -64,13 +64,13 @@ class Locator:
         self._relative = functools.lru_cache(maxsize=None)(self._resolve_relative)
         self.target_label = functools.lru_cache(maxsize=None)(self._label)
 
-    def _find_file(self, display: Optional[str]) -> Optional[Path]:
+    def _find_file(self, display: str | None) -> Path | None:
         if not display or display.startswith("<") or display in ("--set", "-"):
             return None
         path = Path(display) if os.path.isabs(display) else self.cwd / display
         return path if path.is_file() else None
 
-    def _resolve_relative(self, path: Path) -> Optional[str]:
+    def _resolve_relative(self, path: Path) -> str | None:
         resolved = Path(os.path.realpath(path))
         for root in (self.root, Path(os.path.realpath(self.root))):
             try:
@@ -91,13 +91,18 @@ class Locator:
             for top in (self.cwd, self.root):
                 for folder, dirs, files in os.walk(top):
                     depth = len(Path(folder).relative_to(top).parts)
-                    dirs[:] = [] if depth >= CHART_SEARCH_DEPTH else sorted(
-                        d for d in dirs if not d.startswith(".") and d != "node_modules")
+                    dirs[:] = (
+                        []
+                        if depth >= CHART_SEARCH_DEPTH
+                        else sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
+                    )
                     if "Chart.yaml" not in files or folder in seen:
                         continue
                     seen.add(folder)
                     try:
-                        with open(os.path.join(folder, "Chart.yaml"), encoding="utf-8", errors="replace") as handle:
+                        with open(
+                            os.path.join(folder, "Chart.yaml"), encoding="utf-8", errors="replace"
+                        ) as handle:
                             found = _CHART_NAME.search(handle.read(64 * 1024))
                     except OSError:
                         continue
@@ -105,7 +110,7 @@ class Locator:
                         self._charts.setdefault(found.group(1), []).append(Path(folder))
         return self._charts.get(name, [])
 
-    def _template(self, template: str, target) -> Optional[Path]:
+    def _template(self, template: str, target) -> Path | None:
         """`starter/templates/x.yaml` -> the file in the chart folder, under the working dir, or
         in a chart of the repository named `starter` (manifests piped in from `helm template`)."""
         chart_name, _, inside = template.partition("/")
@@ -131,7 +136,7 @@ class Locator:
                 files += [str(Path(target.chart) / "values.yaml"), str(Path(target.chart) / "Chart.yaml")]
         return files
 
-    def place(self, finding, result) -> Optional[Place]:
+    def place(self, finding, result) -> Place | None:
         """The finding's own file, else its chart template, else the target's first file — the
         first of them inside the repository (code scanning drops results outside it); None: the
         finding has no file there and becomes a notification of the run."""
@@ -153,7 +158,7 @@ class Locator:
                     return place
         return None
 
-    def source_lines(self, finding, place: Place, result) -> Optional[list]:
+    def source_lines(self, finding, place: Place, result) -> list | None:
         """The text lines of the finding's file (kept by the pipeline for its target, else read once)."""
         text = result.sources.get(finding.location.path) if place.exact else None
         if text is None:
@@ -166,9 +171,11 @@ class Locator:
             text = self._read[place.absolute]
             if text is None or len(text) > MAX_READ:
                 return None
-        if id(text) not in self._lines:   # kept with its text, so the id stays the text's
-            self._lines[id(text)] = (text, re.split(r"\r\n|\r|\n", text[:-1] if text.endswith(("\n", "\r")) else text)
-                                     if text else [])
+        if id(text) not in self._lines:  # kept with its text, so the id stays the text's
+            self._lines[id(text)] = (
+                text,
+                re.split(r"\r\n|\r|\n", text[:-1] if text.endswith(("\n", "\r")) else text) if text else [],
+            )
         return self._lines[id(text)][1]
 
     def _label(self, name: str) -> str:
@@ -187,11 +194,15 @@ def unlocated_reason(finding) -> str:
     path = finding.location.path
     if path == "<stdin>":
         if finding.template:
-            return (f"it is on standard input and no chart in the repository holds its template "
-                    f"{finding.template}: run from the repository that holds the chart, pass --chart, "
-                    "or pass the manifests as a file (--manifests FILE)")
-        return ("it is on standard input without a `# Source:` template comment and no values file: "
-                "pass the manifests as a file (--manifests FILE) or with -f VALUES")
+            return (
+                f"it is on standard input and no chart in the repository holds its template "
+                f"{finding.template}: run from the repository that holds the chart, pass --chart, "
+                "or pass the manifests as a file (--manifests FILE)"
+            )
+        return (
+            "it is on standard input without a `# Source:` template comment and no values file: "
+            "pass the manifests as a file (--manifests FILE) or with -f VALUES"
+        )
     if path == "--set":
         return "it comes from --set and the target has no values file: add -f VALUES"
     return f"{path} is not a file in the repository"

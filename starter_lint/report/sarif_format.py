@@ -20,6 +20,7 @@ Shape decisions (GitHub code scanning's rules, as tests/sarif_rules.py checks th
 - `message.text` is plain text whatever the inputs (`escape.sarif_message`), and the document
   valid UTF-8 (`escape.json_text`).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,9 +32,9 @@ from .locations import Locator, unlocated_reason
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 PROJECT_URL = "https://github.com/starter-lint/starter-lint"
-MAX_RUNS = 20                 # GitHub rejects files with more runs
-MAX_TEXT = 1024               # GitHub's limit for short/full descriptions
-MAX_TAGS = 10                 # GitHub keeps only ten tags per rule
+MAX_RUNS = 20  # GitHub rejects files with more runs
+MAX_TEXT = 1024  # GitHub's limit for short/full descriptions
+MAX_TAGS = 10  # GitHub keeps only ten tags per rule
 FINGERPRINT_KEY = "starterLint/v1"
 _LEVELS = {"error": "error", "warning": "warning", "note": "note"}
 
@@ -67,7 +68,9 @@ def rule_descriptor(rule, version: str) -> dict:
             tags.insert(0, "security")
         properties["security-severity"] = f"{rule.security_severity:.1f}"
     else:
-        properties["problem.severity"] = "recommendation" if str(rule.severity) == "note" else str(rule.severity)
+        properties["problem.severity"] = (
+            "recommendation" if str(rule.severity) == "note" else str(rule.severity)
+        )
     properties["tags"] = tags[:MAX_TAGS]
     uri = help_uri(rule, version)
     text = rule.help_text().rstrip() + f"\n\nRun `starter-lint explain {rule.id}` for examples."
@@ -96,7 +99,7 @@ def _region(place, lines) -> dict:
     region = {"startLine": place.line}
     if lines is None:
         return region
-    if place.line > max(1, len(lines)):   # e.g. a syntax error at the end of the file
+    if place.line > max(1, len(lines)):  # e.g. a syntax error at the end of the file
         return {"startLine": max(1, len(lines))}
     if not lines:
         return region
@@ -136,8 +139,9 @@ def _location(finding, place, locator, target_result) -> dict:
     }
     if finding.logical:
         is_object = object_ref(finding.logical) is not None
-        location["logicalLocations"] = [{"fullyQualifiedName": finding.logical,
-                                         "kind": "resource" if is_object else "property"}]
+        location["logicalLocations"] = [
+            {"fullyQualifiedName": finding.logical, "kind": "resource" if is_object else "property"}
+        ]
     return location
 
 
@@ -162,8 +166,13 @@ def _result(finding, place, locator, rule_index: dict, target_result) -> dict:
         properties["fix"] = {"description": finding.fix.description, "safe": finding.fix.safe}
     result["properties"] = properties
     if finding.suppressed:
-        result["suppressions"] = [{"kind": finding.suppression_kind or "external", "status": "accepted",
-                                   "justification": finding.suppressed}]
+        result["suppressions"] = [
+            {
+                "kind": finding.suppression_kind or "external",
+                "status": "accepted",
+                "justification": finding.suppressed,
+            }
+        ]
     return result
 
 
@@ -175,8 +184,11 @@ def _related_locations(finding, locator, target_result) -> dict:
         place = locator.place(related, target_result)
         if place is None:
             continue
-        entry = {"id": len(out) + 1, **_location(related, place, locator, target_result),
-                 "message": {"text": sarif_message(f"{related.rule} {related.name}: {_message(related, place)}")}}
+        entry = {
+            "id": len(out) + 1,
+            **_location(related, place, locator, target_result),
+            "message": {"text": sarif_message(f"{related.rule} {related.name}: {_message(related, place)}")},
+        }
         out[id(related)] = entry
     return out
 
@@ -184,17 +196,27 @@ def _related_locations(finding, locator, target_result) -> dict:
 def _same_cause(finding, located: dict) -> str:
     """The owner's message names each related finding; GitHub shows a related location where the
     message links to it (`[text](id)`)."""
-    names = [f"[{r.rule} {r.name}]({located[id(r)]['id']})" if id(r) in located
-             else sarif_message(f"{r.rule} {r.name} ({r.location.path}:{r.location.line})") for r in finding.related]
+    names = [
+        f"[{r.rule} {r.name}]({located[id(r)]['id']})"
+        if id(r) in located
+        else sarif_message(f"{r.rule} {r.name} ({r.location.path}:{r.location.line})")
+        for r in finding.related
+    ]
     return f" (same cause, also seen by {', '.join(names)})"
 
 
 def _notification(finding, rule_index: dict) -> dict:
-    note = {"level": _LEVELS[str(finding.severity)],
-            "message": {"text": sarif_message(f"{finding.rule} at {finding.location.path}: {_message(finding, None)}"
-                                              + (_same_cause(finding, {}) if finding.related else "")
-                                              + f" (not a result: {unlocated_reason(finding)})")},
-            "associatedRule": {"id": finding.rule}}
+    note = {
+        "level": _LEVELS[str(finding.severity)],
+        "message": {
+            "text": sarif_message(
+                f"{finding.rule} at {finding.location.path}: {_message(finding, None)}"
+                + (_same_cause(finding, {}) if finding.related else "")
+                + f" (not a result: {unlocated_reason(finding)})"
+            )
+        },
+        "associatedRule": {"id": finding.rule},
+    }
     if finding.rule in rule_index:
         note["associatedRule"]["index"] = rule_index[finding.rule]
     return note
@@ -211,9 +233,15 @@ def _run(category: str, results: list, catalog: dict, version: str, locator) -> 
         else:
             sarif_results.append(_result(finding, place, locator, rule_index, result))
     return {
-        "tool": {"driver": {"name": "starter-lint", "version": version, "semanticVersion": version,
-                            "informationUri": PROJECT_URL,
-                            "rules": [rule_descriptor(rule, version) for rule in rules]}},
+        "tool": {
+            "driver": {
+                "name": "starter-lint",
+                "version": version,
+                "semanticVersion": version,
+                "informationUri": PROJECT_URL,
+                "rules": [rule_descriptor(rule, version) for rule in rules],
+            }
+        },
         "automationDetails": {"id": category},
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
         "columnKind": "utf16CodeUnits",
@@ -238,8 +266,10 @@ def render(report, catalog, options) -> str:
         return [(target, f) for f in sorted(target.findings, key=lambda f: f.sort_key())]
 
     if len(report.targets) <= MAX_RUNS:
-        runs = [_run(category, ordered(target), catalog, report.version, locator)
-                for category, target in zip(_categories(report, locator), report.targets)]
+        runs = [
+            _run(category, ordered(target), catalog, report.version, locator)
+            for category, target in zip(_categories(report, locator), report.targets, strict=False)
+        ]
     else:
         everything = [pair for target in report.targets for pair in ordered(target)]
         runs = [_run("starter-lint/", everything, catalog, report.version, locator)]

@@ -1,4 +1,5 @@
 """`path:line:col: severity SLnnn message [name]`, an excerpt with a caret, one summary line."""
+
 from __future__ import annotations
 
 import functools
@@ -37,18 +38,24 @@ def _excerpt(finding, target, color: bool, lines_of) -> list:
     # and long secret strings (a secret "api" must not turn `api:` into `<redacted>:`); a manifest
     # line loses the secrets located in it and every secret string the target holds
     if path in known:
-        line, column = redact_line(lines[line_no - 1].expandtabs(1), known[path].get(line_no, ()), target.secrets)
+        line, column = redact_line(
+            lines[line_no - 1].expandtabs(1), known[path].get(line_no, ()), target.secrets
+        )
     else:
         located = (getattr(target, "manifest_secret_columns", None) or {}).get(path, {})
-        line, column = redact_line(lines[line_no - 1].expandtabs(1), located.get(line_no, ()), target.secrets,
-                                   MIN_SCRUB_LENGTH)
+        line, column = redact_line(
+            lines[line_no - 1].expandtabs(1), located.get(line_no, ()), target.secrets, MIN_SCRUB_LENGTH
+        )
     col = column(max(1, finding.location.col))
-    end = (column(finding.location.end_col, is_end=True)
-           if finding.location.end_line == line_no and finding.location.end_col else col + 1)
+    end = (
+        column(finding.location.end_col, is_end=True)
+        if finding.location.end_line == line_no and finding.location.end_col
+        else col + 1
+    )
     if len(line) > 200:
         line = line[:200] + "…"
     # the line as the terminal shows it: escapes widen what precedes the caret
-    col, end = (len(terminal(line[:max(0, n - 1)])) + 1 for n in (col, end))
+    col, end = (len(terminal(line[: max(0, n - 1)])) + 1 for n in (col, end))
     line = terminal(line)
     gutter = f"{line_no:>5} | "
     col = max(1, min(col, len(line) + 1))
@@ -72,7 +79,7 @@ def render(report, catalog, options) -> str:
     out = []
     # excerpts come from the finding's own target: two targets may share a path with other text
     active = [(finding, target) for target in report.targets for finding in target.active]
-    lines_of = functools.lru_cache(maxsize=None)(str.splitlines)   # each file once, not per finding
+    lines_of = functools.lru_cache(maxsize=None)(str.splitlines)  # each file once, not per finding
     for finding, target in sorted(active, key=lambda pair: pair[0].sort_key()):
         loc = finding.location
         severity = str(finding.severity)
@@ -80,8 +87,10 @@ def render(report, catalog, options) -> str:
         where = f"{line_start(loc.path)}:{loc.line}:{loc.col}:"
         if color:  # the location in bold, so the eye finds where each finding starts
             where = _BOLD + where + _RESET
-        out.append(f"{where} {sev_text} {terminal(finding.rule)} {terminal(finding.message)} "
-                   f"[{terminal(finding.name)}]")
+        out.append(
+            f"{where} {sev_text} {terminal(finding.rule)} {terminal(finding.message)} "
+            f"[{terminal(finding.name)}]"
+        )
         if finding.template:
             out.append(f"      (rendered from {terminal(finding.template)})")
         for note in finding.notes:  # e.g. an expired config ignore (suppress.py)
@@ -93,9 +102,11 @@ def render(report, catalog, options) -> str:
     counts = report.counts()
     targets = len(report.targets)
     suppressed = len(report.suppressed)
-    parts = [f"{counts['error']} error{'s' if counts['error'] != 1 else ''}",
-             f"{counts['warning']} warning{'s' if counts['warning'] != 1 else ''}",
-             f"{counts['note']} note{'s' if counts['note'] != 1 else ''}"]
+    parts = [
+        f"{counts['error']} error{'s' if counts['error'] != 1 else ''}",
+        f"{counts['warning']} warning{'s' if counts['warning'] != 1 else ''}",
+        f"{counts['note']} note{'s' if counts['note'] != 1 else ''}",
+    ]
     summary = ", ".join(parts)
     if suppressed:
         summary += f" ({suppressed} suppressed)"

@@ -5,17 +5,18 @@ is dropped into a chart, SL100 reports its violations with values paths and safe
 SL101 asks it which keys exist at a level. Messages are built here from the failing keyword,
 never from jsonschema's own text (which echoes values, and values may be secrets).
 """
+
 from __future__ import annotations
 
-from ..jsontypes import describe_type
-from ..pointer import resolve as resolve_pointer
-
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from ..findings import format_path
+from ..jsontypes import describe_type
+from ..pointer import resolve as resolve_pointer
 from ..redact import is_secret_path
 from ..resources import schemas_dir
 
@@ -23,10 +24,17 @@ SCHEMA_FILE = "values.schema.json"
 # A schema annotation naming the rule that reports a keyword's violations with a more specific
 # message: {"x-starter-lint": {"pattern": "SL306"}}. Validators ignore unknown keywords.
 DEFERRED = "x-starter-lint"
-MAX_SHOWN = 60   # longest value echoed in a message
+MAX_SHOWN = 60  # longest value echoed in a message
 
-_TYPE_NAMES = {"string": "a string", "number": "a number", "integer": "a whole number",
-               "boolean": "a boolean (true or false)", "object": "a mapping", "array": "a list", "null": "null"}
+_TYPE_NAMES = {
+    "string": "a string",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "a boolean (true or false)",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
+}
 
 
 @lru_cache(maxsize=1)
@@ -49,7 +57,7 @@ class Violation:
     path: tuple
     message: str
     keyword: str
-    deferred_to: Optional[str] = None   # a rule id that reports this keyword's failures itself
+    deferred_to: str | None = None  # a rule id that reports this keyword's failures itself
 
 
 def shown(path: tuple, value: Any) -> str:
@@ -76,7 +84,7 @@ def _expected(schema: dict) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def _describe(error, described: str) -> Optional[Violation]:
+def _describe(error, described: str) -> Violation | None:
     """A Violation for one jsonschema error, None for those SL100 leaves to SL101."""
     schema = error.schema if isinstance(error.schema, dict) else {}
     keyword = error.validator
@@ -89,9 +97,13 @@ def _describe(error, described: str) -> Optional[Violation]:
     if "propertyNames" in error.schema_path:
         # jsonschema checks each key as an instance of its own at the map's path
         key_path = path + (value,)
-        return Violation(key_path, f"{format_path(key_path)}: the key {json.dumps(value)} is not a "
-                         "valid environment variable name ([-._a-zA-Z][-._a-zA-Z0-9]*); rename it",
-                         "propertyNames", deferred)
+        return Violation(
+            key_path,
+            f"{format_path(key_path)}: the key {json.dumps(value)} is not a "
+            "valid environment variable name ([-._a-zA-Z][-._a-zA-Z0-9]*); rename it",
+            "propertyNames",
+            deferred,
+        )
     if keyword == "additionalProperties" and schema.get("additionalProperties") is False:
         return None  # unknown keys: SL101 names them and suggests the closest known key
     if keyword == "type":
@@ -105,8 +117,10 @@ def _describe(error, described: str) -> Optional[Violation]:
         elif "boolean" in _types(schema) and value in ("true", "false"):
             message += "; write it without quotes"
     elif keyword == "enum":
-        message = (f"{where}{shown(path, value)} must be one of "
-                   f"{', '.join(json.dumps(v) for v in error.validator_value)}")
+        message = (
+            f"{where}{shown(path, value)} must be one of "
+            f"{', '.join(json.dumps(v) for v in error.validator_value)}"
+        )
     elif keyword == "pattern":
         title = schema.get("title")
         expected = f"must be {title}" if title else f"does not match {error.validator_value}{hint}"
@@ -139,8 +153,11 @@ def _explain(error, described: str = "") -> Iterable[Violation]:
     if error.validator in ("anyOf", "oneOf") and error.context:
         branches = _branches(error)
         # the branches whose type the value has: their errors say what is really wrong
-        fitting = [errors for errors in branches.values()
-                   if not any(e.validator == "type" and not e.relative_path for e in errors)]
+        fitting = [
+            errors
+            for errors in branches.values()
+            if not any(e.validator == "type" and not e.relative_path for e in errors)
+        ]
         described = (error.schema.get("description") if isinstance(error.schema, dict) else "") or described
         if len(fitting) == 1:
             for sub in fitting[0]:
@@ -159,7 +176,9 @@ def _explain(error, described: str = "") -> Iterable[Violation]:
                 alternatives.append(name)
         where = format_path(path) or "the values"
         expected = " or ".join(alternatives) or "one of the allowed shapes"
-        yield Violation(path, f"{where} must be {expected}, not {describe_type(error.instance)}", error.validator)
+        yield Violation(
+            path, f"{where} must be {expected}, not {describe_type(error.instance)}", error.validator
+        )
         return
     violation = _describe(error, described)
     if violation is not None:
@@ -182,7 +201,8 @@ def violations(values: dict, validator=None) -> list:
 # ---------------------------------------------------------------------------------------------
 # The key model: which keys the contract knows at a level (SL101)
 
-def resolve(schema: Any, root: Optional[dict] = None) -> dict:
+
+def resolve(schema: Any, root: dict | None = None) -> dict:
     """Follow a local `$ref` ("#/definitions/x"); draft-07 ignores the keywords beside it."""
     root = root if root is not None else contract_schema()
     seen = 0
@@ -195,7 +215,7 @@ def resolve(schema: Any, root: Optional[dict] = None) -> dict:
     return schema if isinstance(schema, dict) else {}
 
 
-def expand(schema: Any, root: Optional[dict] = None) -> list:
+def expand(schema: Any, root: dict | None = None) -> list:
     """The concrete schemas a value at this node may match (refs resolved, anyOf/… flattened)."""
     node = resolve(schema, root)
     out = [node] if node else []
@@ -217,7 +237,7 @@ class KeyVerdict:
     names: frozenset = frozenset()
 
 
-def key_verdict(nodes: list) -> Optional[KeyVerdict]:
+def key_verdict(nodes: list) -> KeyVerdict | None:
     objects = [n for n in nodes if _is_object_schema(n)]
     if not objects:
         return None

@@ -18,11 +18,11 @@ verdict lists it as unchecked (SL701 says so in a note) instead of guessing.
 Messages follow kubeconform's wording, but never quote a value from the manifest (it may be a
 secret): they name the field and what the schema wants.
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Optional
 
 from ..inputregex import Unverifiable, compile_pattern
 from ..jsontypes import json_type
@@ -34,17 +34,17 @@ VALID, INVALID, MISSING = "valid", "invalid", "missing"
 
 @dataclass(frozen=True)
 class SchemaError:
-    pointer: str                 # JSON pointer of the failing instance ("" = the object)
+    pointer: str  # JSON pointer of the failing instance ("" = the object)
     message: str
-    at: Optional[str] = None     # a more precise pointer for the location (the unknown key)
+    at: str | None = None  # a more precise pointer for the location (the unknown key)
 
 
 @dataclass
 class Verdict:
-    status: str                  # VALID | INVALID | MISSING (no schema for the kind)
+    status: str  # VALID | INVALID | MISSING (no schema for the kind)
     errors: list = field(default_factory=list)
-    schema: str = ""             # which schema decided (kubeconform file name or definition)
-    unchecked: list = field(default_factory=list)   # SchemaErrors of patterns not checked
+    schema: str = ""  # which schema decided (kubeconform file name or definition)
+    unchecked: list = field(default_factory=list)  # SchemaErrors of patterns not checked
 
 
 def _is_type(value, wanted: str) -> bool:
@@ -59,8 +59,9 @@ def _is_type(value, wanted: str) -> bool:
     if wanted == "boolean":
         return isinstance(value, bool)
     if wanted == "integer":
-        return (isinstance(value, int) and not isinstance(value, bool)) or \
-            (isinstance(value, float) and math.isfinite(value) and value.is_integer())
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, float) and math.isfinite(value) and value.is_integer()
+        )
     if wanted == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     return False
@@ -116,11 +117,11 @@ class SchemaValidator:
     further up validates as `{}`: kubeconform's standalone schemas cut recursion the same way.
     """
 
-    def __init__(self, definitions: Optional[dict] = None):
+    def __init__(self, definitions: dict | None = None):
         self.definitions = definitions or {}
-        self._compiled: dict = {}   # id(schema) -> (schema, function); the schema keeps the id alive
-        self._active: set = set()   # definitions being validated (the recursion cut)
-        self.unchecked: list = []   # of the last `errors` call: patterns that could not be checked
+        self._compiled: dict = {}  # id(schema) -> (schema, function); the schema keeps the id alive
+        self._active: set = set()  # definitions being validated (the recursion cut)
+        self.unchecked: list = []  # of the last `errors` call: patterns that could not be checked
 
     def errors(self, schema, data) -> list:
         out: list = []
@@ -151,9 +152,17 @@ class SchemaValidator:
         types = schema.get("type")
         type_ok = _type_predicate(types) if types is not None else None
         wanted = (types,) if isinstance(types, str) else types
-        steps = [step for step in (self._enum_step(schema), self._object_step(schema), self._array_step(schema),
-                                   self._string_step(schema), self._number_step(schema))
-                 if step is not None] + self._combinator_steps(schema)
+        steps = [
+            step
+            for step in (
+                self._enum_step(schema),
+                self._object_step(schema),
+                self._array_step(schema),
+                self._string_step(schema),
+                self._number_step(schema),
+            )
+            if step is not None
+        ] + self._combinator_steps(schema)
 
         def run(data, path, out):
             if ref_step is not None:
@@ -189,8 +198,12 @@ class SchemaValidator:
         if "enum" not in schema and "const" not in schema:
             return None
         choices = schema.get("enum")
-        enum_message = None if choices is None else "value must be one of " + ", ".join(
-            repr(c) if not isinstance(c, str) else f"'{c}'" for c in choices)
+        enum_message = (
+            None
+            if choices is None
+            else "value must be one of "
+            + ", ".join(repr(c) if not isinstance(c, str) else f"'{c}'" for c in choices)
+        )
         has_const, const = "const" in schema, schema.get("const")
 
         def enum_step(data, path, out):
@@ -202,14 +215,23 @@ class SchemaValidator:
         return enum_step
 
     def _object_step(self, schema):
-        keys = ("required", "properties", "patternProperties", "additionalProperties", "minProperties",
-                "maxProperties")
+        keys = (
+            "required",
+            "properties",
+            "patternProperties",
+            "additionalProperties",
+            "minProperties",
+            "maxProperties",
+        )
         if not any(k in schema for k in keys):
             return None
         required = tuple(schema.get("required") or ())
         declared = schema.get("properties") or {}
-        properties: dict = {}   # compiled on first use: most declared fields are never set
-        patterns = [(compile_pattern(regex), self.compile(sub)) for regex, sub in (schema.get("patternProperties") or {}).items()]
+        properties: dict = {}  # compiled on first use: most declared fields are never set
+        patterns = [
+            (compile_pattern(regex), self.compile(sub))
+            for regex, sub in (schema.get("patternProperties") or {}).items()
+        ]
         unverifiable = [compiled for compiled, _fn in patterns if isinstance(compiled, Unverifiable)]
         patterns = [(compiled, fn) for compiled, fn in patterns if not isinstance(compiled, Unverifiable)]
         not_checked = self._not_checked
@@ -239,7 +261,7 @@ class SchemaValidator:
                     if compiled.found_in(key):
                         matched = True
                         pattern_fn(value, (path, key), out)
-                if not matched and unverifiable:   # it may match one of them: neither allowed nor not
+                if not matched and unverifiable:  # it may match one of them: neither allowed nor not
                     for pattern in unverifiable:
                         not_checked(path, pattern)
                 elif not matched:
@@ -249,12 +271,21 @@ class SchemaValidator:
                         additional_fn(value, (path, key), out)
             if extra:
                 pointer = to_pointer(path)
-                out.append(SchemaError(pointer, f"additional properties {_quote_all(extra)} not allowed",
-                                       at=f"{pointer}/{escape(extra[0])}"))
+                out.append(
+                    SchemaError(
+                        pointer,
+                        f"additional properties {_quote_all(extra)} not allowed",
+                        at=f"{pointer}/{escape(extra[0])}",
+                    )
+                )
             if low is not None and len(data) < low:
-                out.append(SchemaError(to_pointer(path), f"minimum {low} properties required, but got {len(data)}"))
+                out.append(
+                    SchemaError(to_pointer(path), f"minimum {low} properties required, but got {len(data)}")
+                )
             if high is not None and len(data) > high:
-                out.append(SchemaError(to_pointer(path), f"maximum {high} properties allowed, but got {len(data)}"))
+                out.append(
+                    SchemaError(to_pointer(path), f"maximum {high} properties allowed, but got {len(data)}")
+                )
 
         return object_step
 
@@ -263,7 +294,7 @@ class SchemaValidator:
             return None
         items = schema.get("items")
         items = items if isinstance(items, dict) and items else None
-        items_fn: list = []   # compiled on the first non-empty array
+        items_fn: list = []  # compiled on the first non-empty array
         low, high, unique = schema.get("minItems"), schema.get("maxItems"), schema.get("uniqueItems")
 
         def array_step(data, path, out):
@@ -276,9 +307,17 @@ class SchemaValidator:
                 for i, value in enumerate(data):
                     check_item(value, (path, i), out)
             if low is not None and len(data) < low:
-                out.append(SchemaError(to_pointer(path), f"minimum {low} items required, but found {len(data)} items"))
+                out.append(
+                    SchemaError(
+                        to_pointer(path), f"minimum {low} items required, but found {len(data)} items"
+                    )
+                )
             if high is not None and len(data) > high:
-                out.append(SchemaError(to_pointer(path), f"maximum {high} items required, but found {len(data)} items"))
+                out.append(
+                    SchemaError(
+                        to_pointer(path), f"maximum {high} items required, but found {len(data)} items"
+                    )
+                )
             if unique:
                 seen: list = []
                 for i, value in enumerate(data):
@@ -318,7 +357,7 @@ class SchemaValidator:
             return None
         low, high = schema.get("minimum"), schema.get("maximum")
         xlow, xhigh = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
-        xlow = None if isinstance(xlow, bool) else xlow      # draft 4's boolean form: no bound of its own
+        xlow = None if isinstance(xlow, bool) else xlow  # draft 4's boolean form: no bound of its own
         xhigh = None if isinstance(xhigh, bool) else xhigh
         multiple = schema.get("multipleOf")
 
@@ -372,7 +411,11 @@ class SchemaValidator:
             if not matched:
                 out.append(SchemaError(to_pointer(path), f"{keyword} failed, none matched"))
             elif keyword == "oneOf" and len(matched) > 1:
-                out.append(SchemaError(to_pointer(path), f"valid against schemas at indexes {matched[0]} and {matched[1]}"))
+                out.append(
+                    SchemaError(
+                        to_pointer(path), f"valid against schemas at indexes {matched[0]} and {matched[1]}"
+                    )
+                )
 
         return choice_step
 
@@ -382,7 +425,7 @@ class BuiltinValidator:
 
     name = "builtin"
 
-    def __init__(self, kube_version: str = "1.27", crds: Optional[CrdSchemas] = None):
+    def __init__(self, kube_version: str = "1.27", crds: CrdSchemas | None = None):
         self.kube = kube_schemas(kube_version)
         self.crds = crds if crds is not None else CrdSchemas()
         self.interpreter = SchemaValidator(self.kube.definitions)
@@ -393,7 +436,7 @@ class BuiltinValidator:
         if not isinstance(api_version, str) or not isinstance(kind, str):
             return Verdict(MISSING)
         crd = self.crds.schema_for(api_version, kind)
-        if crd is not None:   # a --crd schema may also replace a built-in kind
+        if crd is not None:  # a --crd schema may also replace a built-in kind
             return self._verdict(self.crd_interpreter, crd, obj, api_version, kind)
         schema = self.kube.schema_for(api_version, kind)
         if schema is None:
@@ -401,12 +444,15 @@ class BuiltinValidator:
         return self._verdict(self.interpreter, schema, obj, api_version, kind)
 
     @staticmethod
-    def _verdict(interpreter: SchemaValidator, schema: dict, obj: dict, api_version: str, kind: str) -> Verdict:
+    def _verdict(
+        interpreter: SchemaValidator, schema: dict, obj: dict, api_version: str, kind: str
+    ) -> Verdict:
         from .schemas import kubeconform_name
 
         errors = interpreter.errors(schema, obj)
-        return Verdict(INVALID if errors else VALID, errors, kubeconform_name(api_version, kind),
-                       interpreter.unchecked)
+        return Verdict(
+            INVALID if errors else VALID, errors, kubeconform_name(api_version, kind), interpreter.unchecked
+        )
 
     def validate_all(self, objects: list) -> list:
         """A Verdict per ManifestObject, in order."""

@@ -9,6 +9,7 @@ folders, never with a shell and never with its default (network) schema location
 Anything but its JSON report is one clear error (exit 2): a missing binary, a crash, a timeout,
 an exit without JSON, output that is not its report.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,18 +17,19 @@ import os
 import re
 import shutil
 from collections import defaultdict, deque
-from typing import Optional
 
 from ..errors import StarterLintError
 from .kube import INVALID, MISSING, VALID, SchemaError, Verdict, escape
 from .schemas import CrdSchemas, kubeconform_name, normalise_version, standalone_dir
 
-INSTALL_HINT = ("install kubeconform (https://github.com/yannh/kubeconform/releases) or pass "
-                "--kubeconform PATH, or use --validator builtin")
+INSTALL_HINT = (
+    "install kubeconform (https://github.com/yannh/kubeconform/releases) or pass "
+    "--kubeconform PATH, or use --validator builtin"
+)
 _TEMPLATE = "{{ .ResourceKind }}{{ .KindSuffix }}.json"
 
 
-def find_binary(options) -> Optional[str]:
+def find_binary(options) -> str | None:
     """The kubeconform to run: `--kubeconform PATH` (must exist) or the one on PATH."""
     given = getattr(options, "kubeconform", None)
     if given:
@@ -42,7 +44,7 @@ def find_binary(options) -> Optional[str]:
     return shutil.which("kubeconform")
 
 
-def select_validator(options, crds: Optional[CrdSchemas] = None):
+def select_validator(options, crds: CrdSchemas | None = None):
     """The validator `--validator auto|kubeconform|builtin` asks for (errors when it cannot be had)."""
     choice = (getattr(options, "validator", None) or "auto").lower()
     version = getattr(options, "kube_version", None) or "1.27"
@@ -52,8 +54,9 @@ def select_validator(options, crds: Optional[CrdSchemas] = None):
     if choice != "builtin":
         binary = find_binary(options)
         if binary is not None:
-            return KubeconformValidator(binary, version, crds,
-                                        getattr(options, "kubeconform_timeout", None) or 60.0)
+            return KubeconformValidator(
+                binary, version, crds, getattr(options, "kubeconform_timeout", None) or 60.0
+            )
         if choice == "kubeconform":
             raise StarterLintError(f"--validator kubeconform: kubeconform is not on PATH; {INSTALL_HINT}")
     from .kube import BuiltinValidator
@@ -87,9 +90,19 @@ class KubeconformValidator:
         self.timeout = float(timeout)
 
     def command(self, folder: str) -> list:
-        command = [self.binary, "-output", "json", "-summary", "-strict",
-                   "-kubernetes-version", self.version, "-n", "2",
-                   "-schema-location", str(standalone_dir(self.version))]
+        command = [
+            self.binary,
+            "-output",
+            "json",
+            "-summary",
+            "-strict",
+            "-kubernetes-version",
+            self.version,
+            "-n",
+            "2",
+            "-schema-location",
+            str(standalone_dir(self.version)),
+        ]
         for crd_folder in self.crds.location_dirs():
             command += ["-schema-location", os.path.join(str(crd_folder), _TEMPLATE)]
         return command + [folder]
@@ -101,15 +114,21 @@ class KubeconformValidator:
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="starter-lint-kubeconform-") as folder:
-            expected, file_of = self._write(objects, folder)
+            expected, _file_of = self._write(objects, folder)
             report = self._run(self.command(folder))
         verdicts = [Verdict(VALID, schema=kubeconform_name(o.api_version, o.kind)) for o in objects]
         for resource in report.get("resources") or ():
             if not isinstance(resource, dict):
-                raise StarterLintError("kubeconform printed a report this version of starter-lint cannot read "
-                                       "(a resource is not an object)")
-            key = (os.path.basename(str(resource.get("filename", ""))), resource.get("kind", ""),
-                   resource.get("name", ""), resource.get("version", ""))
+                raise StarterLintError(
+                    "kubeconform printed a report this version of starter-lint cannot read "
+                    "(a resource is not an object)"
+                )
+            key = (
+                os.path.basename(str(resource.get("filename", ""))),
+                resource.get("kind", ""),
+                resource.get("name", ""),
+                resource.get("version", ""),
+            )
             queue = expected.get(key)
             if not queue:
                 continue  # an empty document or one we did not write: nothing of the user's
@@ -127,7 +146,7 @@ class KubeconformValidator:
                 number = by_file.setdefault(obj.path, len(by_file))
                 name = f"{number:05d}.yaml"
                 if name not in handles:
-                    handles[name] = open(os.path.join(folder, name), "w", encoding="utf-8")
+                    handles[name] = open(os.path.join(folder, name), "w", encoding="utf-8")  # noqa: SIM115 (closed in finally)
                 handles[name].write("---\n" + json.dumps(obj.obj, ensure_ascii=False) + "\n")
                 expected[(name, obj.kind, obj.name, obj.api_version)].append(index)
         finally:
@@ -140,28 +159,35 @@ class KubeconformValidator:
         status = resource.get("status")
         message = str(resource.get("msg", ""))
         if status == "statusInvalid":
-            errors = [_schema_error(str(e.get("path", "")), str(e.get("msg", "")))
-                      for e in resource.get("validationErrors") or () if isinstance(e, dict)]
+            errors = [
+                _schema_error(str(e.get("path", "")), str(e.get("msg", "")))
+                for e in resource.get("validationErrors") or ()
+                if isinstance(e, dict)
+            ]
             return Verdict(INVALID, errors or [SchemaError("", message)], schema)
         if status == "statusError":
             if message.startswith("could not find schema"):
                 return Verdict(MISSING, schema=schema)
             return Verdict(INVALID, [SchemaError("", f"kubeconform: {message}")], schema)
-        return Verdict(VALID, schema=schema)   # statusValid, statusSkipped, ""
+        return Verdict(VALID, schema=schema)  # statusValid, statusSkipped, ""
 
     def _run(self, command: list) -> dict:
-        import subprocess   # only when kubeconform is used: keeps the built-in path's start-up short
+        import subprocess  # only when kubeconform is used: keeps the built-in path's start-up short
 
         shown = os.path.basename(self.binary)
         try:
-            done = subprocess.run(command, capture_output=True, timeout=self.timeout, stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                command, capture_output=True, timeout=self.timeout, stdin=subprocess.DEVNULL
+            )
         except FileNotFoundError:
             raise StarterLintError(f"kubeconform not found at {self.binary}; {INSTALL_HINT}") from None
         except PermissionError:
             raise StarterLintError(f"{self.binary} is not executable; {INSTALL_HINT}") from None
         except subprocess.TimeoutExpired:
-            raise StarterLintError(f"{shown} did not finish within {self.timeout:g} s and was stopped; "
-                                   "raise --kubeconform-timeout or use --validator builtin") from None
+            raise StarterLintError(
+                f"{shown} did not finish within {self.timeout:g} s and was stopped; "
+                "raise --kubeconform-timeout or use --validator builtin"
+            ) from None
         except OSError as exc:
             raise StarterLintError(f"cannot run {self.binary}: {exc.strerror or exc}") from None
         stderr = done.stderr.decode("utf-8", "replace").strip()
@@ -175,10 +201,13 @@ class KubeconformValidator:
         except (UnicodeDecodeError, ValueError):
             if done.returncode == 1:
                 raise StarterLintError(f"{shown} exited 1 without its JSON report: {first_line}") from None
-            raise StarterLintError(f"{shown} printed output that is not its JSON report "
-                                   "(-output json); is it kubeconform?") from None
+            raise StarterLintError(
+                f"{shown} printed output that is not its JSON report (-output json); is it kubeconform?"
+            ) from None
         if not isinstance(report, dict) or "resources" not in report:
-            raise StarterLintError(f"{shown} printed JSON that is not its report (no resources); is it kubeconform?")
+            raise StarterLintError(
+                f"{shown} printed JSON that is not its report (no resources); is it kubeconform?"
+            )
         if done.returncode == 1 and not report.get("resources"):
             raise StarterLintError(f"{shown} exited 1 but reported no invalid resource: {first_line}")
         return report

@@ -11,6 +11,7 @@
   as kubeconform's openapi2jsonschema does it.
 - `CrdSchemas`: the shipped `schemas/crds/` plus `--crd` files and folders, by kubeconform name.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -18,9 +19,9 @@ import json
 import os
 import re
 import tempfile
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Iterable, Optional
 
 from ..errors import StarterLintError
 from ..resources import schemas_dir
@@ -33,13 +34,16 @@ _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
 # ---------------------------------------------------------------------------------------------
 # Versions and names
 
+
 @lru_cache(maxsize=1)
 def bundled_root() -> Path:
     spec = importlib.util.find_spec("kubernetes_validate")
     if spec is None or not spec.submodule_search_locations:
-        raise StarterLintError("the kubernetes-validate package is missing (it holds the Kubernetes "
-                               "schemas): pip install kubernetes-validate")
-    root = Path(list(spec.submodule_search_locations)[0]) / "kubernetes-json-schema"
+        raise StarterLintError(
+            "the kubernetes-validate package is missing (it holds the Kubernetes "
+            "schemas): pip install kubernetes-validate"
+        )
+    root = Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema"
     if not root.is_dir():
         raise StarterLintError(f"kubernetes-validate is installed without its schemas ({root}); reinstall it")
     return root
@@ -66,7 +70,7 @@ def package_version() -> str:
 
 
 def parse_version(text: str) -> tuple:
-    """"1.27", "v1.27.3" -> (1, 27); anything else is a usage error."""
+    """ "1.27", "v1.27.3" -> (1, 27); anything else is a usage error."""
     match = _VERSION.match(str(text).strip())
     if not match:
         raise StarterLintError(f"--kube-version {text!r}: expected MAJOR.MINOR such as 1.27")
@@ -79,8 +83,10 @@ def normalise_version(text: str) -> str:
     versions = bundled_versions()
     if (major, minor) not in versions:
         first, last = versions[0], versions[-1]
-        raise StarterLintError(f"--kube-version {text}: no bundled schemas for it; kubernetes-validate "
-                               f"{package_version()} covers {first[0]}.{first[1]} to {last[0]}.{last[1]}")
+        raise StarterLintError(
+            f"--kube-version {text}: no bundled schemas for it; kubernetes-validate "
+            f"{package_version()} covers {first[0]}.{first[1]} to {last[0]}.{last[1]}"
+        )
     return f"{major}.{minor}.0"
 
 
@@ -99,9 +105,20 @@ def kubeconform_name(api_version: str, kind: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # The bundled Kubernetes schemas
 
-_ANNOTATIONS = frozenset({"description", "x-kubernetes-patch-strategy", "x-kubernetes-patch-merge-key",
-                          "x-kubernetes-list-type", "x-kubernetes-list-map-keys", "x-kubernetes-map-type",
-                          "x-kubernetes-unions", "readOnly", "$schema", "$id"})
+_ANNOTATIONS = frozenset(
+    {
+        "description",
+        "x-kubernetes-patch-strategy",
+        "x-kubernetes-patch-merge-key",
+        "x-kubernetes-list-type",
+        "x-kubernetes-list-map-keys",
+        "x-kubernetes-map-type",
+        "x-kubernetes-unions",
+        "readOnly",
+        "$schema",
+        "$id",
+    }
+)
 
 
 def _without_annotations(schema):
@@ -130,7 +147,11 @@ def _resource_kinds(definitions: dict) -> list:
         gvks = definition.get("x-kubernetes-group-version-kind") or ()
         # a definition listing several GVKs (DeleteOptions, WatchEvent) is not a resource
         if len(gvks) == 1:
-            group, version, kind = gvks[0].get("group", ""), gvks[0].get("version", ""), gvks[0].get("kind", "")
+            group, version, kind = (
+                gvks[0].get("group", ""),
+                gvks[0].get("version", ""),
+                gvks[0].get("kind", ""),
+            )
             out.append([f"{group}/{version}" if group else version, kind, name])
     return sorted(out)
 
@@ -155,7 +176,7 @@ class KubeSchemas:
     def __init__(self, version: str):
         self.version = normalise_version(version)
         self._cache = cache_root() / f"kubernetes-validate-{package_version()}"
-        self._definitions: Optional[dict] = None
+        self._definitions: dict | None = None
         cached = _read_json(self._cache / f"v{self.version}-kinds.json")
         if not isinstance(cached, list):
             cached = _resource_kinds(self._bundled())
@@ -174,7 +195,7 @@ class KubeSchemas:
         try:
             _write_atomically(self._cache / name, json.dumps(data, separators=(",", ":")))
         except OSError:
-            pass   # a read-only home: every run reads the package instead
+            pass  # a read-only home: every run reads the package instead
 
     @property
     def definitions(self) -> dict:
@@ -186,7 +207,7 @@ class KubeSchemas:
             self._definitions = compact
         return self._definitions
 
-    def schema_for(self, api_version: str, kind: str) -> Optional[dict]:
+    def schema_for(self, api_version: str, kind: str) -> dict | None:
         name = self.kinds.get((api_version, kind))
         return None if name is None else self.definitions[name]
 
@@ -194,7 +215,7 @@ class KubeSchemas:
         return (api_version, kind) in self.kinds
 
 
-@lru_cache(maxsize=None)   # one per version asked for; a run asks for two or three
+@cache  # one per version asked for; a run asks for two or three
 def kube_schemas(version: str) -> KubeSchemas:
     return KubeSchemas(version)
 
@@ -234,6 +255,7 @@ def inline_refs(schema, definitions: dict, stack: tuple = ()):
 
 # ---------------------------------------------------------------------------------------------
 # The cache folder (kubeconform's layout)
+
 
 def cache_root() -> Path:
     explicit = os.environ.get("STARTER_LINT_CACHE_DIR")
@@ -280,8 +302,10 @@ def standalone_dir(version: str) -> Path:
     try:
         return _standalone_in(run_cache_root() / f"kubernetes-validate-{package_version()}", normalised)
     except OSError as exc:
-        raise StarterLintError(f"cannot write the kubeconform schemas to {run_cache_root()} "
-                               f"({exc.strerror or exc}); set STARTER_LINT_CACHE_DIR to a writable folder") from None
+        raise StarterLintError(
+            f"cannot write the kubeconform schemas to {run_cache_root()} "
+            f"({exc.strerror or exc}); set STARTER_LINT_CACHE_DIR to a writable folder"
+        ) from None
 
 
 def _standalone_in(root: Path, normalised: str) -> Path:
@@ -298,7 +322,8 @@ def _standalone_in(root: Path, normalised: str) -> Path:
             standalone = inline_refs(schemas.definitions[name], schemas.definitions)
             standalone["$schema"] = "https://json-schema.org/draft/2020-12/schema"
             (building / kubeconform_name(api_version, kind)).write_text(
-                json.dumps(standalone, separators=(",", ":")), encoding="utf-8")
+                json.dumps(standalone, separators=(",", ":")), encoding="utf-8"
+            )
         (building / ".complete").write_text("", encoding="utf-8")
         os.replace(building, folder)
     except OSError:
@@ -315,6 +340,7 @@ def _standalone_in(root: Path, normalised: str) -> Path:
 
 # ---------------------------------------------------------------------------------------------
 # CRDs
+
 
 def _strict(schema):
     """openapi2jsonschema's strict conversion of one CRD openAPIV3Schema node."""
@@ -336,8 +362,12 @@ def _strict(schema):
     if out.get("nullable") and isinstance(out.get("type"), str):
         out["type"] = [out["type"], "null"]
     is_object = out.get("type") in ("object", ["object", "null"]) or "properties" in out
-    if is_object and "properties" in out and "additionalProperties" not in out \
-            and not out.get("x-kubernetes-preserve-unknown-fields"):
+    if (
+        is_object
+        and "properties" in out
+        and "additionalProperties" not in out
+        and not out.get("x-kubernetes-preserve-unknown-fields")
+    ):
         out["additionalProperties"] = False
     return out
 
@@ -363,7 +393,8 @@ def crd_to_schemas(crd: dict) -> dict:
         properties.setdefault("metadata", {"type": "object"})
         converted["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         converted["x-kubernetes-group-version-kind"] = [
-            {"group": group, "version": version.get("name", ""), "kind": kind}]
+            {"group": group, "version": version.get("name", ""), "kind": kind}
+        ]
         out[kubeconform_name(f"{group}/{version.get('name', '')}", kind)] = converted
     return out
 
@@ -377,7 +408,7 @@ class CrdSchemas:
 
     def __init__(self, extra: Iterable[str] = ()):
         self.schemas: dict = {}
-        self.extra: dict = {}      # converted or given by --crd (kubeconform needs them in a folder)
+        self.extra: dict = {}  # converted or given by --crd (kubeconform needs them in a folder)
         folder = shipped_crds_dir()
         if folder.is_dir():
             for path in sorted(folder.glob("*.json")):
@@ -388,7 +419,7 @@ class CrdSchemas:
     def _add(self, path: Path) -> None:
         from ..paths import allowed_roots, confined_files, refuse_outside_link
 
-        if path.is_dir():   # symlinks out of the repository are refused, not followed
+        if path.is_dir():  # symlinks out of the repository are refused, not followed
             for child in confined_files(path, f"--crd {path}", suffixes=(".yaml", ".yml", ".json")):
                 self._add(Path(os.path.relpath(child)) if not path.is_absolute() else child)
             return
@@ -409,23 +440,29 @@ class CrdSchemas:
             except RecursionError:
                 raise StarterLintError(f"--crd {path}: the JSON is nested too deeply; flatten it") from None
             shape = _shape_problem(data) if isinstance(data, (dict, list)) else None
-            if shape is not None:   # the schema walks recurse per level: bounded as manifests are
+            if shape is not None:  # the schema walks recurse per level: bounded as manifests are
                 raise StarterLintError(f"--crd {path}: the JSON {shape}")
             if isinstance(data, dict) and data.get("kind") != "CustomResourceDefinition":
-                self.extra[path.name.lower()] = data   # a JSON Schema named as kubeconform expects
+                self.extra[path.name.lower()] = data  # a JSON Schema named as kubeconform expects
                 self.schemas[path.name.lower()] = data
                 return
             documents = [data]
         else:
             from ..yamlio import YamlLoadError, load_documents
 
-            try:   # the values loader's limits: alias expansion and nesting are budgeted
+            try:  # the values loader's limits: alias expansion and nesting are budgeted
                 documents = load_documents(text)
             except YamlLoadError as exc:
-                raise StarterLintError(f"--crd {path}: not valid YAML (line {exc.line}: {exc.message})") from None
+                raise StarterLintError(
+                    f"--crd {path}: not valid YAML (line {exc.line}: {exc.message})"
+                ) from None
         found = False
         for document in documents:
-            items = document.get("items") if isinstance(document, dict) and document.get("kind", "").endswith("List") else [document]
+            items = (
+                document.get("items")
+                if isinstance(document, dict) and document.get("kind", "").endswith("List")
+                else [document]
+            )
             for item in items or ():
                 if isinstance(item, dict) and item.get("kind") == "CustomResourceDefinition":
                     try:
@@ -438,10 +475,10 @@ class CrdSchemas:
         if not found:
             raise StarterLintError(f"--crd {path}: no CustomResourceDefinition in it")
 
-    def schema_for(self, api_version: str, kind: str) -> Optional[dict]:
+    def schema_for(self, api_version: str, kind: str) -> dict | None:
         name = kubeconform_name(api_version, kind)
         entry = self.schemas.get(name)
-        if isinstance(entry, Path):   # shipped schemas are read when an object needs them
+        if isinstance(entry, Path):  # shipped schemas are read when an object needs them
             entry = self.schemas[name] = json.loads(entry.read_text(encoding="utf-8"))
         return entry
 
@@ -462,11 +499,13 @@ class CrdSchemas:
             digest = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
             try:
                 folder = self._write_extra(cache_root() / "crds" / digest)
-            except OSError:   # a read-only cache: this run's private one
+            except OSError:  # a read-only cache: this run's private one
                 try:
                     folder = self._write_extra(run_cache_root() / "crds" / digest)
                 except OSError as exc:
-                    raise StarterLintError(f"cannot write the CRD schemas for kubeconform ({exc.strerror or exc}); "
-                                           "set STARTER_LINT_CACHE_DIR to a writable folder") from None
+                    raise StarterLintError(
+                        f"cannot write the CRD schemas for kubeconform ({exc.strerror or exc}); "
+                        "set STARTER_LINT_CACHE_DIR to a writable folder"
+                    ) from None
             folders.insert(0, folder)
         return folders

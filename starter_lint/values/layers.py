@@ -6,13 +6,14 @@ else replaces, a `null` is kept. It then coalesces that over the chart's default
 lazily: the layer that set a path is the highest one whose own data contains that path, which
 holds because maps merge and everything else replaces.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from ..findings import Location
-from ..tree import merge_maps  # noqa: F401  Helm's mergeMaps, re-exported beside coalesce
+from ..tree import merge_maps
 from ..yamlio import LoadedYaml, Span
 
 _MISSING = object()
@@ -37,9 +38,9 @@ def get_path(data: Any, path: tuple, default=None):
     """The value at `path` (keys and list indices), or `default` when any step is missing."""
     node = data
     for part in path:
-        if isinstance(node, dict) and not isinstance(part, int) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, dict) and not isinstance(part, int) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             node = node[part]
         else:
             return default
@@ -54,10 +55,10 @@ def has_path(data: Any, path: tuple) -> bool:
 class Origin:
     """Where a value came from."""
 
-    source: str                 # display path of the file, "--set", or the base's name
-    kind: str                   # "base" | "file" | "set"
-    span: Optional[Span] = None
-    text: str = ""              # for --set: the expression that set it
+    source: str  # display path of the file, "--set", or the base's name
+    kind: str  # "base" | "file" | "set"
+    span: Span | None = None
+    text: str = ""  # for --set: the expression that set it
 
     def describe(self) -> str:
         if self.kind == "set":
@@ -69,10 +70,10 @@ class Origin:
 
 @dataclass
 class Layer:
-    name: str                   # display path or label
-    kind: str                   # "base" | "file" | "set"
+    name: str  # display path or label
+    kind: str  # "base" | "file" | "set"
     data: dict
-    loaded: Optional[LoadedYaml] = None
+    loaded: LoadedYaml | None = None
     expressions: dict = field(default_factory=dict)  # --set: path -> "a.b=c"
 
 
@@ -84,7 +85,7 @@ class LayeredValues:
     layers: list
 
     @property
-    def base(self) -> Optional[Layer]:
+    def base(self) -> Layer | None:
         return self.layers[0] if self.layers and self.layers[0].kind == "base" else None
 
     @property
@@ -92,7 +93,7 @@ class LayeredValues:
         return [layer for layer in self.layers if layer.kind == "file"]
 
     @property
-    def primary_file(self) -> Optional[str]:
+    def primary_file(self) -> str | None:
         """The file a finding falls back to: the last -f file (the most specific one)."""
         files = self.user_files
         return files[-1].name if files else None
@@ -100,7 +101,7 @@ class LayeredValues:
     def get(self, path, default=None):
         return get_path(self.values, tuple(path), default)
 
-    def origin(self, path) -> Optional[Origin]:
+    def origin(self, path) -> Origin | None:
         path = tuple(path)
         if not has_path(self.values, path):
             return None
@@ -159,7 +160,7 @@ class LayeredValues:
                 span = layer.loaded.key_spans.get(prefix) or layer.loaded.spans.get(prefix)
                 if span is not None:
                     return Location(layer.name, span.line, span.col, span.end_line, span.end_col)
-        if origin is not None and origin.kind == "set" or (origin is None and self._set_layers()):
+        if (origin is not None and origin.kind == "set") or (origin is None and self._set_layers()):
             primary = self.primary_file
             if primary is None:
                 return Location("--set", 1, 1)
@@ -180,7 +181,7 @@ class LayeredValues:
         scalar, a null that deletes — replaces, so only the topmost such layer speaks for it."""
         live = list(self.layers)
         for depth in range(len(path)):
-            part = path[:depth + 1]
+            part = path[: depth + 1]
             holders = [layer for layer in live if has_path(layer.data, part)]
             if not holders:
                 return []
@@ -194,7 +195,7 @@ class LayeredValues:
         return [layer for layer in self.layers if layer.kind == "set"]
 
 
-def layer_values(base: Optional[Layer], files: list, set_args=()) -> LayeredValues:
+def layer_values(base: Layer | None, files: list, set_args=()) -> LayeredValues:
     """base (chart values.yaml or contract defaults) <- -f files in order <- --set.
 
     `set_args` is a list of (expression, string_only) in command-line order.
@@ -213,12 +214,16 @@ def layer_values(base: Optional[Layer], files: list, set_args=()) -> LayeredValu
         record: dict = {}
         budget = SetBudget()
         for expression, string_only in set_args:
-            apply_set(user, expression, string_only=string_only, record=record, touched=touched, budget=budget)
+            apply_set(
+                user, expression, string_only=string_only, record=record, touched=touched, budget=budget
+            )
         # an expression may carry a secret (`--set api.secrets.X=…`): provenance never shows it
         from ..redact import redact_set_expression, values_secrets
 
         secrets = values_secrets(touched)
-        shown = {expression: redact_set_expression(expression, secrets) for expression in set(record.values())}
+        shown = {
+            expression: redact_set_expression(expression, secrets) for expression in set(record.values())
+        }
         set_layer = Layer("--set", "set", touched, expressions={path: shown[e] for path, e in record.items()})
     values = coalesce(user, base.data if base is not None else {})
     layers = ([base] if base is not None else []) + list(files) + ([set_layer] if set_layer else [])

@@ -1,11 +1,11 @@
 """Loading a target's values layers: the base (a chart's values.yaml, else the contract
 defaults shipped in the package) and the user's files, each read as Helm reads it."""
+
 from __future__ import annotations
 
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
 
 from ..context import ChartInfo
 from ..errors import InputError
@@ -26,12 +26,14 @@ def read_values_file(path: str, cwd=None, chart_defaults: bool = False) -> tuple
     """(LoadedYaml, None) or (None, YamlLoadError); missing/unreadable files raise InputError.
     `chart_defaults`: the file is a chart's own values.yaml, read as Helm reads that one."""
     shown = display_path(path, cwd)
-    if str(path) != "-":   # a symlink out of the repository is not followed
+    if str(path) != "-":  # a symlink out of the repository is not followed
         refuse_outside_link(path, allowed_roots(path, cwd), "values file", cwd)
     raw = read_bytes(path, MAX_VALUES_BYTES)
     if len(raw) > MAX_VALUES_BYTES:
-        return None, YamlLoadError(f"file is larger than {MAX_VALUES_BYTES // (1024 * 1024)} MiB; "
-                                   "a values file this large is not supported")
+        return None, YamlLoadError(
+            f"file is larger than {MAX_VALUES_BYTES // (1024 * 1024)} MiB; "
+            "a values file this large is not supported"
+        )
     try:
         text = decode_bytes(raw)
         if "\x00" in text:
@@ -42,7 +44,7 @@ def read_values_file(path: str, cwd=None, chart_defaults: bool = False) -> tuple
         return None, exc
 
 
-def base_layer(chart: Optional[str], cwd=None) -> tuple:
+def base_layer(chart: str | None, cwd=None) -> tuple:
     """(Layer, ChartInfo or None, load problems). The chart's values.yaml, or the contract."""
     if chart is None:
         defaults = _contract_defaults()
@@ -62,7 +64,9 @@ def base_layer(chart: Optional[str], cwd=None) -> tuple:
     for template in chart_files:
         if templates in template.parents and template.suffix in (".yaml", ".yml", ".tpl", ".txt", ".json"):
             try:
-                info.templates[display_path(template, cwd)] = template.read_text(encoding="utf-8", errors="replace")
+                info.templates[display_path(template, cwd)] = template.read_text(
+                    encoding="utf-8", errors="replace"
+                )
             except OSError as exc:
                 raise InputError(f"{template}: cannot read ({exc.strerror or exc})") from None
     if not values_path.is_file():
@@ -71,7 +75,10 @@ def base_layer(chart: Optional[str], cwd=None) -> tuple:
     try:
         loaded = load_values(decode_bytes(raw), shown, chart_defaults=True)
     except YamlLoadError as exc:
-        problem = Problem(f"{shown} is not valid YAML: {exc.message}",
-                          location=Location(shown, exc.line, exc.col), key="chart-values")
+        problem = Problem(
+            f"{shown} is not valid YAML: {exc.message}",
+            location=Location(shown, exc.line, exc.col),
+            key="chart-values",
+        )
         return Layer(shown, "base", {}, None), info, [("SL102", problem)]
     return Layer(shown, "base", loaded.data, loaded), info, []

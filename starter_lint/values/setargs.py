@@ -7,6 +7,7 @@
 `-f` files, as `strvals.ParseInto` does, so `--set a.b=1` over a file's `a: [1]` is an error
 there too. `tests/test_setargs.py` checks the port against Helm's own parser.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,7 @@ import re
 from ..errors import StarterLintError
 from ..textio import MAX_DEPTH
 
-MAX_INDEX = 65536          # strvals.MaxIndex
+MAX_INDEX = 65536  # strvals.MaxIndex
 MAX_NESTED_NAME_LEVEL = 30  # strvals.MaxNestedNameLevel
 # Beyond Helm: the bounds a values file has (the loader's nesting limit), and a budget for the
 # null padding of lists (`a[65536]=1` pads 65536 nulls; a config's `set:` is a stranger's input)
@@ -26,7 +27,7 @@ class SetSyntaxError(StarterLintError):
     def __init__(self, message: str, quoted: str = "", at: tuple = ()):
         super().__init__(message)
         self.quoted = quoted  # text of the expression the message quotes as "…"
-        self.at = at          # (start, end) of that text in the expression
+        self.at = at  # (start, end) of that text in the expression
 
 
 class _EOF(Exception):
@@ -52,7 +53,7 @@ def typed_value(text: str, string_only: bool):
         return 0
     if text and text[0] != "0" and _INT.match(text):
         value = int(text)
-        if -(2 ** 63) <= value < 2 ** 63:
+        if -(2**63) <= value < 2**63:
             return value
     return text
 
@@ -80,8 +81,10 @@ class SetBudget:
     def spend(self, count: int) -> None:
         self.slots -= count
         if self.slots < 0:
-            raise SetSyntaxError(f"the lists it sets hold more than {MAX_LIST_SLOTS:,} items in all "
-                                 "(an index pads a list with nulls up to it); use smaller indexes")
+            raise SetSyntaxError(
+                f"the lists it sets hold more than {MAX_LIST_SLOTS:,} items in all "
+                "(an index pads a list with nulls up to it); use smaller indexes"
+            )
 
 
 class _Parser:
@@ -162,8 +165,10 @@ class _Parser:
         else:  # "."
             level += 1
             if level > MAX_NESTED_NAME_LEVEL:
-                raise SetSyntaxError("value name nested level is greater than maximum supported "
-                                     f"nested level of {MAX_NESTED_NAME_LEVEL}")
+                raise SetSyntaxError(
+                    "value name nested level is greater than maximum supported "
+                    f"nested level of {MAX_NESTED_NAME_LEVEL}"
+                )
             inner = data.get(name, {})
             if not isinstance(inner, dict):
                 raise self._conflict(path + (name,), inner, "a map")
@@ -227,7 +232,7 @@ class _Parser:
             raise SetSyntaxError(f"index of {index} is greater than maximum supported index of {MAX_INDEX}")
         if len(items) <= index:
             self.budget.spend(index + 1 - len(items))
-            items.extend([None] * (index + 1 - len(items)))   # in place: a[0]=…,a[1]=…,… stays linear
+            items.extend([None] * (index + 1 - len(items)))  # in place: a[0]=…,a[1]=…,… stays linear
         items[index] = value
         return items
 
@@ -257,8 +262,10 @@ class _Parser:
     def _conflict(path: tuple, found, wanted: str) -> SetSyntaxError:
         from ..findings import format_path
 
-        return SetSyntaxError(f"`{format_path(path)}` is already {_go_type(found)} in the values, "
-                              f"not {wanted} (Helm: unable to parse key: interface conversion)")
+        return SetSyntaxError(
+            f"`{format_path(path)}` is already {_go_type(found)} in the values, "
+            f"not {wanted} (Helm: unable to parse key: interface conversion)"
+        )
 
 
 def _set(data: dict, key: str, value) -> None:
@@ -286,7 +293,9 @@ def set_path(target: dict, path: tuple, value) -> None:
             if last:
                 node[part] = value
             else:
-                if not isinstance(node[part], (dict, list)) or isinstance(node[part], list) != isinstance(following, int):
+                if not isinstance(node[part], (dict, list)) or isinstance(node[part], list) != isinstance(
+                    following, int
+                ):
                     node[part] = fresh
                 node = node[part]
         else:
@@ -294,14 +303,23 @@ def set_path(target: dict, path: tuple, value) -> None:
                 node[part] = value
             else:
                 child = node.get(part)
-                if not isinstance(child, (dict, list)) or isinstance(child, list) != isinstance(following, int):
+                if not isinstance(child, (dict, list)) or isinstance(child, list) != isinstance(
+                    following, int
+                ):
                     child = fresh
                     node[part] = child
                 node = child
 
 
-def apply_set(target: dict, expression: str, *, string_only: bool = False, record: dict | None = None,
-              touched: dict | None = None, budget: SetBudget | None = None) -> None:
+def apply_set(
+    target: dict,
+    expression: str,
+    *,
+    string_only: bool = False,
+    record: dict | None = None,
+    touched: dict | None = None,
+    budget: SetBudget | None = None,
+) -> None:
     """Apply one --set expression to `target` in place (Helm's strvals.ParseInto).
 
     `touched` receives the same assignments (for provenance); `record` maps each assigned path
@@ -315,7 +333,9 @@ def apply_set(target: dict, expression: str, *, string_only: bool = False, recor
         from ..redact import REDACTED, redact_set_expression, set_secret_spans  # it may carry a secret
 
         message = str(exc)
-        if exc.at and any(start < exc.at[1] and exc.at[0] < end for start, end in set_secret_spans(expression)):
+        if exc.at and any(
+            start < exc.at[1] and exc.at[0] < end for start, end in set_secret_spans(expression)
+        ):
             message = message.replace(exc.quoted, f'"{REDACTED}"')
         flag = "--set-string" if string_only else "--set"
         raise SetSyntaxError(f"{flag} {redact_set_expression(expression, ())!r}: {message}") from None

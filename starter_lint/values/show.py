@@ -1,4 +1,5 @@
 """`starter-lint values`: the effective values as YAML or JSON, optionally with provenance."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,35 @@ from ..tree import leaves
 from .layers import LayeredValues
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./@:+-]*$")
-_RESERVED = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
-             "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null",
-             "NULL", "~", "<<"}
+_RESERVED = {
+    "y",
+    "Y",
+    "yes",
+    "Yes",
+    "YES",
+    "n",
+    "N",
+    "no",
+    "No",
+    "NO",
+    "true",
+    "True",
+    "TRUE",
+    "false",
+    "False",
+    "FALSE",
+    "on",
+    "On",
+    "ON",
+    "off",
+    "Off",
+    "OFF",
+    "null",
+    "Null",
+    "NULL",
+    "~",
+    "<<",
+}
 
 
 def _scalar(value) -> str:
@@ -34,14 +61,30 @@ def _double_quoted(text: str) -> str:
     quoted = json.dumps(text, ensure_ascii=False)
     if quoted[1:-1].isprintable():
         return quoted
-    return "".join(ch if ch.isprintable() else (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else
-                                               f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
-                   for ch in quoted)
+    return "".join(
+        ch
+        if ch.isprintable()
+        else (
+            f"\\x{ord(ch):02x}"
+            if ord(ch) < 0x100
+            else f"\\u{ord(ch):04x}"
+            if ord(ch) < 0x10000
+            else f"\\U{ord(ch):08x}"
+        )
+        for ch in quoted
+    )
 
 
 def _key(key) -> str:
-    return _scalar(key) if not isinstance(key, str) else (
-        key if _PLAIN_SAFE.fullmatch(key) and key not in _RESERVED and ":" not in key else _double_quoted(key))
+    return (
+        _scalar(key)
+        if not isinstance(key, str)
+        else (
+            key
+            if _PLAIN_SAFE.fullmatch(key) and key not in _RESERVED and ":" not in key
+            else _double_quoted(key)
+        )
+    )
 
 
 def to_yaml(data, comment=None, path=(), indent=0) -> list:
@@ -60,7 +103,9 @@ def to_yaml(data, comment=None, path=(), indent=0) -> list:
                 lines.append(f"{pad}{_key(key)}:" + _comment(comment, child))
                 lines.extend(to_yaml(value, comment, child, indent))
             else:
-                shown = "{}" if isinstance(value, dict) else "[]" if isinstance(value, list) else _scalar(value)
+                shown = (
+                    "{}" if isinstance(value, dict) else "[]" if isinstance(value, list) else _scalar(value)
+                )
                 lines.append(f"{pad}{_key(key)}: {shown}" + _comment(comment, child))
     elif isinstance(data, list):
         for i, value in enumerate(data):
@@ -71,7 +116,9 @@ def to_yaml(data, comment=None, path=(), indent=0) -> list:
                 lines.append(f"{pad}- {first}")
                 lines.extend(inner[1:])
             else:
-                shown = "{}" if isinstance(value, dict) else "[]" if isinstance(value, list) else _scalar(value)
+                shown = (
+                    "{}" if isinstance(value, dict) else "[]" if isinstance(value, list) else _scalar(value)
+                )
                 lines.append(f"{pad}- {shown}" + _comment(comment, child))
     else:
         lines.append(pad + _scalar(data))
@@ -86,8 +133,9 @@ def _comment(comment, path) -> str:
     return f"  # {terminal(text)}" if text else ""
 
 
-def render_values(layered: LayeredValues, fmt: str = "yaml", provenance: bool = False,
-                  show_secrets: bool = False) -> str:
+def render_values(
+    layered: LayeredValues, fmt: str = "yaml", provenance: bool = False, show_secrets: bool = False
+) -> str:
     # a secret is hidden wherever its value shows, also where an anchor or merge put it first
     secrets = set().union(*(values_secrets(layer.data) for layer in layered.layers))
     values = layered.values if show_secrets else redact_values(layered.values, secrets)
@@ -98,8 +146,12 @@ def render_values(layered: LayeredValues, fmt: str = "yaml", provenance: bool = 
 
     if fmt == "json":
         if provenance:
-            document = {"values": values,
-                        "provenance": {format_path(p): describe(p) for p, _ in leaves(layered.values, empty_containers=True) if p}}
+            document = {
+                "values": values,
+                "provenance": {
+                    format_path(p): describe(p) for p, _ in leaves(layered.values, empty_containers=True) if p
+                },
+            }
         else:
             document = values
         return json_text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"

@@ -7,6 +7,7 @@ replaced by the file that was given. FAKE_KUBECONFORM_MODE selects a misbehaviou
 crash (SIGSEGV-like abort), hang, garbage, exit1 (exit 1 with text only), replay (default).
 FAKE_KUBECONFORM_ARGS, when set, is a file that receives the command line as JSON.
 """
+
 import json
 import os
 import signal
@@ -24,7 +25,7 @@ def documents(text):
     try:
         return [d for d in yaml.safe_load_all(text) if d is not None]
     except yaml.YAMLError:
-        return None   # a case kubeconform could not parse either: never handed over by starter-lint
+        return None  # a case kubeconform could not parse either: never handed over by starter-lint
 
 
 def main(argv):
