@@ -95,11 +95,12 @@ def test_large_values_file_with_a_syntax_error_is_not_reread_by_the_slow_goyaml_
 )
 def test_goyaml_path_reads_at_most_256_kb(monkeypatch, body):
     from starter_lint import yamlio
+    from starter_lint.yamlio import events
 
     def too_slow(*args):
         raise AssertionError("the go-yaml path read a text above its budget")
 
-    monkeypatch.setattr(yamlio, "_ruamel_documents", too_slow)
+    monkeypatch.setattr(events, "_ruamel_documents", too_slow)
     assert len(body) > yamlio.MAX_GOYAML_PATH_CHARS
     try:
         yamlio.load_values(body, "v.yaml")
@@ -120,17 +121,18 @@ _OLD_LENIENT = re.compile(r"\?[^\n]*[\]}]|[\[{][^\n]*\?|.\ufeff|!\S*[,\[\]{}]", 
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet="?[]{}!,ab \n\t\ufeff\x85\u2028\xa0:#", max_size=40))
 def test_the_linear_leniency_check_agrees_with_the_quadratic_one(text):
-    from starter_lint.yamlio import _LIBYAML_LENIENT
+    from starter_lint.yamlio.events import _LIBYAML_LENIENT
 
     assert bool(_LIBYAML_LENIENT.search(text)) == bool(_OLD_LENIENT.search(text))
 
 
 def test_goyaml_scanner_reads_deep_but_allowed_flow_nesting_as_libyaml_does(monkeypatch):
     from starter_lint import yamlio
+    from starter_lint.yamlio import events
 
     text = "a: [" + ("[" * 300 + "x" + "]" * 300 + ", ") * 20 + "{k: [1, {j: 2}]}]\n"
     expected = yamlio.load_values(text, "v.yaml").data
-    monkeypatch.setattr(yamlio, "EVENT_BACKEND", "ruamel")  # the go-yaml scanner port
+    monkeypatch.setattr(events, "EVENT_BACKEND", "ruamel")  # the go-yaml scanner port
     assert yamlio.load_values(text, "v.yaml").data == expected
     with pytest.raises(yamlio.YamlLoadError, match="nesting deeper than 500 levels"):
         yamlio.load_values("a: " + "[" * 501 + "]" * 501 + "\n", "v.yaml")

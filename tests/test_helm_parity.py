@@ -21,10 +21,9 @@ import time
 
 import pytest
 
-from starter_lint import yamlio
 from starter_lint.values.layers import Layer, layer_values, merge_maps
 from starter_lint.values.setargs import SetSyntaxError, apply_set
-from starter_lint.yamlio import YamlLoadError, key_to_string, load_values, resolve_plain
+from starter_lint.yamlio import YamlLoadError, events, key_to_string, load_values, resolve_plain
 
 from .support import NEEDS_HELM_SDK
 
@@ -635,7 +634,7 @@ COLLISIONS = [  # (document, path, the candidates Helm picks from)
 def backend(request, monkeypatch):
     """Both event sources: libyaml (fast, with the ruamel path where it is lenient) and the
     pure-Python ruamel path with the go-yaml scanner (used when PyYAML lacks libyaml)."""
-    monkeypatch.setattr(yamlio, "EVENT_BACKEND", request.param)
+    monkeypatch.setattr(events, "EVENT_BACKEND", request.param)
     return request.param
 
 

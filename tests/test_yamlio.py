@@ -14,6 +14,7 @@ from starter_lint.yamlio import (
     Span,
     YamlLoadError,
     decode_bytes,
+    events,
     helm_number,
     key_to_string,
     load_values,
@@ -27,7 +28,7 @@ def lc(span: Span) -> tuple:
 
 @pytest.fixture(params=["libyaml", "ruamel"])
 def backend(request, monkeypatch):
-    monkeypatch.setattr(yamlio, "EVENT_BACKEND", request.param)
+    monkeypatch.setattr(events, "EVENT_BACKEND", request.param)
     return request.param
 
 

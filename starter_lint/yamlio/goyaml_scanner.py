@@ -28,7 +28,7 @@ from ruamel.yaml import tokens
 from ruamel.yaml.reader import Reader
 from ruamel.yaml.scanner import Scanner, ScannerError
 
-from .textio import MAX_DEPTH
+from ..textio import MAX_DEPTH
 
 _BREAKS = "\r\n\x85\u2028\u2029"
 _BLANKZ = " \t\0" + _BREAKS

@@ -1,0 +1,216 @@
+"""YAML text -> parser events -> a light node tree per document (Node), with positions.
+
+Events come from libyaml (PyYAML's C parser: the C library go-yaml v2 is a port of, and fast),
+or, where libyaml 0.2 is more lenient than go-yaml or refuses a text, from ruamel.yaml's pure
+parser with go-yaml's scanner rules (`goyaml_scanner.py`). Tags are kept as text and nothing is
+constructed, so no tag can build a Python object; aliases point at their anchored node and are
+expanded (under a budget) only by the decoder. The tree is built iteratively, so deep nesting
+cannot exhaust the Python stack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..textio import MAX_DEPTH, YamlLoadError
+from .model import Node, Span, YamlSyntaxError
+
+
+def _mark_error(exc, line_offset: int) -> YamlLoadError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
+    context = getattr(exc, "context", None)
+    message = f"{context}, {problem}" if context and problem and context not in problem else str(problem)
+    if mark is not None:
+        return YamlLoadError(message, mark.line + 1 + line_offset, mark.column + 1)
+    return YamlLoadError(message)
+
+
+EVENT_BACKEND: str | None = None  # "libyaml" | "ruamel" | None: libyaml when PyYAML has it
+
+
+def event_backend() -> str:
+    """libyaml (PyYAML's C parser) is the C library go-yaml was ported from, and ~20x faster than
+    the pure-Python parser; ruamel.yaml with the go-yaml scanner fixes is the fallback."""
+    if EVENT_BACKEND:
+        return EVENT_BACKEND
+    try:
+        import yaml  # deferred: PyYAML is imported only when a text is parsed
+
+        return "libyaml" if getattr(yaml, "__with_libyaml__", False) else "ruamel"
+    except ImportError:  # pragma: no cover - PyYAML is a dependency
+        return "ruamel"
+
+
+def _ruamel_events(text: str):
+    from ruamel.yaml import YAML  # deferred: ruamel.yaml only for texts libyaml cannot read as go-yaml
+
+    from .goyaml_scanner import GoYamlReader, GoYamlScanner  # deferred: imports ruamel.yaml
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Reader = GoYamlReader
+    yaml.Scanner = GoYamlScanner
+    yaml.version = (1, 1)  # the parser's YAML 1.1 rules: no empty implicit keys, `...` ends the stream
+    for event in yaml.parse(text):
+        if type(event).__name__ == "ScalarEvent":
+            event.implicit = (event.style is None and not event.tag) or event.tag == "!"
+        yield event
+
+
+def _libyaml_events(text: str):
+    import yaml  # deferred: PyYAML is imported only when a text is parsed
+
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if type(event).__name__ == "ScalarEvent":
+            event.implicit = bool(event.implicit[0])
+            event.style = event.style or None
+        yield event
+
+
+# Where libyaml 0.2 (newer than the libyaml go-yaml was ported from) is more lenient than go-yaml:
+# `?` before a `]` or `}` on its line, or after a `[` or `{` (`?` inside flow plain scalars), a
+# byte order mark after the start, `,[]{}` after a `!` in one word (tags). Such texts, and any
+# text libyaml refuses, are read with the go-yaml-exact ruamel path instead.
+# Each alternative starts only where a line or a word starts (`^`, `(?<!\S)`) and runs through
+# it once, so the search is linear: an unanchored `\?[^\n]*[\]}]` restarts at every `?` and
+# takes quadratic time on one long line of `?`, `[` or `!` (200 KB of `[`: 79 s).
+_LIBYAML_LENIENT = re.compile(
+    r"^[^\n?]*\?[^\n]*[\]}]|^[^\n\[{]*[\[{][^\n]*\?|.\ufeff|(?<!\S)[^\s!]*!\S*[,\[\]{}]", re.S | re.M
+)
+
+
+# The pure-Python go-yaml path reads some ten thousand tokens a second: beyond this size, a text
+# libyaml reads (or refuses) keeps libyaml's verdict, so that a stranger's 4 MB file cannot buy
+# minutes of it with one `?` or one syntax error. Smaller texts get go-yaml's exact verdict.
+MAX_GOYAML_PATH_CHARS = 256 * 1024
+
+
+def document_roots(text: str, limit: int | None, line_offset: int = 0) -> Iterator[Node | None]:
+    """Yield the root node of each document (None for an empty one); at most `limit` of them."""
+    if event_backend() == "ruamel" or (len(text) <= MAX_GOYAML_PATH_CHARS and _LIBYAML_LENIENT.search(text)):
+        yield from _ruamel_documents(text, limit, line_offset)
+        return
+    produced = 0
+    try:
+        for root in _documents_from(_libyaml_events(text), text, limit, line_offset):
+            produced += 1
+            yield root
+    except YamlSyntaxError as exc:
+        if produced:
+            raise
+        _refuse_if_too_deep(exc)  # libyaml's own limit (1000) is above ours
+        if len(text) > MAX_GOYAML_PATH_CHARS:
+            raise
+        yield from _ruamel_documents(text, limit, line_offset)
+
+
+def _ruamel_documents(text: str, limit: int | None, line_offset: int) -> Iterator[Node | None]:
+    try:
+        yield from _documents_from(_ruamel_events(text), text, limit, line_offset)
+    except YamlSyntaxError as exc:
+        _refuse_if_too_deep(exc)  # the go-yaml scanner stops at our limit (goyaml_scanner.py)
+        raise
+
+
+def _refuse_if_too_deep(exc: YamlSyntaxError) -> None:
+    """A scanner's own nesting limit, reported as the loader's."""
+    if "maximum nesting depth" in exc.message:
+        raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels", exc.line, exc.col) from None
+
+
+def _documents_from(iterator, text: str, limit: int | None, line_offset: int) -> Iterator[Node | None]:
+    import yaml as pyyaml  # deferred: PyYAML is imported only when a text is parsed
+    from ruamel.yaml.error import YAMLError  # deferred: as PyYAML
+
+    def span(start, end) -> Span:
+        return Span(
+            start.line + 1 + line_offset, start.column + 1, end.line + 1 + line_offset, end.column + 1
+        )
+
+    anchors: dict = {}
+    stack: list = []
+    root = None
+    produced = 0
+    while True:
+        try:
+            event = next(iterator)
+        except StopIteration:
+            return
+        except (YAMLError, pyyaml.YAMLError) as exc:
+            if getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None):
+                error = _mark_error(exc, line_offset)
+                raise YamlSyntaxError(error.message, error.line, error.col) from None
+            position = getattr(exc, "position", None)
+            line = text.count("\n", 0, position) + 1 + line_offset if isinstance(position, int) else 1
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise YamlSyntaxError(first, line, 1) from None
+        except (ValueError, TypeError, AttributeError, IndexError, KeyError, AssertionError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise YamlSyntaxError(f"invalid YAML: {first}") from None
+        etype = type(event).__name__
+        if etype == "DocumentStartEvent":
+            version = getattr(event, "version", None)
+            if version is not None and tuple(version) != (1, 1):
+                mark = event.start_mark
+                raise YamlLoadError(
+                    "found incompatible YAML document (go-yaml reads YAML 1.1 only)",
+                    mark.line + 1 + line_offset,
+                    mark.column + 1,
+                )
+            anchors, stack, root = {}, [], None
+            continue
+        if etype == "DocumentEndEvent":
+            yield root
+            produced += 1
+            if limit is not None and produced >= limit:
+                return
+            continue
+        if etype in ("StreamStartEvent", "StreamEndEvent"):
+            continue
+        if etype == "ScalarEvent":
+            node = Node(
+                "scalar",
+                event.tag,
+                event.value,
+                event.style,
+                span(event.start_mark, event.end_mark),
+                event.anchor,
+                event.implicit,
+            )
+            if event.anchor:
+                anchors[event.anchor] = node
+        elif etype == "AliasEvent":
+            target = anchors.get(event.anchor)
+            if target is None:
+                mark = event.start_mark
+                raise YamlLoadError(
+                    f"unknown anchor '{event.anchor}' referenced",
+                    mark.line + 1 + line_offset,
+                    mark.column + 1,
+                )
+            node = Node("alias", None, target, None, span(event.start_mark, event.end_mark), None)
+        elif etype in ("MappingStartEvent", "SequenceStartEvent"):
+            if len(stack) >= MAX_DEPTH:
+                mark = event.start_mark
+                raise YamlLoadError(
+                    f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1 + line_offset, mark.column + 1
+                )
+            kind = "map" if etype == "MappingStartEvent" else "seq"
+            node = Node(kind, event.tag, [], None, span(event.start_mark, event.start_mark), event.anchor)
+            if event.anchor:  # go-yaml registers an anchor where its node starts
+                anchors[event.anchor] = node
+            stack.append(node)
+            continue
+        elif etype in ("MappingEndEvent", "SequenceEndEvent"):
+            node = stack.pop()
+            start = node.span
+            node.span = Span(
+                start.line, start.col, event.end_mark.line + 1 + line_offset, event.end_mark.column + 1
+            )
+        else:  # comments and anything else carry no data
+            continue
+        if stack:
+            stack[-1].value.append(node)
+        else:
+            root = node

@@ -1,0 +1,98 @@
+"""What the YAML loader hands back: positions (Span), notes (YamlNote), a loaded file
+(LoadedYaml), and the light node tree (Node) the decoder reads and an alias points into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..textio import YamlLoadError
+
+
+@dataclass(frozen=True)
+class Span:
+    """1-based start and end; the end column is one past the last character."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+
+@dataclass(frozen=True)
+class YamlNote:
+    """Something legal but surprising the loader saw: the source of SL103/SL104 findings."""
+
+    kind: str  # "duplicate-key" | "key-collision" | "ambiguous-scalar" | "ambiguous-key"
+    path: tuple  # values path of the affected key or value
+    span: Span
+    message: str
+    fix_value: Any = None  # for ambiguous scalars: the value the author most likely meant
+    has_fix: bool = False
+
+
+class YamlSyntaxError(YamlLoadError):
+    """The YAML parser refused the text (as opposed to a value Helm cannot use)."""
+
+
+@dataclass
+class LoadedYaml:
+    path: str
+    data: dict
+    spans: dict = field(default_factory=dict)  # values path -> Span of the value
+    key_spans: dict = field(default_factory=dict)  # values path -> Span of its key
+    notes: list = field(default_factory=list)
+    documents: int = 1
+    text: str = ""
+    alias_targets: dict = field(default_factory=dict)  # values path of an alias -> anchored node
+
+    def span_of(self, path: tuple) -> Span | None:
+        return self.spans.get(tuple(path))
+
+    def origin_span(self, path: tuple) -> Span | None:
+        """Where the value at `path` is written when an alias (`*name`, at or above `path`)
+        copied it: its node inside the anchored one, or the whole anchored node where the path
+        cannot be followed there (a merge key inside it). None for a value not copied."""
+        if not self.alias_targets:
+            return None
+        for cut in range(len(path), -1, -1):
+            node = self.alias_targets.get(path[:cut])
+            if node is not None:
+                break
+        else:
+            return None
+        for part in path[cut:]:
+            child = child_node(node, part)
+            if child is None:
+                return node.span
+            node = child.value if child.kind == "alias" else child
+        return node.span
+
+
+class Node:
+    """One node of a document as the parser's events describe it, before any decoding."""
+
+    __slots__ = ("anchor", "implicit", "kind", "span", "style", "tag", "value")
+
+    def __init__(self, kind, tag, value, style, span, anchor, implicit=False):
+        self.kind = kind  # "scalar" | "seq" | "map" | "alias"
+        self.tag = tag or ""
+        self.value = value  # str, list of child nodes, or the aliased node
+        self.style = style
+        self.span = span
+        self.anchor = anchor
+        self.implicit = implicit  # a plain scalar without a tag (or with the tag `!`)
+
+
+def child_node(node: Node, part) -> Node | None:
+    """The node of a map's key `part` (the last one written) or a list's item `part`; None when
+    it is not written there (a merged or non-string key)."""
+    if node.kind == "map" and isinstance(part, str):
+        children = node.value
+        for i in range(len(children) - 2, -1, -2):
+            key = children[i]
+            if key.kind == "scalar" and key.value == part and key.value != "<<":
+                return children[i + 1]
+    elif node.kind == "seq" and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part]
+    return None
