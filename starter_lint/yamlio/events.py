@@ -91,9 +91,11 @@ def document_roots(text: str, limit: int | None, line_offset: int = 0) -> Iterat
     if event_backend() == "ruamel" or (len(text) <= MAX_GOYAML_PATH_CHARS and _LIBYAML_LENIENT.search(text)):
         yield from _ruamel_documents(text, limit, line_offset)
         return
+    import yaml  # deferred: PyYAML is imported only when a text is parsed
+
     produced = 0
     try:
-        for root in _documents_from(_libyaml_events(text), text, limit, line_offset):
+        for root in _documents_from(_libyaml_events(text), yaml.YAMLError, text, limit, line_offset):
             produced += 1
             yield root
     except YamlSyntaxError as exc:
@@ -106,8 +108,12 @@ def document_roots(text: str, limit: int | None, line_offset: int = 0) -> Iterat
 
 
 def _ruamel_documents(text: str, limit: int | None, line_offset: int) -> Iterator[Node | None]:
+    from ruamel.yaml.error import (
+        YAMLError,
+    )  # deferred: ruamel.yaml only for texts libyaml cannot read as go-yaml
+
     try:
-        yield from _documents_from(_ruamel_events(text), text, limit, line_offset)
+        yield from _documents_from(_ruamel_events(text), YAMLError, text, limit, line_offset)
     except YamlSyntaxError as exc:
         _refuse_if_too_deep(exc)  # the go-yaml scanner stops at our limit (goyaml_scanner.py)
         raise
@@ -119,9 +125,11 @@ def _refuse_if_too_deep(exc: YamlSyntaxError) -> None:
         raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels", exc.line, exc.col) from None
 
 
-def _documents_from(iterator, text: str, limit: int | None, line_offset: int) -> Iterator[Node | None]:
-    import yaml as pyyaml  # deferred: PyYAML is imported only when a text is parsed
-    from ruamel.yaml.error import YAMLError  # deferred: as PyYAML
+def _documents_from(
+    iterator, parser_error: type, text: str, limit: int | None, line_offset: int
+) -> Iterator[Node | None]:
+    """The node trees of `iterator`'s events; `parser_error` is its parser's error class (each
+    path names its own, so that reading with libyaml does not import ruamel.yaml)."""
 
     def span(start, end) -> Span:
         return Span(
@@ -137,7 +145,7 @@ def _documents_from(iterator, text: str, limit: int | None, line_offset: int) ->
             event = next(iterator)
         except StopIteration:
             return
-        except (YAMLError, pyyaml.YAMLError) as exc:
+        except parser_error as exc:
             if getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None):
                 error = _mark_error(exc, line_offset)
                 raise YamlSyntaxError(error.message, error.line, error.col) from None
