@@ -32,7 +32,6 @@ for _words, _value, _tag in (
         _RESOLVE_MAP[_w] = (_tag, _value)
 _RESOLVE_MAP["<<"] = (MERGE_TAG, "<<")  # a merge only as a key; as a value it is the text
 _HINT_MAP = set("yYnNtTfFoO~<")  # go-yaml's resolveTable 'M' entries ('<' for the merge key)
-_PLAIN_BOOLS = {"true", "True", "TRUE", "false", "False", "FALSE"}
 _YAML_STYLE_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _GO_DECIMAL_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+\.?[0-9]*)([eE][-+]?[0-9]+)?$")
 _INT64_MIN, _INT64_MAX, _UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
