@@ -190,6 +190,8 @@ class _NullText(str):
 
 
 class _RoundTripConstructor(RoundTripConstructor):
+    """ruamel's round-trip reader, keeping out-of-range floats and written nulls as their text."""
+
     def construct_yaml_float(self, node):
         value = super().construct_yaml_float(node)
         if isinstance(value, float) and math.isinf(value) and "inf" not in node.value.lower():
@@ -201,7 +203,7 @@ class _RoundTripConstructor(RoundTripConstructor):
 
 
 class _RoundTripRepresenter(RoundTripRepresenter):
-    pass
+    """ruamel's round-trip writer, with its own representers (below) for that kept text."""
 
 
 _RoundTripConstructor.add_constructor("tag:yaml.org,2002:float", _RoundTripConstructor.construct_yaml_float)
