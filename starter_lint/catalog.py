@@ -22,6 +22,11 @@ _REQUIRED = ("id", "name", "severity", "summary", "rationale", "remediation", "t
 # `deployment` rules (the default) judge what one environment deploys (placeholders left in,
 # required env, secrets mapping, replicas, rendered objects) and never run on chart defaults.
 SCOPES = ("deployment", "file")
+# What a rule's fixes may do (its `fix:`), as ruff's fix safety: `safe` fixes never change what
+# Helm renders and `fix` applies them; `unsafe` ones only with --unsafe-fixes; a `mixed` rule's
+# check says per fix which it is. `fix` reads this declaration (tests/test_fix_contract.py checks
+# that every fix a check emits agrees with it), and a rule with a fix says why in `fix_safety`.
+FIX_KINDS = ("none", "safe", "unsafe", "mixed")
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,8 @@ class Rule:
     rationale: str
     remediation: str
     tags: tuple
-    fix: str  # "none" | "safe" | "unsafe"
+    fix: str  # one of FIX_KINDS
+    fix_safety: str  # why its fixes are safe or unsafe ("" for fix: none)
     scope: str  # "deployment" | "file" (also checks chart defaults)
     security_severity: float | None
     failing: tuple
@@ -59,7 +65,9 @@ class Rule:
     def slug(self) -> str:
         return f"{self.id}-{self.name}"
 
-    def help_markdown(self) -> str:
+    def help_markdown(self, fix_safety: bool = False) -> str:
+        """The rule's page; with `fix_safety` (explain, docs/rules.md: not SARIF's help) its
+        "Fix safety" paragraph too."""
         parts = [f"## {self.id} {self.name}", "", self.summary, ""]
         if self.what:
             parts += ["### What it does", "", self.what.strip(), ""]
@@ -71,6 +79,8 @@ class Rule:
         good = next((e for e in self.passing if e.values or e.manifests), None)
         if good:
             parts += _code_block(good.values or good.manifests)
+        if fix_safety and self.fix_safety:
+            parts += ["### Fix safety", "", self.fix_safety.strip(), ""]
         return "\n".join(parts).rstrip() + "\n"
 
     def help_text(self) -> str:
@@ -100,6 +110,7 @@ class Rule:
             remediation=lines(self.remediation),
             tags=tuple(line(tag) for tag in self.tags),
             fix=line(self.fix),
+            fix_safety=lines(self.fix_safety),
             failing=tuple(map(example, self.failing)),
             passing=tuple(map(example, self.passing)),
         )
@@ -147,6 +158,7 @@ def parse_rule(data: dict, source: str) -> Rule:
     scope = str(data.get("scope", "deployment"))
     if scope not in SCOPES:
         raise StarterLintError(f"{source}: scope must be one of {', '.join(SCOPES)}, not {scope!r}")
+    fix, fix_safety = _fix_fields(data, source)
     return Rule(
         id=str(data["id"]),
         name=str(data["name"]),
@@ -156,13 +168,29 @@ def parse_rule(data: dict, source: str) -> Rule:
         rationale=str(data["rationale"]),
         remediation=str(data["remediation"]),
         tags=tuple(str(t) for t in data.get("tags") or ()),
-        fix=str(data.get("fix", "none")),
+        fix=fix,
+        fix_safety=fix_safety,
         scope=scope,
         security_severity=float(sec) if sec is not None else None,
         failing=failing,
         passing=passing,
         source=source,
     )
+
+
+def _fix_fields(data: dict, source: str) -> tuple:
+    """(fix, fix_safety): a rule with a fix says why it is safe or unsafe; one without says nothing."""
+    fix = str(data.get("fix", "none"))
+    if fix not in FIX_KINDS:
+        raise StarterLintError(f"{source}: fix must be one of {', '.join(FIX_KINDS)}, not {fix!r}")
+    fix_safety = data.get("fix_safety")
+    if fix == "none" and fix_safety is not None:
+        raise StarterLintError(f"{source}: fix_safety is only for a rule with a fix (this one has fix: none)")
+    if fix != "none" and (not isinstance(fix_safety, str) or not fix_safety.strip()):
+        raise StarterLintError(
+            f"{source}: fix: {fix} needs fix_safety, a paragraph saying when and why its fixes are safe or unsafe"
+        )
+    return fix, str(fix_safety or "")
 
 
 _FILE_NAME = re.compile(r"^(SL\d{3})-[a-z0-9-]+\.yaml$")
@@ -274,7 +302,7 @@ def catalog_markdown(catalog) -> str:
         )
         lines += [
             "",
-            rule.help_markdown().rstrip(),
+            rule.help_markdown(fix_safety=True).rstrip(),
             "",
             f"Severity: {rule.severity}. Tags: {', '.join(rule.tags)}. Fix: {rule.fix}.{chart_defaults}",
         ]

@@ -519,7 +519,7 @@ def explain(rule_id):
     # a repository's rule (rule-dirs) is text from a pull request: each line escaped for a terminal
     # and a CI log (the shipped rules' text is unchanged by it)
     rule = get_rule(rule_id, tuple(build_options({}).rule_dirs)).escaped(text_line)
-    sys.stdout.write(rule.help_markdown())
+    sys.stdout.write(rule.help_markdown(fix_safety=True))
     sys.stdout.write(f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n")
 
 

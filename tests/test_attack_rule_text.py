@@ -28,7 +28,8 @@ def hostile_rule() -> str:
         rationale=PROSE,
         remediation=LINK + "\n" + PROSE,
         tags=["t\n::error::TAG", "\x1b[31m\u202e", LINK],
-        fix="none\n::error::FIX",
+        fix="safe",  # (a kind the loader knows: it refuses any other text)
+        fix_safety="::error::FIX\x1b[31m\u202e " + LINK + "\n" + PROSE,
     )
     rule["examples"]["fail"][0].update(
         title="\n::error::TITLE\x1b[31m", values="```\n::error::EXAMPLE\n<img src=y>\n\x1b[31m\u202e\r\n"
@@ -59,7 +60,7 @@ def test_explain_shows_a_repository_rule_escaped_line_by_line(repo):
     _inert(code, out, err, "explain")
     assert "\\x3a:error file=a.yaml::INJ" in out and "\\x3a:add-mask::secret" in out  # shown, not dropped
     assert "\\x1b]8;;http://evil\\x07" in out and "\\u202e" in out and "\\r" in out
-    assert "tags: t\\n::error::TAG" in out and "fix: none\\n::error::FIX" in out
+    assert "tags: t\\n::error::TAG" in out and "\\x3a:error::FIX\\x1b[31m\\u202e" in out  # fix_safety
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown"])

@@ -187,9 +187,9 @@ def test_a_rewrite_that_changes_other_values_is_held_back():
     # ruamel shares an anchored mapping with its alias: setting a.k would change b.k too
     text = "a: &x\n  k: 1\n  m: yes\nb: *x\n"
     plan = FileFix("values.yaml", "values.yaml", [finding("SL104", ("a", "k"), 2)], before=text)
-    from starter_lint.fix import _apply_checked
+    from starter_lint.fix.verify import apply_checked
 
-    _apply_checked(plan, load_values(text))
+    apply_checked(plan, load_values(text))
     assert plan.findings == [] and plan.after == text
     assert "change other values Helm loads" in plan.held[0][1]
     assert (
@@ -204,7 +204,7 @@ def test_a_rewrite_that_changes_other_values_is_held_back():
 def test_every_safe_fix_of_the_catalog_keeps_what_helm_renders_and_converges(tmp_path):
     from starter_lint.fix import plan_fixes
 
-    for rule in [rule for rule in load_catalog().values() if rule.fix == "safe"]:
+    for rule in [rule for rule in load_catalog().values() if rule.fix in ("safe", "mixed")]:
         for example in rule.failing:
             if example.values is None or example.chart or example.manifests or example.files or example.set:
                 continue

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal, DecimalException
 from typing import Any
 
-from ..gofmt import helm_string
+from ..gofmt import helm_string  # re-exported: the checks read it from here
 
 COMPONENTS = ("api", "web", "worker")
 SCALED = ("api", "web")  # components with an HPA (autoscaling.<c>)
