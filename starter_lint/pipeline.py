@@ -321,7 +321,7 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
             ctx.manifests = render.render_chart(target.chart, ctx, options)
         except render.RenderFailed as exc:
             from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub, secret_strings
-            from .validate.contract import violations
+            from .validate.values_schema import violations
 
             # Helm refusing the values on the chart's own values.schema.json is always the values'
             # mistake (the drop-in schema is stricter than the contract's check: unknown keys)
