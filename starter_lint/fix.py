@@ -200,8 +200,8 @@ def _redact_lines(lines: list, hidden: dict, secrets=()) -> list:
 
 def secret_lines(loaded) -> dict:
     """line -> column from which a diff line is hidden: where the first secret on it starts
-    (`redact.secret_columns`, the loader's positions: found where it is, not by its text)."""
-    from .redact import secret_columns
+    (`redact_source.secret_columns`, the loader's positions: found where it is, not by its text)."""
+    from .redact_source import secret_columns
 
     lines = loaded.text.splitlines()
     hidden = {}
