@@ -434,7 +434,7 @@ def test_config_ignore_path_glob_of_many_double_stars_matches_in_polynomial_time
 
 
 def test_path_glob_matches_as_the_regex_it_replaces():
-    from starter_lint.suppress import glob_regex
+    from starter_lint.suppress.globs import glob_regex
 
     def regex(pattern: str):
         out = []
