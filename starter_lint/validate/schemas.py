@@ -431,7 +431,7 @@ class CrdSchemas:
         except (OSError, UnicodeDecodeError) as exc:
             raise StarterLintError(f"--crd {path}: cannot read it ({exc})") from None
         if path.suffix.lower() == ".json":
-            from ..manifests.stream import _shape_problem
+            from ..manifests.documents import shape_problem
 
             try:
                 data = json.loads(text)
@@ -439,7 +439,7 @@ class CrdSchemas:
                 raise StarterLintError(f"--crd {path}: not valid JSON ({exc})") from None
             except RecursionError:
                 raise StarterLintError(f"--crd {path}: the JSON is nested too deeply; flatten it") from None
-            shape = _shape_problem(data) if isinstance(data, (dict, list)) else None
+            shape = shape_problem(data) if isinstance(data, (dict, list)) else None
             if shape is not None:  # the schema walks recurse per level: bounded as manifests are
                 raise StarterLintError(f"--crd {path}: the JSON {shape}")
             if isinstance(data, dict) and data.get("kind") != "CustomResourceDefinition":
