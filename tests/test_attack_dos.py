@@ -213,7 +213,7 @@ def test_crd_pattern_of_catastrophic_backtracking_runs_in_linear_time(tmp_path):
 
 
 def test_crd_pattern_matches_as_the_api_server_does():
-    from starter_lint.validate.kube import SchemaValidator
+    from starter_lint.validate.json_schema import SchemaValidator
 
     validator = SchemaValidator()
     schema = {
@@ -229,7 +229,7 @@ def test_crd_pattern_matches_as_the_api_server_does():
 
 
 def test_unverifiable_pattern_property_neither_allows_nor_refuses_a_key():
-    from starter_lint.validate.kube import SchemaValidator
+    from starter_lint.validate.json_schema import SchemaValidator
 
     validator = SchemaValidator()
     schema = {
@@ -247,7 +247,7 @@ def test_unverifiable_pattern_property_neither_allows_nor_refuses_a_key():
 
 def test_without_re2_a_pattern_is_unchecked_never_backtracked(monkeypatch):
     from starter_lint import inputregex
-    from starter_lint.validate.kube import SchemaValidator
+    from starter_lint.validate.json_schema import SchemaValidator
 
     monkeypatch.setattr(inputregex, "_re2_options", lambda: None)
     inputregex._compile.cache_clear()

@@ -11,9 +11,9 @@ from ..findings import Location, Problem, Severity, format_path
 from ..manifests.index import index_of
 from ..pointer import path as pointer_path
 from ..validate.apis import ApiVersions
-from ..validate.kube import MISSING
 from ..validate.kubeconform import select_validator
 from ..validate.schemas import kube_schemas
+from ..validate.verdicts import MISSING
 from . import check
 
 

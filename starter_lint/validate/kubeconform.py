@@ -19,8 +19,12 @@ import shutil
 from collections import defaultdict, deque
 
 from ..errors import StarterLintError
-from .kube import INVALID, MISSING, VALID, SchemaError, Verdict, escape
-from .schemas import CrdSchemas, kubeconform_name, normalise_version, standalone_dir
+from ..pointer import escape
+from .crds import CrdSchemas
+from .kube import BuiltinValidator
+from .schemas import kubeconform_name, normalise_version
+from .standalone import standalone_dir
+from .verdicts import INVALID, MISSING, VALID, SchemaError, Verdict
 
 INSTALL_HINT = (
     "install kubeconform (https://github.com/yannh/kubeconform/releases) or pass "
@@ -59,8 +63,6 @@ def select_validator(options, crds: CrdSchemas | None = None):
             )
         if choice == "kubeconform":
             raise StarterLintError(f"--validator kubeconform: kubeconform is not on PATH; {INSTALL_HINT}")
-    from .kube import BuiltinValidator
-
     return BuiltinValidator(version, crds)
 
 
