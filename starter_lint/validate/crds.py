@@ -124,10 +124,8 @@ class CrdSchemas:
                 return
             documents = [data]
         else:
-            from ..yamlio import (  # deferred: the values loader, only for a --crd YAML file
-                YamlLoadError,
-                load_documents,
-            )
+            # deferred: the values loader, needed only for a --crd YAML file
+            from ..yamlio import YamlLoadError, load_documents
 
             try:  # the values loader's limits: alias expansion and nesting are budgeted
                 documents = load_documents(text)

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from collections import defaultdict, deque
 
 from ..errors import StarterLintError
@@ -113,8 +114,6 @@ class KubeconformValidator:
         """A Verdict per ManifestObject, in order."""
         if not objects:
             return []
-        import tempfile
-
         with tempfile.TemporaryDirectory(prefix="starter-lint-kubeconform-") as folder:
             expected, _file_of = self._write(objects, folder)
             report = self._run(self.command(folder))
@@ -174,7 +173,7 @@ class KubeconformValidator:
         return Verdict(VALID, schema=schema)  # statusValid, statusSkipped, ""
 
     def _run(self, command: list) -> dict:
-        import subprocess  # only when kubeconform is used: keeps the built-in path's start-up short
+        import subprocess  # deferred: only when kubeconform runs; keeps the built-in path's start-up short
 
         shown = os.path.basename(self.binary)
         try:

@@ -164,7 +164,7 @@ def _explain(error, described: str = "") -> Iterable[Violation]:
                 yield from _explain(sub, described)
             return
         if len(fitting) > 1:  # several shapes fit the type: jsonschema's pick of the closest
-            from jsonschema.exceptions import best_match
+            from jsonschema.exceptions import best_match  # deferred: with jsonschema (contract_validator)
 
             yield from _explain(best_match([e for errors in fitting for e in errors]), described)
             return
