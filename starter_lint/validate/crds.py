@@ -8,7 +8,6 @@ read them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -171,6 +170,8 @@ class CrdSchemas:
         folders = [shipped_crds_dir()] if shipped_crds_dir().is_dir() else []
         if self.extra:
             blob = json.dumps(self.extra, sort_keys=True)
+            import hashlib  # deferred: loads OpenSSL (3 MiB of RSS), only for --crd schemas
+
             digest = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
             try:
                 folder = self._write_extra(cache_root() / "crds" / digest)
