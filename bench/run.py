@@ -283,7 +283,7 @@ def main(argv=None) -> int:
     schema_root = None
     if kubeconform:
         sys.path.insert(0, str(HERE.parent))
-        from starter_lint.validate.schemas import standalone_dir
+        from starter_lint.validate.standalone import standalone_dir
 
         schema_root = str(standalone_dir("1.27"))
     # warm the file-system cache and the schema cache once; every measured run is a cold process

@@ -410,7 +410,7 @@ def baseline(target_names, **params):
 
     from .pipeline import run
     from .report.escape import json_text
-    from .suppress import baseline_document
+    from .suppress.baseline import baseline_document
 
     options = build_options(params)
     _choose_config_targets(options, target_names, params)

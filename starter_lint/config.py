@@ -476,7 +476,7 @@ def _rules(reader: _Reader, value, line: int, options) -> None:
 def _ignores(reader: _Reader, value, line: int, options) -> list:
     from .catalog import load_catalog
     from .options import rule_matches
-    from .suppress import ConfigIgnore
+    from .suppress.ignores import ConfigIgnore
 
     catalog = load_catalog(tuple(options.rule_dirs))
 

@@ -320,8 +320,9 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
         try:
             ctx.manifests = render.render_chart(target.chart, ctx, options)
         except render.RenderFailed as exc:
-            from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub, secret_strings
-            from .validate.contract import violations
+            from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub
+            from .redact_source import secret_strings
+            from .validate.values_schema import violations
 
             # Helm refusing the values on the chart's own values.schema.json is always the values'
             # mistake (the drop-in schema is stricter than the contract's check: unknown keys)
@@ -367,7 +368,8 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
     sources = {loaded.path: loaded.text for loaded in ctx.loaded}
     if ctx.manifests is not None:
         sources.update(getattr(ctx.manifests, "sources", {}) or {})
-    from .redact import manifest_secret_columns, scrub_finding, secret_columns, secret_strings
+    from .redact import scrub_finding
+    from .redact_source import manifest_secret_columns, secret_columns, secret_strings
 
     # the manifests' secrets only matter to findings' texts and excerpts: none, no need to look
     secrets = secret_strings(ctx, with_manifests=bool(findings))

@@ -4,8 +4,8 @@ Three kinds of secret (SPEC §4): values under `<component>.secrets` (and a Secr
 `stringData`), values of secret-like env keys (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, …, in a map,
 as `- NAME=…` or as `{name: NAME, value: …}`), and URL passwords anywhere in a string; one
 classifier finds them (`secret_parts`). They are hidden by position where they are written
-(`secret_columns`, `manifest_secret_columns`: escaped, folded or anchored source included) and by
-value wherever else their text shows (`secret_strings`: an alias or merge copies a value). Checks
+(`redact_source`: escaped, folded or anchored source included) and by value wherever else their
+text shows (`redact_source.secret_strings`: an alias or merge copies a value). Checks
 print keys, not values; as a safety net every finding's human text is scrubbed of the target's
 secret strings (`scrub_finding`, before any reporter serializes it). Errors are built without
 a scalar's text where it may be a secret (the loaders, `--set`), or scrubbed (a render failure).
@@ -17,10 +17,9 @@ import base64
 import binascii
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
-
-from .findings import Location
 
 REDACTED = "<redacted>"
 MIN_SCRUB_LENGTH = 3  # shorter strings would mangle ordinary output ("1", "on")
@@ -95,10 +94,10 @@ def credential_spans(value: Any) -> list:
     if not isinstance(value, str) or "://" not in value:
         return []
     spans = (_credentials_after(value, scheme.end()) for scheme in _SCHEME.finditer(value))
-    return _merge_spans(span for span in spans if span is not None)
+    return merge_spans(span for span in spans if span is not None)
 
 
-def _merge_spans(spans) -> list:
+def merge_spans(spans) -> list:
     merged: list = []
     for start, end in sorted(spans):
         if end <= start:
@@ -110,9 +109,9 @@ def _merge_spans(spans) -> list:
     return merged
 
 
-def _replace_spans(text: str, spans) -> str:
+def replace_spans(text: str, spans) -> str:
     parts, last = [], 0
-    for start, end in _merge_spans(spans):
+    for start, end in merge_spans(spans):
         parts.append(text[last:start])
         parts.append(REDACTED)
         last = end
@@ -128,7 +127,7 @@ def url_password(value: Any) -> str | None:
 
 def redact_url(value: str) -> str:
     """`value` with the password of every URL in it replaced (scheme, user and host kept)."""
-    return _replace_spans(value, credential_spans(value))
+    return replace_spans(value, credential_spans(value))
 
 
 def is_secret_path(path: tuple, value: Any = None) -> bool:
@@ -190,7 +189,7 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
         if len(path) >= 2 and path[-2] == "env" and isinstance(path[-1], int):
             assignment = _ENV_ASSIGNMENT.fullmatch(node)
             if assignment and is_secret_key(assignment.group(1)):
-                spans = _merge_spans(spans + [assignment.span(2)])
+                spans = merge_spans(spans + [assignment.span(2)])
         if spans:
             yield path, node, spans
 
@@ -235,36 +234,6 @@ def manifest_secrets(obj: dict) -> set:
     return out
 
 
-def secret_strings(ctx, with_manifests: bool = True) -> frozenset:
-    """Every secret string a target holds, in its files and layers and manifests (the manifests'
-    only `with_manifests`: walking 6,000 objects is a sixth of a clean run that shows no text)."""
-    out: set = set()
-    if ctx.values is not None:
-        for layer in ctx.values.layers:
-            out |= values_secrets(layer.data)
-    for loaded in ctx.loaded:
-        out |= values_secrets(loaded.data)
-        out |= _source_texts(loaded)  # `0755123`, read as 252499, is written as 0755123
-    manifests = getattr(ctx, "manifests", None) if with_manifests else None
-    if manifests is not None:
-        for obj in manifests.objects:
-            out |= manifest_secrets(obj.obj)
-    return frozenset(s for s in out if len(s) >= MIN_SCRUB_LENGTH)
-
-
-def _source_texts(loaded) -> set:
-    """The secrets of a values file as written (unquoted), one line each."""
-    lines = loaded.text.splitlines()
-    out = set()
-    for line, ranges in secret_columns(loaded).items():
-        for col, end in ranges:
-            text = lines[line - 1][col - 1 : end - 1].strip()
-            if len(text) >= 2 and text[0] in "'\"" and text[-1] == text[0]:
-                text = text[1:-1]
-            out.add(text)
-    return out
-
-
 def redact_values(values: Any, secrets: Iterable[str] = ()) -> Any:
     """A copy of `values` with every secret replaced by <redacted> (URLs keep their host): the
     values `secret_parts` finds, and any other string equal to a secret (an anchor's value that
@@ -279,7 +248,7 @@ def redact_values(values: Any, secrets: Iterable[str] = ()) -> Any:
             return [copy(v, path + (i,)) for i, v in enumerate(node)]
         if path in parts:
             spans = parts[path]
-            return REDACTED if spans is None else _replace_spans(node, spans)
+            return REDACTED if spans is None else replace_spans(node, spans)
         if node is None or isinstance(node, bool):
             return node
         if str(node) in known:
@@ -290,7 +259,7 @@ def redact_values(values: Any, secrets: Iterable[str] = ()) -> Any:
 
 
 @lru_cache(maxsize=32)
-def _secrets_pattern(secrets: frozenset, min_length: int):
+def secrets_pattern(secrets: frozenset, min_length: int):
     """One alternation of the secrets (longest first, so a secret inside another goes whole):
     a target can hold thousands, and each finding and excerpt line is searched once, not once per
     secret."""
@@ -304,7 +273,7 @@ def scrub(text: str, secrets: Iterable[str], min_length: int = 1) -> str:
     Only for text that is not serialized afterwards (a diff, one excerpt line): a reporter's
     output is escaped (JSON, XML, workflow commands), so findings are scrubbed before it
     (`scrub_finding`)."""
-    pattern = _secrets_pattern(frozenset(secrets), min_length)
+    pattern = secrets_pattern(frozenset(secrets), min_length)
     return pattern.sub(REDACTED, text) if pattern is not None and text else text
 
 
@@ -314,7 +283,7 @@ def scrub_finding(finding, secrets: Iterable[str]):
     reason and logical location, and so of its related findings. Location, rule and severity are
     never touched."""
     secrets = frozenset(secrets)
-    if _secrets_pattern(secrets, MIN_FINDING_SCRUB_LENGTH) is None:
+    if secrets_pattern(secrets, MIN_FINDING_SCRUB_LENGTH) is None:
         return finding
 
     def clean(text: str) -> str:
@@ -333,8 +302,6 @@ def scrub_finding(finding, secrets: Iterable[str]):
     if finding.fix is not None and finding.fix.description:
         description = clean(finding.fix.description)
         if description != finding.fix.description:
-            from dataclasses import replace
-
             changes["fix"] = replace(finding.fix, description=description)
     related = tuple(scrub_finding(r, secrets) for r in finding.related)
     if related != finding.related:
@@ -350,14 +317,14 @@ def redact_set_expression(expression: str, secrets: Iterable[str]) -> str:
     """A `--set a=x,api.secrets.B=y` expression as provenance or an error may show it: the value
     of a secret path replaced whole, a URL's password replaced, any other secret string replaced;
     the key text is kept, so provenance still names what the expression set."""
-    return _replace_spans(expression, set_secret_spans(expression, secrets))
+    return replace_spans(expression, set_secret_spans(expression, secrets))
 
 
 def set_secret_spans(expression: str, secrets: Iterable[str] = ()) -> list:
     """(start, end) of the parts of a `--set` expression that hold a secret (`redact_set_expression`).
     The value of a key runs to the next `,key=`, so `api.secrets.X=p@ss,word` hides `p@ss,word`
     whole: Helm reads `word` as a key without a value, but it is the rest of the password."""
-    pattern = _secrets_pattern(frozenset(secrets), MIN_SCRUB_LENGTH)  # secret paths go whole anyway
+    pattern = secrets_pattern(frozenset(secrets), MIN_SCRUB_LENGTH)  # secret paths go whole anyway
     keys = list(_SET_KEY.finditer(expression))
     regions = [(0, keys[0].start() if keys else len(expression), None)]
     for i, key in enumerate(keys):
@@ -373,229 +340,4 @@ def set_secret_spans(expression: str, secrets: Iterable[str] = ()) -> list:
         spans += [(start + s, start + e) for s, e in credential_spans(value)]
         if pattern is not None:
             spans += [(start + m.start(), start + m.end()) for m in pattern.finditer(value)]
-    return _merge_spans(spans)
-
-
-# ---------------------------------------------------------------------------------------------
-# Source excerpts
-
-
-def secret_columns(loaded) -> dict:
-    """{line: [(col, end_col), …]} of a loaded values file: the 1-based, end-exclusive columns
-    that hold a secret (a whole value under a secret path, only the password of a URL).
-    Kept on the loaded file: the secret strings and the text excerpts both need it."""
-    cached = getattr(loaded, "_secret_columns", None)
-    if cached is None:
-        cached = loaded._secret_columns = _secret_columns(loaded)
-    return cached
-
-
-def holds_secret(loaded, span) -> bool:
-    """Whether a span of a loaded values file overlaps a secret written there (by path, or an
-    anchored value an alias or merge carries into a secret)."""
-    for line in range(span.line, span.end_line + 1):
-        start = span.col if line == span.line else 1
-        end = span.end_col if line == span.end_line else float("inf")
-        if any(col < end and start < stop for col, stop in secret_columns(loaded).get(line, ())):
-            return True
-    return False
-
-
-def _secret_columns(loaded) -> dict:
-    lines = loaded.text.splitlines()
-    out: dict = {}
-    for path, value, spans in secret_parts(loaded.data):
-        # where the value is written: its own position (for an alias, the `*name`) and, when it
-        # comes through an alias, the anchored node it was copied from
-        for span in (loaded.spans.get(path), loaded.origin_span(path)):
-            if span is None:
-                continue
-            ranges = (spans is not None and _part_columns(lines, span, value, spans)) or _span_columns(
-                lines, span
-            )
-            for line, col, end in ranges:
-                if end > col:
-                    out.setdefault(line, []).append((col, end))
-    return {line: sorted(ranges) for line, ranges in out.items()}
-
-
-def manifest_secret_columns(manifests, wanted: dict) -> dict:
-    """{file: {line: [(col, end_col)]}} of the manifest lines an excerpt shows (`wanted`: file ->
-    line numbers): where an object writes a secret, found by position, so its escaped, folded or
-    base64-over-lines source goes too; in a document that did not load (no object to ask), the
-    values a Secret's data, a secret-like key or the `value` after a secret-like `name` holds."""
-    from bisect import bisect_right
-
-    from .pointer import build
-
-    by_file: dict = {}
-    for obj in manifests.objects:
-        by_file.setdefault(obj.path, []).append(obj)
-    out: dict = {}
-    for path, numbers in wanted.items():
-        text = manifests.sources.get(path)
-        if text is None:
-            continue
-        lines = text.splitlines()
-        objects = by_file.get(path, [])
-        starts = [obj.line for obj in objects]
-        columns: dict = {}
-        located: set = set()
-
-        def add(ranges):
-            for line, col, end in ranges:
-                if end > col:
-                    columns.setdefault(line, []).append((col, end))  # noqa: B023 (called in this iteration)
-
-        for number in sorted(numbers):
-            owners = []
-            for i in range(bisect_right(starts, number) - 1, -1, -1):
-                if (objects[i].end_line or objects[i].line) < number:
-                    break
-                owners.append(objects[i])
-            for obj in owners:
-                if id(obj) in located:
-                    continue
-                located.add(id(obj))
-                for pointer, value, spans in manifest_secret_parts(obj.obj):
-                    for where in obj.value_locations(build(*pointer)):
-                        add(
-                            (spans is not None and _part_columns(lines, where, value, spans))
-                            or _span_columns(lines, where)
-                        )
-            if not owners:
-                add((number, col, end) for col, end in _unloaded_secret_columns(lines, number))
-        out[path] = {line: sorted(ranges) for line, ranges in columns.items()}
-    return out
-
-
-_MARKER_LINE = re.compile(r"(---|\.\.\.)(\s|$)")
-_SECRET_KIND = re.compile(r"\s*(-\s+)?kind\s*:\s*['\"]?Secret['\"]?\s*(#.*)?")
-_KEY_LINE = re.compile(r"(?P<indent>\s*(?:-\s+)*)(?P<q>['\"]?)(?P<key>[\w.-]+)(?P=q)(?:\s*:(?:\s+|$)|=)")
-_FLOW_SECRET_ENTRY = re.compile(r"\bname\s*:\s*['\"]?(?P<name>[\w.-]+)['\"]?\s*,\s*value\s*:\s*")
-
-
-def _unloaded_secret_columns(lines: list, number: int) -> list:
-    """[(col, end_col)] of line `number` that may hold a secret, in a document no parser could
-    read: the text is read line by line, by indentation. A secret block opens at `data:` or
-    `stringData:` of a Secret, at a secret-like key (`DB_PASSWORD: …`, `- API_TOKEN=…`) and at
-    the `value:` after a secret-like `name:`; the rest of its line and every deeper line after
-    it are hidden (a value folded over lines, base64 broken over lines, a syntax error in it)."""
-    if not 0 < number <= len(lines):
-        return []
-    first = number - 1
-    while first > 0 and not _MARKER_LINE.match(lines[first - 1]):
-        first -= 1
-    last = number
-    while last < len(lines) and not _MARKER_LINE.match(lines[last]):
-        last += 1
-    is_secret_object = any(_SECRET_KIND.fullmatch(line) for line in lines[first:last])
-    block = None  # indentation of the key that opened a secret block
-    secret_name = None  # indentation of a `name:` holding a secret-like name
-    for index in range(first, number):
-        line = lines[index]
-        content = line.lstrip(" \t")
-        if not content or content.startswith("#"):
-            continue
-        depth = len(line) - len(content)
-        if block is not None and depth > block:
-            if index == number - 1:
-                return [(depth + 1, len(line) + 1)]
-            continue
-        block = None
-        hidden = None
-        flow = _FLOW_SECRET_ENTRY.search(line)
-        if flow and is_secret_key(flow.group("name")):
-            hidden = flow.end()
-        match = _KEY_LINE.match(line)
-        if match is not None:
-            key, column = match.group("key"), len(match.group("indent"))
-            if key == "name":
-                named = line[match.end() :].strip().strip("'\"")
-                secret_name = column if is_secret_key(named) else None
-            if (
-                (is_secret_object and key in ("data", "stringData"))
-                or is_secret_key(key)
-                or (key == "value" and secret_name == column)
-            ):
-                block = column
-                hidden = match.end() if hidden is None else min(hidden, match.end())
-        if index == number - 1:
-            return [(hidden + 1, len(line) + 1)] if hidden is not None and hidden < len(line) else []
-    return []
-
-
-_NODE_PROPERTIES = re.compile(r"(?:[&!][^\s,\[\]{}]*\s+)+")
-
-
-def _span_columns(lines: list, span) -> list:
-    """(line, col, end_col) of every line a scalar covers (a block or folded one spans several),
-    from its text on: its anchor and tag (`&pw !!str`) are no secret."""
-    if 0 < span.line <= len(lines):
-        properties = _NODE_PROPERTIES.match(
-            lines[span.line - 1],
-            span.col - 1,
-            span.end_col - 1 if span.line == span.end_line else len(lines[span.line - 1]),
-        )
-        if properties is not None and properties.end() > span.col - 1:
-            span = Location("", span.line, properties.end() + 1, span.end_line, span.end_col)
-    if span.line == span.end_line and 0 < span.line <= len(lines):
-        source = lines[span.line - 1][span.col - 1 : span.end_col - 1]
-        if len(source) >= 2 and source[0] in "'\"" and source[-1] == source[0]:
-            return [(span.line, span.col + 1, span.end_col - 1)]  # keep the quotes: they are not secret
-    out = []
-    for line in range(span.line, span.end_line + 1):
-        length = len(lines[line - 1]) if 0 < line <= len(lines) else 0
-        out.append(
-            (
-                line,
-                span.col if line == span.line else 1,
-                span.end_col if line == span.end_line else length + 1,
-            )
-        )
-    return out
-
-
-def _part_columns(lines: list, span, value: str, spans: list) -> list | None:
-    """[(line, col, end_col)] of the secret parts of a string in the source, when the scalar is
-    written on one line exactly as it reads (no escape); else None (the caller hides it whole)."""
-    if span.end_line != span.line or not 0 < span.line <= len(lines):
-        return None
-    source = lines[span.line - 1][span.col - 1 : span.end_col - 1]
-    inner, offset = source, span.col
-    if len(source) >= 2 and source[0] in ("'", '"') and source[-1] == source[0]:
-        inner, offset = source[1:-1], span.col + 1
-    if inner != value:
-        return None
-    return [(span.line, offset + start, offset + end) for start, end in spans]
-
-
-def redact_line(
-    line: str,
-    ranges: Iterable[tuple],
-    secrets: Iterable[str] = (),
-    min_length: int = MIN_FINDING_SCRUB_LENGTH,
-) -> tuple:
-    """(`line` with the given columns, every URL password and every occurrence of `secrets`
-    (`min_length` characters or more) replaced by <redacted>, a function mapping an original
-    1-based column to the redacted line's)."""
-    spans = [(col - 1, end - 1) for col, end in ranges] + credential_spans(line)
-    pattern = _secrets_pattern(frozenset(secrets), min_length)
-    if pattern is not None:
-        spans += [match.span() for match in pattern.finditer(line)]
-    merged = _merge_spans((max(0, s), min(len(line), e)) for s, e in spans)
-    shown = _replace_spans(line, merged)
-
-    def column(col: int, is_end: bool = False) -> int:
-        """A start column inside a redaction moves to its start, an end column to its end."""
-        index, shift = col - 1, 0
-        for start, end in merged:
-            if index >= end:
-                shift += len(REDACTED) - (end - start)
-            elif index > start:
-                return start + shift + (len(REDACTED) if is_end else 0) + 1
-            else:
-                break
-        return index + shift + 1
-
-    return shown, column
+    return merge_spans(spans)

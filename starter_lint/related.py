@@ -14,7 +14,7 @@ rule pair), is not reported on its own; it becomes a related location of the own
   (SL100 owns SL504, which owns SL503: both are related locations of the SL100 finding).
 - A consequence with no matching owner (the owner's rule not selected, or a template that differs
   from the contract) is reported on its own, as before.
-- Suppression (`suppress.py`) sees owners only: suppressing the owner suppresses its related
+- Suppression (`suppress/`) sees owners only: suppressing the owner suppresses its related
   locations with it; a suppression written for the consequence alone no longer has a finding of
   its own to suppress.
 

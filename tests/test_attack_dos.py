@@ -215,7 +215,7 @@ def test_crd_pattern_of_catastrophic_backtracking_runs_in_linear_time(tmp_path):
 
 
 def test_crd_pattern_matches_as_the_api_server_does():
-    from starter_lint.validate.kube import SchemaValidator
+    from starter_lint.validate.json_schema import SchemaValidator
 
     validator = SchemaValidator()
     schema = {
@@ -231,7 +231,7 @@ def test_crd_pattern_matches_as_the_api_server_does():
 
 
 def test_unverifiable_pattern_property_neither_allows_nor_refuses_a_key():
-    from starter_lint.validate.kube import SchemaValidator
+    from starter_lint.validate.json_schema import SchemaValidator
 
     validator = SchemaValidator()
     schema = {
@@ -249,7 +249,7 @@ def test_unverifiable_pattern_property_neither_allows_nor_refuses_a_key():
 
 def test_without_re2_a_pattern_is_unchecked_never_backtracked(monkeypatch):
     from starter_lint import inputregex
-    from starter_lint.validate.kube import SchemaValidator
+    from starter_lint.validate.json_schema import SchemaValidator
 
     monkeypatch.setattr(inputregex, "_re2_options", lambda: None)
     inputregex._compile.cache_clear()
@@ -436,7 +436,7 @@ def test_config_ignore_path_glob_of_many_double_stars_matches_in_polynomial_time
 
 
 def test_path_glob_matches_as_the_regex_it_replaces():
-    from starter_lint.suppress import glob_regex
+    from starter_lint.suppress.globs import glob_regex
 
     def regex(pattern: str):
         out = []

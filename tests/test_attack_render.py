@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from starter_lint import render
-from starter_lint.checks.values import template_references
 from starter_lint.errors import StarterLintError
 from starter_lint.options import Options
 from starter_lint.pipeline import build_context, plan_targets
+from starter_lint.template_refs import template_references
 
 from .support import REPO, cli
 

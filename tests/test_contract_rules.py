@@ -11,9 +11,9 @@ import pytest
 
 from starter_lint.checks import load_checks
 from starter_lint.checks.contract import Flag, covers, helm_string, host_problem, parse_quantity, read_flag
-from starter_lint.checks.images import image_problem
 from starter_lint.context import Context
 from starter_lint.findings import Severity
+from starter_lint.image_ref import image_problem
 from starter_lint.options import Options
 from starter_lint.pipeline import run
 from starter_lint.values.layers import Layer, layer_values

@@ -14,7 +14,7 @@ from starter_lint.context import Context
 from starter_lint.options import Options
 from starter_lint.pipeline import Target, build_context
 from starter_lint.resources import schemas_dir
-from starter_lint.validate import contract
+from starter_lint.validate import values_schema as values_contract
 from starter_lint.values.layers import get_path
 
 from .support import NEEDS_HELM_SDK, REPO, cli
@@ -72,15 +72,15 @@ def _properties(node, path=()):
     """(path, property schema) for every named property reachable from `node`."""
     for key, child in (node.get("properties") or {}).items():
         yield path + (key,), child
-        for sub in contract.expand(child):
+        for sub in values_contract.expand(child):
             yield from _properties(sub, path + (key,))
 
 
 def test_every_contract_key_is_described_with_its_default():
-    schema = contract.contract_schema()
+    schema = values_contract.contract_schema()
     seen = {}
     for path, node in _properties(schema):
-        assert node.get("description") or contract.resolve(node).get("description"), (
+        assert node.get("description") or values_contract.follow_ref(node).get("description"), (
             f"{path} has no description"
         )
         seen[path] = node
@@ -109,9 +109,11 @@ def test_every_contract_key_is_described_with_its_default():
 
 
 def test_closed_and_open_objects():
-    schema = contract.contract_schema()
+    schema = values_contract.contract_schema()
     assert schema["additionalProperties"] is False
-    verdict = contract.key_verdict(contract.child_nodes(contract.root_nodes(), "ingress"))
+    verdict = values_contract.key_verdict(
+        values_contract.child_nodes(values_contract.root_nodes(), "ingress")
+    )
     assert not verdict.open and "tls" in verdict.names
     for path in (
         ("api", "env"),
@@ -119,20 +121,20 @@ def test_closed_and_open_objects():
         ("externalSecrets", "api", "data"),
         ("api", "resources", "requests"),
     ):
-        nodes = contract.root_nodes()
+        nodes = values_contract.root_nodes()
         for key in path:
-            nodes = contract.child_nodes(nodes, key)
-        assert contract.key_verdict(nodes).open, path
+            nodes = values_contract.child_nodes(nodes, key)
+        assert values_contract.key_verdict(nodes).open, path
 
 
 @pytest.mark.parametrize("title,values", GOOD_VALUES, ids=[t for t, _ in GOOD_VALUES])
 def test_good_values_pass_the_schema(title, values):
-    assert list(Draft7Validator(contract.contract_schema()).iter_errors(_merged(values))) == []
+    assert list(Draft7Validator(values_contract.contract_schema()).iter_errors(_merged(values))) == []
 
 
 @pytest.mark.parametrize("title,values", BAD_VALUES, ids=[t for t, _ in BAD_VALUES])
 def test_bad_values_fail_the_schema(title, values):
-    assert list(Draft7Validator(contract.contract_schema()).iter_errors(_merged(values)))
+    assert list(Draft7Validator(values_contract.contract_schema()).iter_errors(_merged(values)))
 
 
 @pytest.fixture(scope="module")
@@ -203,9 +205,9 @@ def test_sl100_never_prints_a_secret(tmp_path):
     messages = [p.message for p in values_schema(ctx)]
     assert len(messages) == 2
     assert not any("hunter2" in m for m in messages)
-    assert contract.shown(("api", "env", "DB_PASSWORD"), "s3cret") == ""
-    assert contract.shown(("api", "env", "DATABASE_URL"), secret) == ""
-    assert contract.shown(("api", "env", "ENVIRONMENT"), "production") == ' ("production")'
+    assert values_contract.shown(("api", "env", "DB_PASSWORD"), "s3cret") == ""
+    assert values_contract.shown(("api", "env", "DATABASE_URL"), secret) == ""
+    assert values_contract.shown(("api", "env", "ENVIRONMENT"), "production") == ' ("production")'
 
 
 def test_sl100_defers_to_the_dedicated_rule_only_when_it_runs(tmp_path):

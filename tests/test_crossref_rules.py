@@ -11,8 +11,8 @@ import pytest
 
 from starter_lint import pointer, render
 from starter_lint.checks.contract import covered
-from starter_lint.checks.crossref import container_roles, pod_template, port_number, repository
 from starter_lint.manifests.model import ManifestObject
+from starter_lint.manifests.workloads import container_roles, pod_template, port_number, repository
 from starter_lint.options import Options
 from starter_lint.pipeline import run
 

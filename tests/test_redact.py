@@ -13,14 +13,13 @@ from starter_lint.options import Options
 from starter_lint.pipeline import Report, TargetResult, run
 from starter_lint.redact import (
     REDACTED,
-    redact_line,
     redact_set_expression,
     redact_values,
     scrub_finding,
-    secret_columns,
     url_credentials,
     url_password,
 )
+from starter_lint.redact_source import _unloaded_secret_columns, redact_line, secret_columns
 from starter_lint.report import text_format
 from starter_lint.values.layers import layer_values
 from starter_lint.yamlio import load_values
@@ -441,4 +440,4 @@ def test_set_errors_hide_a_fragment_inside_a_secret_value():
 )
 def test_lines_of_a_document_that_does_not_load_are_hidden_by_their_shape(document, number, hidden):
     lines = document.splitlines()
-    assert redact._unloaded_secret_columns(lines, number) == ([hidden] if hidden else [])
+    assert _unloaded_secret_columns(lines, number) == ([hidden] if hidden else [])

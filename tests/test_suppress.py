@@ -11,7 +11,9 @@ import pytest
 from starter_lint.errors import StarterLintError
 from starter_lint.options import Options
 from starter_lint.pipeline import run
-from starter_lint.suppress import ConfigIgnore, glob_regex, parse_directives
+from starter_lint.suppress.globs import glob_regex
+from starter_lint.suppress.ignores import ConfigIgnore
+from starter_lint.suppress.inline import parse_directives
 
 from .support import cli
 
@@ -248,7 +250,7 @@ def test_bad_baseline_is_exit_2(tmp_path):
 
 
 def test_baseline_loader_rejects_garbage(tmp_path):
-    from starter_lint.suppress import baseline_fingerprints
+    from starter_lint.suppress.baseline import baseline_fingerprints
 
     (tmp_path / "b.json").write_text("{not json")
     with pytest.raises(StarterLintError):

@@ -9,8 +9,11 @@ import pytest
 from starter_lint.manifests import stream
 from starter_lint.options import Options
 from starter_lint.pipeline import run
-from starter_lint.validate.kube import INVALID, MISSING, VALID, BuiltinValidator, SchemaValidator
-from starter_lint.validate.schemas import CrdSchemas, kube_schemas
+from starter_lint.validate.crds import CrdSchemas
+from starter_lint.validate.json_schema import SchemaValidator
+from starter_lint.validate.kube import BuiltinValidator
+from starter_lint.validate.schemas import kube_schemas
+from starter_lint.validate.verdicts import INVALID, MISSING, VALID
 
 from .support import DATA
 

@@ -15,9 +15,10 @@ from starter_lint.errors import StarterLintError
 from starter_lint.manifests import stream
 from starter_lint.options import Options
 from starter_lint.pipeline import run
-from starter_lint.validate.kube import INVALID, MISSING, VALID, BuiltinValidator
+from starter_lint.validate.crds import CrdSchemas
+from starter_lint.validate.kube import BuiltinValidator
 from starter_lint.validate.kubeconform import KubeconformValidator, select_validator
-from starter_lint.validate.schemas import CrdSchemas
+from starter_lint.validate.verdicts import INVALID, MISSING, VALID
 
 from .support import DATA, cli
 

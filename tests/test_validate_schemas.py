@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from starter_lint.errors import StarterLintError
-from starter_lint.validate import schemas
-from starter_lint.validate.kube import INVALID, MISSING, VALID, BuiltinValidator
+from starter_lint.validate import crds, schemas, standalone
+from starter_lint.validate.kube import BuiltinValidator
+from starter_lint.validate.verdicts import INVALID, MISSING, VALID
 
 from .support import DATA, REPO
 
@@ -42,7 +43,7 @@ def test_standalone_cache_layout_is_built_once_and_atomically(tmp_path, monkeypa
 
     def build():
         try:
-            results.append(schemas.standalone_dir("1.27.4"))
+            results.append(standalone.standalone_dir("1.27.4"))
         except Exception as exc:  # pragma: no cover - the assertion below shows it
             errors.append(exc)
 
@@ -67,7 +68,7 @@ def test_standalone_cache_layout_is_built_once_and_atomically(tmp_path, monkeypa
         folder / "horizontalpodautoscaler-autoscaling-v2.json"
     ).is_file()
     mtime = (folder / "configmap-v1.json").stat().st_mtime_ns
-    schemas.standalone_dir("1.27")
+    standalone.standalone_dir("1.27")
     assert (folder / "configmap-v1.json").stat().st_mtime_ns == mtime
 
 
@@ -85,7 +86,7 @@ def test_recursive_crd_definition_is_cut():
 def test_shipped_crd_schemas_are_the_conversion_of_the_real_crds():
     generated = {}
     for path in sorted(CRDS.glob("*.yaml")):
-        generated.update(schemas.crd_to_schemas(yaml.load(path.read_text(), Loader=yaml.CSafeLoader)))
+        generated.update(crds.crd_to_schemas(yaml.load(path.read_text(), Loader=yaml.CSafeLoader)))
     shipped = {p.name: json.loads(p.read_text()) for p in (REPO / "schemas" / "crds").glob("*.json")}
     assert set(generated) == {
         "externalsecret-external-secrets-v1.json",
@@ -142,7 +143,7 @@ def test_crd_option_converts_yaml_and_takes_json_schemas(tmp_path):
         },
     }
     (tmp_path / "gadget-example-v1.json").write_text(json.dumps(gadget))
-    validator = BuiltinValidator("1.27", schemas.CrdSchemas([str(tmp_path)]))
+    validator = BuiltinValidator("1.27", crds.CrdSchemas([str(tmp_path)]))
     widget = {
         "apiVersion": "example.com/v1",
         "kind": "Widget",
@@ -162,9 +163,9 @@ def test_crd_option_converts_yaml_and_takes_json_schemas(tmp_path):
 def test_bad_crd_option_is_one_clear_error(tmp_path):
     (tmp_path / "x.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n")
     with pytest.raises(StarterLintError, match="no CustomResourceDefinition"):
-        schemas.CrdSchemas([str(tmp_path / "x.yaml")])
+        crds.CrdSchemas([str(tmp_path / "x.yaml")])
     with pytest.raises(StarterLintError, match="no such file"):
-        schemas.CrdSchemas([str(tmp_path / "missing.yaml")])
+        crds.CrdSchemas([str(tmp_path / "missing.yaml")])
     (tmp_path / "y.yaml").write_text("a: [\n")
     with pytest.raises(StarterLintError, match="not valid YAML"):
-        schemas.CrdSchemas([str(tmp_path / "y.yaml")])
+        crds.CrdSchemas([str(tmp_path / "y.yaml")])

@@ -7,9 +7,10 @@ import textwrap
 
 import pytest
 
-from starter_lint.checks.values import ANY, EVERYTHING, is_example_host, template_references
+from starter_lint.checks.values import is_example_host
 from starter_lint.options import Options
 from starter_lint.pipeline import run
+from starter_lint.template_refs import ANY, EVERYTHING, template_references
 
 
 def _lint(tmp_path, files: dict, rule: str, set_args=(), chart: dict | None = None):

@@ -24,7 +24,11 @@ MODULES = {
     "env": "values",
     "chart": "values",
     "manifests": "manifests",
-    "crossref": "manifests",
+    "rendered_scaling": "manifests",
+    "rendered_routing": "manifests",
+    "rendered_secrets": "manifests",
+    "rendered_billing": "manifests",
+    "rendered_probes": "manifests",
     "drift": "manifests",
     "suppressions": "any",
 }

@@ -6,9 +6,10 @@ chart renders (the worker only when enabled). Wrong types are SL100's; these rul
 
 from __future__ import annotations
 
+from ..fields import number
 from ..findings import Problem, Severity, format_path
 from . import check
-from .contract import SCALED, autoscaling_enabled, enabled_components, mapping, number, parse_quantity
+from .contract import SCALED, autoscaling_enabled, enabled_components, mapping, parse_quantity
 
 MEBIBYTE = 2**20
 

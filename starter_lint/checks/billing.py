@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 
+from ..fields import number
 from ..findings import Fix, Problem, format_path
+from ..image_ref import image_problem, parse_image
 from ..values.layers import has_path
 from . import check
-from .contract import Flag, autoscaling_enabled, env, lookup, number, read_flag, worker_enabled
-from .images import image_problem, parse_image
+from .contract import Flag, autoscaling_enabled, env, lookup, read_flag, worker_enabled
 from .values import placeholder_kind  # SL105's reading of a placeholder image
 
 RETRY = "ENABLE_BILLING_RETRY_WORKER"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal, DecimalException
 from typing import Any
 
+from ..fields import as_dict, as_list
 from ..gofmt import helm_string  # re-exported: the checks read it from here
 
 COMPONENTS = ("api", "web", "worker")
@@ -25,32 +26,6 @@ SCALED = ("api", "web")  # components with an HPA (autoscaling.<c>)
 
 # Kubernetes' env var name rule (SPEC §5, "Decisions where the guide is silent")
 ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
-
-
-def as_list(value: Any) -> list:
-    """`value` when it is a list, else [] (a wrong type is another rule's finding)."""
-    return value if isinstance(value, list) else []
-
-
-def as_dict(value: Any) -> dict:
-    """`value` when it is a mapping, else {}."""
-    return value if isinstance(value, dict) else {}
-
-
-def number(value: Any):
-    """`value` when it is a YAML number a float can hold (not a bool), else None.
-
-    An integer too large for a float64 is no number here: Kubernetes and Helm cannot hold it
-    either (SL701 / SL100 report it), and it could not be compared with or shown as a float.
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if isinstance(value, int):
-        try:
-            float(value)
-        except OverflowError:
-            return None
-    return value
 
 
 def truthy(value: Any) -> bool:

@@ -2,18 +2,20 @@
 
 Checked when a target has both values and given manifests; a chart rendered by starter-lint
 itself cannot drift from the values it was rendered with, so rendered sets are skipped. The
-release's objects are found by role, as the cross-resource rules find them (`crossref`):
+release's objects are found by role, as the cross-resource rules find them (`manifests.workloads`):
 containers and HPAs named for the api, web and worker.
 """
 
 from __future__ import annotations
 
+from ..fields import as_list, number
 from ..findings import Problem, format_path
 from ..manifests.index import index_of
+from ..manifests.model import manifest_problem
+from ..manifests.workloads import container_roles, name_words, running_pod_templates
 from ..pointer import build as pointer
 from . import check
-from .contract import as_list, autoscaling_enabled, host_key, hosts, ingress_enabled, number, worker_enabled
-from .crossref import container_roles, manifest_problem, name_words, running_pod_templates
+from .contract import autoscaling_enabled, host_key, hosts, ingress_enabled, worker_enabled
 
 ROLES = ("api", "web", "worker")
 RENDER_AGAIN = "the manifests are a stale render: render them again from these values"

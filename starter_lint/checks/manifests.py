@@ -10,6 +10,10 @@ from __future__ import annotations
 from ..findings import Location, Problem, Severity, format_path
 from ..manifests.index import index_of
 from ..pointer import path as pointer_path
+from ..validate.apis import ApiVersions
+from ..validate.kubeconform import select_validator
+from ..validate.schemas import kube_schemas
+from ..validate.verdicts import MISSING
 from . import check
 
 
@@ -24,10 +28,8 @@ def _typed(obj) -> bool:
 
 def _api_problems(ctx) -> dict:
     """index in ctx.manifests.objects -> ApiProblem, computed once per run."""
-    cached = getattr(ctx.manifests, "_api_problems", None)
+    cached = ctx.manifests.api_problems
     if cached is None:
-        from ..validate.apis import ApiVersions
-
         versions = ApiVersions(ctx.options.kube_version if ctx.options else "1.27")
         cached = {}
         for i, obj in enumerate(ctx.manifests.objects):
@@ -35,16 +37,14 @@ def _api_problems(ctx) -> dict:
                 problem = versions.check(obj.api_version, obj.kind)
                 if problem is not None:
                     cached[i] = problem
-        ctx.manifests._api_problems = cached
+        ctx.manifests.api_problems = cached
     return cached
 
 
 def _verdicts(ctx) -> dict:
     """index -> Verdict for every typed object whose API is not removed (validated once)."""
-    cached = getattr(ctx.manifests, "_verdicts", None)
+    cached = ctx.manifests.verdicts
     if cached is None:
-        from ..validate.kubeconform import select_validator
-
         removed = _api_problems(ctx)
         chosen = [
             (i, obj)
@@ -61,14 +61,12 @@ def _verdicts(ctx) -> dict:
                 chosen, validator.validate_all([obj for _, obj in chosen]), strict=False
             ):
                 cached[i] = verdict
-        ctx.manifests._verdicts = cached
+        ctx.manifests.verdicts = cached
     return cached
 
 
 def _schema_name(obj, version: str) -> str:
     """The schema an object was held to: Kubernetes' own for a built-in kind, else its CRD's."""
-    from ..validate.schemas import kube_schemas
-
     if kube_schemas(version).served(obj.api_version, obj.kind):
         return f"the Kubernetes {version} schema"
     return f"the {obj.kind} schema ({obj.api_version})"
@@ -103,8 +101,6 @@ def manifest_schema(ctx):
 
 @check("SL702", needs="manifests")
 def unknown_kind(ctx):
-    from ..validate.kube import MISSING
-
     version = ctx.options.kube_version if ctx.options else "1.27"
     for i, verdict in sorted(_verdicts(ctx).items()):
         if verdict.status != MISSING:

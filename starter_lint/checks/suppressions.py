@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from ..catalog import load_catalog
 from ..findings import Location, Problem
-from ..suppress import parse_directives, unknown_rule_parts
+from ..suppress.inline import parse_directives
+from ..suppress.unused import unknown_rule_parts
 from . import check
 
 

@@ -7,7 +7,8 @@ them); these checks report what the loader noticed in files that did load.
 from __future__ import annotations
 
 from ..findings import Fix, Location, Problem, Severity, format_path
-from ..redact import holds_secret, is_secret_path
+from ..redact import is_secret_path
+from ..redact_source import holds_secret
 from ..values.layers import get_path
 from . import check
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import difflib
 
 from ..errors import StarterLintError
-from ..redact import MIN_FINDING_SCRUB_LENGTH, REDACTED, scrub, secret_columns
+from ..redact import MIN_FINDING_SCRUB_LENGTH, REDACTED, scrub
+from ..redact_source import secret_columns
 from ..report.escape import terminal
 
 _CONTEXT_LINES = 3
@@ -159,7 +160,7 @@ def _redact_lines(lines: list, hidden: dict, secrets=()) -> list:
 
 def secret_lines(loaded) -> dict:
     """line -> column from which a diff line is hidden: where the first secret on it starts
-    (`redact.secret_columns`, the loader's positions: found where it is, not by its text)."""
+    (`redact_source.secret_columns`, the loader's positions: found where it is, not by its text)."""
     lines = loaded.text.splitlines()
     hidden = {}
     for line, ranges in secret_columns(loaded).items():

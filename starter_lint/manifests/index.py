@@ -58,8 +58,6 @@ class ManifestIndex:
 
 def index_of(manifests: ManifestSet, options=None) -> ManifestIndex:
     """The index of a ManifestSet, built once and kept on it."""
-    cached = getattr(manifests, "_index", None)
-    if cached is None:
-        cached = ManifestIndex(manifests.objects, getattr(options, "namespace", None) or "default")
-        manifests._index = cached
-    return cached
+    if manifests.index is None:
+        manifests.index = ManifestIndex(manifests.objects, getattr(options, "namespace", None) or "default")
+    return manifests.index

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..findings import Location
+from ..findings import Location, Problem
+
+if TYPE_CHECKING:  # the index module imports this one
+    from .index import ManifestIndex
 
 
 @dataclass
@@ -86,3 +89,27 @@ class ManifestSet:
     files: list = field(default_factory=list)  # display paths read
     sources: dict = field(default_factory=dict)  # display path -> text (for excerpts)
     rendered_by: str | None = None  # "helm" | "helm-python-sdk" | None (given)
+    validated_by: str | None = None  # the schema validator SL701 chose ("builtin", "kubeconform")
+    # built on first use by the rules that share them, once per run (`index_of`, the SL70x checks)
+    index: ManifestIndex | None = field(default=None, repr=False, compare=False)
+    api_problems: dict | None = field(
+        default=None, repr=False, compare=False
+    )  # object position -> ApiProblem
+    verdicts: dict | None = field(default=None, repr=False, compare=False)  # object position -> Verdict
+
+
+def manifest_problem(obj: ManifestObject, where: str, message: str, key: str, severity=None) -> Problem:
+    """A Problem at the node `where` (a JSON pointer) of a rendered object."""
+    return Problem(
+        message,
+        location=obj.locate(where),
+        logical=f"{obj.ref}#{where}",
+        template=obj.template,
+        key=key,
+        severity=severity,
+    )
+
+
+def describe(obj: ManifestObject) -> str:
+    """`Kind name`, how a message names a rendered object."""
+    return f"{obj.kind} {obj.name or '?'}"

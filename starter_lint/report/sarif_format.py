@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 
-from ..suppress import object_ref
+from ..suppress.ignores import object_ref
 from .escape import json_text, sarif_message
 from .json_format import COMPACT_ABOVE
 from .locations import Locator, unlocated_reason

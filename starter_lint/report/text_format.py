@@ -6,7 +6,8 @@ import functools
 import os
 import sys
 
-from ..redact import MIN_SCRUB_LENGTH, redact_line
+from ..redact import MIN_SCRUB_LENGTH
+from ..redact_source import redact_line
 from .escape import line_start, terminal
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}

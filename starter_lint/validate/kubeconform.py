@@ -16,11 +16,16 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from collections import defaultdict, deque
 
 from ..errors import StarterLintError
-from .kube import INVALID, MISSING, VALID, SchemaError, Verdict, escape
-from .schemas import CrdSchemas, kubeconform_name, normalise_version, standalone_dir
+from ..pointer import escape
+from .crds import CrdSchemas
+from .kube import BuiltinValidator
+from .schemas import kubeconform_name, normalise_version
+from .standalone import standalone_dir
+from .verdicts import INVALID, MISSING, VALID, SchemaError, Verdict
 
 INSTALL_HINT = (
     "install kubeconform (https://github.com/yannh/kubeconform/releases) or pass "
@@ -59,8 +64,6 @@ def select_validator(options, crds: CrdSchemas | None = None):
             )
         if choice == "kubeconform":
             raise StarterLintError(f"--validator kubeconform: kubeconform is not on PATH; {INSTALL_HINT}")
-    from .kube import BuiltinValidator
-
     return BuiltinValidator(version, crds)
 
 
@@ -111,8 +114,6 @@ class KubeconformValidator:
         """A Verdict per ManifestObject, in order."""
         if not objects:
             return []
-        import tempfile
-
         with tempfile.TemporaryDirectory(prefix="starter-lint-kubeconform-") as folder:
             expected, _file_of = self._write(objects, folder)
             report = self._run(self.command(folder))
@@ -172,7 +173,7 @@ class KubeconformValidator:
         return Verdict(VALID, schema=schema)  # statusValid, statusSkipped, ""
 
     def _run(self, command: list) -> dict:
-        import subprocess  # only when kubeconform is used: keeps the built-in path's start-up short
+        import subprocess  # deferred: only when kubeconform runs; keeps the built-in path's start-up short
 
         shown = os.path.basename(self.binary)
         try:

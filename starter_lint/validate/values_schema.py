@@ -45,7 +45,7 @@ def contract_schema() -> dict:
 
 @lru_cache(maxsize=1)
 def contract_validator():
-    from jsonschema import Draft7Validator
+    from jsonschema import Draft7Validator  # deferred: a 0.1 s import, only when values are validated
 
     return Draft7Validator(contract_schema())
 
@@ -164,14 +164,14 @@ def _explain(error, described: str = "") -> Iterable[Violation]:
                 yield from _explain(sub, described)
             return
         if len(fitting) > 1:  # several shapes fit the type: jsonschema's pick of the closest
-            from jsonschema.exceptions import best_match
+            from jsonschema.exceptions import best_match  # deferred: with jsonschema (contract_validator)
 
             yield from _explain(best_match([e for errors in fitting for e in errors]), described)
             return
         path = tuple(error.absolute_path)
         alternatives = []
         for sub_schema in error.validator_value:
-            name = _expected(resolve(sub_schema))
+            name = _expected(follow_ref(sub_schema))
             if name and name not in alternatives:
                 alternatives.append(name)
         where = format_path(path) or "the values"
@@ -202,7 +202,7 @@ def violations(values: dict, validator=None) -> list:
 # The key model: which keys the contract knows at a level (SL101)
 
 
-def resolve(schema: Any, root: dict | None = None) -> dict:
+def follow_ref(schema: Any, root: dict | None = None) -> dict:
     """Follow a local `$ref` ("#/definitions/x"); draft-07 ignores the keywords beside it."""
     root = root if root is not None else contract_schema()
     seen = 0
@@ -217,7 +217,7 @@ def resolve(schema: Any, root: dict | None = None) -> dict:
 
 def expand(schema: Any, root: dict | None = None) -> list:
     """The concrete schemas a value at this node may match (refs resolved, anyOf/… flattened)."""
-    node = resolve(schema, root)
+    node = follow_ref(schema, root)
     out = [node] if node else []
     for keyword in ("allOf", "anyOf", "oneOf"):
         for branch in node.get(keyword) or ():

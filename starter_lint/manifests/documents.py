@@ -1,0 +1,103 @@
+"""The documents of a rendered manifest stream: where each starts, and why one cannot be read.
+
+A stream is cut into documents at `---` / `...` marker lines (YAML forbids those lines inside a
+document at column 0, so the cut is exact), so that a syntax error costs one document. A loaded
+document too deep or too large once its aliases are expanded is refused here, once, before any
+rule walks it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import yaml
+
+from ..findings import Location, Problem
+
+MAX_DEPTH = 200  # deeper nesting is refused before Python recursion
+MAX_EXPANDED_NODES = 1_000_000  # values in one document once aliases are expanded
+
+_MARKER = re.compile(r"^(---|\.\.\.)(?=[ \t\r]|$)", re.M)
+_DIRECTIVE = re.compile(r"^%")
+
+
+class Document:
+    __slots__ = ("first_line", "index", "text")
+
+    def __init__(self, text: str, first_line: int, index: int):
+        self.text = text  # the document's own lines (markers excluded)
+        self.first_line = first_line  # 1-based line of `text`'s first line in the file
+        self.index = index
+
+
+def split_documents(text: str) -> Iterator[Document]:
+    """The documents of a stream, each with the file line its text starts on."""
+    start, line, index = 0, 1, 0
+    for match in _MARKER.finditer(text):
+        chunk = text[start : match.start()]
+        if chunk.strip() or index or match.group(1) == "...":
+            yield Document(chunk, line, index)
+            index += 1
+        line += chunk.count("\n")
+        # a `--- ` line may carry content (`--- !!map`, `--- {a: 1}`): keep it with the next document
+        end_of_line = text.find("\n", match.end())
+        rest = text[match.end() : len(text) if end_of_line < 0 else end_of_line]
+        if match.group(1) == "---" and rest.strip() and not rest.strip().startswith("#"):
+            start = match.end()
+            continue
+        start = len(text) if end_of_line < 0 else end_of_line + 1
+        line += 1
+    tail = text[start:]
+    if tail.strip() or index == 0:
+        yield Document(tail, line, index)
+
+
+def content_line(document: Document) -> int:
+    """The line of the document's first non-blank, non-comment line (where a reader looks)."""
+    for offset, raw in enumerate(document.text.split("\n")):
+        stripped = raw.strip()
+        if stripped and not stripped.startswith("#") and not _DIRECTIVE.match(stripped):
+            return document.first_line + offset
+    return document.first_line
+
+
+def shape_problem(value) -> str | None:
+    """Why a loaded document is too big to check (nesting, or aliases expanding), or None.
+
+    Aliases are shared, not copied, by the loader; every later walk (validation, rules,
+    redaction) would expand them, so the expanded size is bounded here, once.
+    """
+    stack = [(value, 0)]
+    budget = MAX_EXPANDED_NODES
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"is nested more than {MAX_DEPTH} levels deep; flatten it"
+        children = node.values() if type(node) is dict else node
+        containers = [(child, depth + 1) for child in children if type(child) in (dict, list)]
+        budget -= len(node)
+        if budget < 0:
+            return (
+                f"expands to more than {MAX_EXPANDED_NODES:,} values (an alias bomb?); "
+                "write the data without aliases"
+            )
+        stack.extend(containers)
+    return None
+
+
+def yaml_error(exc: yaml.YAMLError, document: Document, path: str) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = document.first_line + (mark.line if mark is not None else 0)
+    col = (mark.column + 1) if mark is not None else 1
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    detail = f"{context}, {problem}" if context and context not in problem else problem
+    if "could not determine a constructor" in str(exc):
+        detail = f"{problem} (tags are never constructed; remove the tag)"
+    return Problem(
+        f"{path} document {document.index + 1} is not valid YAML: {detail}; "
+        "fix the syntax (the other documents are still checked)",
+        location=Location(path, line, col),
+        key=f"manifest-yaml:{document.index}",
+    )

@@ -1,0 +1,284 @@
+"""Secrets where they are written: the columns of a source line that hold one, and the line
+with them hidden.
+
+A values file's secrets are found by path and position (`secret_columns`: a whole value under
+a secret path, only the password of a URL, the anchored node an alias copies into a secret);
+a manifest's by the object that owns the line (`manifest_secret_columns`), or line by line by
+indentation in a document no parser could read. Source excerpts (`redact_line`) and the strings
+scrubbed from findings (`secret_strings`, which adds each secret as it is written) use them.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from bisect import bisect_right
+from collections.abc import Iterable
+
+from .findings import Location
+from .pointer import build
+from .redact import (
+    MIN_FINDING_SCRUB_LENGTH,
+    MIN_SCRUB_LENGTH,
+    REDACTED,
+    credential_spans,
+    is_secret_key,
+    manifest_secret_parts,
+    manifest_secrets,
+    merge_spans,
+    replace_spans,
+    secret_parts,
+    secrets_pattern,
+    values_secrets,
+)
+
+_COLUMNS: dict = {}  # id(LoadedYaml) -> its secret columns, while the LoadedYaml lives
+
+
+def secret_strings(ctx, with_manifests: bool = True) -> frozenset:
+    """Every secret string a target holds, in its files and layers and manifests (the manifests'
+    only `with_manifests`: walking 6,000 objects is a sixth of a clean run that shows no text)."""
+    out: set = set()
+    if ctx.values is not None:
+        for layer in ctx.values.layers:
+            out |= values_secrets(layer.data)
+    for loaded in ctx.loaded:
+        out |= values_secrets(loaded.data)
+        out |= _source_texts(loaded)  # `0755123`, read as 252499, is written as 0755123
+    manifests = getattr(ctx, "manifests", None) if with_manifests else None
+    if manifests is not None:
+        for obj in manifests.objects:
+            out |= manifest_secrets(obj.obj)
+    return frozenset(s for s in out if len(s) >= MIN_SCRUB_LENGTH)
+
+
+def _source_texts(loaded) -> set:
+    """The secrets of a values file as written (unquoted), one line each."""
+    lines = loaded.text.splitlines()
+    out = set()
+    for line, ranges in secret_columns(loaded).items():
+        for col, end in ranges:
+            text = lines[line - 1][col - 1 : end - 1].strip()
+            if len(text) >= 2 and text[0] in "'\"" and text[-1] == text[0]:
+                text = text[1:-1]
+            out.add(text)
+    return out
+
+
+def secret_columns(loaded) -> dict:
+    """{line: [(col, end_col), …]} of a loaded values file: the 1-based, end-exclusive columns
+    that hold a secret (a whole value under a secret path, only the password of a URL).
+    Computed once per loaded file: the secret strings and the text excerpts both need it."""
+    key = id(loaded)
+    cached = _COLUMNS.get(key)
+    if cached is None:
+        cached = _COLUMNS[key] = _secret_columns(loaded)
+        weakref.finalize(loaded, _COLUMNS.pop, key, None)  # the entry goes with the file
+    return cached
+
+
+def holds_secret(loaded, span) -> bool:
+    """Whether a span of a loaded values file overlaps a secret written there (by path, or an
+    anchored value an alias or merge carries into a secret)."""
+    for line in range(span.line, span.end_line + 1):
+        start = span.col if line == span.line else 1
+        end = span.end_col if line == span.end_line else float("inf")
+        if any(col < end and start < stop for col, stop in secret_columns(loaded).get(line, ())):
+            return True
+    return False
+
+
+def _secret_columns(loaded) -> dict:
+    lines = loaded.text.splitlines()
+    out: dict = {}
+    for path, value, spans in secret_parts(loaded.data):
+        # where the value is written: its own position (for an alias, the `*name`) and, when it
+        # comes through an alias, the anchored node it was copied from
+        for span in (loaded.spans.get(path), loaded.origin_span(path)):
+            if span is None:
+                continue
+            ranges = (spans is not None and _part_columns(lines, span, value, spans)) or _span_columns(
+                lines, span
+            )
+            for line, col, end in ranges:
+                if end > col:
+                    out.setdefault(line, []).append((col, end))
+    return {line: sorted(ranges) for line, ranges in out.items()}
+
+
+def manifest_secret_columns(manifests, wanted: dict) -> dict:
+    """{file: {line: [(col, end_col)]}} of the manifest lines an excerpt shows (`wanted`: file ->
+    line numbers): where an object writes a secret, found by position, so its escaped, folded or
+    base64-over-lines source goes too; in a document that did not load (no object to ask), the
+    values a Secret's data, a secret-like key or the `value` after a secret-like `name` holds."""
+    by_file: dict = {}
+    for obj in manifests.objects:
+        by_file.setdefault(obj.path, []).append(obj)
+    out: dict = {}
+    for path, numbers in wanted.items():
+        text = manifests.sources.get(path)
+        if text is None:
+            continue
+        lines = text.splitlines()
+        objects = by_file.get(path, [])
+        starts = [obj.line for obj in objects]
+        columns: dict = {}
+        located: set = set()
+
+        def add(ranges):
+            for line, col, end in ranges:
+                if end > col:
+                    columns.setdefault(line, []).append((col, end))  # noqa: B023 (called in this iteration)
+
+        for number in sorted(numbers):
+            owners = []
+            for i in range(bisect_right(starts, number) - 1, -1, -1):
+                if (objects[i].end_line or objects[i].line) < number:
+                    break
+                owners.append(objects[i])
+            for obj in owners:
+                if id(obj) in located:
+                    continue
+                located.add(id(obj))
+                for pointer, value, spans in manifest_secret_parts(obj.obj):
+                    for where in obj.value_locations(build(*pointer)):
+                        add(
+                            (spans is not None and _part_columns(lines, where, value, spans))
+                            or _span_columns(lines, where)
+                        )
+            if not owners:
+                add((number, col, end) for col, end in _unloaded_secret_columns(lines, number))
+        out[path] = {line: sorted(ranges) for line, ranges in columns.items()}
+    return out
+
+
+_MARKER_LINE = re.compile(r"(---|\.\.\.)(\s|$)")
+_SECRET_KIND = re.compile(r"\s*(-\s+)?kind\s*:\s*['\"]?Secret['\"]?\s*(#.*)?")
+_KEY_LINE = re.compile(r"(?P<indent>\s*(?:-\s+)*)(?P<q>['\"]?)(?P<key>[\w.-]+)(?P=q)(?:\s*:(?:\s+|$)|=)")
+_FLOW_SECRET_ENTRY = re.compile(r"\bname\s*:\s*['\"]?(?P<name>[\w.-]+)['\"]?\s*,\s*value\s*:\s*")
+
+
+def _unloaded_secret_columns(lines: list, number: int) -> list:
+    """[(col, end_col)] of line `number` that may hold a secret, in a document no parser could
+    read: the text is read line by line, by indentation. A secret block opens at `data:` or
+    `stringData:` of a Secret, at a secret-like key (`DB_PASSWORD: …`, `- API_TOKEN=…`) and at
+    the `value:` after a secret-like `name:`; the rest of its line and every deeper line after
+    it are hidden (a value folded over lines, base64 broken over lines, a syntax error in it)."""
+    if not 0 < number <= len(lines):
+        return []
+    first = number - 1
+    while first > 0 and not _MARKER_LINE.match(lines[first - 1]):
+        first -= 1
+    last = number
+    while last < len(lines) and not _MARKER_LINE.match(lines[last]):
+        last += 1
+    is_secret_object = any(_SECRET_KIND.fullmatch(line) for line in lines[first:last])
+    block = None  # indentation of the key that opened a secret block
+    secret_name = None  # indentation of a `name:` holding a secret-like name
+    for index in range(first, number):
+        line = lines[index]
+        content = line.lstrip(" \t")
+        if not content or content.startswith("#"):
+            continue
+        depth = len(line) - len(content)
+        if block is not None and depth > block:
+            if index == number - 1:
+                return [(depth + 1, len(line) + 1)]
+            continue
+        block = None
+        hidden = None
+        flow = _FLOW_SECRET_ENTRY.search(line)
+        if flow and is_secret_key(flow.group("name")):
+            hidden = flow.end()
+        match = _KEY_LINE.match(line)
+        if match is not None:
+            key, column = match.group("key"), len(match.group("indent"))
+            if key == "name":
+                named = line[match.end() :].strip().strip("'\"")
+                secret_name = column if is_secret_key(named) else None
+            if (
+                (is_secret_object and key in ("data", "stringData"))
+                or is_secret_key(key)
+                or (key == "value" and secret_name == column)
+            ):
+                block = column
+                hidden = match.end() if hidden is None else min(hidden, match.end())
+        if index == number - 1:
+            return [(hidden + 1, len(line) + 1)] if hidden is not None and hidden < len(line) else []
+    return []
+
+
+_NODE_PROPERTIES = re.compile(r"(?:[&!][^\s,\[\]{}]*\s+)+")
+
+
+def _span_columns(lines: list, span) -> list:
+    """(line, col, end_col) of every line a scalar covers (a block or folded one spans several),
+    from its text on: its anchor and tag (`&pw !!str`) are no secret."""
+    if 0 < span.line <= len(lines):
+        properties = _NODE_PROPERTIES.match(
+            lines[span.line - 1],
+            span.col - 1,
+            span.end_col - 1 if span.line == span.end_line else len(lines[span.line - 1]),
+        )
+        if properties is not None and properties.end() > span.col - 1:
+            span = Location("", span.line, properties.end() + 1, span.end_line, span.end_col)
+    if span.line == span.end_line and 0 < span.line <= len(lines):
+        source = lines[span.line - 1][span.col - 1 : span.end_col - 1]
+        if len(source) >= 2 and source[0] in "'\"" and source[-1] == source[0]:
+            return [(span.line, span.col + 1, span.end_col - 1)]  # keep the quotes: they are not secret
+    out = []
+    for line in range(span.line, span.end_line + 1):
+        length = len(lines[line - 1]) if 0 < line <= len(lines) else 0
+        out.append(
+            (
+                line,
+                span.col if line == span.line else 1,
+                span.end_col if line == span.end_line else length + 1,
+            )
+        )
+    return out
+
+
+def _part_columns(lines: list, span, value: str, spans: list) -> list | None:
+    """[(line, col, end_col)] of the secret parts of a string in the source, when the scalar is
+    written on one line exactly as it reads (no escape); else None (the caller hides it whole)."""
+    if span.end_line != span.line or not 0 < span.line <= len(lines):
+        return None
+    source = lines[span.line - 1][span.col - 1 : span.end_col - 1]
+    inner, offset = source, span.col
+    if len(source) >= 2 and source[0] in ("'", '"') and source[-1] == source[0]:
+        inner, offset = source[1:-1], span.col + 1
+    if inner != value:
+        return None
+    return [(span.line, offset + start, offset + end) for start, end in spans]
+
+
+def redact_line(
+    line: str,
+    ranges: Iterable[tuple],
+    secrets: Iterable[str] = (),
+    min_length: int = MIN_FINDING_SCRUB_LENGTH,
+) -> tuple:
+    """(`line` with the given columns, every URL password and every occurrence of `secrets`
+    (`min_length` characters or more) replaced by <redacted>, a function mapping an original
+    1-based column to the redacted line's)."""
+    spans = [(col - 1, end - 1) for col, end in ranges] + credential_spans(line)
+    pattern = secrets_pattern(frozenset(secrets), min_length)
+    if pattern is not None:
+        spans += [match.span() for match in pattern.finditer(line)]
+    merged = merge_spans((max(0, s), min(len(line), e)) for s, e in spans)
+    shown = replace_spans(line, merged)
+
+    def column(col: int, is_end: bool = False) -> int:
+        """A start column inside a redaction moves to its start, an end column to its end."""
+        index, shift = col - 1, 0
+        for start, end in merged:
+            if index >= end:
+                shift += len(REDACTED) - (end - start)
+            elif index > start:
+                return start + shift + (len(REDACTED) if is_end else 0) + 1
+            else:
+                break
+        return index + shift + 1
+
+    return shown, column

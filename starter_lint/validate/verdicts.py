@@ -1,0 +1,22 @@
+"""What a manifest validator says about one object (the built-in one and kubeconform alike)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+VALID, INVALID, MISSING = "valid", "invalid", "missing"
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    pointer: str  # JSON pointer of the failing instance ("" = the object)
+    message: str
+    at: str | None = None  # a more precise pointer for the location (the unknown key)
+
+
+@dataclass
+class Verdict:
+    status: str  # VALID | INVALID | MISSING (no schema for the kind)
+    errors: list = field(default_factory=list)
+    schema: str = ""  # which schema decided (kubeconform file name or definition)
+    unchecked: list = field(default_factory=list)  # SchemaErrors of patterns not checked
