@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..findings import Location, Problem, Severity, format_path
 from ..manifests.index import index_of
+from ..option_table import DEFAULT_KUBE_VERSION
 from ..pointer import path as pointer_path
 from . import check
 
@@ -28,7 +29,7 @@ def _api_problems(ctx) -> dict:
     if cached is None:
         from ..validate.apis import ApiVersions
 
-        versions = ApiVersions(ctx.options.kube_version if ctx.options else "1.27")
+        versions = ApiVersions(ctx.options.kube_version if ctx.options else DEFAULT_KUBE_VERSION)
         cached = {}
         for i, obj in enumerate(ctx.manifests.objects):
             if _typed(obj):
@@ -76,7 +77,7 @@ def _schema_name(obj, version: str) -> str:
 
 @check("SL701", needs="manifests")
 def manifest_schema(ctx):
-    version = ctx.options.kube_version if ctx.options else "1.27"
+    version = ctx.options.kube_version if ctx.options else DEFAULT_KUBE_VERSION
     for i, verdict in sorted(_verdicts(ctx).items()):
         obj = ctx.manifests.objects[i]
         for error in verdict.errors:
@@ -105,7 +106,7 @@ def manifest_schema(ctx):
 def unknown_kind(ctx):
     from ..validate.kube import MISSING
 
-    version = ctx.options.kube_version if ctx.options else "1.27"
+    version = ctx.options.kube_version if ctx.options else DEFAULT_KUBE_VERSION
     for i, verdict in sorted(_verdicts(ctx).items()):
         if verdict.status != MISSING:
             continue

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from ..inputregex import Unverifiable, compile_pattern
 from ..jsontypes import json_type
+from ..option_table import DEFAULT_KUBE_VERSION
 from ..pointer import build, escape
 from .schemas import CrdSchemas, kube_schemas, resolve_ref
 
@@ -425,7 +426,7 @@ class BuiltinValidator:
 
     name = "builtin"
 
-    def __init__(self, kube_version: str = "1.27", crds: CrdSchemas | None = None):
+    def __init__(self, kube_version: str = DEFAULT_KUBE_VERSION, crds: CrdSchemas | None = None):
         self.kube = kube_schemas(kube_version)
         self.crds = crds if crds is not None else CrdSchemas()
         self.interpreter = SchemaValidator(self.kube.definitions)

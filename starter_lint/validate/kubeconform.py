@@ -19,6 +19,7 @@ import shutil
 from collections import defaultdict, deque
 
 from ..errors import StarterLintError
+from ..option_table import DEFAULT_KUBE_VERSION
 from .kube import INVALID, MISSING, VALID, SchemaError, Verdict, escape
 from .schemas import CrdSchemas, kubeconform_name, normalise_version, standalone_dir
 
@@ -47,7 +48,7 @@ def find_binary(options) -> str | None:
 def select_validator(options, crds: CrdSchemas | None = None):
     """The validator `--validator auto|kubeconform|builtin` asks for (errors when it cannot be had)."""
     choice = (getattr(options, "validator", None) or "auto").lower()
-    version = getattr(options, "kube_version", None) or "1.27"
+    version = getattr(options, "kube_version", None) or DEFAULT_KUBE_VERSION
     crds = crds if crds is not None else CrdSchemas(getattr(options, "crds", None) or ())
     if choice not in ("auto", "kubeconform", "builtin"):
         raise StarterLintError(f"--validator {choice}: expected auto, kubeconform or builtin")
