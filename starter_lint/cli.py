@@ -1,6 +1,8 @@
-"""The command line: parse options into Options, run the pipeline, print, exit.
+"""The command line: the commands (their options come from the option table, through
+cli_options), which run the pipeline and print; and the entry point, which turns every error
+into one line and an exit code.
 
-Exit codes (SPEC §6): 0 nothing at or above --fail-on; 1 findings at or above it; 2 the tool
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 the tool
 could not do its job (one line on stderr, never a traceback).
 """
 

@@ -6,80 +6,18 @@ output and an exit code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
-from . import __version__
 from .catalog import load_catalog
 from .checks import load_checks
 from .context import Context
 from .errors import StarterLintError
-from .findings import Finding, Location, Problem, Severity, format_path
+from .findings import Finding, Location, Problem, format_path
 from .options import Options, rule_matches
 from .paths import display_path, repo_relative
+from .results import Report, TargetResult
 from .targets import Target, plan_targets
-
-
-@dataclass
-class TargetResult:
-    name: str
-    findings: list  # every finding, suppressed ones included (marked)
-    files: list  # display paths of the inputs
-    objects: int = 0  # manifest objects checked
-    sources: dict = field(default_factory=dict)  # display path -> text, for excerpts
-    secrets: frozenset = frozenset()  # strings that must never be printed
-    secret_columns: dict = field(default_factory=dict)  # values file -> {line: [(col, end_col)]} to hide
-    manifest_secret_columns: dict = field(default_factory=dict)  # manifest file -> {line: [(col, end_col)]}
-    target: Target | None = None  # what was asked for (its chart, files, manifests)
-    rules_run: tuple = ()  # ids of the checks that ran on this target
-    used: set = field(default_factory=set)  # the suppressions that suppressed something (suppress.apply)
-
-    @property
-    def active(self) -> list:
-        return [f for f in self.findings if not f.suppressed]
-
-
-@dataclass
-class Report:
-    targets: list
-    fail_on: Severity = Severity.ERROR
-    version: str = __version__
-
-    @property
-    def findings(self) -> list:
-        return [f for t in self.targets for f in t.findings]
-
-    @property
-    def active(self) -> list:
-        return [f for f in self.findings if not f.suppressed]
-
-    @property
-    def suppressed(self) -> list:
-        return [f for f in self.findings if f.suppressed]
-
-    def counts(self) -> dict:
-        out = {"error": 0, "warning": 0, "note": 0}
-        for f in self.active:
-            out[str(f.severity)] += 1
-        return out
-
-    @property
-    def failed(self) -> bool:
-        return any(f.severity >= self.fail_on for f in self.active)
-
-    @property
-    def secrets(self) -> frozenset:
-        out: set = set()
-        for t in self.targets:
-            out |= t.secrets
-        return frozenset(out)
-
-    @property
-    def sources(self) -> dict:
-        out: dict = {}
-        for t in self.targets:
-            out.update(t.sources)
-        return out
 
 
 def build_context(target: Target, options: Options) -> tuple:
@@ -285,7 +223,7 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
 
 
 def _dedupe(findings: list) -> list:
-    """The same defect is never reported twice under one rule (SPEC §5)."""
+    """The same defect is never reported twice under one rule."""
     seen, out = set(), []
     for finding in sorted(findings, key=Finding.sort_key):
         identity = (finding.rule, finding.location, finding.logical, finding.message)

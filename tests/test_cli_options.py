@@ -1,4 +1,4 @@
-"""The option table (starter_lint/options.py) is the one declaration of every option: each
+"""The option table (starter_lint/option_table.py) is the one declaration of every option: each
 command's options and `--help` stay as they were before the table existed (a snapshot), and a
 config key and its command-line flag reach the same Options field with the same value."""
 
