@@ -11,7 +11,7 @@ import click
 
 from .errors import StarterLintError
 from .findings import Severity
-from .option_table import OptionSpec, command_options
+from .option_table import DEFAULT_KUBE_VERSION, OptionSpec, command_options
 from .options import Options, parse_rule_ids, timeout_problem
 
 
@@ -94,7 +94,7 @@ def build_options(params: dict, command: str) -> Options:
         options.files, options.manifests = [], []
     sets: list = []
     for spec in command_options(command):
-        value = params.get(spec.name)
+        value: Any = params.get(spec.name)
         if spec.field is None or spec.field == "config" or not _given(spec, value):
             continue
         if spec.kind in ("set", "set-string"):
@@ -120,7 +120,7 @@ def build_options(params: dict, command: str) -> Options:
             raise StarterLintError(f"{option} {problem}")
     if options.jobs is not None and options.jobs < 1:
         raise StarterLintError("-j/--jobs must be at least 1")
-    if options.kube_version != Options.kube_version:
+    if options.kube_version != DEFAULT_KUBE_VERSION:
         from .validate.schemas import normalise_version  # deferred: the schemas are not needed to start
 
         normalise_version(options.kube_version)  # one of the bundled versions, or exit 2 saying which

@@ -22,11 +22,11 @@ from .option_table import (
 __all__ = ["DEFAULT_KUBE_VERSION", "FORMATS", "RULE_PATTERN", "Options", "parse_rule_ids", "rule_matches"]
 
 
-def _default(name: str) -> dict[str, Any]:
-    """`field()`'s arguments for an Options field: the default its table row gives (exactly one
-    row does; a list default is a new list for each Options)."""
+def _default(name: str) -> Callable[[], Any]:
+    """The default of an Options field, from the one table row that gives it (a list default is
+    a new list for each Options)."""
     (value,) = [s.default for s in OPTION_TABLE if s.field == name and s.default is not NO_DEFAULT]
-    return {"default_factory": list} if value == [] else {"default": value}
+    return (lambda: list(value)) if isinstance(value, list) else (lambda: value)
 
 
 def timeout_problem(value) -> str | None:
@@ -62,30 +62,30 @@ def rule_matches(rule_id: str, patterns) -> bool:
 class Options:
     """A run's options; each field with a table row takes its default from the row."""
 
-    values_files: list = field(**_default("values_files"))
-    files: list = field(**_default("files"))
-    set: list = field(**_default("set"))
-    chart: str | None = field(**_default("chart"))
-    manifests: list = field(**_default("manifests"))
-    kube_version: str = field(**_default("kube_version"))
-    validator: str = field(**_default("validator"))
-    kubeconform: str | None = field(**_default("kubeconform"))
-    kubeconform_timeout: float = field(**_default("kubeconform_timeout"))
-    render_timeout: float = field(**_default("render_timeout"))
-    crds: list = field(**_default("crds"))
-    format: str = field(**_default("format"))
-    output: str | None = field(**_default("output"))
-    fail_on: Severity = field(**_default("fail_on"))
-    select: list | None = field(**_default("select"))
-    ignore: list = field(**_default("ignore"))
-    config: str | None = field(**_default("config"))
-    baseline: str | None = field(**_default("baseline"))
-    color: bool | None = field(**_default("color"))
-    quiet: bool = field(**_default("quiet"))
-    jobs: int = field(**_default("jobs"))
-    rule_dirs: list = field(**_default("rule_dirs"))
-    release_name: str = field(**_default("release_name"))
-    namespace: str = field(**_default("namespace"))
+    values_files: list = field(default_factory=_default("values_files"))
+    files: list = field(default_factory=_default("files"))
+    set: list = field(default_factory=_default("set"))
+    chart: str | None = field(default_factory=_default("chart"))
+    manifests: list = field(default_factory=_default("manifests"))
+    kube_version: str = field(default_factory=_default("kube_version"))
+    validator: str = field(default_factory=_default("validator"))
+    kubeconform: str | None = field(default_factory=_default("kubeconform"))
+    kubeconform_timeout: float = field(default_factory=_default("kubeconform_timeout"))
+    render_timeout: float = field(default_factory=_default("render_timeout"))
+    crds: list = field(default_factory=_default("crds"))
+    format: str = field(default_factory=_default("format"))
+    output: str | None = field(default_factory=_default("output"))
+    fail_on: Severity = field(default_factory=_default("fail_on"))
+    select: list | None = field(default_factory=_default("select"))
+    ignore: list = field(default_factory=_default("ignore"))
+    config: str | None = field(default_factory=_default("config"))
+    baseline: str | None = field(default_factory=_default("baseline"))
+    color: bool | None = field(default_factory=_default("color"))
+    quiet: bool = field(default_factory=_default("quiet"))
+    jobs: int = field(default_factory=_default("jobs"))
+    rule_dirs: list = field(default_factory=_default("rule_dirs"))
+    release_name: str = field(default_factory=_default("release_name"))
+    namespace: str = field(default_factory=_default("namespace"))
     # what the config file sets beyond the table's options, and how the run was asked for
     severity_overrides: dict = field(default_factory=dict)  # rule id -> Severity
     config_ignores: list = field(default_factory=list)  # suppress.ConfigIgnore

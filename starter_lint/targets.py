@@ -31,7 +31,7 @@ def plan_targets(options: Options) -> list:
     ]
     if len(stdin_users) > 1:
         raise StarterLintError("standard input (-) can be read once: give it to one of -f and --manifests")
-    targets = []
+    targets: list[Target] = []
     if options.targets:  # --set applies to every target, as to a file resolved to its target
         targets.extend(
             replace(t, set=list(t.set) + list(options.set)) if options.set else t for t in options.targets
