@@ -1,6 +1,8 @@
-"""The command line: parse options into Options, run the pipeline, print, exit.
+"""The command line: the commands (their options come from the option table, through
+cli_options), which run the pipeline and print; and the entry point, which turns every error
+into one line and an exit code.
 
-Exit codes (SPEC §6): 0 nothing at or above --fail-on; 1 findings at or above it; 2 the tool
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 the tool
 could not do its job (one line on stderr, never a traceback).
 """
 
@@ -13,9 +15,9 @@ from typing import NoReturn
 import click
 
 from . import __version__
+from .cli_options import build_options, choose_config_targets, table_options
 from .errors import StarterLintError
-from .findings import Severity
-from .options import Options, timeout_problem
+from .options import Options
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -31,18 +33,6 @@ def say(message: str) -> None:
     from .report.escape import terminal
 
     sys.stderr.write(f"starter-lint: {terminal(message)}\n")
-
-
-def _split_ids(values, option: str) -> list:
-    from .options import RULE_PATTERN
-
-    out = []
-    for value in values or ():
-        for part in (part.strip().upper() for part in value.split(",") if part.strip()):
-            if not RULE_PATTERN.match(part):
-                _fail(f"{option} {part}: not a rule id or prefix such as SL301, SL3 or all")
-            out.append(part)
-    return out
 
 
 def write_output(text: str, options: Options) -> None:
@@ -94,245 +84,6 @@ def _unsafe_output(output: str, options: Options) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Shared options
-
-
-def values_options(function):
-    """-f / --set / --set-string / --chart: how a target's values are layered."""
-    for decorator in reversed(
-        [
-            click.option(
-                "-f",
-                "--values",
-                "files",
-                multiple=True,
-                metavar="FILE",
-                help="Values file layered in order into one target, as `helm -f`.",
-            ),
-            click.option(
-                "--set",
-                "set_values",
-                multiple=True,
-                metavar="K=V",
-                help="Set a value, Helm's --set syntax (a.b=c, a[0]=x, l={x,y}).",
-            ),
-            click.option(
-                "--set-string",
-                "set_strings",
-                multiple=True,
-                metavar="K=V",
-                help="Like --set, but every value stays a string.",
-            ),
-            click.option("--chart", metavar="DIR", help="The chart: its values.yaml is the base layer."),
-            click.option(
-                "--config",
-                "config",
-                metavar="FILE",
-                help="Config file (default: .starter-lint.yaml found upward).",
-            ),
-        ]
-    ):
-        function = decorator(function)
-    return function
-
-
-def _decorate(function, decorators):
-    for decorator in reversed(decorators):
-        function = decorator(function)
-    return function
-
-
-def _complete_target_names(ctx, param, incomplete) -> list:
-    """Shell completion of --target: the config's target names (none when it cannot be read)."""
-    try:
-        options = Options(cwd=os.getcwd())
-        from .config import apply_config
-
-        apply_config(options, ctx.params.get("config"))
-    except StarterLintError:
-        return []
-    return [t.name for t in options.config_targets if t.name.startswith(incomplete)]
-
-
-OUTPUT_OPTION = click.option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically).")
-
-
-def input_options(function):
-    """What a run checks and how: the options `check` and `baseline` share."""
-    return _decorate(
-        function,
-        [
-            click.option(
-                "--manifests",
-                multiple=True,
-                metavar="PATH|-",
-                help="Rendered manifests: files, directories (recursive) or - for stdin.",
-            ),
-            click.option(
-                "--kube-version", metavar="X.Y", help="Kubernetes version to validate for (default 1.27)."
-            ),
-            click.option(
-                "--validator",
-                type=click.Choice(["auto", "kubeconform", "builtin"]),
-                help="Manifest validator (default auto: kubeconform when found, else builtin).",
-            ),
-            click.option(
-                "--kubeconform", "kubeconform_path", metavar="PATH", help="The kubeconform binary to use."
-            ),
-            click.option(
-                "--kubeconform-timeout",
-                type=float,
-                metavar="SECONDS",
-                help="Kill kubeconform after this long (default 60).",
-            ),
-            click.option(
-                "--render-timeout",
-                type=float,
-                metavar="SECONDS",
-                help="Stop rendering --chart after this long (default 60).",
-            ),
-            click.option(
-                "--crd",
-                "crds",
-                multiple=True,
-                metavar="PATH",
-                help="CustomResourceDefinition YAML or JSON Schema files/directories.",
-            ),
-            click.option(
-                "--select",
-                multiple=True,
-                metavar="IDS",
-                help="Only these rules (ids or prefixes, comma-separated).",
-            ),
-            click.option(
-                "--ignore", multiple=True, metavar="IDS", help="Skip these rules (ids or prefixes)."
-            ),
-            click.option("-j", "--jobs", type=int, metavar="N", help="Targets checked in parallel."),
-        ],
-    )
-
-
-TARGET_OPTION = click.option(
-    "--target",
-    "target_names",
-    multiple=True,
-    metavar="NAME",
-    shell_complete=_complete_target_names,
-    help="Only this config target (repeatable; default: all of them).",
-)
-
-
-def _choose_config_targets(options: Options, target_names, params: dict) -> None:
-    """--target NAME: only those of the config's targets (a partial run: SL107 judges what ran)."""
-    if not target_names:
-        return
-    from .pipeline import choose_targets
-
-    if params.get("values_files") or params.get("files") or params.get("manifests"):
-        _fail("--target chooses among the config's targets; values files and --manifests replace them")
-    options.targets = choose_targets(options.config_targets, target_names)
-    options.partial_run = True
-
-
-def report_options(function):
-    """How `check` reports and decides its exit code (a baseline is always JSON and exits 0)."""
-    return _decorate(
-        function,
-        [
-            TARGET_OPTION,
-            click.option(
-                "--format",
-                "fmt",
-                type=click.Choice(["text", "json", "sarif", "github", "junit"]),
-                help="Output format (default text).",
-            ),
-            OUTPUT_OPTION,
-            click.option(
-                "--fail-on",
-                type=click.Choice(["error", "warning", "note"]),
-                help="Lowest severity that fails the run (default error).",
-            ),
-            click.option("--baseline", metavar="FILE", help="Accept the findings recorded in FILE."),
-            click.option("--no-color", is_flag=True, default=False, help="Never colour the text output."),
-            click.option(
-                "-q",
-                "--quiet",
-                is_flag=True,
-                default=False,
-                help="No excerpts, only finding lines and the summary.",
-            ),
-        ],
-    )
-
-
-def build_options(params: dict) -> Options:
-    """Command-line values over the config file over the defaults."""
-    options = Options(cwd=os.getcwd())
-    from .config import apply_config
-
-    apply_config(options, params.get("config"))
-    # inputs on the command line replace the config's named targets; values files also replace
-    # the config's values and manifests (a --manifests alone keeps the config's values)
-    if params.get("values_files") or params.get("files") or params.get("manifests"):
-        options.targets = []  # (a positional file still resolves to the targets that list it)
-        options.partial_run = True
-    if params.get("values_files") or params.get("files"):
-        options.files, options.manifests = [], []
-    if params.get("values_files"):
-        options.values_files = list(params["values_files"])
-    if params.get("files"):
-        options.files = list(params["files"])
-    sets = [(e, False) for e in params.get("set_values") or ()] + [
-        (e, True) for e in params.get("set_strings") or ()
-    ]
-    if sets:
-        options.set = sets
-    simple = {
-        "chart": "chart",
-        "kube_version": "kube_version",
-        "validator": "validator",
-        "kubeconform_path": "kubeconform",
-        "kubeconform_timeout": "kubeconform_timeout",
-        "render_timeout": "render_timeout",
-        "fmt": "format",
-        "output": "output",
-        "baseline": "baseline",
-        "jobs": "jobs",
-    }
-    for param, attribute in simple.items():
-        if params.get(param) is not None:
-            setattr(options, attribute, params[param])
-    if params.get("manifests"):
-        options.manifests = list(params["manifests"])
-    if params.get("crds"):
-        options.crds = list(params["crds"])
-    if params.get("fail_on"):
-        options.fail_on = Severity.parse(params["fail_on"])
-    if params.get("select"):
-        options.select = _split_ids(params["select"], "--select")
-    if params.get("ignore"):
-        options.ignore = list(options.ignore) + _split_ids(params["ignore"], "--ignore")
-    if params.get("no_color"):
-        options.color = False
-    if params.get("quiet"):
-        options.quiet = True
-    for option, seconds in (
-        ("--kubeconform-timeout", options.kubeconform_timeout),
-        ("--render-timeout", options.render_timeout),
-    ):
-        problem = None if seconds is None else timeout_problem(seconds)
-        if problem:
-            _fail(f"{option} {problem}")
-    if options.jobs is not None and options.jobs < 1:
-        _fail("-j/--jobs must be at least 1")
-    if options.kube_version != Options.kube_version:
-        from .validate.schemas import normalise_version
-
-        normalise_version(options.kube_version)  # one of the bundled versions, or exit 2 saying which
-    return options
-
-
-# ---------------------------------------------------------------------------------------------
 # Commands
 
 
@@ -343,10 +94,7 @@ def main():
 
 
 @main.command()
-@click.argument("values_files", nargs=-1, metavar="[VALUES_FILE]...")
-@values_options
-@input_options
-@report_options
+@table_options("check")
 def check(target_names, **params):
     """Check values files and manifests: the config's targets, or the files named (a file a
     config target lists is checked as that target; a chart's values.yaml as chart defaults)."""
@@ -354,8 +102,8 @@ def check(target_names, **params):
     from .pipeline import run
     from .report import render
 
-    options = build_options(params)
-    _choose_config_targets(options, target_names, params)
+    options = build_options(params, "check")
+    choose_config_targets(options, target_names, params)
     report = run(options)
     text = render(report, load_catalog(tuple(options.rule_dirs)), options)
     write_output(text, options)
@@ -363,23 +111,14 @@ def check(target_names, **params):
 
 
 @main.command()
-@values_options
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
-@click.option("--provenance", is_flag=True, help="Show which file and line set every leaf.")
-@click.option("--show-secrets", is_flag=True, help="Print secret values instead of <redacted>.")
-@click.option(
-    "--target",
-    "target_name",
-    metavar="NAME",
-    shell_complete=_complete_target_names,
-    help="The config target to show, when the config names several.",
-)
+@table_options("values")
 def values(fmt, provenance, show_secrets, target_name, **params):
     """Print the effective values after layering, as Helm would see them."""
-    from .pipeline import build_context, choose_targets, plan_targets
+    from .pipeline import build_context
+    from .targets import choose_targets, plan_targets
     from .values.show import render_values
 
-    options = build_options(params)
+    options = build_options(params, "values")
     if not (options.files or options.set or options.chart or options.targets):
         _fail("nothing to show: give -f FILE, --set K=V or --chart DIR")
     targets = plan_targets(options)
@@ -399,11 +138,7 @@ def values(fmt, provenance, show_secrets, target_name, **params):
 
 
 @main.command()
-@click.argument("values_files", nargs=-1, metavar="[VALUES_FILE]...")
-@values_options
-@input_options
-@TARGET_OPTION
-@OUTPUT_OPTION
+@table_options("baseline")
 def baseline(target_names, **params):
     """Record today's findings (fingerprints) in a baseline file that `check --baseline` accepts."""
     import json
@@ -412,8 +147,8 @@ def baseline(target_names, **params):
     from .report.escape import json_text
     from .suppress.baseline import baseline_document
 
-    options = build_options(params)
-    _choose_config_targets(options, target_names, params)
+    options = build_options(params, "baseline")
+    choose_config_targets(options, target_names, params)
     options.baseline = None  # record every finding, including those an older baseline accepts
     report = run(options)
     text = json_text(json.dumps(baseline_document(report.active), indent=2, ensure_ascii=False)) + "\n"
@@ -425,23 +160,15 @@ def baseline(target_names, **params):
 
 
 @main.command()
-@click.argument("values_files", nargs=-1, metavar="[VALUES_FILE]...")
-@values_options
-@click.option("--select", multiple=True, metavar="IDS", help="Only fix these rules (ids or prefixes).")
-@click.option("--ignore", multiple=True, metavar="IDS", help="Do not fix these rules.")
-@click.option(
-    "--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing (exit 1 if any)."
-)
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that change what Helm renders.")
-@TARGET_OPTION
+@table_options("fix")
 def fix(show_diff, unsafe_fixes, target_names, **params):
     """Apply the safe autofixes to values files, keeping comments, order and quoting."""
     from .fix import DiffRefused, atomic_write, fixed_counts, notices, plan_fixes
     from .paths import reading_instead
     from .pipeline import run
 
-    options = build_options(params)
-    _choose_config_targets(options, target_names, params)
+    options = build_options(params, "fix")
+    choose_config_targets(options, target_names, params)
     options.manifests = []
     options.targets = [t for t in options.targets if t.files]
     for target in options.targets + options.config_targets:  # (a file named resolves to its target)
@@ -473,9 +200,7 @@ def fix(show_diff, unsafe_fixes, target_names, **params):
 
 
 @main.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
-)
+@table_options("rules")
 def rules(fmt):
     """List the rule catalog (with the config's rule-dirs)."""
     import json
@@ -483,7 +208,7 @@ def rules(fmt):
     from .catalog import catalog_markdown, load_catalog
     from .report.escape import text_line
 
-    catalog = load_catalog(tuple(build_options({}).rule_dirs))
+    catalog = load_catalog(tuple(build_options({}, "rules").rule_dirs))
     if fmt == "json":
         document = [
             {
@@ -518,7 +243,7 @@ def explain(rule_id):
 
     # a repository's rule (rule-dirs) is text from a pull request: each line escaped for a terminal
     # and a CI log (the shipped rules' text is unchanged by it)
-    rule = get_rule(rule_id, tuple(build_options({}).rule_dirs)).escaped(text_line)
+    rule = get_rule(rule_id, tuple(build_options({}, "explain").rule_dirs)).escaped(text_line)
     sys.stdout.write(rule.help_markdown(fix_safety=True))
     sys.stdout.write(f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n")
 

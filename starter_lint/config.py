@@ -24,7 +24,7 @@ Relative paths are relative to the config file. A config error is exit 2 with `f
 and so is a top-level `values`, `manifests` or `set` beside `targets` (they would apply to no
 target; a top-level `chart` is the chart of the targets that name none). An `ignores` entry, or a
 part of one, that suppresses nothing in a run of the whole config is reported by SL107.
-Command-line values override the file (cli.build_options applies them afterwards).
+Command-line values override the file (cli_options.build_options applies them afterwards).
 
 The config comes from the repository, which may be a stranger's pull request: discovery stops
 at the repository root, every path in it must stay inside the repository (symlinks resolved),
@@ -33,25 +33,18 @@ and it names no executable (`kubeconform`, `helm`: command line, environment or 
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import os
-from functools import lru_cache
 from pathlib import Path
 
-from .errors import StarterLintError
-from .findings import Location, Severity
+from .config_reader import ConfigError, ConfigReader, canonical_key, load_config
+from .findings import Location
 from .jsontypes import describe_type
-from .options import RULE_PATTERN
+from .option_table import CONFIG_KEYS, OptionSpec
+from .options import rule_matches, timeout_problem
+from .targets import Target
 
 CONFIG_NAMES = (".starter-lint.yaml", ".starter-lint.yml")
-
-
-class ConfigError(StarterLintError):
-    pass
-
-
-MAX_CONFIG_BYTES = 1024 * 1024
 
 
 def find_config(start: str | None = None) -> Path | None:
@@ -72,227 +65,15 @@ def find_config(start: str | None = None) -> Path | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading with line numbers
+# Keys and what they set: the option table's config keys (option_table.CONFIG_KEYS)
 
-
-class _Reader:
-    """Type checks that point at the offending line of the config file."""
-
-    def __init__(self, path: Path, shown: str, cwd=None):
-        from .paths import repo_root
-
-        self.config_path = path
-        self.shown = shown
-        self.base_dir = path.parent
-        # the repository the config's paths must stay in: the working directory's, or the
-        # config's own when --config names one elsewhere
-        self.root = repo_root(cwd)
-        if not self.inside(str(path)):
-            self.root = repo_root(str(self.base_dir))
-
-    def error(self, line: int, message: str) -> ConfigError:
-        return ConfigError(f"{self.shown}:{line}: {message}")
-
-    @staticmethod
-    def key_line(mapping, key) -> int:
-        try:
-            return mapping.lc.key(key)[0] + 1
-        except (AttributeError, KeyError, TypeError):
-            return getattr(getattr(mapping, "lc", None), "line", 0) + 1
-
-    @staticmethod
-    def item_line(seq, index: int, fallback: int) -> int:
-        try:
-            return seq.lc.item(index)[0] + 1
-        except (AttributeError, KeyError, TypeError, IndexError):
-            return fallback
-
-    def check_keys(self, mapping, known: tuple, what: str) -> None:
-        for key in mapping:
-            if _canonical(key) not in known:
-                close = difflib.get_close_matches(_canonical(key), known, n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
-                raise self.error(self.key_line(mapping, key), f"unknown key '{key}' in {what}{hint}")
-
-    def mapping(self, value, line: int, what: str) -> dict:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self.error(line, f"{what} must be a mapping, not {describe_type(value)}")
-        return value
-
-    def string(self, value, line: int, what: str) -> str:
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise self.error(line, f"{what} must be a string, not {describe_type(value)}")
-        return str(value)
-
-    def strings(self, value, line: int, what: str) -> list:
-        """A list of strings; a single string counts as a list of one."""
-        if value is None:
-            return []
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            return [str(value)]
-        if not isinstance(value, list):
-            raise self.error(line, f"{what} must be a list of strings, not {describe_type(value)}")
-        return [
-            self.string(item, self.item_line(value, i, line), f"each entry of {what}")
-            for i, item in enumerate(value)
-        ]
-
-    def inside(self, path: str) -> bool:
-        """`path` is in the repository, as written and with symlinks resolved."""
-        from .paths import inside_repository
-
-        absolute = os.path.abspath(path)
-        root = str(self.root)
-        return (absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep)) and inside_repository(
-            absolute, root
-        )
-
-    def path(self, text: str, line: int = 0, what: str = "a path") -> str:
-        """A path relative to the config file, made absolute (display_path shortens it again);
-        one outside the repository is an error: the config may be a stranger's."""
-        if text == "-":
-            return text
-        expanded = os.path.expanduser(text)
-        absolute = str(self.base_dir / expanded) if not os.path.isabs(expanded) else expanded
-        if not self.inside(absolute):
-            raise self.error(
-                line,
-                f"{what} {text!r} is outside the repository; a config names only "
-                "files inside it (give outside files on the command line)",
-            )
-        from .paths import in_git_folder
-
-        if in_git_folder(absolute, str(self.root)):
-            raise self.error(
-                line,
-                f"{what} {text!r} is in the repository's .git folder, which a config "
-                "never names (git runs its hooks and keeps credentials there)",
-            )
-        return absolute
-
-    def paths(self, value, line: int, what: str) -> list:
-        return [self.path(p, line, what) for p in self.strings(value, line, what)]
-
-    def boolean(self, value, line: int, what: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.error(line, f"{what} must be true or false, not {describe_type(value)}")
-        return value
-
-    def severity(self, value, line: int, what: str) -> Severity:
-        try:
-            return Severity.parse(self.string(value, line, what))
-        except ValueError:
-            raise self.error(line, f"{what} must be error, warning or note, not {value!r}") from None
-
-    def rule_ids(self, value, line: int, what: str) -> list:
-        out = []
-        for item in self.strings(value, line, what):
-            for part in item.split(","):
-                part = part.strip().upper()
-                if not part:
-                    continue
-                if not RULE_PATTERN.match(part):
-                    raise self.error(
-                        line, f"{what}: {part!r} is not a rule id or prefix such as SL301 or SL3"
-                    )
-                out.append(part)
-        return out
-
-    def date(self, value, line: int, what: str) -> datetime.date:
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return datetime.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        raise self.error(line, f"{what} must be a date YYYY-MM-DD, not {value!r}")
-
-
-def _canonical(key) -> str:
-    return str(key).strip().replace("_", "-").lower()
-
-
-@lru_cache(maxsize=1)
-def _constructor():
-    """ruamel's round-trip constructor, except that dates stay text (a bad date is then
-    reported with its line by _Reader.date instead of failing the whole load)."""
-    from ruamel.yaml.constructor import RoundTripConstructor
-
-    class ConfigConstructor(RoundTripConstructor):
-        pass
-
-    ConfigConstructor.add_constructor(
-        "tag:yaml.org,2002:timestamp", lambda constructor, node: constructor.construct_scalar(node)
-    )
-    return ConfigConstructor
-
-
-def _load(path: Path, shown: str):
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    from .paths import read_control_file
-
-    text = read_control_file(path, MAX_CONFIG_BYTES, "config", shown)
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    yaml.Constructor = _constructor()
-    try:
-        data = yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise ConfigError(f"{shown}:{line}: not valid YAML: {exc.problem or exc.context}") from None
-    except YAMLError as exc:
-        raise ConfigError(f"{shown}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{shown}:1: the config must be a mapping of options, not {describe_type(data)}")
-    return data
-
-
-# ---------------------------------------------------------------------------------------------
-# Keys and what they set
-
-# key -> (Options attribute, kind)
-_SIMPLE = {
-    "values": ("files", "paths"),
-    "manifests": ("manifests", "paths"),
-    "chart": ("chart", "path"),
-    "set": ("set", "set"),
-    "set-string": ("set", "set-string"),
-    "kube-version": ("kube_version", "version"),
-    "validator": ("validator", "choice:auto,kubeconform,builtin"),
-    "kubeconform-timeout": ("kubeconform_timeout", "seconds"),
-    "render-timeout": ("render_timeout", "seconds"),
-    "crd-dirs": ("crds", "paths"),
-    "crds": ("crds", "paths"),
-    "format": ("format", "choice:text,json,sarif,github,junit"),
-    "output": ("output", "path"),
-    "fail-on": ("fail_on", "severity"),
-    "select": ("select", "rules"),
-    "ignore": ("ignore", "rules"),
-    "baseline": ("baseline", "path"),
-    "color": ("color", "bool"),
-    "quiet": ("quiet", "bool"),
-    "jobs": ("jobs", "positive-int"),
-    "rule-dirs": ("rule_dirs", "paths"),
-    "release-name": ("release_name", "string"),
-    "namespace": ("namespace", "string"),
-}
 # keys a config may not have, and why: a repository never chooses the programs that run
 _REFUSED = {
     key: f"'{key}' cannot be set in the config: the {key} executable comes only from the command line"
     f"{' (--kubeconform PATH)' if key == 'kubeconform' else ''} or PATH, never from a repository file"
     for key in ("kubeconform", "helm")
 }
-TOP_KEYS = tuple(sorted(set(_SIMPLE) | {"targets", "rules", "ignores"}))
+TOP_KEYS = tuple(sorted(set(CONFIG_KEYS) | {"targets", "rules", "ignores"}))
 TARGET_KEYS = ("chart", "manifests", "set", "set-string", "values")
 # with `targets:`, these belong in each target; a top-level `chart:` is the default of targets without one
 TARGET_ONLY_KEYS = ("manifests", "set", "set-string", "values")
@@ -316,14 +97,14 @@ def apply_config(options, path: str | None) -> None:
     shown = display_path(config_path, options.cwd)
     # a config symlinked out of the repository is not read (its text would show in errors)
     refuse_outside_link(config_path, allowed_roots(path or config_path, options.cwd), "config", options.cwd)
-    reader = _Reader(config_path, shown, options.cwd)
-    data = _load(config_path, shown)
+    reader = ConfigReader(config_path, shown, options.cwd)
+    data = load_config(config_path, shown)
     for key in data:
-        if _canonical(key) in _REFUSED:
-            raise reader.error(reader.key_line(data, key), _REFUSED[_canonical(key)])
+        if canonical_key(key) in _REFUSED:
+            raise reader.error(reader.key_line(data, key), _REFUSED[canonical_key(key)])
     reader.check_keys(data, TOP_KEYS, "the config")
     options.config = str(config_path)
-    canonical = {_canonical(key): key for key in data}
+    canonical = {canonical_key(key): key for key in data}
     if "targets" in canonical:
         for key in TARGET_ONLY_KEYS:
             if key in canonical:  # a layer beside `targets` would silently apply to none of them
@@ -333,16 +114,16 @@ def apply_config(options, path: str | None) -> None:
                     f"move it into each target that needs it",
                 )
     sets: list = []
-    for key in sorted(_SIMPLE, key=lambda k: k != "rule-dirs"):  # rule-dirs first: `rules` needs them
+    for key in sorted(CONFIG_KEYS, key=lambda k: k != "rule-dirs"):  # rule-dirs first: `rules` needs them
         if key not in canonical:
             continue
         raw_key = canonical[key]
         value, line = data[raw_key], reader.key_line(data, raw_key)
-        attribute, kind = _SIMPLE[key]
-        if kind in ("set", "set-string"):
-            sets += [(e, kind == "set-string") for e in reader.strings(value, line, f"'{raw_key}'")]
+        spec = CONFIG_KEYS[key]
+        if spec.kind in ("set", "set-string"):
+            sets += [(e, spec.kind == "set-string") for e in reader.strings(value, line, f"'{raw_key}'")]
             continue
-        setattr(options, attribute, _convert(reader, kind, value, line, f"'{raw_key}'"))
+        setattr(options, spec.field, _convert(reader, spec, value, line, f"'{raw_key}'"))
     if sets:
         options.set = sets
     if "targets" in canonical:
@@ -357,7 +138,9 @@ def apply_config(options, path: str | None) -> None:
         options.config_ignores = _ignores(reader, data[raw_key], reader.key_line(data, raw_key), options)
 
 
-def _convert(reader: _Reader, kind: str, value, line: int, what: str):
+def _convert(reader: ConfigReader, spec: OptionSpec | str, value, line: int, what: str):
+    """A config value read as its table row says (or as `kind`, for a target's keys)."""
+    kind = spec if isinstance(spec, str) else spec.kind
     if kind == "paths":
         return reader.paths(value, line, what)
     if kind == "path":
@@ -371,8 +154,9 @@ def _convert(reader: _Reader, kind: str, value, line: int, what: str):
                 f"{what} must be a quoted string such as \"{value:.2f}\": YAML reads {value!r} as a number",
             )
         return reader.string(value, line, what)
-    if kind.startswith("choice:"):
-        choices = kind.split(":", 1)[1].split(",")
+    if kind == "choice":
+        assert isinstance(spec, OptionSpec)
+        choices = spec.choices
         text = reader.string(value, line, what)
         if text not in choices:
             raise reader.error(line, f"{what} must be one of {', '.join(choices)}, not {text!r}")
@@ -382,8 +166,6 @@ def _convert(reader: _Reader, kind: str, value, line: int, what: str):
             raise reader.error(line, f"{what} must be a positive integer, not {value!r}")
         return value
     if kind == "seconds":
-        from .options import timeout_problem
-
         problem = timeout_problem(value)
         if problem:
             raise reader.error(line, f"{what} {problem}")
@@ -402,9 +184,7 @@ def _convert(reader: _Reader, kind: str, value, line: int, what: str):
 MAX_TARGETS = 200
 
 
-def _targets(reader: _Reader, value, line: int, options) -> list:
-    from .pipeline import Target
-
+def _targets(reader: ConfigReader, value, line: int, options) -> list:
     targets = []
     specs = reader.mapping(value, line, "'targets'")
     if len(specs) > MAX_TARGETS:
@@ -417,7 +197,7 @@ def _targets(reader: _Reader, value, line: int, options) -> list:
         spec_line = reader.key_line(value, name)
         spec = reader.mapping(spec, spec_line, f"target '{name}'")
         reader.check_keys(spec, TARGET_KEYS, f"target '{name}'")
-        fields = {_canonical(k): (spec[k], reader.key_line(spec, k)) for k in spec}
+        fields = {canonical_key(k): (spec[k], reader.key_line(spec, k)) for k in spec}
 
         def get(key, kind, default=None, _fields=fields, _name=name):
             if key not in _fields:
@@ -447,7 +227,7 @@ def _targets(reader: _Reader, value, line: int, options) -> list:
     return targets
 
 
-def _rules(reader: _Reader, value, line: int, options) -> None:
+def _rules(reader: ConfigReader, value, line: int, options) -> None:
     from .catalog import load_catalog
 
     catalog = load_catalog(tuple(options.rule_dirs))
@@ -465,7 +245,7 @@ def _rules(reader: _Reader, value, line: int, options) -> None:
         reader.check_keys(spec, RULE_KEYS, f"rule {key}")
         for field_name in spec:
             field_line = reader.key_line(spec, field_name)
-            if _canonical(field_name) == "severity":
+            if canonical_key(field_name) == "severity":
                 options.severity_overrides[key] = reader.severity(
                     spec[field_name], field_line, f"severity of {key}"
                 )
@@ -473,9 +253,8 @@ def _rules(reader: _Reader, value, line: int, options) -> None:
                 options.ignore = list(options.ignore) + [key]
 
 
-def _ignores(reader: _Reader, value, line: int, options) -> list:
+def _ignores(reader: ConfigReader, value, line: int, options) -> list:
     from .catalog import load_catalog
-    from .options import rule_matches
     from .suppress.ignores import ConfigIgnore
 
     catalog = load_catalog(tuple(options.rule_dirs))
@@ -487,7 +266,7 @@ def _ignores(reader: _Reader, value, line: int, options) -> list:
         entry_line = reader.item_line(value, index, line)
         entry = reader.mapping(entry, entry_line, "each entry of 'ignores'")
         reader.check_keys(entry, IGNORE_KEYS, "an 'ignores' entry")
-        fields = {_canonical(k): (entry[k], reader.key_line(entry, k)) for k in entry}
+        fields = {canonical_key(k): (entry[k], reader.key_line(entry, k)) for k in entry}
         if "reason" not in fields:
             raise reader.error(entry_line, "this ignore has no 'reason': say why the finding is accepted")
         reason = reader.string(*fields["reason"], "'reason'").strip()

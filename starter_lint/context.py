@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .findings import Location
+
+if TYPE_CHECKING:  # (at run time these modules import this one, or are not needed to build one)
+    from .manifests.model import ManifestSet
+    from .options import Options
+    from .textio import YamlLoadError
+    from .values.layers import LayeredValues
+    from .yamlio import LoadedYaml
 
 
 @dataclass
@@ -19,17 +26,17 @@ class ChartInfo:
 @dataclass
 class Context:
     target: str
-    values: Any = None  # LayeredValues, or None for a manifests-only target
-    loaded: list = field(default_factory=list)  # LoadedYaml of each user file that loaded
-    load_errors: list = field(default_factory=list)  # (display path, YamlLoadError)
+    values: LayeredValues | None = None  # None for a manifests-only target
+    loaded: list[LoadedYaml] = field(default_factory=list)  # each user file that loaded
+    load_errors: list[tuple[str, YamlLoadError]] = field(default_factory=list)  # (display path, error)
     chart: ChartInfo | None = None
-    manifests: Any = None  # ManifestSet, or None when no manifests are checked
-    options: Any = None  # pipeline.Options
-    known_keys: Any = None  # set of known values paths (contract ∪ chart values)
+    manifests: ManifestSet | None = None  # None when no manifests are checked
+    options: Options | None = None
+    known_keys: set[tuple[str, ...]] | None = None  # known values paths (contract ∪ chart values)
     render_error: str | None = None  # why --chart did not render (values the chart cannot use)
     chart_defaults: bool = False  # the target is a chart's own values.yaml: file-scope rules only
 
-    def get(self, path, default=None):
+    def get(self, path, default: Any = None) -> Any:
         """The effective value at a values path (tuple or dotted string)."""
         if self.values is None:
             return default

@@ -1,29 +1,56 @@
-"""Every option of a run, whatever set it (command line, config file, defaults)."""
+"""Every option of a run, whatever set it (command line, config file, defaults): `Options`, its
+defaults taken from the option table (option_table), and the readers of rule ids and timeouts
+that the command line and the config share."""
 
 from __future__ import annotations
 
-import re
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .findings import Severity
+from .option_table import (
+    DEFAULT_KUBE_VERSION,
+    FORMATS,
+    MAX_TIMEOUT_SECONDS,
+    NO_DEFAULT,
+    OPTION_TABLE,
+    RULE_PATTERN,
+)
 
-# A rule id or prefix as --select, --ignore, config ignores and inline comments take them.
-RULE_PATTERN = re.compile(r"^(ALL|SL\d{0,3})$")
+__all__ = ["DEFAULT_KUBE_VERSION", "FORMATS", "RULE_PATTERN", "Options", "parse_rule_ids", "rule_matches"]
 
 
-MAX_TIMEOUT_SECONDS = 86_400.0  # a day: beyond it a "timeout" is a typo (and Python's own limit is near)
+def _default(name: str) -> Callable[[], Any]:
+    """The default of an Options field, from the one table row that gives it (a list default is
+    a new list for each Options)."""
+    (value,) = [s.default for s in OPTION_TABLE if s.field == name and s.default is not NO_DEFAULT]
+    return (lambda: list(value)) if isinstance(value, list) else (lambda: value)
 
 
 def timeout_problem(value) -> str | None:
     """Why `value` cannot be a timeout in seconds (None when it can): a finite number above zero,
     at most a day. `nan` and `inf` parse as floats but no subprocess or clock can wait for them."""
-    import math
-
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"must be a number of seconds, not {value!r}"
     if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT_SECONDS:
         return f"must be a number of seconds above 0 and at most {MAX_TIMEOUT_SECONDS:g}, not {value!r}"
     return None
+
+
+def parse_rule_ids(values: Iterable[str], refuse: Callable[[str], Exception]) -> list:
+    """Rule ids and prefixes, comma-separated in each value, upper-cased (`sl3,SL106` ->
+    SL3, SL106); `refuse(part)` is the error raised for a part that is neither."""
+    out = []
+    for value in values:
+        for part in (part.strip().upper() for part in value.split(",")):
+            if not part:
+                continue
+            if not RULE_PATTERN.match(part):
+                raise refuse(part)
+            out.append(part)
+    return out
 
 
 def rule_matches(rule_id: str, patterns) -> bool:
@@ -33,36 +60,39 @@ def rule_matches(rule_id: str, patterns) -> bool:
 
 @dataclass
 class Options:
-    values_files: list = field(default_factory=list)  # positional: independent targets
-    files: list = field(default_factory=list)  # -f: layered in order into one target
-    set: list = field(default_factory=list)  # [(expression, string_only)] in order
-    chart: str | None = None
-    manifests: list = field(default_factory=list)  # files, directories, "-" for stdin
-    kube_version: str = "1.27"
-    validator: str = "auto"  # auto | kubeconform | builtin
-    kubeconform: str | None = None  # explicit path to the binary
-    kubeconform_timeout: float = 60.0
-    render_timeout: float = 60.0  # seconds --chart may take to render
-    crds: list = field(default_factory=list)
-    format: str = "text"
-    output: str | None = None
-    fail_on: Severity = Severity.ERROR
-    select: list | None = None  # rule ids or prefixes (SL3, SL301)
-    ignore: list = field(default_factory=list)
-    config: str | None = None
-    baseline: str | None = None
-    color: bool | None = None  # None: only on a TTY without NO_COLOR
-    quiet: bool = False
-    jobs: int = 1
+    """A run's options; each field with a table row takes its default from the row."""
+
+    values_files: list = field(default_factory=_default("values_files"))
+    files: list = field(default_factory=_default("files"))
+    set: list = field(default_factory=_default("set"))
+    chart: str | None = field(default_factory=_default("chart"))
+    manifests: list = field(default_factory=_default("manifests"))
+    kube_version: str = field(default_factory=_default("kube_version"))
+    validator: str = field(default_factory=_default("validator"))
+    kubeconform: str | None = field(default_factory=_default("kubeconform"))
+    kubeconform_timeout: float = field(default_factory=_default("kubeconform_timeout"))
+    render_timeout: float = field(default_factory=_default("render_timeout"))
+    crds: list = field(default_factory=_default("crds"))
+    format: str = field(default_factory=_default("format"))
+    output: str | None = field(default_factory=_default("output"))
+    fail_on: Severity = field(default_factory=_default("fail_on"))
+    select: list | None = field(default_factory=_default("select"))
+    ignore: list = field(default_factory=_default("ignore"))
+    config: str | None = field(default_factory=_default("config"))
+    baseline: str | None = field(default_factory=_default("baseline"))
+    color: bool | None = field(default_factory=_default("color"))
+    quiet: bool = field(default_factory=_default("quiet"))
+    jobs: int = field(default_factory=_default("jobs"))
+    rule_dirs: list = field(default_factory=_default("rule_dirs"))
+    release_name: str = field(default_factory=_default("release_name"))
+    namespace: str = field(default_factory=_default("namespace"))
+    # what the config file sets beyond the table's options, and how the run was asked for
     severity_overrides: dict = field(default_factory=dict)  # rule id -> Severity
     config_ignores: list = field(default_factory=list)  # suppress.ConfigIgnore
     targets: list = field(default_factory=list)  # named targets from the config
     config_targets: list = field(default_factory=list)  # all of them, even when files replace them
     partial_run: bool = False  # the command line chose part of the config
-    rule_dirs: list = field(default_factory=list)
     cwd: str | None = None
-    release_name: str = "starter"
-    namespace: str = "default"
 
     def selects(self, rule_id: str) -> bool:
         """--select / --ignore: ids, prefixes (SL3 selects every ingress rule) or `all`."""

@@ -6,199 +6,18 @@ output and an exit code.
 
 from __future__ import annotations
 
-import difflib
-import os
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
-from . import __version__
 from .catalog import load_catalog
 from .checks import load_checks
 from .context import Context
 from .errors import StarterLintError
-from .findings import Finding, Location, Problem, Severity, format_path
+from .findings import Finding, Location, Problem, format_path
 from .options import Options, rule_matches
 from .paths import display_path, repo_relative
-
-
-@dataclass
-class Target:
-    name: str
-    files: list  # values files layered in order (-f, or one positional)
-    set: list = field(default_factory=list)
-    chart: str | None = None
-    manifests: list = field(default_factory=list)
-    chart_defaults: bool = False  # a chart's own values.yaml: only file-scope rules run on it
-
-
-@dataclass
-class TargetResult:
-    name: str
-    findings: list  # every finding, suppressed ones included (marked)
-    files: list  # display paths of the inputs
-    objects: int = 0  # manifest objects checked
-    sources: dict = field(default_factory=dict)  # display path -> text, for excerpts
-    secrets: frozenset = frozenset()  # strings that must never be printed
-    secret_columns: dict = field(default_factory=dict)  # values file -> {line: [(col, end_col)]} to hide
-    manifest_secret_columns: dict = field(default_factory=dict)  # manifest file -> {line: [(col, end_col)]}
-    target: Target | None = None  # what was asked for (its chart, files, manifests)
-    rules_run: tuple = ()  # ids of the checks that ran on this target
-    used: set = field(default_factory=set)  # the suppressions that suppressed something (suppress.apply)
-
-    @property
-    def active(self) -> list:
-        return [f for f in self.findings if not f.suppressed]
-
-
-@dataclass
-class Report:
-    targets: list
-    fail_on: Severity = Severity.ERROR
-    version: str = __version__
-
-    @property
-    def findings(self) -> list:
-        return [f for t in self.targets for f in t.findings]
-
-    @property
-    def active(self) -> list:
-        return [f for f in self.findings if not f.suppressed]
-
-    @property
-    def suppressed(self) -> list:
-        return [f for f in self.findings if f.suppressed]
-
-    def counts(self) -> dict:
-        out = {"error": 0, "warning": 0, "note": 0}
-        for f in self.active:
-            out[str(f.severity)] += 1
-        return out
-
-    @property
-    def failed(self) -> bool:
-        return any(f.severity >= self.fail_on for f in self.active)
-
-    @property
-    def secrets(self) -> frozenset:
-        out: set = set()
-        for t in self.targets:
-            out |= t.secrets
-        return frozenset(out)
-
-    @property
-    def sources(self) -> dict:
-        out: dict = {}
-        for t in self.targets:
-            out.update(t.sources)
-        return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Targets
-
-
-def plan_targets(options: Options) -> list:
-    stdin_users = [
-        p for p in list(options.files) + list(options.values_files) + list(options.manifests) if p == "-"
-    ]
-    if len(stdin_users) > 1:
-        raise StarterLintError("standard input (-) can be read once: give it to one of -f and --manifests")
-    targets = []
-    if options.targets:  # --set applies to every target, as to a file resolved to its target
-        targets.extend(
-            replace(t, set=list(t.set) + list(options.set)) if options.set else t for t in options.targets
-        )
-    if options.files:
-        name = options.files[-1] if len(options.files) == 1 else "+".join(options.files)
-        targets.append(
-            Target(name, list(options.files), list(options.set), options.chart, list(options.manifests))
-        )
-    for path in options.values_files:
-        for target in file_targets(path, options):
-            if all(target.name != planned.name for planned in targets):  # two changed files of one target
-                targets.append(target)
-    if not targets and (options.chart or options.manifests or options.set):
-        # given manifests with no values of a deployment are checked on their own: a chart's
-        # defaults (a config's top-level `chart:`) are not what rendered them
-        chart = None if options.manifests and not options.set else options.chart
-        targets.append(
-            Target(options.chart or "manifests", [], list(options.set), chart, list(options.manifests))
-        )
-    if not targets:
-        raise StarterLintError(
-            "nothing to check: give values files, -f FILE, --chart DIR or --manifests PATH"
-        )
-    return targets
-
-
-def _real(path: str, options: Options) -> str:
-    return os.path.realpath(os.path.join(options.cwd or os.getcwd(), path))
-
-
-def file_targets(path: str, options: Options) -> list:
-    """What a values file named on the command line (as pre-commit names changed files) is
-    checked as, so that a file gives the same findings however it is checked:
-    - a chart's own values.yaml (in a config target's or --chart's folder, or beside a
-      Chart.yaml): chart defaults, checked by the file-scope rules only;
-    - a file that config targets list: each of those targets, whole (its chart as the base layer,
-      its other layers, `set` and `manifests`, then any --set and --manifests given), reported
-      under the target's name;
-    - another file in a target's chart folder: its own target over that chart;
-    - any other file: its own target over the chart defaults (--chart) or the contract's."""
-    if path == "-":
-        return [
-            Target(
-                path,
-                [path],
-                list(options.set),
-                options.chart,
-                [] if options.files else list(options.manifests),
-            )
-        ]
-    real = _real(path, options)
-    charts = {_real(c, options) for c in [options.chart] + [t.chart for t in options.config_targets] if c}
-    folder = os.path.dirname(real)
-    chart_defaults = Target(path, [path], chart_defaults=True)
-    if os.path.basename(real) == "values.yaml" and (
-        folder in charts or os.path.isfile(os.path.join(folder, "Chart.yaml"))
-    ):
-        return [chart_defaults]
-    listed = [
-        replace(
-            t, set=list(t.set) + list(options.set), manifests=list(options.manifests) or list(t.manifests)
-        )
-        for t in options.config_targets
-        if real in {_real(f, options) for f in t.files if f != "-"}
-    ]
-    if listed:
-        return listed
-    # another values file kept in a chart folder (charts/app/values.prod.yaml) is a deployment's:
-    # checked over that chart, as `--chart charts/app -f charts/app/values.prod.yaml` would
-    home = next(
-        (
-            chart
-            for chart in sorted(charts, key=len, reverse=True)
-            if os.path.commonpath([chart, real]) == chart
-        ),
-        None,
-    )
-    chart = (
-        options.chart if home is None or options.chart else os.path.relpath(home, options.cwd or os.getcwd())
-    )
-    return [Target(path, [path], list(options.set), chart, [] if options.files else list(options.manifests))]
-
-
-def choose_targets(targets: list, names) -> list:
-    """The targets named by --target, in the config's order; an unknown name is exit 2."""
-    known = [t.name for t in targets]
-    for name in names:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            raise StarterLintError(
-                f"--target {name}: no such target ({hint}there are: {', '.join(known) or 'none'})"
-            )
-    return [t for t in targets if t.name in set(names)]
+from .results import Report, TargetResult
+from .targets import Target, plan_targets
 
 
 def build_context(target: Target, options: Options) -> tuple:
@@ -406,7 +225,7 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
 
 
 def _dedupe(findings: list) -> list:
-    """The same defect is never reported twice under one rule (SPEC §5)."""
+    """The same defect is never reported twice under one rule."""
     seen, out = set(), []
     for finding in sorted(findings, key=Finding.sort_key):
         identity = (finding.rule, finding.location, finding.logical, finding.message)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..findings import Location, Problem, Severity, format_path
 from ..manifests.index import index_of
+from ..option_table import DEFAULT_KUBE_VERSION
 from ..pointer import path as pointer_path
 from ..validate.apis import ApiVersions
 from ..validate.kubeconform import select_validator
@@ -30,7 +31,7 @@ def _api_problems(ctx) -> dict:
     """index in ctx.manifests.objects -> ApiProblem, computed once per run."""
     cached = ctx.manifests.api_problems
     if cached is None:
-        versions = ApiVersions(ctx.options.kube_version if ctx.options else "1.27")
+        versions = ApiVersions(ctx.options.kube_version if ctx.options else DEFAULT_KUBE_VERSION)
         cached = {}
         for i, obj in enumerate(ctx.manifests.objects):
             if _typed(obj):
@@ -74,7 +75,7 @@ def _schema_name(obj, version: str) -> str:
 
 @check("SL701", needs="manifests")
 def manifest_schema(ctx):
-    version = ctx.options.kube_version if ctx.options else "1.27"
+    version = ctx.options.kube_version if ctx.options else DEFAULT_KUBE_VERSION
     for i, verdict in sorted(_verdicts(ctx).items()):
         obj = ctx.manifests.objects[i]
         for error in verdict.errors:
@@ -101,7 +102,7 @@ def manifest_schema(ctx):
 
 @check("SL702", needs="manifests")
 def unknown_kind(ctx):
-    version = ctx.options.kube_version if ctx.options else "1.27"
+    version = ctx.options.kube_version if ctx.options else DEFAULT_KUBE_VERSION
     for i, verdict in sorted(_verdicts(ctx).items()):
         if verdict.status != MISSING:
             continue

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
+from ..option_table import FORMATS  # declared with the --format option; a module here for each
+
+__all__ = ["FORMATS", "render"]
 
 
 def render(report, catalog: dict, options) -> str:

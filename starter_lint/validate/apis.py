@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..option_table import DEFAULT_KUBE_VERSION
 from .schemas import bundled_versions, kube_schemas, parse_version, split_api_version
 
 
@@ -116,7 +117,7 @@ def _text(version: tuple) -> str:
 class ApiVersions:
     """Answers "is this apiVersion going away?" for a minimum Kubernetes version."""
 
-    def __init__(self, minimum: str = "1.27"):
+    def __init__(self, minimum: str = DEFAULT_KUBE_VERSION):
         self.minimum = parse_version(minimum)
         self.versions = bundled_versions()
         self.newest = self.versions[-1]

@@ -6,6 +6,7 @@ version or its CRD's schema (`json_schema.SchemaValidator`), with kubeconform's 
 
 from __future__ import annotations
 
+from ..option_table import DEFAULT_KUBE_VERSION
 from .crds import CrdSchemas
 from .json_schema import SchemaValidator
 from .schemas import kube_schemas, kubeconform_name
@@ -17,7 +18,7 @@ class BuiltinValidator:
 
     name = "builtin"
 
-    def __init__(self, kube_version: str = "1.27", crds: CrdSchemas | None = None):
+    def __init__(self, kube_version: str = DEFAULT_KUBE_VERSION, crds: CrdSchemas | None = None):
         self.kube = kube_schemas(kube_version)
         self.crds = crds if crds is not None else CrdSchemas()
         self.interpreter = SchemaValidator(self.kube.definitions)

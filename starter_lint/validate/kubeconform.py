@@ -20,6 +20,7 @@ import tempfile
 from collections import defaultdict, deque
 
 from ..errors import StarterLintError
+from ..option_table import DEFAULT_KUBE_VERSION
 from ..pointer import escape
 from .crds import CrdSchemas
 from .kube import BuiltinValidator
@@ -52,7 +53,7 @@ def find_binary(options) -> str | None:
 def select_validator(options, crds: CrdSchemas | None = None):
     """The validator `--validator auto|kubeconform|builtin` asks for (errors when it cannot be had)."""
     choice = (getattr(options, "validator", None) or "auto").lower()
-    version = getattr(options, "kube_version", None) or "1.27"
+    version = getattr(options, "kube_version", None) or DEFAULT_KUBE_VERSION
     crds = crds if crds is not None else CrdSchemas(getattr(options, "crds", None) or ())
     if choice not in ("auto", "kubeconform", "builtin"):
         raise StarterLintError(f"--validator {choice}: expected auto, kubeconform or builtin")

@@ -1,0 +1,398 @@
+"""The option table: each option of starter-lint declared once.
+
+A row gives the Options field an option sets, its command-line flags, its config key, how a value
+is read and checked, its choices, default and help text, and the commands that take it. The click
+options (cli_options), the config keys and their checks (config) and the defaults of
+`options.Options` are all made from it, so that a flag and its config key cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .findings import Severity
+
+# A rule id or prefix as --select, --ignore, config ignores and inline comments take them.
+RULE_PATTERN = re.compile(r"^(ALL|SL\d{0,3})$")
+
+DEFAULT_KUBE_VERSION = "1.27"  # the Kubernetes version validated for when none is given
+DEFAULT_TIMEOUT_SECONDS = 60.0  # how long kubeconform or a chart render may take
+MAX_TIMEOUT_SECONDS = 86_400.0  # a day: beyond it a "timeout" is a typo (and Python's own limit is near)
+FORMATS = ("text", "json", "sarif", "github", "junit")  # report formats: report/<name>_format.py
+SEVERITIES = ("error", "warning", "note")
+VALIDATORS = ("auto", "kubeconform", "builtin")
+
+NO_DEFAULT = object()  # a second row for a field another row gives the default of
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One row of the option table: one command-line spelling and/or config key of an option.
+
+    `kind` says how a value is read and checked: path, paths, string, version, choice, seconds,
+    positive-int, severity, rules, bool, set, set-string, flag (a command-line switch only)."""
+
+    field: str | None  # the Options attribute it sets; None: the command itself takes it
+    flags: tuple = ()  # command-line spellings, in --help's order; () for a config-only key
+    keys: tuple = ()  # config keys (one, or an old spelling too); () for a command-line-only option
+    kind: str = "string"
+    commands: tuple = ()  # the commands that take the flags
+    help: str | None = None
+    metavar: str | None = None
+    choices: tuple = ()
+    repeatable: bool = False  # the flag may be given several times (a list)
+    default: Any = NO_DEFAULT  # the Options default (a list default is a fresh list each time)
+    param: str | None = None  # click's parameter name, when it is not `field`
+    switch: Any = None  # a flag with no value: the value it gives the field (--no-color: False)
+    argument: bool = False  # a positional argument, not a --flag
+    cli_default: Any = None  # a command's own default, shown in --help (values --format yaml)
+    completes_targets: bool = False  # the shell completes it with the config's target names
+
+    @property
+    def name(self) -> str:
+        """The command function's parameter (click's `dest`)."""
+        return self.param or self.field or ""
+
+
+_VALUES_COMMANDS = ("check", "values", "baseline", "fix")  # commands that layer a target's values
+_RUN_COMMANDS = ("check", "baseline")  # commands that run every check and report
+
+
+OPTION_TABLE: tuple[OptionSpec, ...] = (
+    OptionSpec(
+        "values_files",
+        kind="paths",
+        commands=("check", "baseline", "fix"),
+        metavar="[VALUES_FILE]...",
+        argument=True,
+        default=[],  # positional: independent targets
+    ),
+    OptionSpec(
+        "files",
+        flags=("-f", "--values"),
+        keys=("values",),
+        kind="paths",
+        commands=_VALUES_COMMANDS,
+        help="Values file layered in order into one target, as `helm -f`.",
+        metavar="FILE",
+        repeatable=True,
+        default=[],  # layered in order into one target
+    ),
+    OptionSpec(
+        "set",
+        flags=("--set",),
+        keys=("set",),
+        kind="set",
+        commands=_VALUES_COMMANDS,
+        help="Set a value, Helm's --set syntax (a.b=c, a[0]=x, l={x,y}).",
+        metavar="K=V",
+        repeatable=True,
+        default=[],  # [(expression, string_only)] in order
+        param="set_values",
+    ),
+    OptionSpec(
+        "set",
+        flags=("--set-string",),
+        keys=("set-string",),
+        kind="set-string",
+        commands=_VALUES_COMMANDS,
+        help="Like --set, but every value stays a string.",
+        metavar="K=V",
+        repeatable=True,
+        param="set_strings",
+    ),
+    OptionSpec(
+        "chart",
+        flags=("--chart",),
+        keys=("chart",),
+        kind="path",
+        commands=_VALUES_COMMANDS,
+        help="The chart: its values.yaml is the base layer.",
+        metavar="DIR",
+        default=None,
+    ),
+    OptionSpec(
+        "config",
+        flags=("--config",),
+        keys=(),
+        kind="path",
+        commands=_VALUES_COMMANDS,
+        help="Config file (default: .starter-lint.yaml found upward).",
+        metavar="FILE",
+        default=None,
+    ),
+    OptionSpec(
+        None,
+        flags=("--format",),
+        kind="choice",
+        commands=("values",),
+        choices=("yaml", "json"),
+        param="fmt",
+        cli_default="yaml",
+    ),
+    OptionSpec(
+        None,
+        flags=("--provenance",),
+        kind="flag",
+        commands=("values",),
+        help="Show which file and line set every leaf.",
+        switch=True,
+    ),
+    OptionSpec(
+        None,
+        flags=("--show-secrets",),
+        kind="flag",
+        commands=("values",),
+        help="Print secret values instead of <redacted>.",
+        switch=True,
+    ),
+    OptionSpec(
+        "manifests",
+        flags=("--manifests",),
+        keys=("manifests",),
+        kind="paths",
+        commands=_RUN_COMMANDS,
+        help="Rendered manifests: files, directories (recursive) or - for stdin.",
+        metavar="PATH|-",
+        repeatable=True,
+        default=[],  # files, directories, "-" for stdin
+    ),
+    OptionSpec(
+        "kube_version",
+        flags=("--kube-version",),
+        keys=("kube-version",),
+        kind="version",
+        commands=_RUN_COMMANDS,
+        help=f"Kubernetes version to validate for (default {DEFAULT_KUBE_VERSION}).",
+        metavar="X.Y",
+        default=DEFAULT_KUBE_VERSION,
+    ),
+    OptionSpec(
+        "validator",
+        flags=("--validator",),
+        keys=("validator",),
+        kind="choice",
+        commands=_RUN_COMMANDS,
+        help="Manifest validator (default auto: kubeconform when found, else builtin).",
+        choices=VALIDATORS,
+        default="auto",
+    ),
+    OptionSpec(
+        "kubeconform",  # never a config key: a repository does not choose the programs that run
+        flags=("--kubeconform",),
+        keys=(),
+        kind="path",
+        commands=_RUN_COMMANDS,
+        help="The kubeconform binary to use.",
+        metavar="PATH",
+        default=None,  # explicit path to the binary
+        param="kubeconform_path",
+    ),
+    OptionSpec(
+        "kubeconform_timeout",
+        flags=("--kubeconform-timeout",),
+        keys=("kubeconform-timeout",),
+        kind="seconds",
+        commands=_RUN_COMMANDS,
+        help=f"Kill kubeconform after this long (default {DEFAULT_TIMEOUT_SECONDS:g}).",
+        metavar="SECONDS",
+        default=DEFAULT_TIMEOUT_SECONDS,
+    ),
+    OptionSpec(
+        "render_timeout",
+        flags=("--render-timeout",),
+        keys=("render-timeout",),
+        kind="seconds",
+        commands=_RUN_COMMANDS,
+        help=f"Stop rendering --chart after this long (default {DEFAULT_TIMEOUT_SECONDS:g}).",
+        metavar="SECONDS",
+        default=DEFAULT_TIMEOUT_SECONDS,
+    ),
+    OptionSpec(
+        "crds",
+        flags=("--crd",),
+        keys=("crd-dirs", "crds"),
+        kind="paths",
+        commands=_RUN_COMMANDS,
+        help="CustomResourceDefinition YAML or JSON Schema files/directories.",
+        metavar="PATH",
+        repeatable=True,
+        default=[],
+    ),
+    OptionSpec(
+        "select",
+        flags=("--select",),
+        keys=("select",),
+        kind="rules",
+        commands=_RUN_COMMANDS,
+        help="Only these rules (ids or prefixes, comma-separated).",
+        metavar="IDS",
+        repeatable=True,
+        default=None,  # rule ids or prefixes (SL3, SL301); None: every rule
+    ),
+    OptionSpec(
+        "ignore",
+        flags=("--ignore",),
+        keys=("ignore",),
+        kind="rules",
+        commands=_RUN_COMMANDS,
+        help="Skip these rules (ids or prefixes).",
+        metavar="IDS",
+        repeatable=True,
+        default=[],
+    ),
+    OptionSpec(
+        "select",
+        flags=("--select",),
+        keys=(),
+        kind="rules",
+        commands=("fix",),
+        help="Only fix these rules (ids or prefixes).",
+        metavar="IDS",
+        repeatable=True,
+    ),
+    OptionSpec(
+        "ignore",
+        flags=("--ignore",),
+        keys=(),
+        kind="rules",
+        commands=("fix",),
+        help="Do not fix these rules.",
+        metavar="IDS",
+        repeatable=True,
+    ),
+    OptionSpec(
+        "jobs",
+        flags=("-j", "--jobs"),
+        keys=("jobs",),
+        kind="positive-int",
+        commands=_RUN_COMMANDS,
+        help="Targets checked in parallel.",
+        metavar="N",
+        default=1,
+    ),
+    OptionSpec(
+        None,
+        flags=("--diff",),
+        kind="flag",
+        commands=("fix",),
+        help="Print a unified diff instead of writing (exit 1 if any).",
+        param="show_diff",
+        switch=True,
+    ),
+    OptionSpec(
+        None,
+        flags=("--unsafe-fixes",),
+        kind="flag",
+        commands=("fix",),
+        help="Also apply fixes that change what Helm renders.",
+        switch=True,
+        param="unsafe_fixes",
+    ),
+    OptionSpec(
+        None,
+        flags=("--target",),
+        kind="string",
+        commands=("check", "baseline", "fix"),
+        help="Only this config target (repeatable; default: all of them).",
+        metavar="NAME",
+        repeatable=True,
+        param="target_names",
+        completes_targets=True,
+    ),
+    OptionSpec(
+        None,
+        flags=("--target",),
+        kind="string",
+        commands=("values",),
+        help="The config target to show, when the config names several.",
+        metavar="NAME",
+        param="target_name",
+        completes_targets=True,
+    ),
+    OptionSpec(
+        "format",
+        flags=("--format",),
+        keys=("format",),
+        kind="choice",
+        commands=("check",),
+        help="Output format (default text).",
+        choices=FORMATS,
+        default="text",
+        param="fmt",
+    ),
+    OptionSpec(
+        "output",
+        flags=("--output", "-o"),
+        keys=("output",),
+        kind="path",
+        commands=_RUN_COMMANDS,
+        help="Write the report to FILE (atomically).",
+        metavar="FILE",
+        default=None,
+    ),
+    OptionSpec(
+        "fail_on",
+        flags=("--fail-on",),
+        keys=("fail-on",),
+        kind="severity",
+        commands=("check",),
+        help="Lowest severity that fails the run (default error).",
+        choices=SEVERITIES,
+        default=Severity.ERROR,
+    ),
+    OptionSpec(
+        "baseline",
+        flags=("--baseline",),
+        keys=("baseline",),
+        kind="path",
+        commands=("check",),
+        help="Accept the findings recorded in FILE.",
+        metavar="FILE",
+        default=None,
+    ),
+    OptionSpec(
+        "color",
+        flags=("--no-color",),
+        keys=("color",),
+        kind="bool",
+        commands=("check",),
+        help="Never colour the text output.",
+        default=None,  # None: only on a TTY without NO_COLOR
+        param="no_color",
+        switch=False,
+    ),
+    OptionSpec(
+        "quiet",
+        flags=("-q", "--quiet"),
+        keys=("quiet",),
+        kind="bool",
+        commands=("check",),
+        help="No excerpts, only finding lines and the summary.",
+        default=False,
+        switch=True,
+    ),
+    OptionSpec(
+        None,
+        flags=("--format",),
+        kind="choice",
+        commands=("rules",),
+        choices=("text", "json", "markdown"),
+        param="fmt",
+        cli_default="text",
+    ),
+    # config only: a rules folder, the release name and namespace a chart is rendered with
+    OptionSpec("rule_dirs", keys=("rule-dirs",), kind="paths", default=[]),
+    OptionSpec("release_name", keys=("release-name",), kind="string", default="starter"),
+    OptionSpec("namespace", keys=("namespace",), kind="string", default="default"),
+)
+
+# config key -> its row
+CONFIG_KEYS: dict[str, OptionSpec] = {key: spec for spec in OPTION_TABLE for key in spec.keys}
+
+
+def command_options(command: str) -> list[OptionSpec]:
+    """The rows of the options `command` takes, in --help's order."""
+    return [spec for spec in OPTION_TABLE if command in spec.commands]

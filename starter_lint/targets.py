@@ -1,0 +1,129 @@
+"""What a run checks: targets (values layers, chart, manifests), planned from the options.
+
+A target is named by the config (`targets:`) or made from the command line (-f, --chart,
+--manifests, a values file named alone); `plan_targets` resolves the options into the list the
+pipeline checks one by one, and `choose_targets` keeps those --target names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field, replace
+
+from .errors import StarterLintError
+from .options import Options
+
+
+@dataclass
+class Target:
+    name: str
+    files: list  # values files layered in order (-f, or one positional)
+    set: list = field(default_factory=list)
+    chart: str | None = None
+    manifests: list = field(default_factory=list)
+    chart_defaults: bool = False  # a chart's own values.yaml: only file-scope rules run on it
+
+
+def plan_targets(options: Options) -> list:
+    stdin_users = [
+        p for p in list(options.files) + list(options.values_files) + list(options.manifests) if p == "-"
+    ]
+    if len(stdin_users) > 1:
+        raise StarterLintError("standard input (-) can be read once: give it to one of -f and --manifests")
+    targets: list[Target] = []
+    if options.targets:  # --set applies to every target, as to a file resolved to its target
+        targets.extend(
+            replace(t, set=list(t.set) + list(options.set)) if options.set else t for t in options.targets
+        )
+    if options.files:
+        name = options.files[-1] if len(options.files) == 1 else "+".join(options.files)
+        targets.append(
+            Target(name, list(options.files), list(options.set), options.chart, list(options.manifests))
+        )
+    for path in options.values_files:
+        for target in file_targets(path, options):
+            if all(target.name != planned.name for planned in targets):  # two changed files of one target
+                targets.append(target)
+    if not targets and (options.chart or options.manifests or options.set):
+        # given manifests with no values of a deployment are checked on their own: a chart's
+        # defaults (a config's top-level `chart:`) are not what rendered them
+        chart = None if options.manifests and not options.set else options.chart
+        targets.append(
+            Target(options.chart or "manifests", [], list(options.set), chart, list(options.manifests))
+        )
+    if not targets:
+        raise StarterLintError(
+            "nothing to check: give values files, -f FILE, --chart DIR or --manifests PATH"
+        )
+    return targets
+
+
+def _real(path: str, options: Options) -> str:
+    return os.path.realpath(os.path.join(options.cwd or os.getcwd(), path))
+
+
+def file_targets(path: str, options: Options) -> list:
+    """What a values file named on the command line (as pre-commit names changed files) is
+    checked as, so that a file gives the same findings however it is checked:
+    - a chart's own values.yaml (in a config target's or --chart's folder, or beside a
+      Chart.yaml): chart defaults, checked by the file-scope rules only;
+    - a file that config targets list: each of those targets, whole (its chart as the base layer,
+      its other layers, `set` and `manifests`, then any --set and --manifests given), reported
+      under the target's name;
+    - another file in a target's chart folder: its own target over that chart;
+    - any other file: its own target over the chart defaults (--chart) or the contract's."""
+    if path == "-":
+        return [
+            Target(
+                path,
+                [path],
+                list(options.set),
+                options.chart,
+                [] if options.files else list(options.manifests),
+            )
+        ]
+    real = _real(path, options)
+    charts = {_real(c, options) for c in [options.chart] + [t.chart for t in options.config_targets] if c}
+    folder = os.path.dirname(real)
+    chart_defaults = Target(path, [path], chart_defaults=True)
+    if os.path.basename(real) == "values.yaml" and (
+        folder in charts or os.path.isfile(os.path.join(folder, "Chart.yaml"))
+    ):
+        return [chart_defaults]
+    listed = [
+        replace(
+            t, set=list(t.set) + list(options.set), manifests=list(options.manifests) or list(t.manifests)
+        )
+        for t in options.config_targets
+        if real in {_real(f, options) for f in t.files if f != "-"}
+    ]
+    if listed:
+        return listed
+    # another values file kept in a chart folder (charts/app/values.prod.yaml) is a deployment's:
+    # checked over that chart, as `--chart charts/app -f charts/app/values.prod.yaml` would
+    home = next(
+        (
+            chart
+            for chart in sorted(charts, key=len, reverse=True)
+            if os.path.commonpath([chart, real]) == chart
+        ),
+        None,
+    )
+    chart = (
+        options.chart if home is None or options.chart else os.path.relpath(home, options.cwd or os.getcwd())
+    )
+    return [Target(path, [path], list(options.set), chart, [] if options.files else list(options.manifests))]
+
+
+def choose_targets(targets: list, names) -> list:
+    """The targets named by --target, in the config's order; an unknown name is exit 2."""
+    known = [t.name for t in targets]
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise StarterLintError(
+                f"--target {name}: no such target ({hint}there are: {', '.join(known) or 'none'})"
+            )
+    return [t for t in targets if t.name in set(names)]
