@@ -90,7 +90,8 @@ class Finding:
     suppressed: str | None = None  # why it is suppressed (inline, config, baseline)
     suppression_kind: str | None = None  # "inSource" | "external"
     notes: tuple[str, ...] = field(default=())
-    related: tuple[Finding, ...] = field(default=())  # Findings of the same cause folded into this one (related.py)
+    # Findings of the same cause folded into this one (related.py)
+    related: tuple[Finding, ...] = field(default=())
 
     @property
     def fingerprint(self) -> str:

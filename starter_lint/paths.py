@@ -136,9 +136,7 @@ def allowed_roots(given: StrPath, cwd: StrPath | None = None) -> tuple[str, ...]
     return real_root, os.path.realpath(absolute)
 
 
-def refuse_outside_link(
-    path: StrPath, roots: tuple[str, ...], what: str, cwd: StrPath | None = None
-) -> None:
+def refuse_outside_link(path: StrPath, roots: tuple[str, ...], what: str, cwd: StrPath | None = None) -> None:
     """InputError when `path` resolves outside every one of `roots` (it goes through a symlink),
     or into the repository's `.git` folder through a symlink (a chart's `files/c -> ../.git/config`
     would hand the checkout's token to a template)."""
