@@ -6,10 +6,11 @@ A rule file is the single source of `rules`, `explain`, SARIF help and the examp
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import Any, overload
 
 from .errors import StarterLintError
 from .findings import Severity
@@ -33,11 +34,11 @@ FIX_KINDS = ("none", "safe", "unsafe", "mixed")
 class Example:
     title: str
     values: str | None = None  # a values file (layered over the contract defaults)
-    files: tuple = ()  # several -f files: ((name, text), ...)
-    set: tuple = ()  # --set expressions
+    files: tuple[tuple[str, str], ...] = ()  # several -f files: ((name, text), ...)
+    set: tuple[str, ...] = ()  # --set expressions
     manifests: str | None = None  # a rendered manifest stream
-    chart: dict | None = None  # {"values.yaml": "...", "templates/x.yaml": "..."}
-    options: dict = field(default_factory=dict)
+    chart: dict[str, Any] | None = None  # {"values.yaml": "...", "templates/x.yaml": "..."}
+    options: dict[str, Any] = field(default_factory=dict)
     message: str | None = None  # a substring the finding's message must contain
     line: int | None = None  # the line the finding must point at
 
@@ -51,13 +52,13 @@ class Rule:
     what: str
     rationale: str
     remediation: str
-    tags: tuple
+    tags: tuple[str, ...]
     fix: str  # one of FIX_KINDS
     fix_safety: str  # why its fixes are safe or unsafe ("" for fix: none)
     scope: str  # "deployment" | "file" (also checks chart defaults)
     security_severity: float | None
-    failing: tuple
-    passing: tuple
+    failing: tuple[Example, ...]
+    passing: tuple[Example, ...]
     source: str  # the rule file's name
     shipped: bool = False  # read from starter-lint's own rules/, not a rule-dirs folder
 
@@ -86,20 +87,27 @@ class Rule:
     def help_text(self) -> str:
         return f"{self.summary}\n\nWhy: {self.rationale.strip()}\n\nFix: {self.remediation.strip()}\n"
 
-    def escaped(self, line, code=None) -> Rule:
+    def escaped(self, line: Callable[[str], str], code: Callable[[str], str] | None = None) -> Rule:
         """This rule with every text an output shows passed through `line` (a function of
         report.escape), `code` (default `line`) for the examples' YAML: a one-line field (summary,
         tags, an example's title) as a whole, so a line break in it is shown escaped, never
         written; a multi-line one (what, rationale, remediation, examples) line by line, so each
         of its lines is one output line that cannot begin a workflow command."""
-        code = code or line
+        code_line = code or line
 
-        def lines(text, escape=line):
+        @overload
+        def lines(text: str, escape: Callable[[str], str] = line) -> str: ...
+        @overload
+        def lines(text: None, escape: Callable[[str], str] = line) -> None: ...
+        def lines(text: str | None, escape: Callable[[str], str] = line) -> str | None:
             return "\n".join(escape(part) for part in text.split("\n")) if isinstance(text, str) else text
 
         def example(e: Example) -> Example:
             return replace(
-                e, title=line(e.title), values=lines(e.values, code), manifests=lines(e.manifests, code)
+                e,
+                title=line(e.title),
+                values=lines(e.values, code_line),
+                manifests=lines(e.manifests, code_line),
             )
 
         return replace(
@@ -116,7 +124,7 @@ class Rule:
         )
 
 
-def _code_block(text) -> list:
+def _code_block(text: object) -> list[str]:
     """A fenced YAML block whose fence is longer than any run of backticks in it, so that no
     example (from a repository's rule-dirs) closes it early and writes Markdown of its own."""
     text = str(text).rstrip()
@@ -124,7 +132,7 @@ def _code_block(text) -> list:
     return [fence + "yaml", text, fence, ""]
 
 
-def _example(raw: dict, source: str) -> Example:
+def _example(raw: Any, source: str) -> Example:
     if not isinstance(raw, dict):
         raise StarterLintError(f"{source}: every example must be a mapping")
     files = tuple((str(k), str(v)) for k, v in (raw.get("files") or {}).items())
@@ -141,7 +149,7 @@ def _example(raw: dict, source: str) -> Example:
     )
 
 
-def parse_rule(data: dict, source: str) -> Rule:
+def parse_rule(data: Any, source: str) -> Rule:
     if not isinstance(data, dict):
         raise StarterLintError(f"{source}: a rule file must be a mapping")
     missing = [key for key in _REQUIRED if key not in data]
@@ -196,16 +204,16 @@ def _fix_fields(data: dict, source: str) -> tuple:
 _FILE_NAME = re.compile(r"^(SL\d{3})-[a-z0-9-]+\.yaml$")
 
 
-class Catalog(Mapping):
+class Catalog(Mapping[str, Rule]):
     """Rules by id, each parsed from its file on first use.
 
     A clean `check` run looks up no rule at all, so parsing every file up front would be the
     single largest cost of a pre-commit run; `rules`, `explain` and SARIF iterate and parse all.
     """
 
-    def __init__(self, files: dict):
+    def __init__(self, files: Mapping[str, Path]) -> None:
         self._files = dict(sorted(files.items()))  # id -> Path
-        self._rules: dict = {}
+        self._rules: dict[str, Rule] = {}
 
     def __getitem__(self, rule_id: str) -> Rule:
         rule = self._rules.get(rule_id)
@@ -213,7 +221,7 @@ class Catalog(Mapping):
             rule = self._rules[rule_id] = _read_rule(self._files[rule_id])
         return rule
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._files)
 
     def __len__(self) -> int:
@@ -243,14 +251,14 @@ def _read_rule(path: Path) -> Rule:
 
 
 @cache
-def load_catalog(extra_dirs: tuple = ()) -> Catalog:
+def load_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
     """Every rule by id, shipped rules first, then `extra_dirs` (config `rule_dirs`) over them.
 
     A rule folder holds data only (rule files): no code from a repository is ever run, so a
     Python file there is an error rather than a rule that silently never fires."""
     from .paths import allowed_roots, display_path, refuse_outside_link
 
-    files: dict = {}
+    files: dict[str, Path] = {}
     for directory in extra_dirs:
         if not Path(directory).is_dir():
             raise StarterLintError(f"rule-dirs: {directory} is not a folder")
@@ -261,9 +269,10 @@ def load_catalog(extra_dirs: tuple = ()) -> Catalog:
                 "never runs); a rule folder holds rule files (SLnnn-name.yaml) only. "
                 "User-written rules will come as CEL policies"
             )
-    folders = [(rules_dir(), None)] + [(Path(d), allowed_roots(d)) for d in extra_dirs]
-    for directory, roots in folders:  # the shipped folder is the package's own: no roots to keep to
-        for path in directory.glob("SL*.yaml"):
+    folders: list[tuple[Path, tuple[str, ...] | None]] = [(rules_dir(), None)]
+    folders += [(Path(d), allowed_roots(d)) for d in extra_dirs]
+    for folder, roots in folders:  # the shipped folder is the package's own: no roots to keep to
+        for path in folder.glob("SL*.yaml"):
             if roots is not None:
                 refuse_outside_link(path, roots, "rule-dirs")
             match = _FILE_NAME.match(path.name)
@@ -273,7 +282,7 @@ def load_catalog(extra_dirs: tuple = ()) -> Catalog:
     return Catalog(files)
 
 
-def catalog_markdown(catalog) -> str:
+def catalog_markdown(catalog: Mapping[str, Rule]) -> str:
     """The whole catalog as one Markdown page: an index table, then each rule's help. The
     shipped rules' text is Markdown written for it; a repository's (rule-dirs) is shown as text:
     its links, images and HTML escaped, no line of it the start of a workflow command."""
@@ -309,7 +318,7 @@ def catalog_markdown(catalog) -> str:
     return "\n".join(lines) + "\n"
 
 
-def get_rule(rule_id: str, extra_dirs: tuple = ()) -> Rule:
+def get_rule(rule_id: str, extra_dirs: Iterable[str] = ()) -> Rule:
     catalog = load_catalog(tuple(extra_dirs))
     key = rule_id.strip().upper()
     if key not in catalog:

@@ -6,6 +6,11 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+# A path into loaded values: mapping keys and list positions, e.g. ("ingress", "tls", 0, "hosts")
+ValuesPath = tuple[Any, ...]
+# What Finding.sort_key returns: target, file, line, column, rule, logical location, message
+SortKey = tuple[str, str, int, int, str, str, str]
+
 
 class Severity(enum.IntEnum):
     """Ordered so that `severity >= fail_on` decides the exit code."""
@@ -43,7 +48,7 @@ class Fix:
     description: str
     safe: bool = True
     # values path of the node to change and its new value (None = delete); `fix` applies it
-    path: tuple = ()
+    path: ValuesPath = ()
     value: Any = None
 
 
@@ -56,7 +61,7 @@ class Problem:
     """
 
     message: str
-    path: tuple | None = None  # values path, e.g. ("ingress", "tls", 0, "hosts", 1)
+    path: ValuesPath | None = None  # values path, e.g. ("ingress", "tls", 0, "hosts", 1)
     location: Location | None = None  # explicit location (manifests, yaml-syntax)
     logical: str | None = None  # e.g. "Deployment/prod/api#/spec/replicas"
     severity: Severity | None = None  # overrides the rule's default (e.g. SL502 warning)
@@ -78,14 +83,15 @@ class Finding:
     template: str | None = None
     fix: Fix | None = None
     key: str = ""
-    path: tuple = ()  # the values path it is about, if any
+    path: ValuesPath = ()  # the values path it is about, if any
     identity: str = ""  # logical location without list positions (identity.py)
     identity_text: str = ""  # key or message with positions rewritten likewise
     fingerprint_path: str = ""  # the file as the repository names it (paths.repo_relative)
     suppressed: str | None = None  # why it is suppressed (inline, config, baseline)
     suppression_kind: str | None = None  # "inSource" | "external"
-    notes: tuple = field(default=())
-    related: tuple = field(default=())  # Findings of the same cause folded into this one (related.py)
+    notes: tuple[str, ...] = field(default=())
+    # Findings of the same cause folded into this one (related.py)
+    related: tuple[Finding, ...] = field(default=())
 
     @property
     def fingerprint(self) -> str:
@@ -105,7 +111,7 @@ class Finding:
         # surrogatepass: a file or key name that is not UTF-8 (surrogateescape) hashes too
         return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
-    def sort_key(self):
+    def sort_key(self) -> SortKey:
         return (
             self.target,
             self.location.path,
@@ -116,13 +122,13 @@ class Finding:
             self.message,
         )
 
-    def with_(self, **changes) -> Finding:
+    def with_(self, **changes: Any) -> Finding:
         return replace(self, **changes)
 
 
-def format_path(path) -> str:
+def format_path(path: ValuesPath | None) -> str:
     """("ingress", "tls", 0, "hosts") -> "ingress.tls[0].hosts"; keys with dots are quoted."""
-    out = []
+    out: list[str] = []
     for part in path or ():
         if isinstance(part, int):
             out.append(f"[{part}]")

@@ -17,10 +17,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import pointer as json_pointer
-from .findings import format_path
+from .findings import Finding, ValuesPath, format_path
+
+if TYPE_CHECKING:  # annotations only: identity reads what the pipeline loaded
+    from .context import Context
+    from .manifests.model import ManifestSet
+
+# Names of the items of each list already named: id(list) -> `item_names` of it
+NamesCache = dict[int, list["str | None"]]
 
 # in order of preference: what names an item in the lists of Kubernetes objects and of the values
 IDENTITY_KEYS = (
@@ -46,7 +53,7 @@ def _scalar_text(value: Any) -> str | None:
     return None
 
 
-def _name(item: Any, hidden: frozenset) -> str | None:
+def _name(item: Any, hidden: frozenset[str]) -> str | None:
     """What names one list item (`name=api`, `=app.example.org`), or None."""
     if isinstance(item, dict):
         for key in IDENTITY_KEYS:
@@ -64,9 +71,10 @@ def _name(item: Any, hidden: frozenset) -> str | None:
     return None if text is None or text in hidden else f"={text}"
 
 
-def item_names(items: list, hidden: frozenset = frozenset()) -> list:
+def item_names(items: list[Any], hidden: frozenset[str] = frozenset()) -> list[str | None]:
     """`item_name` of every item of `items`, in one pass."""
-    out, seen = [], {}
+    out: list[str | None] = []
+    seen: dict[str, int] = {}
     for item in items:
         name = _name(item, hidden)
         if name is not None:
@@ -78,7 +86,7 @@ def item_names(items: list, hidden: frozenset = frozenset()) -> list:
 
 
 def item_name(
-    items: list, position: int, hidden: frozenset = frozenset(), names: dict | None = None
+    items: list[Any], position: int, hidden: frozenset[str] = frozenset(), names: NamesCache | None = None
 ) -> str | None:
     """The logical name of `items[position]`: its key and its rank among namesakes; None for an
     item nothing names (it keeps its index). `names`: a cache (list id -> `item_names`) for
@@ -99,11 +107,11 @@ class Item(str):
 
 
 def logical_path(
-    node: Any, path: Iterable, hidden: frozenset = frozenset(), names: dict | None = None
-) -> list:
+    node: Any, path: Iterable[Any], hidden: frozenset[str] = frozenset(), names: NamesCache | None = None
+) -> list[Any]:
     """The tokens of `path` inside `node` with list indices replaced by item names (`Item`s);
     tokens below a node that is not there stay as they are."""
-    out = []
+    out: list[Any] = []
     for token in path:
         if isinstance(node, list):
             position = token if isinstance(token, int) else json_pointer.index(str(token), len(node))
@@ -121,7 +129,12 @@ def logical_path(
     return out
 
 
-def logical_form(location, document: Any, hidden: frozenset = frozenset(), names: dict | None = None) -> str:
+def logical_form(
+    location: ValuesPath | str,
+    document: Any,
+    hidden: frozenset[str] = frozenset(),
+    names: NamesCache | None = None,
+) -> str:
     """The identity of `location` inside `document`: a values path (tuple) into the values tree,
     or a JSON pointer (str) into a manifest object. `hidden`: values that never name an item."""
     if isinstance(location, str):
@@ -134,17 +147,20 @@ def logical_form(location, document: Any, hidden: frozenset = frozenset(), names
         if isinstance(token, (Item, int)):
             text += f"[{token}]"
         else:
-            text += ("." if text else "") + format_path([token])
+            text += ("." if text else "") + format_path((token,))
     return text
 
 
 def positional_prefixes(
-    location, document: Any, hidden: frozenset = frozenset(), names: dict | None = None
-) -> list:
+    location: ValuesPath | str,
+    document: Any,
+    hidden: frozenset[str] = frozenset(),
+    names: NamesCache | None = None,
+) -> list[tuple[str, str]]:
     """(positional text, logical text) for `location` and each ancestor that ends at a list item,
     longest first: how a key or message that names the location by position is rewritten."""
     is_pointer = isinstance(location, str)
-    tokens = json_pointer.path(location) if is_pointer else tuple(location)
+    tokens: ValuesPath = json_pointer.path(location) if isinstance(location, str) else tuple(location)
     out = []
     for end in range(len(tokens), 0, -1):
         if end < len(tokens) and not isinstance(tokens[end - 1], int):
@@ -161,27 +177,28 @@ def positional_prefixes(
     return out
 
 
-def documents_by_ref(manifests) -> dict:
+def documents_by_ref(manifests: ManifestSet | None) -> dict[str, dict[str, Any]]:
     """Each manifest object's document under its ref (`Kind/ns/name`), the first of namesakes:
     indexed once so that naming every finding costs one look-up, not a scan of all objects."""
-    documents: dict = {}
+    documents: dict[str, dict[str, Any]] = {}
     for obj in getattr(manifests, "objects", None) or ():
         documents.setdefault(obj.ref, obj.obj)
     return documents
 
 
 def identify(
-    finding,
-    ctx,
-    hidden: frozenset = frozenset(),
-    documents: dict | None = None,
-    names: dict | None = None,
-):
+    finding: Finding,
+    ctx: Context,
+    hidden: frozenset[str] = frozenset(),
+    documents: dict[str, dict[str, Any]] | None = None,
+    names: NamesCache | None = None,
+) -> Finding:
     """`finding` with its logical identity (and its key or message with positions rewritten),
     which is what its fingerprint hashes. A caller that identifies many findings builds
     `documents` (`documents_by_ref(ctx.manifests)`) once and shares one `names` cache ({})
     among them, so each finding costs look-ups, not scans of all objects or of a whole list."""
     ref, hash_, where = finding.logical.partition("#")
+    location: ValuesPath | str  # a JSON pointer into a manifest object, or a values path
     if hash_:
         if documents is None:
             documents = documents_by_ref(ctx.manifests)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 MAX_PATTERN_MEMORY = 1 << 20  # RE2's budget for one compiled pattern and its matching cache
 
@@ -30,8 +31,9 @@ class Unverifiable:
 
 
 @lru_cache(maxsize=1)
-def _re2_options():
-    """RE2's module and options, or None when google-re2 is not installed."""
+def _re2_options() -> tuple[Any, Any] | None:
+    """RE2's module and options, or None when google-re2 is not installed (google-re2 has no type
+    information: both are Any)."""
     try:
         import re2
     except ImportError:
@@ -47,7 +49,7 @@ class InputPattern:
 
     __slots__ = ("_compiled", "pattern")
 
-    def __init__(self, pattern: str, compiled):
+    def __init__(self, pattern: str, compiled: Any) -> None:  # Any: an re2 pattern (untyped)
         self.pattern = pattern
         self._compiled = compiled
 
@@ -62,7 +64,7 @@ class InputPattern:
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def compile_pattern(pattern) -> InputPattern | Unverifiable:
+def compile_pattern(pattern: Any) -> InputPattern | Unverifiable:
     """The pattern compiled by RE2, or an Unverifiable saying why it is not checked."""
     if not isinstance(pattern, str):
         return Unverifiable(str(pattern), "it is not a string")

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
+from types import TracebackType
 
 from .errors import InputError
 
+# A file or folder as callers name it: a string from the command line or a config, or a Path
+StrPath = str | os.PathLike[str]
 
-def display_path(path, cwd=None) -> str:
+
+def display_path(path: StrPath, cwd: StrPath | None = None) -> str:
     """Relative to the working directory when inside it (SARIF wants relative URIs)."""
     if str(path) == "-":
         return "<stdin>"
@@ -21,27 +26,32 @@ def display_path(path, cwd=None) -> str:
         return absolute.as_posix()
 
 
-_stdin: dict = {}
-_instead: dict = {}  # absolute path -> bytes read in place of the file (`reading_instead`)
+_stdin: dict[str, bytes] = {}
+_instead: dict[str, bytes] = {}  # absolute path -> bytes read in place of the file (`reading_instead`)
 
 
 class reading_instead:
     """Within the block, reading these files (absolute path -> text) gives the text instead:
     how `fix` checks what its edits would leave before (or without) writing them."""
 
-    def __init__(self, texts: dict):
+    def __init__(self, texts: Mapping[StrPath, str]) -> None:
         self.texts = {os.path.abspath(path): text.encode("utf-8") for path, text in texts.items()}
 
-    def __enter__(self):
+    def __enter__(self) -> reading_instead:
         _instead.update(self.texts)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         for path in self.texts:
             _instead.pop(path, None)
 
 
-def _stdin_bytes(limit) -> bytes:
+def _stdin_bytes(limit: int | None) -> bytes:
     """Standard input, read once: every target that names `-` sees the same bytes."""
     import sys
 
@@ -55,7 +65,7 @@ def _stdin_bytes(limit) -> bytes:
     return _stdin["data"]
 
 
-def read_bytes(path, limit: int | None = None) -> bytes:
+def read_bytes(path: StrPath, limit: int | None = None) -> bytes:
     """The file's bytes, at most `limit + 1` of them (so the caller can tell it was too large);
     `-` is standard input, as Helm reads `-f -`."""
     if str(path) == "-":
@@ -88,7 +98,7 @@ def _repo_root(start: str) -> Path:
     return folder
 
 
-def repo_root(cwd=None) -> Path:
+def repo_root(cwd: StrPath | None = None) -> Path:
     """The git top level above the working directory, else the working directory."""
     return _repo_root(os.path.abspath(cwd or os.getcwd()))
 
@@ -97,7 +107,7 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def inside_repository(path, cwd=None) -> bool:
+def inside_repository(path: StrPath, cwd: StrPath | None = None) -> bool:
     """True when `path`, symlinks resolved, lies in the repository of the working directory."""
     return _within(
         os.path.realpath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(path))),
@@ -105,7 +115,7 @@ def inside_repository(path, cwd=None) -> bool:
     )
 
 
-def in_git_folder(path, cwd=None) -> bool:
+def in_git_folder(path: StrPath, cwd: StrPath | None = None) -> bool:
     """True when `path`, symlinks resolved, lies in the repository's `.git` folder: git's own
     files (hooks that git runs, `config` with the CI's credentials) are never an input or an
     output, whatever a repository's links or config say."""
@@ -113,7 +123,7 @@ def in_git_folder(path, cwd=None) -> bool:
     return _within(os.path.realpath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(path))), git)
 
 
-def allowed_roots(given, cwd=None) -> tuple:
+def allowed_roots(given: StrPath, cwd: StrPath | None = None) -> tuple[str, ...]:
     """The real folders what is read through `given` may lead into: the repository, and `given`
     itself when it was named outside the repository (only the command line can: a config's
     paths must stay inside, config.py checks that). A symlink leading anywhere else is not
@@ -126,7 +136,7 @@ def allowed_roots(given, cwd=None) -> tuple:
     return real_root, os.path.realpath(absolute)
 
 
-def refuse_outside_link(path, roots: tuple, what: str, cwd=None) -> None:
+def refuse_outside_link(path: StrPath, roots: tuple[str, ...], what: str, cwd: StrPath | None = None) -> None:
     """InputError when `path` resolves outside every one of `roots` (it goes through a symlink),
     or into the repository's `.git` folder through a symlink (a chart's `files/c -> ../.git/config`
     would hand the checkout's token to a template)."""
@@ -148,7 +158,9 @@ def refuse_outside_link(path, roots: tuple, what: str, cwd=None) -> None:
         )
 
 
-def confined_files(given, what: str, cwd=None, suffixes=None) -> list:
+def confined_files(
+    given: StrPath, what: str, cwd: StrPath | None = None, suffixes: Collection[str] | None = None
+) -> list[Path]:
     """The files under folder `given`, recursively and sorted (symlinked files and folders are
     followed only while they stay inside `allowed_roots`; any other is an InputError). `given`
     may also be a single file. `suffixes`: only files ending in one of them (lower-case)."""
@@ -157,7 +169,9 @@ def confined_files(given, what: str, cwd=None, suffixes=None) -> list:
     refuse_outside_link(start, roots, what, cwd)
     if not start.is_dir():
         return [start]
-    found, seen, folders = [], set(), [start]
+    found: list[Path] = []
+    seen: set[str] = set()
+    folders = [start]
     while folders:
         folder = folders.pop()
         real = os.path.realpath(folder)
@@ -181,7 +195,7 @@ def confined_files(given, what: str, cwd=None, suffixes=None) -> list:
     return sorted(found)
 
 
-def read_control_file(path, limit: int, what: str, shown=None) -> str:
+def read_control_file(path: StrPath, limit: int, what: str, shown: str | None = None) -> str:
     """A small file that steers the run (config, baseline, rule file), as text: at most `limit`
     bytes (`--baseline /dev/zero` must not grow without end), UTF-8, errors as one line."""
     label = f"{what} {shown or path}"
@@ -200,7 +214,7 @@ def read_control_file(path, limit: int, what: str, shown=None) -> str:
 
 
 @lru_cache(maxsize=4096)
-def repo_relative(shown: str, cwd=None) -> str:
+def repo_relative(shown: str, cwd: StrPath | None = None) -> str:
     """A display path as its repository sees it (POSIX, from the git top level above the file),
     so that a fingerprint is the same whichever folder the tool ran from. Pseudo paths
     (`<stdin>`, `<rendered chart>`) keep only what they are, not where the chart was."""
@@ -219,7 +233,7 @@ def repo_relative(shown: str, cwd=None) -> str:
         return absolute.as_posix()
 
 
-def write_atomic(path, text: str, what: str = "") -> None:
+def write_atomic(path: StrPath, text: str, what: str = "") -> None:
     """Write `text` to `path` through a temporary file and a rename, so that a reader never sees
     half a file. A new file gets the permissions the umask gives; an existing one keeps its own."""
     import tempfile

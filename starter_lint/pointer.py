@@ -24,7 +24,7 @@ def build(*tokens: Any) -> str:
     return "".join("/" + escape(token) for token in tokens)
 
 
-def tokens(pointer: str) -> list:
+def tokens(pointer: str) -> list[str]:
     """The unescaped reference tokens of `pointer` (`""` -> [], `"/"` -> [""])."""
     if not pointer:
         return []
@@ -40,7 +40,7 @@ def index(token: str, length: int) -> int | None:
     return position if position < length else None
 
 
-def path(pointer: str) -> tuple:
+def path(pointer: str) -> tuple[str | int, ...]:
     """The pointer as a path tuple, array indices as ints (for `format_path`)."""
     return tuple(int(token) if _INDEX.match(token) else token for token in tokens(pointer))
 

@@ -126,7 +126,7 @@ POLICY = (
 # What a finding is about, read from its logical location and identity key
 
 
-def _words(text: str) -> set:
+def _words(text: str) -> set[str]:
     return set(re.split(r"[^a-z0-9]+", str(text).lower()))
 
 
@@ -192,7 +192,10 @@ def _same_target(owner: Finding, consequence: Finding) -> bool:
     return owner.target == consequence.target
 
 
-MATCHES: dict = {
+# Whether an owner finding and a consequence are about the same thing
+Match = Callable[[Finding, Finding], bool]
+
+MATCHES: dict[str, tuple[Match, str]] = {
     "values path": (_same_values_path, "both findings point at the same values path"),
     "host": (_same_host, "both findings are about the same host (case-insensitive)"),
     "component and billing flag": (
@@ -214,21 +217,21 @@ MATCHES: dict = {
 # ---------------------------------------------------------------------------------------------
 
 
-def owners_of(rule_id: str) -> tuple:
+def owners_of(rule_id: str) -> tuple[Ownership, ...]:
     """The ownerships in which `rule_id` is the consequence, in policy order."""
     return tuple(o for o in POLICY if o.consequence == rule_id)
 
 
-def relate(findings: list) -> list:
+def relate(findings: list[Finding]) -> list[Finding]:
     """The findings with every consequence folded into its owner's `related` (see the module)."""
     ordered = sorted(findings, key=Finding.sort_key)
-    by_rule: dict = {}
+    by_rule: dict[str, list[int]] = {}
     for index, finding in enumerate(ordered):
         by_rule.setdefault(finding.rule, []).append(index)
-    owner_of: dict = {}
+    owner_of: dict[int, int] = {}  # index of a consequence -> index of its owner
     for index, finding in enumerate(ordered):
         for ownership in owners_of(finding.rule):
-            matches: Callable = MATCHES[ownership.same][0]
+            matches = MATCHES[ownership.same][0]
             owner = next(
                 (i for i in by_rule.get(ownership.owner, ()) if i != index and matches(ordered[i], finding)),
                 None,
@@ -246,7 +249,7 @@ def relate(findings: list) -> list:
             seen.add(index)
         return index
 
-    related: dict = {}
+    related: dict[int, list[Finding]] = {}
     for index in sorted(owner_of):
         related.setdefault(root(index), []).append(ordered[index])
     out = []

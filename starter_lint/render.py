@@ -31,9 +31,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from .errors import StarterLintError
-from .paths import display_path
+from .paths import StrPath, display_path
+
+if TYPE_CHECKING:  # annotations only: render is called with the pipeline's context and options
+    from .context import Context
+    from .manifests.model import ManifestSet
+    from .options import Options
 
 RENDER_MEMORY_LIMIT = 1 << 30  # bytes of writable memory a renderer may use (1 GiB)
 _PIPE_BUF = getattr(select, "PIPE_BUF", 512)  # written at once to a pipe select() calls writable
@@ -95,7 +101,7 @@ class RenderFailed(StarterLintError):
     outran the time or memory limit (not a crash)."""
 
 
-def render_chart(chart_dir: str, ctx, options):
+def render_chart(chart_dir: str, ctx: Context, options: Options) -> ManifestSet:
     """The chart rendered with the target's values, parsed; StarterLintError when it cannot be."""
     from .manifests import stream
 
@@ -111,12 +117,12 @@ def render_chart(chart_dir: str, ctx, options):
     return manifests
 
 
-def rendered_display_path(chart_dir: str, cwd=None) -> str:
+def rendered_display_path(chart_dir: str, cwd: StrPath | None = None) -> str:
     """The name findings on the rendered stream carry: it is no file, so it says what it is."""
     return f"<rendered {display_path(chart_dir, cwd)}>"
 
 
-def render_values(ctx) -> dict:
+def render_values(ctx: Context) -> dict[str, Any]:
     """The layered values plus a `null` for each chart default the user deleted."""
     layered = getattr(ctx, "values", None)
     if layered is None:
@@ -125,7 +131,7 @@ def render_values(ctx) -> dict:
     return _restore_deletions(layered.values, base)
 
 
-def _restore_deletions(values: dict, defaults: dict) -> dict:
+def _restore_deletions(values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     out = dict(values)
     for key, default in defaults.items():
         if key not in out:
@@ -135,7 +141,7 @@ def _restore_deletions(values: dict, defaults: dict) -> dict:
     return out
 
 
-def _render_with_binary(helm: str, chart_dir: str, values: dict, options) -> str:
+def _render_with_binary(helm: str, chart_dir: str, values: dict[str, Any], options: Options) -> str:
     handle, values_file = tempfile.mkstemp(prefix="starter-lint-values-", suffix=".json")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -173,7 +179,7 @@ def _first_error_line(stderr: str, silent: str = "helm exited with an error and 
     return (errors or lines or [silent])[0]
 
 
-def _render_with_sdk(chart_dir: str, values: dict, options) -> str:
+def _render_with_sdk(chart_dir: str, values: dict[str, Any], options: Options) -> str:
     try:
         found = importlib.util.find_spec("helm_python") is not None
     except (ImportError, ValueError):
@@ -203,7 +209,7 @@ def _render_with_sdk(chart_dir: str, values: dict, options) -> str:
     try:
         reply = json.loads(header)
         status, message = reply["status"], reply["message"]
-        rendered = json.loads(body) if status == "ok" else None
+        rendered: Any = json.loads(body) if status == "ok" else None  # template path -> text
     except (ValueError, TypeError, KeyError):  # no reply: the child died (a crash, the memory limit)
         _raise_if_out_of_memory(returncode, stderr, chart_dir)
         how = f"signal {-returncode}" if returncode < 0 else f"exit code {returncode}"
@@ -254,7 +260,9 @@ def _limit_memory() -> None:
         pass
 
 
-def _run_contained(command: list, stdin: bytes | None, chart_dir: str, options) -> tuple:
+def _run_contained(
+    command: list[str], stdin: bytes | None, chart_dir: str, options: Options
+) -> tuple[int, bytes, str]:
     """(exit code, stdout bytes, stderr text) of `command` in its own process group with the
     memory limit; the group is killed when `--render-timeout` passes or stdout outgrows what a
     manifest file may hold (RenderFailed either way). OSError when it cannot be started."""
@@ -269,16 +277,19 @@ def _run_contained(command: list, stdin: bytes | None, chart_dir: str, options) 
         start_new_session=True,
         preexec_fn=_limit_memory,  # noqa: PLW1509 (only sets an rlimit; no lock is taken)
     )
+    # the pipes asked for above (stdin only when there is input to write)
+    stdin_pipe = cast(IO[bytes], process.stdin)
+    stdout_pipe, stderr_pipe = cast(IO[bytes], process.stdout), cast(IO[bytes], process.stderr)
     deadline = time.monotonic() + timeout
     out, err = bytearray(), bytearray()
-    stopped = None
+    stopped: str | None = None  # "time" or "size": why the child was stopped
     try:
         with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ, out)
-            selector.register(process.stderr, selectors.EVENT_READ, err)
+            selector.register(stdout_pipe, selectors.EVENT_READ, out)
+            selector.register(stderr_pipe, selectors.EVENT_READ, err)
             pending = memoryview(stdin or b"")
             if stdin is not None:
-                selector.register(process.stdin, selectors.EVENT_WRITE)
+                selector.register(stdin_pipe, selectors.EVENT_WRITE)
             while selector.get_map() and stopped is None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -286,15 +297,15 @@ def _run_contained(command: list, stdin: bytes | None, chart_dir: str, options) 
                     break
                 # in slices: epoll takes whole milliseconds in a C int, a huge timeout would overflow
                 for key, _ in selector.select(min(remaining, 60.0)):
-                    if key.fileobj is process.stdin:
+                    if key.fileobj is stdin_pipe:
                         try:
                             written = os.write(key.fd, pending[:_PIPE_BUF])
                         except BrokenPipeError:  # the child died before reading it all
                             written = len(pending)
                         pending = pending[written:]
                         if not pending:
-                            selector.unregister(process.stdin)
-                            process.stdin.close()
+                            selector.unregister(stdin_pipe)
+                            stdin_pipe.close()
                         continue
                     chunk = os.read(key.fd, 1 << 16)
                     if not chunk:
@@ -329,7 +340,7 @@ def _run_contained(command: list, stdin: bytes | None, chart_dir: str, options) 
     return process.returncode, bytes(out), err.decode("utf-8", "replace")
 
 
-def _kill_group(process: subprocess.Popen) -> None:
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
     """The child and anything it started: they share the group start_new_session gave it."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
@@ -338,7 +349,7 @@ def _kill_group(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def join_rendered(rendered: dict) -> str:
+def join_rendered(rendered: dict[str, str]) -> str:
     """Template path -> text, joined as `helm template` prints it (empty documents dropped)."""
     from .manifests.stream import split_documents
 

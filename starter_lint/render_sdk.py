@@ -16,7 +16,7 @@ import json
 import sys
 
 
-def _reply(status: str, message: str = "", rendered=None) -> None:
+def _reply(status: str, message: str = "", rendered: dict[str, str] | None = None) -> None:
     out = sys.stdout
     out.write(json.dumps({"status": status, "message": message}) + "\n")
     if rendered is not None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 
-def walk(node: Any, path: tuple = ()) -> Iterator[tuple]:
+def walk(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
     """(path, node) for the node and everything below it, depth first, in document order."""
     yield path, node
     if isinstance(node, dict):
@@ -17,14 +17,14 @@ def walk(node: Any, path: tuple = ()) -> Iterator[tuple]:
             yield from walk(value, path + (i,))
 
 
-def leaves(node: Any, *, empty_containers: bool = False) -> Iterator[tuple]:
+def leaves(node: Any, *, empty_containers: bool = False) -> Iterator[tuple[tuple[Any, ...], Any]]:
     """(path, value) of every scalar; with `empty_containers`, `{}` and `[]` count as leaves too."""
     for path, value in walk(node):
         if not isinstance(value, (dict, list)) or (empty_containers and not value):
             yield path, value
 
 
-def merge_maps(base: dict, top: dict) -> dict:
+def merge_maps(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     """Helm's mergeMaps: a new dict; maps merge recursively, `top` wins, nulls are kept."""
     out = dict(base)
     for key, value in top.items():

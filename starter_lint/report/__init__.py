@@ -9,16 +9,24 @@ rewrites ordinary words. Source excerpts (text) hide secret columns themselves.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
+    from ..catalog import Rule
+    from ..options import Options
+    from ..pipeline import Report
 
 from ..option_table import FORMATS  # declared with the --format option; a module here for each
 
 __all__ = ["FORMATS", "render"]
 
 
-def render(report, catalog: dict, options) -> str:
+def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str:
     from ..errors import StarterLintError
 
     if options.format not in FORMATS:
         raise StarterLintError(f"unknown format {options.format!r} ({', '.join(FORMATS)})")
     module = importlib.import_module(f"{__name__}.{options.format}_format")
-    return module.render(report, catalog, options)
+    text: str = module.render(report, catalog, options)
+    return text

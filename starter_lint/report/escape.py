@@ -51,13 +51,13 @@ def _visible(char: str) -> str:
     return f"\\u{code:04x}"
 
 
-def terminal(text) -> str:
+def terminal(text: object) -> str:
     """For a terminal, a log or a line-based report: nothing that moves the cursor, starts a
     line, changes colour, reorders the text or cannot be encoded."""
     return _UNSAFE.sub(lambda match: _visible(match.group()), str(text))
 
 
-def line_start(text) -> str:
+def line_start(text: object) -> str:
     """`terminal`, for a field that begins a line (a file path): a GitHub Actions runner executes
     a line that begins with `::` (after any blanks), so a path that begins with `:` (which its
     `:line:col` would complete) is shown as `./:…`, which names the same file."""
@@ -65,7 +65,7 @@ def line_start(text) -> str:
     return "./" + text if _COMMAND_START.match(text) else text
 
 
-def text_line(text) -> str:
+def text_line(text: object) -> str:
     """`terminal`, for a line of prose that begins an output line (a rule's `rationale` from a
     repository's rule-dirs): a line that would begin with `::` (after any blanks) shows its first
     `:` as the visible escape `\\x3a`, as `terminal` shows any other character it may not print."""
@@ -74,7 +74,7 @@ def text_line(text) -> str:
     return text[: match.end() - 1] + "\\x3a" + text[match.end() :] if match else text
 
 
-def sarif_message(text) -> str:
+def sarif_message(text: object) -> str:
     """SARIF `message.text` is plain text, but code scanning renders it as (limited) Markdown and
     SARIF gives `[…](…)` a meaning of its own: escaped with `\\`, no input becomes a link, an image
     or HTML; controls are escaped as for a terminal."""

@@ -12,12 +12,20 @@ and `,` in property values.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
+from ..findings import Finding
 from .escape import terminal
-from .locations import Locator
+from .locations import Locator, Place
 from .text_format import related_text
 from .text_format import render as render_text
+
+if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
+    from ..catalog import Rule
+    from ..options import Options
+    from ..pipeline import Report
 
 _LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -30,8 +38,8 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(finding, place) -> str:
-    properties = []
+def annotation(finding: Finding, place: Place | None) -> str:
+    properties: list[tuple[str, str]] = []
     if place is not None:
         properties.append(("file", place.shown))
         properties.append(("line", str(place.line)))
@@ -53,7 +61,7 @@ def annotation(finding, place) -> str:
     return f"::{_LEVELS[str(finding.severity)]} {props}::{escape_data(message)}"
 
 
-def render(report, catalog, options) -> str:
+def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str:
     locator = Locator(report, options)
     lines = []
     for result in report.targets:

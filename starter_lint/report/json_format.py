@@ -14,14 +14,22 @@ one: {"rule", "name", "severity", "message", "path", "line", "column", "endLine"
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
+from ..findings import Finding
 from .escape import json_text
+
+if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
+    from ..catalog import Rule
+    from ..options import Options
+    from ..pipeline import Report
 
 SCHEMA_VERSION = 1
 COMPACT_ABOVE = 5000
 
 
-def _location_fields(finding) -> dict:
+def _location_fields(finding: Finding) -> dict[str, Any]:
     loc = finding.location
     return {
         "rule": finding.rule,
@@ -38,7 +46,7 @@ def _location_fields(finding) -> dict:
     }
 
 
-def finding_dict(finding) -> dict:
+def finding_dict(finding: Finding) -> dict[str, Any]:
     return {
         **_location_fields(finding),
         "fingerprint": finding.fingerprint,
@@ -49,10 +57,10 @@ def finding_dict(finding) -> dict:
     }
 
 
-def render(report, catalog, options) -> str:
+def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str:
     counts = dict(report.counts())
     counts["suppressed"] = len(report.suppressed)
-    document = {
+    document: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "starter-lint", "version": report.version},
         "failOn": str(report.fail_on),

@@ -13,17 +13,25 @@ XML 1.0 cannot hold most control characters even as character references.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
+from ..findings import Finding
 from .escape import line_start, terminal
 from .text_format import related_text
 
+if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
+    from ..catalog import Rule
+    from ..options import Options
+    from ..pipeline import Report, TargetResult
 
-def rules_that_ran(result) -> list:
+
+def rules_that_ran(result: TargetResult) -> list[str]:
     """The checks the pipeline ran on the target, and any rule that reported there (SL102 …)."""
     return sorted(set(result.rules_run) | {f.rule for f in result.findings})
 
 
-def _line(finding) -> str:
+def _line(finding: Finding) -> str:
     loc = finding.location
     text = f"{line_start(loc.path)}:{loc.line}:{loc.col}: {finding.severity} {terminal(finding.message)}"
     if finding.suppressed:
@@ -35,7 +43,7 @@ def _line(finding) -> str:
     return text
 
 
-def render(report, catalog, options) -> str:
+def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str:
     root = ET.Element("testsuites", name="starter-lint")
     total = failed = 0
     for result in report.targets:

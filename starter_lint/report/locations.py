@@ -19,9 +19,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from ..findings import Finding
 from ..paths import repo_root
+
+if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
+    from ..options import Options
+    from ..pipeline import Report, Target, TargetResult
 
 MAX_READ = 8 * 1024 * 1024  # larger files get line-only regions
 CHART_SEARCH_DEPTH = 3  # charts/app/Chart.yaml, deploy/charts/app/Chart.yaml
@@ -51,15 +57,15 @@ class Place:
 
 
 class Locator:
-    def __init__(self, report, options):
+    def __init__(self, report: Report, options: Options) -> None:
         self.cwd = Path(os.path.abspath(options.cwd or os.getcwd()))
         self.root = repo_root(str(self.cwd))
         self.chart = getattr(options, "chart", None)
-        self._charts: dict | None = None
+        self._charts: dict[str, list[Path]] | None = None  # chart name -> its folders
         # once per file, not per finding: 20,000 findings in one file split, stat and resolve it
         # once (SARIF is linear in findings)
-        self._read: dict = {}
-        self._lines: dict = {}
+        self._read: dict[str, str | None] = {}  # file -> its text (None: unreadable)
+        self._lines: dict[int, tuple[str, list[str]]] = {}  # id(text) -> (text, its lines)
         self._file = functools.lru_cache(maxsize=None)(self._find_file)
         self._relative = functools.lru_cache(maxsize=None)(self._resolve_relative)
         self.target_label = functools.lru_cache(maxsize=None)(self._label)
@@ -79,15 +85,23 @@ class Locator:
                 continue
         return None
 
-    def _place(self, path: Path, line: int = 1, col=None, end_line=None, end_col=None, exact=True) -> Place:
+    def _place(
+        self,
+        path: Path,
+        line: int = 1,
+        col: int | None = None,
+        end_line: int | None = None,
+        end_col: int | None = None,
+        exact: bool = True,
+    ) -> Place:
         return Place(str(path), self._relative(path), max(1, int(line or 1)), col, end_line, end_col, exact)
 
-    def _charts_named(self, name: str) -> list:
+    def _charts_named(self, name: str) -> list[Path]:
         """Chart folders in the repository whose Chart.yaml says `name: <name>` (a chart's folder
         need not be named like the chart: `charts/app` holding chart `starter`)."""
         if self._charts is None:
             self._charts = {}
-            seen = set()
+            seen: set[str] = set()
             for top in (self.cwd, self.root):
                 for folder, dirs, files in os.walk(top):
                     depth = len(Path(folder).relative_to(top).parts)
@@ -110,11 +124,11 @@ class Locator:
                         self._charts.setdefault(found.group(1), []).append(Path(folder))
         return self._charts.get(name, [])
 
-    def _template(self, template: str, target) -> Path | None:
+    def _template(self, template: str, target: Target | None) -> Path | None:
         """`starter/templates/x.yaml` -> the file in the chart folder, under the working dir, or
         in a chart of the repository named `starter` (manifests piped in from `helm template`)."""
         chart_name, _, inside = template.partition("/")
-        candidates = []
+        candidates: list[Path] = []
         for chart in ((target.chart if target is not None else None), self.chart):
             if chart and inside:
                 candidates.append(Path(chart) / inside)
@@ -128,7 +142,7 @@ class Locator:
                     return found
         return None
 
-    def _fallback_files(self, result, target) -> list:
+    def _fallback_files(self, result: TargetResult, target: Target | None) -> list[str]:
         files = list(result.files or ())
         if target is not None:
             files += list(target.files) + [m for m in target.manifests if m != "-"]
@@ -136,7 +150,7 @@ class Locator:
                 files += [str(Path(target.chart) / "values.yaml"), str(Path(target.chart) / "Chart.yaml")]
         return files
 
-    def place(self, finding, result) -> Place | None:
+    def place(self, finding: Finding, result: TargetResult) -> Place | None:
         """The finding's own file, else its chart template, else the target's first file — the
         first of them inside the repository (code scanning drops results outside it); None: the
         finding has no file there and becomes a notification of the run."""
@@ -147,7 +161,7 @@ class Locator:
             if place.relative is not None:
                 return place
         target = result.target
-        candidates = []
+        candidates: list[Path | None] = []
         if finding.template:
             candidates.append(self._template(finding.template, target))
         candidates += [self._file(candidate) for candidate in self._fallback_files(result, target)]
@@ -158,7 +172,7 @@ class Locator:
                     return place
         return None
 
-    def source_lines(self, finding, place: Place, result) -> list | None:
+    def source_lines(self, finding: Finding, place: Place, result: TargetResult) -> list[str] | None:
         """The text lines of the finding's file (kept by the pipeline for its target, else read once)."""
         text = result.sources.get(finding.location.path) if place.exact else None
         if text is None:
@@ -189,7 +203,7 @@ class Locator:
         return "+".join(parts)
 
 
-def unlocated_reason(finding) -> str:
+def unlocated_reason(finding: Finding) -> str:
     """Why a finding has no file in the repository to point at, and what gives it one."""
     path = finding.location.path
     if path == "<stdin>":

@@ -24,11 +24,22 @@ Shape decisions (GitHub code scanning's rules, as tests/sarif_rules.py checks th
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
+from ..catalog import Rule
+from ..findings import Finding
 from ..suppress.ignores import object_ref
 from .escape import json_text, sarif_message
 from .json_format import COMPACT_ABOVE
-from .locations import Locator, unlocated_reason
+from .locations import Locator, Place, unlocated_reason
+
+if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
+    from ..options import Options
+    from ..pipeline import Report, TargetResult
+
+# A SARIF object as json.dumps writes it
+SarifObject = dict[str, Any]
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 PROJECT_URL = "https://github.com/starter-lint/starter-lint"
@@ -44,7 +55,7 @@ def _clip(text: str, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def help_uri(rule, version: str):
+def help_uri(rule: Rule, version: str) -> str | None:
     """The rule's page in docs/rules.md of this release; custom rules (config rule-dirs) have none."""
     from ..catalog import load_catalog
 
@@ -54,7 +65,7 @@ def help_uri(rule, version: str):
     return f"{PROJECT_URL}/blob/v{version}/docs/rules.md#{rule.id.lower()}-{rule.name}"
 
 
-def rule_descriptor(rule, version: str) -> dict:
+def rule_descriptor(rule: Rule, version: str) -> SarifObject:
     """A rule's descriptor. The shipped rules' help is Markdown written for it; a repository's
     rule (rule-dirs, perhaps from the pull request checked) is text: escaped as `message.text`
     is, and its help.markdown that text, so none of it becomes a link, an image or HTML."""
@@ -62,7 +73,7 @@ def rule_descriptor(rule, version: str) -> dict:
     if not rule.shipped:
         rule = rule.escaped(sarif_message)
     tags = list(dict.fromkeys(rule.tags))
-    properties: dict = {"precision": "high"}
+    properties: SarifObject = {"precision": "high"}
     if rule.security_severity is not None:
         if "security" not in tags:
             tags.insert(0, "security")
@@ -76,7 +87,7 @@ def rule_descriptor(rule, version: str) -> dict:
     text = rule.help_text().rstrip() + f"\n\nRun `starter-lint explain {rule.id}` for examples."
     if uri:
         text += f"\nDocumentation: {uri}"
-    descriptor = {
+    descriptor: SarifObject = {
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": _clip(rule.summary)},
@@ -95,7 +106,7 @@ def _utf16(line: str, col: int) -> int:
     return len(line[: max(0, col - 1)].encode("utf-16-le", "surrogatepass")) // 2 + 1
 
 
-def _region(place, lines) -> dict:
+def _region(place: Place, lines: list[str] | None) -> dict[str, int]:
     region = {"startLine": place.line}
     if lines is None:
         return region
@@ -116,7 +127,7 @@ def _region(place, lines) -> dict:
     return region
 
 
-def _message(finding, place) -> str:
+def _message(finding: Finding, place: Place | None) -> str:
     text = finding.message
     ref = object_ref(finding.logical) if finding.logical else None
     if ref and ref not in text:
@@ -130,8 +141,8 @@ def _message(finding, place) -> str:
     return text
 
 
-def _location(finding, place, locator, target_result) -> dict:
-    location: dict = {
+def _location(finding: Finding, place: Place, locator: Locator, target_result: TargetResult) -> SarifObject:
+    location: SarifObject = {
         "physicalLocation": {
             "artifactLocation": {"uri": place.uri, "uriBaseId": "%SRCROOT%"},
             "region": _region(place, locator.source_lines(finding, place, target_result)),
@@ -145,8 +156,14 @@ def _location(finding, place, locator, target_result) -> dict:
     return location
 
 
-def _result(finding, place, locator, rule_index: dict, target_result) -> dict:
-    result = {"ruleId": finding.rule}
+def _result(
+    finding: Finding,
+    place: Place,
+    locator: Locator,
+    rule_index: dict[str, int],
+    target_result: TargetResult,
+) -> SarifObject:
+    result: SarifObject = {"ruleId": finding.rule}
     if finding.rule in rule_index:
         result["ruleIndex"] = rule_index[finding.rule]
     result["level"] = _LEVELS[str(finding.severity)]
@@ -159,7 +176,7 @@ def _result(finding, place, locator, rule_index: dict, target_result) -> dict:
     if related:
         result["relatedLocations"] = list(related.values())
     result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
-    properties = {"target": locator.target_label(finding.target)}
+    properties: SarifObject = {"target": locator.target_label(finding.target)}
     if finding.template:
         properties["template"] = finding.template
     if finding.fix is not None:
@@ -176,10 +193,12 @@ def _result(finding, place, locator, rule_index: dict, target_result) -> dict:
     return result
 
 
-def _related_locations(finding, locator, target_result) -> dict:
+def _related_locations(
+    finding: Finding, locator: Locator, target_result: TargetResult
+) -> dict[int, SarifObject]:
     """id(related finding) -> its SARIF location, for each finding folded into this one
     (related.py) that has a file in the repository (a location needs one)."""
-    out: dict = {}
+    out: dict[int, SarifObject] = {}
     for related in finding.related:
         place = locator.place(related, target_result)
         if place is None:
@@ -193,7 +212,7 @@ def _related_locations(finding, locator, target_result) -> dict:
     return out
 
 
-def _same_cause(finding, located: dict) -> str:
+def _same_cause(finding: Finding, located: dict[int, SarifObject]) -> str:
     """The owner's message names each related finding; GitHub shows a related location where the
     message links to it (`[text](id)`)."""
     names = [
@@ -205,8 +224,8 @@ def _same_cause(finding, located: dict) -> str:
     return f" (same cause, also seen by {', '.join(names)})"
 
 
-def _notification(finding, rule_index: dict) -> dict:
-    note = {
+def _notification(finding: Finding, rule_index: dict[str, int]) -> SarifObject:
+    note: SarifObject = {
         "level": _LEVELS[str(finding.severity)],
         "message": {
             "text": sarif_message(
@@ -222,10 +241,17 @@ def _notification(finding, rule_index: dict) -> dict:
     return note
 
 
-def _run(category: str, results: list, catalog: dict, version: str, locator) -> dict:
+def _run(
+    category: str,
+    results: list[tuple[TargetResult, Finding]],
+    catalog: Mapping[str, Rule],
+    version: str,
+    locator: Locator,
+) -> SarifObject:
     rules = list(catalog.values())
     rule_index = {rule.id: i for i, rule in enumerate(rules)}
-    sarif_results, notifications = [], []
+    sarif_results: list[SarifObject] = []
+    notifications: list[SarifObject] = []
     for result, finding in results:
         place = locator.place(finding, result)
         if place is None:
@@ -249,8 +275,8 @@ def _run(category: str, results: list, catalog: dict, version: str, locator) -> 
     }
 
 
-def _categories(report, locator) -> list:
-    seen: dict = {}
+def _categories(report: Report, locator: Locator) -> list[str]:
+    seen: dict[str, int] = {}
     out = []
     for target in report.targets:
         name = locator.target_label(target.name).replace("\\", "/")
@@ -259,10 +285,10 @@ def _categories(report, locator) -> list:
     return out
 
 
-def render(report, catalog, options) -> str:
+def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str:
     locator = Locator(report, options)
 
-    def ordered(target):
+    def ordered(target: TargetResult) -> list[tuple[TargetResult, Finding]]:
         return [(target, f) for f in sorted(target.findings, key=lambda f: f.sort_key())]
 
     if len(report.targets) <= MAX_RUNS:

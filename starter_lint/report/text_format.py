@@ -5,16 +5,24 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
+from ..findings import Finding
 from ..redact import MIN_SCRUB_LENGTH
 from ..redact_source import redact_line
 from .escape import line_start, terminal
+
+if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
+    from ..catalog import Rule
+    from ..options import Options
+    from ..pipeline import Report, TargetResult
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
-def use_color(options) -> bool:
+def use_color(options: Options) -> bool:
     """Colour only a terminal: never a file (`--output`), never with NO_COLOR, even when the
     config asks for colour."""
     if options.output or "NO_COLOR" in os.environ:
@@ -24,7 +32,9 @@ def use_color(options) -> bool:
     return sys.stdout.isatty()
 
 
-def _excerpt(finding, target, color: bool, lines_of) -> list:
+def _excerpt(
+    finding: Finding, target: TargetResult, color: bool, lines_of: Callable[[str], list[str]]
+) -> list[str]:
     """The finding's source line from its own target, secrets hidden, with a caret under it."""
     path = finding.location.path
     text = target.sources.get(path)
@@ -68,16 +78,16 @@ def _excerpt(finding, target, color: bool, lines_of) -> list:
     return [gutter + line, caret]
 
 
-def related_text(related) -> str:
+def related_text(related: Finding) -> str:
     """A finding folded into its owner (related.py), as the owner's note shows it."""
     loc = related.location
     text = f"{terminal(loc.path)}:{loc.line}:{loc.col}: {related.rule} {terminal(related.message)} [{related.name}]"
     return text + (f" (rendered from {terminal(related.template)})" if related.template else "")
 
 
-def render(report, catalog, options) -> str:
+def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str:
     color = use_color(options)
-    out = []
+    out: list[str] = []
     # excerpts come from the finding's own target: two targets may share a path with other text
     active = [(finding, target) for target in report.targets for finding in target.active]
     lines_of = functools.lru_cache(maxsize=None)(str.splitlines)  # each file once, not per finding

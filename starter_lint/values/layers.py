@@ -9,17 +9,18 @@ holds because maps merge and everything else replaces.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..findings import Location
+from ..findings import Location, ValuesPath
 from ..tree import merge_maps
 from ..yamlio import LoadedYaml, Span
 
 _MISSING = object()
 
 
-def coalesce(user: dict, defaults: dict) -> dict:
+def coalesce(user: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     """Helm's coalesceValues: user values over chart defaults; a user null deletes a default."""
     out = dict(user)
     for key, default in defaults.items():
@@ -34,7 +35,7 @@ def coalesce(user: dict, defaults: dict) -> dict:
     return out
 
 
-def get_path(data: Any, path: tuple, default=None):
+def get_path(data: Any, path: ValuesPath, default: Any = None) -> Any:
     """The value at `path` (keys and list indices), or `default` when any step is missing."""
     node = data
     for part in path:
@@ -47,7 +48,7 @@ def get_path(data: Any, path: tuple, default=None):
     return node
 
 
-def has_path(data: Any, path: tuple) -> bool:
+def has_path(data: Any, path: ValuesPath) -> bool:
     return get_path(data, path, _MISSING) is not _MISSING
 
 
@@ -72,24 +73,24 @@ class Origin:
 class Layer:
     name: str  # display path or label
     kind: str  # "base" | "file" | "set"
-    data: dict
+    data: dict[str, Any]
     loaded: LoadedYaml | None = None
-    expressions: dict = field(default_factory=dict)  # --set: path -> "a.b=c"
+    expressions: dict[ValuesPath, str] = field(default_factory=dict)  # --set: path -> "a.b=c"
 
 
 @dataclass
 class LayeredValues:
     """The effective values of one target and the layers they came from (lowest first)."""
 
-    values: dict
-    layers: list
+    values: dict[str, Any]
+    layers: list[Layer]
 
     @property
     def base(self) -> Layer | None:
         return self.layers[0] if self.layers and self.layers[0].kind == "base" else None
 
     @property
-    def user_files(self) -> list:
+    def user_files(self) -> list[Layer]:
         return [layer for layer in self.layers if layer.kind == "file"]
 
     @property
@@ -98,10 +99,10 @@ class LayeredValues:
         files = self.user_files
         return files[-1].name if files else None
 
-    def get(self, path, default=None):
+    def get(self, path: Iterable[Any], default: Any = None) -> Any:
         return get_path(self.values, tuple(path), default)
 
-    def origin(self, path) -> Origin | None:
+    def origin(self, path: Iterable[Any]) -> Origin | None:
         path = tuple(path)
         if not has_path(self.values, path):
             return None
@@ -110,7 +111,7 @@ class LayeredValues:
                 return self._origin_in(layer, path)
         return None
 
-    def _origin_in(self, layer: Layer, path: tuple) -> Origin:
+    def _origin_in(self, layer: Layer, path: ValuesPath) -> Origin:
         if layer.kind == "set":
             text = ""
             for i in range(len(path), 0, -1):
@@ -128,7 +129,7 @@ class LayeredValues:
                         break
         return Origin(layer.name, layer.kind, span)
 
-    def locate_key(self, path) -> Location:
+    def locate_key(self, path: Iterable[Any] | None) -> Location:
         """The key's own position in the user file that set `path` (for findings about the key's
         name, not its value); else where `locate` points."""
         path = tuple(path or ())
@@ -141,7 +142,7 @@ class LayeredValues:
                         return Location(layer.name, span.line, span.col, span.end_line, span.end_col)
         return self.locate(path)
 
-    def locate(self, path) -> Location:
+    def locate(self, path: Iterable[Any] | None) -> Location:
         """Where a finding about `path` should point (SPEC §3).
 
         The user-file line that set the value; else the nearest ancestor key a user file sets
@@ -150,8 +151,8 @@ class LayeredValues:
         path = tuple(path or ())
         origin = self.origin(path)
         if origin is not None and origin.kind == "file" and origin.span is not None:
-            span = origin.span
-            return Location(origin.source, span.line, span.col, span.end_line, span.end_col)
+            own = origin.span
+            return Location(origin.source, own.line, own.col, own.end_line, own.end_col)
         for i in range(len(path), 0, -1):
             prefix = path[:i]
             for layer in reversed(self._writers(prefix)):
@@ -175,7 +176,7 @@ class LayeredValues:
             return Location(base.name, 1, 1)
         return Location(base.name if base else "<values>", 1, 1)
 
-    def _writers(self, path: tuple) -> list:
+    def _writers(self, path: ValuesPath) -> list[Layer]:
         """The layers whose writing decides `path`, lowest first, whether or not the path
         survives: maps merge (every layer holding a map there counts), anything else — a list, a
         scalar, a null that deletes — replaces, so only the topmost such layer speaks for it."""
@@ -191,11 +192,13 @@ class LayeredValues:
                 live = [holders[-1]]
         return live
 
-    def _set_layers(self):
+    def _set_layers(self) -> list[Layer]:
         return [layer for layer in self.layers if layer.kind == "set"]
 
 
-def layer_values(base: Layer | None, files: list, set_args=()) -> LayeredValues:
+def layer_values(
+    base: Layer | None, files: Sequence[Layer], set_args: Iterable[tuple[str, bool]] = ()
+) -> LayeredValues:
     """base (chart values.yaml or contract defaults) <- -f files in order <- --set.
 
     `set_args` is a list of (expression, string_only) in command-line order.
@@ -204,14 +207,14 @@ def layer_values(base: Layer | None, files: list, set_args=()) -> LayeredValues:
 
     from .setargs import SetBudget, apply_set
 
-    user: dict = {}
+    user: dict[str, Any] = {}
     for layer in files:
         user = merge_maps(user, layer.data)
     set_layer = None
     if set_args:
         user = copy.deepcopy(user)  # Helm's ParseInto writes into the merged user values
-        touched: dict = {}
-        record: dict = {}
+        touched: dict[str, Any] = {}
+        record: dict[ValuesPath, str] = {}  # path -> the expression that set it
         budget = SetBudget()
         for expression, string_only in set_args:
             apply_set(

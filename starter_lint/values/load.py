@@ -10,9 +10,17 @@ from pathlib import Path
 from ..context import ChartInfo
 from ..errors import InputError
 from ..findings import Location, Problem
-from ..paths import allowed_roots, confined_files, display_path, read_bytes, refuse_outside_link
+from ..paths import (
+    StrPath,
+    allowed_roots,
+    confined_files,
+    display_path,
+    read_bytes,
+    refuse_outside_link,
+)
 from ..resources import schemas_dir
-from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, YamlLoadError, decode_bytes, load_values
+from ..textio import YamlLoadError, decode_bytes
+from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, load_values
 from .layers import Layer
 
 
@@ -22,7 +30,9 @@ def _contract_defaults() -> LoadedYaml:
     return load_values(path.read_text(encoding="utf-8"), "<contract defaults>", chart_defaults=True)
 
 
-def read_values_file(path: str, cwd=None, chart_defaults: bool = False) -> tuple:
+def read_values_file(
+    path: str, cwd: StrPath | None = None, chart_defaults: bool = False
+) -> tuple[LoadedYaml, None] | tuple[None, YamlLoadError]:
     """(LoadedYaml, None) or (None, YamlLoadError); missing/unreadable files raise InputError.
     `chart_defaults`: the file is a chart's own values.yaml, read as Helm reads that one."""
     shown = display_path(path, cwd)
@@ -44,7 +54,9 @@ def read_values_file(path: str, cwd=None, chart_defaults: bool = False) -> tuple
         return None, exc
 
 
-def base_layer(chart: str | None, cwd=None) -> tuple:
+def base_layer(
+    chart: str | None, cwd: StrPath | None = None
+) -> tuple[Layer, ChartInfo | None, list[tuple[str, Problem]]]:
     """(Layer, ChartInfo or None, load problems). The chart's values.yaml, or the contract."""
     if chart is None:
         defaults = _contract_defaults()

@@ -11,8 +11,10 @@ there too. `tests/test_setargs.py` checks the port against Helm's own parser.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..errors import StarterLintError
+from ..findings import ValuesPath, format_path
 from ..textio import MAX_DEPTH
 
 MAX_INDEX = 65536  # strvals.MaxIndex
@@ -22,9 +24,12 @@ MAX_NESTED_NAME_LEVEL = 30  # strvals.MaxNestedNameLevel
 MAX_LIST_SLOTS = 1_000_000  # list items all --set expressions of one target may create
 _INT = re.compile(r"^[+-]?[0-9]+$")
 
+# What `--set` types a value as: strvals.typedVal's bool, int64, nil or string
+Scalar = str | bool | int | None
+
 
 class SetSyntaxError(StarterLintError):
-    def __init__(self, message: str, quoted: str = "", at: tuple = ()):
+    def __init__(self, message: str, quoted: str = "", at: tuple[int, int] | tuple[()] = ()) -> None:
         super().__init__(message)
         self.quoted = quoted  # text of the expression the message quotes as "…"
         self.at = at  # (start, end) of that text in the expression
@@ -38,7 +43,7 @@ class _NotList(Exception):
     pass
 
 
-def typed_value(text: str, string_only: bool):
+def typed_value(text: str, string_only: bool) -> Scalar:
     """strvals.typedVal."""
     if string_only:
         return text
@@ -58,7 +63,7 @@ def typed_value(text: str, string_only: bool):
     return text
 
 
-def _go_type(value) -> str:
+def _go_type(value: Any) -> str:
     if isinstance(value, dict):
         return "map[string]interface {}"
     if isinstance(value, list):
@@ -75,7 +80,7 @@ def _go_type(value) -> str:
 class SetBudget:
     """List items the --set expressions of one target may still create."""
 
-    def __init__(self, slots: int = MAX_LIST_SLOTS):
+    def __init__(self, slots: int = MAX_LIST_SLOTS) -> None:
         self.slots = slots
 
     def spend(self, count: int) -> None:
@@ -88,23 +93,23 @@ class SetBudget:
 
 
 class _Parser:
-    def __init__(self, text: str, string_only: bool, budget: SetBudget):
+    def __init__(self, text: str, string_only: bool, budget: SetBudget) -> None:
         self.text = text
         self.pos = 0
         self.string_only = string_only
         self.budget = budget
-        self.assigned: list = []  # (path, value) of every leaf set, in order
+        self.assigned: list[tuple[ValuesPath, Any]] = []  # (path, value) of every leaf set, in order
 
     # the rune scanner ----------------------------------------------------------------------
-    def _read(self):
+    def _read(self) -> str | None:
         if self.pos >= len(self.text):
             return None
         self.pos += 1
         return self.text[self.pos - 1]
 
-    def _runes_until(self, stop: str):
+    def _runes_until(self, stop: str) -> tuple[str, str | None]:
         """(runes, the stop rune or None at the end of the expression): strvals.runesUntil."""
-        out = []
+        out: list[str] = []
         while True:
             ch = self._read()
             if ch is None:
@@ -120,7 +125,7 @@ class _Parser:
                 out.append(ch)
 
     # grammar: each method mirrors the strvals function of the same name; _EOF is io.EOF -------
-    def parse(self, data: dict) -> None:
+    def parse(self, data: dict[str, Any]) -> None:
         while True:
             try:
                 self.key(data, 0, ())
@@ -132,7 +137,7 @@ class _Parser:
         covers it (`api.secrets.X=p@ss,word` reads `word` as a key)."""
         return SetSyntaxError(template.format(f'"{text}"'), f'"{text}"', (start, self.pos))
 
-    def key(self, data: dict, level: int, path: tuple) -> None:
+    def key(self, data: dict[str, Any], level: int, path: ValuesPath) -> None:
         _check_depth(path)
         start = self.pos
         name, last = self._runes_until("=[,.")
@@ -150,6 +155,7 @@ class _Parser:
             finally:
                 _set(data, name, items)
         elif last == "=":
+            value: Scalar | list[Scalar]
             try:
                 value = self.val_list()
             except _EOF:
@@ -191,7 +197,7 @@ class _Parser:
             raise self._quoting("error parsing index: strconv.Atoi: parsing {}: invalid syntax", text, start)
         return int(text)
 
-    def list_item(self, items: list, index: int, level: int, path: tuple) -> list:
+    def list_item(self, items: list[Any], index: int, level: int, path: ValuesPath) -> list[Any]:
         if index < 0:
             raise SetSyntaxError(f"negative {index} index not allowed")
         _check_depth(path)
@@ -202,6 +208,7 @@ class _Parser:
         if last is None:
             raise _EOF()  # `a[1]` alone: the list is kept as it is
         if last == "=":
+            value: Scalar | list[Scalar]
             try:
                 value = self.val_list()
             except _EOF:
@@ -212,14 +219,14 @@ class _Parser:
             return self._set_index(items, index, value)
         if last == "[":
             next_index = self._key_index()
-            current = []
+            current: list[Any] = []
             if len(items) > index and items[index] is not None:
                 current = items[index]
                 if not isinstance(current, list):
                     raise self._conflict(path + (index,), current, "a list")
             nested = self.list_item(current, next_index, level, path + (index,))
             return self._set_index(items, index, nested)
-        inner: dict = {}
+        inner: dict[str, Any] = {}
         if len(items) > index:
             if not isinstance(items[index], dict):
                 items[index] = {}  # "indices out of order": Helm starts the item afresh
@@ -227,7 +234,7 @@ class _Parser:
         self.key(inner, level, path + (index,))
         return self._set_index(items, index, inner)
 
-    def _set_index(self, items: list, index: int, value) -> list:
+    def _set_index(self, items: list[Any], index: int, value: Any) -> list[Any]:
         if index > MAX_INDEX:
             raise SetSyntaxError(f"index of {index} is greater than maximum supported index of {MAX_INDEX}")
         if len(items) <= index:
@@ -236,14 +243,14 @@ class _Parser:
         items[index] = value
         return items
 
-    def val_list(self) -> list:
+    def val_list(self) -> list[Scalar]:
         ch = self._read()
         if ch is None:
             raise _EOF()
         if ch != "{":
             self.pos -= 1
             raise _NotList()
-        items = []
+        items: list[Scalar] = []
         while True:
             text, last = self._runes_until(",}")
             if last is None:
@@ -255,38 +262,36 @@ class _Parser:
                 return items
 
     # provenance and errors -----------------------------------------------------------------
-    def _assigned(self, path: tuple, value) -> None:
+    def _assigned(self, path: ValuesPath, value: Any) -> None:
         self.assigned.append((path, value))
 
     @staticmethod
-    def _conflict(path: tuple, found, wanted: str) -> SetSyntaxError:
-        from ..findings import format_path
-
+    def _conflict(path: ValuesPath, found: Any, wanted: str) -> SetSyntaxError:
         return SetSyntaxError(
             f"`{format_path(path)}` is already {_go_type(found)} in the values, "
             f"not {wanted} (Helm: unable to parse key: interface conversion)"
         )
 
 
-def _set(data: dict, key: str, value) -> None:
+def _set(data: dict[str, Any], key: str, value: Any) -> None:
     if key:  # strvals.set: an empty key is not set
         data[key] = value
 
 
-def _check_depth(path: tuple) -> None:
+def _check_depth(path: ValuesPath) -> None:
     """`a[0][0]…` or `a.b.c…[0]…` nests one level per step: as deep as a values file may."""
 
     if len(path) >= MAX_DEPTH:
         raise SetSyntaxError(f"nesting deeper than {MAX_DEPTH} levels")
 
 
-def set_path(target: dict, path: tuple, value) -> None:
+def set_path(target: dict[str, Any], path: ValuesPath, value: Any) -> None:
     """Set `value` at `path`, creating maps and lists (padded with nulls) on the way."""
-    node = target
+    node: Any = target  # a map or a list, as the path steps through them
     for depth, part in enumerate(path):
         last = depth == len(path) - 1
         following = None if last else path[depth + 1]
-        fresh = [] if isinstance(following, int) else {}
+        fresh: list[Any] | dict[str, Any] = [] if isinstance(following, int) else {}
         if isinstance(part, int):
             while len(node) <= part:
                 node.append(None)
@@ -312,12 +317,12 @@ def set_path(target: dict, path: tuple, value) -> None:
 
 
 def apply_set(
-    target: dict,
+    target: dict[str, Any],
     expression: str,
     *,
     string_only: bool = False,
-    record: dict | None = None,
-    touched: dict | None = None,
+    record: dict[ValuesPath, str] | None = None,
+    touched: dict[str, Any] | None = None,
     budget: SetBudget | None = None,
 ) -> None:
     """Apply one --set expression to `target` in place (Helm's strvals.ParseInto).

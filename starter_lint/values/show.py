@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from typing import Any
 
-from ..findings import format_path
+from ..findings import ValuesPath, format_path
 from ..redact import redact_values, values_secrets
 from ..report.escape import json_text, terminal
 from ..tree import leaves
 from .layers import LayeredValues
+
+# A leaf's trailing comment (its provenance), or None for none
+CommentFor = Callable[[ValuesPath], "str | None"]
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./@:+-]*$")
 _RESERVED = {
@@ -43,7 +48,7 @@ _RESERVED = {
 }
 
 
-def _scalar(value) -> str:
+def _scalar(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -75,7 +80,7 @@ def _double_quoted(text: str) -> str:
     )
 
 
-def _key(key) -> str:
+def _key(key: Any) -> str:
     return (
         _scalar(key)
         if not isinstance(key, str)
@@ -87,10 +92,12 @@ def _key(key) -> str:
     )
 
 
-def to_yaml(data, comment=None, path=(), indent=0) -> list:
+def to_yaml(
+    data: Any, comment: CommentFor | None = None, path: ValuesPath = (), indent: int = 0
+) -> list[str]:
     """Block YAML lines; `comment(path)` may return a trailing comment for a leaf."""
     pad = "  " * indent
-    lines = []
+    lines: list[str] = []
     if isinstance(data, dict):
         if not data:
             return [pad + "{}"] if indent == 0 else []
@@ -125,7 +132,7 @@ def to_yaml(data, comment=None, path=(), indent=0) -> list:
     return lines
 
 
-def _comment(comment, path) -> str:
+def _comment(comment: CommentFor | None, path: ValuesPath) -> str:
     if comment is None:
         return ""
     text = comment(path)
@@ -140,13 +147,13 @@ def render_values(
     secrets = set().union(*(values_secrets(layer.data) for layer in layered.layers))
     values = layered.values if show_secrets else redact_values(layered.values, secrets)
 
-    def describe(path):
+    def describe(path: ValuesPath) -> str:
         origin = layered.origin(path)
         return origin.describe() if origin is not None else ""
 
     if fmt == "json":
         if provenance:
-            document = {
+            document: Any = {
                 "values": values,
                 "provenance": {
                     format_path(p): describe(p) for p, _ in leaves(layered.values, empty_containers=True) if p
