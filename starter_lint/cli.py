@@ -1,6 +1,6 @@
 """The command line: parse options into Options, run the pipeline, print, exit.
 
-Exit codes (SPEC §6): 0 nothing at or above --fail-on; 1 findings at or above it; 2 the tool
+Exit codes (docs/design/exit-codes.md): 0 nothing at or above --fail-on; 1 findings at or above it; 2 the tool
 could not do its job (one line on stderr, never a traceback).
 """
 

@@ -404,7 +404,7 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
 
 
 def _dedupe(findings: list) -> list:
-    """The same defect is never reported twice under one rule (SPEC §5)."""
+    """The same defect is never reported twice under one rule (docs/design/findings.md, 'One defect, reported once')."""
     seen, out = set(), []
     for finding in sorted(findings, key=Finding.sort_key):
         identity = (finding.rule, finding.location, finding.logical, finding.message)
