@@ -146,7 +146,7 @@ def _complete_target_names(ctx, param, incomplete) -> list:
     """Shell completion of --target: the config's target names (none when it cannot be read)."""
     try:
         options = Options(cwd=os.getcwd())
-        from .config import apply_config
+        from .config import apply_config  # deferred: --help and completion load click only
 
         apply_config(options, ctx.params.get("config"))
     except StarterLintError:
@@ -226,7 +226,7 @@ def _choose_config_targets(options: Options, target_names, params: dict) -> None
     """--target NAME: only those of the config's targets (a partial run: SL107 judges what ran)."""
     if not target_names:
         return
-    from .pipeline import choose_targets
+    from .pipeline import choose_targets  # deferred: --help and completion load click only
 
     if params.get("values_files") or params.get("files") or params.get("manifests"):
         _fail("--target chooses among the config's targets; values files and --manifests replace them")
@@ -268,7 +268,7 @@ def report_options(function):
 def build_options(params: dict) -> Options:
     """Command-line values over the config file over the defaults."""
     options = Options(cwd=os.getcwd())
-    from .config import apply_config
+    from .config import apply_config  # deferred: --help and completion load click only
 
     apply_config(options, params.get("config"))
     # inputs on the command line replace the config's named targets; values files also replace
@@ -350,9 +350,9 @@ def main():
 def check(target_names, **params):
     """Check values files and manifests: the config's targets, or the files named (a file a
     config target lists is checked as that target; a chart's values.yaml as chart defaults)."""
-    from .catalog import load_catalog
-    from .pipeline import run
-    from .report import render
+    from .catalog import load_catalog  # deferred: --help and completion load click only
+    from .pipeline import run  # deferred: --help and completion load click only
+    from .report import render  # deferred: --help and completion load click only
 
     options = build_options(params)
     _choose_config_targets(options, target_names, params)
@@ -376,8 +376,8 @@ def check(target_names, **params):
 )
 def values(fmt, provenance, show_secrets, target_name, **params):
     """Print the effective values after layering, as Helm would see them."""
-    from .pipeline import build_context, choose_targets, plan_targets
-    from .values.show import render_values
+    from .pipeline import build_context, choose_targets, plan_targets  # deferred: start-up
+    from .values.show import render_values  # deferred: --help and completion load click only
 
     options = build_options(params)
     if not (options.files or options.set or options.chart or options.targets):
@@ -408,7 +408,7 @@ def baseline(target_names, **params):
     """Record today's findings (fingerprints) in a baseline file that `check --baseline` accepts."""
     import json
 
-    from .pipeline import run
+    from .pipeline import run  # deferred: --help and completion load click only
     from .report.escape import json_text
     from .suppress import baseline_document
 
@@ -436,9 +436,9 @@ def baseline(target_names, **params):
 @TARGET_OPTION
 def fix(show_diff, unsafe_fixes, target_names, **params):
     """Apply the safe autofixes to values files, keeping comments, order and quoting."""
-    from .fix import DiffRefused, atomic_write, fixed_counts, notices, plan_fixes
+    from .fix import DiffRefused, atomic_write, fixed_counts, notices, plan_fixes  # deferred: start-up
     from .paths import reading_instead
-    from .pipeline import run
+    from .pipeline import run  # deferred: --help and completion load click only
 
     options = build_options(params)
     _choose_config_targets(options, target_names, params)
@@ -480,7 +480,7 @@ def rules(fmt):
     """List the rule catalog (with the config's rule-dirs)."""
     import json
 
-    from .catalog import catalog_markdown, load_catalog
+    from .catalog import catalog_markdown, load_catalog  # deferred: --help and completion load click only
     from .report.escape import text_line
 
     catalog = load_catalog(tuple(build_options({}).rule_dirs))
@@ -513,7 +513,7 @@ def rules(fmt):
 @click.argument("rule_id")
 def explain(rule_id):
     """Explain one rule: what it checks, why, how to fix it, with examples."""
-    from .catalog import get_rule
+    from .catalog import get_rule  # deferred: --help and completion load click only
     from .report.escape import text_line
 
     # a repository's rule (rule-dirs) is text from a pull request: each line escaped for a terminal

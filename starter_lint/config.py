@@ -221,7 +221,7 @@ def _canonical(key) -> str:
 def _constructor():
     """ruamel's round-trip constructor, except that dates stay text (a bad date is then
     reported with its line by _Reader.date instead of failing the whole load)."""
-    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.constructor import RoundTripConstructor  # deferred: only with a config file
 
     class ConfigConstructor(RoundTripConstructor):
         pass
@@ -233,8 +233,8 @@ def _constructor():
 
 
 def _load(path: Path, shown: str):
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml import YAML  # deferred: only with a config file
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError  # deferred: only with a config file
 
     from .paths import read_control_file
 

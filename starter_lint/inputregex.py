@@ -33,7 +33,7 @@ class Unverifiable:
 def _re2_options():
     """RE2's module and options, or None when google-re2 is not installed."""
     try:
-        import re2
+        import re2  # deferred: probed once, at the first CRD pattern
     except ImportError:
         return None
     options = re2.Options()

@@ -45,7 +45,7 @@ def contract_schema() -> dict:
 
 @lru_cache(maxsize=1)
 def contract_validator():
-    from jsonschema import Draft7Validator
+    from jsonschema import Draft7Validator  # deferred: jsonschema costs 0.1 s
 
     return Draft7Validator(contract_schema())
 
@@ -164,7 +164,7 @@ def _explain(error, described: str = "") -> Iterable[Violation]:
                 yield from _explain(sub, described)
             return
         if len(fitting) > 1:  # several shapes fit the type: jsonschema's pick of the closest
-            from jsonschema.exceptions import best_match
+            from jsonschema.exceptions import best_match  # deferred: jsonschema costs 0.1 s
 
             yield from _explain(best_match([e for errors in fitting for e in errors]), described)
             return

@@ -59,7 +59,7 @@ def select_validator(options, crds: CrdSchemas | None = None):
             )
         if choice == "kubeconform":
             raise StarterLintError(f"--validator kubeconform: kubeconform is not on PATH; {INSTALL_HINT}")
-    from .kube import BuiltinValidator
+    from .kube import BuiltinValidator  # deferred: kubeconform runs skip it
 
     return BuiltinValidator(version, crds)
 
@@ -111,7 +111,7 @@ class KubeconformValidator:
         """A Verdict per ManifestObject, in order."""
         if not objects:
             return []
-        import tempfile
+        import tempfile  # deferred: only when kubeconform runs
 
         with tempfile.TemporaryDirectory(prefix="starter-lint-kubeconform-") as folder:
             expected, _file_of = self._write(objects, folder)
@@ -172,7 +172,7 @@ class KubeconformValidator:
         return Verdict(VALID, schema=schema)  # statusValid, statusSkipped, ""
 
     def _run(self, command: list) -> dict:
-        import subprocess  # only when kubeconform is used: keeps the built-in path's start-up short
+        import subprocess  # deferred: only when kubeconform is used: keeps the built-in path's start-up short
 
         shown = os.path.basename(self.binary)
         try:
