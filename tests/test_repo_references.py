@@ -52,3 +52,25 @@ def test_design_notes_cited_by_the_code_exist():
             if not (REPO / page).is_file():
                 missing.add(f"{path.relative_to(REPO)}: {page}")
     assert not missing, sorted(missing)
+
+
+def _anchors(markdown: str) -> set:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens."""
+    headings = re.findall(r"^#+ (.+)$", markdown, re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in headings}
+
+
+def test_links_between_contributor_documents_resolve():
+    """Relative links (and their #anchors) in CONTRIBUTING.md and docs/design/ lead somewhere."""
+    broken = []
+    for page in [REPO / "CONTRIBUTING.md", *sorted((REPO / "docs" / "design").glob("*.md"))]:
+        for link in re.findall(r"\]\(([^)\s]+)\)", page.read_text(encoding="utf-8")):
+            if re.match(r"[a-z]+:", link):
+                continue  # a URL
+            target, _, anchor = link.partition("#")
+            path = (page.parent / target).resolve() if target else page
+            if not path.exists():
+                broken.append(f"{page.relative_to(REPO)}: {link}")
+            elif anchor and path.is_file() and anchor not in _anchors(path.read_text(encoding="utf-8")):
+                broken.append(f"{page.relative_to(REPO)}: {link} (no such heading)")
+    assert not broken, broken
