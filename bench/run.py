@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: starter-lint's built-in validator vs kubeconform and kubernetes-validate (SPEC §9).
+"""Benchmark: starter-lint's built-in validator vs kubeconform and kubernetes-validate (docs/design/performance.md).
 
 Generates two inputs into bench/out/ — one release (13 documents, one file) and 500 releases
 (6,500 documents in 500 files) — then measures, in this one run, the median wall time and peak
@@ -8,7 +8,7 @@ RSS of cold processes:
   - `kubeconform -n 2 -strict -summary` with the same standalone schemas, when it is on PATH,
   - `kubernetes-validate --strict -k 1.27.0` (the Python reference; one process per run).
 It prints a table and the ratios starter-lint / reference. Without kubeconform the reference is
-kubernetes-validate measured here, and kubeconform's recorded times (shared README) are shown
+kubernetes-validate measured here, and kubeconform's recorded times (bench/README.md) are shown
 beside it for scale, labelled as recorded.
 
     python bench/run.py [--repeat 5] [--skip-large] [--json]
@@ -28,7 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
-# kubeconform v0.7.0, standalone schemas, medians on this class of machine (shared/kubeconform/README.md)
+# kubeconform v0.7.0, standalone schemas, medians on this class of machine (bench/README.md)
 RECORDED_KUBECONFORM = {"one release": 0.116, "500 releases": 1.33}
 
 

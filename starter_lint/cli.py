@@ -2,7 +2,7 @@
 cli_options), which run the pipeline and print; and the entry point, which turns every error
 into one line and an exit code.
 
-Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 the tool
+Exit codes (docs/design/exit-codes.md): 0 nothing at or above --fail-on; 1 findings at or above it; 2 the tool
 could not do its job (one line on stderr, never a traceback).
 """
 
@@ -98,9 +98,9 @@ def main():
 def check(target_names, **params):
     """Check values files and manifests: the config's targets, or the files named (a file a
     config target lists is checked as that target; a chart's values.yaml as chart defaults)."""
-    from .catalog import load_catalog
-    from .pipeline import run
-    from .report import render
+    from .catalog import load_catalog  # deferred: --help and completion load click only
+    from .pipeline import run  # deferred: --help and completion load click only
+    from .report import render  # deferred: --help and completion load click only
 
     options = build_options(params, "check")
     choose_config_targets(options, target_names, params)
@@ -143,7 +143,7 @@ def baseline(target_names, **params):
     """Record today's findings (fingerprints) in a baseline file that `check --baseline` accepts."""
     import json
 
-    from .pipeline import run
+    from .pipeline import run  # deferred: --help and completion load click only
     from .report.escape import json_text
     from .suppress.baseline import baseline_document
 
@@ -163,9 +163,9 @@ def baseline(target_names, **params):
 @table_options("fix")
 def fix(show_diff, unsafe_fixes, target_names, **params):
     """Apply the safe autofixes to values files, keeping comments, order and quoting."""
-    from .fix import DiffRefused, atomic_write, fixed_counts, notices, plan_fixes
+    from .fix import DiffRefused, atomic_write, fixed_counts, notices, plan_fixes  # deferred: start-up
     from .paths import reading_instead
-    from .pipeline import run
+    from .pipeline import run  # deferred: --help and completion load click only
 
     options = build_options(params, "fix")
     choose_config_targets(options, target_names, params)
@@ -205,7 +205,7 @@ def rules(fmt):
     """List the rule catalog (with the config's rule-dirs)."""
     import json
 
-    from .catalog import catalog_markdown, load_catalog
+    from .catalog import catalog_markdown, load_catalog  # deferred: --help and completion load click only
     from .report.escape import text_line
 
     catalog = load_catalog(tuple(build_options({}, "rules").rule_dirs))
@@ -238,7 +238,7 @@ def rules(fmt):
 @click.argument("rule_id")
 def explain(rule_id):
     """Explain one rule: what it checks, why, how to fix it, with examples."""
-    from .catalog import get_rule
+    from .catalog import get_rule  # deferred: --help and completion load click only
     from .report.escape import text_line
 
     # a repository's rule (rule-dirs) is text from a pull request: each line escaped for a terminal

@@ -35,7 +35,7 @@ def _re2_options() -> tuple[Any, Any] | None:
     """RE2's module and options, or None when google-re2 is not installed (google-re2 has no type
     information: both are Any)."""
     try:
-        import re2
+        import re2  # deferred: probed once, at the first CRD pattern
     except ImportError:
         return None
     options = re2.Options()

@@ -225,7 +225,7 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
 
 
 def _dedupe(findings: list) -> list:
-    """The same defect is never reported twice under one rule."""
+    """The same defect is never reported twice under one rule (docs/design/findings.md, 'One defect, reported once')."""
     seen, out = set(), []
     for finding in sorted(findings, key=Finding.sort_key):
         identity = (finding.rule, finding.location, finding.logical, finding.message)
@@ -333,8 +333,8 @@ def _run_target_alone(target: Target, options: Options) -> TargetResult:
 def _run_parallel(targets: list, options: Options) -> list:
     """Targets in worker processes (-j N); results keep the targets' order, so output is the same
     as a serial run. Errors in a worker (exit-2 conditions) come back as the same exception."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing  # deferred: only -j N uses processes
+    from concurrent.futures import ProcessPoolExecutor  # deferred: only -j N uses processes
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else methods[0])

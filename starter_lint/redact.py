@@ -1,6 +1,6 @@
 """Secret values never reach any output: what counts as secret, and how it is hidden.
 
-Three kinds of secret (SPEC §4): values under `<component>.secrets` (and a Secret's `data` and
+Three kinds of secret (docs/design/secrets.md): values under `<component>.secrets` (and a Secret's `data` and
 `stringData`), values of secret-like env keys (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, …, in a map,
 as `- NAME=…` or as `{name: NAME, value: …}`), and URL passwords anywhere in a string; one
 classifier finds them (`secret_parts`). They are hidden by position where they are written

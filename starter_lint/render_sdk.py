@@ -32,7 +32,7 @@ def main() -> None:
     request = json.load(sys.stdin)
     sys.path[:] = request["sys_path"]
     try:
-        import helm_python
+        import helm_python  # deferred: optional (the helm extra)
     except ImportError as exc:
         _reply("missing" if exc.name == "helm_python" else "broken", _one_line(exc))
         return

@@ -1,4 +1,4 @@
-"""Layering (-f files over the chart's values.yaml, then --set) and provenance (SPEC §3)."""
+"""Layering (-f files over the chart's values.yaml, then --set) and provenance (docs/design/values.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Secret values never reach any output (SPEC §4): planted secrets in every place a values file
+"""Secret values never reach any output (docs/design/secrets.md): planted secrets in every place a values file
 can hold one, run through the CLI in every output format and through `values`."""
 
 from __future__ import annotations

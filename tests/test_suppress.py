@@ -1,4 +1,4 @@
-"""Suppressions (SPEC §7): inline comments, manifest annotations, config ignores, baselines."""
+"""Suppressions (docs/design/suppressions.md): inline comments, manifest annotations, config ignores, baselines."""
 
 from __future__ import annotations
 

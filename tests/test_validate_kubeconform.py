@@ -148,8 +148,8 @@ def test_cli_exit_2_and_one_line_without_traceback(fake_bin, tmp_path, schema_ca
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-# The real binary, when a developer or CI puts it on PATH (.ci/run does, from the development
-# tools beside the repository); a user's clone has none and these skip.
+# The real binary, when a developer or CI puts it on PATH (.ci/run does, given KUBECONFORM=path);
+# a user's clone has none and these skip.
 REAL_KUBECONFORM = shutil.which("kubeconform")
 needs_real = pytest.mark.skipif(
     REAL_KUBECONFORM is None,

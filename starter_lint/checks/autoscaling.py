@@ -88,7 +88,7 @@ def hpa_needs_cpu_request(ctx):
 
 MAX_PLAUSIBLE_CPUS = 64  # a request or limit above this is a missing `m` (`250` for `250m`)
 
-# (section, resource, what to suggest) that must be set; a CPU limit is optional (SPEC §5)
+# (section, resource, what to suggest) that must be set; a CPU limit is optional (docs/design/rules.md)
 REQUIRED = (("requests", "cpu", "250m"), ("requests", "memory", "256Mi"), ("limits", "memory", "512Mi"))
 
 

@@ -24,7 +24,7 @@ from ..gofmt import helm_string  # re-exported: the checks read it from here
 COMPONENTS = ("api", "web", "worker")
 SCALED = ("api", "web")  # components with an HPA (autoscaling.<c>)
 
-# Kubernetes' env var name rule (SPEC §5, "Decisions where the guide is silent")
+# Kubernetes' env var name rule (docs/design/rules.md, 'Names')
 ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
 
 

@@ -1,6 +1,6 @@
 """SL601: images must be pinned (a version tag or a digest), not a moving tag.
 
-The disabled worker's image is not reported (SPEC §5). Placeholders are SL105's.
+The disabled worker's image is not reported (docs/design/rules.md, 'What the chart does not render'). Placeholders are SL105's.
 """
 
 from __future__ import annotations

@@ -225,7 +225,7 @@ _REPLACE_WITH = {
 
 
 def _skipped(ctx, path: tuple) -> bool:
-    """Parts the chart does not render: a disabled worker (SPEC §5), a disabled ingress, the
+    """Parts the chart does not render: a disabled worker (docs/design/rules.md), a disabled ingress, the
     secrets path that is switched off (SL204 reports that one)."""
     if not worker_enabled(ctx) and (path[:1] == ("worker",) or path[:2] == ("externalSecrets", "worker")):
         return True

@@ -1,8 +1,8 @@
 """Trace a finding on a rendered manifest back to the values line that produced it.
 
 Helm's output keeps no link to the values. Where the offending rendered scalar equals exactly
-one value a user file sets, that line is where the user fixes it (SPEC: a finding on a rendered
-manifest points at the values line that caused it where provenance knows it); the rendered
+one value a user file sets, that line is where the user fixes it (docs/design/values.md, 'Findings on rendered
+manifests'); the rendered
 position stays in a note and the template in `finding.template`.
 """
 

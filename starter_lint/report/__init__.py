@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
     from ..catalog import Rule
     from ..options import Options
-    from ..pipeline import Report
+    from ..results import Report
 
 from ..option_table import FORMATS  # declared with the --format option; a module here for each
 

@@ -25,7 +25,7 @@ from .text_format import render as render_text
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
     from ..catalog import Rule
     from ..options import Options
-    from ..pipeline import Report
+    from ..results import Report
 
 _LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
 

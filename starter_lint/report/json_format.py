@@ -23,7 +23,7 @@ from .escape import json_text
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
     from ..catalog import Rule
     from ..options import Options
-    from ..pipeline import Report
+    from ..results import Report
 
 SCHEMA_VERSION = 1
 COMPACT_ABOVE = 5000

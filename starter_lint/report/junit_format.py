@@ -23,7 +23,7 @@ from .text_format import related_text
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
     from ..catalog import Rule
     from ..options import Options
-    from ..pipeline import Report, TargetResult
+    from ..results import Report, TargetResult
 
 
 def rules_that_ran(result: TargetResult) -> list[str]:

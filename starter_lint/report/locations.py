@@ -27,7 +27,8 @@ from ..paths import repo_root
 
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
     from ..options import Options
-    from ..pipeline import Report, Target, TargetResult
+    from ..results import Report, TargetResult
+    from ..targets import Target
 
 MAX_READ = 8 * 1024 * 1024  # larger files get line-only regions
 CHART_SEARCH_DEPTH = 3  # charts/app/Chart.yaml, deploy/charts/app/Chart.yaml

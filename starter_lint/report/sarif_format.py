@@ -36,7 +36,7 @@ from .locations import Locator, Place, unlocated_reason
 
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
     from ..options import Options
-    from ..pipeline import Report, TargetResult
+    from ..results import Report, TargetResult
 
 # A SARIF object as json.dumps writes it
 SarifObject = dict[str, Any]

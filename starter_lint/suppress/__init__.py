@@ -1,4 +1,4 @@
-"""Suppressions: findings accepted on purpose are marked, counted and reported, never dropped.
+"""Suppressions (docs/design/suppressions.md): findings accepted on purpose are marked, counted and reported, never dropped.
 
 In order of precedence, a finding is suppressed by
 1. an inline comment in the file it points at (`inSource`):

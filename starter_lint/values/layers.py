@@ -143,7 +143,7 @@ class LayeredValues:
         return self.locate(path)
 
     def locate(self, path: Iterable[Any] | None) -> Location:
-        """Where a finding about `path` should point (SPEC §3).
+        """Where a finding about `path` should point (docs/design/values.md, 'Where a finding points').
 
         The user-file line that set the value; else the nearest ancestor key a user file sets
         (the message then names the key to add); else line 1 of the primary user file.

@@ -1,0 +1,376 @@
+"""The package's layering, read from the source with `ast` (CONTRIBUTING.md, "Layering").
+
+Data flows one way, so imports point one way: a module imports only from its own layer or the
+layers below it, never upward, and no group of modules imports itself round in a circle.
+Bottom to top:
+
+    leaf helpers -> yaml -> values / manifests -> validate -> checks -> pipeline -> report -> cli
+
+Every module has a layer in LAYER_OF (by package prefix where a package is one layer); a new
+module fails `test_every_module_has_a_layer` until it is placed there.
+
+Imports belong at the top of a module. One inside a function is allowed only where it keeps
+start-up fast (a heavy or optional dependency that most runs never need) and its line says so:
+`import jsonschema  # deferred: <why>`. Imports from before this rule are listed in
+FUNCTION_IMPORTS_ALLOWED and UPWARD_ALLOWED below; those lists only shrink: move the import to
+the top of its module (or mark it, if it really defers a cost) and delete its entry. A listed
+entry that no longer occurs fails too, so the lists stay true.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .support import REPO
+
+PACKAGE = REPO / "starter_lint"
+
+LAYERS = ("leaf helpers", "yaml", "values / manifests", "validate", "checks", "pipeline", "report", "cli")
+
+# Module, or package prefix, -> layer. The longest matching entry wins; the package itself
+# (`starter_lint`, __version__ only) matches exactly, never as a prefix.
+LAYER_OF = {
+    "starter_lint": "leaf helpers",
+    # leaf helpers: each imports at most other leaf helpers
+    "starter_lint.catalog": "leaf helpers",  # the rule files' metadata; checks and reporters read it
+    "starter_lint.context": "leaf helpers",
+    "starter_lint.errors": "leaf helpers",
+    "starter_lint.findings": "leaf helpers",
+    "starter_lint.gofmt": "leaf helpers",
+    "starter_lint.goyaml_scanner": "leaf helpers",
+    "starter_lint.identity": "leaf helpers",
+    "starter_lint.inputregex": "leaf helpers",
+    "starter_lint.jsontypes": "leaf helpers",
+    "starter_lint.options": "leaf helpers",
+    "starter_lint.paths": "leaf helpers",
+    "starter_lint.pointer": "leaf helpers",
+    "starter_lint.redact": "leaf helpers",
+    "starter_lint.related": "leaf helpers",
+    "starter_lint.report.escape": "leaf helpers",  # output neutralising, used below report too
+    "starter_lint.resources": "leaf helpers",
+    "starter_lint.textio": "leaf helpers",
+    "starter_lint.tree": "leaf helpers",
+    # reading YAML as Helm does
+    "starter_lint.yamlio": "yaml",
+    # the inputs of a target: layered values, manifest streams, charts rendered into manifests
+    "starter_lint.values": "values / manifests",
+    "starter_lint.manifests": "values / manifests",
+    "starter_lint.render": "values / manifests",
+    "starter_lint.render_sdk": "values / manifests",
+    "starter_lint.validate": "validate",
+    "starter_lint.checks": "checks",
+    # running checks over targets: planning, suppressing, fixing
+    "starter_lint.pipeline": "pipeline",
+    "starter_lint.config": "pipeline",
+    "starter_lint.suppress": "pipeline",
+    "starter_lint.fix": "pipeline",
+    "starter_lint.report": "report",
+    "starter_lint.cli": "cli",
+    "starter_lint.__main__": "cli",
+}
+
+# (importing module, imported module) that break the layering today; the lead empties this.
+UPWARD_ALLOWED = {
+    # SL107 parses inline disables with suppress's parser: the parser belongs below checks.
+    ("starter_lint.checks.suppressions", "starter_lint.suppress"),
+}
+
+# Function-level imports without a `# deferred:` reason, by file: the imported modules. They
+# should move to the top of their module (none of them is slow or optional enough to defer).
+# Where a line below is marked "genuine", the import does defer a cost: mark it `# deferred:`
+# once its module has settled (it is being restructured), instead of moving it.
+FUNCTION_IMPORTS_ALLOWED: dict = {
+    "starter_lint/catalog.py": {"starter_lint.paths", "starter_lint.report.escape", "yaml"},
+    "starter_lint/checks/manifests.py": {
+        "starter_lint.validate.apis",
+        "starter_lint.validate.kube",
+        "starter_lint.validate.kubeconform",
+        "starter_lint.validate.schemas",
+    },
+    "starter_lint/checks/values.py": {"copy"},
+    "starter_lint/cli.py": {
+        "json",
+        "starter_lint.options",
+        "starter_lint.paths",
+        "starter_lint.report.escape",
+        "starter_lint.resources",
+        "starter_lint.suppress",
+        "starter_lint.validate.schemas",
+        "stat",
+    },
+    "starter_lint/config.py": {
+        "starter_lint.catalog",
+        "starter_lint.options",
+        "starter_lint.paths",
+        "starter_lint.pipeline",
+        "starter_lint.suppress",
+    },
+    "starter_lint/findings.py": {"hashlib"},
+    "starter_lint/fix.py": {
+        "math",
+        "ruamel.yaml",
+        "ruamel.yaml.comments",
+        "ruamel.yaml.constructor",
+        "ruamel.yaml.error",
+        "ruamel.yaml.representer",
+        "ruamel.yaml.scalarstring",
+        "starter_lint.checks.contract",
+        "starter_lint.findings",
+        "starter_lint.paths",
+        "starter_lint.redact",
+        "starter_lint.values.layers",
+        "starter_lint.yamlio",
+    },
+    "starter_lint/manifests/stream.py": {"starter_lint.paths"},
+    "starter_lint/options.py": {"math"},
+    "starter_lint/paths.py": {"sys", "tempfile"},
+    "starter_lint/pipeline.py": {
+        "starter_lint.checks",
+        "starter_lint.identity",
+        "starter_lint.manifests.stream",
+        "starter_lint.manifests.trace",
+        "starter_lint.redact",
+        "starter_lint.related",
+        "starter_lint.render",  # genuine: only --chart renders (subprocess, resource limits)
+        "starter_lint.suppress",
+        "starter_lint.validate.contract",
+        "starter_lint.values.layers",
+        "starter_lint.values.load",
+    },
+    "starter_lint/redact.py": {"bisect", "dataclasses", "starter_lint.pointer"},
+    "starter_lint/render.py": {"resource", "starter_lint.manifests.stream"},
+    "starter_lint/report/__init__.py": {"starter_lint.errors"},
+    "starter_lint/report/sarif_format.py": {"starter_lint.catalog"},
+    "starter_lint/suppress.py": {"starter_lint.paths"},
+    "starter_lint/validate/kube.py": {"starter_lint.validate.schemas"},
+    "starter_lint/validate/schemas.py": {
+        "atexit",
+        "hashlib",
+        "shutil",
+        "starter_lint.manifests.stream",
+        "starter_lint.paths",
+        "starter_lint.yamlio",
+    },
+    "starter_lint/values/layers.py": {"copy", "starter_lint.redact", "starter_lint.values.setargs"},
+    "starter_lint/values/setargs.py": {"starter_lint.findings", "starter_lint.redact"},
+    "starter_lint/yamlio.py": {
+        "base64",
+        "binascii",
+        "calendar",
+        "decimal",
+        "ruamel.yaml",  # genuine: the fallback parser only
+        "ruamel.yaml.error",
+        "starter_lint.findings",
+        "starter_lint.goyaml_scanner",  # genuine: the fallback parser only
+        "yaml",  # genuine where it probes for PyYAML's C parser (try/except ImportError)
+    },
+}
+
+
+@dataclass(frozen=True)
+class Import:
+    source: str  # the importing module
+    target: str  # the imported module (a submodule when `from package import submodule`)
+    path: Path
+    line: int
+    in_function: bool
+    deferred: bool  # a `# deferred:` comment on one of the statement's lines
+
+    def where(self) -> str:
+        return f"{self.path.relative_to(REPO)}:{self.line}"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def package_modules() -> dict:
+    """module name -> file, for every module of the package."""
+    return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _resolve(node: ast.ImportFrom, module: str, is_package: bool, known: dict) -> list:
+    if node.level:
+        base = module.split(".")
+        if not is_package:
+            base.pop()
+        base = base[: len(base) - (node.level - 1)]
+        origin = ".".join(base + ([node.module] if node.module else []))
+    else:
+        origin = node.module or ""
+    return [f"{origin}.{alias.name}" if f"{origin}.{alias.name}" in known else origin for alias in node.names]
+
+
+def _in_function(node: ast.AST, parents: dict) -> bool:
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return True
+    return False
+
+
+def imports_of(module: str, path: Path, known: dict) -> list:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    tree = ast.parse(text, str(path))
+    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            targets = _resolve(node, module, path.name == "__init__.py", known)
+        else:
+            continue
+        statement = lines[node.lineno - 1 : (node.end_lineno or node.lineno)]
+        deferred = any("# deferred:" in line for line in statement)
+        for target in dict.fromkeys(targets):
+            found.append(Import(module, target, path, node.lineno, _in_function(node, parents), deferred))
+    return found
+
+
+def all_imports() -> list:
+    known = package_modules()
+    return [found for module, path in known.items() for found in imports_of(module, path, known)]
+
+
+def layer(module: str) -> str | None:
+    if module == "starter_lint":
+        return LAYER_OF[module]
+    matches = [
+        key for key in LAYER_OF if key != "starter_lint" and (module == key or module.startswith(key + "."))
+    ]
+    return LAYER_OF[max(matches, key=len)] if matches else None
+
+
+def internal(target: str) -> bool:
+    return target == "starter_lint" or target.startswith("starter_lint.")
+
+
+def test_every_module_has_a_layer():
+    unmapped = [module for module in package_modules() if layer(module) is None]
+    assert not unmapped, (
+        f"modules without a layer: {unmapped}; add each (or its package) to LAYER_OF in "
+        f"tests/test_layering.py, one of {LAYERS}"
+    )
+    assert set(LAYER_OF.values()) <= set(LAYERS)
+
+
+def test_no_module_imports_upward():
+    upward, used = [], set()
+    for found in all_imports():
+        if not internal(found.target):
+            continue
+        source, target = layer(found.source), layer(found.target)
+        if source is None or target is None or LAYERS.index(target) <= LAYERS.index(source):
+            continue
+        if (found.source, found.target) in UPWARD_ALLOWED:
+            used.add((found.source, found.target))
+            continue
+        upward.append(f"{found.where()}: {found.source} ({source}) imports {found.target} ({target})")
+    assert not upward, "imports from a higher layer:\n" + "\n".join(upward)
+    stale = UPWARD_ALLOWED - used
+    assert not stale, f"UPWARD_ALLOWED lists imports that no longer occur; delete them: {sorted(stale)}"
+
+
+def _cycles(graph: dict) -> list:
+    """The strongly connected components with more than one module (Tarjan's algorithm)."""
+    index: dict = {}
+    low: dict = {}
+    stack: list = []
+    on_stack: set = set()
+    found: list = []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles():
+    """Function-level imports count: a cycle hidden inside a function is still a cycle."""
+    graph: dict = {}
+    for found in all_imports():
+        if internal(found.target) and found.target != found.source:
+            graph.setdefault(found.source, set()).add(found.target)
+    cycles = _cycles(graph)
+    assert not cycles, f"modules that import each other, directly or round a circle: {cycles}"
+
+
+def test_function_level_imports_say_why():
+    unexplained, used = [], set()
+    for found in all_imports():
+        if not found.in_function or found.deferred:
+            continue
+        file = str(found.path.relative_to(REPO))
+        if found.target in FUNCTION_IMPORTS_ALLOWED.get(file, ()):
+            used.add((file, found.target))
+            continue
+        unexplained.append(f"{found.where()}: {found.target}")
+    assert not unexplained, (
+        "imports inside functions: move them to the top of the module, or say on the line why they "
+        "must wait (`# deferred: <why>`):\n" + "\n".join(unexplained)
+    )
+    listed = {(file, target) for file, targets in FUNCTION_IMPORTS_ALLOWED.items() for target in targets}
+    stale = listed - used
+    assert not stale, (
+        f"FUNCTION_IMPORTS_ALLOWED lists imports that no longer occur; delete them: {sorted(stale)}"
+    )
+
+
+def test_deferred_reasons_are_on_function_level_imports_only():
+    """`# deferred:` explains waiting; a module-level import that says it is deferred is not."""
+    wrong = [found.where() for found in all_imports() if found.deferred and not found.in_function]
+    assert not wrong, wrong
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("importlinter") is None,
+    reason="import-linter is not installed (the test extra has it)",
+)
+def test_import_linter_contracts_hold():
+    """The same layering as import-linter contracts (setup.cfg, [importlinter]), as .ci/run runs them."""
+    lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which(
+        "lint-imports"
+    )
+    assert lint_imports, "import-linter is installed but lint-imports is not on PATH"
+    done = subprocess.run(
+        [lint_imports, "--no-cache", "--no-logo", str(REPO / "setup.cfg")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={"PATH": str(Path(sys.executable).parent), "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
