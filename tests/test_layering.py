@@ -43,16 +43,19 @@ LAYER_OF = {
     "starter_lint.catalog": "leaf helpers",  # the rule files' metadata; checks and reporters read it
     "starter_lint.context": "leaf helpers",
     "starter_lint.errors": "leaf helpers",
+    "starter_lint.fields": "leaf helpers",  # typed reads of arbitrary YAML (as_list, as_dict, number)
     "starter_lint.findings": "leaf helpers",
     "starter_lint.gofmt": "leaf helpers",
-    "starter_lint.goyaml_scanner": "leaf helpers",
     "starter_lint.identity": "leaf helpers",
+    "starter_lint.image_ref": "leaf helpers",
     "starter_lint.inputregex": "leaf helpers",
     "starter_lint.jsontypes": "leaf helpers",
+    "starter_lint.option_table": "leaf helpers",  # every option declared once
     "starter_lint.options": "leaf helpers",
     "starter_lint.paths": "leaf helpers",
     "starter_lint.pointer": "leaf helpers",
     "starter_lint.redact": "leaf helpers",
+    "starter_lint.redact_source": "leaf helpers",
     "starter_lint.related": "leaf helpers",
     "starter_lint.report.escape": "leaf helpers",  # output neutralising, used below report too
     "starter_lint.resources": "leaf helpers",
@@ -65,15 +68,20 @@ LAYER_OF = {
     "starter_lint.manifests": "values / manifests",
     "starter_lint.render": "values / manifests",
     "starter_lint.render_sdk": "values / manifests",
+    "starter_lint.template_refs": "values / manifests",  # .Values references in chart templates
     "starter_lint.validate": "validate",
     "starter_lint.checks": "checks",
     # running checks over targets: planning, suppressing, fixing
     "starter_lint.pipeline": "pipeline",
     "starter_lint.config": "pipeline",
+    "starter_lint.config_reader": "pipeline",
+    "starter_lint.targets": "pipeline",
+    "starter_lint.results": "pipeline",
     "starter_lint.suppress": "pipeline",
     "starter_lint.fix": "pipeline",
     "starter_lint.report": "report",
     "starter_lint.cli": "cli",
+    "starter_lint.cli_options": "cli",
     "starter_lint.__main__": "cli",
 }
 
