@@ -12,8 +12,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any, overload
 
+import yaml
+
 from .errors import StarterLintError
 from .findings import Severity
+from .paths import allowed_roots, display_path, read_control_file, refuse_outside_link
+from .report.escape import sarif_message, text_line
 from .resources import rules_dir
 
 _ID = re.compile(r"^SL\d{3}$")
@@ -234,9 +238,6 @@ MAX_RULE_BYTES = 1024 * 1024
 def _read_rule(path: Path) -> Rule:
     """The rule in `path`; `shipped` when it is one of starter-lint's own (its text is trusted
     Markdown, where a repository's rule text is escaped for each output)."""
-    import yaml  # PyYAML's safe loader: position-free data, no tag constructs an object
-
-    from .paths import read_control_file
 
     text = read_control_file(path, MAX_RULE_BYTES, "rule file")
     try:
@@ -256,7 +257,6 @@ def load_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
 
     A rule folder holds data only (rule files): no code from a repository is ever run, so a
     Python file there is an error rather than a rule that silently never fires."""
-    from .paths import allowed_roots, display_path, refuse_outside_link
 
     files: dict[str, Path] = {}
     for directory in extra_dirs:
@@ -286,7 +286,6 @@ def catalog_markdown(catalog: Mapping[str, Rule]) -> str:
     """The whole catalog as one Markdown page: an index table, then each rule's help. The
     shipped rules' text is Markdown written for it; a repository's (rule-dirs) is shown as text:
     its links, images and HTML escaped, no line of it the start of a workflow command."""
-    from .report.escape import sarif_message, text_line
 
     rules = [
         rule if rule.shipped else rule.escaped(lambda text: sarif_message(text_line(text)), text_line)

@@ -9,6 +9,7 @@ could not do its job (one line on stderr, never a traceback).
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from typing import NoReturn
 
@@ -30,7 +31,7 @@ def say(message: str) -> None:
     """The one way a line reaches stderr: `starter-lint: message`, its key, value and file names
     escaped (report.escape.terminal), so that none starts a line, a workflow command (`::error`)
     or an ESC sequence, whatever a pull request names its files."""
-    from .report.escape import terminal
+    from .report.escape import terminal  # deferred: `--help` and completion load click only
 
     sys.stderr.write(f"starter-lint: {terminal(message)}\n")
 
@@ -41,7 +42,7 @@ def write_output(text: str, options: Options) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from .paths import write_atomic
+    from .paths import write_atomic  # deferred: `--help` and completion load click only
 
     output = options.output
     problem = _unsafe_output(output, options)
@@ -54,7 +55,6 @@ def _unsafe_output(output: str, options: Options) -> str:
     """Why the report must not go to `output`, or "": the rename that writes it would replace a
     symlink, a device or a FIFO with a regular file, and must never replace what the run read
     (values, manifests, baseline, config, CRDs, rule folders, anything in a chart folder)."""
-    import stat
 
     try:
         mode = os.lstat(output).st_mode
@@ -66,7 +66,7 @@ def _unsafe_output(output: str, options: Options) -> str:
         return "is a symlink"
     if mode is not None and not stat.S_ISREG(mode):
         return "exists and is not a regular file"
-    from .paths import in_git_folder
+    from .paths import in_git_folder  # deferred: `--help` and completion load click only
 
     if in_git_folder(output, options.cwd):
         return "is in the repository's .git folder (git runs its hooks and reads its config from there)"
@@ -114,9 +114,9 @@ def check(target_names, **params):
 @table_options("values")
 def values(fmt, provenance, show_secrets, target_name, **params):
     """Print the effective values after layering, as Helm would see them."""
-    from .pipeline import build_context
-    from .targets import choose_targets, plan_targets
-    from .values.show import render_values
+    from .pipeline import build_context  # deferred: `--help` and completion load click only
+    from .targets import choose_targets, plan_targets  # deferred: `--help` and completion load click only
+    from .values.show import render_values  # deferred: `--help` and completion load click only
 
     options = build_options(params, "values")
     if not (options.files or options.set or options.chart or options.targets):
@@ -141,11 +141,11 @@ def values(fmt, provenance, show_secrets, target_name, **params):
 @table_options("baseline")
 def baseline(target_names, **params):
     """Record today's findings (fingerprints) in a baseline file that `check --baseline` accepts."""
-    import json
+    import json  # deferred: `--help` and completion load click only
 
     from .pipeline import run  # deferred: --help and completion load click only
-    from .report.escape import json_text
-    from .suppress.baseline import baseline_document
+    from .report.escape import json_text  # deferred: `--help` and completion load click only
+    from .suppress.baseline import baseline_document  # deferred: `--help` and completion load click only
 
     options = build_options(params, "baseline")
     choose_config_targets(options, target_names, params)
@@ -164,7 +164,7 @@ def baseline(target_names, **params):
 def fix(show_diff, unsafe_fixes, target_names, **params):
     """Apply the safe autofixes to values files, keeping comments, order and quoting."""
     from .fix import DiffRefused, atomic_write, fixed_counts, notices, plan_fixes  # deferred: start-up
-    from .paths import reading_instead
+    from .paths import reading_instead  # deferred: `--help` and completion load click only
     from .pipeline import run  # deferred: --help and completion load click only
 
     options = build_options(params, "fix")
@@ -203,10 +203,10 @@ def fix(show_diff, unsafe_fixes, target_names, **params):
 @table_options("rules")
 def rules(fmt):
     """List the rule catalog (with the config's rule-dirs)."""
-    import json
+    import json  # deferred: `--help` and completion load click only
 
     from .catalog import catalog_markdown, load_catalog  # deferred: --help and completion load click only
-    from .report.escape import text_line
+    from .report.escape import text_line  # deferred: `--help` and completion load click only
 
     catalog = load_catalog(tuple(build_options({}, "rules").rule_dirs))
     if fmt == "json":
@@ -239,7 +239,7 @@ def rules(fmt):
 def explain(rule_id):
     """Explain one rule: what it checks, why, how to fix it, with examples."""
     from .catalog import get_rule  # deferred: --help and completion load click only
-    from .report.escape import text_line
+    from .report.escape import text_line  # deferred: `--help` and completion load click only
 
     # a repository's rule (rule-dirs) is text from a pull request: each line escaped for a terminal
     # and a CI log (the shipped rules' text is unchanged by it)
@@ -251,7 +251,7 @@ def explain(rule_id):
 @main.command()
 def schema():
     """Print the values JSON Schema (a drop-in values.schema.json for the chart)."""
-    from .resources import schemas_dir
+    from .resources import schemas_dir  # deferred: `--help` and completion load click only
 
     sys.stdout.write((schemas_dir() / "values.schema.json").read_text(encoding="utf-8"))
 

@@ -131,7 +131,7 @@ def choose_config_targets(options: Options, target_names, params: dict) -> None:
     """--target NAME: only those of the config's targets (a partial run: SL107 judges what ran)."""
     if not target_names:
         return
-    from .targets import choose_targets
+    from .targets import choose_targets  # deferred: only when completing --target
 
     if params.get("values_files") or params.get("files") or params.get("manifests"):
         raise StarterLintError(

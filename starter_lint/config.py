@@ -37,11 +37,14 @@ import difflib
 import os
 from pathlib import Path
 
+from .catalog import load_catalog
 from .config_reader import ConfigError, ConfigReader, canonical_key, load_config
 from .findings import Location
 from .jsontypes import describe_type
 from .option_table import CONFIG_KEYS, OptionSpec
 from .options import rule_matches, timeout_problem
+from .paths import allowed_roots, display_path, refuse_outside_link, repo_root
+from .suppress.ignores import ConfigIgnore
 from .targets import Target
 
 CONFIG_NAMES = (".starter-lint.yaml", ".starter-lint.yml")
@@ -50,7 +53,6 @@ CONFIG_NAMES = (".starter-lint.yaml", ".starter-lint.yml")
 def find_config(start: str | None = None) -> Path | None:
     """The nearest .starter-lint.yaml in `start` or one of its parents up to the repository root
     (the folder with `.git`, else `start` itself): a config above the repository is never read."""
-    from .paths import repo_root
 
     directory = Path(os.path.abspath(start or os.getcwd()))
     root = repo_root(str(directory))
@@ -84,7 +86,6 @@ MAX_GLOB_LENGTH = 1024  # far beyond any real path or values path
 
 def apply_config(options, path: str | None) -> None:
     """Fill `options` from the config file (`path`, or the nearest one found upward)."""
-    from .paths import allowed_roots, display_path, refuse_outside_link
 
     if path:
         config_path = Path(os.path.abspath(os.path.join(options.cwd or os.getcwd(), path)))
@@ -228,7 +229,6 @@ def _targets(reader: ConfigReader, value, line: int, options) -> list:
 
 
 def _rules(reader: ConfigReader, value, line: int, options) -> None:
-    from .catalog import load_catalog
 
     catalog = load_catalog(tuple(options.rule_dirs))
     for rule_id, spec in reader.mapping(value, line, "'rules'").items():
@@ -254,8 +254,6 @@ def _rules(reader: ConfigReader, value, line: int, options) -> None:
 
 
 def _ignores(reader: ConfigReader, value, line: int, options) -> list:
-    from .catalog import load_catalog
-    from .suppress.ignores import ConfigIgnore
 
     catalog = load_catalog(tuple(options.rule_dirs))
 

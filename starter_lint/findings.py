@@ -106,7 +106,7 @@ class Finding:
         basis = "\x1f".join(
             [self.rule, self.fingerprint_path or self.location.path, self.identity or self.logical, text]
         )
-        import hashlib  # here: only reports that print fingerprints pay for it
+        import hashlib  # here: only reports that print fingerprints pay for it  # deferred: loads OpenSSL (3 MiB); only fingerprints need it
 
         # surrogatepass: a file or key name that is not UTF-8 (surrogateescape) hashes too
         return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]

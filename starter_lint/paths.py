@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 from collections.abc import Collection, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
@@ -53,7 +55,6 @@ class reading_instead:
 
 def _stdin_bytes(limit: int | None) -> bytes:
     """Standard input, read once: every target that names `-` sees the same bytes."""
-    import sys
 
     if "data" not in _stdin:
         stream = getattr(sys.stdin, "buffer", None)
@@ -236,7 +237,6 @@ def repo_relative(shown: str, cwd: StrPath | None = None) -> str:
 def write_atomic(path: StrPath, text: str, what: str = "") -> None:
     """Write `text` to `path` through a temporary file and a rename, so that a reader never sees
     half a file. A new file gets the permissions the umask gives; an existing one keeps its own."""
-    import tempfile
 
     label = f"{what} {path}" if what else str(path)
     directory = os.path.dirname(os.path.abspath(path)) or "."

@@ -9,15 +9,23 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from . import suppress
 from .catalog import load_catalog
-from .checks import load_checks
+from .checks import CHECKS, load_checks
 from .context import Context
 from .errors import StarterLintError
 from .findings import Finding, Location, Problem, format_path
+from .identity import documents_by_ref, identify
 from .options import Options, rule_matches
 from .paths import display_path, repo_relative
+from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub, scrub_finding
+from .redact_source import manifest_secret_columns, secret_columns, secret_strings
+from .related import relate
 from .results import Report, TargetResult
 from .targets import Target, plan_targets
+from .validate.values_schema import violations
+from .values.layers import Layer, layer_values
+from .values.load import base_layer, read_values_file
 
 
 def build_context(target: Target, options: Options) -> tuple:
@@ -26,8 +34,6 @@ def build_context(target: Target, options: Options) -> tuple:
     if target.manifests and not (target.files or target.set or target.chart):
         # a manifests-only target layers no values: no contract defaults, no values loader
         return Context(target=target.name, options=options), problems
-    from .values.layers import Layer, layer_values
-    from .values.load import base_layer, read_values_file
 
     base, chart, base_problems = base_layer(target.chart, options.cwd)
     problems.extend(base_problems)
@@ -129,20 +135,16 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
     """Load given manifests, or render the chart; returns load problems as (rule, Problem)."""
     if not target.manifests and not target.chart:
         return []
-    from .manifests import stream
+    from .manifests import stream  # deferred: only with --manifests or --chart
 
     if target.manifests:
         ctx.manifests = stream.load_paths(target.manifests, options)
     else:
-        from . import render
+        from . import render  # deferred: only --chart renders (subprocess, resource limits)
 
         try:
             ctx.manifests = render.render_chart(target.chart, ctx, options)
         except render.RenderFailed as exc:
-            from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub
-            from .redact_source import secret_strings
-            from .validate.values_schema import violations
-
             # Helm refusing the values on the chart's own values.schema.json is always the values'
             # mistake (the drop-in schema is stricter than the contract's check: unknown keys)
             refused_by_schema = _HELM_SCHEMA_REFUSAL in str(exc)
@@ -174,27 +176,23 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
     ]
     checked, rules_run = run_checks(ctx, options, catalog)
     findings += checked
-    from .related import relate
 
     # one mistake, one finding: consequences become related locations of their owner, before
     # the trace moves rendered findings to values lines (a related location keeps where it is seen)
     findings = relate(findings)
     if ctx.manifests is not None:
-        from .manifests.trace import trace_to_values
+        from .manifests.trace import trace_to_values  # deferred: only with --manifests or --chart
 
         findings = trace_to_values(findings, ctx)
     findings = [f.with_(fingerprint_path=repo_relative(f.location.path, options.cwd)) for f in findings]
     sources = {loaded.path: loaded.text for loaded in ctx.loaded}
     if ctx.manifests is not None:
         sources.update(getattr(ctx.manifests, "sources", {}) or {})
-    from .redact import scrub_finding
-    from .redact_source import manifest_secret_columns, secret_columns, secret_strings
 
     # the manifests' secrets only matter to findings' texts and excerpts: none, no need to look
     secrets = secret_strings(ctx, with_manifests=bool(findings))
     # checks print keys, not values; this is the net under that rule, on each finding's own text
     findings = [scrub_finding(f, secrets) for f in findings]
-    from .identity import documents_by_ref, identify
 
     documents = documents_by_ref(ctx.manifests)
     names: dict = {}  # the documents do not change while their findings are named
@@ -218,7 +216,6 @@ def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
         secret_columns={loaded.path: secret_columns(loaded) for loaded in ctx.loaded},
         manifest_secret_columns=located,
     )
-    from . import suppress
 
     suppress.apply(result, ctx, options)
     return result
@@ -240,7 +237,6 @@ def _check_extra_rules(options: Options, catalog) -> None:
     id has no check (Python from a repository is never loaded), so it would never fire."""
     if not options.rule_dirs:
         return
-    from .checks import CHECKS
 
     load_checks()
     for rule_id in catalog:
@@ -309,7 +305,6 @@ def _report_unused_suppressions(results: list, options: Options, catalog) -> Non
     ignore for one environment, is unused only when no target used it. Its findings are
     suppressed like any other (`disable=SL104,SL107`, an ignore, the baseline): inline disables
     first, so that an ignore of SL107 counts as used before ignores are judged."""
-    from . import suppress
 
     for judge in (
         lambda: suppress.unused_inline(results, catalog),

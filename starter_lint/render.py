@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from .errors import StarterLintError
+from .manifests import stream
+from .manifests.stream import MAX_MANIFEST_BYTES, split_documents
 from .paths import StrPath, display_path
 
 if TYPE_CHECKING:  # annotations only: render is called with the pipeline's context and options
@@ -103,7 +105,6 @@ class RenderFailed(StarterLintError):
 
 def render_chart(chart_dir: str, ctx: Context, options: Options) -> ManifestSet:
     """The chart rendered with the target's values, parsed; StarterLintError when it cannot be."""
-    from .manifests import stream
 
     values = render_values(ctx)
     shown = rendered_display_path(chart_dir, getattr(options, "cwd", None))
@@ -250,7 +251,7 @@ def _raise_if_out_of_memory(returncode: int, stderr: str, chart_dir: str) -> Non
 def _limit_memory() -> None:
     """In the child, before it runs anything: cap its writable memory (never above a lower hard
     limit the parent already has)."""
-    import resource
+    import resource  # deferred: POSIX only, and only in the helm child
 
     try:
         _, hard = resource.getrlimit(resource.RLIMIT_DATA)
@@ -266,7 +267,6 @@ def _run_contained(
     """(exit code, stdout bytes, stderr text) of `command` in its own process group with the
     memory limit; the group is killed when `--render-timeout` passes or stdout outgrows what a
     manifest file may hold (RenderFailed either way). OSError when it cannot be started."""
-    from .manifests.stream import MAX_MANIFEST_BYTES
 
     timeout = float(options.render_timeout)
     process = subprocess.Popen(
@@ -351,7 +351,6 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
 
 def join_rendered(rendered: dict[str, str]) -> str:
     """Template path -> text, joined as `helm template` prints it (empty documents dropped)."""
-    from .manifests.stream import split_documents
 
     order = {kind: position for position, kind in enumerate(INSTALL_ORDER)}
     documents = []

@@ -11,23 +11,18 @@ module fails `test_every_module_has_a_layer` until it is placed there.
 
 Imports belong at the top of a module. One inside a function is allowed only where it keeps
 start-up fast (a heavy or optional dependency that most runs never need) and its line says so:
-`import jsonschema  # deferred: <why>`. Imports from before this rule are listed in
-FUNCTION_IMPORTS_ALLOWED and UPWARD_ALLOWED below; those lists only shrink: move the import to
-the top of its module (or mark it, if it really defers a cost) and delete its entry. A listed
-entry that no longer occurs fails too, so the lists stay true.
+`import jsonschema  # deferred: <why>`. There is no allow-list: an import that breaks a rule is
+moved (or the module it needs is moved down a layer).
+
+Imports under `if TYPE_CHECKING:` are read by the type checker only; they are no run-time
+dependency, so the layering and cycle tests leave them out.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib.util
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from .support import REPO
 
@@ -42,6 +37,7 @@ LAYER_OF = {
     # leaf helpers: each imports at most other leaf helpers
     "starter_lint.catalog": "leaf helpers",  # the rule files' metadata; checks and reporters read it
     "starter_lint.context": "leaf helpers",
+    "starter_lint.directives": "leaf helpers",  # inline suppression comments' syntax
     "starter_lint.errors": "leaf helpers",
     "starter_lint.fields": "leaf helpers",  # typed reads of arbitrary YAML (as_list, as_dict, number)
     "starter_lint.findings": "leaf helpers",
@@ -85,103 +81,6 @@ LAYER_OF = {
     "starter_lint.__main__": "cli",
 }
 
-# (importing module, imported module) that break the layering today; the lead empties this.
-UPWARD_ALLOWED = {
-    # SL107 parses inline disables with suppress's parser: the parser belongs below checks.
-    ("starter_lint.checks.suppressions", "starter_lint.suppress"),
-}
-
-# Function-level imports without a `# deferred:` reason, by file: the imported modules. They
-# should move to the top of their module (none of them is slow or optional enough to defer).
-# Where a line below is marked "genuine", the import does defer a cost: mark it `# deferred:`
-# once its module has settled (it is being restructured), instead of moving it.
-FUNCTION_IMPORTS_ALLOWED: dict = {
-    "starter_lint/catalog.py": {"starter_lint.paths", "starter_lint.report.escape", "yaml"},
-    "starter_lint/checks/manifests.py": {
-        "starter_lint.validate.apis",
-        "starter_lint.validate.kube",
-        "starter_lint.validate.kubeconform",
-        "starter_lint.validate.schemas",
-    },
-    "starter_lint/checks/values.py": {"copy"},
-    "starter_lint/cli.py": {
-        "json",
-        "starter_lint.options",
-        "starter_lint.paths",
-        "starter_lint.report.escape",
-        "starter_lint.resources",
-        "starter_lint.suppress",
-        "starter_lint.validate.schemas",
-        "stat",
-    },
-    "starter_lint/config.py": {
-        "starter_lint.catalog",
-        "starter_lint.options",
-        "starter_lint.paths",
-        "starter_lint.pipeline",
-        "starter_lint.suppress",
-    },
-    "starter_lint/findings.py": {"hashlib"},
-    "starter_lint/fix.py": {
-        "math",
-        "ruamel.yaml",
-        "ruamel.yaml.comments",
-        "ruamel.yaml.constructor",
-        "ruamel.yaml.error",
-        "ruamel.yaml.representer",
-        "ruamel.yaml.scalarstring",
-        "starter_lint.checks.contract",
-        "starter_lint.findings",
-        "starter_lint.paths",
-        "starter_lint.redact",
-        "starter_lint.values.layers",
-        "starter_lint.yamlio",
-    },
-    "starter_lint/manifests/stream.py": {"starter_lint.paths"},
-    "starter_lint/options.py": {"math"},
-    "starter_lint/paths.py": {"sys", "tempfile"},
-    "starter_lint/pipeline.py": {
-        "starter_lint.checks",
-        "starter_lint.identity",
-        "starter_lint.manifests.stream",
-        "starter_lint.manifests.trace",
-        "starter_lint.redact",
-        "starter_lint.related",
-        "starter_lint.render",  # genuine: only --chart renders (subprocess, resource limits)
-        "starter_lint.suppress",
-        "starter_lint.validate.contract",
-        "starter_lint.values.layers",
-        "starter_lint.values.load",
-    },
-    "starter_lint/redact.py": {"bisect", "dataclasses", "starter_lint.pointer"},
-    "starter_lint/render.py": {"resource", "starter_lint.manifests.stream"},
-    "starter_lint/report/__init__.py": {"starter_lint.errors"},
-    "starter_lint/report/sarif_format.py": {"starter_lint.catalog"},
-    "starter_lint/suppress.py": {"starter_lint.paths"},
-    "starter_lint/validate/kube.py": {"starter_lint.validate.schemas"},
-    "starter_lint/validate/schemas.py": {
-        "atexit",
-        "hashlib",
-        "shutil",
-        "starter_lint.manifests.stream",
-        "starter_lint.paths",
-        "starter_lint.yamlio",
-    },
-    "starter_lint/values/layers.py": {"copy", "starter_lint.redact", "starter_lint.values.setargs"},
-    "starter_lint/values/setargs.py": {"starter_lint.findings", "starter_lint.redact"},
-    "starter_lint/yamlio.py": {
-        "base64",
-        "binascii",
-        "calendar",
-        "decimal",
-        "ruamel.yaml",  # genuine: the fallback parser only
-        "ruamel.yaml.error",
-        "starter_lint.findings",
-        "starter_lint.goyaml_scanner",  # genuine: the fallback parser only
-        "yaml",  # genuine where it probes for PyYAML's C parser (try/except ImportError)
-    },
-}
-
 
 @dataclass(frozen=True)
 class Import:
@@ -191,6 +90,7 @@ class Import:
     line: int
     in_function: bool
     deferred: bool  # a `# deferred:` comment on one of the statement's lines
+    annotations_only: bool = False  # under `if TYPE_CHECKING:`: no run-time dependency
 
     def where(self) -> str:
         return f"{self.path.relative_to(REPO)}:{self.line}"
@@ -228,6 +128,20 @@ def _in_function(node: ast.AST, parents: dict) -> bool:
     return False
 
 
+def _type_checking_only(node: ast.AST, parents: dict) -> bool:
+    """Inside `if TYPE_CHECKING:`: read by the type checker, never imported at run time."""
+    while node in parents:
+        parent = parents[node]
+        if isinstance(parent, ast.If) and node in parent.body:
+            test = parent.test
+            if (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+                isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+            ):
+                return True
+        node = parent
+    return False
+
+
 def imports_of(module: str, path: Path, known: dict) -> list:
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -244,7 +158,17 @@ def imports_of(module: str, path: Path, known: dict) -> list:
         statement = lines[node.lineno - 1 : (node.end_lineno or node.lineno)]
         deferred = any("# deferred:" in line for line in statement)
         for target in dict.fromkeys(targets):
-            found.append(Import(module, target, path, node.lineno, _in_function(node, parents), deferred))
+            found.append(
+                Import(
+                    module,
+                    target,
+                    path,
+                    node.lineno,
+                    _in_function(node, parents),
+                    deferred,
+                    _type_checking_only(node, parents),
+                )
+            )
     return found
 
 
@@ -276,20 +200,15 @@ def test_every_module_has_a_layer():
 
 
 def test_no_module_imports_upward():
-    upward, used = [], set()
+    upward = []
     for found in all_imports():
-        if not internal(found.target):
+        if not internal(found.target) or found.annotations_only:
             continue
         source, target = layer(found.source), layer(found.target)
         if source is None or target is None or LAYERS.index(target) <= LAYERS.index(source):
             continue
-        if (found.source, found.target) in UPWARD_ALLOWED:
-            used.add((found.source, found.target))
-            continue
         upward.append(f"{found.where()}: {found.source} ({source}) imports {found.target} ({target})")
     assert not upward, "imports from a higher layer:\n" + "\n".join(upward)
-    stale = UPWARD_ALLOWED - used
-    assert not stale, f"UPWARD_ALLOWED lists imports that no longer occur; delete them: {sorted(stale)}"
 
 
 def _cycles(graph: dict) -> list:
@@ -331,30 +250,21 @@ def test_no_import_cycles():
     """Function-level imports count: a cycle hidden inside a function is still a cycle."""
     graph: dict = {}
     for found in all_imports():
-        if internal(found.target) and found.target != found.source:
+        if internal(found.target) and found.target != found.source and not found.annotations_only:
             graph.setdefault(found.source, set()).add(found.target)
     cycles = _cycles(graph)
     assert not cycles, f"modules that import each other, directly or round a circle: {cycles}"
 
 
 def test_function_level_imports_say_why():
-    unexplained, used = [], set()
-    for found in all_imports():
-        if not found.in_function or found.deferred:
-            continue
-        file = str(found.path.relative_to(REPO))
-        if found.target in FUNCTION_IMPORTS_ALLOWED.get(file, ()):
-            used.add((file, found.target))
-            continue
-        unexplained.append(f"{found.where()}: {found.target}")
+    unexplained = [
+        f"{found.where()}: {found.target}"
+        for found in all_imports()
+        if found.in_function and not found.deferred
+    ]
     assert not unexplained, (
         "imports inside functions: move them to the top of the module, or say on the line why they "
         "must wait (`# deferred: <why>`):\n" + "\n".join(unexplained)
-    )
-    listed = {(file, target) for file, targets in FUNCTION_IMPORTS_ALLOWED.items() for target in targets}
-    stale = listed - used
-    assert not stale, (
-        f"FUNCTION_IMPORTS_ALLOWED lists imports that no longer occur; delete them: {sorted(stale)}"
     )
 
 
@@ -362,23 +272,3 @@ def test_deferred_reasons_are_on_function_level_imports_only():
     """`# deferred:` explains waiting; a module-level import that says it is deferred is not."""
     wrong = [found.where() for found in all_imports() if found.deferred and not found.in_function]
     assert not wrong, wrong
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("importlinter") is None,
-    reason="import-linter is not installed (the test extra has it)",
-)
-def test_import_linter_contracts_hold():
-    """The same layering as import-linter contracts (setup.cfg, [importlinter]), as .ci/run runs them."""
-    lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which(
-        "lint-imports"
-    )
-    assert lint_imports, "import-linter is installed but lint-imports is not on PATH"
-    done = subprocess.run(
-        [lint_imports, "--no-cache", "--no-logo", str(REPO / "setup.cfg")],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env={"PATH": str(Path(sys.executable).parent), "PYTHONPATH": str(REPO)},
-    )
-    assert done.returncode == 0, done.stdout + done.stderr

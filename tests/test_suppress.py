@@ -8,12 +8,12 @@ import os
 
 import pytest
 
+from starter_lint.directives import parse_directives
 from starter_lint.errors import StarterLintError
 from starter_lint.options import Options
 from starter_lint.pipeline import run
 from starter_lint.suppress.globs import glob_regex
 from starter_lint.suppress.ignores import ConfigIgnore
-from starter_lint.suppress.inline import parse_directives
 
 from .support import cli
 

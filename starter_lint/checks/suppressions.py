@@ -5,9 +5,8 @@ run (suppress.unused_suppressions)."""
 from __future__ import annotations
 
 from ..catalog import load_catalog
+from ..directives import parse_directives, unknown_rule_parts
 from ..findings import Location, Problem
-from ..suppress.inline import parse_directives
-from ..suppress.unused import unknown_rule_parts
 from . import check
 
 

@@ -17,13 +17,13 @@ if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline 
     from ..options import Options
     from ..results import Report
 
+from ..errors import StarterLintError
 from ..option_table import FORMATS  # declared with the --format option; a module here for each
 
 __all__ = ["FORMATS", "render"]
 
 
 def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str:
-    from ..errors import StarterLintError
 
     if options.format not in FORMATS:
         raise StarterLintError(f"unknown format {options.format!r} ({', '.join(FORMATS)})")

@@ -27,7 +27,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..catalog import Rule
+from ..catalog import Rule, load_catalog
 from ..findings import Finding
 from ..suppress.ignores import object_ref
 from .escape import json_text, sarif_message
@@ -57,7 +57,6 @@ def _clip(text: str, limit: int = MAX_TEXT) -> str:
 
 def help_uri(rule: Rule, version: str) -> str | None:
     """The rule's page in docs/rules.md of this release; custom rules (config rule-dirs) have none."""
-    from ..catalog import load_catalog
 
     shipped = load_catalog()
     if rule.id not in shipped or shipped[rule.id].source != rule.source:

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import datetime
 
+from ..directives import parse_directives, split_rules
 from ..options import rule_matches
 from .baseline import baseline_fingerprints
-from .inline import inline_suppression, parse_directives, split_rules
+from .inline import inline_suppression
 
 # the pipeline's entry points besides apply and mark (SL107, after every target has run)
 from .unused import unused_ignores, unused_inline

@@ -8,16 +8,11 @@ have been used: every rule it names ran on its file.
 
 from __future__ import annotations
 
+from ..directives import parse_directives, unknown_rule_parts
 from ..findings import Location, Problem
-from ..options import RULE_PATTERN, rule_matches
-from .inline import parse_directives
+from ..options import rule_matches
 
 UNUSED_SUPPRESSION = "SL107"
-
-
-def unknown_rule_parts(parts, catalog) -> list:
-    """The parts of a rule list that name no rule of the catalog (a typo such as SL3O1)."""
-    return [p for p in parts if not RULE_PATTERN.match(p) or not any(rule_matches(r, [p]) for r in catalog)]
 
 
 def _ran_all(part: str, ran: set, catalog) -> bool:

@@ -9,13 +9,16 @@ holds because maps merge and everything else replaces.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import Location, ValuesPath
+from ..redact import redact_set_expression, values_secrets
 from ..tree import merge_maps
 from ..yamlio import LoadedYaml, Span
+from .setargs import SetBudget, apply_set
 
 _MISSING = object()
 
@@ -203,9 +206,6 @@ def layer_values(
 
     `set_args` is a list of (expression, string_only) in command-line order.
     """
-    import copy
-
-    from .setargs import SetBudget, apply_set
 
     user: dict[str, Any] = {}
     for layer in files:
@@ -221,7 +221,6 @@ def layer_values(
                 user, expression, string_only=string_only, record=record, touched=touched, budget=budget
             )
         # an expression may carry a secret (`--set api.secrets.X=…`): provenance never shows it
-        from ..redact import redact_set_expression, values_secrets
 
         secrets = values_secrets(touched)
         shown = {

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import StarterLintError
 from ..findings import ValuesPath, format_path
+from ..redact import REDACTED, redact_set_expression, set_secret_spans
 from ..textio import MAX_DEPTH
 
 MAX_INDEX = 65536  # strvals.MaxIndex
@@ -335,8 +336,6 @@ def apply_set(
     try:
         parser.parse(target)
     except SetSyntaxError as exc:
-        from ..redact import REDACTED, redact_set_expression, set_secret_spans  # it may carry a secret
-
         message = str(exc)
         if exc.at and any(
             start < exc.at[1] and exc.at[0] < end for start, end in set_secret_spans(expression)

@@ -1,0 +1,81 @@
+"""The syntax of inline suppression comments, read from a file's text.
+
+`# starter-lint: disable=SL301 reason` on a finding's line or on a comment line directly above
+it; `# starter-lint: disable-file=SL301 reason` in a file's leading comments (below them it has
+no effect, and SL107 says so). Both the suppression stage (`suppress`) and the SL107 check read
+them, so the parser sits below both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .options import RULE_PATTERN, rule_matches
+
+# `#` starts a comment only at the start of a line or after whitespace (YAML's rule), so a `#`
+# inside a URL or a plain scalar like `a#b` is not mistaken for one.
+_DIRECTIVE = re.compile(
+    r"(?:^|\s)#\s*starter-lint:\s*(?P<kind>disable-file|disable)\s*=\s*"
+    r"(?P<rules>[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*)\s*(?P<reason>.*?)\s*$"
+)
+_COMMENT_ONLY = re.compile(r"^\s*#")
+
+
+@dataclass(frozen=True)
+class Directive:
+    rules: tuple
+    reason: str
+    line: int
+    col: int = 1
+    kind: str = "disable"  # or "disable-file"
+
+
+def split_rules(text: str) -> tuple:
+    return tuple(part.strip().upper() for part in str(text).split(",") if part.strip())
+
+
+@dataclass
+class FileDirectives:
+    by_line: dict  # line -> Directive that covers it
+    whole_file: list  # Directives for the whole file
+    misplaced: list = field(default_factory=list)  # `disable-file` below the leading comments: no effect
+
+    def all(self) -> list:
+        """Every directive of the file, once each, in line order."""
+        seen = {d for ds in self.by_line.values() for d in ds} | set(self.whole_file) | set(self.misplaced)
+        return sorted(seen, key=lambda d: d.line)
+
+
+def parse_directives(text: str) -> FileDirectives:
+    by_line: dict = {}
+    whole_file: list = []
+    misplaced: list = []
+    in_header = True
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        comment_only = bool(_COMMENT_ONLY.match(line))
+        blank = not line.strip() or line.strip() == "---"
+        if not (comment_only or blank):
+            in_header = False
+        match = _DIRECTIVE.search(line) if "starter-lint" in line else None
+        if match is None:
+            continue
+        directive = Directive(
+            split_rules(match.group("rules")),
+            match.group("reason"),
+            number,
+            line.index("#", match.start()) + 1,
+            match.group("kind"),
+        )
+        if match.group("kind") == "disable-file":
+            (whole_file if in_header and comment_only else misplaced).append(directive)
+            continue
+        # trailing: this line; on a comment line of its own: the next line
+        by_line.setdefault(number + 1 if comment_only else number, []).append(directive)
+    return FileDirectives(by_line, whole_file, misplaced)
+
+
+def unknown_rule_parts(parts, catalog) -> list:
+    """The parts of a rule list that name no rule of the catalog (a typo such as SL3O1)."""
+    return [p for p in parts if not RULE_PATTERN.match(p) or not any(rule_matches(r, [p]) for r in catalog)]
