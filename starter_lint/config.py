@@ -44,7 +44,6 @@ from .jsontypes import describe_type
 from .option_table import CONFIG_KEYS, OptionSpec
 from .options import rule_matches, timeout_problem
 from .paths import allowed_roots, display_path, refuse_outside_link, repo_root
-from .suppress.ignores import ConfigIgnore
 from .targets import Target
 
 CONFIG_NAMES = (".starter-lint.yaml", ".starter-lint.yml")
@@ -254,6 +253,9 @@ def _rules(reader: ConfigReader, value, line: int, options) -> None:
 
 
 def _ignores(reader: ConfigReader, value, line: int, options) -> list:
+    from .suppress.ignores import (
+        ConfigIgnore,
+    )  # deferred: the suppress package only when a config has ignores
 
     catalog = load_catalog(tuple(options.rule_dirs))
 
