@@ -45,7 +45,7 @@ def path(pointer: str) -> tuple[str | int, ...]:
     return tuple(int(token) if _INDEX.match(token) else token for token in tokens(pointer))
 
 
-def resolve(node: Any, pointer: str) -> Any:
+def value_at(node: Any, pointer: str) -> Any:
     """The node at `pointer` inside `node`, or None when it is not there."""
     for token in tokens(pointer):
         if isinstance(node, dict) and token in node:

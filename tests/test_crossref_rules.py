@@ -369,9 +369,13 @@ def test_pointers_follow_rfc_6901():
     assert pointer.build("spec", "a/b", 0, "~x") == "/spec/a~1b/0/~0x"
     assert pointer.tokens("") == [] and pointer.tokens("/") == [""]  # "" the root, "/" the key ""
     assert pointer.tokens(pointer.build("a/b", "~1")) == ["a/b", "~1"]
-    assert pointer.resolve({"": 1, "a": [5, 6]}, "/") == 1
-    assert pointer.resolve({"a": [5, 6]}, "/a/1") == 6 and pointer.resolve({"a": [5, 6]}, "") == {"a": [5, 6]}
-    assert pointer.resolve({"a": [5, 6]}, "/a/01") is None and pointer.resolve({"a": [5, 6]}, "/a/²") is None
+    assert pointer.value_at({"": 1, "a": [5, 6]}, "/") == 1
+    assert pointer.value_at({"a": [5, 6]}, "/a/1") == 6 and pointer.value_at({"a": [5, 6]}, "") == {
+        "a": [5, 6]
+    }
+    assert (
+        pointer.value_at({"a": [5, 6]}, "/a/01") is None and pointer.value_at({"a": [5, 6]}, "/a/²") is None
+    )
     assert pointer.path("/spec/ports/0/port") == ("spec", "ports", 0, "port")
 
 

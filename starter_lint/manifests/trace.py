@@ -8,7 +8,7 @@ position stays in a note and the template in `finding.template`.
 
 from __future__ import annotations
 
-from ..pointer import resolve as resolve_pointer
+from ..pointer import value_at
 from ..tree import leaves
 
 
@@ -29,7 +29,7 @@ def _narrow_to_env(paths: list, obj, pointer: str) -> list:
     head, _, tail = pointer.rpartition("/")
     if tail not in ("value", "valueFrom") or not head.rpartition("/")[0].endswith("/env"):
         return paths
-    entry = resolve_pointer(obj.obj, head)
+    entry = value_at(obj.obj, head)
     name = entry.get("name") if isinstance(entry, dict) else None
     named = [p for p in paths if len(p) >= 2 and p[-2] == "env" and p[-1] == name]
     if len(named) > 1:
@@ -53,7 +53,7 @@ def trace_to_values(findings: list, ctx) -> list:
     for finding in findings:
         ref, _, pointer = finding.logical.partition("#")
         obj = by_ref.get(ref) if finding.template else None
-        identity = _identity(resolve_pointer(obj.obj, pointer)) if obj is not None else None
+        identity = _identity(value_at(obj.obj, pointer)) if obj is not None else None
         paths = user_set.get(identity, []) if identity else []
         if len(paths) > 1:
             paths = _narrow_to_env(paths, obj, pointer)

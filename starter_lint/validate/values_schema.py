@@ -16,7 +16,7 @@ from typing import Any
 
 from ..findings import format_path
 from ..jsontypes import describe_type
-from ..pointer import resolve as resolve_pointer
+from ..pointer import value_at
 from ..redact import is_secret_path
 from ..resources import schemas_dir
 
@@ -210,7 +210,7 @@ def follow_ref(schema: Any, root: dict | None = None) -> dict:
         ref = schema["$ref"]
         if not isinstance(ref, str) or not ref.startswith("#/"):
             return {}
-        node = resolve_pointer(root, ref[1:])
+        node = value_at(root, ref[1:])
         schema, seen = (node if node is not None else {}), seen + 1
     return schema if isinstance(schema, dict) else {}
 

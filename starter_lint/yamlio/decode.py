@@ -23,7 +23,7 @@ from .resolve import (
     decode_binary,
     helm_number,
     key_to_string,
-    resolve,
+    resolve_scalar,
     shown_key,
 )
 
@@ -149,7 +149,7 @@ class Decoder:
         if not node.implicit and not node.tag:
             return node.value  # quoted or block scalar without a tag: a string
         try:
-            rtag, value = resolve(tag, node.value)
+            rtag, value = resolve_scalar(tag, node.value)
             if rtag == BINARY:
                 value = decode_binary(node.value)
         except ResolveError as exc:

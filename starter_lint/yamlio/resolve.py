@@ -97,7 +97,7 @@ def _days_in_month(year: int, month: int) -> int:
 
 
 @functools.lru_cache(maxsize=8192)  # values files repeat their scalars a lot
-def resolve(tag: str, text: str):
+def resolve_scalar(tag: str, text: str):
     """go-yaml v2's resolve(tag, in): the (tag, value) of a scalar; ResolveError if they clash."""
     if tag not in _RESOLVABLE:
         return tag, text
