@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from starter_lint.manifests.trace import resolve_pointer
 from starter_lint.options import Options
 from starter_lint.pipeline import run
+from starter_lint.pointer import value_at as resolve_pointer
 
 from .support import REPO
 
