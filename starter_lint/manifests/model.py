@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..findings import Location, Problem
-
-if TYPE_CHECKING:  # the index module imports this one
-    from .index import ManifestIndex
 
 
 @dataclass
@@ -91,7 +88,8 @@ class ManifestSet:
     rendered_by: str | None = None  # "helm" | "helm-python-sdk" | None (given)
     validated_by: str | None = None  # the schema validator SL701 chose ("builtin", "kubeconform")
     # built on first use by the rules that share them, once per run (`index_of`, the SL70x checks)
-    index: ManifestIndex | None = field(default=None, repr=False, compare=False)
+    # a manifests.index.ManifestIndex (not named here: that module is built on this one)
+    index: Any = field(default=None, repr=False, compare=False)
     api_problems: dict | None = field(
         default=None, repr=False, compare=False
     )  # object position -> ApiProblem

@@ -13,8 +13,8 @@ span of every value and key, and the notes (`notes.py`) on what it saw.
 from __future__ import annotations
 
 from ..textio import YamlLoadError
-from . import notes
 from .model import Node
+from .notes import ambiguous_key, ambiguous_scalar, duplicate_key, key_collision, replaced_by_merge, where
 from .resolve import (
     BINARY,
     MERGE_TAG,
@@ -153,12 +153,12 @@ class Decoder:
             if rtag == BINARY:
                 value = decode_binary(node.value)
         except ResolveError as exc:
-            where = f" (the value of {notes.where(path)})" if path and not is_key else ""
-            raise YamlLoadError(f"{exc}{where}", node.span.line, node.span.col) from None
+            shown = f" (the value of {where(path)})" if path and not is_key else ""
+            raise YamlLoadError(f"{exc}{shown}", node.span.line, node.span.col) from None
         if rtag == TIMESTAMP:
             value = node.value
         if self.record and node.implicit and not is_key:
-            note = notes.ambiguous_scalar(node, path, node.value, value)
+            note = ambiguous_scalar(node, path, node.value, value)
             if note is not None:
                 self.notes.append(note)
         return value
@@ -173,7 +173,7 @@ class Decoder:
             )
         raw = self.scalar(target, parent, is_key=True)
         if self.record and node.kind == "scalar" and node.implicit and not isinstance(raw, str):
-            self.notes.append(notes.ambiguous_key(node, parent, raw))
+            self.notes.append(ambiguous_key(node, parent, raw))
         return raw
 
     def mapping(self, node: Node, path: tuple, counted: bool) -> GoMap:
@@ -195,7 +195,7 @@ class Decoder:
                 if identity in merged_keys:
                     pass  # an explicit key after `<<` overrides the merged one: the intended use
                 else:
-                    self.notes.append(notes.duplicate_key(knode, path, raw))
+                    self.notes.append(duplicate_key(knode, path, raw))
             merged_keys.discard(identity)
             value = self.decode(vnode, child_path, counted)
             entries.pop(identity, None)  # keep the document order of the winning key
@@ -223,7 +223,7 @@ class Decoder:
             merged = self.decode(source, path, counted)
             for identity, entry in merged.entries.items():
                 if self.record and identity in out.entries and identity not in merged_keys:
-                    self.notes.append(notes.replaced_by_merge(out.entries[identity][0], path, entry[1]))
+                    self.notes.append(replaced_by_merge(out.entries[identity][0], path, entry[1]))
                 out.entries[identity] = entry
                 merged_keys.add(identity)
 
@@ -244,7 +244,7 @@ class Decoder:
                     raise YamlLoadError(exc.message, knode.span.line, knode.span.col) from None
                 if key in winners:
                     if record:
-                        self.notes.append(notes.key_collision(knode, path, key))
+                        self.notes.append(key_collision(knode, path, key))
                     self._check_keys(winners.pop(key)[2])  # the loser is converted, then dropped
                 winners[key] = entry
             out: dict = {}
