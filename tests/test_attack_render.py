@@ -310,10 +310,9 @@ def test_helm_binary_gets_the_memory_limit(tmp_path, monkeypatch):
 
 @posix_only
 def test_helm_binary_that_prints_without_end_is_stopped(tmp_path, monkeypatch):
-    from starter_lint.manifests import stream
-
     install_fake_helm(tmp_path, monkeypatch, "flood")
-    monkeypatch.setattr(stream, "MAX_MANIFEST_BYTES", 1 << 20)
+    # render imports the limit by name: patch the copy render reads
+    monkeypatch.setattr(render, "MAX_MANIFEST_BYTES", 1 << 20)
     ctx, options = prod_context(tmp_path, render_timeout=30)
     with pytest.raises(render.RenderFailed, match="printed more than 1 MiB and was stopped"):
         render.render_chart(str(CHART), ctx, options)
