@@ -169,7 +169,15 @@ def test_stream_with_nel_breaks_keeps_lines(tmp_path):
     """A ConfigMap written with NEL line breaks is read, and a finding in it is placed on the
     line the parser counts."""
     text = "\x85".join(
-        ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: cm", "  namespace: default", "bogus: 1", ""]
+        [
+            "apiVersion: v1",
+            "kind: ConfigMap",
+            "metadata:",
+            "  name: cm",
+            "  namespace: default",
+            "bogus: 1",
+            "",
+        ]
     )
     Path(tmp_path, "m.yaml").write_bytes(text.encode())
     code, out, err = run_in_process(["check", "--validator", "builtin", "--manifests", "m.yaml"], tmp_path)
