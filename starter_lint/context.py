@@ -32,7 +32,6 @@ class Context:
     chart: ChartInfo | None = None
     manifests: ManifestSet | None = None  # None when no manifests are checked
     options: Options | None = None
-    known_keys: set[tuple[str, ...]] | None = None  # known values paths (contract ∪ chart values)
     render_error: str | None = None  # why --chart did not render (values the chart cannot use)
     chart_defaults: bool = False  # the target is a chart's own values.yaml: file-scope rules only
 

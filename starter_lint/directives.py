@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .options import RULE_PATTERN, rule_matches
+from .textio import split_lines
 
 # `#` starts a comment only at the start of a line or after whitespace (YAML's rule), so a `#`
 # inside a URL or a plain scalar like `a#b` is not mistaken for one.
@@ -52,7 +53,7 @@ def parse_directives(text: str) -> FileDirectives:
     whole_file: list = []
     misplaced: list = []
     in_header = True
-    lines = text.splitlines()
+    lines = split_lines(text)  # numbered as YAML numbers lines, like the findings
     for number, line in enumerate(lines, start=1):
         comment_only = bool(_COMMENT_ONLY.match(line))
         blank = not line.strip() or line.strip() == "---"

@@ -31,6 +31,7 @@ from .redact import (
     secrets_pattern,
     values_secrets,
 )
+from .textio import split_lines
 
 _COLUMNS: dict = {}  # id(LoadedYaml) -> its secret columns, while the LoadedYaml lives
 
@@ -54,7 +55,7 @@ def secret_strings(ctx, with_manifests: bool = True) -> frozenset:
 
 def _source_texts(loaded) -> set:
     """The secrets of a values file as written (unquoted), one line each."""
-    lines = loaded.text.splitlines()
+    lines = split_lines(loaded.text)
     out = set()
     for line, ranges in secret_columns(loaded).items():
         for col, end in ranges:
@@ -89,7 +90,7 @@ def holds_secret(loaded, span) -> bool:
 
 
 def _secret_columns(loaded) -> dict:
-    lines = loaded.text.splitlines()
+    lines = split_lines(loaded.text)
     out: dict = {}
     for path, value, spans in secret_parts(loaded.data):
         # where the value is written: its own position (for an alias, the `*name`) and, when it
@@ -119,7 +120,7 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
         text = manifests.sources.get(path)
         if text is None:
             continue
-        lines = text.splitlines()
+        lines = split_lines(text)
         objects = by_file.get(path, [])
         starts = [obj.line for obj in objects]
         columns: dict = {}

@@ -7,10 +7,18 @@ Kept apart from yamlio (the Helm values loader) so that reading manifests does n
 from __future__ import annotations
 
 import codecs
+import re
 
 # YAML nesting deeper than this is refused (json and Python recursion), by every reader of
 # YAML-shaped input: the loaders, the go-yaml scanner port and `--set`
 MAX_DEPTH = 500
+
+# The line breaks YAML 1.1 counts, as libyaml and go-yaml do when they give a position: CR LF, CR,
+# LF, NEL, LS, PS. Every line number here is a line in this sense, so a line is cut the same way
+# wherever it is counted (str.splitlines also cuts at \v, \f and \x1c-\x1e; str.split("\n") misses
+# CR, NEL, LS and PS), and a position from the parser always names a line that exists.
+LINE_BREAK_CHARS = "\r\n\x85\u2028\u2029"
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 class YamlLoadError(Exception):
@@ -37,3 +45,23 @@ def decode_bytes(raw: bytes) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise YamlLoadError(f"not UTF-8 text (invalid byte at offset {exc.start})", line, 1) from None
     return text
+
+
+def split_lines(text: str, keepends: bool = False) -> list[str]:
+    """The lines of `text` as YAML counts them (like str.splitlines: no empty last line for a
+    final break); `keepends` keeps each line's break, so joining them gives `text` back."""
+    if not keepends:
+        lines = LINE_BREAK.split(text)
+        return lines[:-1] if lines[-1] == "" else lines
+    out, start = [], 0
+    for match in LINE_BREAK.finditer(text):
+        out.append(text[start : match.end()])
+        start = match.end()
+    if start < len(text):
+        out.append(text[start:])
+    return out
+
+
+def line_at(text: str, index: int) -> int:
+    """The 1-based line of the character at `index`, lines cut where YAML cuts them."""
+    return len(LINE_BREAK.findall(text, 0, index)) + 1

@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from starter_lint.option_table import FORMATS
+
 from .support import REPO, cli
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
 OUTSIDE_MARKER = "OUTSIDE-MARKER-7f3a9c"
 VALUES = "api:\n  replicas: 2\n"
 MANIFEST = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  key: value\n"

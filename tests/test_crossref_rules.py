@@ -250,7 +250,7 @@ def test_sl806_api_env_turns_retries_back_on_next_to_the_worker(tmp_path):
 
 @pytest.mark.parametrize("value,fires", [('"0"', False), ('"no"', False), ('"1"', True), ('"maybe"', True)])
 def test_sl806_reads_the_flag_as_sl401_does(tmp_path, value, fires):
-    # one reading of the flag (contract.read_flag) on both sides: "0" is off for SL806 and SL401 alike
+    # one reading of the flag (flags.read_flag) on both sides: "0" is off for SL806 and SL401 alike
     override = f"api: {{env: {{ENABLE_BILLING_RETRY_WORKER: {value}}}}}\n"
     findings = check_chart(tmp_path, override, select=("SL806", "SL401"))
     # SL806 sees the consequence of SL401's cause: it is the SL401 finding's related location

@@ -41,6 +41,7 @@ LAYER_OF = {
     "starter_lint.errors": "leaf helpers",
     "starter_lint.fields": "leaf helpers",  # typed reads of arbitrary YAML (as_list, as_dict, number)
     "starter_lint.findings": "leaf helpers",
+    "starter_lint.flags": "leaf helpers",  # how a billing flag reads, for the values and the render
     "starter_lint.gofmt": "leaf helpers",
     "starter_lint.identity": "leaf helpers",
     "starter_lint.image_ref": "leaf helpers",
@@ -49,6 +50,7 @@ LAYER_OF = {
     "starter_lint.option_table": "leaf helpers",  # every option declared once
     "starter_lint.options": "leaf helpers",
     "starter_lint.paths": "leaf helpers",
+    "starter_lint.placeholders": "leaf helpers",  # contract placeholders (SL105, SL404)
     "starter_lint.pointer": "leaf helpers",
     "starter_lint.redact": "leaf helpers",
     "starter_lint.redact_source": "leaf helpers",

@@ -7,6 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -117,6 +118,9 @@ _TOKENS = [
     "'",
     '"',
     "\x00",
+    "\x85",
+    "\u2028",
+    "\r",
 ]
 
 
@@ -134,3 +138,49 @@ def test_any_text_as_manifest_stream(text):
             json.loads(out)
         else:
             assert err.count("\n") == 1
+
+
+# YAML's own line breaks (the parser's positions count them) and the characters str.splitlines
+# also cuts at but YAML refuses: each once, as a manifest stream and as a values file
+_YAML_BREAKS = ["\r", "\x85", "\u2028", "\u2029"]
+_NOT_BREAKS = ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e"]
+
+
+@pytest.mark.parametrize("mode", ["manifests", "values"])
+@pytest.mark.parametrize("char", _YAML_BREAKS + _NOT_BREAKS)
+def test_line_break_characters(tmp_path, char, mode):
+    """`\\x85 0` crashed the manifest loader (IndexError): the parser counted NEL as a line break
+    and the loader's line list did not. Every line is now cut where YAML cuts it."""
+    Path(tmp_path, "m.yaml").write_bytes(f"{char} 0".encode())
+    args = ["check", "--manifests", "m.yaml"] if mode == "manifests" else ["check", "m.yaml"]
+    code, out, err = run_in_process(args, tmp_path)
+    assert code == 1, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    first = out.splitlines()[0]
+    if char in _YAML_BREAKS:
+        assert first.startswith("m.yaml:2:"), out  # the `0`, on the line after the break
+        if mode == "manifests":
+            assert "    2 |  0" in out, out  # and the excerpt is that line
+    else:
+        assert first.startswith("m.yaml:1:1: error SL102"), out
+
+
+def test_stream_with_nel_breaks_keeps_lines(tmp_path):
+    """A ConfigMap written with NEL line breaks is read, and a finding in it is placed on the
+    line the parser counts."""
+    text = "\x85".join(
+        [
+            "apiVersion: v1",
+            "kind: ConfigMap",
+            "metadata:",
+            "  name: cm",
+            "  namespace: default",
+            "bogus: 1",
+            "",
+        ]
+    )
+    Path(tmp_path, "m.yaml").write_bytes(text.encode())
+    code, out, err = run_in_process(["check", "--validator", "builtin", "--manifests", "m.yaml"], tmp_path)
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert code == 1, out + err
+    assert "m.yaml:6:" in out, out

@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .support import run_in_process
+from starter_lint.option_table import FORMATS
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
+from .support import run_in_process
 
 secret = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", min_size=6, max_size=24

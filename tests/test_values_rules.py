@@ -7,9 +7,9 @@ import textwrap
 
 import pytest
 
-from starter_lint.checks.values import is_example_host
 from starter_lint.options import Options
 from starter_lint.pipeline import run
+from starter_lint.placeholders import is_example_host
 from starter_lint.template_refs import ANY, EVERYTHING, template_references
 
 

@@ -3,7 +3,7 @@
 The app runs both in every process whose flag is unset; the chart turns them off in the API
 when `worker.enabled` unless `api.env` sets the flags explicitly (hosting guide, "Billing Worker
 Topology"). With more than one API replica they belong in the dedicated worker.
-A flag's value reads as `contract.read_flag` says, the same reading SL806 applies to the render.
+A flag's value reads as `flags.read_flag` says, the same reading SL806 applies to the render.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import json
 from ..fields import number
 from ..findings import Fix, Problem, format_path
 from ..image_ref import image_problem, parse_image
+from ..placeholders import placeholder_kind  # SL105's reading of a placeholder image
 from ..values.layers import has_path
 from . import check
 from .contract import Flag, autoscaling_enabled, env, lookup, read_flag, worker_enabled
-from .values import placeholder_kind  # SL105's reading of a placeholder image
 
 RETRY = "ENABLE_BILLING_RETRY_WORKER"
 REPLAY = "ENABLE_BILLING_STREAM_REPLAY"

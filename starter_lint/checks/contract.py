@@ -1,7 +1,7 @@
 """Accessors for the chart contract (hosting guide), shared by the SL2xx–SL6xx checks.
 
 One place decides which components run, where a component's secrets live, how an env var is
-looked up, how a billing flag reads, how hosts are read and compared, what counts as a number,
+looked up, how a billing flag reads (`flags.read_flag`), how hosts are read and compared, what counts as a number,
 and how Kubernetes quantities are parsed, so the rule modules never repeat (or disagree on)
 these readings. The cross-resource rules (SL8xx) use the same readings on rendered objects.
 
@@ -11,7 +11,6 @@ reads fields through `as_list` / `as_dict` / `number` and skips what it cannot r
 
 from __future__ import annotations
 
-import enum
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -19,7 +18,11 @@ from decimal import Decimal, DecimalException
 from typing import Any
 
 from ..fields import as_dict, as_list
-from ..gofmt import helm_string  # re-exported: the checks read it from here
+
+# re-exported (`X as X`): the checks read these from the contract
+from ..flags import Flag as Flag
+from ..flags import read_flag as read_flag
+from ..gofmt import helm_string as helm_string
 
 COMPONENTS = ("api", "web", "worker")
 SCALED = ("api", "web")  # components with an HPA (autoscaling.<c>)
@@ -111,39 +114,6 @@ def lookup(ctx, component: str, name: str) -> EnvSource | None:
     if name in held:
         return EnvSource(path + (name,), held[name], True)
     return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Billing flags (ENABLE_BILLING_RETRY_WORKER, ENABLE_BILLING_STREAM_REPLAY)
-
-
-class Flag(enum.Enum):
-    ON = "on"
-    OFF = "off"
-    UNSET = "unset"  # the app default applies: on
-
-
-FLAG_ON = ("true", "1", "yes", "on")
-FLAG_OFF = ("false", "0", "no", "off")
-
-
-def read_flag(value: Any) -> Flag:
-    """How the app reads a boolean env flag, case-insensitively: true/1/yes/on and false/0/no/off.
-
-    None, a blank string and any other text (`"maybe"`, a mapping) are UNSET: the app does not
-    recognise them and keeps its default, which is on. A YAML bool or number is read as Helm
-    renders it (`true`, `0`). Whoever asks "does it run?" asks `read_flag(v) is not Flag.OFF`.
-    """
-    if isinstance(value, (bool, int, float)):
-        value = helm_string(value)
-    if not isinstance(value, str):
-        return Flag.UNSET
-    text = value.strip().lower()
-    if text in FLAG_ON:
-        return Flag.ON
-    if text in FLAG_OFF:
-        return Flag.OFF
-    return Flag.UNSET
 
 
 # ---------------------------------------------------------------------------------------------

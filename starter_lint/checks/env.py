@@ -11,6 +11,7 @@ import re
 
 from ..findings import Fix, Problem, format_path
 from ..redact import is_secret_key, url_password
+from ..textio import split_lines
 from . import check
 from .contract import ENV_NAME, enabled_components, env, helm_string, lookup, secrets, secrets_path
 
@@ -123,7 +124,7 @@ def _written(ctx, path: tuple) -> str | None:
     span = origin.span
     for loaded in ctx.loaded:
         if loaded.path == origin.source and span.line == span.end_line:
-            lines = loaded.text.splitlines()
+            lines = split_lines(loaded.text)
             if span.line <= len(lines):
                 text = lines[span.line - 1][span.col - 1 : span.end_col - 1].strip()
                 # only a plain number literal; an alias (`*port`) or a tag says nothing useful

@@ -3,83 +3,18 @@ an API that can run more than one replica.
 
 A container runs the billing code when it is the API (`is_api_container`), sets a billing
 variable, or runs the same image repository as an API container (the worker runs the API
-image); a billing flag's value reads as `contract.read_flag` says, as it does for SL401–SL403
+image); a billing flag's value reads as `flags.read_flag` says, as it does for SL401–SL403
 on the values. Hooks and tests are not part of the running release.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..findings import Problem
 from ..manifests.index import index_of
 from ..manifests.model import describe, manifest_problem
-from ..manifests.workloads import (
-    PodTemplate,
-    container_roles,
-    env_entries,
-    is_api_container,
-    max_replicas,
-    repository,
-    running_pod_templates,
-)
+from ..manifests.workloads import BILLING_FLAGS, BillingRunner, billing_runners, max_replicas
 from ..pointer import build as pointer
 from . import check
-from .contract import Flag, read_flag
-
-BILLING_FLAGS = {
-    "ENABLE_BILLING_RETRY_WORKER": "billing retries",
-    "ENABLE_BILLING_STREAM_REPLAY": "billing stream replay",
-}
-BILLING_MARKERS = tuple(BILLING_FLAGS) + ("BILLING_RETRY_DEPLOYMENT_MODE",)
-
-
-@dataclass
-class BillingRunner:
-    template: PodTemplate
-    path: tuple  # the container's pointer path
-    container: dict
-    is_api: bool
-    flags: dict  # flag -> (on?, pointer to the env value or None when unset, how it reads)
-
-
-def billing_runners(manifests) -> list:
-    """Containers of running workloads that carry the API's billing code, with their flags."""
-    pods = [(template, container_roles(template)) for template in running_pod_templates(manifests)]
-    api_images = {
-        repository(container)
-        for _, roles in pods
-        for _, container, role in roles
-        if is_api_container(container, role)
-    } - {None}
-    runners = []
-    for template, roles in pods:
-        for path, container, role in roles:
-            env = env_entries(container)
-            is_api = is_api_container(container, role)
-            carries_billing = (
-                is_api
-                or any(flag in env for flag in BILLING_MARKERS)
-                or (role != "web" and repository(container) in api_images)
-            )
-            if not carries_billing:
-                continue
-            flags = {}
-            for flag in BILLING_FLAGS:
-                if flag not in env:
-                    flags[flag] = (True, None, f"{flag} unset, on by default")  # the app default is on
-                    continue
-                position, entry = env[flag]
-                at = pointer(*path, "env", position, "value" if "value" in entry else "valueFrom")
-                if "value" not in entry:
-                    # a value from a Secret or ConfigMap cannot be read here: assume the app default (on)
-                    flags[flag] = (True, at, f"{flag} from valueFrom, on by default")
-                    continue
-                state = read_flag(entry["value"])
-                how = f"{flag} on" if state is Flag.ON else f"{flag} not a true/false value, on by default"
-                flags[flag] = (state is not Flag.OFF, at, how)
-            runners.append(BillingRunner(template, path, container, is_api, flags))
-    return runners
 
 
 @check("SL806", needs="manifests")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import copy
 import difflib
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from ..findings import Location, Problem, format_path
+from ..placeholders import HOST_LISTS, placeholder_kind
 from ..template_refs import EVERYTHING, calls_tpl, prefix_matches, template_references
 from ..tree import leaves
 from ..validate import values_schema as schema
@@ -185,37 +185,6 @@ def unknown_key(ctx):
 # ---------------------------------------------------------------------------------------------
 # SL105 placeholder-value
 
-# the contract's `registry/app-api:tag` (any `registry/<name>`), or any image tagged literally "tag"
-_IMAGE_PLACEHOLDER = re.compile(r"^registry/[^/:@]+(:tag)?$|:tag$")
-_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")  # RFC 2606
-_URL_HOST = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/\s]*@)?(?P<host>[^:/?#\s]+)")
-_FILLER = re.compile(r"^\s*(change[-_ ]?me|replace[-_ ]?me|todo|fixme|tbd|xxx+|<[^<>]+>)\s*$", re.IGNORECASE)
-_HOST_LISTS = ("hosts", "tls", "apiHosts", "apiTls")
-
-
-def is_example_host(host: Any) -> bool:
-    """A host under the RFC 2606 example domains (example.com/.net/.org, *.example)."""
-    if not isinstance(host, str):
-        return False
-    name = host.strip().lower().rstrip(".")
-    return name.endswith(".example") or any(name == d or name.endswith("." + d) for d in _EXAMPLE_DOMAINS)
-
-
-def placeholder_kind(path: tuple, value: str) -> str | None:
-    """What the placeholder stands for ("image", "host", "URL", "value"), None for a real value."""
-    if path and path[-1] == "image" and _IMAGE_PLACEHOLDER.search(value.strip()):
-        return "image"
-    if len(path) >= 3 and path[0] == "ingress" and path[1] in _HOST_LISTS and is_example_host(value):
-        return "host"
-    if len(path) == 3 and path[1] in ("env", "secrets"):
-        match = _URL_HOST.match(value.strip())
-        if match and is_example_host(match.group("host")):
-            return "URL"
-    if _FILLER.match(value):
-        return "value"
-    return None
-
-
 _REPLACE_WITH = {
     "image": "the image you published, pinned to a version",
     "host": "the host name you serve",
@@ -234,7 +203,7 @@ def _skipped(ctx, path: tuple) -> bool:
         for inactive in (inactive_secrets_path(ctx, component) for component in COMPONENTS)
     ):
         return True
-    return not ingress_enabled(ctx) and path[:1] == ("ingress",) and len(path) > 1 and path[1] in _HOST_LISTS
+    return not ingress_enabled(ctx) and path[:1] == ("ingress",) and len(path) > 1 and path[1] in HOST_LISTS
 
 
 @check("SL105")

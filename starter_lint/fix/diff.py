@@ -14,6 +14,7 @@ from ..errors import StarterLintError
 from ..redact import MIN_FINDING_SCRUB_LENGTH, REDACTED, scrub
 from ..redact_source import secret_columns
 from ..report.escape import terminal
+from ..textio import split_lines
 
 _CONTEXT_LINES = 3
 
@@ -161,7 +162,7 @@ def _redact_lines(lines: list, hidden: dict, secrets=()) -> list:
 def secret_lines(loaded) -> dict:
     """line -> column from which a diff line is hidden: where the first secret on it starts
     (`redact_source.secret_columns`, the loader's positions: found where it is, not by its text)."""
-    lines = loaded.text.splitlines()
+    lines = split_lines(loaded.text)
     hidden = {}
     for line, ranges in secret_columns(loaded).items():
         col = min(start for start, _ in ranges)

@@ -14,11 +14,13 @@ from collections.abc import Iterator
 import yaml
 
 from ..findings import Location, Problem
+from ..textio import LINE_BREAK, LINE_BREAK_CHARS, split_lines
 
 MAX_DEPTH = 200  # deeper nesting is refused before Python recursion
 MAX_EXPANDED_NODES = 1_000_000  # values in one document once aliases are expanded
 
-_MARKER = re.compile(r"^(---|\.\.\.)(?=[ \t\r]|$)", re.M)
+# a marker starts a line (after any YAML line break) and ends at a blank or a line break
+_MARKER = re.compile(rf"(?:^|(?<=[{LINE_BREAK_CHARS}]))(---|\.\.\.)(?=[ \t{LINE_BREAK_CHARS}]|\Z)")
 _DIRECTIVE = re.compile(r"^%")
 
 
@@ -39,14 +41,14 @@ def split_documents(text: str) -> Iterator[Document]:
         if chunk.strip() or index or match.group(1) == "...":
             yield Document(chunk, line, index)
             index += 1
-        line += chunk.count("\n")
+        line += len(LINE_BREAK.findall(chunk))
         # a `--- ` line may carry content (`--- !!map`, `--- {a: 1}`): keep it with the next document
-        end_of_line = text.find("\n", match.end())
-        rest = text[match.end() : len(text) if end_of_line < 0 else end_of_line]
+        end_of_line = LINE_BREAK.search(text, match.end())
+        rest = text[match.end() : len(text) if end_of_line is None else end_of_line.start()]
         if match.group(1) == "---" and rest.strip() and not rest.strip().startswith("#"):
             start = match.end()
             continue
-        start = len(text) if end_of_line < 0 else end_of_line + 1
+        start = len(text) if end_of_line is None else end_of_line.end()
         line += 1
     tail = text[start:]
     if tail.strip() or index == 0:
@@ -55,7 +57,7 @@ def split_documents(text: str) -> Iterator[Document]:
 
 def content_line(document: Document) -> int:
     """The line of the document's first non-blank, non-comment line (where a reader looks)."""
-    for offset, raw in enumerate(document.text.split("\n")):
+    for offset, raw in enumerate(split_lines(document.text)):
         stripped = raw.strip()
         if stripped and not stripped.startswith("#") and not _DIRECTIVE.match(stripped):
             return document.first_line + offset

@@ -19,7 +19,7 @@ import yaml
 from ..errors import InputError
 from ..findings import Location, Problem
 from ..paths import confined_files, display_path, read_bytes
-from ..textio import YamlLoadError, decode_bytes
+from ..textio import LINE_BREAK, LINE_BREAK_CHARS, YamlLoadError, decode_bytes, line_at, split_lines
 from .documents import Document, content_line, shape_problem, split_documents, yaml_error
 from .model import ManifestObject, ManifestSet
 from .positions import make_locator
@@ -66,7 +66,7 @@ def _load_stream(text: str, path: str, result: ManifestSet) -> bool:
         loader.dispose()
     if loader.duplicates:
         return False
-    lines = text.split("\n")
+    lines = split_lines(text, keepends=True)  # as the parser's marks count lines
     previous_end = 0
     for index, (start, end, data) in enumerate(loaded):
         if data is None:
@@ -76,8 +76,11 @@ def _load_stream(text: str, path: str, result: ManifestSet) -> bool:
         own = lines[start.line : last + 1]
         if start.column:  # `--- {…}`: keep the columns, drop what precedes the node
             own[0] = " " * start.column + own[0][start.column :]
-        source = _SOURCE.search("\n".join(lines[previous_end : start.line]))
-        document = Document("\n".join(own) + "\n", start.line + 1, index)
+        source = _SOURCE.search("".join(lines[previous_end : start.line]))
+        own_text = "".join(own)
+        if not own_text.endswith(tuple(LINE_BREAK_CHARS)):
+            own_text += "\n"
+        document = Document(own_text, start.line + 1, index)
         _add_data(data, document, path, source.group(1) if source else None, start.line + 1, result)
         previous_end = last + 1
     return True
@@ -155,7 +158,7 @@ def _add_data(
             )
         )
         return
-    end_line = document.first_line + document.text.rstrip("\n").count("\n")
+    end_line = document.first_line + len(LINE_BREAK.findall(document.text.rstrip(LINE_BREAK_CHARS)))
     kind = data.get("kind")
     items = data.get("items")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
@@ -259,7 +262,7 @@ def _read(path, cwd) -> tuple:
             ),
         )
     if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
+        line = line_at(text, text.index("\x00"))
         return (
             shown,
             None,

@@ -13,6 +13,11 @@ How a container's role is told (no label is part of the contract, so names and p
   beside it get none);
 - a container whose name says nothing but that serves readiness on `/health/ready` is the API
   as well (`is_api_container`, for the billing topology of SL806).
+
+A container runs the billing code (`billing_runners`) when it is the API, sets a billing
+variable, or runs the same image repository as an API container (the worker runs the API
+image); a billing flag's value reads as `flags.read_flag` says, as it does for SL401–SL403 on
+the values.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..fields import as_dict, as_list, number
+from ..flags import Flag, read_flag
 from ..image_ref import parse_image
+from ..pointer import build as pointer
 from .index import ManifestIndex
 from .model import ManifestObject, ManifestSet
 
@@ -277,3 +284,61 @@ def max_replicas(index: ManifestIndex, obj: ManifestObject) -> float | None:
     own = number(obj.get("spec", "replicas", default=1))
     own = 1 if own is None else own
     return max([own] + bounds)
+
+
+# ---------------------------------------------------------------------------------------------
+# Billing runners (SL806)
+
+BILLING_FLAGS = {
+    "ENABLE_BILLING_RETRY_WORKER": "billing retries",
+    "ENABLE_BILLING_STREAM_REPLAY": "billing stream replay",
+}
+BILLING_MARKERS = tuple(BILLING_FLAGS) + ("BILLING_RETRY_DEPLOYMENT_MODE",)
+
+
+@dataclass
+class BillingRunner:
+    template: PodTemplate
+    path: tuple  # the container's pointer path
+    container: dict
+    is_api: bool
+    flags: dict  # flag -> (on?, pointer to the env value or None when unset, how it reads)
+
+
+def billing_runners(manifests) -> list:
+    """Containers of running workloads that carry the API's billing code, with their flags."""
+    pods = [(template, container_roles(template)) for template in running_pod_templates(manifests)]
+    api_images = {
+        repository(container)
+        for _, roles in pods
+        for _, container, role in roles
+        if is_api_container(container, role)
+    } - {None}
+    runners = []
+    for template, roles in pods:
+        for path, container, role in roles:
+            env = env_entries(container)
+            is_api = is_api_container(container, role)
+            carries_billing = (
+                is_api
+                or any(flag in env for flag in BILLING_MARKERS)
+                or (role != "web" and repository(container) in api_images)
+            )
+            if not carries_billing:
+                continue
+            flags: dict[str, tuple[bool, str | None, str]] = {}
+            for flag in BILLING_FLAGS:
+                if flag not in env:
+                    flags[flag] = (True, None, f"{flag} unset, on by default")  # the app default is on
+                    continue
+                position, entry = env[flag]
+                at = pointer(*path, "env", position, "value" if "value" in entry else "valueFrom")
+                if "value" not in entry:
+                    # a value from a Secret or ConfigMap cannot be read here: assume the app default (on)
+                    flags[flag] = (True, at, f"{flag} from valueFrom, on by default")
+                    continue
+                state = read_flag(entry["value"])
+                how = f"{flag} on" if state is Flag.ON else f"{flag} not a true/false value, on by default"
+                flags[flag] = (state is not Flag.OFF, at, how)
+            runners.append(BillingRunner(template, path, container, is_api, flags))
+    return runners

@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from ..findings import Finding
 from ..paths import repo_root
+from ..textio import LINE_BREAK, LINE_BREAK_CHARS
 
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
     from ..options import Options
@@ -189,7 +190,9 @@ class Locator:
         if id(text) not in self._lines:  # kept with its text, so the id stays the text's
             self._lines[id(text)] = (
                 text,
-                re.split(r"\r\n|\r|\n", text[:-1] if text.endswith(("\n", "\r")) else text) if text else [],
+                LINE_BREAK.split(text[:-1] if text.endswith(tuple(LINE_BREAK_CHARS)) else text)
+                if text
+                else [],
             )
         return self._lines[id(text)][1]
 

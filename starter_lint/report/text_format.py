@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..findings import Finding
 from ..redact import MIN_SCRUB_LENGTH
 from ..redact_source import redact_line
+from ..textio import split_lines
 from .escape import line_start, terminal
 
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
@@ -90,7 +91,7 @@ def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str
     out: list[str] = []
     # excerpts come from the finding's own target: two targets may share a path with other text
     active = [(finding, target) for target in report.targets for finding in target.active]
-    lines_of = functools.lru_cache(maxsize=None)(str.splitlines)  # each file once, not per finding
+    lines_of = functools.lru_cache(maxsize=None)(split_lines)  # each file once, not per finding
     for finding, target in sorted(active, key=lambda pair: pair[0].sort_key()):
         loc = finding.location
         severity = str(finding.severity)

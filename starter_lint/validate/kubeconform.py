@@ -20,7 +20,7 @@ import tempfile
 from collections import defaultdict, deque
 
 from ..errors import StarterLintError
-from ..option_table import DEFAULT_KUBE_VERSION
+from ..option_table import DEFAULT_KUBE_VERSION, VALIDATORS
 from ..pointer import escape
 from .crds import CrdSchemas
 from .kube import BuiltinValidator
@@ -55,8 +55,9 @@ def select_validator(options, crds: CrdSchemas | None = None):
     choice = (getattr(options, "validator", None) or "auto").lower()
     version = getattr(options, "kube_version", None) or DEFAULT_KUBE_VERSION
     crds = crds if crds is not None else CrdSchemas(getattr(options, "crds", None) or ())
-    if choice not in ("auto", "kubeconform", "builtin"):
-        raise StarterLintError(f"--validator {choice}: expected auto, kubeconform or builtin")
+    if choice not in VALIDATORS:
+        expected = ", ".join(VALIDATORS[:-1]) + " or " + VALIDATORS[-1]
+        raise StarterLintError(f"--validator {choice}: expected {expected}")
     if choice != "builtin":
         binary = find_binary(options)
         if binary is not None:

@@ -19,7 +19,7 @@ from ..paths import (
     refuse_outside_link,
 )
 from ..resources import schemas_dir
-from ..textio import YamlLoadError, decode_bytes
+from ..textio import YamlLoadError, decode_bytes, line_at
 from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, load_values
 from .layers import Layer
 
@@ -47,7 +47,7 @@ def read_values_file(
     try:
         text = decode_bytes(raw)
         if "\x00" in text:
-            line = text.count("\n", 0, text.index("\x00")) + 1
+            line = line_at(text, text.index("\x00"))
             raise YamlLoadError("NUL byte in the file: not a YAML text file", line, 1)
         return load_values(text, shown, chart_defaults=chart_defaults), None
     except YamlLoadError as exc:

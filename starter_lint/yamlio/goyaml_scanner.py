@@ -28,9 +28,9 @@ from ruamel.yaml import tokens
 from ruamel.yaml.reader import Reader
 from ruamel.yaml.scanner import Scanner, ScannerError
 
-from ..textio import MAX_DEPTH
+from ..textio import LINE_BREAK_CHARS, MAX_DEPTH
 
-_BREAKS = "\r\n\x85\u2028\u2029"
+_BREAKS = LINE_BREAK_CHARS  # the breaks go-yaml counts, as every position here does
 _BLANKZ = " \t\0" + _BREAKS
 _INDICATORS = "-?:,[]{}#&*!|>'\"%@`"
 _ANCHOR_END = _BLANKZ + "?:,]}%@`"
