@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from .catalog import load_catalog
+from .catalog import Catalog, load_catalog
 from .checks import load_checks
 from .context import Context
 from .errors import StarterLintError
@@ -48,6 +48,7 @@ def build_context(target: Target, options: Options) -> tuple:
                 )
             )
             continue
+        assert loaded is not None  # read_values_file gives the file or its error
         loaded_files.append(loaded)
         layers.append(Layer(shown, "file", loaded.data, loaded))
     values = layer_values(base, layers, target.set)
@@ -63,7 +64,7 @@ def build_context(target: Target, options: Options) -> tuple:
     return ctx, problems
 
 
-def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: dict, options: Options) -> Finding:
+def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: Catalog, options: Options) -> Finding:
     rule = catalog.get(rule_id)
     if rule is None:
         raise StarterLintError(f"internal: a check reported {rule_id}, which has no rules/ file")
@@ -77,7 +78,7 @@ def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: dict, opti
         )
     severity = options.severity_overrides.get(rule_id) or problem.severity or rule.severity
     logical = problem.logical or (format_path(problem.path) if problem.path else "")
-    notes = ()
+    notes: tuple[str, ...] = ()
     origin = ctx.origin(problem.path) if problem.location is None and problem.path is not None else None
     if origin is not None and origin.kind == "set":  # no file line set it: say what did
         notes = (f"the value comes from {origin.describe()}",)
@@ -97,7 +98,7 @@ def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: dict, opti
     )
 
 
-def run_checks(ctx: Context, options: Options, catalog: dict) -> tuple:
+def run_checks(ctx: Context, options: Options, catalog: Catalog) -> tuple:
     """Every selected check that has what it needs: (Findings, ids of the checks that ran)."""
     findings, ran = [], []
     available = {
@@ -136,6 +137,9 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
     else:
         from . import render
 
+        # a target with neither returned above; one with a chart always layers values
+        assert target.chart is not None and ctx.values is not None
+
         try:
             ctx.manifests = render.render_chart(target.chart, ctx, options)
         except render.RenderFailed as exc:
@@ -159,7 +163,7 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
     return list(ctx.manifests.problems)
 
 
-def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
+def run_target(target: Target, options: Options, catalog: Catalog) -> TargetResult:
     ctx, problems = build_context(target, options)
     if ctx.load_errors:
         # a values file Helm cannot read fails the deploy by itself: report that alone, not what

@@ -64,7 +64,7 @@ def billing_runners(manifests) -> list:
             )
             if not carries_billing:
                 continue
-            flags = {}
+            flags: dict[str, tuple[bool, str | None, str]] = {}
             for flag in BILLING_FLAGS:
                 if flag not in env:
                     flags[flag] = (True, None, f"{flag} unset, on by default")  # the app default is on

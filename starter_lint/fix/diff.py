@@ -37,7 +37,7 @@ def unified_diff(plan, secrets=()) -> str:
     old, new = plan.before.splitlines(keepends=True), plan.after.splitlines(keepends=True)
     secret_old = [a != b for a, b in zip(old, _redact_lines(old, plan.hidden_before, secrets), strict=False)]
     secret_new = [a != b for a, b in zip(new, _redact_lines(new, plan.hidden_after, secrets), strict=False)]
-    out = []
+    out: list[str] = []
     for hunk in _hunks(old, new, secret_old, secret_new, plan.shown):
         if not out:
             out += [f"--- a/{plan.shown}\n", f"+++ b/{plan.shown}\n"]

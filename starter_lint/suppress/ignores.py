@@ -48,7 +48,7 @@ class ConfigIgnore:
                 "values-path",
                 [] if is_object else [p for p in self.values_paths if star_match(finding.logical, p)],
             ),
-            ("resource", [p for p in self.resources if is_object and star_match(ref, p)]),
+            ("resource", [p for p in self.resources if ref is not None and star_match(ref, p)]),
         ]
         given = {
             "rules": self.rules,

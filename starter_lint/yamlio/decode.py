@@ -12,6 +12,8 @@ span of every value and key, and the notes (`notes.py`) on what it saw.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..textio import YamlLoadError
 from . import notes
 from .model import Node
@@ -124,6 +126,7 @@ class Decoder:
         if node.kind == "scalar":
             return self.scalar(node, path)
         self._active.add(id(node))
+        value: list[Any] | GoMap
         if node.kind == "seq":
             value = [self.decode(child, path + (i,), counted) for i, child in enumerate(node.value)]
         else:

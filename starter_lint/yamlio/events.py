@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from ..textio import MAX_DEPTH, YamlLoadError
 from .model import Node, Span, YamlSyntaxError
@@ -58,9 +59,10 @@ def _ruamel_events(text: str):
         yield event
 
 
-def _libyaml_events(text: str):
+def _libyaml_events(text: str) -> Iterator[Any]:
     import yaml  # deferred: PyYAML is imported only when a text is parsed
 
+    event: Any  # a scalar's `implicit` and `style` are rewritten to the ruamel path's shape
     for event in yaml.parse(text, Loader=yaml.CSafeLoader):
         if type(event).__name__ == "ScalarEvent":
             event.implicit = bool(event.implicit[0])
@@ -126,7 +128,7 @@ def _refuse_if_too_deep(exc: YamlSyntaxError) -> None:
 
 
 def _documents_from(
-    iterator, parser_error: type, text: str, limit: int | None, line_offset: int
+    iterator, parser_error: type[Exception], text: str, limit: int | None, line_offset: int
 ) -> Iterator[Node | None]:
     """The node trees of `iterator`'s events; `parser_error` is its parser's error class (each
     path names its own, so that reading with libyaml does not import ruamel.yaml)."""

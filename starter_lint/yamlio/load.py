@@ -7,12 +7,13 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+from typing import Any
 
 from ..textio import MAX_DEPTH, YamlLoadError
 from ..tree import merge_maps
 from .decode import Decoder, read_document
 from .events import document_roots
-from .model import LoadedYaml
+from .model import LoadedYaml, Node
 from .resolve import NULL, resolve_untyped
 
 MAX_VALUES_BYTES = 4 * 1024 * 1024  # a values file beyond this is not a values file
@@ -31,7 +32,7 @@ def load_documents(text: str) -> list:
     (`Decoder._tick`), the nesting limit; keys become strings and numbers JSON numbers, as
     sigs.k8s.io/yaml reads a manifest. Errors are YamlLoadError with a position.
     """
-    out = []
+    out: list[Any] = []
     with _deep_nesting_refused():
         for root in document_roots(text, None):
             if root is None:
@@ -130,7 +131,12 @@ def _load_user_values(text: str, path: str) -> LoadedYaml:
         empty = (
             second is end
             or second is None
-            or (second.kind == "scalar" and second.implicit and resolve_untyped("", second.value)[0] == NULL)
+            or (
+                isinstance(second, Node)
+                and second.kind == "scalar"
+                and second.implicit
+                and resolve_untyped("", second.value)[0] == NULL
+            )
         )
         if not empty:
             count = 2
