@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import StarterLintError
-from ..findings import Finding
 from ..paths import read_control_file
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+    from ..findings import Finding
 
 # 2: fingerprints name list items by their key (identity.py), not their position; the
 # fingerprints of version 1 files no longer match, so such a file is refused, not silently ignored

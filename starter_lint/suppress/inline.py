@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..options import rule_matches
+
+if TYPE_CHECKING:
+    from ..findings import Finding
 
 # `#` starts a comment only at the start of a line or after whitespace (YAML's rule), so a `#`
 # inside a URL or a plain scalar like `a#b` is not mistaken for one.
@@ -21,33 +25,35 @@ _COMMENT_ONLY = re.compile(r"^\s*#")
 
 @dataclass(frozen=True)
 class Directive:
-    rules: tuple
+    rules: tuple[str, ...]
     reason: str
     line: int
     col: int = 1
     kind: str = "disable"  # or "disable-file"
 
 
-def split_rules(text: str) -> tuple:
+def split_rules(text: str) -> tuple[str, ...]:
     return tuple(part.strip().upper() for part in str(text).split(",") if part.strip())
 
 
 @dataclass
 class FileDirectives:
-    by_line: dict  # line -> Directive that covers it
-    whole_file: list  # Directives for the whole file
-    misplaced: list = field(default_factory=list)  # `disable-file` below the leading comments: no effect
+    by_line: dict[int, list[Directive]]  # line -> the Directives that cover it
+    whole_file: list[Directive]  # Directives for the whole file
+    misplaced: list[Directive] = field(
+        default_factory=list
+    )  # `disable-file` below the leading comments: no effect
 
-    def all(self) -> list:
+    def all(self) -> list[Directive]:
         """Every directive of the file, once each, in line order."""
         seen = {d for ds in self.by_line.values() for d in ds} | set(self.whole_file) | set(self.misplaced)
         return sorted(seen, key=lambda d: d.line)
 
 
 def parse_directives(text: str) -> FileDirectives:
-    by_line: dict = {}
-    whole_file: list = []
-    misplaced: list = []
+    by_line: dict[int, list[Directive]] = {}
+    whole_file: list[Directive] = []
+    misplaced: list[Directive] = []
     in_header = True
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
@@ -73,10 +79,12 @@ def parse_directives(text: str) -> FileDirectives:
     return FileDirectives(by_line, whole_file, misplaced)
 
 
-def inline_suppression(finding, directives: FileDirectives | None) -> tuple:
-    """(reason, (path, directive line, rule part) that suppressed it), or (None, None)."""
+def inline_suppression(
+    finding: Finding, directives: FileDirectives | None
+) -> tuple[str, tuple[str, int, str]] | None:
+    """(reason, (path, directive line, rule part) that suppressed it), or None."""
     if directives is None:
-        return None, None
+        return None
     for directive in directives.by_line.get(finding.location.line, []) + directives.whole_file:
         for part in directive.rules:
             if rule_matches(finding.rule, [part]):
@@ -86,4 +94,4 @@ def inline_suppression(finding, directives: FileDirectives | None) -> tuple:
                     directive.line,
                     part,
                 )
-    return None, None
+    return None
