@@ -10,18 +10,28 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import StarterLintError
 from ..redact import MIN_FINDING_SCRUB_LENGTH, REDACTED, scrub
 from ..redact_source import secret_columns
 from ..report.escape import terminal
 
-if TYPE_CHECKING:  # select.py imports this module
+if TYPE_CHECKING:
     from ..yamlio import LoadedYaml
-    from .select import FileFix
 
 _CONTEXT_LINES = 3
+
+
+class DiffPlan(Protocol):
+    """What a diff reads of a fix plan (`select.FileFix`, which imports this module)."""
+
+    shown: str
+    before: str
+    after: str
+    hidden_before: dict[int, int]  # line -> first column of a secret value
+    hidden_after: dict[int, int]
+
 
 # a difflib opcode: (tag, old start, old stop, new start, new stop)
 Opcode = tuple[str, int, int, int, int]
@@ -29,7 +39,7 @@ Opcode = tuple[str, int, int, int, int]
 Hunk = tuple[tuple[int, int], tuple[int, int], list[tuple[str, str]]]
 
 
-def unified_diff(plan: FileFix, secrets: Iterable[str] = ()) -> str:
+def unified_diff(plan: DiffPlan, secrets: Iterable[str] = ()) -> str:
     """A unified diff that `git apply` and `patch -p1` apply to the file as it is, and that
     never shows a secret value: a line holding one (found by position, `hidden_before` /
     `hidden_after`; or one of `secrets`, the run's secret texts, where it occurs elsewhere,
