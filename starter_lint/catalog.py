@@ -190,7 +190,7 @@ def parse_rule(data: Any, source: str) -> Rule:
     )
 
 
-def _fix_fields(data: dict, source: str) -> tuple:
+def _fix_fields(data: dict[str, Any], source: str) -> tuple[str, str]:
     """(fix, fix_safety): a rule with a fix says why it is safe or unsafe; one without says nothing."""
     fix = str(data.get("fix", "none"))
     if fix not in FIX_KINDS:

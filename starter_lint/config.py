@@ -86,6 +86,7 @@ MAX_GLOB_LENGTH = 1024  # far beyond any real path or values path
 def apply_config(options, path: str | None) -> None:
     """Fill `options` from the config file (`path`, or the nearest one found upward)."""
 
+    config_path: Path | None
     if path:
         config_path = Path(os.path.abspath(os.path.join(options.cwd or os.getcwd(), path)))
         if not config_path.is_file():
@@ -123,6 +124,7 @@ def apply_config(options, path: str | None) -> None:
         if spec.kind in ("set", "set-string"):
             sets += [(e, spec.kind == "set-string") for e in reader.strings(value, line, f"'{raw_key}'")]
             continue
+        assert spec.field is not None, "every config key sets an Options field (option_table)"
         setattr(options, spec.field, _convert(reader, spec, value, line, f"'{raw_key}'"))
     if sets:
         options.set = sets

@@ -44,6 +44,7 @@ class Context:
         return self.values.get(path, default)
 
     def locate(self, path) -> Location:
+        assert self.values is not None, "values paths are located only in a target with values"
         return self.values.locate(tuple(path))
 
     def origin(self, path):

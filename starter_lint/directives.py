@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .options import RULE_PATTERN, rule_matches
 from .textio import split_lines
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 # `#` starts a comment only at the start of a line or after whitespace (YAML's rule), so a `#`
 # inside a URL or a plain scalar like `a#b` is not mistaken for one.
@@ -25,33 +29,35 @@ _COMMENT_ONLY = re.compile(r"^\s*#")
 
 @dataclass(frozen=True)
 class Directive:
-    rules: tuple
+    rules: tuple[str, ...]
     reason: str
     line: int
     col: int = 1
     kind: str = "disable"  # or "disable-file"
 
 
-def split_rules(text: str) -> tuple:
+def split_rules(text: str) -> tuple[str, ...]:
     return tuple(part.strip().upper() for part in str(text).split(",") if part.strip())
 
 
 @dataclass
 class FileDirectives:
-    by_line: dict  # line -> Directive that covers it
-    whole_file: list  # Directives for the whole file
-    misplaced: list = field(default_factory=list)  # `disable-file` below the leading comments: no effect
+    by_line: dict[int, list[Directive]]  # line -> the Directives that cover it
+    whole_file: list[Directive]  # Directives for the whole file
+    misplaced: list[Directive] = field(
+        default_factory=list
+    )  # `disable-file` below the leading comments: no effect
 
-    def all(self) -> list:
+    def all(self) -> list[Directive]:
         """Every directive of the file, once each, in line order."""
         seen = {d for ds in self.by_line.values() for d in ds} | set(self.whole_file) | set(self.misplaced)
         return sorted(seen, key=lambda d: d.line)
 
 
 def parse_directives(text: str) -> FileDirectives:
-    by_line: dict = {}
-    whole_file: list = []
-    misplaced: list = []
+    by_line: dict[int, list[Directive]] = {}
+    whole_file: list[Directive] = []
+    misplaced: list[Directive] = []
     in_header = True
     lines = split_lines(text)  # numbered as YAML numbers lines, like the findings
     for number, line in enumerate(lines, start=1):
@@ -77,6 +83,6 @@ def parse_directives(text: str) -> FileDirectives:
     return FileDirectives(by_line, whole_file, misplaced)
 
 
-def unknown_rule_parts(parts, catalog) -> list:
+def unknown_rule_parts(parts: Iterable[str], catalog: Iterable[str]) -> list[str]:
     """The parts of a rule list that name no rule of the catalog (a typo such as SL3O1)."""
     return [p for p in parts if not RULE_PATTERN.match(p) or not any(rule_matches(r, [p]) for r in catalog)]

@@ -10,17 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 
-def as_list(value: Any) -> list:
+def as_list(value: Any) -> list[Any]:
     """`value` when it is a list, else [] (a wrong type is another rule's finding)."""
     return value if isinstance(value, list) else []
 
 
-def as_dict(value: Any) -> dict:
+def as_dict(value: Any) -> dict[Any, Any]:
     """`value` when it is a mapping, else {}."""
     return value if isinstance(value, dict) else {}
 
 
-def number(value: Any):
+def number(value: Any) -> float | None:
     """`value` when it is a YAML number a float can hold (not a bool), else None.
 
     An integer too large for a float64 is no number here: Kubernetes and Helm cannot hold it

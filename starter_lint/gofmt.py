@@ -91,4 +91,5 @@ def json_number(value: float) -> int | float:
 
 def _as_float32(value: float) -> float:
     """`value` rounded to the nearest float32 (OverflowError beyond its range)."""
-    return struct.unpack("f", struct.pack("f", value))[0]
+    single: float = struct.unpack("f", struct.pack("f", value))[0]
+    return single

@@ -59,7 +59,7 @@ def parse_image(reference: str) -> ImageRef:
     return ImageRef(text, tag, digest)
 
 
-def image_problem(reference) -> str | None:
+def image_problem(reference: object) -> str | None:
     """Why an image reference is not pinned, or None."""
     if reference is None:
         return "is not set: set it to registry/repository:version"

@@ -35,13 +35,13 @@ class OptionSpec:
     positive-int, severity, rules, bool, set, set-string, flag (a command-line switch only)."""
 
     field: str | None  # the Options attribute it sets; None: the command itself takes it
-    flags: tuple = ()  # command-line spellings, in --help's order; () for a config-only key
-    keys: tuple = ()  # config keys (one, or an old spelling too); () for a command-line-only option
+    flags: tuple[str, ...] = ()  # command-line spellings, in --help's order; () for a config-only key
+    keys: tuple[str, ...] = ()  # config keys (one, or an old spelling too); () for a command-line-only option
     kind: str = "string"
-    commands: tuple = ()  # the commands that take the flags
+    commands: tuple[str, ...] = ()  # the commands that take the flags
     help: str | None = None
     metavar: str | None = None
-    choices: tuple = ()
+    choices: tuple[str, ...] = ()
     repeatable: bool = False  # the flag may be given several times (a list)
     default: Any = NO_DEFAULT  # the Options default (a list default is a fresh list each time)
     param: str | None = None  # click's parameter name, when it is not `field`

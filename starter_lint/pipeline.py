@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import suppress
-from .catalog import load_catalog
+from .catalog import Catalog, load_catalog
 from .checks import CHECKS, load_checks
 from .context import Context
 from .errors import StarterLintError
@@ -54,6 +54,7 @@ def build_context(target: Target, options: Options) -> tuple:
                 )
             )
             continue
+        assert loaded is not None  # read_values_file gives the file or its error
         loaded_files.append(loaded)
         layers.append(Layer(shown, "file", loaded.data, loaded))
     values = layer_values(base, layers, target.set)
@@ -69,7 +70,7 @@ def build_context(target: Target, options: Options) -> tuple:
     return ctx, problems
 
 
-def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: dict, options: Options) -> Finding:
+def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: Catalog, options: Options) -> Finding:
     rule = catalog.get(rule_id)
     if rule is None:
         raise StarterLintError(f"internal: a check reported {rule_id}, which has no rules/ file")
@@ -83,7 +84,7 @@ def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: dict, opti
         )
     severity = options.severity_overrides.get(rule_id) or problem.severity or rule.severity
     logical = problem.logical or (format_path(problem.path) if problem.path else "")
-    notes = ()
+    notes: tuple[str, ...] = ()
     origin = ctx.origin(problem.path) if problem.location is None and problem.path is not None else None
     if origin is not None and origin.kind == "set":  # no file line set it: say what did
         notes = (f"the value comes from {origin.describe()}",)
@@ -103,7 +104,7 @@ def to_finding(rule_id: str, problem: Problem, ctx: Context, catalog: dict, opti
     )
 
 
-def run_checks(ctx: Context, options: Options, catalog: dict) -> tuple:
+def run_checks(ctx: Context, options: Options, catalog: Catalog) -> tuple:
     """Every selected check that has what it needs: (Findings, ids of the checks that ran)."""
     findings, ran = [], []
     available = {
@@ -142,6 +143,9 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
     else:
         from . import render  # deferred: only --chart renders (subprocess, resource limits)
 
+        # a target with neither returned above; one with a chart always layers values
+        assert target.chart is not None and ctx.values is not None
+
         try:
             ctx.manifests = render.render_chart(target.chart, ctx, options)
         except render.RenderFailed as exc:
@@ -161,7 +165,7 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
     return list(ctx.manifests.problems)
 
 
-def run_target(target: Target, options: Options, catalog: dict) -> TargetResult:
+def run_target(target: Target, options: Options, catalog: Catalog) -> TargetResult:
     ctx, problems = build_context(target, options)
     if ctx.load_errors:
         # a values file Helm cannot read fails the deploy by itself: report that alone, not what

@@ -160,7 +160,7 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
     path (`is_secret_path`); the `value` of a `{name: SECRET_KEY, value: …}` entry and the value
     of a `- SECRET_KEY=…` item of an env list; URL passwords anywhere in a string; everything
     below the top-level keys `whole_below` (a Secret's `data`)."""
-    stack = [((), data, None)]
+    stack: list[tuple[tuple[Any, ...], Any, Any]] = [((), data, None)]  # (path, node, its parent)
     while stack:
         path, node, parent = stack.pop()
         if isinstance(node, dict):
@@ -326,11 +326,13 @@ def set_secret_spans(expression: str, secrets: Iterable[str] = ()) -> list:
     whole: Helm reads `word` as a key without a value, but it is the rest of the password."""
     pattern = secrets_pattern(frozenset(secrets), MIN_SCRUB_LENGTH)  # secret paths go whole anyway
     keys = list(_SET_KEY.finditer(expression))
-    regions = [(0, keys[0].start() if keys else len(expression), None)]
+    regions: list[tuple[int, int, tuple[str, ...] | None]] = [
+        (0, keys[0].start() if keys else len(expression), None)
+    ]
     for i, key in enumerate(keys):
         # the key text as a values path (`a.b[0].c`, the `--set-string ` label is harmless)
-        path = tuple(part for part in _SET_PATH_SEPARATOR.split(key.group().lstrip(",")[:-1]) if part)
-        regions.append((key.end(), keys[i + 1].start() if i + 1 < len(keys) else len(expression), path))
+        key_path = tuple(part for part in _SET_PATH_SEPARATOR.split(key.group().lstrip(",")[:-1]) if part)
+        regions.append((key.end(), keys[i + 1].start() if i + 1 < len(keys) else len(expression), key_path))
     spans: list = []
     for start, end, path in regions:
         value = expression[start:end]

@@ -5,50 +5,56 @@ decides the exit code."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import __version__
-from .findings import Severity
+from .findings import Finding, Severity
 from .targets import Target
+
+# the columns to hide of each line of a file: {display path: {line: [(col, end_col)]}}
+SecretColumns = dict[str, dict[int, list[tuple[int, int]]]]
 
 
 @dataclass
 class TargetResult:
     name: str
-    findings: list  # every finding, suppressed ones included (marked)
-    files: list  # display paths of the inputs
+    findings: list[Finding]  # every finding, suppressed ones included (marked)
+    files: list[str]  # display paths of the inputs
     objects: int = 0  # manifest objects checked
-    sources: dict = field(default_factory=dict)  # display path -> text, for excerpts
-    secrets: frozenset = frozenset()  # strings that must never be printed
-    secret_columns: dict = field(default_factory=dict)  # values file -> {line: [(col, end_col)]} to hide
-    manifest_secret_columns: dict = field(default_factory=dict)  # manifest file -> {line: [(col, end_col)]}
+    sources: dict[str, str] = field(default_factory=dict)  # display path -> text, for excerpts
+    secrets: frozenset[str] = frozenset()  # strings that must never be printed
+    secret_columns: SecretColumns = field(default_factory=dict)  # of the values files
+    manifest_secret_columns: SecretColumns = field(default_factory=dict)  # of the manifest files
     target: Target | None = None  # what was asked for (its chart, files, manifests)
-    rules_run: tuple = ()  # ids of the checks that ran on this target
-    used: set = field(default_factory=set)  # the suppressions that suppressed something (suppress.apply)
+    rules_run: tuple[str, ...] = ()  # ids of the checks that ran on this target
+    used: set[tuple[Any, ...]] = field(
+        default_factory=set
+    )  # the suppressions that suppressed something (suppress.apply)
 
     @property
-    def active(self) -> list:
+    def active(self) -> list[Finding]:
         return [f for f in self.findings if not f.suppressed]
 
 
 @dataclass
 class Report:
-    targets: list
+    targets: list[TargetResult]
     fail_on: Severity = Severity.ERROR
     version: str = __version__
 
     @property
-    def findings(self) -> list:
+    def findings(self) -> list[Finding]:
         return [f for t in self.targets for f in t.findings]
 
     @property
-    def active(self) -> list:
+    def active(self) -> list[Finding]:
         return [f for f in self.findings if not f.suppressed]
 
     @property
-    def suppressed(self) -> list:
+    def suppressed(self) -> list[Finding]:
         return [f for f in self.findings if f.suppressed]
 
-    def counts(self) -> dict:
+    def counts(self) -> dict[str, int]:
         out = {"error": 0, "warning": 0, "note": 0}
         for f in self.active:
             out[str(f.severity)] += 1
@@ -59,15 +65,15 @@ class Report:
         return any(f.severity >= self.fail_on for f in self.active)
 
     @property
-    def secrets(self) -> frozenset:
-        out: set = set()
+    def secrets(self) -> frozenset[str]:
+        out: set[str] = set()
         for t in self.targets:
             out |= t.secrets
         return frozenset(out)
 
     @property
-    def sources(self) -> dict:
-        out: dict = {}
+    def sources(self) -> dict[str, str]:
+        out: dict[str, str] = {}
         for t in self.targets:
             out.update(t.sources)
         return out

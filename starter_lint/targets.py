@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from .errors import StarterLintError
@@ -18,14 +19,14 @@ from .options import Options
 @dataclass
 class Target:
     name: str
-    files: list  # values files layered in order (-f, or one positional)
-    set: list = field(default_factory=list)
+    files: list[str]  # values files layered in order (-f, or one positional)
+    set: list[tuple[str, bool]] = field(default_factory=list)  # (--set expression, is --set-string)
     chart: str | None = None
-    manifests: list = field(default_factory=list)
+    manifests: list[str] = field(default_factory=list)
     chart_defaults: bool = False  # a chart's own values.yaml: only file-scope rules run on it
 
 
-def plan_targets(options: Options) -> list:
+def plan_targets(options: Options) -> list[Target]:
     stdin_users = [
         p for p in list(options.files) + list(options.values_files) + list(options.manifests) if p == "-"
     ]
@@ -63,7 +64,7 @@ def _real(path: str, options: Options) -> str:
     return os.path.realpath(os.path.join(options.cwd or os.getcwd(), path))
 
 
-def file_targets(path: str, options: Options) -> list:
+def file_targets(path: str, options: Options) -> list[Target]:
     """What a values file named on the command line (as pre-commit names changed files) is
     checked as, so that a file gives the same findings however it is checked:
     - a chart's own values.yaml (in a config target's or --chart's folder, or beside a
@@ -116,7 +117,7 @@ def file_targets(path: str, options: Options) -> list:
     return [Target(path, [path], list(options.set), chart, [] if options.files else list(options.manifests))]
 
 
-def choose_targets(targets: list, names) -> list:
+def choose_targets(targets: list[Target], names: Collection[str]) -> list[Target]:
     """The targets named by --target, in the config's order; an unknown name is exit 2."""
     known = [t.name for t in targets]
     for name in names:

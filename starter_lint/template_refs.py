@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
+from typing import Any
 
 _CHAIN = r"(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 _QUOTED_TEXT = r'"(?:[^"\\]|\\.)*"'
@@ -33,15 +34,18 @@ _VARIABLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)(" + _CHAIN + r")(?![A-Za-z0-
 _ASSIGNMENT = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*:?=\s*(.*)", re.DOTALL)  # on an action's body
 _ARGUMENT = re.compile(_QUOTED_TEXT + r"|[$.\w]+")
 _TPL = re.compile(r"\btpl\b")
-EVERYTHING = ()  # a reference to the whole of .Values
+# a values path as a template reads it: keys, ANY for a computed one
+TemplatePath = tuple[str, ...]
+
+EVERYTHING: TemplatePath = ()  # a reference to the whole of .Values
 ANY = "*"  # a key computed at render time: any key at that level
 
 
-def _chain(text: str) -> tuple:
+def _chain(text: str) -> TemplatePath:
     return tuple(part for part in text.split(".") if part)
 
 
-def _base_path(text: str, variables: dict) -> tuple | None:
+def _base_path(text: str, variables: dict[str, TemplatePath]) -> TemplatePath | None:
     """The values path a base expression reads, or None when it is not values."""
     match = _VALUES.search(text)
     if match and text.index(".Values") == match.start() and "$" not in text[1 : match.start()]:
@@ -52,7 +56,7 @@ def _base_path(text: str, variables: dict) -> tuple | None:
     return None
 
 
-def _accessor_path(match, variables: dict) -> tuple | None:
+def _accessor_path(match: re.Match[str], variables: dict[str, TemplatePath]) -> TemplatePath | None:
     base = _base_path(match.group("base"), variables)
     if base is None:
         return None
@@ -63,20 +67,22 @@ def _accessor_path(match, variables: dict) -> tuple | None:
     return base + keys + _chain(match.group("tail") or "")
 
 
-def _expression_references(text: str, variables: dict) -> list:
+def _expression_references(
+    text: str, variables: dict[str, TemplatePath]
+) -> list[tuple[int, int, TemplatePath]]:
     """(start, end, path) of every values reference in an action's text, outermost first."""
-    found = []
+    found: list[tuple[int, int, TemplatePath]] = []
     # spans already read as accessors and as digs: each list in finditer order, so sorted and
     # disjoint, and a position is looked up by bisection (a scan of all spans was quadratic)
-    accessors: tuple = ([], [])
-    digs: tuple = ([], [])
+    accessors: tuple[list[int], list[int]] = ([], [])  # (starts, ends)
+    digs: tuple[list[int], list[int]] = ([], [])
 
-    def covers(spans: tuple, position: int) -> bool:
+    def covers(spans: tuple[list[int], list[int]], position: int) -> bool:
         starts, ends = spans
         index = bisect.bisect_right(starts, position) - 1
         return index >= 0 and position < ends[index]
 
-    def free(span):
+    def free(span: tuple[int, int]) -> bool:
         return not covers(accessors, span[0]) and not covers(digs, span[0])
 
     for match in _ACCESSOR.finditer(text):
@@ -119,10 +125,10 @@ def _actions(text: str) -> Iterator[str]:
         start = text.find("{{", end + 2)
 
 
-def template_references(text: str) -> set:
+def template_references(text: str) -> set[TemplatePath]:
     """Values paths a template reads (ANY for computed keys); `()` means all of .Values."""
-    refs: set = set()
-    variables: dict = {}
+    refs: set[TemplatePath] = set()
+    variables: dict[str, TemplatePath] = {}
     for action in _actions(text):
         if action.startswith("/*") and action.endswith("*/"):
             continue  # a comment
@@ -145,7 +151,7 @@ def calls_tpl(text: str) -> bool:
     return any(_TPL.search(action) for action in _actions(text))
 
 
-def prefix_matches(prefix: tuple, path: tuple) -> bool:
+def prefix_matches(prefix: tuple[Any, ...], path: tuple[Any, ...]) -> bool:
     """`prefix` is a prefix of `path`, ANY (in a reference) matching any key."""
     return len(prefix) <= len(path) and all(
         a == b or ANY in (a, b) for a, b in zip(prefix, path, strict=False)

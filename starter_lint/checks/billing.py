@@ -42,6 +42,8 @@ def api_runs(ctx, flag: str) -> bool:
 
 def api_max_replicas(ctx) -> tuple:
     """(the most API replicas the values allow, the key that allows it)."""
+    best: float
+    source: tuple[str, ...] | None
     best, source = 1, None
     if autoscaling_enabled(ctx):
         high = number(ctx.get(("autoscaling", "api", "maxReplicas")))

@@ -9,6 +9,7 @@ produced it. Objects without a namespace are in the release namespace (`Manifest
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from ..fields import as_dict, as_list, number
 from ..findings import Problem
@@ -102,7 +103,7 @@ def _selector_message(service, selector: dict, best: PodTemplate | None) -> str:
 def _target_port_problem(service, position: int, port: dict, matched: list) -> Problem | None:
     target = port.get("targetPort", port.get("port"))
     where = pointer("spec", "ports", position, "targetPort" if "targetPort" in port else "port")
-    declared = []  # (name, number) of every container port of the selected pods
+    declared: list[tuple[Any, Any]] = []  # (name, number) of every container port of the selected pods
     for template in matched:
         for _, container in template.containers():
             for container_port in as_list(container.get("ports")):

@@ -12,7 +12,9 @@ from __future__ import annotations
 import codecs
 
 from ..errors import StarterLintError
+from ..options import Options
 from ..paths import read_bytes
+from ..results import Report
 from ..yamlio import decode_bytes
 from .diff import DiffRefused, secret_lines
 from .edit import apply_fixes, atomic_write
@@ -47,7 +49,7 @@ __all__ = [
 ]
 
 
-def plan_fixes(report, options, unsafe: bool = False) -> list:
+def plan_fixes(report: Report, options: Options, unsafe: bool = False) -> list[FileFix]:
     """FileFix objects with `before` and `after` filled in (nothing written yet); `unsafe` also
     applies the fixes that change what Helm renders."""
     plans = fixable(report, options)

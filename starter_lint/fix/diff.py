@@ -9,6 +9,8 @@ line a terminal or CI runner would interpret is never printed: such a file gets 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import StarterLintError
 from ..redact import MIN_FINDING_SCRUB_LENGTH, REDACTED, scrub
@@ -16,10 +18,29 @@ from ..redact_source import secret_columns
 from ..report.escape import terminal
 from ..textio import split_lines
 
+if TYPE_CHECKING:
+    from ..yamlio import LoadedYaml
+
 _CONTEXT_LINES = 3
 
 
-def unified_diff(plan, secrets=()) -> str:
+class DiffPlan(Protocol):
+    """What a diff reads of a fix plan (`select.FileFix`, which imports this module)."""
+
+    shown: str
+    before: str
+    after: str
+    hidden_before: dict[int, int]  # line -> first column of a secret value
+    hidden_after: dict[int, int]
+
+
+# a difflib opcode: (tag, old start, old stop, new start, new stop)
+Opcode = tuple[str, int, int, int, int]
+# ((old start, stop), (new start, stop), [(sign, line)])
+Hunk = tuple[tuple[int, int], tuple[int, int], list[tuple[str, str]]]
+
+
+def unified_diff(plan: DiffPlan, secrets: Iterable[str] = ()) -> str:
     """A unified diff that `git apply` and `patch -p1` apply to the file as it is, and that
     never shows a secret value: a line holding one (found by position, `hidden_before` /
     `hidden_after`; or one of `secrets`, the run's secret texts, where it occurs elsewhere,
@@ -38,7 +59,7 @@ def unified_diff(plan, secrets=()) -> str:
     old, new = plan.before.splitlines(keepends=True), plan.after.splitlines(keepends=True)
     secret_old = [a != b for a, b in zip(old, _redact_lines(old, plan.hidden_before, secrets), strict=False)]
     secret_new = [a != b for a, b in zip(new, _redact_lines(new, plan.hidden_after, secrets), strict=False)]
-    out = []
+    out: list[str] = []
     for hunk in _hunks(old, new, secret_old, secret_new, plan.shown):
         if not out:
             out += [f"--- a/{plan.shown}\n", f"+++ b/{plan.shown}\n"]
@@ -71,11 +92,13 @@ class DiffRefused(StarterLintError):
     """A patch that applies would have to show a line holding a secret value."""
 
 
-def _hunks(old: list, new: list, secret_old: list, secret_new: list, shown: str) -> list:
+def _hunks(
+    old: list[str], new: list[str], secret_old: list[bool], secret_new: list[bool], shown: str
+) -> list[Hunk]:
     """((old start, stop), (new start, stop), [(sign, line)]) per hunk: up to _CONTEXT_LINES of
     context each side, never a secret line; two changes share a hunk when the lines between them
     are few and hold no secret."""
-    changes = [
+    changes: list[Opcode] = [
         op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() if op[0] != "equal"
     ]
     for _tag, i1, i2, j1, j2 in changes:
@@ -100,7 +123,7 @@ def _hunks(old: list, new: list, secret_old: list, secret_new: list, shown: str)
             stop += 1
         return stop
 
-    groups: list = []
+    groups: list[list[Opcode]] = []
     for change in changes:
         if groups:
             gap = range(groups[-1][-1][2], change[1])
@@ -108,7 +131,7 @@ def _hunks(old: list, new: list, secret_old: list, secret_new: list, shown: str)
                 groups[-1].append(change)
                 continue
         groups.append([change])
-    out = []
+    out: list[Hunk] = []
     for number, group in enumerate(groups):
         first, last = group[0], group[-1]
         floor = groups[number - 1][-1][2] if number else 0
@@ -148,7 +171,7 @@ def _range(start: int, stop: int) -> str:
     return f"{start + 1 if length else start},{length}"
 
 
-def _redact_lines(lines: list, hidden: dict, secrets=()) -> list:
+def _redact_lines(lines: list[str], hidden: dict[int, int], secrets: Iterable[str] = ()) -> list[str]:
     long_secrets = [s for s in secrets if len(s) >= MIN_FINDING_SCRUB_LENGTH]
     out = [scrub(line, long_secrets) for line in lines]
     for number, col in hidden.items():
@@ -159,11 +182,11 @@ def _redact_lines(lines: list, hidden: dict, secrets=()) -> list:
     return out
 
 
-def secret_lines(loaded) -> dict:
+def secret_lines(loaded: LoadedYaml) -> dict[int, int]:
     """line -> column from which a diff line is hidden: where the first secret on it starts
     (`redact_source.secret_columns`, the loader's positions: found where it is, not by its text)."""
     lines = split_lines(loaded.text)
-    hidden = {}
+    hidden: dict[int, int] = {}
     for line, ranges in secret_columns(loaded).items():
         col = min(start for start, _ in ranges)
         text = lines[line - 1] if line <= len(lines) else ""

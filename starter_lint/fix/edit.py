@@ -39,7 +39,8 @@ def _indentation(text: str) -> tuple:
     for line, following in itertools.pairwise(lines):
         if not re.match(r"^\s*(- +)?[^\s#][^#]*:\s*(#.*)?$", line):
             continue  # only a key that opens a block
-        own = len(line) - len(line.lstrip()) + (len(re.match(r"^\s*(- +)?", line).group(1) or ""))
+        dash = re.match(r"^\s*(- +)?", line)  # always matches: both parts are optional
+        own = len(line) - len(line.lstrip()) + (len(dash.group(1) or "") if dash else 0)
         child = len(following) - len(following.lstrip())
         if child <= own:
             continue
@@ -139,7 +140,8 @@ def _set_value(root, fix) -> bool:
 
 def _quote_key(root, fix) -> bool:
     container, key = _walk(root, tuple(fix.path), create=False)
-    if not isinstance(container, dict) or key not in container or not isinstance(fix.value, str):
+    # a round-trip loaded mapping: it keeps the key's comment
+    if not isinstance(container, CommentedMap) or key not in container or not isinstance(fix.value, str):
         return False
     position = list(container).index(key)
     value = container[key]

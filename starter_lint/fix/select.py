@@ -14,14 +14,18 @@ back (and reports) a "safe" fix that would change what Helm renders.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..catalog import load_catalog
 from ..errors import StarterLintError
-from ..findings import format_path
+from ..findings import Finding, Fix, format_path
 from ..gofmt import helm_string
+from ..options import Options
 from ..paths import display_path
 from ..redact import is_secret_path
+from ..results import Report
 from ..values.layers import get_path
 from .diff import unified_diff
 
@@ -36,30 +40,36 @@ class FileFix:
 
     path: str  # the file on disk
     shown: str  # its display path
-    findings: list = field(default_factory=list)  # those whose fix is applied
-    held: list = field(default_factory=list)  # (finding, reason) of fixes not applied
+    findings: list[Finding] = field(default_factory=list)  # those whose fix is applied
+    held: list[tuple[Finding, str]] = field(default_factory=list)  # (finding, reason) of fixes not applied
     before: str = ""
     after: str = ""
-    hidden_before: dict = field(default_factory=dict)  # line -> first column of a secret value
-    hidden_after: dict = field(default_factory=dict)
+    hidden_before: dict[int, int] = field(default_factory=dict)  # line -> first column of a secret value
+    hidden_after: dict[int, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
         return self.before != self.after
 
-    def diff(self, secrets=()) -> str:
+    def diff(self, secrets: Iterable[str] = ()) -> str:
         """The unified diff of this plan (`diff.unified_diff`: no secret shown, or DiffRefused)."""
         return unified_diff(self, secrets)
+
+
+def fix_of(finding: Finding) -> Fix:
+    """The fix of a finding `fixable` planned (it keeps only findings with one)."""
+    assert finding.fix is not None, "only findings with a fix are planned"
+    return finding.fix
 
 
 # ---------------------------------------------------------------------------------------------
 # Which findings, in which files
 
 
-def fixable(report, options) -> list:
+def fixable(report: Report, options: Options) -> list[FileFix]:
     """FileFix per user values file that has active findings with a fix (safe or not), in input
     order; `plan_fixes` decides which are applied."""
-    by_file: dict = {}
+    by_file: dict[str, FileFix] = {}
     for result in report.targets:
         target = result.target
         if target is None:
@@ -78,7 +88,7 @@ def fixable(report, options) -> list:
     return list(by_file.values())
 
 
-def fix_is_safe(finding) -> bool:
+def fix_is_safe(finding: Finding) -> bool:
     """Whether the finding's fix is offered as safe, by its rule's declaration (`fix:` in the
     shipped rule file: a repository's rule-dirs file re-describes a rule's words, never what its
     code may write): a `safe` rule's fixes are safe, an `unsafe` rule's are not, and a `mixed`
@@ -88,21 +98,22 @@ def fix_is_safe(finding) -> bool:
         raise StarterLintError(
             f"internal: {finding.rule} offered a fix, but its rule file declares `fix: none`"
         )
-    return finding.fix.safe if declared == "mixed" else declared == "safe"
+    return fix_of(finding).safe if declared == "mixed" else declared == "safe"
 
 
 # ---------------------------------------------------------------------------------------------
 # Safe or unsafe: what Helm renders before and after
 
 
-def _rendered(value) -> str:
+def _rendered(value: Any) -> str:
     return value if isinstance(value, str) else helm_string(value)
 
 
-def unsafe_reason(finding, original: dict) -> str | None:
+def unsafe_reason(finding: Finding, original: dict[str, Any]) -> str | None:
     """Why applying this fix would change what Helm renders (None: it would not). `original` is
     the file's data as Helm loads it. Never shows a secret value."""
-    fix, path = finding.fix, tuple(finding.fix.path)
+    fix = fix_of(finding)
+    path = tuple(fix.path)
     where = format_path(path)
     if finding.key == KEY_FIX:
         if fix.value != path[-1]:
@@ -127,7 +138,7 @@ def unsafe_reason(finding, original: dict) -> str | None:
     return f'Helm renders {where} as "{_rendered(old)}"; the fix would make it "{_rendered(new)}"'
 
 
-def same_values(a, b) -> bool:
+def same_values(a: Any, b: Any) -> bool:
     """Equal as Helm values: types matter (true is not 1), int and float do not (Helm's float64)."""
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
@@ -140,7 +151,9 @@ def same_values(a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
-def choose_fixes(findings: list, original: dict | None = None, unsafe: bool = False) -> tuple:
+def choose_fixes(
+    findings: list[Finding], original: dict[str, Any] | None = None, unsafe: bool = False
+) -> tuple[list[Finding], list[tuple[Finding, str]]]:
     """(findings whose fix is applied, [(finding, reason) held back]).
 
     One fix per values path (a key and its value are different paths). Per path a safe fix beats
@@ -148,32 +161,33 @@ def choose_fixes(findings: list, original: dict | None = None, unsafe: bool = Fa
     generic YAML rule; without `unsafe` an unsafe fix is never applied. Safe means the rule marks
     it safe *and* `unsafe_reason` finds nothing (with `original` given)."""
 
-    def reason(finding) -> str | None:
+    def reason(finding: Finding) -> str | None:
         if not fix_is_safe(finding):
             return "the rule marks this fix unsafe"
         return None if original is None else unsafe_reason(finding, original)
 
     reasons = {id(f): reason(f) for f in findings}
-    chosen: dict = {}
+    chosen: dict[tuple[bool, tuple[Any, ...]], Finding] = {}
     for finding in sorted(findings, key=lambda f: (reasons[id(f)] is None, f.rule), reverse=True):
         if reasons[id(finding)] is None or unsafe:
-            chosen.setdefault((finding.key == KEY_FIX, tuple(finding.fix.path)), finding)
+            chosen.setdefault((finding.key == KEY_FIX, tuple(fix_of(finding).path)), finding)
     applied = [f for f in findings if any(f is c for c in chosen.values())]
     held = [
-        (f, reasons[id(f)])
+        (f, why)
         for f in findings
-        if reasons[id(f)] is not None
+        if (why := reasons[id(f)]) is not None
         and not any(f is c for c in chosen.values())
-        and (f.key == KEY_FIX, tuple(f.fix.path)) not in chosen
+        and (f.key == KEY_FIX, tuple(fix_of(f).path)) not in chosen
     ]
     return applied, held
 
 
-def notices(plans: list, unsafe: bool = False) -> list:
+def notices(plans: list[FileFix], unsafe: bool = False) -> list[str]:
     """Lines for stderr: each fix a rule calls safe that was held back (it would change what Helm
     renders, or rewriting the file for it would change other values), and how many fixes their
     rules mark unsafe `--unsafe-fixes` would add."""
-    lines, unsafe_edits = [], set()
+    lines: list[str] = []
+    unsafe_edits: set[tuple[str, bool, tuple[Any, ...]]] = set()
     for plan in plans:
         for finding, reason in plan.held:
             if reason == REWRITE_CHANGES_OTHERS:
@@ -187,7 +201,7 @@ def notices(plans: list, unsafe: bool = False) -> list:
                 )
             else:
                 # one edit, however many rules propose it (SL104 and SL604 on one scalar)
-                unsafe_edits.add((plan.shown, finding.key == KEY_FIX, tuple(finding.fix.path)))
+                unsafe_edits.add((plan.shown, finding.key == KEY_FIX, tuple(fix_of(finding).path)))
     hidden = len(unsafe_edits)
     if hidden and not unsafe:
         lines.append(

@@ -8,20 +8,24 @@ written; where all fixes at once change more, each is tried alone and those that
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from ..errors import StarterLintError
-from ..yamlio import YamlLoadError, load_values
+from ..findings import Finding
+from ..results import Report
+from ..yamlio import LoadedYaml, YamlLoadError, load_values
 from .edit import apply_fixes
-from .select import KEY_FIX, REWRITE_CHANGES_OTHERS, same_values
+from .select import KEY_FIX, REWRITE_CHANGES_OTHERS, FileFix, fix_of, same_values
 
 
-def expected_values(original: dict, findings: list) -> dict:
+def expected_values(original: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
     """The original data with each fix's path set to its value (keys renamed), nothing else."""
     data = copy.deepcopy(original)
     for finding in [f for f in findings if f.key != KEY_FIX] + sorted(
-        (f for f in findings if f.key == KEY_FIX), key=lambda f: -len(f.fix.path)
+        (f for f in findings if f.key == KEY_FIX), key=lambda f: -len(fix_of(f).path)
     ):
-        path = tuple(finding.fix.path)
+        fix = fix_of(finding)
+        path = tuple(fix.path)
         node = data
         for part in path[:-1]:
             if isinstance(node, dict):
@@ -36,18 +40,18 @@ def expected_values(original: dict, findings: list) -> dict:
             last = path[-1]
             if finding.key == KEY_FIX:
                 if isinstance(node, dict) and last in node:
-                    node[finding.fix.value] = node.pop(last)
-            elif finding.fix.value is None:
+                    node[fix.value] = node.pop(last)
+            elif fix.value is None:
                 if isinstance(node, dict):
                     node.pop(last, None)
             elif isinstance(node, dict) or (
                 isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node)
             ):
-                node[last] = copy.deepcopy(finding.fix.value)
+                node[last] = copy.deepcopy(fix.value)
     return data
 
 
-def load_checked(shown: str, text: str, what: str):
+def load_checked(shown: str, text: str, what: str) -> LoadedYaml:
     """The text's values as Helm loads them; a fix that stops it loading is our bug, not the user's."""
     try:
         return load_values(text, shown)
@@ -57,12 +61,12 @@ def load_checked(shown: str, text: str, what: str):
         ) from None
 
 
-def _differs(shown: str, text: str, original, findings: list) -> bool:
+def _differs(shown: str, text: str, original: LoadedYaml, findings: list[Finding]) -> bool:
     after = load_checked(shown, text, "fixing")
     return not same_values(after.data, expected_values(original.data, findings))
 
 
-def apply_checked(plan, original) -> None:
+def apply_checked(plan: FileFix, original: LoadedYaml) -> None:
     """Fill `plan.after`: all fixes at once when the result loads as expected; else each fix
     alone, holding back those that change more than their own path."""
     plan.after = apply_fixes(plan.before, plan.findings, plan.shown)
@@ -83,12 +87,12 @@ def apply_checked(plan, original) -> None:
         )
 
 
-def fixed_counts(plans: list, before, after) -> dict:
+def fixed_counts(plans: list[FileFix], before: Report, after: Report) -> dict[str, int]:
     """Display path -> how many active findings there the edits really removed: those of the
     report `before` that the report `after` (the checks run again on the edited text) no longer
     has, by fingerprint. One edit can fix several findings (SL104 and SL604 on one scalar)."""
 
-    def active(report, shown):
+    def active(report: Report, shown: str) -> set[str]:
         return {f.fingerprint for f in report.active if f.location.path == shown}
 
     return {plan.shown: len(active(before, plan.shown) - active(after, plan.shown)) for plan in plans}

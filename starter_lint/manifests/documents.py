@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import yaml
 
@@ -64,7 +65,7 @@ def content_line(document: Document) -> int:
     return document.first_line
 
 
-def shape_problem(value) -> str | None:
+def shape_problem(value: Any) -> str | None:
     """Why a loaded document is too big to check (nesting, or aliases expanding), or None.
 
     Aliases are shared, not copied, by the loader; every later walk (validation, rules,

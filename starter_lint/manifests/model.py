@@ -7,11 +7,13 @@ to a Location (computed on demand: positions cost time and are only needed for f
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..findings import Location, Problem
+
+if TYPE_CHECKING:
+    from .positions import Locator
 
 
 @dataclass
@@ -22,7 +24,7 @@ class ManifestObject:
     line: int  # 1-based line where the document starts
     template: str | None = None  # from Helm's `# Source: chart/templates/x.yaml`
     end_line: int | None = None
-    _locator: Callable[[str], Location | None] | None = field(default=None, repr=False)
+    _locator: Locator | None = field(default=None, repr=False)
 
     @property
     def api_version(self) -> str:
@@ -63,7 +65,7 @@ class ManifestObject:
                 return found
         return Location(self.path, self.line, 1)
 
-    def value_locations(self, pointer: str) -> list:
+    def value_locations(self, pointer: str) -> list[Location]:
         """The spans of the scalars written at a JSON pointer (two for a key written twice)."""
         return self._locator(pointer, own=True) if self._locator is not None and pointer else []
 

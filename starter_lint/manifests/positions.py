@@ -8,6 +8,7 @@ to the node, or to its nearest existing ancestor.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal, Protocol, overload
 
 import yaml
 
@@ -80,8 +81,22 @@ def _scalars_at(composed: _Composed, tokens) -> list:
     return [node for node in nodes if isinstance(node, yaml.ScalarNode)]
 
 
-def make_locator(document: Document, path: str, prefix: tuple):
-    def locate(pointer: str, own: bool = False):
+class Locator(Protocol):
+    """Where a finding at a JSON pointer is shown (the node, or its nearest existing ancestor;
+    None when the document does not compose); `own=True`: the spans of every scalar written there."""
+
+    @overload
+    def __call__(self, pointer: str, own: Literal[False] = False) -> Location | None: ...
+    @overload
+    def __call__(self, pointer: str, own: Literal[True]) -> list[Location]: ...
+
+
+def make_locator(document: Document, path: str, prefix: tuple[str, ...]) -> Locator:
+    @overload
+    def locate(pointer: str, own: Literal[False] = False) -> Location | None: ...
+    @overload
+    def locate(pointer: str, own: Literal[True]) -> list[Location]: ...
+    def locate(pointer: str, own: bool = False) -> Location | list[Location] | None:
         """Where a finding at `pointer` is shown; `own`: the spans of every scalar written there
         (a key written twice holds two; none when the pointer leads through a merge key)."""
         composed = _compose(document.text)

@@ -210,7 +210,7 @@ def expand_paths(paths: list, cwd=None) -> list:
     """Files to read, in order: files as given, directories recursively (sorted), `-` = stdin.
     A symlink leading outside the repository (or outside a folder named outside it) is an
     InputError: it is not followed."""
-    out = []
+    out: list[str | Path] = []
     for given in paths:
         if str(given) == "-":
             out.append("-")

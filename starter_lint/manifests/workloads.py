@@ -163,7 +163,7 @@ def repository(container: dict) -> str | None:
     return parse_image(image).repository if isinstance(image, str) else None
 
 
-def port_number(value) -> int | None:
+def port_number(value) -> float | None:
     """A port given as a number or a decimal string (`"8080"`), else None (a name, or unreadable)."""
     if isinstance(value, str):
         if not (value.isascii() and value.isdecimal()):  # "²".isdigit() is true, int("²") fails
@@ -273,7 +273,7 @@ def _name_or(name, default: str) -> str:
 # Replicas
 
 
-def max_replicas(index: ManifestIndex, obj: ManifestObject) -> float | None:
+def max_replicas(index: ManifestIndex, obj: ManifestObject) -> float:
     """How many pods a workload can run: the largest HPA maxReplicas targeting it, else spec.replicas."""
     if obj.kind == "DaemonSet":
         return float("inf")  # one per node

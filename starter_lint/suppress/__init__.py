@@ -22,6 +22,7 @@ suppression is judged only where it could have been used: every rule it names ra
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from ..directives import parse_directives, split_rules
 from ..options import rule_matches
@@ -30,6 +31,17 @@ from .inline import inline_suppression
 
 # the pipeline's entry points besides apply and mark (SL107, after every target has run)
 from .unused import unused_ignores, unused_inline
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+    from ..context import Context
+    from ..directives import FileDirectives
+    from ..findings import Finding
+    from ..options import Options
+    from ..results import TargetResult
+    from .ignores import ConfigIgnore
 
 __all__ = ["apply", "mark", "unused_ignores", "unused_inline"]
 
@@ -41,9 +53,9 @@ IN_SOURCE, EXTERNAL = "inSource", "external"
 # Manifest annotations
 
 
-def _annotated(ctx) -> dict:
+def _annotated(ctx: Context | None) -> dict[str, tuple[str, ...]]:
     """Kind/ns/name -> rule patterns from the object's starter-lint.io/ignore annotation."""
-    out: dict = {}
+    out: dict[str, tuple[str, ...]] = {}
     manifests = getattr(ctx, "manifests", None)
     for obj in getattr(manifests, "objects", None) or ():
         annotations = obj.metadata.get("annotations")
@@ -53,12 +65,14 @@ def _annotated(ctx) -> dict:
     return out
 
 
-def apply(result, ctx, options) -> None:
+def apply(result: TargetResult, ctx: Context, options: Options) -> None:
     """Mark the suppressed findings of one target (replacing them in `result.findings`)."""
     result.findings[:] = mark(result.findings, result, ctx, options)
 
 
-def mark(findings, result, ctx, options) -> list:
+def mark(
+    findings: Iterable[Finding], result: TargetResult, ctx: Context | None, options: Options
+) -> list[Finding]:
     """`findings` of the target `result`, the suppressed ones marked; what suppressed them is
     added to `result.used`."""
     directives = {
@@ -68,7 +82,7 @@ def mark(findings, result, ctx, options) -> list:
     }
     annotated = _annotated(ctx)
     ignores = list(getattr(options, "config_ignores", None) or ())
-    baseline = baseline_fingerprints(options.baseline) if getattr(options, "baseline", None) else frozenset()
+    baseline = baseline_fingerprints(options.baseline) if options.baseline else frozenset()
     today = datetime.date.today()
     return [
         _suppress_one(finding, directives, annotated, ignores, baseline, options, today, result.used)
@@ -76,13 +90,23 @@ def mark(findings, result, ctx, options) -> list:
     ]
 
 
-def _suppress_one(finding, directives, annotated, ignores, baseline, options, today, used):
+def _suppress_one(
+    finding: Finding,
+    directives: dict[str, FileDirectives],
+    annotated: dict[str, tuple[str, ...]],
+    ignores: list[ConfigIgnore],
+    baseline: frozenset[str],
+    options: Options,
+    today: datetime.date,
+    used: set[tuple[Any, ...]],
+) -> Finding:
     """The finding, suppressed or not; what suppressed it (or an expired ignore that matched it)
     is added to `used`: ("inline", path, line, part) and ("ignore", index, field, item)."""
     if finding.suppressed:
         return finding
-    reason, directive_part = inline_suppression(finding, directives.get(finding.location.path))
-    if reason:
+    inline = inline_suppression(finding, directives.get(finding.location.path))
+    if inline is not None:
+        reason, directive_part = inline
         used.add(("inline",) + directive_part)
         return finding.with_(suppressed=reason, suppression_kind=IN_SOURCE)
     ref = finding.logical.partition("#")[0]
@@ -95,7 +119,7 @@ def _suppress_one(finding, directives, annotated, ignores, baseline, options, to
             continue
         used.update(("ignore", index) + part for part in parts)
         used.add(("ignore", index))
-        if ignore.expired(today):
+        if ignore.expires is not None and ignore.expired(today):
             note = f"the config ignore at {ignore.where} ({ignore.reason}) expired on {ignore.expires.isoformat()}"
             if note not in notes:
                 notes.append(note)

@@ -5,9 +5,16 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from ..errors import StarterLintError
 from ..paths import read_control_file
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+    from ..findings import Finding
 
 # 2: fingerprints name list items by their key (identity.py), not their position; the
 # fingerprints of version 1 files no longer match, so such a file is refused, not silently ignored
@@ -16,7 +23,7 @@ MAX_BASELINE_BYTES = 32 * 1024 * 1024  # a baseline of 100k findings is about 30
 
 
 @lru_cache(maxsize=8)
-def _load_baseline(path: str, mtime: float) -> frozenset:
+def _load_baseline(path: str, mtime: float) -> frozenset[str]:
     text = read_control_file(path, MAX_BASELINE_BYTES, "--baseline")
     try:
         document = json.loads(text)
@@ -45,7 +52,7 @@ def _load_baseline(path: str, mtime: float) -> frozenset:
     return frozenset(e["fingerprint"] for e in entries)
 
 
-def baseline_fingerprints(path: str) -> frozenset:
+def baseline_fingerprints(path: str) -> frozenset[str]:
     try:
         mtime = os.path.getmtime(path)
     except OSError:
@@ -53,9 +60,9 @@ def baseline_fingerprints(path: str) -> frozenset:
     return _load_baseline(os.path.abspath(path), mtime)
 
 
-def baseline_document(findings) -> dict:
+def baseline_document(findings: Iterable[Finding]) -> dict[str, Any]:
     """What `starter-lint baseline` writes: sorted fingerprints, with context for humans."""
-    entries = {}
+    entries: dict[str, dict[str, Any]] = {}
     for finding in findings:
         entries[finding.fingerprint] = {
             "fingerprint": finding.fingerprint,

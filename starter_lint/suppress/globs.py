@@ -59,7 +59,7 @@ class PathGlob:
                 i += 1
         self.steps = steps
 
-    def _closure(self, states: set) -> set:
+    def _closure(self, states: set[int]) -> set[int]:
         """The states reachable without reading: past a `*`, `**` or `**/`, or into `**/`."""
         out, todo = set(), list(states)
         while todo:

@@ -8,10 +8,14 @@ import datetime
 import os
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..findings import Location
 from ..options import rule_matches
 from .globs import glob_matches, posix_path, star_match
+
+if TYPE_CHECKING:
+    from ..findings import Finding
 
 _OBJECT_REF = re.compile(r"^[A-Z][A-Za-z0-9]*/[^/]+(?:/[^/]+)?$")  # Kind/name or Kind/ns/name
 
@@ -21,10 +25,10 @@ class ConfigIgnore:
     """One `ignores:` entry of the config file (built by config.py)."""
 
     reason: str
-    rules: tuple = ()  # ids or prefixes; empty: every rule
-    paths: tuple = ()  # globs, relative to the config file's directory
-    values_paths: tuple = ()  # globs over values paths (`ingress.*`)
-    resources: tuple = ()  # globs over Kind/namespace/name (`Ingress/*`)
+    rules: tuple[str, ...] = ()  # ids or prefixes; empty: every rule
+    paths: tuple[str, ...] = ()  # globs, relative to the config file's directory
+    values_paths: tuple[str, ...] = ()  # globs over values paths (`ingress.*`)
+    resources: tuple[str, ...] = ()  # globs over Kind/namespace/name (`Ingress/*`)
     expires: datetime.date | None = None
     base_dir: str = "."  # the config file's directory (paths are relative to it)
     where: str = ""  # "file:line" of the entry, for notes
@@ -33,10 +37,10 @@ class ConfigIgnore:
     def expired(self, today: datetime.date | None = None) -> bool:
         return self.expires is not None and (today or datetime.date.today()) > self.expires
 
-    def matches(self, finding, cwd: str | None) -> bool:
+    def matches(self, finding: Finding, cwd: str | None) -> bool:
         return self.matched_parts(finding, cwd) is not None
 
-    def matched_parts(self, finding, cwd: str | None) -> frozenset | None:
+    def matched_parts(self, finding: Finding, cwd: str | None) -> frozenset[tuple[str, str]] | None:
         """None when the entry does not match `finding`; else the parts that matched it, as
         (field, item) pairs (`("rules", "SL301")`, `("paths", "envs/*.yaml")`)."""
         ref = object_ref(finding.logical)
@@ -48,7 +52,7 @@ class ConfigIgnore:
                 "values-path",
                 [] if is_object else [p for p in self.values_paths if star_match(finding.logical, p)],
             ),
-            ("resource", [p for p in self.resources if is_object and star_match(ref, p)]),
+            ("resource", [p for p in self.resources if ref is not None and star_match(ref, p)]),
         ]
         given = {
             "rules": self.rules,
@@ -60,7 +64,7 @@ class ConfigIgnore:
             return None
         return frozenset((kind, item) for kind, matched in parts for item in matched)
 
-    def parts(self) -> list:
+    def parts(self) -> list[tuple[str, str]]:
         return (
             [("rules", r) for r in self.rules]
             + [("paths", p) for p in self.paths]
@@ -68,7 +72,7 @@ class ConfigIgnore:
             + [("resource", p) for p in self.resources]
         )
 
-    def _path_matches(self, pattern: str, finding, cwd: str | None) -> bool:
+    def _path_matches(self, pattern: str, finding: Finding, cwd: str | None) -> bool:
         location = posix_path(os.path.join(os.path.abspath(cwd or os.getcwd()), finding.location.path))
         if glob_matches(pattern, location, os.path.abspath(self.base_dir)):
             return True

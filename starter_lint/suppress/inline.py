@@ -4,14 +4,21 @@ whole file (the comments' syntax is `directives`).
 
 from __future__ import annotations
 
-from ..directives import FileDirectives
+from typing import TYPE_CHECKING
+
 from ..options import rule_matches
 
+if TYPE_CHECKING:
+    from ..directives import FileDirectives
+    from ..findings import Finding
 
-def inline_suppression(finding, directives: FileDirectives | None) -> tuple:
-    """(reason, (path, directive line, rule part) that suppressed it), or (None, None)."""
+
+def inline_suppression(
+    finding: Finding, directives: FileDirectives | None
+) -> tuple[str, tuple[str, int, str]] | None:
+    """(reason, (path, directive line, rule part) that suppressed it), or None."""
     if directives is None:
-        return None, None
+        return None
     for directive in directives.by_line.get(finding.location.line, []) + directives.whole_file:
         for part in directive.rules:
             if rule_matches(finding.rule, [part]):
@@ -21,4 +28,4 @@ def inline_suppression(finding, directives: FileDirectives | None) -> tuple:
                     directive.line,
                     part,
                 )
-    return None, None
+    return None

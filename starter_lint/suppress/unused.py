@@ -8,27 +8,38 @@ have been used: every rule it names ran on its file.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..directives import parse_directives, unknown_rule_parts
 from ..findings import Location, Problem
 from ..options import rule_matches
 
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable
+    from typing import Any
+
+    from ..catalog import Catalog
+    from ..directives import Directive
+    from ..options import Options
+    from ..results import TargetResult
+
 UNUSED_SUPPRESSION = "SL107"
 
 
-def _ran_all(part: str, ran: set, catalog) -> bool:
+def _ran_all(part: str, ran: Collection[str], catalog: Iterable[str]) -> bool:
     """Every rule `part` names ran: only then can it be told that it suppressed nothing."""
     named = [rule_id for rule_id in catalog if rule_matches(rule_id, [part])]
     return bool(named) and all(rule_id in ran for rule_id in named)
 
 
-def unused_inline(results, catalog) -> list:
+def unused_inline(results: list[TargetResult], catalog: Catalog) -> list[tuple[int, Problem]]:
     """(index of the target result to report it with, Problem) for every rule of an inline
     disable that suppressed nothing in any target that checked its file. A disable of SL107
     itself (`SL107`, `SL1`, `all`) is not judged: it may be there for these very findings."""
-    used = set().union(*(result.used for result in results)) if results else set()
-    out = []
-    first_with: dict = {}  # file -> index of the first target that checked it
-    ran_on: dict = {}  # file -> ids of the rules that ran on it in any target
+    used: set[tuple[Any, ...]] = set().union(*(result.used for result in results)) if results else set()
+    out: list[tuple[int, Problem]] = []
+    first_with: dict[str, int] = {}  # file -> index of the first target that checked it
+    ran_on: dict[str, set[str]] = {}  # file -> ids of the rules that ran on it in any target
     for index, result in enumerate(results):
         for path, text in (result.sources or {}).items():
             if text and "starter-lint" in text:
@@ -69,7 +80,7 @@ def unused_inline(results, catalog) -> list:
     return out
 
 
-def _owner_of_folded(results, path: str, directive, part: str) -> str:
+def _owner_of_folded(results: list[TargetResult], path: str, directive: Directive, part: str) -> str:
     """The rule of the finding that a `part` finding under this directive was folded into
     (related.py), or "": the disable names the consequence of a mistake another rule reports."""
     lines = None if directive.kind == "disable-file" else (directive.line, directive.line + 1)
@@ -86,15 +97,17 @@ def _owner_of_folded(results, path: str, directive, part: str) -> str:
     return ""
 
 
-def unused_ignores(results, options, catalog) -> list:
+def unused_ignores(
+    results: list[TargetResult], options: Options, catalog: Catalog
+) -> list[tuple[int, Problem]]:
     """(0, Problem) for every config `ignores:` entry, or part of one, that suppressed nothing,
     in a run of the whole config (an ignore for files or targets a run did not check is no
     unused ignore)."""
     if getattr(options, "partial_run", False) or not results:
         return []
-    used = set().union(*(result.used for result in results))
-    ran = set().union(*(result.rules_run for result in results))
-    out = []
+    used: set[tuple[Any, ...]] = set().union(*(result.used for result in results))
+    ran: set[str] = set().union(*(result.rules_run for result in results))
+    out: list[tuple[int, Problem]] = []
     for number, ignore in enumerate(getattr(options, "config_ignores", None) or ()):
         location = ignore.location or Location(ignore.where.rpartition(":")[0] or ignore.where, 1, 1)
         if not all(_ran_all(rule, ran, catalog) for rule in ignore.rules):

@@ -28,7 +28,7 @@ def _strict(schema):
         return [_strict(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {}
+    out: dict[str, object] = {}
     for key, value in schema.items():
         if key in ("properties", "patternProperties"):
             out[key] = {name: _strict(sub) for name, sub in value.items()}

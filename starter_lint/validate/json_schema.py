@@ -22,12 +22,17 @@ secret): they name the field and what the schema wants.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 from ..inputregex import Unverifiable, compile_pattern
 from ..jsontypes import json_type
 from ..pointer import build, escape
 from .schemas import resolve_ref
 from .verdicts import SchemaError
+
+# a compiled schema node: (instance, path as nested (parent, key) pairs, errors found so far)
+Step = Callable[[Any, Any, list[SchemaError]], None]
 
 
 def _is_type(value, wanted: str) -> bool:
@@ -161,7 +166,7 @@ class SchemaValidator:
     def _ref_step(self, ref: str):
         name, target = resolve_ref(ref, self.definitions)
         active = self._active
-        compiled = []
+        compiled: list[Step] = []
 
         def ref_step(data, path, out):
             if name in active:
@@ -182,7 +187,7 @@ class SchemaValidator:
             return None
         choices = schema.get("enum")
         enum_message = (
-            None
+            ""  # unused: without `enum` every value is one of the choices
             if choices is None
             else "value must be one of "
             + ", ".join(repr(c) if not isinstance(c, str) else f"'{c}'" for c in choices)
@@ -210,13 +215,13 @@ class SchemaValidator:
             return None
         required = tuple(schema.get("required") or ())
         declared = schema.get("properties") or {}
-        properties: dict = {}  # compiled on first use: most declared fields are never set
+        properties: dict[str, Step] = {}  # compiled on first use: most declared fields are never set
         patterns = [
             (compile_pattern(regex), self.compile(sub))
             for regex, sub in (schema.get("patternProperties") or {}).items()
         ]
         unverifiable = [compiled for compiled, _fn in patterns if isinstance(compiled, Unverifiable)]
-        patterns = [(compiled, fn) for compiled, fn in patterns if not isinstance(compiled, Unverifiable)]
+        verifiable = [(compiled, fn) for compiled, fn in patterns if not isinstance(compiled, Unverifiable)]
         not_checked = self._not_checked
         additional = schema.get("additionalProperties", True)
         closed = additional is False
@@ -232,15 +237,15 @@ class SchemaValidator:
                 if missing:
                     word = "property" if len(missing) == 1 else "properties"
                     out.append(SchemaError(to_pointer(path), f"missing {word} {_quote_all(missing)}"))
-            extra = None
+            extra: list[str] | None = None
             for key, value in data.items():
                 fn = properties.get(key)
                 if fn is None and key in declared:
                     fn = properties[key] = compile_schema(declared[key])
                 matched = fn is not None
-                if matched:
+                if fn is not None:
                     fn(value, (path, key), out)
-                for compiled, pattern_fn in patterns:
+                for compiled, pattern_fn in verifiable:
                     if compiled.found_in(key):
                         matched = True
                         pattern_fn(value, (path, key), out)

@@ -14,6 +14,7 @@ import json
 import re
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..errors import StarterLintError
 from .cache_dir import cache_root, write_atomically
@@ -136,7 +137,7 @@ def _resource_kinds(definitions: dict) -> list:
     """[apiVersion, kind, definition name] of every resource kind the definitions describe."""
     out = []
     for name, definition in definitions.items():
-        gvks = definition.get("x-kubernetes-group-version-kind") or ()
+        gvks: Any = definition.get("x-kubernetes-group-version-kind") or ()
         # a definition listing several GVKs (DeleteOptions, WatchEvent) is not a resource
         if len(gvks) == 1:
             group, version, kind = (

@@ -17,6 +17,6 @@ class SchemaError:
 @dataclass
 class Verdict:
     status: str  # VALID | INVALID | MISSING (no schema for the kind)
-    errors: list = field(default_factory=list)
+    errors: list[SchemaError] = field(default_factory=list)
     schema: str = ""  # which schema decided (kubeconform file name or definition)
-    unchecked: list = field(default_factory=list)  # SchemaErrors of patterns not checked
+    unchecked: list[SchemaError] = field(default_factory=list)  # SchemaErrors of patterns not checked

@@ -12,8 +12,11 @@ span of every value and key, and the notes (`notes.py`) on what it saw.
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
+from ..findings import ValuesPath
 from ..textio import YamlLoadError
-from .model import Node
+from .model import Node, Span, YamlNote
 from .notes import ambiguous_key, ambiguous_scalar, duplicate_key, key_collision, replaced_by_merge, where
 from .resolve import (
     BINARY,
@@ -29,14 +32,19 @@ from .resolve import (
 
 MAX_EXPANDED_NODES = 2_000_000  # hard cap on alias expansion, whatever the ratio
 
+# a key as go-yaml tells keys apart: its type and value (1 and "1" are two keys; NaN is one)
+KeyIdentity = tuple[type[Any], Any]
+# (key node, raw key, decoded value, value node)
+MapEntry = tuple[Node, Any, Any, Node]
+
 
 class GoMap:
     """A decoded mapping: resolved key identity -> (key node, raw key, value, value node)."""
 
     __slots__ = ("entries",)
 
-    def __init__(self):
-        self.entries: dict = {}
+    def __init__(self) -> None:
+        self.entries: dict[KeyIdentity, MapEntry] = {}
 
 
 def _allowed_alias_ratio(decoded: int) -> float:
@@ -49,15 +57,15 @@ def _allowed_alias_ratio(decoded: int) -> float:
 
 
 class Decoder:
-    def __init__(self, record: bool):
+    def __init__(self, record: bool) -> None:
         self.record = record
-        self.spans: dict = {}
-        self.key_spans: dict = {}
-        self.alias_targets: dict = {}
-        self.notes: list = []
-        self._cache: dict = {}  # id(node) -> decoded value
-        self._counts: dict = {}  # id(node) -> go-yaml unmarshal calls to decode it
-        self._active: set = set()  # nodes being counted or decoded (an alias may not enter one)
+        self.spans: dict[ValuesPath, Span] = {}
+        self.key_spans: dict[ValuesPath, Span] = {}
+        self.alias_targets: dict[ValuesPath, Node] = {}
+        self.notes: list[YamlNote] = []
+        self._cache: dict[int, Any] = {}  # id(node) -> decoded value
+        self._counts: dict[int, int] = {}  # id(node) -> go-yaml unmarshal calls to decode it
+        self._active: set[int] = set()  # nodes being counted or decoded (an alias may not enter one)
         self.decoded = 1  # the document node
         self.aliased = 0
 
@@ -92,7 +100,7 @@ class Decoder:
         self._active.discard(id(node))
         return total
 
-    def _contains_itself(self, node: Node):
+    def _contains_itself(self, node: Node) -> NoReturn:
         raise YamlLoadError(f"anchor '{node.anchor}' value contains itself", node.span.line, node.span.col)
 
     def _tick(self, node: Node) -> None:
@@ -116,7 +124,7 @@ class Decoder:
     def _is_merge(node: Node) -> bool:
         return node.kind == "scalar" and node.value == "<<" and (node.implicit or node.tag == MERGE_TAG)
 
-    def decode(self, node: Node, path: tuple, counted: bool = True):
+    def decode(self, node: Node, path: ValuesPath, counted: bool = True) -> Any:
         if counted:
             self._tick(node)
         if node.kind == "alias":
@@ -124,6 +132,7 @@ class Decoder:
         if node.kind == "scalar":
             return self.scalar(node, path)
         self._active.add(id(node))
+        value: list[Any] | GoMap
         if node.kind == "seq":
             value = [self.decode(child, path + (i,), counted) for i, child in enumerate(node.value)]
         else:
@@ -131,7 +140,7 @@ class Decoder:
         self._active.discard(id(node))
         return value
 
-    def _shared(self, node: Node, path: tuple):
+    def _shared(self, node: Node, path: ValuesPath) -> Any:
         key = id(node)
         if key in self._active:
             self._contains_itself(node)
@@ -144,7 +153,7 @@ class Decoder:
                 self.record = saved
         return self._cache[key]
 
-    def scalar(self, node: Node, path: tuple, is_key: bool = False):
+    def scalar(self, node: Node, path: ValuesPath, is_key: bool = False) -> Any:
         tag = "" if node.implicit and node.tag != "!" else ("!" if node.implicit else node.tag)
         if not node.implicit and not node.tag:
             return node.value  # quoted or block scalar without a tag: a string
@@ -163,7 +172,7 @@ class Decoder:
                 self.notes.append(note)
         return value
 
-    def key(self, node: Node, parent: tuple):
+    def key(self, node: Node, parent: ValuesPath) -> Any:
         target = node.value if node.kind == "alias" else node
         if target.kind != "scalar":
             raise YamlLoadError(
@@ -176,10 +185,10 @@ class Decoder:
             self.notes.append(ambiguous_key(node, parent, raw))
         return raw
 
-    def mapping(self, node: Node, path: tuple, counted: bool) -> GoMap:
+    def mapping(self, node: Node, path: ValuesPath, counted: bool) -> GoMap:
         out = GoMap()
         entries = out.entries
-        merged_keys: set = set()
+        merged_keys: set[KeyIdentity] = set()
         children = node.value
         for i in range(0, len(children) - 1, 2):
             knode, vnode = children[i], children[i + 1]
@@ -189,7 +198,7 @@ class Decoder:
             if counted:
                 self._tick(knode)
             raw = self.key(knode, path)
-            identity = (type(raw), raw) if raw == raw else (float, "nan")
+            identity: KeyIdentity = (type(raw), raw) if raw == raw else (float, "nan")
             child_path = path + (shown_key(raw),)
             if self.record and identity in entries:
                 if identity in merged_keys:
@@ -202,10 +211,12 @@ class Decoder:
             entries[identity] = (knode, raw, value, vnode)
         return out
 
-    def _merge(self, vnode: Node, path: tuple, out: GoMap, merged_keys: set, counted: bool) -> None:
+    def _merge(
+        self, vnode: Node, path: ValuesPath, out: GoMap, merged_keys: set[KeyIdentity], counted: bool
+    ) -> None:
         """go-yaml's d.merge: a map, an alias of a map, or a list of them (earlier ones win)."""
 
-        def want_map(at: Node):
+        def want_map(at: Node) -> NoReturn:
             raise YamlLoadError(
                 "map merge requires map or sequence of maps as the value", at.span.line, at.span.col
             )
@@ -228,14 +239,16 @@ class Decoder:
                 merged_keys.add(identity)
 
     # phase 2 -----------------------------------------------------------------------------------
-    def to_json(self, value, node: Node, path: tuple, record: bool):
+    def to_json(self, value: Any, node: Node, path: ValuesPath, record: bool) -> Any:
         if record:
             self.spans[path] = node.span
             if node.kind == "alias":
                 self.alias_targets[path] = node.value  # where the copied value is written
                 record = False
         if isinstance(value, GoMap):
-            winners: dict = {}  # string key -> entry; Helm's pick among colliding keys is random
+            winners: dict[
+                str, MapEntry
+            ] = {}  # string key -> entry; Helm's pick among colliding keys is random
             for entry in value.entries.values():
                 knode, raw = entry[0], entry[1]
                 try:
@@ -247,7 +260,7 @@ class Decoder:
                         self.notes.append(key_collision(knode, path, key))
                     self._check_keys(winners.pop(key)[2])  # the loser is converted, then dropped
                 winners[key] = entry
-            out: dict = {}
+            out: dict[str, Any] = {}
             for key, (knode, _raw, item, vnode) in winners.items():
                 child = path + (key,)
                 if record:
@@ -264,7 +277,7 @@ class Decoder:
                 raise YamlLoadError(exc.message, node.span.line, node.span.col) from None
         return value
 
-    def _check_keys(self, value) -> None:
+    def _check_keys(self, value: Any) -> None:
         """sigs.k8s.io/yaml converts every key, even below a value a colliding key replaces."""
         if isinstance(value, GoMap):
             for knode, raw, item, _vnode in value.entries.values():
@@ -278,7 +291,7 @@ class Decoder:
                 self._check_keys(item)
 
 
-def read_document(root: Node | None, decoder: Decoder) -> dict | None:
+def read_document(root: Node | None, decoder: Decoder) -> dict[str, Any] | None:
     """One document as sigs.k8s.io/yaml.Unmarshal into a map gives it (None: empty)."""
     if root is None:
         return None

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from ..textio import MAX_DEPTH, YamlLoadError
 from .model import Node, Span, YamlSyntaxError
 
 
-def _mark_error(exc, line_offset: int) -> YamlLoadError:
+def _mark_error(exc: Exception, line_offset: int) -> YamlLoadError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
     context = getattr(exc, "context", None)
@@ -43,7 +44,7 @@ def event_backend() -> str:
         return "ruamel"
 
 
-def _ruamel_events(text: str):
+def _ruamel_events(text: str) -> Iterator[Any]:
     from ruamel.yaml import YAML  # deferred: ruamel.yaml only for texts libyaml cannot read as go-yaml
 
     from .goyaml_scanner import GoYamlReader, GoYamlScanner  # deferred: imports ruamel.yaml
@@ -58,9 +59,10 @@ def _ruamel_events(text: str):
         yield event
 
 
-def _libyaml_events(text: str):
+def _libyaml_events(text: str) -> Iterator[Any]:
     import yaml  # deferred: PyYAML is imported only when a text is parsed
 
+    event: Any  # a scalar's `implicit` and `style` are rewritten to the ruamel path's shape
     for event in yaml.parse(text, Loader=yaml.CSafeLoader):
         if type(event).__name__ == "ScalarEvent":
             event.implicit = bool(event.implicit[0])
@@ -126,19 +128,19 @@ def _refuse_if_too_deep(exc: YamlSyntaxError) -> None:
 
 
 def _documents_from(
-    iterator, parser_error: type, text: str, limit: int | None, line_offset: int
+    iterator: Iterator[Any], parser_error: type[Exception], text: str, limit: int | None, line_offset: int
 ) -> Iterator[Node | None]:
     """The node trees of `iterator`'s events; `parser_error` is its parser's error class (each
     path names its own, so that reading with libyaml does not import ruamel.yaml)."""
 
-    def span(start, end) -> Span:
+    def span(start: Any, end: Any) -> Span:  # the marks of either parser
         return Span(
             start.line + 1 + line_offset, start.column + 1, end.line + 1 + line_offset, end.column + 1
         )
 
-    anchors: dict = {}
-    stack: list = []
-    root = None
+    anchors: dict[str, Node] = {}
+    stack: list[Node] = []
+    root: Node | None = None
     produced = 0
     while True:
         try:

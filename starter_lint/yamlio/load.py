@@ -7,31 +7,34 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+from collections.abc import Iterator
+from typing import Any
 
+from ..findings import ValuesPath
 from ..textio import MAX_DEPTH, YamlLoadError
 from ..tree import merge_maps
 from .decode import Decoder, read_document
 from .events import document_roots
-from .model import LoadedYaml
+from .model import LoadedYaml, Node, Span, YamlNote
 from .resolve import NULL, resolve_untyped
 
 MAX_VALUES_BYTES = 4 * 1024 * 1024  # a values file beyond this is not a values file
 
 
-def _strip_nulls(value):
+def _strip_nulls(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _strip_nulls(v) for k, v in value.items() if v is not None}
     return value
 
 
-def load_documents(text: str) -> list:
+def load_documents(text: str) -> list[Any]:
     """Every document of a YAML stream (a CRD file) as JSON-like data, None for an empty one.
 
     The values loader's rules bound the cost: go-yaml's alias ratio and the expansion cap
     (`Decoder._tick`), the nesting limit; keys become strings and numbers JSON numbers, as
     sigs.k8s.io/yaml reads a manifest. Errors are YamlLoadError with a position.
     """
-    out = []
+    out: list[Any] = []
     with _deep_nesting_refused():
         for root in document_roots(text, None):
             if root is None:
@@ -43,7 +46,7 @@ def load_documents(text: str) -> list:
 
 
 @contextlib.contextmanager
-def _deep_nesting_refused():
+def _deep_nesting_refused() -> Iterator[None]:
     """Decoding recurses once per level: room for MAX_DEPTH levels, a clean error beyond."""
     if sys.getrecursionlimit() < 10_000:
         sys.setrecursionlimit(10_000)
@@ -53,14 +56,14 @@ def _deep_nesting_refused():
         raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels") from None
 
 
-def split_documents(text: str) -> list:
+def split_documents(text: str) -> list[tuple[int, str]]:
     """k8s.io/apimachinery's YAMLReader, as Helm's LoadValues splits a chart's values.yaml.
 
     Returns (first line number - 1, chunk text) pairs. A separator line is `---` followed by
     nothing but blanks or a comment; anything else after `---` is an error, as in Helm.
     """
-    chunks = []
-    buffer: list = []
+    chunks: list[tuple[int, str]] = []
+    buffer: list[str] = []
     start = 0
     lines = [line + "\n" for line in text.split("\n")]  # only LF ends a line for the reader
     lines[-1] = lines[-1][:-1]
@@ -130,7 +133,12 @@ def _load_user_values(text: str, path: str) -> LoadedYaml:
         empty = (
             second is end
             or second is None
-            or (second.kind == "scalar" and second.implicit and resolve_untyped("", second.value)[0] == NULL)
+            or (
+                isinstance(second, Node)
+                and second.kind == "scalar"
+                and second.implicit
+                and resolve_untyped("", second.value)[0] == NULL
+            )
         )
         if not empty:
             count = 2
@@ -149,11 +157,11 @@ def _load_user_values(text: str, path: str) -> LoadedYaml:
 
 
 def _load_all_documents(text: str, path: str, drop_nulls: bool) -> LoadedYaml:
-    spans: dict = {}
-    key_spans: dict = {}
-    alias_targets: dict = {}
-    notes: list = []
-    data: dict = {}
+    spans: dict[ValuesPath, Span] = {}
+    key_spans: dict[ValuesPath, Span] = {}
+    alias_targets: dict[ValuesPath, Node] = {}
+    notes: list[YamlNote] = []
+    data: dict[str, Any] = {}
     chunks = split_documents(text[1:] if text.startswith("\ufeff") else text)  # Helm strips a BOM
     for offset, chunk in chunks:
         decoder = Decoder(record=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..findings import ValuesPath
 from ..textio import YamlLoadError
 
 
@@ -24,7 +25,7 @@ class YamlNote:
     """Something legal but surprising the loader saw: the source of SL103/SL104 findings."""
 
     kind: str  # "duplicate-key" | "key-collision" | "ambiguous-scalar" | "ambiguous-key"
-    path: tuple  # values path of the affected key or value
+    path: ValuesPath  # values path of the affected key or value
     span: Span
     message: str
     fix_value: Any = None  # for ambiguous scalars: the value the author most likely meant
@@ -38,18 +39,20 @@ class YamlSyntaxError(YamlLoadError):
 @dataclass
 class LoadedYaml:
     path: str
-    data: dict
-    spans: dict = field(default_factory=dict)  # values path -> Span of the value
-    key_spans: dict = field(default_factory=dict)  # values path -> Span of its key
-    notes: list = field(default_factory=list)
+    data: dict[str, Any]
+    spans: dict[ValuesPath, Span] = field(default_factory=dict)  # values path -> Span of the value
+    key_spans: dict[ValuesPath, Span] = field(default_factory=dict)  # values path -> Span of its key
+    notes: list[YamlNote] = field(default_factory=list)
     documents: int = 1
     text: str = ""
-    alias_targets: dict = field(default_factory=dict)  # values path of an alias -> anchored node
+    alias_targets: dict[ValuesPath, Node] = field(
+        default_factory=dict
+    )  # values path of an alias -> anchored node
 
-    def span_of(self, path: tuple) -> Span | None:
+    def span_of(self, path: ValuesPath) -> Span | None:
         return self.spans.get(tuple(path))
 
-    def origin_span(self, path: tuple) -> Span | None:
+    def origin_span(self, path: ValuesPath) -> Span | None:
         """Where the value at `path` is written when an alias (`*name`, at or above `path`)
         copied it: its node inside the anchored one, or the whole anchored node where the path
         cannot be followed there (a merge key inside it). None for a value not copied."""
@@ -74,25 +77,35 @@ class Node:
 
     __slots__ = ("anchor", "implicit", "kind", "span", "style", "tag", "value")
 
-    def __init__(self, kind, tag, value, style, span, anchor, implicit=False):
+    def __init__(
+        self,
+        kind: str,
+        tag: str | None,
+        value: Any,
+        style: str | None,
+        span: Span,
+        anchor: str | None,
+        implicit: bool = False,
+    ) -> None:
         self.kind = kind  # "scalar" | "seq" | "map" | "alias"
         self.tag = tag or ""
-        self.value = value  # str, list of child nodes, or the aliased node
+        self.value: Any = value  # str, list of child nodes, or the aliased node
         self.style = style
         self.span = span
         self.anchor = anchor
         self.implicit = implicit  # a plain scalar without a tag (or with the tag `!`)
 
 
-def child_node(node: Node, part) -> Node | None:
+def child_node(node: Node, part: object) -> Node | None:
     """The node of a map's key `part` (the last one written) or a list's item `part`; None when
     it is not written there (a merged or non-string key)."""
     if node.kind == "map" and isinstance(part, str):
-        children = node.value
+        children: list[Node] = node.value  # key, value, key, value…
         for i in range(len(children) - 2, -1, -2):
             key = children[i]
             if key.kind == "scalar" and key.value == part and key.value != "<<":
                 return children[i + 1]
     elif node.kind == "seq" and isinstance(part, int) and 0 <= part < len(node.value):
-        return node.value[part]
+        item: Node = node.value[part]
+        return item
     return None

@@ -5,8 +5,9 @@ keys, keys set before a merge, keys that collide once Helm turns them into strin
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from ..findings import format_path
+from ..findings import ValuesPath, format_path
 from .model import Node, YamlNote
 from .resolve import helm_number, shown_key
 
@@ -17,12 +18,12 @@ _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]")
 _TRAILING_ZERO = re.compile(r"[-+]?[0-9]+\.[0-9]*0")
 
 
-def where(path: tuple) -> str:
+def where(path: ValuesPath) -> str:
     """A values path as messages name it."""
     return f"`{format_path(path)}`" if path else "the top level"
 
 
-def ambiguous_scalar(node: Node, path: tuple, text: str, value) -> YamlNote | None:
+def ambiguous_scalar(node: Node, path: ValuesPath, text: str, value: Any) -> YamlNote | None:
     """The note on a plain scalar Helm reads otherwise than its author likely meant, if any."""
     if isinstance(value, bool) and text not in _PLAIN_BOOLS:
         meant = str(value).lower()
@@ -49,7 +50,7 @@ def ambiguous_scalar(node: Node, path: tuple, text: str, value) -> YamlNote | No
     return YamlNote("ambiguous-scalar", path, node.span, message, fix_value=text, has_fix=True)
 
 
-def ambiguous_key(node: Node, parent: tuple, raw) -> YamlNote:
+def ambiguous_key(node: Node, parent: ValuesPath, raw: Any) -> YamlNote:
     """The note on a plain key that is not a string in YAML 1.1 (`yes:`, `1:`, `~:`)."""
     shown = shown_key(raw)
     kind = "the boolean" if isinstance(raw, bool) else "null" if raw is None else "the number"
@@ -62,13 +63,13 @@ def ambiguous_key(node: Node, parent: tuple, raw) -> YamlNote:
     )
 
 
-def duplicate_key(key: Node, path: tuple, raw) -> YamlNote:
+def duplicate_key(key: Node, path: ValuesPath, raw: Any) -> YamlNote:
     """A key written twice in the mapping at `path`."""
     message = f"duplicate key `{shown_key(raw)}` in {where(path)}: Helm keeps the last one, other tools may keep the first"
     return YamlNote("duplicate-key", path + (shown_key(raw),), key.span, message)
 
 
-def replaced_by_merge(key: Node, path: tuple, raw) -> YamlNote:
+def replaced_by_merge(key: Node, path: ValuesPath, raw: Any) -> YamlNote:
     """A key written before a merge key `<<` that merges the same key in (the merge wins)."""
     message = (
         f"`{shown_key(raw)}` is set before the merge key `<<` in {where(path)}, "
@@ -77,7 +78,7 @@ def replaced_by_merge(key: Node, path: tuple, raw) -> YamlNote:
     return YamlNote("duplicate-key", path + (shown_key(raw),), key.span, message)
 
 
-def key_collision(key: Node, path: tuple, text: str) -> YamlNote:
+def key_collision(key: Node, path: ValuesPath, text: str) -> YamlNote:
     """Keys of different YAML types that become the same string `text` in Helm."""
     message = (
         f"keys `{text}` of different YAML types collide in {where(path)} once "

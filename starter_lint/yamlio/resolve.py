@@ -19,7 +19,7 @@ STR, INT, FLOAT, BOOL, NULL = _TAG + "str", _TAG + "int", _TAG + "float", _TAG +
 BINARY, TIMESTAMP, MERGE_TAG = _TAG + "binary", _TAG + "timestamp", _TAG + "merge"
 _RESOLVABLE = {"", STR, INT, FLOAT, BOOL, NULL, TIMESTAMP}
 
-_RESOLVE_MAP: dict = {}
+_RESOLVE_MAP: dict[str, tuple[str, Any]] = {}  # plain text -> (tag, value)
 for _words, _value, _tag in (
     (("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True, BOOL),
     (("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False, BOOL),
@@ -97,7 +97,7 @@ def _days_in_month(year: int, month: int) -> int:
 
 
 @functools.lru_cache(maxsize=8192)  # values files repeat their scalars a lot
-def resolve_scalar(tag: str, text: str):
+def resolve_scalar(tag: str, text: str) -> tuple[str, Any]:
     """go-yaml v2's resolve(tag, in): the (tag, value) of a scalar; ResolveError if they clash."""
     if tag not in _RESOLVABLE:
         return tag, text
@@ -111,7 +111,7 @@ def resolve_scalar(tag: str, text: str):
     raise ResolveError(f"cannot decode a !!{rtag.rsplit(':', 1)[-1]} as a !!{tag.rsplit(':', 1)[-1]}")
 
 
-def resolve_untyped(tag: str, text: str):
+def resolve_untyped(tag: str, text: str) -> tuple[str, Any]:
     first = text[:1]
     if tag == STR or not (
         text == ""
@@ -165,7 +165,7 @@ def decode_binary(text: str) -> str:
     return re.sub("[\udc80-\udcff]", "\ufffd", raw.decode("utf-8", "surrogateescape"))
 
 
-def key_to_string(value) -> str:
+def key_to_string(value: Any) -> str:
     """sigs.k8s.io/yaml's key conversion: bools, ints and floats become strings."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -183,14 +183,14 @@ def key_to_string(value) -> str:
     return str(value)
 
 
-def shown_key(value) -> str:
+def shown_key(value: Any) -> str:
     try:
         return key_to_string(value)
     except YamlLoadError:
         return str(value)
 
 
-def helm_number(value):
+def helm_number(value: float) -> int | float:
     """A number as Helm holds it after the JSON round trip: a float64, printed like Go does."""
     as_float = float(value)
     if math.isnan(as_float) or math.isinf(as_float):
