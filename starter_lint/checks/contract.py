@@ -18,6 +18,7 @@ from decimal import Decimal, DecimalException
 from typing import Any
 
 from ..fields import as_dict, as_list
+from ..findings import Problem, ValuesPath, format_path
 
 # re-exported (`X as X`): the checks read these from the contract
 from ..flags import Flag as Flag
@@ -29,6 +30,20 @@ SCALED = ("api", "web")  # components with an HPA (autoscaling.<c>)
 
 # Kubernetes' env var name rule (docs/design/rules.md, 'Names')
 ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
+
+
+def invalid_env_name(path: ValuesPath) -> Problem | None:
+    """The finding for a key that becomes an env var name (an `env` key, a secret key) and is
+    not a valid one, at the key; None when it is valid."""
+    if ENV_NAME.match(str(path[-1])):
+        return None
+    return Problem(
+        f"{format_path(path)}: the key is not a valid env var name (letters, digits, "
+        "'_', '-', '.', not starting with a digit): rename it",
+        path=path,
+        key="name",
+        at_key=True,
+    )
 
 
 def truthy(value: Any) -> bool:

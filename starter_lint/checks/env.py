@@ -13,7 +13,7 @@ from ..findings import Fix, Problem, format_path
 from ..redact import is_secret_key, url_password
 from ..textio import split_lines
 from . import check
-from .contract import ENV_NAME, enabled_components, env, helm_string, lookup, secrets, secrets_path
+from .contract import enabled_components, env, helm_string, invalid_env_name, lookup, secrets, secrets_path
 
 SECRETS_PROVIDERS = ("aws_sm", "azure_kv", "gcp_sm", "vault", "infisical")
 AUTH_KEY_STORAGE_BACKEND = "secret-manager"
@@ -209,14 +209,9 @@ def env_name(ctx):
         held = secrets(ctx, component)
         for key in env(ctx, component):
             path = (component, "env", key)
-            if not ENV_NAME.match(str(key)):
-                yield Problem(
-                    f"{format_path(path)}: the key is not a valid env var name (letters, digits, "
-                    "'_', '-', '.', not starting with a digit): rename it",
-                    path=path,
-                    key="name",
-                    at_key=True,
-                )
+            invalid = invalid_env_name(path)
+            if invalid is not None:
+                yield invalid
             elif key in held:
                 other = format_path(secrets_path(ctx, component) + (key,))
                 yield Problem(

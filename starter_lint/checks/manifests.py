@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..findings import Location, Problem, Severity, format_path
 from ..manifests.index import index_of
+from ..manifests.model import manifest_problem
 from ..option_table import DEFAULT_KUBE_VERSION
 from ..pointer import path as pointer_path
 from ..validate.apis import ApiVersions
@@ -107,12 +108,11 @@ def unknown_kind(ctx):
         if verdict.status != MISSING:
             continue
         obj = ctx.manifests.objects[i]
-        yield Problem(
+        yield manifest_problem(
+            obj,
+            "/kind",
             f"{obj.ref}: no schema for kind {obj.kind} in {obj.api_version} (Kubernetes {version}), so it "
             "was not validated; pass its CustomResourceDefinition with --crd, or fix the apiVersion/kind",
-            location=obj.locate("/kind"),
-            logical=f"{obj.ref}#/kind",
-            template=obj.template,
             key=f"{obj.api_version}/{obj.kind}",
         )
 
@@ -126,11 +126,10 @@ def removed_api(ctx):
             if problem.replacement
             else "remove it or move to its successor"
         )
-        yield Problem(
+        yield manifest_problem(
+            obj,
+            "/apiVersion",
             f"{obj.ref}: {problem.kind} {problem.api_version} {problem.message}; {fix}",
-            location=obj.locate("/apiVersion"),
-            logical=f"{obj.ref}#/apiVersion",
-            template=obj.template,
             key=f"{problem.api_version}/{problem.kind}",
         )
 

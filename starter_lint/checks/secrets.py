@@ -12,11 +12,11 @@ from ..redact import is_secret_key, url_password
 from . import check
 from .contract import (
     COMPONENTS,
-    ENV_NAME,
     enabled_components,
     env,
     external_secrets_enabled,
     inactive_secrets_path,
+    invalid_env_name,
     is_set,
     lookup,
     mapping,
@@ -87,14 +87,9 @@ def secret_key_names(ctx):
         base = secrets_path(ctx, component)
         for key, value in secrets(ctx, component).items():
             path = base + (key,)
-            if not ENV_NAME.match(str(key)):
-                yield Problem(
-                    f"{format_path(path)}: the key is not a valid env var name (letters, digits, "
-                    "'_', '-', '.', not starting with a digit): rename it",
-                    path=path,
-                    key="name",
-                    at_key=True,
-                )
+            invalid = invalid_env_name(path)
+            if invalid is not None:
+                yield invalid
             if isinstance(value, (dict, list)):
                 yield Problem(
                     f"{format_path(path)} is a {'mapping' if isinstance(value, dict) else 'list'}: "
