@@ -5,9 +5,9 @@ finding; the event walk stops as soon as the node at the pointer is read, or as 
 known not to exist (its nearest existing ancestor is then finished). It answers exactly what the
 compose path in positions.py answers for a document that composes, and gives up (FALLBACK) on
 anything that path would read differently: anchors and aliases (an alias is the anchored node
-itself), tags, merge keys (`<<`) and complex keys — rendered manifests almost never have them.
-The walk never looks past the node it answers for, so it assumes what every located document
-satisfies: the document loaded (parses as one document).
+itself), tags, merge keys (`<<`) and complex keys — rendered manifests almost never have them —
+and on syntax errors. The walk never reads past the node it answers for, so it assumes what every
+located document satisfies: the document loaded (parses as one document).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from yaml import (
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
+    YAMLError,
 )
 
 from .. import pointer as pointers
@@ -114,7 +115,7 @@ def find_node(text: str, tokens: list[str]) -> Found | str | None:
     events = _Events(text)
     try:
         return _find_node(events, tokens)
-    except _Fallback:
+    except (_Fallback, YAMLError):  # a syntax error: the compose path says there is no answer
         return FALLBACK
     finally:
         events.close()
@@ -170,7 +171,7 @@ def find_scalars(text: str, tokens: list[str]) -> list[Found] | str:
     try:
         root = events.root()
         return [] if root is None else _find_scalars(events, root, tokens)
-    except _Fallback:
+    except (_Fallback, YAMLError):  # a syntax error: the compose path says there is no answer
         return FALLBACK
     finally:
         events.close()
