@@ -31,8 +31,8 @@ from .yaml_loader import SafeLoaderBase
 
 FALLBACK: Final = "fallback"  # the walk cannot answer: compose the document instead
 
-_ENDS = (MappingEndEvent, SequenceEndEvent)
-_STARTS = (MappingStartEvent, SequenceStartEvent)
+_NODE_STARTS = frozenset((ScalarEvent, MappingStartEvent, SequenceStartEvent))
+_ENDS = frozenset((MappingEndEvent, SequenceEndEvent))
 
 
 class _Fallback(Exception):
@@ -53,41 +53,48 @@ class Found:
 class _Events:
     """The events of one document, after its start; refuses anchors, aliases and tags."""
 
-    __slots__ = ("_loader",)
+    __slots__ = ("_get", "_loader")
 
     def __init__(self, text: str):
         self._loader = SafeLoaderBase(text)
+        self._get = self._loader.get_event
 
     def node(self) -> Any:
         """The next event, which starts a node (or ends a collection, or the document)."""
-        event = self._loader.get_event()
-        if type(event) is AliasEvent or (
-            isinstance(event, (ScalarEvent, MappingStartEvent, SequenceStartEvent))
-            and (event.anchor is not None or event.tag is not None)
-        ):
+        event = self._get()
+        kind = event.__class__
+        if kind in _NODE_STARTS:
+            if event.anchor is not None or event.tag is not None:
+                raise _Fallback
+        elif kind is AliasEvent:
             raise _Fallback
         return event
 
     def root(self) -> Any:
         """The document's root node event, or None when the text holds no document."""
-        get = self._loader.get_event
-        get()  # stream start
-        event = get()
-        if type(event) is not DocumentStartEvent:
+        self._get()  # stream start
+        if self._get().__class__ is not DocumentStartEvent:
             return None
         return self.node()
 
     def skip(self, event: Any) -> None:
-        """Read past the node `event` starts (a scalar is already past)."""
-        if type(event) is ScalarEvent:
+        """Read past the node `event` starts (a scalar is already past). Most of the events a walk
+        reads are skipped here: one loop, without a call per event."""
+        if event.__class__ is ScalarEvent:
             return
-        depth = 1
+        get, depth = self._get, 1
         while depth:
-            event = self.node()
-            if isinstance(event, _STARTS):
-                depth += 1
-            elif isinstance(event, _ENDS):
+            event = get()
+            kind = event.__class__
+            if kind in _NODE_STARTS:
+                if event.anchor is not None or event.tag is not None:
+                    raise _Fallback
+                if kind is not ScalarEvent:
+                    depth += 1
+            elif kind in _ENDS:
                 depth -= 1
+            else:  # an alias
+                raise _Fallback
 
     def key(self) -> Any:
         """The next key of a mapping (a plain scalar event), or its end event."""
