@@ -22,7 +22,8 @@ from starter_lint.manifests.yaml_loader import SafeLoaderBase
 
 from .support import REPO
 
-MAX_POINTERS = 150  # per document: the large CRDs are sampled, not walked a node at a time
+MAX_POINTERS = 150  # per document, and fewer in a large one (a walk reads the whole document
+MAX_CHARACTERS_READ = 10_000_000  # at worst): the large CRDs are sampled, not walked node by node
 
 
 def _composed(text: str) -> positions._Composed | None:
@@ -32,9 +33,9 @@ def _composed(text: str) -> positions._Composed | None:
         return None
 
 
-def _pointers(root) -> list[list[str]]:
+def _pointers(root, size: int = 0) -> list[list[str]]:
     """The tokens of every node under `root` (keys written twice give one pointer each time),
-    and of places that are not there."""
+    and of places that are not there; evenly sampled in a document of `size` characters."""
     found: list[list[str]] = [[], ["missing"], ["0"]]
     stack = [(root, [])]
     while stack:
@@ -52,9 +53,10 @@ def _pointers(root) -> list[list[str]]:
                 stack.append((item, tokens + [str(position)]))
         else:
             found += [tokens + ["through"], tokens + ["0", "deeper"]]
-    if len(found) > MAX_POINTERS:
-        step = len(found) / MAX_POINTERS
-        found = [found[int(i * step)] for i in range(MAX_POINTERS)]
+    limit = max(12, min(MAX_POINTERS, MAX_CHARACTERS_READ // max(size, 1)))
+    if len(found) > limit:
+        step = len(found) / limit
+        found = [found[int(i * step)] for i in range(limit)]
     return found
 
 
@@ -71,7 +73,7 @@ def assert_same_answers(text: str) -> int:
         assert (find_node(text, ["a"]), find_scalars(text, ["a"])) == (None, [])
         return 0
     fallbacks = 0
-    for tokens in _pointers(composed.root):
+    for tokens in _pointers(composed.root, len(text)):
         general = _span(positions._location("f", 1, positions._node_at(composed, tokens)))
         fast = find_node(text, tokens)
         if fast == FALLBACK:
