@@ -97,7 +97,7 @@ class _Events:
                 raise _Fallback
 
     def key(self) -> Any:
-        """The next key of a mapping (a plain scalar event), or its end event."""
+        """The next key of a mapping (a scalar event), or the mapping's end event."""
         event = self.node()
         if type(event) is ScalarEvent:
             if event.value == "<<":  # a merge key: the compose path reads it as written
