@@ -9,6 +9,7 @@ aliases, tags, merge keys or complex keys take the fallback and still answer the
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,7 @@ from starter_lint.manifests.documents import Document, split_documents
 from starter_lint.manifests.event_positions import FALLBACK, find_node, find_scalars
 from starter_lint.manifests.yaml_loader import SafeLoaderBase
 
-from .support import REPO
+from .support import REPO, all_examples, run_example
 
 MAX_POINTERS = 150  # per document, and fewer in a large one (a walk reads the whole document
 MAX_CHARACTERS_READ = 10_000_000  # at worst): the large CRDs are sampled, not walked node by node
@@ -274,3 +275,19 @@ def test_the_compose_cache_holds_few_documents_and_hits_for_a_list(monkeypatch):
     info = positions._compose.cache_info()
     assert (info.misses, info.hits) == (1, 3)
     assert info.maxsize is not None and info.maxsize <= 8
+
+
+MANIFEST_EXAMPLES = [e for e in all_examples() if e[2].manifests is not None]
+
+
+@pytest.mark.parametrize(
+    "rule,example", [e[1:3] for e in MANIFEST_EXAMPLES], ids=[e[0] for e in MANIFEST_EXAMPLES]
+)
+def test_rule_examples_report_the_same_locations(rule, example, tmp_path, monkeypatch):
+    def findings() -> list:
+        report = run_example(example, tmp_path, select=[rule.id])
+        return [(f.rule, f.location, f.message, f.related) for f in report.active]
+
+    fast = findings()
+    monkeypatch.setattr(speedups, "FAST_PATHS", False)
+    assert findings() == fast
