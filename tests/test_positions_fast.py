@@ -291,3 +291,16 @@ def test_rule_examples_report_the_same_locations(rule, example, tmp_path, monkey
     fast = findings()
     monkeypatch.setattr(speedups, "FAST_PATHS", False)
     assert findings() == fast
+
+
+def test_a_document_with_many_findings_is_composed_once(monkeypatch):
+    # a walk re-reads the document: after a few, the document is composed and its index used
+    text = "data:\n" + "".join(f"  k{i}: {i}\n" for i in range(50))
+    document = Document(text, 1, 0)
+    locate = positions.make_locator(document, "f.yaml", ())
+    positions._compose.cache_clear()
+    walked = [locate(f"/data/k{i}") for i in range(positions.WALKS_PER_DOCUMENT)]
+    assert positions._compose.cache_info().misses == 0
+    composed = [locate(f"/data/k{i}") for i in range(positions.WALKS_PER_DOCUMENT, 50)]
+    assert positions._compose.cache_info().misses == 1
+    assert [(loc.line, loc.col) for loc in walked + composed] == [(2 + i, 6 + len(str(i))) for i in range(50)]

@@ -115,10 +115,16 @@ class Locator(Protocol):
     def __call__(self, pointer: str, own: Literal[True]) -> list[Location]: ...
 
 
+# Walks a document gets before it is composed instead: a walk re-reads the document from its
+# start, so many findings in one document (a wide ConfigMap, a long env list) would cost
+# quadratic time; composed, it is read once per run of its findings and each look-up is a key
+# index's. Rendered objects mostly have one or two findings each.
+WALKS_PER_DOCUMENT = 4
+
+
 def make_locator(document: Document, path: str, prefix: tuple[str, ...]) -> Locator:
-    # the items of a List share one document: composing it once (cached while its findings come)
-    # beats walking the events up to each item again
-    walk_events = not prefix
+    # the items of a List share one document (and findings come item by item): it is composed
+    walks_left = 0 if prefix else WALKS_PER_DOCUMENT
 
     @overload
     def locate(pointer: str, own: Literal[False] = False) -> Location | None: ...
@@ -127,13 +133,14 @@ def make_locator(document: Document, path: str, prefix: tuple[str, ...]) -> Loca
     def locate(pointer: str, own: bool = False) -> Location | list[Location] | None:
         """Where a finding at `pointer` is shown; `own`: the spans of every scalar written there
         (a key written twice holds two; none when the pointer leads through a merge key)."""
-        nonlocal walk_events
+        nonlocal walks_left
         tokens = [*prefix, *pointers.tokens(pointer)]
-        if walk_events and speedups.FAST_PATHS:
+        if walks_left and speedups.FAST_PATHS:
+            walks_left -= 1
             found = find_scalars(document.text, tokens) if own else find_node(document.text, tokens)
             if found is not FALLBACK:
                 return _answer(found, own)
-            walk_events = False  # the document has anchors, tags…: compose it from now on
+            walks_left = 0  # the document has anchors, tags…: compose it from now on
         composed = _compose(document)
         if composed is None or composed.root is None:
             return [] if own else None
