@@ -1,8 +1,9 @@
 """Positions of the nodes of a rendered object, computed when a finding asks for one.
 
 Loading keeps no positions (they cost time and only findings need them): `make_locator` gives a
-ManifestObject the function that composes its document (once, cached) and walks a JSON pointer
-to the node, or to its nearest existing ancestor.
+ManifestObject the function that finds the node at a JSON pointer, or its nearest existing
+ancestor. The fast path walks the document's parser events and stops at the node
+(event_positions.py); the general path composes the document, which handles every YAML feature.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Literal, Protocol, overload
 import yaml
 
 from .. import pointer as pointers
+from .. import speedups
 from ..findings import Location
 from .documents import Document
+from .event_positions import FALLBACK, Found, find_node, find_scalars
 from .yaml_loader import SafeLoaderBase
 
 
@@ -29,10 +32,13 @@ class _Composed:
         self.entries: dict = {}
 
 
-@lru_cache(maxsize=64)
-def _compose(text: str) -> _Composed | None:
+# Keyed by the document object: findings come rule by rule, and those in one document (the items
+# of a List, several findings of one rule on one object) come one after another, so a few
+# documents suffice; a whole node tree is never kept for more than these.
+@lru_cache(maxsize=4)
+def _compose(document: Document) -> _Composed | None:
     try:
-        return _Composed(yaml.compose(text, Loader=SafeLoaderBase))
+        return _Composed(yaml.compose(document.text, Loader=SafeLoaderBase))
     except yaml.YAMLError:
         return None
 
@@ -51,23 +57,26 @@ def _entries(composed: _Composed, node) -> dict:
     return entries
 
 
-def _node_at(composed: _Composed, tokens) -> tuple:
-    """(node, key node or None) at the JSON pointer tokens, or the nearest existing ancestor."""
+def _node_at(composed: _Composed, tokens) -> Found:
+    """The node at the JSON pointer tokens, or the nearest existing ancestor, with its key."""
     node, key_node = composed.root, None
     for token in tokens:
         if isinstance(node, yaml.MappingNode):
             entries = _entries(composed, node).get(token)
             if not entries:
-                return node, key_node
+                break
             key_node, node = entries[0]
         elif isinstance(node, yaml.SequenceNode) and pointers.index(token, len(node.value)) is not None:
             node, key_node = node.value[int(token)], None
         else:
-            return node, key_node
-    return node, key_node
+            break
+    scalar = isinstance(node, yaml.ScalarNode)
+    if key_node is None:
+        return Found(node.start_mark, node.end_mark, scalar)
+    return Found(node.start_mark, node.end_mark, scalar, key_node.start_mark, key_node.end_mark)
 
 
-def _scalars_at(composed: _Composed, tokens) -> list:
+def _scalars_at(composed: _Composed, tokens) -> list[Found]:
     """Every scalar node at the JSON pointer tokens, following each key written more than once."""
     nodes = [composed.root]
     for token in tokens:
@@ -78,7 +87,22 @@ def _scalars_at(composed: _Composed, tokens) -> list:
             elif isinstance(node, yaml.SequenceNode) and pointers.index(token, len(node.value)) is not None:
                 found.append(node.value[int(token)])
         nodes = found
-    return [node for node in nodes if isinstance(node, yaml.ScalarNode)]
+    return [
+        Found(node.start_mark, node.end_mark, True) for node in nodes if isinstance(node, yaml.ScalarNode)
+    ]
+
+
+def _location(path: str, first_line: int, found: Found) -> Location:
+    """Where a finding at `found` is shown: a mapping or sequence at its key (the line a reader
+    looks for) or, without one, at its start; a scalar at itself, or at its key when it starts
+    on a later line (a block scalar)."""
+    if found.key_start is not None and (not found.scalar or found.start.line != found.key_start.line):
+        start, end = found.key_start, found.key_end
+    elif found.scalar:
+        start, end = found.start, found.end
+    else:
+        start = end = found.start
+    return Location(path, first_line + start.line, start.column + 1, first_line + end.line, end.column + 1)
 
 
 class Locator(Protocol):
@@ -91,7 +115,17 @@ class Locator(Protocol):
     def __call__(self, pointer: str, own: Literal[True]) -> list[Location]: ...
 
 
+# Walks a document gets before it is composed instead: a walk re-reads the document from its
+# start, so many findings in one document (a wide ConfigMap, a long env list) would cost
+# quadratic time; composed, it is read once per run of its findings and each look-up is a key
+# index's. Rendered objects mostly have one or two findings each.
+WALKS_PER_DOCUMENT = 4
+
+
 def make_locator(document: Document, path: str, prefix: tuple[str, ...]) -> Locator:
+    # the items of a List share one document (and findings come item by item): it is composed
+    walks_left = 0 if prefix else WALKS_PER_DOCUMENT
+
     @overload
     def locate(pointer: str, own: Literal[False] = False) -> Location | None: ...
     @overload
@@ -99,38 +133,22 @@ def make_locator(document: Document, path: str, prefix: tuple[str, ...]) -> Loca
     def locate(pointer: str, own: bool = False) -> Location | list[Location] | None:
         """Where a finding at `pointer` is shown; `own`: the spans of every scalar written there
         (a key written twice holds two; none when the pointer leads through a merge key)."""
-        composed = _compose(document.text)
+        nonlocal walks_left
+        tokens = [*prefix, *pointers.tokens(pointer)]
+        if walks_left and speedups.FAST_PATHS:
+            walks_left -= 1
+            found = find_scalars(document.text, tokens) if own else find_node(document.text, tokens)
+            if found is not FALLBACK:
+                return _answer(found, own)
+            walks_left = 0  # the document has anchors, tags…: compose it from now on
+        composed = _compose(document)
         if composed is None or composed.root is None:
             return [] if own else None
+        return _answer(_scalars_at(composed, tokens) if own else _node_at(composed, tokens), own)
+
+    def _answer(found, own: bool) -> Location | list[Location] | None:
         if own:
-            return [
-                Location(
-                    path,
-                    document.first_line + node.start_mark.line,
-                    node.start_mark.column + 1,
-                    document.first_line + node.end_mark.line,
-                    node.end_mark.column + 1,
-                )
-                for node in _scalars_at(composed, list(prefix) + pointers.tokens(pointer))
-            ]
-        node, key_node = _node_at(composed, list(prefix) + pointers.tokens(pointer))
-        # a mapping or sequence is shown at its key (the line a reader looks for)
-        anchor = key_node if key_node is not None and not isinstance(node, yaml.ScalarNode) else node
-        if (
-            key_node is not None
-            and isinstance(node, yaml.ScalarNode)
-            and node.start_mark.line != key_node.start_mark.line
-        ):
-            anchor = key_node
-        start, end = anchor.start_mark, anchor.end_mark
-        if anchor is node and isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and key_node is None:
-            end = start
-        return Location(
-            path,
-            document.first_line + start.line,
-            start.column + 1,
-            document.first_line + end.line,
-            end.column + 1,
-        )
+            return [_location(path, document.first_line, scalar) for scalar in found]
+        return None if found is None else _location(path, document.first_line, found)
 
     return locate
