@@ -137,4 +137,7 @@ def construct(loader: ManifestLoader, root) -> object:
             return items
         return _construct_tagged(loader, node)
 
-    return build(root)
+    try:
+        return build(root)
+    finally:
+        del build  # `build` refers to itself: without this, every document would leave a cycle
