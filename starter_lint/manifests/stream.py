@@ -19,14 +19,15 @@ from pathlib import Path
 
 import yaml
 
+from .. import speedups
 from ..errors import InputError
 from ..findings import Location, Problem
 from ..paths import confined_files, display_path, read_bytes
 from ..textio import LINE_BREAK, LINE_BREAK_CHARS, YamlLoadError, decode_bytes, line_at, split_lines
-from .documents import Document, content_line, shape_problem, split_documents, yaml_error
+from .documents import MAX_DEPTH, Document, content_line, shape_problem, split_documents, yaml_error
 from .model import ManifestObject, ManifestSet
 from .positions import make_locator
-from .yaml_loader import ManifestLoader, construct
+from .yaml_loader import ManifestLoader, construct, load_plain_stream
 
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # one rendered stream beyond this is refused (SL102)
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -57,18 +58,11 @@ def _load_stream(text: str, path: str, result: ManifestSet) -> bool:
     Returns False, having added nothing, when the stream has a YAML error or a duplicate key:
     then every document is loaded on its own, so that one bad document costs only itself.
     """
-    loader = ManifestLoader(text)
-    loaded = []
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            loaded.append((node.start_mark, node.end_mark, construct(loader, node)))
-    except (yaml.YAMLError, RecursionError):
-        return False
-    finally:
-        loader.dispose()
-    if loader.duplicates:
-        return False
+    loaded = load_plain_stream(text, MAX_DEPTH) if speedups.FAST_PATHS else None
+    if loaded is None:
+        loaded = _compose_stream(text)
+        if loaded is None:
+            return False
     lines = split_lines(text, keepends=True)  # as the parser's marks count lines
     previous_end = 0
     for index, (start, end, data) in enumerate(loaded):
@@ -87,6 +81,22 @@ def _load_stream(text: str, path: str, result: ManifestSet) -> bool:
         _add_data(data, document, path, source.group(1) if source else None, start.line + 1, result)
         previous_end = last + 1
     return True
+
+
+def _compose_stream(text: str) -> list | None:
+    """(start mark, end mark, data) of each document, composed; None for a YAML error or a
+    duplicate key."""
+    loader = ManifestLoader(text)
+    loaded = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            loaded.append((node.start_mark, node.end_mark, construct(loader, node)))
+    except (yaml.YAMLError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+    return None if loader.duplicates else loaded
 
 
 def _load_document(document: Document, path: str, result: ManifestSet) -> None:
