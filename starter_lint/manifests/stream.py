@@ -23,8 +23,16 @@ from .. import speedups
 from ..errors import InputError
 from ..findings import Location, Problem
 from ..paths import confined_files, display_path, read_bytes
-from ..textio import LINE_BREAK, LINE_BREAK_CHARS, YamlLoadError, decode_bytes, line_at, split_lines
-from .documents import MAX_DEPTH, Document, content_line, shape_problem, split_documents, yaml_error
+from ..textio import LINE_BREAK, LINE_BREAK_CHARS, YamlLoadError, decode_bytes, line_at
+from .documents import (
+    MAX_DEPTH,
+    MAX_EXPANDED_NODES,
+    Document,
+    content_line,
+    shape_problem,
+    split_documents,
+    yaml_error,
+)
 from .model import ManifestObject, ManifestSet
 from .positions import make_locator
 from .yaml_loader import ManifestLoader, construct, load_plain_stream
@@ -59,26 +67,26 @@ def _load_stream(text: str, path: str, result: ManifestSet) -> bool:
     then every document is loaded on its own, so that one bad document costs only itself.
     """
     loaded = load_plain_stream(text, MAX_DEPTH) if speedups.FAST_PATHS else None
+    # no aliases and nesting within bounds: no document can be too big to check (shape_problem)
+    plain = loaded is not None and len(text) <= MAX_EXPANDED_NODES
     if loaded is None:
         loaded = _compose_stream(text)
         if loaded is None:
             return False
-    lines = split_lines(text, keepends=True)  # as the parser's marks count lines
+    # where each line starts, as the parser's marks count lines (the last: the end of the text)
+    starts = [0, *(match.end() for match in LINE_BREAK.finditer(text)), len(text)]
+    last_line = len(starts) - 1
     previous_end = 0
     for index, (start, end, data) in enumerate(loaded):
         if data is None:
             previous_end = end.line
             continue
         last = end.line if end.column > 0 or end.line == start.line else end.line - 1
-        own = lines[start.line : last + 1]
-        if start.column:  # `--- {…}`: keep the columns, drop what precedes the node
-            own[0] = " " * start.column + own[0][start.column :]
-        source = _SOURCE.search("".join(lines[previous_end : start.line]))
-        own_text = "".join(own)
-        if not own_text.endswith(tuple(LINE_BREAK_CHARS)):
-            own_text += "\n"
-        document = Document(own_text, start.line + 1, index)
-        _add_data(data, document, path, source.group(1) if source else None, start.line + 1, result)
+        span = (starts[min(start.line, last_line)], starts[min(last + 1, last_line)], start.column)
+        source = _SOURCE.search(text[starts[min(previous_end, last_line)] : span[0]])
+        document = Document(text, start.line + 1, index, span)
+        template = source.group(1) if source else None
+        _add_data(data, document, path, template, start.line + 1, result, checked=plain)
         previous_end = last + 1
     return True
 
@@ -141,9 +149,16 @@ def _load_document(document: Document, path: str, result: ManifestSet) -> None:
 
 
 def _add_data(
-    data, document: Document, path: str, template: str | None, line: int, result: ManifestSet
+    data,
+    document: Document,
+    path: str,
+    template: str | None,
+    line: int,
+    result: ManifestSet,
+    checked: bool = False,
 ) -> None:
-    """Turn one loaded document into objects (List items flattened) or SL102/SL704 problems."""
+    """Turn one loaded document into objects (List items flattened) or SL102/SL704 problems;
+    `checked`: the document is known to be within the size and depth bounds."""
     if not isinstance(data, dict):
         result.problems.append(
             (
@@ -158,7 +173,7 @@ def _add_data(
             )
         )
         return
-    shape = shape_problem(data)
+    shape = None if checked else shape_problem(data)
     if shape is not None:
         result.problems.append(
             (
