@@ -57,19 +57,24 @@ class reading_instead:
 
 def _read_at_most(handle: BinaryIO, count: int) -> bytes:
     """Up to `count` bytes, read in pieces the size of the file: `read(count)` would allocate
-    `count` bytes up front, 64 MiB per manifest file for a limit that is only a limit."""
+    `count` bytes up front, 64 MiB per manifest file for a limit that is only a limit (and a
+    fixed smaller piece leaves holes in the heap: +3 MiB peak for 500 files)."""
     try:
         size = os.fstat(handle.fileno()).st_size  # 0 for a pipe
     except (OSError, ValueError, io.UnsupportedOperation):
         size = 0
-    piece = max(size + 1, 64 * 1024)
+    piece = size + 1 if size else 64 * 1024  # a file's whole text and its end in one read
     chunks = []
     while count > 0:
-        chunk = handle.read(min(piece, count))
+        wanted = min(piece, count)
+        chunk = handle.read(wanted)
         if not chunk:
             break
         chunks.append(chunk)
         count -= len(chunk)
+        # a file's end: no second read, whose buffer would be one more allocation per file
+        if size and len(chunk) < wanted:
+            break
     return b"".join(chunks)
 
 
