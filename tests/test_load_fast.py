@@ -8,11 +8,13 @@ directives, deep nesting, syntax errors) load to the same ManifestSet both ways.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
 
 from starter_lint import speedups
+from starter_lint.errors import InputError
 from starter_lint.manifests import stream
 from starter_lint.manifests.documents import MAX_DEPTH
 from starter_lint.manifests.yaml_loader import load_plain_stream
@@ -171,3 +173,31 @@ def test_plain_streams_take_the_event_builder(name):
 )
 def test_unusual_streams_take_the_general_path(name):
     assert load_plain_stream(EDGE_CASES[name], MAX_DEPTH) is None
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_loading_leaves_the_collector_as_it_found_it(enabled, tmp_path):
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        stream.load_text(EDGE_CASES["flow collections"], "in.yaml")
+        assert gc.isenabled() is enabled
+        with pytest.raises(InputError):
+            stream.load_paths([tmp_path / "missing.yaml"])
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_loading_leaves_no_cycles_behind():
+    gc.unfreeze()  # what earlier loads froze, garbage included
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        stream.load_text(EDGE_CASES["flow collections"], "in.yaml")
+        gc.unfreeze()
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()
