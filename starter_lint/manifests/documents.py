@@ -30,8 +30,8 @@ class Document:
     """One document of a stream: its own lines (markers excluded) and where they start.
 
     A document cut by the parser's marks keeps only its span of the file's text, which the
-    ManifestSet holds anyway (for excerpts): `text` is built when asked for (positions of a
-    finding), so a large input is not kept twice.
+    ManifestSet holds anyway (for excerpts): `text` is built when first asked for (positions of
+    a finding), so a large input is not kept twice.
     """
 
     __slots__ = ("_end", "_indent", "_source", "_start", "first_line", "index")
@@ -50,7 +50,19 @@ class Document:
         own = self._source[self._start : self._end]
         if self._indent:  # `--- {…}`: keep the columns, drop what precedes the node
             own = " " * self._indent + own[self._indent :]
-        return own if own.endswith(_LINE_BREAKS) else own + "\n"
+        # kept once built: only documents with findings ask, and each finding asks again
+        self._source, self._end = (own if own.endswith(_LINE_BREAKS) else own + "\n"), -1
+        return self._source
+
+    def last_line(self) -> int:
+        """The file line of the document's last line (trailing line breaks not counted), from
+        the span when there is one: loading asks this of every document, findings `text`."""
+        if self._end < 0:
+            return self.first_line + len(LINE_BREAK.findall(self._source.rstrip(LINE_BREAK_CHARS)))
+        end = self._end
+        while end > self._start and self._source[end - 1] in LINE_BREAK_CHARS:
+            end -= 1
+        return self.first_line + len(LINE_BREAK.findall(self._source, self._start, end))
 
 
 def split_documents(text: str) -> Iterator[Document]:

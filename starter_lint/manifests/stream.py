@@ -23,7 +23,7 @@ from .. import speedups
 from ..errors import InputError
 from ..findings import Location, Problem
 from ..paths import confined_files, display_path, read_bytes
-from ..textio import LINE_BREAK, LINE_BREAK_CHARS, YamlLoadError, decode_bytes, line_at
+from ..textio import LINE_BREAK, YamlLoadError, decode_bytes, line_at
 from .documents import (
     MAX_DEPTH,
     MAX_EXPANDED_NODES,
@@ -193,7 +193,7 @@ def _add_data(
             )
         )
         return
-    end_line = document.first_line + len(LINE_BREAK.findall(document.text.rstrip(LINE_BREAK_CHARS)))
+    end_line = document.last_line()
     kind = data.get("kind")
     items = data.get("items")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
