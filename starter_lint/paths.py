@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
@@ -9,6 +10,7 @@ from collections.abc import Collection, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 from .errors import InputError
 
@@ -53,6 +55,29 @@ class reading_instead:
             _instead.pop(path, None)
 
 
+def _read_at_most(handle: BinaryIO, count: int) -> bytes:
+    """Up to `count` bytes, read in pieces the size of the file: `read(count)` would allocate
+    `count` bytes up front, 64 MiB per manifest file for a limit that is only a limit (and a
+    fixed smaller piece leaves holes in the heap: +3 MiB peak for 500 files)."""
+    try:
+        size = os.fstat(handle.fileno()).st_size  # 0 for a pipe
+    except (OSError, ValueError, io.UnsupportedOperation):
+        size = 0
+    piece = size + 1 if size else 64 * 1024  # a file's whole text and its end in one read
+    chunks = []
+    while count > 0:
+        wanted = min(piece, count)
+        chunk = handle.read(wanted)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        count -= len(chunk)
+        # a file's end: no second read, whose buffer would be one more allocation per file
+        if size and len(chunk) < wanted:
+            break
+    return b"".join(chunks)
+
+
 def _stdin_bytes(limit: int | None) -> bytes:
     """Standard input, read once: every target that names `-` sees the same bytes."""
 
@@ -62,7 +87,7 @@ def _stdin_bytes(limit: int | None) -> bytes:
             text = sys.stdin.read() if limit is None else sys.stdin.read(limit + 1)
             _stdin["data"] = text.encode("utf-8", "surrogateescape")
         else:
-            _stdin["data"] = stream.read() if limit is None else stream.read(limit + 1)
+            _stdin["data"] = stream.read() if limit is None else _read_at_most(stream, limit + 1)
     return _stdin["data"]
 
 
@@ -79,7 +104,7 @@ def read_bytes(path: StrPath, limit: int | None = None) -> bytes:
         if p.is_dir():
             raise InputError(f"{path}: is a directory, not a file")
         with open(p, "rb") as handle:
-            return handle.read() if limit is None else handle.read(limit + 1)
+            return handle.read() if limit is None else _read_at_most(handle, limit + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except PermissionError:

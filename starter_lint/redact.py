@@ -160,38 +160,45 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
     path (`is_secret_path`); the `value` of a `{name: SECRET_KEY, value: …}` entry and the value
     of a `- SECRET_KEY=…` item of an env list; URL passwords anywhere in a string; everything
     below the top-level keys `whole_below` (a Secret's `data`)."""
-    stack: list[tuple[tuple[Any, ...], Any, Any]] = [((), data, None)]  # (path, node, its parent)
+    # `_secret_by_path` of each node is decided as the walk descends (a flag handed from parent
+    # to child), and a scalar's path is only built when it is yielded: the walk visits every
+    # value of every object, most of them short strings that hold nothing
+    # (path of the container, key in it, node, the container, below a secret path)
+    stack: list[tuple[tuple[Any, ...], Any, Any, Any, bool]] = [((), None, data, None, False)]
     while stack:
-        path, node, parent = stack.pop()
-        if isinstance(node, dict):
-            stack.extend((path + (key,), value, node) for key, value in reversed(list(node.items())))
-            continue
-        if isinstance(node, list):
-            stack.extend((path + (i,), value, node) for i, value in reversed(list(enumerate(node))))
+        parent_path, key, node, parent, secret = stack.pop()
+        if parent_path and not secret:
+            parent_key = parent_path[-1]
+            secret = (
+                key == "secrets" or parent_key == "stringData" or (parent_key == "env" and is_secret_key(key))
+            )
+        if isinstance(node, (dict, list)):
+            path = parent_path + (key,) if parent is not None else ()
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            stack.extend((path, k, value, node, secret) for k, value in reversed(list(items)))
             continue
         if node is None:
             continue
         if (
-            _secret_by_path(path, node)
-            or (path and path[0] in whole_below)
-            or (
-                path
-                and path[-1] == "value"
-                and isinstance(parent, dict)
-                and is_secret_key(parent.get("name"))
-            )
+            secret
+            or (parent_path and parent_path[0] in whole_below)
+            or (parent is not None and not parent_path and key in whole_below)
+            or (key == "value" and isinstance(parent, dict) and is_secret_key(parent.get("name")))
         ):
-            yield path, node, None
+            yield (parent_path + (key,) if parent is not None else ()), node, None
             continue
         if not isinstance(node, str):
             continue
+        in_env_list = bool(parent_path) and parent_path[-1] == "env" and isinstance(key, int)
+        if "://" not in node and not in_env_list:
+            continue  # no URL, no `NAME=value`: nothing in it can be a credential
         spans = credential_spans(node)
-        if len(path) >= 2 and path[-2] == "env" and isinstance(path[-1], int):
+        if in_env_list:
             assignment = _ENV_ASSIGNMENT.fullmatch(node)
             if assignment and is_secret_key(assignment.group(1)):
                 spans = merge_spans(spans + [assignment.span(2)])
         if spans:
-            yield path, node, spans
+            yield (parent_path + (key,) if parent is not None else ()), node, spans
 
 
 def _secret_texts(value: Any, spans) -> set:

@@ -23,15 +23,46 @@ MAX_EXPANDED_NODES = 1_000_000  # values in one document once aliases are expand
 # a marker starts a line (after any YAML line break) and ends at a blank or a line break
 _MARKER = re.compile(rf"(?:^|(?<=[{LINE_BREAK_CHARS}]))(---|\.\.\.)(?=[ \t{LINE_BREAK_CHARS}]|\Z)")
 _DIRECTIVE = re.compile(r"^%")
+_LINE_BREAKS = tuple(LINE_BREAK_CHARS)
 
 
 class Document:
-    __slots__ = ("first_line", "index", "text")
+    """One document of a stream: its own lines (markers excluded) and where they start.
 
-    def __init__(self, text: str, first_line: int, index: int):
-        self.text = text  # the document's own lines (markers excluded)
+    A document cut by the parser's marks keeps only its span of the file's text, which the
+    ManifestSet holds anyway (for excerpts): `text` is built when first asked for (positions of
+    a finding), so a large input is not kept twice.
+    """
+
+    __slots__ = ("_end", "_indent", "_source", "_start", "first_line", "index")
+
+    def __init__(self, text: str, first_line: int, index: int, span: tuple[int, int, int] | None = None):
+        self._source = text  # the document's text, or with `span` the whole file's
+        # (start, end, indent): text[start:end], its first `indent` columns blanked
+        self._start, self._end, self._indent = span if span is not None else (0, -1, 0)
         self.first_line = first_line  # 1-based line of `text`'s first line in the file
         self.index = index
+
+    @property
+    def text(self) -> str:
+        if self._end < 0:
+            return self._source
+        own = self._source[self._start : self._end]
+        if self._indent:  # `--- {…}`: keep the columns, drop what precedes the node
+            own = " " * self._indent + own[self._indent :]
+        # kept once built: only documents with findings ask, and each finding asks again
+        self._source, self._end = (own if own.endswith(_LINE_BREAKS) else own + "\n"), -1
+        return self._source
+
+    def last_line(self) -> int:
+        """The file line of the document's last line (trailing line breaks not counted), from
+        the span when there is one: loading asks this of every document, findings `text`."""
+        if self._end < 0:
+            return self.first_line + len(LINE_BREAK.findall(self._source.rstrip(LINE_BREAK_CHARS)))
+        end = self._end
+        while end > self._start and self._source[end - 1] in LINE_BREAK_CHARS:
+            end -= 1
+        return self.first_line + len(LINE_BREAK.findall(self._source, self._start, end))
 
 
 def split_documents(text: str) -> Iterator[Document]:

@@ -1,0 +1,203 @@
+"""The event builder (speedups.FAST_PATHS on) loads exactly what the general path loads.
+
+Every manifest-like file under tests/ and a set of YAML edge cases (scalar resolution, keys that
+are not strings, empty and comment-only documents, CRLF and NEL line breaks, and everything the
+event builder leaves to the general path: anchors, aliases, tags, merge keys, duplicate keys,
+directives, deep nesting, syntax errors) load to the same ManifestSet both ways.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pytest
+
+from starter_lint import speedups
+from starter_lint.errors import InputError
+from starter_lint.manifests import stream
+from starter_lint.manifests.documents import MAX_DEPTH
+from starter_lint.manifests.yaml_loader import load_plain_stream
+
+TESTS = Path(__file__).resolve().parent
+FIXTURES = sorted(
+    path
+    for suffix in ("*.yaml", "*.yml", "*.json")
+    for path in TESTS.rglob(suffix)
+    if path.stat().st_size < 256 * 1024
+)
+
+HEAD = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: edge\ndata:\n"
+SCALARS = [
+    "2001-12-14t21:59:43.10-05:00",
+    "2002-12-14",
+    "0o14",
+    "014",
+    "0x1F",
+    "0b101",
+    "1_000",
+    "190:20:30",
+    "-0",
+    "+12",
+    "123456789012345678901234567890",
+    "1.5e3",
+    "6.8523015e+5",
+    ".inf",
+    "-.Inf",
+    ".NaN",
+    ".nan",
+    "~",
+    "null",
+    "Null",
+    "",
+    "yes",
+    "No",
+    "ON",
+    "off",
+    "y",
+    "n",
+    "True",
+    "FALSE",
+    "'quoted 1'",
+    '"0x10"',
+    "x" * 80,
+    "tête",
+    "a b c",
+]
+EDGE_CASES = {
+    **{f"scalar {i}: {text!r}": f"{HEAD}  value: {text}\n" for i, text in enumerate(SCALARS)},
+    "keys that are not strings": HEAD + "  1: a\n  true: b\n  ~: c\n  1.5: d\n  2001-01-01: e\n  0x10: f\n",
+    "quoted keys": HEAD + "  'a': 1\n  \"b\": 2\n  '1': 3\n",
+    "empty stream": "",
+    "empty documents": "---\n---\n...\n",
+    "comments only": "# nothing\n# here\n",
+    "comment document between": f"---\n{HEAD}  a: b\n--- # c\n# only a comment\n---\n{HEAD}  c: d\n",
+    "crlf": (HEAD + "  a: b\n---\n" + HEAD + "  c: |\n    x\n    y\n").replace("\n", "\r\n"),
+    "nel": (HEAD + "  a: b\n---\n" + HEAD + "  c: d\n").replace("\n", "\x85"),
+    "flow on the marker line": "--- {apiVersion: v1, kind: ConfigMap, metadata: {name: f}, data: {a: '1'}}\n",
+    "flow collections": HEAD + "  a: {b: [1, 2, {c: d}], e: []}\n  f: {}\n",
+    "block scalars": HEAD + "  a: |\n    one\n    two\n  b: >-\n    three\n    four\n  c: |+\n    five\n\n",
+    "lists of objects": "apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n  - 3\n",
+    "not a mapping": "- a\n- b\n---\nplain text\n---\n42\n",
+    "anchors and aliases": HEAD + "  a: &x hello\n  b: *x\n",
+    "merge key": HEAD + "  base: &b {k: v}\n  more:\n    <<: *b\n    j: w\n",
+    "value key": HEAD + "  =: x\n",
+    "explicit tags": HEAD + "  a: !!str 1\n  b: !!binary aGVsbG8=\n  c: ! 12\n",
+    "unknown tag": HEAD + "  a: !custom x\n",
+    "tagged mapping": "--- !!map\n" + HEAD + "  a: b\n",
+    "duplicate keys": HEAD + "  a: 1\n  a: 2\n---\n" + HEAD + "  b: 1\n",
+    "duplicate keys after conversion": HEAD + "  1: a\n  '1': b\n",
+    "complex key": HEAD + "  ? [a, b]\n  : c\n",
+    "directive": "%YAML 1.1\n---\n" + HEAD + "  a: b\n",
+    "syntax error": HEAD + "  a: [b\n---\n" + HEAD + "  c: d\n",
+    "bad int tag": HEAD + "  a: !!int hunter2\n",
+    "deep nesting": HEAD + "  a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n",
+    "nesting at the limit": HEAD + "  a: " + "[" * (MAX_DEPTH - 3) + "]" * (MAX_DEPTH - 3) + "\n",
+    "source comments": "---\n# Source: chart/templates/a.yaml\n" + HEAD + "  a: b\n",
+}
+
+
+def _snapshot(result) -> list:
+    """Everything loading decides, in a form that compares NaN and key order too."""
+    out: list = [
+        result.files,
+        sorted(result.sources.items()),
+        [(rule, repr(p)) for rule, p in result.problems],
+    ]
+    for obj in result.objects:
+        pointers = ["/" + key for key in list(obj.obj)[:8]]
+        out.append(
+            (
+                repr(obj.obj),
+                obj.path,
+                obj.index,
+                obj.line,
+                obj.template,
+                obj.end_line,
+                [obj.locate(p) for p in pointers],
+                [obj.value_locations(p) for p in pointers],
+            )
+        )
+    return out
+
+
+def _both_ways(text: str, monkeypatch) -> tuple:
+    monkeypatch.setattr(speedups, "FAST_PATHS", True)
+    fast = _snapshot(stream.load_text(text, "in.yaml"))
+    monkeypatch.setattr(speedups, "FAST_PATHS", False)
+    general = _snapshot(stream.load_text(text, "in.yaml"))
+    return fast, general
+
+
+@pytest.mark.parametrize("name", list(EDGE_CASES))
+def test_edge_cases_load_the_same_both_ways(name, monkeypatch):
+    fast, general = _both_ways(EDGE_CASES[name], monkeypatch)
+    assert fast == general
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: str(p.relative_to(TESTS)))
+def test_fixtures_load_the_same_both_ways(path, monkeypatch):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        pytest.skip("not UTF-8 text")
+    fast, general = _both_ways(text, monkeypatch)
+    assert fast == general
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "scalar 0: '2001-12-14t21:59:43.10-05:00'",
+        "keys that are not strings",
+        "crlf",
+        "nel",
+        "empty documents",
+    ],
+)
+def test_plain_streams_take_the_event_builder(name):
+    assert load_plain_stream(EDGE_CASES[name], MAX_DEPTH) is not None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "anchors and aliases",
+        "merge key",
+        "explicit tags",
+        "duplicate keys",
+        "complex key",
+        "directive",
+        "deep nesting",
+    ],
+)
+def test_unusual_streams_take_the_general_path(name):
+    assert load_plain_stream(EDGE_CASES[name], MAX_DEPTH) is None
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_loading_leaves_the_collector_as_it_found_it(enabled, tmp_path):
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        stream.load_text(EDGE_CASES["flow collections"], "in.yaml")
+        assert gc.isenabled() is enabled
+        with pytest.raises(InputError):
+            stream.load_paths([tmp_path / "missing.yaml"])
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_loading_leaves_no_cycles_behind():
+    gc.unfreeze()  # what earlier loads froze, garbage included
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        stream.load_text(EDGE_CASES["flow collections"], "in.yaml")
+        gc.unfreeze()
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()

@@ -1,0 +1,134 @@
+"""`secret_parts` finds exactly what the plain path-by-path classifier finds.
+
+The walk decides "below a secret path" as it descends and skips strings with no URL and no
+`NAME=value`; the reference below is the straightforward classifier it replaced (every scalar's
+full path tested on its own). Both run on every YAML file under tests/ and on random trees made
+of the keys and values the rules care about.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from starter_lint.redact import _ENV_ASSIGNMENT, credential_spans, is_secret_key, merge_spans, secret_parts
+
+TESTS = Path(__file__).resolve().parent
+WHOLE_BELOW = [(), ("data", "stringData")]
+
+
+def _secret_by_path(path: tuple, value: Any = None) -> bool:
+    if len(path) >= 2 and "secrets" in path[1:-1]:
+        return True
+    if len(path) >= 2 and path[-1] == "secrets" and not isinstance(value, (dict, list)):
+        return True
+    return any(
+        (path[i - 1] == "env" and is_secret_key(path[i])) or path[i - 1] == "stringData"
+        for i in range(1, len(path))
+    )
+
+
+def reference_secret_parts(data: Any, whole_below: tuple = ()) -> list:
+    out = []
+    stack: list = [((), data, None)]
+    while stack:
+        path, node, parent = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((path + (key,), value, node) for key, value in reversed(list(node.items())))
+            continue
+        if isinstance(node, list):
+            stack.extend((path + (i,), value, node) for i, value in reversed(list(enumerate(node))))
+            continue
+        if node is None:
+            continue
+        if (
+            _secret_by_path(path, node)
+            or (path and path[0] in whole_below)
+            or (
+                path
+                and path[-1] == "value"
+                and isinstance(parent, dict)
+                and is_secret_key(parent.get("name"))
+            )
+        ):
+            out.append((path, node, None))
+            continue
+        if not isinstance(node, str):
+            continue
+        spans = credential_spans(node)
+        if len(path) >= 2 and path[-2] == "env" and isinstance(path[-1], int):
+            assignment = _ENV_ASSIGNMENT.fullmatch(node)
+            if assignment and is_secret_key(assignment.group(1)):
+                spans = merge_spans(spans + [assignment.span(2)])
+        if spans:
+            out.append((path, node, spans))
+    return out
+
+
+KEYS = [
+    "secrets",
+    "env",
+    "stringData",
+    "data",
+    "value",
+    "name",
+    "DB_PASSWORD",
+    "PUBLIC_KEY",
+    "spec",
+    "a",
+    0,
+    1,
+    True,
+]
+SCALARS = [
+    "x",
+    "postgres://user:pw@db:5432/app",
+    "see https://u:p@h.example/x",
+    "API_TOKEN=abc",
+    "PLAIN=1",
+    "DB_PASSWORD",
+    "",
+    1,
+    2.5,
+    True,
+    None,
+]
+
+
+def _tree(rng: random.Random, depth: int) -> Any:
+    roll = rng.random()
+    if depth <= 0 or roll < 0.35:
+        return rng.choice(SCALARS)
+    if roll < 0.7:
+        return {rng.choice(KEYS): _tree(rng, depth - 1) for _ in range(rng.randint(0, 4))}
+    return [_tree(rng, depth - 1) for _ in range(rng.randint(0, 3))]
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_random_trees(seed):
+    rng = random.Random(seed)
+    data = _tree(rng, 6)
+    for whole_below in WHOLE_BELOW:
+        assert list(secret_parts(data, whole_below)) == reference_secret_parts(data, whole_below)
+
+
+def _loaded_fixtures() -> list:
+    out = []
+    for path in sorted(TESTS.rglob("*.yaml")) + sorted(TESTS.rglob("*.yml")):
+        try:
+            out.extend(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+        except (yaml.YAMLError, UnicodeDecodeError, ValueError):
+            continue
+    return out
+
+
+def test_fixtures():
+    documents = _loaded_fixtures()
+    assert documents
+    for data in documents:
+        for whole_below in WHOLE_BELOW:
+            assert list(secret_parts(data, whole_below)) == reference_secret_parts(data, whole_below)
