@@ -205,8 +205,9 @@ def rules(fmt):
     """List the rule catalog (with the config's rule-dirs)."""
     import json  # deferred: `--help` and completion load click only
 
-    from .catalog import catalog_markdown, load_catalog  # deferred: --help and completion load click only
+    from .catalog import load_catalog  # deferred: --help and completion load click only
     from .report.escape import text_line  # deferred: `--help` and completion load click only
+    from .rule_file import catalog_markdown  # deferred: --help and completion load click only
 
     catalog = load_catalog(tuple(build_options({}, "rules").rule_dirs))
     if fmt == "json":

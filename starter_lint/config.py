@@ -33,7 +33,6 @@ and it names no executable (`kubeconform`, `helm`: command line, environment or 
 
 from __future__ import annotations
 
-import difflib
 import os
 from pathlib import Path
 
@@ -236,6 +235,8 @@ def _rules(reader: ConfigReader, value, line: int, options) -> None:
         rule_line = reader.key_line(value, rule_id)
         key = str(rule_id).strip().upper()
         if key not in catalog:
+            import difflib  # deferred: only a typo needs a suggestion
+
             close = difflib.get_close_matches(key, list(catalog), n=1, cutoff=0.6)
             raise reader.error(
                 rule_line, f"unknown rule '{rule_id}'" + (f"; did you mean '{close[0]}'?" if close else "")
@@ -288,6 +289,8 @@ def _ignores(reader: ConfigReader, value, line: int, options) -> list:
         rules = tuple(reader.rule_ids(*fields["rules"], "'rules'")) if "rules" in fields else ()
         for pattern in rules:
             if not any(rule_matches(rule_id, [pattern]) for rule_id in catalog):
+                import difflib  # deferred: only a typo needs a suggestion
+
                 close = difflib.get_close_matches(pattern, list(catalog), n=1, cutoff=0.6)
                 raise reader.error(
                     fields["rules"][1],

@@ -6,7 +6,6 @@ point a mistake at its `file:line`. What each key means is in config.
 from __future__ import annotations
 
 import datetime
-import difflib
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -59,6 +58,8 @@ class ConfigReader:
     def check_keys(self, mapping, known: tuple, what: str) -> None:
         for key in mapping:
             if canonical_key(key) not in known:
+                import difflib  # deferred: only a typo needs a suggestion
+
                 close = difflib.get_close_matches(canonical_key(key), known, n=1, cutoff=0.6)
                 hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
                 raise self.error(self.key_line(mapping, key), f"unknown key '{key}' in {what}{hint}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import sys
-import tempfile
 from collections.abc import Collection, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
@@ -273,6 +272,8 @@ def write_atomic(path: StrPath, text: str, what: str = "") -> None:
         mode = 0o666 & ~umask
     except OSError as exc:
         raise InputError(f"{label}: cannot write ({exc.strerror or exc})") from None
+    import tempfile  # deferred: only a write needs it (it imports shutil, random)
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=".starter-lint-", dir=directory)
     except OSError as exc:

@@ -23,9 +23,6 @@ from .redact_source import manifest_secret_columns, secret_columns, secret_strin
 from .related import relate
 from .results import Report, TargetResult
 from .targets import Target, plan_targets
-from .validate.values_schema import violations
-from .values.layers import Layer, layer_values
-from .values.load import base_layer, read_values_file
 
 
 def build_context(target: Target, options: Options) -> tuple:
@@ -34,6 +31,8 @@ def build_context(target: Target, options: Options) -> tuple:
     if target.manifests and not (target.files or target.set or target.chart):
         # a manifests-only target layers no values: no contract defaults, no values loader
         return Context(target=target.name, options=options), problems
+    from .values.layers import Layer, layer_values  # deferred: only a target with values
+    from .values.load import base_layer, read_values_file  # deferred: only a target with values
 
     base, chart, base_problems = base_layer(target.chart, options.cwd)
     problems.extend(base_problems)
@@ -152,6 +151,8 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
             # Helm refusing the values on the chart's own values.schema.json is always the values'
             # mistake (the drop-in schema is stricter than the contract's check: unknown keys)
             refused_by_schema = _HELM_SCHEMA_REFUSAL in str(exc)
+            from .validate.values_schema import violations  # deferred: only a failed render asks
+
             if not (refused_by_schema or violations(ctx.values.values)) or not options.selects("SL705"):
                 # valid values the chart cannot render are the chart's problem; and a failure
                 # nothing would report (SL705 not selected) must not pass: exit 2 either way. A

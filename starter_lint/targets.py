@@ -7,7 +7,6 @@ pipeline checks one by one, and `choose_targets` keeps those --target names.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
@@ -122,6 +121,8 @@ def choose_targets(targets: list[Target], names: Collection[str]) -> list[Target
     known = [t.name for t in targets]
     for name in names:
         if name not in known:
+            import difflib  # deferred: only a typo needs a suggestion
+
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
             hint = f"did you mean '{close[0]}'? " if close else ""
             raise StarterLintError(

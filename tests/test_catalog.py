@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from starter_lint.catalog import catalog_markdown, load_catalog, parse_rule
+from starter_lint.catalog import load_catalog
 from starter_lint.errors import StarterLintError
+from starter_lint.rule_file import catalog_markdown, parse_rule
 
 from .support import REPO, run_in_process
 

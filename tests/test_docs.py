@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from starter_lint.catalog import catalog_markdown, load_catalog
+from starter_lint.catalog import load_catalog
+from starter_lint.rule_file import catalog_markdown
 
 from .support import REPO
 

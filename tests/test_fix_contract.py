@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from starter_lint.catalog import FIX_KINDS, load_catalog
+from starter_lint.catalog import load_catalog
 from starter_lint.errors import StarterLintError
 from starter_lint.findings import Finding, Fix, Location, Severity
 from starter_lint.fix import choose_fixes, fix_is_safe
 from starter_lint.options import Options
+from starter_lint.rule_file import FIX_KINDS
 
 from .support import REPO, all_examples, run_example, run_in
 

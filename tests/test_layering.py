@@ -35,7 +35,8 @@ LAYERS = ("leaf helpers", "yaml", "values / manifests", "validate", "checks", "p
 LAYER_OF = {
     "starter_lint": "leaf helpers",
     # leaf helpers: each imports at most other leaf helpers
-    "starter_lint.catalog": "leaf helpers",  # the rule files' metadata; checks and reporters read it
+    "starter_lint.catalog": "leaf helpers",  # the rule files by id; checks and reporters read it
+    "starter_lint.rule_file": "leaf helpers",  # one rule file read into a Rule (on first lookup)
     "starter_lint.context": "leaf helpers",
     "starter_lint.directives": "leaf helpers",  # inline suppression comments' syntax
     "starter_lint.errors": "leaf helpers",

@@ -17,7 +17,8 @@ from starter_lint.options import Options
 from starter_lint.pipeline import run
 from starter_lint.validate.crds import CrdSchemas
 from starter_lint.validate.kube import BuiltinValidator
-from starter_lint.validate.kubeconform import KubeconformValidator, select_validator
+from starter_lint.validate.kubeconform import KubeconformValidator
+from starter_lint.validate.validators import select_validator
 from starter_lint.validate.verdicts import INVALID, MISSING, VALID
 
 from .support import DATA, cli

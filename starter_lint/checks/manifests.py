@@ -13,8 +13,8 @@ from ..manifests.model import manifest_problem
 from ..option_table import DEFAULT_KUBE_VERSION
 from ..pointer import path as pointer_path
 from ..validate.apis import ApiVersions
-from ..validate.kubeconform import select_validator
 from ..validate.schemas import kube_schemas
+from ..validate.validators import select_validator
 from ..validate.verdicts import MISSING
 from . import check
 

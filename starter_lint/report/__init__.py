@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
-    from ..catalog import Rule
     from ..options import Options
     from ..results import Report
+    from ..rule_file import Rule
 
 from ..errors import StarterLintError
 from ..option_table import FORMATS  # declared with the --format option; a module here for each

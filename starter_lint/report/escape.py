@@ -22,22 +22,23 @@ from __future__ import annotations
 
 import re
 
+# The patterns are kept as text: `re` compiles each at its first use (and caches it), so a run
+# that prints no finding does not pay for compiling these large character classes at start-up.
+
 # C0 and DEL and C1 (NEL, CSI …), Arabic letter mark, LRM/RLM, line and paragraph separators,
 # bidi embeddings/overrides/isolates, BOM/zero-width no-break space, noncharacters (not allowed
 # in XML), and surrogates (a lone one cannot be encoded as UTF-8)
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]"
-)
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]"
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # displayed without being control characters: JSON keeps them as data, escaped as \uXXXX
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffe\uffff]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_JSON_UNSAFE = "[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffe\uffff]"
+_LONE_SURROGATE = "[\ud800-\udfff]"
 # a path beginning with `:` becomes `::` once its `:line:col` follows
-_COMMAND_START = re.compile(r"\s*:")
+_COMMAND_START = r"\s*:"
 # Markdown that code scanning would interpret in message.text: links and images (`[`/`]`, which
 # SARIF §3.11.6 itself says to escape with `\`, as `\` itself), HTML and autolinks (`<`, `>`),
 # character references (`&#x202e;`)
-_SARIF_MARKUP = re.compile(r"([\\\[\]<>&])")
+_SARIF_MARKUP = r"([\\\[\]<>&])"
 
 
 def _visible(char: str) -> str:
@@ -54,7 +55,7 @@ def _visible(char: str) -> str:
 def terminal(text: object) -> str:
     """For a terminal, a log or a line-based report: nothing that moves the cursor, starts a
     line, changes colour, reorders the text or cannot be encoded."""
-    return _UNSAFE.sub(lambda match: _visible(match.group()), str(text))
+    return re.sub(_UNSAFE, lambda match: _visible(match.group()), str(text))
 
 
 def line_start(text: object) -> str:
@@ -62,7 +63,7 @@ def line_start(text: object) -> str:
     a line that begins with `::` (after any blanks), so a path that begins with `:` (which its
     `:line:col` would complete) is shown as `./:…`, which names the same file."""
     text = terminal(text)
-    return "./" + text if _COMMAND_START.match(text) else text
+    return "./" + text if re.match(_COMMAND_START, text) else text
 
 
 def text_line(text: object) -> str:
@@ -70,7 +71,7 @@ def text_line(text: object) -> str:
     repository's rule-dirs): a line that would begin with `::` (after any blanks) shows its first
     `:` as the visible escape `\\x3a`, as `terminal` shows any other character it may not print."""
     text = terminal(text)
-    match = _COMMAND_START.match(text)
+    match = re.match(_COMMAND_START, text)
     return text[: match.end() - 1] + "\\x3a" + text[match.end() :] if match else text
 
 
@@ -78,7 +79,7 @@ def sarif_message(text: object) -> str:
     """SARIF `message.text` is plain text, but code scanning renders it as (limited) Markdown and
     SARIF gives `[…](…)` a meaning of its own: escaped with `\\`, no input becomes a link, an image
     or HTML; controls are escaped as for a terminal."""
-    return _SARIF_MARKUP.sub(r"\\\1", terminal(text))
+    return re.sub(_SARIF_MARKUP, r"\\\1", terminal(text))
 
 
 def json_text(document: str) -> str:
@@ -86,5 +87,5 @@ def json_text(document: str) -> str:
     a lone surrogate (a file name byte that is not UTF-8, `\\udcff`) becomes the text `\\xff`, as
     every other format shows it; bidi controls and C1 characters are written as `\\uXXXX` escapes,
     which decode to the same data. Both occur only inside JSON strings."""
-    document = _LONE_SURROGATE.sub(lambda match: "\\" + _visible(match.group()), document)
-    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", document)
+    document = re.sub(_LONE_SURROGATE, lambda match: "\\" + _visible(match.group()), document)
+    return re.sub(_JSON_UNSAFE, lambda match: f"\\u{ord(match.group()):04x}", document)

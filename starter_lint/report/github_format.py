@@ -23,9 +23,9 @@ from .text_format import related_text
 from .text_format import render as render_text
 
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
-    from ..catalog import Rule
     from ..options import Options
     from ..results import Report
+    from ..rule_file import Rule
 
 _LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
 

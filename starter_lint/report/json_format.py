@@ -21,9 +21,9 @@ from ..findings import Finding
 from .escape import json_text
 
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
-    from ..catalog import Rule
     from ..options import Options
     from ..results import Report
+    from ..rule_file import Rule
 
 SCHEMA_VERSION = 1
 COMPACT_ABOVE = 5000

@@ -21,9 +21,9 @@ from .escape import line_start, terminal
 from .text_format import related_text
 
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
-    from ..catalog import Rule
     from ..options import Options
     from ..results import Report, TargetResult
+    from ..rule_file import Rule
 
 
 def rules_that_ran(result: TargetResult) -> list[str]:

@@ -27,8 +27,9 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..catalog import Rule, load_catalog
+from ..catalog import load_catalog
 from ..findings import Finding
+from ..rule_file import Rule
 from ..suppress.ignores import object_ref
 from .escape import json_text, sarif_message
 from .json_format import COMPACT_ABOVE

@@ -15,9 +15,9 @@ from ..textio import split_lines
 from .escape import line_start, terminal
 
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
-    from ..catalog import Rule
     from ..options import Options
     from ..results import Report, TargetResult
+    from ..rule_file import Rule
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +19,8 @@ def cache_root() -> Path:
 
 
 def write_atomically(path: Path, text: str) -> None:
+    import tempfile  # deferred: a run whose schemas are cached writes nothing (it imports shutil)
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
@@ -39,6 +39,9 @@ def write_atomically(path: Path, text: str) -> None:
 def run_cache_root() -> Path:
     """A private folder for this run alone, removed at exit: the cache when `cache_root()` cannot
     be written (a read-only home in a CI container). Slower, never wrong."""
+    import shutil  # deferred: only when the cache cannot be written
+    import tempfile  # deferred: only when the cache cannot be written
+
     folder = tempfile.mkdtemp(prefix="starter-lint-cache-")
     atexit.register(shutil.rmtree, folder, True)
     return Path(folder)

@@ -17,7 +17,6 @@ from ..errors import StarterLintError
 from ..manifests.documents import shape_problem
 from ..paths import allowed_roots, confined_files, refuse_outside_link
 from ..resources import schemas_dir
-from ..yamlio import YamlLoadError, load_documents
 from .cache_dir import cache_root, run_cache_root, write_atomically
 from .schemas import kubeconform_name
 
@@ -124,7 +123,7 @@ class CrdSchemas:
                 return
             documents = [data]
         else:
-            # deferred: the values loader, needed only for a --crd YAML file
+            from ..yamlio import YamlLoadError, load_documents  # deferred: only a --crd YAML file needs it
 
             try:  # the values loader's limits: alias expansion and nesting are budgeted
                 documents = load_documents(text)

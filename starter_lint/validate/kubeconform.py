@@ -20,10 +20,8 @@ import tempfile
 from collections import defaultdict, deque
 
 from ..errors import StarterLintError
-from ..option_table import DEFAULT_KUBE_VERSION, VALIDATORS
 from ..pointer import escape
 from .crds import CrdSchemas
-from .kube import BuiltinValidator
 from .schemas import kubeconform_name, normalise_version
 from .standalone import standalone_dir
 from .verdicts import INVALID, MISSING, VALID, SchemaError, Verdict
@@ -48,25 +46,6 @@ def find_binary(options) -> str | None:
             raise StarterLintError(f"--kubeconform {given}: not found on PATH; {INSTALL_HINT}")
         return found
     return shutil.which("kubeconform")
-
-
-def select_validator(options, crds: CrdSchemas | None = None):
-    """The validator `--validator auto|kubeconform|builtin` asks for (errors when it cannot be had)."""
-    choice = (getattr(options, "validator", None) or "auto").lower()
-    version = getattr(options, "kube_version", None) or DEFAULT_KUBE_VERSION
-    crds = crds if crds is not None else CrdSchemas(getattr(options, "crds", None) or ())
-    if choice not in VALIDATORS:
-        expected = ", ".join(VALIDATORS[:-1]) + " or " + VALIDATORS[-1]
-        raise StarterLintError(f"--validator {choice}: expected {expected}")
-    if choice != "builtin":
-        binary = find_binary(options)
-        if binary is not None:
-            return KubeconformValidator(
-                binary, version, crds, getattr(options, "kubeconform_timeout", None) or 60.0
-            )
-        if choice == "kubeconform":
-            raise StarterLintError(f"--validator kubeconform: kubeconform is not on PATH; {INSTALL_HINT}")
-    return BuiltinValidator(version, crds)
 
 
 _EXTRA = re.compile(r"^additional properties '([^']*)'")
