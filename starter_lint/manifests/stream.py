@@ -275,13 +275,13 @@ def _read(path, cwd) -> tuple:
                 f"{shown} has a NUL byte: not a YAML text file", location=Location(shown, line, 1), key="nul"
             ),
         )
-    line = _oversized_document_line(text)
-    if line is not None:
+    oversized = _oversized_document_line(text)
+    if oversized is not None:
         message = (
             f"{shown} holds a document larger than {MAX_DOCUMENT_CHARS >> 20} MiB, which no Kubernetes object "
             "is (the API server takes at most 3 MiB); the file was not read: is it a values file?"
         )
-        return shown, None, Problem(message, location=Location(shown, line, 1), key="document-too-large")
+        return shown, None, Problem(message, location=Location(shown, oversized, 1), key="document-too-large")
     return shown, text, None
 
 
