@@ -8,7 +8,8 @@ measures, in this one run, the median wall time, median CPU time and peak RSS of
   - `starter-lint check --validator builtin --manifests INPUT`, every rule on; for 500 releases
     also as 4 config targets with `-j 2`,
   - `kubeconform -n 2 -strict -summary` with standalone schemas written from the schemas the
-    built-in validator reads, when kubeconform is on PATH or at ../shared/tools/kubeconform/,
+    built-in validator reads, when kubeconform is on PATH or in the workplace's shared tools
+    folder beside the repository (shared/tools/kubeconform/ in its parent folder),
   - `kubernetes-validate --strict -k 1.27.0` (the Python reference; one release and 500 releases).
 It prints a table, the ratios starter-lint / reference (wall, CPU, peak RSS) and the CPU time per
 document of each input against 500 releases' (a cost that is not linear shows there). Without
@@ -26,7 +27,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -66,24 +66,45 @@ def find_kubeconform() -> str | None:
     return str(SHARED_KUBECONFORM) if os.access(SHARED_KUBECONFORM, os.X_OK) else None
 
 
+# Runs one command and prints its wall time and resource usage as JSON. Linux keeps a process's
+# peak RSS across fork and exec, so a child forked from this script (which holds the generated
+# inputs) would report at least this script's size: a fresh small interpreter forks it instead.
+_MEASURE_ONE = """\
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+stderr = child.stderr.read()
+_, status, usage = os.wait4(child.pid, 0)
+print(json.dumps({
+    "wall": time.perf_counter() - start,
+    "code": os.waitstatus_to_exitcode(status),
+    "cpu": usage.ru_utime + usage.ru_stime,
+    "rss": usage.ru_maxrss / 1024,
+    "stderr": stderr.decode(errors="replace").strip().splitlines()[-1:],
+}))
+"""
+
+
 def measure(command: list, repeat: int, env=None) -> dict:
     """Median wall time, median CPU time (user+sys) and peak RSS (MiB) over `repeat` cold runs.
 
-    os.wait4 gives each child's own resource usage, so runs never contaminate each other.
+    os.wait4 in a small fresh interpreter gives each child's own resource usage, so runs never
+    contaminate each other (its peak RSS is at least that interpreter's, about 10 MiB).
     """
     walls, cpus, peaks = [], [], []
     for _ in range(repeat):
-        start = time.perf_counter()
-        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        stderr = child.stderr.read()
-        _, status, usage = os.wait4(child.pid, 0)
-        walls.append(time.perf_counter() - start)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        child.stderr.close()
-        if child.returncode not in (0, 1):
-            return {"error": stderr.decode(errors="replace").strip().splitlines()[-1:]}
-        cpus.append(usage.ru_utime + usage.ru_stime)
-        peaks.append(usage.ru_maxrss / 1024)
+        done = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", _MEASURE_ONE, *command],
+            stdout=subprocess.PIPE,
+            env=env,
+            check=True,
+        )
+        run = json.loads(done.stdout)
+        if run["code"] not in (0, 1):
+            return {"error": run["stderr"]}
+        walls.append(run["wall"])
+        cpus.append(run["cpu"])
+        peaks.append(run["rss"])
     return {"wall": statistics.median(walls), "cpu": statistics.median(cpus), "rss": max(peaks)}
 
 
