@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Benchmark: starter-lint's built-in validator vs kubeconform and kubernetes-validate (docs/design/performance.md).
 
-Generates two inputs into bench/out/ — one release (13 documents, one file) and 500 releases
-(6,500 documents in 500 files) — then measures, in this one run, the median wall time and peak
-RSS of cold processes:
-  - `starter-lint check --validator builtin --manifests INPUT` (manifest rules only),
-  - `kubeconform -n 2 -strict -summary` with the same standalone schemas, when it is on PATH,
-  - `kubernetes-validate --strict -k 1.27.0` (the Python reference; one process per run).
-It prints a table and the ratios starter-lint / reference. Without kubeconform the reference is
-kubernetes-validate measured here, and kubeconform's recorded times (bench/README.md) are shown
-beside it for scale, labelled as recorded.
+Generates its inputs into bench/out/ (bench/inputs.py): one release (13 documents, one file),
+500 releases (6,500 documents in 500 files), 3,000 Deployments (1,000 releases and a Service
+selecting every worker, one namespace, 14,000 documents) and a 20 MB stream (one file). Then it
+measures, in this one run, the median wall time, median CPU time and peak RSS of cold processes:
+  - `starter-lint check --validator builtin --manifests INPUT`, every rule on; for 500 releases
+    also as 4 config targets with `-j 2`,
+  - `kubeconform -n 2 -strict -summary` with standalone schemas written from the schemas the
+    built-in validator reads, when kubeconform is on PATH or in the workplace's shared tools
+    folder beside the repository (shared/tools/kubeconform/ in its parent folder),
+  - `kubernetes-validate --strict -k 1.27.0` (the Python reference; one release and 500 releases).
+It prints a table, the ratios starter-lint / reference (wall, CPU, peak RSS) and the CPU time per
+document of each input against 500 releases' (a cost that is not linear shows there). Without
+kubeconform its recorded times (bench/README.md) are shown for scale, labelled as recorded.
 
     python bench/run.py [--repeat 5] [--skip-large] [--json]
 """
@@ -23,232 +27,94 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 OUT = HERE / "out"
+# where the workplace keeps kubeconform, beside the repository (optional)
+SHARED_KUBECONFORM = REPO.parent / "shared" / "tools" / "kubeconform" / "kubeconform"
 # kubeconform v0.7.0, standalone schemas, medians on this class of machine (bench/README.md)
 RECORDED_KUBECONFORM = {"one release": 0.116, "500 releases": 1.33}
+TARGETS, JOBS = 4, 2  # the -j variant of 500 releases: 4 config targets, 2 at a time
+STREAM_BYTES = 20 * 1024 * 1024
+
+sys.path.insert(0, str(HERE))
+import inputs  # noqa: E402 (bench/ is a folder of scripts, not a package)
 
 
-def _env(**pairs) -> str:
-    return "".join(f"\n            - {{{{name: {k}, value: \"{v}\"}}}}" for k, v in pairs.items())
-
-
-# A clean, realistic release: billing runs in the dedicated worker only (SL806), probes on the
-# guide's paths (SL807); the worker runs the API image.
-_BILLING_OFF = _env(ENABLE_BILLING_RETRY_WORKER="false", ENABLE_BILLING_STREAM_REPLAY="false")
-_WORKLOAD = {
-    "api": {"replicas": 2, "image": "api", "probe": "/health/ready", "env": _BILLING_OFF},
-    "web": {"replicas": 2, "image": "web", "probe": "/api/health/ready", "env": _BILLING_OFF},
-    "worker": {
-        "replicas": 1,
-        "image": "api",
-        "probe": "/health/ready",
-        "env": _env(
-            ENABLE_BILLING_RETRY_WORKER="true",
-            ENABLE_BILLING_STREAM_REPLAY="true",
-            BILLING_RETRY_DEPLOYMENT_MODE="dedicated",
-        ),
-    },
-}
-
-RELEASE = (
-    """\
----
-# Source: starter/templates/serviceaccount.yaml
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: {r}-starter
-  labels: {{app.kubernetes.io/instance: {r}}}
----
-# Source: starter/templates/configmap.yaml
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {r}-starter-env
-data:
-  ENVIRONMENT: production
-  APP_PUBLIC_URL: https://{r}.example.org
-  SECRETS_PROVIDER: vault
----
-# Source: starter/templates/secretstore.yaml
-apiVersion: external-secrets.io/v1
-kind: SecretStore
-metadata:
-  name: {r}-vault
-spec:
-  provider:
-    vault:
-      server: https://vault.example.org
-      path: secret
-      version: v2
-      auth:
-        tokenSecretRef: {{name: vault-token, key: token}}
----
-# Source: starter/templates/externalsecret.yaml
-apiVersion: external-secrets.io/v1
-kind: ExternalSecret
-metadata:
-  name: {r}-starter
-spec:
-  refreshInterval: 1h
-  secretStoreRef: {{name: {r}-vault, kind: SecretStore}}
-  target: {{name: {r}-starter-secrets}}
-  data:
-    - secretKey: DATABASE_URL
-      remoteRef: {{key: {r}/database-url}}
-    - secretKey: REDIS_URL
-      remoteRef: {{key: {r}/redis-url}}
----
-# Source: starter/templates/api-service.yaml
-apiVersion: v1
-kind: Service
-metadata:
-  name: {r}-starter-api
-spec:
-  selector: {{app.kubernetes.io/instance: {r}, app.kubernetes.io/component: api}}
-  ports:
-    - {{name: http, port: 80, targetPort: http, protocol: TCP}}
----
-# Source: starter/templates/web-service.yaml
-apiVersion: v1
-kind: Service
-metadata:
-  name: {r}-starter-web
-spec:
-  selector: {{app.kubernetes.io/instance: {r}, app.kubernetes.io/component: web}}
-  ports:
-    - {{name: http, port: 80, targetPort: http, protocol: TCP}}
-"""
-    + "".join(
-        """\
----
-# Source: starter/templates/{c}-deployment.yaml
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{r}}-starter-{c}
-  labels: {{{{app.kubernetes.io/instance: {{r}}, app.kubernetes.io/component: {c}}}}}
-spec:
-  replicas: {replicas}
-  selector:
-    matchLabels: {{{{app.kubernetes.io/instance: {{r}}, app.kubernetes.io/component: {c}}}}}
-  template:
-    metadata:
-      labels: {{{{app.kubernetes.io/instance: {{r}}, app.kubernetes.io/component: {c}}}}}
-    spec:
-      serviceAccountName: {{r}}-starter
-      securityContext: {{{{runAsNonRoot: true, fsGroup: 1000}}}}
-      containers:
-        - name: {c}
-          image: registry.example.org/app-{image}:1.4.2
-          imagePullPolicy: IfNotPresent
-          env:{env}
-          ports:
-            - {{{{name: http, containerPort: 8080, protocol: TCP}}}}
-          envFrom:
-            - configMapRef: {{{{name: {{r}}-starter-env}}}}
-            - secretRef: {{{{name: {{r}}-starter-secrets}}}}
-          readinessProbe:
-            httpGet: {{{{path: {probe}, port: http}}}}
-            periodSeconds: 10
-          livenessProbe:
-            httpGet: {{{{path: /health/live, port: http}}}}
-          resources:
-            requests: {{{{cpu: 100m, memory: 256Mi}}}}
-            limits: {{{{memory: 512Mi}}}}
-          securityContext:
-            allowPrivilegeEscalation: false
-            readOnlyRootFilesystem: true
-            capabilities: {{{{drop: [ALL]}}}}
-""".format(c=c, **_WORKLOAD[c])
-        for c in ("api", "web", "worker")
-    )
-    + "".join(
-        f"""\
----
-# Source: starter/templates/{c}-hpa.yaml
-apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: {{r}}-starter-{c}
-spec:
-  scaleTargetRef: {{{{apiVersion: apps/v1, kind: Deployment, name: {{r}}-starter-{c}}}}}
-  minReplicas: 2
-  maxReplicas: 10
-  metrics:
-    - type: Resource
-      resource:
-        name: cpu
-        target: {{{{type: Utilization, averageUtilization: 70}}}}
-"""
-        for c in ("api", "web")
-    )
-    + """\
----
-# Source: starter/templates/ingress.yaml
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: {r}-starter
-  annotations: {{cert-manager.io/cluster-issuer: letsencrypt}}
-spec:
-  ingressClassName: nginx
-  tls:
-    - hosts: [{r}.example.org, api.{r}.example.org]
-      secretName: {r}-starter-tls
-  rules:
-    - host: {r}.example.org
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend: {{service: {{name: {r}-starter-web, port: {{name: http}}}}}}
-    - host: api.{r}.example.org
-      http:
-        paths:
-          - path: /
-            pathType: Prefix
-            backend: {{service: {{name: {r}-starter-api, port: {{name: http}}}}}}
-"""
-)
-
-
-def generate() -> dict:
+def generate(skip_large: bool = False) -> dict:
     """{label: path} of the generated inputs (rewritten each run: cheap and deterministic)."""
-    one = OUT / "one-release"
-    many = OUT / "500-releases"
-    for folder in (one, many):
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-    (one / "release.yaml").write_text(RELEASE.format(r="shop"), encoding="utf-8")
-    for i in range(500):
-        (many / f"release-{i:03d}.yaml").write_text(RELEASE.format(r=f"r{i:03d}"), encoding="utf-8")
-    return {"one release": one / "release.yaml", "500 releases": many}
+    found = {"one release": inputs.one_release(OUT / "one-release" / "release.yaml")}
+    if not skip_large:
+        found["500 releases"] = inputs.releases(OUT / "500-releases", 500)
+        found["3,000 deployments"] = inputs.one_namespace(OUT / "3000-deployments", 1000)
+        found["20 MB stream"] = inputs.stream(OUT / "20mb-stream.yaml", STREAM_BYTES)
+    return found
+
+
+def documents(path: Path) -> int:
+    """How many documents an input holds (every generated document starts with `---`)."""
+    files = [path] if path.is_file() else sorted(path.glob("*.yaml"))
+    return sum(f.read_text(encoding="utf-8").count("---\n") for f in files)
+
+
+def find_kubeconform() -> str | None:
+    found = shutil.which("kubeconform")
+    if found:
+        return found
+    return str(SHARED_KUBECONFORM) if os.access(SHARED_KUBECONFORM, os.X_OK) else None
+
+
+# Runs one command and prints its wall time and resource usage as JSON. Linux keeps a process's
+# peak RSS across fork and exec, so a child forked from this script (which holds the generated
+# inputs) would report at least this script's size: a fresh small interpreter forks it instead.
+_MEASURE_ONE = """\
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+stderr = child.stderr.read()
+_, status, usage = os.wait4(child.pid, 0)
+print(json.dumps({
+    "wall": time.perf_counter() - start,
+    "code": os.waitstatus_to_exitcode(status),
+    "cpu": usage.ru_utime + usage.ru_stime,
+    "rss": usage.ru_maxrss / 1024,
+    "stderr": stderr.decode(errors="replace").strip().splitlines()[-1:],
+}))
+"""
 
 
 def measure(command: list, repeat: int, env=None) -> dict:
     """Median wall time, median CPU time (user+sys) and peak RSS (MiB) over `repeat` cold runs.
 
-    os.wait4 gives each child's own resource usage, so runs never contaminate each other.
+    os.wait4 in a small fresh interpreter gives each child's own resource usage, so runs never
+    contaminate each other (its peak RSS is at least that interpreter's, about 10 MiB).
     """
     walls, cpus, peaks = [], [], []
     for _ in range(repeat):
-        start = time.perf_counter()
-        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        stderr = child.stderr.read()
-        _, status, usage = os.wait4(child.pid, 0)
-        walls.append(time.perf_counter() - start)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        child.stderr.close()
-        if child.returncode not in (0, 1):
-            return {"error": stderr.decode(errors="replace").strip().splitlines()[-1:]}
-        cpus.append(usage.ru_utime + usage.ru_stime)
-        peaks.append(usage.ru_maxrss / 1024)
+        done = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", _MEASURE_ONE, *command],
+            stdout=subprocess.PIPE,
+            env=env,
+            check=True,
+        )
+        run = json.loads(done.stdout)
+        if run["code"] not in (0, 1):
+            return {"error": run["stderr"]}
+        walls.append(run["wall"])
+        cpus.append(run["cpu"])
+        peaks.append(run["rss"])
     return {"wall": statistics.median(walls), "cpu": statistics.median(cpus), "rss": max(peaks)}
+
+
+def ratios(ours: dict, theirs: dict) -> str:
+    """starter-lint / reference for wall time, CPU time and peak RSS."""
+    return ", ".join(
+        f"{what} {ours[key] / theirs[key]:.2f}x"
+        for what, key in (("wall", "wall"), ("CPU", "cpu"), ("peak RSS", "rss"))
+        if ours.get(key) and theirs.get(key)
+    )
 
 
 def main(argv=None) -> int:
@@ -258,42 +124,38 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
 
-    inputs = generate()
-    if args.skip_large:
-        inputs.pop("500 releases")
+    found = generate(args.skip_large)
     python = sys.executable
     env = dict(os.environ)
     # a user's installed package has its bytecode cached; measure that, not recompilation
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    # every rule runs, as in a user's pre-commit hook: more work than kubeconform does, same input
-    starter = [
-        python,
-        "-m",
-        "starter_lint",
-        "check",
-        "--validator",
-        "builtin",
-        "--fail-on",
-        "error",
-        "-q",
-        "--manifests",
-    ]
-    kubeconform = shutil.which("kubeconform")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    # every rule runs (none is off by default), as in a user's pre-commit hook: more work than
+    # kubeconform does, same input
+    starter = [python, "-m", "starter_lint", "check", "--validator", "builtin", "--fail-on", "error", "-q"]
+    kubeconform = find_kubeconform()
     kv = shutil.which("kubernetes-validate") or str(Path(python).with_name("kubernetes-validate"))
     schema_root = None
     if kubeconform:
-        sys.path.insert(0, str(HERE.parent))
-        from starter_lint.validate.standalone import standalone_dir
+        sys.path.insert(0, str(REPO))
+        from starter_lint.validate.standalone import standalone_dir  # deferred: only with kubeconform
 
         schema_root = str(standalone_dir("1.27"))
     # warm the file-system cache and the schema cache once; every measured run is a cold process
     subprocess.run(
-        starter + [str(inputs["one release"])], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+        starter + ["--manifests", str(found["one release"])],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
 
-    results = {}
-    for label, path in inputs.items():
-        row = {"starter-lint": measure(starter + [str(path)], args.repeat, env)}
+    results: dict = {}
+    for label, path in found.items():
+        row = {"starter-lint": measure(starter + ["--manifests", str(path)], args.repeat, env)}
+        if label == "500 releases":
+            config = inputs.targets_config(OUT / "targets.yaml", path, TARGETS)
+            command = starter + ["--config", str(config), "-j", str(JOBS)]
+            row[f"starter-lint -j {JOBS}"] = measure(command, args.repeat, env)
         if kubeconform:
             command = [
                 kubeconform,
@@ -308,51 +170,69 @@ def main(argv=None) -> int:
                 "-schema-location",
                 schema_root,
                 "-schema-location",
-                str(HERE.parent / "schemas" / "crds" / "{{ .ResourceKind }}{{ .KindSuffix }}.json"),
+                str(REPO / "schemas" / "crds" / "{{ .ResourceKind }}{{ .KindSuffix }}.json"),
                 str(path),
             ]
             row["kubeconform"] = measure(command, args.repeat, env)
         else:
-            row["kubeconform"] = {"absent": True, "recorded_wall": RECORDED_KUBECONFORM[label]}
-        if Path(kv).exists():
+            row["kubeconform"] = {"absent": True, "recorded_wall": RECORDED_KUBECONFORM.get(label)}
+        if Path(kv).exists() and label in ("one release", "500 releases"):
             files = [str(path)] if path.is_file() else sorted(str(p) for p in path.glob("*.yaml"))
             command = [kv, "--strict", "-k", "1.27.0", "--quiet", *files]
             kv_repeat = args.repeat if label == "one release" else 1  # about 50 s a run
             row["kubernetes-validate"] = measure(command, kv_repeat, env)
+        row["documents"] = documents(path)
         results[label] = row
 
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
-    print(f"{'input':14} {'tool':20} {'median wall':>12} {'median CPU':>11} {'peak RSS':>10}")
+    print(f"{'input':18} {'tool':20} {'median wall':>12} {'median CPU':>11} {'peak RSS':>10}")
     for label, row in results.items():
         for tool, data in row.items():
+            if tool == "documents":
+                continue
             if data.get("absent"):
-                print(
-                    f"{label:14} {tool:20} {'absent':>12} {'':>10}  (recorded: {data['recorded_wall']:.3f} s)"
-                )
+                recorded = data["recorded_wall"]
+                note = f"(recorded: {recorded:.3f} s)" if recorded else "(no recorded figure)"
+                print(f"{label:18} {tool:20} {'absent':>12} {'':>10}  {note}")
             elif "error" in data:
-                print(f"{label:14} {tool:20} {'failed':>12}  {data['error']}")
+                print(f"{label:18} {tool:20} {'failed':>12}  {data['error']}")
             else:
                 print(
-                    f"{label:14} {tool:20} {data['wall']:>10.3f} s {data['cpu']:>9.3f} s {data['rss']:>6.1f} MiB"
+                    f"{label:18} {tool:20} {data['wall']:>10.3f} s {data['cpu']:>9.3f} s {data['rss']:>6.1f} MiB"
                 )
     print()
     for label, row in results.items():
-        ours = row["starter-lint"].get("wall")
         kc = row["kubeconform"]
-        if kc.get("absent"):
+        for tool in (t for t in row if t.startswith("starter-lint")):
+            ours = row[tool]
+            if "wall" not in ours:
+                continue
+            if kc.get("absent"):
+                if kc["recorded_wall"]:
+                    print(
+                        f"{label}: {tool} / kubeconform (recorded {kc['recorded_wall']:.3f} s, absent here): "
+                        f"wall {ours['wall'] / kc['recorded_wall']:.2f}x"
+                    )
+            elif "wall" in kc:
+                print(f"{label}: {tool} / kubeconform: {ratios(ours, kc)}")
+            kv_row = row.get("kubernetes-validate") or {}
+            if kv_row.get("wall"):
+                print(f"{label}: {tool} / kubernetes-validate: {ratios(ours, kv_row)}")
+    base = results.get("500 releases")
+    if base and "cpu" in base["starter-lint"]:
+        per_document = base["starter-lint"]["cpu"] / base["documents"]
+        for label, row in results.items():
+            if label in ("one release", "500 releases") or "cpu" not in row["starter-lint"]:
+                continue
+            own = row["starter-lint"]["cpu"] / row["documents"]
             print(
-                f"{label}: starter-lint / kubeconform (recorded {kc['recorded_wall']:.3f} s, absent here) "
-                f"= {ours / kc['recorded_wall']:.2f}x"
+                f"CPU per document, {label} / 500 releases: {own / per_document:.2f}x "
+                f"({row['documents']} vs {base['documents']} documents)"
             )
-        else:
-            print(f"{label}: starter-lint / kubeconform = {ours / kc['wall']:.2f}x")
-        kv_row = row.get("kubernetes-validate") or {}
-        if kv_row.get("wall"):
-            print(f"{label}: starter-lint / kubernetes-validate = {ours / kv_row['wall']:.2f}x")
     one, many = results.get("one release"), results.get("500 releases")
-    if one and many:
+    if one and many and "rss" in one["starter-lint"] and "rss" in many["starter-lint"]:
         print(
             f"peak RSS, 500 releases / one release: starter-lint "
             f"{many['starter-lint']['rss'] / one['starter-lint']['rss']:.1f}x for 500x the documents"

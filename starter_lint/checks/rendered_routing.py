@@ -9,13 +9,13 @@ produced it. Objects without a namespace are in the release namespace (`Manifest
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from ..fields import as_dict, as_list, number
+from ..fields import as_dict, as_list
 from ..findings import Problem
 from ..manifests.index import index_of
 from ..manifests.model import describe, manifest_problem
-from ..manifests.workloads import PodTemplate, pod_templates, port_number, same_namespace
+from ..manifests.selectors import PodSelectorIndex, SelectedPods
+from ..manifests.workloads import PodTemplate, pod_templates, port_number
 from ..pointer import build as pointer
 from . import check
 from .contract import covered
@@ -27,22 +27,15 @@ from .contract import covered
 @check("SL802", needs="manifests")
 def service_selector(ctx):
     index = index_of(ctx.manifests, ctx.options)
-    templates = pod_templates(ctx.manifests)
-    by_label, by_namespace = _label_index(index, templates)
+    pods = PodSelectorIndex(pod_templates(ctx.manifests), index.namespace)
     for service in index.of_kind("Service"):
         selector = service.get("spec", "selector")
         if service.get("spec", "type") == "ExternalName" or not isinstance(selector, dict) or not selector:
             continue
         namespace = service.namespace or index.namespace
-        try:
-            matching = set.intersection(
-                *(by_label.get((namespace, k, v), set()) for k, v in selector.items())
-            )
-        except TypeError:  # a label value that is not a string (a schema error, SL701's to report)
-            matching = set()
-        matched = [templates[i] for i in sorted(matching)]
-        if not matched:
-            best = _closest(selector, [templates[i] for i in by_namespace.get(namespace, ())])
+        selected = pods.matching(namespace, selector)
+        if not selected.templates:
+            best = pods.closest(namespace, selector)
             differing = [k for k, v in selector.items() if best is None or best.labels.get(k) != v]
             # point at the label that differs from the closest pod template (the likely typo)
             where = (
@@ -55,32 +48,9 @@ def service_selector(ctx):
         ports = service.get("spec", "ports")
         for position, port in enumerate(as_list(ports)):
             if isinstance(port, dict):
-                problem = _target_port_problem(service, position, port, matched)
+                problem = _target_port_problem(service, position, port, selected)
                 if problem is not None:
                     yield problem
-
-
-def _label_index(index, templates: list) -> tuple:
-    """{(namespace, label, value): positions} and {namespace: positions} of the pod templates, so
-    matching a selector is a set intersection instead of a scan of every template."""
-    by_label: dict = {}
-    by_namespace: dict = {}
-    for position, template in enumerate(templates):
-        namespace = template.obj.namespace or index.namespace
-        by_namespace.setdefault(namespace, []).append(position)
-        for key, value in template.labels.items():
-            try:
-                by_label.setdefault((namespace, key, value), set()).add(position)
-            except TypeError:
-                continue
-    return by_label, by_namespace
-
-
-def _closest(selector: dict, candidates: list) -> PodTemplate | None:
-    """The pod template sharing most of the selector's labels (to name what differs)."""
-    if not candidates:
-        return None
-    return max(candidates, key=lambda t: sum(t.labels.get(k) == v for k, v in selector.items()))
 
 
 def _selector_message(service, selector: dict, best: PodTemplate | None) -> str:
@@ -100,20 +70,14 @@ def _selector_message(service, selector: dict, best: PodTemplate | None) -> str:
     )
 
 
-def _target_port_problem(service, position: int, port: dict, matched: list) -> Problem | None:
+def _target_port_problem(service, position: int, port: dict, selected: SelectedPods) -> Problem | None:
     target = port.get("targetPort", port.get("port"))
     where = pointer("spec", "ports", position, "targetPort" if "targetPort" in port else "port")
-    declared: list[tuple[Any, Any]] = []  # (name, number) of every container port of the selected pods
-    for template in matched:
-        for _, container in template.containers():
-            for container_port in as_list(container.get("ports")):
-                if isinstance(container_port, dict):
-                    declared.append((container_port.get("name"), container_port.get("containerPort")))
     wanted = port_number(target)
     if isinstance(target, str) and wanted is None:
-        if any(name == target for name, _ in declared):
+        if selected.declares_name(target):
             return None
-        names = sorted({str(name) for name, _ in declared if name})
+        names = selected.names_shown
         return manifest_problem(
             service,
             where,
@@ -122,12 +86,12 @@ def _target_port_problem(service, position: int, port: dict, matched: list) -> P
             "use a containerPort name of the selected pods",
             key="target-port",
         )
-    if wanted is None or not declared:
+    if wanted is None or not selected.declared:
         # a container may listen on a port it does not declare: only declared ports can be compared
         return None
-    if any(value == wanted for _, value in declared):
+    if selected.declares_number(wanted):
         return None
-    numbers = ", ".join(str(v) for v in sorted({v for _, v in declared if number(v) is not None}))
+    numbers = ", ".join(str(v) for v in selected.numbers_shown)
     return manifest_problem(
         service,
         where,
@@ -189,9 +153,7 @@ def ingress_backend(ctx):
             name, name_at, port_value, port_at = reference
             service = index.get("Service", name, ingress.namespace or None)
             if service is None:
-                rendered = sorted(
-                    s.name for s in index.of_kind("Service") if same_namespace(index, s, ingress)
-                )
+                rendered = index.names_in_namespace("Service", ingress.namespace or index.namespace)
                 yield manifest_problem(
                     ingress,
                     pointer(*name_at),

@@ -8,7 +8,6 @@ from __future__ import annotations
 from ..fields import number
 from ..manifests.index import index_of
 from ..manifests.model import describe, manifest_problem
-from ..manifests.workloads import same_namespace
 from . import check
 
 
@@ -24,7 +23,7 @@ def hpa_target(ctx):
         ):
             kind, name = target["kind"], target["name"]
             if index.get(kind, name, hpa.namespace or None) is None:
-                rendered = sorted(o.name for o in index.of_kind(kind) if same_namespace(index, o, hpa))
+                rendered = index.names_in_namespace(kind, hpa.namespace or index.namespace)
                 known = (
                     f" (rendered {kind}s: {', '.join(rendered)})" if rendered else f" (no {kind} is rendered)"
                 )

@@ -20,6 +20,7 @@ class ManifestIndex:
         self._by_identity: dict = defaultdict(list)
         self._by_name: dict = {}  # (kind, namespace, name) -> the first such object
         self._hpas_by_target: dict | None = None
+        self._names: dict | None = None  # (kind, namespace) -> sorted names, built when asked
         for obj in self.objects:
             self._by_kind[obj.kind].append(obj)
             self._by_identity[self.identity(obj)].append(obj)
@@ -35,6 +36,17 @@ class ManifestIndex:
 
     def get(self, kind: str, name: str, namespace: str | None = None) -> ManifestObject | None:
         return self._by_name.get((kind, namespace or self.namespace, name))
+
+    def names_in_namespace(self, kind: str, namespace: str) -> list:
+        """The sorted names of the objects of `kind` in `namespace`: computed once per kind, so a
+        message listing them for each of many dangling references costs no scan each."""
+        if self._names is None:
+            self._names = defaultdict(list)
+            for obj in self.objects:
+                self._names[(obj.kind, obj.namespace or self.namespace)].append(obj.name)
+            for names in self._names.values():
+                names.sort()
+        return list(self._names.get((kind, namespace), ()))
 
     def hpas_targeting(self, obj: ManifestObject) -> list:
         """HorizontalPodAutoscalers whose scaleTargetRef names `obj` (same kind, name, namespace)."""

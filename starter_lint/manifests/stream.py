@@ -15,6 +15,7 @@ import gc
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -23,7 +24,7 @@ from .. import speedups
 from ..errors import InputError
 from ..findings import Location, Problem
 from ..paths import confined_files, display_path, read_bytes
-from ..textio import LINE_BREAK, YamlLoadError, decode_bytes, line_at
+from ..textio import LINE_BREAK, LINE_BREAK_CHARS, YamlLoadError, decode_bytes, line_at
 from .documents import (
     MAX_DEPTH,
     MAX_EXPANDED_NODES,
@@ -38,6 +39,10 @@ from .positions import make_locator
 from .yaml_loader import ManifestLoader, construct, load_plain_stream
 
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # one rendered stream beyond this is refused (SL102)
+# a file holding a document beyond this is refused unread (SL102): the API server takes request
+# bodies of at most 3 MiB and etcd stores at most 1.5 MiB per object, so it is no manifest (a
+# values file given as --manifests, a dump), and reading it would cost seconds and a gigabyte
+MAX_DOCUMENT_CHARS = 8 * 1024 * 1024
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 _SOURCE = re.compile(r"^#\s*Source:\s*(\S.*?)\s*$", re.M)
@@ -305,6 +310,13 @@ def _read(path, cwd) -> tuple:
                 f"{shown} has a NUL byte: not a YAML text file", location=Location(shown, line, 1), key="nul"
             ),
         )
+    oversized = _oversized_document_line(text)
+    if oversized is not None:
+        message = (
+            f"{shown} holds a document larger than {MAX_DOCUMENT_CHARS >> 20} MiB, which no Kubernetes object "
+            "is (the API server takes at most 3 MiB); the file was not read: is it a values file?"
+        )
+        return shown, None, Problem(message, location=Location(shown, oversized, 1), key="document-too-large")
     return shown, text, None
 
 
@@ -323,6 +335,28 @@ def _collector_paused() -> Iterator[None]:
         if was_enabled:
             gc.enable()
     gc.freeze()
+
+
+# a `---` or `...` that ends at a blank or line break: a document marker when a line starts with it
+_MARKER_END = re.compile(rf"(?:---|\.\.\.)(?=[ \t{LINE_BREAK_CHARS}]|\Z)")
+
+
+def _oversized_document_line(text: str) -> int | None:
+    """The first line of a document longer than MAX_DOCUMENT_CHARS, None when there is none.
+
+    A document lies between two markers: when no two markers are further apart than the limit
+    (a fast scan), no document is longer; only otherwise are the documents cut to be measured."""
+    if len(text) <= MAX_DOCUMENT_CHARS:
+        return None
+    starts = [
+        m.start()
+        for m in _MARKER_END.finditer(text)
+        if m.start() == 0 or text[m.start() - 1] in LINE_BREAK_CHARS
+    ]
+    bounds = [0, *starts, len(text)]
+    if all(end - start <= MAX_DOCUMENT_CHARS for start, end in pairwise(bounds)):
+        return None
+    return next((d.first_line for d in split_documents(text) if len(d.text) > MAX_DOCUMENT_CHARS), None)
 
 
 def load_paths(paths: list, options=None) -> ManifestSet:

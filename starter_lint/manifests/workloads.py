@@ -105,11 +105,6 @@ def running_pod_templates(manifests: ManifestSet) -> list:
     return [t for t in pod_templates(manifests) if t.obj.kind in LONG_RUNNING and not is_hook(t.obj)]
 
 
-def same_namespace(index: ManifestIndex, a: ManifestObject, b: ManifestObject) -> bool:
-    """Both objects in one namespace (no namespace: the release's)."""
-    return (a.namespace or index.namespace) == (b.namespace or index.namespace)
-
-
 # ---------------------------------------------------------------------------------------------
 # Roles
 

@@ -1,0 +1,85 @@
+"""The benchmark's inputs (bench/inputs.py, smaller) give the same report, byte for byte, in every
+output format, with the fast paths on and off (`starter_lint.speedups.FAST_PATHS`): the fast
+paths are a speed-up, never a change of answer."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+import pytest
+
+from starter_lint.option_table import FORMATS
+
+from .support import REPO
+
+# the CLI in a fresh process with the switch set before anything reads it (no cache of a run
+# with the other setting can answer for this one)
+_WITH_SWITCH = (
+    "import sys\n"
+    "from starter_lint import speedups\n"
+    "speedups.FAST_PATHS = sys.argv[1] == 'on'\n"
+    "from starter_lint.cli import run_cli\n"
+    "sys.exit(run_cli(sys.argv[2:]))\n"
+)
+
+
+def _bench_inputs():
+    spec = importlib.util.spec_from_file_location("bench_inputs", REPO / "bench" / "inputs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def bench_input(tmp_path_factory):
+    """50 releases in one namespace (with the Services that select every worker) and a stream of
+    releases in one file: the shapes of the benchmark's 3,000 Deployments and 20 MB stream."""
+    inputs = _bench_inputs()
+    root = tmp_path_factory.mktemp("bench")
+    inputs.one_namespace(root / "one-namespace", 50)
+    inputs.stream(root / "stream.yaml", 100_000)
+    return root
+
+
+def _report(root, fmt: str, fast: bool) -> bytes:
+    out = root / f"report-{fmt}-{'fast' if fast else 'general'}"
+    args = ["check", "--validator", "builtin", "--format", fmt, "-o", str(out)]
+    args += ["--manifests", "one-namespace", "--manifests", "stream.yaml"]
+    paths = [str(REPO), os.environ.get("PYTHONPATH")]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
+    done = subprocess.run(
+        [sys.executable, "-c", _WITH_SWITCH, "on" if fast else "off", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # the releases share one billing worker's jobs (SL806): findings to compare
+    assert done.returncode == 1, done.stderr
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_bench_input_reports_the_same_with_fast_paths_on_and_off(bench_input, fmt):
+    fast = _report(bench_input, fmt, True)
+    general = _report(bench_input, fmt, False)
+    assert fast, "an empty report compares nothing"
+    assert fast == general
+
+
+def test_the_generated_inputs_have_the_benchmark_shape(tmp_path):
+    inputs = _bench_inputs()
+    folder = inputs.one_namespace(tmp_path / "ns", 10)
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.yaml")))
+    assert text.count("kind: Deployment\n") == 30
+    assert text.count("kind: Service\n") == 30
+    assert text.count("kind: HorizontalPodAutoscaler\n") == 20
+    assert text.count("kind: Ingress\n") == 10
+    assert "namespace:" not in text  # one namespace: the release's
+    stream = inputs.stream(tmp_path / "s.yaml", 50_000)
+    assert len(stream.read_text(encoding="utf-8")) >= 50_000
