@@ -4,6 +4,8 @@ manifest file holding a document too large to be a Kubernetes object is refused 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from starter_lint.manifests import selectors, stream
@@ -82,7 +84,7 @@ def test_a_document_too_large_for_kubernetes_is_refused_unread(tmp_path, monkeyp
     (tmp_path / "m.yaml").write_text(_deployment(0) + big, encoding="utf-8")
     report = run(Options(manifests=["m.yaml"], cwd=str(tmp_path)))
     assert [(f.rule, f.location.line) for f in report.active] == [("SL102", 11)]  # its first line
-    assert "holds a document larger than" in report.active[0].message
+    assert "holds a document of more than" in report.active[0].message
     assert "the file was not read" in report.active[0].message
 
 
@@ -93,3 +95,20 @@ def test_many_small_documents_beyond_the_document_limit_are_read(tmp_path, monke
     (tmp_path / "m.yaml").write_text(text, encoding="utf-8")
     report = run(Options(manifests=["m.yaml"], cwd=str(tmp_path), select=["SL1", "SL7"]))
     assert not report.active
+
+
+@pytest.mark.parametrize("form", ["yaml", "json"])
+def test_a_list_of_any_size_is_read(tmp_path, monkeypatch, form):
+    """`kubectl get -o yaml` output: the API server's limit is per item, not per List."""
+    monkeypatch.setattr(stream, "MAX_DOCUMENT_CHARS", 2_000)
+    items = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{i}"}} for i in range(200)]
+    if form == "json":
+        text = json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
+    else:
+        text = "apiVersion: v1\nkind: ConfigMapList  # from kubectl\nitems:\n" + "".join(
+            f"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c{i}\n" for i in range(200)
+        )
+    assert len(text) > 2_000
+    (tmp_path / f"m.{form}").write_text(text, encoding="utf-8")
+    report = run(Options(manifests=[f"m.{form}"], cwd=str(tmp_path), select=["SL1", "SL7"]))
+    assert not [f for f in report.active if f.rule == "SL102"]

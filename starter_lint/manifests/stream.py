@@ -313,8 +313,9 @@ def _read(path, cwd) -> tuple:
     oversized = _oversized_document_line(text)
     if oversized is not None:
         message = (
-            f"{shown} holds a document larger than {MAX_DOCUMENT_CHARS >> 20} MiB, which no Kubernetes object "
-            "is (the API server takes at most 3 MiB); the file was not read: is it a values file?"
+            f"{shown} holds a document of more than {MAX_DOCUMENT_CHARS >> 20} Mi characters, which no "
+            "Kubernetes object is (the API server takes at most 3 MiB), so the file was not read: give a "
+            "values file with -f, not as manifests; separate the objects of a stream with `---`"
         )
         return shown, None, Problem(message, location=Location(shown, oversized, 1), key="document-too-large")
     return shown, text, None
@@ -324,9 +325,9 @@ def _read(path, cwd) -> tuple:
 def _collector_paused() -> Iterator[None]:
     """Loading allocates hundreds of thousands of containers and frees none of them in cycles,
     so the cyclic collector would only re-scan live data (713 collections while loading the
-    500-release benchmark input). It is paused while loading and the loaded objects are frozen
-    afterwards, so the collections of the later checks skip them (half their time); a library
-    user's collector is left enabled or disabled as it was found."""
+    500-release benchmark input). It is paused while loading; a library user's collector is left
+    enabled or disabled as it was found. The loaded objects are not frozen (`gc.freeze`): a run
+    of many targets would then keep every earlier target's objects for good."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -334,15 +335,22 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-    gc.freeze()
 
 
 # a `---` or `...` that ends at a blank or line break: a document marker when a line starts with it
 _MARKER_END = re.compile(rf"(?:---|\.\.\.)(?=[ \t{LINE_BREAK_CHARS}]|\Z)")
 
 
+# a List (`kubectl get -o yaml`, `kubectl apply --dry-run -o json`) holds objects of any number:
+# the API server's limit is per item, so a List is read whatever its size (up to the file limit)
+_LIST_KIND = re.compile(
+    r'^kind:[ \t]*["\']?[A-Za-z0-9]*List["\']?[ \t]*(?:#.*)?$|"kind"\s*:\s*"[A-Za-z0-9]*List"', re.M
+)
+
+
 def _oversized_document_line(text: str) -> int | None:
-    """The first line of a document longer than MAX_DOCUMENT_CHARS, None when there is none.
+    """The first line of a document longer than MAX_DOCUMENT_CHARS that is not a List, None
+    when there is none.
 
     A document lies between two markers: when no two markers are further apart than the limit
     (a fast scan), no document is longer; only otherwise are the documents cut to be measured."""
@@ -356,7 +364,14 @@ def _oversized_document_line(text: str) -> int | None:
     bounds = [0, *starts, len(text)]
     if all(end - start <= MAX_DOCUMENT_CHARS for start, end in pairwise(bounds)):
         return None
-    return next((d.first_line for d in split_documents(text) if len(d.text) > MAX_DOCUMENT_CHARS), None)
+    return next(
+        (
+            d.first_line
+            for d in split_documents(text)
+            if len(d.text) > MAX_DOCUMENT_CHARS and not _LIST_KIND.search(d.text)
+        ),
+        None,
+    )
 
 
 def load_paths(paths: list, options=None) -> ManifestSet:
