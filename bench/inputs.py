@@ -2,7 +2,7 @@
 bench/run.py and the tests both use (tests/test_bench_inputs.py checks the reports of the same
 inputs, smaller, with the fast paths on and off).
 
-- one release: 13 documents of the starter chart's shape in one file;
+- one release: 12 documents of the starter chart's shape in one file;
 - N releases (500 in the benchmark): the same with N release names, one file each, all in the
   release namespace;
 - one namespace (3,000 Deployments in the benchmark: 1,000 releases): the same plus, per release,

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark: starter-lint's built-in validator vs kubeconform and kubernetes-validate (docs/design/performance.md).
 
-Generates its inputs into bench/out/ (bench/inputs.py): one release (13 documents, one file),
-500 releases (6,500 documents in 500 files), 3,000 Deployments (1,000 releases and a Service
-selecting every worker, one namespace, 14,000 documents) and a 20 MB stream (one file). Then it
+Generates its inputs into bench/out/ (bench/inputs.py): one release (12 documents, one file),
+500 releases (6,000 documents in 500 files), 3,000 Deployments (1,000 releases and a Service
+selecting every worker, one namespace, 13,000 documents) and a 20 MB stream (one file). Then it
 measures, in this one run, the median wall time, median CPU time and peak RSS of cold processes:
   - `starter-lint check --validator builtin --manifests INPUT`, every rule on; for 500 releases
     also as 4 config targets with `-j 2`,
@@ -179,7 +179,7 @@ def main(argv=None) -> int:
         if Path(kv).exists() and label in ("one release", "500 releases"):
             files = [str(path)] if path.is_file() else sorted(str(p) for p in path.glob("*.yaml"))
             command = [kv, "--strict", "-k", "1.27.0", "--quiet", *files]
-            kv_repeat = args.repeat if label == "one release" else 1  # about 50 s a run
+            kv_repeat = args.repeat if label == "one release" else 1  # one to two minutes a run
             row["kubernetes-validate"] = measure(command, kv_repeat, env)
         row["documents"] = documents(path)
         results[label] = row
