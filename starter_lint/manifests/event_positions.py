@@ -21,6 +21,7 @@ from yaml import (
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
+    ScalarNode,
     SequenceEndEvent,
     SequenceStartEvent,
     YAMLError,
@@ -33,6 +34,9 @@ FALLBACK: Final = "fallback"  # the walk cannot answer: compose the document ins
 
 _NODE_STARTS = frozenset((ScalarEvent, MappingStartEvent, SequenceStartEvent))
 _ENDS = frozenset((MappingEndEvent, SequenceEndEvent))
+_STR = "tag:yaml.org,2002:str"
+# first characters of the plain scalars YAML 1.1 may read as something else than a string
+_MAY_CONVERT = frozenset(first for first in SafeLoaderBase.yaml_implicit_resolvers if first is not None)
 
 
 class _Fallback(Exception):
@@ -102,6 +106,12 @@ class _Events:
         if type(event) is ScalarEvent:
             if event.value == "<<":  # a merge key: the compose path reads it as written
                 raise _Fallback
+            if (
+                event.implicit[0]
+                and event.value[:1] in _MAY_CONVERT
+                and self._loader.resolve(ScalarNode, event.value, (True, False)) != _STR
+            ):
+                raise _Fallback  # `yes:`, `0x1:`: the object holds "true", "1"; compose converts it
             return event
         if isinstance(event, MappingEndEvent):
             return event

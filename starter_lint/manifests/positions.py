@@ -18,7 +18,9 @@ from .. import speedups
 from ..findings import Location
 from .documents import Document
 from .event_positions import FALLBACK, Found, find_node, find_scalars
-from .yaml_loader import SafeLoaderBase
+from .yaml_loader import ManifestLoader, SafeLoaderBase, scalar_key
+
+_STR = "tag:yaml.org,2002:str"
 
 
 class _Composed:
@@ -50,9 +52,16 @@ def _entries(composed: _Composed, node) -> dict:
     entries = composed.entries.get(id(node))
     if entries is None:
         entries = {}
+        loader = None
         for k, v in node.value:
             if isinstance(k, yaml.ScalarNode):
-                entries.setdefault(k.value, []).append((k, v))
+                key = k.value
+                if k.tag != _STR:  # `yes:`, `0x1:`: the object holds "true", "1" (secrets are found by it)
+                    loader = loader or ManifestLoader("")
+                    key = scalar_key(loader, k)
+                entries.setdefault(key, []).append((k, v))
+        if loader is not None:
+            loader.dispose()
         composed.entries[id(node)] = entries
     return entries
 

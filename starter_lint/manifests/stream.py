@@ -85,22 +85,47 @@ def _load_stream(text: str, path: str, result: ManifestSet) -> bool:
         loaded = _compose_stream(text)
         if loaded is None:
             return False
-    # where each line starts, as the parser's marks count lines (the last: the end of the text)
-    starts = [0, *(match.end() for match in LINE_BREAK.finditer(text)), len(text)]
-    last_line = len(starts) - 1
+    starts = _LineStarts(text)
     previous_end = 0
     for index, (start, end, data) in enumerate(loaded):
         if data is None:
             previous_end = end.line
             continue
         last = end.line if end.column > 0 or end.line == start.line else end.line - 1
-        span = (starts[min(start.line, last_line)], starts[min(last + 1, last_line)], start.column)
-        source = _SOURCE.search(text[starts[min(previous_end, last_line)] : span[0]])
+        before = starts.at(previous_end)
+        span = (starts.at(start.line), starts.at(last + 1), start.column)
+        source = _SOURCE.search(text[before : span[0]])
         document = Document(text, start.line + 1, index, span)
         template = source.group(1) if source else None
         _add_data(data, document, path, template, start.line + 1, result, checked=plain)
         previous_end = last + 1
     return True
+
+
+class _LineStarts:
+    """Where line N (0-based, as the parser's marks count lines) starts; the end of the text past
+    the last line. Documents come in order, so the breaks are found walking forward once: no list
+    of every line's start (a file of blank lines would cost an int object per line)."""
+
+    __slots__ = ("_breaks", "_line", "_offset", "_text")
+
+    def __init__(self, text: str):
+        self._text = text
+        self._restart()
+
+    def _restart(self) -> None:
+        self._breaks = LINE_BREAK.finditer(self._text)
+        self._line, self._offset = 0, 0
+
+    def at(self, line: int) -> int:
+        if line < self._line:  # not in order: walk again from the start
+            self._restart()
+        while self._line < line:
+            match = next(self._breaks, None)
+            if match is None:
+                return len(self._text)
+            self._line, self._offset = self._line + 1, match.end()
+        return self._offset
 
 
 def _compose_stream(text: str) -> list | None:

@@ -89,6 +89,36 @@ def _binary_as_string(loader, node):
     return "".join(loader.construct_scalar(node).split())
 
 
+# Kubernetes reads numbers as 64-bit; a longer integer is no manifest's, and Python cannot even
+# print one of more than 4,300 digits (nor JSON-encode it), and reads sexagesimal ones
+# (`5:5:5:…`) in quadratic time: such a scalar is refused where it stands
+MAX_INT_CHARS = 1000
+
+
+def _bounded_int(loader, node):
+    if len(node.value) > MAX_INT_CHARS:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"an integer of more than {MAX_INT_CHARS} characters: no Kubernetes field holds one "
+            "(quote it if it is text)",
+            node.start_mark,
+        )
+    return loader.construct_yaml_int(node)
+
+
+def scalar_key(loader, node) -> str:
+    """The key a scalar key node becomes in the loaded object (`yes` -> "true", `0x1` -> "1"),
+    so that a locator finds a key as the object holds it; its text when it cannot be built."""
+    if node.tag == _STR:
+        return str(node.value)
+    try:
+        return json_key(_construct_tagged(loader, node))
+    except (yaml.YAMLError, ValueError):
+        return str(node.value)
+
+
+ManifestLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 ManifestLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_string)
 ManifestLoader.add_constructor("tag:yaml.org,2002:map", _mapping_with_string_keys)
 ManifestLoader.add_constructor("tag:yaml.org,2002:binary", _binary_as_string)
