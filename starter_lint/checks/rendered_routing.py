@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from ..fields import as_dict, as_list
 from ..findings import Problem
 from ..manifests.index import index_of
-from ..manifests.model import describe, manifest_problem
+from ..manifests.model import describe, listed_names, manifest_problem
 from ..manifests.selectors import PodSelectorIndex, SelectedPods
 from ..manifests.workloads import PodTemplate, pod_templates, port_number
 from ..pointer import build as pointer
@@ -158,7 +158,7 @@ def ingress_backend(ctx):
                     ingress,
                     pointer(*name_at),
                     f"{describe(ingress)} routes to Service {name}, which the render does not contain "
-                    f"({'rendered Services: ' + ', '.join(rendered) if rendered else 'no Service is rendered'}); "
+                    f"({'rendered Services: ' + listed_names(rendered) if rendered else 'no Service is rendered'}); "
                     "name a rendered Service",
                     key=f"service:{pointer(*at)}",
                 )

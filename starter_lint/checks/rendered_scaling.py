@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..fields import number
 from ..manifests.index import index_of
-from ..manifests.model import describe, manifest_problem
+from ..manifests.model import describe, listed_names, manifest_problem
 from . import check
 
 
@@ -25,7 +25,9 @@ def hpa_target(ctx):
             if index.get(kind, name, hpa.namespace or None) is None:
                 rendered = index.names_in_namespace(kind, hpa.namespace or index.namespace)
                 known = (
-                    f" (rendered {kind}s: {', '.join(rendered)})" if rendered else f" (no {kind} is rendered)"
+                    f" (rendered {kind}s: {listed_names(rendered)})"
+                    if rendered
+                    else f" (no {kind} is rendered)"
                 )
                 yield manifest_problem(
                     hpa,

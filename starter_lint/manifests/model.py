@@ -113,3 +113,14 @@ def manifest_problem(obj: ManifestObject, where: str, message: str, key: str, se
 def describe(obj: ManifestObject) -> str:
     """`Kind name`, how a message names a rendered object."""
     return f"{obj.kind} {obj.name or '?'}"
+
+
+MAX_NAMES_LISTED = 10
+
+
+def listed_names(names: list[str]) -> str:
+    """Names for a message, at most MAX_NAMES_LISTED of them: a message per dangling reference
+    that listed every rendered name would make the report grow as references × names."""
+    if len(names) <= MAX_NAMES_LISTED:
+        return ", ".join(names)
+    return f"{', '.join(names[:MAX_NAMES_LISTED])} and {len(names) - MAX_NAMES_LISTED} more"
