@@ -121,8 +121,16 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
         if text is None:
             continue
         lines = split_lines(text)
-        objects = by_file.get(path, [])
-        starts = [obj.line for obj in objects]
+        # the items of one List document all end where the document ends, so each would own
+        # every line below its start: they form one group, looked up once per line (not items x
+        # lines); a wanted line's secrets are then found in every item, which hides no less
+        groups: list[list] = []
+        for obj in by_file.get(path, []):
+            if groups and (groups[-1][0].index, groups[-1][0].end_line) == (obj.index, obj.end_line):
+                groups[-1].append(obj)
+            else:
+                groups.append([obj])
+        starts = [group[0].line for group in groups]
         columns: dict = {}
         located: set = set()
 
@@ -131,22 +139,27 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
                 if end > col:
                     columns.setdefault(line, []).append((col, end))  # noqa: B023 (called in this iteration)
 
+        def add_secrets_of(obj):
+            for pointer, value, spans in manifest_secret_parts(obj.obj):
+                for where in obj.value_locations(build(*pointer)):
+                    add(
+                        (spans is not None and _part_columns(lines, where, value, spans))  # noqa: B023
+                        or _span_columns(lines, where)  # noqa: B023
+                    )
+
         for number in sorted(numbers):
             owners = []
             for i in range(bisect_right(starts, number) - 1, -1, -1):
-                if (objects[i].end_line or objects[i].line) < number:
+                first = groups[i][0]
+                if (first.end_line or first.line) < number:
                     break
-                owners.append(objects[i])
-            for obj in owners:
-                if id(obj) in located:
+                owners.append(i)
+            for i in owners:
+                if i in located:
                     continue
-                located.add(id(obj))
-                for pointer, value, spans in manifest_secret_parts(obj.obj):
-                    for where in obj.value_locations(build(*pointer)):
-                        add(
-                            (spans is not None and _part_columns(lines, where, value, spans))
-                            or _span_columns(lines, where)
-                        )
+                located.add(i)
+                for obj in groups[i]:
+                    add_secrets_of(obj)
             if not owners:
                 add((number, col, end) for col, end in _unloaded_secret_columns(lines, number))
         out[path] = {line: sorted(ranges) for line, ranges in columns.items()}

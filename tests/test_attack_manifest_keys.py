@@ -100,3 +100,22 @@ def test_a_dangling_reference_lists_at_most_ten_rendered_names(tmp_path):
     [dangling] = [f for f in report.active if "routes to Service missing" in f.message]
     assert "s000, s001, s002, s003, s004, s005, s006, s007, s008, s009 and 20 more" in dangling.message
     assert "s010" not in dangling.message
+
+
+def test_a_secret_in_a_list_item_is_hidden_in_the_excerpt_of_its_line(tmp_path):
+    """List items share the document's end: their secrets are looked up once per List."""
+    items = "".join(
+        f"- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: c{i}}}\n  data: {{a: x}}\n"
+        for i in range(50)
+    )
+    secret = (
+        f'- apiVersion: v1\n  kind: Secret\n  metadata: {{name: s}}\n  stringData: {{x: "{ESCAPED}", b: 5}}\n'
+    )
+    (tmp_path / "l.yaml").write_text(
+        f"apiVersion: v1\nkind: List\nitems:\n{items}{secret}{items}", encoding="utf-8"
+    )
+    done = cli(
+        "check", "--manifests", "l.yaml", "--validator", "builtin", "--format", "text", cwd=str(tmp_path)
+    )
+    assert "stringData" in done.stdout, done.stdout[-2000:]  # SL701 on `b: 5` shows the line ...
+    assert "hunter" not in done.stdout + done.stderr  # ... without the secret
