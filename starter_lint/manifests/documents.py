@@ -20,8 +20,9 @@ from ..textio import LINE_BREAK, LINE_BREAK_CHARS, split_lines
 MAX_DEPTH = 200  # deeper nesting is refused before Python recursion
 MAX_EXPANDED_NODES = 1_000_000  # values in one document once aliases are expanded
 
-# a marker starts a line (after any YAML line break) and ends at a blank or a line break
-_MARKER = re.compile(rf"(?:^|(?<=[{LINE_BREAK_CHARS}]))(---|\.\.\.)(?=[ \t{LINE_BREAK_CHARS}]|\Z)")
+# `---` or `...` ending at a blank or a line break; a document marker only where a line starts,
+# which `document_markers` checks on each match (a look-behind in the pattern scans 4x slower)
+_MARKER = re.compile(rf"(---|\.\.\.)(?=[ \t{LINE_BREAK_CHARS}]|\Z)")
 _DIRECTIVE = re.compile(r"^%")
 _LINE_BREAKS = tuple(LINE_BREAK_CHARS)
 
@@ -65,10 +66,18 @@ class Document:
         return self.first_line + len(LINE_BREAK.findall(self._source, self._start, end))
 
 
+def document_markers(text: str) -> Iterator[re.Match[str]]:
+    """The document markers of a stream (`---`, `...` at the start of a line), in order."""
+    for match in _MARKER.finditer(text):
+        start = match.start()
+        if start == 0 or text[start - 1] in LINE_BREAK_CHARS:
+            yield match
+
+
 def split_documents(text: str) -> Iterator[Document]:
     """The documents of a stream, each with the file line its text starts on."""
     start, line, index = 0, 1, 0
-    for match in _MARKER.finditer(text):
+    for match in document_markers(text):
         chunk = text[start : match.start()]
         if chunk.strip() or index or match.group(1) == "...":
             yield Document(chunk, line, index)

@@ -28,13 +28,12 @@ from yaml import (
 )
 
 from .. import pointer as pointers
-from .yaml_loader import SafeLoaderBase
+from .yaml_loader import STR_TAG, SafeLoaderBase
 
 FALLBACK: Final = "fallback"  # the walk cannot answer: compose the document instead
 
 _NODE_STARTS = frozenset((ScalarEvent, MappingStartEvent, SequenceStartEvent))
 _ENDS = frozenset((MappingEndEvent, SequenceEndEvent))
-_STR = "tag:yaml.org,2002:str"
 # first characters of the plain scalars YAML 1.1 may read as something else than a string
 _MAY_CONVERT = frozenset(first for first in SafeLoaderBase.yaml_implicit_resolvers if first is not None)
 
@@ -109,7 +108,7 @@ class _Events:
             if (
                 event.implicit[0]
                 and event.value[:1] in _MAY_CONVERT
-                and self._loader.resolve(ScalarNode, event.value, (True, False)) != _STR
+                and self._loader.resolve(ScalarNode, event.value, (True, False)) != STR_TAG
             ):
                 raise _Fallback  # `yes:`, `0x1:`: the object holds "true", "1"; compose converts it
             return event

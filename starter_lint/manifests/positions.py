@@ -18,9 +18,7 @@ from .. import speedups
 from ..findings import Location
 from .documents import Document
 from .event_positions import FALLBACK, Found, find_node, find_scalars
-from .yaml_loader import ManifestLoader, SafeLoaderBase, scalar_key
-
-_STR = "tag:yaml.org,2002:str"
+from .yaml_loader import STR_TAG, ManifestLoader, SafeLoaderBase, scalar_key
 
 
 class _Composed:
@@ -56,7 +54,7 @@ def _entries(composed: _Composed, node) -> dict:
         for k, v in node.value:
             if isinstance(k, yaml.ScalarNode):
                 key = k.value
-                if k.tag != _STR:  # `yes:`, `0x1:`: the object holds "true", "1" (secrets are found by it)
+                if k.tag != STR_TAG:  # `yes:`, `0x1:`: the object holds "true", "1" (secrets are found by it)
                     loader = loader or ManifestLoader("")
                     key = scalar_key(loader, k)
                 entries.setdefault(key, []).append((k, v))

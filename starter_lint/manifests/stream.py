@@ -24,12 +24,13 @@ from .. import speedups
 from ..errors import InputError
 from ..findings import Location, Problem
 from ..paths import confined_files, display_path, read_bytes
-from ..textio import LINE_BREAK, LINE_BREAK_CHARS, YamlLoadError, decode_bytes, line_at
+from ..textio import LINE_BREAK, YamlLoadError, decode_bytes, line_at
 from .documents import (
     MAX_DEPTH,
     MAX_EXPANDED_NODES,
     Document,
     content_line,
+    document_markers,
     shape_problem,
     split_documents,
     yaml_error,
@@ -362,10 +363,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-# a `---` or `...` that ends at a blank or line break: a document marker when a line starts with it
-_MARKER_END = re.compile(rf"(?:---|\.\.\.)(?=[ \t{LINE_BREAK_CHARS}]|\Z)")
-
-
 # a List (`kubectl get -o yaml`, `kubectl apply --dry-run -o json`) holds objects of any number:
 # the API server's limit is per item, so a List is read whatever its size (up to the file limit)
 _LIST_KIND = re.compile(
@@ -381,12 +378,7 @@ def _oversized_document_line(text: str) -> int | None:
     (a fast scan), no document is longer; only otherwise are the documents cut to be measured."""
     if len(text) <= MAX_DOCUMENT_CHARS:
         return None
-    starts = [
-        m.start()
-        for m in _MARKER_END.finditer(text)
-        if m.start() == 0 or text[m.start() - 1] in LINE_BREAK_CHARS
-    ]
-    bounds = [0, *starts, len(text)]
+    bounds = [0, *(marker.start() for marker in document_markers(text)), len(text)]
     if all(end - start <= MAX_DOCUMENT_CHARS for start, end in pairwise(bounds)):
         return None
     return next(

@@ -30,7 +30,7 @@ class ManifestLoader(SafeLoaderBase):  # type: ignore[misc, valid-type]
                 for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
                     if regexp.match(value):
                         return tag
-            return "tag:yaml.org,2002:str"
+            return STR_TAG
         return "tag:yaml.org,2002:map" if kind is yaml.MappingNode else "tag:yaml.org,2002:seq"
 
 
@@ -124,7 +124,8 @@ ManifestLoader.add_constructor("tag:yaml.org,2002:map", _mapping_with_string_key
 ManifestLoader.add_constructor("tag:yaml.org,2002:binary", _binary_as_string)
 
 _KEEP_SHORT = 64  # keys, and values up to this length, are interned: they repeat across objects
-_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+STR_TAG = "tag:yaml.org,2002:str"  # a plain string: the positions compare keys by it too
+_STR, _MAP, _SEQ = STR_TAG, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
