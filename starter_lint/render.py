@@ -46,8 +46,10 @@ if TYPE_CHECKING:  # annotations only: render is called with the pipeline's cont
 RENDER_MEMORY_LIMIT = 1 << 30  # bytes of writable memory a renderer may use (1 GiB)
 _PIPE_BUF = getattr(select, "PIPE_BUF", 512)  # written at once to a pipe select() calls writable
 _STDERR_KEPT = 64 * 1024  # what is read of a renderer's stderr; the rest is drained unread
+# how the Go runtime (both wordings: a failed heap growth, a failed mmap) and Python say they ran
+# out of the memory the limit allows
 _OUT_OF_MEMORY = re.compile(
-    r"^(?:fatal error: (?:runtime: )?out of memory|runtime: out of memory|MemoryError)", re.M
+    r"^(?:(?:fatal error: )?(?:runtime: )?(?:out of memory|cannot allocate memory)|MemoryError)", re.M
 )
 _SDK_CHILD = str(Path(__file__).with_name("render_sdk.py"))
 INSTALL_HINT = (

@@ -408,3 +408,35 @@ def test_an_sdk_that_crashes_is_one_clear_error(tmp_path, monkeypatch, death, ex
         render.render_chart(str(CHART), ctx, options)
     assert not isinstance(caught.value, render.RenderFailed)
     assert str(caught.value) == f"helm-python-sdk crashed rendering {CHART} {expected}"
+
+
+@posix_only
+@pytest.mark.parametrize(
+    "wording",
+    [
+        "fatal error: runtime: out of memory",
+        # what Go prints when the heap cannot grow under RLIMIT_DATA (then abort: signal 6)
+        "fatal error: runtime: cannot allocate memory",
+        "runtime: cannot allocate memory",
+        "MemoryError",
+    ],
+)
+def test_an_sdk_that_runs_out_of_memory_is_the_memory_limit_not_a_crash(tmp_path, monkeypatch, wording):
+    fake = tmp_path / "fake-sdk" / "helm_python"
+    fake.mkdir(parents=True)
+    fake.joinpath("__init__.py").write_text(
+        "import os, signal, sys\n\nclass HelmError(Exception):\n    pass\n\n"
+        "class Chart:\n    @classmethod\n    def load(cls, path):\n"
+        f"        sys.stderr.write({wording!r} + '\\n'); sys.stderr.flush(); os.kill(os.getpid(), signal.SIGABRT)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(fake.parent))
+    real_which = shutil.which
+    monkeypatch.setattr(
+        render.shutil, "which", lambda name, *a, **k: None if name == "helm" else real_which(name, *a, **k)
+    )
+    ctx, options = prod_context(tmp_path)
+    with pytest.raises(
+        render.RenderFailed, match=f"needed more than the {render.RENDER_MEMORY_LIMIT >> 20} MiB"
+    ):
+        render.render_chart(str(CHART), ctx, options)
