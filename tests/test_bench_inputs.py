@@ -15,12 +15,18 @@ from starter_lint.option_table import FORMATS
 
 from .support import REPO
 
-# the CLI in a fresh process with the switch set before anything reads it (no cache of a run
-# with the other setting can answer for this one)
+# the CLI in a fresh process, with the switch set before anything reads it (no cache of a run
+# with the other setting can answer for this one); `split`: the fast paths with every input large enough to be split
+# between two processes (halves.py), which this small input is not otherwise
 _WITH_SWITCH = (
     "import sys\n"
     "from starter_lint import speedups\n"
-    "speedups.FAST_PATHS = sys.argv[1] == 'on'\n"
+    "speedups.FAST_PATHS = sys.argv[1] != 'off'\n"
+    "if sys.argv[1] == 'split':\n"
+    "    from starter_lint import redact_source\n"
+    "    from starter_lint.checks import manifests\n"
+    "    from starter_lint.manifests import stream\n"
+    "    stream.SPLIT_BYTES = manifests.SPLIT_OBJECTS = redact_source.SPLIT_OBJECTS = 2\n"
     "from starter_lint.cli import run_cli\n"
     "sys.exit(run_cli(sys.argv[2:]))\n"
 )
@@ -45,14 +51,14 @@ def bench_input(tmp_path_factory):
     return root
 
 
-def _report(root, fmt: str, fast: bool) -> bytes:
-    out = root / f"report-{fmt}-{'fast' if fast else 'general'}"
+def _report(root, fmt: str, mode: str) -> bytes:
+    out = root / f"report-{fmt}-{mode}"
     args = ["check", "--validator", "builtin", "--format", fmt, "-o", str(out)]
     args += ["--manifests", "one-namespace", "--manifests", "stream.yaml"]
     paths = [str(REPO), os.environ.get("PYTHONPATH")]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
     done = subprocess.run(
-        [sys.executable, "-c", _WITH_SWITCH, "on" if fast else "off", *args],
+        [sys.executable, "-c", _WITH_SWITCH, mode, *args],
         cwd=root,
         env=env,
         capture_output=True,
@@ -66,10 +72,12 @@ def _report(root, fmt: str, fast: bool) -> bytes:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_the_bench_input_reports_the_same_with_fast_paths_on_and_off(bench_input, fmt):
-    fast = _report(bench_input, fmt, True)
-    general = _report(bench_input, fmt, False)
+    fast = _report(bench_input, fmt, "on")
+    general = _report(bench_input, fmt, "off")
     assert fast, "an empty report compares nothing"
     assert fast == general
+    # read, validated and searched for secrets by two processes: the same again
+    assert _report(bench_input, fmt, "split") == general
 
 
 def test_the_generated_inputs_have_the_benchmark_shape(tmp_path):

@@ -241,11 +241,11 @@ def test_generated_documents(data, flow, style, width, line_break):
 
 
 def _locations(document: Document, prefix: tuple[str, ...], pointer: str) -> tuple:
-    locate = positions.make_locator(document, "f.yaml", prefix)
+    locate = positions.DocumentLocator(document, "f.yaml", prefix)
     return locate(pointer), locate(pointer, own=True)
 
 
-def test_make_locator_reads_the_switch_when_it_runs(monkeypatch):
+def test_the_locator_reads_the_switch_when_it_runs(monkeypatch):
     stream = (
         "---\n"
         + EDGE_CASES["nested sequences of mappings"]
@@ -272,7 +272,7 @@ def test_the_compose_cache_holds_few_documents_and_hits_for_a_list(monkeypatch):
     positions._compose.cache_clear()
     for _rule in range(2):  # rule by rule, item by item
         for position in range(2):
-            positions.make_locator(document, "f.yaml", ("items", str(position)))("/kind")
+            positions.DocumentLocator(document, "f.yaml", ("items", str(position)))("/kind")
     info = positions._compose.cache_info()
     assert (info.misses, info.hits) == (1, 3)
     assert info.maxsize is not None and info.maxsize <= 8
@@ -298,7 +298,7 @@ def test_a_document_with_many_findings_is_composed_once(monkeypatch):
     # a walk re-reads the document: after a few, the document is composed and its index used
     text = "data:\n" + "".join(f"  k{i}: {i}\n" for i in range(50))
     document = Document(text, 1, 0)
-    locate = positions.make_locator(document, "f.yaml", ())
+    locate = positions.DocumentLocator(document, "f.yaml", ())
     positions._compose.cache_clear()
     walked = [locate(f"/data/k{i}") for i in range(positions.WALKS_PER_DOCUMENT)]
     assert positions._compose.cache_info().misses == 0

@@ -44,6 +44,11 @@ class Document:
         self.first_line = first_line  # 1-based line of `text`'s first line in the file
         self.index = index
 
+    def __reduce__(self) -> tuple[type[Document], tuple[str, int, int, tuple[int, int, int]]]:
+        # compact when handed between processes (halves.py): the constructor's arguments, and the
+        # file's text is one object every document of the file shares, so it is pickled once
+        return Document, (self._source, self.first_line, self.index, (self._start, self._end, self._indent))
+
     @property
     def text(self) -> str:
         if self._end < 0:

@@ -26,6 +26,18 @@ class ManifestObject:
     end_line: int | None = None
     _locator: Locator | None = field(default=None, repr=False)
 
+    def __reduce__(self):
+        # the fields in order: handed between processes (halves.py) without a state dict each
+        return ManifestObject, (
+            self.obj,
+            self.path,
+            self.index,
+            self.line,
+            self.template,
+            self.end_line,
+            self._locator,
+        )
+
     @property
     def api_version(self) -> str:
         value = self.obj.get("apiVersion")

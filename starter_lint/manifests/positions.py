@@ -1,7 +1,7 @@
 """Positions of the nodes of a rendered object, computed when a finding asks for one.
 
-Loading keeps no positions (they cost time and only findings need them): `make_locator` gives a
-ManifestObject the function that finds the node at a JSON pointer, or its nearest existing
+Loading keeps no positions (they cost time and only findings need them): a `DocumentLocator` gives a
+ManifestObject the callable that finds the node at a JSON pointer, or its nearest existing
 ancestor. The fast path walks the document's parser events and stops at the node
 (event_positions.py); the general path composes the document, which handles every YAML feature.
 """
@@ -129,33 +129,55 @@ class Locator(Protocol):
 WALKS_PER_DOCUMENT = 4
 
 
-def make_locator(document: Document, path: str, prefix: tuple[str, ...]) -> Locator:
-    # the items of a List share one document (and findings come item by item): it is composed
-    walks_left = 0 if prefix else WALKS_PER_DOCUMENT
+class DocumentLocator:
+    """The Locator of an object in one document (`prefix`: the item's place in a List).
+
+    An object rather than a closure so that loaded objects can be handed between processes
+    (manifests/stream.py loads a large input's files in two): it holds the Document, which holds
+    the file's text, so pickling a file's objects together sends that text once."""
+
+    __slots__ = ("document", "path", "prefix", "walks_left")
+
+    def __init__(self, document: Document, path: str, prefix: tuple[str, ...] = ()):
+        self.document = document
+        self.path = path
+        self.prefix = prefix
+        # the items of a List share one document (and findings come item by item): it is composed
+        self.walks_left = 0 if prefix else WALKS_PER_DOCUMENT
+
+    def __reduce__(self):
+        return _restore_locator, (self.document, self.path, self.prefix, self.walks_left)
 
     @overload
-    def locate(pointer: str, own: Literal[False] = False) -> Location | None: ...
+    def __call__(self, pointer: str, own: Literal[False] = False) -> Location | None: ...
     @overload
-    def locate(pointer: str, own: Literal[True]) -> list[Location]: ...
-    def locate(pointer: str, own: bool = False) -> Location | list[Location] | None:
+    def __call__(self, pointer: str, own: Literal[True]) -> list[Location]: ...
+    def __call__(self, pointer: str, own: bool = False) -> Location | list[Location] | None:
         """Where a finding at `pointer` is shown; `own`: the spans of every scalar written there
         (a key written twice holds two; none when the pointer leads through a merge key)."""
-        nonlocal walks_left
-        tokens = [*prefix, *pointers.tokens(pointer)]
-        if walks_left and speedups.FAST_PATHS:
-            walks_left -= 1
+        document = self.document
+        tokens = [*self.prefix, *pointers.tokens(pointer)]
+        if self.walks_left and speedups.FAST_PATHS:
+            self.walks_left -= 1
             found = find_scalars(document.text, tokens) if own else find_node(document.text, tokens)
             if found is not FALLBACK:
-                return _answer(found, own)
-            walks_left = 0  # the document has anchors, tags…: compose it from now on
+                return self._answer(found, own)
+            self.walks_left = 0  # the document has anchors, tags…: compose it from now on
         composed = _compose(document)
         if composed is None or composed.root is None:
             return [] if own else None
-        return _answer(_scalars_at(composed, tokens) if own else _node_at(composed, tokens), own)
+        return self._answer(_scalars_at(composed, tokens) if own else _node_at(composed, tokens), own)
 
-    def _answer(found, own: bool) -> Location | list[Location] | None:
+    def _answer(self, found, own: bool) -> Location | list[Location] | None:
+        first_line = self.document.first_line
         if own:
-            return [_location(path, document.first_line, scalar) for scalar in found]
-        return None if found is None else _location(path, document.first_line, found)
+            return [_location(self.path, first_line, scalar) for scalar in found]
+        return None if found is None else _location(self.path, first_line, found)
 
-    return locate
+
+def _restore_locator(
+    document: Document, path: str, prefix: tuple[str, ...], walks_left: int
+) -> DocumentLocator:
+    locator = DocumentLocator(document, path, prefix)
+    locator.walks_left = walks_left
+    return locator

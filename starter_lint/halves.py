@@ -1,0 +1,152 @@
+"""Work over many items done in two halves at once: one here, one in a forked child process.
+
+CI runners and laptops have at least two cores, and a check of a large input (hundreds of
+rendered releases) spends most of its time reading YAML, one file after the other, in one
+process. `in_two_halves` cuts the items where half their weight (bytes, objects) is reached,
+forks, and while this process works on the first half the child works on the second and sends
+its result back pickled. The caller gets the two results in order, so what it builds from them
+is exactly what one pass over all the items would build.
+
+It falls back to doing everything here, with the same result, whenever splitting cannot pay or
+might not be safe: the fast paths are off (the tests' reference path), the work is small, there
+is one core, the platform cannot fork, this process runs threads (a fork copies their locks
+held), or it is itself a worker of `-j N` (the cores are taken). A child that fails in any way
+(an error reading a file, a crash, a result that does not unpickle) costs nothing but time: its
+half is done again here, so an error is raised here, as one pass would raise it.
+
+The child only computes: it writes nothing but its result into a pipe and leaves with
+`os._exit`, so it never flushes this process's buffered output nor runs its exit handlers.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from . import speedups
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def split_at(weights: Sequence[int]) -> int:
+    """The index that cuts `weights` into two parts of (about) equal total: the first part is
+    weights[:index]."""
+    half, total = sum(weights) / 2, 0
+    for index, weight in enumerate(weights):
+        if total + weight / 2 >= half:
+            return index
+        total += weight
+    return len(weights)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def can_split() -> bool:
+    """Whether work may be split into a forked child here and now."""
+    if not speedups.FAST_PATHS or not hasattr(os, "fork") or _cores() < 2:
+        return False
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return False
+    multiprocessing = sys.modules.get("multiprocessing")
+    # a worker of `-j N` (or of a library user's pool): the cores are already shared out
+    return multiprocessing is None or multiprocessing.parent_process() is None
+
+
+def in_two_halves(
+    work: Callable[[Sequence[Item]], Result],
+    items: Sequence[Item],
+    weights: Sequence[int],
+    minimum: int,
+) -> list[Result]:
+    """[work(items)] or, when the total weight reaches `minimum` and splitting is possible,
+    [work(first half), work(second half)], the second computed in a forked child."""
+    if len(items) < 2 or sum(weights) < max(minimum, 1) or not can_split():
+        return [work(items)]
+    cut, total = split_at(weights), sum(weights)
+    if max(sum(weights[:cut]), total - sum(weights[:cut])) > total * 3 / 4:
+        return [work(items)]  # one item outweighs the rest: a child would only add its cost
+    first, second = items[:cut], items[cut:]
+    child = _start(work, second)
+    if child is None:
+        return [work(items)]
+    pid, reader = child
+    try:
+        mine = work(first)
+    except BaseException:
+        _kill(pid, reader)
+        raise
+    theirs = _collect(pid, reader)
+    return [mine, work(second) if theirs is None else theirs]
+
+
+def _start(work: Callable[[Sequence[Item]], Result], items: Sequence[Item]) -> tuple[int, int] | None:
+    """Fork a child computing work(items) into a pipe: (its pid, the pipe's reading end)."""
+    try:
+        reader, writer = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:  # out of processes or memory: do it all here
+        os.close(reader)
+        os.close(writer)
+        return None
+    if pid == 0:  # the child: compute, send, leave without running anything of the parent's
+        code = 1
+        try:
+            os.close(reader)
+            payload = pickle.dumps(work(items), protocol=pickle.HIGHEST_PROTOCOL)
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(writer, view) :]
+            code = 0
+        except BaseException:  # any failure: the parent does this half itself
+            pass
+        finally:
+            os._exit(code)
+    os.close(writer)
+    return pid, reader
+
+
+def _collect(pid: int, reader: int) -> Result | None:
+    """The child's result, or None when it failed."""
+    chunks = []
+    try:
+        while chunk := os.read(reader, 1 << 20):
+            chunks.append(chunk)
+    except OSError:
+        chunks = []
+    finally:
+        os.close(reader)
+    _, status = os.waitpid(pid, 0)
+    if not chunks or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        return None
+    try:
+        result: Result = pickle.loads(b"".join(chunks))
+    except Exception:  # a broken result: the parent does this half itself
+        return None
+    return result
+
+
+def _kill(pid: int, reader: int) -> None:
+    import signal  # deferred: only when this process's half failed
+
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    os.close(reader)
+    try:
+        os.waitpid(pid, 0)
+    except OSError:
+        pass

@@ -1,0 +1,220 @@
+"""Work split between this process and a forked child (starter_lint/halves.py): the same
+result as one pass, whatever happens to the child, and no child where one is not safe."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import threading
+
+import pytest
+
+from starter_lint import halves, speedups
+from starter_lint.manifests import stream
+
+needs_fork = pytest.mark.skipif(
+    not hasattr(os, "fork") or halves._cores() < 2, reason="splitting needs fork and two cores"
+)
+
+
+def _with_pid(items):
+    return [(item, os.getpid()) for item in items]
+
+
+@pytest.mark.parametrize(
+    "weights, cut",
+    [
+        ([1, 1], 1),
+        ([1, 1, 1, 1], 2),
+        ([10, 1, 1, 1], 1),
+        ([1, 1, 1, 10], 3),
+        ([1, 2, 3, 4, 5, 6], 4),
+        ([5], 0),
+    ],
+)
+def test_the_cut_halves_the_weight(weights, cut):
+    assert halves.split_at(weights) == cut
+
+
+@needs_fork
+def test_the_second_half_is_computed_by_a_child_and_the_order_kept():
+    items = list(range(10))
+    parts = halves.in_two_halves(_with_pid, items, [1] * 10, minimum=2)
+    assert len(parts) == 2
+    joined = [item for part in parts for item, _ in part]
+    assert joined == items
+    assert {pid for _, pid in parts[0]} == {os.getpid()}
+    assert {pid for _, pid in parts[1]} != {os.getpid()}  # the child's
+
+
+@pytest.mark.parametrize("weights", [[1] * 10, [0] * 9 + [100]])
+def test_small_work_or_an_unbalanced_cut_is_done_here(weights):
+    parts = halves.in_two_halves(_with_pid, list(range(10)), weights, minimum=11)
+    assert parts == [_with_pid(range(10))]
+
+
+@needs_fork
+def test_no_child_with_the_fast_paths_off(monkeypatch):
+    monkeypatch.setattr(speedups, "FAST_PATHS", False)
+    assert halves.in_two_halves(_with_pid, list(range(10)), [1] * 10, minimum=2) == [_with_pid(range(10))]
+
+
+@needs_fork
+def test_no_child_while_threads_run():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not halves.can_split()
+        assert len(halves.in_two_halves(_with_pid, list(range(10)), [1] * 10, minimum=2)) == 1
+    finally:
+        stop.set()
+        thread.join()
+    assert halves.can_split()
+
+
+def _fails_in_a_child(parent: int):
+    def work(items):
+        if os.getpid() != parent:
+            raise OSError("the child cannot read this")
+        return _with_pid(items)
+
+    return work
+
+
+def _dies_in_a_child(parent: int):
+    def work(items):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), 9)
+        return _with_pid(items)
+
+    return work
+
+
+def _unpicklable_in_a_child(parent: int):
+    def work(items):
+        if os.getpid() != parent:
+            return [lambda: None]
+        return _with_pid(items)
+
+    return work
+
+
+@needs_fork
+@pytest.mark.parametrize("failing", [_fails_in_a_child, _dies_in_a_child, _unpicklable_in_a_child])
+def test_a_child_that_fails_costs_only_time(failing):
+    parts = halves.in_two_halves(failing(os.getpid()), list(range(10)), [1] * 10, minimum=2)
+    assert [item for part in parts for item in part] == _with_pid(range(10))  # all done here
+
+
+@needs_fork
+def test_an_error_here_stops_the_child_and_is_raised():
+    parent = os.getpid()
+
+    def work(items):
+        if os.getpid() == parent:
+            raise ValueError("this half is broken")
+        import time
+
+        time.sleep(30)
+        return items
+
+    with pytest.raises(ValueError, match="this half is broken"):
+        halves.in_two_halves(work, list(range(10)), [1] * 10, minimum=2)
+    # the child was killed and reaped: no process of ours is left
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+@needs_fork
+def test_the_child_writes_nothing_to_the_output(capfd):
+    def work(items):
+        return items
+
+    sys.stdout.write("buffered, not flushed")  # a child leaving with exit() would print it again
+    halves.in_two_halves(work, list(range(10)), [1] * 10, minimum=2)
+    sys.stdout.flush()
+    assert capfd.readouterr().out == "buffered, not flushed"
+
+
+# the shapes loading treats apart: a plain stream, a List, anchors and aliases (composed), a
+# flow document after its marker, a duplicate key (each document on its own)
+_STREAMS = {
+    "plain.yaml": (
+        "# Source: starter/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+        "data:\n  k: v\n---\n# Source: starter/templates/b.yaml\napiVersion: apps/v1\nkind: Deployment\n"
+        "metadata: {name: b}\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n"
+        "        image: r/i:1\n"
+    ),
+    "list.yaml": (
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n"
+        "    name: l1\n- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: l2\n  spec: {}\n"
+    ),
+    "anchors.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: &n x\n  labels: {app: *n}\nspec: {}\n"
+        "--- {apiVersion: v1, kind: ConfigMap, metadata: {name: flow}, spec: {}}\n"
+    ),
+    "duplicate.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n  name: e\nspec: {}\n",
+}
+
+
+def test_loaded_objects_survive_the_hand_over_with_their_positions(tmp_path):
+    """What a child sends back (ManifestObjects with their documents and locators) is compact
+    and complete: every object finds its lines as the one loaded here does."""
+    for name, text in _STREAMS.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    loaded = stream._load_files(stream.expand_paths([str(tmp_path)]), None)
+    assert loaded.objects
+    copy = pickle.loads(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
+    for original, handed in zip(loaded.objects, copy.objects, strict=True):
+        assert handed.obj == original.obj
+        assert (handed.path, handed.index, handed.line, handed.template, handed.end_line) == (
+            original.path,
+            original.index,
+            original.line,
+            original.template,
+            original.end_line,
+        )
+        for pointer in ("/kind", "/metadata/name", "/spec"):
+            assert handed.locate(pointer) == original.locate(pointer)
+    assert [(rule, p.message) for rule, p in copy.problems] == [
+        (rule, p.message) for rule, p in loaded.problems
+    ]
+    assert loaded.problems  # the duplicate key
+
+
+def test_a_files_text_is_handed_over_once_whatever_its_number_of_objects():
+    text = "".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n" for i in range(500))
+    loaded = stream.load_text(text, "many.yaml")
+    assert len(loaded.objects) == 500
+    sent = pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)
+    assert sent.count(b"name: c499") == 1
+
+
+@needs_fork
+def test_a_large_input_is_read_by_two_processes_with_the_same_result(tmp_path, monkeypatch):
+    for n in range(6):
+        (tmp_path / f"release-{n}.yaml").write_text(
+            "".join(
+                f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{n}-{i}\ndata:\n  k: v{i}\n"
+                for i in range(20)
+            ),
+            encoding="utf-8",
+        )
+    (tmp_path / "release-3.yaml").write_text("kind: [broken\n", encoding="utf-8")
+    serial = stream.load_paths([str(tmp_path)])
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(halves.os, "fork", lambda: forks.append(1) or real_fork())
+    monkeypatch.setattr(stream, "SPLIT_BYTES", 1)
+    split = stream.load_paths([str(tmp_path)])
+    assert forks == [1]
+    assert split.files == serial.files
+    assert split.sources == serial.sources
+    assert [o.obj for o in split.objects] == [o.obj for o in serial.objects]
+    assert [(o.path, o.line) for o in split.objects] == [(o.path, o.line) for o in serial.objects]
+    assert [(rule, p.message, p.location) for rule, p in split.problems] == [
+        (rule, p.message, p.location) for rule, p in serial.problems
+    ]
+    assert split.objects[-1].locate("/data/k") == serial.objects[-1].locate("/data/k")
