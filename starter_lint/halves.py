@@ -32,6 +32,9 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
+_BUFFER = 1 << 16
+
+
 def split_at(weights: Sequence[int]) -> int:
     """The index that cuts `weights` into two parts of (about) equal total: the first part is
     weights[:index]."""
@@ -105,10 +108,10 @@ def _start(work: Callable[[Sequence[Item]], Result], items: Sequence[Item]) -> t
         code = 1
         try:
             os.close(reader)
-            payload = pickle.dumps(work(items), protocol=pickle.HIGHEST_PROTOCOL)
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(writer, view) :]
+            result = work(items)
+            # streamed: neither side holds the whole pickle besides the objects themselves
+            with open(writer, "wb", buffering=_BUFFER) as channel:
+                pickle.dump(result, channel, protocol=pickle.HIGHEST_PROTOCOL)
             code = 0
         except BaseException:  # any failure: the parent does this half itself
             pass
@@ -120,22 +123,14 @@ def _start(work: Callable[[Sequence[Item]], Result], items: Sequence[Item]) -> t
 
 def _collect(pid: int, reader: int) -> Result | None:
     """The child's result, or None when it failed."""
-    chunks = []
+    result: Result | None = None
     try:
-        while chunk := os.read(reader, 1 << 20):
-            chunks.append(chunk)
-    except OSError:
-        chunks = []
-    finally:
-        os.close(reader)
+        with open(reader, "rb", buffering=_BUFFER) as channel:
+            result = pickle.load(channel)
+    except Exception:  # nothing or a broken result (the child failed): this half is done here
+        result = None
     _, status = os.waitpid(pid, 0)
-    if not chunks or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-        return None
-    try:
-        result: Result = pickle.loads(b"".join(chunks))
-    except Exception:  # a broken result: the parent does this half itself
-        return None
-    return result
+    return result if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else None
 
 
 def _kill(pid: int, reader: int) -> None:
