@@ -51,10 +51,11 @@ def bench_input(tmp_path_factory):
     return root
 
 
-def _report(root, fmt: str, mode: str) -> bytes:
-    out = root / f"report-{fmt}-{mode}"
+def _report(root, fmt: str, mode: str, inputs=("one-namespace", "stream.yaml")) -> bytes:
+    out = root / f"report-{fmt}-{mode}-{len(inputs)}"
     args = ["check", "--validator", "builtin", "--format", fmt, "-o", str(out)]
-    args += ["--manifests", "one-namespace", "--manifests", "stream.yaml"]
+    for given in inputs:
+        args += ["--manifests", given]
     paths = [str(REPO), os.environ.get("PYTHONPATH")]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
     done = subprocess.run(
@@ -78,6 +79,13 @@ def test_the_bench_input_reports_the_same_with_fast_paths_on_and_off(bench_input
     assert fast == general
     # read, validated and searched for secrets by two processes: the same again
     assert _report(bench_input, fmt, "split") == general
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_one_stream_read_in_two_parts_reports_the_same(bench_input, fmt):
+    general = _report(bench_input, fmt, "off", ("stream.yaml",))
+    assert general
+    assert _report(bench_input, fmt, "split", ("stream.yaml",)) == general
 
 
 def test_the_generated_inputs_have_the_benchmark_shape(tmp_path):

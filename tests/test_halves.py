@@ -218,3 +218,88 @@ def test_a_large_input_is_read_by_two_processes_with_the_same_result(tmp_path, m
         (rule, p.message, p.location) for rule, p in serial.problems
     ]
     assert split.objects[-1].locate("/data/k") == serial.objects[-1].locate("/data/k")
+
+
+# streams whose parts read as the whole does, and streams where a part falls back to reading the
+# whole file (a YAML error, a duplicate key, a document that is no object, a directive cut off
+# from its document): the objects, their numbers, lines and positions are the same either way
+_PARTED = {
+    "plain": "".join(
+        f"---\n# Source: starter/templates/t{i}.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n"
+        f"data:\n  k: v{i}\n"
+        for i in range(40)
+    ),
+    "crlf and NEL": "".join(
+        f"---\r\napiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: c{i}\x85data: {{k: v}}\r\n"
+        for i in range(40)
+    ),
+    "empty documents and a List": "---\n---\n"
+    + "".join(
+        f"---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: l{i}}}\n"
+        f"...\n"
+        for i in range(30)
+    ),
+    "anchors in the first part": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: &n a}\ndata: {k: *n}\n"
+    + "".join(f"--- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: f{i}}}}}\n" for i in range(40)),
+    "an error in the second part": "".join(
+        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n" for i in range(40)
+    )
+    + "---\nkind: [broken\n",
+    "a duplicate key late": "".join(
+        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n" for i in range(40)
+    )
+    + "---\nkind: ConfigMap\nkind: Secret\n",
+    "not an object late": "".join(
+        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n" for i in range(40)
+    )
+    + "---\n- a list\n",
+    "directives": "".join(
+        f"%YAML 1.1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n" for i in range(40)
+    ),
+}
+
+
+def _loaded(path, monkeypatch, split: bool):
+    monkeypatch.setattr(stream, "SPLIT_BYTES", 2 if split else 1 << 40)
+    return stream.load_paths([str(path)])
+
+
+def _described(loaded):
+    return (
+        loaded.files,
+        list(loaded.sources),
+        [
+            (o.obj, o.path, o.index, o._locator.document.index, o.line, o.template, o.end_line)
+            + (o.locate("/metadata/name"), o.locate("/data/k"))
+            for o in loaded.objects
+        ],
+        [(rule, p.message, p.location, p.key) for rule, p in loaded.problems],
+    )
+
+
+@needs_fork
+@pytest.mark.parametrize("name", list(_PARTED))
+def test_one_large_stream_is_read_in_two_parts_as_it_is_whole(tmp_path, monkeypatch, name):
+    path = tmp_path / "stream.yaml"
+    path.write_bytes(_PARTED[name].encode("utf-8"))
+    whole = _loaded(path, monkeypatch, split=False)
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(halves.os, "fork", lambda: forks.append(1) or real_fork())
+    parted = _loaded(path, monkeypatch, split=True)
+    assert forks == [1]
+    assert _described(parted) == _described(whole)
+    assert parted.sources[parted.files[0]] is not None
+    # the documents read by the child share this process's text: it was not sent back
+    texts = {id(o._locator.document._source) for o in parted.objects if o._locator.document._end >= 0}
+    assert texts <= {id(parted.sources[parted.files[0]])}
+
+
+def test_a_stream_with_no_document_start_past_its_middle_is_read_whole(tmp_path, monkeypatch):
+    path = tmp_path / "one.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n" + "  k: v\n" * 50, encoding="utf-8"
+    )
+    assert _described(_loaded(path, monkeypatch, split=True)) == _described(
+        _loaded(path, monkeypatch, split=False)
+    )

@@ -44,6 +44,16 @@ class Document:
         self.first_line = first_line  # 1-based line of `text`'s first line in the file
         self.index = index
 
+    def detach(self, text: str) -> None:
+        """Let go of the file's `text` (to hand the document to another process that holds the
+        text: `attach` it there); a document that has built its own text keeps that."""
+        if self._source is text:
+            self._source = ""
+
+    def attach(self, text: str) -> None:
+        if self._end >= 0 and not self._source:
+            self._source = text
+
     def __reduce__(self) -> tuple[type[Document], tuple[str, int, int, tuple[int, int, int]]]:
         # compact when handed between processes (halves.py): the constructor's arguments, and the
         # file's text is one object every document of the file shares, so it is pickled once
@@ -77,6 +87,16 @@ def document_markers(text: str) -> Iterator[re.Match[str]]:
         start = match.start()
         if start == 0 or text[start - 1] in LINE_BREAK_CHARS:
             yield match
+
+
+def document_start_after(text: str, offset: int) -> int | None:
+    """Where the first `---` marker at or after `offset` starts (a place to cut a stream into
+    two streams that read as it does), None when there is none."""
+    for match in _MARKER.finditer(text, offset):
+        start = match.start()
+        if match.group(1) == "---" and (start == 0 or text[start - 1] in LINE_BREAK_CHARS):
+            return start
+    return None
 
 
 def split_documents(text: str) -> Iterator[Document]:

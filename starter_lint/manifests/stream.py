@@ -33,6 +33,7 @@ from .documents import (
     Document,
     content_line,
     document_markers,
+    document_start_after,
     shape_problem,
     split_documents,
     yaml_error,
@@ -70,39 +71,96 @@ def load_text(text: str, display_path: str, options=None, into: ManifestSet | No
 def _load_into(text: str, display_path: str, result: ManifestSet) -> None:
     result.files.append(display_path)
     result.sources[display_path] = text
-    if not _load_stream(text, display_path, result):
+    if _load_stream(text, display_path, result) is None:
         for document in split_documents(text):
             _load_document(document, display_path, result)
 
 
-def _load_stream(text: str, path: str, result: ManifestSet) -> bool:
-    """The fast path: the whole stream through one parser, document lines from its marks.
+def _load_stream(
+    text: str, path: str, result: ManifestSet, begin: int = 0, end: int | None = None
+) -> int | None:
+    """The fast path: the whole stream (or its part text[begin:end], cut where a document
+    starts) through one parser, document lines from its marks. Returns how many documents the
+    parser read (documents are numbered from 0 within the part).
 
-    Returns False, having added nothing, when the stream has a YAML error or a duplicate key:
+    Returns None, having added nothing, when the stream has a YAML error or a duplicate key:
     then every document is loaded on its own, so that one bad document costs only itself.
     """
-    loaded = load_plain_stream(text, MAX_DEPTH) if speedups.FAST_PATHS else None
+    part = text if begin == 0 and end is None else text[begin:end]
+    loaded = load_plain_stream(part, MAX_DEPTH) if speedups.FAST_PATHS else None
     # no aliases and nesting within bounds: no document can be too big to check (shape_problem)
-    plain = loaded is not None and len(text) <= MAX_EXPANDED_NODES
+    plain = loaded is not None and len(part) <= MAX_EXPANDED_NODES
     if loaded is None:
-        loaded = _compose_stream(text)
+        loaded = _compose_stream(part)
         if loaded is None:
-            return False
-    starts = _LineStarts(text)
+            return None
+    lines_before = line_at(text, begin) - 1 if begin else 0
+    starts = _LineStarts(part)
     previous_end = 0
-    for index, (start, end, data) in enumerate(loaded):
+    for index, (start, end_mark, data) in enumerate(loaded):
         if data is None:
-            previous_end = end.line
+            previous_end = end_mark.line
             continue
-        last = end.line if end.column > 0 or end.line == start.line else end.line - 1
+        last = end_mark.line if end_mark.column > 0 or end_mark.line == start.line else end_mark.line - 1
         before = starts.at(previous_end)
-        span = (starts.at(start.line), starts.at(last + 1), start.column)
-        source = _SOURCE.search(text[before : span[0]])
-        document = Document(text, start.line + 1, index, span)
+        span = (begin + starts.at(start.line), begin + starts.at(last + 1), start.column)
+        source = _SOURCE.search(part[before : span[0] - begin])
+        first_line = lines_before + start.line + 1
+        document = Document(text, first_line, index, span)
         template = source.group(1) if source else None
-        _add_data(data, document, path, template, start.line + 1, result, checked=plain)
+        _add_data(data, document, path, template, first_line, result, checked=plain)
         previous_end = last + 1
-    return True
+    return len(loaded)
+
+
+def _load_in_parts(text: str, shown: str, result: ManifestSet) -> None:
+    """One large stream read by two processes, cut where a document starts near its middle: the
+    same objects as one pass (`_load_into`), which is what a part that is not plain and clean
+    (a YAML error, a duplicate key, a document that is no object) falls back to."""
+    cut = document_start_after(text, len(text) // 2) if len(text) >= SPLIT_BYTES else None
+    if cut is None or cut == 0:
+        _load_into(text, shown, result)
+        return
+    parts = [
+        part
+        for pieces in in_two_halves(
+            lambda pieces: [_load_part(text, shown, begin, end) for begin, end in pieces],
+            [(0, cut), (cut, len(text))],
+            [cut, len(text) - cut],
+            SPLIT_BYTES,
+        )
+        for part in pieces
+    ]
+    if any(part is None for part in parts):
+        _load_into(text, shown, result)
+        return
+    result.files.append(shown)
+    result.sources[shown] = text
+    numbered = 0  # documents before the part: the parts number theirs from 0
+    for loaded, count in parts:
+        renumbered: set = set()
+        for obj in loaded.objects:
+            document = obj._locator.document
+            if id(document) not in renumbered:  # the items of a List share one
+                renumbered.add(id(document))
+                document.attach(text)
+                document.index += numbered
+            obj.index += numbered
+        result.objects += loaded.objects
+        numbered += count
+
+
+def _load_part(text: str, shown: str, begin: int, end: int) -> tuple | None:
+    """(the objects of text[begin:end], how many documents it holds), None when the part needs
+    the whole stream's reading (its problems name documents by their number in the file). The
+    documents are handed back without the text: both processes hold it."""
+    loaded = ManifestSet()
+    count = _load_stream(text, shown, loaded, begin, end)
+    if count is None or loaded.problems:
+        return None
+    for obj in loaded.objects:
+        obj._locator.document.detach(text)
+    return loaded, count
 
 
 class _LineStarts:
@@ -405,7 +463,9 @@ def load_paths(paths: list, options=None) -> ManifestSet:
     files = expand_paths(list(paths), cwd)
     result = ManifestSet()
     with _collector_paused():
-        if "-" in files:  # stdin is read once, here
+        if len(files) == 1:  # one stream (a file, or stdin): cut in two if it is large
+            parts = [_load_files(files, cwd, whole=False)]
+        elif "-" in files:  # stdin is read once, here
             parts = [_load_files(files, cwd)]
         else:
             sizes = [_size(path) for path in files]
@@ -426,14 +486,17 @@ def _size(path) -> int:
         return 0
 
 
-def _load_files(files, cwd) -> ManifestSet:
-    """The files' objects and problems, in order (one half of a large input, or all of it)."""
+def _load_files(files, cwd, whole: bool = True) -> ManifestSet:
+    """The files' objects and problems, in order (one half of a large input, or all of it);
+    `whole=False`: a large file may be read in two parts by two processes."""
     result = ManifestSet()
     for path in files:
         shown, text, problem = _read(path, cwd)
         if problem is not None:
             result.files.append(shown)
             result.problems.append(("SL102", problem))
-            continue
-        _load_into(text, shown, result)
+        elif whole:
+            _load_into(text, shown, result)
+        else:
+            _load_in_parts(text, shown, result)
     return result
