@@ -131,13 +131,14 @@ def _load_in_parts(text: str, shown: str, result: ManifestSet) -> None:
         )
         for part in pieces
     ]
-    if any(part is None for part in parts):
+    read = [part for part in parts if part is not None]
+    if len(read) < len(parts):
         _load_into(text, shown, result)
         return
     result.files.append(shown)
     result.sources[shown] = text
     numbered = 0  # documents before the part: the parts number theirs from 0
-    for loaded, count in parts:
+    for loaded, count in read:
         renumbered: set = set()
         for obj in loaded.objects:
             document = obj._locator.document
