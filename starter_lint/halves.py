@@ -9,7 +9,8 @@ is exactly what one pass over all the items would build.
 
 It falls back to doing everything here, with the same result, whenever splitting cannot pay or
 might not be safe: the fast paths are off (the tests' reference path), the work is small, there
-is one core, the platform cannot fork, this process runs threads (a fork copies their locks
+is one core, the platform cannot fork (or is macOS, where a forked child may crash in a
+system framework), this process runs threads (a fork copies their locks
 held), or it is itself a worker of `-j N` (the cores are taken). A child that fails in any way
 (an error reading a file, a crash, a result that does not unpickle) costs nothing but time: its
 half is done again here, so an error is raised here, as one pass would raise it.
@@ -55,7 +56,9 @@ def _cores() -> int:
 
 def can_split() -> bool:
     """Whether work may be split into a forked child here and now."""
-    if not speedups.FAST_PATHS or not hasattr(os, "fork") or _cores() < 2:
+    # macOS: a forked child that touches a system framework the parent initialised may crash
+    # (which is why Python's multiprocessing spawns there); splitting is for Linux runners
+    if not speedups.FAST_PATHS or not hasattr(os, "fork") or sys.platform == "darwin" or _cores() < 2:
         return False
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
