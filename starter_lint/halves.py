@@ -9,9 +9,9 @@ is exactly what one pass over all the items would build.
 
 It falls back to doing everything here, with the same result, whenever splitting cannot pay or
 might not be safe: the fast paths are off (the tests' reference path), the work is small, there
-is one core, the platform cannot fork (or is macOS, where a forked child may crash in a
-system framework), this process runs threads (a fork copies their locks
-held), or it is itself a worker of `-j N` (the cores are taken). A child that fails in any way
+is one core, the platform cannot fork (or is macOS, where a forked child may crash in a system
+framework), this process runs threads (a fork copies their locks held), or it is itself a
+worker of `-j N` (the cores are taken). A child that fails in any way
 (an error reading a file, a crash, a result that does not unpickle) costs nothing but time: its
 half is done again here, so an error is raised here, as one pass would raise it.
 
