@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .positions import Locator
 
 
-@dataclass
+@dataclass(slots=True)  # thousands of them in a large input: no __dict__ each
 class ManifestObject:
     obj: dict  # the object as loaded (plain data)
     path: str  # display path of the file ("<stdin>" for -)
