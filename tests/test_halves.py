@@ -303,3 +303,17 @@ def test_a_stream_with_no_document_start_past_its_middle_is_read_whole(tmp_path,
     assert _described(_loaded(path, monkeypatch, split=True)) == _described(
         _loaded(path, monkeypatch, split=False)
     )
+
+
+@needs_fork
+def test_a_large_render_is_read_in_two_parts(monkeypatch):
+    text = _PARTED["plain"]
+    monkeypatch.setattr(stream, "SPLIT_BYTES", 1 << 40)
+    whole = stream.load_text(text, "<rendered chart>")
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(halves.os, "fork", lambda: forks.append(1) or real_fork())
+    monkeypatch.setattr(stream, "SPLIT_BYTES", 2)
+    parted = stream.load_text(text, "<rendered chart>")
+    assert forks == [1]
+    assert _described(parted) == _described(whole)

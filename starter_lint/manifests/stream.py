@@ -63,7 +63,7 @@ def load_text(text: str, display_path: str, options=None, into: ManifestSet | No
         return into
     result = ManifestSet()
     with _collector_paused():
-        _load_into(text, display_path, result)
+        _load_in_parts(text, display_path, result)  # a large render is read by two processes
     _note_if_empty(result)
     return result
 
