@@ -8,10 +8,10 @@ them, so the parser sits below both.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .lazy_pattern import LazyPattern
 from .options import RULE_PATTERN, rule_matches
 from .textio import split_lines
 
@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 
 # `#` starts a comment only at the start of a line or after whitespace (YAML's rule), so a `#`
 # inside a URL or a plain scalar like `a#b` is not mistaken for one.
-_DIRECTIVE = re.compile(
+_DIRECTIVE = LazyPattern(
     r"(?:^|\s)#\s*starter-lint:\s*(?P<kind>disable-file|disable)\s*=\s*"
     r"(?P<rules>[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*)\s*(?P<reason>.*?)\s*$"
 )
-_COMMENT_ONLY = re.compile(r"^\s*#")
+_COMMENT_ONLY = LazyPattern(r"^\s*#")
 
 
 @dataclass(frozen=True)

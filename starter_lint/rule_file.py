@@ -17,11 +17,12 @@ import yaml
 
 from .errors import StarterLintError
 from .findings import Severity
+from .lazy_pattern import LazyPattern
 from .paths import read_control_file
 from .report.escape import sarif_message, text_line
 from .resources import rules_dir
 
-_ID = re.compile(r"^SL\d{3}$")
+_ID = LazyPattern(r"^SL\d{3}$")
 _REQUIRED = ("id", "name", "severity", "summary", "rationale", "remediation", "tags", "examples")
 # What a rule judges (its `scope:`): `file` rules judge a values file by itself (syntax,
 # duplicates, types, key and value formats), so they also check a chart's own values.yaml;

@@ -24,12 +24,13 @@ from ..findings import Problem, ValuesPath, format_path
 from ..flags import Flag as Flag
 from ..flags import read_flag as read_flag
 from ..gofmt import helm_string as helm_string
+from ..lazy_pattern import LazyPattern
 
 COMPONENTS = ("api", "web", "worker")
 SCALED = ("api", "web")  # components with an HPA (autoscaling.<c>)
 
 # Kubernetes' env var name rule (docs/design/rules.md, 'Names')
-ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
+ENV_NAME = LazyPattern(r"[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
 
 
 def invalid_env_name(path: ValuesPath) -> Problem | None:
@@ -209,7 +210,7 @@ def covered(host: str, patterns) -> bool:
     return any(covers(pattern, host) for pattern in patterns)
 
 
-_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+_LABEL = LazyPattern(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 
 
 def host_problem(host: Any) -> tuple | None:
@@ -262,7 +263,7 @@ def host_problem(host: Any) -> tuple | None:
 # ---------------------------------------------------------------------------------------------
 # Kubernetes quantities
 
-_QUANTITY = re.compile(
+_QUANTITY = LazyPattern(
     r"(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
     r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?\Z",
     re.ASCII,
