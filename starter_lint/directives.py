@@ -29,6 +29,8 @@ _COMMENT_ONLY = LazyPattern(r"^\s*#")
 
 @dataclass(frozen=True)
 class Directive:
+    """One `# starter-lint: disable=...` (or `disable-file=...`) comment: its rules, reason and place."""
+
     rules: tuple[str, ...]
     reason: str
     line: int
@@ -42,6 +44,8 @@ def split_rules(text: str) -> tuple[str, ...]:
 
 @dataclass
 class FileDirectives:
+    """The inline suppression comments of one file, by the lines they cover."""
+
     by_line: dict[int, list[Directive]]  # line -> the Directives that cover it
     whole_file: list[Directive]  # Directives for the whole file
     misplaced: list[Directive] = field(

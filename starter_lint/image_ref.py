@@ -25,6 +25,8 @@ _NAME = LazyPattern(
 
 @dataclass(frozen=True)
 class ImageRef:
+    """A container image reference split into name, tag and digest."""
+
     name: str  # registry/repository, without tag or digest
     tag: str | None
     digest: str | None

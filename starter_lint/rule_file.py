@@ -38,6 +38,8 @@ FIX_KINDS = ("none", "safe", "unsafe", "mixed")
 
 @dataclass(frozen=True)
 class Example:
+    """One example in a rule file: inputs the rule flags (a failing example) or does not (a passing one)."""
+
     title: str
     values: str | None = None  # a values file (layered over the contract defaults)
     files: tuple[tuple[str, str], ...] = ()  # several -f files: ((name, text), ...)
@@ -51,6 +53,8 @@ class Example:
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule of the catalog, read from its rule file."""
+
     id: str
     name: str
     severity: Severity

@@ -39,6 +39,8 @@ _CHART_NAME = LazyPattern(r"^name:[ \t]*[\"']?([A-Za-z0-9][A-Za-z0-9_.-]*)", re.
 
 @dataclass(frozen=True)
 class Place:
+    """Where a finding points in a file: on disk, relative to the repository, and the region."""
+
     absolute: str  # the file on disk
     relative: str | None  # POSIX path from the repository root (None: outside it)
     line: int
