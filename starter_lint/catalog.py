@@ -5,20 +5,20 @@ Each file is read into a Rule (rule_file.py) when its rule is first looked up; c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import StarterLintError
+from .lazy_pattern import LazyPattern
 from .paths import allowed_roots, display_path, refuse_outside_link
 from .resources import rules_dir
 
 if TYPE_CHECKING:
     from .rule_file import Rule
 
-_FILE_NAME = re.compile(r"^(SL\d{3})-[a-z0-9-]+\.yaml$")
+_FILE_NAME = LazyPattern(r"^(SL\d{3})-[a-z0-9-]+\.yaml$")
 
 
 class Catalog(Mapping[str, "Rule"]):

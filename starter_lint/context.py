@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # (at run time these modules import this one, or are not need
 
 @dataclass
 class ChartInfo:
+    """The chart folder of a --chart target: its values.yaml and template texts."""
+
     directory: str  # display path of the chart folder
     values_path: str  # display path of its values.yaml
     templates: dict = field(default_factory=dict)  # display path -> template text
@@ -25,6 +27,8 @@ class ChartInfo:
 
 @dataclass
 class Context:
+    """What a check reads about one target: layered values, loaded files, chart, manifests, options."""
+
     target: str
     values: LayeredValues | None = None  # None for a manifests-only target
     loaded: list[LoadedYaml] = field(default_factory=list)  # each user file that loaded

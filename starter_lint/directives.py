@@ -8,10 +8,10 @@ them, so the parser sits below both.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .lazy_pattern import LazyPattern
 from .options import RULE_PATTERN, rule_matches
 from .textio import split_lines
 
@@ -20,15 +20,17 @@ if TYPE_CHECKING:
 
 # `#` starts a comment only at the start of a line or after whitespace (YAML's rule), so a `#`
 # inside a URL or a plain scalar like `a#b` is not mistaken for one.
-_DIRECTIVE = re.compile(
+_DIRECTIVE = LazyPattern(
     r"(?:^|\s)#\s*starter-lint:\s*(?P<kind>disable-file|disable)\s*=\s*"
     r"(?P<rules>[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*)\s*(?P<reason>.*?)\s*$"
 )
-_COMMENT_ONLY = re.compile(r"^\s*#")
+_COMMENT_ONLY = LazyPattern(r"^\s*#")
 
 
 @dataclass(frozen=True)
 class Directive:
+    """One `# starter-lint: disable=...` (or `disable-file=...`) comment: its rules, reason and place."""
+
     rules: tuple[str, ...]
     reason: str
     line: int
@@ -42,6 +44,8 @@ def split_rules(text: str) -> tuple[str, ...]:
 
 @dataclass
 class FileDirectives:
+    """The inline suppression comments of one file, by the lines they cover."""
+
     by_line: dict[int, list[Directive]]  # line -> the Directives that cover it
     whole_file: list[Directive]  # Directives for the whole file
     misplaced: list[Directive] = field(

@@ -73,6 +73,8 @@ class Problem:
 
 @dataclass(frozen=True)
 class Finding:
+    """A Problem placed and identified: rule, severity, location, fingerprint parts and suppression."""
+
     rule: str
     name: str
     severity: Severity

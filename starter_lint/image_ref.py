@@ -7,16 +7,17 @@ worker/API image comparison of SL404); the rendered-workload model compares repo
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from .lazy_pattern import LazyPattern
+
 MOVING_TAGS = ("latest", "stable", "main", "master", "edge", "dev", "develop", "nightly", "head")
-_DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}\Z")
-_SHA256 = re.compile(r"sha256:[0-9a-f]{64}\Z")
-_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
+_DIGEST = LazyPattern(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}\Z")
+_SHA256 = LazyPattern(r"sha256:[0-9a-f]{64}\Z")
+_TAG = LazyPattern(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z")
 # the distribution reference grammar: an optional registry host (with a port), then lower-case
 # path components separated by `.`, `_`, `__` or dashes
-_NAME = re.compile(
+_NAME = LazyPattern(
     r"(?:(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?/)?"
     r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\Z"
 )
@@ -24,6 +25,8 @@ _NAME = re.compile(
 
 @dataclass(frozen=True)
 class ImageRef:
+    """A container image reference split into name, tag and digest."""
+
     name: str  # registry/repository, without tag or digest
     tag: str | None
     digest: str | None

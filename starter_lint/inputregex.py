@@ -14,10 +14,11 @@ a backtracking engine never sees it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from .lazy_pattern import LazyPattern
 
 MAX_PATTERN_MEMORY = 1 << 20  # RE2's budget for one compiled pattern and its matching cache
 
@@ -61,7 +62,7 @@ class InputPattern:
             return self._compiled.search(_LONE_SURROGATE.sub("\ufffd", text)) is not None
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = LazyPattern("[\ud800-\udfff]")
 
 
 def compile_pattern(pattern: Any) -> InputPattern | Unverifiable:

@@ -21,6 +21,8 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from .lazy_pattern import LazyPattern
+
 REDACTED = "<redacted>"
 MIN_SCRUB_LENGTH = 3  # shorter strings would mangle ordinary output ("1", "on")
 # Scrubbing a finding's message replaces a secret wherever its text occurs. Messages are made of
@@ -31,7 +33,7 @@ MIN_SCRUB_LENGTH = 3  # shorter strings would mangle ordinary output ("1", "on")
 # and column, not by text search.
 MIN_FINDING_SCRUB_LENGTH = 6
 
-_SECRET_KEY = re.compile(
+_SECRET_KEY = LazyPattern(
     r"(^|_)(PASSWORD|PASSWD|PASSPHRASE|PWD|SECRET|SECRET_KEY|CLIENT_SECRET|TOKEN|KEY|APIKEY|"
     r"PRIVATE_KEY|CREDENTIALS?|DSN|CERT_KEY|SIGNING_KEY)$",
     re.IGNORECASE,
@@ -39,13 +41,13 @@ _SECRET_KEY = re.compile(
 # keys that are public by design: Stripe's publishable key, the public half of a key pair, a
 # reCAPTCHA site key, and whatever frameworks build into the browser bundle (NEXT_PUBLIC_*,
 # VITE_*, REACT_APP_*, PUBLIC_*: shipped to every visitor, so never a secret)
-_PUBLIC_KEY = re.compile(
+_PUBLIC_KEY = LazyPattern(
     r"(^|_)(PUBLIC|PUBLISHABLE|SITE)_KEY$|^(NEXT_PUBLIC|PUBLIC|VITE|REACT_APP|"
     r"NUXT_PUBLIC|EXPO_PUBLIC)_",
     re.IGNORECASE,
 )
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
-_PORT_THEN_PATH = re.compile(r"[0-9]+/")
+_SCHEME = LazyPattern(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_PORT_THEN_PATH = LazyPattern(r"[0-9]+/")
 
 
 def is_secret_key(name: Any) -> bool:
@@ -149,7 +151,7 @@ def _secret_by_path(path: tuple, value: Any = None) -> bool:
 
 
 # an env list item written as a shell assignment: `- DB_PASSWORD=…`
-_ENV_ASSIGNMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*=(.*)", re.S)
+_ENV_ASSIGNMENT = LazyPattern(r"\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*=(.*)", re.S)
 
 
 def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
@@ -316,8 +318,8 @@ def scrub_finding(finding, secrets: Iterable[str]):
     return finding.with_(**changes) if changes else finding
 
 
-_SET_KEY = re.compile(r"(?:^|(?<!\\),)[^=,]*=")
-_SET_PATH_SEPARATOR = re.compile(r"(?<!\\)[.\[\]]+")
+_SET_KEY = LazyPattern(r"(?:^|(?<!\\),)[^=,]*=")
+_SET_PATH_SEPARATOR = LazyPattern(r"(?<!\\)[.\[\]]+")
 
 
 def redact_set_expression(expression: str, secrets: Iterable[str]) -> str:

@@ -10,13 +10,13 @@ scrubbed from findings (`secret_strings`, which adds each secret as it is writte
 
 from __future__ import annotations
 
-import re
 import weakref
 from bisect import bisect_right
 from collections.abc import Iterable
 
 from .findings import Location
 from .halves import in_two_halves
+from .lazy_pattern import LazyPattern
 from .pointer import build
 from .redact import (
     MIN_FINDING_SCRUB_LENGTH,
@@ -179,10 +179,10 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
     return out
 
 
-_MARKER_LINE = re.compile(r"(---|\.\.\.)(\s|$)")
-_SECRET_KIND = re.compile(r"\s*(-\s+)?kind\s*:\s*['\"]?Secret['\"]?\s*(#.*)?")
-_KEY_LINE = re.compile(r"(?P<indent>\s*(?:-\s+)*)(?P<q>['\"]?)(?P<key>[\w.-]+)(?P=q)(?:\s*:(?:\s+|$)|=)")
-_FLOW_SECRET_ENTRY = re.compile(r"\bname\s*:\s*['\"]?(?P<name>[\w.-]+)['\"]?\s*,\s*value\s*:\s*")
+_MARKER_LINE = LazyPattern(r"(---|\.\.\.)(\s|$)")
+_SECRET_KIND = LazyPattern(r"\s*(-\s+)?kind\s*:\s*['\"]?Secret['\"]?\s*(#.*)?")
+_KEY_LINE = LazyPattern(r"(?P<indent>\s*(?:-\s+)*)(?P<q>['\"]?)(?P<key>[\w.-]+)(?P=q)(?:\s*:(?:\s+|$)|=)")
+_FLOW_SECRET_ENTRY = LazyPattern(r"\bname\s*:\s*['\"]?(?P<name>[\w.-]+)['\"]?\s*,\s*value\s*:\s*")
 
 
 def _unloaded_secret_columns(lines: list, number: int) -> list:
@@ -235,7 +235,7 @@ def _unloaded_secret_columns(lines: list, number: int) -> list:
     return []
 
 
-_NODE_PROPERTIES = re.compile(r"(?:[&!][^\s,\[\]{}]*\s+)+")
+_NODE_PROPERTIES = LazyPattern(r"(?:[&!][^\s,\[\]{}]*\s+)+")
 
 
 def _span_columns(lines: list, span) -> list:

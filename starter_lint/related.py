@@ -34,6 +34,8 @@ COMPONENTS = ("api", "web", "worker")
 
 @dataclass(frozen=True)
 class Ownership:
+    """One rule that reports a cause and another that sees its consequence."""
+
     owner: str  # the rule that reports the cause
     consequence: str  # the rule that sees its consequence
     same: str  # what both findings must be about (a key of MATCHES)

@@ -17,6 +17,8 @@ SecretColumns = dict[str, dict[int, list[tuple[int, int]]]]
 
 @dataclass
 class TargetResult:
+    """The findings of one target and what the reporters need about its inputs."""
+
     name: str
     findings: list[Finding]  # every finding, suppressed ones included (marked)
     files: list[str]  # display paths of the inputs
@@ -38,6 +40,8 @@ class TargetResult:
 
 @dataclass
 class Report:
+    """The results of one run: every target, the --fail-on threshold and the tool's version."""
+
     targets: list[TargetResult]
     fail_on: Severity = Severity.ERROR
     version: str = __version__

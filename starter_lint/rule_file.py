@@ -17,11 +17,12 @@ import yaml
 
 from .errors import StarterLintError
 from .findings import Severity
+from .lazy_pattern import LazyPattern
 from .paths import read_control_file
 from .report.escape import sarif_message, text_line
 from .resources import rules_dir
 
-_ID = re.compile(r"^SL\d{3}$")
+_ID = LazyPattern(r"^SL\d{3}$")
 _REQUIRED = ("id", "name", "severity", "summary", "rationale", "remediation", "tags", "examples")
 # What a rule judges (its `scope:`): `file` rules judge a values file by itself (syntax,
 # duplicates, types, key and value formats), so they also check a chart's own values.yaml;
@@ -37,6 +38,8 @@ FIX_KINDS = ("none", "safe", "unsafe", "mixed")
 
 @dataclass(frozen=True)
 class Example:
+    """One example in a rule file: inputs the rule flags (a failing example) or does not (a passing one)."""
+
     title: str
     values: str | None = None  # a values file (layered over the contract defaults)
     files: tuple[tuple[str, str], ...] = ()  # several -f files: ((name, text), ...)
@@ -50,6 +53,8 @@ class Example:
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule of the catalog, read from its rule file."""
+
     id: str
     name: str
     severity: Severity

@@ -17,6 +17,8 @@ from .options import Options
 
 @dataclass
 class Target:
+    """One set of inputs checked together: values files, --set expressions, chart, manifests."""
+
     name: str
     files: list[str]  # values files layered in order (-f, or one positional)
     set: list[tuple[str, bool]] = field(default_factory=list)  # (--set expression, is --set-string)

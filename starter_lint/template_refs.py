@@ -14,26 +14,28 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .lazy_pattern import LazyPattern
+
 _CHAIN = r"(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 _QUOTED_TEXT = r'"(?:[^"\\]|\\.)*"'
 # a value expression's start: `.Values.a.b` (after `$`, `$root`, `.root`…) or a variable `$v.a`
 _BASE = r"(?:[$\w.]*?\.Values(?![A-Za-z0-9_])" + _CHAIN + r"|\$[A-Za-z_][A-Za-z0-9_]*" + _CHAIN + ")"
 # index <base> <key>... / get <base> <key> / hasKey <base> <key>, optionally `( … ).tail`
-_ACCESSOR = re.compile(
+_ACCESSOR = LazyPattern(
     r"(?P<open>\(\s*)?\b(?P<fn>index|get|hasKey)\s+(?P<base>" + _BASE + r")"
     r"(?P<args>(?:\s+(?:" + _QUOTED_TEXT + r"|[$.\w]+))+)"
     r"(?(open)\s*\)(?P<tail>" + _CHAIN + "))"
 )
 # dig "a" "b" <default> <base>  (the last quoted argument is the default unless one follows)
-_DIG = re.compile(
+_DIG = LazyPattern(
     r"\bdig(?P<keys>(?:\s+" + _QUOTED_TEXT + r")+)(?P<default>\s+[^\s\"()]+)?\s+\(?\s*"
     r"(?P<base>" + _BASE + ")"
 )
-_VALUES = re.compile(r"\.Values(?![A-Za-z0-9_])(" + _CHAIN + ")")
-_VARIABLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)(" + _CHAIN + r")(?![A-Za-z0-9_])")
-_ASSIGNMENT = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*:?=\s*(.*)", re.DOTALL)  # on an action's body
-_ARGUMENT = re.compile(_QUOTED_TEXT + r"|[$.\w]+")
-_TPL = re.compile(r"\btpl\b")
+_VALUES = LazyPattern(r"\.Values(?![A-Za-z0-9_])(" + _CHAIN + ")")
+_VARIABLE = LazyPattern(r"\$([A-Za-z_][A-Za-z0-9_]*)(" + _CHAIN + r")(?![A-Za-z0-9_])")
+_ASSIGNMENT = LazyPattern(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*:?=\s*(.*)", re.DOTALL)  # on an action's body
+_ARGUMENT = LazyPattern(_QUOTED_TEXT + r"|[$.\w]+")
+_TPL = LazyPattern(r"\btpl\b")
 # a values path as a template reads it: keys, ANY for a computed one
 TemplatePath = tuple[str, ...]
 

@@ -48,6 +48,7 @@ LAYER_OF = {
     "starter_lint.image_ref": "leaf helpers",
     "starter_lint.inputregex": "leaf helpers",
     "starter_lint.jsontypes": "leaf helpers",
+    "starter_lint.lazy_pattern": "leaf helpers",  # regular expressions compiled on first use
     "starter_lint.option_table": "leaf helpers",  # every option declared once
     "starter_lint.options": "leaf helpers",
     "starter_lint.paths": "leaf helpers",

@@ -36,6 +36,8 @@ MODULES = {
 
 @dataclass(frozen=True)
 class CheckSpec:
+    """A registered check: its rule, its function and what a target must have for it to run."""
+
     rule_id: str
     function: Callable
     needs: str  # "values" (a values target), "chart" (--chart given), "manifests" (objects present), "any"

@@ -14,8 +14,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from decimal import Decimal, DecimalException
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from ..fields import as_dict, as_list
 from ..findings import Problem, ValuesPath, format_path
@@ -24,12 +24,16 @@ from ..findings import Problem, ValuesPath, format_path
 from ..flags import Flag as Flag
 from ..flags import read_flag as read_flag
 from ..gofmt import helm_string as helm_string
+from ..lazy_pattern import LazyPattern
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 COMPONENTS = ("api", "web", "worker")
 SCALED = ("api", "web")  # components with an HPA (autoscaling.<c>)
 
 # Kubernetes' env var name rule (docs/design/rules.md, 'Names')
-ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
+ENV_NAME = LazyPattern(r"[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
 
 
 def invalid_env_name(path: ValuesPath) -> Problem | None:
@@ -209,7 +213,7 @@ def covered(host: str, patterns) -> bool:
     return any(covers(pattern, host) for pattern in patterns)
 
 
-_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
+_LABEL = LazyPattern(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 
 
 def host_problem(host: Any) -> tuple | None:
@@ -262,29 +266,36 @@ def host_problem(host: Any) -> tuple | None:
 # ---------------------------------------------------------------------------------------------
 # Kubernetes quantities
 
-_QUANTITY = re.compile(
+_QUANTITY = LazyPattern(
     r"(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
     r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?\Z",
     re.ASCII,
 )  # not "٣"
-_SUFFIX = {
-    "": Decimal(1),
-    "n": Decimal("1e-9"),
-    "u": Decimal("1e-6"),
-    "m": Decimal("1e-3"),
-    "k": Decimal("1e3"),
-    "M": Decimal("1e6"),
-    "G": Decimal("1e9"),
-    "T": Decimal("1e12"),
-    "P": Decimal("1e15"),
-    "E": Decimal("1e18"),
-    "Ki": Decimal(2) ** 10,
-    "Mi": Decimal(2) ** 20,
-    "Gi": Decimal(2) ** 30,
-    "Ti": Decimal(2) ** 40,
-    "Pi": Decimal(2) ** 50,
-    "Ei": Decimal(2) ** 60,
-}
+
+
+@cache
+def _suffix_scales() -> dict[str, Decimal]:
+    """What each quantity suffix multiplies by (built on first use: `decimal` loads on demand)."""
+    from decimal import Decimal  # deferred: 2 ms at start-up; only resource amounts need it
+
+    return {
+        "": Decimal(1),
+        "n": Decimal("1e-9"),
+        "u": Decimal("1e-6"),
+        "m": Decimal("1e-3"),
+        "k": Decimal("1e3"),
+        "M": Decimal("1e6"),
+        "G": Decimal("1e9"),
+        "T": Decimal("1e12"),
+        "P": Decimal("1e15"),
+        "E": Decimal("1e18"),
+        "Ki": Decimal(2) ** 10,
+        "Mi": Decimal(2) ** 20,
+        "Gi": Decimal(2) ** 30,
+        "Ti": Decimal(2) ** 40,
+        "Pi": Decimal(2) ** 50,
+        "Ei": Decimal(2) ** 60,
+    }
 
 
 def parse_quantity(value: Any) -> Decimal:
@@ -304,9 +315,11 @@ def parse_quantity(value: Any) -> Decimal:
     if not match:
         raise ValueError("is not a Kubernetes quantity (such as 500m, 0.5, 512Mi, 1Gi)")
     suffix = match.group("suffix") or ""
+    from decimal import Decimal, DecimalException  # deferred: 2 ms at start-up; only resource amounts need it
+
     try:
         number = Decimal(match.group("number"))
-        scale = Decimal(10) ** int(suffix[1:]) if suffix[:1] in ("e", "E") else _SUFFIX[suffix]
+        scale = Decimal(10) ** int(suffix[1:]) if suffix[:1] in ("e", "E") else _suffix_scales()[suffix]
         amount = number * scale
     except (DecimalException, ValueError, OverflowError):  # DecimalException: Overflow of 1e9999999
         raise ValueError("is not a Kubernetes quantity (such as 500m, 0.5, 512Mi, 1Gi)") from None

@@ -7,9 +7,9 @@ secret-like keys are never echoed.
 from __future__ import annotations
 
 import difflib
-import re
 
 from ..findings import Fix, Problem, format_path
+from ..lazy_pattern import LazyPattern
 from ..redact import is_secret_key, url_password
 from ..textio import split_lines
 from . import check
@@ -33,7 +33,7 @@ REQUIRED_ENV = {
         "API_BASE_URL": "the URL the web app reaches the API at",
     },
 }
-_NUMBER_LITERAL = re.compile(r"[-+]?(0[xXoObB][0-9a-fA-F_]+|[0-9_]*\.?[0-9_]+([eE][-+]?[0-9]+)?)\Z")
+_NUMBER_LITERAL = LazyPattern(r"[-+]?(0[xXoObB][0-9a-fA-F_]+|[0-9_]*\.?[0-9_]+([eE][-+]?[0-9]+)?)\Z")
 # the first word of a provider name users write, and the provider it means
 _PROVIDER_WORDS = {
     "aws": "aws_sm",

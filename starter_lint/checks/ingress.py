@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 from ..findings import Fix, Problem, format_path
+from ..lazy_pattern import LazyPattern
 from ..redact import url_credentials
 from . import check
 from .contract import (
@@ -25,7 +26,7 @@ from .contract import (
 )
 
 # a Secret name is a DNS-1123 subdomain
-_SECRET_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+_SECRET_NAME = LazyPattern(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 
 
 def _valid(refs) -> list:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from ..findings import Problem, format_path
+from ..lazy_pattern import LazyPattern
 from ..redact import is_secret_key, url_password
 from . import check
 from .contract import (
@@ -27,7 +28,7 @@ from .contract import (
 STORE_KINDS = ("SecretStore", "ClusterSecretStore")
 REQUIRED_SECRETS = ("DATABASE_URL", "REDIS_URL")
 # Values that stand for a secret instead of holding one: `${VAR}` for envsubst, SOPS ciphertext
-_REFERENCE = re.compile(r"^\s*(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|ENC\[[A-Z0-9_]+,.*\])\s*$", re.DOTALL)
+_REFERENCE = LazyPattern(r"^\s*(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|ENC\[[A-Z0-9_]+,.*\])\s*$", re.DOTALL)
 
 
 def _secret_target(ctx, component: str, name: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..findings import Location, Problem
+from ..lazy_pattern import LazyPattern
 from ..textio import LINE_BREAK, LINE_BREAK_CHARS, split_lines
 
 MAX_DEPTH = 200  # deeper nesting is refused before Python recursion
@@ -22,8 +23,8 @@ MAX_EXPANDED_NODES = 1_000_000  # values in one document once aliases are expand
 
 # `---` or `...` ending at a blank or a line break; a document marker only where a line starts,
 # which `document_markers` checks on each match (a look-behind in the pattern scans 4x slower)
-_MARKER = re.compile(rf"(---|\.\.\.)(?=[ \t{LINE_BREAK_CHARS}]|\Z)")
-_DIRECTIVE = re.compile(r"^%")
+_MARKER = LazyPattern(rf"(---|\.\.\.)(?=[ \t{LINE_BREAK_CHARS}]|\Z)")
+_DIRECTIVE = LazyPattern(r"^%")
 _LINE_BREAKS = tuple(LINE_BREAK_CHARS)
 
 

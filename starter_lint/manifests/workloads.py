@@ -56,6 +56,8 @@ WEB_READY_PATH = "/api/health/ready"
 
 @dataclass
 class PodTemplate:
+    """A pod template inside a workload object (or a bare Pod): its labels and spec."""
+
     obj: ManifestObject
     base: tuple  # path of the pod template (metadata + spec) inside the object
     labels: dict
@@ -293,6 +295,8 @@ BILLING_MARKERS = tuple(BILLING_FLAGS) + ("BILLING_RETRY_DEPLOYMENT_MODE",)
 
 @dataclass
 class BillingRunner:
+    """A container that runs the billing code, and how its billing flags read."""
+
     template: PodTemplate
     path: tuple  # the container's pointer path
     container: dict

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..findings import Finding
+from ..lazy_pattern import LazyPattern
 from ..paths import repo_root
 from ..textio import LINE_BREAK, LINE_BREAK_CHARS
 
@@ -33,11 +34,13 @@ if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline 
 
 MAX_READ = 8 * 1024 * 1024  # larger files get line-only regions
 CHART_SEARCH_DEPTH = 3  # charts/app/Chart.yaml, deploy/charts/app/Chart.yaml
-_CHART_NAME = re.compile(r"^name:[ \t]*[\"']?([A-Za-z0-9][A-Za-z0-9_.-]*)", re.MULTILINE)
+_CHART_NAME = LazyPattern(r"^name:[ \t]*[\"']?([A-Za-z0-9][A-Za-z0-9_.-]*)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class Place:
+    """Where a finding points in a file: on disk, relative to the repository, and the region."""
+
     absolute: str  # the file on disk
     relative: str | None  # POSIX path from the repository root (None: outside it)
     line: int

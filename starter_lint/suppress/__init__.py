@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from ..directives import parse_directives, split_rules
 from ..options import rule_matches
 from .baseline import baseline_fingerprints
 from .inline import inline_suppression
@@ -61,6 +60,8 @@ def _annotated(ctx: Context | None) -> dict[str, tuple[str, ...]]:
         annotations = obj.metadata.get("annotations")
         value = annotations.get(ANNOTATION) if isinstance(annotations, dict) else None
         if isinstance(value, str) and value.strip():
+            from ..directives import split_rules  # deferred: only an annotated object needs it
+
             out[obj.ref] = split_rules(value)
     return out
 
@@ -75,11 +76,7 @@ def mark(
 ) -> list[Finding]:
     """`findings` of the target `result`, the suppressed ones marked; what suppressed them is
     added to `result.used`."""
-    directives = {
-        path: parse_directives(text)
-        for path, text in (result.sources or {}).items()
-        if text and "starter-lint" in text
-    }
+    directives = _directives(result.sources or {})
     annotated = _annotated(ctx)
     ignores = list(getattr(options, "config_ignores", None) or ())
     baseline = baseline_fingerprints(options.baseline) if options.baseline else frozenset()
@@ -88,6 +85,16 @@ def mark(
         _suppress_one(finding, directives, annotated, ignores, baseline, options, today, result.used)
         for finding in findings
     ]
+
+
+def _directives(sources: dict[str, str]) -> dict[str, FileDirectives]:
+    """The inline suppression comments of each file that has any, by display path."""
+    commented = {path: text for path, text in sources.items() if text and "starter-lint" in text}
+    if not commented:
+        return {}
+    from ..directives import parse_directives  # deferred: few files have inline disables
+
+    return {path: parse_directives(text) for path, text in commented.items()}
 
 
 def _suppress_one(

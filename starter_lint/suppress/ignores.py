@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..findings import Location
+from ..lazy_pattern import LazyPattern
 from ..options import rule_matches
 from .globs import glob_matches, posix_path, star_match
 
 if TYPE_CHECKING:
     from ..findings import Finding
 
-_OBJECT_REF = re.compile(r"^[A-Z][A-Za-z0-9]*/[^/]+(?:/[^/]+)?$")  # Kind/name or Kind/ns/name
+_OBJECT_REF = LazyPattern(r"^[A-Z][A-Za-z0-9]*/[^/]+(?:/[^/]+)?$")  # Kind/name or Kind/ns/name
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..directives import parse_directives, unknown_rule_parts
 from ..findings import Location, Problem
 from ..options import rule_matches
 
@@ -45,6 +44,10 @@ def unused_inline(results: list[TargetResult], catalog: Catalog) -> list[tuple[i
             if text and "starter-lint" in text:
                 first_with.setdefault(path, index)
                 ran_on.setdefault(path, set()).update(result.rules_run)
+    if not first_with:
+        return out
+    from ..directives import parse_directives, unknown_rule_parts  # deferred: few files have inline disables
+
     for path, index in first_with.items():
         directives = parse_directives(results[index].sources[path])
         for directive in directives.all():

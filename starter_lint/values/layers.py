@@ -74,6 +74,8 @@ class Origin:
 
 @dataclass
 class Layer:
+    """One layer of values (chart defaults, a -f file or the --set expressions) in layering order."""
+
     name: str  # display path or label
     kind: str  # "base" | "file" | "set"
     data: dict[str, Any]

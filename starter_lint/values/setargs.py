@@ -10,11 +10,11 @@ there too. `tests/test_setargs.py` checks the port against Helm's own parser.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..errors import StarterLintError
 from ..findings import ValuesPath, format_path
+from ..lazy_pattern import LazyPattern
 from ..redact import REDACTED, redact_set_expression, set_secret_spans
 from ..textio import MAX_DEPTH
 
@@ -23,7 +23,7 @@ MAX_NESTED_NAME_LEVEL = 30  # strvals.MaxNestedNameLevel
 # Beyond Helm: the bounds a values file has (the loader's nesting limit), and a budget for the
 # null padding of lists (`a[65536]=1` pads 65536 nulls; a config's `set:` is a stranger's input)
 MAX_LIST_SLOTS = 1_000_000  # list items all --set expressions of one target may create
-_INT = re.compile(r"^[+-]?[0-9]+$")
+_INT = LazyPattern(r"^[+-]?[0-9]+$")
 
 # What `--set` types a value as: strvals.typedVal's bool, int64, nil or string
 Scalar = str | bool | int | None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
 from ..findings import ValuesPath, format_path
+from ..lazy_pattern import LazyPattern
 from ..redact import redact_values, values_secrets
 from ..report.escape import json_text, terminal
 from ..tree import leaves
@@ -16,7 +16,7 @@ from .layers import LayeredValues
 # A leaf's trailing comment (its provenance), or None for none
 CommentFor = Callable[[ValuesPath], "str | None"]
 
-_PLAIN_SAFE = re.compile(r"^[A-Za-z_/][A-Za-z0-9_./@:+-]*$")
+_PLAIN_SAFE = LazyPattern(r"^[A-Za-z_/][A-Za-z0-9_./@:+-]*$")
 _RESERVED = {
     "y",
     "Y",

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ..lazy_pattern import LazyPattern
 from ..textio import MAX_DEPTH, YamlLoadError
 from .model import Node, Span, YamlSyntaxError
 
@@ -77,7 +78,7 @@ def _libyaml_events(text: str) -> Iterator[Any]:
 # Each alternative starts only where a line or a word starts (`^`, `(?<!\S)`) and runs through
 # it once, so the search is linear: an unanchored `\?[^\n]*[\]}]` restarts at every `?` and
 # takes quadratic time on one long line of `?`, `[` or `!` (200 KB of `[`: 79 s).
-_LIBYAML_LENIENT = re.compile(
+_LIBYAML_LENIENT = LazyPattern(
     r"^[^\n?]*\?[^\n]*[\]}]|^[^\n\[{]*[\[{][^\n]*\?|.\ufeff|(?<!\S)[^\s!]*!\S*[,\[\]{}]", re.S | re.M
 )
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..findings import ValuesPath
+from ..lazy_pattern import LazyPattern
 from ..textio import MAX_DEPTH, YamlLoadError
 from ..tree import merge_maps
 from .decode import Decoder, read_document
@@ -105,9 +106,9 @@ def load_values(
 
 
 # Characters go-yaml's reader refuses ("control characters are not allowed")
-_NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
-_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.M)
-_CONTENT = re.compile(r"^(?![ \t]*(?:#|\r?$)|---(?:[ \t\r]|$)|%)[^\n]", re.M)  # a line of a document
+_NON_PRINTABLE = LazyPattern("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_DOCUMENT_MARKER = LazyPattern(r"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.M)
+_CONTENT = LazyPattern(r"^(?![ \t]*(?:#|\r?$)|---(?:[ \t\r]|$)|%)[^\n]", re.M)  # a line of a document
 
 
 def _load_user_values(text: str, path: str) -> LoadedYaml:

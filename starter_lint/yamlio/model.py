@@ -38,6 +38,8 @@ class YamlSyntaxError(YamlLoadError):
 
 @dataclass
 class LoadedYaml:
+    """A YAML file as read: its data, the spans of its values and keys, its notes."""
+
     path: str
     data: dict[str, Any]
     spans: dict[ValuesPath, Span] = field(default_factory=dict)  # values path -> Span of the value

@@ -4,18 +4,18 @@ keys, keys set before a merge, keys that collide once Helm turns them into strin
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..findings import ValuesPath, format_path
+from ..lazy_pattern import LazyPattern
 from .model import Node, YamlNote
 from .resolve import helm_number, shown_key
 
 _PLAIN_BOOLS = {"true", "True", "TRUE", "false", "False", "FALSE"}
-_OCTAL_LOOKING = re.compile(r"^[-+]?0[0-9_]+$|^[-+]?0[oO][0-7_]+$")
+_OCTAL_LOOKING = LazyPattern(r"^[-+]?0[0-9_]+$|^[-+]?0[oO][0-7_]+$")
 # a decimal number written with a leading zero (`0800`, `09.5`): not octal in Go, read as 800, 9.5
-_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]")
-_TRAILING_ZERO = re.compile(r"[-+]?[0-9]+\.[0-9]*0")
+_LEADING_ZERO = LazyPattern(r"[-+]?0[0-9_]")
+_TRAILING_ZERO = LazyPattern(r"[-+]?[0-9]+\.[0-9]*0")
 
 
 def where(path: ValuesPath) -> str:

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ..gofmt import format_float, json_number
+from ..lazy_pattern import LazyPattern
 from ..textio import YamlLoadError
 
 _TAG = "tag:yaml.org,2002:"
@@ -32,8 +33,8 @@ for _words, _value, _tag in (
         _RESOLVE_MAP[_w] = (_tag, _value)
 _RESOLVE_MAP["<<"] = (MERGE_TAG, "<<")  # a merge only as a key; as a value it is the text
 _HINT_MAP = set("yYnNtTfFoO~<")  # go-yaml's resolveTable 'M' entries ('<' for the merge key)
-_YAML_STYLE_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
-_GO_DECIMAL_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+\.?[0-9]*)([eE][-+]?[0-9]+)?$")
+_YAML_STYLE_FLOAT = LazyPattern(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_GO_DECIMAL_FLOAT = LazyPattern(r"^[-+]?(\.[0-9]+|[0-9]+\.?[0-9]*)([eE][-+]?[0-9]+)?$")
 _INT64_MIN, _INT64_MAX, _UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
 _DIGITS = {2: "01", 8: "01234567", 10: "0123456789", 16: "0123456789abcdefABCDEF"}
 
@@ -71,9 +72,9 @@ def _strconv_float(text: str) -> float | None:
 
 
 _TIMESTAMP_FORMS = (
-    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$"),
-    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?()$"),
-    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})()()()()()$"),
+    LazyPattern(r"^(\d{4})-(\d{1,2})-(\d{1,2})[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$"),
+    LazyPattern(r"^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?()$"),
+    LazyPattern(r"^(\d{4})-(\d{1,2})-(\d{1,2})()()()()()$"),
 )
 
 
