@@ -14,7 +14,7 @@ class SchemaError:
     at: str | None = None  # a more precise pointer for the location (the unknown key)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)  # shared: every valid object of one schema gets the same one
 class Verdict:
     status: str  # VALID | INVALID | MISSING (no schema for the kind)
     errors: list[SchemaError] = field(default_factory=list)
