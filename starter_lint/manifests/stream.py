@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import pairwise
@@ -107,7 +108,7 @@ def _load_stream(
         source = _SOURCE.search(part[before : span[0] - begin])
         first_line = lines_before + start.line + 1
         document = Document(text, first_line, index, span)
-        template = source.group(1) if source else None
+        template = sys.intern(source.group(1)) if source else None  # one per template, not per object
         _add_data(data, document, path, template, first_line, result, checked=plain)
         previous_end = last + 1
     return len(loaded)
@@ -208,7 +209,7 @@ def _compose_stream(text: str) -> list | None:
 
 def _load_document(document: Document, path: str, result: ManifestSet) -> None:
     source = _SOURCE.search(document.text)
-    template = source.group(1) if source else None
+    template = sys.intern(source.group(1)) if source else None
     loader = ManifestLoader(document.text)
     try:
         node = loader.get_single_node()
