@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -63,6 +64,10 @@ def can_split() -> bool:
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
         return False
+    # SIGCHLD ignored (inherited from a CI agent or wrapper): the kernel reaps the child at once,
+    # so it could not be waited for, and its pid could go to another process before a kill
+    if signal.getsignal(signal.SIGCHLD) is not signal.SIG_DFL:
+        return False
     multiprocessing = sys.modules.get("multiprocessing")
     # a worker of `-j N` (or of a library user's pool): the cores are already shared out
     return multiprocessing is None or multiprocessing.parent_process() is None
@@ -91,7 +96,11 @@ def in_two_halves(
     except BaseException:
         _kill(pid, reader)
         raise
-    theirs = _collect(pid, reader)
+    try:
+        theirs = _collect(pid, reader)
+    except BaseException:  # interrupted while taking the child's result: stop the child too
+        _kill(pid, reader)
+        raise
     return [mine, work(second) if theirs is None else theirs]
 
 
@@ -101,6 +110,7 @@ def _start(work: Callable[[Sequence[Item]], Result], items: Sequence[Item]) -> t
         reader, writer = os.pipe()
     except OSError:
         return None
+    parent = os.getpid()
     try:
         pid = os.fork()
     except OSError:  # out of processes or memory: do it all here
@@ -111,6 +121,7 @@ def _start(work: Callable[[Sequence[Item]], Result], items: Sequence[Item]) -> t
         code = 1
         try:
             os.close(reader)
+            _die_with(parent)
             result = work(items)
             # streamed: neither side holds the whole pickle besides the objects themselves
             with open(writer, "wb", buffering=_BUFFER) as channel:
@@ -124,6 +135,23 @@ def _start(work: Callable[[Sequence[Item]], Result], items: Sequence[Item]) -> t
     return pid, reader
 
 
+def _die_with(parent: int) -> None:
+    """In the child: be killed when the parent dies (a SIGKILL or SIGTERM of the parent alone
+    must not leave a child computing with the output pipes open), where Linux offers it."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes  # deferred: only in a forked child, on Linux
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
 def _collect(pid: int, reader: int) -> Result | None:
     """The child's result, or None when it failed."""
     result: Result | None = None
@@ -132,18 +160,22 @@ def _collect(pid: int, reader: int) -> Result | None:
             result = pickle.load(channel)
     except Exception:  # nothing or a broken result (the child failed): this half is done here
         result = None
-    _, status = os.waitpid(pid, 0)
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped by someone else: a result read whole is the child's all the same
+        return result
     return result if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else None
 
 
 def _kill(pid: int, reader: int) -> None:
-    import signal  # deferred: only when this process's half failed
-
     try:
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)  # not yet waited for: the pid is still the child's
     except OSError:
         pass
-    os.close(reader)
+    try:
+        os.close(reader)
+    except OSError:  # already closed by `_collect`
+        pass
     try:
         os.waitpid(pid, 0)
     except OSError:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,9 +26,9 @@ import yaml
 from .. import speedups
 from ..errors import InputError
 from ..findings import Location, Problem
-from ..halves import in_two_halves
+from ..halves import can_split, in_two_halves
 from ..paths import confined_files, display_path, read_bytes
-from ..textio import LINE_BREAK, YamlLoadError, decode_bytes, line_at
+from ..textio import LINE_BREAK, LINE_BREAK_CHARS, YamlLoadError, decode_bytes, line_at
 from .documents import (
     MAX_DEPTH,
     MAX_EXPANDED_NODES,
@@ -118,8 +119,8 @@ def _load_in_parts(text: str, shown: str, result: ManifestSet) -> None:
     """One large stream read by two processes, cut where a document starts near its middle: the
     same objects as one pass (`_load_into`), which is what a part that is not plain and clean
     (a YAML error, a duplicate key, a document that is no object) falls back to."""
-    cut = document_start_after(text, len(text) // 2) if len(text) >= SPLIT_BYTES else None
-    if cut is None or cut == 0:
+    cut = _cut(text) if len(text) >= SPLIT_BYTES and can_split() else None
+    if cut is None:  # small, no child possible (one pass is the reference), or no place to cut
         _load_into(text, shown, result)
         return
     parts = [
@@ -150,6 +151,37 @@ def _load_in_parts(text: str, shown: str, result: ManifestSet) -> None:
             obj.index += numbered
         result.objects += loaded.objects
         numbered += count
+
+
+def _cut(text: str) -> int | None:
+    """Where to cut a stream in two: the first `---` past its middle that directly follows a
+    line of the previous document. Lines between a document's end and the next marker (after
+    `...` or a flow document: comments, a `# Source:` line) belong, in one pass, to the next
+    document's header; a cut there would lose them, so such a marker is passed over."""
+    offset = len(text) // 2
+    while (cut := document_start_after(text, offset)) is not None:
+        if cut > 0 and _holds_content(_line_before(text, cut)):
+            return cut
+        offset = cut + 3
+    return None
+
+
+def _line_before(text: str, start: int) -> str:
+    """The line that ends just before the line starting at `start`."""
+    end = start - 1
+    if end > 0 and text[end] == "\n" and text[end - 1] == "\r":
+        end -= 1
+    return text[max(text.rfind(char, 0, end) for char in LINE_BREAK_CHARS) + 1 : end]
+
+
+def _holds_content(line: str) -> bool:
+    """Whether a line holds a document's content: not blank, a comment, a directive or a bare
+    marker (`--- {a: 1}` does, `--- # note` and `...` do not)."""
+    line = line.strip()
+    if line.startswith(("---", "...")):
+        rest = line[3:].strip()
+        return line.startswith("---") and bool(rest) and not rest.startswith("#")
+    return bool(line) and not line.startswith(("#", "%"))
 
 
 def _load_part(text: str, shown: str, begin: int, end: int) -> tuple | None:
@@ -470,8 +502,14 @@ def load_paths(paths: list, options=None) -> ManifestSet:
         elif "-" in files:  # stdin is read once, here
             parts = [_load_files(files, cwd)]
         else:
-            sizes = [_size(path) for path in files]
-            parts = in_two_halves(lambda chunk: _load_files(chunk, cwd), files, sizes, SPLIT_BYTES)
+            sizes = [_regular_size(path) for path in files]
+            regular = [size for size in sizes if size is not None]
+            if len(regular) < len(
+                sizes
+            ):  # a FIFO, /dev/stdin: read once, here (a child's half may be redone)
+                parts = [_load_files(files, cwd)]
+            else:
+                parts = in_two_halves(lambda chunk: _load_files(chunk, cwd), files, regular, SPLIT_BYTES)
         for part in parts:
             result.files += part.files
             result.sources.update(part.sources)
@@ -481,11 +519,14 @@ def load_paths(paths: list, options=None) -> ManifestSet:
     return result
 
 
-def _size(path) -> int:
+def _regular_size(path) -> int | None:
+    """The size of a regular file; None for anything else (a FIFO, a device, /dev/stdin), which
+    cannot be read a second time."""
     try:
-        return os.stat(path).st_size
+        status = os.stat(path)
     except OSError:  # reading it will say why
         return 0
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
 def _load_files(files, cwd, whole: bool = True) -> ManifestSet:
