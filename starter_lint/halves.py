@@ -22,7 +22,6 @@ The child only computes: it writes nothing but its result into a pipe and leaves
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -49,10 +48,24 @@ def split_at(weights: Sequence[int]) -> int:
 
 
 def _cores() -> int:
+    """The cores this process may use: its CPU affinity, and a container's CPU quota (cgroup v2
+    `cpu.max`, e.g. `100000 100000` for one CPU), which the affinity does not show."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    quota = quota_cores()
+    return cores if quota is None else min(cores, quota)
+
+
+def quota_cores(path: str = "/sys/fs/cgroup/cpu.max") -> int | None:
+    """Whole CPUs a cgroup v2 quota allows (`200000 100000`: 2); None without a quota."""
+    try:
+        with open(path, encoding="ascii") as limits:
+            quota, period = limits.read().split()[:2]
+        return None if quota == "max" else int(quota) // max(int(period), 1)
+    except (OSError, ValueError):
+        return None
 
 
 def can_split() -> bool:
@@ -122,6 +135,8 @@ def _start(work: Callable[[Sequence[Item]], Result], items: Sequence[Item]) -> t
         try:
             os.close(reader)
             _die_with(parent)
+            import pickle  # deferred: only a split pays for it (3 ms of every start-up)
+
             result = work(items)
             # streamed: neither side holds the whole pickle besides the objects themselves
             with open(writer, "wb", buffering=_BUFFER) as channel:
@@ -154,6 +169,8 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 def _collect(pid: int, reader: int) -> Result | None:
     """The child's result, or None when it failed."""
+    import pickle  # deferred: only a split pays for it (3 ms of every start-up)
+
     result: Result | None = None
     try:
         with open(reader, "rb", buffering=_BUFFER) as channel:

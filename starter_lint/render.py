@@ -35,7 +35,8 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 from .errors import StarterLintError
 from .manifests import stream
-from .manifests.stream import MAX_MANIFEST_BYTES, split_documents
+from .manifests.documents import split_documents
+from .manifests.files import MAX_MANIFEST_BYTES
 from .paths import StrPath, display_path
 
 if TYPE_CHECKING:  # annotations only: render is called with the pipeline's context and options

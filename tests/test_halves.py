@@ -429,3 +429,34 @@ def test_the_child_does_not_outlive_a_killed_parent(tmp_path):
         time.sleep(0.05)
     else:
         pytest.fail(f"the child {child} still runs after its parent was killed")
+
+
+@pytest.mark.parametrize(
+    "written, cores",
+    [
+        ("max 100000\n", None),
+        ("100000 100000\n", 1),
+        ("150000 100000\n", 1),
+        ("200000 100000\n", 2),
+        ("junk", None),
+    ],
+)
+def test_a_container_cpu_quota_counts_as_cores(tmp_path, written, cores):
+    limits = tmp_path / "cpu.max"
+    limits.write_text(written, encoding="ascii")
+    assert halves.quota_cores(str(limits)) == cores
+    assert halves.quota_cores(str(tmp_path / "absent")) is None
+
+
+@needs_fork
+def test_a_broken_part_sends_the_stream_straight_to_reading_document_by_document(tmp_path, monkeypatch):
+    """A YAML error in one part is the whole stream's: no second attempt at reading it whole."""
+    path = tmp_path / "stream.yaml"
+    path.write_text(_PARTED["an error in the second part"], encoding="utf-8")
+    whole = _loaded(path, monkeypatch, split=False)
+    calls = []
+    real = stream._load_stream
+    monkeypatch.setattr(stream, "_load_stream", lambda *args: calls.append(args[3:]) or real(*args))
+    parted = _loaded(path, monkeypatch, split=True)
+    assert _described(parted) == _described(whole)
+    assert () not in calls  # the whole stream was not read in one go

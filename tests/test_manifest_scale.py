@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from starter_lint.manifests import selectors, stream
+from starter_lint.manifests import files, selectors
 from starter_lint.manifests.workloads import PodTemplate
 from starter_lint.options import Options
 from starter_lint.pipeline import run
@@ -77,7 +77,7 @@ def test_unmatched_selectors_find_the_closest_pod_without_a_scan(tmp_path, monke
 
 
 def test_a_document_too_large_for_kubernetes_is_refused_unread(tmp_path, monkeypatch):
-    monkeypatch.setattr(stream, "MAX_DOCUMENT_CHARS", 2_000)
+    monkeypatch.setattr(files, "MAX_DOCUMENT_CHARS", 2_000)
     big = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n" + "".join(
         f"  k{i}: v\n" for i in range(400)
     )
@@ -89,7 +89,7 @@ def test_a_document_too_large_for_kubernetes_is_refused_unread(tmp_path, monkeyp
 
 
 def test_many_small_documents_beyond_the_document_limit_are_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(stream, "MAX_DOCUMENT_CHARS", 2_000)
+    monkeypatch.setattr(files, "MAX_DOCUMENT_CHARS", 2_000)
     text = "".join(_deployment(i) for i in range(40))  # 40 documents, together beyond the limit
     assert len(text) > 2_000
     (tmp_path / "m.yaml").write_text(text, encoding="utf-8")
@@ -100,7 +100,7 @@ def test_many_small_documents_beyond_the_document_limit_are_read(tmp_path, monke
 @pytest.mark.parametrize("form", ["yaml", "json"])
 def test_a_list_of_any_size_is_read(tmp_path, monkeypatch, form):
     """`kubectl get -o yaml` output: the API server's limit is per item, not per List."""
-    monkeypatch.setattr(stream, "MAX_DOCUMENT_CHARS", 2_000)
+    monkeypatch.setattr(files, "MAX_DOCUMENT_CHARS", 2_000)
     items = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{i}"}} for i in range(200)]
     if form == "json":
         text = json.dumps({"apiVersion": "v1", "kind": "List", "items": items})

@@ -12,44 +12,35 @@ document's nodes.
 from __future__ import annotations
 
 import gc
-import os
 import re
-import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from itertools import pairwise
-from pathlib import Path
 
 import yaml
 
 from .. import speedups
-from ..errors import InputError
 from ..findings import Location, Problem
 from ..halves import can_split, in_two_halves
-from ..paths import confined_files, display_path, read_bytes
-from ..textio import LINE_BREAK, LINE_BREAK_CHARS, YamlLoadError, decode_bytes, line_at
+from ..textio import LINE_BREAK, LINE_BREAK_CHARS, line_at
 from .documents import (
     MAX_DEPTH,
     MAX_EXPANDED_NODES,
     Document,
     content_line,
-    document_markers,
     document_start_after,
     shape_problem,
     split_documents,
     yaml_error,
 )
+from .files import (
+    expand_paths,
+    read_manifest,
+    regular_size,
+)
 from .model import ManifestObject, ManifestSet
 from .positions import DocumentLocator
 from .yaml_loader import ManifestLoader, construct, load_plain_stream
-
-MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # one rendered stream beyond this is refused (SL102)
-# a file holding a document beyond this is refused unread (SL102): the API server takes request
-# bodies of at most 3 MiB and etcd stores at most 1.5 MiB per object, so it is no manifest (a
-# values file given as --manifests, a dump), and reading it would cost seconds and a gigabyte
-MAX_DOCUMENT_CHARS = 8 * 1024 * 1024
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 _SOURCE = re.compile(r"^#\s*Source:\s*(\S.*?)\s*$", re.M)
 
@@ -70,10 +61,12 @@ def load_text(text: str, display_path: str, options=None, into: ManifestSet | No
     return result
 
 
-def _load_into(text: str, display_path: str, result: ManifestSet) -> None:
+def _load_into(text: str, display_path: str, result: ManifestSet, broken: bool = False) -> None:
+    """`broken`: the stream is known to hold a YAML error or a duplicate key (a part of it did):
+    straight to reading each document on its own, which the whole stream would come to."""
     result.files.append(display_path)
     result.sources[display_path] = text
-    if _load_stream(text, display_path, result) is None:
+    if broken or _load_stream(text, display_path, result) is None:
         for document in split_documents(text):
             _load_document(document, display_path, result)
 
@@ -133,9 +126,11 @@ def _load_in_parts(text: str, shown: str, result: ManifestSet) -> None:
         )
         for part in pieces
     ]
-    read = [part for part in parts if part is not None]
+    read = [part for part in parts if isinstance(part, tuple)]
     if len(read) < len(parts):
-        _load_into(text, shown, result)
+        # a part cut where a document starts reads as it does in the whole: its YAML error or
+        # duplicate key is the whole stream's (then each document is read on its own)
+        _load_into(text, shown, result, broken=_BROKEN in parts)
         return
     result.files.append(shown)
     result.sources[shown] = text
@@ -184,13 +179,19 @@ def _holds_content(line: str) -> bool:
     return bool(line) and not line.startswith(("#", "%"))
 
 
-def _load_part(text: str, shown: str, begin: int, end: int) -> tuple | None:
-    """(the objects of text[begin:end], how many documents it holds), None when the part needs
-    the whole stream's reading (its problems name documents by their number in the file). The
-    documents are handed back without the text: both processes hold it."""
+_BROKEN = "broken"  # a part with a YAML error or a duplicate key
+
+
+def _load_part(text: str, shown: str, begin: int, end: int) -> tuple | str | None:
+    """(the objects of text[begin:end], how many documents it holds); `_BROKEN` when the part
+    has a YAML error or a duplicate key; None when it has other problems, which name documents
+    by their number in the file (the whole stream is read again). The documents are handed
+    back without the text: both processes hold it."""
     loaded = ManifestSet()
     count = _load_stream(text, shown, loaded, begin, end)
-    if count is None or loaded.problems:
+    if count is None:
+        return _BROKEN
+    if loaded.problems:
         return None
     for obj in loaded.objects:
         obj._locator.document.detach(text)
@@ -366,81 +367,6 @@ def _note_if_empty(result: ManifestSet) -> None:
     )
 
 
-def expand_paths(paths: list, cwd=None) -> list:
-    """Files to read, in order: files as given, directories recursively (sorted), `-` = stdin.
-    A symlink leading outside the repository (or outside a folder named outside it) is an
-    InputError: it is not followed."""
-    out: list[str | Path] = []
-    for given in paths:
-        if str(given) == "-":
-            out.append("-")
-            continue
-        p = Path(given)
-        if not p.is_absolute() and cwd:
-            p = Path(cwd) / p
-        if not p.exists():
-            raise InputError(f"--manifests {given}: no such file or directory")
-        out.extend(confined_files(p, f"--manifests {given}", cwd, MANIFEST_SUFFIXES))
-    return out
-
-
-def _read(path, cwd) -> tuple:
-    """(display path, text or None, problem or None)."""
-    shown = display_path(path, cwd)
-    raw = read_bytes(path, MAX_MANIFEST_BYTES)
-    if len(raw) > MAX_MANIFEST_BYTES:
-        return (
-            shown,
-            None,
-            Problem(
-                f"{shown} is larger than {MAX_MANIFEST_BYTES // (1024 * 1024)} MiB; split the stream",
-                location=Location(shown, 1, 1),
-                key="too-large",
-            ),
-        )
-    try:
-        text = decode_bytes(raw)
-    except YamlLoadError as exc:
-        return (
-            shown,
-            None,
-            Problem(
-                f"{shown} is not a text file YAML can read: {exc.message}",
-                location=Location(shown, exc.line, exc.col),
-                key="decode",
-            ),
-        )
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return (
-            shown,
-            None,
-            Problem(
-                f"{shown} is not UTF-8 text (byte {exc.start}); save it as UTF-8",
-                location=Location(shown, line, 1),
-                key="decode",
-            ),
-        )
-    if "\x00" in text:
-        line = line_at(text, text.index("\x00"))
-        return (
-            shown,
-            None,
-            Problem(
-                f"{shown} has a NUL byte: not a YAML text file", location=Location(shown, line, 1), key="nul"
-            ),
-        )
-    oversized = _oversized_document_line(text)
-    if oversized is not None:
-        message = (
-            f"{shown} holds a document of more than {MAX_DOCUMENT_CHARS >> 20} Mi characters, which no "
-            "Kubernetes object is (the API server takes at most 3 MiB), so the file was not read: give a "
-            "values file with -f, not as manifests; separate the objects of a stream with `---`"
-        )
-        return shown, None, Problem(message, location=Location(shown, oversized, 1), key="document-too-large")
-    return shown, text, None
-
-
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Loading allocates hundreds of thousands of containers and frees none of them in cycles,
@@ -455,34 +381,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-# a List (`kubectl get -o yaml`, `kubectl apply --dry-run -o json`) holds objects of any number:
-# the API server's limit is per item, so a List is read whatever its size (up to the file limit)
-_LIST_KIND = re.compile(
-    r'^kind:[ \t]*["\']?[A-Za-z0-9]*List["\']?[ \t]*(?:#.*)?$|"kind"\s*:\s*"[A-Za-z0-9]*List"', re.M
-)
-
-
-def _oversized_document_line(text: str) -> int | None:
-    """The first line of a document longer than MAX_DOCUMENT_CHARS that is not a List, None
-    when there is none.
-
-    A document lies between two markers: when no two markers are further apart than the limit
-    (a fast scan), no document is longer; only otherwise are the documents cut to be measured."""
-    if len(text) <= MAX_DOCUMENT_CHARS:
-        return None
-    bounds = [0, *(marker.start() for marker in document_markers(text)), len(text)]
-    if all(end - start <= MAX_DOCUMENT_CHARS for start, end in pairwise(bounds)):
-        return None
-    return next(
-        (
-            d.first_line
-            for d in split_documents(text)
-            if len(d.text) > MAX_DOCUMENT_CHARS and not _LIST_KIND.search(d.text)
-        ),
-        None,
-    )
 
 
 # inputs from this many bytes on are read by two processes at once (halves.py): below it the
@@ -502,7 +400,7 @@ def load_paths(paths: list, options=None) -> ManifestSet:
         elif "-" in files:  # stdin is read once, here
             parts = [_load_files(files, cwd)]
         else:
-            sizes = [_regular_size(path) for path in files]
+            sizes = [regular_size(path) for path in files]
             regular = [size for size in sizes if size is not None]
             if len(regular) < len(
                 sizes
@@ -519,22 +417,12 @@ def load_paths(paths: list, options=None) -> ManifestSet:
     return result
 
 
-def _regular_size(path) -> int | None:
-    """The size of a regular file; None for anything else (a FIFO, a device, /dev/stdin), which
-    cannot be read a second time."""
-    try:
-        status = os.stat(path)
-    except OSError:  # reading it will say why
-        return 0
-    return status.st_size if stat.S_ISREG(status.st_mode) else None
-
-
 def _load_files(files, cwd, whole: bool = True) -> ManifestSet:
     """The files' objects and problems, in order (one half of a large input, or all of it);
     `whole=False`: a large file may be read in two parts by two processes."""
     result = ManifestSet()
     for path in files:
-        shown, text, problem = _read(path, cwd)
+        shown, text, problem = read_manifest(path, cwd)
         if problem is not None:
             result.files.append(shown)
             result.problems.append(("SL102", problem))
