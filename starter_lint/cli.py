@@ -280,9 +280,9 @@ def run_cli(argv=None) -> int:
         return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_ERROR)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
-        say("aborted")
-        return EXIT_ERROR
+    except click.exceptions.Abort:  # click's form of Ctrl-C (KeyboardInterrupt) during a command
+        say("interrupted")
+        return 130
     except click.ClickException as exc:
         say(f"error: {exc.format_message()}")
         return EXIT_ERROR

@@ -460,3 +460,43 @@ def test_a_broken_part_sends_the_stream_straight_to_reading_document_by_document
     parted = _loaded(path, monkeypatch, split=True)
     assert _described(parted) == _described(whole)
     assert () not in calls  # the whole stream was not read in one go
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX signals")
+def test_ctrl_c_is_exit_130_with_one_line(tmp_path):
+    """Ctrl-C (SIGINT to the process group) during a check: `interrupted`, exit 130, as a shell
+    expects of an interrupted command (click turned it into `Abort`: "aborted", exit 2)."""
+    import signal
+    import subprocess
+    import time
+
+    for n in range(40):
+        (tmp_path / f"r{n}.yaml").write_text(_PARTED["plain"], encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    args = [
+        sys.executable,
+        "-m",
+        "starter_lint",
+        "check",
+        "--validator",
+        "builtin",
+        "--manifests",
+        str(tmp_path),
+    ]
+    # slow enough to be interrupted: a `sitecustomize` that makes every load wait
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    (slow / "sitecustomize.py").write_text(
+        "import time\nfrom starter_lint.manifests import stream\nreal = stream._load_files\n"
+        "def _slow(*a, **k):\n    time.sleep(30)\n    return real(*a, **k)\nstream._load_files = _slow\n",
+        encoding="utf-8",
+    )
+    env["PYTHONPATH"] = os.pathsep.join([str(slow), str(REPO)])
+    started = subprocess.Popen(
+        args, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    time.sleep(2)
+    os.killpg(started.pid, signal.SIGINT)
+    _, stderr = started.communicate(timeout=30)
+    assert started.returncode == 130, stderr
+    assert stderr.strip().splitlines() == ["starter-lint: interrupted"], stderr
