@@ -35,7 +35,7 @@ OUT = HERE / "out"
 # where the workplace keeps kubeconform, beside the repository (optional)
 SHARED_KUBECONFORM = REPO.parent / "shared" / "tools" / "kubeconform" / "kubeconform"
 # kubeconform v0.7.0, standalone schemas, medians on this class of machine (bench/README.md)
-RECORDED_KUBECONFORM = {"one release": 0.116, "500 releases": 1.33}
+RECORDED_KUBECONFORM = {"one release": 0.144, "500 releases": 1.52}  # bench/README.md, Measured
 TARGETS, JOBS = 4, 2  # the -j variant of 500 releases: 4 config targets, 2 at a time
 STREAM_BYTES = 20 * 1024 * 1024
 
@@ -69,17 +69,42 @@ def find_kubeconform() -> str | None:
 # Runs one command and prints its wall time and resource usage as JSON. Linux keeps a process's
 # peak RSS across fork and exec, so a child forked from this script (which holds the generated
 # inputs) would report at least this script's size: a fresh small interpreter forks it instead.
+# The peak RSS from wait4 is that of the largest process (starter-lint forks a child for half of
+# a large input): the memory of the whole process tree is sampled too, as the sum of each
+# process's PSS (shared pages counted once) every 20 ms, on Linux.
 _MEASURE_ONE = """\
-import json, os, subprocess, sys, time
+import json, os, subprocess, sys, threading, time
+def tree(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = f.read().split()
+    except OSError:
+        return [pid]
+    return [pid] + [p for kid in kids for p in tree(int(kid))]
+def pss(pid):
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+    except OSError:
+        return 0
+peak, done = [0], threading.Event()
+def sample(root):
+    while not done.wait(0.02):
+        peak[0] = max(peak[0], sum(pss(p) for p in tree(root)))
 start = time.perf_counter()
 child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+sampler = threading.Thread(target=sample, args=(child.pid,))
+sampler.start()
 stderr = child.stderr.read()
 _, status, usage = os.wait4(child.pid, 0)
+done.set()
+sampler.join()
 print(json.dumps({
     "wall": time.perf_counter() - start,
     "code": os.waitstatus_to_exitcode(status),
     "cpu": usage.ru_utime + usage.ru_stime,
     "rss": usage.ru_maxrss / 1024,
+    "pss": peak[0] / 1024 or None,
     "stderr": stderr.decode(errors="replace").strip().splitlines()[-1:],
 }))
 """
@@ -91,7 +116,7 @@ def measure(command: list, repeat: int, env=None) -> dict:
     os.wait4 in a small fresh interpreter gives each child's own resource usage, so runs never
     contaminate each other (its peak RSS is at least that interpreter's, about 10 MiB).
     """
-    walls, cpus, peaks = [], [], []
+    walls, cpus, peaks, totals = [], [], [], []
     for _ in range(repeat):
         done = subprocess.run(
             [sys.executable, "-I", "-S", "-c", _MEASURE_ONE, *command],
@@ -105,14 +130,21 @@ def measure(command: list, repeat: int, env=None) -> dict:
         walls.append(run["wall"])
         cpus.append(run["cpu"])
         peaks.append(run["rss"])
-    return {"wall": statistics.median(walls), "cpu": statistics.median(cpus), "rss": max(peaks)}
+        totals.append(run["pss"])
+    total = max(totals) if None not in totals else None
+    return {"wall": statistics.median(walls), "cpu": statistics.median(cpus), "rss": max(peaks), "pss": total}
 
 
 def ratios(ours: dict, theirs: dict) -> str:
     """starter-lint / reference for wall time, CPU time and peak RSS."""
     return ", ".join(
         f"{what} {ours[key] / theirs[key]:.2f}x"
-        for what, key in (("wall", "wall"), ("CPU", "cpu"), ("peak RSS", "rss"))
+        for what, key in (
+            ("wall", "wall"),
+            ("CPU", "cpu"),
+            ("peak RSS", "rss"),
+            ("all processes' PSS", "pss"),
+        )
         if ours.get(key) and theirs.get(key)
     )
 
@@ -187,7 +219,7 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
-    print(f"{'input':18} {'tool':20} {'median wall':>12} {'median CPU':>11} {'peak RSS':>10}")
+    print(f"{'input':18} {'tool':20} {'median wall':>12} {'median CPU':>11} {'peak RSS':>10} {'all PSS':>10}")
     for label, row in results.items():
         for tool, data in row.items():
             if tool == "documents":
@@ -199,8 +231,10 @@ def main(argv=None) -> int:
             elif "error" in data:
                 print(f"{label:18} {tool:20} {'failed':>12}  {data['error']}")
             else:
+                total = f"{data['pss']:>6.1f} MiB" if data.get("pss") else f"{'-':>10}"
                 print(
-                    f"{label:18} {tool:20} {data['wall']:>10.3f} s {data['cpu']:>9.3f} s {data['rss']:>6.1f} MiB"
+                    f"{label:18} {tool:20} {data['wall']:>10.3f} s {data['cpu']:>9.3f} s {data['rss']:>6.1f} MiB "
+                    f"{total}"
                 )
     print()
     for label, row in results.items():
