@@ -100,6 +100,37 @@ def document_start_after(text: str, offset: int) -> int | None:
     return None
 
 
+def cut_point(text: str) -> int | None:
+    """Where to cut a stream in two: the first `---` past its middle that directly follows a
+    line of the previous document. Lines between a document's end and the next marker (after
+    `...` or a flow document: comments, a `# Source:` line) belong, in one pass, to the next
+    document's header; a cut there would lose them, so such a marker is passed over."""
+    offset = len(text) // 2
+    while (cut := document_start_after(text, offset)) is not None:
+        if cut > 0 and _holds_content(_line_before(text, cut)):
+            return cut
+        offset = cut + 3
+    return None
+
+
+def _line_before(text: str, start: int) -> str:
+    """The line that ends just before the line starting at `start`."""
+    end = start - 1
+    if end > 0 and text[end] == "\n" and text[end - 1] == "\r":
+        end -= 1
+    return text[max(text.rfind(char, 0, end) for char in LINE_BREAK_CHARS) + 1 : end]
+
+
+def _holds_content(line: str) -> bool:
+    """Whether a line holds a document's content: not blank, a comment, a directive or a bare
+    marker (`--- {a: 1}` does, `--- # note` and `...` do not)."""
+    line = line.strip()
+    if line.startswith(("---", "...")):
+        rest = line[3:].strip()
+        return line.startswith("---") and bool(rest) and not rest.startswith("#")
+    return bool(line) and not line.startswith(("#", "%"))
+
+
 def split_documents(text: str) -> Iterator[Document]:
     """The documents of a stream, each with the file line its text starts on."""
     start, line, index = 0, 1, 0

@@ -22,13 +22,13 @@ import yaml
 from .. import speedups
 from ..findings import Location, Problem
 from ..halves import can_split, in_two_halves
-from ..textio import LINE_BREAK, LINE_BREAK_CHARS, line_at
+from ..textio import LINE_BREAK, line_at
 from .documents import (
     MAX_DEPTH,
     MAX_EXPANDED_NODES,
     Document,
     content_line,
-    document_start_after,
+    cut_point,
     shape_problem,
     split_documents,
     yaml_error,
@@ -112,7 +112,7 @@ def _load_in_parts(text: str, shown: str, result: ManifestSet) -> None:
     """One large stream read by two processes, cut where a document starts near its middle: the
     same objects as one pass (`_load_into`), which is what a part that is not plain and clean
     (a YAML error, a duplicate key, a document that is no object) falls back to."""
-    cut = _cut(text) if len(text) >= SPLIT_BYTES and can_split() else None
+    cut = cut_point(text) if len(text) >= SPLIT_BYTES and can_split() else None
     if cut is None:  # small, no child possible (one pass is the reference), or no place to cut
         _load_into(text, shown, result)
         return
@@ -146,37 +146,6 @@ def _load_in_parts(text: str, shown: str, result: ManifestSet) -> None:
             obj.index += numbered
         result.objects += loaded.objects
         numbered += count
-
-
-def _cut(text: str) -> int | None:
-    """Where to cut a stream in two: the first `---` past its middle that directly follows a
-    line of the previous document. Lines between a document's end and the next marker (after
-    `...` or a flow document: comments, a `# Source:` line) belong, in one pass, to the next
-    document's header; a cut there would lose them, so such a marker is passed over."""
-    offset = len(text) // 2
-    while (cut := document_start_after(text, offset)) is not None:
-        if cut > 0 and _holds_content(_line_before(text, cut)):
-            return cut
-        offset = cut + 3
-    return None
-
-
-def _line_before(text: str, start: int) -> str:
-    """The line that ends just before the line starting at `start`."""
-    end = start - 1
-    if end > 0 and text[end] == "\n" and text[end - 1] == "\r":
-        end -= 1
-    return text[max(text.rfind(char, 0, end) for char in LINE_BREAK_CHARS) + 1 : end]
-
-
-def _holds_content(line: str) -> bool:
-    """Whether a line holds a document's content: not blank, a comment, a directive or a bare
-    marker (`--- {a: 1}` does, `--- # note` and `...` do not)."""
-    line = line.strip()
-    if line.startswith(("---", "...")):
-        rest = line[3:].strip()
-        return line.startswith("---") and bool(rest) and not rest.startswith("#")
-    return bool(line) and not line.startswith(("#", "%"))
 
 
 _BROKEN = "broken"  # a part with a YAML error or a duplicate key
