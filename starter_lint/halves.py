@@ -10,10 +10,10 @@ is exactly what one pass over all the items would build.
 It falls back to doing everything here, with the same result, whenever splitting cannot pay or
 might not be safe: the fast paths are off (the tests' reference path), the work is small, there
 is one core, the platform cannot fork (or is macOS, where a forked child may crash in a system
-framework), this process runs threads (a fork copies their locks held), or it is itself a
-worker of `-j N` (the cores are taken). A child that fails in any way
-(an error reading a file, a crash, a result that does not unpickle) costs nothing but time: its
-half is done again here, so an error is raised here, as one pass would raise it.
+framework), this process runs threads (a fork copies their locks held), SIGCHLD is ignored, or
+it is itself a worker of `-j N` (the cores are taken). A child that fails in any way (an error
+reading a file, a crash, a result that does not unpickle) costs nothing but time: its half is
+done again here, so an error is raised here, as one pass would raise it.
 
 The child only computes: it writes nothing but its result into a pipe and leaves with
 `os._exit`, so it never flushes this process's buffered output nor runs its exit handlers.
@@ -89,15 +89,19 @@ def can_split() -> bool:
 def in_two_halves(
     work: Callable[[Sequence[Item]], Result],
     items: Sequence[Item],
-    weights: Sequence[int],
     minimum: int,
+    weights: Sequence[int] | None = None,
 ) -> list[Result]:
-    """[work(items)] or, when the total weight reaches `minimum` and splitting is possible,
-    [work(first half), work(second half)], the second computed in a forked child."""
-    if len(items) < 2 or sum(weights) < max(minimum, 1) or not can_split():
+    """[work(items)] or, when the total weight (default: one per item) reaches `minimum` and
+    splitting is possible, [work(first half), work(second half)], the second computed in a
+    forked child."""
+    weights = [1] * len(items) if weights is None else weights
+    total = sum(weights)
+    if len(items) < 2 or total < max(minimum, 1) or not can_split():
         return [work(items)]
-    cut, total = split_at(weights), sum(weights)
-    if max(sum(weights[:cut]), total - sum(weights[:cut])) > total * 3 / 4:
+    cut = split_at(weights)
+    first_weight = sum(weights[:cut])
+    if max(first_weight, total - first_weight) > total * 3 / 4:
         return [work(items)]  # one item outweighs the rest: a child would only add its cost
     first, second = items[:cut], items[cut:]
     child = _start(work, second)

@@ -50,7 +50,7 @@ def secret_strings(ctx, with_manifests: bool = True) -> frozenset:
     manifests = getattr(ctx, "manifests", None) if with_manifests else None
     if manifests is not None:
         objects = manifests.objects
-        for part in in_two_halves(_objects_secrets, objects, [1] * len(objects), SPLIT_OBJECTS):
+        for part in in_two_halves(_objects_secrets, objects, SPLIT_OBJECTS):
             out |= part
     return frozenset(s for s in out if len(s) >= MIN_SCRUB_LENGTH)
 

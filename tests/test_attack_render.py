@@ -379,6 +379,22 @@ def test_a_helm_python_folder_in_the_repository_is_never_imported(tmp_path):
     assert not marker.exists()
 
 
+def _with_a_fake_sdk(tmp_path, monkeypatch, load_body: str) -> None:
+    """A helm_python whose Chart.load runs `load_body` (one line), and no helm binary on PATH."""
+    fake = tmp_path / "fake-sdk" / "helm_python"
+    fake.mkdir(parents=True)
+    fake.joinpath("__init__.py").write_text(
+        "import os, signal, sys\n\nclass HelmError(Exception):\n    pass\n\n"
+        f"class Chart:\n    @classmethod\n    def load(cls, path):\n        {load_body}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(fake.parent))
+    real_which = shutil.which
+    monkeypatch.setattr(
+        render.shutil, "which", lambda name, *a, **k: None if name == "helm" else real_which(name, *a, **k)
+    )
+
+
 @posix_only
 @pytest.mark.parametrize(
     "death, expected",
@@ -391,18 +407,7 @@ def test_a_helm_python_folder_in_the_repository_is_never_imported(tmp_path):
     ],
 )
 def test_an_sdk_that_crashes_is_one_clear_error(tmp_path, monkeypatch, death, expected):
-    fake = tmp_path / "fake-sdk" / "helm_python"
-    fake.mkdir(parents=True)
-    fake.joinpath("__init__.py").write_text(
-        "import os, signal, sys\n\nclass HelmError(Exception):\n    pass\n\n"
-        f"class Chart:\n    @classmethod\n    def load(cls, path):\n        {death}\n",
-        encoding="utf-8",
-    )
-    monkeypatch.syspath_prepend(str(fake.parent))
-    real_which = shutil.which
-    monkeypatch.setattr(
-        render.shutil, "which", lambda name, *a, **k: None if name == "helm" else real_which(name, *a, **k)
-    )
+    _with_a_fake_sdk(tmp_path, monkeypatch, death)
     ctx, options = prod_context(tmp_path)
     with pytest.raises(StarterLintError) as caught:
         render.render_chart(str(CHART), ctx, options)
@@ -422,18 +427,10 @@ def test_an_sdk_that_crashes_is_one_clear_error(tmp_path, monkeypatch, death, ex
     ],
 )
 def test_an_sdk_that_runs_out_of_memory_is_the_memory_limit_not_a_crash(tmp_path, monkeypatch, wording):
-    fake = tmp_path / "fake-sdk" / "helm_python"
-    fake.mkdir(parents=True)
-    fake.joinpath("__init__.py").write_text(
-        "import os, signal, sys\n\nclass HelmError(Exception):\n    pass\n\n"
-        "class Chart:\n    @classmethod\n    def load(cls, path):\n"
-        f"        sys.stderr.write({wording!r} + '\\n'); sys.stderr.flush(); os.kill(os.getpid(), signal.SIGABRT)\n",
-        encoding="utf-8",
-    )
-    monkeypatch.syspath_prepend(str(fake.parent))
-    real_which = shutil.which
-    monkeypatch.setattr(
-        render.shutil, "which", lambda name, *a, **k: None if name == "helm" else real_which(name, *a, **k)
+    _with_a_fake_sdk(
+        tmp_path,
+        monkeypatch,
+        f"sys.stderr.write({wording!r} + '\\n'); sys.stderr.flush(); os.kill(os.getpid(), signal.SIGABRT)",
     )
     ctx, options = prod_context(tmp_path)
     with pytest.raises(

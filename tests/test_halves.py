@@ -43,7 +43,7 @@ def test_the_cut_halves_the_weight(weights, cut):
 @needs_fork
 def test_the_second_half_is_computed_by_a_child_and_the_order_kept():
     items = list(range(10))
-    parts = halves.in_two_halves(_with_pid, items, [1] * 10, minimum=2)
+    parts = halves.in_two_halves(_with_pid, items, minimum=2)
     assert len(parts) == 2
     joined = [item for part in parts for item, _ in part]
     assert joined == items
@@ -53,14 +53,14 @@ def test_the_second_half_is_computed_by_a_child_and_the_order_kept():
 
 @pytest.mark.parametrize("weights", [[1] * 10, [0] * 9 + [100]])
 def test_small_work_or_an_unbalanced_cut_is_done_here(weights):
-    parts = halves.in_two_halves(_with_pid, list(range(10)), weights, minimum=11)
+    parts = halves.in_two_halves(_with_pid, list(range(10)), minimum=11, weights=weights)
     assert parts == [_with_pid(range(10))]
 
 
 @needs_fork
 def test_no_child_with_the_fast_paths_off(monkeypatch):
     monkeypatch.setattr(speedups, "FAST_PATHS", False)
-    assert halves.in_two_halves(_with_pid, list(range(10)), [1] * 10, minimum=2) == [_with_pid(range(10))]
+    assert halves.in_two_halves(_with_pid, list(range(10)), minimum=2) == [_with_pid(range(10))]
 
 
 @needs_fork
@@ -70,7 +70,7 @@ def test_no_child_while_threads_run():
     thread.start()
     try:
         assert not halves.can_split()
-        assert len(halves.in_two_halves(_with_pid, list(range(10)), [1] * 10, minimum=2)) == 1
+        assert len(halves.in_two_halves(_with_pid, list(range(10)), minimum=2)) == 1
     finally:
         stop.set()
         thread.join()
@@ -107,7 +107,7 @@ def _unpicklable_in_a_child(parent: int):
 @needs_fork
 @pytest.mark.parametrize("failing", [_fails_in_a_child, _dies_in_a_child, _unpicklable_in_a_child])
 def test_a_child_that_fails_costs_only_time(failing):
-    parts = halves.in_two_halves(failing(os.getpid()), list(range(10)), [1] * 10, minimum=2)
+    parts = halves.in_two_halves(failing(os.getpid()), list(range(10)), minimum=2)
     assert [item for part in parts for item in part] == _with_pid(range(10))  # all done here
 
 
@@ -124,7 +124,7 @@ def test_an_error_here_stops_the_child_and_is_raised():
         return items
 
     with pytest.raises(ValueError, match="this half is broken"):
-        halves.in_two_halves(work, list(range(10)), [1] * 10, minimum=2)
+        halves.in_two_halves(work, list(range(10)), minimum=2)
     # the child was killed and reaped: no process of ours is left
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
@@ -136,7 +136,7 @@ def test_the_child_writes_nothing_to_the_output(capfd):
         return items
 
     sys.stdout.write("buffered, not flushed")  # a child leaving with exit() would print it again
-    halves.in_two_halves(work, list(range(10)), [1] * 10, minimum=2)
+    halves.in_two_halves(work, list(range(10)), minimum=2)
     sys.stdout.flush()
     assert capfd.readouterr().out == "buffered, not flushed"
 
@@ -335,7 +335,7 @@ def test_no_child_when_sigchld_is_ignored():
     previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     try:
         assert not halves.can_split()
-        assert halves.in_two_halves(_with_pid, list(range(10)), [1] * 10, minimum=2) == [_with_pid(range(10))]
+        assert halves.in_two_halves(_with_pid, list(range(10)), minimum=2) == [_with_pid(range(10))]
     finally:
         signal.signal(signal.SIGCHLD, previous)
 
@@ -411,7 +411,7 @@ def test_the_child_does_not_outlive_a_killed_parent(tmp_path):
         "        time.sleep(0.2)\n"
         "        os.kill(parent, signal.SIGKILL)\n"
         "    return items\n"
-        "halves.in_two_halves(work, list(range(10)), [1] * 10, minimum=2)\n"
+        "halves.in_two_halves(work, list(range(10)), minimum=2)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], timeout=60, env=dict(os.environ, PYTHONPATH=str(REPO))

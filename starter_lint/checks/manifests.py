@@ -67,7 +67,7 @@ def _verdicts(ctx) -> dict:
             ctx.manifests.validated_by = validator.name
             objects = [obj for _, obj in chosen]
             if validator.name == "builtin":  # in this process (kubeconform is a process of its own)
-                parts = in_two_halves(validator.validate_all, objects, [1] * len(objects), SPLIT_OBJECTS)
+                parts = in_two_halves(validator.validate_all, objects, SPLIT_OBJECTS)
                 verdicts = [verdict for part in parts for verdict in part]
             else:
                 verdicts = validator.validate_all(objects)

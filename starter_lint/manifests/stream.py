@@ -33,11 +33,7 @@ from .documents import (
     split_documents,
     yaml_error,
 )
-from .files import (
-    expand_paths,
-    read_manifest,
-    regular_size,
-)
+from .files import expand_paths, read_manifest, regular_size
 from .model import ManifestObject, ManifestSet
 from .positions import DocumentLocator
 from .yaml_loader import ManifestLoader, construct, load_plain_stream
@@ -121,8 +117,8 @@ def _load_in_parts(text: str, shown: str, result: ManifestSet) -> None:
         for pieces in in_two_halves(
             lambda pieces: [_load_part(text, shown, begin, end) for begin, end in pieces],
             [(0, cut), (cut, len(text))],
-            [cut, len(text) - cut],
             SPLIT_BYTES,
+            [cut, len(text) - cut],
         )
         for part in pieces
     ]
@@ -376,7 +372,7 @@ def load_paths(paths: list, options=None) -> ManifestSet:
             ):  # a FIFO, /dev/stdin: read once, here (a child's half may be redone)
                 parts = [_load_files(files, cwd)]
             else:
-                parts = in_two_halves(lambda chunk: _load_files(chunk, cwd), files, regular, SPLIT_BYTES)
+                parts = in_two_halves(lambda chunk: _load_files(chunk, cwd), files, SPLIT_BYTES, regular)
         for part in parts:
             result.files += part.files
             result.sources.update(part.sources)
