@@ -1,0 +1,50 @@
+"""A chart and its subcharts as Helm loads them: the shape the loader fills and coalescing reads.
+
+Helm keeps a chart's dependencies in two places: the `dependencies:` list of Chart.yaml (name,
+alias, condition, tags, import-values) and the charts it actually loaded from `charts/` (folders
+and `.tgz` archives). A loaded subchart that Chart.yaml does not list is still rendered; one
+that Chart.yaml lists under an alias is rendered (and takes its values) under the alias.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..yamlio import LoadedYaml
+
+# One `import-values` entry: a child path (the `exports.<name>` short form) or (child, parent)
+ImportValue = str | tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One entry of Chart.yaml's `dependencies:`."""
+
+    name: str
+    alias: str = ""
+    condition: str = ""  # comma-separated values paths; the first that resolves to a bool decides
+    tags: tuple[str, ...] = ()
+    import_values: tuple[ImportValue, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The key its values live under in the parent's values: the alias, else the name."""
+        return self.alias or self.name
+
+
+@dataclass
+class ChartNode:
+    """One chart as loaded: its own values.yaml, its Chart.yaml dependencies, its subcharts."""
+
+    name: str  # Chart.yaml `name`
+    directory: str  # display path of the folder, or of the archive for a chart read from a .tgz
+    values_path: str  # display path of its values.yaml (for an archive: "<archive>!<member>")
+    values: LoadedYaml | None = None  # its values.yaml read as chart defaults; None when absent
+    dependencies: list[Dependency] = field(default_factory=list)
+    subcharts: list[ChartNode] = field(default_factory=list)  # as loaded from charts/, in order
+    templates: dict[str, str] = field(default_factory=dict)  # display path -> template text
+
+    @property
+    def defaults(self) -> dict:
+        """Its values.yaml's data ({} when it has none)."""
+        return self.values.data if self.values is not None else {}
