@@ -48,3 +48,13 @@ class ChartNode:
     def defaults(self) -> dict:
         """Its values.yaml's data ({} when it has none)."""
         return self.values.data if self.values is not None else {}
+
+
+@dataclass
+class ChartTreeValues:
+    """What coalescing a chart tree over the user's values gives (values/coalesce.py fills it)."""
+
+    values: dict  # `.Values` as the root chart's templates see it (subcharts' under their keys)
+    # every chart that renders, the root at (), each enabled subchart at the values path its own
+    # `.Values` lives under (("redis",), ("redis", "sentinel"), ...): disabled ones are absent
+    enabled: dict[tuple[str, ...], ChartNode] = field(default_factory=dict)
