@@ -58,3 +58,6 @@ class ChartTreeValues:
     # every chart that renders, the root at (), each enabled subchart at the values path its own
     # `.Values` lives under (("redis",), ("redis", "sentinel"), ...): disabled ones are absent
     enabled: dict[tuple[str, ...], ChartNode] = field(default_factory=dict)
+    # each import-values table merged into a parent, in the order Helm merged them: (the values
+    # path it went to, the values path of the subchart table it came from); for provenance
+    imports: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
