@@ -86,10 +86,11 @@ def _all_files(spec: dict, prefix: str):
 
 
 def chart_node(spec: dict, directory: str = "chart") -> ChartNode:
-    """The ChartNode the loader would build for the spec. Helm loads charts/ sorted by file name
+    """The ChartNode the loader would build for the spec: values.yaml as Helm's Chart.Values holds
+    it (every document merged, nulls kept: a parent's null can delete a subchart default). Helm loads charts/ sorted by file name
     (filepath.Walk), so subcharts come in that order."""
     values_path = f"{directory}/values.yaml"
-    loaded = load_values(spec["values"], values_path, chart_defaults=True) if spec.get("values") is not None else None
+    loaded = load_values(spec["values"], values_path, merge_documents=True) if spec.get("values") is not None else None
     deps = [
         Dependency(
             d["name"],
