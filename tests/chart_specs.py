@@ -39,7 +39,8 @@ def chart_files(spec: dict) -> dict[str, str]:
                 entry["tags"] = list(dep["tags"])
             if dep.get("import_values"):
                 entry["import-values"] = [
-                    iv if isinstance(iv, str) else {"child": iv[0], "parent": iv[1]} for iv in dep["import_values"]
+                    iv if isinstance(iv, str) else {"child": iv[0], "parent": iv[1]}
+                    for iv in dep["import_values"]
                 ]
             meta["dependencies"].append(entry)
     files = {"Chart.yaml": yaml.safe_dump(meta, sort_keys=False), "templates/values.yaml": TEMPLATE}
@@ -90,7 +91,11 @@ def chart_node(spec: dict, directory: str = "chart") -> ChartNode:
     it (every document merged, nulls kept: a parent's null can delete a subchart default). Helm loads charts/ sorted by file name
     (filepath.Walk), so subcharts come in that order."""
     values_path = f"{directory}/values.yaml"
-    loaded = load_values(spec["values"], values_path, merge_documents=True) if spec.get("values") is not None else None
+    loaded = (
+        load_values(spec["values"], values_path, merge_documents=True)
+        if spec.get("values") is not None
+        else None
+    )
     deps = [
         Dependency(
             d["name"],
@@ -106,7 +111,12 @@ def chart_node(spec: dict, directory: str = "chart") -> ChartNode:
         file_name = f"{sub['name']}-{i}.tgz" if sub.get("archive") else sub["name"]
         subs.append((file_name, chart_node(sub, f"{directory}/charts/{file_name}")))
     return ChartNode(
-        spec["name"], directory, values_path, loaded, deps, [node for _, node in sorted(subs, key=lambda s: s[0])]
+        spec["name"],
+        directory,
+        values_path,
+        loaded,
+        deps,
+        [node for _, node in sorted(subs, key=lambda s: s[0])],
     )
 
 

@@ -99,7 +99,10 @@ HAND_WRITTEN = [
     (top([{"name": "sub", "tags": ["t1"]}]), {"tags": {"t1": "no"}}),
     (top([{"name": "sub", "tags": ["t1"]}]), {"tags": 5}),
     (top([{"name": "sub", "tags": ["t1"], "condition": "enabled"}]), {"tags": {"t1": False}}),
-    (top([{"name": "sub", "tags": ["t1"], "condition": "enabled"}]), {"tags": {"t1": True}, "enabled": False}),
+    (
+        top([{"name": "sub", "tags": ["t1"], "condition": "enabled"}]),
+        {"tags": {"t1": True}, "enabled": False},
+    ),
     # import-values, both forms; the parent's own values win; the first import wins
     (top([{"name": "sub", "import_values": ["data"]}]), {}),
     (top([{"name": "sub", "import_values": [("nested", "imp.here")]}]), {}),
@@ -114,7 +117,10 @@ HAND_WRITTEN = [
     (top([{"name": "sub"}]), {"sub": None}),
     (top([{"name": "sub"}]), {"sub": "text"}),
     (top([{"name": "sub"}], values=TOP + "sub: {port: 2, keep: {b: null}}\n"), {}),
-    (top([{"name": "sub"}], values=TOP + "sub: {port: 2, keep: {b: null}}\n"), {"sub": {"keep": {"a": None}}}),
+    (
+        top([{"name": "sub"}], values=TOP + "sub: {port: 2, keep: {b: null}}\n"),
+        {"sub": {"keep": {"a": None}}},
+    ),
     # aliases: values under the alias; the same chart twice
     (top([{"name": "sub", "alias": "first"}]), {"first": {"port": 5}}),
     (top([{"name": "sub", "alias": "first"}, {"name": "sub", "alias": "second", "condition": "two"}]), {}),
@@ -206,11 +212,17 @@ def random_chart(r: random.Random, name: str, depth: int) -> dict:
         if r.random() < 0.25:
             dep["alias"] = n + "al"
         if r.random() < 0.5:
-            dep["condition"] = ",".join(r.sample([f"{dep.get('alias', n)}.on", "on", "a.on", "x"], r.randrange(1, 3)))
+            dep["condition"] = ",".join(
+                r.sample([f"{dep.get('alias', n)}.on", "on", "a.on", "x"], r.randrange(1, 3))
+            )
         if r.random() < 0.4:
             dep["tags"] = r.sample(["t1", "t2"], r.randrange(1, 3))
         if r.random() < 0.4:
-            dep["import_values"] = [r.choice(KEYS) if r.random() < 0.5 else (r.choice(["exports", "a", "g"]), r.choice([".", "a", "i.j"]))]
+            dep["import_values"] = [
+                r.choice(KEYS)
+                if r.random() < 0.5
+                else (r.choice(["exports", "a", "g"]), r.choice([".", "a", "i.j"]))
+            ]
         deps.append(dep)
     keys = names + [d["alias"] for d in deps if "alias" in d]
     values = random_map(r, keys)

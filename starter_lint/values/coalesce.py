@@ -21,6 +21,7 @@ from ..errors import InputError
 from .chart_tree import ChartNode, ChartTreeValues, Dependency
 
 GLOBAL_KEY = "global"
+Values = dict[str, Any]  # a values table as Go's map[string]any
 
 
 class CoalesceError(InputError):
@@ -68,24 +69,26 @@ def _req(dep: Dependency) -> _Req:
 
 def _from_node(node: ChartNode) -> _Chart:
     reqs = [_req(d) for d in node.dependencies] if node.dependencies else None
-    return _Chart(_Meta(node.name, reqs), copy.deepcopy(node.defaults), [_from_node(s) for s in node.subcharts], node)
+    return _Chart(
+        _Meta(node.name, reqs), copy.deepcopy(node.defaults), [_from_node(s) for s in node.subcharts], node
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # pkg/chart/common/util/coalesce.go
 
 
-def coalesce_values(chart: _Chart, values: dict | None, merge: bool = False) -> dict:
+def coalesce_values(chart: _Chart, values: Values | None, merge: bool = False) -> Values:
     """CoalesceValues (merge False: a user null deletes a default) / MergeValues (nulls kept)."""
     return _coalesce(chart, copy.deepcopy(values) if values else {}, merge)
 
 
-def _coalesce(chart: _Chart, dest: dict, merge: bool) -> dict:
+def _coalesce(chart: _Chart, dest: Values, merge: bool) -> Values:
     _coalesce_own_values(chart, dest, merge)
     return _coalesce_deps(chart, dest, merge)
 
 
-def _coalesce_deps(chart: _Chart, dest: dict, merge: bool) -> dict:
+def _coalesce_deps(chart: _Chart, dest: Values, merge: bool) -> Values:
     """coalesceDeps: each subchart's values live under its name, globals copied down first."""
     for sub in chart.deps:
         if sub.name not in dest:
@@ -101,7 +104,7 @@ def _coalesce_deps(chart: _Chart, dest: dict, merge: bool) -> dict:
     return dest
 
 
-def _coalesce_globals(dest: dict, src: dict) -> None:
+def _coalesce_globals(dest: Values, src: Values) -> None:
     """coalesceGlobals: the parent's `global:` over the child's. A table is copied one level
     deep only (Go's copyMap), so merging the child's nested global tables into it writes into
     the parent's own nested tables: that is how a child's nested globals reach its parent."""
@@ -123,7 +126,7 @@ def _coalesce_globals(dest: dict, src: dict) -> None:
     dest[GLOBAL_KEY] = dest_global
 
 
-def _coalesce_own_values(chart: _Chart, values: dict, merge: bool) -> None:
+def _coalesce_own_values(chart: _Chart, values: Values, merge: bool) -> None:
     """coalesceValues: this chart's own defaults (a deep copy) under `values`."""
     defaults = copy.deepcopy(chart.values)
     subchart_names = {sub.name for sub in chart.deps}
@@ -144,7 +147,7 @@ def _coalesce_own_values(chart: _Chart, values: dict, merge: bool) -> None:
             values[key] = default
 
 
-def _coalesce_tables(dst: dict | None, src: dict | None, merge: bool) -> dict | None:
+def _coalesce_tables(dst: Values | None, src: Values | None, merge: bool) -> Values | None:
     """coalesceTablesFullKey: `src` under the authoritative `dst`, in place. When coalescing, a
     dst null over a non-null src value deletes the key; a null over nothing stays."""
     if src is None:
@@ -168,7 +171,7 @@ def _coalesce_tables(dst: dict | None, src: dict | None, merge: bool) -> dict | 
     return dst
 
 
-def _clean_nils(table: dict) -> None:
+def _clean_nils(table: Values) -> None:
     """cleanNilValues."""
     for key, value in list(table.items()):
         if value is None:
@@ -194,7 +197,7 @@ def _alias_dependency(charts: list[_Chart], req: _Req) -> _Chart | None:
     return None
 
 
-def _process_enabled(chart: _Chart, values: dict, path: str) -> None:
+def _process_enabled(chart: _Chart, values: Values, path: str) -> None:
     """processDependencyEnabled: which subcharts render, decided on the values coalesced so far."""
     reqs = chart.meta.reqs
     if reqs is None:
@@ -221,7 +224,7 @@ def _process_enabled(chart: _Chart, values: dict, path: str) -> None:
     chart.deps = enabled
 
 
-def _process_tags(reqs: list[_Req], values: dict) -> None:
+def _process_tags(reqs: list[_Req], values: Values) -> None:
     """processDependencyTags: a true tag enables; only false tags disable; no tags: enabled."""
     tags = values.get("tags")
     if not isinstance(tags, dict):
@@ -231,7 +234,7 @@ def _process_tags(reqs: list[_Req], values: dict) -> None:
         req.enabled = True in flags or False not in flags
 
 
-def _process_conditions(reqs: list[_Req], values: dict, path: str) -> None:
+def _process_conditions(reqs: list[_Req], values: Values, path: str) -> None:
     """processDependencyConditions: the first comma-separated path holding a bool decides; a
     missing path, a non-bool or a table is skipped (Helm warns)."""
     for req in reqs:
@@ -243,7 +246,7 @@ def _process_conditions(reqs: list[_Req], values: dict, path: str) -> None:
                     break
 
 
-def _path_value(values: dict, dotted: str) -> tuple[bool, Any]:
+def _path_value(values: Values, dotted: str) -> tuple[bool, Any]:
     """Values.PathValue: the non-table value at a dotted path."""
     *tables, last = dotted.split(".")
     found, table = _table(values, ".".join(tables)) if tables else (True, values)
@@ -252,7 +255,7 @@ def _path_value(values: dict, dotted: str) -> tuple[bool, Any]:
     return False, None
 
 
-def _table(values: dict, dotted: str) -> tuple[bool, dict]:
+def _table(values: Values, dotted: str) -> tuple[bool, Values]:
     """Values.Table: the table at a dotted path."""
     table = values
     for part in dotted.split("."):
@@ -263,7 +266,9 @@ def _table(values: dict, dotted: str) -> tuple[bool, dict]:
     return True, table
 
 
-def _process_import_values(chart: _Chart, chart_path: tuple, imports: list) -> None:
+def _process_import_values(
+    chart: _Chart, chart_path: tuple[str, ...], imports: list[tuple[tuple[str, ...], tuple[str, ...]]]
+) -> None:
     """processDependencyImportValues: children first, then this chart's values become its own
     merged with its subcharts' (MergeValues: nulls kept) under what it imports."""
     for sub in chart.deps:
@@ -272,7 +277,7 @@ def _process_import_values(chart: _Chart, chart_path: tuple, imports: list) -> N
     if reqs is None:
         return
     merged = coalesce_values(chart, None, merge=True)
-    imported: dict | None = {}
+    imported: Values | None = {}
     for req in reqs:
         for child, parent in req.import_values:
             found, table = _table(merged, req.name + "." + child)
@@ -286,25 +291,27 @@ def _process_import_values(chart: _Chart, chart_path: tuple, imports: list) -> N
     chart.values = _coalesce_tables(copy.deepcopy(merged), imported, merge=True) or {}
 
 
-def _nest(path: list[str], data: dict) -> dict:
+def _nest(path: list[str], data: Values) -> Values:
     """pathToMap."""
     for key in reversed(path):
         data = {key: data}
     return data
 
 
-def _enabled_paths(chart: _Chart, path: tuple, out: dict) -> dict:
+def _enabled_paths(
+    chart: _Chart, path: tuple[str, ...], out: dict[tuple[str, ...], ChartNode]
+) -> dict[tuple[str, ...], ChartNode]:
     out[path] = chart.node
     for sub in chart.deps:
         _enabled_paths(sub, path + (sub.name,), out)
     return out
 
 
-def coalesce_chart(root: ChartNode, user: dict) -> ChartTreeValues:
+def coalesce_chart(root: ChartNode, user: Values) -> ChartTreeValues:
     """The root chart's `.Values` for `user` (the merged -f/--set values), and the subcharts
     that render. Raises CoalesceError where Helm refuses the values."""
     chart = _from_node(root)
-    imports: list = []  # kept for provenance
+    imports: list[tuple[tuple[str, ...], tuple[str, ...]]] = []  # kept for provenance
     _process_enabled(chart, user, "")  # ProcessDependencies, step 1
     _process_import_values(chart, (), imports)  # ProcessDependencies, step 2
     values = coalesce_values(chart, user)  # ToRenderValues

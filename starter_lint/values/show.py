@@ -145,6 +145,8 @@ def render_values(
 ) -> str:
     # a secret is hidden wherever its value shows, also where an anchor or merge put it first
     secrets = set().union(*(values_secrets(layer.data) for layer in layered.layers))
+    if layered.charts is not None:  # and wherever a subchart's values.yaml sets one
+        secrets = secrets.union(*(values_secrets(node.defaults) for node in layered.charts.enabled.values()))
     values = layered.values if show_secrets else redact_values(layered.values, secrets)
 
     def describe(path: ValuesPath) -> str:
