@@ -22,9 +22,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..findings import ValuesPath, format_path
+from ..tree import get_path
 from ..yamlio import LoadedYaml
 from .chart_tree import ChartTreeValues
 from .coalesce import GLOBAL_KEY
+
+
+def _get(data: Any, path: ValuesPath) -> Any:
+    return get_path(data, path, _MISSING)
+
 
 _MISSING = object()
 _MAX_IMPORT_HOPS = 8  # an import of an import ...; a parent path can point back into a child
@@ -39,15 +45,6 @@ class Source:
     layer: Any = None
     loaded: LoadedYaml | None = None  # a chart's values.yaml
     note: str = ""  # "global.x copied down", "imported from redis.exports.x"
-
-
-def _get(data: Any, path: ValuesPath) -> Any:
-    node = data
-    for part in path:
-        if not isinstance(node, dict) or part not in node:
-            return _MISSING
-        node = node[part]
-    return node
 
 
 def _same(found: Any, value: Any) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..findings import Location, ValuesPath
 from ..redact import redact_set_expression, values_secrets
+from ..tree import get_path as get_path  # re-exported: checks read values paths through layers
 from ..tree import merge_maps
 from ..yamlio import LoadedYaml, Span
 from .chart_origin import find_source
@@ -41,19 +42,6 @@ def coalesce(user: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = default
     return out
-
-
-def get_path(data: Any, path: ValuesPath, default: Any = None) -> Any:
-    """The value at `path` (keys and list indices), or `default` when any step is missing."""
-    node = data
-    for part in path:
-        if (isinstance(node, dict) and not isinstance(part, int) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        ):
-            node = node[part]
-        else:
-            return default
-    return node
 
 
 def has_path(data: Any, path: ValuesPath) -> bool:
