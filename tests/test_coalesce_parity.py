@@ -117,6 +117,8 @@ HAND_WRITTEN = [
     (top([{"name": "sub"}]), {"sub": None}),
     (top([{"name": "sub"}]), {"sub": "text"}),
     (top([{"name": "sub"}], values=TOP + "sub: {port: 2, keep: {b: null}}\n"), {}),
+    (top([{"name": "sub"}], values=TOP + "sub: {port: 2, keep: {b: null}}\n"), {"sub": None}),
+    (top([], values=TOP + "sub: {port: 2}\n"), {"sub": None}),
     (
         top([{"name": "sub"}], values=TOP + "sub: {port: 2, keep: {b: null}}\n"),
         {"sub": {"keep": {"a": None}}},
