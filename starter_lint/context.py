@@ -11,18 +11,20 @@ if TYPE_CHECKING:  # (at run time these modules import this one, or are not need
     from .manifests.model import ManifestSet
     from .options import Options
     from .textio import YamlLoadError
+    from .values.chart_tree import ChartNode
     from .values.layers import LayeredValues
     from .yamlio import LoadedYaml
 
 
 @dataclass
 class ChartInfo:
-    """The chart folder of a --chart target: its values.yaml and template texts."""
+    """The chart folder of a --chart target: its values.yaml, template texts and subcharts."""
 
     directory: str  # display path of the chart folder
     values_path: str  # display path of its values.yaml
     templates: dict = field(default_factory=dict)  # display path -> template text
     name: str = ""
+    tree: ChartNode | None = None  # the chart as Helm loads it, subcharts included (values/chart_load.py)
 
 
 @dataclass

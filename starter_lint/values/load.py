@@ -3,13 +3,12 @@ defaults shipped in the package) and the user's files, each read as Helm reads i
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
 from ..context import ChartInfo
 from ..errors import InputError
-from ..findings import Location, Problem
+from ..findings import Problem
 from ..paths import (
     StrPath,
     allowed_roots,
@@ -21,6 +20,7 @@ from ..paths import (
 from ..resources import schemas_dir
 from ..textio import YamlLoadError, decode_bytes, line_at
 from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, load_values
+from .chart_load import load_chart_tree
 from .layers import Layer
 
 
@@ -69,28 +69,13 @@ def base_layer(
     chart_files = confined_files(chart, f"--chart {chart}", cwd)
     if not (chart_dir / "Chart.yaml").is_file():
         raise InputError(f"--chart {chart}: no Chart.yaml in it; is this a Helm chart?")
-    values_path = chart_dir / "values.yaml"
-    shown = display_path(values_path, cwd)
-    info = ChartInfo(directory=display_path(chart_dir, cwd), values_path=shown, name=chart_dir.name)
-    templates = Path(os.path.abspath(os.path.join(cwd or os.getcwd(), chart, "templates")))
-    for template in chart_files:
-        if templates in template.parents and template.suffix in (".yaml", ".yml", ".tpl", ".txt", ".json"):
-            try:
-                info.templates[display_path(template, cwd)] = template.read_text(
-                    encoding="utf-8", errors="replace"
-                )
-            except OSError as exc:
-                raise InputError(f"{template}: cannot read ({exc.strerror or exc})") from None
-    if not values_path.is_file():
-        return Layer(shown, "base", {}, None), info, []
-    raw = read_bytes(values_path, MAX_VALUES_BYTES)
-    try:
-        loaded = load_values(decode_bytes(raw), shown, chart_defaults=True)
-    except YamlLoadError as exc:
-        problem = Problem(
-            f"{shown} is not valid YAML: {exc.message}",
-            location=Location(shown, exc.line, exc.col),
-            key="chart-values",
-        )
-        return Layer(shown, "base", {}, None), info, [("SL102", problem)]
-    return Layer(shown, "base", loaded.data, loaded), info, []
+    tree, problems = load_chart_tree(chart, chart_files, cwd)
+    info = ChartInfo(
+        directory=tree.directory,
+        values_path=tree.values_path,
+        templates=dict(tree.templates),
+        name=chart_dir.name,
+        tree=tree,
+    )
+    loaded = tree.values
+    return Layer(tree.values_path, "base", loaded.data if loaded else {}, loaded), info, problems

@@ -1,0 +1,328 @@
+"""Loading `--chart DIR` with its subcharts as Helm's loader does (helm pkg/chart/v2/loader).
+
+A chart is its Chart.yaml (`name`, `version`, `dependencies:`), its values.yaml (read as chart
+defaults), its templates, and its subcharts: every `charts/<dir>/` folder and `charts/*.tgz`
+archive, loaded the same way, recursively. Names in `charts/` starting with `_` or `.` are
+skipped and `.prov` files are not charts, as in Helm. Differences, on purpose: `.helmignore` is
+not applied; subcharts are loaded in name order (Helm's order is a map's); the depth and the
+number of charts are bounded (MAX_CHART_DEPTH, MAX_CHARTS; Helm has no bound).
+
+An archive is read in memory through tarfile's stream mode, never extracted: member paths are
+checked as Helm checks them (absolute, `..`, drive letters, a Chart.yaml outside the chart's
+folder: refused), a link or device member is an empty file as in Helm (its target is never
+read), and decompression stops at Helm's budgets: 5 MiB per file, 100 MiB for all the archives of
+one chart tree together (Helm: per archive), plus a bound on members. A chart Helm cannot load
+(malformed Chart.yaml, a corrupt or hostile archive) is one exit-2 line (InputError), since
+Helm refuses the whole chart before any value is read; a values.yaml that is not valid YAML is
+an SL102 finding at its line, for a subchart as for the chart itself (docs/chart-targets.md).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import posixpath
+import re
+import tarfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..findings import Location, Problem
+from ..paths import StrPath, display_path, read_bytes
+from ..textio import YamlLoadError, decode_bytes, line_at
+from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, load_values
+from .chart_tree import ChartNode, Dependency, ImportValue
+
+MAX_CHART_DEPTH = 10  # levels of subcharts below the chart
+MAX_CHARTS = 200  # charts in one tree, the chart itself included
+MAX_ARCHIVE_BYTES = 100 * 1024 * 1024  # Helm's MaxDecompressedChartSize
+MAX_ARCHIVE_FILE_BYTES = 5 * 1024 * 1024  # Helm's MaxDecompressedFileSize
+MAX_ARCHIVE_MEMBERS = 10_000
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".tpl", ".txt", ".json")
+_CHUNK = 64 * 1024
+_ALIAS = re.compile(r"^[a-zA-Z0-9_-]+$")  # helm pkg/chart/v2 aliasNameFormat
+_DRIVE = re.compile(r"^[a-zA-Z]:/")
+
+
+class ChartLoadError(Exception):
+    """Why Helm would refuse a chart; base_layer turns it into one InputError line."""
+
+
+@dataclass
+class _File:
+    """One file of a chart: on disk (read when needed) or an archive member's bytes."""
+
+    shown: str
+    path: Path | None = None
+    data: bytes = b""
+
+    def read(self, limit: int) -> bytes:
+        """At most `limit + 1` bytes, so that the caller can tell the file was too large."""
+        return read_bytes(self.path, limit) if self.path is not None else self.data[: limit + 1]
+
+
+@dataclass
+class _Budget:
+    """What the whole tree may still take: charts, decompressed archive bytes."""
+
+    charts: int = MAX_CHARTS
+    archive_bytes: int = MAX_ARCHIVE_BYTES
+    problems: list[tuple[str, Problem]] = field(default_factory=list)
+
+
+def load_chart_tree(
+    chart: StrPath, files: list[Path], cwd: StrPath | None = None
+) -> tuple[ChartNode, list[tuple[str, Problem]]]:
+    """The chart folder `chart` (whose confined files are `files`) and its subcharts, with the
+    SL102 problems of values.yaml files that do not load. InputError when Helm would refuse it."""
+    base = Path(os.path.abspath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(chart))))
+    shown = display_path(base, cwd)
+    tree: dict[str, _File] = {}
+    for path in files:
+        try:
+            name = path.relative_to(base).as_posix()
+        except ValueError:  # a single file given as the chart: base_layer refuses it first
+            continue
+        tree[name] = _File(display_path(path, cwd), path=path)
+    budget = _Budget()
+    try:
+        node = _load(tree, shown, 0, budget)
+    except ChartLoadError as exc:
+        raise InputError(f"--chart {chart}: {exc}") from None
+    return node, budget.problems
+
+
+def _load(files: dict[str, _File], directory: str, depth: int, budget: _Budget) -> ChartNode:
+    """One chart from its files (names relative to its folder), its subcharts recursively."""
+    budget.charts -= 1
+    if budget.charts < 0:
+        raise ChartLoadError(f"more than {MAX_CHARTS} charts and subcharts; not supported")
+    metadata = files.get("Chart.yaml")
+    if metadata is None:
+        raise ChartLoadError(f"{directory}: Chart.yaml file is missing")
+    name, dependencies = _metadata(metadata)
+    values_file = files.get("values.yaml")
+    node = ChartNode(
+        name=name,
+        directory=directory,
+        values_path=values_file.shown if values_file else _inside(directory, "values.yaml"),
+        values=_values(values_file, budget) if values_file else None,
+        dependencies=dependencies,
+    )
+    groups: dict[str, dict[str, _File]] = {}
+    for member, file in files.items():
+        if member.startswith("templates/") and member.endswith(TEMPLATE_SUFFIXES):
+            node.templates[file.shown] = file.read(MAX_ARCHIVE_FILE_BYTES).decode("utf-8", "replace")
+        elif member.startswith("charts/") and not member.endswith(".prov"):
+            child, _, rest = member[len("charts/") :].partition("/")
+            groups.setdefault(child, {})[rest] = file
+    for child in sorted(groups):
+        if child[:1] in ("_", "."):
+            continue  # Helm skips these (`charts/.gitkeep`, `charts/_helpers`)
+        if depth + 1 > MAX_CHART_DEPTH:
+            raise ChartLoadError(
+                f"{_inside(directory, 'charts/' + child)}: subcharts nested more than "
+                f"{MAX_CHART_DEPTH} levels deep; not supported"
+            )
+        group = groups[child]
+        if child.endswith(".tgz"):
+            if "" not in group:
+                raise ChartLoadError(
+                    f"{_inside(directory, 'charts/' + child)}: a folder, not a chart archive"
+                )
+            archive = group[""]
+            node.subcharts.append(_load(_archive_files(archive, budget), archive.shown, depth + 1, budget))
+        else:
+            sub = {rest: file for rest, file in group.items() if rest}  # a stray file is no chart
+            node.subcharts.append(_load(sub, _inside(directory, "charts/" + child), depth + 1, budget))
+    return node
+
+
+def _inside(directory: str, name: str) -> str:
+    """The display path of `name` in a chart shown as `directory` (a folder, or an archive)."""
+    return f"{directory}!{name}" if directory.endswith(".tgz") else f"{directory}/{name}"
+
+
+def _values(file: _File, budget: _Budget) -> LoadedYaml | None:
+    """values.yaml as chart defaults, or None with an SL102 problem when it does not load."""
+    raw = file.read(MAX_VALUES_BYTES)
+    try:
+        if len(raw) > MAX_VALUES_BYTES:
+            raise YamlLoadError(f"file is larger than {MAX_VALUES_BYTES // (1024 * 1024)} MiB")
+        text = decode_bytes(raw)
+        if "\x00" in text:
+            raise YamlLoadError(
+                "NUL byte in the file: not a YAML text file", line_at(text, text.index("\x00")), 1
+            )
+        return load_values(text, file.shown, chart_defaults=True)
+    except YamlLoadError as exc:
+        problem = Problem(
+            f"{file.shown} is not valid YAML: {exc.message}",
+            location=Location(file.shown, exc.line, exc.col),
+            key="chart-values",
+        )
+        budget.problems.append(("SL102", problem))
+        return None
+
+
+def _metadata(file: _File) -> tuple[str, list[Dependency]]:
+    """(name, dependencies) from Chart.yaml, refused as Helm's Metadata.Validate refuses it."""
+    raw = file.read(MAX_ARCHIVE_FILE_BYTES)
+    try:
+        data = load_values(decode_bytes(raw), file.shown).data
+    except YamlLoadError as exc:
+        where = f":{exc.line}" if exc.line else ""
+        raise ChartLoadError(f"{file.shown}{where}: cannot load Chart.yaml: {exc.message}") from None
+    name = _string(data, "name", file)
+    version = _string(data, "version", file)
+    if not name:
+        raise ChartLoadError(f"{file.shown}: chart.metadata.name is required")
+    if name in (".", "..") or "/" in name or "\\" in name:
+        raise ChartLoadError(f"{file.shown}: chart.metadata.name {name!r} is invalid")
+    if not version:
+        raise ChartLoadError(f"{file.shown}: chart.metadata.version is required")
+    if _string(data, "type", file) not in ("", "application", "library"):
+        raise ChartLoadError(f"{file.shown}: chart.metadata.type must be application or library")
+    entries = data.get("dependencies") or []
+    if not isinstance(entries, list):
+        raise ChartLoadError(f"{file.shown}: dependencies must be a list")
+    dependencies, keys = [], set()
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise ChartLoadError(f"{file.shown}: dependencies must not contain empty or null nodes")
+        dependency = _dependency(entry, file)
+        if dependency.key in keys:
+            raise ChartLoadError(
+                f"{file.shown}: more than one dependency with name or alias {dependency.key!r}"
+            )
+        keys.add(dependency.key)
+        dependencies.append(dependency)
+    return name, dependencies
+
+
+def _string(data: dict[str, Any], key: str, file: _File) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ChartLoadError(f"{file.shown}: {key} must be a string, not {type(value).__name__}")
+    return value
+
+
+def _dependency(entry: dict[str, Any], file: _File) -> Dependency:
+    name, alias = _string(entry, "name", file), _string(entry, "alias", file)
+    if alias and not _ALIAS.match(alias):
+        raise ChartLoadError(f"{file.shown}: dependency {name!r} has disallowed characters in the alias")
+    tags = entry.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise ChartLoadError(f"{file.shown}: dependency {name!r}: tags must be a list of strings")
+    imports: list[ImportValue] = []
+    for item in entry.get("import-values") or []:
+        if isinstance(item, str):
+            imports.append(item)
+        elif (
+            isinstance(item, dict)
+            and isinstance(item.get("child"), str)
+            and isinstance(item.get("parent"), str)
+        ):
+            imports.append((item["child"], item["parent"]))
+        # Helm skips (with a log line) an entry of any other shape
+    return Dependency(
+        name=name,
+        alias=alias,
+        condition=_string(entry, "condition", file),
+        tags=tuple(tags),
+        import_values=tuple(imports),
+    )
+
+
+class _Bounded:
+    """A decompressed stream that stops with ChartLoadError past `limit` bytes: a gzip bomb or
+    a huge pax header is cut off after reading at most the budget, in chunks."""
+
+    def __init__(self, stream: gzip.GzipFile, limit: int, shown: str) -> None:
+        self.stream, self.left, self.shown = stream, limit, shown
+
+    def read(self, size: int = -1) -> bytes:
+        size = _CHUNK if size is None or size < 0 else size
+        data = self.stream.read(min(size, self.left + 1))
+        self.left -= len(data)
+        if self.left < 0:
+            raise ChartLoadError(
+                f"{self.shown}: decompressed chart is larger than {MAX_ARCHIVE_BYTES >> 20} MiB"
+            )
+        return data
+
+
+def _archive_files(archive: _File, budget: _Budget) -> dict[str, _File]:
+    """The files of a chart archive, named relative to its top folder, read as Helm reads them."""
+    raw = archive.read(MAX_ARCHIVE_BYTES)
+    if len(raw) > MAX_ARCHIVE_BYTES:
+        raise ChartLoadError(f"{archive.shown}: larger than {MAX_ARCHIVE_BYTES >> 20} MiB")
+    if not raw.startswith(b"\x1f\x8b"):
+        raise ChartLoadError(f"{archive.shown}: not a gzipped chart archive")
+    stream = _Bounded(
+        gzip.GzipFile(fileobj=io.BytesIO(raw)), budget.archive_bytes + 1024 * 1024, archive.shown
+    )
+    files: dict[str, _File] = {}
+    try:
+        with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
+            for count, member in enumerate(tar, 1):
+                if count > MAX_ARCHIVE_MEMBERS:
+                    raise ChartLoadError(f"{archive.shown}: more than {MAX_ARCHIVE_MEMBERS} members")
+                if member.isdir():
+                    continue
+                name = _member_name(member.name, archive.shown)
+                shown = f"{archive.shown}!{member.name}"
+                files[name] = _File(shown, data=_member_data(tar, member, budget, shown))
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+        raise ChartLoadError(f"{archive.shown}: not a readable chart archive ({exc})") from None
+    if not files:
+        raise ChartLoadError(f"{archive.shown}: no files in chart archive")
+    return files
+
+
+def _member_name(raw: str, shown: str) -> str:
+    """The member's path below the archive's top folder, refused where Helm refuses it."""
+    delimiter = "\\" if "\\" in raw else "/"
+    parts = raw.split(delimiter)
+    name = "/".join(parts[1:]) if delimiter == "/" else "\\".join(parts[1:]).replace("\\", "/")
+    if name.startswith("/"):
+        raise ChartLoadError(f"{shown}: chart illegally contains absolute paths")
+    name = posixpath.normpath(name) if name else "."
+    if name == ".":
+        raise ChartLoadError(f"{shown}: chart illegally contains content outside the base directory: {raw!r}")
+    if name.startswith(".."):
+        raise ChartLoadError(f"{shown}: chart illegally references parent directory")
+    if _DRIVE.match(name):
+        raise ChartLoadError(f"{shown}: chart contains illegally named files")
+    if parts[0] == "Chart.yaml":
+        raise ChartLoadError(f"{shown}: chart yaml not in base directory")
+    return name
+
+
+def _member_data(tar: Any, member: tarfile.TarInfo, budget: _Budget, shown: str) -> bytes:
+    """A regular member's bytes (BOM dropped, as Helm does); a link or device member is empty,
+    as in Helm's reader, and its target is never read."""
+    if not member.isreg():
+        return b""
+    if member.size > budget.archive_bytes:
+        raise ChartLoadError(f"{shown}: decompressed chart is larger than {MAX_ARCHIVE_BYTES >> 20} MiB")
+    if member.size > MAX_ARCHIVE_FILE_BYTES:
+        raise ChartLoadError(
+            f"{shown}: larger than the {MAX_ARCHIVE_FILE_BYTES >> 20} MiB a chart file may have"
+        )
+    handle = tar.extractfile(member)
+    chunks, left = [], member.size
+    while left > 0:
+        chunk = handle.read(min(_CHUNK, left))
+        if not chunk:
+            raise ChartLoadError(f"{shown}: the archive ends inside this file")
+        chunks.append(chunk)
+        left -= len(chunk)
+    budget.archive_bytes -= member.size
+    return b"".join(chunks).removeprefix(b"\xef\xbb\xbf")

@@ -1,0 +1,307 @@
+"""Loading a chart with its subcharts (values/chart_load.py): folders, archives, aliases, depth,
+every archive attack, malformed Chart.yaml; and the same trees loaded by Helm's SDK."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from starter_lint.errors import InputError
+from starter_lint.values.chart_load import MAX_ARCHIVE_FILE_BYTES, MAX_CHART_DEPTH
+from starter_lint.values.chart_tree import Dependency
+from starter_lint.values.load import base_layer
+
+from .support import NEEDS_HELM_SDK
+
+
+def chart_yaml(name: str, dependencies: str = "") -> str:
+    return f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n{dependencies}"
+
+
+def write_chart(folder: Path, files: dict[str, str | bytes]) -> Path:
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return folder
+
+
+def tgz(members: list[tuple[str, bytes | tarfile.TarInfo]]) -> bytes:
+    """A gzipped tar of (name, bytes) regular files, or TarInfo entries as given (links, devices)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, content in members:
+            if isinstance(content, tarfile.TarInfo):
+                tar.addfile(content)
+                continue
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    return buffer.getvalue()
+
+
+def chart_archive(name: str, files: dict[str, str], top: str | None = None) -> bytes:
+    members = {"Chart.yaml": chart_yaml(name), **files}
+    return tgz([(f"{top or name}/{path}", text.encode()) for path, text in members.items()])
+
+
+def load_from(folder: Path):
+    """base_layer on `folder`/chart, run from `folder` (--chart is relative to the working directory)."""
+    old = os.getcwd()
+    os.chdir(folder)
+    try:
+        return base_layer("chart", folder)
+    finally:
+        os.chdir(old)
+
+
+def load(tmp_path: Path, files: dict[str, str | bytes]):
+    write_chart(tmp_path / "chart", {"Chart.yaml": chart_yaml("app"), **files})
+    return load_from(tmp_path)
+
+
+def test_folder_and_archive_subcharts_with_aliases(tmp_path):
+    deps = (
+        "dependencies:\n"
+        "  - name: redis\n    alias: cache\n    condition: cache.enabled\n    tags: [store]\n"
+        "    import-values:\n      - data\n      - child: a.b\n        parent: c\n"
+        "  - name: db\n"
+    )
+    archive = chart_archive("db", {"values.yaml": "port: 5432\n", "templates/s.yaml": "{{ .Values.port }}"})
+    _, info, problems = load(
+        tmp_path,
+        {
+            "Chart.yaml": chart_yaml("app", deps),
+            "values.yaml": "replicas: 1\n",
+            "templates/d.yaml": "{{ .Values.replicas }}",
+            "charts/redis/Chart.yaml": chart_yaml("redis"),
+            "charts/redis/values.yaml": "auth:\n  password: ''\n",
+            "charts/db-1.0.0.tgz": archive,
+            "charts/.gitkeep": "",
+            "charts/db-1.0.0.tgz.prov": "signature",
+        },
+    )
+    assert problems == []
+    tree = info.tree
+    assert tree.name == "app" and tree.defaults == {"replicas": 1}
+    assert tree.dependencies == [
+        Dependency("redis", "cache", "cache.enabled", ("store",), ("data", ("a.b", "c"))),
+        Dependency("db"),
+    ]
+    assert [sub.name for sub in tree.subcharts] == ["db", "redis"]  # by name in charts/
+    db, redis = tree.subcharts
+    assert db.directory == "chart/charts/db-1.0.0.tgz"
+    assert db.values_path == "chart/charts/db-1.0.0.tgz!db/values.yaml"
+    assert db.defaults == {"port": 5432}
+    assert db.templates == {"chart/charts/db-1.0.0.tgz!db/templates/s.yaml": "{{ .Values.port }}"}
+    assert redis.values_path == "chart/charts/redis/values.yaml" and redis.defaults == {
+        "auth": {"password": ""}
+    }
+    assert list(info.templates) == ["chart/templates/d.yaml"]  # the chart's own, as before
+
+
+def test_nested_three_levels_folder_archive_folder(tmp_path):
+    inner = tgz(
+        [
+            ("mid/Chart.yaml", chart_yaml("mid").encode()),
+            ("mid/values.yaml", b"m: 1\n"),
+            ("mid/charts/leaf/Chart.yaml", chart_yaml("leaf").encode()),
+            ("mid/charts/leaf/values.yaml", b"l: 2\n"),
+        ]
+    )
+    _, info, _ = load(
+        tmp_path, {"charts/top/Chart.yaml": chart_yaml("top"), "charts/top/charts/mid-1.tgz": inner}
+    )
+    top = info.tree.subcharts[0]
+    mid = top.subcharts[0]
+    leaf = mid.subcharts[0]
+    assert (top.name, mid.name, leaf.name) == ("top", "mid", "leaf")
+    assert leaf.defaults == {"l": 2}
+    assert leaf.values_path == "chart/charts/top/charts/mid-1.tgz!mid/charts/leaf/values.yaml"
+
+
+def test_missing_values_yaml_and_bad_subchart_values_are_sl102(tmp_path):
+    layer, info, problems = load(
+        tmp_path,
+        {
+            "charts/a/Chart.yaml": chart_yaml("a"),
+            "charts/b.tgz": chart_archive("b", {"values.yaml": "x: [1\n"}),
+        },
+    )
+    assert layer.data == {} and info.tree.values is None
+    a, b = info.tree.subcharts
+    assert a.values is None and a.defaults == {} and b.values is None
+    [(rule, problem)] = problems
+    assert rule == "SL102" and problem.location.path == "chart/charts/b.tgz!b/values.yaml"
+    assert problem.location.line == 2
+
+
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ({"Chart.yaml": "name: [\n"}, "cannot load Chart.yaml"),
+        ({"Chart.yaml": "apiVersion: v2\nversion: 1.0.0\n"}, "chart.metadata.name is required"),
+        ({"Chart.yaml": "apiVersion: v2\nname: app\n"}, "chart.metadata.version is required"),
+        ({"Chart.yaml": "apiVersion: v2\nname: 5\nversion: 1.0.0\n"}, "name must be a string"),
+        ({"Chart.yaml": chart_yaml("app", "dependencies: [~]\n")}, "empty or null nodes"),
+        ({"Chart.yaml": chart_yaml("app", "dependencies:\n- {name: a, alias: 'a b'}\n")}, "alias"),
+        (
+            {"Chart.yaml": chart_yaml("app", "dependencies:\n- {name: a}\n- {name: a}\n")},
+            "more than one dependency",
+        ),
+        ({"charts/sub/Chart.yaml": "name: {\n"}, "chart/charts/sub/Chart.yaml"),
+        ({"charts/sub/values.yaml": "a: 1\n"}, "charts/sub: Chart.yaml file is missing"),
+        ({"charts/README.md": "stray file"}, "Chart.yaml file is missing"),
+    ],
+)
+def test_charts_helm_refuses_are_one_input_error(tmp_path, files, message):
+    with pytest.raises(InputError, match=message.replace("[", r"\[")):
+        load(tmp_path, files)
+
+
+def _symlink(name: str, kind: bytes = tarfile.SYMTYPE, target: str = "/etc/passwd") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = target
+    return info
+
+
+GOOD = [("sub/Chart.yaml", chart_yaml("sub").encode())]
+
+ATTACKS = {
+    "absolute": GOOD + [("sub//etc/x", b"x")],
+    "parent": GOOD + [("sub/../../x", b"x")],
+    "outside": [("Chart.yaml", chart_yaml("sub").encode())],
+    "drive": GOOD + [("sub/c:/x", b"x")],
+    "top-level file": GOOD + [("x", b"x")],
+    "empty": [],
+    "too large a file": GOOD + [("sub/big.txt", b"\0" * (MAX_ARCHIVE_FILE_BYTES + 1))],
+}
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_archive_attacks_are_refused(tmp_path, attack):
+    with pytest.raises(InputError, match=r"chart/charts/sub.tgz"):
+        load(tmp_path, {"charts/sub.tgz": tgz(ATTACKS[attack])})
+
+
+@pytest.mark.parametrize("raw", [b"not gzip", b"\x1f\x8b\x08\x00garbage", gzip.compress(b"not a tar" * 100)])
+def test_corrupt_archives_are_one_input_error(tmp_path, raw):
+    with pytest.raises(InputError, match=r"chart/charts/sub\.tgz: not a"):
+        load(tmp_path, {"charts/sub.tgz": raw})
+
+
+def test_gzip_bomb_stops_early(tmp_path):
+    """A member claiming 200 MiB is refused from its header; a stream of zeros past the budget
+    is cut off after reading the budget, not decompressed to the end."""
+    header = tarfile.TarInfo("sub/bomb")
+    header.size = 200 * 1024 * 1024
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb") as out:
+        out.write(header.tobuf())
+        for _ in range(200):
+            out.write(b"\0" * (1024 * 1024))
+    with pytest.raises(InputError, match="larger than"):
+        load(tmp_path, {"charts/sub.tgz": buffer.getvalue()})
+
+
+def test_link_and_device_members_are_empty_files_never_followed(tmp_path):
+    device = tarfile.TarInfo("sub/templates/dev.yaml")
+    device.type = tarfile.CHRTYPE
+    members = GOOD + [
+        ("sub/values.yaml", _symlink("sub/values.yaml")),
+        ("sub/templates/a.yaml", _symlink("sub/templates/a.yaml", tarfile.LNKTYPE, "sub/Chart.yaml")),
+        ("dev", device),
+    ]
+    _, info, problems = load(tmp_path, {"charts/sub.tgz": tgz(members)})
+    sub = info.tree.subcharts[0]
+    assert problems == [] and sub.defaults == {}
+    assert set(sub.templates.values()) == {""}
+
+
+def test_depth_is_bounded(tmp_path):
+    files: dict[str, str | bytes] = {}
+    prefix = ""
+    for level in range(MAX_CHART_DEPTH + 1):
+        prefix += f"charts/c{level}/"
+        files[prefix + "Chart.yaml"] = chart_yaml(f"c{level}")
+    with pytest.raises(InputError, match="nested more than"):
+        load(tmp_path, files)
+    del files[prefix + "Chart.yaml"]  # exactly MAX_CHART_DEPTH levels load
+    assert load(tmp_path / "ok", files)[1].tree is not None
+
+
+def test_folder_subchart_symlink_out_of_the_repository_is_refused(tmp_path):
+    (tmp_path / ".git").mkdir()
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    write_chart(outside, {"Chart.yaml": chart_yaml("x")})
+    write_chart(tmp_path / "chart", {"Chart.yaml": chart_yaml("app")})
+    (tmp_path / "chart" / "charts").mkdir()
+    os.symlink(outside, tmp_path / "chart" / "charts" / "x")
+    with pytest.raises(InputError, match="outside the repository"):
+        load_from(tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# The same trees through Helm's SDK: it loads the same charts, and refuses the same archives.
+
+
+def _sdk_tree(chart):
+    """The chart's name and its loaded subcharts' (the SDK shows one level: their metadata)."""
+    return (chart.name, sorted(sub["name"] for sub in chart.dependencies))
+
+
+def _our_tree(node):
+    return (node.name, sorted(sub.name for sub in node.subcharts))
+
+
+SDK_CASES = {
+    "folder and archive": {
+        "charts/redis/Chart.yaml": chart_yaml("redis"),
+        "charts/db-1.tgz": chart_archive("db", {"values.yaml": "a: 1\n"}),
+        "charts/_skipped/Chart.yaml": chart_yaml("skipped"),
+    },
+    "archive with another top folder": {"charts/x.tgz": chart_archive("db", {}, top="whatever")},
+    "nested": {
+        "charts/a/Chart.yaml": chart_yaml("a"),
+        "charts/a/charts/b.tgz": tgz(
+            [("b/Chart.yaml", chart_yaml("b").encode()), ("b/charts/c/Chart.yaml", chart_yaml("c").encode())]
+        ),
+    },
+    "symlink member": {"charts/sub.tgz": tgz(GOOD + [("sub/values.yaml", _symlink("sub/values.yaml"))])},
+    **{f"attack: {name}": {"charts/sub.tgz": tgz(members)} for name, members in ATTACKS.items()},
+    "not gzip": {"charts/sub.tgz": b"not gzip"},
+    "attack two levels down": {
+        "charts/a/Chart.yaml": chart_yaml("a"),
+        "charts/a/charts/sub.tgz": tgz(ATTACKS["parent"]),
+    },
+    "malformed Chart.yaml in an archive": {"charts/sub.tgz": tgz([("sub/Chart.yaml", b"name: [\n")])},
+    "stray file": {"charts/README.md": "x"},
+    "no Chart.yaml in a subchart": {"charts/sub/values.yaml": "a: 1\n"},
+    "no name": {"charts/sub/Chart.yaml": "apiVersion: v2\nversion: 1.0.0\n"},
+}
+
+
+@pytest.mark.parametrize("case", sorted(SDK_CASES))
+def test_sdk_loads_and_refuses_the_same_trees(tmp_path, case):
+    helm = pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
+    files = {"Chart.yaml": chart_yaml("app"), **SDK_CASES[case]}
+    write_chart(tmp_path / "chart", files)
+    try:
+        with helm.Chart.load(str(tmp_path / "chart")) as chart:
+            expected = _sdk_tree(chart)
+    except helm.HelmError:
+        expected = None
+    try:
+        ours = _our_tree(load_from(tmp_path)[1].tree)
+    except InputError:
+        ours = None
+    assert ours == expected
