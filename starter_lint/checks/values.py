@@ -18,7 +18,7 @@ from ..template_refs import EVERYTHING, calls_tpl, prefix_matches, template_refe
 from ..tree import leaves
 from ..validate import values_schema as schema
 from ..values.layers import get_path
-from . import check, load_checks
+from . import check, load_checks, subcharts
 from .contract import COMPONENTS, inactive_secrets_path, ingress_enabled, worker_enabled
 
 _MISSING = object()
@@ -71,6 +71,13 @@ def values_schema(ctx):
 # SL101 unknown-key
 
 
+class _Subchart(dict):
+    """A subchart's keys in the chart's key tree: the contract describes the chart, not these."""
+
+
+_ANY_KEY = _Subchart()  # any key below: `global`, `tags`, a dependency charts/ does not hold yet
+
+
 class _Level:
     """What is known about the keys at one level: contract schema nodes and the chart's value."""
 
@@ -99,6 +106,8 @@ class _Level:
 
     def child(self, key: str) -> _Level:
         chart = self.chart.get(key, _MISSING) if isinstance(self.chart, dict) else _MISSING
+        if isinstance(chart, _Subchart) or isinstance(self.chart, _Subchart):
+            return _Level([], chart)  # below a subchart's key only its values.yaml knows keys
         return _Level(schema.child_nodes(self.nodes, key), chart)
 
     def item(self) -> _Level:
@@ -110,11 +119,11 @@ class _Level:
         return _Level(schema.item_nodes(self.nodes), chart)
 
 
-def _chart_keys(base) -> dict:
-    """The chart's values.yaml with its null-valued keys put back: the loader drops them as Helm
+def _chart_keys(data: dict, loaded) -> dict:
+    """A values.yaml's data with its null-valued keys put back: the loader drops them as Helm
     does, but `affinity: ~` still documents a key the chart reads."""
-    data = copy.deepcopy(base.data)
-    spans = base.loaded.key_spans if base.loaded is not None else {}
+    data = copy.deepcopy(data)
+    spans = loaded.key_spans if loaded is not None else {}
     for path in sorted(spans, key=len):
         if not all(isinstance(part, str) for part in path):
             continue
@@ -124,10 +133,54 @@ def _chart_keys(base) -> dict:
     return data
 
 
+def _union(low: Any, high: Any) -> Any:
+    """The keys of two values.yaml trees together (a map wins over a scalar; any-key over both)."""
+    if low is _ANY_KEY or high is _ANY_KEY:
+        return _ANY_KEY
+    if isinstance(low, dict) and isinstance(high, dict):
+        merged = type(high)(low)
+        for key, value in high.items():
+            merged[key] = _union(low[key], value) if key in low else value
+        return merged
+    return high if isinstance(high, dict) else low
+
+
+def _put(tree: dict, path: tuple, value: Any) -> None:
+    """`value` at `path` in `tree`, merged with what is there; a scalar on the way becomes a map."""
+    node = tree
+    for key in path[:-1]:
+        if node.get(key) is _ANY_KEY:
+            return
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
+    node[path[-1]] = _union(node.get(path[-1], _MISSING), value)
+
+
+def _chart_tree_keys(ctx) -> dict:
+    """The keys the chart knows: its values.yaml's, and each subchart's values.yaml's under the
+    subchart's key, with `global` at the top and in every subchart (docs/chart-targets.md)."""
+    base = ctx.values.base
+    keys = _chart_keys(base.data, base.loaded)
+    chart_places = subcharts.places(ctx)
+    if not chart_places and not subcharts.missing_dependencies(ctx):
+        return keys
+    keys["global"] = _ANY_KEY
+    for place in chart_places:
+        own = _chart_keys(place.node.defaults, place.node.values)
+        # a subchart without values.yaml says nothing about its keys, as an empty one at the top
+        _put(keys, place.path, _Subchart(own, **{"global": _ANY_KEY}) if own else _ANY_KEY)
+    for path in subcharts.helm_reads(ctx):
+        _put(keys, path, _ANY_KEY if path == ("tags",) else None)
+    for path in subcharts.missing_dependencies(ctx):
+        _put(keys, path, _ANY_KEY)
+    return keys
+
+
 def _root_level(ctx) -> _Level:
     chart = _MISSING
     if ctx.chart is not None and ctx.values.base is not None:
-        chart = _chart_keys(ctx.values.base)
+        chart = _chart_tree_keys(ctx)
     return _Level(schema.root_nodes(), chart)
 
 
@@ -174,10 +227,16 @@ def unknown_key(ctx):
             else "remove it or fix its name"
         )
         set_by = " (set by --set)" if layer.kind == "set" else ""
+        place = subcharts.place_of(ctx, path)
+        known_by, ignored = against, "Helm ignores it"
+        if place is not None:
+            known_by = f"subchart {place.node.name}'s values.yaml ({place.node.values_path})"
+            if not place.enabled:  # checked all the same: switching it on uses these values
+                ignored += f", as it ignores all of subchart {place.node.name}'s values while it is disabled"
         yield _problem_at(
             layer,
             path,
-            f"{where}{set_by} is not a key of {against}, so Helm ignores it; {fix}",
+            f"{where}{set_by} is not a key of {known_by}, so {ignored}; {fix}",
             key="unknown",
         )
 
@@ -234,16 +293,36 @@ def placeholder_value(ctx):
 
 
 def chart_references(ctx) -> set:
+    """The values paths the templates of the chart and of its enabled subcharts read, as paths
+    in the chart's values: a subchart's `.Values.x` is `<its key>.x`; its `.Values.global.x` is
+    `global.x` (Helm copies the chart's globals down) or its own `<its key>.global.x`."""
     refs: set = set()
-    uses_tpl = False
-    for text in ctx.chart.templates.values():
-        refs |= template_references(text)
-        uses_tpl = uses_tpl or calls_tpl(text)
-    if uses_tpl:  # `tpl` renders values as templates: what they reference is read too
-        for _, value in leaves(ctx.values.values):
-            if isinstance(value, str) and "{{" in value:
-                refs |= template_references(value)
+    charts: list[tuple[tuple, dict]] = [((), ctx.chart.templates)]
+    charts += [(place.path, place.node.templates) for place in subcharts.places(ctx) if place.enabled]
+    for prefix, templates in charts:
+        found: set = set()
+        uses_tpl = False
+        for text in templates.values():
+            found |= template_references(text)
+            uses_tpl = uses_tpl or calls_tpl(text)
+        below = ctx.values.get(prefix) if prefix else ctx.values.values
+        if uses_tpl and isinstance(
+            below, dict
+        ):  # `tpl` renders values as templates: what they reference is read too
+            for _, value in leaves(below):
+                if isinstance(value, str) and "{{" in value:
+                    found |= template_references(value)
+        refs |= {prefix + ref for ref in found}
+        refs |= {ref for ref in found if prefix and ref[:1] == ("global",)}
     return refs
+
+
+def _not_for_templates(ctx) -> set:
+    """Values paths SL106 leaves alone: what Helm itself reads (conditions, tags), the values of
+    a disabled subchart (ignored while it is off, used once it is on: SL101 still checks their
+    keys) and of a dependency charts/ does not hold yet, whose templates are unknown."""
+    disabled = {place.path for place in subcharts.places(ctx) if not place.enabled}
+    return subcharts.helm_reads(ctx) | disabled | set(subcharts.missing_dependencies(ctx))
 
 
 def _unused(node: Any, refs: set, path: tuple, skip: set) -> Iterable:
@@ -263,10 +342,14 @@ def unused_value(ctx):
     refs = chart_references(ctx)
     if EVERYTHING in refs:
         return  # a template passes .Values whole (toYaml .Values, include … .Values)
-    skip = {path for _, path, _ in unknown_keys(ctx)}  # SL101 reports those
+    # SL101 reports unknown keys; Helm itself, not a template, reads or ignores the others
+    skip = {path for _, path, _ in unknown_keys(ctx)} | _not_for_templates(ctx)
+    # with every subchart loaded, every template that may read a global is known
+    globals_read_here = bool(subcharts.places(ctx)) and not subcharts.missing_dependencies(ctx)
+    templates = f"{ctx.chart.directory}/templates" + (" or its subcharts'" if subcharts.places(ctx) else "")
     for layer in _user_layers(ctx):
         for key, value in layer.data.items():
-            if key == "global":
+            if key == "global" and not globals_read_here:
                 continue  # Helm's values for subcharts, read outside these templates
             for path in _unused(value, refs, (key,), skip):
                 set_by = " (set by --set)" if layer.kind == "set" else ""
@@ -274,7 +357,7 @@ def unused_value(ctx):
                     layer,
                     path,
                     f"{format_path(path)}{set_by} is set but no template "
-                    f"in {ctx.chart.directory}/templates reads it: remove it, or use "
+                    f"in {templates} reads it: remove it, or use "
                     "it in a template",
                     key="unused",
                 )

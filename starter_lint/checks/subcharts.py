@@ -1,0 +1,93 @@
+"""Where a chart's subcharts take their values, for SL101 and SL106 (docs/chart-targets.md).
+
+Helm gives each subchart the values under its key in the parent's values: the alias of its
+Chart.yaml `dependencies:` entry, else its name (one loaded chart listed under two aliases renders
+twice). Which subcharts are enabled (conditions, tags) is coalescing's answer
+(ChartTreeValues.enabled, values/coalesce.py); without it every loaded subchart counts as enabled.
+A subchart below a disabled one is disabled too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..values.chart_tree import ChartNode
+
+ValuesPath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Place:
+    """One subchart where it renders: the values path its `.Values` lives under."""
+
+    path: ValuesPath
+    node: ChartNode
+    enabled: bool
+
+
+def chart_tree(ctx: Any) -> ChartNode | None:
+    return ctx.chart.tree if ctx.chart is not None else None
+
+
+def places(ctx: Any) -> list[Place]:
+    """Every subchart of the target's chart, parents before their subcharts."""
+    tree = chart_tree(ctx)
+    if tree is None:
+        return []
+    coalesced = getattr(ctx.values, "charts", None)  # ChartTreeValues, when coalescing gave one
+    enabled = coalesced.enabled if coalesced is not None else None
+    return list(_walk(tree, (), True, enabled))
+
+
+def _walk(
+    node: ChartNode, path: ValuesPath, on: bool, enabled: dict[ValuesPath, ChartNode] | None
+) -> Iterator[Place]:
+    for sub in node.subcharts:
+        keys = [dependency.key for dependency in node.dependencies if dependency.name == sub.name]
+        for key in keys or [sub.name]:
+            here = path + (key,)
+            sub_on = on and (enabled is None or here in enabled)
+            yield Place(here, sub, sub_on)
+            yield from _walk(sub, here, sub_on, enabled)
+
+
+def _charts(ctx: Any) -> list[tuple[ValuesPath, ChartNode]]:
+    tree = chart_tree(ctx)
+    return [((), tree)] + [(place.path, place.node) for place in places(ctx)] if tree else []
+
+
+def missing_dependencies(ctx: Any) -> list[ValuesPath]:
+    """Values paths of dependencies Chart.yaml lists but `charts/` lacks (`helm dependency
+    build` not run yet): what their values may hold is unknown."""
+    return [
+        path + (dependency.key,)
+        for path, node in _charts(ctx)
+        for dependency in node.dependencies
+        if not any(sub.name == dependency.name for sub in node.subcharts)
+    ]
+
+
+def helm_reads(ctx: Any) -> set[ValuesPath]:
+    """Values paths Helm itself reads while loading: each dependency's `condition` paths (under
+    the parent's values) and, when any dependency has tags, the top-level `tags`."""
+    read: set[ValuesPath] = set()
+    for path, node in _charts(ctx):
+        for dependency in node.dependencies:
+            for condition in dependency.condition.split(","):
+                if condition.strip():
+                    read.add(path + tuple(condition.strip().split(".")))
+            if dependency.tags:
+                read.add(("tags",))
+    return read
+
+
+def place_of(ctx: Any, path: tuple[Any, ...]) -> Place | None:
+    """The innermost subchart whose values hold the key at `path`."""
+    holders = [
+        place
+        for place in places(ctx)
+        if len(place.path) < len(path) and path[: len(place.path)] == place.path
+    ]
+    return max(holders, key=lambda place: len(place.path)) if holders else None

@@ -1,0 +1,193 @@
+"""SL101 unknown-key and SL106 unused-value over a chart with subcharts, through the real pipeline.
+
+Which subcharts are enabled is coalescing's answer (ChartTreeValues); these tests give it by hand,
+every subchart enabled unless a test names the disabled ones."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import textwrap
+
+import pytest
+
+from starter_lint import pipeline
+from starter_lint.checks import subcharts
+from starter_lint.options import Options
+from starter_lint.values.chart_tree import ChartTreeValues
+
+CHART = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+DEPENDENCIES = """\
+dependencies:
+  - name: redis
+    alias: cache
+    condition: cache.enabled
+  - name: postgresql
+    tags: [database]
+  - name: notbuilt
+"""
+
+
+def _archive(members: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, text in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(text.encode())
+            tar.addfile(info, io.BytesIO(text.encode()))
+    return buffer.getvalue()
+
+
+def _chart_files() -> dict[str, str | bytes]:
+    return {
+        "Chart.yaml": CHART.format(name="app") + DEPENDENCIES,
+        "values.yaml": "replicas: 1\n",
+        "templates/d.yaml": "r: {{ .Values.replicas }} g: {{ .Values.global.region }}\n",
+        "charts/redis/Chart.yaml": CHART.format(name="redis"),
+        "charts/redis/values.yaml": "auth:\n  password: ''\nunread: 1\n",
+        "charts/redis/templates/s.yaml": "{{ .Values.auth.password }} {{ .Values.global.zone }}\n",
+        "charts/postgresql-1.tgz": _archive(
+            {
+                "postgresql/Chart.yaml": CHART.format(name="postgresql"),
+                "postgresql/values.yaml": "port: 5432\n",
+                "postgresql/templates/s.yaml": "{{ .Values.port }}\n",
+                "postgresql/charts/metrics/Chart.yaml": CHART.format(name="metrics"),
+                "postgresql/charts/metrics/values.yaml": "interval: 30s\n",
+                "postgresql/charts/metrics/templates/m.yaml": "{{ toYaml .Values }}\n",
+            }
+        ),
+    }
+
+
+@pytest.fixture
+def lint(tmp_path, monkeypatch):
+    """lint(values text, rule, disabled=()) -> findings of `rule`; the chart is _chart_files()."""
+    chart = tmp_path / "chart"
+    for name, content in _chart_files().items():
+        (chart / name).parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            (chart / name).write_bytes(content)
+        else:
+            (chart / name).write_text(content, encoding="utf-8")
+    (tmp_path / "empty.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+
+    def run(values: str, rule: str, disabled: tuple = ()) -> list:
+        original = pipeline.build_context
+
+        def with_chart_tree(target, options):
+            ctx, problems = original(target, options)
+            every = {(): ctx.chart.tree} | {
+                place.path: place.node for place in subcharts.places(ctx) if place.path not in disabled
+            }
+            ctx.values.charts = ChartTreeValues(values=ctx.values.values, enabled=every)
+            return ctx, problems
+
+        monkeypatch.setattr(pipeline, "build_context", with_chart_tree)
+        (tmp_path / "values.yaml").write_text(textwrap.dedent(values), encoding="utf-8")
+        options = Options(cwd=str(tmp_path), select=[rule], chart=str(chart))
+        options.files.append(str(tmp_path / "values.yaml"))
+        options.manifests = [str(tmp_path / "empty.yaml")]  # no render needed for values rules
+        old = os.getcwd()
+        os.chdir(tmp_path)
+        try:
+            report = pipeline.run(options)
+        finally:
+            os.chdir(old)
+        return sorted((f.logical, f.message) for f in report.active if f.rule == rule)
+
+    return run
+
+
+def _paths(findings):
+    return [path for path, _ in findings]
+
+
+def test_sl101_checks_subchart_keys_against_the_subcharts_values(lint):
+    values = """\
+        replicas: 2
+        global: {region: eu, anything: [1]}
+        cache:
+          enabled: true
+          global: {zone: a}
+          auth: {password: x}
+          auht: {}
+        postgresql:
+          port: 1
+          prot: 2
+          metrics: {interval: 10s, intervall: 1}
+        tags: {database: true}
+        notbuilt: {whatever: {deep: 1}}
+        redis: {auth: {}}
+    """
+    findings = lint(values, "SL101")
+    assert _paths(findings) == [
+        "cache.auht",
+        "postgresql.metrics.intervall",
+        "postgresql.prot",
+        "redis",  # listed under an alias: its values live under `cache`
+    ]
+    messages = dict(findings)
+    assert "subchart redis's values.yaml (chart/charts/redis/values.yaml)" in messages["cache.auht"]
+    assert "did you mean cache.auth?" in messages["cache.auht"]
+    assert (
+        "postgresql-1.tgz!postgresql/charts/metrics/values.yaml" in messages["postgresql.metrics.intervall"]
+    )
+
+
+def test_sl101_under_a_disabled_subchart_says_it_is_disabled(lint):
+    values = "cache:\n  enabled: false\n  auth: {password: x}\n  auht: 1\n"
+    [(path, message)] = lint(values, "SL101", disabled=(("cache",),))
+    assert path == "cache.auht"
+    assert "ignores all of subchart redis's values while it is disabled" in message
+
+
+def test_sl106_reads_subchart_templates_under_the_subcharts_key(lint):
+    values = """\
+        replicas: 2
+        global: {region: eu, zone: a, unused: 1}
+        cache:
+          enabled: true
+          auth: {password: x}
+          unread: 2
+        postgresql: {port: 1, metrics: {interval: 1s}}
+        tags: {database: true}
+        notbuilt: {x: 1}
+    """
+    findings = lint(values, "SL106")
+    # global.unused would be reported, but `notbuilt` is not in charts/: its templates may read it
+    assert _paths(findings) == ["cache.unread"]
+    assert "chart/templates or its subcharts'" in findings[0][1]
+
+
+def test_sl106_reports_an_unread_global_when_every_subchart_is_loaded(lint, tmp_path):
+    chart_yaml = tmp_path / "chart" / "Chart.yaml"
+    chart_yaml.write_text(chart_yaml.read_text().replace("  - name: notbuilt\n", ""))
+    findings = lint("global: {region: eu, zone: a, unused: 1}\n", "SL106")
+    assert _paths(findings) == ["global.unused"]
+
+
+def test_sl106_leaves_a_disabled_subcharts_values_alone(lint):
+    values = "cache:\n  enabled: false\n  auth: {password: x}\n  unread: 1\n"
+    assert lint(values, "SL106", disabled=(("cache",),)) == []
+    assert _paths(lint(values, "SL106")) == ["cache.unread"]
+
+
+def test_without_subcharts_global_is_left_alone_as_before(tmp_path):
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(CHART.format(name="app"))
+    (chart / "values.yaml").write_text("replicas: 1\n")
+    (chart / "templates" / "d.yaml").write_text("{{ .Values.replicas }}\n")
+    (tmp_path / "values.yaml").write_text("global: {x: 1}\nreplicas: 2\n")
+    (tmp_path / "empty.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    options = Options(cwd=str(tmp_path), select=["SL101", "SL106"], chart=str(chart))
+    options.files.append(str(tmp_path / "values.yaml"))
+    options.manifests = [str(tmp_path / "empty.yaml")]
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        report = pipeline.run(options)
+    finally:
+        os.chdir(old)
+    assert [(f.rule, f.logical) for f in report.active] == []  # global: known, and not SL106's to judge
