@@ -305,3 +305,43 @@ def test_sdk_loads_and_refuses_the_same_trees(tmp_path, case):
     except InputError:
         ours = None
     assert ours == expected
+
+
+def test_a_chart_with_folder_and_archive_subcharts_renders(tmp_path):
+    """Confinement and loading accept what Helm renders: the subcharts' objects come out."""
+    pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
+    from starter_lint import render
+    from starter_lint.options import Options
+    from starter_lint.pipeline import build_context, plan_targets
+
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  v: {{{{ .Values.v | quote }}}}\n"
+    write_chart(
+        tmp_path / "chart",
+        {
+            "Chart.yaml": chart_yaml("app"),
+            "values.yaml": "v: from-chart\n",
+            "templates/cm.yaml": config_map.format(name="app"),
+            "charts/folder/Chart.yaml": chart_yaml("folder"),
+            "charts/folder/values.yaml": "v: from-folder\n",
+            "charts/folder/templates/cm.yaml": config_map.format(name="folder"),
+            "charts/packed-1.0.0.tgz": chart_archive(
+                "packed",
+                {"values.yaml": "v: from-archive\n", "templates/cm.yaml": config_map.format(name="packed")},
+            ),
+        },
+    )
+    (tmp_path / ".git").mkdir()
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        options = Options(chart="chart", cwd=str(tmp_path))
+        ctx, problems = build_context(plan_targets(options)[0], options)
+        assert problems == [] and [sub.name for sub in ctx.chart.tree.subcharts] == ["folder", "packed"]
+        manifests = render.render_chart("chart", ctx, options)
+    finally:
+        os.chdir(old)
+    assert {o.name: o.get("data", "v") for o in manifests.objects} == {
+        "app": "from-chart",
+        "folder": "from-folder",
+        "packed": "from-archive",
+    }
