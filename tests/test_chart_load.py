@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import random
 import tarfile
 from pathlib import Path
 
@@ -126,6 +127,12 @@ def test_nested_three_levels_folder_archive_folder(tmp_path):
     assert (top.name, mid.name, leaf.name) == ("top", "mid", "leaf")
     assert leaf.defaults == {"l": 2}
     assert leaf.values_path == "chart/charts/top/charts/mid-1.tgz!mid/charts/leaf/values.yaml"
+    assert (top.directory, mid.directory, leaf.directory) == (
+        "chart/charts/top",
+        "chart/charts/top/charts/mid-1.tgz",
+        "chart/charts/top/charts/mid-1.tgz!mid/charts/leaf",
+    )
+    assert top.values_path == "chart/charts/top/values.yaml"  # absent: where it would be
 
 
 def test_missing_values_yaml_and_bad_subchart_values_are_sl102(tmp_path):
@@ -210,6 +217,20 @@ def test_gzip_bomb_stops_early(tmp_path):
         for _ in range(200):
             out.write(b"\0" * (1024 * 1024))
     with pytest.raises(InputError, match="larger than"):
+        load(tmp_path, {"charts/sub.tgz": buffer.getvalue()})
+
+
+def test_a_huge_pax_header_is_cut_off_at_the_budget(tmp_path):
+    """tarfile reads a pax header whole: the decompressed stream stops at the budget instead."""
+    header = tarfile.TarInfo("././@PaxHeader")
+    header.type = tarfile.XHDTYPE
+    header.size = 200 * 1024 * 1024
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1) as out:
+        out.write(header.tobuf(format=tarfile.USTAR_FORMAT))
+        for _ in range(110):
+            out.write(b"\0" * (1024 * 1024))
+    with pytest.raises(InputError, match="decompressed chart is larger than 100 MiB"):
         load(tmp_path, {"charts/sub.tgz": buffer.getvalue()})
 
 
@@ -345,3 +366,58 @@ def test_a_chart_with_folder_and_archive_subcharts_renders(tmp_path):
         "folder": "from-folder",
         "packed": "from-archive",
     }
+
+
+def _random_tree(rng: random.Random, folder: Path, depth: int) -> None:
+    """A chart folder with 0-3 subcharts, each a folder or an archive (or a hostile one), nested."""
+    write_chart(folder, {"Chart.yaml": chart_yaml(folder.name if folder.name != "chart" else "app")})
+    for i in range(rng.randint(0, 3 if depth < 3 else 0)):
+        kind = rng.choice(["folder", "folder", "archive", "archive", "skipped", "hostile"])
+        name = f"s{depth}{i}"
+        if kind == "folder":
+            _random_tree(rng, folder / "charts" / name, depth + 1)
+        elif kind == "skipped":
+            write_chart(folder / "charts" / f"_{name}", {"Chart.yaml": "not: [a chart"})
+        else:
+            members = [(f"{name}/Chart.yaml", chart_yaml(name).encode())]
+            members += [
+                (f"{name}/charts/n{j}/Chart.yaml", chart_yaml(f"n{j}").encode())
+                for j in range(rng.randint(0, 2))
+            ]
+            if kind == "hostile":
+                members.append(rng.choice(ATTACKS["parent"][1:] + ATTACKS["absolute"][1:] + [("x", b"")]))
+            write_chart(folder / "charts", {f"{name}-1.0.0.tgz": tgz(members)})
+
+
+def _sdk_shape(helm, path: Path):
+    """(name, sorted subchart names) by the SDK, and the same for each folder subchart below."""
+    with helm.Chart.load(str(path)) as chart:
+        shape = [(str(path), chart.name, sorted(sub["name"] for sub in chart.dependencies))]
+    charts = path / "charts"
+    for sub in sorted(charts.iterdir()) if charts.is_dir() else []:
+        if sub.is_dir() and sub.name[0] not in "_.":
+            shape += _sdk_shape(helm, sub)
+    return shape
+
+
+def _our_shape(node, path: Path):
+    shape = [(str(path), node.name, sorted(sub.name for sub in node.subcharts))]
+    for sub in node.subcharts:
+        if not sub.directory.endswith(".tgz"):
+            shape += _our_shape(sub, path / "charts" / sub.directory.rsplit("/", 1)[-1])
+    return shape
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_trees_load_as_the_sdk_loads_them(tmp_path, seed):
+    helm = pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
+    _random_tree(random.Random(seed), tmp_path / "chart", 0)
+    try:
+        expected = sorted(_sdk_shape(helm, tmp_path / "chart"))
+    except helm.HelmError:
+        expected = None
+    try:
+        ours = sorted(_our_shape(load_from(tmp_path)[1].tree, tmp_path / "chart"))
+    except InputError:
+        ours = None
+    assert ours == expected

@@ -90,14 +90,16 @@ def load_chart_tree(
         tree[name] = _File(display_path(path, cwd), path=path)
     budget = _Budget()
     try:
-        node = _load(tree, shown, 0, budget)
+        node = _load(tree, shown, shown, 0, budget)
     except ChartLoadError as exc:
         raise InputError(f"--chart {chart}: {exc}") from None
     return node, budget.problems
 
 
-def _load(files: dict[str, _File], directory: str, depth: int, budget: _Budget) -> ChartNode:
-    """One chart from its files (names relative to its folder), its subcharts recursively."""
+def _load(files: dict[str, _File], directory: str, folder: str, depth: int, budget: _Budget) -> ChartNode:
+    """One chart from its files (names relative to its folder), its subcharts recursively.
+    `directory`: its display path (an archive's for an archive); `folder`: its folder's, as its
+    files' display paths begin (`charts/x.tgz!x` for an archive)."""
     budget.charts -= 1
     if budget.charts < 0:
         raise ChartLoadError(f"more than {MAX_CHARTS} charts and subcharts; not supported")
@@ -109,7 +111,7 @@ def _load(files: dict[str, _File], directory: str, depth: int, budget: _Budget) 
     node = ChartNode(
         name=name,
         directory=directory,
-        values_path=values_file.shown if values_file else _inside(directory, "values.yaml"),
+        values_path=values_file.shown if values_file else f"{folder}/values.yaml",
         values=_values(values_file, budget) if values_file else None,
         dependencies=dependencies,
     )
@@ -125,26 +127,21 @@ def _load(files: dict[str, _File], directory: str, depth: int, budget: _Budget) 
             continue  # Helm skips these (`charts/.gitkeep`, `charts/_helpers`)
         if depth + 1 > MAX_CHART_DEPTH:
             raise ChartLoadError(
-                f"{_inside(directory, 'charts/' + child)}: subcharts nested more than "
+                f"{folder}/charts/{child}: subcharts nested more than "
                 f"{MAX_CHART_DEPTH} levels deep; not supported"
             )
         group = groups[child]
         if child.endswith(".tgz"):
             if "" not in group:
-                raise ChartLoadError(
-                    f"{_inside(directory, 'charts/' + child)}: a folder, not a chart archive"
-                )
+                raise ChartLoadError(f"{folder}/charts/{child}: a folder, not a chart archive")
             archive = group[""]
-            node.subcharts.append(_load(_archive_files(archive, budget), archive.shown, depth + 1, budget))
+            top, members = _archive_files(archive, budget)
+            node.subcharts.append(_load(members, archive.shown, f"{archive.shown}!{top}", depth + 1, budget))
         else:
             sub = {rest: file for rest, file in group.items() if rest}  # a stray file is no chart
-            node.subcharts.append(_load(sub, _inside(directory, "charts/" + child), depth + 1, budget))
+            place = f"{folder}/charts/{child}"
+            node.subcharts.append(_load(sub, place, place, depth + 1, budget))
     return node
-
-
-def _inside(directory: str, name: str) -> str:
-    """The display path of `name` in a chart shown as `directory` (a folder, or an archive)."""
-    return f"{directory}!{name}" if directory.endswith(".tgz") else f"{directory}/{name}"
 
 
 def _values(file: _File, budget: _Budget) -> LoadedYaml | None:
@@ -258,8 +255,8 @@ class _Bounded:
         return data
 
 
-def _archive_files(archive: _File, budget: _Budget) -> dict[str, _File]:
-    """The files of a chart archive, named relative to its top folder, read as Helm reads them."""
+def _archive_files(archive: _File, budget: _Budget) -> tuple[str, dict[str, _File]]:
+    """(top folder, the files of a chart archive named relative to it), read as Helm reads them."""
     raw = archive.read(MAX_ARCHIVE_BYTES)
     if len(raw) > MAX_ARCHIVE_BYTES:
         raise ChartLoadError(f"{archive.shown}: larger than {MAX_ARCHIVE_BYTES >> 20} MiB")
@@ -269,6 +266,7 @@ def _archive_files(archive: _File, budget: _Budget) -> dict[str, _File]:
         gzip.GzipFile(fileobj=io.BytesIO(raw)), budget.archive_bytes + 1024 * 1024, archive.shown
     )
     files: dict[str, _File] = {}
+    top = ""
     try:
         with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
             for count, member in enumerate(tar, 1):
@@ -277,13 +275,14 @@ def _archive_files(archive: _File, budget: _Budget) -> dict[str, _File]:
                 if member.isdir():
                     continue
                 name = _member_name(member.name, archive.shown)
+                top = top or member.name.replace("\\", "/").split("/", 1)[0]
                 shown = f"{archive.shown}!{member.name}"
                 files[name] = _File(shown, data=_member_data(tar, member, budget, shown))
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise ChartLoadError(f"{archive.shown}: not a readable chart archive ({exc})") from None
     if not files:
         raise ChartLoadError(f"{archive.shown}: no files in chart archive")
-    return files
+    return top, files
 
 
 def _member_name(raw: str, shown: str) -> str:
