@@ -191,3 +191,62 @@ def test_without_subcharts_global_is_left_alone_as_before(tmp_path):
     finally:
         os.chdir(old)
     assert [(f.rule, f.logical) for f in report.active] == []  # global: known, and not SL106's to judge
+
+
+def test_places_are_where_helm_gives_each_subchart_its_values(tmp_path):
+    """Differential: each subchart renders `.Values.marker`; the user sets a marker at every
+    place subcharts.places() names (listed and unlisted subcharts, folders in an archive, three
+    levels). Helm's SDK renders each marker in the right subchart only if every place is right.
+    (The SDK's Chart.render does not process Chart.yaml's dependencies: no aliases, conditions
+    or tags, a chart listed under an alias renders under its name; aliases are tested above.)"""
+    helm = pytest.importorskip("helm_python")
+    from starter_lint.pipeline import build_context, plan_targets
+
+    template = {"templates/m.yaml": "{{ .Values.marker }}\n"}
+    files: dict[str, str | bytes] = {
+        "Chart.yaml": CHART.format(name="app") + "dependencies:\n  - {name: redis}\n  - {name: db}\n",
+        **template,
+        "charts/redis/Chart.yaml": CHART.format(name="redis"),
+        "charts/redis/templates/m.yaml": template["templates/m.yaml"],
+        "charts/redis/charts/metrics/Chart.yaml": CHART.format(name="metrics"),
+        "charts/redis/charts/metrics/templates/m.yaml": template["templates/m.yaml"],
+        "charts/extra/Chart.yaml": CHART.format(name="extra"),
+        "charts/extra/templates/m.yaml": template["templates/m.yaml"],
+        "charts/db-1.tgz": _archive(
+            {
+                "db/Chart.yaml": CHART.format(name="db") + "dependencies:\n  - {name: leaf}\n",
+                "db/templates/m.yaml": template["templates/m.yaml"],
+                "db/charts/leaf/Chart.yaml": CHART.format(name="leaf"),
+                "db/charts/leaf/templates/m.yaml": template["templates/m.yaml"],
+                "db/charts/leaf/charts/tip/Chart.yaml": CHART.format(name="tip"),
+                "db/charts/leaf/charts/tip/templates/m.yaml": template["templates/m.yaml"],
+            }
+        ),
+    }
+    chart = tmp_path / "chart"
+    for name, content in files.items():
+        (chart / name).parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            (chart / name).write_bytes(content)
+        else:
+            (chart / name).write_text(content, encoding="utf-8")
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        options = Options(chart="chart", cwd=str(tmp_path))
+        ctx, _ = build_context(plan_targets(options)[0], options)
+    finally:
+        os.chdir(old)
+    paths = [place.path for place in subcharts.places(ctx)]
+    assert len(paths) == 6  # db, db.leaf, db.leaf.tip, extra, redis, redis.metrics
+    user: dict = {"marker": "root"}
+    for path in paths:
+        node = user
+        for key in path:
+            node = node.setdefault(key, {})
+        node["marker"] = "-".join(path)
+    with helm.Chart.load(str(chart)) as loaded:
+        rendered = loaded.render(user)
+    assert sorted(text.strip() for text in rendered.values() if text.strip()) == sorted(
+        ["root", *("-".join(path) for path in paths)]
+    )
