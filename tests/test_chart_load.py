@@ -182,6 +182,8 @@ def _symlink(name: str, kind: bytes = tarfile.SYMTYPE, target: str = "/etc/passw
 
 
 GOOD = [("sub/Chart.yaml", chart_yaml("sub").encode())]
+# members within Helm's 5 MiB file limit that do not compress: the archive is above it
+BIG_ARCHIVE = tgz(GOOD + [(f"sub/files/noise{i}", random.Random(i).randbytes(3 << 20)) for i in range(2)])
 
 ATTACKS = {
     "absolute": GOOD + [("sub//etc/x", b"x")],
@@ -232,6 +234,14 @@ def test_a_huge_pax_header_is_cut_off_at_the_budget(tmp_path):
             out.write(b"\0" * (1024 * 1024))
     with pytest.raises(InputError, match="decompressed chart is larger than 100 MiB"):
         load(tmp_path, {"charts/sub.tgz": buffer.getvalue()})
+
+
+def test_an_archive_file_above_helms_file_limit_is_refused(tmp_path):
+    """Helm's folder loader refuses any file above 5 MiB, a subchart archive included."""
+    archive = BIG_ARCHIVE
+    assert len(archive) > MAX_ARCHIVE_FILE_BYTES
+    with pytest.raises(InputError, match="larger than the 5 MiB a chart file may have"):
+        load(tmp_path, {"charts/sub.tgz": archive})
 
 
 def test_link_and_device_members_are_empty_files_never_followed(tmp_path):
@@ -300,6 +310,7 @@ SDK_CASES = {
     "symlink member": {"charts/sub.tgz": tgz(GOOD + [("sub/values.yaml", _symlink("sub/values.yaml"))])},
     **{f"attack: {name}": {"charts/sub.tgz": tgz(members)} for name, members in ATTACKS.items()},
     "not gzip": {"charts/sub.tgz": b"not gzip"},
+    "archive above 5 MiB": {"charts/sub.tgz": BIG_ARCHIVE},
     "attack two levels down": {
         "charts/a/Chart.yaml": chart_yaml("a"),
         "charts/a/charts/sub.tgz": tgz(ATTACKS["parent"]),

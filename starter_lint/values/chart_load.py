@@ -10,7 +10,8 @@ number of charts are bounded (MAX_CHART_DEPTH, MAX_CHARTS; Helm has no bound).
 An archive is read in memory through tarfile's stream mode, never extracted: member paths are
 checked as Helm checks them (absolute, `..`, drive letters, a Chart.yaml outside the chart's
 folder: refused), a link or device member is an empty file as in Helm (its target is never
-read), and decompression stops at Helm's budgets: 5 MiB per file, 100 MiB for all the archives of
+read), an archive is a chart file (5 MiB at most, as Helm's folder loader has it), and
+decompression stops at Helm's budgets: 5 MiB per file, 100 MiB for all the archives of
 one chart tree together (Helm: per archive), plus a bound on members. A chart Helm cannot load
 (malformed Chart.yaml, a corrupt or hostile archive) is one exit-2 line (InputError), since
 Helm refuses the whole chart before any value is read; a values.yaml that is not valid YAML is
@@ -257,9 +258,11 @@ class _Bounded:
 
 def _archive_files(archive: _File, budget: _Budget) -> tuple[str, dict[str, _File]]:
     """(top folder, the files of a chart archive named relative to it), read as Helm reads them."""
-    raw = archive.read(MAX_ARCHIVE_BYTES)
-    if len(raw) > MAX_ARCHIVE_BYTES:
-        raise ChartLoadError(f"{archive.shown}: larger than {MAX_ARCHIVE_BYTES >> 20} MiB")
+    raw = archive.read(MAX_ARCHIVE_FILE_BYTES)  # a chart file, even an archive: Helm's limit too
+    if len(raw) > MAX_ARCHIVE_FILE_BYTES:
+        raise ChartLoadError(
+            f"{archive.shown}: larger than the {MAX_ARCHIVE_FILE_BYTES >> 20} MiB a chart file may have"
+        )
     if not raw.startswith(b"\x1f\x8b"):
         raise ChartLoadError(f"{archive.shown}: not a gzipped chart archive")
     stream = _Bounded(
