@@ -56,7 +56,7 @@ def build_context(target: Target, options: Options) -> tuple:
         assert loaded is not None  # read_values_file gives the file or its error
         loaded_files.append(loaded)
         layers.append(Layer(shown, "file", loaded.data, loaded))
-    values = layer_values(base, layers, target.set)
+    values = layer_values(base, layers, target.set, tree=chart.tree if chart is not None else None)
     ctx = Context(
         target=target.name,
         values=values,

@@ -72,9 +72,10 @@ def load(tmp_path: Path, files: dict[str, str | bytes]):
 def test_folder_and_archive_subcharts_with_aliases(tmp_path):
     deps = (
         "dependencies:\n"
-        "  - name: redis\n    alias: cache\n    condition: cache.enabled\n    tags: [store]\n"
-        "    import-values:\n      - data\n      - child: a.b\n        parent: c\n"
-        "  - name: db\n"
+        "  - name: redis\n    version: ~1.2\n    alias: cache\n    condition: cache.enabled\n"
+        "    tags: [store, 5]\n"
+        "    import-values:\n      - data\n      - child: a.b\n        parent: c\n      - 7\n"
+        "  - name: db\n    version: 1\n"
     )
     archive = chart_archive("db", {"values.yaml": "port: 5432\n", "templates/s.yaml": "{{ .Values.port }}"})
     _, info, problems = load(
@@ -94,8 +95,8 @@ def test_folder_and_archive_subcharts_with_aliases(tmp_path):
     tree = info.tree
     assert tree.name == "app" and tree.defaults == {"replicas": 1}
     assert tree.dependencies == [
-        Dependency("redis", "cache", "cache.enabled", ("store",), ("data", ("a.b", "c"))),
-        Dependency("db"),
+        Dependency("redis", "cache", "cache.enabled", ("store", "5"), ("data", ("a.b", "c")), "~1.2"),
+        Dependency("db", version="1"),
     ]
     assert [sub.name for sub in tree.subcharts] == ["db", "redis"]  # by name in charts/
     db, redis = tree.subcharts
@@ -135,6 +136,20 @@ def test_nested_three_levels_folder_archive_folder(tmp_path):
     assert top.values_path == "chart/charts/top/values.yaml"  # absent: where it would be
 
 
+def test_values_keep_their_nulls_for_coalescing_and_the_base_layer_drops_them(tmp_path):
+    layer, info, _ = load(
+        tmp_path,
+        {
+            "values.yaml": "a: ~\nb: 1\n---\nc: 2\n",
+            "charts/sub/Chart.yaml": chart_yaml("sub"),
+            "charts/sub/values.yaml": "x: null\n",
+        },
+    )
+    assert info.tree.defaults == {"a": None, "b": 1, "c": 2}  # every document, as Helm's loader
+    assert info.tree.subcharts[0].defaults == {"x": None}
+    assert layer.data == {"b": 1, "c": 2} and layer.loaded.key_spans[("a",)].line == 1
+
+
 def test_missing_values_yaml_and_bad_subchart_values_are_sl102(tmp_path):
     layer, info, problems = load(
         tmp_path,
@@ -157,7 +172,8 @@ def test_missing_values_yaml_and_bad_subchart_values_are_sl102(tmp_path):
         ({"Chart.yaml": "name: [\n"}, "cannot load Chart.yaml"),
         ({"Chart.yaml": "apiVersion: v2\nversion: 1.0.0\n"}, "chart.metadata.name is required"),
         ({"Chart.yaml": "apiVersion: v2\nname: app\n"}, "chart.metadata.version is required"),
-        ({"Chart.yaml": "apiVersion: v2\nname: 5\nversion: 1.0.0\n"}, "name must be a string"),
+        ({"Chart.yaml": "apiVersion: v2\nname: [a]\nversion: 1.0.0\n"}, "name must be a string"),
+        ({"Chart.yaml": chart_yaml("app", "dependencies: {a: 1}\n")}, "dependencies must be a list"),
         ({"Chart.yaml": chart_yaml("app", "dependencies: [~]\n")}, "empty or null nodes"),
         ({"Chart.yaml": chart_yaml("app", "dependencies:\n- {name: a, alias: 'a b'}\n")}, "alias"),
         (
@@ -319,6 +335,12 @@ SDK_CASES = {
     "stray file": {"charts/README.md": "x"},
     "no Chart.yaml in a subchart": {"charts/sub/values.yaml": "a: 1\n"},
     "no name": {"charts/sub/Chart.yaml": "apiVersion: v2\nversion: 1.0.0\n"},
+    "numbers and booleans as text": {
+        "charts/7/Chart.yaml": "apiVersion: v2\nname: 7\nversion: 1.0\n",
+        "charts/true/Chart.yaml": "apiVersion: v2\nname: true\nversion: 1\n",
+    },
+    "a list as a name": {"charts/sub/Chart.yaml": "apiVersion: v2\nname: [a]\nversion: 1.0.0\n"},
+    "a bad type": {"charts/sub/Chart.yaml": chart_yaml("sub") + "type: 5\n"},
 }
 
 

@@ -1,7 +1,5 @@
-"""SL101 unknown-key and SL106 unused-value over a chart with subcharts, through the real pipeline.
-
-Which subcharts are enabled is coalescing's answer (ChartTreeValues); these tests give it by hand,
-every subchart enabled unless a test names the disabled ones."""
+"""SL101 unknown-key and SL106 unused-value over a chart with subcharts, through the real pipeline
+(which subcharts are enabled is coalescing's answer: `cache.enabled` decides for redis here)."""
 
 from __future__ import annotations
 
@@ -15,17 +13,19 @@ import pytest
 from starter_lint import pipeline
 from starter_lint.checks import subcharts
 from starter_lint.options import Options
-from starter_lint.values.chart_tree import ChartTreeValues
 
 CHART = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
 DEPENDENCIES = """\
 dependencies:
   - name: redis
+    version: 0.1.0
     alias: cache
     condition: cache.enabled
   - name: postgresql
+    version: ~0.1
     tags: [database]
   - name: notbuilt
+    version: 1.0.0
 """
 
 
@@ -61,8 +61,8 @@ def _chart_files() -> dict[str, str | bytes]:
 
 
 @pytest.fixture
-def lint(tmp_path, monkeypatch):
-    """lint(values text, rule, disabled=()) -> findings of `rule`; the chart is _chart_files()."""
+def lint(tmp_path):
+    """lint(values text, rule) -> (path, message) of each finding of `rule`; the chart is _chart_files()."""
     chart = tmp_path / "chart"
     for name, content in _chart_files().items():
         (chart / name).parent.mkdir(parents=True, exist_ok=True)
@@ -72,18 +72,7 @@ def lint(tmp_path, monkeypatch):
             (chart / name).write_text(content, encoding="utf-8")
     (tmp_path / "empty.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
 
-    def run(values: str, rule: str, disabled: tuple = ()) -> list:
-        original = pipeline.build_context
-
-        def with_chart_tree(target, options):
-            ctx, problems = original(target, options)
-            every = {(): ctx.chart.tree} | {
-                place.path: place.node for place in subcharts.places(ctx) if place.path not in disabled
-            }
-            ctx.values.charts = ChartTreeValues(values=ctx.values.values, enabled=every)
-            return ctx, problems
-
-        monkeypatch.setattr(pipeline, "build_context", with_chart_tree)
+    def run(values: str, rule: str) -> list:
         (tmp_path / "values.yaml").write_text(textwrap.dedent(values), encoding="utf-8")
         options = Options(cwd=str(tmp_path), select=[rule], chart=str(chart))
         options.files.append(str(tmp_path / "values.yaml"))
@@ -137,7 +126,7 @@ def test_sl101_checks_subchart_keys_against_the_subcharts_values(lint):
 
 def test_sl101_under_a_disabled_subchart_says_it_is_disabled(lint):
     values = "cache:\n  enabled: false\n  auth: {password: x}\n  auht: 1\n"
-    [(path, message)] = lint(values, "SL101", disabled=(("cache",),))
+    [(path, message)] = lint(values, "SL101")
     assert path == "cache.auht"
     assert "ignores all of subchart redis's values while it is disabled" in message
 
@@ -169,8 +158,8 @@ def test_sl106_reports_an_unread_global_when_every_subchart_is_loaded(lint, tmp_
 
 def test_sl106_leaves_a_disabled_subcharts_values_alone(lint):
     values = "cache:\n  enabled: false\n  auth: {password: x}\n  unread: 1\n"
-    assert lint(values, "SL106", disabled=(("cache",),)) == []
-    assert _paths(lint(values, "SL106")) == ["cache.unread"]
+    assert lint(values, "SL106") == []
+    assert _paths(lint(values.replace("false", "true"), "SL106")) == ["cache.unread"]
 
 
 def test_without_subcharts_global_is_left_alone_as_before(tmp_path):
@@ -195,16 +184,16 @@ def test_without_subcharts_global_is_left_alone_as_before(tmp_path):
 
 def test_places_are_where_helm_gives_each_subchart_its_values(tmp_path):
     """Differential: each subchart renders `.Values.marker`; the user sets a marker at every
-    place subcharts.places() names (listed and unlisted subcharts, folders in an archive, three
-    levels). Helm's SDK renders each marker in the right subchart only if every place is right.
-    (The SDK's Chart.render does not process Chart.yaml's dependencies: no aliases, conditions
-    or tags, a chart listed under an alias renders under its name; aliases are tested above.)"""
+    place subcharts.places() names (aliases, listed and unlisted subcharts, folders in an
+    archive, three levels). Helm's SDK renders each marker in the right subchart only if every
+    place is right."""
     helm = pytest.importorskip("helm_python")
     from starter_lint.pipeline import build_context, plan_targets
 
     template = {"templates/m.yaml": "{{ .Values.marker }}\n"}
     files: dict[str, str | bytes] = {
-        "Chart.yaml": CHART.format(name="app") + "dependencies:\n  - {name: redis}\n  - {name: db}\n",
+        "Chart.yaml": CHART.format(name="app")
+        + "dependencies:\n  - {name: redis, version: 0.1.0, alias: cache}\n  - {name: db, version: 0.1.0}\n",
         **template,
         "charts/redis/Chart.yaml": CHART.format(name="redis"),
         "charts/redis/templates/m.yaml": template["templates/m.yaml"],
@@ -214,7 +203,8 @@ def test_places_are_where_helm_gives_each_subchart_its_values(tmp_path):
         "charts/extra/templates/m.yaml": template["templates/m.yaml"],
         "charts/db-1.tgz": _archive(
             {
-                "db/Chart.yaml": CHART.format(name="db") + "dependencies:\n  - {name: leaf}\n",
+                "db/Chart.yaml": CHART.format(name="db")
+                + "dependencies:\n  - {name: leaf, version: 0.1.0, alias: lf}\n",
                 "db/templates/m.yaml": template["templates/m.yaml"],
                 "db/charts/leaf/Chart.yaml": CHART.format(name="leaf"),
                 "db/charts/leaf/templates/m.yaml": template["templates/m.yaml"],
@@ -238,7 +228,14 @@ def test_places_are_where_helm_gives_each_subchart_its_values(tmp_path):
     finally:
         os.chdir(old)
     paths = [place.path for place in subcharts.places(ctx)]
-    assert len(paths) == 6  # db, db.leaf, db.leaf.tip, extra, redis, redis.metrics
+    assert sorted(paths) == [
+        ("cache",),
+        ("cache", "metrics"),
+        ("db",),
+        ("db", "lf"),
+        ("db", "lf", "tip"),
+        ("extra",),
+    ]
     user: dict = {"marker": "root"}
     for path in paths:
         node = user

@@ -2,9 +2,8 @@
 
 Helm gives each subchart the values under its key in the parent's values: the alias of its
 Chart.yaml `dependencies:` entry, else its name (one loaded chart listed under two aliases renders
-twice). Which subcharts are enabled (conditions, tags) is coalescing's answer
-(ChartTreeValues.enabled, values/coalesce.py); without it every loaded subchart counts as enabled.
-A subchart below a disabled one is disabled too.
+twice). Which subcharts are enabled (conditions, tags), and where, is coalescing's answer
+(ChartTreeValues.enabled, values/coalesce.py); a subchart below a disabled one is disabled too.
 """
 
 from __future__ import annotations
@@ -32,25 +31,29 @@ def chart_tree(ctx: Any) -> ChartNode | None:
 
 
 def places(ctx: Any) -> list[Place]:
-    """Every subchart of the target's chart, parents before their subcharts."""
+    """Every subchart of the target's chart, parents before their subcharts: the enabled ones
+    where coalescing put them, the disabled ones under their alias, else their name."""
     tree = chart_tree(ctx)
     if tree is None:
         return []
-    coalesced = getattr(ctx.values, "charts", None)  # ChartTreeValues, when coalescing gave one
-    enabled = coalesced.enabled if coalesced is not None else None
-    return list(_walk(tree, (), True, enabled))
+    coalesced = getattr(ctx.values, "charts", None)  # ChartTreeValues (values/coalesce.py)
+    if coalesced is None:  # not coalesced (a unit test's context): every subchart counts as enabled
+        return list(_walk(tree, (), None))
+    enabled = [Place(path, node, True) for path, node in coalesced.enabled.items() if path]
+    disabled = [place for place in _walk(tree, (), coalesced.enabled) if not place.enabled]
+    return sorted(enabled + disabled, key=lambda place: len(place.path))
 
 
-def _walk(
-    node: ChartNode, path: ValuesPath, on: bool, enabled: dict[ValuesPath, ChartNode] | None
-) -> Iterator[Place]:
+def _walk(node: ChartNode, path: ValuesPath, enabled: dict[ValuesPath, ChartNode] | None) -> Iterator[Place]:
+    """Subcharts below `node` under their dependency keys; enabled when `enabled` (None: all)
+    holds them, and below a disabled one all disabled."""
     for sub in node.subcharts:
         keys = [dependency.key for dependency in node.dependencies if dependency.name == sub.name]
         for key in keys or [sub.name]:
             here = path + (key,)
-            sub_on = on and (enabled is None or here in enabled)
-            yield Place(here, sub, sub_on)
-            yield from _walk(sub, here, sub_on, enabled)
+            on = enabled is None or here in enabled
+            yield Place(here, sub, on)
+            yield from _walk(sub, here, enabled if on else {})
 
 
 def _charts(ctx: Any) -> list[tuple[ValuesPath, ChartNode]]:

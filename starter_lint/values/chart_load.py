@@ -1,8 +1,9 @@
 """Loading `--chart DIR` with its subcharts as Helm's loader does (helm pkg/chart/v2/loader).
 
-A chart is its Chart.yaml (`name`, `version`, `dependencies:`), its values.yaml (read as chart
-defaults), its templates, and its subcharts: every `charts/<dir>/` folder and `charts/*.tgz`
-archive, loaded the same way, recursively. Names in `charts/` starting with `_` or `.` are
+A chart is its Chart.yaml (`name`, `version`, `dependencies:`), its values.yaml (every document
+merged, nulls kept, as Helm's Chart.Values holds it for coalescing), its templates, and its
+subcharts: every `charts/<dir>/` folder and `charts/*.tgz` archive, loaded the same way,
+recursively. Names in `charts/` starting with `_` or `.` are
 skipped and `.prov` files are not charts, as in Helm. Differences, on purpose: `.helmignore` is
 not applied; subcharts are loaded in name order (Helm's order is a map's); the depth and the
 number of charts are bounded (MAX_CHART_DEPTH, MAX_CHARTS; Helm has no bound).
@@ -77,9 +78,11 @@ class _Budget:
 
 def load_chart_tree(
     chart: StrPath, files: list[Path], cwd: StrPath | None = None
-) -> tuple[ChartNode, list[tuple[str, Problem]]]:
-    """The chart folder `chart` (whose confined files are `files`) and its subcharts, with the
-    SL102 problems of values.yaml files that do not load. InputError when Helm would refuse it."""
+) -> tuple[ChartNode, LoadedYaml | None, list[tuple[str, Problem]]]:
+    """The chart folder `chart` (whose confined files are `files`) and its subcharts; the chart's
+    values.yaml as the base layer reads it (nulls dropped, as rendering drops them; None when it
+    has none or it does not load); the SL102 problems of values.yaml files that do not load.
+    InputError when Helm would refuse the chart."""
     base = Path(os.path.abspath(os.path.join(os.path.abspath(cwd or os.getcwd()), str(chart))))
     shown = display_path(base, cwd)
     tree: dict[str, _File] = {}
@@ -94,7 +97,12 @@ def load_chart_tree(
         node = _load(tree, shown, shown, 0, budget)
     except ChartLoadError as exc:
         raise InputError(f"--chart {chart}: {exc}") from None
-    return node, budget.problems
+    defaults = None
+    if node.values is not None:  # it loaded: read the same text again as the base layer reads it
+        defaults = load_values(
+            decode_bytes(tree["values.yaml"].read(MAX_VALUES_BYTES)), node.values_path, chart_defaults=True
+        )
+    return node, defaults, budget.problems
 
 
 def _load(files: dict[str, _File], directory: str, folder: str, depth: int, budget: _Budget) -> ChartNode:
@@ -146,7 +154,7 @@ def _load(files: dict[str, _File], directory: str, folder: str, depth: int, budg
 
 
 def _values(file: _File, budget: _Budget) -> LoadedYaml | None:
-    """values.yaml as chart defaults, or None with an SL102 problem when it does not load."""
+    """values.yaml as Helm's loader reads it, or None with an SL102 problem when it does not load."""
     raw = file.read(MAX_VALUES_BYTES)
     try:
         if len(raw) > MAX_VALUES_BYTES:
@@ -156,7 +164,9 @@ def _values(file: _File, budget: _Budget) -> LoadedYaml | None:
             raise YamlLoadError(
                 "NUL byte in the file: not a YAML text file", line_at(text, text.index("\x00")), 1
             )
-        return load_values(text, file.shown, chart_defaults=True)
+        # nulls kept, every document merged, as Helm's Chart.Values holds it: coalescing needs
+        # them (a parent's null deletes a subchart default, values/coalesce.py)
+        return load_values(text, file.shown, merge_documents=True)
     except YamlLoadError as exc:
         problem = Problem(
             f"{file.shown} is not valid YAML: {exc.message}",
@@ -203,12 +213,22 @@ def _metadata(file: _File) -> tuple[str, list[Dependency]]:
 
 
 def _string(data: dict[str, Any], key: str, file: _File) -> str:
+    """A string field of Chart.yaml: a number or boolean is its text, as Helm's YAML-to-JSON
+    decoding gives it (`version: 1.0` is "1"); a list or a map is refused, as Helm refuses it."""
     value = data.get(key)
     if value is None:
         return ""
-    if not isinstance(value, str):
-        raise ChartLoadError(f"{file.shown}: {key} must be a string, not {type(value).__name__}")
-    return value
+    if isinstance(value, (str, bool, int, float)):
+        return _scalar_text(value)
+    raise ChartLoadError(f"{file.shown}: {key} must be a string, not {type(value).__name__}")
+
+
+def _scalar_text(value: str | bool | int | float) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))  # Go formats a whole float64 without its fraction
+    return str(value)
 
 
 def _dependency(entry: dict[str, Any], file: _File) -> Dependency:
@@ -216,8 +236,9 @@ def _dependency(entry: dict[str, Any], file: _File) -> Dependency:
     if alias and not _ALIAS.match(alias):
         raise ChartLoadError(f"{file.shown}: dependency {name!r} has disallowed characters in the alias")
     tags = entry.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+    if not isinstance(tags, list) or not all(isinstance(tag, (str, bool, int, float)) for tag in tags):
         raise ChartLoadError(f"{file.shown}: dependency {name!r}: tags must be a list of strings")
+    tags = [_scalar_text(tag) for tag in tags]
     imports: list[ImportValue] = []
     for item in entry.get("import-values") or []:
         if isinstance(item, str):
@@ -235,6 +256,7 @@ def _dependency(entry: dict[str, Any], file: _File) -> Dependency:
         condition=_string(entry, "condition", file),
         tags=tuple(tags),
         import_values=tuple(imports),
+        version=_string(entry, "version", file),
     )
 
 

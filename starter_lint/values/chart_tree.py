@@ -26,6 +26,7 @@ class Dependency:
     condition: str = ""  # comma-separated values paths; the first that resolves to a bool decides
     tags: tuple[str, ...] = ()
     import_values: tuple[ImportValue, ...] = ()
+    version: str = ""  # the version range; Helm aliases/enables a loaded chart only when it matches
 
     @property
     def key(self) -> str:

@@ -69,7 +69,7 @@ def base_layer(
     chart_files = confined_files(chart, f"--chart {chart}", cwd)
     if not (chart_dir / "Chart.yaml").is_file():
         raise InputError(f"--chart {chart}: no Chart.yaml in it; is this a Helm chart?")
-    tree, problems = load_chart_tree(chart, chart_files, cwd)
+    tree, loaded, problems = load_chart_tree(chart, chart_files, cwd)
     info = ChartInfo(
         directory=tree.directory,
         values_path=tree.values_path,
@@ -77,5 +77,4 @@ def base_layer(
         name=chart_dir.name,
         tree=tree,
     )
-    loaded = tree.values
     return Layer(tree.values_path, "base", loaded.data if loaded else {}, loaded), info, problems
