@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from starter_lint.errors import InputError
-from starter_lint.values.chart_load import MAX_ARCHIVE_FILE_BYTES, MAX_CHART_DEPTH
+from starter_lint.values.chart_load import MAX_ARCHIVE_FILE_BYTES, MAX_CHART_DEPTH, MAX_CHARTS
 from starter_lint.values.chart_tree import Dependency
 from starter_lint.values.load import base_layer
 
@@ -286,6 +286,16 @@ def test_depth_is_bounded(tmp_path):
     assert load(tmp_path / "ok", files)[1].tree is not None
 
 
+def test_the_number_of_charts_is_bounded(tmp_path):
+    files: dict[str, str | bytes] = {
+        f"charts/c{i}/Chart.yaml": chart_yaml(f"c{i}") for i in range(MAX_CHARTS)
+    }
+    with pytest.raises(InputError, match=f"more than {MAX_CHARTS} charts"):
+        load(tmp_path, files)
+    del files["charts/c0/Chart.yaml"]
+    assert len(load(tmp_path / "ok", files)[1].tree.subcharts) == MAX_CHARTS - 1
+
+
 def test_folder_subchart_symlink_out_of_the_repository_is_refused(tmp_path):
     (tmp_path / ".git").mkdir()
     outside = tmp_path.parent / f"{tmp_path.name}-outside"
@@ -341,6 +351,7 @@ SDK_CASES = {
     },
     "a list as a name": {"charts/sub/Chart.yaml": "apiVersion: v2\nname: [a]\nversion: 1.0.0\n"},
     "a bad type": {"charts/sub/Chart.yaml": chart_yaml("sub") + "type: 5\n"},
+    "a folder named .tgz": {"charts/sub.tgz/Chart.yaml": chart_yaml("sub")},
 }
 
 
