@@ -34,24 +34,22 @@ def places(ctx: Any) -> list[Place]:
     """Every subchart of the target's chart, parents before their subcharts: the enabled ones
     where coalescing put them, the disabled ones under their alias, else their name."""
     tree = chart_tree(ctx)
-    if tree is None:
+    coalesced = ctx.values.charts if ctx.values is not None else None  # set whenever a chart is
+    if tree is None or coalesced is None:
         return []
-    coalesced = getattr(ctx.values, "charts", None)  # ChartTreeValues (values/coalesce.py)
-    if coalesced is None:  # not coalesced (a unit test's context): every subchart counts as enabled
-        return list(_walk(tree, (), None))
     enabled = [Place(path, node, True) for path, node in coalesced.enabled.items() if path]
     disabled = [place for place in _walk(tree, (), coalesced.enabled) if not place.enabled]
     return sorted(enabled + disabled, key=lambda place: len(place.path))
 
 
-def _walk(node: ChartNode, path: ValuesPath, enabled: dict[ValuesPath, ChartNode] | None) -> Iterator[Place]:
-    """Subcharts below `node` under their dependency keys; enabled when `enabled` (None: all)
-    holds them, and below a disabled one all disabled."""
+def _walk(node: ChartNode, path: ValuesPath, enabled: dict[ValuesPath, ChartNode]) -> Iterator[Place]:
+    """Subcharts below `node` under their dependency keys; enabled when `enabled` holds them,
+    and below a disabled one all disabled."""
     for sub in node.subcharts:
         keys = [dependency.key for dependency in node.dependencies if dependency.name == sub.name]
         for key in keys or [sub.name]:
             here = path + (key,)
-            on = enabled is None or here in enabled
+            on = here in enabled
             yield Place(here, sub, on)
             yield from _walk(sub, here, enabled if on else {})
 
