@@ -158,7 +158,9 @@ def _convert(reader: ConfigReader, spec: OptionSpec | str, value, line: int, wha
     if kind == "choice":
         assert isinstance(spec, OptionSpec)
         choices = spec.choices
-        text = reader.string(value, line, what)
+        # `helm-version: 4` is a number in YAML: a number that is one of the choices is that choice
+        numeric = isinstance(value, int) and not isinstance(value, bool) and str(value) in choices
+        text = str(value) if numeric else reader.string(value, line, what)
         if text not in choices:
             raise reader.error(line, f"{what} must be one of {', '.join(choices)}, not {text!r}")
         return text

@@ -38,7 +38,9 @@ def build_context(target: Target, options: Options) -> tuple:
     problems.extend(base_problems)
     loaded_files, errors, layers = [], [], []
     for path in target.files:
-        loaded, error = read_values_file(path, options.cwd, chart_defaults=target.chart_defaults)
+        loaded, error = read_values_file(
+            path, options.cwd, chart_defaults=target.chart_defaults, helm_version=options.helm_version
+        )
         shown = display_path(path, options.cwd)
         if error is not None:
             errors.append((shown, error))
