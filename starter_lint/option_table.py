@@ -23,7 +23,7 @@ MAX_TIMEOUT_SECONDS = 86_400.0  # a day: beyond it a "timeout" is a typo (and Py
 FORMATS = ("text", "json", "sarif", "github", "junit")  # report formats: report/<name>_format.py
 SEVERITIES = ("error", "warning", "note")
 VALIDATORS = ("auto", "kubeconform", "builtin")
-HELM_VERSIONS = ("3", "4")  # the Helm majors whose reading of a `-f` file differs (docs/design/values.md)
+HELM_VERSIONS = ("4", "3")  # the Helm majors whose reading of a `-f` file differs, the default first
 
 NO_DEFAULT = object()  # a second row for a field another row gives the default of
 
@@ -121,7 +121,7 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         kind="choice",
         commands=_VALUES_COMMANDS,
         help="The Helm major whose `-f` reading to follow: 4 merges every document of a file, 3 reads the first.",
-        metavar="3|4",
+        metavar="4|3",
         choices=HELM_VERSIONS,
         default="4",
     ),

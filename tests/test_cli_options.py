@@ -133,7 +133,8 @@ def test_every_row_says_how_it_is_given():
 def test_config_keys_are_those_of_before():
     # `unknown key` errors list them: the table must keep every key the config took
     assert (
-        *("baseline", "chart", "color", "crd-dirs", "crds", "fail-on", "format", "ignore", "ignores"),
+        *("baseline", "chart", "color", "crd-dirs", "crds", "fail-on", "format", "helm-version"),
+            *("ignore", "ignores"),
         *("jobs", "kube-version", "kubeconform-timeout", "manifests", "namespace", "output", "quiet"),
         *("release-name", "render-timeout", "rule-dirs", "rules", "select", "set", "set-string"),
         *("targets", "validator", "values"),
