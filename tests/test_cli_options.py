@@ -134,7 +134,7 @@ def test_config_keys_are_those_of_before():
     # `unknown key` errors list them: the table must keep every key the config took
     assert (
         *("baseline", "chart", "color", "crd-dirs", "crds", "fail-on", "format", "helm-version"),
-            *("ignore", "ignores"),
+        *("ignore", "ignores"),
         *("jobs", "kube-version", "kubeconform-timeout", "manifests", "namespace", "output", "quiet"),
         *("release-name", "render-timeout", "rule-dirs", "rules", "select", "set", "set-string"),
         *("targets", "validator", "values"),

@@ -30,7 +30,7 @@ try:
 except ImportError as exc:  # pragma: no cover - the SDK is a test dependency
     pytest.skip(f"{NEEDS_HELM_SDK} ({exc})", allow_module_level=True)
 
-from .test_helm_parity import corpus, normalise  # noqa: E402 - needs the SDK, as this module does
+from .test_helm_parity import corpus, normalise  # after the skip: it needs the SDK too
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +132,9 @@ def random_files(count: int, seed: int) -> list[str]:
     extra = ["null\n", "~\n", "", "# c\n", "{}\n", "a: null\n", "k0: {x: null}\n", "- x\n", 'k1: "\\/"\n']
     out = []
     for _ in range(count):
-        chosen = [r.choice(parts + extra[: 3 + r.randrange(len(extra) - 2)]) for _ in range(r.randrange(2, 5))]
+        chosen = [
+            r.choice(parts + extra[: 3 + r.randrange(len(extra) - 2)]) for _ in range(r.randrange(2, 5))
+        ]
         text = r.choice(separators).join(chosen)
         if r.random() < 0.1:
             text = r.choice(["%YAML 1.1\n---\n", "--- x: 1\n", "---x\n"]) + text
@@ -225,7 +227,9 @@ def test_a_later_documents_value_has_its_own_line(tmp_path):
 
 def note_of(tmp_path, text, major):
     (tmp_path / "f.yaml").write_text(text)
-    done = cli("check", "--helm-version", major, "--select", "SL102", "--format", "json", "f.yaml", cwd=tmp_path)
+    done = cli(
+        "check", "--helm-version", major, "--select", "SL102", "--format", "json", "f.yaml", cwd=tmp_path
+    )
     assert done.returncode in (0, 1), done.stderr
     findings = [f for target in json.loads(done.stdout)["targets"] for f in target["findings"]]
     return [f for f in findings if f["severity"] == "note"], done.stdout

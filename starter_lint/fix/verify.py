@@ -13,9 +13,10 @@ from typing import Any
 from ..errors import StarterLintError
 from ..findings import Finding
 from ..results import Report
+from ..tree import same_values
 from ..yamlio import LoadedYaml, YamlLoadError, load_values
 from .edit import apply_fixes
-from .select import KEY_FIX, REWRITE_CHANGES_OTHERS, FileFix, fix_of, same_values
+from .select import KEY_FIX, REWRITE_CHANGES_OTHERS, FileFix, fix_of
 
 
 def expected_values(original: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
