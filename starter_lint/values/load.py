@@ -53,7 +53,7 @@ def read_values_file(
         loaded = _read_as(raw, shown, helm_version if not chart_defaults else "chart")
     except YamlLoadError as exc:
         return None, exc
-    if not chart_defaults and (raw.startswith(_UTF16_BOMS) or _MAY_SPLIT.search(loaded.text)):
+    if not chart_defaults and (raw.startswith(_UTF16_BOMS) or _may_differ(loaded.text)):
         loaded.other_reading = _other_reading(raw, shown, loaded, "3" if helm_version == "4" else "4")
     return loaded, None
 
@@ -99,6 +99,23 @@ def _other_reading(raw: bytes, shown: str, loaded: LoadedYaml, major: str) -> Ot
 
 
 _CONTENT_LINE = re.compile(r"^[ \t]*[^ \t\r\n#]", re.M)
+
+
+def _may_differ(text: str) -> bool:
+    """Whether the majors may read the text differently: a directive, a `---` line after some
+    content, or one with text after it (a file that merely starts with `---` reads the same)."""
+    since = 0
+    for mark in _MAY_SPLIT.finditer(text):
+        end = text.find("\n", mark.start())
+        rest = text[mark.start() + 3 : end if end >= 0 else len(text)].strip()
+        if (
+            text[mark.start()] == "%"
+            or (rest and rest[0] != "#")
+            or _CONTENT_LINE.search(text, since, mark.start())
+        ):
+            return True
+        since = end if end >= 0 else len(text)
+    return False
 
 
 def _parting_line(text: str) -> int:
