@@ -300,3 +300,22 @@ def test_an_unknown_helm_version_is_one_error_line(tmp_path):
         (tmp_path / "f.yaml").write_text("a: 1\n---\na: 2\n")
         done = cli("values", "-f", "f.yaml", "--format", "json", cwd=tmp_path)
         assert json.loads(done.stdout)["a"] == 1, done.stderr
+
+
+def escaped_scalars(count: int, seed: int) -> list[str]:
+    """Double-quoted scalars made of random escapes (`\\/` among them), plain text and line breaks."""
+    r = random.Random(seed)
+    pieces = ["\\/", "\\\\/", "\\\\", "\\n", '\\"', "\\t", "\\x41", "\\u00e9", "/", "a", " ", "\\ ", "\\q"]
+    out = []
+    for _ in range(count):
+        body = "".join(r.choice(pieces) for _ in range(r.randrange(1, 6)))
+        where = r.choice(["k: \"{}\"\n", "\"{}\": 1\n", "k:\n  - \"{}\"\n", "k: \"x\n  {}\"\n", "k: {{a: \"{}\"}}\n"])
+        out.append(where.format(body))
+    return out
+
+
+def test_escapes_in_double_quoted_scalars_read_as_helm_reads_them(chart_dir, tmp_path):
+    texts = escaped_scalars(200, 3)
+    bad = [t for t in texts if not same(helm3(t.encode()), ours(tmp_path, t.encode(), "3")[0])]
+    assert not bad, f"{len(bad)} of {len(texts)} differ: {bad[:5]!r}"
+    assert sum(helm3(t.encode())[0] == "error" for t in texts) > 20  # `\/` refused often enough
