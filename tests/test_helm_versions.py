@@ -309,7 +309,9 @@ def escaped_scalars(count: int, seed: int) -> list[str]:
     out = []
     for _ in range(count):
         body = "".join(r.choice(pieces) for _ in range(r.randrange(1, 6)))
-        where = r.choice(["k: \"{}\"\n", "\"{}\": 1\n", "k:\n  - \"{}\"\n", "k: \"x\n  {}\"\n", "k: {{a: \"{}\"}}\n"])
+        where = r.choice(
+            ["k: \"{}\"\n", "\"{}\": 1\n", "k:\n  - \"{}\"\n", "k: \"x\n  {}\"\n", "k: {{a: \"{}\"}}\n"]
+        )
         out.append(where.format(body))
     return out
 
