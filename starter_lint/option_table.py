@@ -23,6 +23,8 @@ MAX_TIMEOUT_SECONDS = 86_400.0  # a day: beyond it a "timeout" is a typo (and Py
 FORMATS = ("text", "json", "sarif", "github", "junit")  # report formats: report/<name>_format.py
 SEVERITIES = ("error", "warning", "note")
 VALIDATORS = ("auto", "kubeconform", "builtin")
+# the --set family, in the order Helm applies them (pkg/cli/values/options.go MergeValues)
+SET_KINDS = ("set-json", "set", "set-string", "set-file", "set-literal")
 
 NO_DEFAULT = object()  # a second row for a field another row gives the default of
 
@@ -32,7 +34,8 @@ class OptionSpec:
     """One row of the option table: one command-line spelling and/or config key of an option.
 
     `kind` says how a value is read and checked: path, paths, string, version, choice, seconds,
-    positive-int, severity, rules, bool, set, set-string, flag (a command-line switch only)."""
+    positive-int, severity, rules, bool, flag (a command-line switch only), or a kind of the
+    --set family (SET_KINDS)."""
 
     field: str | None  # the Options attribute it sets; None: the command itself takes it
     flags: tuple[str, ...] = ()  # command-line spellings, in --help's order; () for a config-only key
@@ -89,7 +92,7 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         help="Set a value, Helm's --set syntax (a.b=c, a[0]=x, l={x,y}).",
         metavar="K=V",
         repeatable=True,
-        default=[],  # [(expression, string_only)] in order
+        default=[],  # [(expression, kind)] in order: setargs.SET_KINDS, applied in Helm's order
         param="set_values",
     ),
     OptionSpec(
@@ -102,6 +105,39 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         metavar="K=V",
         repeatable=True,
         param="set_strings",
+    ),
+    OptionSpec(
+        "set",
+        flags=("--set-json",),
+        keys=("set-json",),
+        kind="set-json",
+        commands=_VALUES_COMMANDS,
+        help='Like --set, but each value is JSON (a={"b":[1]}), or the whole is one JSON object.',
+        metavar="K=JSON",
+        repeatable=True,
+        param="set_jsons",
+    ),
+    OptionSpec(
+        "set",
+        flags=("--set-file",),
+        keys=("set-file",),
+        kind="set-file",
+        commands=_VALUES_COMMANDS,
+        help="Like --set, but each value is a path (relative to the working directory) whose text is set.",
+        metavar="K=PATH",
+        repeatable=True,
+        param="set_files",
+    ),
+    OptionSpec(
+        "set",
+        flags=("--set-literal",),
+        keys=("set-literal",),
+        kind="set-literal",
+        commands=_VALUES_COMMANDS,
+        help="Like --set, but everything after the = is one string, verbatim.",
+        metavar="K=V",
+        repeatable=True,
+        param="set_literals",
     ),
     OptionSpec(
         "chart",

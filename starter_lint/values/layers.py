@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import Location, ValuesPath
-from ..redact import redact_set_expression, values_secrets
+from ..redact import values_secrets
 from ..tree import merge_maps
 from ..yamlio import LoadedYaml, Span
-from .setargs import SetBudget, apply_set
+from .setargs import SetBudget, apply_set, helm_order, shown_expression
+from .strvals import ReadFile
 
 _MISSING = object()
 
@@ -80,7 +81,8 @@ class Layer:
     kind: str  # "base" | "file" | "set"
     data: dict[str, Any]
     loaded: LoadedYaml | None = None
-    expressions: dict[ValuesPath, str] = field(default_factory=dict)  # --set: path -> "a.b=c"
+    # the --set family: path -> the flag and expression that set it ("--set-json a={...}")
+    expressions: dict[ValuesPath, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -202,11 +204,16 @@ class LayeredValues:
 
 
 def layer_values(
-    base: Layer | None, files: Sequence[Layer], set_args: Iterable[tuple[str, bool]] = ()
+    base: Layer | None,
+    files: Sequence[Layer],
+    set_args: Iterable[tuple[str, str]] = (),
+    read_file: ReadFile | None = None,
 ) -> LayeredValues:
-    """base (chart values.yaml or contract defaults) <- -f files in order <- --set.
+    """base (chart values.yaml or contract defaults) <- -f files in order <- the --set family.
 
-    `set_args` is a list of (expression, string_only) in command-line order.
+    `set_args` is a list of (expression, kind) in command-line order, kind one of
+    setargs.SET_KINDS; they apply in Helm's order (setargs.helm_order). `read_file` reads a
+    --set-file path (setfile.set_file_reader: the loading step's, this module opens nothing).
     """
 
     user: dict[str, Any] = {}
@@ -216,18 +223,21 @@ def layer_values(
     if set_args:
         user = copy.deepcopy(user)  # Helm's ParseInto writes into the merged user values
         touched: dict[str, Any] = {}
-        record: dict[ValuesPath, str] = {}  # path -> the expression that set it
+        record: dict[ValuesPath, tuple[str, str]] = {}  # path -> the (kind, expression) that set it
         budget = SetBudget()
-        for expression, string_only in set_args:
+        for expression, kind in helm_order(set_args):
             apply_set(
-                user, expression, string_only=string_only, record=record, touched=touched, budget=budget
+                user,
+                expression,
+                kind=kind,
+                record=record,
+                touched=touched,
+                budget=budget,
+                read_file=read_file,
             )
         # an expression may carry a secret (`--set api.secrets.X=…`): provenance never shows it
-
         secrets = values_secrets(touched)
-        shown = {
-            expression: redact_set_expression(expression, secrets) for expression in set(record.values())
-        }
+        shown = {arg: shown_expression(arg[0], arg[1], secrets) for arg in set(record.values())}
         set_layer = Layer("--set", "set", touched, expressions={path: shown[e] for path, e in record.items()})
     values = coalesce(user, base.data if base is not None else {})
     layers = ([base] if base is not None else []) + list(files) + ([set_layer] if set_layer else [])
