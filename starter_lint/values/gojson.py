@@ -76,6 +76,23 @@ def _fix_surrogates(value: Any) -> Any:
     return value
 
 
+def _go_message(text: str, exc: json.JSONDecodeError) -> str:
+    """Go's words for where Python's decoder stopped (in substance: the character and why)."""
+    if exc.pos >= len(text) or exc.msg.startswith("Unterminated"):
+        return "unexpected EOF"
+    ch = text[exc.pos]
+    for word in ("true", "false", "null"):
+        if exc.msg == "Expecting value" and ch == word[0]:
+            for i, expected in enumerate(word):
+                if exc.pos + i >= len(text):
+                    return "unexpected EOF"
+                if text[exc.pos + i] != expected:
+                    return f"invalid character {text[exc.pos + i]!r} in literal {word} (expecting {expected!r})"
+    if exc.msg == "Expecting value":
+        return f"invalid character {ch!r} looking for beginning of value"
+    return f"invalid character {ch!r}: {exc.msg[0].lower()}{exc.msg[1:]}"
+
+
 def decode_value(text: str, start: int, max_depth: int) -> tuple[Any, int]:
     """(value, end) of the one JSON value at `text[start:]` (JSON whitespace before it is
     skipped); GoJsonError as Go's Decoder fails, or when it nests deeper than `max_depth`."""
@@ -88,10 +105,7 @@ def decode_value(text: str, start: int, max_depth: int) -> tuple[Any, int]:
     try:
         value, end = _DECODER.raw_decode(text, start)
     except json.JSONDecodeError as exc:
-        at_end = exc.pos >= len(text) or exc.msg.startswith("Unterminated")
-        if at_end:
-            raise GoJsonError("unexpected EOF") from None
-        raise GoJsonError(f"invalid character {text[exc.pos]!r}: {exc.msg.lower()}") from None
+        raise GoJsonError(_go_message(text, exc)) from None
     except RecursionError:
         raise GoJsonError(f"the JSON value nests deeper than {max_depth} levels") from None
     # Go's scanner reads `1.` and `1e` on into an error; Python's stops before the `.`/`e`

@@ -84,6 +84,17 @@ class Layer:
     # the --set family: path -> the flag and expression that set it ("--set-json a={...}")
     expressions: dict[ValuesPath, str] = field(default_factory=dict)
 
+    def expression_for(self, path: ValuesPath) -> str:
+        """The flag and expression that set `path` (or the map or list above it), or ""."""
+        for i in range(len(path), 0, -1):
+            if path[:i] in self.expressions:
+                return self.expressions[path[:i]]
+        return ""
+
+    def flag_for(self, path: ValuesPath) -> str:
+        """The flag that set `path`: `--set`, `--set-json`, … (a finding says which)."""
+        return self.expression_for(path).split(" ", 1)[0] or "--set"
+
 
 @dataclass
 class LayeredValues:
@@ -120,12 +131,7 @@ class LayeredValues:
 
     def _origin_in(self, layer: Layer, path: ValuesPath) -> Origin:
         if layer.kind == "set":
-            text = ""
-            for i in range(len(path), 0, -1):
-                if path[:i] in layer.expressions:
-                    text = layer.expressions[path[:i]]
-                    break
-            return Origin(layer.name, "set", None, text)  # secrets redacted in layer_values
+            return Origin(layer.name, "set", None, layer.expression_for(path))  # secrets redacted in layer_values
         span = None
         if layer.loaded is not None:
             span = layer.loaded.spans.get(path)
