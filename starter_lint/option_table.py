@@ -63,6 +63,20 @@ _VALUES_COMMANDS = ("check", "values", "baseline", "fix")  # commands that layer
 _RUN_COMMANDS = ("check", "baseline")  # commands that run every check and report
 
 
+# the --set family's rows: kind, click parameter, metavar, help (in --help's order)
+_SET_ROWS = (
+    ("set", "set_values", "K=V", "Set a value, Helm's --set syntax (a.b=c, a[0]=x, l={x,y})."),
+    ("set-string", "set_strings", "K=V", "Like --set, but every value stays a string."),
+    (
+        "set-json",
+        "set_jsons",
+        "K=JSON",
+        'Like --set, but each value is JSON (a={"b":1}), or all is one object.',
+    ),
+    ("set-file", "set_files", "K=PATH", "Like --set, but each value is a file (from the working directory)."),
+    ("set-literal", "set_literals", "K=V", "Like --set, but all after the = is one string, verbatim."),
+)
+
 OPTION_TABLE: tuple[OptionSpec, ...] = (
     OptionSpec(
         "values_files",
@@ -83,61 +97,20 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         repeatable=True,
         default=[],  # layered in order into one target
     ),
-    OptionSpec(
-        "set",
-        flags=("--set",),
-        keys=("set",),
-        kind="set",
-        commands=_VALUES_COMMANDS,
-        help="Set a value, Helm's --set syntax (a.b=c, a[0]=x, l={x,y}).",
-        metavar="K=V",
-        repeatable=True,
-        default=[],  # [(expression, kind)] in order: setargs.SET_KINDS, applied in Helm's order
-        param="set_values",
-    ),
-    OptionSpec(
-        "set",
-        flags=("--set-string",),
-        keys=("set-string",),
-        kind="set-string",
-        commands=_VALUES_COMMANDS,
-        help="Like --set, but every value stays a string.",
-        metavar="K=V",
-        repeatable=True,
-        param="set_strings",
-    ),
-    OptionSpec(
-        "set",
-        flags=("--set-json",),
-        keys=("set-json",),
-        kind="set-json",
-        commands=_VALUES_COMMANDS,
-        help='Like --set, but each value is JSON (a={"b":[1]}), or the whole is one JSON object.',
-        metavar="K=JSON",
-        repeatable=True,
-        param="set_jsons",
-    ),
-    OptionSpec(
-        "set",
-        flags=("--set-file",),
-        keys=("set-file",),
-        kind="set-file",
-        commands=_VALUES_COMMANDS,
-        help="Like --set, but each value is a path (relative to the working directory) whose text is set.",
-        metavar="K=PATH",
-        repeatable=True,
-        param="set_files",
-    ),
-    OptionSpec(
-        "set",
-        flags=("--set-literal",),
-        keys=("set-literal",),
-        kind="set-literal",
-        commands=_VALUES_COMMANDS,
-        help="Like --set, but everything after the = is one string, verbatim.",
-        metavar="K=V",
-        repeatable=True,
-        param="set_literals",
+    *(
+        OptionSpec(
+            "set",  # [(expression, kind)] in command-line order; applied in Helm's order (SET_KINDS)
+            flags=(f"--{kind}",),
+            keys=(kind,),
+            kind=kind,
+            commands=_VALUES_COMMANDS,
+            help=text,
+            metavar=metavar,
+            repeatable=True,
+            default=[] if kind == "set" else NO_DEFAULT,
+            param=param,
+        )
+        for kind, param, metavar, text in _SET_ROWS
     ),
     OptionSpec(
         "chart",

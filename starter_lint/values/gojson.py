@@ -27,7 +27,8 @@ class GoJsonError(ValueError):
 def _number(text: str) -> int | float:
     value = float(text)  # Go's float64; no int-digit limit as int() has
     if value in (float("inf"), float("-inf")):
-        raise GoJsonError(f"json: cannot unmarshal number {text} into Go value of type float64")
+        shown = text if len(text) <= 40 else f"{text[:20]}…{text[-10:]}"
+        raise GoJsonError(f"json: cannot unmarshal number {shown} into Go value of type float64")
     return json_number(value)
 
 
@@ -87,7 +88,9 @@ def _go_message(text: str, exc: json.JSONDecodeError) -> str:
                 if exc.pos + i >= len(text):
                     return "unexpected EOF"
                 if text[exc.pos + i] != expected:
-                    return f"invalid character {text[exc.pos + i]!r} in literal {word} (expecting {expected!r})"
+                    return (
+                        f"invalid character {text[exc.pos + i]!r} in literal {word} (expecting {expected!r})"
+                    )
     if exc.msg == "Expecting value":
         return f"invalid character {ch!r} looking for beginning of value"
     return f"invalid character {ch!r}: {exc.msg[0].lower()}{exc.msg[1:]}"
@@ -110,17 +113,15 @@ def decode_value(text: str, start: int, max_depth: int) -> tuple[Any, int]:
         raise GoJsonError(f"the JSON value nests deeper than {max_depth} levels") from None
     # Go's scanner reads `1.` and `1e` on into an error; Python's stops before the `.`/`e`
     if isinstance(value, (int, float)) and not isinstance(value, bool) and end < len(text):
-        number = text[start:end]
-        follows = text[end]
+        number, follows = text[start:end], text[end]
         if (follows == "." and not any(c in number for c in ".eE")) or (
             follows in "eE" and not any(c in number for c in "eE")
-        ):
-            if end + 1 >= len(text) or not text[end + 1].isdigit():
-                raise GoJsonError(
-                    "unexpected EOF"
-                    if end + 1 >= len(text)
-                    else f"invalid character {text[end + 1]!r} in numeric literal"
-                )
+        ):  # Python stopped before it: no digit follows the `.` or `e`
+            raise GoJsonError(
+                "unexpected EOF"
+                if end + 1 >= len(text)
+                else f"invalid character {text[end + 1]!r} in numeric literal"
+            )
     if "\\u" in text[start:end].lower():
         value = _fix_surrogates(value)
     return value, end

@@ -131,7 +131,9 @@ class LayeredValues:
 
     def _origin_in(self, layer: Layer, path: ValuesPath) -> Origin:
         if layer.kind == "set":
-            return Origin(layer.name, "set", None, layer.expression_for(path))  # secrets redacted in layer_values
+            return Origin(
+                layer.name, "set", None, layer.expression_for(path)
+            )  # secrets redacted in layer_values
         span = None
         if layer.loaded is not None:
             span = layer.loaded.spans.get(path)

@@ -196,7 +196,9 @@ def _error_line(kind: str, expression: str, exc: Exception, parser: Parser, whol
     return f"--{kind} {replace_spans(expression, spans)!r}: {message}"
 
 
-def _secret_spans(kind: str, expression: str, secrets: Iterable[str], parser: Parser | None = None) -> list:
+def _secret_spans(
+    kind: str, expression: str, secrets: Iterable[str], parser: Parser | None = None
+) -> list[tuple[int, int]]:
     """(start, end) of the parts of an expression provenance or an error must not show."""
     if kind in ("set", "set-string"):
         return set_secret_spans(expression, secrets)
