@@ -208,3 +208,34 @@ def test_a_config_set_file_is_read_relative_to_the_working_directory(repo):
     code, values, err = values_json(repo, "--config", "conf/.starter-lint.yaml")
     assert code == 0, err
     assert values["api"]["motd"] == "from the working directory"
+
+
+PLANTED = {
+    "--set-json": ('api.env={"DB_PASSWORD":"PLNT-json-1","LOG":"x"}', "PLNT-json-1"),
+    "--set-literal": ("worker.secrets.X=PLNT-lit,2", "PLNT-lit,2"),
+    "--set-file": ("web.secrets.Y=tok.txt", "PLNT-file-3"),
+}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", "--format", "text"],
+        ["check", "--format", "json"],
+        ["check", "--format", "sarif"],
+        ["check", "--format", "github"],
+        ["values", "--provenance"],
+        ["values", "--format", "json"],
+    ],
+)
+def test_no_output_shows_a_secret_set_by_any_kind(repo, command):
+    (repo / "tok.txt").write_text(PLANTED["--set-file"][1])
+    args = [*command, "-f", "values.yaml", "--set-json", '{"api":{"secrets":{"Z":"PLNT-obj-4"}}}']
+    args += ["--set-json", 'api.env.CALLBACK="https://u:PLNT-url-5@h.example.org/x"']
+    for flag, (expression, _secret) in PLANTED.items():
+        args += [flag, expression]
+    code, out, err = run_in_process(args, repo)
+    assert code in (0, 1), err
+    secrets = [secret for _expression, secret in PLANTED.values()] + ["PLNT-obj-4", "PLNT-url-5"]
+    for secret in secrets:
+        assert secret not in out + err and json.dumps(secret)[1:-1] not in out + err, secret

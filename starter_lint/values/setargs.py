@@ -182,7 +182,7 @@ def _error_line(kind: str, expression: str, exc: Exception, parser: Parser, whol
     message = str(exc)
     if whole:
         spans = [(0, len(expression))] if value_text_may_hold_secret((), expression) else []
-        detail = "" if spans else f" (at {message})"
+        detail = "" if spans else f": {message}"
         return f"--{kind} {replace_spans(expression, spans)!r}: not one JSON object{detail}"
     spans = _secret_spans(kind, expression, (), parser)
     if parser.value_path is not None and kind != "set-file" and parser.value_span[0] < len(expression):
