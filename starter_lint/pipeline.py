@@ -33,6 +33,7 @@ def build_context(target: Target, options: Options) -> tuple:
         return Context(target=target.name, options=options), problems
     from .values.layers import Layer, layer_values  # deferred: only a target with values
     from .values.load import base_layer, read_values_file  # deferred: only a target with values
+    from .values.setfile import set_file_reader  # deferred: only a target with values
 
     base, chart, base_problems = base_layer(target.chart, options.cwd)
     problems.extend(base_problems)
@@ -58,7 +59,7 @@ def build_context(target: Target, options: Options) -> tuple:
         assert loaded is not None  # read_values_file gives the file or its error
         loaded_files.append(loaded)
         layers.append(Layer(shown, "file", loaded.data, loaded))
-    values = layer_values(base, layers, target.set)
+    values = layer_values(base, layers, target.set, set_file_reader(options.cwd))
     ctx = Context(
         target=target.name,
         values=values,

@@ -36,6 +36,19 @@ def merge_maps(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def get_path(data: Any, path: tuple[Any, ...], default: Any = None) -> Any:
+    """The value at `path` (keys and list indices), or `default` when any step is missing."""
+    node = data
+    for part in path:
+        if (isinstance(node, dict) and not isinstance(part, int) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            node = node[part]
+        else:
+            return default
+    return node
+
+
 def same_values(a: Any, b: Any) -> bool:
     """Equal as Helm values: types matter (true is not 1), int and float do not (Helm's float64)."""
     if isinstance(a, bool) or isinstance(b, bool):

@@ -173,7 +173,7 @@ def unknown_key(ctx):
             if suggestion
             else "remove it or fix its name"
         )
-        set_by = " (set by --set)" if layer.kind == "set" else ""
+        set_by = f" (set by {layer.flag_for(path)})" if layer.kind == "set" else ""
         yield _problem_at(
             layer,
             path,
@@ -269,7 +269,7 @@ def unused_value(ctx):
             if key == "global":
                 continue  # Helm's values for subcharts, read outside these templates
             for path in _unused(value, refs, (key,), skip):
-                set_by = " (set by --set)" if layer.kind == "set" else ""
+                set_by = f" (set by {layer.flag_for(path)})" if layer.kind == "set" else ""
                 yield _problem_at(
                     layer,
                     path,

@@ -9,6 +9,7 @@ that Chart.yaml lists under an alias is rendered (and takes its values) under th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..yamlio import LoadedYaml
 
@@ -45,7 +46,7 @@ class ChartNode:
     templates: dict[str, str] = field(default_factory=dict)  # display path -> template text
 
     @property
-    def defaults(self) -> dict:
+    def defaults(self) -> dict[str, Any]:
         """Its values.yaml's data ({} when it has none)."""
         return self.values.data if self.values is not None else {}
 
@@ -54,7 +55,10 @@ class ChartNode:
 class ChartTreeValues:
     """What coalescing a chart tree over the user's values gives (values/coalesce.py fills it)."""
 
-    values: dict  # `.Values` as the root chart's templates see it (subcharts' under their keys)
+    values: dict[str, Any]  # `.Values` as the root chart's templates see it (subcharts' under their keys)
     # every chart that renders, the root at (), each enabled subchart at the values path its own
     # `.Values` lives under (("redis",), ("redis", "sentinel"), ...): disabled ones are absent
     enabled: dict[tuple[str, ...], ChartNode] = field(default_factory=dict)
+    # each import-values table merged into a parent, in the order Helm merged them: (the values
+    # path it went to, the values path of the subchart table it came from); for provenance
+    imports: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)

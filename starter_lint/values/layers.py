@@ -2,9 +2,11 @@
 
 Helm first merges the user's layers (`-f` files in order, then `--set`): maps merge, anything
 else replaces, a `null` is kept. It then coalesces that over the chart's defaults, where a user
-`null` deletes the default key (pkg/chart/common/util/coalesce.go). Provenance is computed
-lazily: the layer that set a path is the highest one whose own data contains that path, which
-holds because maps merge and everything else replaces.
+`null` deletes the default key (pkg/chart/common/util/coalesce.go). With subcharts, Helm's whole
+chart-tree coalescing runs instead (values/coalesce.py). Provenance is computed lazily: the layer
+that set a path is the highest one whose own data contains that path, which holds because maps
+merge and everything else replaces; with subcharts, values/chart_origin.py also looks at each
+chart's values.yaml, the globals copied down and the imported tables.
 """
 
 from __future__ import annotations
@@ -15,10 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import Location, ValuesPath
-from ..redact import redact_set_expression, values_secrets
+from ..redact import values_secrets
+from ..tree import get_path as get_path  # re-exported: checks read values paths through layers
 from ..tree import merge_maps
 from ..yamlio import LoadedYaml, Span
-from .setargs import SetBudget, apply_set
+from .chart_origin import find_source
+from .chart_tree import ChartNode, ChartTreeValues
+from .coalesce import coalesce_chart
+from .setargs import SetBudget, apply_set, helm_order, shown_expression
+from .strvals import ReadFile
 
 _MISSING = object()
 
@@ -38,19 +45,6 @@ def coalesce(user: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def get_path(data: Any, path: ValuesPath, default: Any = None) -> Any:
-    """The value at `path` (keys and list indices), or `default` when any step is missing."""
-    node = data
-    for part in path:
-        if (isinstance(node, dict) and not isinstance(part, int) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        ):
-            node = node[part]
-        else:
-            return default
-    return node
-
-
 def has_path(data: Any, path: ValuesPath) -> bool:
     return get_path(data, path, _MISSING) is not _MISSING
 
@@ -63,13 +57,16 @@ class Origin:
     kind: str  # "base" | "file" | "set"
     span: Span | None = None
     text: str = ""  # for --set: the expression that set it
+    note: str = ""  # with subcharts: "global.x copied down", "imported from redis.exports.x"
 
     def describe(self) -> str:
         if self.kind == "set":
-            return self.text or "--set"  # the flag and expression, e.g. "--set-string a.b=1"
-        if self.span is None:
-            return self.source
-        return f"{self.source}:{self.span.line}"
+            shown = self.text or "--set"  # the flag and expression, e.g. "--set-string a.b=1"
+        elif self.span is None:
+            shown = self.source
+        else:
+            shown = f"{self.source}:{self.span.line}"
+        return f"{shown} ({self.note})" if self.note else shown
 
 
 @dataclass
@@ -80,7 +77,19 @@ class Layer:
     kind: str  # "base" | "file" | "set"
     data: dict[str, Any]
     loaded: LoadedYaml | None = None
-    expressions: dict[ValuesPath, str] = field(default_factory=dict)  # --set: path -> "a.b=c"
+    # the --set family: path -> the flag and expression that set it ("--set-json a={...}")
+    expressions: dict[ValuesPath, str] = field(default_factory=dict)
+
+    def expression_for(self, path: ValuesPath) -> str:
+        """The flag and expression that set `path` (or the map or list above it), or ""."""
+        for i in range(len(path), 0, -1):
+            if path[:i] in self.expressions:
+                return self.expressions[path[:i]]
+        return ""
+
+    def flag_for(self, path: ValuesPath) -> str:
+        """The flag that set `path`: `--set`, `--set-json`, … (a finding says which)."""
+        return self.expression_for(path).split(" ", 1)[0] or "--set"
 
 
 @dataclass
@@ -89,6 +98,7 @@ class LayeredValues:
 
     values: dict[str, Any]
     layers: list[Layer]
+    charts: ChartTreeValues | None = None  # the chart tree's coalescing, when a chart is given
 
     @property
     def base(self) -> Layer | None:
@@ -111,28 +121,34 @@ class LayeredValues:
         path = tuple(path)
         if not has_path(self.values, path):
             return None
+        if self._has_subcharts():
+            return self._tree_origin(path)
         for layer in reversed(self.layers):
             if has_path(layer.data, path):
                 return self._origin_in(layer, path)
         return None
 
+    def _has_subcharts(self) -> bool:
+        return self.charts is not None and len(self.charts.enabled) > 1
+
+    def _tree_origin(self, path: ValuesPath) -> Origin | None:
+        assert self.charts is not None  # _has_subcharts
+        user = [layer for layer in self.layers if layer.kind != "base"]
+        source = find_source(path, get_path(self.values, path), user, self.charts)
+        if source is None:
+            return None
+        if source.layer is not None:
+            found = self._origin_in(source.layer, source.path)
+            return Origin(found.source, found.kind, found.span, found.text, source.note)
+        span = _nearest_span(source.loaded, source.path)
+        return Origin(source.name, "base", span, note=source.note)
+
     def _origin_in(self, layer: Layer, path: ValuesPath) -> Origin:
         if layer.kind == "set":
-            text = ""
-            for i in range(len(path), 0, -1):
-                if path[:i] in layer.expressions:
-                    text = layer.expressions[path[:i]]
-                    break
-            return Origin(layer.name, "set", None, text)  # secrets redacted in layer_values
-        span = None
-        if layer.loaded is not None:
-            span = layer.loaded.spans.get(path)
-            if span is None:  # below an alias: the nearest recorded ancestor
-                for i in range(len(path) - 1, -1, -1):
-                    span = layer.loaded.spans.get(path[:i])
-                    if span is not None:
-                        break
-        return Origin(layer.name, layer.kind, span)
+            return Origin(
+                layer.name, "set", None, layer.expression_for(path)
+            )  # secrets redacted in layer_values
+        return Origin(layer.name, layer.kind, _nearest_span(layer.loaded, path))
 
     def locate_key(self, path: Iterable[Any] | None) -> Location:
         """The key's own position in the user file that set `path` (for findings about the key's
@@ -173,6 +189,9 @@ class LayeredValues:
         primary = self.primary_file
         if primary is not None:
             return Location(primary, 1, 1)
+        if self._has_subcharts() and origin is not None and origin.kind == "base" and origin.span is not None:
+            own = origin.span  # the values.yaml of the chart (maybe a subchart) that set it
+            return Location(origin.source, own.line, own.col, own.end_line, own.end_col)
         base = self.base
         if base is not None and base.loaded is not None:
             span = base.loaded.spans.get(path)
@@ -201,12 +220,33 @@ class LayeredValues:
         return [layer for layer in self.layers if layer.kind == "set"]
 
 
-def layer_values(
-    base: Layer | None, files: Sequence[Layer], set_args: Iterable[tuple[str, bool]] = ()
-) -> LayeredValues:
-    """base (chart values.yaml or contract defaults) <- -f files in order <- --set.
+def _nearest_span(loaded: LoadedYaml | None, path: ValuesPath) -> Span | None:
+    """The span recorded for `path`, else for its nearest recorded ancestor (below an alias)."""
+    if loaded is None:
+        return None
+    for i in range(len(path), -1, -1):
+        span = loaded.spans.get(path[:i])
+        if span is not None:
+            return span
+    return None
 
-    `set_args` is a list of (expression, string_only) in command-line order.
+
+def layer_values(
+    base: Layer | None,
+    files: Sequence[Layer],
+    set_args: Iterable[tuple[str, str]] = (),
+    read_file: ReadFile | None = None,
+    *,
+    tree: ChartNode | None = None,
+) -> LayeredValues:
+    """base (chart values.yaml or contract defaults) <- -f files in order <- the --set family.
+
+    `set_args` is a list of (expression, kind) in command-line order, kind one of
+    setargs.SET_KINDS; they apply in Helm's order (setargs.helm_order). `read_file` reads a
+    --set-file path (setfile.set_file_reader: the loading step's, this module opens nothing).
+    `tree`, the chart with its subcharts, makes the values Helm's coalescing of the whole tree
+    (coalesce_chart); a chart without subcharts coalesces as before, over `base`.
+    Raises CoalesceError where Helm refuses the values (a subchart's key set to a non-map).
     """
 
     user: dict[str, Any] = {}
@@ -216,19 +256,28 @@ def layer_values(
     if set_args:
         user = copy.deepcopy(user)  # Helm's ParseInto writes into the merged user values
         touched: dict[str, Any] = {}
-        record: dict[ValuesPath, str] = {}  # path -> the expression that set it
+        record: dict[ValuesPath, tuple[str, str]] = {}  # path -> the (kind, expression) that set it
         budget = SetBudget()
-        for expression, string_only in set_args:
+        for expression, kind in helm_order(set_args):
             apply_set(
-                user, expression, string_only=string_only, record=record, touched=touched, budget=budget
+                user,
+                expression,
+                kind=kind,
+                record=record,
+                touched=touched,
+                budget=budget,
+                read_file=read_file,
             )
         # an expression may carry a secret (`--set api.secrets.X=…`): provenance never shows it
-
         secrets = values_secrets(touched)
-        shown = {
-            expression: redact_set_expression(expression, secrets) for expression in set(record.values())
-        }
+        shown = {arg: shown_expression(arg[0], arg[1], secrets) for arg in set(record.values())}
         set_layer = Layer("--set", "set", touched, expressions={path: shown[e] for path, e in record.items()})
-    values = coalesce(user, base.data if base is not None else {})
+    charts = None
+    if tree is not None and tree.subcharts:
+        charts = coalesce_chart(tree, user)
+        values = charts.values
+    else:
+        values = coalesce(user, base.data if base is not None else {})
+        charts = ChartTreeValues(values, {(): tree}) if tree is not None else None
     layers = ([base] if base is not None else []) + list(files) + ([set_layer] if set_layer else [])
-    return LayeredValues(values=values, layers=layers)
+    return LayeredValues(values=values, layers=layers, charts=charts)

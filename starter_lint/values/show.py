@@ -140,11 +140,21 @@ def _comment(comment: CommentFor | None, path: ValuesPath) -> str:
     return f"  # {terminal(text)}" if text else ""
 
 
+def _nested(path: ValuesPath, data: Any) -> Any:
+    for key in reversed(path):
+        data = {key: data}
+    return data
+
+
 def render_values(
     layered: LayeredValues, fmt: str = "yaml", provenance: bool = False, show_secrets: bool = False
 ) -> str:
     # a secret is hidden wherever its value shows, also where an anchor or merge put it first
     secrets = set().union(*(values_secrets(layer.data) for layer in layered.layers))
+    if layered.charts is not None:  # and wherever a subchart's values.yaml sets one, seen at its
+        # own path (`secrets:` at a subchart's top is `<subchart>.secrets`, a component's secrets)
+        for chart_path, node in layered.charts.enabled.items():
+            secrets |= values_secrets(_nested(chart_path, node.defaults))
     values = layered.values if show_secrets else redact_values(layered.values, secrets)
 
     def describe(path: ValuesPath) -> str:
