@@ -11,7 +11,7 @@ import click
 
 from .errors import StarterLintError
 from .findings import Severity
-from .option_table import DEFAULT_KUBE_VERSION, OptionSpec, command_options
+from .option_table import DEFAULT_KUBE_VERSION, SET_KINDS, OptionSpec, command_options
 from .options import Options, parse_rule_ids, timeout_problem
 
 
@@ -97,8 +97,8 @@ def build_options(params: dict, command: str) -> Options:
         value: Any = params.get(spec.name)
         if spec.field is None or spec.field == "config" or not _given(spec, value):
             continue
-        if spec.kind in ("set", "set-string"):
-            sets += [(e, spec.kind == "set-string") for e in value]
+        if spec.kind in SET_KINDS:
+            sets += [(e, spec.kind) for e in value]
         elif spec.kind == "rules":
             ids = parse_rule_ids(value, _refuse_rule(spec.flags[-1]))
             # --ignore adds to the config's ignores; --select replaces its selection

@@ -40,9 +40,9 @@ from .catalog import load_catalog
 from .config_reader import ConfigError, ConfigReader, canonical_key, load_config
 from .findings import Location
 from .jsontypes import describe_type
-from .option_table import CONFIG_KEYS, OptionSpec
+from .option_table import CONFIG_KEYS, SET_KINDS, OptionSpec
 from .options import rule_matches, timeout_problem
-from .paths import allowed_roots, display_path, refuse_outside_link, repo_root
+from .paths import allowed_roots, display_path, in_git_folder, refuse_outside_link, repo_root
 from .targets import Target
 
 CONFIG_NAMES = (".starter-lint.yaml", ".starter-lint.yml")
@@ -74,9 +74,9 @@ _REFUSED = {
     for key in ("kubeconform", "helm")
 }
 TOP_KEYS = tuple(sorted(set(CONFIG_KEYS) | {"targets", "rules", "ignores"}))
-TARGET_KEYS = ("chart", "manifests", "set", "set-string", "values")
+TARGET_KEYS = ("chart", "manifests", *SET_KINDS, "values")
 # with `targets:`, these belong in each target; a top-level `chart:` is the default of targets without one
-TARGET_ONLY_KEYS = ("manifests", "set", "set-string", "values")
+TARGET_ONLY_KEYS = ("manifests", *SET_KINDS, "values")
 RULE_KEYS = ("enabled", "severity")
 IGNORE_KEYS = ("expires", "paths", "reason", "resource", "rules", "values-path")
 MAX_GLOB_LENGTH = 1024  # far beyond any real path or values path
@@ -120,8 +120,8 @@ def apply_config(options, path: str | None) -> None:
         raw_key = canonical[key]
         value, line = data[raw_key], reader.key_line(data, raw_key)
         spec = CONFIG_KEYS[key]
-        if spec.kind in ("set", "set-string"):
-            sets += [(e, spec.kind == "set-string") for e in reader.strings(value, line, f"'{raw_key}'")]
+        if spec.kind in SET_KINDS:
+            sets += _set_args(reader, spec.kind, value, line, f"'{raw_key}'", options.cwd)
             continue
         assert spec.field is not None, "every config key sets an Options field (option_table)"
         setattr(options, spec.field, _convert(reader, spec, value, line, f"'{raw_key}'"))
@@ -158,7 +158,9 @@ def _convert(reader: ConfigReader, spec: OptionSpec | str, value, line: int, wha
     if kind == "choice":
         assert isinstance(spec, OptionSpec)
         choices = spec.choices
-        text = reader.string(value, line, what)
+        # `helm-version: 4` is a number in YAML: a number that is one of the choices is that choice
+        numeric = isinstance(value, int) and not isinstance(value, bool) and str(value) in choices
+        text = str(value) if numeric else reader.string(value, line, what)
         if text not in choices:
             raise reader.error(line, f"{what} must be one of {', '.join(choices)}, not {text!r}")
         return text
@@ -207,12 +209,10 @@ def _targets(reader: ConfigReader, value, line: int, options) -> list:
             return _convert(reader, kind, raw, key_line, f"'{key}' of target '{_name}'")
 
         sets = []
-        for key, string_only in (("set", False), ("set-string", True)):
+        for key in SET_KINDS:
             if key in fields:
                 raw, key_line = fields[key]
-                sets += [
-                    (e, string_only) for e in reader.strings(raw, key_line, f"'{key}' of target '{name}'")
-                ]
+                sets += _set_args(reader, key, raw, key_line, f"'{key}' of target '{name}'", options.cwd)
         target = Target(
             name=str(name),
             files=get("values", "paths", []),
@@ -226,6 +226,27 @@ def _targets(reader: ConfigReader, value, line: int, options) -> list:
             )
         targets.append(target)
     return targets
+
+
+def _set_args(reader: ConfigReader, kind: str, value, line: int, what: str, cwd) -> list[tuple[str, str]]:
+    """(expression, kind) of a config's `set`, `set-json`, … list. A `set-file` path is relative
+    to the working directory, as on the command line, but must stay inside the repository."""
+    expressions = reader.strings(value, line, what)
+    if kind == "set-file":
+        from .values.setargs import set_file_paths  # deferred: only a config with set-file
+
+        for expression in expressions:
+            for path in set_file_paths(expression):
+                absolute = os.path.join(os.path.abspath(cwd or os.getcwd()), path)
+                if path and path != "-" and not reader.inside(absolute):
+                    raise reader.error(
+                        line,
+                        f"{what} reads {path!r}, which is outside the repository; a config names "
+                        "only files inside it (give outside files on the command line)",
+                    )
+                if path and in_git_folder(absolute, str(reader.root)):
+                    raise reader.error(line, f"{what} reads {path!r} in the repository's .git folder")
+    return [(expression, kind) for expression in expressions]
 
 
 def _rules(reader: ConfigReader, value, line: int, options) -> None:

@@ -23,6 +23,9 @@ MAX_TIMEOUT_SECONDS = 86_400.0  # a day: beyond it a "timeout" is a typo (and Py
 FORMATS = ("text", "json", "sarif", "github", "junit")  # report formats: report/<name>_format.py
 SEVERITIES = ("error", "warning", "note")
 VALIDATORS = ("auto", "kubeconform", "builtin")
+HELM_VERSIONS = ("4", "3")  # the Helm majors whose reading of a `-f` file differs, the default first
+# the --set family, in the order Helm applies them (pkg/cli/values/options.go MergeValues)
+SET_KINDS = ("set-json", "set", "set-string", "set-file", "set-literal")
 
 NO_DEFAULT = object()  # a second row for a field another row gives the default of
 
@@ -32,7 +35,8 @@ class OptionSpec:
     """One row of the option table: one command-line spelling and/or config key of an option.
 
     `kind` says how a value is read and checked: path, paths, string, version, choice, seconds,
-    positive-int, severity, rules, bool, set, set-string, flag (a command-line switch only)."""
+    positive-int, severity, rules, bool, flag (a command-line switch only), or a kind of the
+    --set family (SET_KINDS)."""
 
     field: str | None  # the Options attribute it sets; None: the command itself takes it
     flags: tuple[str, ...] = ()  # command-line spellings, in --help's order; () for a config-only key
@@ -60,6 +64,20 @@ _VALUES_COMMANDS = ("check", "values", "baseline", "fix")  # commands that layer
 _RUN_COMMANDS = ("check", "baseline")  # commands that run every check and report
 
 
+# the --set family's rows: kind, click parameter, metavar, help (in --help's order)
+_SET_ROWS = (
+    ("set", "set_values", "K=V", "Set a value, Helm's --set syntax (a.b=c, a[0]=x, l={x,y})."),
+    ("set-string", "set_strings", "K=V", "Like --set, but every value stays a string."),
+    (
+        "set-json",
+        "set_jsons",
+        "K=JSON",
+        'Like --set, but each value is JSON (a={"b":1}), or all is one object.',
+    ),
+    ("set-file", "set_files", "K=PATH", "Like --set, but each value is a file (from the working directory)."),
+    ("set-literal", "set_literals", "K=V", "Like --set, but all after the = is one string, verbatim."),
+)
+
 OPTION_TABLE: tuple[OptionSpec, ...] = (
     OptionSpec(
         "values_files",
@@ -80,28 +98,20 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         repeatable=True,
         default=[],  # layered in order into one target
     ),
-    OptionSpec(
-        "set",
-        flags=("--set",),
-        keys=("set",),
-        kind="set",
-        commands=_VALUES_COMMANDS,
-        help="Set a value, Helm's --set syntax (a.b=c, a[0]=x, l={x,y}).",
-        metavar="K=V",
-        repeatable=True,
-        default=[],  # [(expression, string_only)] in order
-        param="set_values",
-    ),
-    OptionSpec(
-        "set",
-        flags=("--set-string",),
-        keys=("set-string",),
-        kind="set-string",
-        commands=_VALUES_COMMANDS,
-        help="Like --set, but every value stays a string.",
-        metavar="K=V",
-        repeatable=True,
-        param="set_strings",
+    *(
+        OptionSpec(
+            "set",  # [(expression, kind)] in command-line order; applied in Helm's order (SET_KINDS)
+            flags=(f"--{kind}",),
+            keys=(kind,),
+            kind=kind,
+            commands=_VALUES_COMMANDS,
+            help=text,
+            metavar=metavar,
+            repeatable=True,
+            default=[] if kind == "set" else NO_DEFAULT,
+            param=param,
+        )
+        for kind, param, metavar, text in _SET_ROWS
     ),
     OptionSpec(
         "chart",
@@ -112,6 +122,17 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         help="The chart: its values.yaml is the base layer.",
         metavar="DIR",
         default=None,
+    ),
+    OptionSpec(
+        "helm_version",
+        flags=("--helm-version",),
+        keys=("helm-version",),
+        kind="choice",
+        commands=_VALUES_COMMANDS,
+        help="The Helm major whose `-f` reading to follow: 4 merges every document of a file, 3 reads the first.",
+        metavar="4|3",
+        choices=HELM_VERSIONS,
+        default="4",
     ),
     OptionSpec(
         "config",

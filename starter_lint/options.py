@@ -66,6 +66,7 @@ class Options:
     files: list = field(default_factory=_default("files"))
     set: list = field(default_factory=_default("set"))
     chart: str | None = field(default_factory=_default("chart"))
+    helm_version: str = field(default_factory=_default("helm_version"))
     manifests: list = field(default_factory=_default("manifests"))
     kube_version: str = field(default_factory=_default("kube_version"))
     validator: str = field(default_factory=_default("validator"))

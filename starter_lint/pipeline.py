@@ -33,12 +33,15 @@ def build_context(target: Target, options: Options) -> tuple:
         return Context(target=target.name, options=options), problems
     from .values.layers import Layer, layer_values  # deferred: only a target with values
     from .values.load import base_layer, read_values_file  # deferred: only a target with values
+    from .values.setfile import set_file_reader  # deferred: only a target with values
 
     base, chart, base_problems = base_layer(target.chart, options.cwd)
     problems.extend(base_problems)
     loaded_files, errors, layers = [], [], []
     for path in target.files:
-        loaded, error = read_values_file(path, options.cwd, chart_defaults=target.chart_defaults)
+        loaded, error = read_values_file(
+            path, options.cwd, chart_defaults=target.chart_defaults, helm_version=options.helm_version
+        )
         shown = display_path(path, options.cwd)
         if error is not None:
             errors.append((shown, error))
@@ -56,7 +59,9 @@ def build_context(target: Target, options: Options) -> tuple:
         assert loaded is not None  # read_values_file gives the file or its error
         loaded_files.append(loaded)
         layers.append(Layer(shown, "file", loaded.data, loaded))
-    values = layer_values(base, layers, target.set, tree=chart.tree if chart is not None else None)
+    values = layer_values(
+        base, layers, target.set, set_file_reader(options.cwd), tree=chart.tree if chart is not None else None
+    )
     ctx = Context(
         target=target.name,
         values=values,

@@ -352,3 +352,23 @@ def set_secret_spans(expression: str, secrets: Iterable[str] = ()) -> list:
         if pattern is not None:
             spans += [(start + m.start(), start + m.end()) for m in pattern.finditer(value)]
     return merge_spans(spans)
+
+
+def value_holds_secret(path: tuple, value: Any) -> bool:
+    """True when `value`, written at values `path`, is or holds a secret (`secret_parts`): the
+    value of a `--set-json`/`--set-literal` assignment, which provenance then never shows."""
+    node: Any = value
+    for part in reversed(path):
+        node = {part: node}
+    return any(True for _ in secret_parts(node))
+
+
+_JSON_KEY = LazyPattern(r'"((?:[^"\\]|\\.)*)"\s*:')
+
+
+def value_text_may_hold_secret(path: tuple, text: str) -> bool:
+    """True when the text of a value Helm could not parse (`--set-json api.env={"X_TOKEN":…`)
+    may hold a secret: below a secret path, a URL password, or a secret-like JSON key in it."""
+    if _secret_by_path(path, text) or credential_spans(text):
+        return True
+    return any(name in ("secrets", "stringData") or is_secret_key(name) for name in _JSON_KEY.findall(text))

@@ -46,6 +46,8 @@ def secret_strings(ctx, with_manifests: bool = True) -> frozenset:
             out |= values_secrets(layer.data)
     for loaded in ctx.loaded:
         out |= values_secrets(loaded.data)
+        if loaded.other_reading is not None:  # the document the other Helm major reads holds secrets too
+            out |= values_secrets(loaded.other_reading.data)
         out |= _source_texts(loaded)  # `0755123`, read as 252499, is written as 0755123
     manifests = getattr(ctx, "manifests", None) if with_manifests else None
     if manifests is not None:

@@ -21,7 +21,8 @@ class Target:
 
     name: str
     files: list[str]  # values files layered in order (-f, or one positional)
-    set: list[tuple[str, bool]] = field(default_factory=list)  # (--set expression, is --set-string)
+    # (expression, kind) of the --set family (option_table.SET_KINDS), in command-line order
+    set: list[tuple[str, str]] = field(default_factory=list)
     chart: str | None = None
     manifests: list[str] = field(default_factory=list)
     chart_defaults: bool = False  # a chart's own values.yaml: only file-scope rules run on it

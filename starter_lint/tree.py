@@ -47,3 +47,29 @@ def get_path(data: Any, path: tuple[Any, ...], default: Any = None) -> Any:
         else:
             return default
     return node
+
+
+def same_values(a: Any, b: Any) -> bool:
+    """Equal as Helm values: types matter (true is not 1), int and float do not (Helm's float64)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_values(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_values(x, y) for x, y in zip(a, b, strict=False))
+    return type(a) is type(b) and a == b
+
+
+def differing_paths(
+    a: dict[str, Any], b: dict[str, Any], path: tuple[Any, ...] = ()
+) -> Iterator[tuple[Any, ...]]:
+    """The paths where two values trees differ, as deep as both are maps: a key only one has, or
+    whose values are not `same_values`; in `a`'s key order, then `b`'s new keys."""
+    for key in list(a) + [k for k in b if k not in a]:
+        here = path + (key,)
+        if key in a and key in b and isinstance(a[key], dict) and isinstance(b[key], dict):
+            yield from differing_paths(a[key], b[key], here)
+        elif key not in a or key not in b or not same_values(a[key], b[key]):
+            yield here

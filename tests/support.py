@@ -47,7 +47,7 @@ def example_options(example, directory: Path, select=None) -> Options:
         if options.chart is None and not options.files and not example.set:
             # a manifests-only example: the values side is the contract defaults
             pass
-    options.set = [(expression, False) for expression in example.set]
+    options.set = [(expression, "set") for expression in example.set]
     for key, value in (example.options or {}).items():
         setattr(options, key.replace("-", "_"), value)
     return options

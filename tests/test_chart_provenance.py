@@ -106,7 +106,7 @@ def test_user_values_under_a_subchart_win_and_a_user_null_deletes_its_default():
 
 
 def test_set_on_a_subchart_value_is_the_set_expression():
-    values = layered(sets=[("sub.port=9", False)])
+    values = layered(sets=[("sub.port=9", "set")])
     assert values.get(("sub", "port")) == 9
     assert values.origin(("sub", "port")).describe() == "--set sub.port=9"
 

@@ -78,6 +78,9 @@ SAMPLES = {
     "path": ("in/b", "in/b"),
     "set": (["a.b=1"], ("a.b=1",)),
     "set-string": (["a.c=2"], ("a.c=2",)),
+    "set-json": (['a.d={"e":[1]}'], ('a.d={"e":[1]}',)),
+    "set-file": (["a.f=in/f.txt"], ("a.f=in/f.txt",)),
+    "set-literal": (["a.g=x,y"], ("a.g=x,y",)),
     "version": ("1.28", "1.28"),
     "seconds": (5, 5.0),
     "positive-int": (3, 3),
@@ -133,10 +136,11 @@ def test_every_row_says_how_it_is_given():
 def test_config_keys_are_those_of_before():
     # `unknown key` errors list them: the table must keep every key the config took
     assert (
-        *("baseline", "chart", "color", "crd-dirs", "crds", "fail-on", "format", "ignore", "ignores"),
+        *("baseline", "chart", "color", "crd-dirs", "crds", "fail-on", "format", "helm-version"),
+        *("ignore", "ignores"),
         *("jobs", "kube-version", "kubeconform-timeout", "manifests", "namespace", "output", "quiet"),
-        *("release-name", "render-timeout", "rule-dirs", "rules", "select", "set", "set-string"),
-        *("targets", "validator", "values"),
+        *("release-name", "render-timeout", "rule-dirs", "rules", "select", "set", "set-file"),
+        *("set-json", "set-literal", "set-string", "targets", "validator", "values"),
     ) == config.TOP_KEYS
 
 

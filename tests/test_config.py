@@ -69,7 +69,7 @@ def test_targets_become_pipeline_targets(tmp_path):
         str(tmp_path / "values.yaml"),
         str(tmp_path / "values.prod.yaml"),
     ]
-    assert prod.set == [("api.replicas=3", False), ("api.env.X=1", True)] and prod.chart == str(
+    assert prod.set == [("api.replicas=3", "set"), ("api.env.X=1", "set-string")] and prod.chart == str(
         tmp_path / "charts/app"
     )
     assert rendered.manifests == [str(tmp_path / "out/")] and rendered.chart == str(tmp_path / "other")

@@ -43,7 +43,7 @@ def check(tmp_path: Path, values: str, rules, set_args=()):
     path.write_text(textwrap.dedent(values), encoding="utf-8")
     options = Options(
         files=[str(path)],
-        set=[(s, False) for s in set_args],
+        set=[(s, "set") for s in set_args],
         cwd=str(tmp_path),
         select=[rules] if isinstance(rules, str) else list(rules),
     )

@@ -436,7 +436,7 @@ def test_a_utf16_file_is_refused_in_one_line(tmp_path):
     values = tmp_path / "values.yaml"
     raw = "api:\n  env:\n    DEBUG: yes\n".encode("utf-16")
     values.write_bytes(raw)
-    done = cli("fix", "values.yaml", cwd=tmp_path)
+    done = cli("fix", "--helm-version", "3", "values.yaml", cwd=tmp_path)  # Helm 4 refuses this one
     assert done.returncode == 2
     assert (
         done.stderr

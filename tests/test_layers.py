@@ -100,7 +100,7 @@ def test_a_scalar_replaces_a_map_and_a_map_replaces_a_scalar():
 def test_layering_does_not_modify_the_layers():
     base, first = base_layer(), file_layer("a.yaml", "api:\n  env:\n    X: 1\n")
     before = (repr(base.data), repr(first.data))
-    layer_values(base, [first], [("api.env.Y=2", False), ("api.ports[0]=1", False)])
+    layer_values(base, [first], [("api.env.Y=2", "set"), ("api.ports[0]=1", "set")])
     assert (repr(base.data), repr(first.data)) == before
 
 
@@ -128,14 +128,14 @@ def test_set_over_files_with_indexes_escapes_and_types():
     values = layered(
         ("a.yaml", "api:\n  replicas: 3\n"),
         sets=[
-            ("api.replicas=5", False),
-            ("api.env.FEATURE=true", False),
-            ("api.env.VERSION=1.10", False),
-            ("ingress.hosts[0].host=x.example.org", False),
-            ("ingress.hosts[1].host=y.example.org", False),
-            ("annotations.example\\.org/owner=team\\,a", False),
-            ("api.env.PORT=8080", True),
-            ("api.env.LIST={a,b}", False),
+            ("api.replicas=5", "set"),
+            ("api.env.FEATURE=true", "set"),
+            ("api.env.VERSION=1.10", "set"),
+            ("ingress.hosts[0].host=x.example.org", "set"),
+            ("ingress.hosts[1].host=y.example.org", "set"),
+            ("annotations.example\\.org/owner=team\\,a", "set"),
+            ("api.env.PORT=8080", "set-string"),
+            ("api.env.LIST={a,b}", "set"),
         ],
     ).values
     assert values["api"]["replicas"] == 5 and type(values["api"]["replicas"]) is int
@@ -148,17 +148,17 @@ def test_set_over_files_with_indexes_escapes_and_types():
 
 
 def test_set_null_deletes_a_chart_key():
-    assert "MODE" not in layered(sets=[("api.env.MODE=null", False)]).values["api"]["env"]
+    assert "MODE" not in layered(sets=[("api.env.MODE=null", "set")]).values["api"]["env"]
 
 
 def test_set_index_over_a_file_list_updates_it_in_place_like_helm():
-    values = layered(("a.yaml", "api:\n  ports: [1, 2, 3]\n"), sets=[("api.ports[1]=9", False)]).values
+    values = layered(("a.yaml", "api:\n  ports: [1, 2, 3]\n"), sets=[("api.ports[1]=9", "set")]).values
     assert values["api"]["ports"] == [1, 9, 3]
 
 
 def test_set_that_contradicts_a_file_type_is_an_error():
     with pytest.raises(SetSyntaxError, match=r"api\.ports"):
-        layered(("a.yaml", "api:\n  ports: [1]\n"), sets=[("api.ports.x=1", False)])
+        layered(("a.yaml", "api:\n  ports: [1]\n"), sets=[("api.ports.x=1", "set")])
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_origin_names_the_layer_file_and_line():
     values = layered(
         ("a.yaml", "api:\n  replicas: 3\n"),
         ("b.yaml", "# b\napi:\n  env:\n    X: y\n"),
-        sets=[("api.env.Z=1", False)],
+        sets=[("api.env.Z=1", "set")],
     )
     assert values.origin(("api", "replicas")) == Origin(
         "a.yaml", "file", values.layers[1].loaded.spans[("api", "replicas")]
@@ -182,7 +182,7 @@ def test_origin_names_the_layer_file_and_line():
 
 
 def test_origin_of_a_set_string_names_the_flag():
-    values = layered(sets=[("a=1,b=2", True)])
+    values = layered(sets=[("a=1,b=2", "set-string")])
     assert values.origin(("b",)).describe() == "--set-string a=1,b=2"
 
 
@@ -216,7 +216,7 @@ def test_locate_without_user_files_points_into_the_chart():
 
 
 def test_locate_for_a_value_set_only_by_set_without_files():
-    values = layered(sets=[("api.replicas=7", False)])
+    values = layered(sets=[("api.replicas=7", "set")])
     assert values.locate(("api", "replicas")).path == "--set"
 
 

@@ -175,7 +175,7 @@ def test_scrub_finding_scrubs_raw_text_so_escaping_cannot_hide_a_secret():
 
 def test_set_expressions_are_redacted_once_when_layered(monkeypatch):
     expression = "api.replicas=2,api.secrets.X=hunter2,api.env.DATABASE_URL=postgres://u:pw-1@h/db"
-    layered = layer_values(None, [], [(expression, False), ("api.env.API_TOKEN=0755", True)])
+    layered = layer_values(None, [], [(expression, "set"), ("api.env.API_TOKEN=0755", "set-string")])
     monkeypatch.setattr(redact, "values_secrets", lambda *_: pytest.fail("origin() re-walked the layer"))
     shown = layered.origin(("api", "replicas")).describe()
     assert shown == (

@@ -181,7 +181,7 @@ def test_suppressed_findings_stay_with_suppressions(tmp_path, checker):
 def test_findings_without_a_file_still_give_valid_sarif(tmp_path, checker):
     # --set only: no file in the target, so results go to the run's notifications
     log = sarif_of(
-        Options(cwd=str(tmp_path), set=[("worker.enabled=maybe", False)], select=["SL1"]), tmp_path
+        Options(cwd=str(tmp_path), set=[("worker.enabled=maybe", "set")], select=["SL1"]), tmp_path
     )
     check_sarif(checker, tmp_path / "out.sarif", tmp_path)
     assert log["runs"][0]["results"] == [] or all(
@@ -191,7 +191,7 @@ def test_findings_without_a_file_still_give_valid_sarif(tmp_path, checker):
     (tmp_path / "values.yaml").write_text("api:\n  replicas: 1\n")
     log = sarif_of(
         Options(
-            cwd=str(tmp_path), files=[str(tmp_path / "values.yaml")], set=[("worker.enabled=maybe", False)]
+            cwd=str(tmp_path), files=[str(tmp_path / "values.yaml")], set=[("worker.enabled=maybe", "set")]
         ),
         tmp_path,
     )

@@ -69,7 +69,7 @@ def _assert_clean(text: str, where: str):
 
 def test_checks_never_put_a_secret_in_a_finding(planted):
     """Not only the output scrubber: the messages and fixes themselves hold no secret."""
-    report = run(Options(files=[str(planted / "values.yaml")], set=[(SET, False)], cwd=str(planted)))
+    report = run(Options(files=[str(planted / "values.yaml")], set=[(SET, "set")], cwd=str(planted)))
     rules = {f.rule for f in report.active}
     assert {"SL205", "SL206", "SL604"} <= rules
     for finding in report.findings:

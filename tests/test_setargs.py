@@ -116,8 +116,8 @@ def test_provenance_records_each_assignment_and_its_expression():
     apply_set(target, "x.s=3", string_only=True, record=record, touched=touched)
     assert touched == {"x": {"a": 1, "s": "3"}, "l": [None, {"b": 2}]}
     assert record == {
-        ("x", "a"): "--set x.a=1,l[1].b=2",
-        ("l", 1, "b"): "--set x.a=1,l[1].b=2",
-        ("x", "s"): "--set-string x.s=3",
+        ("x", "a"): ("set", "x.a=1,l[1].b=2"),
+        ("l", 1, "b"): ("set", "x.a=1,l[1].b=2"),
+        ("x", "s"): ("set-string", "x.s=3"),
     }
     assert target == {"x": {"keep": 1, "a": 1, "s": "3"}, "l": [None, {"b": 2}]}

@@ -20,7 +20,7 @@ def _lint(tmp_path, files: dict, rule: str, set_args=(), chart: dict | None = No
         path = tmp_path / name
         path.write_text(textwrap.dedent(text), encoding="utf-8")
         options.files.append(str(path))
-    options.set = [(expression, False) for expression in set_args]
+    options.set = [(expression, "set") for expression in set_args]
     if chart is not None:
         directory = tmp_path / "chart"
         for name, text in {"Chart.yaml": "apiVersion: v2\nname: demo\nversion: 0.1.0\n", **chart}.items():

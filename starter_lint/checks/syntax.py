@@ -17,20 +17,44 @@ def _location(loaded, span) -> Location:
     return Location(loaded.path, span.line, span.col, span.end_line, span.end_col)
 
 
+# at most this many differing keys are named in one finding; the count says how many more
+MAX_NAMED_KEYS = 10
+
+
 @check("SL102")
-def extra_documents(ctx):
+def helm_majors_disagree(ctx):
+    """A `-f` file that Helm 3 and Helm 4 read differently: a note naming the keys whose value
+    differs (never the values: they may be secrets), or saying that the readings agree."""
     if ctx.chart_defaults:
         return  # Helm merges every document of a chart's own values.yaml, in every version
     for loaded in ctx.loaded:
-        if loaded.documents > 1:
-            yield Problem(
-                f"{loaded.path} holds more than one YAML document; Helm 3 and the Helm SDK read only "
-                "the first from a -f file (as starter-lint does) while Helm 4 merges them all, so the "
-                "values depend on the Helm version: merge them into one document",
-                location=Location(loaded.path, 1, 1),
-                severity=Severity.WARNING,
-                key="extra-documents",
+        other = loaded.other_reading
+        if other is None:
+            continue
+        this = "4" if loaded.all_documents else "3"
+        how = {"3": "reads only its first document", "4": "merges all its documents"}
+        message = (
+            f"{loaded.path} holds several YAML documents: Helm {this} (followed here, --helm-version "
+            f"{this}) {how[this]}, Helm {other.major} {how[other.major]}"
+        )
+        if other.error is not None:
+            message = (
+                f"Helm {other.major} refuses {loaded.path} (line {other.error.line}: {other.error.message}); "
+                f"Helm {this} reads it (followed here, --helm-version {this})"
             )
+        elif other.differing:
+            named = ", ".join(format_path(p) for p in other.differing[:MAX_NAMED_KEYS])
+            more = len(other.differing) - MAX_NAMED_KEYS
+            message += f"; the values differ at {named}" + (f" and {more} more" if more > 0 else "")
+            message += ": merge them into one document"
+        else:
+            message += "; both read the same values"
+        yield Problem(
+            message,
+            location=Location(loaded.path, other.line, 1),
+            severity=Severity.NOTE,
+            key="extra-documents",
+        )
 
 
 @check("SL103")

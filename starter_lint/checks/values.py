@@ -226,7 +226,7 @@ def unknown_key(ctx):
             if suggestion
             else "remove it or fix its name"
         )
-        set_by = " (set by --set)" if layer.kind == "set" else ""
+        set_by = f" (set by {layer.flag_for(path)})" if layer.kind == "set" else ""
         place = subcharts.place_of(ctx, path)
         known_by, ignored = against, "Helm ignores it"
         if place is not None:
@@ -352,7 +352,7 @@ def unused_value(ctx):
             if key == "global" and not globals_read_here:
                 continue  # Helm's values for subcharts, read outside these templates
             for path in _unused(value, refs, (key,), skip):
-                set_by = " (set by --set)" if layer.kind == "set" else ""
+                set_by = f" (set by {layer.flag_for(path)})" if layer.kind == "set" else ""
                 yield _problem_at(
                     layer,
                     path,

@@ -58,10 +58,11 @@ def plan_fixes(report: Report, options: Options, unsafe: bool = False) -> list[F
         if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise StarterLintError(f"{plan.shown}: cannot fix a UTF-16 file; convert it to UTF-8 first")
         plan.before = decode_bytes(raw)
-        original = load_checked(plan.shown, plan.before, "reading")
+        every = options.helm_version == "4"  # Helm 4 merges every document of a -f file
+        original = load_checked(plan.shown, plan.before, "reading", every)
         plan.findings, plan.held = choose_fixes(plan.findings, original.data, unsafe)
         apply_checked(plan, original)
         if plan.changed:
             plan.hidden_before = secret_lines(original)
-            plan.hidden_after = secret_lines(load_checked(plan.shown, plan.after, "fixing"))
+            plan.hidden_after = secret_lines(load_checked(plan.shown, plan.after, "fixing", every))
     return plans

@@ -138,6 +138,20 @@ def _set_value(root, fix) -> bool:
     return True
 
 
+def _fix_value(roots: list, fix) -> bool:
+    """Set the value in the last document that holds it (the one whose value Helm 4 keeps; a
+    new key goes into the last document); delete it from every document that holds it."""
+    if fix.value is None:
+        return any([_set_value(root, fix) for root in roots])
+    holders = [root for root in roots if _holds(root, tuple(fix.path))]
+    return _set_value(holders[-1] if holders else roots[-1], fix)
+
+
+def _holds(root, path: tuple) -> bool:
+    container, key = _walk(root, path, create=False)
+    return container is not None and (isinstance(container, list) or key in container)
+
+
 def _quote_key(root, fix) -> bool:
     container, key = _walk(root, tuple(fix.path), create=False)
     # a round-trip loaded mapping: it keeps the key's comment
@@ -226,9 +240,10 @@ def _round_trip_yaml():
     return yaml
 
 
-def apply_fixes(text: str, findings: list, shown: str = "<values>") -> str:
+def apply_fixes(text: str, findings: list, shown: str = "<values>", all_documents: bool = False) -> str:
     """The text with every finding's fix applied (values first, then keys, deepest first), in
-    the file's line endings. Which fixes to pass is `choose_fixes`'s decision."""
+    the file's line endings. Which fixes to pass is `choose_fixes`'s decision. `all_documents`:
+    the file is read as Helm 4 reads it, every document merged."""
     newline = _newline(text)
     work = text.replace("\r\n", "\n")
     yaml = _round_trip_yaml()
@@ -240,22 +255,23 @@ def apply_fixes(text: str, findings: list, shown: str = "<values>") -> str:
         documents = list(yaml.load_all(work))
     except YAMLError as exc:
         raise _cannot_round_trip(text, exc, shown) from None
-    if not documents or not isinstance(documents[0], dict):
+    # Helm 3 reads the first document; Helm 4 merges them all, so a fix goes where its value is
+    roots = [d for d in documents if isinstance(d, dict)] if all_documents else documents[:1]
+    if not roots or not isinstance(roots[0], dict):
         return text
-    root = documents[0]
     values = [f for f in findings if f.key != KEY_FIX]
     keys = sorted((f for f in findings if f.key == KEY_FIX), key=lambda f: -len(f.fix.path))
     changed = False
     for finding in values:
-        changed |= _set_value(root, finding.fix)
-    for finding in keys:
-        changed |= _quote_key(root, finding.fix)
+        changed |= _fix_value(roots, finding.fix)
+    for finding in keys:  # a key written in several documents is quoted in each (a list: no short cut)
+        changed |= any([_quote_key(root, finding.fix) for root in roots])
     if not changed:
         return text
     yaml.explicit_start = work.lstrip().startswith("---")
     out = io.StringIO()
     if len(documents) == 1:
-        yaml.dump(root, out)
+        yaml.dump(documents[0], out)
     else:
         yaml.dump_all(documents, out)
     return out.getvalue().replace("\n", newline)

@@ -26,6 +26,7 @@ from ..options import Options
 from ..paths import display_path
 from ..redact import is_secret_path
 from ..results import Report
+from ..tree import same_values
 from ..values.layers import get_path
 from .diff import unified_diff
 
@@ -136,19 +137,6 @@ def unsafe_reason(finding: Finding, original: dict[str, Any]) -> str | None:
     if is_secret_path(path, old) or is_secret_path(path, new):
         return f"Helm renders {where} differently after this fix"
     return f'Helm renders {where} as "{_rendered(old)}"; the fix would make it "{_rendered(new)}"'
-
-
-def same_values(a: Any, b: Any) -> bool:
-    """Equal as Helm values: types matter (true is not 1), int and float do not (Helm's float64)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_values(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_values(x, y) for x, y in zip(a, b, strict=False))
-    return type(a) is type(b) and a == b
 
 
 def choose_fixes(

@@ -13,9 +13,10 @@ from typing import Any
 from ..errors import StarterLintError
 from ..findings import Finding
 from ..results import Report
+from ..tree import same_values
 from ..yamlio import LoadedYaml, YamlLoadError, load_values
 from .edit import apply_fixes
-from .select import KEY_FIX, REWRITE_CHANGES_OTHERS, FileFix, fix_of, same_values
+from .select import KEY_FIX, REWRITE_CHANGES_OTHERS, FileFix, fix_of
 
 
 def expected_values(original: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
@@ -51,10 +52,11 @@ def expected_values(original: dict[str, Any], findings: list[Finding]) -> dict[s
     return data
 
 
-def load_checked(shown: str, text: str, what: str) -> LoadedYaml:
-    """The text's values as Helm loads them; a fix that stops it loading is our bug, not the user's."""
+def load_checked(shown: str, text: str, what: str, all_documents: bool = False) -> LoadedYaml:
+    """The text's values as Helm loads them (`all_documents`: as Helm 4 reads a `-f` file); a fix
+    that stops it loading is our bug, not the user's."""
     try:
-        return load_values(text, shown)
+        return load_values(text, shown, merge_documents=all_documents)
     except YamlLoadError as exc:
         raise StarterLintError(
             f"internal: {what} {shown} would break it ({exc.message}); nothing written"
@@ -62,25 +64,26 @@ def load_checked(shown: str, text: str, what: str) -> LoadedYaml:
 
 
 def _differs(shown: str, text: str, original: LoadedYaml, findings: list[Finding]) -> bool:
-    after = load_checked(shown, text, "fixing")
+    after = load_checked(shown, text, "fixing", original.all_documents)
     return not same_values(after.data, expected_values(original.data, findings))
 
 
 def apply_checked(plan: FileFix, original: LoadedYaml) -> None:
     """Fill `plan.after`: all fixes at once when the result loads as expected; else each fix
     alone, holding back those that change more than their own path."""
-    plan.after = apply_fixes(plan.before, plan.findings, plan.shown)
+    every = original.all_documents
+    plan.after = apply_fixes(plan.before, plan.findings, plan.shown, every)
     if not plan.changed or not _differs(plan.shown, plan.after, original, plan.findings):
         return
     kept = []
     for finding in plan.findings:
-        alone = apply_fixes(plan.before, [finding], plan.shown)
+        alone = apply_fixes(plan.before, [finding], plan.shown, every)
         if alone != plan.before and _differs(plan.shown, alone, original, [finding]):
             plan.held.append((finding, REWRITE_CHANGES_OTHERS))
         else:
             kept.append(finding)
     plan.findings = kept
-    plan.after = apply_fixes(plan.before, kept, plan.shown)
+    plan.after = apply_fixes(plan.before, kept, plan.shown, every)
     if plan.changed and _differs(plan.shown, plan.after, original, kept):
         raise StarterLintError(
             f"internal: the fixes of {plan.shown} would change other values Helm loads; nothing written"

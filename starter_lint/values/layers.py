@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import Location, ValuesPath
-from ..redact import redact_set_expression, values_secrets
+from ..redact import values_secrets
 from ..tree import get_path as get_path  # re-exported: checks read values paths through layers
 from ..tree import merge_maps
 from ..yamlio import LoadedYaml, Span
 from .chart_origin import find_source
 from .chart_tree import ChartNode, ChartTreeValues
 from .coalesce import coalesce_chart
-from .setargs import SetBudget, apply_set
+from .setargs import SetBudget, apply_set, helm_order, shown_expression
+from .strvals import ReadFile
 
 _MISSING = object()
 
@@ -76,7 +77,19 @@ class Layer:
     kind: str  # "base" | "file" | "set"
     data: dict[str, Any]
     loaded: LoadedYaml | None = None
-    expressions: dict[ValuesPath, str] = field(default_factory=dict)  # --set: path -> "a.b=c"
+    # the --set family: path -> the flag and expression that set it ("--set-json a={...}")
+    expressions: dict[ValuesPath, str] = field(default_factory=dict)
+
+    def expression_for(self, path: ValuesPath) -> str:
+        """The flag and expression that set `path` (or the map or list above it), or ""."""
+        for i in range(len(path), 0, -1):
+            if path[:i] in self.expressions:
+                return self.expressions[path[:i]]
+        return ""
+
+    def flag_for(self, path: ValuesPath) -> str:
+        """The flag that set `path`: `--set`, `--set-json`, … (a finding says which)."""
+        return self.expression_for(path).split(" ", 1)[0] or "--set"
 
 
 @dataclass
@@ -132,12 +145,9 @@ class LayeredValues:
 
     def _origin_in(self, layer: Layer, path: ValuesPath) -> Origin:
         if layer.kind == "set":
-            text = ""
-            for i in range(len(path), 0, -1):
-                if path[:i] in layer.expressions:
-                    text = layer.expressions[path[:i]]
-                    break
-            return Origin(layer.name, "set", None, text)  # secrets redacted in layer_values
+            return Origin(
+                layer.name, "set", None, layer.expression_for(path)
+            )  # secrets redacted in layer_values
         return Origin(layer.name, layer.kind, _nearest_span(layer.loaded, path))
 
     def locate_key(self, path: Iterable[Any] | None) -> Location:
@@ -224,15 +234,18 @@ def _nearest_span(loaded: LoadedYaml | None, path: ValuesPath) -> Span | None:
 def layer_values(
     base: Layer | None,
     files: Sequence[Layer],
-    set_args: Iterable[tuple[str, bool]] = (),
+    set_args: Iterable[tuple[str, str]] = (),
+    read_file: ReadFile | None = None,
     *,
     tree: ChartNode | None = None,
 ) -> LayeredValues:
-    """base (chart values.yaml or contract defaults) <- -f files in order <- --set.
+    """base (chart values.yaml or contract defaults) <- -f files in order <- the --set family.
 
-    `set_args` is a list of (expression, string_only) in command-line order. `tree`, the chart
-    with its subcharts, makes the values Helm's coalescing of the whole tree (coalesce_chart);
-    a chart without subcharts coalesces as before, over `base`.
+    `set_args` is a list of (expression, kind) in command-line order, kind one of
+    setargs.SET_KINDS; they apply in Helm's order (setargs.helm_order). `read_file` reads a
+    --set-file path (setfile.set_file_reader: the loading step's, this module opens nothing).
+    `tree`, the chart with its subcharts, makes the values Helm's coalescing of the whole tree
+    (coalesce_chart); a chart without subcharts coalesces as before, over `base`.
     Raises CoalesceError where Helm refuses the values (a subchart's key set to a non-map).
     """
 
@@ -243,18 +256,21 @@ def layer_values(
     if set_args:
         user = copy.deepcopy(user)  # Helm's ParseInto writes into the merged user values
         touched: dict[str, Any] = {}
-        record: dict[ValuesPath, str] = {}  # path -> the expression that set it
+        record: dict[ValuesPath, tuple[str, str]] = {}  # path -> the (kind, expression) that set it
         budget = SetBudget()
-        for expression, string_only in set_args:
+        for expression, kind in helm_order(set_args):
             apply_set(
-                user, expression, string_only=string_only, record=record, touched=touched, budget=budget
+                user,
+                expression,
+                kind=kind,
+                record=record,
+                touched=touched,
+                budget=budget,
+                read_file=read_file,
             )
         # an expression may carry a secret (`--set api.secrets.X=…`): provenance never shows it
-
         secrets = values_secrets(touched)
-        shown = {
-            expression: redact_set_expression(expression, secrets) for expression in set(record.values())
-        }
+        shown = {arg: shown_expression(arg[0], arg[1], secrets) for arg in set(record.values())}
         set_layer = Layer("--set", "set", touched, expressions={path: shown[e] for path, e in record.items()})
     charts = None
     if tree is not None and tree.subcharts:

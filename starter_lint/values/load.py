@@ -3,6 +3,8 @@ defaults shipped in the package) and the user's files, each read as Helm reads i
 
 from __future__ import annotations
 
+import codecs
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +21,8 @@ from ..paths import (
 )
 from ..resources import schemas_dir
 from ..textio import YamlLoadError, decode_bytes, line_at
-from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, load_values
+from ..tree import differing_paths
+from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, OtherReading, load_values
 from .chart_load import load_chart_tree
 from .layers import Layer
 
@@ -31,10 +34,12 @@ def _contract_defaults() -> LoadedYaml:
 
 
 def read_values_file(
-    path: str, cwd: StrPath | None = None, chart_defaults: bool = False
+    path: str, cwd: StrPath | None = None, chart_defaults: bool = False, helm_version: str = "4"
 ) -> tuple[LoadedYaml, None] | tuple[None, YamlLoadError]:
     """(LoadedYaml, None) or (None, YamlLoadError); missing/unreadable files raise InputError.
-    `chart_defaults`: the file is a chart's own values.yaml, read as Helm reads that one."""
+    `chart_defaults`: the file is a chart's own values.yaml, read as Helm reads that one.
+    `helm_version`: the major whose `-f` reading counts ("4": every document, merged; "3": the
+    first), and the file says how the other major reads it when the two may differ."""
     shown = display_path(path, cwd)
     if str(path) != "-":  # a symlink out of the repository is not followed
         refuse_outside_link(path, allowed_roots(path, cwd), "values file", cwd)
@@ -45,13 +50,82 @@ def read_values_file(
             "a values file this large is not supported"
         )
     try:
-        text = decode_bytes(raw)
-        if "\x00" in text:
-            line = line_at(text, text.index("\x00"))
-            raise YamlLoadError("NUL byte in the file: not a YAML text file", line, 1)
-        return load_values(text, shown, chart_defaults=chart_defaults), None
+        loaded = _read_as(raw, shown, helm_version if not chart_defaults else "chart")
     except YamlLoadError as exc:
         return None, exc
+    if not chart_defaults and (raw.startswith(_UTF16_BOMS) or _may_differ(loaded.text)):
+        loaded.other_reading = _other_reading(raw, shown, loaded, "3" if helm_version == "4" else "4")
+    return loaded, None
+
+
+# A line that can make Helm 3's and Helm 4's readings of a file differ: a document separator or
+# a directive (Helm 4 cuts the file at every `---` line, directives included; Helm 3 does not)
+_MAY_SPLIT = re.compile(r"^(?:---|%)", re.M)
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _read_as(raw: bytes, shown: str, reading: str) -> LoadedYaml:
+    """The file as one Helm major reads a `-f` file ("3", "4"), or as a chart's values.yaml.
+
+    Helm 4's LoadValues cuts the *bytes* at `---` lines, after adding a line break to a file
+    that lacks one: a UTF-16 file has no `---` in its bytes, so go-yaml gets it whole (and reads
+    its first document), and a UTF-16 file that does not end with a line break byte becomes an
+    odd number of bytes, which go-yaml refuses."""
+    if reading == "4" and raw.startswith(_UTF16_BOMS):
+        raw = raw if raw.endswith(b"\n") else raw + b"\n"
+        if len(raw) % 2:
+            raise YamlLoadError(
+                "incomplete UTF-16 character: Helm 4 adds a line break to a file that does not end "
+                "with one, which leaves this UTF-16 file an odd number of bytes; save it as UTF-8"
+            )
+        reading = "3"
+    text = decode_bytes(raw)
+    if "\x00" in text:
+        line = line_at(text, text.index("\x00"))
+        raise YamlLoadError("NUL byte in the file: not a YAML text file", line, 1)
+    return load_values(text, shown, chart_defaults=reading == "chart", merge_documents=reading == "4")
+
+
+def _other_reading(raw: bytes, shown: str, loaded: LoadedYaml, major: str) -> OtherReading | None:
+    """How the other major reads the file: None when it reads the same values from one document."""
+    try:
+        other = _read_as(raw, shown, major)
+    except YamlLoadError as exc:
+        return OtherReading(major, error=exc, line=exc.line)
+    differing = tuple(differing_paths(loaded.data, other.data))
+    if not differing and loaded.documents < 2 and other.documents < 2:
+        return None
+    return OtherReading(major, differing, line=_parting_line(loaded.text), data=other.data)
+
+
+_CONTENT_LINE = re.compile(r"^[ \t]*[^ \t\r\n#]", re.M)
+
+
+def _may_differ(text: str) -> bool:
+    """Whether the majors may read the text differently: a directive, a `---` line after some
+    content, or one with text after it (a file that merely starts with `---` reads the same)."""
+    since = 0
+    for mark in _MAY_SPLIT.finditer(text):
+        end = text.find("\n", mark.start())
+        rest = text[mark.start() + 3 : end if end >= 0 else len(text)].strip()
+        if (
+            text[mark.start()] == "%"
+            or (rest and rest[0] != "#")
+            or _CONTENT_LINE.search(text, since, mark.start())
+        ):
+            return True
+        since = end if end >= 0 else len(text)
+    return False
+
+
+def _parting_line(text: str) -> int:
+    """The line of the first `---` or directive after some content (else the first one)."""
+    marks = list(_MAY_SPLIT.finditer(text))
+    content = _CONTENT_LINE.search(text)
+    while content is not None and any(m.start() == content.start() for m in marks):
+        content = _CONTENT_LINE.search(text, content.end())  # a `---` line is no content
+    after = [m for m in marks if content is None or m.start() > content.start()]
+    return line_at(text, (after or marks)[0].start()) if marks else 1
 
 
 def base_layer(

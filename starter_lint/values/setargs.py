@@ -1,289 +1,69 @@
-"""Helm's `--set` / `--set-string` syntax: a port of Helm's pkg/strvals parser.
+"""The `--set` family applied as Helm applies it, and what provenance may show of it.
 
-`a.b=c,d[0]=e,f={x,y}`; `\\` escapes the next character; values typed as Helm types them:
-`true`/`false`/`null` in any case, base-10 integers without a leading zero as int64 (they are
-*not* made float64: `--set` values never go through JSON), everything else a string.
-`--set-string` keeps every value a string. Assignments write into the values merged from the
-`-f` files, as `strvals.ParseInto` does, so `--set a.b=1` over a file's `a: [1]` is an error
-there too. `tests/test_setargs.py` checks the port against Helm's own parser.
+Helm's `MergeValues` (pkg/cli/values/options.go) applies the kinds in a fixed order whatever the
+order on the command line: the `-f` files, then every `--set-json`, `--set`, `--set-string`,
+`--set-file` and `--set-literal` (`SET_KINDS`), each in its own order, each writing into the
+values so far (`strvals.ParseInto`, so `--set a.b=1` over a file's `a: [1]` is an error there
+too). A `--set-json` that is a whole JSON object (`{"a":1}`) is merged instead, as Helm merges a
+file. The parsers are in strvals; `tests/test_setargs.py` checks them against Helm's own.
 """
 
 from __future__ import annotations
 
+import copy
+import json
+from collections.abc import Iterable
 from typing import Any
 
-from ..errors import StarterLintError
-from ..findings import ValuesPath, format_path
-from ..lazy_pattern import LazyPattern
-from ..redact import REDACTED, redact_set_expression, set_secret_spans
+from ..findings import ValuesPath
+from ..option_table import SET_KINDS  # Helm applies them in this order
+from ..redact import (
+    MIN_SCRUB_LENGTH,
+    REDACTED,
+    merge_spans,
+    redact_set_expression,
+    redact_values,
+    replace_spans,
+    secrets_pattern,
+    set_secret_spans,
+    value_holds_secret,
+    value_text_may_hold_secret,
+)
 from ..textio import MAX_DEPTH
+from ..yamlio import MAX_VALUES_BYTES
+from .gojson import GoJsonError, decode_object
+from .strvals import (
+    MAX_INDEX,
+    MAX_LIST_SLOTS,
+    Parser,
+    ReadFile,
+    Scalar,
+    SetBudget,
+    SetSyntaxError,
+    go_space,
+    typed_value,
+)
 
-MAX_INDEX = 65536  # strvals.MaxIndex
-MAX_NESTED_NAME_LEVEL = 30  # strvals.MaxNestedNameLevel
-# Beyond Helm: the bounds a values file has (the loader's nesting limit), and a budget for the
-# null padding of lists (`a[65536]=1` pads 65536 nulls; a config's `set:` is a stranger's input)
-MAX_LIST_SLOTS = 1_000_000  # list items all --set expressions of one target may create
-_INT = LazyPattern(r"^[+-]?[0-9]+$")
+__all__ = [
+    "MAX_INDEX",
+    "MAX_LIST_SLOTS",
+    "SET_KINDS",
+    "Scalar",
+    "SetBudget",
+    "SetSyntaxError",
+    "apply_set",
+    "helm_order",
+    "set_path",
+    "shown_expression",
+    "typed_value",
+]
 
-# What `--set` types a value as: strvals.typedVal's bool, int64, nil or string
-Scalar = str | bool | int | None
-
-
-class SetSyntaxError(StarterLintError):
-    def __init__(self, message: str, quoted: str = "", at: tuple[int, int] | tuple[()] = ()) -> None:
-        super().__init__(message)
-        self.quoted = quoted  # text of the expression the message quotes as "…"
-        self.at = at  # (start, end) of that text in the expression
-
-
-class _EOF(Exception):
-    """io.EOF: the expression is used up (not an error at the top level)."""
-
-
-class _NotList(Exception):
-    pass
-
-
-def typed_value(text: str, string_only: bool) -> Scalar:
-    """strvals.typedVal."""
-    if string_only:
-        return text
-    low = text.lower()
-    if low == "true":
-        return True
-    if low == "false":
-        return False
-    if low == "null":
-        return None
-    if text == "0":
-        return 0
-    if text and text[0] != "0" and _INT.match(text):
-        value = int(text)
-        if -(2**63) <= value < 2**63:
-            return value
-    return text
+MAX_SET_FILE_BYTES = MAX_VALUES_BYTES  # all --set-file values of one target together, as one values file
 
 
-def _go_type(value: Any) -> str:
-    if isinstance(value, dict):
-        return "map[string]interface {}"
-    if isinstance(value, list):
-        return "[]interface {}"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int64"
-    if isinstance(value, float):
-        return "float64"
-    return "string" if isinstance(value, str) else "<nil>"
-
-
-class SetBudget:
-    """List items the --set expressions of one target may still create."""
-
-    def __init__(self, slots: int = MAX_LIST_SLOTS) -> None:
-        self.slots = slots
-
-    def spend(self, count: int) -> None:
-        self.slots -= count
-        if self.slots < 0:
-            raise SetSyntaxError(
-                f"the lists it sets hold more than {MAX_LIST_SLOTS:,} items in all "
-                "(an index pads a list with nulls up to it); use smaller indexes"
-            )
-
-
-class _Parser:
-    def __init__(self, text: str, string_only: bool, budget: SetBudget) -> None:
-        self.text = text
-        self.pos = 0
-        self.string_only = string_only
-        self.budget = budget
-        self.assigned: list[tuple[ValuesPath, Any]] = []  # (path, value) of every leaf set, in order
-
-    # the rune scanner ----------------------------------------------------------------------
-    def _read(self) -> str | None:
-        if self.pos >= len(self.text):
-            return None
-        self.pos += 1
-        return self.text[self.pos - 1]
-
-    def _runes_until(self, stop: str) -> tuple[str, str | None]:
-        """(runes, the stop rune or None at the end of the expression): strvals.runesUntil."""
-        out: list[str] = []
-        while True:
-            ch = self._read()
-            if ch is None:
-                return "".join(out), None
-            if ch in stop:
-                return "".join(out), ch
-            if ch == "\\":
-                nxt = self._read()
-                if nxt is None:
-                    return "".join(out), None
-                out.append(nxt)
-            else:
-                out.append(ch)
-
-    # grammar: each method mirrors the strvals function of the same name; _EOF is io.EOF -------
-    def parse(self, data: dict[str, Any]) -> None:
-        while True:
-            try:
-                self.key(data, 0, ())
-            except _EOF:
-                return
-
-    def _quoting(self, template: str, text: str, start: int) -> SetSyntaxError:
-        """An error quoting `text`, read from `start`: apply_set hides it if a secret's value
-        covers it (`api.secrets.X=p@ss,word` reads `word` as a key)."""
-        return SetSyntaxError(template.format(f'"{text}"'), f'"{text}"', (start, self.pos))
-
-    def key(self, data: dict[str, Any], level: int, path: ValuesPath) -> None:
-        _check_depth(path)
-        start = self.pos
-        name, last = self._runes_until("=[,.")
-        if last is None:
-            if not name:
-                raise _EOF()
-            raise self._quoting("key {} has no value", name, start)
-        if last == "[":
-            index = self._key_index()
-            items = data.get(name, [])
-            if not isinstance(items, list):
-                raise self._conflict(path + (name,), items, "a list")
-            try:
-                items = self.list_item(items, index, level, path + (name,))
-            finally:
-                _set(data, name, items)
-        elif last == "=":
-            value: Scalar | list[Scalar]
-            try:
-                value = self.val_list()
-            except _EOF:
-                _set(data, name, "")
-                self._assigned(path + (name,), "")
-                raise
-            except _NotList:
-                value = typed_value(self._runes_until(",")[0], self.string_only)
-            _set(data, name, value)
-            self._assigned(path + (name,), value)
-        elif last == ",":
-            raise self._quoting("key {} has no value (cannot end with ,)", name, start)
-        else:  # "."
-            level += 1
-            if level > MAX_NESTED_NAME_LEVEL:
-                raise SetSyntaxError(
-                    "value name nested level is greater than maximum supported "
-                    f"nested level of {MAX_NESTED_NAME_LEVEL}"
-                )
-            inner = data.get(name, {})
-            if not isinstance(inner, dict):
-                raise self._conflict(path + (name,), inner, "a map")
-            try:
-                self.key(inner, level, path + (name,))
-            except _EOF:
-                if inner:
-                    _set(data, name, inner)
-                raise
-            if not inner:
-                raise self._quoting("key map {} has no value", name, start)
-            _set(data, name, inner)
-
-    def _key_index(self) -> int:
-        start = self.pos
-        text, last = self._runes_until("]")
-        if last is None:
-            raise _EOF()  # Helm wraps io.EOF ("error parsing index: EOF") and so ends quietly
-        if not _INT.match(text):
-            raise self._quoting("error parsing index: strconv.Atoi: parsing {}: invalid syntax", text, start)
-        return int(text)
-
-    def list_item(self, items: list[Any], index: int, level: int, path: ValuesPath) -> list[Any]:
-        if index < 0:
-            raise SetSyntaxError(f"negative {index} index not allowed")
-        _check_depth(path)
-        start = self.pos
-        name, last = self._runes_until("[.=")
-        if name:
-            raise self._quoting("unexpected data at end of array index: {}", name, start)
-        if last is None:
-            raise _EOF()  # `a[1]` alone: the list is kept as it is
-        if last == "=":
-            value: Scalar | list[Scalar]
-            try:
-                value = self.val_list()
-            except _EOF:
-                value = ""
-            except _NotList:
-                value = typed_value(self._runes_until(",")[0], self.string_only)
-            self._assigned(path + (index,), value)
-            return self._set_index(items, index, value)
-        if last == "[":
-            next_index = self._key_index()
-            current: list[Any] = []
-            if len(items) > index and items[index] is not None:
-                current = items[index]
-                if not isinstance(current, list):
-                    raise self._conflict(path + (index,), current, "a list")
-            nested = self.list_item(current, next_index, level, path + (index,))
-            return self._set_index(items, index, nested)
-        inner: dict[str, Any] = {}
-        if len(items) > index:
-            if not isinstance(items[index], dict):
-                items[index] = {}  # "indices out of order": Helm starts the item afresh
-            inner = items[index]
-        self.key(inner, level, path + (index,))
-        return self._set_index(items, index, inner)
-
-    def _set_index(self, items: list[Any], index: int, value: Any) -> list[Any]:
-        if index > MAX_INDEX:
-            raise SetSyntaxError(f"index of {index} is greater than maximum supported index of {MAX_INDEX}")
-        if len(items) <= index:
-            self.budget.spend(index + 1 - len(items))
-            items.extend([None] * (index + 1 - len(items)))  # in place: a[0]=…,a[1]=…,… stays linear
-        items[index] = value
-        return items
-
-    def val_list(self) -> list[Scalar]:
-        ch = self._read()
-        if ch is None:
-            raise _EOF()
-        if ch != "{":
-            self.pos -= 1
-            raise _NotList()
-        items: list[Scalar] = []
-        while True:
-            text, last = self._runes_until(",}")
-            if last is None:
-                raise SetSyntaxError("list must terminate with '}'")
-            items.append(typed_value(text, self.string_only))
-            if last == "}":
-                if self.pos < len(self.text) and self.text[self.pos] == ",":
-                    self.pos += 1
-                return items
-
-    # provenance and errors -----------------------------------------------------------------
-    def _assigned(self, path: ValuesPath, value: Any) -> None:
-        self.assigned.append((path, value))
-
-    @staticmethod
-    def _conflict(path: ValuesPath, found: Any, wanted: str) -> SetSyntaxError:
-        return SetSyntaxError(
-            f"`{format_path(path)}` is already {_go_type(found)} in the values, "
-            f"not {wanted} (Helm: unable to parse key: interface conversion)"
-        )
-
-
-def _set(data: dict[str, Any], key: str, value: Any) -> None:
-    if key:  # strvals.set: an empty key is not set
-        data[key] = value
-
-
-def _check_depth(path: ValuesPath) -> None:
-    """`a[0][0]…` or `a.b.c…[0]…` nests one level per step: as deep as a values file may."""
-
-    if len(path) >= MAX_DEPTH:
-        raise SetSyntaxError(f"nesting deeper than {MAX_DEPTH} levels")
+def helm_order(set_args: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(expression, kind) pairs in the order Helm applies them: by kind, then as given."""
+    return sorted(set_args, key=lambda arg: SET_KINDS.index(arg[1]))
 
 
 def set_path(target: dict[str, Any], path: ValuesPath, value: Any) -> None:
@@ -317,35 +97,155 @@ def set_path(target: dict[str, Any], path: ValuesPath, value: Any) -> None:
                 node = child
 
 
+def _merge_into(target: dict[str, Any], top: dict[str, Any]) -> None:
+    """Helm's loader.MergeMaps, in place: maps merge, anything else replaces."""
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge_into(target[key], value)
+        else:
+            target[key] = value
+
+
+def _object_form(kind: str, expression: str) -> str | None:
+    """A --set-json that is one JSON object (`{"a":1}`), trimmed as strings.TrimSpace does."""
+    if kind != "set-json":
+        return None
+    start, end = 0, len(expression)
+    while start < end and go_space(expression[start]):
+        start += 1
+    while end > start and go_space(expression[end - 1]):
+        end -= 1
+    return expression[start:end] if expression[start:end].startswith("{") else None
+
+
+def _file_budget(read_file: ReadFile | None, budget: SetBudget) -> ReadFile | None:
+    """The reader, counting what it reads: `a={f,f,f,…}` may name one file many times."""
+    if read_file is None:
+        return None
+    reader = read_file
+
+    def read(path: str) -> str:
+        text = reader(path)
+        budget.file_bytes += len(text)
+        if budget.file_bytes > MAX_SET_FILE_BYTES:
+            raise SetSyntaxError(
+                f"the files it reads hold more than {MAX_SET_FILE_BYTES // (1024 * 1024)} MiB in all"
+            )
+        return text
+
+    return read
+
+
 def apply_set(
     target: dict[str, Any],
     expression: str,
     *,
+    kind: str = "set",
     string_only: bool = False,
-    record: dict[ValuesPath, str] | None = None,
+    record: dict[ValuesPath, tuple[str, str]] | None = None,
     touched: dict[str, Any] | None = None,
     budget: SetBudget | None = None,
+    read_file: ReadFile | None = None,
 ) -> None:
-    """Apply one --set expression to `target` in place (Helm's strvals.ParseInto).
+    """Apply one expression of `kind` (SET_KINDS; `string_only` means "set-string") to `target`
+    in place, as Helm's strvals.Parse*Into does.
 
     `touched` receives the same assignments (for provenance); `record` maps each assigned path
-    to the expression that set it; `budget` is shared by the expressions of one target. A
-    malformed expression raises SetSyntaxError naming it.
+    to (kind, expression); `budget` is shared by the expressions of one target; `read_file`
+    reads a --set-file path. A malformed expression raises SetSyntaxError naming the flag and
+    the expression, secrets hidden.
     """
-    parser = _Parser(expression, string_only, budget if budget is not None else SetBudget())
+    kind = "set-string" if string_only else kind
+    budget = budget if budget is not None else SetBudget()
+    parser = Parser(expression, kind, budget, _file_budget(read_file, budget))
+    whole = _object_form(kind, expression)
     try:
-        parser.parse(target)
-    except SetSyntaxError as exc:
-        message = str(exc)
-        if exc.at and any(
-            start < exc.at[1] and exc.at[0] < end for start, end in set_secret_spans(expression)
-        ):
-            message = message.replace(exc.quoted, f'"{REDACTED}"')
-        flag = "--set-string" if string_only else "--set"
-        raise SetSyntaxError(f"{flag} {redact_set_expression(expression, ())!r}: {message}") from None
-    shown = ("--set-string " if string_only else "--set ") + expression
-    for path, value in parser.assigned:
+        if whole is not None:
+            obj = decode_object(whole, MAX_DEPTH)
+            _merge_into(target, obj)
+            parser.assigned = [((key,), value, (0, len(expression))) for key, value in obj.items()]
+        else:
+            parser.parse(target)
+    except (SetSyntaxError, GoJsonError) as exc:
+        raise SetSyntaxError(_error_line(kind, expression, exc, parser, whole is not None)) from None
+    for path, value, _span in parser.assigned:
         if touched is not None:
-            set_path(touched, path, value)
+            if whole is not None:
+                _merge_into(touched, copy.deepcopy({path[0]: value}))
+            else:  # a copy: a later --set writes into a JSON map or list in place
+                set_path(touched, path, copy.deepcopy(value) if kind == "set-json" else value)
         if record is not None:
-            record[path] = shown
+            record[path] = (kind, expression)
+
+
+def _error_line(kind: str, expression: str, exc: Exception, parser: Parser, whole: bool) -> str:
+    message = str(exc)
+    if whole:
+        spans = [(0, len(expression))] if value_text_may_hold_secret((), expression) else []
+        detail = "" if spans else f": {message}"
+        return f"--{kind} {replace_spans(expression, spans)!r}: not one JSON object{detail}"
+    spans = _secret_spans(kind, expression, (), parser)
+    if parser.value_path is not None and kind != "set-file" and parser.value_span[0] < len(expression):
+        start = parser.value_span[0]  # the value Helm could not read: hidden if it may be secret
+        failed = parser.value_span[1] <= start  # no assignment completed it
+        if failed and value_text_may_hold_secret(parser.value_path, expression[start:]):
+            spans = merge_spans(spans + [(start, len(expression))])
+    quoted, at = getattr(exc, "quoted", ""), getattr(exc, "at", ())
+    if at and quoted and any(start < at[1] and at[0] < end for start, end in spans):
+        message = message.replace(quoted, f'"{REDACTED}"')
+    return f"--{kind} {replace_spans(expression, spans)!r}: {message}"
+
+
+def _secret_spans(
+    kind: str, expression: str, secrets: Iterable[str], parser: Parser | None = None
+) -> list[tuple[int, int]]:
+    """(start, end) of the parts of an expression provenance or an error must not show."""
+    if kind in ("set", "set-string"):
+        return set_secret_spans(expression, secrets)
+    if parser is None:  # read it again, into nothing, to find where its values are
+        parser = Parser(expression, kind, SetBudget(), lambda _path: "")
+        try:
+            if _object_form(kind, expression) is None:
+                parser.parse({})
+        except (SetSyntaxError, GoJsonError):
+            pass
+    spans = []
+    if kind != "set-file":  # a --set-file value is a path: the file's text is the secret
+        spans = [span for path, value, span in parser.assigned if value_holds_secret(path, value)]
+    pattern = secrets_pattern(frozenset(secrets), MIN_SCRUB_LENGTH)
+    if pattern is not None:
+        spans += [match.span() for match in pattern.finditer(expression)]
+    return merge_spans(spans)
+
+
+def shown_expression(kind: str, expression: str, secrets: Iterable[str]) -> str:
+    """`--<kind> <expression>` as provenance shows it: secret values hidden (`secrets`: every
+    secret string of the target, hidden wherever it occurs)."""
+    whole = _object_form(kind, expression)
+    if whole is not None:
+        try:
+            obj = decode_object(whole, MAX_DEPTH)
+        except GoJsonError:
+            return f"--{kind} {REDACTED}"
+        if value_holds_secret((), obj) or redact_values(obj, secrets) != obj:
+            return f"--{kind} {json.dumps(redact_values(obj, secrets), separators=(',', ':'))}"
+        return f"--{kind} {expression}"
+    if kind in ("set", "set-string"):
+        return f"--{kind} {redact_set_expression(expression, secrets)}"
+    return f"--{kind} {replace_spans(expression, _secret_spans(kind, expression, secrets))}"
+
+
+def set_file_paths(expression: str) -> list[str]:
+    """The paths a --set-file expression names (read, not opened), so a config's can be checked
+    before anything reads them; an expression Helm cannot parse gives those before the error."""
+    paths: list[str] = []
+
+    def note(path: str) -> str:
+        paths.append(path)
+        return ""
+
+    try:
+        Parser(expression, "set-file", SetBudget(), note).parse({})
+    except SetSyntaxError:
+        pass
+    return paths

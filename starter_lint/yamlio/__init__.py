@@ -15,7 +15,7 @@ sigs.k8s.io/yaml's JSON conversion), `resolve` (how one scalar resolves), `notes
 from ..textio import MAX_DEPTH, YamlLoadError, decode_bytes
 from .events import MAX_GOYAML_PATH_CHARS
 from .load import MAX_VALUES_BYTES, load_documents, load_values, split_documents
-from .model import LoadedYaml, Span, YamlNote
+from .model import LoadedYaml, OtherReading, Span, YamlNote
 from .resolve import helm_number, key_to_string, resolve_plain
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "MAX_GOYAML_PATH_CHARS",
     "MAX_VALUES_BYTES",
     "LoadedYaml",
+    "OtherReading",
     "Span",
     "YamlLoadError",
     "YamlNote",

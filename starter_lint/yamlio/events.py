@@ -10,12 +10,13 @@ cannot exhaust the Python stack.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from ..lazy_pattern import LazyPattern
-from ..textio import MAX_DEPTH, YamlLoadError
+from ..textio import LINE_BREAK, MAX_DEPTH, YamlLoadError
 from .model import Node, Span, YamlSyntaxError
 
 
@@ -128,6 +129,30 @@ def _refuse_if_too_deep(exc: YamlSyntaxError) -> None:
         raise YamlLoadError(f"nesting deeper than {MAX_DEPTH} levels", exc.line, exc.col) from None
 
 
+def _line_starts(text: str) -> list[int]:
+    """Where each line of `text` starts, lines cut where the parsers cut them; a leading byte
+    order mark is not in line 1's columns."""
+    return [1 if text.startswith("\ufeff") else 0] + [m.end() for m in LINE_BREAK.finditer(text)]
+
+
+def _refuse_slash_escape(text: str, starts: list[int], start: Any, end: Any, line_offset: int) -> None:
+    """`\\/` in a double-quoted scalar: YAML 1.2 reads it as `/` (so do libyaml and ruamel), but
+    go-yaml v2 is YAML 1.1 and refuses it ("found unknown escape character"), and so does Helm."""
+    first = starts[start.line] + start.column
+    raw = text[first : starts[end.line] + end.column]
+    at = raw.find("\\")
+    while at != -1:
+        if raw[at + 1 : at + 2] == "/":
+            line = bisect.bisect_right(starts, first + at) - 1
+            raise YamlSyntaxError(
+                "while parsing a quoted scalar, found unknown escape character (go-yaml reads YAML 1.1, "
+                "which has no \\/ escape: write /)",
+                line + 1 + line_offset,
+                first + at - starts[line] + 1,
+            )
+        at = raw.find("\\", at + 2)  # an escaped character never starts another escape
+
+
 def _documents_from(
     iterator: Iterator[Any], parser_error: type[Exception], text: str, limit: int | None, line_offset: int
 ) -> Iterator[Node | None]:
@@ -140,6 +165,7 @@ def _documents_from(
         )
 
     anchors: dict[str, Node] = {}
+    starts: list[int] = []
     stack: list[Node] = []
     root: Node | None = None
     produced = 0
@@ -180,6 +206,9 @@ def _documents_from(
         if etype in ("StreamStartEvent", "StreamEndEvent"):
             continue
         if etype == "ScalarEvent":
+            if event.style == '"' and "/" in event.value:
+                starts = starts or _line_starts(text)  # once per text, only for a quoted `/`
+                _refuse_slash_escape(text, starts, event.start_mark, event.end_mark, line_offset)
             node = Node(
                 "scalar",
                 event.tag,

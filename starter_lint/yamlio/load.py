@@ -127,21 +127,9 @@ def _load_user_values(text: str, path: str) -> LoadedYaml:
             if len(text[: bad.start()].encode("utf-8")) // 512 > first_end // 512:
                 text, count = text[: markers[0].start()], 2
     roots = document_roots(text, 2)
-    end = object()
     data = read_document(next(roots, None), decoder) or {}
-    try:  # only to warn about what Helm ignores: is there a second document with content?
-        second = next(roots, end)
-        empty = (
-            second is end
-            or second is None
-            or (
-                isinstance(second, Node)
-                and second.kind == "scalar"
-                and second.implicit
-                and resolve_untyped("", second.value)[0] == NULL
-            )
-        )
-        if not empty:
+    try:  # only to note what Helm 3 ignores: is there a second document with content?
+        if _has_content(next(roots, None)):
             count = 2
     except YamlLoadError:
         count = 2
@@ -157,16 +145,44 @@ def _load_user_values(text: str, path: str) -> LoadedYaml:
     )
 
 
+def _has_content(root: Node | None) -> bool:
+    """A document that is more than nothing: not empty, not a plain `null`/`~`."""
+    return root is not None and not (
+        root.kind == "scalar" and root.implicit and resolve_untyped("", root.value)[0] == NULL
+    )
+
+
+def _chunk_roots(chunk: str, offset: int) -> list[Node | None]:
+    """The document of one chunk of Helm 4's split. A chunk of nothing but directives (`%TAG`,
+    `%YAML`) lost its `---` to the split: go-yaml checks the directives, then finds no document
+    start (Helm 3, reading the whole file, reads them with their document)."""
+    try:
+        return list(document_roots(chunk, 1, offset))
+    except YamlLoadError:
+        directives = [i for i, line in enumerate(chunk.split("\n")) if line.startswith("%")]
+        if not directives or _CONTENT.search(chunk):
+            raise
+        list(document_roots(chunk + "---\n", 1, offset))  # the directives' own errors first
+        raise YamlLoadError(
+            "did not find expected <document start>: Helm 4 cuts the file at every `---` line, "
+            "which leaves this directive without its document",
+            offset + directives[0] + 1,
+            1,
+        ) from None
+
+
 def _load_all_documents(text: str, path: str, drop_nulls: bool) -> LoadedYaml:
     spans: dict[ValuesPath, Span] = {}
     key_spans: dict[ValuesPath, Span] = {}
     alias_targets: dict[ValuesPath, Node] = {}
     notes: list[YamlNote] = []
     data: dict[str, Any] = {}
+    count = 0
     chunks = split_documents(text[1:] if text.startswith("\ufeff") else text)  # Helm strips a BOM
     for offset, chunk in chunks:
         decoder = Decoder(record=True)
-        for root in document_roots(chunk, 1, offset):
+        for root in _chunk_roots(chunk, offset):
+            count += _has_content(root)
             data = merge_maps(data, read_document(root, decoder) or {})
         spans.update(decoder.spans)
         key_spans.update(decoder.key_spans)
@@ -178,7 +194,8 @@ def _load_all_documents(text: str, path: str, drop_nulls: bool) -> LoadedYaml:
         spans=spans,
         key_spans=key_spans,
         notes=notes,
-        documents=max(len(chunks), 1),
+        documents=max(count, 1),
         text=text,
         alias_targets=alias_targets,
+        all_documents=True,
     )

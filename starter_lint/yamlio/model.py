@@ -36,6 +36,19 @@ class YamlSyntaxError(YamlLoadError):
     """The YAML parser refused the text (as opposed to a value Helm cannot use)."""
 
 
+@dataclass(frozen=True)
+class OtherReading:
+    """How the other Helm major reads a `-f` file that the two may read differently (one with
+    several documents, a directive or a `---` line): Helm 3 reads the first document, Helm 4
+    merges them all (docs/design/values.md)."""
+
+    major: str  # "3" or "4": the major not followed by this run
+    differing: tuple[ValuesPath, ...] = ()  # values paths whose effective value differs
+    error: YamlLoadError | None = None  # the other major refuses the file
+    line: int = 1  # where the readings part: the `---` line after the first content, or a directive
+    data: dict[str, Any] = field(default_factory=dict, repr=False)  # its values: only to scrub secrets
+
+
 @dataclass
 class LoadedYaml:
     """A YAML file as read: its data, the spans of its values and keys, its notes."""
@@ -45,8 +58,10 @@ class LoadedYaml:
     spans: dict[ValuesPath, Span] = field(default_factory=dict)  # values path -> Span of the value
     key_spans: dict[ValuesPath, Span] = field(default_factory=dict)  # values path -> Span of its key
     notes: list[YamlNote] = field(default_factory=list)
-    documents: int = 1
+    documents: int = 1  # documents with content (an empty or comment-only one is not counted)
     text: str = ""
+    all_documents: bool = False  # read as Helm 4 reads a `-f` file: every document, merged
+    other_reading: OtherReading | None = None  # how the other Helm major reads it, when it may differ
     alias_targets: dict[ValuesPath, Node] = field(
         default_factory=dict
     )  # values path of an alias -> anchored node
