@@ -465,3 +465,33 @@ def test_random_trees_load_as_the_sdk_loads_them(tmp_path, seed):
     except InputError:
         ours = None
     assert ours == expected
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["values", "--provenance"],
+        ["values", "--format", "json", "--provenance"],
+        *(["check", "--manifests", "m.yaml", "--format", fmt] for fmt in ("text", "json", "sarif", "github")),
+    ],
+)
+def test_a_secret_in_an_archived_subcharts_values_shows_nowhere(tmp_path, args):
+    from .support import run_in_process
+
+    sub_values = "secrets:\n  DB_PASSWORD: hunter2-archived-secret\nport: 1\n"
+    files: dict[str, str | bytes] = {
+        "Chart.yaml": chart_yaml("app"),
+        "charts/sub-1.tgz": chart_archive("sub", {"values.yaml": sub_values}),
+    }
+    if args[0] == "check":  # (the values command stops at a values.yaml that does not load)
+        bad = "password: hunter2-archived-secret\nx: [\n"
+        files["charts/bad-1.tgz"] = chart_archive("bad", {"values.yaml": bad})
+    write_chart(tmp_path / "chart", files)
+    (tmp_path / "m.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    (tmp_path / "v.yaml").write_text("sub:\n  port: 2\n")
+    code, out, err = run_in_process([*args, "-f", "v.yaml", "--chart", "chart"], tmp_path)
+    assert "hunter2" not in out + err
+    if args[0] == "check":
+        assert code == 1 and "bad-1.tgz!bad/values.yaml" in out  # its SL102 finding, no secret
+    else:
+        assert code == 0 and "DB_PASSWORD" in out and "sub-1.tgz!sub/values.yaml" in out, err
