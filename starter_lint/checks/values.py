@@ -154,7 +154,7 @@ def _put(tree: dict, path: tuple, value: Any) -> None:
         if not isinstance(node.get(key), dict):
             node[key] = {}
         node = node[key]
-    node[path[-1]] = _union(node.get(path[-1], _MISSING), value)
+    node[path[-1]] = _union(node[path[-1]], value) if path[-1] in node else value
 
 
 def _chart_tree_keys(ctx) -> dict:
