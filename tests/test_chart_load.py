@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 
 from starter_lint.errors import InputError
-from starter_lint.values.chart_load import MAX_ARCHIVE_FILE_BYTES, MAX_CHART_DEPTH, MAX_CHARTS
+from starter_lint.values.chart_load import (
+    MAX_ARCHIVE_FILE_BYTES,
+    MAX_ARCHIVE_MEMBERS,
+    MAX_CHART_DEPTH,
+    MAX_CHARTS,
+)
 from starter_lint.values.chart_tree import Dependency
 from starter_lint.values.load import base_layer
 
@@ -230,7 +235,7 @@ def test_gzip_bomb_stops_early(tmp_path):
     header = tarfile.TarInfo("sub/bomb")
     header.size = 200 * 1024 * 1024
     buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb") as out:
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1) as out:
         out.write(header.tobuf())
         for _ in range(200):
             out.write(b"\0" * (1024 * 1024))
@@ -258,6 +263,12 @@ def test_an_archive_file_above_helms_file_limit_is_refused(tmp_path):
     assert len(archive) > MAX_ARCHIVE_FILE_BYTES
     with pytest.raises(InputError, match="larger than the 5 MiB a chart file may have"):
         load(tmp_path, {"charts/sub.tgz": archive})
+
+
+def test_the_members_of_an_archive_are_bounded(tmp_path):
+    members = GOOD + [(f"sub/files/f{i}", b"") for i in range(MAX_ARCHIVE_MEMBERS)]
+    with pytest.raises(InputError, match=f"more than {MAX_ARCHIVE_MEMBERS} members"):
+        load(tmp_path, {"charts/sub.tgz": tgz(members)})
 
 
 def test_link_and_device_members_are_empty_files_never_followed(tmp_path):
