@@ -21,9 +21,7 @@ from ..redact import values_secrets
 from ..tree import get_path as get_path  # re-exported: checks read values paths through layers
 from ..tree import merge_maps
 from ..yamlio import LoadedYaml, Span
-from .chart_origin import find_source
 from .chart_tree import ChartNode, ChartTreeValues
-from .coalesce import coalesce_chart
 from .setargs import SetBudget, apply_set, helm_order, shown_expression
 from .strvals import ReadFile
 
@@ -134,6 +132,8 @@ class LayeredValues:
     def _tree_origin(self, path: ValuesPath) -> Origin | None:
         assert self.charts is not None  # _has_subcharts
         user = [layer for layer in self.layers if layer.kind != "base"]
+        from .chart_origin import find_source  # deferred: only a chart with subcharts
+
         source = find_source(path, get_path(self.values, path), user, self.charts)
         if source is None:
             return None
@@ -274,6 +274,8 @@ def layer_values(
         set_layer = Layer("--set", "set", touched, expressions={path: shown[e] for path, e in record.items()})
     charts = None
     if tree is not None and tree.subcharts:
+        from .coalesce import coalesce_chart  # deferred: only a chart with subcharts
+
         charts = coalesce_chart(tree, user)
         values = charts.values
     else:

@@ -23,7 +23,6 @@ from ..resources import schemas_dir
 from ..textio import YamlLoadError, decode_bytes, line_at
 from ..tree import differing_paths
 from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, OtherReading, load_values
-from .chart_load import load_chart_tree
 from .layers import Layer
 
 
@@ -143,6 +142,8 @@ def base_layer(
     chart_files = confined_files(chart, f"--chart {chart}", cwd)
     if not (chart_dir / "Chart.yaml").is_file():
         raise InputError(f"--chart {chart}: no Chart.yaml in it; is this a Helm chart?")
+    from .chart_load import load_chart_tree  # deferred: only with --chart (tarfile, gzip)
+
     tree, loaded, problems = load_chart_tree(chart, chart_files, cwd)
     info = ChartInfo(
         directory=tree.directory,
