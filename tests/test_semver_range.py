@@ -285,10 +285,18 @@ def _random_range(r: random.Random) -> str:
     return text
 
 
+# the parser's corners: ranges strung together from the grammar's pieces, mostly invalid
+PIECES = list("0129.xX*-+v|, ><=!~^ab") + ["\t", " - ", "||", "1.2", "0.1.0", ">=", "-rc.1", "1.x"]
+
+
 def test_random_ranges_match_like_helm(helm_python, tmp_path):
     r = random.Random(11)
-    count = 320
-    pairs = [(_random_range(r), _random_version(r, False)) for _ in range(count)]
+    count = 400
+    pairs = [(_random_range(r), _random_version(r, False)) for _ in range(320)]
+    pairs += [
+        ("".join(r.choice(PIECES) for _ in range(r.randrange(1, 12))), _random_version(r, False))
+        for _ in range(count - len(pairs))
+    ]
     modes = [r.choice(MODES) for _ in range(count)]
     matched = sum(is_compatible_range(c, v) for c, v in pairs)
     assert 0.2 * count < matched < 0.8 * count  # both outcomes well exercised
