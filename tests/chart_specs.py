@@ -2,8 +2,9 @@
 
 Tests only: coalescing is compared with the SDK without depending on the chart loader. A spec:
 
-    {"name": "top", "values": "a: 1\\n", "archive": False,
-     "deps": [{"name": "sub", "alias": "", "condition": "", "tags": [], "import_values": []}],
+    {"name": "top", "values": "a: 1\\n", "archive": False, "version": "0.1.0",
+     "deps": [{"name": "sub", "alias": "", "condition": "", "tags": [], "import_values": [],
+               "version": "0.1.0"}],
      "charts": [<spec of sub>, ...]}
 
 Every chart gets one template, `{{ toJson .Values }}`, so a render shows each chart's `.Values`.
@@ -27,11 +28,11 @@ TEMPLATE = "{{ toJson .Values }}\n"
 def chart_files(spec: dict) -> dict[str, str]:
     """The chart's files by path inside the chart folder (subcharts in charts/, archives as bytes
     are made by `write_chart`)."""
-    meta: dict = {"apiVersion": "v2", "name": spec["name"], "version": "0.1.0"}
+    meta: dict = {"apiVersion": "v2", "name": spec["name"], "version": spec.get("version", "0.1.0")}
     if spec.get("deps"):
         meta["dependencies"] = []
         for dep in spec["deps"]:
-            entry = {"name": dep["name"], "version": "0.1.0"}
+            entry = {"name": dep["name"], "version": dep.get("version", "0.1.0")}
             for key in ("alias", "condition"):
                 if dep.get(key):
                     entry[key] = dep[key]
@@ -103,6 +104,7 @@ def chart_node(spec: dict, directory: str = "chart") -> ChartNode:
             d.get("condition", ""),
             tuple(d.get("tags", ())),
             tuple(iv if isinstance(iv, str) else tuple(iv) for iv in d.get("import_values", ())),
+            d.get("version", "0.1.0"),
         )
         for d in spec.get("deps", ())
     ]
@@ -117,6 +119,7 @@ def chart_node(spec: dict, directory: str = "chart") -> ChartNode:
         loaded,
         deps,
         [node for _, node in sorted(subs, key=lambda s: s[0])],
+        version=spec.get("version", "0.1.0"),
     )
 
 

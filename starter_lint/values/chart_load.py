@@ -38,6 +38,7 @@ from ..paths import StrPath, display_path, read_bytes
 from ..textio import YamlLoadError, decode_bytes, line_at
 from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, load_values
 from .chart_tree import ChartNode, Dependency, ImportValue
+from .semver_range import parse_version
 
 MAX_CHART_DEPTH = 10  # levels of subcharts below the chart
 MAX_CHARTS = 200  # charts in one tree, the chart itself included
@@ -115,7 +116,7 @@ def _load(files: dict[str, _File], directory: str, folder: str, depth: int, budg
     metadata = files.get("Chart.yaml")
     if metadata is None:
         raise ChartLoadError(f"{directory}: Chart.yaml file is missing")
-    name, dependencies = _metadata(metadata)
+    name, version, dependencies = _metadata(metadata)
     values_file = files.get("values.yaml")
     node = ChartNode(
         name=name,
@@ -123,6 +124,7 @@ def _load(files: dict[str, _File], directory: str, folder: str, depth: int, budg
         values_path=values_file.shown if values_file else f"{folder}/values.yaml",
         values=_values(values_file, budget) if values_file else None,
         dependencies=dependencies,
+        version=version,
     )
     groups: dict[str, dict[str, _File]] = {}
     for member, file in files.items():
@@ -177,8 +179,8 @@ def _values(file: _File, budget: _Budget) -> LoadedYaml | None:
         return None
 
 
-def _metadata(file: _File) -> tuple[str, list[Dependency]]:
-    """(name, dependencies) from Chart.yaml, refused as Helm's Metadata.Validate refuses it."""
+def _metadata(file: _File) -> tuple[str, str, list[Dependency]]:
+    """(name, version, dependencies) from Chart.yaml, refused as Helm's Metadata.Validate refuses it."""
     raw = file.read(MAX_ARCHIVE_FILE_BYTES)
     try:
         data = load_values(decode_bytes(raw), file.shown).data
@@ -193,6 +195,8 @@ def _metadata(file: _File) -> tuple[str, list[Dependency]]:
         raise ChartLoadError(f"{file.shown}: chart.metadata.name {name!r} is invalid")
     if not version:
         raise ChartLoadError(f"{file.shown}: chart.metadata.version is required")
+    if parse_version(version) is None:
+        raise ChartLoadError(f"{file.shown}: chart.metadata.version {version!r} is invalid")
     if _string(data, "type", file) not in ("", "application", "library"):
         raise ChartLoadError(f"{file.shown}: chart.metadata.type must be application or library")
     entries = data.get("dependencies") or []
@@ -209,7 +213,7 @@ def _metadata(file: _File) -> tuple[str, list[Dependency]]:
             )
         keys.add(dependency.key)
         dependencies.append(dependency)
-    return name, dependencies
+    return name, version, dependencies
 
 
 def _string(data: dict[str, Any], key: str, file: _File) -> str:

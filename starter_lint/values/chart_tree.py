@@ -45,6 +45,7 @@ class ChartNode:
     dependencies: list[Dependency] = field(default_factory=list)
     subcharts: list[ChartNode] = field(default_factory=list)  # as loaded from charts/, in order
     templates: dict[str, str] = field(default_factory=dict)  # display path -> template text
+    version: str = ""  # Chart.yaml `version`: a dependency entry's range must match it
 
     @property
     def defaults(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import InputError
 from .chart_tree import ChartNode, ChartTreeValues, Dependency
+from .semver_range import is_compatible_range, sanitized
 
 GLOBAL_KEY = "global"
 Values = dict[str, Any]  # a values table as Go's map[string]any
@@ -37,6 +38,7 @@ class _Req:
     condition: str
     tags: tuple[str, ...]
     import_values: tuple[tuple[str, str], ...]  # both forms as (child, parent), as Go rewrites them
+    version: str  # the range a loaded chart's version must match for the entry to take it
     enabled: bool = True
 
 
@@ -46,6 +48,7 @@ class _Meta:
 
     name: str
     reqs: list[_Req] | None  # None is Go's nil slice: processDependency* stop there
+    version: str  # Chart.yaml `version`
 
 
 @dataclass
@@ -64,13 +67,16 @@ class _Chart:
 
 def _req(dep: Dependency) -> _Req:
     imports = tuple(("exports." + iv, ".") if isinstance(iv, str) else iv for iv in dep.import_values)
-    return _Req(dep.name, dep.alias, dep.condition, tuple(dep.tags), imports)
+    return _Req(dep.name, dep.alias, dep.condition, tuple(dep.tags), imports, sanitized(dep.version))
 
 
 def _from_node(node: ChartNode) -> _Chart:
     reqs = [_req(d) for d in node.dependencies] if node.dependencies else None
     return _Chart(
-        _Meta(node.name, reqs), copy.deepcopy(node.defaults), [_from_node(s) for s in node.subcharts], node
+        _Meta(node.name, reqs, node.version),
+        copy.deepcopy(node.defaults),
+        [_from_node(s) for s in node.subcharts],
+        node,
     )
 
 
@@ -184,14 +190,21 @@ def _clean_nils(table: Values) -> None:
 # pkg/chart/v2/util/dependencies.go
 
 
+def _takes(req: _Req, chart: _Chart) -> bool:
+    """The entry takes the loaded chart: same name and IsCompatibleRange(req.Version, chart's
+    Metadata.Version). A range that does not parse (or is empty) takes nothing."""
+    return chart.name == req.name and is_compatible_range(req.version, chart.meta.version)
+
+
 def _alias_dependency(charts: list[_Chart], req: _Req) -> _Chart | None:
-    """getAliasDependency: a copy of the first loaded chart of that name, renamed to the alias.
-    Its metadata is copied, but its own subcharts are copied shallowly and keep sharing theirs."""
+    """getAliasDependency: a copy of the first loaded chart the entry takes (name and version
+    range), renamed to the alias. Its metadata is copied, but its own subcharts are copied
+    shallowly and keep sharing theirs."""
     for chart in charts:
-        if chart.name != req.name:
-            continue  # Helm also compares the version range; the tree carries no versions
+        if not _takes(req, chart):
+            continue
         reqs = None if chart.meta.reqs is None else [copy.copy(r) for r in chart.meta.reqs]
-        meta = _Meta(req.alias or chart.meta.name, reqs)
+        meta = _Meta(req.alias or chart.meta.name, reqs, chart.meta.version)
         subs = [_Chart(s.meta, s.values, list(s.deps), s.node) for s in chart.deps]
         return _Chart(meta, chart.values, subs, chart.node)
     return None
@@ -202,8 +215,10 @@ def _process_enabled(chart: _Chart, values: Values, path: str) -> None:
     reqs = chart.meta.reqs
     if reqs is None:
         return  # no Chart.yaml dependencies: every loaded subchart stays, unexamined below
-    # loaded charts that Chart.yaml does not list come first and always stay
-    kept = [c for c in chart.deps if not any(c.name == r.name for r in reqs)]
+    # loaded charts that no entry takes (by name and version range) come first and stay under
+    # their own name: an entry's alias does not apply to them, while its condition and tags
+    # still reach one of the same name when the entry has no alias (they go by req.Name)
+    kept = [c for c in chart.deps if not any(_takes(r, c) for r in reqs)]
     for req in reqs:
         found = _alias_dependency(chart.deps, req)
         if found is not None:
