@@ -1,8 +1,8 @@
 """Where a chart's subcharts take their values, for SL101 and SL106 (docs/chart-targets.md).
 
 Helm gives each subchart the values under its key in the parent's values: the alias of its
-Chart.yaml `dependencies:` entry, else its name (one loaded chart listed under two aliases renders
-twice). Which subcharts are enabled (conditions, tags), and where, is coalescing's answer
+Chart.yaml `dependencies:` entry when the entry's version range admits the chart, else its name
+(one loaded chart listed under two aliases renders twice). Which subcharts are enabled (conditions, tags), and where, is coalescing's answer
 (ChartTreeValues.enabled, values/coalesce.py); a subchart below a disabled one is disabled too.
 """
 
@@ -46,7 +46,7 @@ def _walk(node: ChartNode, path: ValuesPath, enabled: dict[ValuesPath, ChartNode
     """Subcharts below `node` under their dependency keys; enabled when `enabled` holds them,
     and below a disabled one all disabled."""
     for sub in node.subcharts:
-        keys = [dependency.key for dependency in node.dependencies if dependency.name == sub.name]
+        keys = [dependency.key for dependency in node.dependencies if dependency.takes(sub)]
         for key in keys or [sub.name]:
             here = path + (key,)
             on = here in enabled

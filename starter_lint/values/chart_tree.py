@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..yamlio import LoadedYaml
+from .semver_range import is_compatible_range, sanitized
 
 # One `import-values` entry: a child path (the `exports.<name>` short form) or (child, parent)
 ImportValue = str | tuple[str, str]
@@ -32,6 +33,11 @@ class Dependency:
     def key(self) -> str:
         """The key its values live under in the parent's values: the alias, else the name."""
         return self.alias or self.name
+
+    def takes(self, chart: ChartNode) -> bool:
+        """Whether Helm applies this entry (its alias above all) to the loaded `chart`: the names
+        match and the entry's version range admits the chart's version (getAliasDependency)."""
+        return self.name == chart.name and is_compatible_range(sanitized(self.version), chart.version)
 
 
 @dataclass
