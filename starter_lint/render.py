@@ -127,22 +127,11 @@ def rendered_display_path(chart_dir: str, cwd: StrPath | None = None) -> str:
 
 
 def render_values(ctx: Context) -> dict[str, Any]:
-    """The layered values plus a `null` for each chart default the user deleted."""
+    """The user's values as Helm's `-f`/`--set` hand them to the chart (nulls kept): Helm then
+    coalesces them over the chart's and its subcharts' defaults itself, so a user `null` deletes
+    a default at any depth, as it does in a deploy."""
     layered = getattr(ctx, "values", None)
-    if layered is None:
-        return {}
-    base = layered.base.data if layered.base is not None else {}
-    return _restore_deletions(layered.values, base)
-
-
-def _restore_deletions(values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
-    out = dict(values)
-    for key, default in defaults.items():
-        if key not in out:
-            out[key] = None
-        elif isinstance(out[key], dict) and isinstance(default, dict):
-            out[key] = _restore_deletions(out[key], default)
-    return out
+    return layered.user if layered is not None else {}
 
 
 def _render_with_binary(helm: str, chart_dir: str, values: dict[str, Any], options: Options) -> str:

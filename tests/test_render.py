@@ -18,6 +18,7 @@ from starter_lint.errors import StarterLintError
 from starter_lint.options import Options
 from starter_lint.pipeline import build_context, plan_targets
 
+from .chart_specs import write_chart
 from .support import NEEDS_HELM_SDK, REPO, cli
 
 CHART = REPO / "examples" / "chart"
@@ -251,11 +252,33 @@ def test_a_user_null_deletes_a_chart_default(tmp_path, no_helm_binary):
     assert ("Ingress", "starter") not in objects
 
 
-def test_render_values_mark_deleted_defaults_as_null(tmp_path):
-    ctx, _ = context_for(tmp_path, "api: {resources: null}\n")
-    values = render.render_values(ctx)
-    assert values["api"]["resources"] is None
-    assert values["api"]["image"] == "registry/app-api:tag"
+def test_render_values_are_what_helm_is_handed(tmp_path):
+    # the user's values, nulls kept: Helm coalesces them over the chart's defaults itself
+    ctx, _ = context_for(tmp_path, "api: {resources: null}\n", set=[("api.replicas=3", "set")])
+    assert render.render_values(ctx) == {"api": {"resources": None, "replicas": 3}}
+    assert ctx.values.values["api"]["image"] == "registry/app-api:tag"  # the checks see defaults
+
+
+def test_a_user_null_deletes_a_subchart_default_in_the_render(tmp_path, no_helm_binary):
+    # Helm deletes `sub.image.tag` (a subchart's default) when the user sets it to null; the
+    # render must see that, as `values` does
+    chart = write_chart(
+        {
+            "name": "top",
+            "values": "sub:\n  enabled: true\n",
+            "deps": [{"name": "sub", "condition": "sub.enabled"}],
+            "charts": [{"name": "sub", "values": "image:\n  repo: r\n  tag: '1.0'\n", "archive": True}],
+        },
+        tmp_path / "chart",
+    )
+    (chart / "templates" / "values.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: top\n"
+        "data:\n  image: {{ printf \"%v\" .Values.sub.image | quote }}\n"
+    )
+    ctx, options = context_for(tmp_path, "sub:\n  image:\n    tag: null\n", chart=chart)
+    assert ctx.values.values["sub"]["image"] == {"repo": "r"}
+    (configmap,) = [o for o in render.render_chart(str(chart), ctx, options).objects if o.kind == "ConfigMap"]
+    assert configmap.obj["data"]["image"] == "map[repo:r]"
 
 
 def test_release_name_and_namespace_are_passed(tmp_path, no_helm_binary):

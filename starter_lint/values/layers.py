@@ -97,6 +97,9 @@ class LayeredValues:
     values: dict[str, Any]
     layers: list[Layer]
     charts: ChartTreeValues | None = None  # the chart tree's coalescing, when a chart is given
+    # what `helm template -f … --set …` hands the chart: the user's layers merged, nulls kept,
+    # before Helm coalesces them over the chart's (and its subcharts') defaults
+    user: dict[str, Any] = field(default_factory=dict)
 
     @property
     def base(self) -> Layer | None:
@@ -282,4 +285,4 @@ def layer_values(
         values = coalesce(user, base.data if base is not None else {})
         charts = ChartTreeValues(values, {(): tree}) if tree is not None else None
     layers = ([base] if base is not None else []) + list(files) + ([set_layer] if set_layer else [])
-    return LayeredValues(values=values, layers=layers, charts=charts)
+    return LayeredValues(values=values, layers=layers, charts=charts, user=user)
