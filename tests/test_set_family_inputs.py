@@ -115,6 +115,17 @@ def test_provenance_names_the_flag_and_the_expression(kind, expression, path, sh
     assert layered.layers[-1].flag_for(path) == f"--{kind}"
 
 
+@pytest.mark.parametrize("kind", ["set-literal", "set-string", "set-json"])
+def test_a_map_a_dotted_expression_creates_names_that_expression(kind):
+    # `redis.tls` exists only because `redis.tls.caCert=…` made it on the way down: a finding
+    # about `redis.tls` (an unknown key, say) names the flag and expression, not plain --set
+    expression = 'redis.tls.caCert="x"' if kind == "set-json" else "redis.tls.caCert=x"
+    layered = layer_values(None, [], [("other=1", "set"), (expression, kind)])
+    set_layer = layered.layers[-1]
+    assert set_layer.flag_for(("redis", "tls")) == f"--{kind}"
+    assert set_layer.expression_for(("redis",)) == f"--{kind} {expression}"
+
+
 @pytest.mark.parametrize(
     "kind,expression,secret",
     [

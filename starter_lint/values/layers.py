@@ -79,10 +79,16 @@ class Layer:
     expressions: dict[ValuesPath, str] = field(default_factory=dict)
 
     def expression_for(self, path: ValuesPath) -> str:
-        """The flag and expression that set `path` (or the map or list above it), or ""."""
+        """The flag and expression that set `path` (or the map or list above it); for a map a
+        dotted expression created on its way down (`a.b` of `--set-file a.b.c=f`), the first
+        expression that wrote below it; else ""."""
         for i in range(len(path), 0, -1):
             if path[:i] in self.expressions:
                 return self.expressions[path[:i]]
+        depth = len(path)
+        for written, expression in self.expressions.items():  # in the order they were applied
+            if written[:depth] == path:
+                return expression
         return ""
 
     def flag_for(self, path: ValuesPath) -> str:
