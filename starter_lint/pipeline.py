@@ -173,9 +173,10 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
 
 def run_target(target: Target, options: Options, catalog: Catalog) -> TargetResult:
     ctx, problems = build_context(target, options)
-    if ctx.load_errors:
+    if ctx.load_errors or any(problem.key == "chart-values" for _, problem in problems):
         # a values file Helm cannot read fails the deploy by itself: report that alone, not what
-        # the rules make of the remaining layers (mostly the chart's defaults), nor a render of them
+        # the rules make of the remaining layers (mostly the chart's defaults), nor a render of
+        # them. A chart's (or subchart's) values.yaml too: Helm refuses to load the chart at all
         ctx.values = None
     rendered = target if ctx.values is not None or target.manifests else replace(target, chart=None)
     problems += _attach_manifests(ctx, rendered, options)

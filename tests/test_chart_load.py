@@ -7,6 +7,7 @@ import gzip
 import io
 import os
 import random
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from starter_lint.values.chart_load import (
 from starter_lint.values.chart_tree import Dependency
 from starter_lint.values.load import base_layer
 
-from .support import NEEDS_HELM_SDK
+from .support import NEEDS_HELM_SDK, REPO, cli
 
 
 def chart_yaml(name: str, dependencies: str = "") -> str:
@@ -506,3 +507,19 @@ def test_a_secret_in_an_archived_subcharts_values_shows_nowhere(tmp_path, args):
         assert code == 1 and "bad-1.tgz!bad/values.yaml" in out  # its SL102 finding, no secret
     else:
         assert code == 0 and "DB_PASSWORD" in out and "sub-1.tgz!sub/values.yaml" in out, err
+
+
+@pytest.mark.parametrize("broken", ["values.yaml", "charts/sub/values.yaml"])
+def test_a_chart_values_file_helm_cannot_read_is_the_one_finding(tmp_path, broken):
+    # Helm refuses to load such a chart: no render (which would die with exit 2) and no rule run
+    # on the defaults that are left (SL305 "not set" …): the SL102 at its line says it all
+    chart = tmp_path / "chart"
+    shutil.copytree(REPO / "examples" / "chart", chart)
+    (chart / "charts" / "sub").mkdir(parents=True)
+    (chart / "charts" / "sub" / "Chart.yaml").write_text("apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+    with open(chart / broken, "a", encoding="utf-8") as out:
+        out.write("broken: [unclosed\n")
+    done = cli("check", "-f", str(REPO / "examples" / "values.prod.yaml"), "--chart", "chart", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    lines = [line for line in done.stdout.splitlines() if " SL" in line]
+    assert len(lines) == 1 and "SL102" in lines[0] and lines[0].startswith(f"chart/{broken}:"), done.stdout
