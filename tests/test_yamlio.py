@@ -21,6 +21,8 @@ from starter_lint.yamlio import (
     split_documents,
 )
 
+from .support import cli
+
 
 def lc(span: Span) -> tuple:
     return span.line, span.col
@@ -98,6 +100,17 @@ def test_split_documents_like_helms_yaml_reader():
     assert split_documents("---\na: 1\n") == [(0, "---\na: 1\n")]
     with pytest.raises(YamlLoadError, match="invalid Yaml document separator"):
         split_documents("a: 1\n--- |\n  x\n")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit"])
+def test_a_separator_error_never_quotes_its_line(tmp_path, fmt):
+    # Helm's message quotes what follows `---`: that text may be a secret (a flow mapping)
+    (tmp_path / "v.yaml").write_text("--- {api: {secrets: {DB_PASSWORD: hunter2SECRETvalueXYZ}}}\n")
+    done = cli("check", "-f", "v.yaml", "--format", fmt, cwd=tmp_path)
+    assert done.returncode == 1 and "document separator" in done.stdout
+    assert "hunter2" not in done.stdout + done.stderr
+    done = cli("values", "-f", "v.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and "hunter2" not in done.stdout + done.stderr
 
 
 # --------------------------------------------------------------------------------------------

@@ -74,7 +74,13 @@ def split_documents(text: str) -> list[tuple[int, str]]:
         if line.startswith("---"):
             rest = line[3:].strip()
             if rest and not rest.startswith("#"):
-                raise YamlLoadError(f"invalid Yaml document separator: {rest}", number + 1, 4)
+                # Helm's message quotes the rest of the line; ours does not: it may be a secret
+                raise YamlLoadError(
+                    "invalid Yaml document separator: text after `---` on its line (Helm 4 takes "
+                    "`---` alone, or with a comment, as the start of a document)",
+                    number + 1,
+                    4,
+                )
             if buffer:
                 chunks.append((start, "".join(buffer)))
                 buffer = []
