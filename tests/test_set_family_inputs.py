@@ -54,6 +54,7 @@ def test_set_file_sets_the_files_text_relative_to_the_working_directory(repo):
         (lambda r: (r / "latin1.txt").write_bytes(b"caf\xe9"), "latin1.txt", "not UTF-8"),
         (lambda r: None, "-", "standard input"),
         (lambda r: None, "https://example.org/x", "URL"),
+        (lambda r: os.mkfifo(r / "fifo"), "fifo", "not a regular file"),  # would block at open
     ],
 )
 def test_set_file_refuses_with_one_line_naming_the_flag_and_path(repo, make, path, words):

@@ -12,6 +12,7 @@ and URLs are not read: nothing a repository names makes the tool wait or reach t
 from __future__ import annotations
 
 import os
+import stat
 
 from ..errors import InputError
 from ..paths import StrPath, allowed_roots, read_bytes, refuse_outside_link
@@ -38,6 +39,12 @@ def set_file_reader(cwd: StrPath | None = None) -> ReadFile:
             raise InputError(f"--set-file {path}: is a directory, not a file")
         if not os.path.lexists(absolute):
             raise InputError(f"--set-file {path}: no such file")
+        try:
+            regular = stat.S_ISREG(os.stat(absolute).st_mode)
+        except OSError as exc:
+            raise InputError(f"--set-file {path}: cannot read ({exc.strerror or exc})") from None
+        if not regular:  # a FIFO or a device would block the run, or never end
+            raise InputError(f"--set-file {path}: not a regular file (a FIFO, a device or a socket)")
         raw = read_bytes(absolute, MAX_VALUES_BYTES)
         if len(raw) > MAX_VALUES_BYTES:
             raise InputError(
