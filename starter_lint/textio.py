@@ -67,3 +67,12 @@ def line_at(text: str, index: int) -> int:
     # counted in C, not matched: a large stream's line is asked for once, far into it
     breaks = sum(text.count(char, 0, index) for char in LINE_BREAK_CHARS) - text.count("\r\n", 0, index)
     return breaks + 1
+
+
+MESSAGE_TEXT_LIMIT = 200  # characters of an input's own text a message or provenance line quotes
+
+
+def clipped(text: str, limit: int = MESSAGE_TEXT_LIMIT) -> str:
+    """`text` as a message quotes it: whole, or its first `limit` characters and the length (a
+    120 KB --set-json in an error line, or once per list item in provenance, helps nobody)."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"

@@ -251,3 +251,16 @@ def test_no_output_shows_a_secret_set_by_any_kind(repo, command):
     secrets = [secret for _expression, secret in PLANTED.values()] + ["PLNT-obj-4", "PLNT-url-5"]
     for secret in secrets:
         assert secret not in out + err and json.dumps(secret)[1:-1] not in out + err, secret
+
+
+def test_a_long_expression_is_clipped_in_errors_and_provenance():
+    # an error line quotes the start of a 100 KB expression, not all of it; provenance names a
+    # long expression once per list item, so it is clipped there too (else output ~ n²)
+    long_json = "a=[" + "1," * 50_000
+    with pytest.raises(SetSyntaxError) as caught:
+        layer_values(None, [], [(long_json, "set-json")])
+    assert len(str(caught.value)) < 400 and "characters)" in str(caught.value)
+    items = ",".join(f"item{i}" for i in range(2_000))
+    layered = layer_values(None, [], [(f"x={{{items}}}", "set")])
+    shown = layered.origin(("x", 1999))
+    assert shown is not None and len(shown.describe()) < 300

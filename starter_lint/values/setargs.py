@@ -29,7 +29,7 @@ from ..redact import (
     value_holds_secret,
     value_text_may_hold_secret,
 )
-from ..textio import MAX_DEPTH
+from ..textio import MAX_DEPTH, clipped
 from ..yamlio import MAX_VALUES_BYTES
 from .gojson import GoJsonError, decode_object
 from .strvals import (
@@ -183,7 +183,7 @@ def _error_line(kind: str, expression: str, exc: Exception, parser: Parser, whol
     if whole:
         spans = [(0, len(expression))] if value_text_may_hold_secret((), expression) else []
         detail = "" if spans else f": {message}"
-        return f"--{kind} {replace_spans(expression, spans)!r}: not one JSON object{detail}"
+        return f"--{kind} {clipped(replace_spans(expression, spans))!r}: not one JSON object{detail}"
     spans = _secret_spans(kind, expression, (), parser)
     if parser.value_path is not None and kind != "set-file" and parser.value_span[0] < len(expression):
         start = parser.value_span[0]  # the value Helm could not read: hidden if it may be secret
@@ -193,7 +193,7 @@ def _error_line(kind: str, expression: str, exc: Exception, parser: Parser, whol
     quoted, at = getattr(exc, "quoted", ""), getattr(exc, "at", ())
     if at and quoted and any(start < at[1] and at[0] < end for start, end in spans):
         message = message.replace(quoted, f'"{REDACTED}"')
-    return f"--{kind} {replace_spans(expression, spans)!r}: {message}"
+    return f"--{kind} {clipped(replace_spans(expression, spans))!r}: {clipped(message)}"
 
 
 def _secret_spans(
@@ -220,7 +220,12 @@ def _secret_spans(
 
 def shown_expression(kind: str, expression: str, secrets: Iterable[str]) -> str:
     """`--<kind> <expression>` as provenance shows it: secret values hidden (`secrets`: every
-    secret string of the target, hidden wherever it occurs)."""
+    secret string of the target, hidden wherever it occurs), clipped (each list item's
+    provenance names it: a long one would make the output grow with the square of the list)."""
+    return clipped(_shown_expression(kind, expression, secrets))
+
+
+def _shown_expression(kind: str, expression: str, secrets: Iterable[str]) -> str:
     whole = _object_form(kind, expression)
     if whole is not None:
         try:
