@@ -14,6 +14,11 @@ from dataclasses import dataclass, field, replace
 from .errors import StarterLintError
 from .options import Options
 
+# a subchart's own values.yaml (charts/app/charts/postgresql/values.yaml) is a third-party chart's
+# defaults: the starter's values contract says nothing of its keys, so only the rules that judge
+# the YAML itself run on it (syntax, duplicate keys, ambiguous scalars, unused suppressions)
+SUBCHART_DEFAULTS_RULES = ("SL102", "SL103", "SL104", "SL107")
+
 
 @dataclass
 class Target:
@@ -26,6 +31,7 @@ class Target:
     chart: str | None = None
     manifests: list[str] = field(default_factory=list)
     chart_defaults: bool = False  # a chart's own values.yaml: only file-scope rules run on it
+    subchart_defaults: bool = False  # a subchart's own values.yaml: SUBCHART_DEFAULTS_RULES only
 
 
 def plan_targets(options: Options) -> list[Target]:
@@ -71,6 +77,9 @@ def file_targets(path: str, options: Options) -> list[Target]:
     checked as, so that a file gives the same findings however it is checked:
     - a chart's own values.yaml (in a config target's or --chart's folder, or beside a
       Chart.yaml): chart defaults, checked by the file-scope rules only;
+    - a subchart's own values.yaml (beside a Chart.yaml in a folder of another chart's `charts/`,
+      and not a config target's or --chart's folder): a third-party chart's defaults, checked by
+      the rules that do not involve the values contract (SUBCHART_DEFAULTS_RULES);
     - a file that config targets list: each of those targets, whole (its chart as the base layer,
       its other layers, `set` and `manifests`, then any --set and --manifests given), reported
       under the target's name;
@@ -89,11 +98,10 @@ def file_targets(path: str, options: Options) -> list[Target]:
     real = _real(path, options)
     charts = {_real(c, options) for c in [options.chart] + [t.chart for t in options.config_targets] if c}
     folder = os.path.dirname(real)
-    chart_defaults = Target(path, [path], chart_defaults=True)
-    if os.path.basename(real) == "values.yaml" and (
-        folder in charts or os.path.isfile(os.path.join(folder, "Chart.yaml"))
-    ):
-        return [chart_defaults]
+    if os.path.basename(real) == "values.yaml" and folder in charts:
+        return [Target(path, [path], chart_defaults=True)]
+    if os.path.basename(real) == "values.yaml" and os.path.isfile(os.path.join(folder, "Chart.yaml")):
+        return [Target(path, [path], chart_defaults=True, subchart_defaults=_is_subchart(folder))]
     listed = [
         replace(
             t, set=list(t.set) + list(options.set), manifests=list(options.manifests) or list(t.manifests)
@@ -117,6 +125,14 @@ def file_targets(path: str, options: Options) -> list[Target]:
         options.chart if home is None or options.chart else os.path.relpath(home, options.cwd or os.getcwd())
     )
     return [Target(path, [path], list(options.set), chart, [] if options.files else list(options.manifests))]
+
+
+def _is_subchart(folder: str) -> bool:
+    """A chart folder kept in another chart's `charts/` folder, as Helm loads a dependency."""
+    parent = os.path.dirname(folder)
+    return os.path.basename(parent) == "charts" and os.path.isfile(
+        os.path.join(os.path.dirname(parent), "Chart.yaml")
+    )
 
 
 def choose_targets(targets: list[Target], names: Collection[str]) -> list[Target]:
