@@ -60,7 +60,11 @@ def build_context(target: Target, options: Options) -> tuple:
         loaded_files.append(loaded)
         layers.append(Layer(shown, "file", loaded.data, loaded))
     values = layer_values(
-        base, layers, target.set, set_file_reader(options.cwd), tree=chart.tree if chart is not None else None
+        base,
+        layers,
+        target.set,
+        set_file_reader(options.cwd, target.set_files),
+        tree=chart.tree if chart is not None else None,
     )
     ctx = Context(
         target=target.name,
