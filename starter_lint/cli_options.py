@@ -109,8 +109,8 @@ def build_options(params: dict, command: str) -> Options:
             setattr(options, spec.field, spec.switch)
         else:
             setattr(options, spec.field, list(value) if spec.repeatable or spec.argument else value)
-    if sets:
-        options.set = sets
+    if sets:  # they replace the config's top-level set family, and so its set-file paths
+        options.set, options.config_set_files = sets, {}
     for option, seconds in (
         ("--kubeconform-timeout", options.kubeconform_timeout),
         ("--render-timeout", options.render_timeout),

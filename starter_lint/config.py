@@ -121,7 +121,7 @@ def apply_config(options, path: str | None) -> None:
         value, line = data[raw_key], reader.key_line(data, raw_key)
         spec = CONFIG_KEYS[key]
         if spec.kind in SET_KINDS:
-            sets += _set_args(reader, spec.kind, value, line, f"'{raw_key}'", options.cwd)
+            sets += _set_args(reader, spec.kind, value, line, f"'{raw_key}'", options.config_set_files)
             continue
         assert spec.field is not None, "every config key sets an Options field (option_table)"
         setattr(options, spec.field, _convert(reader, spec, value, line, f"'{raw_key}'"))
@@ -208,15 +208,17 @@ def _targets(reader: ConfigReader, value, line: int, options) -> list:
             raw, key_line = _fields[key]
             return _convert(reader, kind, raw, key_line, f"'{key}' of target '{_name}'")
 
-        sets = []
+        sets: list = []
+        set_files: dict = {}
         for key in SET_KINDS:
             if key in fields:
                 raw, key_line = fields[key]
-                sets += _set_args(reader, key, raw, key_line, f"'{key}' of target '{name}'", options.cwd)
+                sets += _set_args(reader, key, raw, key_line, f"'{key}' of target '{name}'", set_files)
         target = Target(
             name=str(name),
             files=get("values", "paths", []),
             set=sets,
+            set_files=set_files,
             chart=get("chart", "path", options.chart),
             manifests=get("manifests", "paths", []),
         )
@@ -228,16 +230,21 @@ def _targets(reader: ConfigReader, value, line: int, options) -> list:
     return targets
 
 
-def _set_args(reader: ConfigReader, kind: str, value, line: int, what: str, cwd) -> list[tuple[str, str]]:
+def _set_args(
+    reader: ConfigReader, kind: str, value, line: int, what: str, set_files: dict
+) -> list[tuple[str, str]]:
     """(expression, kind) of a config's `set`, `set-json`, … list. A `set-file` path is relative
-    to the working directory, as on the command line, but must stay inside the repository."""
+    to the config's folder, as its other paths are (a command-line --set-file path is relative to
+    the working directory, as Helm's), and must stay inside the repository; `set_files` receives
+    each path as written -> (the file, where the config names it) for the reader
+    (values/setfile.py)."""
     expressions = reader.strings(value, line, what)
     if kind == "set-file":
         from .values.setargs import set_file_paths  # deferred: only a config with set-file
 
         for expression in expressions:
             for path in set_file_paths(expression):
-                absolute = os.path.join(os.path.abspath(cwd or os.getcwd()), path)
+                absolute = str(reader.base_dir / path)
                 if path and path != "-" and not reader.inside(absolute):
                     raise reader.error(
                         line,
@@ -246,6 +253,8 @@ def _set_args(reader: ConfigReader, kind: str, value, line: int, what: str, cwd)
                     )
                 if path and in_git_folder(absolute, str(reader.root)):
                     raise reader.error(line, f"{what} reads {path!r} in the repository's .git folder")
+                if path and path != "-":
+                    set_files[path] = (absolute, f"{what} in {reader.shown}")
     return [(expression, kind) for expression in expressions]
 
 

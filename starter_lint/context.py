@@ -40,6 +40,7 @@ class Context:
     options: Options | None = None
     render_error: str | None = None  # why --chart did not render (values the chart cannot use)
     chart_defaults: bool = False  # the target is a chart's own values.yaml: file-scope rules only
+    subchart_defaults: bool = False  # a subchart's own values.yaml: targets.SUBCHART_DEFAULTS_RULES only
 
     def get(self, path, default: Any = None) -> Any:
         """The effective value at a values path (tuple or dotted string)."""

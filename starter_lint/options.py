@@ -92,6 +92,8 @@ class Options:
     config_ignores: list = field(default_factory=list)  # suppress.ConfigIgnore
     targets: list = field(default_factory=list)  # named targets from the config
     config_targets: list = field(default_factory=list)  # all of them, even when files replace them
+    # the config's top-level set-file paths as written -> (file, where): relative to the config
+    config_set_files: dict = field(default_factory=dict)
     partial_run: bool = False  # the command line chose part of the config
     cwd: str | None = None
 

@@ -22,7 +22,7 @@ from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub, scrub_finding
 from .redact_source import manifest_secret_columns, secret_columns, secret_strings
 from .related import relate
 from .results import Report, TargetResult
-from .targets import Target, plan_targets
+from .targets import SUBCHART_DEFAULTS_RULES, Target, plan_targets
 
 
 def build_context(target: Target, options: Options) -> tuple:
@@ -60,7 +60,11 @@ def build_context(target: Target, options: Options) -> tuple:
         loaded_files.append(loaded)
         layers.append(Layer(shown, "file", loaded.data, loaded))
     values = layer_values(
-        base, layers, target.set, set_file_reader(options.cwd), tree=chart.tree if chart is not None else None
+        base,
+        layers,
+        target.set,
+        set_file_reader(options.cwd, target.set_files),
+        tree=chart.tree if chart is not None else None,
     )
     ctx = Context(
         target=target.name,
@@ -70,6 +74,7 @@ def build_context(target: Target, options: Options) -> tuple:
         chart=chart,
         options=options,
         chart_defaults=target.chart_defaults,
+        subchart_defaults=target.subchart_defaults,
     )
     return ctx, problems
 
@@ -127,6 +132,8 @@ def run_checks(ctx: Context, options: Options, catalog: Catalog) -> tuple:
             continue
         if ctx.chart_defaults and catalog[rule_id].scope != "file":
             continue  # chart defaults are no deployment: placeholders, missing env … are expected
+        if ctx.subchart_defaults and rule_id not in SUBCHART_DEFAULTS_RULES:
+            continue  # a third-party chart's defaults: the starter's values contract is not theirs
         ran.append(rule_id)
         for problem in spec.function(ctx) or ():
             findings.append(to_finding(rule_id, problem, ctx, catalog, options))

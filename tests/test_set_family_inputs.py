@@ -213,13 +213,15 @@ def test_a_config_set_file_stays_inside_the_repository(repo, path):
     assert isinstance(raised.value, StarterLintError)
 
 
-def test_a_config_set_file_is_read_relative_to_the_working_directory(repo):
+def test_a_config_set_file_is_read_relative_to_the_config_file(repo):
+    """As the config's other paths (tests/test_config_set_file.py has the targets' cases)."""
     (repo / "conf").mkdir()
     (repo / "conf" / ".starter-lint.yaml").write_text("set-file: ['api.motd=motd.txt']\n")
     (repo / "motd.txt").write_text("from the working directory")
+    (repo / "conf" / "motd.txt").write_text("from the config's folder")
     code, values, err = values_json(repo, "--config", "conf/.starter-lint.yaml")
     assert code == 0, err
-    assert values["api"]["motd"] == "from the working directory"
+    assert values["api"]["motd"] == "from the config's folder"
 
 
 PLANTED = {

@@ -217,3 +217,76 @@ def test_baseline_and_fix_take_target_too(work):
     assert "enabled: true" in (work / "staging.yaml").read_text()
     assert (work / "prod.yaml").read_text() == "worker:\n  enabled: yes\n"
     assert cli("fix", "--target", "stagin", cwd=work).returncode == 2
+
+
+BITNAMI_VALUES = (
+    "auth:\n  password: ''\n"
+    "ingress:\n  enabled: false\n  hostname: db.local\n  tls: false\n  ingressClassName: ''\n"
+    "primary:\n  resources: {}\n"
+)
+
+
+def umbrella(tmp_path):
+    """charts/app (a chart) with its dependency charts/app/charts/postgresql, Bitnami-shaped."""
+    app = tmp_path / "charts" / "app"
+    sub = app / "charts" / "postgresql"
+    sub.mkdir(parents=True)
+    (app / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    (app / "values.yaml").write_text("ingres: {}\n")
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: postgresql\nversion: 16.0.0\n")
+    (sub / "values.yaml").write_text(BITNAMI_VALUES)
+    return app, sub
+
+
+def test_a_subcharts_own_values_get_no_contract_rules(tmp_path):
+    """A subchart's values.yaml (named alone, as the pre-commit hook names changed files) is a
+    third-party chart's defaults: its keys are not the starter's contract (no SL100/SL101), but
+    its YAML is still judged (a duplicate key, an ambiguous scalar)."""
+    from starter_lint.targets import SUBCHART_DEFAULTS_RULES
+
+    _app, sub = umbrella(tmp_path)
+    done = cli("check", "--format", "json", "--", "charts/app/charts/postgresql/values.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [f for t in json.loads(done.stdout)["targets"] for f in t["findings"]] == []
+
+    report = run(Options(values_files=[str(sub / "values.yaml")], cwd=str(tmp_path)))
+    (result,) = report.targets
+    assert result.target.subchart_defaults and result.target.chart_defaults
+    assert set(result.rules_run) == set(SUBCHART_DEFAULTS_RULES)
+
+    (sub / "values.yaml").write_text(BITNAMI_VALUES + "primary:\n  enabled: true\n")
+    report = run(Options(values_files=[str(sub / "values.yaml")], cwd=str(tmp_path)))
+    assert sorted({f.rule for f in report.active}) == ["SL103"]
+    (sub / "values.yaml").write_text(BITNAMI_VALUES + "readReplicas:\n  enabled: yes\n")
+    report = run(Options(values_files=[str(sub / "values.yaml")], cwd=str(tmp_path)))
+    assert [(f.rule, f.logical) for f in report.active] == [("SL104", "readReplicas.enabled")]
+    (sub / "values.yaml").write_text("auth: [\n")
+    report = run(Options(values_files=[str(sub / "values.yaml")], cwd=str(tmp_path)))
+    assert [f.rule for f in report.active] == ["SL102"]
+
+
+def test_the_parent_charts_values_stay_chart_defaults(tmp_path):
+    """The umbrella chart's own values.yaml is the starter's chart defaults (file-scope rules,
+    SL101 near-misses of contract keys), and a subchart folder that the user names as the chart
+    (--chart, a config target's `chart`) is the user's chart, not a third-party one."""
+    app, sub = umbrella(tmp_path)
+    report = run(Options(values_files=[str(app / "values.yaml")], cwd=str(tmp_path)))
+    (result,) = report.targets
+    assert result.target.chart_defaults and not result.target.subchart_defaults
+    assert [(f.rule, f.logical) for f in report.active] == [("SL101", "ingres")]
+
+    (sub / "values.yaml").write_text("ingres: {}\n")
+    named = run(Options(values_files=[str(sub / "values.yaml")], chart=str(sub), cwd=str(tmp_path)))
+    assert not named.targets[0].target.subchart_defaults
+    assert [(f.rule, f.logical) for f in named.active] == [("SL101", "ingres")]
+
+
+def test_a_values_yaml_under_a_charts_folder_of_no_chart_is_a_chart(tmp_path):
+    """charts/app/values.yaml in a repository whose root is no chart is the starter's chart."""
+    chart = tmp_path / "charts" / "app"
+    chart.mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: app\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("ingres: {}\n")
+    report = run(Options(values_files=[str(chart / "values.yaml")], cwd=str(tmp_path)))
+    assert not report.targets[0].target.subchart_defaults
+    assert [(f.rule, f.logical) for f in report.active] == [("SL101", "ingres")]
