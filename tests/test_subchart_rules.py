@@ -54,7 +54,7 @@ def _chart_files() -> dict[str, str | bytes]:
                 "postgresql/templates/s.yaml": "{{ .Values.port }}\n",
                 "postgresql/charts/metrics/Chart.yaml": CHART.format(name="metrics"),
                 "postgresql/charts/metrics/values.yaml": "interval: 30s\n",
-                "postgresql/charts/metrics/templates/m.yaml": "{{ toYaml .Values }}\n",
+                "postgresql/charts/metrics/templates/m.yaml": "{{ .Values.interval }}\n",
             }
         ),
     }
@@ -146,7 +146,7 @@ def test_sl106_reads_subchart_templates_under_the_subcharts_key(lint):
     findings = lint(values, "SL106")
     # global.unused would be reported, but `notbuilt` is not in charts/: its templates may read it
     assert _paths(findings) == ["cache.unread"]
-    assert "chart/templates or its subcharts'" in findings[0][1]
+    assert "no template in chart/templates or in its subcharts' templates reads it" in findings[0][1]
 
 
 def test_sl106_reports_an_unread_global_when_every_subchart_is_loaded(lint, tmp_path):

@@ -4,14 +4,19 @@ Helm gives each subchart the values under its key in the parent's values: the al
 Chart.yaml `dependencies:` entry when the entry's version range admits the chart, else its name
 (one loaded chart listed under two aliases renders twice). Which subcharts are enabled (conditions, tags), and where, is coalescing's answer
 (ChartTreeValues.enabled, values/coalesce.py); a subchart below a disabled one is disabled too.
+What each chart's templates read (template_reads) is one computation for both rules: SL106's
+references, and keys SL101 knows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from ..template_refs import TemplatePath, calls_tpl, template_references
+from ..tree import leaves
 from ..values.chart_tree import ChartNode
 
 ValuesPath = tuple[str, ...]
@@ -92,3 +97,46 @@ def place_of(ctx: Any, path: tuple[Any, ...]) -> Place | None:
         if len(place.path) < len(path) and path[: len(place.path)] == place.path
     ]
     return max(holders, key=lambda place: len(place.path)) if holders else None
+
+
+@lru_cache(maxsize=4096)
+def _scan(text: str) -> tuple[frozenset[TemplatePath], bool]:
+    """(values paths `text` reads, whether it calls `tpl`); SL101 and SL106 both ask, per run."""
+    return frozenset(template_references(text)), calls_tpl(text)
+
+
+def template_reads(ctx: Any) -> dict[ValuesPath, set[TemplatePath]]:
+    """The values paths the templates of the chart (at `()`) and of each subchart, enabled or
+    not, read, relative to that chart's `.Values`; with `tpl`, the references in the string
+    values under the chart's key count too, as `tpl` renders them (docs/chart-targets.md)."""
+    tree = chart_tree(ctx)
+    if tree is None:
+        return {}
+    reads: dict[ValuesPath, set[TemplatePath]] = {}
+    for path, node in [((), tree)] + [(place.path, place.node) for place in places(ctx)]:
+        found: set[TemplatePath] = set()
+        uses_tpl = False
+        for text in node.templates.values():
+            refs, tpl = _scan(text)
+            found |= refs
+            uses_tpl = uses_tpl or tpl
+        below = ctx.values.get(path) if path else ctx.values.values
+        if uses_tpl and isinstance(below, dict):
+            for _, value in leaves(below):
+                if isinstance(value, str) and "{{" in value:
+                    found |= _scan(value)[0]
+        reads.setdefault(path, set()).update(found)
+    return reads
+
+
+def chart_references(ctx: Any) -> set[TemplatePath]:
+    """The values paths the templates of the chart and of its enabled subcharts read, as paths
+    in the chart's values: a subchart's `.Values.x` is `<its key>.x`; its `.Values.global.x` is
+    `global.x` (Helm copies the chart's globals down) or its own `<its key>.global.x`."""
+    enabled = {()} | {place.path for place in places(ctx) if place.enabled}
+    refs: set[TemplatePath] = set()
+    for prefix, found in template_reads(ctx).items():
+        if prefix in enabled:
+            refs |= {prefix + ref for ref in found}
+            refs |= {ref for ref in found if prefix and ref[:1] == ("global",)}
+    return refs

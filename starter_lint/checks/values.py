@@ -1,7 +1,7 @@
 """SL100, SL101, SL105, SL106: the values against the contract and against the chart.
 
 SL100 validates the effective values with the contract's JSON Schema; SL101 names keys the user
-sets that neither the contract nor the chart's values.yaml knows; SL105 finds contract
+sets that neither the contract nor the chart (its values.yaml, what its templates read) knows; SL105 finds contract
 placeholders still in place; SL106 (with --chart) finds keys the user sets that no template reads.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from ..findings import Location, Problem, format_path
 from ..placeholders import HOST_LISTS, placeholder_kind
-from ..template_refs import EVERYTHING, calls_tpl, prefix_matches, template_references
+from ..template_refs import ANY, EVERYTHING, prefix_matches
 from ..tree import leaves
 from ..validate import values_schema as schema
 from ..values.layers import get_path
@@ -78,12 +78,18 @@ class _Subchart(dict):
 _ANY_KEY = _Subchart()  # any key below: `global`, `tags`, a dependency charts/ does not hold yet
 
 
+class _ReadWhole(dict):
+    """A map some template reads whole (`toYaml .Values.x`, `with .Values.x`): any key below is
+    read, except where the contract says which keys there are."""
+
+
 class _Level:
     """What is known about the keys at one level: contract schema nodes and the chart's value."""
 
-    def __init__(self, nodes: list, chart: Any):
+    def __init__(self, nodes: list, chart: Any, whole: bool = False):
         self.nodes = nodes
         self.chart = chart  # the chart values.yaml's value here, or _MISSING
+        self.whole = whole or isinstance(chart, _ReadWhole)  # here or a map above is read whole
 
     def _chart_verdict(self) -> schema.KeyVerdict | None:
         if self.chart is _MISSING:
@@ -99,7 +105,10 @@ class _Level:
 
     def known(self) -> frozenset | None:
         """The known key names, or None when any key is fine here."""
-        verdicts = [v for v in (schema.key_verdict(self.nodes), self._chart_verdict()) if v is not None]
+        contract = schema.key_verdict(self.nodes)
+        if self.whole and contract is None:
+            return None  # a template reads all of this map: every key set here reaches it
+        verdicts = [v for v in (contract, self._chart_verdict()) if v is not None]
         if not verdicts or any(v.open for v in verdicts):
             return None
         return frozenset().union(*(v.names for v in verdicts))
@@ -107,8 +116,8 @@ class _Level:
     def child(self, key: str) -> _Level:
         chart = self.chart.get(key, _MISSING) if isinstance(self.chart, dict) else _MISSING
         if isinstance(chart, _Subchart) or isinstance(self.chart, _Subchart):
-            return _Level([], chart)  # below a subchart's key only its values.yaml knows keys
-        return _Level(schema.child_nodes(self.nodes, key), chart)
+            return _Level([], chart, self.whole)  # below a subchart's key only its values.yaml knows keys
+        return _Level(schema.child_nodes(self.nodes, key), chart, self.whole)
 
     def item(self) -> _Level:
         chart: Any = _MISSING
@@ -116,7 +125,7 @@ class _Level:
             items = [entry for entry in self.chart if isinstance(entry, dict)]
             # the union of the chart's example entries; an empty list says nothing about items
             chart = {k: v for entry in items for k, v in entry.items()} if items else _MISSING
-        return _Level(schema.item_nodes(self.nodes), chart)
+        return _Level(schema.item_nodes(self.nodes), chart, self.whole)
 
 
 def _chart_keys(data: dict, loaded) -> dict:
@@ -157,14 +166,58 @@ def _put(tree: dict, path: tuple, value: Any) -> None:
     node[path[-1]] = _union(node[path[-1]], value) if path[-1] in node else value
 
 
-def _chart_tree_keys(ctx) -> dict:
+def _reads_trie(paths: Iterable[tuple]) -> dict:
+    """The paths as a trie of keys; the key None marks a path that ends there (read whole)."""
+    trie: dict = {}
+    for path in paths:
+        node = trie
+        for key in path:
+            node = node.setdefault(key, {})
+        node[None] = True
+    return trie
+
+
+def _with_reads(node: Any, trie: dict) -> Any:
+    """`node`, a values.yaml tree, with the keys templates read (`trie`) known: each joins a map
+    that names keys (an empty map, a scalar, a null take any key already); a map read whole
+    takes any key below; a computed key (ANY, `index $.Values $component`) names none, so what
+    is read below it applies below each key the map names."""
+    if node is _ANY_KEY:
+        return node
+    if None in trie:
+        if isinstance(node, _Subchart):
+            return _ANY_KEY  # a subchart's `.Values` whole: no contract speaks below a subchart
+        if isinstance(node, dict) and node:
+            node = _ReadWhole(node)
+    if not isinstance(node, dict) or not node:
+        return node
+    known = type(node)(node)
+    for key, below in trie.items():
+        if key is not None and key != ANY:
+            known[key] = _with_reads(known.get(key), below)
+    if ANY in trie:  # not into a subchart's values: a chart's computed key picks among its own
+        for name, value in known.items():
+            if not isinstance(value, _Subchart):
+                known[name] = _with_reads(value, trie[ANY])
+    return known
+
+
+def _chart_tree_keys(ctx) -> Any:
     """The keys the chart knows: its values.yaml's, and each subchart's values.yaml's under the
-    subchart's key, with `global` at the top and in every subchart (docs/chart-targets.md)."""
+    subchart's key, with `global` at the top and in every subchart, and the keys each chart's
+    templates read (docs/chart-targets.md)."""
     base = ctx.values.base
     keys = _chart_keys(base.data, base.loaded)
+    if subcharts.places(ctx) or subcharts.missing_dependencies(ctx):
+        keys = _subchart_keys(ctx, keys)
+    reads = subcharts.template_reads(ctx)
+    return _with_reads(keys, _reads_trie(prefix + ref for prefix, refs in reads.items() for ref in refs))
+
+
+def _subchart_keys(ctx, keys: dict) -> dict:
+    """`keys` with each subchart's values.yaml's keys under its key, `global`, `tags` and
+    each dependency's condition."""
     chart_places = subcharts.places(ctx)
-    if not chart_places and not subcharts.missing_dependencies(ctx):
-        return keys
     keys["global"] = _ANY_KEY
     for place in chart_places:
         own = _chart_keys(place.node.defaults, place.node.values)
@@ -216,7 +269,11 @@ def unknown_keys(ctx) -> list:
 
 @check("SL101")
 def unknown_key(ctx):
-    against = "the values contract or the chart's values.yaml" if ctx.chart else "the values contract"
+    against = (
+        "the values contract or the chart's values.yaml, and no template of the chart reads it"
+        if ctx.chart
+        else "the values contract"
+    )
     for layer, path, suggestion in unknown_keys(ctx):
         if ctx.chart_defaults and suggestion is None:
             continue  # a chart's own values.yaml defines its keys; only a near-miss of a contract key is a typo
@@ -230,7 +287,10 @@ def unknown_key(ctx):
         place = subcharts.place_of(ctx, path)
         known_by, ignored = against, "Helm ignores it"
         if place is not None:
-            known_by = f"subchart {place.node.name}'s values.yaml ({place.node.values_path})"
+            known_by = (
+                f"subchart {place.node.name}'s values.yaml ({place.node.values_path}), "
+                f"and no template of {place.node.name} reads it"
+            )
             if not place.enabled:  # checked all the same: switching it on uses these values
                 ignored += f", as it ignores all of subchart {place.node.name}'s values while it is disabled"
         yield _problem_at(
@@ -289,32 +349,7 @@ def placeholder_value(ctx):
 
 
 # ---------------------------------------------------------------------------------------------
-# SL106 unused-value: which values paths the chart's templates read
-
-
-def chart_references(ctx) -> set:
-    """The values paths the templates of the chart and of its enabled subcharts read, as paths
-    in the chart's values: a subchart's `.Values.x` is `<its key>.x`; its `.Values.global.x` is
-    `global.x` (Helm copies the chart's globals down) or its own `<its key>.global.x`."""
-    refs: set = set()
-    charts: list[tuple[tuple, dict]] = [((), ctx.chart.templates)]
-    charts += [(place.path, place.node.templates) for place in subcharts.places(ctx) if place.enabled]
-    for prefix, templates in charts:
-        found: set = set()
-        uses_tpl = False
-        for text in templates.values():
-            found |= template_references(text)
-            uses_tpl = uses_tpl or calls_tpl(text)
-        below = ctx.values.get(prefix) if prefix else ctx.values.values
-        if uses_tpl and isinstance(
-            below, dict
-        ):  # `tpl` renders values as templates: what they reference is read too
-            for _, value in leaves(below):
-                if isinstance(value, str) and "{{" in value:
-                    found |= template_references(value)
-        refs |= {prefix + ref for ref in found}
-        refs |= {ref for ref in found if prefix and ref[:1] == ("global",)}
-    return refs
+# SL106 unused-value: keys no template reads (subcharts.chart_references)
 
 
 def _not_for_templates(ctx) -> set:
@@ -339,14 +374,16 @@ def _unused(node: Any, refs: set, path: tuple, skip: set) -> Iterable:
 
 @check("SL106", needs="chart")
 def unused_value(ctx):
-    refs = chart_references(ctx)
+    refs = subcharts.chart_references(ctx)
     if EVERYTHING in refs:
         return  # a template passes .Values whole (toYaml .Values, include … .Values)
     # SL101 reports unknown keys; Helm itself, not a template, reads or ignores the others
     skip = {path for _, path, _ in unknown_keys(ctx)} | _not_for_templates(ctx)
     # with every subchart loaded, every template that may read a global is known
     globals_read_here = bool(subcharts.places(ctx)) and not subcharts.missing_dependencies(ctx)
-    templates = f"{ctx.chart.directory}/templates" + (" or its subcharts'" if subcharts.places(ctx) else "")
+    templates = f"{ctx.chart.directory}/templates"
+    if subcharts.places(ctx):
+        templates += " or in its subcharts' templates"
     for layer in _user_layers(ctx):
         for key, value in layer.data.items():
             if key == "global" and not globals_read_here:

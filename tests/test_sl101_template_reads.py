@@ -1,0 +1,173 @@
+"""SL101 knows the keys a chart's templates read, not only those its values.yaml holds: a
+subchart's `.Values.fullnameOverride` that its values.yaml omits is not a key Helm ignores.
+Checked through the real pipeline, and against Helm's SDK: a key SL101 accepts because a
+template reads it changes the render; a key it reports does not."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from .support import NEEDS_HELM_SDK
+from .test_values_rules import _lint
+
+CHART = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+PG_TEMPLATE = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Values.fullnameOverride | default "pg" }}
+  labels: {{- toYaml (.Values.commonLabels | default dict) | nindent 4 }}
+data:
+  tz: {{ .Values.timezone | default "UTC" | quote }}
+  user: {{ .Values.auth.username | quote }}
+"""
+
+
+def _chart(files: dict, subchart: dict | None = None, top_values: str = "replicas: 1\n") -> dict:
+    """A chart's files (templates, values) with `subchart`'s files as charts/postgresql."""
+    chart = {"Chart.yaml": CHART.format(name="app"), "values.yaml": top_values, **files}
+    if subchart is not None:
+        chart["charts/postgresql/Chart.yaml"] = CHART.format(name="postgresql")
+        chart.update({f"charts/postgresql/{name}": text for name, text in subchart.items()})
+    return chart
+
+
+def _findings(tmp_path, chart: dict, values: str, rule: str = "SL101") -> dict:
+    """{logical path: message} of `rule`'s findings for the -f file `values` against `chart`
+    (written to tmp_path/chart)."""
+    return {f.logical: f.message for f in _lint(tmp_path, {"values.yaml": values}, rule, chart=chart)}
+
+
+def _postgresql(template: str = PG_TEMPLATE, condition: str = "") -> dict:
+    chart_yaml = CHART.format(name="app")
+    if condition:
+        chart_yaml += f"dependencies:\n  - name: postgresql\n    version: 0.1.0\n    condition: {condition}\n"
+    subchart = {
+        "values.yaml": "auth:\n  username: ''\n  password: ''\nport: 5432\n",
+        "templates/cm.yaml": template,
+    }
+    return _chart({"Chart.yaml": chart_yaml, "templates/d.yaml": "{{ .Values.replicas }}\n"}, subchart)
+
+
+def test_keys_a_subcharts_templates_read_are_known_and_suggested(tmp_path):
+    chart = _postgresql()
+    findings = _findings(
+        tmp_path,
+        chart,
+        """\
+        postgresql:
+          fullnameOverride: mydb
+          commonLabels: {team: data, tier: {deep: 1}}
+          timezon: Europe/Paris
+          auth: {username: app, usrname: x}
+        """,
+    )
+    assert sorted(findings) == ["postgresql.auth.usrname", "postgresql.timezon"]
+    assert "did you mean postgresql.timezone?" in findings["postgresql.timezon"]
+    assert "no template of postgresql reads it" in findings["postgresql.timezon"]
+    # a map the values.yaml names keys of keeps them: auth is read key by key
+    assert "did you mean postgresql.auth.username?" in findings["postgresql.auth.usrname"]
+
+
+def test_a_subchart_reading_values_whole_knows_every_key_below(tmp_path):
+    chart = _postgresql(template="data: {{ toYaml .Values | quote }}\n")
+    values = "postgresql:\n  anything: 1\n  auth: {usrname: x}\nreplicsa: 2\n"
+    assert sorted(_findings(tmp_path, chart, values)) == ["replicsa"]  # the top chart is still checked
+
+
+def test_a_map_read_whole_that_values_yaml_names_keys_of_takes_any_key(tmp_path):
+    template = "{{ toYaml .Values.auth }} {{ .Values.port }}\n"
+    chart = _postgresql(template=template)
+    values = "postgresql:\n  auth: {usrname: x, extra: {deep: 1}}\n  prot: 1\n"
+    findings = _findings(tmp_path, chart, values)
+    assert sorted(findings) == ["postgresql.prot"]
+    assert "did you mean postgresql.port?" in findings["postgresql.prot"]
+
+
+def test_a_disabled_subcharts_template_reads_count_too(tmp_path):
+    chart = _postgresql(condition="postgresql.enabled")
+    values = "postgresql:\n  enabled: false\n  fullnameOverride: db\n  timezon: UTC\n"
+    findings = _findings(tmp_path, chart, values)
+    assert sorted(findings) == ["postgresql.timezon"]
+    assert "while it is disabled" in findings["postgresql.timezon"]
+
+
+def test_the_top_charts_template_reads_are_known_but_the_contract_still_decides_its_maps(tmp_path):
+    template = "{{ .Values.extraThing }} {{ toYaml .Values.ingress }} {{ toYaml .Values.custom }}\n"
+    chart = _chart({"templates/cm.yaml": template}, top_values="custom: {a: 1}\n")
+    values = """\
+        extraThing: 1
+        extraThng: 2
+        custom: {b: 2}
+        ingress:
+          tsl: []
+    """
+    findings = _findings(tmp_path, chart, values)
+    assert sorted(findings) == ["extraThng", "ingress.tsl"]
+    assert "did you mean extraThing?" in findings["extraThng"]
+    assert "and no template of the chart reads it" in findings["extraThng"]
+    # the contract names ingress's keys: reading the map whole does not make a typo there known
+    assert "did you mean ingress.tls?" in findings["ingress.tsl"]
+
+
+def test_a_computed_key_names_no_key_and_stays_out_of_subcharts(tmp_path):
+    template = '{{ range $c := list "api" }}{{ (index $.Values $c).extra }}{{ end }}\n'
+    chart = _chart(
+        {"templates/cm.yaml": template},
+        subchart={"values.yaml": "port: 1\n"},
+        top_values="api: {image: x}\nweb: {image: y}\n",
+    )
+    values = "api: {extra: 1}\nweb: {extra: 2}\nautoscalling: {}\npostgresql: {extra: 3}\n"
+    assert sorted(_findings(tmp_path, chart, values)) == ["autoscalling", "postgresql.extra"]
+
+
+def test_tpl_references_in_values_are_known(tmp_path):
+    template = "{{ tpl .Values.message . }}\n"
+    chart = _chart({"templates/cm.yaml": template}, top_values="message: hi\n")
+    values = 'message: "{{ .Values.fromTpl }}"\nfromTpl: x\nstray: y\n'
+    assert sorted(_findings(tmp_path, chart, values)) == ["stray"]
+
+
+def test_sl106_wording(tmp_path):
+    chart = _postgresql()
+    findings = _findings(tmp_path, chart, "postgresql:\n  port: 1\n", rule="SL106")
+    assert (
+        "no template in chart/templates or in its subcharts' templates reads it"
+        in findings["postgresql.port"]
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_keys_sl101_accepts_change_helms_render_and_keys_it_reports_do_not(tmp_path, seed):
+    """Differential: a subchart whose templates read a random choice of keys (leaf, map whole,
+    with a default), none in its values.yaml. For each candidate key, SL101 reports it exactly
+    when setting it leaves the SDK's render unchanged."""
+    try:
+        import helm_python as helm
+    except ImportError as exc:
+        pytest.skip(f"{NEEDS_HELM_SDK} ({exc})")
+    rng = random.Random(seed)
+    names = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
+    read = rng.sample(names, 3)
+    forms = [
+        "{{{{ .Values.{k} | default \"d\" }}}}",
+        "{{{{ toYaml (.Values.{k} | default dict) }}}}",
+        "{{{{ with .Values.{k} }}}}{{{{ toJson . }}}}{{{{ end }}}}",
+        "{{{{ index .Values \"{k}\" | default \"d\" | toJson }}}}",
+    ]
+    lines = [f"{k}: {rng.choice(forms).format(k=k)}" for k in read]
+    template = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pg\ndata:\n  x: |\n" + "".join(
+        f"    {line}\n" for line in lines
+    )
+    chart = _postgresql(template=template)
+    _findings(tmp_path, chart, "{}\n")  # writes the chart to tmp_path/chart
+    candidates = [*names, *(k[:-1] for k in read)]  # typos of the read keys, too
+    with helm.Chart.load(str(tmp_path / "chart")) as loaded:
+        plain = loaded.render({})
+        for key in candidates:
+            value = {"v": f"set-{key}"} if rng.random() < 0.5 else f"set-{key}"
+            changed = loaded.render({"postgresql": {key: value}}) != plain
+            reported = f"postgresql.{key}" in _findings(tmp_path, chart, f"postgresql:\n  {key}: {value!r}\n")
+            assert reported == (not changed), (key, value, template)
