@@ -13,7 +13,8 @@ checked as Helm checks them (absolute, `..`, drive letters, a Chart.yaml outside
 folder: refused), a link or device member is an empty file as in Helm (its target is never
 read), an archive is a chart file (5 MiB at most, as Helm's folder loader has it), and
 decompression stops at Helm's budgets: 5 MiB per file, 100 MiB for all the archives of
-one chart tree together (Helm: per archive), plus a bound on members. A chart Helm cannot load
+one chart tree together (Helm: per archive; every decompressed byte counts, headers and the
+skipped data of a link or device member too), plus a bound on members, also for the whole tree. A chart Helm cannot load
 (malformed Chart.yaml, a corrupt or hostile archive) is one exit-2 line (InputError), since
 Helm refuses the whole chart before any value is read; a values.yaml that is not valid YAML is
 an SL102 finding at its line, for a subchart as for the chart itself (docs/chart-targets.md).
@@ -37,22 +38,17 @@ from ..findings import Location, Problem
 from ..paths import StrPath, display_path, read_bytes
 from ..textio import YamlLoadError, decode_bytes, line_at
 from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, load_values
-from .chart_tree import ChartNode, Dependency, ImportValue
-from .semver_range import parse_version
+from .chart_metadata import ChartLoadError, read_metadata
+from .chart_tree import ChartNode, Dependency
 
 MAX_CHART_DEPTH = 10  # levels of subcharts below the chart
 MAX_CHARTS = 200  # charts in one tree, the chart itself included
 MAX_ARCHIVE_BYTES = 100 * 1024 * 1024  # Helm's MaxDecompressedChartSize
 MAX_ARCHIVE_FILE_BYTES = 5 * 1024 * 1024  # Helm's MaxDecompressedFileSize
-MAX_ARCHIVE_MEMBERS = 10_000
+MAX_ARCHIVE_MEMBERS = 10_000  # in all the archives of one tree together
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".tpl", ".txt", ".json")
 _CHUNK = 64 * 1024
-_ALIAS = re.compile(r"^[a-zA-Z0-9_-]+$")  # helm pkg/chart/v2 aliasNameFormat
 _DRIVE = re.compile(r"^[a-zA-Z]:/")
-
-
-class ChartLoadError(Exception):
-    """Why Helm would refuse a chart; base_layer turns it into one InputError line."""
 
 
 @dataclass
@@ -70,10 +66,11 @@ class _File:
 
 @dataclass
 class _Budget:
-    """What the whole tree may still take: charts, decompressed archive bytes."""
+    """What the whole tree may still take: charts, decompressed archive bytes, archive members."""
 
     charts: int = MAX_CHARTS
     archive_bytes: int = MAX_ARCHIVE_BYTES
+    archive_members: int = MAX_ARCHIVE_MEMBERS
     problems: list[tuple[str, Problem]] = field(default_factory=list)
 
 
@@ -180,104 +177,31 @@ def _values(file: _File, budget: _Budget) -> LoadedYaml | None:
 
 
 def _metadata(file: _File) -> tuple[str, str, list[Dependency]]:
-    """(name, version, dependencies) from Chart.yaml, refused as Helm's Metadata.Validate refuses it."""
-    raw = file.read(MAX_ARCHIVE_FILE_BYTES)
+    """(name, version, dependencies) of a Chart.yaml file (values/chart_metadata.py)."""
     try:
-        data = load_values(decode_bytes(raw), file.shown).data
+        data = load_values(decode_bytes(file.read(MAX_ARCHIVE_FILE_BYTES)), file.shown).data
     except YamlLoadError as exc:
         where = f":{exc.line}" if exc.line else ""
         raise ChartLoadError(f"{file.shown}{where}: cannot load Chart.yaml: {exc.message}") from None
-    name = _string(data, "name", file)
-    version = _string(data, "version", file)
-    if not name:
-        raise ChartLoadError(f"{file.shown}: chart.metadata.name is required")
-    if name in (".", "..") or "/" in name or "\\" in name:
-        raise ChartLoadError(f"{file.shown}: chart.metadata.name {name!r} is invalid")
-    if not version:
-        raise ChartLoadError(f"{file.shown}: chart.metadata.version is required")
-    if parse_version(version) is None:
-        raise ChartLoadError(f"{file.shown}: chart.metadata.version {version!r} is invalid")
-    if _string(data, "type", file) not in ("", "application", "library"):
-        raise ChartLoadError(f"{file.shown}: chart.metadata.type must be application or library")
-    entries = data.get("dependencies") or []
-    if not isinstance(entries, list):
-        raise ChartLoadError(f"{file.shown}: dependencies must be a list")
-    dependencies, keys = [], set()
-    for entry in entries:
-        if not isinstance(entry, dict):
-            raise ChartLoadError(f"{file.shown}: dependencies must not contain empty or null nodes")
-        dependency = _dependency(entry, file)
-        if dependency.key in keys:
-            raise ChartLoadError(
-                f"{file.shown}: more than one dependency with name or alias {dependency.key!r}"
-            )
-        keys.add(dependency.key)
-        dependencies.append(dependency)
-    return name, version, dependencies
-
-
-def _string(data: dict[str, Any], key: str, file: _File) -> str:
-    """A string field of Chart.yaml: a number or boolean is its text, as Helm's YAML-to-JSON
-    decoding gives it (`version: 1.0` is "1"); a list or a map is refused, as Helm refuses it."""
-    value = data.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, (str, bool, int, float)):
-        return _scalar_text(value)
-    raise ChartLoadError(f"{file.shown}: {key} must be a string, not {type(value).__name__}")
-
-
-def _scalar_text(value: str | bool | int | float) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return str(int(value))  # Go formats a whole float64 without its fraction
-    return str(value)
-
-
-def _dependency(entry: dict[str, Any], file: _File) -> Dependency:
-    name, alias = _string(entry, "name", file), _string(entry, "alias", file)
-    if alias and not _ALIAS.match(alias):
-        raise ChartLoadError(f"{file.shown}: dependency {name!r} has disallowed characters in the alias")
-    tags = entry.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(tag, (str, bool, int, float)) for tag in tags):
-        raise ChartLoadError(f"{file.shown}: dependency {name!r}: tags must be a list of strings")
-    tags = [_scalar_text(tag) for tag in tags]
-    imports: list[ImportValue] = []
-    for item in entry.get("import-values") or []:
-        if isinstance(item, str):
-            imports.append(item)
-        elif (
-            isinstance(item, dict)
-            and isinstance(item.get("child"), str)
-            and isinstance(item.get("parent"), str)
-        ):
-            imports.append((item["child"], item["parent"]))
-        # Helm skips (with a log line) an entry of any other shape
-    return Dependency(
-        name=name,
-        alias=alias,
-        condition=_string(entry, "condition", file),
-        tags=tuple(tags),
-        import_values=tuple(imports),
-        version=_string(entry, "version", file),
-    )
+    return read_metadata(data, file.shown)
 
 
 class _Bounded:
-    """A decompressed stream that stops with ChartLoadError past `limit` bytes: a gzip bomb or
-    a huge pax header is cut off after reading at most the budget, in chunks."""
+    """A decompressed stream that charges every byte read (headers, padding, the data tarfile
+    skips) to the tree's budget and stops with ChartLoadError past it: a gzip bomb or a huge
+    pax header is cut off after reading at most the budget, in chunks."""
 
-    def __init__(self, stream: gzip.GzipFile, limit: int, shown: str) -> None:
-        self.stream, self.left, self.shown = stream, limit, shown
+    def __init__(self, stream: gzip.GzipFile, budget: _Budget, shown: str) -> None:
+        self.stream, self.budget, self.shown = stream, budget, shown
 
     def read(self, size: int = -1) -> bytes:
         size = _CHUNK if size is None or size < 0 else size
-        data = self.stream.read(min(size, self.left + 1))
-        self.left -= len(data)
-        if self.left < 0:
+        data = self.stream.read(min(size, self.budget.archive_bytes + 1))
+        self.budget.archive_bytes -= len(data)
+        if self.budget.archive_bytes < 0:
             raise ChartLoadError(
                 f"{self.shown}: decompressed chart is larger than {MAX_ARCHIVE_BYTES >> 20} MiB"
+                " (all the archives of the chart tree together)"
             )
         return data
 
@@ -291,16 +215,18 @@ def _archive_files(archive: _File, budget: _Budget) -> tuple[str, dict[str, _Fil
         )
     if not raw.startswith(b"\x1f\x8b"):
         raise ChartLoadError(f"{archive.shown}: not a gzipped chart archive")
-    stream = _Bounded(
-        gzip.GzipFile(fileobj=io.BytesIO(raw)), budget.archive_bytes + 1024 * 1024, archive.shown
-    )
+    stream = _Bounded(gzip.GzipFile(fileobj=io.BytesIO(raw)), budget, archive.shown)
     files: dict[str, _File] = {}
     top = ""
     try:
         with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
-            for count, member in enumerate(tar, 1):
-                if count > MAX_ARCHIVE_MEMBERS:
-                    raise ChartLoadError(f"{archive.shown}: more than {MAX_ARCHIVE_MEMBERS} members")
+            for member in tar:
+                budget.archive_members -= 1
+                if budget.archive_members < 0:
+                    raise ChartLoadError(
+                        f"{archive.shown}: more than {MAX_ARCHIVE_MEMBERS} members "
+                        "in the chart archives of this tree together"
+                    )
                 if member.isdir():
                     continue
                 name = _member_name(member.name, archive.shown)
@@ -339,7 +265,10 @@ def _member_data(tar: Any, member: tarfile.TarInfo, budget: _Budget, shown: str)
     if not member.isreg():
         return b""
     if member.size > budget.archive_bytes:
-        raise ChartLoadError(f"{shown}: decompressed chart is larger than {MAX_ARCHIVE_BYTES >> 20} MiB")
+        raise ChartLoadError(
+            f"{shown}: decompressed chart is larger than {MAX_ARCHIVE_BYTES >> 20} MiB"
+            " (all the archives of the chart tree together)"
+        )
     if member.size > MAX_ARCHIVE_FILE_BYTES:
         raise ChartLoadError(
             f"{shown}: larger than the {MAX_ARCHIVE_FILE_BYTES >> 20} MiB a chart file may have"
@@ -352,5 +281,4 @@ def _member_data(tar: Any, member: tarfile.TarInfo, budget: _Budget, shown: str)
             raise ChartLoadError(f"{shown}: the archive ends inside this file")
         chunks.append(chunk)
         left -= len(chunk)
-    budget.archive_bytes -= member.size
     return b"".join(chunks).removeprefix(b"\xef\xbb\xbf")

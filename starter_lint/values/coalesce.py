@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from .chart_load import MAX_CHARTS
 from .chart_tree import ChartNode, ChartTreeValues, Dependency
 from .semver_range import is_compatible_range, sanitized
 
@@ -26,7 +27,27 @@ Values = dict[str, Any]  # a values table as Go's map[string]any
 
 
 class CoalesceError(InputError):
-    """Helm refuses the values: a subchart's key holds something other than a map."""
+    """Helm refuses the values (a subchart's key holds something other than a map), or the
+    charts the aliases make are more than we render."""
+
+
+@dataclass
+class _Rendered:
+    """How many charts the tree holds after aliasing so far: an alias copies its chart with
+    everything below it, so ten aliases at each of four levels make a thousand charts from
+    four folders. Bounded like the loaded charts (MAX_CHARTS), counted before each level's
+    coalescing, so that the work stops before it grows (Helm has no bound)."""
+
+    charts: int = 1  # the chart itself
+
+    def add(self, count: int, chart: _Chart, path: str) -> None:
+        self.charts += count
+        if self.charts > MAX_CHARTS:
+            where = f" (at {path.rstrip('.')})" if path else ""
+            raise CoalesceError(
+                f"chart {chart.name!r}{where}: its subcharts with their aliases make more than "
+                f"{MAX_CHARTS} charts; not supported"
+            )
 
 
 @dataclass
@@ -210,11 +231,16 @@ def _alias_dependency(charts: list[_Chart], req: _Req) -> _Chart | None:
     return None
 
 
-def _process_enabled(chart: _Chart, values: Values, path: str) -> None:
+def _size(chart: _Chart) -> int:
+    return 1 + sum(_size(sub) for sub in chart.deps)
+
+
+def _process_enabled(chart: _Chart, values: Values, path: str, rendered: _Rendered) -> None:
     """processDependencyEnabled: which subcharts render, decided on the values coalesced so far."""
     reqs = chart.meta.reqs
-    if reqs is None:
-        return  # no Chart.yaml dependencies: every loaded subchart stays, unexamined below
+    if reqs is None:  # no Chart.yaml dependencies: every loaded subchart stays, unexamined below
+        rendered.add(_size(chart) - 1, chart, path)
+        return
     # loaded charts that no entry takes (by name and version range) come first and stay under
     # their own name: an entry's alias does not apply to them, while its condition and tags
     # still reach one of the same name when the entry has no alias (they go by req.Name)
@@ -226,6 +252,7 @@ def _process_enabled(chart: _Chart, values: Values, path: str) -> None:
         if req.alias:
             req.name = req.alias
     chart.deps = kept
+    rendered.add(len(kept), chart, path)
     for req in reqs:
         req.enabled = True
     coalesced = coalesce_values(chart, values)
@@ -234,7 +261,7 @@ def _process_enabled(chart: _Chart, values: Values, path: str) -> None:
     removed = {r.name for r in reqs if not r.enabled}
     enabled = [c for c in chart.deps if c.name not in removed]
     for sub in enabled:
-        _process_enabled(sub, coalesced, path + sub.name + ".")
+        _process_enabled(sub, coalesced, path + sub.name + ".", rendered)
     chart.meta.reqs = [r for r in reqs if r.name not in removed] or None  # Go's append to nil
     chart.deps = enabled
 
@@ -327,7 +354,7 @@ def coalesce_chart(root: ChartNode, user: Values) -> ChartTreeValues:
     that render. Raises CoalesceError where Helm refuses the values."""
     chart = _from_node(root)
     imports: list[tuple[tuple[str, ...], tuple[str, ...]]] = []  # kept for provenance
-    _process_enabled(chart, user, "")  # ProcessDependencies, step 1
+    _process_enabled(chart, user, "", _Rendered())  # ProcessDependencies, step 1
     _process_import_values(chart, (), imports)  # ProcessDependencies, step 2
     values = coalesce_values(chart, user)  # ToRenderValues
     return ChartTreeValues(values, _enabled_paths(chart, (), {}), imports)
