@@ -250,6 +250,7 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
 _MARKER_LINE = LazyPattern(r"(---|\.\.\.)(\s|$)")
 _SECRET_KIND = LazyPattern(r"\s*(-\s+)?kind\s*:\s*['\"]?Secret['\"]?\s*(#.*)?")
 _KEY_LINE = LazyPattern(r"(?P<indent>\s*(?:-\s+)*)(?P<q>['\"]?)(?P<key>[\w.-]+)(?P=q)(?:\s*:(?:\s+|$)|=)")
+_FLOW_KEY = LazyPattern(r"[{,]\s*(?P<q>['\"]?)(?P<key>[\w.-]+)(?P=q)\s*:")
 _FLOW_SECRET_ENTRY = LazyPattern(r"\bname\s*:\s*['\"]?(?P<name>[\w.-]+)['\"]?\s*,\s*value\s*:\s*")
 
 
@@ -271,9 +272,9 @@ def _unloaded_lines(lines: list, first: int, stop: int, values: bool = False) ->
     """(line, [(col, end_col)]) of the lines [first, stop) (0-based) of a document no parser
     could read that may hold a secret: the text is read line by line, by indentation. A secret
     block opens at `data:` or `stringData:` of a Secret, at a secret-like key (`DB_PASSWORD: …`,
-    `- API_TOKEN=…`), at the `value:` after a secret-like `name:` and, in a values file
-    (`values`), at a `secrets:` below the top level and at `stringData:`; the rest of its line
-    and every deeper line after it are hidden (a value folded over lines, base64 broken over
+    `- API_TOKEN=…`, `{API_TOKEN: …}`), at the `value:` after a secret-like `name:` and, in a
+    values file (`values`), at a `secrets:` below the top level and at `stringData:`; the rest
+    of its line and every deeper line after it are hidden (a value folded over lines, base64 broken over
     lines, a syntax error in it)."""
     if first < stop and _MARKER_LINE.match(lines[first]):
         first += 1  # the document's own `---` line
@@ -311,6 +312,12 @@ def _unloaded_lines(lines: list, first: int, stop: int, values: bool = False) ->
             ):
                 block = column
                 hidden = match.end() if hidden is None else min(hidden, match.end())
+        for flow_key in _FLOW_KEY.finditer(line):  # `{DB_PASSWORD: …}`, `api: {secrets: {…`
+            key = flow_key.group("key")
+            if is_secret_key(key) or (values and key in ("secrets", "stringData")):
+                block = depth if block is None else block  # its flow continues on deeper lines
+                hidden = flow_key.end() if hidden is None else min(hidden, flow_key.end())
+                break
         if hidden is not None and hidden < len(line):
             yield index + 1, [(hidden + 1, len(line) + 1)]
 

@@ -79,6 +79,8 @@ SECRET_DOCUMENTS = {
     "folded": "api:\n  secrets:\n    KEY: >-\n      {s}\n      more\n",
     "bad-escape": 'api:\n  secrets:\n    DB_PASSWORD: "{s}\\/x"\n',
     "bad-escape-secrets-map": 'api:\n  secrets:\n    SESSION: "{s}\\/x"\n',
+    "bad-escape-flow": 'api: {{secrets: {{K: 1,\n    L: "{s}\\/x"}}}}\n',
+    "bad-escape-flow-env": 'api:\n  env: {{API_TOKEN: "{s}\\/x", B: 1}}\n',
     "top-level-list": "- DB_PASSWORD={s}\n",
     "tab-indent": "api:\n  secrets:\n    K: {s}\n\tbad: 1\n",
 }
