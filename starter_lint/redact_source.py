@@ -2,17 +2,20 @@
 with them hidden.
 
 A values file's secrets are found by path and position (`secret_columns`: a whole value under
-a secret path, only the password of a URL, the anchored node an alias copies into a secret);
-a manifest's by the object that owns the line (`manifest_secret_columns`), or line by line by
-indentation in a document no parser could read. Source excerpts (`redact_line`) and the strings
+a secret path, only the password of a URL, the anchored node an alias copies into a secret), in
+the values this run reads and in every document of the file read on its own (a document one
+Helm major skips, or a later one overrides, is still in the text an excerpt or a diff shows);
+a manifest's by the object that owns the line (`manifest_secret_columns`); in a document no
+parser could read, line by line by indentation. Source excerpts (`redact_line`) and the strings
 scrubbed from findings (`secret_strings`, which adds each secret as it is written) use them.
 """
 
 from __future__ import annotations
 
+import re
 import weakref
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from .findings import Location
 from .halves import in_two_halves
@@ -32,7 +35,7 @@ from .redact import (
     secrets_pattern,
     values_secrets,
 )
-from .textio import split_lines
+from .textio import YamlLoadError, split_lines
 
 _COLUMNS: dict = {}  # id(LoadedYaml) -> its secret columns, while the LoadedYaml lives
 
@@ -107,19 +110,82 @@ def holds_secret(loaded, span) -> bool:
 def _secret_columns(loaded) -> dict:
     lines = split_lines(loaded.text)
     out: dict = {}
+
+    def add(ranges):
+        for line, col, end in ranges:
+            if end > col:
+                out.setdefault(line, []).append((col, end))
+
+    add(_reading_columns(lines, loaded))
+    # the other documents: Helm 3 reads the first, Helm 4 lets a later one override a value, and
+    # the other major may refuse one; each is read alone (its secret paths are its own), and one
+    # no parser reads is read line by line
+    for first, stop, reading in _each_document(loaded.text, lines):
+        if reading is not None:
+            add(_reading_columns(lines, reading))
+        else:
+            add(
+                (line, col, end)
+                for line, ranges in _unloaded_lines(lines, first, stop, True)
+                for col, end in ranges
+            )
+    return {line: sorted(set(ranges)) for line, ranges in out.items()}
+
+
+def _reading_columns(lines: list, loaded) -> Iterator[tuple]:
+    """(line, col, end_col) of the secrets of one reading of a values file (its data and spans)."""
     for path, value, spans in secret_parts(loaded.data):
         # where the value is written: its own position (for an alias, the `*name`) and, when it
         # comes through an alias, the anchored node it was copied from
         for span in (loaded.spans.get(path), loaded.origin_span(path)):
-            if span is None:
-                continue
-            ranges = (spans is not None and _part_columns(lines, span, value, spans)) or _span_columns(
-                lines, span
-            )
-            for line, col, end in ranges:
-                if end > col:
-                    out.setdefault(line, []).append((col, end))
-    return {line: sorted(ranges) for line, ranges in out.items()}
+            if span is not None:
+                yield from (spans is not None and _part_columns(lines, span, value, spans)) or _span_columns(
+                    lines, span
+                )
+
+
+# a `---` or `...` line, after any YAML line break (a C-speed test that a file is one document)
+_ANY_MARKER = LazyPattern(r"(?:^|[\r\x85\u2028\u2029])(?:---|\.\.\.)(?:\s|$)", re.M)
+
+
+def _each_document(text: str, lines: list) -> Iterator[tuple]:
+    """(first, stop, reading) of every document of a file of several (0-based lines [first, stop),
+    its `---` or `...` line first): the document parsed on its own, or None where it does not
+    parse. Nothing for a file of one document: its reading is the file's."""
+    if not _ANY_MARKER.search(text, 1):
+        return
+    starts = [0] + [i for i in range(1, len(lines)) if _MARKER_LINE.match(lines[i])]
+    regions = [
+        (a, b) for a, b in zip(starts, [*starts[1:], len(lines)], strict=True) if _has_content(lines, a, b)
+    ]
+    if len(regions) < 2:
+        return
+    from .yamlio.decode import Decoder, read_document  # deferred: only a file of several documents
+    from .yamlio.events import document_roots  # deferred: as above
+    from .yamlio.model import LoadedYaml  # deferred: as above
+
+    kept = split_lines(text, keepends=True)
+    for first, stop in regions:
+        decoder = Decoder(record=True)
+        try:
+            roots = list(document_roots("".join(kept[first:stop]), 1, first))
+            data = read_document(roots[0] if roots else None, decoder) or {}
+        except (YamlLoadError, RecursionError):
+            yield first, stop, None
+            continue
+        yield first, stop, LoadedYaml("", data, spans=decoder.spans, alias_targets=decoder.alias_targets)
+
+
+def _has_content(lines: list, first: int, stop: int) -> bool:
+    """Whether lines [first, stop) hold more than markers, directives, comments and blanks."""
+    for index in range(first, stop):
+        text = lines[index]
+        if index == first and _MARKER_LINE.match(text):
+            text = text[3:]
+        text = text.strip()
+        if text and text[0] not in "#%":
+            return True
+    return False
 
 
 def manifest_secret_columns(manifests, wanted: dict) -> dict:
@@ -184,35 +250,48 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
 _MARKER_LINE = LazyPattern(r"(---|\.\.\.)(\s|$)")
 _SECRET_KIND = LazyPattern(r"\s*(-\s+)?kind\s*:\s*['\"]?Secret['\"]?\s*(#.*)?")
 _KEY_LINE = LazyPattern(r"(?P<indent>\s*(?:-\s+)*)(?P<q>['\"]?)(?P<key>[\w.-]+)(?P=q)(?:\s*:(?:\s+|$)|=)")
+_FLOW_KEY = LazyPattern(r"[{,]\s*(?P<q>['\"]?)(?P<key>[\w.-]+)(?P=q)\s*:")
 _FLOW_SECRET_ENTRY = LazyPattern(r"\bname\s*:\s*['\"]?(?P<name>[\w.-]+)['\"]?\s*,\s*value\s*:\s*")
 
 
 def _unloaded_secret_columns(lines: list, number: int) -> list:
-    """[(col, end_col)] of line `number` that may hold a secret, in a document no parser could
-    read: the text is read line by line, by indentation. A secret block opens at `data:` or
-    `stringData:` of a Secret, at a secret-like key (`DB_PASSWORD: …`, `- API_TOKEN=…`) and at
-    the `value:` after a secret-like `name:`; the rest of its line and every deeper line after
-    it are hidden (a value folded over lines, base64 broken over lines, a syntax error in it)."""
+    """[(col, end_col)] of line `number` that may hold a secret, in a manifest document no parser
+    could read (`_unloaded_lines`)."""
     if not 0 < number <= len(lines):
         return []
     first = number - 1
     while first > 0 and not _MARKER_LINE.match(lines[first - 1]):
         first -= 1
-    last = number
+    for line, ranges in _unloaded_lines(lines, first, number):
+        if line == number:
+            return ranges
+    return []
+
+
+def _unloaded_lines(lines: list, first: int, stop: int, values: bool = False) -> Iterator[tuple]:
+    """(line, [(col, end_col)]) of the lines [first, stop) (0-based) of a document no parser
+    could read that may hold a secret: the text is read line by line, by indentation. A secret
+    block opens at `data:` or `stringData:` of a Secret, at a secret-like key (`DB_PASSWORD: …`,
+    `- API_TOKEN=…`, `{API_TOKEN: …}`), at the `value:` after a secret-like `name:` and, in a
+    values file (`values`), at a `secrets:` below the top level and at `stringData:`; the rest
+    of its line and every deeper line after it are hidden (a value folded over lines, base64 broken over
+    lines, a syntax error in it)."""
+    if first < stop and _MARKER_LINE.match(lines[first]):
+        first += 1  # the document's own `---` line
+    last = stop
     while last < len(lines) and not _MARKER_LINE.match(lines[last]):
         last += 1
     is_secret_object = any(_SECRET_KIND.fullmatch(line) for line in lines[first:last])
     block = None  # indentation of the key that opened a secret block
     secret_name = None  # indentation of a `name:` holding a secret-like name
-    for index in range(first, number):
+    for index in range(first, stop):
         line = lines[index]
         content = line.lstrip(" \t")
         if not content or content.startswith("#"):
             continue
         depth = len(line) - len(content)
         if block is not None and depth > block:
-            if index == number - 1:
-                return [(depth + 1, len(line) + 1)]
+            yield index + 1, [(depth + 1, len(line) + 1)]
             continue
         block = None
         hidden = None
@@ -229,12 +308,18 @@ def _unloaded_secret_columns(lines: list, number: int) -> list:
                 (is_secret_object and key in ("data", "stringData"))
                 or is_secret_key(key)
                 or (key == "value" and secret_name == column)
+                or (values and (key == "stringData" or (key == "secrets" and column > 0)))
             ):
                 block = column
                 hidden = match.end() if hidden is None else min(hidden, match.end())
-        if index == number - 1:
-            return [(hidden + 1, len(line) + 1)] if hidden is not None and hidden < len(line) else []
-    return []
+        for flow_key in _FLOW_KEY.finditer(line):  # `{DB_PASSWORD: …}`, `api: {secrets: {…`
+            key = flow_key.group("key")
+            if is_secret_key(key) or (values and key in ("secrets", "stringData")):
+                block = depth if block is None else block  # its flow continues on deeper lines
+                hidden = flow_key.end() if hidden is None else min(hidden, flow_key.end())
+                break
+        if hidden is not None and hidden < len(line):
+            yield index + 1, [(hidden + 1, len(line) + 1)]
 
 
 _NODE_PROPERTIES = LazyPattern(r"(?:[&!][^\s,\[\]{}]*\s+)+")

@@ -55,7 +55,6 @@ LAYER_OF = {
     "starter_lint.placeholders": "leaf helpers",  # contract placeholders (SL105, SL404)
     "starter_lint.pointer": "leaf helpers",
     "starter_lint.redact": "leaf helpers",
-    "starter_lint.redact_source": "leaf helpers",
     "starter_lint.related": "leaf helpers",
     "starter_lint.report.escape": "leaf helpers",  # output neutralising, used below report too
     "starter_lint.resources": "leaf helpers",
@@ -65,6 +64,8 @@ LAYER_OF = {
     "starter_lint.tree": "leaf helpers",
     # reading YAML as Helm does
     "starter_lint.yamlio": "yaml",
+    # where secrets are written: it reads each document of a values file on its own
+    "starter_lint.redact_source": "yaml",
     # the inputs of a target: layered values, manifest streams, charts rendered into manifests
     "starter_lint.values": "values / manifests",
     "starter_lint.manifests": "values / manifests",
