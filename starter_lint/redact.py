@@ -55,6 +55,70 @@ def is_secret_key(name: Any) -> bool:
     return isinstance(name, str) and bool(_SECRET_KEY.search(name)) and not _PUBLIC_KEY.search(name)
 
 
+# The words of a values key, as camelCase, snake_case, kebab-case or dotted names spell them
+# (`postgresPassword`, `DB_PASSWORD`, `APIKey`, `client-secret`).
+_WORD = LazyPattern(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# a key name ending in one of these words holds a credential (`auth.password`,
+# `auth.replicationPassword`, `jwtSecret`, `githubToken`); not `secrets`, the plural: a list of
+# Secret names (`imagePullSecrets`) and the `<component>.secrets` map have their own rules
+_CREDENTIAL_WORDS = frozenset(
+    (
+        "password",
+        "passwords",
+        "passwd",
+        "passphrase",
+        "pwd",
+        "token",
+        "tokens",
+        "credential",
+        "credentials",
+        "secret",
+        "apikey",
+        "privatekey",
+        "secretkey",
+        "accesskey",
+        "clientsecret",
+    )
+)
+# ... or in one of these pairs (`apiKey`, MinIO's `accessKey`/`secretKey`, `secretAccessKey`)
+_CREDENTIAL_PAIRS = frozenset(
+    (
+        ("api", "key"),
+        ("private", "key"),
+        ("secret", "key"),
+        ("access", "key"),
+        ("signing", "key"),
+        ("client", "secret"),
+        ("encryption", "key"),
+        ("master", "key"),
+    )
+)
+
+
+def is_credential_name(name: Any) -> bool:
+    """A values or manifest key whose NAME says it holds a credential: its last word is
+    password, token, secret, credentials, … or its last two words are api key, secret key,
+    access key, … (`postgresPassword`, `DB_PASSWORD`, `jwtSecret`, `secretAccessKey`).
+
+    Not a credential: a name that names or points at one (`existingSecret`,
+    `existingSecretPasswordKey`, `passwordSecretName`, `tokenSecretRef`, `secretKeyRef.key`,
+    `passwordFile`), the public half of a key pair (`publicKey`, `NEXT_PUBLIC_API_KEY`). A
+    trailing number is no word of its own (`password2`)."""
+    return isinstance(name, str) and _credential_name(name)
+
+
+@lru_cache(maxsize=4096)
+def _credential_name(name: str) -> bool:
+    # cached by the key's text: a manifest stream repeats the same few hundred keys thousands
+    # of times, and the walk asks about every one
+    words = [word.lower() for word in _WORD.findall(name)]
+    while words and words[-1].isdigit():
+        words.pop()
+    if not words or words[0] == "existing" or _PUBLIC_KEY.search(name):
+        return False  # `existingSecret`, `existingPasswordSecret`: the NAME of a Secret
+    return words[-1] in _CREDENTIAL_WORDS or tuple(words[-2:]) in _CREDENTIAL_PAIRS
+
+
 def url_credentials(value: Any) -> tuple | None:
     """(start, end) offsets of the password in `scheme://user:password@host…` when the string
     starts with the URL, or None (`credential_spans` finds them anywhere in a string).
@@ -147,7 +211,10 @@ def _secret_by_path(path: tuple, value: Any = None) -> bool:
     for i in range(1, len(path)):
         if (path[i - 1] == "env" and is_secret_key(path[i])) or path[i - 1] == "stringData":
             return True
-    return False
+    # below a credential-named key, wherever it is (`postgresql.auth.password`): a string, or a
+    # list or map that holds one; a bool or a number is never a secret by name (a `"true"`
+    # scrubbed from messages would rewrite them)
+    return not isinstance(value, (bool, int, float)) and any(map(is_credential_name, path))
 
 
 # an env list item written as a shell assignment: `- DB_PASSWORD=…`
@@ -166,23 +233,28 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
     # to child), and a scalar's path is only built when it is yielded: the walk visits every
     # value of every object, most of them short strings that hold nothing
     # (path of the container, key in it, node, the container, below a secret path)
-    stack: list[tuple[tuple[Any, ...], Any, Any, Any, bool]] = [((), None, data, None, False)]
+    # (path of the container, key in it, node, the container, below a secret path, below a
+    # credential-named key)
+    stack: list[tuple[tuple[Any, ...], Any, Any, Any, bool, bool]] = [((), None, data, None, False, False)]
     while stack:
-        parent_path, key, node, parent, secret = stack.pop()
+        parent_path, key, node, parent, secret, named = stack.pop()
         if parent_path and not secret:
             parent_key = parent_path[-1]
             secret = (
                 key == "secrets" or parent_key == "stringData" or (parent_key == "env" and is_secret_key(key))
             )
+        if not named and parent is not None:
+            named = is_credential_name(key)
         if isinstance(node, (dict, list)):
             path = parent_path + (key,) if parent is not None else ()
             items = node.items() if isinstance(node, dict) else enumerate(node)
-            stack.extend((path, k, value, node, secret) for k, value in reversed(list(items)))
+            stack.extend((path, k, value, node, secret, named) for k, value in reversed(list(items)))
             continue
         if node is None:
             continue
         if (
             secret
+            or (named and isinstance(node, str))
             or (parent_path and parent_path[0] in whole_below)
             or (parent is not None and not parent_path and key in whole_below)
             or (key == "value" and isinstance(parent, dict) and is_secret_key(parent.get("name")))
