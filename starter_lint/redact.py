@@ -1,9 +1,10 @@
 """Secret values never reach any output: what counts as secret, and how it is hidden.
 
-Three kinds of secret (docs/design/secrets.md): values under `<component>.secrets` (and a Secret's `data` and
+Four kinds of secret (docs/design/secrets.md): values under `<component>.secrets` (and a Secret's `data` and
 `stringData`), values of secret-like env keys (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, …, in a map,
-as `- NAME=…` or as `{name: NAME, value: …}`), and URL passwords anywhere in a string; one
-classifier finds them (`secret_parts`). They are hidden by position where they are written
+as `- NAME=…` or as `{name: NAME, value: …}`), URL passwords anywhere in a string, and strings
+under a key whose name says it holds a credential (`auth.postgresPassword`, `jwtSecret`,
+`is_credential_name`); one classifier finds them (`secret_parts`). They are hidden by position where they are written
 (`redact_source`: escaped, folded or anchored source included) and by value wherever else their
 text shows (`redact_source.secret_strings`: an alias or merge copies a value). Checks
 print keys, not values; as a safety net every finding's human text is scrubbed of the target's
@@ -55,55 +56,24 @@ def is_secret_key(name: Any) -> bool:
     return isinstance(name, str) and bool(_SECRET_KEY.search(name)) and not _PUBLIC_KEY.search(name)
 
 
-# The words of a values key, as camelCase, snake_case, kebab-case or dotted names spell them
-# (`postgresPassword`, `DB_PASSWORD`, `APIKey`, `client-secret`).
+# the words of a key, spelled camelCase, snake_case or kebab-case (`APIKey`: API, Key)
 _WORD = LazyPattern(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
-# a key name ending in one of these words holds a credential (`auth.password`,
-# `auth.replicationPassword`, `jwtSecret`, `githubToken`); not `secrets`, the plural: a list of
-# Secret names (`imagePullSecrets`) and the `<component>.secrets` map have their own rules
-_CREDENTIAL_WORDS = frozenset(
-    (
-        "password",
-        "passwords",
-        "passwd",
-        "passphrase",
-        "pwd",
-        "token",
-        "tokens",
-        "credential",
-        "credentials",
-        "secret",
-        "apikey",
-        "privatekey",
-        "secretkey",
-        "accesskey",
-        "clientsecret",
-    )
-)
-# ... or in one of these pairs (`apiKey`, MinIO's `accessKey`/`secretKey`, `secretAccessKey`)
-_CREDENTIAL_PAIRS = frozenset(
-    (
-        ("api", "key"),
-        ("private", "key"),
-        ("secret", "key"),
-        ("access", "key"),
-        ("signing", "key"),
-        ("client", "secret"),
-        ("encryption", "key"),
-        ("master", "key"),
-    )
+# a key name whose last word (or last two) says it holds a credential: `auth.password`,
+# `replicationPassword`, `jwtSecret`, `githubToken`, `apiKey`, MinIO's `accessKey`/`secretKey`;
+# not `secrets`, the plural: a list of Secret names (`imagePullSecrets`) and the
+# `<component>.secrets` map have their own rules
+_CREDENTIAL_ENDING = LazyPattern(
+    r"(^| )(passwords?|passwd|passphrase|pwd|tokens?|credentials?|secret|apikey|privatekey|"
+    r"secretkey|accesskey|clientsecret|(api|private|secret|access|signing|encryption|master) key|"
+    r"client secret)$"
 )
 
 
 def is_credential_name(name: Any) -> bool:
-    """A values or manifest key whose NAME says it holds a credential: its last word is
-    password, token, secret, credentials, … or its last two words are api key, secret key,
-    access key, … (`postgresPassword`, `DB_PASSWORD`, `jwtSecret`, `secretAccessKey`).
-
-    Not a credential: a name that names or points at one (`existingSecret`,
-    `existingSecretPasswordKey`, `passwordSecretName`, `tokenSecretRef`, `secretKeyRef.key`,
-    `passwordFile`), the public half of a key pair (`publicKey`, `NEXT_PUBLIC_API_KEY`). A
-    trailing number is no word of its own (`password2`)."""
+    """A key whose NAME says it holds a credential (`postgresPassword`, `DB_PASSWORD`,
+    `secretAccessKey`; `password2` too). Not one that names or points at a credential
+    (`existingSecret`, `existingSecretPasswordKey`, `passwordSecretName`, `tokenSecretRef`,
+    `secretKeyRef.key`, `passwordFile`), nor the public half of a key pair (`publicKey`)."""
     return isinstance(name, str) and _credential_name(name)
 
 
@@ -116,7 +86,7 @@ def _credential_name(name: str) -> bool:
         words.pop()
     if not words or words[0] == "existing" or _PUBLIC_KEY.search(name):
         return False  # `existingSecret`, `existingPasswordSecret`: the NAME of a Secret
-    return words[-1] in _CREDENTIAL_WORDS or tuple(words[-2:]) in _CREDENTIAL_PAIRS
+    return bool(_CREDENTIAL_ENDING.search(" ".join(words[-2:])))
 
 
 def url_credentials(value: Any) -> tuple | None:
@@ -226,8 +196,8 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
     when the whole value is secret, else the (start, end) offsets in the string that are.
 
     The one classifier of secrets in loaded data (values or a manifest object): below a secret
-    path (`is_secret_path`); the `value` of a `{name: SECRET_KEY, value: …}` entry and the value
-    of a `- SECRET_KEY=…` item of an env list; URL passwords anywhere in a string; everything
+    path (`is_secret_path`), strings below a credential-named key; the `value` of a
+    `{name: SECRET_KEY, value: …}` entry and the value of a `- SECRET_KEY=…` env list item; URL passwords anywhere in a string; everything
     below the top-level keys `whole_below` (a Secret's `data`)."""
     # `_secret_by_path` of each node is decided as the walk descends (a flag handed from parent
     # to child), and a scalar's path is only built when it is yielded: the walk visits every

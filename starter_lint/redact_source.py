@@ -23,6 +23,7 @@ from .redact import (
     MIN_SCRUB_LENGTH,
     REDACTED,
     credential_spans,
+    is_credential_name,
     is_secret_key,
     manifest_secret_parts,
     manifest_secrets,
@@ -228,6 +229,7 @@ def _unloaded_secret_columns(lines: list, number: int) -> list:
             if (
                 (is_secret_object and key in ("data", "stringData"))
                 or is_secret_key(key)
+                or is_credential_name(key)
                 or (key == "value" and secret_name == column)
             ):
                 block = column

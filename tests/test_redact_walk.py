@@ -15,7 +15,14 @@ from typing import Any
 import pytest
 import yaml
 
-from starter_lint.redact import _ENV_ASSIGNMENT, credential_spans, is_secret_key, merge_spans, secret_parts
+from starter_lint.redact import (
+    _ENV_ASSIGNMENT,
+    credential_spans,
+    is_credential_name,
+    is_secret_key,
+    merge_spans,
+    secret_parts,
+)
 
 TESTS = Path(__file__).resolve().parent
 WHOLE_BELOW = [(), ("data", "stringData")]
@@ -26,10 +33,12 @@ def _secret_by_path(path: tuple, value: Any = None) -> bool:
         return True
     if len(path) >= 2 and path[-1] == "secrets" and not isinstance(value, (dict, list)):
         return True
-    return any(
+    if any(
         (path[i - 1] == "env" and is_secret_key(path[i])) or path[i - 1] == "stringData"
         for i in range(1, len(path))
-    )
+    ):
+        return True
+    return isinstance(value, str) and any(is_credential_name(part) for part in path)
 
 
 def reference_secret_parts(data: Any, whole_below: tuple = ()) -> list:
@@ -78,6 +87,10 @@ KEYS = [
     "name",
     "DB_PASSWORD",
     "PUBLIC_KEY",
+    "password",
+    "postgresPassword",
+    "existingSecret",
+    "apiKey",
     "spec",
     "a",
     0,
@@ -90,6 +103,9 @@ SCALARS = [
     "see https://u:p@h.example/x",
     "API_TOKEN=abc",
     "PLAIN=1",
+    "true",
+    False,
+    ["x", 3],
     "DB_PASSWORD",
     "",
     1,
