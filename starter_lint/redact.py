@@ -181,10 +181,14 @@ def _secret_by_path(path: tuple, value: Any = None) -> bool:
     for i in range(1, len(path)):
         if (path[i - 1] == "env" and is_secret_key(path[i])) or path[i - 1] == "stringData":
             return True
-    # below a credential-named key, wherever it is (`postgresql.auth.password`): a string, or a
-    # list or map that holds one; a bool or a number is never a secret by name (a `"true"`
-    # scrubbed from messages would rewrite them)
-    return not isinstance(value, (bool, int, float)) and any(map(is_credential_name, path))
+    # at a credential-named key, wherever it is (`postgresql.auth.password`), or in a list
+    # written there: a string (a list or map that holds one is not shown whole either); a bool
+    # or a number is never a secret by name (a `"true"` scrubbed from messages would rewrite
+    # them). A map below such a key names its own parts: `clientSecret: {name, key}` (External
+    # Secrets), a `secret:` volume and cert-manager's `privateKey: {algorithm}` point at or
+    # describe a credential, and their Secret names must stay readable in findings
+    owner = next((part for part in reversed(path) if type(part) is not int), None)  # past list indices
+    return not isinstance(value, (bool, int, float)) and is_credential_name(owner)
 
 
 # an env list item written as a shell assignment: `- DB_PASSWORD=…`
@@ -196,9 +200,10 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
     when the whole value is secret, else the (start, end) offsets in the string that are.
 
     The one classifier of secrets in loaded data (values or a manifest object): below a secret
-    path (`is_secret_path`), strings below a credential-named key; the `value` of a
-    `{name: SECRET_KEY, value: …}` entry and the value of a `- SECRET_KEY=…` env list item; URL passwords anywhere in a string; everything
-    below the top-level keys `whole_below` (a Secret's `data`)."""
+    path (`is_secret_path`); strings at a credential-named key (or in lists written there);
+    the `value` of a `{name: SECRET_KEY, value: …}` entry and the value of a `- SECRET_KEY=…`
+    env list item; URL passwords anywhere in a string; everything below the top-level keys
+    `whole_below` (a Secret's `data`)."""
     # `_secret_by_path` of each node is decided as the walk descends (a flag handed from parent
     # to child), and a scalar's path is only built when it is yielded: the walk visits every
     # value of every object, most of them short strings that hold nothing
@@ -213,18 +218,23 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
             secret = (
                 key == "secrets" or parent_key == "stringData" or (parent_key == "env" and is_secret_key(key))
             )
-        if not named and parent is not None:
-            named = is_credential_name(key)
         if isinstance(node, (dict, list)):
             path = parent_path + (key,) if parent is not None else ()
-            items = node.items() if isinstance(node, dict) else enumerate(node)
-            stack.extend((path, k, value, node, secret, named) for k, value in reversed(list(items)))
+            if isinstance(node, dict):  # each key of a map is judged by its own name
+                stack.extend((path, k, value, node, secret, False) for k, value in reversed(node.items()))
+            else:  # the items of a list written at a credential name are credentials
+                named = named or (isinstance(parent, dict) and is_credential_name(key))
+                stack.extend(
+                    (path, i, value, node, secret, named) for i, value in reversed(list(enumerate(node)))
+                )
             continue
         if node is None:
             continue
         if (
             secret
-            or (named and isinstance(node, str))
+            # only a string is a credential by name, so only a string's key is asked (cached per
+            # key text: a stream repeats the same keys thousands of times)
+            or (isinstance(node, str) and (named or (isinstance(parent, dict) and is_credential_name(key))))
             or (parent_path and parent_path[0] in whole_below)
             or (parent is not None and not parent_path and key in whole_below)
             or (key == "value" and isinstance(parent, dict) and is_secret_key(parent.get("name")))

@@ -101,22 +101,24 @@ def test_bools_and_numbers_never_become_secret_by_name(value):
     assert values_secrets(values) == set()  # so `true` is never scrubbed from a message
 
 
-def test_everything_below_a_credential_name_is_secret():
+def test_a_list_at_a_credential_name_is_secret_a_map_names_its_own_parts():
     values = {
-        "credentials": {"user": "admin-user", "extra": ["tok-1", {"k": "tok-2"}], "enabled": True},
-        "auth": {"passwords": ["pw-one", "pw-two"], "existingSecret": "pg-auth"},
+        "auth": {"passwords": ["pw-one", ["pw-two"]], "existingSecret": "pg-auth"},
+        "credentials": {"user": "admin-user", "password": "cred-pw", "enabled": True},
+        "tokens": [{"name": "ci", "token": "tok-1"}],
     }
     found = {path: value for path, value, _spans in secret_parts(values)}
     assert found == {
-        ("credentials", "user"): "admin-user",
-        ("credentials", "extra", 0): "tok-1",
-        ("credentials", "extra", 1, "k"): "tok-2",
         ("auth", "passwords", 0): "pw-one",
-        ("auth", "passwords", 1): "pw-two",
+        ("auth", "passwords", 1, 0): "pw-two",
+        ("credentials", "password"): "cred-pw",
+        ("tokens", 0, "token"): "tok-1",
     }
     for path, value in found.items():
         assert _secret_by_path(path, value)  # the two classifiers agree
-    assert _secret_by_path(("credentials",), {"user": "x"})  # a map written at one holds it
+    assert not _secret_by_path(("credentials", "user"), "admin-user")
+    assert not _secret_by_path(("tokens", 0, "name"), "ci")
+    assert _secret_by_path(("credentials",), {"user": "x"})  # a map written there is not shown whole
     assert not _secret_by_path(("credentials", "enabled"), True)
 
 
@@ -133,6 +135,31 @@ def test_manifests_follow_the_name_rule_too():
         },
     }
     assert manifest_secrets(deployment) == set()  # a reference to a Secret holds none
+
+
+def test_a_map_that_points_at_a_credential_keeps_its_secret_names():
+    """A `secret:` volume, External Secrets' `clientSecret: {name, key}` selector and
+    cert-manager's `privateKey` settings name or describe a credential: their Secret names stay
+    readable (a finding that names the Secret a pod reads must not print `<redacted>`)."""
+    secret_volume = {"secretName": "starter-api-secrets", "items": [{"key": "DB", "path": "db"}]}
+    token = {"serviceAccountToken": {"path": "token", "audience": "vault"}}
+    pod = {
+        "kind": "Pod",
+        "spec": {
+            "volumes": [
+                {"name": "c", "secret": secret_volume},
+                {"name": "p", "projected": {"sources": [token]}},
+            ]
+        },
+    }
+    selector = {"clientSecret": {"name": "azure-sp", "key": "client-secret"}}
+    store = {"kind": "ClusterSecretStore", "spec": {"provider": {"azurekv": {"authSecretRef": selector}}}}
+    certificate = {
+        "kind": "Certificate",
+        "spec": {"privateKey": {"algorithm": "ECDSA", "rotationPolicy": "Always"}},
+    }
+    for obj in (pod, store, certificate):
+        assert manifest_secrets(obj) == set(), obj["kind"]
 
 
 def test_set_expression_hides_a_credential_named_value():

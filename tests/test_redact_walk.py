@@ -33,29 +33,40 @@ def _secret_by_path(path: tuple, value: Any = None) -> bool:
         return True
     if len(path) >= 2 and path[-1] == "secrets" and not isinstance(value, (dict, list)):
         return True
-    if any(
+    return any(
         (path[i - 1] == "env" and is_secret_key(path[i])) or path[i - 1] == "stringData"
         for i in range(1, len(path))
-    ):
-        return True
-    return isinstance(value, str) and any(is_credential_name(part) for part in path)
+    )
+
+
+def _credential_named(path: tuple, node: Any, in_list: tuple) -> bool:
+    """A string at a credential-named key, or in lists written there (`in_list[i]`: path[i] is a
+    list index, not a map key)."""
+    keys = [part for part, index in zip(path, in_list, strict=True) if not index]
+    return isinstance(node, str) and bool(keys) and is_credential_name(keys[-1])
 
 
 def reference_secret_parts(data: Any, whole_below: tuple = ()) -> list:
     out = []
-    stack: list = [((), data, None)]
+    stack: list = [((), data, None, ())]
     while stack:
-        path, node, parent = stack.pop()
+        path, node, parent, in_list = stack.pop()
         if isinstance(node, dict):
-            stack.extend((path + (key,), value, node) for key, value in reversed(list(node.items())))
+            stack.extend(
+                (path + (key,), value, node, in_list + (False,))
+                for key, value in reversed(list(node.items()))
+            )
             continue
         if isinstance(node, list):
-            stack.extend((path + (i,), value, node) for i, value in reversed(list(enumerate(node))))
+            stack.extend(
+                (path + (i,), value, node, in_list + (True,)) for i, value in reversed(list(enumerate(node)))
+            )
             continue
         if node is None:
             continue
         if (
             _secret_by_path(path, node)
+            or _credential_named(path, node, in_list)
             or (path and path[0] in whole_below)
             or (
                 path
