@@ -1,9 +1,10 @@
 """Secret values never reach any output: what counts as secret, and how it is hidden.
 
-Three kinds of secret (docs/design/secrets.md): values under `<component>.secrets` (and a Secret's `data` and
+Four kinds of secret (docs/design/secrets.md): values under `<component>.secrets` (and a Secret's `data` and
 `stringData`), values of secret-like env keys (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, …, in a map,
-as `- NAME=…` or as `{name: NAME, value: …}`), and URL passwords anywhere in a string; one
-classifier finds them (`secret_parts`). They are hidden by position where they are written
+as `- NAME=…` or as `{name: NAME, value: …}`), URL passwords anywhere in a string, and strings
+under a key whose name says it holds a credential (`auth.postgresPassword`, `jwtSecret`,
+`is_credential_name`); one classifier finds them (`secret_parts`). They are hidden by position where they are written
 (`redact_source`: escaped, folded or anchored source included) and by value wherever else their
 text shows (`redact_source.secret_strings`: an alias or merge copies a value). Checks
 print keys, not values; as a safety net every finding's human text is scrubbed of the target's
@@ -53,6 +54,39 @@ _PORT_THEN_PATH = LazyPattern(r"[0-9]+/")
 def is_secret_key(name: Any) -> bool:
     """An env var name whose value is a secret (AUTH_KEY_SECRET_NAME is a name, not a secret)."""
     return isinstance(name, str) and bool(_SECRET_KEY.search(name)) and not _PUBLIC_KEY.search(name)
+
+
+# the words of a key, spelled camelCase, snake_case or kebab-case (`APIKey`: API, Key)
+_WORD = LazyPattern(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# a key name whose last word (or last two) says it holds a credential: `auth.password`,
+# `replicationPassword`, `jwtSecret`, `githubToken`, `apiKey`, MinIO's `accessKey`/`secretKey`;
+# not `secrets`, the plural: a list of Secret names (`imagePullSecrets`) and the
+# `<component>.secrets` map have their own rules
+_CREDENTIAL_ENDING = LazyPattern(
+    r"(^| )(passwords?|passwd|passphrase|pwd|tokens?|credentials?|secret|apikey|privatekey|"
+    r"secretkey|accesskey|clientsecret|(api|private|secret|access|signing|encryption|master) key|"
+    r"client secret)$"
+)
+
+
+def is_credential_name(name: Any) -> bool:
+    """A key whose NAME says it holds a credential (`postgresPassword`, `DB_PASSWORD`,
+    `secretAccessKey`; `password2` too). Not one that names or points at a credential
+    (`existingSecret`, `existingSecretPasswordKey`, `passwordSecretName`, `tokenSecretRef`,
+    `secretKeyRef.key`, `passwordFile`), nor the public half of a key pair (`publicKey`)."""
+    return isinstance(name, str) and _credential_name(name)
+
+
+@lru_cache(maxsize=4096)
+def _credential_name(name: str) -> bool:
+    # cached by the key's text: a manifest stream repeats the same few hundred keys thousands
+    # of times, and the walk asks about every one
+    words = [word.lower() for word in _WORD.findall(name)]
+    while words and words[-1].isdigit():
+        words.pop()
+    if not words or words[0] == "existing" or _PUBLIC_KEY.search(name):
+        return False  # `existingSecret`, `existingPasswordSecret`: the NAME of a Secret
+    return bool(_CREDENTIAL_ENDING.search(" ".join(words[-2:])))
 
 
 def url_credentials(value: Any) -> tuple | None:
@@ -147,7 +181,14 @@ def _secret_by_path(path: tuple, value: Any = None) -> bool:
     for i in range(1, len(path)):
         if (path[i - 1] == "env" and is_secret_key(path[i])) or path[i - 1] == "stringData":
             return True
-    return False
+    # at a credential-named key, wherever it is (`postgresql.auth.password`), or in a list
+    # written there: a string (a list or map that holds one is not shown whole either); a bool
+    # or a number is never a secret by name (a `"true"` scrubbed from messages would rewrite
+    # them). A map below such a key names its own parts: `clientSecret: {name, key}` (External
+    # Secrets), a `secret:` volume and cert-manager's `privateKey: {algorithm}` point at or
+    # describe a credential, and their Secret names must stay readable in findings
+    owner = next((part for part in reversed(path) if type(part) is not int), None)  # past list indices
+    return not isinstance(value, (bool, int, float)) and is_credential_name(owner)
 
 
 # an env list item written as a shell assignment: `- DB_PASSWORD=…`
@@ -159,16 +200,19 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
     when the whole value is secret, else the (start, end) offsets in the string that are.
 
     The one classifier of secrets in loaded data (values or a manifest object): below a secret
-    path (`is_secret_path`); the `value` of a `{name: SECRET_KEY, value: …}` entry and the value
-    of a `- SECRET_KEY=…` item of an env list; URL passwords anywhere in a string; everything
-    below the top-level keys `whole_below` (a Secret's `data`)."""
+    path (`is_secret_path`); strings at a credential-named key (or in lists written there);
+    the `value` of a `{name: SECRET_KEY, value: …}` entry and the value of a `- SECRET_KEY=…`
+    env list item; URL passwords anywhere in a string; everything below the top-level keys
+    `whole_below` (a Secret's `data`)."""
     # `_secret_by_path` of each node is decided as the walk descends (a flag handed from parent
     # to child), and a scalar's path is only built when it is yielded: the walk visits every
     # value of every object, most of them short strings that hold nothing
     # (path of the container, key in it, node, the container, below a secret path)
-    stack: list[tuple[tuple[Any, ...], Any, Any, Any, bool]] = [((), None, data, None, False)]
+    # (path of the container, key in it, node, the container, below a secret path, below a
+    # credential-named key)
+    stack: list[tuple[tuple[Any, ...], Any, Any, Any, bool, bool]] = [((), None, data, None, False, False)]
     while stack:
-        parent_path, key, node, parent, secret = stack.pop()
+        parent_path, key, node, parent, secret, named = stack.pop()
         if parent_path and not secret:
             parent_key = parent_path[-1]
             secret = (
@@ -176,13 +220,21 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
             )
         if isinstance(node, (dict, list)):
             path = parent_path + (key,) if parent is not None else ()
-            items = node.items() if isinstance(node, dict) else enumerate(node)
-            stack.extend((path, k, value, node, secret) for k, value in reversed(list(items)))
+            if isinstance(node, dict):  # each key of a map is judged by its own name
+                stack.extend((path, k, value, node, secret, False) for k, value in reversed(node.items()))
+            else:  # the items of a list written at a credential name are credentials
+                named = named or (isinstance(parent, dict) and is_credential_name(key))
+                stack.extend(
+                    (path, i, value, node, secret, named) for i, value in reversed(list(enumerate(node)))
+                )
             continue
         if node is None:
             continue
         if (
             secret
+            # only a string is a credential by name, so only a string's key is asked (cached per
+            # key text: a stream repeats the same keys thousands of times)
+            or (isinstance(node, str) and (named or (isinstance(parent, dict) and is_credential_name(key))))
             or (parent_path and parent_path[0] in whole_below)
             or (parent is not None and not parent_path and key in whole_below)
             or (key == "value" and isinstance(parent, dict) and is_secret_key(parent.get("name")))

@@ -26,6 +26,7 @@ from .redact import (
     MIN_SCRUB_LENGTH,
     REDACTED,
     credential_spans,
+    is_credential_name,
     is_secret_key,
     manifest_secret_parts,
     manifest_secrets,
@@ -307,6 +308,7 @@ def _unloaded_lines(lines: list, first: int, stop: int, values: bool = False) ->
             if (
                 (is_secret_object and key in ("data", "stringData"))
                 or is_secret_key(key)
+                or is_credential_name(key)
                 or (key == "value" and secret_name == column)
                 or (values and (key == "stringData" or (key == "secrets" and column > 0)))
             ):

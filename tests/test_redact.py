@@ -410,9 +410,11 @@ def test_values_hide_every_copy_of_a_secret_and_keep_short_words_inside_others()
 
 
 def test_an_alias_copied_secret_is_hidden_where_the_anchor_writes_it():
-    text = 'base: &b\n  A_TOKEN: "hu\\x6eter"\n  other: x\napi:\n  env: *b\n'
+    # APP_DSN is secret as an env key only (its name holds no credential word), so the anchor
+    # itself is not secret: only the alias makes it one
+    text = 'base: &b\n  APP_DSN: "hu\\x6eter"\n  other: x\napi:\n  env: *b\n'
     loaded = load_values(text)
-    assert loaded.origin_span(("api", "env", "A_TOKEN")).line == 2
+    assert loaded.origin_span(("api", "env", "APP_DSN")).line == 2
     assert secret_columns(loaded) == {2: [(13, 22)]}  # the escaped source, inside its quotes
 
 

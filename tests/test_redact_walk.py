@@ -15,7 +15,14 @@ from typing import Any
 import pytest
 import yaml
 
-from starter_lint.redact import _ENV_ASSIGNMENT, credential_spans, is_secret_key, merge_spans, secret_parts
+from starter_lint.redact import (
+    _ENV_ASSIGNMENT,
+    credential_spans,
+    is_credential_name,
+    is_secret_key,
+    merge_spans,
+    secret_parts,
+)
 
 TESTS = Path(__file__).resolve().parent
 WHOLE_BELOW = [(), ("data", "stringData")]
@@ -32,21 +39,34 @@ def _secret_by_path(path: tuple, value: Any = None) -> bool:
     )
 
 
+def _credential_named(path: tuple, node: Any, in_list: tuple) -> bool:
+    """A string at a credential-named key, or in lists written there (`in_list[i]`: path[i] is a
+    list index, not a map key)."""
+    keys = [part for part, index in zip(path, in_list, strict=True) if not index]
+    return isinstance(node, str) and bool(keys) and is_credential_name(keys[-1])
+
+
 def reference_secret_parts(data: Any, whole_below: tuple = ()) -> list:
     out = []
-    stack: list = [((), data, None)]
+    stack: list = [((), data, None, ())]
     while stack:
-        path, node, parent = stack.pop()
+        path, node, parent, in_list = stack.pop()
         if isinstance(node, dict):
-            stack.extend((path + (key,), value, node) for key, value in reversed(list(node.items())))
+            stack.extend(
+                (path + (key,), value, node, in_list + (False,))
+                for key, value in reversed(list(node.items()))
+            )
             continue
         if isinstance(node, list):
-            stack.extend((path + (i,), value, node) for i, value in reversed(list(enumerate(node))))
+            stack.extend(
+                (path + (i,), value, node, in_list + (True,)) for i, value in reversed(list(enumerate(node)))
+            )
             continue
         if node is None:
             continue
         if (
             _secret_by_path(path, node)
+            or _credential_named(path, node, in_list)
             or (path and path[0] in whole_below)
             or (
                 path
@@ -78,6 +98,10 @@ KEYS = [
     "name",
     "DB_PASSWORD",
     "PUBLIC_KEY",
+    "password",
+    "postgresPassword",
+    "existingSecret",
+    "apiKey",
     "spec",
     "a",
     0,
@@ -90,6 +114,9 @@ SCALARS = [
     "see https://u:p@h.example/x",
     "API_TOKEN=abc",
     "PLAIN=1",
+    "true",
+    False,
+    ["x", 3],
     "DB_PASSWORD",
     "",
     1,
