@@ -126,8 +126,8 @@ def run_checks(ctx: Context, options: Options, catalog: Catalog) -> tuple:
             continue
         if spec.needs == "values" and ctx.values is None:
             continue
-        if spec.needs == "chart" and ctx.chart is None:
-            continue
+        if spec.needs == "chart" and (ctx.chart is None or ctx.values is None):
+            continue  # a chart rule reads the values layered over the chart: none when they failed
         if spec.needs == "manifests" and ctx.manifests is None:
             continue
         if ctx.chart_defaults and catalog[rule_id].scope != "file":

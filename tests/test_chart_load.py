@@ -523,3 +523,22 @@ def test_a_chart_values_file_helm_cannot_read_is_the_one_finding(tmp_path, broke
     assert done.returncode == 1, done.stderr
     lines = [line for line in done.stdout.splitlines() if " SL" in line]
     assert len(lines) == 1 and "SL102" in lines[0] and lines[0].startswith(f"chart/{broken}:"), done.stdout
+
+
+@pytest.mark.parametrize("broken", ["chart/values.yaml", "v.yaml"])
+def test_chart_rules_skip_a_target_whose_values_failed(tmp_path, broken):
+    # with every check module loaded (an earlier target of the same run loaded the values
+    # checks), a target whose values did not load runs no chart rule (SL106, SL705 read them)
+    from starter_lint.checks import load_checks
+
+    from .support import run_in_process
+
+    load_checks({"values", "manifests"})
+    write_chart(tmp_path / "chart", {"Chart.yaml": chart_yaml("app"), "values.yaml": "a: 1\n"})
+    (tmp_path / "m.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    (tmp_path / "v.yaml").write_text("a: 2\n")
+    (tmp_path / broken).write_text("x: [\n")
+    code, out, err = run_in_process(
+        ["check", "--manifests", "m.yaml", "-f", "v.yaml", "--chart", "chart"], tmp_path
+    )
+    assert code == 1 and "SL102" in out and "internal error" not in err, err
