@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..yamlio import LoadedYaml
-from .semver_range import is_compatible_range, sanitized
 
 # One `import-values` entry: a child path (the `exports.<name>` short form) or (child, parent)
 ImportValue = str | tuple[str, str]
@@ -37,6 +36,8 @@ class Dependency:
     def takes(self, chart: ChartNode) -> bool:
         """Whether Helm applies this entry (its alias above all) to the loaded `chart`: the names
         match and the entry's version range admits the chart's version (getAliasDependency)."""
+        from .semver_range import is_compatible_range, sanitized  # deferred: only a chart with subcharts
+
         return self.name == chart.name and is_compatible_range(sanitized(self.version), chart.version)
 
 

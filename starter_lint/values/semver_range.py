@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..lazy_pattern import LazyPattern
+
 MAX_RANGE_CHARS = 256
 MAX_COMPARISONS = 64
 
@@ -36,18 +38,18 @@ _CV = (
     r"(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?"
     r"(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?"
 )
-_COMPARISON = re.compile(rf"{_WS}*({_OPS}){_WS}*({_CV}){_WS}*\Z")
-_HYPHEN_RANGE = re.compile(rf"{_WS}*({_CV}){_WS}+-{_WS}+({_CV}){_WS}*")
-_FIND_COMPARISON = re.compile(rf"({_OPS}){_WS}*({_CV})")
-_VALID_GROUP = re.compile(
+_COMPARISON = LazyPattern(rf"{_WS}*({_OPS}){_WS}*({_CV}){_WS}*\Z")
+_HYPHEN_RANGE = LazyPattern(rf"{_WS}*({_CV}){_WS}+-{_WS}+({_CV}){_WS}*")
+_FIND_COMPARISON = LazyPattern(rf"({_OPS}){_WS}*({_CV})")
+_VALID_GROUP = LazyPattern(
     rf"({_WS}*({_OPS}){_WS}*({_CV}){_WS}*)((?:{_WS}+|,{_WS}*)({_OPS}){_WS}*({_CV}){_WS}*)*\Z"
 )
-_LOOSE_VERSION = re.compile(
+_LOOSE_VERSION = LazyPattern(
     r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?"
     r"(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?"
     r"(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?\Z"
 )
-_IDENTIFIER = re.compile(r"[0-9A-Za-z\-]+\Z")
+_IDENTIFIER = LazyPattern(r"[0-9A-Za-z\-]+\Z")
 _UINT64_MAX = 2**64 - 1
 _WILDCARDS = ("x", "X", "*")
 
