@@ -79,8 +79,7 @@ _ANY_KEY = _Subchart()  # any key below: `global`, `tags`, a dependency charts/ 
 
 
 class _ReadWhole(dict):
-    """A map some template reads whole (`toYaml .Values.x`, `with .Values.x`): any key below is
-    read, except where the contract says which keys there are."""
+    """A top chart's map a template reads whole (`toYaml .Values.x`): see _with_reads."""
 
 
 class _Level:
@@ -116,7 +115,7 @@ class _Level:
     def child(self, key: str) -> _Level:
         chart = self.chart.get(key, _MISSING) if isinstance(self.chart, dict) else _MISSING
         if isinstance(chart, _Subchart) or isinstance(self.chart, _Subchart):
-            return _Level([], chart, self.whole)  # below a subchart's key only its values.yaml knows keys
+            return _Level([], chart)  # below a subchart's key only its values.yaml knows keys
         return _Level(schema.child_nodes(self.nodes, key), chart, self.whole)
 
     def item(self) -> _Level:
@@ -177,28 +176,28 @@ def _reads_trie(paths: Iterable[tuple]) -> dict:
     return trie
 
 
-def _with_reads(node: Any, trie: dict) -> Any:
+def _with_reads(node: Any, trie: dict, in_subchart: bool = False) -> Any:
     """`node`, a values.yaml tree, with the keys templates read (`trie`) known: each joins a map
-    that names keys (an empty map, a scalar, a null take any key already); a map read whole
-    takes any key below; a computed key (ANY, `index $.Values $component`) names none, so what
-    is read below it applies below each key the map names."""
+    that names keys (an empty map, a scalar, a null take any key already); a map of the top
+    chart read whole takes any key below; a subchart's keeps the keys its values.yaml names, as
+    it is the subchart's contract (`dict "imageRoot" .Values.image` hands a helper the map, which
+    reads a few keys); a computed key (ANY, `index $.Values $component`) names none, so what is
+    read below it applies below each key the map names."""
     if node is _ANY_KEY:
         return node
-    if None in trie:
-        if isinstance(node, _Subchart):
-            return _ANY_KEY  # a subchart's `.Values` whole: no contract speaks below a subchart
-        if isinstance(node, dict) and node:
-            node = _ReadWhole(node)
+    in_subchart = in_subchart or isinstance(node, _Subchart)
+    if None in trie and not in_subchart and isinstance(node, dict) and node:
+        node = _ReadWhole(node)
     if not isinstance(node, dict) or not node:
         return node
     known = type(node)(node)
     for key, below in trie.items():
         if key is not None and key != ANY:
-            known[key] = _with_reads(known.get(key), below)
+            known[key] = _with_reads(known.get(key), below, in_subchart)
     if ANY in trie:  # not into a subchart's values: a chart's computed key picks among its own
         for name, value in known.items():
             if not isinstance(value, _Subchart):
-                known[name] = _with_reads(value, trie[ANY])
+                known[name] = _with_reads(value, trie[ANY], in_subchart)
     return known
 
 
@@ -211,7 +210,9 @@ def _chart_tree_keys(ctx) -> Any:
     if subcharts.places(ctx) or subcharts.missing_dependencies(ctx):
         keys = _subchart_keys(ctx, keys)
     reads = subcharts.template_reads(ctx)
-    return _with_reads(keys, _reads_trie(prefix + ref for prefix, refs in reads.items() for ref in refs))
+    trie = _reads_trie(prefix + ref for prefix, refs in reads.items() for ref in refs)
+    trie.pop(None, None)  # `.Values` itself (a checksum of `toYaml .Values`) opens nothing
+    return _with_reads(keys, trie)
 
 
 def _subchart_keys(ctx, keys: dict) -> dict:
