@@ -9,6 +9,8 @@ import random
 
 import pytest
 
+from starter_lint.findings import Severity
+
 from .support import NEEDS_HELM_SDK
 from .test_values_rules import _lint
 
@@ -96,6 +98,38 @@ def test_a_subchart_map_read_whole_keeps_the_keys_its_values_yaml_names(tmp_path
     assert sorted(findings) == ["postgresql.auth.usrname", "postgresql.image.tg", "postgresql.prot"]
     assert "did you mean postgresql.image.tag?" in findings["postgresql.image.tg"]
     assert "did you mean postgresql.auth.username?" in findings["postgresql.auth.usrname"]
+
+
+def test_a_key_below_a_subchart_map_read_whole_is_a_warning_that_says_it_may_be_rendered(tmp_path):
+    # `seccompProfile` may be a real field the map hands whole to the manifest: no claim Helm ignores it
+    template = "{{ omit .Values.primary.podSecurityContext \"enabled\" | toYaml }} {{ .Values.port }}\n"
+    chart = _postgresql(template=template)
+    chart["charts/postgresql/values.yaml"] += (
+        "primary:\n  podSecurityContext: {enabled: true, fsGroup: 1001}\n"
+    )
+    values = "postgresql:\n  primary:\n    podSecurityContext: {seccompProfile: {type: x}, fsGrop: 1}\n"
+    findings = {f.logical: f for f in _lint(tmp_path, {"values.yaml": values}, "SL101", chart=chart)}
+    assert sorted(findings) == [
+        "postgresql.primary.podSecurityContext.fsGrop",
+        "postgresql.primary.podSecurityContext.seccompProfile",
+    ]
+    assert {f.severity for f in findings.values()} == {Severity.WARNING}
+    typo = findings["postgresql.primary.podSecurityContext.fsGrop"].message
+    assert typo == (
+        "postgresql.primary.podSecurityContext.fsGrop is not a key of postgresql's values.yaml; a template"
+        " of postgresql reads postgresql.primary.podSecurityContext whole, so it may still reach the"
+        " manifest: check the spelling (did you mean postgresql.primary.podSecurityContext.fsGroup?)"
+    )
+    real = findings["postgresql.primary.podSecurityContext.seccompProfile"].message
+    assert real.endswith("may still reach the manifest: check the spelling")
+    assert "ignores" not in typo + real and "no template" not in typo + real
+
+
+def test_a_key_below_a_subchart_map_nobody_reads_whole_stays_an_error(tmp_path):
+    chart = _postgresql()  # auth is read key by key (`.Values.auth.username`), never whole
+    findings = _lint(tmp_path, {"values.yaml": "postgresql:\n  auth: {usrname: x}\n"}, "SL101", chart=chart)
+    assert [(f.logical, f.severity) for f in findings] == [("postgresql.auth.usrname", Severity.ERROR)]
+    assert "so Helm ignores it; did you mean postgresql.auth.username?" in findings[0].message
 
 
 def test_a_subchart_map_read_whole_takes_any_key_where_values_yaml_has_none(tmp_path):
