@@ -9,6 +9,8 @@ import random
 
 import pytest
 
+from starter_lint.findings import Severity
+
 from .support import NEEDS_HELM_SDK
 from .test_values_rules import _lint
 
@@ -71,19 +73,79 @@ def test_keys_a_subcharts_templates_read_are_known_and_suggested(tmp_path):
     assert "did you mean postgresql.auth.username?" in findings["postgresql.auth.usrname"]
 
 
-def test_a_subchart_reading_values_whole_knows_every_key_below(tmp_path):
-    chart = _postgresql(template="data: {{ toYaml .Values | quote }}\n")
+def test_a_subchart_reading_values_whole_still_has_its_values_yamls_keys(tmp_path):
+    # a checksum of `.Values` reads every key, but a typo is a typo: it opens nothing
+    chart = _postgresql(template="checksum: {{ toYaml .Values | sha256sum }}\n")
     values = "postgresql:\n  anything: 1\n  auth: {usrname: x}\nreplicsa: 2\n"
-    assert sorted(_findings(tmp_path, chart, values)) == ["replicsa"]  # the top chart is still checked
+    assert sorted(_findings(tmp_path, chart, values)) == [
+        "postgresql.anything",
+        "postgresql.auth.usrname",
+        "replicsa",
+    ]
 
 
-def test_a_map_read_whole_that_values_yaml_names_keys_of_takes_any_key(tmp_path):
-    template = "{{ toYaml .Values.auth }} {{ .Values.port }}\n"
+def test_a_subchart_map_read_whole_keeps_the_keys_its_values_yaml_names(tmp_path):
+    # Bitnami's image helper gets `.Values.image` whole and reads a few keys of it
+    template = (
+        '{{ include "pg.image" (dict "imageRoot" .Values.image) }} {{ toYaml .Values.auth }}'
+        " {{ .Values.port }}\n"
+        '{{- define "pg.image" -}}{{ .imageRoot.registry }}/{{ .imageRoot.repository }}{{- end }}\n'
+    )
     chart = _postgresql(template=template)
-    values = "postgresql:\n  auth: {usrname: x, extra: {deep: 1}}\n  prot: 1\n"
+    chart["charts/postgresql/values.yaml"] += "image: {registry: r, repository: p, tag: '1'}\n"
+    values = "postgresql:\n  image: {tg: '2'}\n  auth: {usrname: x}\n  prot: 1\n"
     findings = _findings(tmp_path, chart, values)
-    assert sorted(findings) == ["postgresql.prot"]
-    assert "did you mean postgresql.port?" in findings["postgresql.prot"]
+    assert sorted(findings) == ["postgresql.auth.usrname", "postgresql.image.tg", "postgresql.prot"]
+    assert "did you mean postgresql.image.tag?" in findings["postgresql.image.tg"]
+    assert "did you mean postgresql.auth.username?" in findings["postgresql.auth.usrname"]
+
+
+def test_a_key_below_a_subchart_map_read_whole_is_a_warning_that_says_it_may_be_rendered(tmp_path):
+    # `seccompProfile` may be a real field the map hands whole to the manifest: no claim Helm ignores it
+    template = "{{ omit .Values.primary.podSecurityContext \"enabled\" | toYaml }} {{ .Values.port }}\n"
+    chart = _postgresql(template=template)
+    chart["charts/postgresql/values.yaml"] += (
+        "primary:\n  podSecurityContext: {enabled: true, fsGroup: 1001}\n"
+    )
+    values = "postgresql:\n  primary:\n    podSecurityContext: {seccompProfile: {type: x}, fsGrop: 1}\n"
+    findings = {f.logical: f for f in _lint(tmp_path, {"values.yaml": values}, "SL101", chart=chart)}
+    assert sorted(findings) == [
+        "postgresql.primary.podSecurityContext.fsGrop",
+        "postgresql.primary.podSecurityContext.seccompProfile",
+    ]
+    assert {f.severity for f in findings.values()} == {Severity.WARNING}
+    typo = findings["postgresql.primary.podSecurityContext.fsGrop"].message
+    assert typo == (
+        "postgresql.primary.podSecurityContext.fsGrop is not a key of postgresql's values.yaml; a template"
+        " of postgresql reads postgresql.primary.podSecurityContext whole, so it may still reach the"
+        " manifest: check the spelling (did you mean postgresql.primary.podSecurityContext.fsGroup?)"
+    )
+    real = findings["postgresql.primary.podSecurityContext.seccompProfile"].message
+    assert real.endswith("may still reach the manifest: check the spelling")
+    assert "ignores" not in typo + real and "no template" not in typo + real
+
+
+def test_a_key_below_a_subchart_map_nobody_reads_whole_stays_an_error(tmp_path):
+    chart = _postgresql()  # auth is read key by key (`.Values.auth.username`), never whole
+    findings = _lint(tmp_path, {"values.yaml": "postgresql:\n  auth: {usrname: x}\n"}, "SL101", chart=chart)
+    assert [(f.logical, f.severity) for f in findings] == [("postgresql.auth.usrname", Severity.ERROR)]
+    assert "so Helm ignores it; did you mean postgresql.auth.username?" in findings[0].message
+
+
+def test_a_subchart_map_read_whole_takes_any_key_where_values_yaml_has_none(tmp_path):
+    # an empty map, a null, or nothing at all in values.yaml: every key set there is rendered
+    template = "{{ toYaml .Values.resources }} {{ toYaml .Values.podLabels }} {{ toYaml .Values.extra }}\n"
+    chart = _postgresql(template=template)
+    chart["charts/postgresql/values.yaml"] += "resources: {}\npodLabels: ~\n"
+    values = "postgresql:\n  resources: {limits: {cpu: 1}}\n  podLabels: {a: b}\n  extra: {c: {d: 1}}\n"
+    assert _findings(tmp_path, chart, values) == {}
+
+
+def test_the_top_charts_values_read_whole_opens_nothing(tmp_path):
+    template = "checksum: {{ toYaml .Values | sha256sum }}\n"
+    chart = _chart({"templates/cm.yaml": template}, top_values="custom: {a: 1}\n")
+    values = "custom: {a: 2, b: 3}\ncustm: {b: 2}\n"
+    assert sorted(_findings(tmp_path, chart, values)) == ["custm", "custom.b"]
 
 
 def test_a_disabled_subcharts_template_reads_count_too(tmp_path):
@@ -171,3 +233,38 @@ def test_keys_sl101_accepts_change_helms_render_and_keys_it_reports_do_not(tmp_p
             changed = loaded.render({"postgresql": {key: value}}) != plain
             reported = f"postgresql.{key}" in _findings(tmp_path, chart, f"postgresql:\n  {key}: {value!r}\n")
             assert reported == (not changed), (key, value, template)
+
+
+def test_whole_reads_below_a_subchart_agree_with_helms_render(tmp_path):
+    """Differential, hand-written: a map handed whole to a helper that reads a few of its keys
+    (Bitnami's image helper), and an empty map rendered whole. SL101 reports a key exactly when
+    setting it leaves the SDK's render unchanged. (A map values.yaml names keys of that is
+    rendered whole, `toYaml .Values.auth` or a `toYaml .Values` checksum, is left out: there a
+    typo does change the render, and SL101 reports it all the same.)"""
+    try:
+        import helm_python as helm
+    except ImportError as exc:
+        pytest.skip(f"{NEEDS_HELM_SDK} ({exc})")
+    template = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pg\ndata:\n"
+        '  img: {{ include "pg.image" (dict "imageRoot" .Values.image) | quote }}\n'
+        "  res: {{ toYaml .Values.resources | quote }}\n"
+        '{{- define "pg.image" -}}{{ .imageRoot.registry }}/{{ .imageRoot.repository }}{{- end }}\n'
+    )
+    chart = _postgresql(template=template)
+    chart["charts/postgresql/values.yaml"] += "image: {registry: r, repository: p}\nresources: {}\n"
+    _findings(tmp_path, chart, "{}\n")  # writes the chart to tmp_path/chart
+    candidates = [
+        ("image", "registry"),
+        ("image", "tg"),
+        ("image", "repo"),
+        ("resources", "limits"),
+        ("resources", "x"),
+    ]
+    with helm.Chart.load(str(tmp_path / "chart")) as loaded:
+        plain = loaded.render({})
+        for parent, key in candidates:
+            changed = loaded.render({"postgresql": {parent: {key: "v"}}}) != plain
+            values = f"postgresql:\n  {parent}:\n    {key}: v\n"
+            reported = f"postgresql.{parent}.{key}" in _findings(tmp_path, chart, values)
+            assert reported == (not changed), (parent, key)

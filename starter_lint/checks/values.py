@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Iterable
 from typing import Any
 
-from ..findings import Location, Problem, format_path
+from ..findings import Location, Problem, Severity, format_path
 from ..placeholders import HOST_LISTS, placeholder_kind
 from ..template_refs import ANY, EVERYTHING, prefix_matches
 from ..tree import leaves
@@ -39,10 +39,10 @@ def _user_layers(ctx) -> list:
     return [layer for layer in ctx.values.layers if layer.kind in ("file", "set")]
 
 
-def _problem_at(layer, path: tuple, message: str, key: str) -> Problem:
+def _problem_at(layer, path: tuple, message: str, key: str, severity: Severity | None = None) -> Problem:
     """A Problem at the key in `layer`'s file; --set keys are located through provenance."""
     location = _key_location(layer, path) if layer.kind == "file" else None
-    return Problem(message, path=path, location=location, key=key)
+    return Problem(message, path=path, location=location, key=key, severity=severity)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,8 +79,11 @@ _ANY_KEY = _Subchart()  # any key below: `global`, `tags`, a dependency charts/ 
 
 
 class _ReadWhole(dict):
-    """A map some template reads whole (`toYaml .Values.x`, `with .Values.x`): any key below is
-    read, except where the contract says which keys there are."""
+    """A top chart's map a template reads whole (`toYaml .Values.x`): see _with_reads."""
+
+
+class _ReadWholeInSubchart(dict):
+    """A subchart's map a template reads whole: a key it lacks may still be rendered (SL101 warns)."""
 
 
 class _Level:
@@ -116,7 +119,7 @@ class _Level:
     def child(self, key: str) -> _Level:
         chart = self.chart.get(key, _MISSING) if isinstance(self.chart, dict) else _MISSING
         if isinstance(chart, _Subchart) or isinstance(self.chart, _Subchart):
-            return _Level([], chart, self.whole)  # below a subchart's key only its values.yaml knows keys
+            return _Level([], chart)  # below a subchart's key only its values.yaml knows keys
         return _Level(schema.child_nodes(self.nodes, key), chart, self.whole)
 
     def item(self) -> _Level:
@@ -177,28 +180,28 @@ def _reads_trie(paths: Iterable[tuple]) -> dict:
     return trie
 
 
-def _with_reads(node: Any, trie: dict) -> Any:
+def _with_reads(node: Any, trie: dict, in_subchart: bool = False) -> Any:
     """`node`, a values.yaml tree, with the keys templates read (`trie`) known: each joins a map
-    that names keys (an empty map, a scalar, a null take any key already); a map read whole
-    takes any key below; a computed key (ANY, `index $.Values $component`) names none, so what
-    is read below it applies below each key the map names."""
+    that names keys (an empty map, a scalar, a null take any key already); a map of the top
+    chart read whole takes any key below; a subchart's keeps the keys its values.yaml names, as
+    it is the subchart's contract (`dict "imageRoot" .Values.image` hands a helper the map, which
+    reads a few keys); a computed key (ANY, `index $.Values $component`) names none, so what is
+    read below it applies below each key the map names."""
     if node is _ANY_KEY:
         return node
-    if None in trie:
-        if isinstance(node, _Subchart):
-            return _ANY_KEY  # a subchart's `.Values` whole: no contract speaks below a subchart
-        if isinstance(node, dict) and node:
-            node = _ReadWhole(node)
+    in_subchart = in_subchart or isinstance(node, _Subchart)
+    if None in trie and isinstance(node, dict) and node and not isinstance(node, _Subchart):
+        node = (_ReadWholeInSubchart if in_subchart else _ReadWhole)(node)
     if not isinstance(node, dict) or not node:
         return node
     known = type(node)(node)
     for key, below in trie.items():
         if key is not None and key != ANY:
-            known[key] = _with_reads(known.get(key), below)
+            known[key] = _with_reads(known.get(key), below, in_subchart)
     if ANY in trie:  # not into a subchart's values: a chart's computed key picks among its own
         for name, value in known.items():
             if not isinstance(value, _Subchart):
-                known[name] = _with_reads(value, trie[ANY])
+                known[name] = _with_reads(value, trie[ANY], in_subchart)
     return known
 
 
@@ -211,7 +214,9 @@ def _chart_tree_keys(ctx) -> Any:
     if subcharts.places(ctx) or subcharts.missing_dependencies(ctx):
         keys = _subchart_keys(ctx, keys)
     reads = subcharts.template_reads(ctx)
-    return _with_reads(keys, _reads_trie(prefix + ref for prefix, refs in reads.items() for ref in refs))
+    trie = _reads_trie(prefix + ref for prefix, refs in reads.items() for ref in refs)
+    trie.pop(None, None)  # `.Values` itself (a checksum of `toYaml .Values`) opens nothing
+    return _with_reads(keys, trie)
 
 
 def _subchart_keys(ctx, keys: dict) -> dict:
@@ -237,8 +242,11 @@ def _root_level(ctx) -> _Level:
     return _Level(schema.root_nodes(), chart)
 
 
-def _unknown(node: Any, level: _Level, path: tuple = ()) -> Iterable:
-    """(path, suggestion or None) for every key below `node` that `level` does not know."""
+def _unknown(node: Any, level: _Level, path: tuple = (), whole_at: tuple | None = None) -> Iterable:
+    """(path, suggestion or None, the subchart map above read whole or None) for every key below
+    `node` that `level` does not know."""
+    if isinstance(level.chart, _ReadWholeInSubchart):
+        whole_at = path
     if isinstance(node, dict):
         known = level.known()
         for key, value in node.items():
@@ -248,23 +256,20 @@ def _unknown(node: Any, level: _Level, path: tuple = ()) -> Iterable:
                 close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
                 if not close:  # a case slip (`Ingress`) is a close match too
                     close = [k for k in sorted(known) if k.lower() == str(key).lower()][:1]
-                yield path + (key,), (close[0] if close else None)
+                yield path + (key,), (close[0] if close else None), whole_at
                 continue
-            yield from _unknown(value, level.child(key), path + (key,))
+            yield from _unknown(value, level.child(key), path + (key,), whole_at)
     elif isinstance(node, list):
         item = level.item()
         for i, value in enumerate(node):
-            yield from _unknown(value, item, path + (i,))
+            yield from _unknown(value, item, path + (i,), whole_at)
 
 
 def unknown_keys(ctx) -> list:
-    """(layer, path, suggestion) for each unknown key, per user file or --set."""
+    """(layer, path, suggestion, map read whole above or None) for each unknown key, per user
+    file or --set."""
     root = _root_level(ctx)
-    return [
-        (layer, path, suggestion)
-        for layer in _user_layers(ctx)
-        for path, suggestion in _unknown(layer.data, root)
-    ]
+    return [(layer, *unknown) for layer in _user_layers(ctx) for unknown in _unknown(layer.data, root)]
 
 
 @check("SL101")
@@ -274,7 +279,7 @@ def unknown_key(ctx):
         if ctx.chart
         else "the values contract"
     )
-    for layer, path, suggestion in unknown_keys(ctx):
+    for layer, path, suggestion, whole_at in unknown_keys(ctx):
         if ctx.chart_defaults and suggestion is None:
             continue  # a chart's own values.yaml defines its keys; only a near-miss of a contract key is a typo
         where = format_path(path)
@@ -293,12 +298,15 @@ def unknown_key(ctx):
             )
             if not place.enabled:  # checked all the same: switching it on uses these values
                 ignored += f", as it ignores all of subchart {place.node.name}'s values while it is disabled"
-        yield _problem_at(
-            layer,
-            path,
-            f"{where}{set_by} is not a key of {known_by}, so {ignored}; {fix}",
-            key="unknown",
-        )
+        message = f"{where}{set_by} is not a key of {known_by}, so {ignored}; {fix}"
+        if place is not None and whole_at is not None:  # the map, this key too, may reach the manifest
+            name, fix = place.node.name, f" ({fix})" if suggestion else ""
+            message = (
+                f"{where}{set_by} is not a key of {name}'s values.yaml; a template of {name} reads "
+                f"{format_path(whole_at)} whole, so it may still reach the manifest: check the spelling{fix}"
+            )
+        severity = Severity.WARNING if whole_at is not None else None
+        yield _problem_at(layer, path, message, key="unknown", severity=severity)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,7 +386,7 @@ def unused_value(ctx):
     if EVERYTHING in refs:
         return  # a template passes .Values whole (toYaml .Values, include … .Values)
     # SL101 reports unknown keys; Helm itself, not a template, reads or ignores the others
-    skip = {path for _, path, _ in unknown_keys(ctx)} | _not_for_templates(ctx)
+    skip = {unknown[1] for unknown in unknown_keys(ctx)} | _not_for_templates(ctx)
     # with every subchart loaded, every template that may read a global is known
     globals_read_here = bool(subcharts.places(ctx)) and not subcharts.missing_dependencies(ctx)
     templates = f"{ctx.chart.directory}/templates"
