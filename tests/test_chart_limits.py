@@ -1,21 +1,25 @@
 """The bounds of a chart tree (hostile review of issue 11): charts multiplied by aliases
-(values/coalesce.py), Chart.yaml fields of a type Helm cannot decode, import-values paths
+and values copied by coalescing (values/coalesce.py), Chart.yaml fields of a type Helm cannot decode, import-values paths
 (values/chart_metadata.py), and archive members and bytes counted for the whole tree
 (values/chart_load.py). Each bound is asserted on its error, never on a time."""
 
 from __future__ import annotations
 
+import copy
 import gzip
 import io
+import json
 import tarfile
 
 import pytest
+import yaml
 
 from starter_lint.errors import InputError
 from starter_lint.textio import MAX_DEPTH
 from starter_lint.values import coalesce
 from starter_lint.values.chart_load import MAX_ARCHIVE_MEMBERS, MAX_CHARTS
 from starter_lint.values.chart_metadata import MAX_IMPORT_PATH_CHARS
+from starter_lint.values.coalesce import MAX_COPIED_VALUES
 
 from .support import NEEDS_HELM_SDK, cli
 from .test_chart_load import chart_yaml, load, load_from, tgz, write_chart
@@ -81,6 +85,139 @@ def test_subcharts_below_a_chart_without_dependencies_count_in_every_copy(tmp_pa
     node = load_from(tmp_path)[1].tree
     with pytest.raises(coalesce.CoalesceError, match=f"more than {MAX_CHARTS} charts"):
         coalesce.coalesce_chart(node, {})
+
+
+def table(entries: int) -> str:
+    """A values table `data` of 5 values per entry (a map, a list and its three numbers)."""
+    return "data:\n" + "".join(f"  k{i}: {{a: [1, 2, 3]}}\n" for i in range(entries))
+
+
+def import_many(folder, entries: int, table_entries: int = 200) -> None:
+    """import-values entries each copying the subchart's `data` table under its own key."""
+    imports = "".join(f"  - {{child: data, parent: p{i}}}\n" for i in range(entries))
+    deps = f"dependencies:\n- name: sub\n  version: 0.1.0\n  import-values:\n{imports}"
+    write_chart(folder / "chart", {"Chart.yaml": chart_yaml("app", deps)})
+    write_chart(
+        folder / "chart/charts/sub", {"Chart.yaml": chart_yaml("sub"), "values.yaml": table(table_entries)}
+    )
+
+
+def copied_by_deepcopy(monkeypatch) -> list[int]:
+    """Counts the values copy.deepcopy copies (it calls itself for each one)."""
+    copied, real = [0], copy.deepcopy
+    monkeypatch.setattr(
+        copy, "deepcopy", lambda *a, **k: copied.__setitem__(0, copied[0] + 1) or real(*a, **k)
+    )
+    return copied
+
+
+@pytest.mark.parametrize("entries, refused", [(5, False), (60, True)])
+def test_import_values_copies_are_bounded(tmp_path, monkeypatch, entries, refused):
+    """Each entry copies a 1,000-value table: 5 fit a bound of 20,000 copied values, 60 do not,
+    and the refusal comes before the copies are made (Helm has no bound)."""
+    monkeypatch.setattr(coalesce, "MAX_COPIED_VALUES", 20_000)
+    import_many(tmp_path, entries)
+    node = load_from(tmp_path)[1].tree
+    copied = copied_by_deepcopy(monkeypatch)
+    if refused:
+        with pytest.raises(
+            coalesce.CoalesceError, match="chart 'app': coalescing the chart tree copies more than 20,000"
+        ):
+            coalesce.coalesce_chart(node, {})
+    else:
+        assert len(coalesce.coalesce_chart(node, {}).values) == entries + 1  # p0..., sub
+    assert copied[0] <= 20_000
+
+
+def test_the_import_values_bound_is_one_exit_2_line(tmp_path):
+    """The reviewer's case with the real bound: 400 entries each copying a 10,000-value table
+    (check took 13 s, `values --format json` 33 s and 822 MB)."""
+    import_many(tmp_path, 400, table_entries=2000)
+    done = cli("values", "--chart", "chart", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and f"copies more than {MAX_COPIED_VALUES:,} values" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("global_entries, refused", [(1, False), (200, True)])
+def test_globals_handed_to_every_alias_are_bounded(tmp_path, monkeypatch, global_entries, refused):
+    """The parent's globals reach each of 100 aliases (their tables shared, walked once per
+    chart): a 1,000-value `global` over 100 charts is past a 100,000 bound, a tiny one is not."""
+    monkeypatch.setattr(coalesce, "MAX_COPIED_VALUES", 100_000)
+    glob = "global:\n" + "".join(f"  g{i}: {{a: [1, 2, 3]}}\n" for i in range(global_entries))
+    write_chart(
+        tmp_path / "chart", {"Chart.yaml": chart_yaml("app", aliases("sub", 100)), "values.yaml": glob}
+    )
+    write_chart(tmp_path / "chart/charts/sub", {"Chart.yaml": chart_yaml("sub"), "values.yaml": "x: 1\n"})
+    node = load_from(tmp_path)[1].tree
+    if refused:
+        with pytest.raises(coalesce.CoalesceError, match="copies more than 100,000 values"):
+            coalesce.coalesce_chart(node, {})
+    else:
+        assert len(coalesce.coalesce_chart(node, {}).enabled) == 101
+
+
+def test_alias_copies_of_a_large_chart_are_bounded(tmp_path, monkeypatch):
+    """Each of 100 aliases copies the subchart's 5,000 values at every coalescing pass."""
+    monkeypatch.setattr(coalesce, "MAX_COPIED_VALUES", 200_000)
+    write_chart(tmp_path / "chart", {"Chart.yaml": chart_yaml("app", aliases("sub", 100))})
+    write_chart(tmp_path / "chart/charts/sub", {"Chart.yaml": chart_yaml("sub"), "values.yaml": table(1000)})
+    node = load_from(tmp_path)[1].tree
+    copied = copied_by_deepcopy(monkeypatch)
+    with pytest.raises(
+        coalesce.CoalesceError, match=r"chart 'a[0-9]+': coalescing the chart tree copies more"
+    ):
+        coalesce.coalesce_chart(node, {})
+    assert copied[0] <= 200_000
+
+
+def test_a_large_umbrella_chart_is_well_inside_the_bound(tmp_path, monkeypatch):
+    """30 subcharts of 3,000 values each, every one importing, under a 300-value `global`:
+    about 600,000 values copied, a fifth of the bound."""
+    monkeypatch.setattr(coalesce, "MAX_COPIED_VALUES", MAX_COPIED_VALUES // 4)
+    deps = "dependencies:\n" + "".join(
+        f"- name: s{i}\n  version: 0.1.0\n  import-values: [{{child: data.k1, parent: i{i}}}]\n"
+        for i in range(30)
+    )
+    glob = "global:\n" + "".join(f"  g{i}: {{a: [1, 2, 3]}}\n" for i in range(60))
+    write_chart(tmp_path / "chart", {"Chart.yaml": chart_yaml("app", deps), "values.yaml": glob + table(600)})
+    for i in range(30):
+        write_chart(
+            tmp_path / f"chart/charts/s{i}", {"Chart.yaml": chart_yaml(f"s{i}"), "values.yaml": table(600)}
+        )
+    result = coalesce.coalesce_chart(load_from(tmp_path)[1].tree, {})
+    assert len(result.enabled) == 31 and result.values["i7"] == {"a": [1, 2, 3]}
+
+
+IMPORT_MAPS = [
+    "{child: data}",
+    "{parent: p}",
+    "{}",
+    "{child: data, parent: null}",
+    "{child: null, parent: p}",
+]
+
+
+@pytest.mark.parametrize("entry", IMPORT_MAPS)
+def test_an_import_values_map_missing_a_side_imports_as_the_sdk_does(tmp_path, entry):
+    """Helm formats a missing or null `child` or `parent` with %v: the path "<nil>"."""
+    helm = pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
+    write_typed(tmp_path, f"{DEP}  import-values: [{entry}]\n")
+    write_chart(tmp_path / "chart", {"templates/v.yaml": "j: {{ toJson .Values | quote }}\n"})
+    with helm.Chart.load(str(tmp_path / "chart")) as loaded:
+        rendered = loaded.render({})
+    sdk = json.loads(
+        yaml.safe_load(next(t for n, t in rendered.items() if n.endswith("templates/v.yaml")))["j"]
+    )
+    done = cli("values", "--chart", "chart", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert without_empty_globals(json.loads(done.stdout)) == without_empty_globals(sdk)
+
+
+def without_empty_globals(values):
+    if isinstance(values, dict):
+        return {k: without_empty_globals(v) for k, v in values.items() if not (k == "global" and v == {})}
+    return values
 
 
 DEP = "dependencies:\n- name: sub\n  version: 0.1.0\n"

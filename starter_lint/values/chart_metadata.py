@@ -17,6 +17,7 @@ from .chart_tree import Dependency, ImportValue
 from .semver_range import parse_version
 
 MAX_IMPORT_PATH_CHARS = 4096  # an import-values child or parent path
+_SIDES = ("child", "parent")  # of an import-values entry map
 _ALIAS = re.compile(r"^[a-zA-Z0-9_-]+$")  # helm pkg/chart/v2 aliasNameFormat
 
 # the type of each field as Helm's structs have it: "string", "bool", "list" (of anything),
@@ -150,15 +151,14 @@ def _dependency(entry: dict[str, Any], shown: str) -> Dependency:
         if isinstance(item, str):
             _check_import_path(item, name, shown)
             imports.append(item)
-        elif (
-            isinstance(item, dict)
-            and isinstance(item.get("child"), str)
-            and isinstance(item.get("parent"), str)
-        ):
-            _check_import_path(item["child"], name, shown)
-            _check_import_path(item["parent"], name, shown)
-            imports.append((item["child"], item["parent"]))
-        # Helm skips (with a log line) an entry of any other shape
+        elif isinstance(item, dict) and all(isinstance(item.get(k), (str, type(None))) for k in _SIDES):
+            # Helm formats each side with %v: a missing or null one is the path "<nil>"
+            child, parent = ("<nil>" if item.get(k) is None else item[k] for k in _SIDES)
+            _check_import_path(child, name, shown)
+            _check_import_path(parent, name, shown)
+            imports.append((child, parent))
+        # Helm skips (with a log line) an entry of any other shape; a number or bool side it
+        # formats with %v, which we do not follow
     return Dependency(
         name=name,
         alias=alias,

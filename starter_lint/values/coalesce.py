@@ -31,23 +31,53 @@ class CoalesceError(InputError):
     charts the aliases make are more than we render."""
 
 
+MAX_COPIED_VALUES = 3_000_000  # values coalescing one tree may copy (a large umbrella: ~600,000)
+
+
 @dataclass
-class _Rendered:
-    """How many charts the tree holds after aliasing so far: an alias copies its chart with
-    everything below it, so ten aliases at each of four levels make a thousand charts from
-    four folders. Bounded like the loaded charts (MAX_CHARTS), counted before each level's
-    coalescing, so that the work stops before it grows (Helm has no bound)."""
+class _Bounds:
+    """What coalescing has made so far, bounded so that the work stops before it grows (Helm
+    has no bound). Charts: an alias copies its chart with everything below it, so ten aliases
+    at each of four levels make a thousand charts from four folders; counted before each
+    level's coalescing, bounded like the loaded charts (MAX_CHARTS). Values: every copy of a
+    table (each chart's defaults at each coalescing pass, each import-values entry, the
+    globals handed to each subchart) counts each value, a table shared in several places once
+    per place, as the output and the checks walk it; counted before the copy is made."""
 
     charts: int = 1  # the chart itself
+    copied: int = 0
 
-    def add(self, count: int, chart: _Chart, path: str) -> None:
+    def add_charts(self, count: int, chart: _Chart, path: str) -> None:
         self.charts += count
         if self.charts > MAX_CHARTS:
-            where = f" (at {path.rstrip('.')})" if path else ""
             raise CoalesceError(
-                f"chart {chart.name!r}{where}: its subcharts with their aliases make more than "
+                f"chart {chart.name!r}{_at(path)}: its subcharts with their aliases make more than "
                 f"{MAX_CHARTS} charts; not supported"
             )
+
+    def count(self, value: Any, chart: _Chart) -> None:
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            self.copied += 1
+            if isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+            if self.copied > MAX_COPIED_VALUES:
+                raise CoalesceError(
+                    f"chart {chart.name!r}: coalescing the chart tree copies more than "
+                    f"{MAX_COPIED_VALUES:,} values (each import-values entry, alias and subchart "
+                    "copies values again); not supported"
+                )
+
+    def copy(self, values: Values, chart: _Chart) -> Values:
+        self.count(values, chart)
+        return copy.deepcopy(values)
+
+
+def _at(path: str) -> str:
+    return f" (at {path.rstrip('.')})" if path else ""
 
 
 @dataclass
@@ -91,31 +121,29 @@ def _req(dep: Dependency) -> _Req:
     return _Req(dep.name, dep.alias, dep.condition, tuple(dep.tags), imports, sanitized(dep.version))
 
 
-def _from_node(node: ChartNode) -> _Chart:
+def _from_node(node: ChartNode, bounds: _Bounds) -> _Chart:
     reqs = [_req(d) for d in node.dependencies] if node.dependencies else None
-    return _Chart(
-        _Meta(node.name, reqs, node.version),
-        copy.deepcopy(node.defaults),
-        [_from_node(s) for s in node.subcharts],
-        node,
-    )
+    chart = _Chart(_Meta(node.name, reqs, node.version), {}, [], node)
+    chart.values = bounds.copy(node.defaults, chart)
+    chart.deps = [_from_node(s, bounds) for s in node.subcharts]
+    return chart
 
 
 # --------------------------------------------------------------------------------------------
 # pkg/chart/common/util/coalesce.go
 
 
-def coalesce_values(chart: _Chart, values: Values | None, merge: bool = False) -> Values:
+def coalesce_values(chart: _Chart, values: Values | None, bounds: _Bounds, merge: bool = False) -> Values:
     """CoalesceValues (merge False: a user null deletes a default) / MergeValues (nulls kept)."""
-    return _coalesce(chart, copy.deepcopy(values) if values else {}, merge)
+    return _coalesce(chart, bounds.copy(values, chart) if values else {}, bounds, merge)
 
 
-def _coalesce(chart: _Chart, dest: Values, merge: bool) -> Values:
-    _coalesce_own_values(chart, dest, merge)
-    return _coalesce_deps(chart, dest, merge)
+def _coalesce(chart: _Chart, dest: Values, bounds: _Bounds, merge: bool) -> Values:
+    _coalesce_own_values(chart, dest, bounds, merge)
+    return _coalesce_deps(chart, dest, bounds, merge)
 
 
-def _coalesce_deps(chart: _Chart, dest: Values, merge: bool) -> Values:
+def _coalesce_deps(chart: _Chart, dest: Values, bounds: _Bounds, merge: bool) -> Values:
     """coalesceDeps: each subchart's values live under its name, globals copied down first."""
     for sub in chart.deps:
         if sub.name not in dest:
@@ -127,7 +155,8 @@ def _coalesce_deps(chart: _Chart, dest: Values, merge: bool) -> Values:
             )
         sub_values = dest[sub.name]
         _coalesce_globals(sub_values, dest)
-        dest[sub.name] = _coalesce(sub, sub_values, merge)
+        bounds.count(sub_values.get(GLOBAL_KEY), sub)  # its tables are shared, walked once per chart
+        dest[sub.name] = _coalesce(sub, sub_values, bounds, merge)
     return dest
 
 
@@ -153,9 +182,9 @@ def _coalesce_globals(dest: Values, src: Values) -> None:
     dest[GLOBAL_KEY] = dest_global
 
 
-def _coalesce_own_values(chart: _Chart, values: Values, merge: bool) -> None:
+def _coalesce_own_values(chart: _Chart, values: Values, bounds: _Bounds, merge: bool) -> None:
     """coalesceValues: this chart's own defaults (a deep copy) under `values`."""
-    defaults = copy.deepcopy(chart.values)
+    defaults = bounds.copy(chart.values, chart)
     subchart_names = {sub.name for sub in chart.deps}
     for key, default in defaults.items():
         if key in values:
@@ -235,11 +264,11 @@ def _size(chart: _Chart) -> int:
     return 1 + sum(_size(sub) for sub in chart.deps)
 
 
-def _process_enabled(chart: _Chart, values: Values, path: str, rendered: _Rendered) -> None:
+def _process_enabled(chart: _Chart, values: Values, path: str, bounds: _Bounds) -> None:
     """processDependencyEnabled: which subcharts render, decided on the values coalesced so far."""
     reqs = chart.meta.reqs
     if reqs is None:  # no Chart.yaml dependencies: every loaded subchart stays, unexamined below
-        rendered.add(_size(chart) - 1, chart, path)
+        bounds.add_charts(_size(chart) - 1, chart, path)
         return
     # loaded charts that no entry takes (by name and version range) come first and stay under
     # their own name: an entry's alias does not apply to them, while its condition and tags
@@ -252,16 +281,16 @@ def _process_enabled(chart: _Chart, values: Values, path: str, rendered: _Render
         if req.alias:
             req.name = req.alias
     chart.deps = kept
-    rendered.add(len(kept), chart, path)
+    bounds.add_charts(len(kept), chart, path)
     for req in reqs:
         req.enabled = True
-    coalesced = coalesce_values(chart, values)
+    coalesced = coalesce_values(chart, values, bounds)
     _process_tags(reqs, coalesced)
     _process_conditions(reqs, coalesced, path)  # after tags: a condition that resolves wins
     removed = {r.name for r in reqs if not r.enabled}
     enabled = [c for c in chart.deps if c.name not in removed]
     for sub in enabled:
-        _process_enabled(sub, coalesced, path + sub.name + ".", rendered)
+        _process_enabled(sub, coalesced, path + sub.name + ".", bounds)
     chart.meta.reqs = [r for r in reqs if r.name not in removed] or None  # Go's append to nil
     chart.deps = enabled
 
@@ -309,28 +338,32 @@ def _table(values: Values, dotted: str) -> tuple[bool, Values]:
 
 
 def _process_import_values(
-    chart: _Chart, chart_path: tuple[str, ...], imports: list[tuple[tuple[str, ...], tuple[str, ...]]]
+    chart: _Chart,
+    chart_path: tuple[str, ...],
+    imports: list[tuple[tuple[str, ...], tuple[str, ...]]],
+    bounds: _Bounds,
 ) -> None:
     """processDependencyImportValues: children first, then this chart's values become its own
     merged with its subcharts' (MergeValues: nulls kept) under what it imports."""
     for sub in chart.deps:
-        _process_import_values(sub, chart_path + (sub.name,), imports)
+        _process_import_values(sub, chart_path + (sub.name,), imports, bounds)
     reqs = chart.meta.reqs
     if reqs is None:
         return
-    merged = coalesce_values(chart, None, merge=True)
+    merged = coalesce_values(chart, None, bounds, merge=True)
     imported: Values | None = {}
     for req in reqs:
         for child, parent in req.import_values:
             found, table = _table(merged, req.name + "." + child)
             if not found:
                 continue  # Helm warns "ImportValues missing table"
+            bounds.count(table, chart)  # each entry is one more copy of the table
             target = table if parent == "." else _nest(parent.split("."), table)
             imported = _coalesce_tables(imported, target, merge=True)  # an earlier import wins
             into = chart_path + (() if parent == "." else tuple(parent.split(".")))
             imports.append((into, chart_path + (req.name,) + tuple(child.split("."))))
     # the chart's own values win over what it imports
-    chart.values = _coalesce_tables(copy.deepcopy(merged), imported, merge=True) or {}
+    chart.values = _coalesce_tables(bounds.copy(merged, chart), imported, merge=True) or {}
 
 
 def _nest(path: list[str], data: Values) -> Values:
@@ -352,9 +385,10 @@ def _enabled_paths(
 def coalesce_chart(root: ChartNode, user: Values) -> ChartTreeValues:
     """The root chart's `.Values` for `user` (the merged -f/--set values), and the subcharts
     that render. Raises CoalesceError where Helm refuses the values."""
-    chart = _from_node(root)
+    bounds = _Bounds()
+    chart = _from_node(root, bounds)
     imports: list[tuple[tuple[str, ...], tuple[str, ...]]] = []  # kept for provenance
-    _process_enabled(chart, user, "", _Rendered())  # ProcessDependencies, step 1
-    _process_import_values(chart, (), imports)  # ProcessDependencies, step 2
-    values = coalesce_values(chart, user)  # ToRenderValues
+    _process_enabled(chart, user, "", bounds)  # ProcessDependencies, step 1
+    _process_import_values(chart, (), imports, bounds)  # ProcessDependencies, step 2
+    values = coalesce_values(chart, user, bounds)  # ToRenderValues
     return ChartTreeValues(values, _enabled_paths(chart, (), {}), imports)
