@@ -1,10 +1,10 @@
 """Secret values never reach any output: what counts as secret, and how it is hidden.
 
-Four kinds of secret (docs/design/secrets.md): values under `<component>.secrets` (and a Secret's `data` and
+Five kinds of secret (docs/design/secrets.md): values under `<component>.secrets` (and a Secret's `data` and
 `stringData`), values of secret-like env keys (`*_PASSWORD`, `*_TOKEN`, `*_KEY`, …, in a map,
-as `- NAME=…` or as `{name: NAME, value: …}`), URL passwords anywhere in a string, and strings
-under a key whose name says it holds a credential (`auth.postgresPassword`, `jwtSecret`,
-`is_credential_name`); one classifier finds them (`secret_parts`). They are hidden by position where they are written
+as `- NAME=…` or as `{name: NAME, value: …}`), URL passwords anywhere in a string, PEM private
+keys, and strings or numbers under a key whose name says it holds a credential
+(`auth.postgresPassword`, `jwtSecret`, `is_credential_name`); one classifier finds them (`secret_parts`). They are hidden by position where they are written
 (`redact_source`: escaped, folded or anchored source included) and by value wherever else their
 text shows (`redact_source.secret_strings`: an alias or merge copies a value). Checks
 print keys, not values; as a safety net every finding's human text is scrubbed of the target's
@@ -62,10 +62,12 @@ _WORD = LazyPattern(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 # `replicationPassword`, `jwtSecret`, `githubToken`, `apiKey`, MinIO's `accessKey`/`secretKey`;
 # not `secrets`, the plural: a list of Secret names (`imagePullSecrets`) and the
 # `<component>.secrets` map have their own rules
+# (RabbitMQ's `erlangCookie`, `keystorePass`, an Azure `connectionString` with its AccountKey,
+# Rails' `secretKeyBase`, `passWord` written in two words); a count of tokens (`maxTokens`) is none
 _CREDENTIAL_ENDING = LazyPattern(
-    r"(^| )(passwords?|passwd|passphrase|pwd|tokens?|credentials?|secret|apikey|privatekey|"
-    r"secretkey|accesskey|clientsecret|(api|private|secret|access|signing|encryption|master) key|"
-    r"client secret)$"
+    r"(^| )(passwords?|passwd|passphrase|pwd|pass|pass word|(?<!max )(?<!min )(?<!num )tokens?|credentials?|secret|apikey|"
+    r"privatekey|secretkey|accesskey|clientsecret|(api|private|secret|access|signing|encryption|master) key|"
+    r"client secret|erlang cookie|connection string|secret key base)$"
 )
 
 
@@ -86,7 +88,26 @@ def _credential_name(name: str) -> bool:
         words.pop()
     if not words or words[0] == "existing" or _PUBLIC_KEY.search(name):
         return False  # `existingSecret`, `existingPasswordSecret`: the NAME of a Secret
-    return bool(_CREDENTIAL_ENDING.search(" ".join(words[-2:])))
+    return bool(_CREDENTIAL_ENDING.search(" ".join(words[-3:])))
+
+
+def names_credential(key: Any, parent: Any) -> bool:
+    """`key` of the map `parent` holds a credential by name (`is_credential_name`), unless it is
+    a `secret:` beside a `key:` or `name:`: a reference to a Secret (GitLab's
+    `password: {secret: gitlab-postgresql-password, key: …}`), whose name findings must show."""
+    if not is_credential_name(key):
+        return False
+    return not (
+        key.lower() == "secret" and isinstance(parent, dict) and ("key" in parent or "name" in parent)
+    )
+
+
+# a PEM private key (`-----BEGIN RSA PRIVATE KEY-----`) is secret whatever its key
+_PRIVATE_KEY_PEM = LazyPattern(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
+
+
+def is_private_key_text(value: Any) -> bool:
+    return isinstance(value, str) and "-----BEGIN" in value and bool(_PRIVATE_KEY_PEM.search(value))
 
 
 def url_credentials(value: Any) -> tuple | None:
@@ -182,13 +203,14 @@ def _secret_by_path(path: tuple, value: Any = None) -> bool:
         if (path[i - 1] == "env" and is_secret_key(path[i])) or path[i - 1] == "stringData":
             return True
     # at a credential-named key, wherever it is (`postgresql.auth.password`), or in a list
-    # written there: a string (a list or map that holds one is not shown whole either); a bool
-    # or a number is never a secret by name (a `"true"` scrubbed from messages would rewrite
-    # them). A map below such a key names its own parts: `clientSecret: {name, key}` (External
-    # Secrets), a `secret:` volume and cert-manager's `privateKey: {algorithm}` point at or
-    # describe a credential, and their Secret names must stay readable in findings
+    # written there: a string or a number (`password: 987654321`; a list or map that holds one
+    # is not shown whole either); a bool is never a secret by name (a `"true"` scrubbed from
+    # messages would rewrite them). A map below such a key names its own parts: `clientSecret:
+    # {name, key}` (External Secrets), a `secret:` volume and cert-manager's `privateKey:
+    # {algorithm}` point at or describe a credential, and their Secret names must stay readable
+    # in findings (`names_credential`: a path alone cannot see the `key:` beside a `secret:`)
     owner = next((part for part in reversed(path) if type(part) is not int), None)  # past list indices
-    return not isinstance(value, (bool, int, float)) and is_credential_name(owner)
+    return (not isinstance(value, bool) and is_credential_name(owner)) or is_private_key_text(value)
 
 
 # an env list item written as a shell assignment: `- DB_PASSWORD=…`
@@ -200,7 +222,8 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
     when the whole value is secret, else the (start, end) offsets in the string that are.
 
     The one classifier of secrets in loaded data (values or a manifest object): below a secret
-    path (`is_secret_path`); strings at a credential-named key (or in lists written there);
+    path (`is_secret_path`); strings and numbers at a credential-named key (or in lists written
+    there, `names_credential`); PEM private keys;
     the `value` of a `{name: SECRET_KEY, value: …}` entry and the value of a `- SECRET_KEY=…`
     env list item; URL passwords anywhere in a string; everything below the top-level keys
     `whole_below` (a Secret's `data`)."""
@@ -223,7 +246,7 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
             if isinstance(node, dict):  # each key of a map is judged by its own name
                 stack.extend((path, k, value, node, secret, False) for k, value in reversed(node.items()))
             else:  # the items of a list written at a credential name are credentials
-                named = named or (isinstance(parent, dict) and is_credential_name(key))
+                named = named or (isinstance(parent, dict) and names_credential(key, parent))
                 stack.extend(
                     (path, i, value, node, secret, named) for i, value in reversed(list(enumerate(node)))
                 )
@@ -232,9 +255,13 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
             continue
         if (
             secret
-            # only a string is a credential by name, so only a string's key is asked (cached per
-            # key text: a stream repeats the same keys thousands of times)
-            or (isinstance(node, str) and (named or (isinstance(parent, dict) and is_credential_name(key))))
+            # a string or a number is a credential by name, a bool never, so only their key is
+            # asked (cached per key text: a stream repeats the same keys thousands of times)
+            or (
+                not isinstance(node, bool)
+                and (named or (isinstance(parent, dict) and names_credential(key, parent)))
+            )
+            or is_private_key_text(node)
             or (parent_path and parent_path[0] in whole_below)
             or (parent is not None and not parent_path and key in whole_below)
             or (key == "value" and isinstance(parent, dict) and is_secret_key(parent.get("name")))

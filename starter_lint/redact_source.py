@@ -252,6 +252,9 @@ _MARKER_LINE = LazyPattern(r"(---|\.\.\.)(\s|$)")
 _SECRET_KIND = LazyPattern(r"\s*(-\s+)?kind\s*:\s*['\"]?Secret['\"]?\s*(#.*)?")
 _KEY_LINE = LazyPattern(r"(?P<indent>\s*(?:-\s+)*)(?P<q>['\"]?)(?P<key>[\w.-]+)(?P=q)(?:\s*:(?:\s+|$)|=)")
 _FLOW_KEY = LazyPattern(r"[{,]\s*(?P<q>['\"]?)(?P<key>[\w.-]+)(?P=q)\s*:")
+_LIST_ITEM = LazyPattern(r"-(\s|$)")
+# what may follow a key that opens a block: an anchor or tag, a comment
+_EMPTY_REST = LazyPattern(r"\s*(?:[&!][^\s]*\s*)*(?:#.*)?")
 _FLOW_SECRET_ENTRY = LazyPattern(r"\bname\s*:\s*['\"]?(?P<name>[\w.-]+)['\"]?\s*,\s*value\s*:\s*")
 
 
@@ -284,6 +287,7 @@ def _unloaded_lines(lines: list, first: int, stop: int, values: bool = False) ->
         last += 1
     is_secret_object = any(_SECRET_KIND.fullmatch(line) for line in lines[first:last])
     block = None  # indentation of the key that opened a secret block
+    list_at = None  # indentation of such a key with nothing after it: a list may follow at it
     secret_name = None  # indentation of a `name:` holding a secret-like name
     for index in range(first, stop):
         line = lines[index]
@@ -291,10 +295,12 @@ def _unloaded_lines(lines: list, first: int, stop: int, values: bool = False) ->
         if not content or content.startswith("#"):
             continue
         depth = len(line) - len(content)
-        if block is not None and depth > block:
+        # deeper lines continue the block; so do the items of a list written at the key's own
+        # indentation (`password:` then `- …`, as YAML allows)
+        if block is not None and (depth > block or (depth == list_at and _LIST_ITEM.match(content))):
             yield index + 1, [(depth + 1, len(line) + 1)]
             continue
-        block = None
+        block = list_at = None
         hidden = None
         flow = _FLOW_SECRET_ENTRY.search(line)
         if flow and is_secret_key(flow.group("name")):
@@ -313,10 +319,11 @@ def _unloaded_lines(lines: list, first: int, stop: int, values: bool = False) ->
                 or (values and (key == "stringData" or (key == "secrets" and column > 0)))
             ):
                 block = column
+                list_at = column if _EMPTY_REST.fullmatch(line, match.end()) else None
                 hidden = match.end() if hidden is None else min(hidden, match.end())
         for flow_key in _FLOW_KEY.finditer(line):  # `{DB_PASSWORD: …}`, `api: {secrets: {…`
             key = flow_key.group("key")
-            if is_secret_key(key) or (values and key in ("secrets", "stringData")):
+            if is_secret_key(key) or is_credential_name(key) or (values and key in ("secrets", "stringData")):
                 block = depth if block is None else block  # its flow continues on deeper lines
                 hidden = flow_key.end() if hidden is None else min(hidden, flow_key.end())
                 break

@@ -93,8 +93,9 @@ def test_non_string_keys_are_no_names():
     assert not is_credential_name(0) and not is_credential_name(True) and not is_credential_name(None)
 
 
-@pytest.mark.parametrize("value", [True, False, 0, 5432, 2.5])
-def test_bools_and_numbers_never_become_secret_by_name(value):
+@pytest.mark.parametrize("value", [True, False])
+def test_bools_never_become_secret_by_name(value):
+    """Numbers do (`password: 987654321`, tests/test_redact_more_credentials.py)."""
     values = {"auth": {"password": value, "usePasswordFiles": value}}
     assert not _secret_by_path(("auth", "password"), value)
     assert list(secret_parts(values)) == []

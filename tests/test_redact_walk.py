@@ -39,34 +39,40 @@ def _secret_by_path(path: tuple, value: Any = None) -> bool:
     )
 
 
-def _credential_named(path: tuple, node: Any, in_list: tuple) -> bool:
-    """A string at a credential-named key, or in lists written there (`in_list[i]`: path[i] is a
-    list index, not a map key)."""
+def _credential_named(path: tuple, node: Any, in_list: tuple, owner_map: Any) -> bool:
+    """A string or number at a credential-named key, or in lists written there (`in_list[i]`:
+    path[i] is a list index, not a map key; `owner_map`: the map that holds that key); not a
+    `secret:` beside a `key:` or `name:` (a reference to a Secret); a PEM private key anywhere."""
     keys = [part for part, index in zip(path, in_list, strict=True) if not index]
-    return isinstance(node, str) and bool(keys) and is_credential_name(keys[-1])
+    if isinstance(node, str) and "PRIVATE KEY-----" in node and "-----BEGIN" in node:
+        return True
+    if isinstance(node, bool) or not keys or not is_credential_name(keys[-1]):
+        return False
+    return not (keys[-1].lower() == "secret" and ("key" in owner_map or "name" in owner_map))
 
 
 def reference_secret_parts(data: Any, whole_below: tuple = ()) -> list:
     out = []
-    stack: list = [((), data, None, ())]
+    stack: list = [((), data, None, (), None)]
     while stack:
-        path, node, parent, in_list = stack.pop()
+        path, node, parent, in_list, owner_map = stack.pop()
         if isinstance(node, dict):
             stack.extend(
-                (path + (key,), value, node, in_list + (False,))
+                (path + (key,), value, node, in_list + (False,), node)
                 for key, value in reversed(list(node.items()))
             )
             continue
         if isinstance(node, list):
             stack.extend(
-                (path + (i,), value, node, in_list + (True,)) for i, value in reversed(list(enumerate(node)))
+                (path + (i,), value, node, in_list + (True,), owner_map)
+                for i, value in reversed(list(enumerate(node)))
             )
             continue
         if node is None:
             continue
         if (
             _secret_by_path(path, node)
-            or _credential_named(path, node, in_list)
+            or _credential_named(path, node, in_list, owner_map)
             or (path and path[0] in whole_below)
             or (
                 path
@@ -102,6 +108,9 @@ KEYS = [
     "postgresPassword",
     "existingSecret",
     "apiKey",
+    "secret",
+    "key",
+    "keystorePass",
     "spec",
     "a",
     0,
@@ -118,6 +127,7 @@ SCALARS = [
     False,
     ["x", 3],
     "DB_PASSWORD",
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIE",
     "",
     1,
     2.5,
