@@ -29,6 +29,20 @@ dependencies:
 """
 
 
+def run_without_render(tmp_path, chart, select: list) -> object:
+    """The pipeline on tmp_path/values.yaml over `chart`, with tmp_path/empty.yaml as the
+    manifests (the values rules need no render), run from tmp_path."""
+    options = Options(cwd=str(tmp_path), select=select, chart=str(chart))
+    options.files.append(str(tmp_path / "values.yaml"))
+    options.manifests = [str(tmp_path / "empty.yaml")]
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        return pipeline.run(options)
+    finally:
+        os.chdir(old)
+
+
 def _archive(members: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
@@ -74,15 +88,7 @@ def lint(tmp_path):
 
     def run(values: str, rule: str) -> list:
         (tmp_path / "values.yaml").write_text(textwrap.dedent(values), encoding="utf-8")
-        options = Options(cwd=str(tmp_path), select=[rule], chart=str(chart))
-        options.files.append(str(tmp_path / "values.yaml"))
-        options.manifests = [str(tmp_path / "empty.yaml")]  # no render needed for values rules
-        old = os.getcwd()
-        os.chdir(tmp_path)
-        try:
-            report = pipeline.run(options)
-        finally:
-            os.chdir(old)
+        report = run_without_render(tmp_path, chart, [rule])
         return sorted((f.logical, f.message) for f in report.active if f.rule == rule)
 
     return run
@@ -170,15 +176,7 @@ def test_without_subcharts_global_is_left_alone_as_before(tmp_path):
     (chart / "templates" / "d.yaml").write_text("{{ .Values.replicas }}\n")
     (tmp_path / "values.yaml").write_text("global: {x: 1}\nreplicas: 2\n")
     (tmp_path / "empty.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
-    options = Options(cwd=str(tmp_path), select=["SL101", "SL106"], chart=str(chart))
-    options.files.append(str(tmp_path / "values.yaml"))
-    options.manifests = [str(tmp_path / "empty.yaml")]
-    old = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        report = pipeline.run(options)
-    finally:
-        os.chdir(old)
+    report = run_without_render(tmp_path, chart, ["SL101", "SL106"])
     assert [(f.rule, f.logical) for f in report.active] == []  # global: known, and not SL106's to judge
 
 

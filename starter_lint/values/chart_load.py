@@ -37,7 +37,7 @@ from ..errors import InputError
 from ..findings import Location, Problem
 from ..paths import StrPath, display_path, read_bytes
 from ..textio import YamlLoadError, decode_bytes, line_at
-from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, load_values
+from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, as_chart_defaults, load_values
 from .chart_metadata import ChartLoadError, read_metadata
 from .chart_tree import ChartNode, Dependency
 
@@ -95,11 +95,7 @@ def load_chart_tree(
         node = _load(tree, shown, shown, 0, budget)
     except ChartLoadError as exc:
         raise InputError(f"--chart {chart}: {exc}") from None
-    defaults = None
-    if node.values is not None:  # it loaded: read the same text again as the base layer reads it
-        defaults = load_values(
-            decode_bytes(tree["values.yaml"].read(MAX_VALUES_BYTES)), node.values_path, chart_defaults=True
-        )
+    defaults = as_chart_defaults(node.values) if node.values is not None else None
     return node, defaults, budget.problems
 
 

@@ -14,7 +14,7 @@ sigs.k8s.io/yaml's JSON conversion), `resolve` (how one scalar resolves), `notes
 
 from ..textio import MAX_DEPTH, YamlLoadError, decode_bytes
 from .events import MAX_GOYAML_PATH_CHARS
-from .load import MAX_VALUES_BYTES, load_documents, load_values, split_documents
+from .load import MAX_VALUES_BYTES, as_chart_defaults, load_documents, load_values, split_documents
 from .model import LoadedYaml, OtherReading, Span, YamlNote
 from .resolve import helm_number, key_to_string, resolve_plain
 
@@ -27,6 +27,7 @@ __all__ = [
     "Span",
     "YamlLoadError",
     "YamlNote",
+    "as_chart_defaults",
     "decode_bytes",
     "helm_number",
     "key_to_string",

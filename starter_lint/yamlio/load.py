@@ -5,6 +5,7 @@ chart's values.yaml into documents (split_documents)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import sys
 from collections.abc import Iterator
@@ -26,6 +27,12 @@ def _strip_nulls(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _strip_nulls(v) for k, v in value.items() if v is not None}
     return value
+
+
+def as_chart_defaults(loaded: LoadedYaml) -> LoadedYaml:
+    """A values.yaml read with its nulls (`merge_documents=True`) as `chart_defaults=True` reads
+    it: the same spans and notes, the null-valued keys dropped as rendering drops them."""
+    return dataclasses.replace(loaded, data=_strip_nulls(loaded.data))
 
 
 def load_documents(text: str) -> list[Any]:
