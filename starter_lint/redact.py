@@ -450,4 +450,7 @@ def value_text_may_hold_secret(path: tuple, text: str) -> bool:
     may hold a secret: below a secret path, a URL password, or a secret-like JSON key in it."""
     if _secret_by_path(path, text) or credential_spans(text):
         return True
-    return any(name in ("secrets", "stringData") or is_secret_key(name) for name in _JSON_KEY.findall(text))
+    return any(
+        name in ("secrets", "stringData") or is_secret_key(name) or is_credential_name(name)
+        for name in _JSON_KEY.findall(text)
+    )

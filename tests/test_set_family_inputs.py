@@ -266,3 +266,15 @@ def test_a_long_expression_is_clipped_in_errors_and_provenance():
     layered = layer_values(None, [], [(f"x={{{items}}}", "set")])
     shown = layered.origin(("x", 1999))
     assert shown is not None and len(shown.describe()) < 300
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ['db={"postgresPassword":"hunter22-x', 'db={"apiToken": "hunter22-x', 'db.auth={"password":"hunter22-x'],
+)
+def test_a_malformed_set_json_hides_a_credential_named_value(expression):
+    # the parser stopped before the value was read: the text after a credential-named JSON key
+    # (camelCase as Bitnami writes them, not only ENV_NAMES) is not shown in the error line
+    with pytest.raises(SetSyntaxError) as caught:
+        layer_values(None, [], [(expression, "set-json")])
+    assert "hunter22" not in str(caught.value)
