@@ -382,3 +382,11 @@ def test_a_chart_version_helm_cannot_parse_is_refused_like_helm(helm_python, tmp
         assert "chart.metadata.version" in str(exc) and "is invalid" in str(exc)
         ours = True
     assert ours == helm_refuses
+
+
+def test_a_version_of_thousands_of_digits_is_no_internal_error():
+    # Python's int() refuses a string of 4,300 digits and more: Go's ParseUint says out of
+    # range, so such a version is none; a numeric prerelease that long still compares
+    assert parse_version("1.0." + "9" * 5000) is None
+    assert not is_compatible_range(">=1.0.0", "1.0." + "9" * 5000)
+    assert is_compatible_range(">=1.0.0-1", "1.0.0-" + "9" * 5000)

@@ -278,3 +278,13 @@ def test_a_malformed_set_json_hides_a_credential_named_value(expression):
     with pytest.raises(SetSyntaxError) as caught:
         layer_values(None, [], [(expression, "set-json")])
     assert "hunter22" not in str(caught.value)
+
+
+def test_numbers_of_thousands_of_digits_are_no_internal_error():
+    # Python's int() refuses a string of 4,300 digits and more: a value that long is a string
+    # (no int64), an index that long is Helm's "value out of range", never a ValueError
+    digits = "7" * 5000
+    assert layer_values(None, [], [(f"a={digits}", "set")]).values == {"a": digits}
+    with pytest.raises(SetSyntaxError, match="value out of range"):
+        layer_values(None, [], [(f"a[{digits}]=1", "set")])
+    assert layer_values(None, [], [(f"a[{'0' * 5000}1]=x", "set")]).values == {"a": [None, "x"]}

@@ -91,8 +91,9 @@ def parse_version(text: str) -> Version | None:
     m = _LOOSE_VERSION.match(text)
     if m is None:
         return None
-    numbers = [int(part.lstrip(".")) if part else 0 for part in m.group(1, 2, 3)]
-    if any(n > _UINT64_MAX for n in numbers):
+    parsed = [_uint(part.lstrip(".")) if part else 0 for part in m.group(1, 2, 3)]
+    numbers = [n for n in parsed if n is not None]
+    if len(numbers) < 3:
         return None  # strconv.ParseUint: value out of range
     pre, build = m.group(5) or "", m.group(8) or ""
     if pre and not _valid_identifiers(pre, numeric_rule=True):
@@ -146,9 +147,11 @@ def _compare_prerelease(a: str, b: str) -> int:
 
 def _uint(text: str) -> int | None:
     """strconv.ParseUint(text, 10, 64)."""
-    if not text.isascii() or not text.isdigit() or int(text) > _UINT64_MAX:
+    digits = text.lstrip("0") or "0"
+    # the length first: Python's int() refuses a string of 4,300 digits and more
+    if not text.isascii() or not text.isdigit() or len(digits) > 20 or int(digits) > _UINT64_MAX:
         return None
-    return int(text)
+    return int(digits)
 
 
 def _parse_comparison(text: str) -> _Comparison | None:

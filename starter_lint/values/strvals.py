@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import StarterLintError
 from ..findings import ValuesPath, format_path
 from ..lazy_pattern import LazyPattern
-from ..textio import MAX_DEPTH
+from ..textio import MAX_DEPTH, clipped
 from .gojson import GoJsonError, decode_value
 
 MAX_INDEX = 65536  # strvals.MaxIndex
@@ -67,7 +67,7 @@ def typed_value(text: str, string_only: bool) -> Scalar:
         return None
     if text == "0":
         return 0
-    if text and text[0] != "0" and _INT.match(text):
+    if text and text[0] != "0" and len(text) <= 20 and _INT.match(text):  # longer: no int64
         value = int(text)
         if -(2**63) <= value < 2**63:
             return value
@@ -167,7 +167,8 @@ class Parser:
     def _quoting(self, template: str, text: str, start: int) -> SetSyntaxError:
         """An error quoting `text`, read from `start`: apply_set hides it if a secret's value
         covers it (`api.secrets.X=p@ss,word` reads `word` as a key)."""
-        return SetSyntaxError(template.format(f'"{text}"'), f'"{text}"', (start, self.pos))
+        quoted = f'"{clipped(text, 60)}"'  # the start of a long one: the message's end says why
+        return SetSyntaxError(template.format(quoted), quoted, (start, self.pos))
 
     def key(self, data: dict[str, Any], level: int, path: ValuesPath) -> None:
         _check_depth(path)
@@ -270,7 +271,12 @@ class Parser:
             raise _EOF()  # Helm wraps io.EOF ("error parsing index: EOF") and so ends quietly
         if not _INT.match(text):
             raise self._quoting("error parsing index: strconv.Atoi: parsing {}: invalid syntax", text, start)
-        return int(text)
+        digits = text.lstrip("+-").lstrip("0")
+        if len(digits) > 19:  # beyond int64 (and beyond what Python's int() takes from a string)
+            raise self._quoting(
+                "error parsing index: strconv.Atoi: parsing {}: value out of range", text, start
+            )
+        return int(text[0] + digits if text[0] in "+-" and digits else digits or "0")
 
     def list_item(self, items: list[Any], index: int, level: int, path: ValuesPath) -> list[Any]:
         if index < 0:
