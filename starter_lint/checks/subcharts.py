@@ -109,11 +109,8 @@ def template_reads(ctx: Any) -> dict[ValuesPath, set[TemplatePath]]:
     """The values paths the templates of the chart (at `()`) and of each subchart, enabled or
     not, read, relative to that chart's `.Values`; with `tpl`, the references in the string
     values under the chart's key count too, as `tpl` renders them (docs/chart-targets.md)."""
-    tree = chart_tree(ctx)
-    if tree is None:
-        return {}
     reads: dict[ValuesPath, set[TemplatePath]] = {}
-    for path, node in [((), tree)] + [(place.path, place.node) for place in places(ctx)]:
+    for path, node in _charts(ctx):
         found: set[TemplatePath] = set()
         uses_tpl = False
         for text in node.templates.values():
