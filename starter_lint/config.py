@@ -42,7 +42,7 @@ from .findings import Location
 from .jsontypes import describe_type
 from .option_table import CONFIG_KEYS, SET_KINDS, OptionSpec
 from .options import rule_matches, timeout_problem
-from .paths import allowed_roots, display_path, in_git_folder, refuse_outside_link, repo_root
+from .paths import allowed_roots, display_path, refuse_outside_link, repo_root
 from .targets import Target
 
 CONFIG_NAMES = (".starter-lint.yaml", ".starter-lint.yml")
@@ -244,17 +244,8 @@ def _set_args(
 
         for expression in expressions:
             for path in set_file_paths(expression):
-                absolute = str(reader.base_dir / path)
-                if path and path != "-" and not reader.inside(absolute):
-                    raise reader.error(
-                        line,
-                        f"{what} reads {path!r}, which is outside the repository; a config names "
-                        "only files inside it (give outside files on the command line)",
-                    )
-                if path and in_git_folder(absolute, str(reader.root)):
-                    raise reader.error(line, f"{what} reads {path!r} in the repository's .git folder")
-                if path and path != "-":
-                    set_files[path] = (absolute, f"{what} in {reader.shown}")
+                if path and path != "-":  # the setfile reader refuses those with its own words
+                    set_files[path] = (reader.path(path, line, f"{what} path"), f"{what} in {reader.shown}")
     return [(expression, kind) for expression in expressions]
 
 

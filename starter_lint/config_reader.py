@@ -103,6 +103,8 @@ class ConfigReader:
         one outside the repository is an error: the config may be a stranger's."""
         if text == "-":
             return text
+        if "\x00" in text:  # no file has such a name, and os.path refuses it with ValueError
+            raise self.error(line, f"{what} {text!r} holds a NUL character, which no file name can")
         expanded = os.path.expanduser(text)
         absolute = str(self.base_dir / expanded) if not os.path.isabs(expanded) else expanded
         if not self.inside(absolute):

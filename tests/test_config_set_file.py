@@ -118,3 +118,11 @@ def test_a_command_line_set_family_replaces_the_configs_top_level_set_files(repo
     )
     assert code == 0, err
     assert json.loads(out)["api"]["motd"] == "from the working directory"
+
+
+@pytest.mark.parametrize("key", ["set-file: ['api.motd=mo\\0td.txt']", "values: ['v\\0.yaml']"])
+def test_a_config_path_with_a_nul_is_one_config_error(repo, key):
+    # os.path refuses a NUL with ValueError: the config's line says so instead (no internal error)
+    (repo / ".starter-lint.yaml").write_text(key.replace("['", '["').replace("']", '"]') + "\n")
+    code, _out, err = run_in_process(["values", "-f", "envs/prod.yaml"], repo)
+    assert code == 2 and "NUL" in err and "internal error" not in err, err
