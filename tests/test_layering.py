@@ -4,7 +4,7 @@ Data flows one way, so imports point one way: a module imports only from its own
 layers below it, never upward, and no group of modules imports itself round in a circle.
 Bottom to top:
 
-    leaf helpers -> yaml -> values / manifests -> validate -> checks -> pipeline -> report -> cli
+    leaf helpers -> yaml -> values / manifests -> validate -> checks -> pipeline -> report -> server -> cli
 
 Every module has a layer in LAYER_OF (by package prefix where a package is one layer); a new
 module fails `test_every_module_has_a_layer` until it is placed there.
@@ -28,7 +28,17 @@ from .support import REPO
 
 PACKAGE = REPO / "starter_lint"
 
-LAYERS = ("leaf helpers", "yaml", "values / manifests", "validate", "checks", "pipeline", "report", "cli")
+LAYERS = (
+    "leaf helpers",
+    "yaml",
+    "values / manifests",
+    "validate",
+    "checks",
+    "pipeline",
+    "report",
+    "server",
+    "cli",
+)
 
 # Module, or package prefix, -> layer. The longest matching entry wins; the package itself
 # (`starter_lint`, __version__ only) matches exactly, never as a prefix.
@@ -83,6 +93,7 @@ LAYER_OF = {
     "starter_lint.suppress": "pipeline",
     "starter_lint.fix": "pipeline",
     "starter_lint.report": "report",
+    "starter_lint.server": "server",  # the language server: runs the pipeline on an editor's text
     "starter_lint.cli": "cli",
     "starter_lint.cli_options": "cli",
     "starter_lint.__main__": "cli",
