@@ -257,6 +257,19 @@ def schema():
     sys.stdout.write((schemas_dir() / "values.schema.json").read_text(encoding="utf-8"))
 
 
+@main.command()
+@click.option("--log-file", metavar="PATH", help="Also write the server's log lines to PATH.")
+def server(log_file):
+    """Run the language server on stdin/stdout, for editors (docs/editor.md)."""
+    import importlib.util  # deferred: only the server needs to look for pygls
+
+    if importlib.util.find_spec("pygls") is None or importlib.util.find_spec("lsprotocol") is None:
+        _fail("starter-lint server needs the server extra: pip install 'starter-lint[server]'")
+    from .server.lsp import serve  # deferred: pygls loads only when the server starts
+
+    serve(log_file)
+
+
 def run_cli(argv=None) -> int:
     """The entry point: every error becomes one line on stderr and exit code 2."""
     if sys.getrecursionlimit() < 10_000:

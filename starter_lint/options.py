@@ -95,6 +95,7 @@ class Options:
     # the config's top-level set-file paths as written -> (file, where): relative to the config
     config_set_files: dict = field(default_factory=dict)
     partial_run: bool = False  # the command line chose part of the config
+    render: bool = True  # render a target's chart (the language server does on save only)
     cwd: str | None = None
 
     def selects(self, rule_id: str) -> bool:

@@ -145,7 +145,7 @@ _HELM_SCHEMA_REFUSAL = "values don't meet the specifications of the schema"
 
 def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
     """Load given manifests, or render the chart; returns load problems as (rule, Problem)."""
-    if not target.manifests and not target.chart:
+    if not target.manifests and not (target.chart and options.render):
         return []
     from .manifests import stream  # deferred: only with --manifests or --chart
 

@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
@@ -104,6 +105,18 @@ _KIND = re.compile(r"^kind:\s*[\"']?([A-Za-z0-9]+)", re.M)
 class RenderFailed(StarterLintError):
     """Helm ran and refused: a template error, values the chart cannot use, or a template that
     outran the time or memory limit (not a crash)."""
+
+
+class RenderCancelled(StarterLintError):
+    """The render was stopped through CANCEL_RENDER: its result was no longer wanted (no finding,
+    not a RenderFailed: nothing is wrong with the chart or the values)."""
+
+
+# Set from another thread to stop the render under way (its process group is killed): the
+# language server does when the editor's text changes again (server/analysis.py). The caller
+# clears it before it starts a render it wants; the command line never sets it.
+CANCEL_RENDER = threading.Event()
+_CANCEL_POLL_SECONDS = 0.05  # how soon a render notices CANCEL_RENDER
 
 
 def render_chart(chart_dir: str, ctx: Context, options: Options) -> ManifestSet:
@@ -287,8 +300,12 @@ def _run_contained(
                 if remaining <= 0:
                     stopped = "time"
                     break
-                # in slices: epoll takes whole milliseconds in a C int, a huge timeout would overflow
-                for key, _ in selector.select(min(remaining, 60.0)):
+                if CANCEL_RENDER.is_set():
+                    stopped = "cancel"
+                    break
+                # in slices: epoll takes whole milliseconds in a C int, a huge timeout would
+                # overflow; short ones so that a cancel is seen soon
+                for key, _ in selector.select(min(remaining, _CANCEL_POLL_SECONDS)):
                     if key.fileobj is stdin_pipe:
                         try:
                             written = os.write(key.fd, pending[:_PIPE_BUF])
@@ -309,17 +326,23 @@ def _run_contained(
                         out += chunk
                         if len(out) > MAX_MANIFEST_BYTES:
                             stopped = "size"
-        if stopped is None:
+        while stopped is None and process.returncode is None:
+            if CANCEL_RENDER.is_set():
+                stopped = "cancel"
+                break
             try:
-                process.wait(max(0.0, deadline - time.monotonic()))
+                process.wait(min(max(0.0, deadline - time.monotonic()), _CANCEL_POLL_SECONDS))
             except subprocess.TimeoutExpired:
-                stopped = "time"
+                if time.monotonic() >= deadline:
+                    stopped = "time"
     finally:
         if stopped is not None or process.returncode is None:
             _kill_group(process)
         for stream in (process.stdin, process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+    if stopped == "cancel":
+        raise RenderCancelled(f"rendering {chart_dir} was cancelled")
     if stopped == "time":
         raise RenderFailed(
             f"rendering {chart_dir} did not finish within {timeout:g} s and was stopped "

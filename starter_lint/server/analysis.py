@@ -1,0 +1,182 @@
+"""Running the pipeline on the editor's unsaved text, one analysis at a time.
+
+`analyse` is `check PATH` run in the workspace root with the open documents' texts read instead
+of the files on disk (paths.reading_instead). That substitution is process-wide, so every
+analysis runs in ONE worker thread, never two at once; the event loop only schedules them.
+
+`Scheduler` debounces: a change waits DEBOUNCE_SECONDS for the next one, and only the newest
+text of a document is analysed; a result for a version older than the document's is dropped.
+A save renders the chart of a `--chart` target (in the worker too); a change to that document
+while it renders stops the render (render.CANCEL_RENDER kills helm's process group).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ..catalog import Catalog, load_catalog
+from ..errors import StarterLintError
+from ..findings import Finding
+from ..paths import StrPath, display_path, reading_instead
+from ..pipeline import run
+from ..render import CANCEL_RENDER, RenderCancelled
+from .workspace import Workspace
+
+DEBOUNCE_SECONDS = 0.3
+_WORKER_STACK_BYTES = 64 << 20
+
+
+@dataclass
+class Analysis:
+    """One document version's result: its unsuppressed findings (those in this document), or the
+    one-line error that stopped the run (a broken config, a chart that cannot render)."""
+
+    uri: str
+    version: int | None
+    text: str
+    shown: str  # the document's display path (its findings' location.path)
+    findings: list[Finding] = field(default_factory=list)
+    catalog: Catalog | None = None
+    error: str | None = None
+
+
+def analyse(workspace: Workspace, path: str, text: str, open_texts: Mapping[str, str], render: bool) -> tuple:
+    """(findings of this document not suppressed, catalog) of `check PATH` on these texts.
+    StarterLintError (one line) when the run cannot be done; RenderCancelled when stopped."""
+    options = workspace.options_for(path, render)
+    if options is None:
+        raise StarterLintError(workspace.error or "the config cannot be read")
+    shown = display_path(path, workspace.root)
+    texts: dict[StrPath, str] = {other: source for other, source in open_texts.items()}
+    texts[path] = text
+    with reading_instead(texts):
+        report = run(options)
+    findings = [
+        finding
+        for result in report.targets
+        for finding in result.findings
+        if finding.location.path == shown and not finding.suppressed
+    ]
+    return findings, load_catalog(tuple(options.rule_dirs))
+
+
+def warm_up() -> None:
+    """Import what a first analysis needs, in the worker, so the first diagnostics are quick."""
+    from ..checks import load_checks  # deferred: runs in the worker after start-up
+
+    load_catalog()
+    load_checks({"values", "manifests"})
+
+
+@dataclass
+class _Document:
+    path: str
+    version: int | None
+    text: str
+
+
+class Scheduler:
+    """Debounced analyses in one worker thread; `publish(analysis)` is called on the event loop
+    with each result that is still the document's newest version."""
+
+    def __init__(
+        self,
+        workspace: Callable[[], Workspace],
+        document: Callable[[str], _Document | None],
+        open_texts: Callable[[], dict[str, str]],
+        publish: Callable[[Analysis], None],
+        log: Callable[[str], None],
+    ) -> None:
+        self._workspace = workspace
+        self._document = document
+        self._open_texts = open_texts
+        self._publish = publish
+        self._log = log
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="starter-lint-analysis")
+        self._pending: dict[str, asyncio.Task] = {}
+        self._rendering: str | None = None  # the uri whose chart the worker renders now
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        # the worker thread is made on the first submit: with the stack a deep YAML needs under
+        # the recursion limit the CLI allows (run_cli), as the main thread has
+        previous = threading.stack_size(_WORKER_STACK_BYTES)
+        try:
+            self._executor.submit(warm_up)
+        finally:
+            threading.stack_size(previous)
+
+    def schedule(self, uri: str, delay: float = 0.0, render: bool = False) -> None:
+        """Analyse `uri` after `delay` seconds, replacing any analysis of it not yet done."""
+        with self._lock:
+            if self._rendering == uri:
+                CANCEL_RENDER.set()
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+        self._pending[uri] = asyncio.ensure_future(self._analyse_later(uri, delay, render))
+
+    def forget(self, uri: str) -> None:
+        pending = self._pending.pop(uri, None)
+        if pending is not None:
+            pending.cancel()
+
+    def shutdown(self) -> None:
+        for task in self._pending.values():
+            task.cancel()
+        CANCEL_RENDER.set()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def current(self, uri: str, version: int | None) -> bool:
+        document = self._document(uri)
+        return document is not None and document.version == version
+
+    async def _analyse_later(self, uri: str, delay: float, render: bool) -> None:
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            document = self._document(uri)
+            if document is None:
+                return
+            texts = self._open_texts()
+            loop = asyncio.get_running_loop()
+            analysis = await loop.run_in_executor(self._executor, self._run, uri, document, texts, render)
+            if analysis is not None and self.current(uri, analysis.version):
+                self._publish(analysis)
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:  # never a message text: it could hold a value
+            self._log(f"analysis failed: {type(exc).__name__}")
+        finally:
+            if self._pending.get(uri) is asyncio.current_task():
+                del self._pending[uri]
+
+    def _run(self, uri: str, document: _Document, texts: dict[str, str], render: bool) -> Analysis | None:
+        """In the worker thread. None when the result is no longer wanted."""
+        workspace = self._workspace()
+        with self._lock:
+            CANCEL_RENDER.clear()  # before the version check: a change after it cancels the render
+            self._rendering = uri if render else None
+        try:
+            if not self.current(uri, document.version):
+                return None
+            shown = display_path(document.path, workspace.root)
+            analysis = Analysis(uri, document.version, document.text, shown)
+            try:
+                analysis.findings, analysis.catalog = analyse(
+                    workspace, document.path, document.text, texts, render
+                )
+            except RenderCancelled:
+                return None
+            except StarterLintError as exc:
+                analysis.error = f"error: {exc}"
+            except RecursionError:
+                analysis.error = "error: the document nests too deeply to check"
+            return analysis
+        finally:
+            with self._lock:
+                self._rendering = None

@@ -1,0 +1,265 @@
+"""`starter-lint server`: the pygls language server, its lifecycle and its handlers
+(docs/editor.md).
+
+The workspace is the first folder the editor opens (rootUri / workspaceFolders[0]); its config
+is read as `check` reads it there, and read again when `.starter-lint.yaml` is saved or changes
+on disk. Values documents are analysed on open, on change (debounced) and on save (which also
+renders a `--chart` target) by analysis.Scheduler; every other document gets no diagnostics.
+
+No handler lets an exception out and none logs a text that could hold a value: an error the
+tool explains (StarterLintError) is one line, as `check` prints it; anything else is logged by
+its exception type only. The server ends only on shutdown and exit.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+from pygls.uris import to_fs_path
+
+from .. import __version__
+from ..errors import StarterLintError
+from .analysis import DEBOUNCE_SECONDS, Analysis, Scheduler, _Document
+from .diagnostics import to_diagnostics
+from .positions import TextPositions
+from .workspace import Workspace, is_config_file
+
+_CONFIG_GLOB = "**/.starter-lint.{yaml,yml}"
+_WATCHER_ID = "starter-lint-config"
+
+F = TypeVar("F", bound=Callable[..., Any])
+_logger = logging.getLogger("starter_lint.server")
+
+
+class _Protocol(LanguageServerProtocol):
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams):
+        # positions.py counts UTF-16 code units, the protocol's default: never offer another
+        general = params.capabilities.general
+        if general is not None:
+            general.position_encodings = None
+        return (yield from super().lsp_initialize(params))
+
+
+class StarterLintServer(LanguageServer):
+    """The server's state: the workspace, the scheduler, each open document's latest analysis."""
+
+    def __init__(self) -> None:
+        super().__init__("starter-lint", __version__, protocol_cls=_Protocol)
+        self.root: Workspace | None = None
+        self.scheduler: Scheduler | None = None
+        self.analyses: dict[str, Analysis] = {}  # uri -> latest published analysis
+        self.shown_errors: dict[str, str] = {}  # uri -> the error line last shown for it
+
+    # -- helpers
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        _logger.info("%s", message)
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # pygls's own errors (a malformed message, a handler it could not call): the type only,
+        # as for every other error, since its text may quote the document
+        self.log(f"server error: {type(error).__name__}", types.MessageType.Error)
+
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def document(self, uri: str) -> _Document | None:
+        document = self.workspace.text_documents.get(uri)
+        if document is None:
+            return None
+        path = to_fs_path(uri)
+        return _Document(path, document.version, document.source) if path else None
+
+    def open_texts(self) -> dict[str, str]:
+        """The open documents' unsaved texts by path, read instead of the files by an analysis."""
+        texts = {}
+        for uri, document in self.workspace.text_documents.items():
+            path = to_fs_path(uri)
+            if path:
+                texts[path] = document.source
+        return texts
+
+    def publish(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None = None) -> None:
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+        )
+
+    def publish_analysis(self, analysis: Analysis) -> None:
+        assert self.root is not None
+        if analysis.error is not None:
+            self.analyses.pop(analysis.uri, None)
+            self.publish(analysis.uri, [], analysis.version)
+            if self.shown_errors.get(analysis.uri) != analysis.error:
+                self.shown_errors[analysis.uri] = analysis.error
+                self.show(analysis.error, types.MessageType.Warning)
+            self.log(analysis.error, types.MessageType.Warning)
+            return
+        self.shown_errors.pop(analysis.uri, None)
+        self.analyses[analysis.uri] = analysis
+        assert analysis.catalog is not None
+        positions = TextPositions(analysis.text)
+        diagnostics = to_diagnostics(
+            analysis.findings, positions, analysis.catalog, self.root.root, analysis.shown
+        )
+        self.publish(analysis.uri, diagnostics, analysis.version)
+
+    def analyse(self, uri: str, delay: float = 0.0, render: bool = False) -> None:
+        """Schedule an analysis of a values document; clear the diagnostics of any other."""
+        document = self.document(uri)
+        if self.root is None or self.scheduler is None or document is None:
+            return
+        if self.root.options is None:
+            return  # a broken config: shown once, diagnostics cleared until it is fixed
+        if not self.root.is_values_document(document.path, document.text):
+            self.analyses.pop(uri, None)
+            self.publish(uri, [])
+            return
+        self.scheduler.schedule(uri, delay, render)
+
+    def reload_config(self) -> None:
+        assert self.root is not None
+        error = self.root.reload()
+        if error is not None:
+            self.show(error)
+            for uri in list(self.workspace.text_documents):
+                if self.scheduler is not None:
+                    self.scheduler.forget(uri)
+                self.analyses.pop(uri, None)
+                self.publish(uri, [])
+            return
+        self.log("config read again", types.MessageType.Info)
+        for uri in list(self.workspace.text_documents):
+            self.analyse(uri)
+
+
+def _guarded(function: F) -> F:
+    """A handler that never raises: StarterLintError is one line logged; anything else its
+    exception type only (a message could quote a value from the document)."""
+
+    @functools.wraps(function)
+    def handler(ls: StarterLintServer, params: Any) -> Any:
+        try:
+            return function(ls, params)
+        except StarterLintError as exc:
+            ls.log(f"error: {exc}", types.MessageType.Warning)
+        except Exception as exc:
+            ls.log(f"{function.__name__} failed: {type(exc).__name__}", types.MessageType.Error)
+        return None
+
+    return handler  # type: ignore[return-value]
+
+
+def _root_of(params: types.InitializeParams) -> str:
+    """The workspace root: the first workspace folder (a multi-root workspace is checked from
+    its first folder only), else rootUri, else rootPath, else the server's working directory."""
+    for uri in [f.uri for f in params.workspace_folders or []] + [params.root_uri or ""]:
+        path = to_fs_path(uri) if uri else None
+        if path:
+            return path
+    return params.root_path or os.getcwd()
+
+
+def build_server() -> StarterLintServer:
+    server = StarterLintServer()
+
+    @server.feature(types.INITIALIZE)
+    @_guarded
+    def initialize(ls: StarterLintServer, params: types.InitializeParams) -> None:
+        ls.root = Workspace(_root_of(params))
+        ls.scheduler = Scheduler(
+            lambda: ls.root,  # type: ignore[arg-type,return-value]
+            ls.document,
+            ls.open_texts,
+            ls.publish_analysis,
+            lambda message: ls.log(message, types.MessageType.Error),
+        )
+
+    @server.feature(types.INITIALIZED)
+    @_guarded
+    def initialized(ls: StarterLintServer, params: types.InitializedParams) -> None:
+        if ls.scheduler is not None:
+            ls.scheduler.start()
+        if ls.root is not None and ls.root.error is not None:
+            ls.show(ls.root.error)
+        watched = ls.client_capabilities.workspace
+        changes = watched.did_change_watched_files if watched is not None else None
+        if changes is not None and changes.dynamic_registration:
+            ls.client_register_capability(
+                types.RegistrationParams(
+                    registrations=[
+                        types.Registration(
+                            id=_WATCHER_ID,
+                            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                                watchers=[types.FileSystemWatcher(glob_pattern=_CONFIG_GLOB)]
+                            ),
+                        )
+                    ]
+                )
+            )
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    @_guarded
+    def did_open(ls: StarterLintServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.analyse(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    @_guarded
+    def did_change(ls: StarterLintServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.analyse(params.text_document.uri, delay=DEBOUNCE_SECONDS)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    @_guarded
+    def did_save(ls: StarterLintServer, params: types.DidSaveTextDocumentParams) -> None:
+        path = to_fs_path(params.text_document.uri)
+        if path and is_config_file(path):
+            ls.reload_config()
+            return
+        ls.analyse(params.text_document.uri, render=True)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    @_guarded
+    def did_close(ls: StarterLintServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        if ls.scheduler is not None:
+            ls.scheduler.forget(uri)
+        ls.analyses.pop(uri, None)
+        ls.shown_errors.pop(uri, None)
+        ls.publish(uri, [])
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @_guarded
+    def did_change_watched_files(ls: StarterLintServer, params: types.DidChangeWatchedFilesParams) -> None:
+        if any(is_config_file(to_fs_path(change.uri) or "") for change in params.changes):
+            ls.reload_config()
+
+    @server.feature(types.SHUTDOWN)
+    @_guarded
+    def shutdown(ls: StarterLintServer, params: None) -> None:
+        if ls.scheduler is not None:
+            ls.scheduler.shutdown()
+
+    return server
+
+
+def serve(log_file: str | None = None) -> None:
+    """Run the server on stdin and stdout until the editor says exit; with `log_file`, the
+    server's own log lines (never a document's text) are appended to that file too."""
+    if log_file:
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        _logger.addHandler(handler)
+        _logger.setLevel(logging.INFO)
+    # pygls logs whole messages (document texts) at debug level: never let them through
+    logging.getLogger("pygls").setLevel(logging.CRITICAL)
+    build_server().start_io()

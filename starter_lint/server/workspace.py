@@ -1,0 +1,89 @@
+"""The language server's view of the workspace: its root folder, the Options `check` would build
+there with no arguments (the config found from the root), and which documents are values files.
+
+A document gets diagnostics when it is a values file (docs/editor.md, "What it checks"):
+- a file a config target lists (checked as that target: its chart as the base layer, its other
+  layers, as the pre-commit hook checks a lone changed file: targets.file_targets);
+- a file named `values*.yaml` / `values*.yml`;
+- a file whose first lines carry the contract's modeline, the comment `starter-lint schema`
+  output is used with: `# yaml-language-server: $schema=…values.schema.json`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import replace
+
+from ..config import CONFIG_NAMES, apply_config
+from ..errors import StarterLintError
+from ..options import Options
+
+_VALUES_NAMES = ("values*.yaml", "values*.yml")
+# the modeline of a values file that uses the drop-in schema (`starter-lint schema`)
+_MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=\S*values\.schema\.json\s*$", re.M)
+_MODELINE_LINES = 5  # the modeline is looked for in the file's first lines only
+
+
+def has_modeline(text: str) -> bool:
+    head = "\n".join(text.splitlines()[:_MODELINE_LINES])
+    return _MODELINE.search(head) is not None
+
+
+def is_config_file(path: str) -> bool:
+    return os.path.basename(path) in CONFIG_NAMES
+
+
+class Workspace:
+    """The root and the options read from its config. `options` is None while the config is
+    broken (`error` says why, one line, as `check` prints it); `reload` reads it again."""
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.abspath(root)
+        self.options: Options | None = None
+        self.error: str | None = None
+        self.listed: frozenset[str] = frozenset()  # absolute paths the config's targets list
+        self.reload()
+
+    def reload(self) -> str | None:
+        """Read the config again; returns the error line when it is broken (else None)."""
+        options = Options(cwd=self.root)
+        try:
+            apply_config(options, None)
+        except StarterLintError as exc:
+            self.options, self.error, self.listed = None, f"error: {exc}", frozenset()
+            return self.error
+        self.options, self.error = options, None
+        self.listed = frozenset(
+            os.path.realpath(os.path.join(self.root, path))
+            for target in options.config_targets
+            for path in target.files
+            if path != "-"
+        )
+        return None
+
+    def is_values_document(self, path: str, text: str) -> bool:
+        """Whether the document at `path` (absolute) gets diagnostics."""
+        name = os.path.basename(path)
+        if any(fnmatch.fnmatch(name, pattern) for pattern in _VALUES_NAMES):
+            return True
+        if os.path.realpath(path) in self.listed:
+            return True
+        return has_modeline(text)
+
+    def options_for(self, path: str, render: bool) -> Options | None:
+        """The Options `check PATH` would use in the root (None while the config is broken): the
+        file resolves to the config targets that list it, or its own target (targets.file_targets)."""
+        if self.options is None:
+            return None
+        return replace(
+            self.options,
+            values_files=[path],
+            files=[],
+            manifests=[],
+            targets=[],
+            partial_run=True,
+            output=None,
+            render=render,
+        )

@@ -1,0 +1,205 @@
+"""`starter-lint server` end to end: pytest-lsp starts `python -m starter_lint server` as an
+editor would and talks the Language Server Protocol to it (docs/editor.md).
+
+Each test builds its own workspace (a repository with a values file holding planted mistakes
+and secrets); the server is started once per test, so the tests are few and each walks a
+whole editing session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pygls", reason="needs the server extra: pip install -e '.[server]'")
+pytest_lsp = pytest.importorskip("pytest_lsp", reason="needs pytest-lsp: pip install -e '.[test]'")
+
+from lsprotocol import types  # noqa: E402
+from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
+
+from .support import REPO  # noqa: E402
+
+pytestmark = pytest.mark.asyncio
+
+SECRETS = ("sk_live_do_not_commit_me", "hunter2-in-git", "whsec_committed_by_mistake")
+BROKEN = (REPO / "examples" / "values.broken.yaml").read_text(encoding="utf-8")
+assert all(secret in BROKEN for secret in SECRETS)  # the example still plants them
+
+SERVER = ClientServerConfig(
+    server_command=[sys.executable, "-m", "starter_lint", "server"],
+    server_env={**os.environ, "PYTHONPATH": str(REPO)},
+)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()  # the repository root: the config is looked for up to here
+    (tmp_path / "values.prod.yaml").write_text(BROKEN, encoding="utf-8")
+    (tmp_path / "notes.yaml").write_text("api:\n  image: x\n", encoding="utf-8")
+    (tmp_path / ".starter-lint.yaml").write_text("fail-on: warning\n", encoding="utf-8")
+    return tmp_path
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def client(lsp_client: LanguageClient, workspace: Path):
+    registrations: list = []
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params: types.RegistrationParams) -> None:
+        registrations.extend(params.registrations)
+
+    lsp_client.registrations = registrations  # type: ignore[attr-defined]
+    capabilities = types.ClientCapabilities(
+        workspace=types.WorkspaceClientCapabilities(
+            did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True)
+        ),
+        text_document=types.TextDocumentClientCapabilities(
+            publish_diagnostics=types.PublishDiagnosticsClientCapabilities(related_information=True)
+        ),
+    )
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=capabilities, root_uri=workspace.as_uri())
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def wait_for_diagnostics(
+    client: LanguageClient, uri: str, wanted: Callable[[list], bool], seconds: float = 30.0
+) -> list:
+    """The document's diagnostics once `wanted` holds for them (each publish is looked at)."""
+
+    async def wait() -> list:
+        while True:
+            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+            diagnostics = list(client.diagnostics.get(uri, []))
+            if wanted(diagnostics):
+                return diagnostics
+
+    return await asyncio.wait_for(wait(), seconds)
+
+
+def codes(diagnostics: list) -> set:
+    return {d.code for d in diagnostics}
+
+
+def open_document(client: LanguageClient, path: Path, text: str | None = None) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri,
+                language_id="yaml",
+                version=1,
+                text=path.read_text(encoding="utf-8") if text is None else text,
+            )
+        )
+    )
+    return uri
+
+
+def replace_text(client: LanguageClient, uri: str, version: int, text: str) -> None:
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
+
+
+def everything_said(client: LanguageClient) -> str:
+    """Every text the server sent: diagnostics (and their related information), messages, logs."""
+    texts = [m.message for m in client.messages] + [m.message for m in client.log_messages]
+    for diagnostics in client.diagnostics.values():
+        for diagnostic in diagnostics:
+            texts.append(diagnostic.message)
+            texts += [r.message for r in diagnostic.related_information or []]
+    return "\n".join(texts)
+
+
+async def test_open_change_save_and_other_files(client: LanguageClient, workspace: Path):
+    values = workspace / "values.prod.yaml"
+    uri = open_document(client, values)
+    diagnostics = await wait_for_diagnostics(client, uri, bool)
+    assert {"SL105", "SL603", "SL307"} <= codes(diagnostics)
+    (provider,) = [d for d in diagnostics if d.code == "SL603"]
+    # `    SECRETS_PROVIDER: aws-secrets` is line 7 (0-based 6); the value starts at column 23
+    assert provider.range.start == types.Position(line=6, character=22)
+    assert provider.range.end == types.Position(line=6, character=33)
+    assert provider.severity == types.DiagnosticSeverity.Error
+    assert provider.source == "starter-lint"
+    assert provider.code_description is not None
+    assert provider.code_description.href.endswith("docs/rules.md#sl603-env-enum")
+    assert all(d.code != "SL107" for d in diagnostics)
+
+    # the unsaved text is what is checked, the file on disk is left alone
+    fixed = BROKEN.replace("SECRETS_PROVIDER: aws-secrets", "SECRETS_PROVIDER: aws_sm")
+    replace_text(client, uri, 2, fixed)
+    diagnostics = await wait_for_diagnostics(client, uri, lambda d: "SL603" not in codes(d))
+    assert {"SL105", "SL307"} <= codes(diagnostics)
+    assert values.read_text(encoding="utf-8") == BROKEN
+
+    # a file mid-edit is broken YAML: one SL102 where it breaks, the server carries on
+    replace_text(client, uri, 3, fixed + "web:\n  image: [unclosed\n")
+    diagnostics = await wait_for_diagnostics(client, uri, lambda d: "SL102" in codes(d))
+    assert codes(diagnostics) == {"SL102"}
+
+    # an inline disable (with its reason) hides the finding, as `check` does
+    disabled = fixed.replace(
+        'APP_PUBLIC_URL: "http://app.acme-corp.io"',
+        'APP_PUBLIC_URL: "http://app.acme-corp.io"  # starter-lint: disable=SL307 (plain http behind the CDN)',
+    )
+    replace_text(client, uri, 4, disabled)
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    diagnostics = await wait_for_diagnostics(client, uri, lambda d: d and "SL307" not in codes(d))
+    assert "SL105" in codes(diagnostics) and "SL102" not in codes(diagnostics)
+
+    # a YAML file that is no values file gets no diagnostics
+    notes = open_document(client, workspace / "notes.yaml")
+    assert await wait_for_diagnostics(client, notes, lambda d: d == []) == []
+    # ... unless it carries the schema's modeline
+    modeline = "# yaml-language-server: $schema=../values.schema.json\napi:\n  imagee: x\n"
+    other = open_document(client, workspace / "deploy.yaml", modeline)
+    assert "SL101" in codes(await wait_for_diagnostics(client, other, bool))
+
+    said = everything_said(client)
+    assert said and not [secret for secret in SECRETS if secret in said]
+
+
+async def test_a_broken_config_is_one_message_and_the_server_recovers(
+    client: LanguageClient, workspace: Path
+):
+    uri = open_document(client, workspace / "values.prod.yaml")
+    assert "SL603" in codes(await wait_for_diagnostics(client, uri, bool))
+    # the server asked to hear of config files changed on disk (after `initialized`)
+    assert [r.method for r in client.registrations] == [  # type: ignore[attr-defined]
+        types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    ]
+
+    config = workspace / ".starter-lint.yaml"
+    config.write_text("fail-on: [sometimes\n", encoding="utf-8")
+    change = types.FileEvent(uri=config.as_uri(), type=types.FileChangeType.Changed)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[change]))
+    assert await wait_for_diagnostics(client, uri, lambda d: d == []) == []
+    (message,) = client.messages
+    assert message.type == types.MessageType.Error
+    assert (
+        message.message.startswith("error: .starter-lint.yaml:2: not valid YAML")
+        and "\n" not in message.message
+    )
+
+    # fixed (and saved in the editor): the diagnostics return, with the config's rules
+    config.write_text("ignore: [SL307]\n", encoding="utf-8")
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=config.as_uri()))
+    )
+    diagnostics = await wait_for_diagnostics(client, uri, bool)
+    assert "SL603" in codes(diagnostics) and "SL307" not in codes(diagnostics)
+    assert len(client.messages) == 1
