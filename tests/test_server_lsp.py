@@ -203,3 +203,70 @@ async def test_a_broken_config_is_one_message_and_the_server_recovers(
     diagnostics = await wait_for_diagnostics(client, uri, bool)
     assert "SL603" in codes(diagnostics) and "SL307" not in codes(diagnostics)
     assert len(client.messages) == 1
+
+
+# A `helm` on the server's PATH that does what the file `mode` beside it says: `fail` (a
+# template error), or `hang` (writes its pid, then sleeps: a slow chart)
+FAKE_HELM = """#!{python}
+import os, sys, time
+from pathlib import Path
+here = Path(__file__).resolve().parent
+mode = (here / "mode").read_text().strip()
+with open(here / "calls", "a") as calls:
+    calls.write(mode + "\\n")
+if mode == "hang":
+    (here / "pid").write_text(str(os.getpid()))
+    time.sleep(60)
+sys.stderr.write("Error: template: starter/templates/x.yaml:1:1: boom\\n")
+sys.exit(1)
+"""
+
+
+async def test_save_renders_the_chart_and_a_change_stops_the_render(tmp_path: Path):
+    bin_dir, root = tmp_path / "bin", tmp_path / "repo"
+    bin_dir.mkdir()
+    helm = bin_dir / "helm"
+    helm.write_text(FAKE_HELM.format(python=sys.executable), encoding="utf-8")
+    helm.chmod(0o755)
+    (bin_dir / "mode").write_text("fail", encoding="utf-8")
+    (root / ".git").mkdir(parents=True)
+    (root / "chart").mkdir()
+    (root / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: starter\nversion: 0.1.0\n", encoding="utf-8")
+    (root / "chart" / "values.yaml").write_text("{}\n", encoding="utf-8")
+    (root / ".starter-lint.yaml").write_text("chart: chart\n", encoding="utf-8")
+    values = root / "values.prod.yaml"
+    values.write_text((REPO / "examples" / "values.prod.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    client = await ClientServerConfig(server_command=SERVER.server_command, server_env=env).start()
+    assert isinstance(client, LanguageClient)
+    try:
+        await client.initialize_session(
+            types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=root.as_uri())
+        )
+        uri = open_document(client, values)
+        await wait_for_diagnostics(client, uri, lambda d: True)
+        assert not (bin_dir / "calls").exists()  # open (and change) never render
+
+        save = types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        client.text_document_did_save(save)
+        await wait_for_diagnostics(client, uri, lambda d: True)
+        assert (bin_dir / "calls").read_text() == "fail\n"
+        (shown,) = client.messages  # the render's error, once; the values' findings stay
+        assert shown.type == types.MessageType.Warning
+        assert "helm could not render" in shown.message and "boom" in shown.message
+
+        (bin_dir / "mode").write_text("hang", encoding="utf-8")
+        client.text_document_did_save(save)
+        for _ in range(200):
+            if (bin_dir / "pid").exists():
+                break
+            await asyncio.sleep(0.05)
+        pid = int((bin_dir / "pid").read_text())
+        replace_text(client, uri, 2, values.read_text(encoding="utf-8") + "\n")
+        await wait_for_diagnostics(client, uri, lambda d: True, seconds=20)
+        with pytest.raises(ProcessLookupError):  # killed (and reaped) long before its 60 s
+            os.kill(pid, 0)
+        await client.shutdown_session()
+    finally:
+        await client.stop()

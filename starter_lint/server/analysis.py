@@ -22,8 +22,6 @@ from ..catalog import Catalog, load_catalog
 from ..errors import StarterLintError
 from ..findings import Finding
 from ..paths import StrPath, display_path, reading_instead
-from ..pipeline import run
-from ..render import CANCEL_RENDER, RenderCancelled
 from .workspace import Workspace
 
 DEBOUNCE_SECONDS = 0.3
@@ -32,8 +30,9 @@ _WORKER_STACK_BYTES = 64 << 20
 
 @dataclass
 class Analysis:
-    """One document version's result: its unsuppressed findings (those in this document), or the
-    one-line error that stopped the run (a broken config, a chart that cannot render)."""
+    """One document version's result: its unsuppressed findings (those in this document), and the
+    one-line error that stopped the run (a broken config, a chart that cannot render: then the
+    findings are those of the values alone, or none; `catalog` is None when there are none)."""
 
     uri: str
     version: int | None
@@ -47,6 +46,8 @@ class Analysis:
 def analyse(workspace: Workspace, path: str, text: str, open_texts: Mapping[str, str], render: bool) -> tuple:
     """(findings of this document not suppressed, catalog) of `check PATH` on these texts.
     StarterLintError (one line) when the run cannot be done; RenderCancelled when stopped."""
+    from ..pipeline import run  # deferred: the server answers `initialize` first (warm_up loads it)
+
     options = workspace.options_for(path, render)
     if options is None:
         raise StarterLintError(workspace.error or "the config cannot be read")
@@ -66,6 +67,7 @@ def analyse(workspace: Workspace, path: str, text: str, open_texts: Mapping[str,
 
 def warm_up() -> None:
     """Import what a first analysis needs, in the worker, so the first diagnostics are quick."""
+    from .. import pipeline, render  # noqa: F401  # deferred: in the worker, after `initialize`
     from ..checks import load_checks  # deferred: runs in the worker after start-up
 
     load_catalog()
@@ -114,6 +116,8 @@ class Scheduler:
         """Analyse `uri` after `delay` seconds, replacing any analysis of it not yet done."""
         with self._lock:
             if self._rendering == uri:
+                from ..render import CANCEL_RENDER  # deferred: loaded by then (a render runs)
+
                 CANCEL_RENDER.set()
         pending = self._pending.pop(uri, None)
         if pending is not None:
@@ -128,7 +132,11 @@ class Scheduler:
     def shutdown(self) -> None:
         for task in self._pending.values():
             task.cancel()
-        CANCEL_RENDER.set()
+        with self._lock:
+            if self._rendering is not None:
+                from ..render import CANCEL_RENDER  # deferred: loaded by then (a render runs)
+
+                CANCEL_RENDER.set()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     def current(self, uri: str, version: int | None) -> bool:
@@ -157,6 +165,8 @@ class Scheduler:
 
     def _run(self, uri: str, document: _Document, texts: dict[str, str], render: bool) -> Analysis | None:
         """In the worker thread. None when the result is no longer wanted."""
+        from ..render import CANCEL_RENDER, RenderCancelled  # deferred: in the worker, not at start
+
         workspace = self._workspace()
         with self._lock:
             CANCEL_RENDER.clear()  # before the version check: a change after it cancels the render
@@ -174,6 +184,13 @@ class Scheduler:
                 return None
             except StarterLintError as exc:
                 analysis.error = f"error: {exc}"
+                if render:  # the chart would not render: still the findings of the values
+                    try:
+                        analysis.findings, analysis.catalog = analyse(
+                            workspace, document.path, document.text, texts, False
+                        )
+                    except StarterLintError:
+                        pass
             except RecursionError:
                 analysis.error = "error: the document nests too deeply to check"
             return analysis

@@ -15,7 +15,6 @@ from lsprotocol import types
 from .. import __version__
 from ..catalog import Catalog
 from ..findings import Finding, Location, Severity
-from ..report.sarif_format import help_uri
 from .positions import TextPositions
 
 SOURCE = "starter-lint"
@@ -37,6 +36,8 @@ def to_diagnostics(
 def to_diagnostic(
     finding: Finding, positions: TextPositions, catalog: Catalog, root: str, shown: str
 ) -> types.Diagnostic:
+    from ..report.sarif_format import help_uri  # deferred: with the first diagnostics, not at start
+
     rule = catalog.get(finding.rule)
     href = help_uri(rule, __version__) if rule is not None else None
     message = "\n".join((finding.message, *finding.notes))

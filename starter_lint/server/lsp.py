@@ -96,17 +96,17 @@ class StarterLintServer(LanguageServer):
 
     def publish_analysis(self, analysis: Analysis) -> None:
         assert self.root is not None
-        if analysis.error is not None:
+        if analysis.error is None:
+            self.shown_errors.pop(analysis.uri, None)
+        elif self.shown_errors.get(analysis.uri) != analysis.error:  # once, not on every keystroke
+            self.shown_errors[analysis.uri] = analysis.error
+            self.show(analysis.error, types.MessageType.Warning)
+            self.log(analysis.error, types.MessageType.Warning)
+        if analysis.catalog is None:
             self.analyses.pop(analysis.uri, None)
             self.publish(analysis.uri, [], analysis.version)
-            if self.shown_errors.get(analysis.uri) != analysis.error:
-                self.shown_errors[analysis.uri] = analysis.error
-                self.show(analysis.error, types.MessageType.Warning)
-            self.log(analysis.error, types.MessageType.Warning)
             return
-        self.shown_errors.pop(analysis.uri, None)
         self.analyses[analysis.uri] = analysis
-        assert analysis.catalog is not None
         positions = TextPositions(analysis.text)
         diagnostics = to_diagnostics(
             analysis.findings, positions, analysis.catalog, self.root.root, analysis.shown
