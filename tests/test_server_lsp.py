@@ -231,7 +231,9 @@ async def test_save_renders_the_chart_and_a_change_stops_the_render(tmp_path: Pa
     (bin_dir / "mode").write_text("fail", encoding="utf-8")
     (root / ".git").mkdir(parents=True)
     (root / "chart").mkdir()
-    (root / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: starter\nversion: 0.1.0\n", encoding="utf-8")
+    (root / "chart" / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: starter\nversion: 0.1.0\n", encoding="utf-8"
+    )
     (root / "chart" / "values.yaml").write_text("{}\n", encoding="utf-8")
     (root / ".starter-lint.yaml").write_text("chart: chart\n", encoding="utf-8")
     values = root / "values.prod.yaml"

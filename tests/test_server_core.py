@@ -1,0 +1,153 @@
+"""The language server's parts without a client (the end-to-end session is test_server_lsp.py):
+which documents are values files, the config read and read again, findings as diagnostics, a
+render stopped on request, and the `server` command's start-up (docs/editor.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("lsprotocol", reason="needs the server extra: pip install -e '.[server]'")
+
+from lsprotocol import types
+
+from starter_lint import render
+from starter_lint.catalog import load_catalog
+from starter_lint.cli import run_cli
+from starter_lint.findings import Finding, Location, Severity
+from starter_lint.options import Options
+from starter_lint.server.diagnostics import to_diagnostic
+from starter_lint.server.positions import TextPositions
+from starter_lint.server.workspace import Workspace, has_modeline, is_config_file
+
+from .support import REPO
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / ".starter-lint.yaml").write_text(
+        "targets:\n  prod: {values: [deploy/prod.yaml]}\n", encoding="utf-8"
+    )
+    return tmp_path
+
+
+def test_which_documents_are_values_files(repo: Path):
+    workspace = Workspace(str(repo))
+    assert workspace.error is None
+    assert workspace.is_values_document(str(repo / "deploy" / "prod.yaml"), "")  # the config lists it
+    assert workspace.is_values_document(str(repo / "values.staging.yml"), "")
+    assert workspace.is_values_document(str(repo / "charts" / "app" / "values.yaml"), "")
+    assert not workspace.is_values_document(str(repo / "deploy" / "staging.yaml"), "api: {}\n")
+    modeline = "# yaml-language-server: $schema=../schemas/values.schema.json\napi: {}\n"
+    assert workspace.is_values_document(str(repo / "deploy" / "staging.yaml"), modeline)
+    # another schema's modeline, or the modeline far down the file, is not the contract's
+    assert not has_modeline("# yaml-language-server: $schema=https://json.schemastore.org/chart.json\n")
+    assert not has_modeline("a: 1\n" * 10 + "# yaml-language-server: $schema=values.schema.json\n")
+    assert is_config_file(str(repo / ".starter-lint.yml")) and not is_config_file(str(repo / "x.yaml"))
+
+
+def test_options_are_those_of_check_with_the_file_named(repo: Path):
+    workspace = Workspace(str(repo))
+    path = str(repo / "deploy" / "prod.yaml")
+    options = workspace.options_for(path, render=False)
+    assert options is not None and workspace.options is not None
+    assert (options.values_files, options.files, options.targets) == ([path], [], [])
+    assert options.partial_run and not options.render and options.cwd == str(repo)
+    assert [t.name for t in options.config_targets] == ["prod"]
+    assert workspace.options.values_files == [] and workspace.options.render  # not changed
+    assert workspace.options_for(path, render=True).render  # type: ignore[union-attr]
+
+
+def test_a_broken_config_is_one_error_line_until_it_is_fixed(repo: Path):
+    config = repo / ".starter-lint.yaml"
+    config.write_text("targets: [not, a, mapping]\n", encoding="utf-8")
+    workspace = Workspace(str(repo))
+    assert workspace.options is None and workspace.options_for(str(repo / "values.yaml"), False) is None
+    assert workspace.error is not None and workspace.error.startswith("error: .starter-lint.yaml:1:")
+    assert "\n" not in workspace.error
+    config.write_text("fail-on: warning\n", encoding="utf-8")
+    assert workspace.reload() is None
+    assert workspace.options is not None and workspace.options.fail_on == Severity.WARNING
+
+
+def test_a_finding_as_a_diagnostic():
+    text = "api:\n  image: x\n  env:\n    DEBUG: yes\n"
+    related = (
+        Finding("SL104", "ambiguous-scalar", Severity.NOTE, "seen here too", Location("values.yaml", 4, 5)),
+        Finding("SL104", "ambiguous-scalar", Severity.NOTE, "and in", Location("other/values.b.yaml", 2, 3)),
+        Finding("SL104", "ambiguous-scalar", Severity.NOTE, "rendered", Location("<rendered chart>", 9, 1)),
+    )
+    finding = Finding(
+        "SL104",
+        "ambiguous-scalar",
+        Severity.NOTE,
+        "api.env.DEBUG is read as a boolean",
+        Location("values.yaml", 4, 12, 4, 15),
+        notes=("the value comes from --set DEBUG=yes",),
+        related=related,
+    )
+    diagnostic = to_diagnostic(finding, TextPositions(text), load_catalog(), "/repo", "values.yaml")
+    assert diagnostic.range == types.Range(
+        start=types.Position(line=3, character=11), end=types.Position(line=3, character=14)
+    )
+    assert diagnostic.severity == types.DiagnosticSeverity.Information
+    assert (diagnostic.code, diagnostic.source) == ("SL104", "starter-lint")
+    assert diagnostic.message == "api.env.DEBUG is read as a boolean\nthe value comes from --set DEBUG=yes"
+    assert diagnostic.code_description is not None
+    assert diagnostic.code_description.href.endswith("/docs/rules.md#sl104-ambiguous-scalar")
+    # related places with a file: this document, another file of the workspace; a rendered
+    # manifest has no file to link to
+    assert [(r.location.uri, r.location.range.start) for r in diagnostic.related_information or []] == [
+        ("file:///repo/values.yaml", types.Position(line=3, character=4)),
+        ("file:///repo/other/values.b.yaml", types.Position(line=1, character=2)),
+    ]
+
+
+def test_a_render_is_stopped_when_cancelled(tmp_path: Path):
+    render.CANCEL_RENDER.clear()
+    timer = threading.Timer(0.3, render.CANCEL_RENDER.set)
+    started = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(render.RenderCancelled):
+            render._run_contained(
+                [sys.executable, "-c", "import time; time.sleep(30)"], None, "chart", Options()
+            )
+    finally:
+        timer.cancel()
+        render.CANCEL_RENDER.clear()
+    assert time.monotonic() - started < 10
+    # not a RenderFailed: the pipeline never turns a cancelled render into a finding (SL705)
+    assert not issubclass(render.RenderCancelled, render.RenderFailed)
+
+
+def test_the_command_line_does_not_load_the_server():
+    code = (
+        "import sys\nfrom starter_lint.cli import run_cli\nrun_cli(['check', '--help'])\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'pygls', 'lsprotocol'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_without_the_server_extra_server_is_one_line_and_exit_2(monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pygls" else real(name, *a)
+    )
+    assert run_cli(["server"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "starter-lint: error: starter-lint server needs the server extra: pip install 'starter-lint[server]'\n"
+    )
