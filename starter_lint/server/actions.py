@@ -35,6 +35,7 @@ from .positions import TextPositions
 BROKEN_YAML = "SL102"
 REASON_PLACEHOLDER = "reason: why this is fine"
 _SHOWN = "<editor>"  # the name apply_fixes and load_values may put in an error we do not show
+_LINE_END = 2**31 - 1  # past any line's last character (LSP's uinteger)
 _DIRECTIVE_RULES = re.compile(r"#\s*starter-lint:\s*disable\s*=\s*[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*")
 
 
@@ -176,9 +177,15 @@ def _fix_actions(
 def code_actions(
     uri: str, text: str, findings: Sequence[Finding], range_: types.Range, catalog: Catalog
 ) -> list[types.CodeAction]:
-    """The quick fixes of the findings whose range meets `range_`: each fix that applies to
-    `text` (safe ones preferred), then one "disable" per rule and line."""
+    """The quick fixes of the findings whose range meets `range_` (an empty range, a cursor:
+    its whole line): each fix that applies to `text` (safe ones preferred), then one "disable"
+    per rule and line."""
     positions = TextPositions(text)
+    if range_.start == range_.end:  # a cursor: what its line shows (the lightbulb is per line)
+        line = range_.start.line
+        range_ = types.Range(
+            start=types.Position(line=line, character=0), end=types.Position(line=line, character=_LINE_END)
+        )
     here = [
         f
         for f in findings
