@@ -93,31 +93,35 @@ def _flow_depth(value: str) -> int:
 
 def _structure(lines: list[str], cursor: int) -> list[_Line | None]:
     """Each line's structure: None for blank and comment lines, _TEXT for the text of a block
-    scalar or an open flow collection, a _Line without tokens and value `---` for a document
+    scalar or of a flow collection left open, a _Line without tokens and value `---` for a document
     marker. The cursor's line counts as blank only up to the cursor's indentation."""
     out: list[_Line | None] = []
-    block_above: int | None = None  # a block scalar's content is indented deeper than its key
-    flow = 0
+    # a block scalar's lines, and a flow collection's next lines, are indented deeper than the
+    # key they belong to (a shallower line ends them, closed or not: the text is being edited)
+    text_above: int | None = None
+    flow, block = 0, False  # flow collections left open; in a block scalar
     for index, line in enumerate(lines):
         indent = len(line) - len(line.lstrip(" "))
-        if block_above is not None:
-            if (not line.strip() and index != cursor) or indent > block_above:
+        if text_above is not None:
+            if (not line.strip() and index != cursor) or indent > text_above:
                 out.append(_TEXT)
+                flow += _flow_depth(line)
+                if flow <= 0 and not block:
+                    text_above = None
                 continue
-            block_above = None
-        if flow > 0:
-            out.append(_TEXT)
-            flow += _flow_depth(line)
-            continue
+            text_above = None
         if line.rstrip() in ("---", "...") or line.startswith(("--- ", "... ")):
             out.append(_Line((), "---"))
             continue
         parsed = _parse(line)
         out.append(parsed)
-        if parsed is not None and _BLOCK_SCALAR.match(parsed.value):
-            block_above = parsed.tokens[-1][0] if parsed.tokens else indent
-        elif parsed is not None and parsed.value.startswith(("{", "[")):
-            flow = max(_flow_depth(parsed.value), 0)
+        if parsed is None:
+            continue
+        own = parsed.tokens[-1][0] if parsed.tokens else indent
+        block = _BLOCK_SCALAR.match(parsed.value) is not None
+        flow = 0 if block else _flow_depth(parsed.value) if parsed.value.startswith(("{", "[")) else 0
+        if block or flow > 0:
+            text_above = own
     return out
 
 
