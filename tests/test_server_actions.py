@@ -15,7 +15,7 @@ from starter_lint.server.positions import TextPositions
 from .editor_text import active, apply_edits, check_text, whole
 from .support import REPO
 
-URI = "file:///work/values.yaml"
+URI = "file:///home/user/chart/values.yaml"
 BROKEN = (REPO / "examples" / "values.broken.yaml").read_text(encoding="utf-8")
 CATALOG = load_catalog()
 
