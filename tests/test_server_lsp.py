@@ -22,6 +22,8 @@ pytest_lsp = pytest.importorskip("pytest_lsp", reason="needs pytest-lsp: pip ins
 from lsprotocol import types  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
 
+from starter_lint.server.positions import TextPositions  # noqa: E402
+
 from .support import REPO  # noqa: E402
 
 pytestmark = pytest.mark.asyncio
@@ -110,6 +112,17 @@ def replace_text(client: LanguageClient, uri: str, version: int, text: str) -> N
             content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
         )
     )
+
+
+def applied(text: str, edits: list) -> str:
+    """The text with an action's edits made (last first, so earlier offsets hold)."""
+    positions = TextPositions(text)
+    spans = [
+        (positions.offset_at(e.range.start), positions.offset_at(e.range.end), e.new_text) for e in edits
+    ]
+    for start, end, new_text in sorted(spans, reverse=True):
+        text = text[:start] + new_text + text[end:]
+    return text
 
 
 def everything_said(client: LanguageClient) -> str:
@@ -272,3 +285,67 @@ async def test_save_renders_the_chart_and_a_change_stops_the_render(tmp_path: Pa
         await client.shutdown_session()
     finally:
         await client.stop()
+
+
+async def test_hover_code_actions_and_completion(client: LanguageClient, workspace: Path):
+    uri = open_document(client, workspace / "values.prod.yaml")
+    diagnostics = await wait_for_diagnostics(client, uri, bool)
+    (provider,) = [d for d in diagnostics if d.code == "SL603"]
+    document = types.TextDocumentIdentifier(uri=uri)
+
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=document, position=provider.range.start)
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "SL603" in hover.contents.value and "env-enum" in hover.contents.value
+    nothing = await client.text_document_hover_async(
+        types.HoverParams(text_document=document, position=types.Position(line=0, character=0))
+    )
+    assert nothing is None  # the comment line has no finding
+
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=document,
+            range=provider.range,
+            context=types.CodeActionContext(diagnostics=[provider]),
+        )
+    )
+    assert actions
+    titles = [a.title for a in actions if isinstance(a, types.CodeAction)]
+    assert any("SL603" in title and "disable" in title.lower() for title in titles)
+    # the provider's fix changes what Helm renders: offered, not preferred
+    (unsafe,) = [
+        a
+        for a in actions
+        if isinstance(a, types.CodeAction) and a.edit and not a.title.lower().startswith("disable")
+    ]
+    assert unsafe.kind == types.CodeActionKind.QuickFix and not unsafe.is_preferred
+    assert unsafe.edit is not None and unsafe.edit.changes is not None
+    assert "    SECRETS_PROVIDER: aws_sm " in applied(BROKEN, unsafe.edit.changes[uri])
+
+    # `DEBUG: yes` (a YAML 1.1 boolean) has a safe fix: the preferred action
+    (debug,) = [d for d in diagnostics if d.range.start.line == 11 and d.code == "SL104"]
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=document, range=debug.range, context=types.CodeActionContext(diagnostics=[debug])
+        )
+    )
+    preferred = [a for a in actions or [] if isinstance(a, types.CodeAction) and a.is_preferred]
+    assert len(preferred) == 1 and preferred[0].edit is not None and preferred[0].edit.changes is not None
+    assert '    DEBUG: "true"\n' in applied(BROKEN, preferred[0].edit.changes[uri])
+
+    # completion of an env key's allowed values, after `SECRETS_PROVIDER: `
+    line = BROKEN.splitlines()[provider.range.start.line]
+    items = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=document,
+            position=types.Position(line=provider.range.start.line, character=line.index(":") + 2),
+        )
+    )
+    labels = [
+        item.label for item in (items.items if isinstance(items, types.CompletionList) else items or [])
+    ]
+    assert "aws_sm" in labels and "vault" in labels
+
+    said = everything_said(client) + (hover.contents.value if hover else "")
+    assert not [secret for secret in SECRETS if secret in said]

@@ -243,6 +243,50 @@ def build_server() -> StarterLintServer:
         if any(is_config_file(to_fs_path(change.uri) or "") for change in params.changes):
             ls.reload_config()
 
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    @_guarded
+    def on_hover(ls: StarterLintServer, params: types.HoverParams) -> types.Hover | None:
+        from .hover import hover  # deferred: loaded on the first hover, not at start
+
+        analysis = ls.analyses.get(params.text_document.uri)
+        if analysis is None or analysis.catalog is None:
+            return None
+        # the positions of the text the findings were found in: those the editor shows them at
+        return hover(analysis.findings, TextPositions(analysis.text), params.position, analysis.catalog)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    )
+    @_guarded
+    def on_code_action(ls: StarterLintServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        from .actions import code_actions  # deferred: loaded on the first code action, not at start
+
+        uri = params.text_document.uri
+        analysis, document = ls.analyses.get(uri), ls.document(uri)
+        if analysis is None or analysis.catalog is None or document is None:
+            return None
+        if analysis.version != document.version:
+            return None  # the text changed since: its findings are being found again
+        return code_actions(uri, document.text, analysis.findings, params.range, analysis.catalog)
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[":", " "]))
+    @_guarded
+    def on_completion(
+        ls: StarterLintServer, params: types.CompletionParams
+    ) -> list[types.CompletionItem] | None:
+        from .completion import complete  # deferred: loaded on the first completion, not at start
+
+        uri = params.text_document.uri
+        document = ls.document(uri)
+        if (
+            ls.root is None
+            or document is None
+            or not ls.root.is_values_document(document.path, document.text)
+        ):
+            return None
+        return complete(document.text, params.position)
+
     @server.feature(types.SHUTDOWN)
     @_guarded
     def shutdown(ls: StarterLintServer, params: None) -> None:
