@@ -256,9 +256,16 @@ async def test_save_renders_the_chart_and_a_change_stops_the_render(tmp_path: Pa
     client = await ClientServerConfig(server_command=SERVER.server_command, server_env=env).start()
     assert isinstance(client, LanguageClient)
     try:
-        await client.initialize_session(
-            types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=root.as_uri())
+        # a client that prefers UTF-8 still gets UTF-16 positions, those positions.py counts
+        utf8_first = types.GeneralClientCapabilities(
+            position_encodings=[types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16]
         )
+        result = await client.initialize_session(
+            types.InitializeParams(
+                capabilities=types.ClientCapabilities(general=utf8_first), root_uri=root.as_uri()
+            )
+        )
+        assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf16
         uri = open_document(client, values)
         await wait_for_diagnostics(client, uri, lambda d: True)
         assert not (bin_dir / "calls").exists()  # open (and change) never render
@@ -284,6 +291,9 @@ async def test_save_renders_the_chart_and_a_change_stops_the_render(tmp_path: Pa
             os.kill(pid, 0)
         await client.shutdown_session()
     finally:
+        server = client._server  # a failed assertion: stop the server rather than wait for it
+        if server is not None and server.returncode is None:
+            server.kill()
         await client.stop()
 
 

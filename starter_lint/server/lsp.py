@@ -259,7 +259,9 @@ def build_server() -> StarterLintServer:
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
     )
     @_guarded
-    def on_code_action(ls: StarterLintServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    def on_code_action(
+        ls: StarterLintServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction] | None:
         from .actions import code_actions  # deferred: loaded on the first code action, not at start
 
         uri = params.text_document.uri
