@@ -151,3 +151,46 @@ def test_without_the_server_extra_server_is_one_line_and_exit_2(monkeypatch, cap
     assert err == (
         "starter-lint: error: starter-lint server needs the server extra: pip install 'starter-lint[server]'\n"
     )
+
+
+def test_only_the_newest_text_is_analysed_and_published(monkeypatch, repo: Path):
+    """Debounce: changes closer together than the delay give one analysis, of the newest text;
+    a result for a version the document no longer has is dropped, not published."""
+    import asyncio
+
+    from starter_lint.server import analysis
+
+    versions = {"uri": 1}
+    analysed: list = []
+
+    def slow_analyse(workspace, path, text, open_texts, render):
+        analysed.append(text)
+        time.sleep(0.6)  # the editor moves on meanwhile
+        return [], load_catalog()
+
+    monkeypatch.setattr(analysis, "analyse", slow_analyse)
+    published: list = []
+    workspace = Workspace(str(repo))
+    scheduler = analysis.Scheduler(
+        lambda: workspace,
+        lambda uri: analysis._Document(str(repo / "values.yaml"), versions[uri], f"text {versions[uri]}"),
+        dict,
+        published.append,
+        published.append,  # a log line would show as a str here, failing the test
+    )
+
+    async def session() -> None:
+        for version in (2, 3, 4):  # typing: each change within the debounce of the last
+            versions["uri"] = version
+            scheduler.schedule("uri", delay=0.1)
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)  # the analysis of version 4 has started (at 0.1 s)
+        versions["uri"] = 5  # ... and the text changes under it: its result is stale
+        await asyncio.sleep(0.8)
+        scheduler.schedule("uri")
+        await asyncio.sleep(1.0)
+
+    asyncio.run(session())
+    scheduler.shutdown()
+    assert analysed == ["text 4", "text 5"]
+    assert [(a.version, a.text) for a in published] == [(5, "text 5")]
