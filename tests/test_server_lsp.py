@@ -162,12 +162,17 @@ async def test_open_change_save_and_other_files(client: LanguageClient, workspac
     diagnostics = await wait_for_diagnostics(client, uri, lambda d: "SL102" in codes(d))
     assert codes(diagnostics) == {"SL102"}
 
+    # text no file could hold (a lone surrogate: JSON can send one) is still checked
+    replace_text(client, uri, 4, fixed.replace("ENVIRONMENT: production", "ENVIRONMENT: pro\udfffduction"))
+    diagnostics = await wait_for_diagnostics(client, uri, lambda d: "SL102" not in codes(d))
+    assert {"SL105", "SL307"} <= codes(diagnostics)
+
     # an inline disable (with its reason) hides the finding, as `check` does
     disabled = fixed.replace(
         'APP_PUBLIC_URL: "http://app.acme-corp.io"',
         'APP_PUBLIC_URL: "http://app.acme-corp.io"  # starter-lint: disable=SL307 (plain http behind the CDN)',
     )
-    replace_text(client, uri, 4, disabled)
+    replace_text(client, uri, 5, disabled)
     client.text_document_did_save(
         types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )

@@ -52,8 +52,10 @@ def analyse(workspace: Workspace, path: str, text: str, open_texts: Mapping[str,
     if options is None:
         raise StarterLintError(workspace.error or "the config cannot be read")
     shown = display_path(path, workspace.root)
-    texts: dict[StrPath, str] = {other: source for other, source in open_texts.items()}
-    texts[path] = text
+    # an editor may send a lone surrogate (JSON's "\ud800"): no file can hold one, so it is read
+    # as "?" (one character for one: every position stays where it was)
+    texts: dict[StrPath, str] = {other: _encodable(source) for other, source in open_texts.items()}
+    texts[path] = _encodable(text)
     with reading_instead(texts):
         report = run(options)
     findings = [
@@ -63,6 +65,14 @@ def analyse(workspace: Workspace, path: str, text: str, open_texts: Mapping[str,
         if finding.location.path == shown and not finding.suppressed
     ]
     return findings, load_catalog(tuple(options.rule_dirs))
+
+
+def _encodable(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def warm_up() -> None:
