@@ -283,6 +283,13 @@ async def test_save_renders_the_chart_and_a_change_stops_the_render(tmp_path: Pa
         assert shown.type == types.MessageType.Warning
         assert "helm could not render" in shown.message and "boom" in shown.message
 
+        # the same failure on the next save (after a change) is not shown again
+        replace_text(client, uri, 2, values.read_text(encoding="utf-8") + "# edited\n")
+        await wait_for_diagnostics(client, uri, lambda d: True)
+        client.text_document_did_save(save)
+        await wait_for_diagnostics(client, uri, lambda d: True)
+        assert (bin_dir / "calls").read_text() == "fail\nfail\n" and len(client.messages) == 1
+
         (bin_dir / "mode").write_text("hang", encoding="utf-8")
         client.text_document_did_save(save)
         for _ in range(200):
@@ -290,7 +297,7 @@ async def test_save_renders_the_chart_and_a_change_stops_the_render(tmp_path: Pa
                 break
             await asyncio.sleep(0.05)
         pid = int((bin_dir / "pid").read_text())
-        replace_text(client, uri, 2, values.read_text(encoding="utf-8") + "\n")
+        replace_text(client, uri, 3, values.read_text(encoding="utf-8") + "\n")
         await wait_for_diagnostics(client, uri, lambda d: True, seconds=20)
         with pytest.raises(ProcessLookupError):  # killed (and reaped) long before its 60 s
             os.kill(pid, 0)

@@ -41,6 +41,7 @@ class Analysis:
     findings: list[Finding] = field(default_factory=list)
     catalog: Catalog | None = None
     error: str | None = None
+    rendered: bool = False  # asked to render the chart (a save)
 
 
 def analyse(workspace: Workspace, path: str, text: str, open_texts: Mapping[str, str], render: bool) -> tuple:
@@ -185,7 +186,7 @@ class Scheduler:
             if not self.current(uri, document.version):
                 return None
             shown = display_path(document.path, workspace.root)
-            analysis = Analysis(uri, document.version, document.text, shown)
+            analysis = Analysis(uri, document.version, document.text, shown, rendered=render)
             try:
                 analysis.findings, analysis.catalog = analyse(
                     workspace, document.path, document.text, texts, render

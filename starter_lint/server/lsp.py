@@ -96,9 +96,10 @@ class StarterLintServer(LanguageServer):
 
     def publish_analysis(self, analysis: Analysis) -> None:
         assert self.root is not None
-        if analysis.error is None:
+        if analysis.error is None and analysis.rendered:  # (a change does not render: no news)
             self.shown_errors.pop(analysis.uri, None)
-        elif self.shown_errors.get(analysis.uri) != analysis.error:  # once, not on every keystroke
+        elif analysis.error is not None and self.shown_errors.get(analysis.uri) != analysis.error:
+            # once until it changes, not on every save or keystroke
             self.shown_errors[analysis.uri] = analysis.error
             self.show(analysis.error, types.MessageType.Warning)
             self.log(analysis.error, types.MessageType.Warning)
