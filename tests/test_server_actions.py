@@ -3,12 +3,14 @@ this line", checked by running the pipeline on the edited text."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from lsprotocol import types
 
 from starter_lint.catalog import load_catalog
 from starter_lint.findings import Finding, Fix, Location
+from starter_lint.fix import apply_fixes
 from starter_lint.server.actions import REASON_PLACEHOLDER, code_actions, smallest_edit
 from starter_lint.server.positions import TextPositions
 
@@ -201,3 +203,35 @@ def test_unicode_before_the_fix_uses_utf16_columns(tmp_path: Path):
     after = edited(text, fix)
     assert "aws-secrets" not in after and '"😀é"' in after
     assert "SL603" not in {f.rule for f in active(tmp_path, after)}
+
+
+def test_each_fix_edits_the_text_as_starter_lint_fix_does(tmp_path: Path):
+    # the action cuts out the one entry a fix changes (fast on a long file); the text it gives
+    # is the text `fix` writes for that finding alone
+    findings = active(tmp_path, BROKEN)
+    results = {edited(BROKEN, a) for a in actions_at(BROKEN, findings) if not a.title.startswith("Disable")}
+    fixable = [f for owner in findings for f in (owner, *owner.related) if f.fix is not None and f.fix.path]
+    expected = {apply_fixes(BROKEN, [f], "values.yaml", all_documents=True) for f in fixable}
+    assert {"SL104", "SL402", "SL603", "SL604"} <= {f.rule for f in fixable}
+    assert results == expected - {BROKEN}
+
+
+def test_code_actions_are_fast_on_a_500_line_file(tmp_path: Path):
+    lines = BROKEN.splitlines()
+    env = lines.index("  env:")
+    padding = [f'    SETTING_{n}: "value {n}"' for n in range(500 - len(lines))]
+    text = "\n".join(lines[: env + 1] + padding + lines[env + 1 :]) + "\n"
+    findings = active(tmp_path, text)
+    fixed = {"SL104", "SL402", "SL603"}  # a value rewritten in place, a key added, an unsafe fix
+    lines_with_fixes = {f.location.line - 1 for f in findings if f.rule in fixed}
+    assert len(lines_with_fixes) >= 3
+    for line in sorted(lines_with_fixes):
+        assert any(not a.title.startswith("Disable") for a in actions_at(text, findings, line_range(line)))
+        best = min(_timed(actions_at, text, findings, line_range(line)) for _ in range(3))
+        assert best < 0.3, (line, best)
+
+
+def _timed(function, *args) -> float:
+    start = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - start
