@@ -235,3 +235,21 @@ def _timed(function, *args) -> float:
     start = time.perf_counter()
     function(*args)
     return time.perf_counter() - start
+
+
+def test_files_the_entry_cannot_be_cut_from_are_fixed_whole(tmp_path: Path):
+    # several documents (Helm 4 merges them), an alias, a flow mapping: `fix`'s own result
+    texts = [
+        "worker:\n  enabled: false\n---\nworker:\n  enabled: yes\n",
+        "base: &on yes\nworker:\n  enabled: *on\n  env: {DEBUG: yes}\n",
+        "api:\n  env: {DEBUG: yes, SECRETS_PROVIDER: aws-secrets}\n",
+    ]
+    for text in texts:
+        findings = active(tmp_path, text)
+        fixable = [
+            f for owner in findings for f in (owner, *owner.related) if f.fix is not None and f.fix.path
+        ]
+        assert fixable, text
+        results = {edited(text, a) for a in actions_at(text, findings) if not a.title.startswith("Disable")}
+        expected = {apply_fixes(text, [f], "values.yaml", all_documents=True) for f in fixable} - {text}
+        assert results and results <= expected, text
