@@ -6,6 +6,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lsprotocol import types
 
 from starter_lint.catalog import load_catalog
@@ -253,3 +256,23 @@ def test_files_the_entry_cannot_be_cut_from_are_fixed_whole(tmp_path: Path):
         results = {edited(text, a) for a in actions_at(text, findings) if not a.title.startswith("Disable")}
         expected = {apply_fixes(text, [f], "values.yaml", all_documents=True) for f in fixable} - {text}
         assert results and results <= expected, text
+
+
+@pytest.fixture(scope="module")
+def stale(tmp_path_factory: pytest.TempPathFactory) -> list[Finding]:
+    """The broken example's findings, for texts that have changed since."""
+    return active(tmp_path_factory.mktemp("stale"), BROKEN)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_findings_of_an_older_text_never_break_the_actions(stale, data):
+    # the editor's text has changed since its findings were computed: lines removed or doubled
+    lines = BROKEN.splitlines(keepends=True)
+    cuts = data.draw(st.lists(st.integers(min_value=0, max_value=len(lines) - 1), max_size=6))
+    for cut in cuts:
+        lines[cut] = data.draw(st.sampled_from(["", lines[cut] * 2, "  - ][\n", "😀: é\r\n"]))
+    text = "".join(lines)
+    line = data.draw(st.integers(min_value=0, max_value=70))
+    for action in actions_at(text, stale, line_range(line)):
+        edited(text, action)

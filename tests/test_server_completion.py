@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lsprotocol import types
 
 from starter_lint.server.completion import complete, yaml_scalar
@@ -167,3 +169,40 @@ def _timed(function, *args) -> float:
     start = time.perf_counter()
     function(*args)
     return time.perf_counter() - start
+
+
+PIECES = [
+    "a",
+    ":",
+    " ",
+    "  ",
+    "- ",
+    "\n",
+    "\r\n",
+    "\r",
+    "#",
+    "'",
+    '"',
+    "{",
+    "}",
+    "[",
+    "]",
+    "|",
+    ">",
+    "&x",
+    "*x",
+]
+PIECES += ["😀", "é", "\t", "---", "api", "env", "SECRETS_PROVIDER", "hosts", "\u2028", "\x85", "?", ","]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(PIECES), max_size=40).map("".join),
+    st.integers(min_value=0, max_value=12),
+    st.integers(min_value=0, max_value=60),
+)
+def test_any_text_and_position_completes_without_error(text, line, character):
+    items = complete(text, types.Position(line=line, character=character))
+    for item in items:
+        assert isinstance(item.text_edit, types.TextEdit)
+        apply_edits(text, [item.text_edit])  # its range is inside the text
