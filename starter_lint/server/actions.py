@@ -3,10 +3,11 @@
 A fix is computed as `starter-lint fix` computes it (fix/edit.py `apply_fixes`, on the one
 `key: value` entry it changes where that can be cut out of the editor's text, else on the whole
 text; then the whole text re-read as Helm reads it: only the fixed path may change) and sent as
-the smallest edit covering what changed, so the editor keeps the cursor and undo history of the rest. A safe
-fix is the preferred action; an unsafe one (it changes what Helm renders, fix/select.py) is
-offered too, its title saying why, never preferred. A fix that cannot be applied to this text
-is not offered. The file is read as Helm 4 reads a `-f` file (every document merged), the
+the smallest edit covering what changed, so the editor keeps the cursor and undo history of the
+rest. The fix `fix` would apply for a values path (a safe one) is the preferred action; an
+unsafe one (it changes what Helm renders, fix/select.py) is offered too, its title saying why,
+never preferred. A fix that cannot be applied to this text is not offered. Actions carry no
+`diagnostics` (the kind is `quickfix`): the server builds the diagnostics, this module does not. The file is read as Helm 4 reads a `-f` file (every document merged), the
 default `--helm-version`.
 
 A disable action writes the inline suppression directives.py reads: a comment line of its own
