@@ -3,7 +3,6 @@ this line", checked by running the pipeline on the edited text."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -219,7 +218,9 @@ def test_each_fix_edits_the_text_as_starter_lint_fix_does(tmp_path: Path):
     assert results == expected - {BROKEN}
 
 
-def test_code_actions_are_fast_on_a_500_line_file(tmp_path: Path):
+def test_code_actions_on_a_500_line_file(tmp_path: Path):
+    # the cut-down edit (one entry, not the whole file) finds every fix a long file has; its
+    # speed is measured by bench/server.py, not asserted here
     lines = BROKEN.splitlines()
     env = lines.index("  env:")
     padding = [f'    SETTING_{n}: "value {n}"' for n in range(500 - len(lines))]
@@ -230,14 +231,6 @@ def test_code_actions_are_fast_on_a_500_line_file(tmp_path: Path):
     assert len(lines_with_fixes) >= 3
     for line in sorted(lines_with_fixes):
         assert any(not a.title.startswith("Disable") for a in actions_at(text, findings, line_range(line)))
-        best = min(_timed(actions_at, text, findings, line_range(line)) for _ in range(3))
-        assert best < 0.3, (line, best)
-
-
-def _timed(function, *args) -> float:
-    start = time.perf_counter()
-    function(*args)
-    return time.perf_counter() - start
 
 
 def test_files_the_entry_cannot_be_cut_from_are_fixed_whole(tmp_path: Path):
