@@ -376,3 +376,11 @@ def test_examples_pin_actions_to_commits():
             match = re.search(r"uses: (\S+)@(\S+)", line)
             if match and match[1] != "starter-lint/starter-lint":
                 assert re.fullmatch(r"[0-9a-f]{40}", match[2]), f"{path.name}: {line.strip()}"
+
+
+def test_docs_describe_every_input_and_output():
+    action = yaml.safe_load((REPO / "action.yml").read_text())
+    page = (REPO / "docs" / "ci.md").read_text(encoding="utf-8")
+    for name in [*action["inputs"], *action["outputs"]]:
+        assert f"| `{name}` |" in page, name
+    assert "security-events: write" in page and "if: always()" in page
