@@ -20,10 +20,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .escape import json_text, terminal
-from .json_format import SCHEMA_VERSION
+from .json_format import report_header
 from .text_format import summary_line
 
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
@@ -60,14 +60,8 @@ def rule_counts(report: Report) -> list[RuleCount]:
 def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str:
     rows = rule_counts(report)
     if options.format == "json":
-        counts: dict[str, Any] = dict(report.counts())
-        counts["suppressed"] = len(report.suppressed)
         document = {
-            "schemaVersion": SCHEMA_VERSION,
-            "tool": {"name": "starter-lint", "version": report.version},
-            "failOn": str(report.fail_on),
-            "failed": report.failed,
-            "counts": counts,
+            **report_header(report),
             "statistics": [
                 {"rule": r.rule, "name": r.name, "count": r.count, "fixable": r.fixable} for r in rows
             ],
