@@ -139,6 +139,16 @@ def test_sarif_is_written_with_the_annotations(venv_bin, workspace):
     assert default["sarif-file"] == "starter-lint.sarif" and (workspace / "starter-lint.sarif").is_file()
 
 
+def test_a_sarif_file_check_refuses_fails_the_step(venv_bin, workspace):
+    # check's --output rules: never one of the run's inputs (here the values file itself)
+    before = (workspace / "values.prod.yaml").read_text()
+    done, outputs = run_check(
+        venv_bin, workspace, args="values.prod.yaml", sarif="true", sarif_file="values.prod.yaml"
+    )
+    assert done.returncode == 2 and outputs == {"exit-code": "2"}
+    assert "is one of the inputs" in done.stderr and (workspace / "values.prod.yaml").read_text() == before
+
+
 def test_hostile_args_are_words_never_code(venv_bin, workspace):
     done, outputs = run_check(venv_bin, workspace, args=HOSTILE)
     assert done.returncode == 2 and outputs == {"exit-code": "2"}
