@@ -394,3 +394,10 @@ def test_docs_describe_every_input_and_output():
     for name in [*action["inputs"], *action["outputs"]]:
         assert f"| `{name}` |" in page, name
     assert "security-events: write" in page and "if: always()" in page
+
+
+def test_the_example_names_the_release_of_this_version():
+    from starter_lint import __version__
+
+    text = (REPO / "examples" / "ci" / "github-workflow.yml").read_text()
+    assert re.findall(r"uses: starter-lint/starter-lint@(\S+)", text) == [f"v{__version__}"]
