@@ -95,17 +95,22 @@ def main():
 
 @main.command()
 @table_options("check")
-def check(target_names, **params):
+def check(target_names, statistics, **params):
     """Check values files and manifests: the config's targets, or the files named (a file a
     config target lists is checked as that target; a chart's values.yaml as chart defaults)."""
     from .catalog import load_catalog  # deferred: --help and completion load click only
     from .pipeline import run  # deferred: --help and completion load click only
     from .report import render  # deferred: --help and completion load click only
+    from .report import statistics as per_rule  # deferred: --help and completion load click only
 
     options = build_options(params, "check")
     choose_config_targets(options, target_names, params)
+    if statistics and options.format not in per_rule.FORMATS:
+        _fail(f"--statistics counts findings in the text or json format, not {options.format}")
     report = run(options)
-    text = render(report, load_catalog(tuple(options.rule_dirs)), options)
+    text = (per_rule.render if statistics else render)(
+        report, load_catalog(tuple(options.rule_dirs)), options
+    )
     write_output(text, options)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 

@@ -396,6 +396,15 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         switch=True,
     ),
     OptionSpec(
+        None,  # a way to read one run's report, not a setting of the repository: no config key
+        flags=("--statistics",),
+        kind="flag",
+        commands=("check",),
+        help="Count the findings of each rule instead of listing them (text or json).",
+        switch=True,
+        param="statistics",
+    ),
+    OptionSpec(
         None,
         flags=("--format",),
         kind="choice",

@@ -283,7 +283,7 @@ def test_columns_are_utf16_code_units(tmp_path, checker):
 def test_ci_example_gates_and_uploads_sarif():
     import yaml
 
-    workflow = yaml.safe_load((REPO / "examples" / "ci" / "github-workflow.yml").read_text())
+    workflow = yaml.safe_load((REPO / "examples" / "ci" / "github-workflow-pip.yml").read_text())
     steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
     runs = [step.get("run", "") for step in steps]
     assert any(r.startswith("starter-lint check") and "|| " not in r for r in runs), "no gating check step"

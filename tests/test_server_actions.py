@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lsprotocol import types
 
 from starter_lint.catalog import load_catalog
 from starter_lint.findings import Finding, Fix, Location
+from starter_lint.fix import apply_fixes
 from starter_lint.server.actions import REASON_PLACEHOLDER, code_actions, smallest_edit
 from starter_lint.server.positions import TextPositions
 
@@ -201,3 +205,67 @@ def test_unicode_before_the_fix_uses_utf16_columns(tmp_path: Path):
     after = edited(text, fix)
     assert "aws-secrets" not in after and '"😀é"' in after
     assert "SL603" not in {f.rule for f in active(tmp_path, after)}
+
+
+def test_each_fix_edits_the_text_as_starter_lint_fix_does(tmp_path: Path):
+    # the action cuts out the one entry a fix changes (fast on a long file); the text it gives
+    # is the text `fix` writes for that finding alone
+    findings = active(tmp_path, BROKEN)
+    results = {edited(BROKEN, a) for a in actions_at(BROKEN, findings) if not a.title.startswith("Disable")}
+    fixable = [f for owner in findings for f in (owner, *owner.related) if f.fix is not None and f.fix.path]
+    expected = {apply_fixes(BROKEN, [f], "values.yaml", all_documents=True) for f in fixable}
+    assert {"SL104", "SL402", "SL603", "SL604"} <= {f.rule for f in fixable}
+    assert results == expected - {BROKEN}
+
+
+def test_code_actions_on_a_500_line_file(tmp_path: Path):
+    # the cut-down edit (one entry, not the whole file) finds every fix a long file has; its
+    # speed is measured by bench/server.py, not asserted here
+    lines = BROKEN.splitlines()
+    env = lines.index("  env:")
+    padding = [f'    SETTING_{n}: "value {n}"' for n in range(500 - len(lines))]
+    text = "\n".join(lines[: env + 1] + padding + lines[env + 1 :]) + "\n"
+    findings = active(tmp_path, text)
+    fixed = {"SL104", "SL402", "SL603"}  # a value rewritten in place, a key added, an unsafe fix
+    lines_with_fixes = {f.location.line - 1 for f in findings if f.rule in fixed}
+    assert len(lines_with_fixes) >= 3
+    for line in sorted(lines_with_fixes):
+        assert any(not a.title.startswith("Disable") for a in actions_at(text, findings, line_range(line)))
+
+
+def test_files_the_entry_cannot_be_cut_from_are_fixed_whole(tmp_path: Path):
+    # several documents (Helm 4 merges them), an alias, a flow mapping: `fix`'s own result
+    texts = [
+        "worker:\n  enabled: false\n---\nworker:\n  enabled: yes\n",
+        "base: &on yes\nworker:\n  enabled: *on\n  env: {DEBUG: yes}\n",
+        "api:\n  env: {DEBUG: yes, SECRETS_PROVIDER: aws-secrets}\n",
+    ]
+    for text in texts:
+        findings = active(tmp_path, text)
+        fixable = [
+            f for owner in findings for f in (owner, *owner.related) if f.fix is not None and f.fix.path
+        ]
+        assert fixable, text
+        results = {edited(text, a) for a in actions_at(text, findings) if not a.title.startswith("Disable")}
+        expected = {apply_fixes(text, [f], "values.yaml", all_documents=True) for f in fixable} - {text}
+        assert results and results <= expected, text
+
+
+@pytest.fixture(scope="module")
+def stale(tmp_path_factory: pytest.TempPathFactory) -> list[Finding]:
+    """The broken example's findings, for texts that have changed since."""
+    return active(tmp_path_factory.mktemp("stale"), BROKEN)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_findings_of_an_older_text_never_break_the_actions(stale, data):
+    # the editor's text has changed since its findings were computed: lines removed or doubled
+    lines = BROKEN.splitlines(keepends=True)
+    cuts = data.draw(st.lists(st.integers(min_value=0, max_value=len(lines) - 1), max_size=6))
+    for cut in cuts:
+        lines[cut] = data.draw(st.sampled_from(["", lines[cut] * 2, "  - ][\n", "😀: é\r\n"]))
+    text = "".join(lines)
+    line = data.draw(st.integers(min_value=0, max_value=70))
+    for action in actions_at(text, stale, line_range(line)):
+        edited(text, action)

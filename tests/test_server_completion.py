@@ -3,9 +3,10 @@ as an editor holds them: half-typed, broken, unicode, empty."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lsprotocol import types
 
 from starter_lint.server.completion import complete, yaml_scalar
@@ -149,7 +150,8 @@ def test_yaml_scalar_reads_back_as_the_value():
     assert yaml_scalar(True) == "true" and yaml_scalar(3) == "3"
 
 
-def test_fast_on_a_500_line_file():
+def test_on_a_500_line_file():
+    # speed is measured by bench/server.py, not asserted here
     lines = PROD.splitlines()
     env = lines.index("  env:")
     padding = [f'    SETTING_{n}: "value {n}"' for n in range(500 - len(lines) - 1)]
@@ -157,13 +159,41 @@ def test_fast_on_a_500_line_file():
     assert len(text.splitlines()) == 500
     cursor = types.Position(line=env + 1 + len(padding), character=22)
     assert labels(complete(text, cursor)) == [p for p in PROVIDERS]
-    best = min(_timed(complete, text, cursor) for _ in range(5))
-    top = types.Position(line=500, character=0)
-    best_top = min(_timed(complete, text, top) for _ in range(5))
-    assert best < 0.05 and best_top < 0.05, (best, best_top)
+    assert "api" not in labels(complete(text, types.Position(line=500, character=0)))
 
 
-def _timed(function, *args) -> float:
-    start = time.perf_counter()
-    function(*args)
-    return time.perf_counter() - start
+PIECES = [
+    "a",
+    ":",
+    " ",
+    "  ",
+    "- ",
+    "\n",
+    "\r\n",
+    "\r",
+    "#",
+    "'",
+    '"',
+    "{",
+    "}",
+    "[",
+    "]",
+    "|",
+    ">",
+    "&x",
+    "*x",
+]
+PIECES += ["😀", "é", "\t", "---", "api", "env", "SECRETS_PROVIDER", "hosts", "\u2028", "\x85", "?", ","]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(PIECES), max_size=40).map("".join),
+    st.integers(min_value=0, max_value=12),
+    st.integers(min_value=0, max_value=60),
+)
+def test_any_text_and_position_completes_without_error(text, line, character):
+    items = complete(text, types.Position(line=line, character=character))
+    for item in items:
+        assert isinstance(item.text_edit, types.TextEdit)
+        apply_edits(text, [item.text_edit])  # its range is inside the text

@@ -13,14 +13,12 @@ and `,` in property values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..findings import Finding
 from .escape import terminal
 from .locations import Locator, Place
-from .text_format import related_text
-from .text_format import render as render_text
+from .text_format import related_text, summary_line
 
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
     from ..options import Options
@@ -68,6 +66,5 @@ def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str
         for finding in sorted(result.active, key=lambda f: f.sort_key()):
             lines.append(annotation(finding, locator.place(finding, result)))
     # the closing summary line of the text format, as plain log text
-    summary = render_text(report, catalog, replace(options, quiet=True, color=False)).splitlines()[-1]
-    lines.append(summary)
+    lines.append(summary_line(report))
     return "\n".join(lines) + "\n"

@@ -57,15 +57,23 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str:
-    counts = dict(report.counts())
+def report_header(report: Report) -> dict[str, Any]:
+    """What every JSON report opens with (this one, `check --statistics`): the schema version,
+    the tool, the verdict and the counts."""
+    counts: dict[str, int] = dict(report.counts())
     counts["suppressed"] = len(report.suppressed)
-    document: dict[str, Any] = {
+    return {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "starter-lint", "version": report.version},
         "failOn": str(report.fail_on),
         "failed": report.failed,
         "counts": counts,
+    }
+
+
+def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str:
+    document: dict[str, Any] = {
+        **report_header(report),
         "targets": [
             {
                 "name": target.name,

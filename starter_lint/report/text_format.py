@@ -86,6 +86,28 @@ def related_text(related: Finding) -> str:
     return text + (f" (rendered from {terminal(related.template)})" if related.template else "")
 
 
+def summary_line(report: Report) -> str:
+    """The report's last line: counts by severity (and suppressed), targets, manifest objects, the
+    verdict and the --fail-on it was judged by."""
+    counts = report.counts()
+    targets = len(report.targets)
+    suppressed = len(report.suppressed)
+    parts = [
+        f"{counts['error']} error{'s' if counts['error'] != 1 else ''}",
+        f"{counts['warning']} warning{'s' if counts['warning'] != 1 else ''}",
+        f"{counts['note']} note{'s' if counts['note'] != 1 else ''}",
+    ]
+    summary = ", ".join(parts)
+    if suppressed:
+        summary += f" ({suppressed} suppressed)"
+    objects = sum(t.objects for t in report.targets)
+    scope = f"{targets} target{'s' if targets != 1 else ''}"
+    if objects:
+        scope += f", {objects} manifest object{'s' if objects != 1 else ''}"
+    verdict = "failed" if report.failed else "passed"
+    return f"starter-lint: {summary} in {scope}: {verdict} (--fail-on {report.fail_on})"
+
+
 def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str:
     color = use_color(options)
     out: list[str] = []
@@ -111,21 +133,5 @@ def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str
             out.append(f"      note: same cause: {related_text(related)}")
         if not options.quiet:
             out.extend(_excerpt(finding, target, color, lines_of))
-    counts = report.counts()
-    targets = len(report.targets)
-    suppressed = len(report.suppressed)
-    parts = [
-        f"{counts['error']} error{'s' if counts['error'] != 1 else ''}",
-        f"{counts['warning']} warning{'s' if counts['warning'] != 1 else ''}",
-        f"{counts['note']} note{'s' if counts['note'] != 1 else ''}",
-    ]
-    summary = ", ".join(parts)
-    if suppressed:
-        summary += f" ({suppressed} suppressed)"
-    objects = sum(t.objects for t in report.targets)
-    scope = f"{targets} target{'s' if targets != 1 else ''}"
-    if objects:
-        scope += f", {objects} manifest object{'s' if objects != 1 else ''}"
-    verdict = "failed" if report.failed else "passed"
-    out.append(f"starter-lint: {summary} in {scope}: {verdict} (--fail-on {report.fail_on})")
+    out.append(summary_line(report))
     return "\n".join(out) + "\n"

@@ -1,11 +1,13 @@
 """Code actions on findings: their fixes, and "disable SLnnn on this line" (docs/editor.md).
 
-A fix is computed as `starter-lint fix` computes it (fix/edit.py `apply_fixes` on the editor's
-text, then re-read as Helm reads it: only the fixed path may change) and sent as the smallest
-edit covering what changed, so the editor keeps the cursor and undo history of the rest. A safe
-fix is the preferred action; an unsafe one (it changes what Helm renders, fix/select.py) is
-offered too, its title saying why, never preferred. A fix that cannot be applied to this text
-is not offered. The file is read as Helm 4 reads a `-f` file (every document merged), the
+A fix is computed as `starter-lint fix` computes it (fix/edit.py `apply_fixes`, on the one
+`key: value` entry it changes where that can be cut out of the editor's text, else on the whole
+text; then the whole text re-read as Helm reads it: only the fixed path may change) and sent as
+the smallest edit covering what changed, so the editor keeps the cursor and undo history of the
+rest. The fix `fix` would apply for a values path (a safe one) is the preferred action; an
+unsafe one (it changes what Helm renders, fix/select.py) is offered too, its title saying why,
+never preferred. A fix that cannot be applied to this text is not offered. Actions carry no
+`diagnostics` (the kind is `quickfix`): the server builds the diagnostics, this module does not. The file is read as Helm 4 reads a `-f` file (every document merged), the
 default `--helm-version`.
 
 A disable action writes the inline suppression directives.py reads: a comment line of its own
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from lsprotocol import types
 
@@ -28,13 +31,14 @@ from ..directives import parse_directives
 from ..errors import StarterLintError
 from ..findings import Finding
 from ..fix import apply_fixes, choose_fixes, expected_values, fix_is_safe, unsafe_reason
-from ..tree import same_values
+from ..tree import get_path, same_values
 from ..yamlio import LoadedYaml, YamlLoadError, load_values
 from .positions import TextPositions
 
 BROKEN_YAML = "SL102"
 REASON_PLACEHOLDER = "reason: why this is fine"
 _SHOWN = "<editor>"  # the name apply_fixes and load_values may put in an error we do not show
+_ENTRY_PREFIX = re.compile(r"[ ]*(?:-[ ]+)*")  # what may precede a key cut out with its entry
 _LINE_END = 2**31 - 1  # past any line's last character (LSP's uinteger)
 _DIRECTIVE_RULES = re.compile(r"#\s*starter-lint:\s*disable\s*=\s*[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*")
 
@@ -73,6 +77,86 @@ def _workspace_edit(uri: str, edit: types.TextEdit) -> types.WorkspaceEdit:
     return types.WorkspaceEdit(changes={uri: [edit]})
 
 
+def _entry_span(positions: TextPositions, original: LoadedYaml, path: tuple) -> tuple[int, int] | None:
+    """The offsets of the `key: value` entry at `path` in a block mapping, from its key to the
+    end of its value's last line (a trailing comment included); None where it cannot be cut out
+    (inside a flow collection, or no key there)."""
+    key_span, span = original.key_spans.get(path), original.spans.get(path)
+    if key_span is None or span is None:
+        return None
+    text = positions.text
+    start = positions.offset_of(key_span.line, key_span.col)
+    if not _ENTRY_PREFIX.fullmatch(text[positions.offset_of(key_span.line, 1) : start]):
+        return None
+    last = span.end_line
+    # a block value ends where the next line begins: its last line is the one before
+    if (
+        last > key_span.line
+        and not text[positions.offset_of(last, 1) : positions.offset_of(last, span.end_col)].strip()
+    ):
+        last -= 1
+    return start, positions.offset_of(last, len(text) + 1)
+
+
+def _entry_fix(positions: TextPositions, finding: Finding, original: LoadedYaml) -> str | None:
+    """The text with the fix applied by `apply_fixes` to the one entry it changes (for a new key:
+    the last entry of its mapping, which it follows), cut out and indented back; None where no
+    entry can be cut out. A ruamel round trip of a 500-line file takes a few hundred
+    milliseconds, of one entry about one: the editor asks for actions on every cursor move."""
+    fix = finding.fix
+    if fix is None or original.documents != 1 or original.alias_targets:
+        return None
+    path = tuple(fix.path)
+    if not path or not isinstance(path[-1], str):
+        return None
+    anchor = path
+    if path not in original.key_spans:
+        parent = get_path(original.data, path[:-1], None)
+        keys = [path[:-1] + (key,) for key in parent or ()] if isinstance(parent, dict) else []
+        keys = [key for key in keys if key in original.key_spans]
+        if not keys or fix.value is None:
+            return None
+        anchor = max(keys, key=lambda key: (original.key_spans[key].line, original.key_spans[key].col))
+    span = _entry_span(positions, original, anchor)
+    if span is None:
+        return None
+    text = positions.text
+    indent = " " * (original.key_spans[anchor].col - 1)
+    lines = text[span[0] : span[1]].split("\n")
+    if any(line.strip() and not line.startswith(indent) for line in lines[1:]):
+        return None
+    fragment = "\n".join(lines[:1] + [line[len(indent) :] if line.strip() else line for line in lines[1:]])
+    moved = finding.with_(fix=replace(fix, path=(path[-1],)))
+    out = apply_fixes(fragment, [moved], _SHOWN)
+    if out == fragment:
+        return text
+    out = out[:-2] if out.endswith("\r\n") else out[:-1] if out.endswith("\n") else out
+    out_lines = out.split("\n")
+    out = "\n".join(out_lines[:1] + [indent + line if line.strip() else line for line in out_lines[1:]])
+    return text[: span[0]] + out + text[span[1] :]
+
+
+def _applied(positions: TextPositions, finding: Finding, original: LoadedYaml) -> str | None:
+    """The text with the finding's fix applied, or None where it cannot be: as `starter-lint fix`
+    applies it (fix/edit.py), to the entry it changes where that can be cut out, else to the
+    whole text; either way only the fixed path may change in the values Helm reads."""
+    for attempt in (_entry_fix, _whole_fix):
+        try:
+            after = attempt(positions, finding, original)
+            if after is None or after == positions.text:
+                continue
+            fixed = load_values(after, _SHOWN, merge_documents=True)
+        except (StarterLintError, YamlLoadError):
+            continue
+        if same_values(fixed.data, expected_values(original.data, [finding])):
+            return after
+    return None  # rewriting the text would change other values: `fix` holds it back too
+
+
+def _whole_fix(positions: TextPositions, finding: Finding, original: LoadedYaml) -> str:
+    return apply_fixes(positions.text, [finding], _SHOWN, all_documents=True)
+
+
 def _fix_action(
     uri: str, positions: TextPositions, finding: Finding, original: LoadedYaml, preferred: bool
 ) -> types.CodeAction | None:
@@ -82,14 +166,11 @@ def _fix_action(
         return None
     try:
         safe = fix_is_safe(finding)
-        after = apply_fixes(positions.text, [finding], _SHOWN, all_documents=True)
-        if after == positions.text:
-            return None
-        fixed = load_values(after, _SHOWN, merge_documents=True)
-    except (StarterLintError, YamlLoadError):
+    except StarterLintError:
         return None
-    if not same_values(fixed.data, expected_values(original.data, [finding])):
-        return None  # rewriting the text would change other values: `fix` holds it back too
+    after = _applied(positions, finding, original)
+    if after is None:
+        return None
     reason = unsafe_reason(finding, original.data) or (None if safe else "the rule marks this fix unsafe")
     title = f"{finding.rule}: {fix.description}"
     return types.CodeAction(
