@@ -213,14 +213,29 @@ async def test_a_broken_config_is_one_message_and_the_server_recovers(
         and "\n" not in message.message
     )
 
-    # fixed (and saved in the editor): the diagnostics return, with the config's rules
-    config.write_text("ignore: [SL307]\n", encoding="utf-8")
+    # fixed (and saved in the editor): the diagnostics return, with the config's rules; the
+    # file is now layered under an override by a target
+    (workspace / "values.override.yaml").write_text("{}\n", encoding="utf-8")
+    config.write_text(
+        "targets:\n  prod: {values: [values.prod.yaml, values.override.yaml]}\nignore: [SL307]\n",
+        encoding="utf-8",
+    )
     client.text_document_did_save(
         types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=config.as_uri()))
     )
     diagnostics = await wait_for_diagnostics(client, uri, bool)
     assert "SL603" in codes(diagnostics) and "SL307" not in codes(diagnostics)
     assert len(client.messages) == 1
+
+    # an unsaved change to the override re-checks values.prod.yaml, its layer: the billing
+    # worker turned off there, the API's billing flag no longer clashes with it (SL401)
+    assert "SL401" in codes(diagnostics)
+    override = open_document(client, workspace / "values.override.yaml")
+    await wait_for_diagnostics(client, override, lambda d: True)
+    replace_text(client, override, 2, "worker:\n  enabled: false\n")
+    diagnostics = await wait_for_diagnostics(client, uri, lambda d: "SL401" not in codes(d))
+    assert "SL603" in codes(diagnostics)
+    assert (workspace / "values.override.yaml").read_text(encoding="utf-8") == "{}\n"
 
 
 # A `helm` on the server's PATH that does what the file `mode` beside it says: `fail` (a

@@ -127,6 +127,18 @@ class StarterLintServer(LanguageServer):
             return
         self.scheduler.schedule(uri, delay, render)
 
+    def analyse_partners(self, uri: str, render: bool) -> None:
+        """Analyse again the open documents a config target layers with `uri`'s file (their
+        findings may depend on its text); each is debounced like a change of its own."""
+        document = self.document(uri)
+        if self.root is None or document is None:
+            return
+        partners = self.root.partners(document.path)
+        for other in list(self.workspace.text_documents):
+            path = to_fs_path(other) if other != uri else None
+            if path and os.path.realpath(path) in partners:
+                self.analyse(other, delay=DEBOUNCE_SECONDS, render=render)
+
     def reload_config(self) -> None:
         assert self.root is not None
         error = self.root.reload()
@@ -218,6 +230,7 @@ def build_server() -> StarterLintServer:
     @_guarded
     def did_change(ls: StarterLintServer, params: types.DidChangeTextDocumentParams) -> None:
         ls.analyse(params.text_document.uri, delay=DEBOUNCE_SECONDS)
+        ls.analyse_partners(params.text_document.uri, render=False)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     @_guarded
@@ -227,6 +240,7 @@ def build_server() -> StarterLintServer:
             ls.reload_config()
             return
         ls.analyse(params.text_document.uri, render=True)
+        ls.analyse_partners(params.text_document.uri, render=False)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @_guarded

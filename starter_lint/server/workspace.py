@@ -43,7 +43,8 @@ class Workspace:
         self.root = os.path.abspath(root)
         self.options: Options | None = None
         self.error: str | None = None
-        self.listed: frozenset[str] = frozenset()  # absolute paths the config's targets list
+        self.listed: frozenset[str] = frozenset()  # real paths the config's targets list
+        self.layers: list[frozenset[str]] = []  # each config target's values files (real paths)
         self.reload()
 
     def reload(self) -> str | None:
@@ -52,16 +53,21 @@ class Workspace:
         try:
             apply_config(options, None)
         except StarterLintError as exc:
-            self.options, self.error, self.listed = None, f"error: {exc}", frozenset()
+            self.options, self.error, self.listed, self.layers = None, f"error: {exc}", frozenset(), []
             return self.error
         self.options, self.error = options, None
-        self.listed = frozenset(
-            os.path.realpath(os.path.join(self.root, path))
+        self.layers = [
+            frozenset(os.path.realpath(os.path.join(self.root, path)) for path in target.files if path != "-")
             for target in options.config_targets
-            for path in target.files
-            if path != "-"
-        )
+        ]
+        self.listed = frozenset().union(*self.layers)
         return None
+
+    def partners(self, path: str) -> frozenset[str]:
+        """The other files (real paths) layered with `path` by a config target: a change to one
+        can change the findings in the others."""
+        real = os.path.realpath(path)
+        return frozenset().union(*(files for files in self.layers if real in files)) - {real}
 
     def is_values_document(self, path: str, text: str) -> bool:
         """Whether the document at `path` (absolute) gets diagnostics."""
