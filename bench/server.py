@@ -124,16 +124,62 @@ def measure_once(root: Path, uri: str, text: str) -> dict:
         {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]},
     )
     changing = time.perf_counter()
-    server.wait_for(diagnostics_of(uri, 2))
+    after_change = server.wait_for(diagnostics_of(uri, 2))
     changed = time.perf_counter()
+    answers = requests(server, uri, edited, after_change["params"]["diagnostics"])
     server.close()
     return {
+        **answers,
         "initialize": initialized - started,
         "initialize_cpu": cpu,
         "open": opened - initialized,
         "change": changed - changing - DEBOUNCE_SECONDS,
         "diagnostics": len(found["params"]["diagnostics"]),
     }
+
+
+def requests(server: Server, uri: str, text: str, diagnostics: list) -> dict:
+    """How long hover, code actions and completion take to answer, on the line of the first
+    diagnostic that has a quick fix (a fix is computed per request), and on the value of the env
+    key whose allowed values the contract lists (SECRETS_PROVIDER)."""
+    timings: dict = {}
+    lines = text.splitlines()
+    value_line = next(n for n, line in enumerate(lines) if "SECRETS_PROVIDER:" in line)
+    value_at = {"line": value_line, "character": lines[value_line].index(":") + 2}
+    fixable = [d for d in diagnostics if d.get("code") in ("SL104", "SL402", "SL603")] or diagnostics
+    where = fixable[0]["range"]
+    document = {"uri": uri}
+    for method, params in (
+        ("textDocument/hover", {"textDocument": document, "position": where["start"]}),
+        (
+            "textDocument/codeAction",
+            {"textDocument": document, "range": where, "context": {"diagnostics": [fixable[0]]}},
+        ),
+        ("textDocument/completion", {"textDocument": document, "position": value_at}),
+    ):
+        started = time.perf_counter()
+        request = server.send(method, params, request=True)
+        answer = server.wait_for(lambda m, request=request: m.get("id") == request)
+        timings[method.split("/")[1]] = time.perf_counter() - started
+        timings[method.split("/")[1] + "_empty"] = not answer.get("result")
+    return timings
+
+
+def check_findings(root: Path, path: Path) -> int:
+    """How many findings `starter-lint check FILE` reports on the saved file (the server's
+    diagnostics on open must be as many)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "starter_lint", "check", "--format", "json", str(path)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    report = json.loads(done.stdout)
+    return sum(
+        1 for target in report["targets"] for finding in target["findings"] if not finding.get("suppressed")
+    )
 
 
 def import_seconds(module: str) -> float:
@@ -154,12 +200,16 @@ def main(argv: list[str] | None = None) -> int:
         path = root / "values.prod.yaml"
         path.write_text(text, encoding="utf-8")
         runs = [measure_once(root, path.as_uri(), text) for _ in range(args.repeat)]
+        checked = check_findings(root, path)
     lines = text.count("\n")
     print(f"language server, {lines}-line values file, median of {args.repeat} fresh servers:")
     for key, label, target in (
         ("initialize", "start to initialize answered", 0.5),
         ("open", "didOpen to diagnostics (first analysis)", 0.3),
         ("change", "didChange to diagnostics, less the 0.3 s debounce", 0.3),
+        ("hover", "hover answered", 0.3),
+        ("codeAction", "code actions answered (fixes computed)", 0.3),
+        ("completion", "completion answered", 0.3),
     ):
         median = statistics.median(run[key] for run in runs)
         print(
@@ -170,7 +220,13 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {'CPU time of the server until initialize answered':<52} {statistics.median(cpus) * 1000:7.0f} ms"
         )
-    print(f"  diagnostics published on open: {runs[0]['diagnostics']}")
+    print(
+        f"  diagnostics published on open: {runs[0]['diagnostics']}"
+        f" (`check` on the saved file: {checked} findings)"
+    )
+    empty = [key for key in ("hover", "codeAction", "completion") if runs[0][key + "_empty"]]
+    if empty:
+        print(f"  no answer from: {', '.join(empty)}")
     floor = statistics.median(import_seconds("pygls.lsp.server") for _ in range(args.repeat))
     print(f"  {'(floor: a process that only imports pygls, lsprotocol)':<52} {floor * 1000:7.0f} ms")
     return 0
