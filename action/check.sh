@@ -42,6 +42,8 @@ for word in "${args[@]}"; do
   case $word in
     --format | --format=* | --output | --output=* | -o*)
       fail "input 'args' must not set --format or --output: the action sets them (inputs 'sarif', 'sarif-file')" ;;
+    --statistics)
+      fail "input 'args' must not set --statistics: the action reports each finding (annotations, SARIF)" ;;
   esac
 done
 

@@ -180,6 +180,7 @@ def test_no_module_is_imported_from_the_repository_checked(venv_bin, workspace):
         ({"args": "--format json values.prod.yaml"}, "must not set --format or --output"),
         ({"args": "values.prod.yaml -o x.json"}, "must not set --format or --output"),
         ({"args": "--output=x values.prod.yaml"}, "must not set --format or --output"),
+        ({"args": "--statistics values.prod.yaml"}, "must not set --statistics"),
         ({"args": "values.prod.yaml", "fail_on": "critical"}, "'fail-on' must be"),
         ({"args": "values.prod.yaml", "sarif": "yes"}, "'sarif' must be true or false"),
         (
