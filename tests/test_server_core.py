@@ -23,7 +23,7 @@ from starter_lint.findings import Finding, Location, Severity
 from starter_lint.options import Options
 from starter_lint.server.diagnostics import to_diagnostic
 from starter_lint.server.positions import TextPositions
-from starter_lint.server.workspace import Workspace, has_modeline, is_config_file
+from starter_lint.server.workspace import Workspace, Workspaces, has_modeline, is_config_file
 
 from .support import REPO
 
@@ -166,13 +166,13 @@ def test_only_the_newest_text_is_analysed_and_published(monkeypatch, repo: Path)
     def slow_analyse(workspace, path, text, open_texts, render):
         analysed.append(text)
         time.sleep(0.6)  # the editor moves on meanwhile
-        return [], load_catalog()
+        return analysis._Checked([], load_catalog(), has_chart=False)
 
     monkeypatch.setattr(analysis, "analyse", slow_analyse)
     published: list = []
     workspace = Workspace(str(repo))
     scheduler = analysis.Scheduler(
-        lambda: workspace,
+        lambda path: workspace,
         lambda uri: analysis._Document(str(repo / "values.yaml"), versions[uri], f"text {versions[uri]}"),
         dict,
         published.append,
@@ -194,3 +194,44 @@ def test_only_the_newest_text_is_analysed_and_published(monkeypatch, repo: Path)
     scheduler.shutdown()
     assert analysed == ["text 4", "text 5"]
     assert [(a.version, a.text) for a in published] == [(5, "text 5")]
+
+
+def test_each_document_is_checked_with_the_nearest_config_above_it(tmp_path: Path):
+    # a monorepo opened at its root: the deployment's config sits in deploy/, as `check` run in
+    # the document's folder would find it; a file with no config above it uses the folder's
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "deploy" / "envs").mkdir(parents=True)
+    (tmp_path / "deploy" / ".starter-lint.yaml").write_text(
+        "targets:\n  prod: {values: [envs/prod.yaml]}\n", encoding="utf-8"
+    )
+    (tmp_path / "other").mkdir()
+    workspaces = Workspaces([str(tmp_path)])
+    prod = str(tmp_path / "deploy" / "envs" / "prod.yaml")
+    deploy = workspaces.for_path(prod)
+    assert deploy.root == str(tmp_path / "deploy")
+    assert deploy.is_values_document(prod, "api: {}\n")  # the config lists it: no name needed
+    assert workspaces.for_path(str(tmp_path / "deploy" / "values.yaml")) is deploy  # read once
+    assert workspaces.for_path(str(tmp_path / "other" / "values.yaml")).root == str(tmp_path)
+    # a file outside every workspace folder: its own repository's root
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    (outside / ".git").mkdir(parents=True)
+    assert workspaces.for_path(str(outside / "values.yaml")).root == str(outside)
+    # a config that breaks is read again and reported; fixed, it is read again too
+    (tmp_path / "deploy" / ".starter-lint.yaml").write_text("targets: 5\n", encoding="utf-8")
+    (error,) = workspaces.reload()
+    assert "targets" in error and workspaces.for_path(prod).options is None
+    (tmp_path / "deploy" / ".starter-lint.yaml").write_text("fail-on: warning\n", encoding="utf-8")
+    assert workspaces.reload() == [] and workspaces.for_path(prod).options is not None
+
+
+def test_what_only_a_render_found_is_kept_while_its_line_reads_the_same():
+    from starter_lint.server.analysis import _RenderOnly
+
+    def finding(line: int, rule: str = "SL801") -> Finding:
+        return Finding(rule, "hpa-target", Severity.ERROR, "found by the render", Location("v.yaml", line, 1))
+
+    on_line_two, first_line = finding(2), finding(1, "SL704")
+    kept = _RenderOnly("a: 1\nb: 2\nc: 3\n", [on_line_two], [first_line])
+    assert kept.still_there("a: 1\nb: 2\nc: 4\n") == [first_line, on_line_two]  # another line changed
+    assert kept.still_there("a: 1\nb: 5\nc: 3\n") == [first_line]  # its own line changed
+    assert kept.still_there("a: 1\n") == [first_line]  # its line is gone

@@ -9,7 +9,9 @@ whole editing session.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -82,6 +84,18 @@ async def wait_for_diagnostics(
             diagnostics = list(client.diagnostics.get(uri, []))
             if wanted(diagnostics):
                 return diagnostics
+
+    return await asyncio.wait_for(wait(), seconds)
+
+
+async def wait_for_version(client: LanguageClient, uri: str, version: int, seconds: float = 30.0) -> list:
+    """The diagnostics published for this version of the document."""
+
+    async def wait() -> list:
+        while True:
+            params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+            if params.uri == uri and params.version == version:
+                return list(params.diagnostics)
 
     return await asyncio.wait_for(wait(), seconds)
 
@@ -239,14 +253,24 @@ async def test_a_broken_config_is_one_message_and_the_server_recovers(
 
 
 # A `helm` on the server's PATH that does what the file `mode` beside it says: `fail` (a
-# template error), or `hang` (writes its pid, then sleeps: a slow chart)
+# template error), `hang` (writes its pid, then sleeps: a slow chart), or `hpa` (renders an
+# HPA whose minReplicas is above its maxReplicas and whose target is not in the render: what
+# only the render shows, on no line of a values file)
 FAKE_HELM = """#!{python}
 import os, sys, time
 from pathlib import Path
 here = Path(__file__).resolve().parent
 mode = (here / "mode").read_text().strip()
 with open(here / "calls", "a") as calls:
-    calls.write(mode + "\\n")
+    calls.write(mode + "\\n")  # one line per call
+if mode == "hpa":
+    sys.stdout.write(
+        "---\\n# Source: starter/templates/hpa.yaml\\napiVersion: autoscaling/v2\\n"
+        "kind: HorizontalPodAutoscaler\\nmetadata:\\n  name: api\\n  namespace: default\\n"
+        "spec:\\n  scaleTargetRef:\\n    apiVersion: apps/v1\\n    kind: Deployment\\n"
+        "    name: api\\n  minReplicas: 5\\n  maxReplicas: 2\\n"
+    )
+    sys.exit(0)
 if mode == "hang":
     (here / "pid").write_text(str(os.getpid()))
     time.sleep(60)
@@ -255,13 +279,14 @@ sys.exit(1)
 """
 
 
-async def test_save_renders_the_chart_and_a_change_stops_the_render(tmp_path: Path):
+def chart_repository(tmp_path: Path, mode: str) -> tuple:
+    """(bin folder with the fake helm, repository with a --chart config and values.prod.yaml)."""
     bin_dir, root = tmp_path / "bin", tmp_path / "repo"
     bin_dir.mkdir()
     helm = bin_dir / "helm"
     helm.write_text(FAKE_HELM.format(python=sys.executable), encoding="utf-8")
     helm.chmod(0o755)
-    (bin_dir / "mode").write_text("fail", encoding="utf-8")
+    (bin_dir / "mode").write_text(mode, encoding="utf-8")
     (root / ".git").mkdir(parents=True)
     (root / "chart").mkdir()
     (root / "chart" / "Chart.yaml").write_text(
@@ -271,9 +296,56 @@ async def test_save_renders_the_chart_and_a_change_stops_the_render(tmp_path: Pa
     (root / ".starter-lint.yaml").write_text("chart: chart\n", encoding="utf-8")
     values = root / "values.prod.yaml"
     values.write_text((REPO / "examples" / "values.prod.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    return bin_dir, root, values
 
+
+def started_with_helm(bin_dir: Path) -> LanguageClient:
     env = {**os.environ, "PYTHONPATH": str(REPO), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    client = await ClientServerConfig(server_command=SERVER.server_command, server_env=env).start()
+    return ClientServerConfig(server_command=SERVER.server_command, server_env=env).start()
+
+
+async def test_what_only_the_render_finds_is_shown_and_kept_between_saves(tmp_path: Path):
+    bin_dir, root, values = chart_repository(tmp_path, "hpa")
+    done = subprocess.run(
+        [sys.executable, "-m", "starter_lint", "check", "--format", "json", "values.prod.yaml"],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(REPO), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    in_ci = {f["rule"] for t in json.loads(done.stdout)["targets"] for f in t["findings"]}
+    assert "SL801" in in_ci  # what CI fails on
+    (bin_dir / "calls").unlink()  # check's render: the server's are counted from here
+    client = await started_with_helm(bin_dir)
+    try:
+        await client.initialize_session(
+            types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=root.as_uri())
+        )
+        uri = open_document(client, values)
+        # open: the values' findings at once, then the render's: on the first line, the rendered
+        # place in the message (it names no values line)
+        diagnostics = await wait_for_diagnostics(client, uri, lambda d: "SL801" in codes(d))
+        assert codes(diagnostics) == in_ci
+        rendered = [d for d in diagnostics if d.code == "SL801"]
+        assert all(d.range.start.line == 0 and "(at <rendered chart>:" in d.message for d in rendered)
+        # a keystroke does not render, and does not lose them
+        text = values.read_text(encoding="utf-8")
+        replace_text(client, uri, 2, text + "# edited\n")
+        diagnostics = await wait_for_version(client, uri, 2)
+        assert codes(diagnostics) == in_ci
+        assert (bin_dir / "calls").read_text() == "hpa\n"  # one render: the open's
+        await client.shutdown_session()
+    finally:
+        server = client._server
+        if server is not None and server.returncode is None:
+            server.kill()
+        await client.stop()
+
+
+async def test_save_renders_the_chart_and_a_change_stops_the_render(tmp_path: Path):
+    bin_dir, root, values = chart_repository(tmp_path, "fail")
+    client = await started_with_helm(bin_dir)
     assert isinstance(client, LanguageClient)
     try:
         # a client that prefers UTF-8 still gets UTF-16 positions, those positions.py counts
@@ -287,23 +359,26 @@ async def test_save_renders_the_chart_and_a_change_stops_the_render(tmp_path: Pa
         )
         assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf16
         uri = open_document(client, values)
-        await wait_for_diagnostics(client, uri, lambda d: True)
-        assert not (bin_dir / "calls").exists()  # open (and change) never render
-
-        save = types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
-        client.text_document_did_save(save)
-        await wait_for_diagnostics(client, uri, lambda d: True)
+        await wait_for_diagnostics(client, uri, lambda d: True)  # the values' findings first
+        for _ in range(400):  # then the chart renders (and fails)
+            if client.messages:
+                break
+            await asyncio.sleep(0.05)
         assert (bin_dir / "calls").read_text() == "fail\n"
         (shown,) = client.messages  # the render's error, once; the values' findings stay
         assert shown.type == types.MessageType.Warning
         assert "helm could not render" in shown.message and "boom" in shown.message
 
-        # the same failure on the next save (after a change) is not shown again
-        replace_text(client, uri, 2, values.read_text(encoding="utf-8") + "# edited\n")
-        await wait_for_diagnostics(client, uri, lambda d: True)
+        # the same failure on a save, and on the next save after a change, is not shown again
+        save = types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
         client.text_document_did_save(save)
         await wait_for_diagnostics(client, uri, lambda d: True)
-        assert (bin_dir / "calls").read_text() == "fail\nfail\n" and len(client.messages) == 1
+        replace_text(client, uri, 2, values.read_text(encoding="utf-8") + "# edited\n")
+        await wait_for_diagnostics(client, uri, lambda d: True)
+        assert (bin_dir / "calls").read_text() == "fail\nfail\n"  # a change does not render
+        client.text_document_did_save(save)
+        await wait_for_diagnostics(client, uri, lambda d: True)
+        assert (bin_dir / "calls").read_text() == "fail\nfail\nfail\n" and len(client.messages) == 1
 
         (bin_dir / "mode").write_text("hang", encoding="utf-8")
         client.text_document_did_save(save)

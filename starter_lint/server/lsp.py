@@ -1,9 +1,9 @@
 """`starter-lint server`: the pygls language server, its lifecycle and its handlers
 (docs/editor.md).
 
-The workspace is the first folder the editor opens (rootUri / workspaceFolders[0]); its config
-is read as `check` reads it there, and read again when `.starter-lint.yaml` is saved or changes
-on disk. Values documents are analysed on open, on change (debounced) and on save (which also
+Each document is checked as `check` run in its folder would check it: with the nearest
+`.starter-lint.yaml` above it in its repository (workspace.Workspaces), read again when a config
+is saved or changes on disk. Values documents are analysed on open, on change (debounced) and on save (which also
 renders a `--chart` target) by analysis.Scheduler; every other document gets no diagnostics.
 
 No handler lets an exception out and none logs a text that could hold a value: an error the
@@ -30,7 +30,7 @@ from ..errors import StarterLintError
 from .analysis import DEBOUNCE_SECONDS, Analysis, Scheduler, _Document
 from .diagnostics import to_diagnostics
 from .positions import TextPositions
-from .workspace import Workspace, is_config_file
+from .workspace import Workspace, Workspaces, is_config_file
 
 _CONFIG_GLOB = "**/.starter-lint.{yaml,yml}"
 _WATCHER_ID = "starter-lint-config"
@@ -54,10 +54,11 @@ class StarterLintServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__("starter-lint", __version__, protocol_cls=_Protocol)
-        self.root: Workspace | None = None
+        self.workspaces: Workspaces | None = None
         self.scheduler: Scheduler | None = None
         self.analyses: dict[str, Analysis] = {}  # uri -> latest published analysis
         self.shown_errors: dict[str, str] = {}  # uri -> the error line last shown for it
+        self.shown_config_errors: set[str] = set()  # broken configs' lines, each shown once
 
     # -- helpers
 
@@ -95,7 +96,6 @@ class StarterLintServer(LanguageServer):
         )
 
     def publish_analysis(self, analysis: Analysis) -> None:
-        assert self.root is not None
         if analysis.error is None and analysis.rendered:  # (a change does not render: no news)
             self.shown_errors.pop(analysis.uri, None)
         elif analysis.error is not None and self.shown_errors.get(analysis.uri) != analysis.error:
@@ -110,49 +110,59 @@ class StarterLintServer(LanguageServer):
         self.analyses[analysis.uri] = analysis
         positions = TextPositions(analysis.text)
         diagnostics = to_diagnostics(
-            analysis.findings, positions, analysis.catalog, self.root.root, analysis.shown
+            analysis.findings, positions, analysis.catalog, analysis.root, analysis.shown
         )
         self.publish(analysis.uri, diagnostics, analysis.version)
 
-    def analyse(self, uri: str, delay: float = 0.0, render: bool = False) -> None:
-        """Schedule an analysis of a values document; clear the diagnostics of any other."""
+    def analyse(self, uri: str, delay: float = 0.0, render: bool = False, then_render: bool = False) -> None:
+        """Schedule an analysis of a values document; clear the diagnostics of any other.
+        `then_render`: once its findings are published, render its chart too (if it has one)."""
         document = self.document(uri)
-        if self.root is None or self.scheduler is None or document is None:
+        if self.workspaces is None or self.scheduler is None or document is None:
             return
-        if self.root.options is None:
-            return  # a broken config: shown once, diagnostics cleared until it is fixed
-        if not self.root.is_values_document(document.path, document.text):
+        workspace = self.workspaces.for_path(document.path)
+        if workspace.options is None:  # a broken config: shown once, no diagnostics until fixed
+            self.show_config_error(workspace)
             self.analyses.pop(uri, None)
             self.publish(uri, [])
             return
-        self.scheduler.schedule(uri, delay, render)
+        if not workspace.is_values_document(document.path, document.text):
+            self.analyses.pop(uri, None)
+            self.publish(uri, [])
+            return
+        self.scheduler.schedule(uri, delay, render, then_render=then_render)
+
+    def show_config_error(self, workspace: Workspace) -> None:
+        if workspace.error is not None and workspace.error not in self.shown_config_errors:
+            self.shown_config_errors.add(workspace.error)
+            self.show(workspace.error)
 
     def analyse_partners(self, uri: str, render: bool) -> None:
         """Analyse again the open documents a config target layers with `uri`'s file (their
         findings may depend on its text); each is debounced like a change of its own."""
         document = self.document(uri)
-        if self.root is None or document is None:
+        if self.workspaces is None or document is None:
             return
-        partners = self.root.partners(document.path)
+        partners = self.workspaces.for_path(document.path).partners(document.path)
         for other in list(self.workspace.text_documents):
             path = to_fs_path(other) if other != uri else None
             if path and os.path.realpath(path) in partners:
                 self.analyse(other, delay=DEBOUNCE_SECONDS, render=render)
 
     def reload_config(self) -> None:
-        assert self.root is not None
-        error = self.root.reload()
-        if error is not None:
-            self.show(error)
-            for uri in list(self.workspace.text_documents):
-                if self.scheduler is not None:
-                    self.scheduler.forget(uri)
-                self.analyses.pop(uri, None)
-                self.publish(uri, [])
+        if self.workspaces is None:
             return
+        errors = self.workspaces.reload()
+        self.shown_config_errors.intersection_update(errors)  # a fixed config's error may come back
+        for error in errors:
+            if error not in self.shown_config_errors:
+                self.shown_config_errors.add(error)
+                self.show(error)
         self.log("config read again", types.MessageType.Info)
         for uri in list(self.workspace.text_documents):
-            self.analyse(uri)
+            if self.scheduler is not None:
+                self.scheduler.forget(uri)
+            self.analyse(uri, then_render=True)
 
 
 def _guarded(function: F) -> F:
@@ -172,14 +182,11 @@ def _guarded(function: F) -> F:
     return handler  # type: ignore[return-value]
 
 
-def _root_of(params: types.InitializeParams) -> str:
-    """The workspace root: the first workspace folder (a multi-root workspace is checked from
-    its first folder only), else rootUri, else rootPath, else the server's working directory."""
-    for uri in [f.uri for f in params.workspace_folders or []] + [params.root_uri or ""]:
-        path = to_fs_path(uri) if uri else None
-        if path:
-            return path
-    return params.root_path or os.getcwd()
+def _folders_of(params: types.InitializeParams) -> list[str]:
+    """The workspace folders, else rootUri, else rootPath, else the server's working directory."""
+    folders = [path for path in (to_fs_path(f.uri) for f in params.workspace_folders or []) if path]
+    root = to_fs_path(params.root_uri) if params.root_uri else None
+    return folders or [root or params.root_path or os.getcwd()]
 
 
 def build_server() -> StarterLintServer:
@@ -188,9 +195,9 @@ def build_server() -> StarterLintServer:
     @server.feature(types.INITIALIZE)
     @_guarded
     def initialize(ls: StarterLintServer, params: types.InitializeParams) -> None:
-        ls.root = Workspace(_root_of(params))
+        workspaces = ls.workspaces = Workspaces(_folders_of(params))
         ls.scheduler = Scheduler(
-            lambda: ls.root,  # type: ignore[arg-type,return-value]
+            workspaces.for_path,
             ls.document,
             ls.open_texts,
             ls.publish_analysis,
@@ -202,8 +209,9 @@ def build_server() -> StarterLintServer:
     def initialized(ls: StarterLintServer, params: types.InitializedParams) -> None:
         if ls.scheduler is not None:
             ls.scheduler.start()
-        if ls.root is not None and ls.root.error is not None:
-            ls.show(ls.root.error)
+        first = ls.workspaces.first() if ls.workspaces is not None else None
+        if first is not None:
+            ls.show_config_error(first)
         watched = ls.client_capabilities.workspace
         changes = watched.did_change_watched_files if watched is not None else None
         if changes is not None and changes.dynamic_registration:
@@ -224,7 +232,8 @@ def build_server() -> StarterLintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @_guarded
     def did_open(ls: StarterLintServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.analyse(params.text_document.uri)
+        # the values' findings at once, then the rendered chart's (slower) for a --chart target
+        ls.analyse(params.text_document.uri, then_render=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     @_guarded
@@ -297,9 +306,9 @@ def build_server() -> StarterLintServer:
         uri = params.text_document.uri
         document = ls.document(uri)
         if (
-            ls.root is None
+            ls.workspaces is None
             or document is None
-            or not ls.root.is_values_document(document.path, document.text)
+            or not ls.workspaces.for_path(document.path).is_values_document(document.path, document.text)
         ):
             return None
         return complete(document.text, params.position)

@@ -1,5 +1,11 @@
-"""The language server's view of the workspace: its root folder, the Options `check` would build
-there with no arguments (the config found from the root), and which documents are values files.
+"""The language server's view of the workspace: for each document, the folder `check` would be
+run in (the folder of the nearest `.starter-lint.yaml` above the document, in its repository;
+else the editor's workspace folder that holds it; else its repository's root), the Options
+`check` builds there with no arguments, and which documents are values files.
+
+A monorepo keeps its config beside the deployment (`deploy/.starter-lint.yaml`) while the editor
+opens the repository's root: each document finds its own config, as `check` run from the
+document's folder would, so one server serves every config of the workspace.
 
 A document gets diagnostics when it is a values file (docs/editor.md, "What it checks"):
 - a file a config target lists (checked as that target: its chart as the base layer, its other
@@ -16,9 +22,10 @@ import os
 import re
 from dataclasses import replace
 
-from ..config import CONFIG_NAMES, apply_config
+from ..config import CONFIG_NAMES, apply_config, find_config
 from ..errors import StarterLintError
 from ..options import Options
+from ..paths import repo_root
 
 _VALUES_NAMES = ("values*.yaml", "values*.yml")
 # the modeline of a values file that uses the drop-in schema (`starter-lint schema`)
@@ -93,3 +100,57 @@ class Workspace:
             output=None,
             render=render,
         )
+
+
+class Workspaces:
+    """The Workspace of each document: one per folder `check` runs in, read on first use."""
+
+    def __init__(self, folders: list[str]) -> None:
+        self.folders = [os.path.abspath(folder) for folder in folders]
+        self._by_root: dict[str, Workspace] = {}
+
+    def root_of(self, path: str) -> str:
+        """The folder `check` runs in for the document at `path` (absolute)."""
+        folder = os.path.dirname(os.path.abspath(path))
+        config = find_config(folder)
+        if config is not None:
+            return str(config.parent)
+        holders = [f for f in self.folders if os.path.commonpath([f, folder]) == f]
+        if not holders:
+            return str(repo_root(folder))
+        # the innermost workspace folder that holds it, and its config (outside a git repository
+        # the search above looks in the document's own folder only)
+        holder = max(holders, key=len)
+        config = find_config(holder)
+        return str(config.parent) if config is not None else holder
+
+    def for_path(self, path: str) -> Workspace:
+        root = self.root_of(path)
+        workspace = self._by_root.get(root)
+        if workspace is None:
+            workspace = self._by_root[root] = Workspace(root)
+        return workspace
+
+    def first(self) -> Workspace | None:
+        """The first workspace folder's Workspace (whose broken config is shown at start)."""
+        return self.for_root(self.folders[0]) if self.folders else None
+
+    def for_root(self, root: str) -> Workspace:
+        config = find_config(root)
+        folder = str(config.parent) if config is not None else os.path.abspath(root)
+        workspace = self._by_root.get(folder)
+        if workspace is None:
+            workspace = self._by_root[folder] = Workspace(folder)
+        return workspace
+
+    def reload(self) -> list[str]:
+        """Read every config again (a config may have appeared, moved or gone: each document
+        finds its own again); the error lines of those that are broken."""
+        roots = list(self._by_root)
+        self._by_root.clear()
+        errors = []
+        for root in roots:
+            workspace = self.for_root(root)
+            if workspace.error is not None and workspace.error not in errors:
+                errors.append(workspace.error)
+        return errors
