@@ -84,6 +84,7 @@ LAYER_OF = {
     "starter_lint.template_refs": "values / manifests",  # .Values references in chart templates
     "starter_lint.validate": "validate",
     "starter_lint.checks": "checks",
+    "starter_lint.policy": "checks",  # teams' policies (CEL) evaluated like the shipped checks
     # running checks over targets: planning, suppressing, fixing
     "starter_lint.pipeline": "pipeline",
     "starter_lint.config": "pipeline",
