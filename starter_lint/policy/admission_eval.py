@@ -24,7 +24,7 @@ from ..findings import Problem, Severity
 from ..manifests.model import ManifestObject
 from ..pointer import build
 from .admission import AdmissionPolicies, Binding, Expression, PolicyDocument
-from .admission_match import Request, Unknown, matches, resource_of, selector_matches
+from .admission_match import Request, Unknown, crd_resources, matches, resource_of, selector_matches
 
 RULE_ID = "SL901"
 _SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))
@@ -61,12 +61,14 @@ def _read_pointer(expression: str, obj: dict) -> str:
     return ""
 
 
-def _params_of(binding: Binding, request: Request, params: list[PolicyDocument], default_ns: str) -> list:
+def _params_of(
+    binding: Binding, request: Request, params: list[PolicyDocument], default_ns: str, crds: dict
+) -> list:
     """The params objects of the binding for this request; [] when none is found."""
     assert binding.policy.param_kind is not None and binding.param_ref is not None
     api_version, kind = binding.policy.param_kind
     ref = binding.param_ref
-    namespaced = resource_of(kind)[1]
+    namespaced = resource_of(kind, api_version.rpartition("/")[0], crds)[1]
     namespace = ref.get("namespace") or (request.namespace if namespaced else "")
     if namespaced and not namespace:
         raise _Failed(
@@ -190,10 +192,11 @@ def evaluate_admission(policies: AdmissionPolicies, ctx: Context) -> Iterable[tu
     for obj in objects:
         if obj.kind == "Namespace" and obj.name and not obj.api_version.count("/"):
             namespaces[obj.name] = {str(k): str(v) for k, v in (obj.metadata.get("labels") or {}).items()}
+    crds = crd_resources([obj.obj for obj in objects] + [document.obj for document in policies.params])
+    requests = [Request.of(obj.obj, default_ns, crds) for obj in objects]
     for binding in policies.bindings:
         policy = binding.policy
-        for obj in objects:
-            request = Request.of(obj.obj, default_ns)
+        for obj, request in zip(objects, requests, strict=True):
             try:
                 applies = matches(policy.constraints, request, namespaces, True) and matches(
                     binding.match_resources, request, namespaces, False
@@ -234,7 +237,7 @@ def evaluate_admission(policies: AdmissionPolicies, ctx: Context) -> Iterable[tu
             params = None
             if policy.param_kind is not None:
                 try:
-                    params = _params_of(binding, request, policies.params, default_ns)
+                    params = _params_of(binding, request, policies.params, default_ns, crds)
                     if (
                         not params
                         and binding.param_ref

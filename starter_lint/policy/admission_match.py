@@ -8,9 +8,9 @@ subresources, which a CREATE of the object never is), minus excludeResourceRules
 namespaceSelector (against the labels of the object's namespace; a cluster-scoped object always
 matches it, a Namespace is matched by its own labels) and the objectSelector.
 
-The resource of a kind: a table of the built-in kinds (plural and scope), else kubectl's guess
-for a custom resource (lowercase; `s` -> `ses`, `y` -> `ies`, else `+s`) in its own group,
-namespaced. An object's namespace labels come from Namespace objects of the render or the policy
+The resource of a kind: the CustomResourceDefinition's names and scope when the render or the
+policy files hold it, else a table of the built-in kinds, else kubectl's guess for a custom
+resource (lowercase; `s` -> `ses`, consonant + `y` -> `ies`, else `+s`), namespaced. An object's namespace labels come from Namespace objects of the render or the policy
 files, plus `kubernetes.io/metadata.name` which the API server sets on every namespace; a
 selector that needs labels of a namespace nobody gave is UNKNOWN, said so in a note, never guessed.
 """
@@ -86,11 +86,12 @@ class Unknown(Exception):
 
 
 def guess_resource(kind: str) -> str:
-    """kubectl's plural for a kind it has no discovery for (UnsafeGuessKindToResource)."""
+    """kubectl's plural for a kind it has no discovery for (UnsafeGuessKindToResource), except
+    that a vowel before the `y` keeps it (Gateway -> gateways, as CRDs name it)."""
     lower = kind.lower()
     if lower.endswith("s"):
         return lower + "es"
-    if lower.endswith("y"):
+    if lower.endswith("y") and lower[-2:-1] not in tuple("aeiou"):
         return lower[:-1] + "ies"
     return lower + "s"
 
@@ -99,9 +100,25 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def resource_of(kind: str) -> tuple[str, bool]:
-    """(plural resource, namespaced?) of a kind: the table, else kubectl's guess, namespaced."""
-    return _BUILTIN.get(kind) or (guess_resource(kind), True)
+def crd_resources(objects) -> dict:
+    """(group, kind) -> (plural, namespaced?) from the CustomResourceDefinitions among `objects`."""
+    found = {}
+    for obj in objects:
+        if isinstance(obj, dict) and obj.get("kind") == "CustomResourceDefinition":
+            spec = as_dict(obj.get("spec"))
+            names = as_dict(spec.get("names"))
+            if isinstance(names.get("kind"), str) and isinstance(names.get("plural"), str):
+                found[(_text(spec.get("group")), names["kind"])] = (
+                    names["plural"],
+                    spec.get("scope") != "Cluster",
+                )
+    return found
+
+
+def resource_of(kind: str, group: str = "", crds: dict | None = None) -> tuple[str, bool]:
+    """(plural resource, namespaced?) of a kind: its CRD if given, the table of built-in kinds,
+    else kubectl's guess, namespaced."""
+    return (crds or {}).get((group, kind)) or _BUILTIN.get(kind) or (guess_resource(kind), True)
 
 
 @dataclass(frozen=True)
@@ -118,10 +135,10 @@ class Request:
     labels: dict
 
     @classmethod
-    def of(cls, obj: dict, default_namespace: str) -> Request:
+    def of(cls, obj: dict, default_namespace: str, crds: dict | None = None) -> Request:
         group, _, version = _text(obj.get("apiVersion")).rpartition("/")
         kind = _text(obj.get("kind"))
-        resource, namespaced = resource_of(kind)
+        resource, namespaced = resource_of(kind, group, crds)
         metadata = as_dict(obj.get("metadata"))
         labels = as_dict(metadata.get("labels"))
         name = _text(metadata.get("name"))
