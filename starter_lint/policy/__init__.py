@@ -1,1 +1,1 @@
-"""Policies a team brings: CEL rules over the values and the cluster's admission policies (docs/policies.md)."""
+"""Policies a team writes in CEL: values policies and the cluster's admission policies (docs/policies.md)."""
