@@ -58,7 +58,7 @@ def test_request_of_a_deployment_names_group_version_resource_and_namespace():
     cel = req.as_cel()
     assert (
         cel["operation"] == "CREATE"
-        and cel["userInfo"] == {}
+        and cel["userInfo"]["groups"] == []
         and cel["resource"]["resource"] == "deployments"
     )
 

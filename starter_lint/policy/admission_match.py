@@ -155,7 +155,8 @@ class Request:
         )
 
     def as_cel(self) -> dict:
-        """The AdmissionRequest the expressions see as `request` (userInfo empty: no user offline)."""
+        """The AdmissionRequest the expressions see as `request`. No user sends it offline, so
+        userInfo has its fields, empty (`'system:nodes' in request.userInfo.groups` is false)."""
         kind = {"group": self.group, "version": self.version, "kind": self.kind}
         resource = {"group": self.group, "version": self.version, "resource": self.resource}
         return {
@@ -167,7 +168,7 @@ class Request:
             "name": self.name,
             "namespace": self.namespace,
             "operation": "CREATE",
-            "userInfo": {},
+            "userInfo": {"username": "", "uid": "", "groups": [], "extra": {}},
             "dryRun": False,
             "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"},
         }
