@@ -166,7 +166,7 @@ def test_a_bad_policy_is_one_error_at_its_line(old, new, expected):
         (
             "policyName: replica-limit",
             "policyName: replica-limits",
-            ':6: binding "replica-limit-prod" names ValidatingAdmissionPolicy "replica-limits", which the policy files do not contain (policies: replica-limit)',
+            ':21: binding "replica-limit-prod" names ValidatingAdmissionPolicy "replica-limits", which the policy files do not contain (policies: replica-limit)',
         ),
         (
             "validationActions: [Deny]",
@@ -191,7 +191,7 @@ def test_a_bad_policy_is_one_error_at_its_line(old, new, expected):
         (
             "  policyName: replica-limit\n",
             "  policyName: replica-limit\n  paramRef: {name: limits}\n",
-            ":21: ValidatingAdmissionPolicyBinding: missing required field spec.paramRef.parameterNotFoundAction",
+            ":22: ValidatingAdmissionPolicyBinding: missing required field spec.paramRef.parameterNotFoundAction",
         ),
         (
             "  policyName: replica-limit\n",
