@@ -29,6 +29,7 @@ from .admission_match import Request, Unknown, crd_resources, matches, resource_
 RULE_ID = "SL901"
 _SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))
 _OBJECT_PATH = re.compile(r"\bobject((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)+)")
+_VARIABLE = re.compile(r"\bvariables\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class _Failed(Exception):
@@ -46,8 +47,9 @@ def _run(expression: Expression, activation: dict) -> Any:
         raise _Failed(f"{expression.field}: {getattr(exc, 'message', None) or exc}") from None
 
 
-def _read_pointer(expression: str, obj: dict) -> str:
-    """The deepest node of the first `object.a.b` path in `expression` that `obj` has ("" if none)."""
+def _read_pointer(expression: str, obj: dict, variables: dict[str, Expression], depth: int = 0) -> str:
+    """The deepest node of the first `object.a.b` path in `expression` that `obj` has, looking
+    into the variables it reads (`variables.x`) where it reads no such path itself ("" if none)."""
     for match in _OBJECT_PATH.finditer(expression):
         node: Any = obj
         found: list[str] = []
@@ -58,6 +60,12 @@ def _read_pointer(expression: str, obj: dict) -> str:
             found.append(part)
         if found:
             return build(*found)
+    if depth < len(variables):  # variables read only earlier ones: no loop, but keep it bounded
+        for name in _VARIABLE.findall(expression):
+            if name in variables:
+                pointer = _read_pointer(variables[name].source, obj, variables, depth + 1)
+                if pointer:
+                    return pointer
     return ""
 
 
@@ -169,7 +177,9 @@ def _findings(binding: Binding, obj: ManifestObject, base: dict, params: list | 
                 if i in reported:  # several params objects: one finding per validation
                     continue
                 reported.add(i)
-                pointer = _read_pointer(policy.validations[i].expression.source, obj.obj)
+                pointer = _read_pointer(
+                    policy.validations[i].expression.source, obj.obj, dict(policy.variables)
+                )
                 yield Problem(
                     f"{_who(binding)} {obj.ref}: {message}",
                     location=obj.locate(pointer),
