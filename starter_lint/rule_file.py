@@ -46,6 +46,7 @@ class Example:
     set: tuple[str, ...] = ()  # --set expressions
     manifests: str | None = None  # a rendered manifest stream
     chart: dict[str, Any] | None = None  # {"values.yaml": "...", "templates/x.yaml": "..."}
+    policies: tuple[tuple[str, str], ...] = ()  # --policy files: ((name, text), ...) (SL901)
     options: dict[str, Any] = field(default_factory=dict)
     message: str | None = None  # a substring the finding's message must contain
     line: int | None = None  # the line the finding must point at
@@ -153,6 +154,7 @@ def _example(raw: Any, source: str) -> Example:
         set=tuple(raw.get("set") or ()),
         manifests=raw.get("manifests"),
         chart=raw.get("chart"),
+        policies=tuple((str(k), str(v)) for k, v in (raw.get("policies") or {}).items()),
         options=dict(raw.get("options") or {}),
         message=raw.get("message"),
         line=raw.get("line"),
