@@ -18,24 +18,11 @@ from starter_lint.options import Options
 from starter_lint.policy.admission import parse_admission
 from starter_lint.policy.admission_eval import evaluate_admission
 
+from .test_policy_admission_load import HEAD
+
 pytest.importorskip("cel_expr_python", reason="CEL policies need cel-expr-python (Python 3.11+)")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "policies"
-
-HEAD = """\
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicy
-metadata:
-  name: {name}
-spec:
-  failurePolicy: {failure}
-  matchConstraints:
-    resourceRules:
-      - apiGroups: [apps]
-        apiVersions: [v1]
-        operations: [CREATE, UPDATE]
-        resources: [deployments]
-"""
 
 
 def policy(body: str, name: str = "demo-policy.example.com", failure: str = "Fail") -> str:

@@ -10,22 +10,25 @@ from starter_lint.errors import InputError
 from starter_lint.manifests.stream import load_text
 from starter_lint.policy.admission import parse_admission
 
-POLICY = """\
+# a policy's first lines, shared with test_policy_admission.py
+HEAD = """\
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
-  name: replica-limit
+  name: {name}
 spec:
-  failurePolicy: Fail
+  failurePolicy: {failure}
   matchConstraints:
     resourceRules:
       - apiGroups: [apps]
         apiVersions: [v1]
         operations: [CREATE, UPDATE]
         resources: [deployments]
-  validations:
-    - expression: object.spec.replicas <= 5
 """
+POLICY = (
+    HEAD.format(name="replica-limit", failure="Fail")
+    + "  validations:\n    - expression: object.spec.replicas <= 5\n"
+)
 BINDING = """\
 ---
 apiVersion: admissionregistration.k8s.io/v1
