@@ -72,6 +72,7 @@ class Rule:
     passing: tuple[Example, ...]
     source: str  # the rule file's name
     shipped: bool = False  # read from starter-lint's own rules/, not a rule-dirs folder
+    help_url: str | None = None  # a values policy's own docs page (its spec.docs), for SARIF's helpUri
 
     @property
     def slug(self) -> str:

@@ -86,6 +86,7 @@ LAYER_OF = {
     "starter_lint.checks": "checks",
     # policies in CEL: the engine, values policies; loaded once per run, evaluated as checks
     "starter_lint.policy": "checks",
+    "starter_lint.policy.examples": "pipeline",  # `policy test`: runs the pipeline on each example
     # running checks over targets: planning, suppressing, fixing
     "starter_lint.pipeline": "pipeline",
     "starter_lint.config": "pipeline",
