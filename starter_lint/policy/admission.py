@@ -23,6 +23,7 @@ from ..fields import as_dict
 from ..findings import Location, format_path
 from ..pointer import build
 from .admission_schema import BINDING, POLICY, first_error
+from .cel import compile_expression
 
 API_GROUP = "admissionregistration.k8s.io"
 API_VERSIONS = (f"{API_GROUP}/v1", f"{API_GROUP}/v1beta1")  # the same shape for what is read here
@@ -49,7 +50,7 @@ class CompiledExpression(Protocol):
 
 
 class Compiler(Protocol):
-    """compile_expression of policy/cel.py; raises an error with `.message` on a bad expression."""
+    """cel.compile_expression (or a test's stand-in): raises CelError, `.message`, on a bad expression."""
 
     def __call__(self, source: str, variables: Collection[str]) -> CompiledExpression: ...
 
@@ -222,18 +223,12 @@ def _binding(document: PolicyDocument, policies: dict[str, Policy]) -> Binding:
     return Binding(name, document, policy, param_ref, spec.get("matchResources"), actions)
 
 
-def _engine() -> Compiler:
-    from .cel import compile_expression  # deferred: the CEL engine loads only when policies are given
-
-    return compile_expression
-
-
 def parse_admission(
     documents: Sequence[PolicyDocument], compiler: Compiler | None = None
 ) -> AdmissionPolicies:
     """The admission policies, bindings, params objects and namespaces of the policy files.
     `compiler` is the CEL engine's compile_expression unless a test gives another."""
-    compile_with = compiler or _engine()
+    compile_with = compiler or compile_expression
     result = AdmissionPolicies()
     bindings = []
     for document in documents:
