@@ -13,7 +13,7 @@ Evaluation is admission_eval.py; matching an object is admission_match.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
@@ -23,7 +23,7 @@ from ..fields import as_dict
 from ..findings import Location, format_path
 from ..pointer import build
 from .admission_schema import BINDING, POLICY, first_error
-from .cel import compile_expression
+from .cel import Bindings, compile_expression
 
 API_GROUP = "admissionregistration.k8s.io"
 API_VERSIONS = (f"{API_GROUP}/v1", f"{API_GROUP}/v1beta1")  # the same shape for what is read here
@@ -46,7 +46,7 @@ class PolicyDocument(Protocol):
 
 
 class CompiledExpression(Protocol):
-    def evaluate(self, activation: Mapping[str, object]) -> object: ...
+    def evaluate(self, activation: Bindings) -> object: ...
 
 
 class Compiler(Protocol):
