@@ -22,6 +22,7 @@ from ..errors import InputError
 from ..fields import as_dict
 from ..findings import Location, format_path
 from ..pointer import build
+from .admission_match import resource_of
 from .admission_schema import BINDING, POLICY, first_error
 from .cel import Bindings, compile_expression
 
@@ -214,6 +215,14 @@ def _binding(document: PolicyDocument, policies: dict[str, Policy]) -> Binding:
     param_ref = spec.get("paramRef")
     if param_ref is not None and ("name" in param_ref) == ("selector" in param_ref):
         raise _fail(document, ("spec", "paramRef"), "spec.paramRef: set exactly one of name and selector")
+    if policy.param_kind is not None and param_ref is not None and "namespace" in param_ref:
+        kind = policy.param_kind[1]
+        if not resource_of(kind, policy.param_kind[0].rpartition("/")[0])[1]:
+            raise _fail(
+                document,
+                ("spec", "paramRef", "namespace"),
+                f"spec.paramRef.namespace must be unset: the paramKind {kind} is cluster-scoped",
+            )
     if policy.param_kind is not None and param_ref is None:
         raise _fail(
             document,
