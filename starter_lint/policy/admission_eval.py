@@ -1,6 +1,6 @@
 """Evaluating the admission policies against every rendered object, as a CREATE (SL901).
 
-Per binding and object, in the API server's order (kubernetes.io/docs/reference/access-authn-authz/
+Per object and binding, in the API server's order (kubernetes.io/docs/reference/access-authn-authz/
 validating-admission-policy/): match the policy's matchConstraints and the binding's
 matchResources (admission_match.py), find the params (paramRef), run the matchConditions (all
 true to apply), the variables (in order; one that fails makes the expressions reading it fail)
@@ -26,7 +26,7 @@ from ..manifests.model import ManifestObject
 from ..pointer import build
 from .admission import AdmissionPolicies, Binding, Expression, PolicyDocument
 from .admission_match import Request, Unknown, crd_resources, matches, resource_of, selector_matches
-from .cel import Bindings
+from .cel import Bindings, CelEvaluationError
 
 RULE_ID = "SL901"
 _SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))
@@ -45,8 +45,8 @@ def _severity(actions: tuple[str, ...]) -> Severity:
 def _run(expression: Expression, activation: Bindings) -> Any:
     try:
         return expression.compiled.evaluate(activation)
-    except Exception as exc:  # the engine's CelEvaluationError, or data it cannot take
-        raise _Failed(f"{expression.field}: {getattr(exc, 'message', None) or exc}") from None
+    except CelEvaluationError as exc:  # what the engine raises for any input it cannot evaluate
+        raise _Failed(f"{expression.field}: {exc.message}") from None
 
 
 def _read_pointer(expression: str, obj: dict, variables: dict[str, Expression], depth: int = 0) -> str:
