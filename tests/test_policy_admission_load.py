@@ -227,3 +227,11 @@ def test_a_policy_without_validations_is_refused():
 def test_a_binding_file_before_its_policy_file_still_finds_it():
     policies, _ = parse(BINDING + "---\n" + POLICY)
     assert policies.bindings[0].policy.name == "replica-limit"
+
+
+def test_a_param_ref_namespace_for_a_cluster_scoped_param_kind_is_refused():
+    # ParamRef: "If paramKind is cluster-scoped, this field MUST be unset"
+    text = POLICY.replace("spec:\n", "spec:\n  paramKind: {apiVersion: v1, kind: Namespace}\n", 1)
+    ref = "  paramRef: {name: a, namespace: b, parameterNotFoundAction: Deny}\n"
+    message = error_of(text + BINDING.replace("  validationActions", ref + "  validationActions"))
+    assert ":23: spec.paramRef.namespace must be unset: the paramKind Namespace is cluster-scoped" in message

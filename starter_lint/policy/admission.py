@@ -13,7 +13,7 @@ Evaluation is admission_eval.py; matching an object is admission_match.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
@@ -22,7 +22,9 @@ from ..errors import InputError
 from ..fields import as_dict
 from ..findings import Location, format_path
 from ..pointer import build
+from .admission_match import resource_of
 from .admission_schema import BINDING, POLICY, first_error
+from .cel import Bindings, compile_expression
 
 API_GROUP = "admissionregistration.k8s.io"
 API_VERSIONS = (f"{API_GROUP}/v1", f"{API_GROUP}/v1beta1")  # the same shape for what is read here
@@ -45,11 +47,11 @@ class PolicyDocument(Protocol):
 
 
 class CompiledExpression(Protocol):
-    def evaluate(self, activation: Mapping[str, object]) -> object: ...
+    def evaluate(self, activation: Bindings) -> object: ...
 
 
 class Compiler(Protocol):
-    """compile_expression of policy/cel.py; raises an error with `.message` on a bad expression."""
+    """cel.compile_expression (or a test's stand-in): raises CelError, `.message`, on a bad expression."""
 
     def __call__(self, source: str, variables: Collection[str]) -> CompiledExpression: ...
 
@@ -213,6 +215,14 @@ def _binding(document: PolicyDocument, policies: dict[str, Policy]) -> Binding:
     param_ref = spec.get("paramRef")
     if param_ref is not None and ("name" in param_ref) == ("selector" in param_ref):
         raise _fail(document, ("spec", "paramRef"), "spec.paramRef: set exactly one of name and selector")
+    if policy.param_kind is not None and param_ref is not None and "namespace" in param_ref:
+        kind = policy.param_kind[1]
+        if not resource_of(kind, policy.param_kind[0].rpartition("/")[0])[1]:
+            raise _fail(
+                document,
+                ("spec", "paramRef", "namespace"),
+                f"spec.paramRef.namespace must be unset: the paramKind {kind} is cluster-scoped",
+            )
     if policy.param_kind is not None and param_ref is None:
         raise _fail(
             document,
@@ -222,18 +232,12 @@ def _binding(document: PolicyDocument, policies: dict[str, Policy]) -> Binding:
     return Binding(name, document, policy, param_ref, spec.get("matchResources"), actions)
 
 
-def _engine() -> Compiler:
-    from .cel import compile_expression  # deferred: the CEL engine loads only when policies are given
-
-    return compile_expression
-
-
 def parse_admission(
     documents: Sequence[PolicyDocument], compiler: Compiler | None = None
 ) -> AdmissionPolicies:
     """The admission policies, bindings, params objects and namespaces of the policy files.
     `compiler` is the CEL engine's compile_expression unless a test gives another."""
-    compile_with = compiler or _engine()
+    compile_with = compiler or compile_expression
     result = AdmissionPolicies()
     bindings = []
     for document in documents:

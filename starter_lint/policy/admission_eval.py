@@ -1,6 +1,6 @@
 """Evaluating the admission policies against every rendered object, as a CREATE (SL901).
 
-Per binding and object, in the API server's order (kubernetes.io/docs/reference/access-authn-authz/
+Per object and binding, in the API server's order (kubernetes.io/docs/reference/access-authn-authz/
 validating-admission-policy/): match the policy's matchConstraints and the binding's
 matchResources (admission_match.py), find the params (paramRef), run the matchConditions (all
 true to apply), the variables (in order; one that fails makes the expressions reading it fail)
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from ..context import Context
@@ -25,6 +26,7 @@ from ..manifests.model import ManifestObject
 from ..pointer import build
 from .admission import AdmissionPolicies, Binding, Expression, PolicyDocument
 from .admission_match import Request, Unknown, crd_resources, matches, resource_of, selector_matches
+from .cel import Bindings, CelEvaluationError
 
 RULE_ID = "SL901"
 _SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))
@@ -40,11 +42,11 @@ def _severity(actions: tuple[str, ...]) -> Severity:
     return next(severity for action, severity in _SEVERITY if action in actions)
 
 
-def _run(expression: Expression, activation: dict) -> Any:
+def _run(expression: Expression, activation: Bindings) -> Any:
     try:
         return expression.compiled.evaluate(activation)
-    except Exception as exc:  # the engine's CelEvaluationError, or data it cannot take
-        raise _Failed(f"{expression.field}: {getattr(exc, 'message', None) or exc}") from None
+    except CelEvaluationError as exc:  # what the engine raises for any input it cannot evaluate
+        raise _Failed(f"{expression.field}: {exc.message}") from None
 
 
 def _read_pointer(expression: str, obj: dict, variables: dict[str, Expression], depth: int = 0) -> str:
@@ -99,7 +101,7 @@ def _params_of(
     return found
 
 
-def _message(validation, activation: dict) -> str:
+def _message(validation, activation: Bindings) -> str:
     """The messageExpression's result, else message, else the API server's default."""
     if validation.message_expression is not None:
         try:
@@ -111,7 +113,7 @@ def _message(validation, activation: dict) -> str:
     return validation.message or f"failed expression: {validation.expression.source}"
 
 
-def _evaluate(binding: Binding, base: dict) -> Iterator[tuple[int, str]]:
+def _evaluate(binding: Binding, base: Bindings) -> Iterator[tuple[int, str]]:
     """(validation index, message) of each denial for one params object; raises _Failed."""
     policy = binding.policy
     # every condition is run: one false skips the policy even when another failed
@@ -128,15 +130,16 @@ def _evaluate(binding: Binding, base: dict) -> Iterator[tuple[int, str]]:
             failed = failed or _Failed(f"{condition.field} returned {type(result).__name__}, not a bool")
     if failed is not None:
         raise failed
-    activation = dict(base)
+    activation = base
     if policy.variables:
         values: dict = {}
-        activation["variables"] = values
         for name, expression in policy.variables:
+            activation = base.with_values({"variables": values})
             try:
                 values[name] = _run(expression, activation)
             except _Failed:
                 pass  # absent: an expression that reads it fails as in the API server
+        activation = base.with_values({"variables": values})
     for i, validation in enumerate(policy.validations):
         result = _run(validation.expression, activation)
         if result is not True and result is not False:
@@ -168,12 +171,14 @@ def _failure(binding: Binding, obj: ManifestObject, failure: _Failed) -> Iterato
         )
 
 
-def _findings(binding: Binding, obj: ManifestObject, base: dict, params: list | None) -> Iterator[Problem]:
+def _findings(
+    binding: Binding, obj: ManifestObject, base: Bindings, params: list | None
+) -> Iterator[Problem]:
     policy = binding.policy
     reported: set = set()
     try:
         for param in params if params is not None else [None]:
-            for i, message in _evaluate(binding, {**base, "params": param}):
+            for i, message in _evaluate(binding, base.with_values({"params": param})):
                 if i in reported:  # several params objects: one finding per validation
                     continue
                 reported.add(i)
@@ -192,76 +197,100 @@ def _findings(binding: Binding, obj: ManifestObject, base: dict, params: list | 
         yield from _failure(binding, obj, failure)
 
 
-def evaluate_admission(policies: AdmissionPolicies, ctx: Context) -> Iterable[tuple[str, Problem]]:
-    """("SL901", Problem) per denial of the rendered objects of `ctx` by the bound policies."""
-    if not policies or ctx.manifests is None:
-        return
-    default_ns = (ctx.options.namespace if ctx.options is not None else None) or "default"
-    namespaces = dict(policies.namespaces)
-    objects = [obj for obj in ctx.manifests.objects if isinstance(obj.obj, dict)]
-    for obj in objects:
-        if obj.kind == "Namespace" and obj.name and not obj.api_version.count("/"):
-            namespaces[obj.name] = {str(k): str(v) for k, v in (obj.metadata.get("labels") or {}).items()}
-    crds = crd_resources([obj.obj for obj in objects] + [document.obj for document in policies.params])
-    requests = [Request.of(obj.obj, default_ns, crds) for obj in objects]
-    for binding in policies.bindings:
+@dataclass
+class _Run:
+    """What every object of one evaluation shares."""
+
+    policies: AdmissionPolicies
+    namespaces: dict  # name -> labels, from the render and the policy files
+    default_namespace: str
+    crds: dict  # (group, kind) -> (plural, namespaced?)
+
+
+def _unknown_namespace(binding: Binding, obj: ManifestObject, namespace: str) -> Problem:
+    return Problem(
+        f'ValidatingAdmissionPolicy "{binding.policy.name}" (binding "{binding.name}") may apply to '
+        f'{obj.ref}: its namespaceSelector needs the labels of namespace "{namespace}", and no '
+        "Namespace object in the render or the policy files gives them; add that Namespace to the "
+        "policy folder to have it checked",
+        location=obj.locate(),
+        logical=f"{obj.ref}#",
+        template=obj.template,
+        severity=Severity.NOTE,
+        key=f"{binding.policy.name}/{binding.name}/namespace",
+    )
+
+
+def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
+    """The findings of every binding on one object; its variables are converted for CEL once."""
+    request = Request.of(obj.obj, run.default_namespace, run.crds)
+    base: Bindings | None = None
+    for binding in run.policies.bindings:
         policy = binding.policy
-        for obj, request in zip(objects, requests, strict=True):
+        try:
+            if not (
+                matches(policy.constraints, request, run.namespaces, True)
+                and matches(binding.match_resources, request, run.namespaces, False)
+            ):
+                continue
+        except Unknown as unknown:
+            yield _unknown_namespace(binding, obj, unknown.namespace)
+            continue
+        params = None
+        if policy.param_kind is not None:
             try:
-                applies = matches(policy.constraints, request, namespaces, True) and matches(
-                    binding.match_resources, request, namespaces, False
-                )
-            except Unknown as unknown:
-                yield (
-                    RULE_ID,
-                    Problem(
-                        f'ValidatingAdmissionPolicy "{policy.name}" (binding "{binding.name}") may apply to '
-                        f'{obj.ref}: its namespaceSelector needs the labels of namespace "{unknown.namespace}", '
-                        "and no Namespace object in the render or the policy files gives them; add that "
-                        "Namespace to the policy folder to have it checked",
-                        location=obj.locate(),
-                        logical=f"{obj.ref}#",
-                        template=obj.template,
-                        severity=Severity.NOTE,
-                        key=f"{policy.name}/{binding.name}/namespace",
-                    ),
-                )
+                params = _params_of(binding, request, run.policies.params, run.default_namespace, run.crds)
+                if (
+                    not params
+                    and binding.param_ref
+                    and binding.param_ref["parameterNotFoundAction"] == "Deny"
+                ):
+                    raise _Failed(
+                        f"no params object ({policy.param_kind[1]}) matches the binding's paramRef, "
+                        "and its parameterNotFoundAction is Deny"
+                    )
+            except _Failed as failure:
+                yield from _failure(binding, obj, failure)
                 continue
-            if not applies:
-                continue
+            if not params:
+                continue  # parameterNotFoundAction Allow: no params, no validation
+        if base is None:
+            labels = run.namespaces.get(request.namespace)
             namespace_object = (
                 {
                     "apiVersion": "v1",
                     "kind": "Namespace",
-                    "metadata": {"name": request.namespace, "labels": namespaces[request.namespace]},
+                    "metadata": {"name": request.namespace, "labels": labels},
                 }
-                if request.namespace in namespaces
+                if labels is not None
                 else None
             )
-            base = {
-                "object": obj.obj,
-                "oldObject": None,
-                "request": request.as_cel(),
-                "namespaceObject": namespace_object,
-            }
-            params = None
-            if policy.param_kind is not None:
-                try:
-                    params = _params_of(binding, request, policies.params, default_ns, crds)
-                    if (
-                        not params
-                        and binding.param_ref
-                        and binding.param_ref["parameterNotFoundAction"] == "Deny"
-                    ):
-                        raise _Failed(
-                            f"no params object ({policy.param_kind[1]}) matches the binding's paramRef, "
-                            "and its parameterNotFoundAction is Deny"
-                        )
-                except _Failed as failure:
-                    for problem in _failure(binding, obj, failure):
-                        yield RULE_ID, problem
-                    continue
-                if not params:
-                    continue  # parameterNotFoundAction Allow: no params, no validation
-            for problem in _findings(binding, obj, base, params):
-                yield RULE_ID, problem
+            base = Bindings(
+                {
+                    "object": obj.obj,
+                    "oldObject": None,
+                    "request": request.as_cel(),
+                    "namespaceObject": namespace_object,
+                }
+            )
+        yield from _findings(binding, obj, base, params)
+
+
+def evaluate_admission(policies: AdmissionPolicies, ctx: Context) -> Iterable[tuple[str, Problem]]:
+    """("SL901", Problem) per denial of the rendered objects of `ctx` by the bound policies."""
+    if not policies or ctx.manifests is None:
+        return
+    objects = [obj for obj in ctx.manifests.objects if isinstance(obj.obj, dict)]
+    namespaces = dict(policies.namespaces)
+    for obj in objects:
+        if obj.kind == "Namespace" and obj.name and obj.api_version == "v1":
+            namespaces[obj.name] = {str(k): str(v) for k, v in as_dict(obj.metadata.get("labels")).items()}
+    run = _Run(
+        policies,
+        namespaces,
+        (ctx.options.namespace if ctx.options is not None else None) or "default",
+        crd_resources([obj.obj for obj in objects] + [document.obj for document in policies.params]),
+    )
+    for obj in objects:
+        for problem in _object_findings(run, obj):
+            yield RULE_ID, problem
