@@ -11,13 +11,13 @@ import pytest
 
 pytest.importorskip("cel_expr_python", reason="cel-expr-python has wheels for Python 3.11+ only")
 
-from starter_lint.errors import InputError  # noqa: E402
-from starter_lint.options import Options  # noqa: E402
-from starter_lint.policy import load  # noqa: E402
-from starter_lint.policy.values_policy import values_path  # noqa: E402
-from starter_lint.targets import Target  # noqa: E402
+from starter_lint.errors import InputError
+from starter_lint.options import Options
+from starter_lint.policy import load
+from starter_lint.policy.values_policy import values_path
+from starter_lint.targets import Target
 
-from .support import REPO, run_in, run_in_process  # noqa: E402
+from .support import REPO, run_in, run_in_process
 
 POLICY = """\
 apiVersion: starter-lint.io/v1

@@ -23,8 +23,9 @@ def policy_problems(ctx: Context, selects: Callable[[str], bool]) -> Iterator[tu
         return
     if ctx.values is not None and not (ctx.chart_defaults or ctx.subchart_defaults):
         selected = [policy for policy in policies.values_policies if selects(policy.id)]
-        activation = activation_of(ctx) if selected else {}
+        activation = activation_of(ctx) if selected else None
         for policy in selected:
+            assert activation is not None
             for problem in evaluate_values_policy(policy, activation):
                 yield policy.id, problem
     if ctx.manifests is not None and selects(ADMISSION_RULE_ID):

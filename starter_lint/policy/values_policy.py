@@ -9,7 +9,7 @@ merged values, as Helm sees them) and `target` (`name`, `files`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from ..findings import Problem, Severity
 from ..option_table import POLICY_ID_PATTERN
 from ..pointer import build
 from ..rule_file import Rule
-from .cel import CelError, CelEvaluationError, CompiledExpression, compile_expression
+from .cel import Bindings, CelError, CelEvaluationError, CompiledExpression, compile_expression
 
 API_VERSION = "starter-lint.io/v1"
 KIND = "ValuesPolicy"
@@ -208,7 +208,7 @@ def _validation(document: Any, item: Any, index: int) -> Validation:
     )
 
 
-def _message(policy: ValuesPolicy, validation: Validation, activation: Mapping[str, object]) -> str:
+def _message(policy: ValuesPolicy, validation: Validation, activation: Bindings) -> str:
     fallback = validation.message or f"failed the policy's validation `{validation.source}`"
     if validation.message_expression is None:
         return fallback
@@ -219,7 +219,7 @@ def _message(policy: ValuesPolicy, validation: Validation, activation: Mapping[s
     return result.strip() if isinstance(result, str) and result.strip() else fallback
 
 
-def evaluate_values_policy(policy: ValuesPolicy, activation: Mapping[str, object]) -> Iterator[Problem]:
+def evaluate_values_policy(policy: ValuesPolicy, activation: Bindings) -> Iterator[Problem]:
     """A Problem per validation that is false on these values, or that cannot be evaluated."""
     for index, validation in enumerate(policy.validations):
         try:
@@ -245,8 +245,8 @@ def evaluate_values_policy(policy: ValuesPolicy, activation: Mapping[str, object
             )
 
 
-def activation_of(ctx: Context) -> dict:
-    """What a values policy's expressions see for this target."""
+def activation_of(ctx: Context) -> Bindings:
+    """What a values policy's expressions see for this target, converted once for all of them."""
     assert ctx.values is not None, "values policies run on targets with values"
     files = [loaded.path for loaded in ctx.loaded]
-    return {"values": ctx.values.values, "target": {"name": ctx.target, "files": files}}
+    return Bindings({"values": ctx.values.values, "target": {"name": ctx.target, "files": files}})
