@@ -254,3 +254,21 @@ def test_compiled_once_and_variables_are_declared():
 
 def test_activation_values_beyond_int64_become_doubles():
     assert run("object.big > 1.0", {"big": 1 << 70}) is True
+
+
+def test_without_the_library_policies_are_one_clear_error(monkeypatch):
+    """Python 3.10 has no cel-expr-python wheel: --policy says so in one line, nothing else breaks."""
+    import sys
+
+    from starter_lint.errors import StarterLintError
+    from starter_lint.policy import cel
+
+    cel._library.cache_clear()
+    monkeypatch.setitem(sys.modules, "cel_expr_python", None)
+    try:
+        with pytest.raises(StarterLintError, match="CEL policies need the cel-expr-python package"):
+            cel._library()
+    finally:
+        monkeypatch.undo()
+        cel._library.cache_clear()
+    assert cel._library() is not None
