@@ -461,3 +461,26 @@ def test_a_bad_policy_is_exit_2_with_one_line(tmp_path, old, new, expected):
     done = cli("check", "--manifests", "manifests.yaml", "--policy", "policies", cwd=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.count("\n") == 1 and expected in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_finding_on_a_rendered_object_is_traced_to_the_values_line(tmp_path):
+    # what `check --chart` does with it: the rendered `replicas: 7` is the values' replicaCount
+    from starter_lint.catalog import load_catalog
+    from starter_lint.manifests.trace import trace_to_values
+    from starter_lint.pipeline import build_context, to_finding
+    from starter_lint.targets import Target
+
+    values = tmp_path / "values.prod.yaml"
+    values.write_text("api:\n  replicaCount: 7\n", encoding="utf-8")
+    options = Options(cwd=str(tmp_path))
+    ctx, _ = build_context(Target("prod", [str(values)]), options)
+    rendered = "# Source: starter/templates/api-deployment.yaml\n" + deployment(replicas=7).removeprefix(
+        "---\n"
+    )
+    ctx.manifests = load_text(rendered, "<rendered>")
+    ctx.manifests.rendered_by = "helm"
+    policies = parse_admission(load_text(REPLICA_LIMIT + binding(), "policies/policy.yaml").objects)
+    findings = [to_finding(r, p, ctx, load_catalog(), options) for r, p in evaluate_admission(policies, ctx)]
+    [traced] = trace_to_values(findings, ctx)
+    assert (traced.location.path, traced.location.line) == ("values.prod.yaml", 2)
+    assert traced.notes == ("rendered at <rendered>:9",)
