@@ -291,7 +291,8 @@ def test_variables_and_message_expression_with_the_namespace_object():
 def test_a_variable_that_fails_fails_the_validation_reading_it():
     # no Namespace object: namespaceObject is null, so `environment` cannot be evaluated
     [problem] = evaluate(VARIABLES + VARIABLES_BINDING, deployment(image="prod.example.com/api:1"))
-    assert "failurePolicy is Fail" in problem.message and "spec.validations[0].expression" in problem.message
+    # the cause is said: the first variable, which reads namespaceObject (null), not the validation
+    assert "failurePolicy is Fail" in problem.message and "spec.variables[0].expression" in problem.message
 
 
 def test_object_selector_picks_labelled_objects():
@@ -365,3 +366,121 @@ def test_the_examples_folder_policies_load_and_judge_a_deployment():
         "missing labels: team",
         "spec.replicas must be between 2 and 10, not 12 (reason: Invalid)",
     ]
+
+
+# through the whole pipeline (`check --policy`): the finding is at the values line, and scrubbed
+SECRET_POLICY = """\
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: secret-size
+spec:
+  matchConstraints:
+    resourceRules:
+      - apiGroups: [""]
+        apiVersions: [v1]
+        operations: [CREATE]
+        resources: [secrets]
+  validations:
+    - expression: "!has(object.data) || !('password' in object.data)"
+      messageExpression: "'password ' + object.data.password + ', token ' + object.stringData.token"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: secret-size
+spec:
+  policyName: secret-size
+  validationActions: [Deny]
+"""
+SECRET = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+data:
+  password: aHVudGVyMi1zM2NyZXQ=
+stringData:
+  token: tok-9f8e7d6c5b4a
+"""
+
+
+def _check(tmp_path, policy_text, manifests_text):
+    from .support import run_in  # deferred: the pipeline, for these end-to-end cases only
+
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "policy.yaml").write_text(policy_text, encoding="utf-8")
+    (tmp_path / "manifests.yaml").write_text(manifests_text, encoding="utf-8")
+    options = Options(cwd=str(tmp_path), select=["SL901"])
+    options.manifests.append(str(tmp_path / "manifests.yaml"))
+    options.policies = ["policies"]
+    return [f for f in run_in(tmp_path, options).active if f.rule == "SL901"]
+
+
+def test_a_message_expression_cannot_print_a_secret_value(tmp_path):
+    [raw] = evaluate(SECRET_POLICY, SECRET)  # the policy does put the values in its message
+    assert "aHVudGVyMi1zM2NyZXQ=" in raw.message and "tok-9f8e7d6c5b4a" in raw.message
+    [finding] = _check(tmp_path, SECRET_POLICY, SECRET)
+    assert finding.message.startswith(
+        'ValidatingAdmissionPolicy "secret-size" (binding "secret-size") denies'
+    )
+    assert "aHVudGVyMi1zM2NyZXQ=" not in finding.message and "tok-9f8e7d6c5b4a" not in finding.message
+    assert "<redacted>" in finding.message
+
+
+def test_a_finding_is_reported_through_the_pipeline_at_the_object_line(tmp_path):
+    [finding] = _check(tmp_path, REPLICA_LIMIT + binding(), deployment(replicas=7))
+    assert (finding.location.path, finding.location.line, finding.severity) == (
+        "manifests.yaml",
+        9,
+        Severity.ERROR,
+    )
+    assert finding.name == "admission-policy"
+
+
+@pytest.mark.parametrize(
+    "old,new,expected",
+    [
+        (
+            "  failurePolicy: Fail\n",
+            "  failurePolicy: Fail\n  foo: 1\n",
+            "policy.yaml:7: ValidatingAdmissionPolicy: unknown field spec.foo",
+        ),
+        ("policyName: demo-policy.example.com", "policyName: nope", "policy.yaml:21: binding"),
+        ("<= 5", "<= )", "policy.yaml:14: spec.validations[0].expression: Syntax error"),
+    ],
+)
+def test_a_bad_policy_is_exit_2_with_one_line(tmp_path, old, new, expected):
+    from .support import cli  # deferred: a process of its own, for these cases only
+
+    (tmp_path / "policies").mkdir()
+    text = REPLICA_LIMIT + binding()
+    assert old in text
+    (tmp_path / "policies" / "policy.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    (tmp_path / "manifests.yaml").write_text(deployment(replicas=7), encoding="utf-8")
+    done = cli("check", "--manifests", "manifests.yaml", "--policy", "policies", cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.count("\n") == 1 and expected in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_finding_on_a_rendered_object_is_traced_to_the_values_line(tmp_path):
+    # what `check --chart` does with it: the rendered `replicas: 7` is the values' replicaCount
+    from starter_lint.catalog import load_catalog
+    from starter_lint.manifests.trace import trace_to_values
+    from starter_lint.pipeline import build_context, to_finding
+    from starter_lint.targets import Target
+
+    values = tmp_path / "values.prod.yaml"
+    values.write_text("api:\n  replicaCount: 7\n", encoding="utf-8")
+    options = Options(cwd=str(tmp_path))
+    ctx, _ = build_context(Target("prod", [str(values)]), options)
+    rendered = "# Source: starter/templates/api-deployment.yaml\n" + deployment(replicas=7).removeprefix(
+        "---\n"
+    )
+    ctx.manifests = load_text(rendered, "<rendered>")
+    ctx.manifests.rendered_by = "helm"
+    policies = parse_admission(load_text(REPLICA_LIMIT + binding(), "policies/policy.yaml").objects)
+    findings = [to_finding(r, p, ctx, load_catalog(), options) for r, p in evaluate_admission(policies, ctx)]
+    [traced] = trace_to_values(findings, ctx)
+    assert (traced.location.path, traced.location.line) == ("values.prod.yaml", 2)
+    assert traced.notes == ("rendered at <rendered>:9",)

@@ -131,17 +131,21 @@ def _evaluate(binding: Binding, base: Bindings) -> Iterator[tuple[int, str]]:
     if failed is not None:
         raise failed
     activation = base
+    broken: dict[str, _Failed] = {}  # variable -> why it has no value (the first cause)
     if policy.variables:
         values: dict = {}
         for name, expression in policy.variables:
             activation = base.with_values({"variables": values})
             try:
                 values[name] = _run(expression, activation)
-            except _Failed:
-                pass  # absent: an expression that reads it fails as in the API server
+            except _Failed as failure:  # absent: an expression that reads it fails, as in the API server
+                broken[name] = _cause(expression.source, broken) or failure
         activation = base.with_values({"variables": values})
     for i, validation in enumerate(policy.validations):
-        result = _run(validation.expression, activation)
+        try:
+            result = _run(validation.expression, activation)
+        except _Failed as failure:
+            raise _cause(validation.expression.source, broken) or failure from None
         if result is not True and result is not False:
             raise _Failed(f"{validation.expression.field} returned {type(result).__name__}, not a bool")
         if result is False:
@@ -149,6 +153,11 @@ def _evaluate(binding: Binding, base: Bindings) -> Iterator[tuple[int, str]]:
             if validation.reason:
                 message += f" (reason: {validation.reason})"
             yield i, message
+
+
+def _cause(source: str, broken: dict[str, _Failed]) -> _Failed | None:
+    """The failure of a variable that `source` reads, which is why it failed too (else None)."""
+    return next((broken[name] for name in _VARIABLE.findall(source) if name in broken), None)
 
 
 def _who(binding: Binding) -> str:
