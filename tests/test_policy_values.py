@@ -261,3 +261,33 @@ def test_a_policy_reads_no_file_and_runs_no_code(repo):
     assert code == 2 and "undeclared reference to 'open'" in err
     with pytest.raises(InputError):
         load.load_policies(["policies"], str(repo))
+
+
+def test_a_message_expression_never_prints_a_secret(repo):
+    """A messageExpression may read any value; the pipeline's scrubbing still keeps secrets out."""
+    (repo / "values.yaml").write_text(
+        "api:\n  secrets:\n    DATABASE_URL: postgres://u:hunter2-very-secret@db/prod\n"
+    )
+    (repo / "policies" / "acme.yaml").write_text(
+        POLICY.replace("\"!values.api.image.endsWith(':latest')\"", '"false"')
+        .replace(
+            "\"'api.image must not be latest in ' + target.name\"",
+            "\"'the value is ' + values.api.secrets.DATABASE_URL\"",
+        )
+        .replace("path: api.image", "path: api.secrets.DATABASE_URL")
+    )
+    code, out, err = check(repo, "--select", "ACME001", "--format", "json")
+    assert "hunter2" not in out + err
+    assert json.loads(out)["targets"][0]["findings"][0]["message"] == "the value is <redacted>"
+
+
+def test_a_runaway_policy_is_stopped_and_reported(repo):
+    (repo / "values.yaml").write_text("items: [" + ", ".join(["1"] * 2000) + "]\n")
+    (repo / "policies" / "acme.yaml").write_text(
+        POLICY.replace(
+            "\"!values.api.image.endsWith(':latest')\"",
+            '"values.items.map(a, values.items.map(b, a + b)).size() > 0"',
+        )
+    )
+    lines = acme(check(repo, "--select", "ACME001", "-q")[1])
+    assert len(lines) == 1 and "could not be evaluated: cost limit exceeded" in lines[0], lines
