@@ -154,6 +154,9 @@ def test_runtime_errors(expression, fragment):
         ("sets.equivalent([1, 2], [2, 1, 1])", True),
         ("sets.intersects([1, 2], [2, 9])", True),
         ("sets.intersects([1], [9])", False),
+        ("sets.contains([1, 2], [true])", False),  # true is not 1 in CEL
+        ("sets.contains([{'a': 1}], [{'a': 1}])", True),
+        ("sets.contains([1.0], [1])", True),
         # url
         ("isURL('https://example.com:8443/x?a=1')", True),
         ("isURL('not a url')", False),
@@ -272,3 +275,14 @@ def test_without_the_library_policies_are_one_clear_error(monkeypatch):
         monkeypatch.undo()
         cel._library.cache_clear()
     assert cel._library() is not None
+
+
+def test_sets_are_linear_and_bounded():
+    """Our functions are outside the library's iteration budget: sets hash what they can, and
+    pairwise comparison of maps stops at MAX_PAIRWISE comparisons."""
+    many = list(range(200_000))
+    assert run("sets.contains(object, object)", many) is True
+    assert run("sets.intersects(object, params)", many, params=[-1 - x for x in many]) is False
+    maps = [{"a": i} for i in range(2_000)]
+    with pytest.raises(CelEvaluationError, match="cost limit exceeded"):
+        run("sets.contains(object, object)", maps)

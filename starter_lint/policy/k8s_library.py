@@ -110,8 +110,39 @@ def _find_all(text: str, regex: str, limit: int = -1) -> list[str]:
 # sets
 
 
+MAX_PAIRWISE = 1_000_000  # comparisons of unhashable elements (maps, lists) one call may make
+
+
+def _key(value: Any) -> Any:
+    """A hashable key equal where CEL's equality is (1 == 1.0, but true != 1), or None."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    if isinstance(value, (str, bytes)) or value is None:
+        return (type(value).__name__, value)
+    return None
+
+
+def _members(items: list, wanted: list) -> list[bool]:
+    """For each of `wanted`: is it in `items` (hashed when it can be, else compared pairwise,
+    within MAX_PAIRWISE: a policy's own loops are bounded by the library, these are ours)."""
+    keys = {_key(x) for x in items}
+    unhashed = [x for x in items if _key(x) is None]
+    out = []
+    for value in wanted:
+        key = _key(value)
+        if key is not None:
+            out.append(key in keys)
+            continue
+        if len(unhashed) * len(wanted) > MAX_PAIRWISE:
+            raise ValueError("cost limit exceeded (sets over too many maps or lists)")
+        out.append(any(x == value for x in unhashed))
+    return out
+
+
 def _set_contains(items: list, sub: list) -> bool:
-    return all(any(x == y for y in items) for x in sub)
+    return all(_members(items, sub))
 
 
 def _set_equivalent(a: list, b: list) -> bool:
@@ -119,7 +150,7 @@ def _set_equivalent(a: list, b: list) -> bool:
 
 
 def _set_intersects(a: list, b: list) -> bool:
-    return any(any(x == y for y in b) for x in a)
+    return any(_members(a, b))
 
 
 # ---------------------------------------------------------------------------------------------
