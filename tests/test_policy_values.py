@@ -276,7 +276,7 @@ def test_a_message_expression_never_prints_a_secret(repo):
         )
         .replace("path: api.image", "path: api.secrets.DATABASE_URL")
     )
-    code, out, err = check(repo, "--select", "ACME001", "--format", "json")
+    _, out, err = check(repo, "--select", "ACME001", "--format", "json")
     assert "hunter2" not in out + err
     assert json.loads(out)["targets"][0]["findings"][0]["message"] == "the value is <redacted>"
 
