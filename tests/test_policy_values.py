@@ -17,6 +17,7 @@ from starter_lint.policy import load
 from starter_lint.policy.values_policy import values_path
 from starter_lint.targets import Target
 
+from .sarif_rules import problems
 from .support import REPO, run_in, run_in_process
 
 POLICY = """\
@@ -121,8 +122,10 @@ def test_sarif_describes_the_policy_rule(repo):
         POLICY.replace("  fix: pin it\n", "  fix: pin it\n  docs: https://example.com/acme001\n")
     )
     _, out, _ = check(repo, "--select", "ACME001", "--format", "sarif")
-    rules = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
+    log = json.loads(out)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
     assert next(r for r in rules if r["id"] == "ACME001")["helpUri"] == "https://example.com/acme001"
+    assert problems(log, repo) == []  # what GitHub code scanning accepts (tests/sarif_rules.py)
 
 
 def test_explain_and_rules_list_the_policy(repo):
@@ -291,3 +294,11 @@ def test_a_runaway_policy_is_stopped_and_reported(repo):
     )
     lines = acme(check(repo, "--select", "ACME001", "-q")[1])
     assert len(lines) == 1 and "could not be evaluated: cost limit exceeded" in lines[0], lines
+
+
+def test_a_policy_folder_is_confined_to_the_repository(repo, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "evil.yaml").write_text(POLICY.replace("ACME001", "EVIL001"))
+    (repo / "policies" / "link.yaml").symlink_to(outside / "evil.yaml")
+    code, _, err = check(repo)
+    assert code == 2 and "--policy policies" in err and "Traceback" not in err, err
