@@ -302,3 +302,13 @@ def test_a_policy_folder_is_confined_to_the_repository(repo, tmp_path_factory):
     (repo / "policies" / "link.yaml").symlink_to(outside / "evil.yaml")
     code, _, err = check(repo)
     assert code == 2 and "--policy policies" in err and "Traceback" not in err, err
+
+
+def test_policies_and_rule_dirs_together(repo):
+    """A repository's rule folder re-describes shipped rules; the policies' ids are no such rule."""
+    (repo / "rules").mkdir()
+    shipped = REPO / "rules" / "SL104-ambiguous-scalar.yaml"
+    (repo / "rules" / shipped.name).write_text(shipped.read_text())
+    (repo / ".starter-lint.yaml").write_text("rule-dirs: [rules]\npolicies: [policies]\n")
+    code, out, err = run_in_process(["check", "values.yaml", "--select", "ACME001", "-q"], repo)
+    assert code == 0 and len(acme(out)) == 1, err
