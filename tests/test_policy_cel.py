@@ -192,6 +192,12 @@ def test_runtime_errors(expression, fragment):
         ("quantity('1').add(quantity('500m')).compareTo(quantity('1500m'))", 0),
         ("quantity('1').add(2).asInteger()", 3),
         ("quantity('2').sub(quantity('500m')).asApproximateFloat()", 1.5),
+        ("quantity('1Gi') == quantity('1024Mi')", True),
+        ("quantity('1Gi') == quantity('1G')", False),
+        ("string(quantity('1500m'))", "1.5"),
+        ("string(ip('::1'))", "::1"),
+        ("string(cidr('10.0.0.0/8'))", "10.0.0.0/8"),
+        ("string(url('https://example.com/x'))", "https://example.com/x"),
         # math (cel-expr-python's extension)
         ("math.greatest(1, 2)", 2),
     ],
@@ -212,6 +218,7 @@ def test_extension_libraries(expression, expected):
         ("quantity('500m').asInteger()", "cannot convert"),
         ("[1, 'a'].isSorted()", "no such overload"),
         ("url('https://x').family()", "expected a ip"),
+        ("string({'a': 1})", "no such overload"),
     ],
 )
 def test_extension_errors_are_evaluation_errors(expression, fragment):

@@ -6,9 +6,9 @@ strings, optionals and math itself. Each function is declared here as data (name
 types, result type, implementation); policy/cel.py registers them with the library.
 
 cel-expr-python cannot register opaque types from Python, so a URL, an IP address, a CIDR range
-and a quantity are maps tagged with KIND_KEY; their member functions check the tag. Equality
-between two quantities is therefore textual (`quantity('1Gi') == quantity('1024Mi')` is false);
-use `compareTo` or `isGreaterThan`, as the Kubernetes documentation advises anyway.
+and a quantity are maps tagged with KIND_KEY; their member functions check the tag. A quantity
+keeps its amount in canonical form, so `quantity('1Gi') == quantity('1024Mi')` holds as in
+Kubernetes; `string()` of one is that plain decimal form (`1073741824`, where Kubernetes says `1Gi`).
 """
 
 from __future__ import annotations
@@ -249,8 +249,7 @@ def _parse_cidr(text: str) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
 
 
 def _cidr(text: str) -> dict:
-    _parse_cidr(text)
-    return {KIND_KEY: "cidr", "value": text}
+    return {KIND_KEY: "cidr", "value": str(_parse_cidr(text))}
 
 
 def _is_cidr(text: str) -> bool:
@@ -287,8 +286,8 @@ def _amount(text: str) -> Decimal:
 
 
 def _quantity(text: str) -> dict:
-    _amount(text)
-    return {KIND_KEY: "quantity", "value": text}
+    # the amount in canonical form, so that quantity('1Gi') == quantity('1024Mi') as in Kubernetes
+    return {KIND_KEY: "quantity", "value": format(_amount(text).normalize(), "f")}
 
 
 def _is_quantity(text: str) -> bool:
@@ -325,12 +324,20 @@ def _compare_to(a: dict, b: dict) -> int:
     return (x > y) - (x < y)
 
 
+def _as_string(value: dict) -> str:
+    """string() of a URL, IP, CIDR or quantity: its text (a quantity's in plain decimal form)."""
+    if not isinstance(value, dict) or value.get(KIND_KEY) not in ("url", "ip", "cidr", "quantity"):
+        raise TypeError("no such overload: string() of a map")
+    return str(value["value"])
+
+
 def _spec(name: str, params: str, result: str, impl: Callable[..., Any], member: bool = True) -> FunctionSpec:
     types = tuple(params.split(",")) if params else ()
     return FunctionSpec(name, f"k8s_{name}_{'_'.join(types) or 'none'}", types, result, member, impl)
 
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
+    _spec("string", "map", "string", _as_string, member=False),
     _spec("isSorted", "list", "bool", _is_sorted),
     _spec("sum", "list", "dyn", _sum),
     _spec("min", "list", "dyn", _least),
