@@ -178,6 +178,37 @@ def test_an_expression_that_fails_is_a_finding_not_silence(repo, expression, mes
         ("      path: api.image\n", "", None),  # no path: the finding points at the file
         ("      messageExpression:", "      messageExpresion:", "acme.yaml:13: ValuesPolicy: unknown field"),
         ("kind: ValuesPolicy", "kind: ValuesPolicy\nkind: Again", "acme.yaml:3: not a policy file:"),
+        (
+            "metadata:",
+            "spek: {}\nmetadata:",
+            "acme.yaml:3: ValuesPolicy: unknown field spek (known: apiVersion",
+        ),
+        (
+            "apiVersion: starter-lint.io/v1",
+            "apiVersion: starter-lint.io/v2",
+            "acme.yaml:1: ValuesPolicy: apiVersion must be",
+        ),
+        ("  validations:\n", "  validations: []\n  x:\n", "acme.yaml:12: ValuesPolicy: unknown field spec.x"),
+        (
+            '    fail:\n      - {api: {image: "registry.example.org/app-api:latest"}}\n',
+            "    fail: 1\n",
+            "acme.yaml:16: ValuesPolicy: spec.examples.fail must be a list",
+        ),
+        (
+            "  fix: pin it\n",
+            "  fix: pin it\n  examples: {}\n",
+            "acme.yaml:16: not a policy file: policies/acme.yaml",
+        ),
+        (
+            "      path: api.image",
+            "      path: [api, image]",
+            "acme.yaml:14: ValuesPolicy: a validation's path is a string",
+        ),
+        (
+            "  fix: pin it\n",
+            "  fix: pin it\n  docs: http://x\n",
+            "acme.yaml:11: ValuesPolicy: spec.docs must be an https:// URL",
+        ),
     ],
 )
 def test_a_bad_policy_is_one_file_line_error(repo, old, new, error):
