@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..context import Context
@@ -214,6 +214,7 @@ class _Run:
     namespaces: dict  # name -> labels, from the render and the policy files
     default_namespace: str
     crds: dict  # (group, kind) -> (plural, namespaced?)
+    rules_cache: dict = field(default_factory=dict)  # admission_match.matches' verdicts per kind of request
 
 
 def _unknown_namespace(binding: Binding, obj: ManifestObject, namespace: str) -> Problem:
@@ -238,8 +239,8 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
         policy = binding.policy
         try:
             if not (
-                matches(policy.constraints, request, run.namespaces, True)
-                and matches(binding.match_resources, request, run.namespaces, False)
+                matches(policy.constraints, request, run.namespaces, True, run.rules_cache)
+                and matches(binding.match_resources, request, run.namespaces, False, run.rules_cache)
             ):
                 continue
         except Unknown as unknown:
