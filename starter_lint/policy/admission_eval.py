@@ -187,7 +187,9 @@ def _findings(
     reported: set = set()
     try:
         for param in params if params is not None else [None]:
-            for i, message in _evaluate(binding, base.with_values({"params": param})):
+            # base has params null: its activations serve every binding without params
+            bindings = base if param is None else base.with_values({"params": param})
+            for i, message in _evaluate(binding, bindings):
                 if i in reported:  # several params objects: one finding per validation
                     continue
                 reported.add(i)
@@ -281,6 +283,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
                     "oldObject": None,
                     "request": request.as_cel(),
                     "namespaceObject": namespace_object,
+                    "params": None,
                 }
             )
         yield from _findings(binding, obj, base, params)
