@@ -221,3 +221,13 @@ def test_a_policy_needs_resource_rules_a_binding_does_not():
     assert matches({}, request(), {}, True) is False
     assert matches({}, request(), {}, False) is True
     assert matches(None, request(), {}, False) is True
+
+
+def test_the_rules_cache_gives_the_same_verdicts_and_minds_resource_names():
+    cache: dict = {}
+    by_name = {"resourceRules": [rule(resourceNames=["api"])]}
+    other = dict(DEPLOYMENT, metadata={**DEPLOYMENT["metadata"], "name": "web"})
+    for _ in range(2):  # the second time from the cache
+        assert matches(by_name, request(), {}, True, cache) is True
+        assert matches(by_name, request(other), {}, True, cache) is False
+        assert matches(PROD_ONLY, request(), {"prod": {"environment": "test"}}, True, cache) is False

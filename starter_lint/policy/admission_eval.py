@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..context import Context
@@ -187,7 +187,9 @@ def _findings(
     reported: set = set()
     try:
         for param in params if params is not None else [None]:
-            for i, message in _evaluate(binding, base.with_values({"params": param})):
+            # base has params null: its activations serve every binding without params
+            bindings = base if param is None else base.with_values({"params": param})
+            for i, message in _evaluate(binding, bindings):
                 if i in reported:  # several params objects: one finding per validation
                     continue
                 reported.add(i)
@@ -214,6 +216,7 @@ class _Run:
     namespaces: dict  # name -> labels, from the render and the policy files
     default_namespace: str
     crds: dict  # (group, kind) -> (plural, namespaced?)
+    rules_cache: dict = field(default_factory=dict)  # admission_match.matches' verdicts per kind of request
 
 
 def _unknown_namespace(binding: Binding, obj: ManifestObject, namespace: str) -> Problem:
@@ -238,8 +241,8 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
         policy = binding.policy
         try:
             if not (
-                matches(policy.constraints, request, run.namespaces, True)
-                and matches(binding.match_resources, request, run.namespaces, False)
+                matches(policy.constraints, request, run.namespaces, True, run.rules_cache)
+                and matches(binding.match_resources, request, run.namespaces, False, run.rules_cache)
             ):
                 continue
         except Unknown as unknown:
@@ -280,6 +283,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
                     "oldObject": None,
                     "request": request.as_cel(),
                     "namespaceObject": namespace_object,
+                    "params": None,
                 }
             )
         yield from _findings(binding, obj, base, params)

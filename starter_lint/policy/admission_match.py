@@ -242,17 +242,41 @@ def namespace_labels(request: Request, namespaces: dict, selector: Any) -> dict 
     return {NAMESPACE_NAME_LABEL: request.namespace}
 
 
-def matches(match: dict | None, request: Request, namespaces: dict, rules_required: bool) -> bool:
-    """A MatchResources (a policy's matchConstraints or a binding's matchResources) selects the
-    request. A binding's resourceRules may be left out (then they do not narrow); a policy's
-    may not. Raises Unknown when the answer depends on a namespace's unknown labels."""
-    if match is None:
-        return True
+def _rules_select(match: dict, request: Request, rules_required: bool) -> bool:
     exact = match.get("matchPolicy", "Equivalent") == "Exact"
     rules = match.get("resourceRules")
     if (rules or rules_required) and not any(rule_matches(rule, request, exact) for rule in rules or ()):
         return False
-    if any(rule_matches(rule, request, exact) for rule in match.get("excludeResourceRules") or ()):
+    return not any(rule_matches(rule, request, exact) for rule in match.get("excludeResourceRules") or ())
+
+
+def matches(
+    match: dict | None, request: Request, namespaces: dict, rules_required: bool, cache: dict | None = None
+) -> bool:
+    """A MatchResources (a policy's matchConstraints or a binding's matchResources) selects the
+    request. A binding's resourceRules may be left out (then they do not narrow); a policy's
+    may not. Raises Unknown when the answer depends on a namespace's unknown labels.
+
+    `cache` (one per run) keeps the resource rules' verdict per kind of request: thousands of
+    objects share a handful of group/version/resource triples."""
+    if match is None:
+        return True
+    if cache is None:
+        selected = _rules_select(match, request, rules_required)
+    else:
+        names = cache.get(id(match))
+        if names is None:
+            rules = (match.get("resourceRules") or []) + (match.get("excludeResourceRules") or [])
+            names = cache[id(match)] = any(rule.get("resourceNames") for rule in rules)
+        key: tuple = (id(match), request.group, request.version, request.resource, request.namespaced)
+        key += (rules_required, request.name) if names else (rules_required,)
+        known = cache.get(key)
+        selected = (
+            known
+            if known is not None
+            else cache.setdefault(key, _rules_select(match, request, rules_required))
+        )
+    if not selected:
         return False
     if not selector_matches(match.get("objectSelector"), request.labels):
         return False
