@@ -343,3 +343,15 @@ def test_policies_and_rule_dirs_together(repo):
     (repo / ".starter-lint.yaml").write_text("rule-dirs: [rules]\npolicies: [policies]\n")
     code, out, err = run_in_process(["check", "values.yaml", "--select", "ACME001", "-q"], repo)
     assert code == 0 and len(acme(out)) == 1, err
+
+
+def test_config_policies_are_relative_to_the_config_file(repo):
+    (repo / "ci").mkdir()
+    (repo / "ci" / "lint.yaml").write_text("policies: [../policies]\n")
+    code, out, err = run_in_process(
+        ["check", "--config", "ci/lint.yaml", "values.yaml", "--select", "ACME001", "-q"], repo
+    )
+    assert len(acme(out)) == 1, err
+    (repo / "ci" / "lint.yaml").write_text("policies: [policies]\n")  # ci/policies: not there
+    code, _, err = run_in_process(["check", "--config", "ci/lint.yaml", "values.yaml"], repo)
+    assert code == 2 and "no such file or folder" in err, err
