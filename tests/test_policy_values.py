@@ -354,4 +354,4 @@ def test_config_policies_are_relative_to_the_config_file(repo):
     assert len(acme(out)) == 1, err
     (repo / "ci" / "lint.yaml").write_text("policies: [policies]\n")  # ci/policies: not there
     code, _, err = run_in_process(["check", "--config", "ci/lint.yaml", "values.yaml"], repo)
-    assert code == 2 and "no such file or folder" in err, err
+    assert code == 2 and "--policy ci/policies: no such file or folder" in err, err
