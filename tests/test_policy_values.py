@@ -355,3 +355,13 @@ def test_config_policies_are_relative_to_the_config_file(repo):
     (repo / "ci" / "lint.yaml").write_text("policies: [policies]\n")  # ci/policies: not there
     code, _, err = run_in_process(["check", "--config", "ci/lint.yaml", "values.yaml"], repo)
     assert code == 2 and "--policy ci/policies: no such file or folder" in err, err
+
+
+def test_an_unused_disable_of_a_policy_is_reported(repo):
+    (repo / "values.yaml").write_text(
+        "api:\n  image: registry.example.org/app-api:1.0  # starter-lint: disable=ACME001 fine\n"
+    )
+    _, out, _ = check(repo, "--select", "ACME001,SL107", "-q")
+    assert "SL107 `# starter-lint: disable=ACME001` suppresses nothing" in out
+    _, out, _ = run_in_process(["check", "values.yaml", "--select", "SL107", "-q"], repo)
+    assert "`ACME001` in this disable comment names no rule" in out  # without the policy loaded
