@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import StarterLintError
 from .k8s_library import FUNCTIONS, FunctionSpec
+from .k8s_types import TYPE_FUNCTIONS
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 _POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
@@ -98,7 +99,7 @@ def _environment(variables: frozenset[str]) -> Any:
     from cel_expr_python.ext import ext_math, ext_optional, ext_strings  # deferred: with the library
 
     by_name: dict[str, list[FunctionSpec]] = {}
-    for spec in FUNCTIONS:
+    for spec in FUNCTIONS + TYPE_FUNCTIONS:
         by_name.setdefault(spec.name, []).append(spec)
     return cel.NewEnv(
         variables={name: cel.Type.DYN for name in sorted(variables)},
