@@ -4,7 +4,7 @@ The library is cel-expr-python (Google's cel-cpp); docs/cel-libraries.md says wh
 an expression at compile time against the declared variables (all `dyn`, as Kubernetes declares
 `object` and `params` when it has no schema), so an unknown identifier or function is a compile
 error with its line and column. On top of the library's own extensions (strings, optionals, math)
-the Kubernetes libraries are registered from k8s_library.py, implemented in plain Python.
+the Kubernetes libraries are registered from k8s_library.py and k8s_types.py (plain Python).
 
 Runaway expressions: cel-cpp stops an evaluation after 10,000 comprehension iterations in total
 ("Iteration budget exceeded"), which bounds `map` nested over a large list; inputs are bounded by
