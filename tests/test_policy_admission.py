@@ -500,3 +500,12 @@ def test_two_processes_give_the_findings_of_one(monkeypatch):
     monkeypatch.setattr(speedups, "FAST_PATHS", False)
     alone = [(p.message, p.location) for p in evaluate(REPLICA_LIMIT + binding(), manifests)]
     assert split == alone and len(alone) == 6  # replicas 6 to 11
+
+
+def test_an_object_without_kind_is_not_admitted_so_not_evaluated():
+    everything = REPLICA_LIMIT.replace("resources: [deployments]", "resources: ['*']").replace(
+        "apiGroups: [apps]", "apiGroups: ['*']"
+    )
+    untyped = deployment(replicas=9).replace("kind: Deployment\n", "")
+    assert evaluate(everything + binding(), untyped) == []
+    assert len(evaluate(everything + binding(), deployment(replicas=9))) == 1

@@ -295,7 +295,10 @@ def evaluate_admission(policies: AdmissionPolicies, ctx: Context) -> Iterable[tu
     """("SL901", Problem) per denial of the rendered objects of `ctx` by the bound policies."""
     if not policies or ctx.manifests is None:
         return
-    objects = [obj for obj in ctx.manifests.objects if isinstance(obj.obj, dict)]
+    # an object without apiVersion or kind is refused before admission (SL704 says so)
+    objects = [
+        obj for obj in ctx.manifests.objects if isinstance(obj.obj, dict) and obj.api_version and obj.kind
+    ]
     namespaces = dict(policies.namespaces)
     for obj in objects:
         if obj.kind == "Namespace" and obj.name and obj.api_version == "v1":
