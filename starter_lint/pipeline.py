@@ -267,8 +267,11 @@ def _check_extra_rules(options: Options, catalog) -> None:
         return
 
     load_checks()
+    # SL901 and the values policies' ids (never SL...) are run by policy/run.py, not by checks
+    from .policy.run import SHIPPED_RULES  # deferred: only a config with rule-dirs asks
+
     for rule_id in catalog:
-        if rule_id not in CHECKS:
+        if rule_id not in CHECKS and rule_id not in SHIPPED_RULES and rule_id.startswith("SL"):
             raise StarterLintError(
                 f"{catalog[rule_id].source}: no check implements {rule_id}; rule-dirs hold "
                 "rule files for the shipped checks only (Python rules are not loaded; "

@@ -17,6 +17,7 @@ from starter_lint.policy import load
 from starter_lint.policy.values_policy import values_path
 from starter_lint.targets import Target
 
+from .sarif_rules import problems
 from .support import REPO, run_in, run_in_process
 
 POLICY = """\
@@ -121,8 +122,10 @@ def test_sarif_describes_the_policy_rule(repo):
         POLICY.replace("  fix: pin it\n", "  fix: pin it\n  docs: https://example.com/acme001\n")
     )
     _, out, _ = check(repo, "--select", "ACME001", "--format", "sarif")
-    rules = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
+    log = json.loads(out)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
     assert next(r for r in rules if r["id"] == "ACME001")["helpUri"] == "https://example.com/acme001"
+    assert problems(log, repo) == []  # what GitHub code scanning accepts (tests/sarif_rules.py)
 
 
 def test_explain_and_rules_list_the_policy(repo):
@@ -175,6 +178,37 @@ def test_an_expression_that_fails_is_a_finding_not_silence(repo, expression, mes
         ("      path: api.image\n", "", None),  # no path: the finding points at the file
         ("      messageExpression:", "      messageExpresion:", "acme.yaml:13: ValuesPolicy: unknown field"),
         ("kind: ValuesPolicy", "kind: ValuesPolicy\nkind: Again", "acme.yaml:3: not a policy file:"),
+        (
+            "metadata:",
+            "spek: {}\nmetadata:",
+            "acme.yaml:3: ValuesPolicy: unknown field spek (known: apiVersion",
+        ),
+        (
+            "apiVersion: starter-lint.io/v1",
+            "apiVersion: starter-lint.io/v2",
+            "acme.yaml:1: ValuesPolicy: apiVersion must be",
+        ),
+        ("  validations:\n", "  validations: []\n  x:\n", "acme.yaml:12: ValuesPolicy: unknown field spec.x"),
+        (
+            '    fail:\n      - {api: {image: "registry.example.org/app-api:latest"}}\n',
+            "    fail: 1\n",
+            "acme.yaml:16: ValuesPolicy: spec.examples.fail must be a list",
+        ),
+        (
+            "  fix: pin it\n",
+            "  fix: pin it\n  examples: {}\n",
+            "acme.yaml:16: not a policy file: policies/acme.yaml",
+        ),
+        (
+            "      path: api.image",
+            "      path: [api, image]",
+            "acme.yaml:14: ValuesPolicy: a validation's path is a string",
+        ),
+        (
+            "  fix: pin it\n",
+            "  fix: pin it\n  docs: http://x\n",
+            "acme.yaml:11: ValuesPolicy: spec.docs must be an https:// URL",
+        ),
     ],
 )
 def test_a_bad_policy_is_one_file_line_error(repo, old, new, error):
@@ -261,3 +295,73 @@ def test_a_policy_reads_no_file_and_runs_no_code(repo):
     assert code == 2 and "undeclared reference to 'open'" in err
     with pytest.raises(InputError):
         load.load_policies(["policies"], str(repo))
+
+
+def test_a_message_expression_never_prints_a_secret(repo):
+    """A messageExpression may read any value; the pipeline's scrubbing still keeps secrets out."""
+    (repo / "values.yaml").write_text(
+        "api:\n  secrets:\n    DATABASE_URL: postgres://u:hunter2-very-secret@db/prod\n"
+    )
+    (repo / "policies" / "acme.yaml").write_text(
+        POLICY.replace("\"!values.api.image.endsWith(':latest')\"", '"false"')
+        .replace(
+            "\"'api.image must not be latest in ' + target.name\"",
+            "\"'the value is ' + values.api.secrets.DATABASE_URL\"",
+        )
+        .replace("path: api.image", "path: api.secrets.DATABASE_URL")
+    )
+    _, out, err = check(repo, "--select", "ACME001", "--format", "json")
+    assert "hunter2" not in out + err
+    assert json.loads(out)["targets"][0]["findings"][0]["message"] == "the value is <redacted>"
+
+
+def test_a_runaway_policy_is_stopped_and_reported(repo):
+    (repo / "values.yaml").write_text("items: [" + ", ".join(["1"] * 2000) + "]\n")
+    (repo / "policies" / "acme.yaml").write_text(
+        POLICY.replace(
+            "\"!values.api.image.endsWith(':latest')\"",
+            '"values.items.map(a, values.items.map(b, a + b)).size() > 0"',
+        )
+    )
+    lines = acme(check(repo, "--select", "ACME001", "-q")[1])
+    assert len(lines) == 1 and "could not be evaluated: cost limit exceeded" in lines[0], lines
+
+
+def test_a_policy_folder_is_confined_to_the_repository(repo, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "evil.yaml").write_text(POLICY.replace("ACME001", "EVIL001"))
+    (repo / "policies" / "link.yaml").symlink_to(outside / "evil.yaml")
+    code, _, err = check(repo)
+    assert code == 2 and "--policy policies" in err and "Traceback" not in err, err
+
+
+def test_policies_and_rule_dirs_together(repo):
+    """A repository's rule folder re-describes shipped rules; the policies' ids are no such rule."""
+    (repo / "rules").mkdir()
+    shipped = REPO / "rules" / "SL104-ambiguous-scalar.yaml"
+    (repo / "rules" / shipped.name).write_text(shipped.read_text())
+    (repo / ".starter-lint.yaml").write_text("rule-dirs: [rules]\npolicies: [policies]\n")
+    code, out, err = run_in_process(["check", "values.yaml", "--select", "ACME001", "-q"], repo)
+    assert code == 0 and len(acme(out)) == 1, err
+
+
+def test_config_policies_are_relative_to_the_config_file(repo):
+    (repo / "ci").mkdir()
+    (repo / "ci" / "lint.yaml").write_text("policies: [../policies]\n")
+    code, out, err = run_in_process(
+        ["check", "--config", "ci/lint.yaml", "values.yaml", "--select", "ACME001", "-q"], repo
+    )
+    assert len(acme(out)) == 1, err
+    (repo / "ci" / "lint.yaml").write_text("policies: [policies]\n")  # ci/policies: not there
+    code, _, err = run_in_process(["check", "--config", "ci/lint.yaml", "values.yaml"], repo)
+    assert code == 2 and "--policy ci/policies: no such file or folder" in err, err
+
+
+def test_an_unused_disable_of_a_policy_is_reported(repo):
+    (repo / "values.yaml").write_text(
+        "api:\n  image: registry.example.org/app-api:1.0  # starter-lint: disable=ACME001 fine\n"
+    )
+    _, out, _ = check(repo, "--select", "ACME001,SL107", "-q")
+    assert "SL107 `# starter-lint: disable=ACME001` suppresses nothing" in out
+    _, out, _ = run_in_process(["check", "values.yaml", "--select", "SL107", "-q"], repo)
+    assert "`ACME001` in this disable comment names no rule" in out  # without the policy loaded

@@ -6,9 +6,9 @@ strings, optionals and math itself. Each function is declared here as data (name
 types, result type, implementation); policy/cel.py registers them with the library.
 
 cel-expr-python cannot register opaque types from Python, so a URL, an IP address, a CIDR range
-and a quantity are maps tagged with KIND_KEY; their member functions check the tag. Equality
-between two quantities is therefore textual (`quantity('1Gi') == quantity('1024Mi')` is false);
-use `compareTo` or `isGreaterThan`, as the Kubernetes documentation advises anyway.
+and a quantity are maps tagged with KIND_KEY; their member functions check the tag. A quantity
+keeps its amount in canonical form, so `quantity('1Gi') == quantity('1024Mi')` holds as in
+Kubernetes; `string()` of one is that plain decimal form (`1073741824`, where Kubernetes says `1Gi`).
 """
 
 from __future__ import annotations
@@ -110,8 +110,39 @@ def _find_all(text: str, regex: str, limit: int = -1) -> list[str]:
 # sets
 
 
+MAX_PAIRWISE = 1_000_000  # comparisons of unhashable elements (maps, lists) one call may make
+
+
+def _key(value: Any) -> Any:
+    """A hashable key equal where CEL's equality is (1 == 1.0, but true != 1), or None."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    if isinstance(value, (str, bytes)) or value is None:
+        return (type(value).__name__, value)
+    return None
+
+
+def _members(items: list, wanted: list) -> list[bool]:
+    """For each of `wanted`: is it in `items` (hashed when it can be, else compared pairwise,
+    within MAX_PAIRWISE: a policy's own loops are bounded by the library, these are ours)."""
+    keys = {_key(x) for x in items}
+    unhashed = [x for x in items if _key(x) is None]
+    out = []
+    for value in wanted:
+        key = _key(value)
+        if key is not None:
+            out.append(key in keys)
+            continue
+        if len(unhashed) * len(wanted) > MAX_PAIRWISE:
+            raise ValueError("cost limit exceeded (sets over too many maps or lists)")
+        out.append(any(x == value for x in unhashed))
+    return out
+
+
 def _set_contains(items: list, sub: list) -> bool:
-    return all(any(x == y for y in items) for x in sub)
+    return all(_members(items, sub))
 
 
 def _set_equivalent(a: list, b: list) -> bool:
@@ -119,7 +150,7 @@ def _set_equivalent(a: list, b: list) -> bool:
 
 
 def _set_intersects(a: list, b: list) -> bool:
-    return any(any(x == y for y in b) for x in a)
+    return any(_members(a, b))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,8 +249,7 @@ def _parse_cidr(text: str) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
 
 
 def _cidr(text: str) -> dict:
-    _parse_cidr(text)
-    return {KIND_KEY: "cidr", "value": text}
+    return {KIND_KEY: "cidr", "value": str(_parse_cidr(text))}
 
 
 def _is_cidr(text: str) -> bool:
@@ -256,8 +286,8 @@ def _amount(text: str) -> Decimal:
 
 
 def _quantity(text: str) -> dict:
-    _amount(text)
-    return {KIND_KEY: "quantity", "value": text}
+    # the amount in canonical form, so that quantity('1Gi') == quantity('1024Mi') as in Kubernetes
+    return {KIND_KEY: "quantity", "value": format(_amount(text).normalize(), "f")}
 
 
 def _is_quantity(text: str) -> bool:
@@ -294,12 +324,20 @@ def _compare_to(a: dict, b: dict) -> int:
     return (x > y) - (x < y)
 
 
+def _as_string(value: dict) -> str:
+    """string() of a URL, IP, CIDR or quantity: its text (a quantity's in plain decimal form)."""
+    if not isinstance(value, dict) or value.get(KIND_KEY) not in ("url", "ip", "cidr", "quantity"):
+        raise TypeError("no such overload: string() of a map")
+    return str(value["value"])
+
+
 def _spec(name: str, params: str, result: str, impl: Callable[..., Any], member: bool = True) -> FunctionSpec:
     types = tuple(params.split(",")) if params else ()
     return FunctionSpec(name, f"k8s_{name}_{'_'.join(types) or 'none'}", types, result, member, impl)
 
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
+    _spec("string", "map", "string", _as_string, member=False),
     _spec("isSorted", "list", "bool", _is_sorted),
     _spec("sum", "list", "dyn", _sum),
     _spec("min", "list", "dyn", _least),

@@ -50,10 +50,11 @@ def policy_files(paths: Sequence[str], cwd: str | None) -> list[str]:
     files: list[str] = []
     for given in paths:
         full = os.path.join(cwd or os.getcwd(), given)
+        shown = display_path(full, cwd)  # a config's path is absolute: shown as the user sees it
         if not os.path.exists(full):
-            raise InputError(f"--policy {given}: no such file or folder")
+            raise InputError(f"--policy {shown}: no such file or folder")
         suffixes = POLICY_SUFFIXES if os.path.isdir(full) else None
-        files += [str(path) for path in confined_files(given, f"--policy {given}", cwd, suffixes)]
+        files += [str(path) for path in confined_files(given, f"--policy {shown}", cwd, suffixes)]
     return list(dict.fromkeys(files))
 
 

@@ -15,6 +15,9 @@ from .admission_eval import RULE_ID as ADMISSION_RULE_ID
 from .admission_eval import evaluate_admission
 from .values_policy import activation_of, evaluate_values_policy
 
+# shipped rules that no check in checks/ implements: policy_problems runs them
+SHIPPED_RULES = (ADMISSION_RULE_ID,)
+
 
 def policy_problems(ctx: Context, selects: Callable[[str], bool]) -> Iterator[tuple[str, Problem]]:
     """(rule id, Problem) of every selected policy that applies to this target."""

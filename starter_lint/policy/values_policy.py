@@ -65,7 +65,8 @@ def _mapping(document: Any, value: Any, path: tuple, allowed: set, required: Seq
             raise _fail(
                 document,
                 path + (key,),
-                f"ValuesPolicy: unknown field {where}.{key} (known: {', '.join(sorted(allowed))})",
+                f"ValuesPolicy: unknown field {f'{where}.{key}' if path else key} "
+                f"(known: {', '.join(sorted(allowed))})",
             )
     for key in required:
         if key not in value:
