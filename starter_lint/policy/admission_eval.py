@@ -17,11 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ..context import Context
 from ..fields import as_dict
 from ..findings import Problem, Severity
+from ..halves import in_two_halves
 from ..manifests.model import ManifestObject
 from ..pointer import build
 from .admission import AdmissionPolicies, Binding, Expression, PolicyDocument
@@ -293,7 +295,10 @@ def evaluate_admission(policies: AdmissionPolicies, ctx: Context) -> Iterable[tu
     """("SL901", Problem) per denial of the rendered objects of `ctx` by the bound policies."""
     if not policies or ctx.manifests is None:
         return
-    objects = [obj for obj in ctx.manifests.objects if isinstance(obj.obj, dict)]
+    # an object without apiVersion or kind is refused before admission (SL704 says so)
+    objects = [
+        obj for obj in ctx.manifests.objects if isinstance(obj.obj, dict) and obj.api_version and obj.kind
+    ]
     namespaces = dict(policies.namespaces)
     for obj in objects:
         if obj.kind == "Namespace" and obj.name and obj.api_version == "v1":
@@ -304,6 +309,16 @@ def evaluate_admission(policies: AdmissionPolicies, ctx: Context) -> Iterable[tu
         (ctx.options.namespace if ctx.options is not None else None) or "default",
         crd_resources([obj.obj for obj in objects] + [document.obj for document in policies.params]),
     )
-    for obj in objects:
-        for problem in _object_findings(run, obj):
+    parts = in_two_halves(partial(_findings_of, run), objects, SPLIT_OBJECTS)
+    for part in parts:
+        for problem in part:
             yield RULE_ID, problem
+
+
+# from this many objects on, two processes evaluate them (halves.py): ~0.5 ms an object for 20
+# policies, ~2 ms to fork
+SPLIT_OBJECTS = 1000
+
+
+def _findings_of(run: _Run, objects: list) -> list[Problem]:
+    return [problem for obj in objects for problem in _object_findings(run, obj)]
