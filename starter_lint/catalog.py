@@ -28,9 +28,10 @@ class Catalog(Mapping[str, "Rule"]):
     single largest cost of a pre-commit run; `rules`, `explain` and SARIF iterate and parse all.
     """
 
-    def __init__(self, files: Mapping[str, Path]) -> None:
+    def __init__(self, files: Mapping[str, Path], loaded: Iterable[Rule] = ()) -> None:
         self._files = dict(sorted(files.items()))  # id -> Path
-        self._rules: dict[str, Rule] = {}
+        self._rules: dict[str, Rule] = {rule.id: rule for rule in loaded}
+        self._ids = sorted(set(self._files) | set(self._rules))
 
     def __getitem__(self, rule_id: str) -> Rule:
         rule = self._rules.get(rule_id)
@@ -41,15 +42,16 @@ class Catalog(Mapping[str, "Rule"]):
         return rule
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._files)
+        return iter(self._ids)
 
     def __len__(self) -> int:
-        return len(self._files)
+        return len(self._ids)
 
 
 @cache
-def load_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
-    """Every rule by id, shipped rules first, then `extra_dirs` (config `rule_dirs`) over them.
+def load_catalog(extra_dirs: tuple[str, ...] = (), policy_rules: tuple[Rule, ...] = ()) -> Catalog:
+    """Every rule by id, shipped rules first, then `extra_dirs` (config `rule_dirs`) over them,
+    then the rules of the loaded values policies (policy/load.py: ids that collide with none).
 
     A rule folder holds data only (rule files): no code from a repository is ever run, so a
     Python file there is an error rather than a rule that silently never fires."""
@@ -75,11 +77,15 @@ def load_catalog(extra_dirs: tuple[str, ...] = ()) -> Catalog:
             if match is None:
                 raise StarterLintError(f"{path}: a rule file is named SLnnn-name.yaml (lower-case name)")
             files[match.group(1)] = path
-    return Catalog(files)
+    return Catalog(files, policy_rules)
 
 
 def get_rule(rule_id: str, extra_dirs: Iterable[str] = ()) -> Rule:
-    catalog = load_catalog(tuple(extra_dirs))
+    return find_rule(load_catalog(tuple(extra_dirs)), rule_id)
+
+
+def find_rule(catalog: Catalog, rule_id: str) -> Rule:
+    """The rule of `catalog` with this id (any case) or name; StarterLintError when none."""
     key = rule_id.strip().upper()
     if key not in catalog:
         by_name = {rule.name: rule for rule in catalog.values()}

@@ -98,8 +98,7 @@ def main():
 def check(target_names, statistics, **params):
     """Check values files and manifests: the config's targets, or the files named (a file a
     config target lists is checked as that target; a chart's values.yaml as chart defaults)."""
-    from .catalog import load_catalog  # deferred: --help and completion load click only
-    from .pipeline import run  # deferred: --help and completion load click only
+    from .pipeline import run, run_catalog  # deferred: --help and completion load click only
     from .report import render  # deferred: --help and completion load click only
     from .report import statistics as per_rule  # deferred: --help and completion load click only
 
@@ -108,9 +107,7 @@ def check(target_names, statistics, **params):
     if statistics and options.format not in per_rule.FORMATS:
         _fail(f"--statistics counts findings in the text or json format, not {options.format}")
     report = run(options)
-    text = (per_rule.render if statistics else render)(
-        report, load_catalog(tuple(options.rule_dirs)), options
-    )
+    text = (per_rule.render if statistics else render)(report, run_catalog(options), options)
     write_output(text, options)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 
@@ -206,15 +203,15 @@ def fix(show_diff, unsafe_fixes, target_names, **params):
 
 @main.command()
 @table_options("rules")
-def rules(fmt):
-    """List the rule catalog (with the config's rule-dirs)."""
+def rules(fmt, **params):
+    """List the rule catalog (with the config's rule-dirs and the --policy values policies)."""
     import json  # deferred: `--help` and completion load click only
 
-    from .catalog import load_catalog  # deferred: --help and completion load click only
+    from .pipeline import run_catalog  # deferred: --help and completion load click only
     from .report.escape import text_line  # deferred: `--help` and completion load click only
     from .rule_file import catalog_markdown  # deferred: --help and completion load click only
 
-    catalog = load_catalog(tuple(build_options({}, "rules").rule_dirs))
+    catalog = run_catalog(build_options(params, "rules"))
     if fmt == "json":
         document = [
             {
@@ -242,16 +239,37 @@ def rules(fmt):
 
 @main.command()
 @click.argument("rule_id")
-def explain(rule_id):
-    """Explain one rule: what it checks, why, how to fix it, with examples."""
-    from .catalog import get_rule  # deferred: --help and completion load click only
+@table_options("explain")
+def explain(rule_id, **params):
+    """Explain one rule (or a --policy values policy): what it checks, why, how to fix it."""
+    from .catalog import find_rule  # deferred: --help and completion load click only
+    from .pipeline import run_catalog  # deferred: --help and completion load click only
     from .report.escape import text_line  # deferred: `--help` and completion load click only
 
-    # a repository's rule (rule-dirs) is text from a pull request: each line escaped for a terminal
-    # and a CI log (the shipped rules' text is unchanged by it)
-    rule = get_rule(rule_id, tuple(build_options({}, "explain").rule_dirs)).escaped(text_line)
+    # a repository's rule (rule-dirs, a policy) is text from a pull request: each line escaped
+    # for a terminal and a CI log (the shipped rules' text is unchanged by it)
+    rule = find_rule(run_catalog(build_options(params, "explain")), rule_id).escaped(text_line)
     sys.stdout.write(rule.help_markdown(fix_safety=True))
     sys.stdout.write(f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n")
+
+
+@main.group()
+def policy():
+    """Work with CEL policy files (docs/policies.md)."""
+
+
+@policy.command("test")
+@click.argument("paths", nargs=-1, required=True)
+def policy_test(paths):
+    """Run every values policy's examples: a fail example must be flagged, a pass example not."""
+    from .policy.examples import run_examples  # deferred: --help and completion load click only
+
+    results = run_examples(paths, os.getcwd())
+    for line in results.failures:
+        say(line)
+    failed = len(results.failures)
+    say(f"{results.ran - failed} of {results.ran} policy examples passed")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 @main.command()

@@ -249,9 +249,18 @@ def _set_args(
     return [(expression, kind) for expression in expressions]
 
 
+def _run_catalog(options):
+    """The rules the config may name: with its `policies:`, their ids too."""
+    if not options.policies:
+        return load_catalog(tuple(options.rule_dirs))
+    from .pipeline import run_catalog  # deferred: only a config with policies loads them here
+
+    return run_catalog(options)
+
+
 def _rules(reader: ConfigReader, value, line: int, options) -> None:
 
-    catalog = load_catalog(tuple(options.rule_dirs))
+    catalog = _run_catalog(options)
     for rule_id, spec in reader.mapping(value, line, "'rules'").items():
         rule_line = reader.key_line(value, rule_id)
         key = str(rule_id).strip().upper()
@@ -281,7 +290,7 @@ def _ignores(reader: ConfigReader, value, line: int, options) -> list:
         ConfigIgnore,
     )  # deferred: the suppress package only when a config has ignores
 
-    catalog = load_catalog(tuple(options.rule_dirs))
+    catalog = _run_catalog(options)
 
     if not isinstance(value, list):
         raise reader.error(line, f"'ignores' must be a list of entries, not {describe_type(value)}")

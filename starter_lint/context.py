@@ -10,6 +10,7 @@ from .findings import Location
 if TYPE_CHECKING:  # (at run time these modules import this one, or are not needed to build one)
     from .manifests.model import ManifestSet
     from .options import Options
+    from .policy.load import PolicySet
     from .textio import YamlLoadError
     from .values.chart_tree import ChartNode
     from .values.layers import LayeredValues
@@ -41,6 +42,7 @@ class Context:
     render_error: str | None = None  # why --chart did not render (values the chart cannot use)
     chart_defaults: bool = False  # the target is a chart's own values.yaml: file-scope rules only
     subchart_defaults: bool = False  # a subchart's own values.yaml: targets.SUBCHART_DEFAULTS_RULES only
+    policies: PolicySet | None = None  # the run's --policy files, loaded once (policy/load.py)
 
     def get(self, path, default: Any = None) -> Any:
         """The effective value at a values path (tuple or dotted string)."""

@@ -61,6 +61,15 @@ class InputPattern:
         except UnicodeEncodeError:  # a lone surrogate: Go's JSON decoder reads it as U+FFFD
             return self._compiled.search(_LONE_SURROGATE.sub("\ufffd", text)) is not None
 
+    def first_match(self, text: str) -> str | None:
+        """The leftmost match in `text` (CEL's `find`), or None."""
+        match = self._compiled.search(text)
+        return None if match is None else str(match.group(0))
+
+    def all_matches(self, text: str) -> list[str]:
+        """Every non-overlapping match in `text`, left to right (CEL's `findAll`)."""
+        return [str(m.group(0)) for m in self._compiled.finditer(text)]
+
 
 _LONE_SURROGATE = LazyPattern("[\ud800-\udfff]")
 

@@ -14,8 +14,11 @@ from typing import Any
 
 from .findings import Severity
 
-# A rule id or prefix as --select, --ignore, config ignores and inline comments take them.
-RULE_PATTERN = re.compile(r"^(ALL|SL\d{0,3})$")
+# A rule id or prefix as --select, --ignore, config ignores and inline comments take them: a
+# shipped rule's (SL301, SL3) or a policy's (ACME001, ACME0: docs/policies.md), never SL + 4 digits.
+RULE_PATTERN = re.compile(r"^(ALL|SL\d{0,3}|(?!SL)[A-Z]{2,8}\d{1,4})$")
+# A values policy's own rule id (spec.id): letters of the team's choosing, then 3 or 4 digits.
+POLICY_ID_PATTERN = re.compile(r"^(?!SL)[A-Z]{2,8}\d{3,4}$")
 
 DEFAULT_KUBE_VERSION = "1.27"  # the Kubernetes version validated for when none is given
 DEFAULT_TIMEOUT_SECONDS = 60.0  # how long kubeconform or a chart render may take
@@ -394,6 +397,17 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         help="No excerpts, only finding lines and the summary.",
         default=False,
         switch=True,
+    ),
+    OptionSpec(
+        "policies",
+        flags=("--policy",),
+        keys=("policies",),
+        kind="paths",
+        commands=_RUN_COMMANDS + ("rules", "explain"),
+        help="CEL policy files/directories: values and admission policies (docs/policies.md).",
+        metavar="PATH",
+        repeatable=True,
+        default=[],
     ),
     OptionSpec(
         None,  # a way to read one run's report, not a setting of the repository: no config key

@@ -85,6 +85,7 @@ class Options:
     quiet: bool = field(default_factory=_default("quiet"))
     jobs: int = field(default_factory=_default("jobs"))
     rule_dirs: list = field(default_factory=_default("rule_dirs"))
+    policies: list = field(default_factory=_default("policies"))  # --policy files and folders
     release_name: str = field(default_factory=_default("release_name"))
     namespace: str = field(default_factory=_default("namespace"))
     # what the config file sets beyond the table's options, and how the run was asked for

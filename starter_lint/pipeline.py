@@ -137,6 +137,12 @@ def run_checks(ctx: Context, options: Options, catalog: Catalog) -> tuple:
         ran.append(rule_id)
         for problem in spec.function(ctx) or ():
             findings.append(to_finding(rule_id, problem, ctx, catalog, options))
+    if ctx.policies is not None:
+        from .policy.run import policies_run, policy_problems  # deferred: only runs with --policy
+
+        for rule_id, problem in policy_problems(ctx, options.selects):
+            findings.append(to_finding(rule_id, problem, ctx, catalog, options))
+        ran += policies_run(ctx, options.selects)
     return findings, tuple(ran)
 
 
@@ -180,6 +186,10 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
 
 def run_target(target: Target, options: Options, catalog: Catalog) -> TargetResult:
     ctx, problems = build_context(target, options)
+    if options.policies:
+        from .policy.load import load_policies  # deferred: only runs with --policy
+
+        ctx.policies = load_policies(options.policies, options.cwd)  # cached: read once per run
     if ctx.load_errors or any(problem.key == "chart-values" for _, problem in problems):
         # a values file Helm cannot read fails the deploy by itself: report that alone, not what
         # the rules make of the remaining layers (mostly the chart's defaults), nor a render of
@@ -257,8 +267,11 @@ def _check_extra_rules(options: Options, catalog) -> None:
         return
 
     load_checks()
+    # SL901 and the values policies' ids (never SL...) are run by policy/run.py, not by checks
+    from .policy.run import SHIPPED_RULES  # deferred: only a config with rule-dirs asks
+
     for rule_id in catalog:
-        if rule_id not in CHECKS:
+        if rule_id not in CHECKS and rule_id not in SHIPPED_RULES and rule_id.startswith("SL"):
             raise StarterLintError(
                 f"{catalog[rule_id].source}: no check implements {rule_id}; rule-dirs hold "
                 "rule files for the shipped checks only (Python rules are not loaded; "
@@ -274,8 +287,17 @@ def check_rule_patterns(options: Options, catalog) -> None:
                 raise StarterLintError(f"{option} {pattern} matches no rule; `starter-lint rules` lists them")
 
 
+def run_catalog(options: Options) -> Catalog:
+    """The run's rules: shipped, config rule-dirs, and the values policies of --policy."""
+    if not options.policies:
+        return load_catalog(tuple(options.rule_dirs))
+    from .policy.load import policy_catalog  # deferred: only runs with --policy
+
+    return policy_catalog(options)
+
+
 def run(options: Options) -> Report:
-    catalog = load_catalog(tuple(options.rule_dirs))
+    catalog = run_catalog(options)
     _check_extra_rules(options, catalog)
     check_rule_patterns(options, catalog)
     for crd in options.crds:
@@ -340,7 +362,7 @@ def _report_unused_suppressions(results: list, options: Options, catalog) -> Non
 
 
 def _run_target_alone(target: Target, options: Options) -> TargetResult:
-    return run_target(target, options, load_catalog(tuple(options.rule_dirs)))
+    return run_target(target, options, run_catalog(options))
 
 
 def _run_parallel(targets: list, options: Options) -> list:

@@ -46,6 +46,7 @@ class Example:
     set: tuple[str, ...] = ()  # --set expressions
     manifests: str | None = None  # a rendered manifest stream
     chart: dict[str, Any] | None = None  # {"values.yaml": "...", "templates/x.yaml": "..."}
+    policies: tuple[tuple[str, str], ...] = ()  # --policy files: ((name, text), ...) (SL901)
     options: dict[str, Any] = field(default_factory=dict)
     message: str | None = None  # a substring the finding's message must contain
     line: int | None = None  # the line the finding must point at
@@ -71,6 +72,7 @@ class Rule:
     passing: tuple[Example, ...]
     source: str  # the rule file's name
     shipped: bool = False  # read from starter-lint's own rules/, not a rule-dirs folder
+    help_url: str | None = None  # a values policy's own docs page (its spec.docs), for SARIF's helpUri
 
     @property
     def slug(self) -> str:
@@ -153,6 +155,7 @@ def _example(raw: Any, source: str) -> Example:
         set=tuple(raw.get("set") or ()),
         manifests=raw.get("manifests"),
         chart=raw.get("chart"),
+        policies=tuple((str(k), str(v)) for k, v in (raw.get("policies") or {}).items()),
         options=dict(raw.get("options") or {}),
         message=raw.get("message"),
         line=raw.get("line"),

@@ -47,6 +47,12 @@ def example_options(example, directory: Path, select=None) -> Options:
         if options.chart is None and not options.files and not example.set:
             # a manifests-only example: the values side is the contract defaults
             pass
+    if example.policies:  # an SL901 example: its policy files in a folder given to --policy
+        folder = directory / "policies"
+        folder.mkdir(exist_ok=True)
+        for name, text in example.policies:
+            (folder / name).write_text(text, encoding="utf-8")
+        options.policies = [str(folder)]
     options.set = [(expression, "set") for expression in example.set]
     for key, value in (example.options or {}).items():
         setattr(options, key.replace("-", "_"), value)

@@ -138,7 +138,8 @@ def test_config_keys_are_those_of_before():
     assert (
         *("baseline", "chart", "color", "crd-dirs", "crds", "fail-on", "format", "helm-version"),
         *("ignore", "ignores"),
-        *("jobs", "kube-version", "kubeconform-timeout", "manifests", "namespace", "output", "quiet"),
+        *("jobs", "kube-version", "kubeconform-timeout", "manifests", "namespace", "output"),
+        *("policies", "quiet"),
         *("release-name", "render-timeout", "rule-dirs", "rules", "select", "set", "set-file"),
         *("set-json", "set-literal", "set-string", "targets", "validator", "values"),
     ) == config.TOP_KEYS

@@ -84,6 +84,9 @@ LAYER_OF = {
     "starter_lint.template_refs": "values / manifests",  # .Values references in chart templates
     "starter_lint.validate": "validate",
     "starter_lint.checks": "checks",
+    # policies in CEL: the engine, values policies; loaded once per run, evaluated as checks
+    "starter_lint.policy": "checks",
+    "starter_lint.policy.examples": "pipeline",  # `policy test`: runs the pipeline on each example
     # running checks over targets: planning, suppressing, fixing
     "starter_lint.pipeline": "pipeline",
     "starter_lint.config": "pipeline",

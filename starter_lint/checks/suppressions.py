@@ -18,7 +18,10 @@ def _sources(ctx) -> list:
 
 @check("SL107", needs="any")
 def inline_disables_that_cannot_work(ctx):
-    catalog = load_catalog(tuple(getattr(ctx.options, "rule_dirs", None) or ()))
+    catalog = load_catalog(
+        tuple(getattr(ctx.options, "rule_dirs", None) or ()),
+        ctx.policies.rules if ctx.policies is not None else (),
+    )
     sources = _sources(ctx)
     if not sources:
         return

@@ -57,7 +57,10 @@ def _clip(text: str, limit: int = MAX_TEXT) -> str:
 
 
 def help_uri(rule: Rule, version: str) -> str | None:
-    """The rule's page in docs/rules.md of this release; custom rules (config rule-dirs) have none."""
+    """The rule's page in docs/rules.md of this release; a policy's own docs URL; custom rules
+    (config rule-dirs) and policies without docs have none."""
+    if rule.help_url:
+        return rule.help_url
 
     shipped = load_catalog()
     if rule.id not in shipped or shipped[rule.id].source != rule.source:

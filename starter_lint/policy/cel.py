@@ -1,0 +1,225 @@
+"""CEL expressions compiled and evaluated: the one module that imports the CEL library.
+
+The library is cel-expr-python (Google's cel-cpp); docs/cel-libraries.md says why. It type-checks
+an expression at compile time against the declared variables (all `dyn`, as Kubernetes declares
+`object` and `params` when it has no schema), so an unknown identifier or function is a compile
+error with its line and column. On top of the library's own extensions (strings, optionals, math)
+the Kubernetes libraries are registered from k8s_library.py and k8s_types.py (plain Python).
+
+Runaway expressions: cel-cpp stops an evaluation after 10,000 comprehension iterations in total
+("Iteration budget exceeded"), which bounds `map` nested over a large list; inputs are bounded by
+the size limits on the files they come from. Either way a runaway is a CelEvaluationError saying
+"cost limit exceeded", never a hang.
+
+Values cross the boundary as plain JSON-like Python both ways.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Collection, Mapping
+from functools import cache
+from typing import Any
+
+from ..errors import StarterLintError
+from .k8s_library import FUNCTIONS, FunctionSpec
+from .k8s_types import TYPE_FUNCTIONS
+
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+_POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
+_STATUS = re.compile(r"^[A-Z_]+: ")  # "INVALID_ARGUMENT: " in front of every library message
+_NEEDS = "CEL policies need the cel-expr-python package (Python 3.11 or later): pip install cel-expr-python"
+
+
+class CelError(StarterLintError):
+    """An expression that does not compile: a syntax error, an unknown name, a type mismatch."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(f"{line}:{column}: {message}" if line > 1 else f"column {column}: {message}")
+        self.message = message
+        self.line = line  # 1-based, within the expression
+        self.column = column  # 1-based, within that line
+
+
+class CelEvaluationError(StarterLintError):
+    """An expression that compiled but failed on this input (no such key, overflow, cost limit)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@cache
+def _library() -> Any:  # Any: the cel module has no type information mypy reads
+    try:
+        from cel_expr_python import cel  # deferred: 30 ms to load, and only runs with --policy need it
+    except ImportError:
+        raise StarterLintError(_NEEDS) from None
+    return cel
+
+
+def _type(cel: Any, name: str) -> Any:
+    if name == "list":
+        return cel.Type.List(cel.Type.DYN)
+    if name == "map":
+        return cel.Type.Map(cel.Type.DYN, cel.Type.DYN)
+    return getattr(cel.Type, name.upper())
+
+
+def _declaration(cel: Any, name: str, specs: list[FunctionSpec]) -> Any:
+    overloads = [
+        cel.Overload(
+            spec.overload_id,
+            _type(cel, spec.result),
+            [_type(cel, p) for p in spec.params],
+            is_member=spec.member,
+            impl=_guarded(spec.impl),
+        )
+        for spec in specs
+    ]
+    return cel.FunctionDecl(name, overloads)
+
+
+def _guarded(impl: Any) -> Any:
+    """The function, its Python errors turned into the message CEL reports (never a traceback)."""
+
+    def call(*args: Any) -> Any:
+        try:
+            return impl(*(_plain(a) for a in args))
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+            raise RuntimeError(str(exc)) from None
+
+    return call
+
+
+@cache
+def _environment(variables: frozenset[str]) -> Any:
+    cel = _library()
+    from cel_expr_python.ext import ext_math, ext_optional, ext_strings  # deferred: with the library
+
+    by_name: dict[str, list[FunctionSpec]] = {}
+    for spec in FUNCTIONS + TYPE_FUNCTIONS:
+        by_name.setdefault(spec.name, []).append(spec)
+    return cel.NewEnv(
+        variables={name: cel.Type.DYN for name in sorted(variables)},
+        extensions=[
+            ext_strings.ExtStrings(),
+            ext_optional.ExtOptional(),
+            ext_math.ExtMath(),
+            # an extension, not `functions=`: only so can `indexOf` gain list overloads next to
+            # the strings extension's
+            cel.CelExtension("kubernetes", [_declaration(cel, n, specs) for n, specs in by_name.items()]),
+        ],
+    )
+
+
+class Bindings:
+    """Values of variables converted once, for several expressions evaluated over the same input
+    (an admission policy runs its conditions, variables and validations over one object, and
+    every policy over the same objects): 10x faster than a mapping converted at each evaluation."""
+
+    __slots__ = ("_activations", "_converted")
+
+    def __init__(self, values: Mapping[str, object], converted: Mapping[str, object] | None = None) -> None:
+        self._converted = {**(converted or {}), **{name: _to_cel(value) for name, value in values.items()}}
+        self._activations: dict[frozenset[str], tuple[Any, dict]] = {}
+
+    def with_values(self, values: Mapping[str, object]) -> Bindings:
+        """These bindings with more (or other) variables; the values converted already are kept."""
+        return Bindings(values, self._converted)
+
+    def for_variables(self, variables: frozenset[str]) -> Any:
+        """The library's activation for expressions compiled with these variable names."""
+        found = self._activations.get(variables)
+        if found is None:
+            data = {name: self._converted.get(name) for name in variables}
+            # the data is kept beside the activation, which reads it when an expression asks
+            found = self._activations[variables] = (_environment(variables).Activation(data), data)
+        return found[0]
+
+
+class CompiledExpression:
+    """A checked expression; evaluate it any number of times."""
+
+    __slots__ = ("_expression", "source", "variables")
+
+    def __init__(self, source: str, variables: frozenset[str], expression: Any) -> None:
+        self.source = source
+        self.variables = variables
+        self._expression = expression
+
+    def evaluate(self, activation: Mapping[str, object] | Bindings) -> object:
+        """The result as plain Python; CelEvaluationError when the expression fails on this input."""
+        try:
+            if isinstance(activation, Bindings):
+                value = self._expression.eval(activation=activation.for_variables(self.variables))
+            else:
+                data = {name: _to_cel(activation.get(name)) for name in self.variables}
+                value = self._expression.eval(data=data)
+        except RuntimeError as exc:
+            raise CelEvaluationError(_runtime_message(str(exc))) from None
+        try:
+            if value.type().name() == "ERROR":
+                raise CelEvaluationError(_runtime_message(str(value.value())))
+            return _plain(value.plain_value())
+        except TypeError:  # an optional as the result: the binding types it ERROR, with no value
+            raise CelEvaluationError("the result is not a plain value (an optional?)") from None
+
+
+def compile_expression(source: str, variables: Collection[str]) -> CompiledExpression:
+    """The expression compiled for these variable names (cached); CelError when it does not compile."""
+    return _compile(source, frozenset(variables))
+
+
+@cache
+def _compile(source: str, variables: frozenset[str]) -> CompiledExpression:
+    if not isinstance(source, str) or not source.strip():
+        raise CelError("the expression is empty")
+    environment = _environment(variables)
+    try:
+        return CompiledExpression(source, variables, environment.compile(source))
+    except RuntimeError as exc:
+        text = str(exc)
+        match = _POSITION.search(text)
+        if match is None:
+            raise CelError(_STATUS.sub("", text).strip()) from None
+        message = match.group(3).replace(" (in container '')", "")
+        raise CelError(message, int(match.group(1)), int(match.group(2))) from None
+
+
+def _runtime_message(text: str) -> str:
+    text = _STATUS.sub("", text.strip()).removesuffix("[INTERNAL]").strip()
+    if "Iteration budget exceeded" in text:
+        return "cost limit exceeded (more than 10,000 comprehension iterations)"
+    return text
+
+
+def _to_cel(value: object) -> object:
+    """JSON-like Python as the library takes it: ints beyond int64 become doubles (as YAML 1.2
+    readers such as Helm's do), tuples become lists, other leaves become strings."""
+    if isinstance(value, dict):
+        return {str(k): _to_cel(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_cel(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
+        return value
+    if isinstance(value, int):
+        return value if INT64_MIN <= value <= INT64_MAX else float(value)
+    return str(value)  # a YAML date or timestamp: Helm sees it as its text
+
+
+def _plain(value: Any) -> Any:
+    """A library value as plain Python (lists, dicts, bytes, str, numbers, bool, None)."""
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, bytearray):
+        return bytes(value)
+    if isinstance(value, (datetime.datetime, datetime.timedelta)):
+        return value
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return value
+    name = getattr(value, "name", None)  # a CEL type value, such as type(1)
+    return name() if callable(name) else str(value)

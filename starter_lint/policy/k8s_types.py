@@ -1,0 +1,252 @@
+"""The Kubernetes CEL libraries of values with a type of their own: url, ip and cidr, quantity.
+
+cel-expr-python cannot register opaque types from Python, so a URL, an IP address, a CIDR range
+and a quantity are maps tagged with KIND_KEY; their member functions check the tag. A quantity
+keeps its amount in canonical form, so `quantity('1Gi') == quantity('1024Mi')` holds as in
+Kubernetes; `string()` of one is that plain decimal form (`1073741824`, where Kubernetes says `1Gi`).
+Registered with the other Kubernetes functions (k8s_library.py) by policy/cel.py.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import urllib.parse
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from ..checks.contract import parse_quantity
+from .k8s_library import FunctionSpec, spec
+
+KIND_KEY = "@kubernetesType"
+
+
+# ---------------------------------------------------------------------------------------------
+# url
+
+
+def _parse_url(text: str) -> urllib.parse.SplitResult:
+    parts = urllib.parse.urlsplit(text)
+    if not parts.scheme and not text.startswith("/"):
+        raise ValueError(f"URL parse error during conversion from string: {text!r} is not absolute")
+    if any(c in text for c in " \t\n"):
+        raise ValueError(f"URL parse error during conversion from string: {text!r}")
+    return parts
+
+
+def _url(text: str) -> dict:
+    _parse_url(text)
+    return {KIND_KEY: "url", "value": text}
+
+
+def _is_url(text: str) -> bool:
+    try:
+        _parse_url(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _tagged(value: Any, kind: str) -> str:
+    if not isinstance(value, dict) or value.get(KIND_KEY) != kind:
+        raise TypeError(f"no such overload: expected a {kind}")
+    return str(value["value"])
+
+
+def _url_part(part: str) -> Callable[[dict], Any]:
+    def read(value: dict) -> Any:
+        parts = _parse_url(_tagged(value, "url"))
+        if part == "host":
+            return parts.netloc.rpartition("@")[2]
+        if part == "hostname":
+            return parts.hostname or ""
+        if part == "port":
+            return str(parts.port) if parts.port is not None else ""
+        if part == "path":
+            return parts.path
+        if part == "query":
+            return {k: v for k, v in urllib.parse.parse_qs(parts.query, keep_blank_values=True).items()}
+        return parts.scheme
+
+    return read
+
+
+# ---------------------------------------------------------------------------------------------
+# ip and cidr
+
+
+def _parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    if "%" in text or "/" in text:
+        raise ValueError(f"IP Address {text!r} parse error during conversion from string")
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        raise ValueError(f"IP Address {text!r} parse error during conversion from string") from None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        raise ValueError(f"IPv4-mapped IPv6 address {text!r} is not allowed")
+    return address
+
+
+def _ip(text: str) -> dict:
+    return {KIND_KEY: "ip", "value": str(_parse_ip(text))}
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        _parse_ip(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _address(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    return _parse_ip(value if isinstance(value, str) else _tagged(value, "ip"))
+
+
+def _ip_test(test: str) -> Callable[[dict], bool]:
+    return lambda value: bool(getattr(_address(value), test))
+
+
+def _parse_cidr(text: str) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
+    if "/" not in text:
+        raise ValueError(f"network address parse error during conversion from string: {text!r}")
+    try:
+        return ipaddress.ip_interface(text)
+    except ValueError:
+        raise ValueError(f"network address parse error during conversion from string: {text!r}") from None
+
+
+def _cidr(text: str) -> dict:
+    return {KIND_KEY: "cidr", "value": str(_parse_cidr(text))}
+
+
+def _is_cidr(text: str) -> bool:
+    try:
+        _parse_cidr(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _network(value: Any) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
+    return _parse_cidr(value if isinstance(value, str) else _tagged(value, "cidr"))
+
+
+def _contains_ip(cidr: dict, ip: Any) -> bool:
+    return _address(ip) in _network(cidr).network
+
+
+def _contains_cidr(cidr: dict, other: Any) -> bool:
+    inner = _network(other).network
+    outer = _network(cidr).network
+    return inner.version == outer.version and inner.subnet_of(outer)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# quantity
+
+
+def _amount(text: str) -> Decimal:
+    text = text.strip()
+    negative = text.startswith("-")
+    amount = parse_quantity(text[1:] if negative else text)
+    return -amount if negative else amount
+
+
+def _quantity(text: str) -> dict:
+    # the amount in canonical form, so that quantity('1Gi') == quantity('1024Mi') as in Kubernetes
+    return {KIND_KEY: "quantity", "value": format(_amount(text).normalize(), "f")}
+
+
+def _is_quantity(text: str) -> bool:
+    try:
+        _amount(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _q(value: Any) -> Decimal:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return _amount(_tagged(value, "quantity"))
+
+
+def _as_integer(value: dict) -> int:
+    amount = _q(value)
+    if amount != amount.to_integral_value() or not -(1 << 63) <= amount < (1 << 63):
+        raise ValueError("cannot convert value to integer")
+    return int(amount)
+
+
+def _arith(sign: int) -> Callable[[dict, Any], dict]:
+    def apply(a: dict, b: Any) -> dict:
+        total = _q(a) + sign * _q(b)
+        return {KIND_KEY: "quantity", "value": format(total.normalize(), "f")}
+
+    return apply
+
+
+def _compare_to(a: dict, b: dict) -> int:
+    x, y = _q(a), _q(b)
+    return (x > y) - (x < y)
+
+
+def _as_string(value: dict) -> str:
+    """string() of a URL, IP, CIDR or quantity: its text (a quantity's in plain decimal form)."""
+    if not isinstance(value, dict) or value.get(KIND_KEY) not in ("url", "ip", "cidr", "quantity"):
+        raise TypeError("no such overload: string() of a map")
+    return str(value["value"])
+
+
+TYPE_FUNCTIONS: tuple[FunctionSpec, ...] = (
+    spec("string", "map", "string", _as_string, member=False),
+    spec("url", "string", "map", _url, member=False),
+    spec("isURL", "string", "bool", _is_url, member=False),
+    spec("getScheme", "map", "string", _url_part("scheme")),
+    spec("getHost", "map", "string", _url_part("host")),
+    spec("getHostname", "map", "string", _url_part("hostname")),
+    spec("getPort", "map", "string", _url_part("port")),
+    spec("getEscapedPath", "map", "string", _url_part("path")),
+    spec("getQuery", "map", "map", _url_part("query")),
+    spec("ip", "string", "map", _ip, member=False),
+    spec("isIP", "string", "bool", _is_ip, member=False),
+    spec("family", "map", "int", lambda v: _address(v).version),
+    spec("isUnspecified", "map", "bool", _ip_test("is_unspecified")),
+    spec("isLoopback", "map", "bool", _ip_test("is_loopback")),
+    spec(
+        "isLinkLocalMulticast",
+        "map",
+        "bool",
+        lambda v: _address(v).is_multicast and _address(v).is_link_local,
+    ),
+    spec(
+        "isLinkLocalUnicast",
+        "map",
+        "bool",
+        lambda v: _address(v).is_link_local and not _address(v).is_multicast,
+    ),
+    spec("isGlobalUnicast", "map", "bool", lambda v: _address(v).is_global and not _address(v).is_multicast),
+    spec("cidr", "string", "map", _cidr, member=False),
+    spec("isCIDR", "string", "bool", _is_cidr, member=False),
+    spec("containsIP", "map,map", "bool", _contains_ip),
+    spec("containsIP", "map,string", "bool", _contains_ip),
+    spec("containsCIDR", "map,map", "bool", _contains_cidr),
+    spec("containsCIDR", "map,string", "bool", _contains_cidr),
+    spec("ip", "map", "map", lambda v: {KIND_KEY: "ip", "value": str(_network(v).ip)}),
+    spec("masked", "map", "map", lambda v: {KIND_KEY: "cidr", "value": str(_network(v).network)}),
+    spec("prefixLength", "map", "int", lambda v: _network(v).network.prefixlen),
+    spec("quantity", "string", "map", _quantity, member=False),
+    spec("isQuantity", "string", "bool", _is_quantity, member=False),
+    spec("sign", "map", "int", lambda v: (_q(v) > 0) - (_q(v) < 0)),
+    spec("isInteger", "map", "bool", lambda v: _q(v) == _q(v).to_integral_value()),
+    spec("asInteger", "map", "int", _as_integer),
+    spec("asApproximateFloat", "map", "double", lambda v: float(_q(v))),
+    spec("compareTo", "map,map", "int", _compare_to),
+    spec("isGreaterThan", "map,map", "bool", lambda a, b: _compare_to(a, b) > 0),
+    spec("isLessThan", "map,map", "bool", lambda a, b: _compare_to(a, b) < 0),
+    spec("add", "map,map", "map", _arith(1)),
+    spec("add", "map,int", "map", _arith(1)),
+    spec("sub", "map,map", "map", _arith(-1)),
+    spec("sub", "map,int", "map", _arith(-1)),
+)

@@ -1,0 +1,48 @@
+"""The policies as checks: each values policy under its own rule id, the admission policies as SL901.
+
+The pipeline calls `policy_problems` once per target with the run's PolicySet on the context
+(read-only, loaded once per run by load.py); a values policy runs where values checks run (a
+target with values, not a chart's own defaults), the admission policies where objects are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from ..context import Context
+from ..findings import Problem
+from .admission_eval import RULE_ID as ADMISSION_RULE_ID
+from .admission_eval import evaluate_admission
+from .values_policy import activation_of, evaluate_values_policy
+
+# shipped rules that no check in checks/ implements: policy_problems runs them
+SHIPPED_RULES = (ADMISSION_RULE_ID,)
+
+
+def policy_problems(ctx: Context, selects: Callable[[str], bool]) -> Iterator[tuple[str, Problem]]:
+    """(rule id, Problem) of every selected policy that applies to this target."""
+    policies = ctx.policies
+    if policies is None:
+        return
+    if ctx.values is not None and not (ctx.chart_defaults or ctx.subchart_defaults):
+        selected = [policy for policy in policies.values_policies if selects(policy.id)]
+        activation = activation_of(ctx) if selected else None
+        for policy in selected:
+            assert activation is not None
+            for problem in evaluate_values_policy(policy, activation):
+                yield policy.id, problem
+    if ctx.manifests is not None and selects(ADMISSION_RULE_ID):
+        yield from evaluate_admission(policies.admission, ctx)
+
+
+def policies_run(ctx: Context, selects: Callable[[str], bool]) -> tuple[str, ...]:
+    """The rule ids of the policies that ran on this target (for unused-suppression judging)."""
+    policies = ctx.policies
+    if policies is None:
+        return ()
+    ran: list[str] = []
+    if ctx.values is not None and not (ctx.chart_defaults or ctx.subchart_defaults):
+        ran += [policy.id for policy in policies.values_policies if selects(policy.id)]
+    if ctx.manifests is not None and policies.admission and selects(ADMISSION_RULE_ID):
+        ran.append(ADMISSION_RULE_ID)
+    return tuple(ran)

@@ -1,0 +1,253 @@
+"""`kind: ValuesPolicy` (apiVersion starter-lint.io/v1): a team's rule over the merged values.
+
+Read from a policy file (load.py hands each such document here), checked field by field — an
+unknown field, a missing one, a bad id or a CEL expression that does not compile is one
+`file:line: message` InputError — and evaluated once per target that has values, as a check
+whose rule id is the policy's `spec.id` (docs/policies.md). The expressions see `values` (the
+merged values, as Helm sees them) and `target` (`name`, `files`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..context import Context
+from ..errors import InputError
+from ..fields import as_dict
+from ..findings import Problem, Severity
+from ..option_table import POLICY_ID_PATTERN
+from ..pointer import build
+from ..rule_file import Rule
+from .cel import Bindings, CelError, CelEvaluationError, CompiledExpression, compile_expression
+
+API_VERSION = "starter-lint.io/v1"
+KIND = "ValuesPolicy"
+VARIABLES = ("values", "target")
+_TOP = {"apiVersion", "kind", "metadata", "spec"}
+_SPEC = {"id", "severity", "summary", "docs", "what", "why", "fix", "tags", "validations", "examples"}
+_VALIDATION = {"expression", "message", "messageExpression", "path"}
+_EXAMPLES = {"fail", "pass"}
+
+
+@dataclass(frozen=True)
+class Validation:
+    source: str
+    expression: CompiledExpression
+    message: str | None
+    message_expression: CompiledExpression | None
+    path: tuple  # the values path a finding points at (() for the file)
+
+
+@dataclass(frozen=True)
+class ValuesPolicy:
+    id: str
+    name: str
+    rule: Rule
+    validations: tuple[Validation, ...]
+    fail_examples: tuple[Any, ...]  # values that must produce a finding
+    pass_examples: tuple[Any, ...]  # values that must not
+    where: str  # file:line of the policy, for `policy test`
+
+
+def _fail(document: Any, path: Sequence, message: str) -> InputError:
+    line = document.locate(build(*path)).line if path else document.line
+    return InputError(f"{document.path}:{line}: {message}")
+
+
+def _mapping(document: Any, value: Any, path: tuple, allowed: set, required: Sequence[str]) -> dict:
+    where = ".".join(str(p) for p in path) or "the document"
+    if not isinstance(value, dict):
+        raise _fail(document, path, f"ValuesPolicy: {where} must be a mapping")
+    for key in value:
+        if key not in allowed:
+            raise _fail(
+                document,
+                path + (key,),
+                f"ValuesPolicy: unknown field {f'{where}.{key}' if path else key} "
+                f"(known: {', '.join(sorted(allowed))})",
+            )
+    for key in required:
+        if key not in value:
+            raise _fail(document, path, f"ValuesPolicy: {where} has no {key}")
+    return value
+
+
+def _text(document: Any, spec: dict, key: str, path: tuple, required: bool = False) -> str:
+    value = spec.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise _fail(
+            document,
+            path + (key,),
+            f"ValuesPolicy: {'.'.join(map(str, path + (key,)))} must be a non-empty string",
+        )
+    return value
+
+
+def values_path(text: str) -> tuple:
+    """`replicaCount`, `image.tag`, `env[0].name`, or a JSON pointer `/env/0/name`, as a values path."""
+    if text.startswith("/"):
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in text[1:].split("/")]
+    else:
+        parts = [p for p in text.replace("[", ".").replace("]", "").split(".") if p]
+    return tuple(int(p) if p.isdigit() else p for p in parts)
+
+
+def _compile(document: Any, source: Any, path: tuple) -> CompiledExpression:
+    where = ".".join(str(p) for p in path)
+    if not isinstance(source, str):
+        raise _fail(document, path, f"ValuesPolicy: {where} must be a CEL expression (a string)")
+    try:
+        return compile_expression(source, VARIABLES)
+    except CelError as exc:
+        position = (
+            f" (expression line {exc.line}, column {exc.column})"
+            if exc.line > 1
+            else f" (column {exc.column})"
+        )
+        raise _fail(document, path, f"ValuesPolicy: {where}: {exc.message}{position}") from None
+
+
+def parse_values_policy(document: Any) -> ValuesPolicy:
+    """The policy of one `kind: ValuesPolicy` document; InputError `file:line: message` when wrong."""
+    top = _mapping(document, document.obj, (), _TOP, ("spec",))
+    if top.get("apiVersion") != API_VERSION:
+        raise _fail(document, ("apiVersion",), f"ValuesPolicy: apiVersion must be {API_VERSION}")
+    metadata = as_dict(top.get("metadata"))
+    spec = _mapping(document, top["spec"], ("spec",), _SPEC, ("id", "summary", "validations"))
+    policy_id = _text(document, spec, "id", ("spec",), required=True)
+    if not POLICY_ID_PATTERN.match(policy_id):
+        raise _fail(
+            document,
+            ("spec", "id"),
+            f"ValuesPolicy: spec.id {policy_id!r} must be 2-8 capital letters then 3-4 digits "
+            "(such as ACME001), and not begin with SL (the shipped rules' prefix)",
+        )
+    severity_text = spec.get("severity", "error")
+    try:
+        severity = Severity.parse(severity_text)
+    except ValueError as exc:
+        raise _fail(document, ("spec", "severity"), f"ValuesPolicy: spec.severity: {exc}") from None
+    docs = _text(document, spec, "docs", ("spec",))
+    if docs and not docs.startswith("https://"):
+        raise _fail(document, ("spec", "docs"), "ValuesPolicy: spec.docs must be an https:// URL")
+    tags = spec.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise _fail(document, ("spec", "tags"), "ValuesPolicy: spec.tags must be a list of strings")
+    raw_validations = spec["validations"]
+    if not isinstance(raw_validations, list) or not raw_validations:
+        raise _fail(
+            document, ("spec", "validations"), "ValuesPolicy: spec.validations must be a non-empty list"
+        )
+    validations = tuple(_validation(document, item, i) for i, item in enumerate(raw_validations))
+    examples = _mapping(document, spec.get("examples") or {}, ("spec", "examples"), _EXAMPLES, ())
+    for key in ("fail", "pass"):
+        if not isinstance(examples.get(key, []), list):
+            raise _fail(
+                document,
+                ("spec", "examples", key),
+                f"ValuesPolicy: spec.examples.{key} must be a list of values",
+            )
+    name = str(metadata.get("name") or policy_id.lower())
+    summary = _text(document, spec, "summary", ("spec",), required=True)
+    rule = Rule(
+        id=policy_id,
+        name=name,
+        severity=severity,
+        summary=summary.strip(),
+        what=_text(document, spec, "what", ("spec",)),
+        rationale=_text(document, spec, "why", ("spec",)) or summary,
+        remediation=_text(document, spec, "fix", ("spec",)) or "Change the values so the policy holds.",
+        tags=tuple(["policy", *tags]),
+        fix="none",
+        fix_safety="",
+        scope="deployment",
+        security_severity=None,
+        failing=(),
+        passing=(),
+        source=f"{document.path}:{document.line}",
+        help_url=docs or None,
+    )
+    return ValuesPolicy(
+        id=policy_id,
+        name=name,
+        rule=rule,
+        validations=validations,
+        fail_examples=tuple(examples.get("fail") or ()),
+        pass_examples=tuple(examples.get("pass") or ()),
+        where=f"{document.path}:{document.line}",
+    )
+
+
+def _validation(document: Any, item: Any, index: int) -> Validation:
+    path = ("spec", "validations", index)
+    item = _mapping(document, item, path, _VALIDATION, ("expression",))
+    if "message" not in item and "messageExpression" not in item:
+        raise _fail(document, path, "ValuesPolicy: a validation needs a message or a messageExpression")
+    message = _text(document, item, "message", path) or None
+    message_expression = (
+        _compile(document, item["messageExpression"], path + ("messageExpression",))
+        if "messageExpression" in item
+        else None
+    )
+    raw_path = item.get("path", "")
+    if not isinstance(raw_path, str):
+        raise _fail(
+            document,
+            path + ("path",),
+            "ValuesPolicy: a validation's path is a string (image.tag, /image/tag)",
+        )
+    return Validation(
+        source=item["expression"] if isinstance(item["expression"], str) else "",
+        expression=_compile(document, item["expression"], path + ("expression",)),
+        message=message,
+        message_expression=message_expression,
+        path=values_path(raw_path),
+    )
+
+
+def _message(policy: ValuesPolicy, validation: Validation, activation: Bindings) -> str:
+    fallback = validation.message or f"failed the policy's validation `{validation.source}`"
+    if validation.message_expression is None:
+        return fallback
+    try:
+        result = validation.message_expression.evaluate(activation)
+    except CelEvaluationError:
+        return fallback  # as the API server: a failing messageExpression falls back to message
+    return result.strip() if isinstance(result, str) and result.strip() else fallback
+
+
+def evaluate_values_policy(policy: ValuesPolicy, activation: Bindings) -> Iterator[Problem]:
+    """A Problem per validation that is false on these values, or that cannot be evaluated."""
+    for index, validation in enumerate(policy.validations):
+        try:
+            result = validation.expression.evaluate(activation)
+        except CelEvaluationError as exc:
+            yield Problem(
+                f"policy {policy.id} could not be evaluated: {exc.message}",
+                path=validation.path or None,
+                key=f"{index}:error",
+            )
+            continue
+        if result is True:
+            continue
+        if result is False:
+            yield Problem(
+                _message(policy, validation, activation), path=validation.path or None, key=str(index)
+            )
+        else:
+            yield Problem(
+                f"policy {policy.id} could not be evaluated: its expression gave {type(result).__name__}, not a bool",
+                path=validation.path or None,
+                key=f"{index}:error",
+            )
+
+
+def activation_of(ctx: Context) -> Bindings:
+    """What a values policy's expressions see for this target, converted once for all of them."""
+    assert ctx.values is not None, "values policies run on targets with values"
+    files = [loaded.path for loaded in ctx.loaded]
+    return Bindings({"values": ctx.values.values, "target": {"name": ctx.target, "files": files}})
