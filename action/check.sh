@@ -39,6 +39,11 @@ while IFS= read -r -d '' word; do args+=("$word"); done <"$words"
 
 for word in "${args[@]}"; do
   [[ $word == -- ]] && break
+  # a cluster of short options ends in -o's value too (`-qo FILE`, `-qqoFILE`): -q is the one
+  # short flag without a value
+  if [[ $word =~ ^-q+o ]]; then
+    fail "input 'args' must not set --format or --output: the action sets them (inputs 'sarif', 'sarif-file')"
+  fi
   case $word in
     --format | --format=* | --output | --output=* | -o*)
       fail "input 'args' must not set --format or --output: the action sets them (inputs 'sarif', 'sarif-file')" ;;
@@ -61,8 +66,13 @@ if [[ $sarif == true && ( -z $sarif_file || $sarif_file == *[[:cntrl:]]* ) ]]; t
   fail "input 'sarif-file' must be a file name without control characters"
 fi
 
-"$bin/starter-lint" check --format github "${options[@]}" "${args[@]}"
+# the annotations go to a file of ours, then to the log: a repository's config may name an
+# `output:` of its own, which would otherwise swallow them (the command line wins over it)
+annotations=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/starter-lint-annotations.XXXXXX")
+trap 'rm -f "$words" "$annotations"' EXIT
+"$bin/starter-lint" check --format github --output "$annotations" "${options[@]}" "${args[@]}"
 code=$?
+cat "$annotations"
 if [[ $sarif == true && $code != 2 ]]; then
   "$bin/starter-lint" check --format sarif --output "$sarif_file" "${options[@]}" "${args[@]}"
   sarif_code=$?

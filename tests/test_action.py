@@ -105,6 +105,17 @@ def test_findings_are_annotations_and_fail(venv_bin, workspace):
     )
 
 
+def test_a_repository_config_output_does_not_swallow_the_annotations(venv_bin, workspace):
+    # a pull request's config may name an `output:` (inside the repository, so allowed): the
+    # annotations still reach the log, and the file is not written
+    (workspace / ".git").mkdir()
+    (workspace / ".starter-lint.yaml").write_text("output: hidden.txt\n", encoding="utf-8")
+    done, outputs = run_check(venv_bin, workspace, args="-f values.broken.yaml")
+    assert done.returncode == 1 and outputs == {"exit-code": "1"}
+    assert any(line.startswith("::error file=values.broken.yaml,") for line in done.stdout.splitlines())
+    assert not (workspace / "hidden.txt").exists()
+
+
 @pytest.mark.parametrize(
     ("fail_on", "code", "step_code"),
     [("", "0", 0), ("error", "0", 0), ("warning", "1", 1), ("note", "1", 1), ("never", "0", 0)],
@@ -181,6 +192,8 @@ def test_no_module_is_imported_from_the_repository_checked(venv_bin, workspace):
         ({"args": "values.prod.yaml -o x.json"}, "must not set --format or --output"),
         ({"args": "--output=x values.prod.yaml"}, "must not set --format or --output"),
         ({"args": "--statistics values.prod.yaml"}, "must not set --statistics"),
+        ({"args": "values.prod.yaml -qo/tmp/elsewhere.txt"}, "must not set --format or --output"),
+        ({"args": "values.prod.yaml -qqo /tmp/elsewhere.txt"}, "must not set --format or --output"),
         ({"args": "values.prod.yaml", "fail_on": "critical"}, "'fail-on' must be"),
         ({"args": "values.prod.yaml", "sarif": "yes"}, "'sarif' must be true or false"),
         (

@@ -4,6 +4,8 @@ render stopped on request, and the `server` command's start-up (docs/editor.md).
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import threading
@@ -235,3 +237,74 @@ def test_what_only_a_render_found_is_kept_while_its_line_reads_the_same():
     assert kept.still_there("a: 1\nb: 2\nc: 4\n") == [first_line, on_line_two]  # another line changed
     assert kept.still_there("a: 1\nb: 5\nc: 3\n") == [first_line]  # its own line changed
     assert kept.still_there("a: 1\n") == [first_line]  # its line is gone
+
+
+def test_a_log_file_that_cannot_be_opened_is_one_line_and_exit_2(tmp_path, capsys):
+    assert run_cli(["server", "--log-file", str(tmp_path / "missing" / "server.log")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("starter-lint: error: --log-file ") and "cannot open" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_the_server_ends_when_its_input_closes_even_while_a_chart_renders(tmp_path: Path):
+    # an editor that dies closes the server's stdin without shutdown: the server ends at once
+    # and stops the render it was waiting for (a helm that would run for a minute)
+    from .test_server_lsp import chart_repository
+
+    bin_dir, root, values = chart_repository(tmp_path, "hang")
+    env = {"PYTHONPATH": str(REPO), "PATH": f"{bin_dir}:/usr/bin:/bin"}
+    messages = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"capabilities": {}, "rootUri": root.as_uri()},
+        },
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {
+            "jsonrpc": "2.0",
+            "method": "textDocument/didOpen",
+            "params": {
+                "textDocument": {
+                    "uri": values.as_uri(),
+                    "languageId": "yaml",
+                    "version": 1,
+                    "text": values.read_text(encoding="utf-8"),
+                }
+            },
+        },
+    ]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "starter_lint", "server"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=root,
+        env=env,
+    )
+    assert process.stdin is not None
+    for message in messages:
+        body = json.dumps(message).encode("utf-8")
+        process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    process.stdin.flush()
+    try:
+        for _ in range(600):  # the open's render has started helm
+            if (bin_dir / "pid").exists():
+                break
+            time.sleep(0.05)
+        helm = int((bin_dir / "pid").read_text())
+        started = time.monotonic()
+        process.stdin.close()
+        process.wait(30)
+        assert time.monotonic() - started < 20  # not helm's minute
+        for _ in range(100):
+            try:
+                os.kill(helm, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("helm still runs after the server ended")
+    finally:
+        if process.poll() is None:
+            process.kill()

@@ -201,6 +201,21 @@ async def test_open_change_save_and_other_files(client: LanguageClient, workspac
     other = open_document(client, workspace / "deploy.yaml", modeline)
     assert "SL101" in codes(await wait_for_diagnostics(client, other, bool))
 
+    # an editor percent-encodes a space (a drive's `:`, a non-ASCII letter) in the URI it sends;
+    # a key with control and bidi characters is shown escaped, as the text report shows it
+    spaced = workspace / "my charts" / "values.ci.yaml"
+    spaced.parent.mkdir()
+    spaced.write_text('api:\n  "imag\\e[2Je\\u202e": x\n', encoding="utf-8")  # YAML escapes
+    quoted = open_document(client, spaced)
+    assert "%20" in quoted
+    (typo,) = [d for d in await wait_for_diagnostics(client, quoted, bool) if d.code == "SL101"]
+    assert "\x1b" not in typo.message and "\u202e" not in typo.message
+    assert "\\x1b[2J" in typo.message and "\\u202e" in typo.message
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=quoted), position=typo.range.start)
+    )
+    assert hover is not None and "SL101" in str(hover.contents)
+
     said = everything_said(client)
     assert said and not [secret for secret in SECRETS if secret in said]
 

@@ -2,7 +2,9 @@
 section of docs/rules.md as `codeDescription`, the severity mapped (a note is Information), and a
 finding's related findings (one mistake seen in several places, related.py) as
 `relatedInformation`. The texts are the findings' own, already scrubbed of secrets by the
-pipeline (docs/editor.md)."""
+pipeline (docs/editor.md), with control and bidi characters from a repository's keys and names
+shown as escapes (`\x1b`, `\u202e`), as in the text report: an editor shows a diagnostic as
+it is, and a U+202E in a key would reverse what the message reads."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from lsprotocol import types
 from .. import __version__
 from ..catalog import Catalog
 from ..findings import Finding, Location, Severity
+from ..report.escape import terminal
 from .positions import TextPositions
 
 SOURCE = "starter-lint"
@@ -40,7 +43,7 @@ def to_diagnostic(
 
     rule = catalog.get(finding.rule)
     href = help_uri(rule, __version__) if rule is not None else None
-    message = "\n".join((finding.message, *finding.notes))
+    message = "\n".join(terminal(part) for part in (finding.message, *finding.notes))
     related = [
         info for info in (_related(r, positions, root, shown) for r in finding.related) if info is not None
     ]
@@ -70,7 +73,7 @@ def _related(
         range_ = _plain_range(location)
         uri = _file_uri(root, location.path)
     return types.DiagnosticRelatedInformation(
-        location=types.Location(uri=uri, range=range_), message=f"{finding.rule}: {finding.message}"
+        location=types.Location(uri=uri, range=range_), message=terminal(f"{finding.rule}: {finding.message}")
     )
 
 

@@ -18,6 +18,7 @@ import logging
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -26,10 +27,10 @@ from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from .. import __version__
-from ..errors import StarterLintError
+from ..errors import InputError, StarterLintError
+from ..report.escape import terminal
 from .analysis import DEBOUNCE_SECONDS, Analysis, Scheduler, _Document
 from .diagnostics import to_diagnostics
-from .positions import TextPositions
 from .workspace import Workspace, Workspaces, is_config_file
 
 _CONFIG_GLOB = "**/.starter-lint.{yaml,yml}"
@@ -63,6 +64,9 @@ class StarterLintServer(LanguageServer):
     # -- helpers
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        # an error line may quote a repository's names (a target, helm's stderr): escaped, so
+        # neither the editor's log nor `tail -f` of --log-file obeys a control sequence in them
+        message = terminal(message)
         _logger.info("%s", message)
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
 
@@ -72,20 +76,26 @@ class StarterLintServer(LanguageServer):
         self.log(f"server error: {type(error).__name__}", types.MessageType.Error)
 
     def show(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
-        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        self.window_show_message(types.ShowMessageParams(type=kind, message=terminal(message)))
 
     def document(self, uri: str) -> _Document | None:
-        document = self.workspace.text_documents.get(uri)
+        # pygls keeps documents under the decoded URI (an editor may percent-encode a space, a
+        # drive's `:`, a non-ASCII letter); the path is the one the editor's own URI names
+        document = self.workspace.text_documents.get(unquote(uri))
         if document is None:
             return None
-        path = to_fs_path(uri)
+        path = to_fs_path(document.uri)
         return _Document(path, document.version, document.source) if path else None
+
+    def open_uris(self) -> list[str]:
+        """The open documents' URIs, as the editor sent them."""
+        return [document.uri for document in list(self.workspace.text_documents.values())]
 
     def open_texts(self) -> dict[str, str]:
         """The open documents' unsaved texts by path, read instead of the files by an analysis."""
         texts = {}
-        for uri, document in self.workspace.text_documents.items():
-            path = to_fs_path(uri)
+        for document in list(self.workspace.text_documents.values()):
+            path = to_fs_path(document.uri)
             if path:
                 texts[path] = document.source
         return texts
@@ -108,9 +118,8 @@ class StarterLintServer(LanguageServer):
             self.publish(analysis.uri, [], analysis.version)
             return
         self.analyses[analysis.uri] = analysis
-        positions = TextPositions(analysis.text)
         diagnostics = to_diagnostics(
-            analysis.findings, positions, analysis.catalog, analysis.root, analysis.shown
+            analysis.findings, analysis.positions, analysis.catalog, analysis.root, analysis.shown
         )
         self.publish(analysis.uri, diagnostics, analysis.version)
 
@@ -144,7 +153,7 @@ class StarterLintServer(LanguageServer):
         if self.workspaces is None or document is None:
             return
         partners = self.workspaces.for_path(document.path).partners(document.path)
-        for other in list(self.workspace.text_documents):
+        for other in self.open_uris():
             path = to_fs_path(other) if other != uri else None
             if path and os.path.realpath(path) in partners:
                 self.analyse(other, delay=DEBOUNCE_SECONDS, render=render)
@@ -159,7 +168,7 @@ class StarterLintServer(LanguageServer):
                 self.shown_config_errors.add(error)
                 self.show(error)
         self.log("config read again", types.MessageType.Info)
-        for uri in list(self.workspace.text_documents):
+        for uri in self.open_uris():
             if self.scheduler is not None:
                 self.scheduler.forget(uri)
             self.analyse(uri, then_render=True)
@@ -273,10 +282,10 @@ def build_server() -> StarterLintServer:
         from .hover import hover  # deferred: loaded on the first hover, not at start
 
         analysis = ls.analyses.get(params.text_document.uri)
-        if analysis is None or analysis.catalog is None:
+        if analysis is None or analysis.catalog is None or not analysis.findings:
             return None
         # the positions of the text the findings were found in: those the editor shows them at
-        return hover(analysis.findings, TextPositions(analysis.text), params.position, analysis.catalog)
+        return hover(analysis.findings, analysis.positions, params.position, analysis.catalog)
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -292,7 +301,7 @@ def build_server() -> StarterLintServer:
         analysis, document = ls.analyses.get(uri), ls.document(uri)
         if analysis is None or analysis.catalog is None or document is None:
             return None
-        if analysis.version != document.version:
+        if analysis.version != document.version or _too_large(document.text):
             return None  # the text changed since: its findings are being found again
         return code_actions(uri, document.text, analysis.findings, params.range, analysis.catalog)
 
@@ -308,6 +317,7 @@ def build_server() -> StarterLintServer:
         if (
             ls.workspaces is None
             or document is None
+            or _too_large(document.text)
             or not ls.workspaces.for_path(document.path).is_values_document(document.path, document.text)
         ):
             return None
@@ -322,14 +332,33 @@ def build_server() -> StarterLintServer:
     return server
 
 
+def _too_large(text: str) -> bool:
+    """A document larger than a values file may be (the pipeline says so, SL102): no code
+    actions or completion, which would read the whole text on the editor's every keystroke."""
+    from ..yamlio import MAX_VALUES_BYTES  # deferred: loaded by the first analysis, not at start
+
+    return len(text) > MAX_VALUES_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_VALUES_BYTES
+
+
 def serve(log_file: str | None = None) -> None:
-    """Run the server on stdin and stdout until the editor says exit; with `log_file`, the
-    server's own log lines (never a document's text) are appended to that file too."""
+    """Run the server on stdin and stdout until the editor says exit (or closes the stream);
+    with `log_file`, the server's own log lines (never a document's text) are appended to that
+    file too."""
     if log_file:
-        handler = logging.FileHandler(log_file, encoding="utf-8")
+        try:
+            handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--log-file {log_file}: cannot open ({exc.strerror or exc})") from None
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         _logger.addHandler(handler)
         _logger.setLevel(logging.INFO)
     # pygls logs whole messages (document texts) at debug level: never let them through
     logging.getLogger("pygls").setLevel(logging.CRITICAL)
-    build_server().start_io()
+    server = build_server()
+    try:
+        server.start_io()
+    finally:
+        # stdin closed without shutdown, or exit: a render still running is stopped now, not
+        # when helm is done with it
+        if server.scheduler is not None:
+            server.scheduler.shutdown()
