@@ -29,7 +29,7 @@ examples:
           enabled: true
 """
 
-NEW_RULE = SL104_TEAM.replace("SL104", "SL901").replace("ambiguous-scalar", "team-owner-label")
+NEW_RULE = SL104_TEAM.replace("SL104", "SL999").replace("ambiguous-scalar", "team-owner-label")
 
 MARKER = "rule-code-ran.marker"
 CODE = f"open({MARKER!r}, 'w').write('ran')\n"
@@ -79,9 +79,9 @@ def test_python_in_a_rule_folder_is_never_run(tmp_path):
 
 
 def test_a_new_rule_id_without_a_shipped_check_is_an_error(tmp_path):
-    _repo(tmp_path, {"SL901-team-owner-label.yaml": NEW_RULE})
+    _repo(tmp_path, {"SL999-team-owner-label.yaml": NEW_RULE})
     done = cli("check", "values.yaml", cwd=tmp_path)
-    assert done.returncode == 2 and "no check implements SL901" in done.stderr
+    assert done.returncode == 2 and "no check implements SL999" in done.stderr
     assert "Python rules are not loaded" in done.stderr
 
 
