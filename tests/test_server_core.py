@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -308,3 +309,21 @@ def test_the_server_ends_when_its_input_closes_even_while_a_chart_renders(tmp_pa
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_values_policies_of_the_config_are_rules_the_editor_explains(tmp_path: Path):
+    # a team's values policy (config `policies:`) is a rule like the shipped ones: its findings
+    # come with the run's catalog, so hover and the docs link know it
+    pytest.importorskip("cel_expr_python", reason="CEL policies need cel-expr-python (Python 3.11+)")
+    from starter_lint.server import analysis
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "policies").mkdir()
+    shutil.copy(REPO / "examples" / "policies" / "values-production.yaml", tmp_path / "policies")
+    (tmp_path / ".starter-lint.yaml").write_text("policies: [policies]\n", encoding="utf-8")
+    values = tmp_path / "values.prod.yaml"
+    text = "api:\n  image: registry.example.org/starter/app-api:latest\n  env: {ENVIRONMENT: production}\n"
+    checked = analysis.analyse(Workspace(str(tmp_path)), str(values), text, {}, render=False)
+    assert "ACME001" in {f.rule for f in checked.findings}
+    rule = checked.catalog.get("ACME001")
+    assert rule is not None and "latest" in rule.rationale

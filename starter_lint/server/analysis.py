@@ -76,7 +76,7 @@ def analyse(
     """The findings of this document, not suppressed, of `check PATH` on these texts (a rendered
     object's finding that names no file is moved to the document's first line).
     StarterLintError (one line) when the run cannot be done; RenderCancelled when stopped."""
-    from ..pipeline import run  # deferred: the server answers `initialize` first (warm_up loads it)
+    from ..pipeline import run, run_catalog  # deferred: after `initialize` (warm_up loads it)
     from ..targets import file_targets  # deferred: with the pipeline, in the worker
 
     options = workspace.options_for(path, render)
@@ -101,7 +101,9 @@ def analyse(
             elif finding.location.path != shown:
                 continue
             findings.append(finding)
-    return _Checked(findings, load_catalog(tuple(options.rule_dirs)), has_chart, frozenset(unplaced))
+    # the run's catalog: shipped rules, rule-dirs, and the config's values policies (their ids
+    # are rules too: a hover explains them, a diagnostic links their docs)
+    return _Checked(findings, run_catalog(options), has_chart, frozenset(unplaced))
 
 
 def _on_first_line(finding: Finding, shown: str) -> Finding:
