@@ -27,6 +27,7 @@ from ..halves import in_two_halves
 from ..manifests.model import ManifestObject
 from ..pointer import build
 from .admission import AdmissionPolicies, Binding, Expression, PolicyDocument
+from .admission_defaults import with_defaults
 from .admission_match import Request, Unknown, crd_resources, matches, resource_of, selector_matches
 from .cel import Bindings, CelEvaluationError
 
@@ -281,7 +282,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
             )
             base = Bindings(
                 {
-                    "object": obj.obj,
+                    "object": with_defaults(obj.obj),  # as the API server defaults it before admission
                     "oldObject": None,
                     "request": request.as_cel(),
                     "namespaceObject": namespace_object,

@@ -1,0 +1,122 @@
+"""The API server's defaults, filled in before an admission policy sees an object.
+
+A CREATE is decoded with the type's defaults applied before any admission runs (the API server's
+order: decode and default, mutating admission, then validating admission), so a policy reads
+`object.spec.replicas` as 1 where a chart rendered none, a container's `resources` as `{}` and a
+port's `protocol` as TCP. Without them, Kubernetes' own documentation example
+(`object.spec.replicas <= params.maxReplicas`) would deny every autoscaled Deployment, whose
+chart leaves `replicas` out. The table holds the defaults of the built-in workload, pod and
+Service fields that policies commonly read (k8s.io/api's SetDefaults_* functions); a field with
+no entry here is left as rendered, and a value the render sets is never changed.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+# the pod template's path in each workload kind (apiVersion's group, kind)
+_POD_SPEC_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("", "Pod"): ("spec",),
+    ("", "ReplicationController"): ("spec", "template", "spec"),
+    ("apps", "Deployment"): ("spec", "template", "spec"),
+    ("apps", "StatefulSet"): ("spec", "template", "spec"),
+    ("apps", "DaemonSet"): ("spec", "template", "spec"),
+    ("apps", "ReplicaSet"): ("spec", "template", "spec"),
+    ("batch", "Job"): ("spec", "template", "spec"),
+    ("batch", "CronJob"): ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+_REPLICATED = {
+    ("", "ReplicationController"),
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "ReplicaSet"),
+}
+_POD_DEFAULTS = {
+    "restartPolicy": "Always",
+    "dnsPolicy": "ClusterFirst",
+    "schedulerName": "default-scheduler",
+    "terminationGracePeriodSeconds": 30,
+    "securityContext": {},
+}
+_CONTAINER_DEFAULTS = {
+    "terminationMessagePath": "/dev/termination-log",
+    "terminationMessagePolicy": "File",
+    "resources": {},
+}
+
+
+def _group_kind(obj: dict[str, Any]) -> tuple[str, str]:
+    api_version = str(obj.get("apiVersion") or "")
+    group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+    return group, str(obj.get("kind") or "")
+
+
+def _pull_policy(image: object) -> str:
+    """Always for an image with no tag or the `latest` tag, IfNotPresent otherwise (a digest
+    counts as pinned), as the API server defaults it."""
+    text = str(image or "")
+    if "@" in text:
+        return "IfNotPresent"
+    name = text.rsplit("/", 1)[-1]
+    tag = name.split(":", 1)[1] if ":" in name else ""
+    return "Always" if tag in ("", "latest") else "IfNotPresent"
+
+
+def _default_container(container: dict[str, Any]) -> None:
+    for key, value in _CONTAINER_DEFAULTS.items():
+        container.setdefault(key, copy.copy(value))
+    container.setdefault("imagePullPolicy", _pull_policy(container.get("image")))
+    for port in container.get("ports") or ():
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+
+
+def _default_pod_spec(spec: dict[str, Any], kind: tuple[str, str]) -> None:
+    for key, value in _POD_DEFAULTS.items():
+        if key == "restartPolicy" and kind[0] == "batch":
+            continue  # a Job's pods must say Never or OnFailure: no default to fill in
+        spec.setdefault(key, copy.copy(value))
+    for field in ("initContainers", "containers"):
+        for container in spec.get(field) or ():
+            if isinstance(container, dict):
+                _default_container(container)
+
+
+def _default_service(spec: dict[str, Any]) -> None:
+    spec.setdefault("type", "ClusterIP")
+    spec.setdefault("sessionAffinity", "None")
+    for port in spec.get("ports") or ():
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+            if "port" in port:
+                port.setdefault("targetPort", port["port"])
+
+
+def _at(obj: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any] | None:
+    node: Any = obj
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else None
+
+
+def with_defaults(obj: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the rendered object with the API server's defaults of the fields above filled
+    in (the object itself unchanged: findings are located in what was rendered)."""
+    kind = _group_kind(obj)
+    if kind not in _POD_SPEC_PATHS and kind != ("", "Service"):
+        return obj
+    out = copy.deepcopy(obj)
+    if kind == ("", "Service"):
+        spec = _at(out, ("spec",))
+        if spec is not None:
+            _default_service(spec)
+        return out
+    if kind in _REPLICATED:
+        spec = _at(out, ("spec",))
+        if spec is not None:
+            spec.setdefault("replicas", 1)
+    pod_spec = _at(out, _POD_SPEC_PATHS[kind])
+    if pod_spec is not None:
+        _default_pod_spec(pod_spec, kind)
+    return out
