@@ -19,6 +19,7 @@ Python. Three bounds close that:
 
 from __future__ import annotations
 
+import ctypes  # noqa: F401  imported here once: _die_with would import it in every child (5 ms)
 import gc
 import os
 import pickle
