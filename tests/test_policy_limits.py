@@ -4,13 +4,14 @@ stop quickly with one clear outcome, with the limits made small so no test alloc
 from __future__ import annotations
 
 import decimal
+import os
 import time
 
 import pytest
 
 pytest.importorskip("cel_expr_python", reason="cel-expr-python has wheels for Python 3.11+ only")
 
-from starter_lint.errors import InputError
+from starter_lint.errors import InputError, StarterLintError
 from starter_lint.policy import cel, limits
 from starter_lint.policy.cel import CelEvaluationError, compile_expression
 
@@ -64,6 +65,21 @@ def test_the_child_gives_back_its_result_and_raises_its_errors():
 
     with pytest.raises(InputError, match="bad policy"):
         limits.run_limited(refuses, ["p.yaml"])
+
+
+@needs_fork
+def test_an_error_that_does_not_pickle_and_a_child_that_dies_are_one_line_each():
+    def breaches():
+        raise limits.PolicyLimitExceeded("a limit", ["p.yaml"])  # its constructor takes two arguments
+
+    with pytest.raises(
+        StarterLintError, match=r"^policy evaluation stopped: a limit exceeded \(policy files: p\.yaml\)$"
+    ):
+        limits.run_limited(breaches, ["p.yaml"])
+    with pytest.raises(
+        StarterLintError, match=r"^policy evaluation failed: its process ended with exit code 7 "
+    ):
+        limits.run_limited(lambda: os._exit(7), ["p.yaml"])
 
 
 @needs_fork

@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..errors import StarterLintError
 from ..halves import _die_with
@@ -50,8 +50,11 @@ class PolicyLimitExceeded(StarterLintError):
     """The policy stage of a target went beyond a hard limit: one line, exit 2."""
 
     def __init__(self, limit: str, files: Sequence[str]) -> None:
-        shown = ", ".join(files) or "none"
-        super().__init__(f"policy evaluation stopped: {limit} exceeded (policy files: {shown})")
+        super().__init__(f"policy evaluation stopped: {limit} exceeded (policy files: {_shown(files)})")
+
+
+def _shown(files: Sequence[str]) -> str:
+    return ", ".join(files) or "none"
 
 
 _local = threading.local()
@@ -132,55 +135,78 @@ def run_limited(work: Callable[[], Result], files: Sequence[str]) -> Result:
             except MemoryError:
                 outcome = ("memory", None)
             except Exception as exc:  # the parent raises it (an InputError is one line, exit 2)
-                outcome = ("error", exc)
+                outcome = ("error", _portable(exc))
             with open(writer, "wb") as channel:
                 pickle.dump(outcome, channel, protocol=pickle.HIGHEST_PROTOCOL)
             code = 0
-        except BaseException:  # out of memory while sending: the parent sees no result
-            code = 3
+        except MemoryError:  # out of memory while sending: the parent sees no whole result
+            code = _OUT_OF_MEMORY
+        except BaseException:
+            code = 1
         finally:
             os._exit(code)
     os.close(writer)
     return _collect(pid, reader, files)
 
 
-def _collect(pid: int, reader: int, files: Sequence[str]) -> Result:  # type: ignore[type-var]
+_OUT_OF_MEMORY = 3  # the child's exit code when even sending its result ran out of memory
+
+
+def _portable(exc: Exception) -> Exception:
+    """`exc`, or one of its class's nearest plain kind with its message where it does not survive
+    pickling (an exception whose constructor takes other arguments than its message)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return StarterLintError(str(exc)) if isinstance(exc, StarterLintError) else RuntimeError(str(exc))
+    return exc
+
+
+def _collect(pid: int, reader: int, files: Sequence[str]) -> Any:
+    """What the child sends, once it has ended: its result, its exception raised, or the breach."""
     data = bytearray()
     deadline = time.monotonic() + TIME_LIMIT
-    timed_out = False
+    finished = False
     try:
         while True:
             wait = deadline - time.monotonic()
             if wait <= 0:
-                timed_out = True
                 break
             ready, _, _ = select.select([reader], [], [], wait)
             if not ready:
                 continue
             chunk = os.read(reader, 1 << 16)
             if not chunk:
+                finished = True
                 break
             data += chunk
-    finally:
+    finally:  # past the time limit, or interrupted (Ctrl-C): the child is stopped too
         os.close(reader)
-        if timed_out:
+        if not finished:
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)  # not yet waited for: the pid is still the child's
             except OSError:
                 pass
         try:
             _, status = os.waitpid(pid, 0)
         except ChildProcessError:
             status = 0
-    if timed_out:
+    if not finished:
         raise PolicyLimitExceeded(f"the time limit of {TIME_LIMIT:g} seconds", files)
     try:
-        kind, value = pickle.loads(bytes(data)) if data else ("memory", None)
-    except Exception:  # a result cut short: the child died while sending it
-        kind, value = "memory", None
-    if kind == "ok" and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-        return value  # type: ignore[return-value]
+        kind, value = pickle.loads(bytes(data))
+    except Exception:  # nothing, or a result cut short: the child ended while sending it
+        kind, value = "ended", None
+    if kind == "ok":
+        return value
     if kind == "error" and isinstance(value, BaseException):
         raise value
-    # a MemoryError, or the CEL engine's C++ allocation failing (an abort): either is the limit
-    raise PolicyLimitExceeded(f"the memory limit of {MEMORY_MARGIN >> 20:,} MiB", files)
+    # a MemoryError (what cel-cpp's std::bad_alloc becomes too), in the evaluation or in sending
+    if kind == "memory" or (os.WIFEXITED(status) and os.WEXITSTATUS(status) == _OUT_OF_MEMORY):
+        raise PolicyLimitExceeded(f"the memory limit of {MEMORY_MARGIN >> 20:,} MiB", files)
+    ended = (
+        f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit code {os.WEXITSTATUS(status)}"
+    )
+    raise StarterLintError(
+        f"policy evaluation failed: its process ended with {ended} (policy files: {_shown(files)})"
+    )
