@@ -7,9 +7,11 @@ error with its line and column. On top of the library's own extensions (strings,
 the Kubernetes libraries are registered from k8s_library.py and k8s_types.py (plain Python).
 
 Runaway expressions: cel-cpp stops an evaluation after 10,000 comprehension iterations in total
-("Iteration budget exceeded"), which bounds `map` nested over a large list; inputs are bounded by
-the size limits on the files they come from. Either way a runaway is a CelEvaluationError saying
-"cost limit exceeded", never a hang.
+("Iteration budget exceeded"), which bounds `map` nested over a large list, and every Kubernetes
+function written in Python draws from the cost budget of limits.py by the size of its inputs,
+reset at each evaluation. Either way a runaway is a CelEvaluationError saying "cost limit
+exceeded". Neither bounds what an expression builds (a string joined inside nested maps): the
+memory and time limits of the child process the policies run in (limits.py) do.
 
 Values cross the boundary as plain JSON-like Python both ways.
 """
@@ -25,6 +27,7 @@ from typing import Any
 from ..errors import StarterLintError
 from .k8s_library import FUNCTIONS, FunctionSpec
 from .k8s_types import TYPE_FUNCTIONS
+from .limits import charge, reset_cost, size_of
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 _POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
@@ -86,9 +89,11 @@ def _guarded(impl: Any) -> Any:
 
     def call(*args: Any) -> Any:
         try:
+            charge(sum(size_of(a) for a in args))
             return impl(*(_plain(a) for a in args))
-        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-            raise RuntimeError(str(exc)) from None
+        # ArithmeticError: decimal's Overflow and InvalidOperation of quantities, OverflowError
+        except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
+            raise RuntimeError(str(exc) or type(exc).__name__) from None
 
     return call
 
@@ -151,6 +156,7 @@ class CompiledExpression:
 
     def evaluate(self, activation: Mapping[str, object] | Bindings) -> object:
         """The result as plain Python; CelEvaluationError when the expression fails on this input."""
+        reset_cost()
         try:
             if isinstance(activation, Bindings):
                 value = self._expression.eval(activation=activation.for_variables(self.variables))

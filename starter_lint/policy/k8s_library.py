@@ -15,6 +15,7 @@ from functools import cmp_to_key
 from typing import Any
 
 from ..inputregex import InputPattern, Unverifiable, compile_pattern
+from .limits import charge
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ def _members(items: list, wanted: list) -> list[bool]:
     within MAX_PAIRWISE: a policy's own loops are bounded by the library, these are ours)."""
     keys = {_key(x) for x in items}
     unhashed = [x for x in items if _key(x) is None]
+    # each unhashable wanted value is compared with every unhashable item
+    charge(len(unhashed) * sum(1 for value in wanted if _key(value) is None))
     out = []
     for value in wanted:
         key = _key(value)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import urllib.parse
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 from typing import Any
 
 from ..checks.contract import parse_quantity
@@ -146,10 +146,17 @@ def _contains_cidr(cidr: dict, other: Any) -> bool:
 # quantity
 
 
+# Kubernetes' resource.Quantity caps a magnitude at 2^63-1 and rounds one below a nano up to
+# it (ParseQuantity): so `quantity('1e999999')` is not a million-digit number here either
+_MAX_AMOUNT = Decimal((1 << 63) - 1)
+_NANO = Decimal("1e-9")
+
+
 def _amount(text: str) -> Decimal:
     text = text.strip()
     negative = text.startswith("-")
-    amount = parse_quantity(text[1:] if negative else text)
+    amount = min(parse_quantity(text[1:] if negative else text), _MAX_AMOUNT)
+    amount = amount.quantize(_NANO, rounding=ROUND_UP)  # 28 digits at most: the context's precision
     return -amount if negative else amount
 
 

@@ -2,7 +2,9 @@
 
 The pipeline calls `policy_problems` once per target with the run's PolicySet on the context
 (read-only, loaded once per run by load.py); a values policy runs where values checks run (a
-target with values, not a chart's own defaults), the admission policies where objects are.
+target with values, not a chart's own defaults), the admission policies where objects are. All
+of a target's policies are evaluated at once within the hard limits of limits.py (a forked
+child bounded in memory and time), so a runaway policy stops the run with one line.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from ..context import Context
 from ..findings import Problem
 from .admission_eval import RULE_ID as ADMISSION_RULE_ID
 from .admission_eval import evaluate_admission
+from .limits import check_pairs, run_limited
 from .values_policy import activation_of, evaluate_values_policy
 
 # shipped rules that no check in checks/ implements: policy_problems runs them
@@ -22,8 +25,16 @@ SHIPPED_RULES = (ADMISSION_RULE_ID,)
 def policy_problems(ctx: Context, selects: Callable[[str], bool]) -> Iterator[tuple[str, Problem]]:
     """(rule id, Problem) of every selected policy that applies to this target."""
     policies = ctx.policies
-    if policies is None:
+    if policies is None or not policies_run(ctx, selects):
         return
+    if ctx.manifests is not None and selects(ADMISSION_RULE_ID):
+        check_pairs(len(policies.admission.bindings), len(ctx.manifests.objects), policies.files)
+    yield from run_limited(lambda: list(_evaluate(ctx, selects)), policies.files)
+
+
+def _evaluate(ctx: Context, selects: Callable[[str], bool]) -> Iterator[tuple[str, Problem]]:
+    policies = ctx.policies
+    assert policies is not None
     if ctx.values is not None and not (ctx.chart_defaults or ctx.subchart_defaults):
         selected = [policy for policy in policies.values_policies if selects(policy.id)]
         activation = activation_of(ctx) if selected else None
