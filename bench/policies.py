@@ -31,7 +31,9 @@ import run  # noqa: E402
 
 # every name a copy must change: a policy's and binding's metadata.name, a binding's policyName
 # and paramRef name, and the params ConfigMap's name (the examples name them all alike)
-_NAMES = re.compile(r"^(\s*(?:name|policyName): )(replica-bounds|required-labels|resource-limits|trusted-registries)$", re.M)
+_NAMES = re.compile(
+    r"^(\s*(?:name|policyName): )(replica-bounds|required-labels|resource-limits|trusted-registries)$", re.M
+)
 
 
 def policy_files(folder: Path, copies: int = COPIES) -> Path:
@@ -58,7 +60,17 @@ def main(argv=None) -> int:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure cached bytecode, as an installed package runs
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
-    check = [sys.executable, "-m", "starter_lint", "check", "--validator", "builtin", "--fail-on", "error", "-q"]
+    check = [
+        sys.executable,
+        "-m",
+        "starter_lint",
+        "check",
+        "--validator",
+        "builtin",
+        "--fail-on",
+        "error",
+        "-q",
+    ]
     commands = {
         "without policies": check + ["--manifests", str(releases)],
         f"with {COPIES * 4} policies": check + ["--manifests", str(releases), "--policy", str(policies)],
@@ -87,10 +99,14 @@ def main(argv=None) -> int:
         print(json.dumps(results, indent=2))
         return 0
     for label in commands:
-        print(f"{label:20} median wall {results[label]['wall']:7.3f} s   median CPU {results[label]['cpu']:7.3f} s")
+        print(
+            f"{label:20} median wall {results[label]['wall']:7.3f} s   median CPU {results[label]['cpu']:7.3f} s"
+        )
     ratio = results["ratio"]
     verdict = "within" if max(ratio.values()) <= BUDGET else "over"
-    print(f"with / without: wall {ratio['wall']:.2f}x, CPU {ratio['cpu']:.2f}x ({verdict} the {BUDGET}x budget)")
+    print(
+        f"with / without: wall {ratio['wall']:.2f}x, CPU {ratio['cpu']:.2f}x ({verdict} the {BUDGET}x budget)"
+    )
     print(f"load average while measuring: {results['load']:.2f} on {os.cpu_count()} CPUs")
     return 0
 
