@@ -34,7 +34,8 @@ class Verdicts:
         self._verdicts: dict = {}
         self._reads: dict = {}  # id(policy) -> (signature, paths, inputs)
         self._inputs: dict = {}  # the request and namespaceObject of the current object
-        self._digests: dict = {}  # paths -> digest, for the current object
+        self._params: dict = {}  # id(params object) -> digest (params objects live as long as the run)
+        self._digests: dict = {}  # paths (or an input's name) -> digest, for the current object
         self._locations: dict = {}  # pointer -> Location, for the current object
 
     def start(self, inputs: dict) -> None:
@@ -42,6 +43,19 @@ class Verdicts:
         self._inputs = inputs
         self._digests = {}
         self._locations = {}
+
+    def _input_digest(self, name: str, param: Any) -> bytes:
+        """The digest of one input the policy names: params per params object (for the run), the
+        others per object."""
+        memo, value, at = (
+            (self._params, param, id(param))
+            if name == "params"
+            else (self._digests, self._inputs[name], name)
+        )
+        found = memo.get(at)
+        if found is None:
+            found = memo[at] = _digest(value)
+        return found
 
     def locate(self, obj: ManifestObject, pointer: str) -> Location:
         """obj.locate(pointer), once per pointer of the current object (copies of a policy agree)."""
@@ -64,8 +78,7 @@ class Verdicts:
             if digest is None:
                 seen = obj if paths is None else [_walk(obj, path) for path in paths]
                 digest = self._digests[paths] = _digest(seen)
-            values = {**self._inputs, "params": param}
-            key = (signature, digest, _digest([values[name] for name in inputs]))
+            key = (signature, digest, *(self._input_digest(name, param) for name in inputs))
             found = self._verdicts.get(key)
             if found is None:
                 found = self._verdicts[key] = compute()
