@@ -27,7 +27,15 @@ from ..halves import in_two_halves
 from ..manifests.model import ManifestObject
 from ..pointer import build
 from .admission import AdmissionPolicies, Binding, Expression, Policy, PolicyDocument
-from .admission_match import Request, Unknown, crd_resources, matches, resource_of, selector_matches
+from .admission_match import (
+    Request,
+    Unknown,
+    crd_resources,
+    matches,
+    may_select_kind,
+    resource_of,
+    selector_matches,
+)
 from .admission_verdicts import OBJECT_PATH as _OBJECT_PATH
 from .admission_verdicts import Verdicts
 from .cel import Bindings, CelEvaluationError
@@ -232,7 +240,10 @@ class _Run:
     default_namespace: str
     crds: dict  # (group, kind) -> (plural, namespaced?)
     rules_cache: dict = field(default_factory=dict)  # admission_match.matches' verdicts per kind of request
-    seen: Verdicts = field(default_factory=Verdicts)  # verdicts per policy and what it reads
+    seen: Verdicts = field(default_factory=Verdicts)
+    candidates: dict = field(
+        default_factory=dict
+    )  # kind of request -> the bindings that may select it  # verdicts per policy and what it reads
 
 
 def _unknown_namespace(binding: Binding, obj: ManifestObject, namespace: str) -> Problem:
@@ -254,7 +265,13 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
     request = Request.of(obj.obj, run.default_namespace, run.crds)
     inputs: dict | None = None
     converted: list = []  # the Bindings, made when a verdict is not known yet
-    for binding in run.policies.bindings:
+    kind = (request.group, request.version, request.resource, request.namespaced)
+    candidates = run.candidates.get(kind)
+    if candidates is None:  # most objects of a render are of a kind no policy is about
+        candidates = run.candidates[kind] = [
+            b for b in run.policies.bindings if may_select_kind(b.policy.constraints, request)
+        ]
+    for binding in candidates:
         policy = binding.policy
         try:
             if not (
