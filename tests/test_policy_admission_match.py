@@ -16,6 +16,7 @@ from starter_lint.policy.admission_match import (
     crd_resources,
     guess_resource,
     matches,
+    may_select_kind,
     rule_matches,
     selector_matches,
 )
@@ -231,3 +232,21 @@ def test_the_rules_cache_gives_the_same_verdicts_and_minds_resource_names():
         assert matches(by_name, request(), {}, True, cache) is True
         assert matches(by_name, request(other), {}, True, cache) is False
         assert matches(PROD_ONLY, request(), {"prod": {"environment": "test"}}, True, cache) is False
+
+
+def test_may_select_kind_rules_out_only_what_no_name_namespace_or_label_could_select():
+    # admission_eval skips a binding for every object of a kind its policy cannot select
+    deployment = Request.of(DEPLOYMENT, "default")
+    role = Request.of(CLUSTER_ROLE, "default")
+    for match in (
+        {"resourceRules": [rule()]},
+        {"resourceRules": [rule()], "objectSelector": {"matchLabels": {"app": "other"}}},
+    ):
+        assert may_select_kind(match, deployment) and not may_select_kind(match, role)
+    # the whole kind excluded: no object of it is selected
+    assert not may_select_kind({"resourceRules": [rule()], "excludeResourceRules": [rule()]}, deployment)
+    # names decide: a Deployment named otherwise may be selected (or not excluded)
+    assert may_select_kind({"resourceRules": [rule(resourceNames=["web"])]}, deployment)
+    assert may_select_kind(
+        {"resourceRules": [rule()], "excludeResourceRules": [rule(resourceNames=["api"])]}, deployment
+    )

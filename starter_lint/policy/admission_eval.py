@@ -15,7 +15,7 @@ object has, so the pipeline traces it to the values line like other manifest fin
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -26,14 +26,24 @@ from ..findings import Problem, Severity
 from ..halves import in_two_halves
 from ..manifests.model import ManifestObject
 from ..pointer import build
-from .admission import AdmissionPolicies, Binding, Expression, PolicyDocument
+from .admission import AdmissionPolicies, Binding, Expression, Policy, PolicyDocument
 from .admission_defaults import with_defaults
-from .admission_match import Request, Unknown, crd_resources, matches, resource_of, selector_matches
+from .admission_match import (
+    Request,
+    Unknown,
+    crd_resources,
+    matches,
+    may_select_kind,
+    resource_of,
+    selector_matches,
+)
+from .admission_verdicts import OBJECT_PATH as _OBJECT_PATH
+from .admission_verdicts import Verdicts
 from .cel import Bindings, CelEvaluationError
 
 RULE_ID = "SL901"
 _SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))
-_OBJECT_PATH = re.compile(r"\bobject((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)+)")
+
 _VARIABLE = re.compile(r"\bvariables\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -116,9 +126,8 @@ def _message(validation, activation: Bindings) -> str:
     return validation.message or f"failed expression: {validation.expression.source}"
 
 
-def _evaluate(binding: Binding, base: Bindings) -> Iterator[tuple[int, str]]:
+def _evaluate(policy: Policy, base: Bindings) -> Iterator[tuple[int, str]]:
     """(validation index, message) of each denial for one params object; raises _Failed."""
-    policy = binding.policy
     # every condition is run: one false skips the policy even when another failed
     failed: _Failed | None = None
     for _, condition in policy.match_conditions:
@@ -184,24 +193,26 @@ def _failure(binding: Binding, obj: ManifestObject, failure: _Failed) -> Iterato
 
 
 def _findings(
-    binding: Binding, obj: ManifestObject, base: Bindings, params: list | None
+    binding: Binding,
+    obj: ManifestObject,
+    data: dict,
+    base: Callable[[], Bindings],
+    params: list | None,
+    seen: Verdicts,
 ) -> Iterator[Problem]:
+    """`data`: the object as the policy reads it (with_defaults); `obj` is located."""
     policy = binding.policy
     reported: set = set()
     try:
         for param in params if params is not None else [None]:
-            # base has params null: its activations serve every binding without params
-            bindings = base if param is None else base.with_values({"params": param})
-            for i, message in _evaluate(binding, bindings):
+            compute = partial(_denials, policy, data, base, param)
+            for i, message, pointer in seen.verdict(policy, data, param, compute):
                 if i in reported:  # several params objects: one finding per validation
                     continue
                 reported.add(i)
-                pointer = _read_pointer(
-                    policy.validations[i].expression.source, obj.obj, dict(policy.variables)
-                )
                 yield Problem(
                     f"{_who(binding)} {obj.ref}: {message}",
-                    location=obj.locate(pointer),
+                    location=seen.locate(obj, pointer),
                     logical=f"{obj.ref}#{pointer}",
                     template=obj.template,
                     severity=_severity(binding.actions),
@@ -209,6 +220,22 @@ def _findings(
                 )
     except _Failed as failure:
         yield from _failure(binding, obj, failure)
+
+
+def _denials(
+    policy: Policy, obj: dict, base: Callable[[], Bindings], param: Any
+) -> tuple[list, _Failed | None]:
+    """(validation index, message, pointer) of each denial, and the failure that ended the run."""
+    denials: list = []
+    # base has params null: its activations serve every binding without params
+    bindings = base() if param is None else base().with_values({"params": param})
+    try:
+        for i, message in _evaluate(policy, bindings):
+            pointer = _read_pointer(policy.validations[i].expression.source, obj, dict(policy.variables))
+            denials.append((i, message, pointer))
+    except _Failed as failure:
+        return denials, failure
+    return denials, None
 
 
 @dataclass
@@ -220,6 +247,10 @@ class _Run:
     default_namespace: str
     crds: dict  # (group, kind) -> (plural, namespaced?)
     rules_cache: dict = field(default_factory=dict)  # admission_match.matches' verdicts per kind of request
+    seen: Verdicts = field(default_factory=Verdicts)
+    candidates: dict = field(
+        default_factory=dict
+    )  # kind of request -> the bindings that may select it  # verdicts per policy and what it reads
 
 
 def _unknown_namespace(binding: Binding, obj: ManifestObject, namespace: str) -> Problem:
@@ -239,8 +270,16 @@ def _unknown_namespace(binding: Binding, obj: ManifestObject, namespace: str) ->
 def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
     """The findings of every binding on one object; its variables are converted for CEL once."""
     request = Request.of(obj.obj, run.default_namespace, run.crds)
-    base: Bindings | None = None
-    for binding in run.policies.bindings:
+    inputs: dict | None = None
+    converted: list = []  # the Bindings, made when a verdict is not known yet
+    data: dict | None = None  # the object as the policies read it, defaulted once
+    kind = (request.group, request.version, request.resource, request.namespaced)
+    candidates = run.candidates.get(kind)
+    if candidates is None:  # most objects of a render are of a kind no policy is about
+        candidates = run.candidates[kind] = [
+            b for b in run.policies.bindings if may_select_kind(b.policy.constraints, request)
+        ]
+    for binding in candidates:
         policy = binding.policy
         try:
             if not (
@@ -269,7 +308,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
                 continue
             if not params:
                 continue  # parameterNotFoundAction Allow: no params, no validation
-        if base is None:
+        if inputs is None:
             labels = run.namespaces.get(request.namespace)
             namespace_object = (
                 {
@@ -280,16 +319,18 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
                 if labels is not None
                 else None
             )
-            base = Bindings(
-                {
-                    "object": with_defaults(obj.obj),  # as the API server defaults it before admission
-                    "oldObject": None,
-                    "request": request.as_cel(),
-                    "namespaceObject": namespace_object,
-                    "params": None,
-                }
-            )
-        yield from _findings(binding, obj, base, params)
+            inputs = {"oldObject": None, "request": request.as_cel(), "namespaceObject": namespace_object}
+            run.seen.start(inputs)
+        if data is None:  # as the API server defaults it before admission runs
+            data = with_defaults(obj.obj)
+        yield from _findings(binding, obj, data, partial(_base, data, inputs, converted), params, run.seen)
+
+
+def _base(obj: dict, inputs: dict, converted: list) -> Bindings:
+    """The object's variables converted for CEL, once, when a first verdict needs them."""
+    if not converted:
+        converted.append(Bindings({"object": obj, **inputs, "params": None}))
+    return converted[0]
 
 
 def evaluate_admission(policies: AdmissionPolicies, ctx: Context) -> Iterable[tuple[str, Problem]]:

@@ -250,6 +250,13 @@ def _rules_select(match: dict, request: Request, rules_required: bool) -> bool:
     return not any(rule_matches(rule, request, exact) for rule in match.get("excludeResourceRules") or ())
 
 
+def may_select_kind(match: dict, request: Request) -> bool:
+    """False when a policy's matchConstraints select no request of this group, version, resource
+    and scope, whatever its name, namespace or labels (their resource rules name no resourceNames)."""
+    rules = (match.get("resourceRules") or []) + (match.get("excludeResourceRules") or [])
+    return any(rule.get("resourceNames") for rule in rules) or _rules_select(match, request, True)
+
+
 def matches(
     match: dict | None, request: Request, namespaces: dict, rules_required: bool, cache: dict | None = None
 ) -> bool:

@@ -1,0 +1,144 @@
+"""Verdicts of the admission policies kept per distinct input, for admission_eval.py.
+
+The objects of a chart rendered for many releases differ mostly in names, which few expressions
+read, so most (policy, object) evaluations repeat one already made. A verdict is kept under a
+digest of exactly what the policy's expressions can read: the values along their `object.a.b`
+paths (or the whole object when an expression reads `object` otherwise), and the params,
+request, namespaceObject and oldObject they name. Equal digests mean the expressions see equal
+inputs, so the kept verdict is the one evaluating would give; each finding still gets its own
+object's location. With speedups.FAST_PATHS off, every verdict is computed (the tests compare).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .. import speedups
+from ..findings import Location
+from ..manifests.model import ManifestObject
+from .admission import Policy
+
+# `object.a.b`: a path an expression reads (admission_eval.py points findings at it too)
+OBJECT_PATH = re.compile(r"\bobject((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)+)")
+_OBJECT = re.compile(r"\bobject\b")
+_INPUTS = ("oldObject", "request", "params", "namespaceObject")  # read whole when an expression names them
+
+
+class Verdicts:
+    """The verdicts of one run (in one process), by policy and what its expressions read."""
+
+    def __init__(self) -> None:
+        self._verdicts: dict = {}
+        self._reads: dict = {}  # id(policy) -> (signature, paths, inputs)
+        self._inputs: dict = {}  # the request and namespaceObject of the current object
+        self._params: dict = {}  # id(params object) -> digest (params objects live as long as the run)
+        self._digests: dict = {}  # paths (or an input's name) -> digest, for the current object
+        self._locations: dict = {}  # pointer -> Location, for the current object
+
+    def start(self, inputs: dict) -> None:
+        """Verdicts for a next object, whose request and namespaceObject are these."""
+        self._inputs = inputs
+        self._digests = {}
+        self._locations = {}
+
+    def _input_digest(self, name: str, param: Any) -> bytes:
+        """The digest of one input the policy names: params per params object (for the run), the
+        others per object."""
+        memo, value, at = (
+            (self._params, param, id(param))
+            if name == "params"
+            else (self._digests, self._inputs[name], name)
+        )
+        found = memo.get(at)
+        if found is None:
+            found = memo[at] = _digest(value)
+        return found
+
+    def locate(self, obj: ManifestObject, pointer: str) -> Location:
+        """obj.locate(pointer), once per pointer of the current object (copies of a policy agree)."""
+        found = self._locations.get(pointer)
+        if found is None:
+            found = self._locations[pointer] = obj.locate(pointer)
+        return found
+
+    def verdict(self, policy: Policy, obj: dict, param: Any, compute: Callable[[], tuple]) -> Iterator:
+        """The denials `compute` gives for this policy, object and params object (computed once per
+        distinct input); raises the failure that ended them, as evaluating does."""
+        if not speedups.FAST_PATHS:  # the reference path: every policy evaluated on every object
+            denials, failure = compute()
+        else:
+            read = self._reads.get(id(policy))
+            if read is None:
+                read = self._reads[id(policy)] = (_signature(policy), *_reads(policy))
+            signature, paths, inputs = read
+            digest = self._digests.get(paths)
+            if digest is None:
+                seen = obj if paths is None else [_walk(obj, path) for path in paths]
+                digest = self._digests[paths] = _digest(seen)
+            key = (signature, digest, *(self._input_digest(name, param) for name in inputs))
+            found = self._verdicts.get(key)
+            if found is None:
+                found = self._verdicts[key] = compute()
+            denials, failure = found
+        yield from denials
+        if failure is not None:
+            raise failure
+
+
+def _reads(policy: Policy) -> tuple:
+    """What the policy's expressions can read of their input: the `object.a.b` paths (None when
+    `object` is also read otherwise, whole) and the other inputs they name."""
+    sources = [expression.source for _, expression in policy.match_conditions + policy.variables]
+    for validation in policy.validations:
+        sources.append(validation.expression.source)
+        if validation.message_expression is not None:
+            sources.append(validation.message_expression.source)
+    found: set | None = set()
+    for text in sources:
+        if found is None or len(_OBJECT.findall(text)) != len(OBJECT_PATH.findall(text)):
+            found = None  # `object` not only as object.a…: bare, indexed, a macro's variable
+            continue
+        for match in OBJECT_PATH.finditer(text):
+            parts = re.split(r"\s*\.\s*", match.group(1).strip(". \t\n"))
+            if re.match(r"\s*\(", text[match.end() :]):  # object.a.size(), object.a.all(…): reads a
+                parts = parts[:-1]
+            found.add(tuple(parts))
+    text = "\n".join(sources)
+    return (
+        None if found is None else tuple(sorted(found)),
+        tuple(name for name in _INPUTS if re.search(rf"\b{name}\b", text)),
+    )
+
+
+def _walk(obj: dict, path: tuple) -> tuple:
+    """What an expression sees along one path: how far it leads and the value there (whole)."""
+    node: Any = obj
+    for depth, part in enumerate(path):
+        if not isinstance(node, dict):
+            return depth, "value", node
+        if part not in node:
+            return depth, "absent"
+        node = node[part]
+    return len(path), "value", node
+
+
+def _signature(policy: Policy) -> str:
+    """Everything of a policy that its verdict on an input depends on (two copies share verdicts)."""
+    return repr(
+        (
+            [(name, e.field, e.source) for name, e in policy.match_conditions + policy.variables],
+            [
+                (v.expression.field, v.expression.source, v.message, v.reason)
+                + ((v.message_expression.field, v.message_expression.source) if v.message_expression else ())
+                for v in policy.validations
+            ],
+        )
+    )
+
+
+def _digest(value: Any) -> bytes:
+    # repr tells apart what CEL tells apart (1, 1.0, "1", True; the order of a map's keys)
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
