@@ -9,6 +9,7 @@ merged values, as Helm sees them) and `target` (`name`, `files`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,10 @@ _TOP = {"apiVersion", "kind", "metadata", "spec"}
 _SPEC = {"id", "severity", "summary", "docs", "what", "why", "fix", "tags", "validations", "examples"}
 _VALIDATION = {"expression", "message", "messageExpression", "path"}
 _EXAMPLES = {"fail", "pass"}
+# the policy's name and docs URL are printed by `rules`, `explain` and SARIF: a Kubernetes
+# object name (DNS-1123 subdomain), and a URL with no whitespace or control character
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_DOCS_URL = re.compile(r"https://[\x21-\x7e]+")
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ def parse_values_policy(document: Any) -> ValuesPolicy:
     metadata = as_dict(top.get("metadata"))
     spec = _mapping(document, top["spec"], ("spec",), _SPEC, ("id", "summary", "validations"))
     policy_id = _text(document, spec, "id", ("spec",), required=True)
-    if not POLICY_ID_PATTERN.match(policy_id):
+    if not POLICY_ID_PATTERN.fullmatch(policy_id):
         raise _fail(
             document,
             ("spec", "id"),
@@ -132,8 +137,12 @@ def parse_values_policy(document: Any) -> ValuesPolicy:
     except ValueError as exc:
         raise _fail(document, ("spec", "severity"), f"ValuesPolicy: spec.severity: {exc}") from None
     docs = _text(document, spec, "docs", ("spec",))
-    if docs and not docs.startswith("https://"):
-        raise _fail(document, ("spec", "docs"), "ValuesPolicy: spec.docs must be an https:// URL")
+    if docs and not _DOCS_URL.fullmatch(docs):
+        raise _fail(
+            document,
+            ("spec", "docs"),
+            "ValuesPolicy: spec.docs must be an https:// URL (no spaces or control characters)",
+        )
     tags = spec.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise _fail(document, ("spec", "tags"), "ValuesPolicy: spec.tags must be a list of strings")
@@ -151,7 +160,14 @@ def parse_values_policy(document: Any) -> ValuesPolicy:
                 ("spec", "examples", key),
                 f"ValuesPolicy: spec.examples.{key} must be a list of values",
             )
-    name = str(metadata.get("name") or policy_id.lower())
+    name = metadata.get("name") or policy_id.lower()
+    if not isinstance(name, str) or len(name) > 253 or not _NAME.fullmatch(name):
+        raise _fail(
+            document,
+            ("metadata", "name"),
+            "ValuesPolicy: metadata.name must be a DNS-1123 subdomain, as a Kubernetes object's "
+            "name (lower-case letters, digits, '-' and '.', at most 253 characters)",
+        )
     summary = _text(document, spec, "summary", ("spec",), required=True)
     rule = Rule(
         id=policy_id,
