@@ -20,6 +20,8 @@ from ..fields import as_dict
 from ..findings import Problem, Severity
 from ..option_table import POLICY_ID_PATTERN
 from ..pointer import build
+from ..redact import redact_values
+from ..redact_source import secret_strings
 from ..rule_file import Rule
 from .cel import Bindings, CelError, CelEvaluationError, CompiledExpression, compile_expression
 
@@ -263,7 +265,11 @@ def evaluate_values_policy(policy: ValuesPolicy, activation: Bindings) -> Iterat
 
 
 def activation_of(ctx: Context) -> Bindings:
-    """What a values policy's expressions see for this target, converted once for all of them."""
+    """What a values policy's expressions see for this target, converted once for all of them:
+    the values with every secret replaced by "<redacted>", as `starter-lint values` shows them
+    (a policy can test that a secret is set, never what it is: an expression can transform a
+    value past any scrubbing of its output, docs/policies.md)."""
     assert ctx.values is not None, "values policies run on targets with values"
     files = [loaded.path for loaded in ctx.loaded]
-    return Bindings({"values": ctx.values.values, "target": {"name": ctx.target, "files": files}})
+    values = redact_values(ctx.values.values, secret_strings(ctx, with_manifests=False))
+    return Bindings({"values": values, "target": {"name": ctx.target, "files": files}})
