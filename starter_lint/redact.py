@@ -315,7 +315,7 @@ def manifest_secrets(obj: dict) -> set:
         if path[0] == "data" and isinstance(value, str):  # base64, maybe broken over lines
             try:
                 out |= _secret_texts(
-                    base64.b64decode("".join(value.split()), validate=True).decode("utf-8"), ()
+                    base64.b64decode("".join(value.split()), validate=True).decode("utf-8"), None
                 )
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 pass
@@ -326,24 +326,58 @@ def redact_values(values: Any, secrets: Iterable[str] = ()) -> Any:
     """A copy of `values` with every secret replaced by <redacted> (URLs keep their host): the
     values `secret_parts` finds, and any other string equal to a secret (an anchor's value that
     an alias carries into a secret) or holding a long one."""
-    parts = {path: spans for path, _value, spans in secret_parts(values)}
+    return redacted_copy(values, secret_parts(values), secrets)
+
+
+def redacted_copy(data: Any, parts: Iterable[tuple], secrets: Iterable[str] = ()) -> Any:
+    """`data` with each secret of `parts` ((path, value, spans) as `secret_parts` and
+    `manifest_secret_parts` yield them) replaced by <redacted>, or only its secret spans (a URL's
+    password); with `secrets`, any other string equal to one of them, or holding one of
+    MIN_FINDING_SCRUB_LENGTH characters or more, too. Keys are kept: what is hidden is a value.
+
+    Without `secrets` to search for, only the maps and lists on the way to a secret are copied
+    and the rest is shared with `data` (a rendered object without secrets is not copied at all):
+    what `values` prints, and what a CEL policy sees (docs/policies.md), is made by this."""
+    hidden = {path: spans for path, _value, spans in parts}
     known = frozenset(s for s in secrets if len(s) >= MIN_SCRUB_LENGTH)
+    if known:
+        pattern = secrets_pattern(known, MIN_FINDING_SCRUB_LENGTH)
 
-    def copy(node: Any, path: tuple) -> Any:
-        if isinstance(node, dict):
-            return {k: copy(v, path + (k,)) for k, v in node.items()}
-        if isinstance(node, list):
-            return [copy(v, path + (i,)) for i, v in enumerate(node)]
-        if path in parts:
-            spans = parts[path]
-            return REDACTED if spans is None else replace_spans(node, spans)
-        if node is None or isinstance(node, bool):
-            return node
-        if str(node) in known:
-            return REDACTED
-        return scrub(node, known, MIN_FINDING_SCRUB_LENGTH) if isinstance(node, str) else node
+        def copy(node: Any, path: tuple) -> Any:
+            if isinstance(node, dict):
+                return {k: copy(v, path + (k,)) for k, v in node.items()}
+            if isinstance(node, list):
+                return [copy(v, path + (i,)) for i, v in enumerate(node)]
+            if path in hidden:
+                return _hide(node, hidden[path])
+            if node is None or isinstance(node, bool):
+                return node
+            if str(node) in known:
+                return REDACTED
+            return pattern.sub(REDACTED, node) if pattern is not None and isinstance(node, str) else node
 
-    return copy(values, ())
+        return copy(data, ())
+    if () in hidden:
+        return _hide(data, hidden[()])
+    result = data
+    for path, spans in hidden.items():  # copy on write: each container on the path, once
+        result = _replaced(result, data, path, spans)
+    return result
+
+
+def _hide(value: Any, spans) -> Any:
+    return REDACTED if spans is None else replace_spans(value, spans)
+
+
+def _replaced(result: Any, original: Any, path: tuple, spans) -> Any:
+    """`result` (a copy of `original`, or `original` itself) with the value at `path` hidden,
+    copying a container only where `result` still shares it with `original`."""
+    key, rest = path[0], path[1:]
+    if result is original:
+        result = dict(result) if isinstance(result, dict) else list(result)
+    child = result[key]
+    result[key] = _hide(child, spans) if not rest else _replaced(child, original[key], rest, spans)
+    return result
 
 
 @lru_cache(maxsize=32)

@@ -124,6 +124,7 @@ class Rule:
 
         return replace(
             self,
+            name=line(self.name),
             summary=line(self.summary),
             what=lines(self.what),
             rationale=lines(self.rationale),

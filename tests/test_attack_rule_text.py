@@ -185,3 +185,16 @@ def test_fix_diff_never_prints_a_line_a_ci_runner_would_obey(tmp_path):
         assert done.returncode in (0, 2) and done.stdout == "", (hostile, done.stdout, done.stderr)
         assert hostile not in done.stderr and (done.returncode == 0 or "no --diff" in done.stderr)
     assert done.returncode == 2  # the bidi line loads: its diff is refused
+
+
+def test_a_repository_rule_name_is_escaped_as_its_summary():
+    """`rules` and `explain` print a rule-dirs rule's name: escaped like every other text of it."""
+    from dataclasses import replace
+
+    from starter_lint.catalog import load_catalog
+    from starter_lint.report.escape import text_line
+
+    rule = replace(load_catalog()["SL101"], name="nm\x1b[31m\u202e\n::error file=a.yaml::pwned")
+    shown = rule.escaped(text_line)
+    assert shown.name == "nm\\x1b[31m\\u202e\\n::error file=a.yaml::pwned"
+    assert "\x1b" not in shown.help_markdown() and "\n::error" not in shown.help_markdown()

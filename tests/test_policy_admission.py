@@ -418,8 +418,9 @@ def _check(tmp_path, policy_text, manifests_text):
 
 
 def test_a_message_expression_cannot_print_a_secret_value(tmp_path):
-    [raw] = evaluate(SECRET_POLICY, SECRET)  # the policy does put the values in its message
-    assert "aHVudGVyMi1zM2NyZXQ=" in raw.message and "tok-9f8e7d6c5b4a" in raw.message
+    # the policy puts the values in its message, but it is handed the Secret with them hidden
+    [raw] = evaluate(SECRET_POLICY, SECRET)
+    assert raw.message.endswith("password <redacted>, token <redacted>")
     [finding] = _check(tmp_path, SECRET_POLICY, SECRET)
     assert finding.message.startswith(
         'ValidatingAdmissionPolicy "secret-size" (binding "secret-size") denies'

@@ -136,6 +136,7 @@ def test_runtime_errors(expression, fragment):
         ("[1, 2, 3].sum()", 6),
         ("[1.5, 2.5].sum()", 4.0),
         ("[].sum()", 0),
+        ("[9223372036854775806, 1].sum()", 9223372036854775807),
         ("[1, 2, 3].isSorted()", True),
         ("['b', 'a'].isSorted()", False),
         ("[3, 1, 2].min()", 1),
@@ -219,6 +220,12 @@ def test_extension_libraries(expression, expected):
         ("[1, 'a'].isSorted()", "no such overload"),
         ("url('https://x').family()", "expected a ip"),
         ("string({'a': 1})", "no such overload"),
+        # sum() as Kubernetes': numbers only, and int64 overflow is an error, not a bigger int
+        ("['a', 'b'].sum()", "no such overload"),
+        ("[true].sum()", "no such overload"),
+        ("[9223372036854775807, 1].sum() > 0", "overflow"),
+        ("[-9223372036854775807, -2].sum() < 0", "overflow"),
+        ("[9223372036854775807, 1, -1].sum() > 0", "overflow"),
     ],
 )
 def test_extension_errors_are_evaluation_errors(expression, fragment):

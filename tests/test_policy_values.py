@@ -160,6 +160,27 @@ def test_an_expression_that_fails_is_a_finding_not_silence(repo, expression, mes
         ("  why:", "  wyh:", "acme.yaml:9: ValuesPolicy: unknown field spec.wyh"),
         ("id: ACME001", "id: SL999", "acme.yaml:6: ValuesPolicy: spec.id 'SL999' must be"),
         ("id: ACME001", "id: acme1", "acme.yaml:6: ValuesPolicy: spec.id 'acme1' must be"),
+        # `$` would match before the final newline, `\d` Arabic-Indic digits
+        ("id: ACME001", 'id: "ACME001\\n"', "acme.yaml:6: ValuesPolicy: spec.id 'ACME001\\n' must be"),
+        ("id: ACME001", 'id: "ACME\\u0660\\u0660\\u0661"', "acme.yaml:6: ValuesPolicy: spec.id 'ACME"),
+        # the name is printed by rules and explain: a Kubernetes object name, nothing else
+        *(
+            (
+                "name: pinned-api-image",
+                f"name: {name}",
+                "acme.yaml:4: ValuesPolicy: metadata.name must be a DNS-1123",
+            )
+            for name in (
+                '"nm\\u001b[31mRED\\u202e::error::x\\n::error file=a.yaml::pwned"',
+                "Pinned",
+                "pinned_api",
+                "a" * 254,
+                "[a]",
+                "pinned-",
+            )
+        ),
+        ("name: pinned-api-image", "name: " + "a" * 253, None),
+        ("name: pinned-api-image", "name: acme.pinned-1", None),
         (
             "severity: warning",
             "severity: fatal",
@@ -209,6 +230,15 @@ def test_an_expression_that_fails_is_a_finding_not_silence(repo, expression, mes
             "  fix: pin it\n  docs: http://x\n",
             "acme.yaml:11: ValuesPolicy: spec.docs must be an https:// URL",
         ),
+        *(
+            (
+                "  fix: pin it\n",
+                f"  fix: pin it\n  docs: {docs}\n",
+                "acme.yaml:11: ValuesPolicy: spec.docs must be an https:// URL",
+            )
+            for docs in ('"https://x\\u001b[2J\\n::error::d"', '"https://x y"', '"https://x\\u202e"')
+        ),
+        ("  fix: pin it\n", "  fix: pin it\n  docs: https://example.com/p?q=1#ACME\n", None),
     ],
 )
 def test_a_bad_policy_is_one_file_line_error(repo, old, new, error):

@@ -443,3 +443,12 @@ def test_set_errors_hide_a_fragment_inside_a_secret_value():
 def test_lines_of_a_document_that_does_not_load_are_hidden_by_their_shape(document, number, hidden):
     lines = document.splitlines()
     assert _unloaded_secret_columns(lines, number) == ([hidden] if hidden else [])
+
+
+def test_a_secret_data_value_is_hidden_decoded_too():
+    """A Secret's `data` is base64: its decoded text is a secret wherever it shows (a ConfigMap
+    or a message holding the password in clear), not only its encoding."""
+    from starter_lint.redact import manifest_secrets
+
+    secret = {"kind": "Secret", "data": {"password": "aHVudGVyMi12ZXJ5LXNlY3JldA=="}}
+    assert manifest_secrets(secret) == {"aHVudGVyMi12ZXJ5LXNlY3JldA==", "hunter2-very-secret"}

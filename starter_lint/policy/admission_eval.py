@@ -26,7 +26,9 @@ from ..findings import Problem, Severity
 from ..halves import in_two_halves
 from ..manifests.model import ManifestObject
 from ..pointer import build
-from .admission import AdmissionPolicies, Binding, Expression, Policy, PolicyDocument
+from ..redact import MIN_FINDING_SCRUB_LENGTH, manifest_secret_parts, redacted_copy
+from ..redact_source import secret_strings
+from .admission import AdmissionPolicies, Binding, Expression, Policy
 from .admission_defaults import with_defaults
 from .admission_match import (
     Request,
@@ -84,9 +86,7 @@ def _read_pointer(expression: str, obj: dict, variables: dict[str, Expression], 
     return ""
 
 
-def _params_of(
-    binding: Binding, request: Request, params: list[PolicyDocument], default_ns: str, crds: dict
-) -> list:
+def _params_of(binding: Binding, request: Request, params: list[dict], default_ns: str, crds: dict) -> list:
     """The params objects of the binding for this request; [] when none is found."""
     assert binding.policy.param_kind is not None and binding.param_ref is not None
     api_version, kind = binding.policy.param_kind
@@ -99,8 +99,7 @@ def _params_of(
             f"so no {kind} can be chosen for it"
         )
     found = []
-    for document in params:
-        data = document.obj
+    for data in params:
         if data.get("apiVersion") != api_version or data.get("kind") != kind:
             continue
         metadata = as_dict(data.get("metadata"))
@@ -251,6 +250,8 @@ class _Run:
     candidates: dict = field(
         default_factory=dict
     )  # kind of request -> the bindings that may select it  # verdicts per policy and what it reads
+    params: list[dict] = field(default_factory=list)  # the params objects, their secrets hidden
+    secrets: frozenset = frozenset()  # the target's secret strings, hidden wherever they show
 
 
 def _unknown_namespace(binding: Binding, obj: ManifestObject, namespace: str) -> Problem:
@@ -293,7 +294,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
         params = None
         if policy.param_kind is not None:
             try:
-                params = _params_of(binding, request, run.policies.params, run.default_namespace, run.crds)
+                params = _params_of(binding, request, run.params, run.default_namespace, run.crds)
                 if (
                     not params
                     and binding.param_ref
@@ -319,10 +320,14 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
                 if labels is not None
                 else None
             )
-            inputs = {"oldObject": None, "request": request.as_cel(), "namespaceObject": namespace_object}
+            inputs = {
+                "oldObject": None,
+                "request": request.as_cel(),
+                "namespaceObject": hidden(namespace_object, run.secrets),
+            }
             run.seen.start(inputs)
         if data is None:  # as the API server defaults it before admission runs
-            data = with_defaults(obj.obj)
+            data = hidden(with_defaults(obj.obj), run.secrets)
         yield from _findings(binding, obj, data, partial(_base, data, inputs, converted), params, run.seen)
 
 
@@ -345,11 +350,18 @@ def evaluate_admission(policies: AdmissionPolicies, ctx: Context) -> Iterable[tu
     for obj in objects:
         if obj.kind == "Namespace" and obj.name and obj.api_version == "v1":
             namespaces[obj.name] = {str(k): str(v) for k, v in as_dict(obj.metadata.get("labels")).items()}
+    # what a policy sees has every secret hidden (a Secret's data, credential-named keys, and
+    # any string holding a secret of the target): an expression can transform a value past any
+    # scrubbing of the message it makes (docs/policies.md); a short secret ("admin") only where
+    # it is written, not everywhere its text occurs, as in findings' messages
+    secrets = frozenset(s for s in secret_strings(ctx) if len(s) >= MIN_FINDING_SCRUB_LENGTH)
     run = _Run(
         policies,
         namespaces,
         (ctx.options.namespace if ctx.options is not None else None) or "default",
         crd_resources([obj.obj for obj in objects] + [document.obj for document in policies.params]),
+        params=[hidden(document.obj, secrets) for document in policies.params],
+        secrets=secrets,
     )
     parts = in_two_halves(partial(_findings_of, run), objects, SPLIT_OBJECTS)
     for part in parts:
@@ -360,6 +372,11 @@ def evaluate_admission(policies: AdmissionPolicies, ctx: Context) -> Iterable[tu
 # from this many objects on, two processes evaluate them (halves.py): ~0.5 ms an object for 20
 # policies, ~2 ms to fork
 SPLIT_OBJECTS = 1000
+
+
+def hidden(obj: Any, secrets: frozenset) -> Any:
+    """A rendered object (or a params object) as a policy sees it: `redacted_copy` of it."""
+    return redacted_copy(obj, manifest_secret_parts(obj), secrets)
 
 
 def _findings_of(run: _Run, objects: list) -> list[Problem]:

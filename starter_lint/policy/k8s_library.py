@@ -43,13 +43,22 @@ def _is_sorted(items: list) -> bool:
     return all(_compare(items[i], items[i + 1]) <= 0 for i in range(len(items) - 1))
 
 
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
 def _sum(items: list) -> Any:
+    """As Kubernetes' lists library: numbers only, and an int sum beyond int64 is
+    an overflow error, not a bigger number (Python's ints have no limit, CEL's do)."""
     if not items:
         return 0
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            raise TypeError(f"no such overload: sum of a list holding {type(item).__name__}")
     total = items[0]
     for item in items[1:]:
-        _compare(total, item)  # same type, numbers only
         total = total + item
+        if type(total) is int and not _INT64_MIN <= total <= _INT64_MAX:
+            raise OverflowError("integer overflow in sum()")
     return total
 
 

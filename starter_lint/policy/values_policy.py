@@ -9,6 +9,7 @@ merged values, as Helm sees them) and `target` (`name`, `files`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ from ..fields import as_dict
 from ..findings import Problem, Severity
 from ..option_table import POLICY_ID_PATTERN
 from ..pointer import build
+from ..redact import redact_values
+from ..redact_source import secret_strings
 from ..rule_file import Rule
 from .cel import Bindings, CelError, CelEvaluationError, CompiledExpression, compile_expression
 
@@ -29,6 +32,10 @@ _TOP = {"apiVersion", "kind", "metadata", "spec"}
 _SPEC = {"id", "severity", "summary", "docs", "what", "why", "fix", "tags", "validations", "examples"}
 _VALIDATION = {"expression", "message", "messageExpression", "path"}
 _EXAMPLES = {"fail", "pass"}
+# the policy's name and docs URL are printed by `rules`, `explain` and SARIF: a Kubernetes
+# object name (DNS-1123 subdomain), and a URL with no whitespace or control character
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_DOCS_URL = re.compile(r"https://[\x21-\x7e]+")
 
 
 @dataclass(frozen=True)
@@ -119,7 +126,7 @@ def parse_values_policy(document: Any) -> ValuesPolicy:
     metadata = as_dict(top.get("metadata"))
     spec = _mapping(document, top["spec"], ("spec",), _SPEC, ("id", "summary", "validations"))
     policy_id = _text(document, spec, "id", ("spec",), required=True)
-    if not POLICY_ID_PATTERN.match(policy_id):
+    if not POLICY_ID_PATTERN.fullmatch(policy_id):
         raise _fail(
             document,
             ("spec", "id"),
@@ -132,8 +139,12 @@ def parse_values_policy(document: Any) -> ValuesPolicy:
     except ValueError as exc:
         raise _fail(document, ("spec", "severity"), f"ValuesPolicy: spec.severity: {exc}") from None
     docs = _text(document, spec, "docs", ("spec",))
-    if docs and not docs.startswith("https://"):
-        raise _fail(document, ("spec", "docs"), "ValuesPolicy: spec.docs must be an https:// URL")
+    if docs and not _DOCS_URL.fullmatch(docs):
+        raise _fail(
+            document,
+            ("spec", "docs"),
+            "ValuesPolicy: spec.docs must be an https:// URL (no spaces or control characters)",
+        )
     tags = spec.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise _fail(document, ("spec", "tags"), "ValuesPolicy: spec.tags must be a list of strings")
@@ -151,7 +162,14 @@ def parse_values_policy(document: Any) -> ValuesPolicy:
                 ("spec", "examples", key),
                 f"ValuesPolicy: spec.examples.{key} must be a list of values",
             )
-    name = str(metadata.get("name") or policy_id.lower())
+    name = metadata.get("name") or policy_id.lower()
+    if not isinstance(name, str) or len(name) > 253 or not _NAME.fullmatch(name):
+        raise _fail(
+            document,
+            ("metadata", "name"),
+            "ValuesPolicy: metadata.name must be a DNS-1123 subdomain, as a Kubernetes object's "
+            "name (lower-case letters, digits, '-' and '.', at most 253 characters)",
+        )
     summary = _text(document, spec, "summary", ("spec",), required=True)
     rule = Rule(
         id=policy_id,
@@ -247,7 +265,11 @@ def evaluate_values_policy(policy: ValuesPolicy, activation: Bindings) -> Iterat
 
 
 def activation_of(ctx: Context) -> Bindings:
-    """What a values policy's expressions see for this target, converted once for all of them."""
+    """What a values policy's expressions see for this target, converted once for all of them:
+    the values with every secret replaced by "<redacted>", as `starter-lint values` shows them
+    (a policy can test that a secret is set, never what it is: an expression can transform a
+    value past any scrubbing of its output, docs/policies.md)."""
     assert ctx.values is not None, "values policies run on targets with values"
     files = [loaded.path for loaded in ctx.loaded]
-    return Bindings({"values": ctx.values.values, "target": {"name": ctx.target, "files": files}})
+    values = redact_values(ctx.values.values, secret_strings(ctx, with_manifests=False))
+    return Bindings({"values": values, "target": {"name": ctx.target, "files": files}})
