@@ -289,10 +289,25 @@ def test_variables_and_message_expression_with_the_namespace_object():
 
 
 def test_a_variable_that_fails_fails_the_validation_reading_it():
-    # no Namespace object: namespaceObject is null, so `environment` cannot be evaluated
-    [problem] = evaluate(VARIABLES + VARIABLES_BINDING, deployment(image="prod.example.com/api:1"))
-    # the cause is said: the first variable, which reads namespaceObject (null), not the validation
+    broken = policy(
+        "  variables:\n"
+        "    - name: nothing\n"
+        "      expression: object.spec.nothing.here\n"
+        "  validations:\n"
+        "    - expression: variables.nothing == 1\n",
+        name="broken-variable",
+    )
+    [problem] = evaluate(broken + binding("broken-variable"), deployment(image="prod.example.com/api:1"))
+    # the cause is said: the variable, not the validation reading it
     assert "failurePolicy is Fail" in problem.message and "spec.variables[0].expression" in problem.message
+
+
+def test_a_namespace_object_nobody_gives_is_a_note_not_a_guessed_failure():
+    # no Namespace object: namespaceObject is null here, never in the cluster, so the variable
+    # reading it fails only offline: a note saying which Namespace to add (team review)
+    [problem] = evaluate(VARIABLES + VARIABLES_BINDING, deployment(image="prod.example.com/api:1"))
+    assert problem.severity == Severity.NOTE
+    assert 'read the Namespace object of namespace "prod"' in problem.message
 
 
 def test_object_selector_picks_labelled_objects():

@@ -110,3 +110,41 @@ def test_the_docs_replica_limit_admits_a_deployment_that_leaves_replicas_to_the_
         "check", "--manifests", "rendered.yaml", "--policy", "policies", "--select", "SL901", cwd=tmp_path
     )
     assert done.returncode == 1 and "replica-limit" in done.stdout
+
+
+NAMESPACE_POLICY = (
+    "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: env-label}\n"
+    "spec:\n  matchConstraints:\n    resourceRules:\n"
+    "    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}\n"
+    "  validations:\n"
+    "  - expression: \"namespaceObject.metadata.labels['env'] == 'prod' ? object.spec.replicas >= 10 : true\"\n"
+    "---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\n"
+    "metadata: {name: env-label}\nspec: {policyName: env-label, validationActions: [Deny]}\n"
+)
+
+
+def test_a_policy_reading_an_unknown_namespace_is_a_note_not_a_guessed_denial(tmp_path):
+    # namespaceObject is null here only because no Namespace object gives the namespace: in the
+    # cluster it exists, so the failure is said so (a note), as for a namespaceSelector
+    pytest.importorskip("cel_expr_python", reason="CEL policies need cel-expr-python (Python 3.11+)")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "env.yaml").write_text(NAMESPACE_POLICY, encoding="utf-8")
+    deployment = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: team-a}\nspec:\n  replicas: 5\n"
+        "  selector: {matchLabels: {app: a}}\n  template: {metadata: {labels: {app: a}}, spec: {containers: [{name: c, image: x}]}}\n"
+    )
+    (tmp_path / "rendered.yaml").write_text(deployment, encoding="utf-8")
+    done = cli(
+        "check", "--manifests", "rendered.yaml", "--policy", "policies", "--select", "SL901", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stdout
+    assert 'note SL901' in done.stdout and 'namespace "team-a"' in done.stdout
+    # with the Namespace given (env: prod), the policy is evaluated and denies 5 replicas
+    (tmp_path / "policies" / "ns.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a, labels: {env: prod}}\n", encoding="utf-8"
+    )
+    done = cli(
+        "check", "--manifests", "rendered.yaml", "--policy", "policies", "--select", "SL901", cwd=tmp_path
+    )
+    assert done.returncode == 1 and "error SL901" in done.stdout

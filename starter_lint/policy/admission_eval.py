@@ -198,8 +198,11 @@ def _findings(
     base: Callable[[], Bindings],
     params: list | None,
     seen: Verdicts,
+    unknown_namespace: str | None = None,
 ) -> Iterator[Problem]:
-    """`data`: the object as the policy reads it (with_defaults); `obj` is located."""
+    """`data`: the object as the policy reads it (with_defaults); `obj` is located.
+    `unknown_namespace`: the object's namespace when no Namespace object gives it (its
+    namespaceObject is null here, never in the cluster)."""
     policy = binding.policy
     reported: set = set()
     try:
@@ -218,7 +221,19 @@ def _findings(
                     key=f"{policy.name}/{binding.name}/validations[{i}]",
                 )
     except _Failed as failure:
-        yield from _failure(binding, obj, failure)
+        if unknown_namespace is not None and _reads_namespace(policy):
+            # the failure may only be the missing Namespace: said so, not reported as a denial
+            yield _unknown_namespace(
+                binding, obj, unknown_namespace, "its expressions read the Namespace object"
+            )
+        else:
+            yield from _failure(binding, obj, failure)
+
+
+def _reads_namespace(policy: Policy) -> bool:
+    sources = [e.source for _, e in (*policy.match_conditions, *policy.variables)]
+    sources += [v.expression.source for v in policy.validations]
+    return any("namespaceObject" in source for source in sources)
 
 
 def _denials(
@@ -254,10 +269,15 @@ class _Run:
     secrets: frozenset = frozenset()  # the target's secret strings, hidden wherever they show
 
 
-def _unknown_namespace(binding: Binding, obj: ManifestObject, namespace: str) -> Problem:
+def _unknown_namespace(
+    binding: Binding,
+    obj: ManifestObject,
+    namespace: str,
+    what: str = "its namespaceSelector needs the labels",
+) -> Problem:
     return Problem(
         f'ValidatingAdmissionPolicy "{binding.policy.name}" (binding "{binding.name}") may apply to '
-        f'{obj.ref}: its namespaceSelector needs the labels of namespace "{namespace}", and no '
+        f'{obj.ref}: {what} of namespace "{namespace}", and no '
         "Namespace object in the render or the policy files gives them; add that Namespace to the "
         "policy folder to have it checked",
         location=obj.locate(),
@@ -328,7 +348,12 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
             run.seen.start(inputs)
         if data is None:  # as the API server defaults it before admission runs
             data = hidden(with_defaults(obj.obj), run.secrets)
-        yield from _findings(binding, obj, data, partial(_base, data, inputs, converted), params, run.seen)
+        missing_namespace = (
+            request.namespace if request.namespaced and request.namespace not in run.namespaces else None
+        )
+        yield from _findings(
+            binding, obj, data, partial(_base, data, inputs, converted), params, run.seen, missing_namespace
+        )
 
 
 def _base(obj: dict, inputs: dict, converted: list) -> Bindings:
