@@ -525,3 +525,20 @@ def test_an_object_without_kind_is_not_admitted_so_not_evaluated():
     untyped = deployment(replicas=9).replace("kind: Deployment\n", "")
     assert evaluate(everything + binding(), untyped) == []
     assert len(evaluate(everything + binding(), deployment(replicas=9))) == 1
+
+
+def test_the_namespace_object_is_the_whole_namespace_annotations_too():
+    # a policy may read more of namespaceObject than its labels (team review: annotations were
+    # dropped, so a guarded check passed silently and an unguarded one failed)
+    owner = policy(
+        "  validations:\n"
+        "    - expression: \"object.metadata.labels['owner'] == namespaceObject.metadata.annotations['owner']\"\n"
+        "      message: the owner label must be the namespace's owner\n",
+        name="owner",
+    )
+    annotated = (
+        "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n  annotations: {owner: alice}\n"
+    )
+    [problem] = evaluate(owner + binding("owner"), annotated + deployment(labels={"owner": "bob"}))
+    assert problem.message.endswith("the owner label must be the namespace's owner")
+    assert evaluate(owner + binding("owner"), annotated + deployment(labels={"owner": "alice"})) == []

@@ -99,6 +99,7 @@ class AdmissionPolicies:
     bindings: list[Binding] = field(default_factory=list)
     params: list[PolicyDocument] = field(default_factory=list)  # every other object of the policy files
     namespaces: dict[str, dict] = field(default_factory=dict)  # Namespace name -> its labels
+    namespace_objects: dict[str, dict] = field(default_factory=dict)  # Namespace name -> the object
 
     def __bool__(self) -> bool:
         return bool(self.bindings)
@@ -272,6 +273,7 @@ def parse_admission(
             if isinstance(metadata.get("name"), str):
                 labels = as_dict(metadata.get("labels"))
                 result.namespaces[metadata["name"]] = {str(k): str(v) for k, v in labels.items()}
+                result.namespace_objects[metadata["name"]] = data
         else:
             result.params.append(document)
     for document in bindings:

@@ -266,6 +266,9 @@ class _Run:
         default_factory=dict
     )  # kind of request -> the bindings that may select it  # verdicts per policy and what it reads
     params: list[dict] = field(default_factory=list)  # the params objects, their secrets hidden
+    # the Namespace objects of the render and the policy files, whole: a policy may read more
+    # than labels (annotations)
+    namespace_objects: dict = field(default_factory=dict)
     secrets: frozenset = frozenset()  # the target's secret strings, hidden wherever they show
 
 
@@ -331,15 +334,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
                 continue  # parameterNotFoundAction Allow: no params, no validation
         if inputs is None:
             labels = run.namespaces.get(request.namespace)
-            namespace_object = (
-                {
-                    "apiVersion": "v1",
-                    "kind": "Namespace",
-                    "metadata": {"name": request.namespace, "labels": labels},
-                }
-                if labels is not None
-                else None
-            )
+            namespace_object = _namespace_object(run, request.namespace, labels)
             inputs = {
                 "oldObject": None,
                 "request": request.as_cel(),
@@ -354,6 +349,16 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
         yield from _findings(
             binding, obj, data, partial(_base, data, inputs, converted), params, run.seen, missing_namespace
         )
+
+
+def _namespace_object(run: _Run, name: str, labels: dict | None) -> dict | None:
+    """The Namespace object a policy reads as `namespaceObject`: the one given (annotations and
+    all), with the labels matching uses; None when no Namespace object gives it."""
+    if labels is None:
+        return None
+    given = as_dict(run.namespace_objects.get(name))
+    metadata = {**as_dict(given.get("metadata")), "name": name, "labels": labels}
+    return {**given, "apiVersion": "v1", "kind": "Namespace", "metadata": metadata}
 
 
 def _base(obj: dict, inputs: dict, converted: list) -> Bindings:
@@ -372,9 +377,11 @@ def evaluate_admission(policies: AdmissionPolicies, ctx: Context) -> Iterable[tu
         obj for obj in ctx.manifests.objects if isinstance(obj.obj, dict) and obj.api_version and obj.kind
     ]
     namespaces = dict(policies.namespaces)
+    namespace_objects = dict(policies.namespace_objects)
     for obj in objects:
         if obj.kind == "Namespace" and obj.name and obj.api_version == "v1":
             namespaces[obj.name] = {str(k): str(v) for k, v in as_dict(obj.metadata.get("labels")).items()}
+            namespace_objects[obj.name] = obj.obj
     # what a policy sees has every secret hidden (a Secret's data, credential-named keys, and
     # any string holding a secret of the target): an expression can transform a value past any
     # scrubbing of the message it makes (docs/policies.md); a short secret ("admin") only where
@@ -387,6 +394,7 @@ def evaluate_admission(policies: AdmissionPolicies, ctx: Context) -> Iterable[tu
         crd_resources([obj.obj for obj in objects] + [document.obj for document in policies.params]),
         params=[hidden(document.obj, secrets) for document in policies.params],
         secrets=secrets,
+        namespace_objects=namespace_objects,
     )
     parts = in_two_halves(partial(_findings_of, run), objects, SPLIT_OBJECTS)
     for part in parts:
