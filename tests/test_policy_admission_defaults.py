@@ -148,3 +148,36 @@ def test_a_policy_reading_an_unknown_namespace_is_a_note_not_a_guessed_denial(tm
         "check", "--manifests", "rendered.yaml", "--policy", "policies", "--select", "SL901", cwd=tmp_path
     )
     assert done.returncode == 1 and "error SL901" in done.stdout
+
+
+def test_a_failure_that_does_not_read_the_namespace_is_still_a_failure(tmp_path):
+    # final review: a policy that reads namespaceObject somewhere must not turn every failure
+    # into the unknown-namespace note — a failing expression that does not read it denies
+    pytest.importorskip("cel_expr_python", reason="CEL policies need cel-expr-python (Python 3.11+)")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "policies").mkdir()
+    both = NAMESPACE_POLICY.replace(
+        "  validations:\n",
+        "  validations:\n  - expression: object.spec.template.spec.hostNetwork == false\n",
+    )
+    (tmp_path / "policies" / "env.yaml").write_text(both, encoding="utf-8")
+    (tmp_path / "rendered.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: team-a}\nspec:\n"
+        "  selector: {matchLabels: {app: a}}\n  template: {metadata: {labels: {app: a}}, spec: {containers: [{name: c, image: x}]}}\n",
+        encoding="utf-8",
+    )
+    done = cli(
+        "check", "--manifests", "rendered.yaml", "--policy", "policies", "--select", "SL901", cwd=tmp_path
+    )
+    assert done.returncode == 1 and "error SL901" in done.stdout and "failurePolicy is Fail" in done.stdout
+
+
+def test_a_field_rendered_as_null_is_defaulted_too():
+    # `replicas: {{ .Values.replicas }}` with the value unset renders null; the API server
+    # defaults it as if it were left out
+    rendered = copy.deepcopy(DEPLOYMENT)
+    rendered["spec"]["replicas"] = None
+    rendered["spec"]["template"]["spec"]["containers"][0]["resources"] = None
+    defaulted = with_defaults(rendered)
+    assert defaulted["spec"]["replicas"] == 1
+    assert defaulted["spec"]["template"]["spec"]["containers"][0]["resources"] == {}

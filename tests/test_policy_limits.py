@@ -4,6 +4,7 @@ stop quickly with one clear outcome, with the limits made small so no test alloc
 from __future__ import annotations
 
 import decimal
+import functools
 import os
 import time
 
@@ -17,9 +18,21 @@ from starter_lint.policy.cel import CelEvaluationError, compile_expression
 
 from .support import run_in_process
 
-needs_fork = pytest.mark.skipif(
-    not limits.can_fork(), reason="the policy child needs fork (Linux, no threads)"
-)
+_NO_FORK = "the policy child needs fork (Linux, no threads)"
+
+
+def needs_fork(test):
+    """Skip unless the child can be forked when the test runs (not only when it is collected: a
+    thread another test left running makes run_limited evaluate in this process, without the
+    memory bound a runaway test relies on)."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        if not limits.can_fork():
+            pytest.skip(_NO_FORK)
+        return test(*args, **kwargs)
+
+    return run
 
 
 def evaluate(source: str, **values: object) -> object:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +17,7 @@ pytest.importorskip("cel_expr_python", reason="cel-expr-python has wheels for Py
 from starter_lint.option_table import FORMATS
 from starter_lint.redact import REDACTED, manifest_secret_parts, redacted_copy, secret_parts
 
-from .support import run_in_process
+from .support import cli, run_in_process
 
 SECRET = "hunter2-very-secret"
 TOKEN = "tok-abcdef-123456"
@@ -217,3 +219,28 @@ def test_redacted_copy_copies_only_the_way_to_a_secret():
         "list": [{"password": REDACTED}],
     }
     assert redacted_copy({"a": "x pw-secret-1 y"}, [], {"pw-secret-1"}) == {"a": f"x {REDACTED} y"}
+
+
+REVIEWED = Path(__file__).parent / "data" / "policy_review"
+
+
+def test_the_request_a_policy_reads_has_the_objects_secrets_hidden_too(tmp_path):
+    # final review: a Deployment named after a secret's text; request.name must read as
+    # object.metadata.name reads (both hidden), and never print the text
+    repo = tmp_path / "repo"
+    shutil.copytree(REVIEWED / "request_name", repo)
+    (repo / ".git").mkdir()
+    done = cli(
+        "check", "values.yaml", "--manifests", "m.yaml", "--policy", "pol", "--select", "SL901", cwd=repo
+    )
+    assert done.returncode == 0, done.stdout
+    assert "HUNTER2PW" not in done.stdout.upper()
+
+
+def test_a_short_secret_hides_no_values_string_that_merely_equals_it(tmp_path):
+    # final review: `db.password: test` hid `stage: test` from a values policy, a false finding
+    repo = tmp_path / "repo"
+    shutil.copytree(REVIEWED / "short_secret", repo)
+    (repo / ".git").mkdir()
+    done = cli("check", "values.yaml", "--policy", "pol", "--select", "ACME010", cwd=repo)
+    assert done.returncode == 0 and "ACME010" not in done.stdout, done.stdout

@@ -46,6 +46,13 @@ _CONTAINER_DEFAULTS = {
 }
 
 
+def _setdefault(mapping: dict[str, Any], key: str, value: Any) -> None:
+    """Fill in a field the render left out, or rendered as null (`replicas: {{ .Values.x }}` with
+    x unset): the API server defaults both."""
+    if mapping.get(key) is None:
+        mapping[key] = copy.copy(value)
+
+
 def _group_kind(obj: dict[str, Any]) -> tuple[str, str]:
     api_version = str(obj.get("apiVersion") or "")
     group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
@@ -65,18 +72,18 @@ def _pull_policy(image: object) -> str:
 
 def _default_container(container: dict[str, Any]) -> None:
     for key, value in _CONTAINER_DEFAULTS.items():
-        container.setdefault(key, copy.copy(value))
-    container.setdefault("imagePullPolicy", _pull_policy(container.get("image")))
+        _setdefault(container, key, value)
+    _setdefault(container, "imagePullPolicy", _pull_policy(container.get("image")))
     for port in container.get("ports") or ():
         if isinstance(port, dict):
-            port.setdefault("protocol", "TCP")
+            _setdefault(port, "protocol", "TCP")
 
 
 def _default_pod_spec(spec: dict[str, Any], kind: tuple[str, str]) -> None:
     for key, value in _POD_DEFAULTS.items():
         if key == "restartPolicy" and kind[0] == "batch":
             continue  # a Job's pods must say Never or OnFailure: no default to fill in
-        spec.setdefault(key, copy.copy(value))
+        _setdefault(spec, key, value)
     for field in ("initContainers", "containers"):
         for container in spec.get(field) or ():
             if isinstance(container, dict):
@@ -84,13 +91,13 @@ def _default_pod_spec(spec: dict[str, Any], kind: tuple[str, str]) -> None:
 
 
 def _default_service(spec: dict[str, Any]) -> None:
-    spec.setdefault("type", "ClusterIP")
-    spec.setdefault("sessionAffinity", "None")
+    _setdefault(spec, "type", "ClusterIP")
+    _setdefault(spec, "sessionAffinity", "None")
     for port in spec.get("ports") or ():
         if isinstance(port, dict):
-            port.setdefault("protocol", "TCP")
+            _setdefault(port, "protocol", "TCP")
             if "port" in port:
-                port.setdefault("targetPort", port["port"])
+                _setdefault(port, "targetPort", port["port"])
 
 
 def _at(obj: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any] | None:
@@ -115,7 +122,7 @@ def with_defaults(obj: dict[str, Any]) -> dict[str, Any]:
     if kind in _REPLICATED:
         spec = _at(out, ("spec",))
         if spec is not None:
-            spec.setdefault("replicas", 1)
+            _setdefault(spec, "replicas", 1)
     pod_spec = _at(out, _POD_SPEC_PATHS[kind])
     if pod_spec is not None:
         _default_pod_spec(pod_spec, kind)

@@ -50,7 +50,12 @@ _VARIABLE = re.compile(r"\bvariables\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class _Failed(Exception):
-    """An expression, or the params lookup, failed: the policy's failurePolicy decides."""
+    """An expression, or the params lookup, failed: the policy's failurePolicy decides.
+    `source`: the expression that failed (None for the params lookup)."""
+
+    def __init__(self, message: str, source: str | None = None) -> None:
+        super().__init__(message)
+        self.source = source
 
 
 def _severity(actions: tuple[str, ...]) -> Severity:
@@ -61,7 +66,7 @@ def _run(expression: Expression, activation: Bindings) -> Any:
     try:
         return expression.compiled.evaluate(activation)
     except CelEvaluationError as exc:  # what the engine raises for any input it cannot evaluate
-        raise _Failed(f"{expression.field}: {exc.message}") from None
+        raise _Failed(f"{expression.field}: {exc.message}", expression.source) from None
 
 
 def _read_pointer(expression: str, obj: dict, variables: dict[str, Expression], depth: int = 0) -> str:
@@ -221,7 +226,7 @@ def _findings(
                     key=f"{policy.name}/{binding.name}/validations[{i}]",
                 )
     except _Failed as failure:
-        if unknown_namespace is not None and _reads_namespace(policy):
+        if unknown_namespace is not None and _reads_namespace(failure):
             # the failure may only be the missing Namespace: said so, not reported as a denial
             yield _unknown_namespace(
                 binding, obj, unknown_namespace, "its expressions read the Namespace object"
@@ -230,10 +235,10 @@ def _findings(
             yield from _failure(binding, obj, failure)
 
 
-def _reads_namespace(policy: Policy) -> bool:
-    sources = [e.source for _, e in (*policy.match_conditions, *policy.variables)]
-    sources += [v.expression.source for v in policy.validations]
-    return any("namespaceObject" in source for source in sources)
+def _reads_namespace(failure: _Failed) -> bool:
+    """Whether the expression that failed reads namespaceObject (a variable that fails is the
+    cause its readers report, so a variable reading it counts): null only offline."""
+    return failure.source is not None and "namespaceObject" in failure.source
 
 
 def _denials(
@@ -337,7 +342,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
             namespace_object = _namespace_object(run, request.namespace, labels)
             inputs = {
                 "oldObject": None,
-                "request": request.as_cel(),
+                "request": hidden(request.as_cel(), run.secrets),  # its name is the object's
                 "namespaceObject": hidden(namespace_object, run.secrets),
             }
             run.seen.start(inputs)

@@ -85,7 +85,9 @@ class Verdicts:
             denials, failure = found
         yield from denials
         if failure is not None:
-            raise failure
+            # the one cached failure for every object sharing it: without its traceback, or each
+            # raise would chain the frames (and the objects they hold) of the one before
+            raise failure.with_traceback(None)
 
 
 def _reads(policy: Policy) -> tuple:

@@ -20,7 +20,7 @@ from ..fields import as_dict
 from ..findings import Problem, Severity
 from ..option_table import POLICY_ID_PATTERN
 from ..pointer import build
-from ..redact import redact_values
+from ..redact import MIN_FINDING_SCRUB_LENGTH, redact_values, redacted_copy
 from ..redact_source import secret_strings
 from ..rule_file import Rule
 from .cel import Bindings, CelError, CelEvaluationError, CompiledExpression, compile_expression
@@ -271,5 +271,9 @@ def activation_of(ctx: Context) -> Bindings:
     value past any scrubbing of its output, docs/policies.md)."""
     assert ctx.values is not None, "values policies run on targets with values"
     files = [loaded.path for loaded in ctx.loaded]
-    values = redact_values(ctx.values.values, secret_strings(ctx, with_manifests=False))
-    return Bindings({"values": values, "target": {"name": ctx.target, "files": files}})
+    # a short secret ("test") only where it is written, as in findings' messages and SL901: a
+    # values string that merely equals it is no secret
+    secrets = [s for s in secret_strings(ctx, with_manifests=False) if len(s) >= MIN_FINDING_SCRUB_LENGTH]
+    values = redact_values(ctx.values.values, secrets)
+    target = redacted_copy({"name": ctx.target, "files": files}, (), secrets)
+    return Bindings({"values": values, "target": target})

@@ -60,6 +60,7 @@ class StarterLintServer(LanguageServer):
         self.analyses: dict[str, Analysis] = {}  # uri -> latest published analysis
         self.shown_errors: dict[str, str] = {}  # uri -> the error line last shown for it
         self.shown_config_errors: set[str] = set()  # broken configs' lines, each shown once
+        self.told_policies: set[str] = set()  # configs whose `policies:` the log has explained
 
     # -- helpers
 
@@ -135,6 +136,13 @@ class StarterLintServer(LanguageServer):
             self.analyses.pop(uri, None)
             self.publish(uri, [])
             return
+        if workspace.options.policies and workspace.root not in self.told_policies:
+            self.told_policies.add(workspace.root)
+            self.log(
+                "the config's policies are checked by `starter-lint check`, not in the editor "
+                "(a repository's policy cannot be bounded here; docs/editor.md)",
+                types.MessageType.Info,
+            )
         if not workspace.is_values_document(document.path, document.text):
             self.analyses.pop(uri, None)
             self.publish(uri, [])

@@ -90,8 +90,12 @@ class Workspace:
         file resolves to the config targets that list it, or its own target (targets.file_targets)."""
         if self.options is None:
             return None
+        # the config's policies are not evaluated here: a policy comes from the repository, and
+        # in this threaded process nothing could bound what a runaway one takes (`check` runs
+        # them in a child with memory and time limits, docs/policies.md); docs/editor.md says so
         return replace(
             self.options,
+            policies=[],
             values_files=[path],
             files=[],
             manifests=[],
