@@ -13,10 +13,13 @@ from collections.abc import Callable, Iterator
 
 from ..context import Context
 from ..findings import Problem
+from ..redact import MIN_FINDING_SCRUB_LENGTH, redact_values, redacted_copy
+from ..redact_source import secret_strings
 from .admission_eval import RULE_ID as ADMISSION_RULE_ID
 from .admission_eval import evaluate_admission
+from .cel import Bindings
 from .limits import check_pairs, run_limited
-from .values_policy import activation_of, evaluate_values_policy
+from .values_policy import evaluate_values_policy
 
 # shipped rules that no check in checks/ implements: policy_problems runs them
 SHIPPED_RULES = (ADMISSION_RULE_ID,)
@@ -57,3 +60,18 @@ def policies_run(ctx: Context, selects: Callable[[str], bool]) -> tuple[str, ...
     if ctx.manifests is not None and policies.admission and selects(ADMISSION_RULE_ID):
         ran.append(ADMISSION_RULE_ID)
     return tuple(ran)
+
+
+def activation_of(ctx: Context) -> Bindings:
+    """What a values policy's expressions see for this target, converted once for all of them:
+    the values with every secret replaced by "<redacted>", as `starter-lint values` shows them
+    (a policy can test that a secret is set, never what it is: an expression can transform a
+    value past any scrubbing of its output, docs/policies.md)."""
+    assert ctx.values is not None, "values policies run on targets with values"
+    files = [loaded.path for loaded in ctx.loaded]
+    # a short secret ("test") only where it is written, as in findings' messages and SL901: a
+    # values string that merely equals it is no secret
+    secrets = [s for s in secret_strings(ctx, with_manifests=False) if len(s) >= MIN_FINDING_SCRUB_LENGTH]
+    values = redact_values(ctx.values.values, secrets)
+    target = redacted_copy({"name": ctx.target, "files": files}, (), secrets)
+    return Bindings({"values": values, "target": target})

@@ -14,14 +14,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..context import Context
 from ..errors import InputError
 from ..fields import as_dict
 from ..findings import Problem, Severity
 from ..option_table import POLICY_ID_PATTERN
 from ..pointer import build
-from ..redact import MIN_FINDING_SCRUB_LENGTH, redact_values, redacted_copy
-from ..redact_source import secret_strings
 from ..rule_file import Rule
 from .cel import Bindings, CelError, CelEvaluationError, CompiledExpression, compile_expression
 
@@ -262,18 +259,3 @@ def evaluate_values_policy(policy: ValuesPolicy, activation: Bindings) -> Iterat
                 path=validation.path or None,
                 key=f"{index}:error",
             )
-
-
-def activation_of(ctx: Context) -> Bindings:
-    """What a values policy's expressions see for this target, converted once for all of them:
-    the values with every secret replaced by "<redacted>", as `starter-lint values` shows them
-    (a policy can test that a secret is set, never what it is: an expression can transform a
-    value past any scrubbing of its output, docs/policies.md)."""
-    assert ctx.values is not None, "values policies run on targets with values"
-    files = [loaded.path for loaded in ctx.loaded]
-    # a short secret ("test") only where it is written, as in findings' messages and SL901: a
-    # values string that merely equals it is no secret
-    secrets = [s for s in secret_strings(ctx, with_manifests=False) if len(s) >= MIN_FINDING_SCRUB_LENGTH]
-    values = redact_values(ctx.values.values, secrets)
-    target = redacted_copy({"name": ctx.target, "files": files}, (), secrets)
-    return Bindings({"values": values, "target": target})
