@@ -138,7 +138,7 @@ def _start(work: Callable[[Sequence[Item]], Result], items: Sequence[Item]) -> t
         code = 1
         try:
             os.close(reader)
-            _die_with(parent)
+            die_with_parent(parent)
             import pickle  # deferred: only a split pays for it (3 ms of every start-up)
 
             result = work(items)
@@ -154,7 +154,7 @@ def _start(work: Callable[[Sequence[Item]], Result], items: Sequence[Item]) -> t
     return pid, reader
 
 
-def _die_with(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """In the child: be killed when the parent dies (a SIGKILL or SIGTERM of the parent alone
     must not leave a child computing with the output pipes open), where Linux offers it."""
     if sys.platform.startswith("linux"):

@@ -39,12 +39,17 @@ def _url(text: str) -> dict:
     return {KIND_KEY: "url", "value": text}
 
 
-def _is_url(text: str) -> bool:
-    try:
-        _parse_url(text)
-    except ValueError:
-        return False
-    return True
+def _parses(parse: Callable[[str], Any]) -> Callable[[str], bool]:
+    """`isURL`, `isIP`, `isCIDR`, `isQuantity`: whether the parser takes the text."""
+
+    def test(text: str) -> bool:
+        try:
+            parse(text)
+        except ValueError:
+            return False
+        return True
+
+    return test
 
 
 def _tagged(value: Any, kind: str) -> str:
@@ -91,14 +96,6 @@ def _ip(text: str) -> dict:
     return {KIND_KEY: "ip", "value": str(_parse_ip(text))}
 
 
-def _is_ip(text: str) -> bool:
-    try:
-        _parse_ip(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _address(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     return _parse_ip(value if isinstance(value, str) else _tagged(value, "ip"))
 
@@ -118,14 +115,6 @@ def _parse_cidr(text: str) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
 
 def _cidr(text: str) -> dict:
     return {KIND_KEY: "cidr", "value": str(_parse_cidr(text))}
-
-
-def _is_cidr(text: str) -> bool:
-    try:
-        _parse_cidr(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _network(value: Any) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
@@ -165,14 +154,6 @@ def _quantity(text: str) -> dict:
     return {KIND_KEY: "quantity", "value": format(_amount(text).normalize(), "f")}
 
 
-def _is_quantity(text: str) -> bool:
-    try:
-        _amount(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _q(value: Any) -> Decimal:
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
@@ -209,7 +190,7 @@ def _as_string(value: dict) -> str:
 TYPE_FUNCTIONS: tuple[FunctionSpec, ...] = (
     spec("string", "map", "string", _as_string, member=False),
     spec("url", "string", "map", _url, member=False),
-    spec("isURL", "string", "bool", _is_url, member=False),
+    spec("isURL", "string", "bool", _parses(_parse_url), member=False),
     spec("getScheme", "map", "string", _url_part("scheme")),
     spec("getHost", "map", "string", _url_part("host")),
     spec("getHostname", "map", "string", _url_part("hostname")),
@@ -217,7 +198,7 @@ TYPE_FUNCTIONS: tuple[FunctionSpec, ...] = (
     spec("getEscapedPath", "map", "string", _url_part("path")),
     spec("getQuery", "map", "map", _url_part("query")),
     spec("ip", "string", "map", _ip, member=False),
-    spec("isIP", "string", "bool", _is_ip, member=False),
+    spec("isIP", "string", "bool", _parses(_parse_ip), member=False),
     spec("family", "map", "int", lambda v: _address(v).version),
     spec("isUnspecified", "map", "bool", _ip_test("is_unspecified")),
     spec("isLoopback", "map", "bool", _ip_test("is_loopback")),
@@ -235,7 +216,7 @@ TYPE_FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     spec("isGlobalUnicast", "map", "bool", lambda v: _address(v).is_global and not _address(v).is_multicast),
     spec("cidr", "string", "map", _cidr, member=False),
-    spec("isCIDR", "string", "bool", _is_cidr, member=False),
+    spec("isCIDR", "string", "bool", _parses(_parse_cidr), member=False),
     spec("containsIP", "map,map", "bool", _contains_ip),
     spec("containsIP", "map,string", "bool", _contains_ip),
     spec("containsCIDR", "map,map", "bool", _contains_cidr),
@@ -244,7 +225,7 @@ TYPE_FUNCTIONS: tuple[FunctionSpec, ...] = (
     spec("masked", "map", "map", lambda v: {KIND_KEY: "cidr", "value": str(_network(v).network)}),
     spec("prefixLength", "map", "int", lambda v: _network(v).network.prefixlen),
     spec("quantity", "string", "map", _quantity, member=False),
-    spec("isQuantity", "string", "bool", _is_quantity, member=False),
+    spec("isQuantity", "string", "bool", _parses(_amount), member=False),
     spec("sign", "map", "int", lambda v: (_q(v) > 0) - (_q(v) < 0)),
     spec("isInteger", "map", "bool", lambda v: _q(v) == _q(v).to_integral_value()),
     spec("asInteger", "map", "int", _as_integer),

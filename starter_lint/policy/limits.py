@@ -19,7 +19,7 @@ Python. Three bounds close that:
 
 from __future__ import annotations
 
-import ctypes  # noqa: F401  imported here once: _die_with would import it in every child (5 ms)
+import ctypes  # noqa: F401  imported here once: die_with_parent would import it in every child (5 ms)
 import gc
 import os
 import pickle
@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ..errors import StarterLintError
-from ..halves import _die_with
+from ..halves import die_with_parent
 
 Result = TypeVar("Result")
 
@@ -125,7 +125,7 @@ def run_limited(work: Callable[[], Result], files: Sequence[str]) -> Result:
             # the parent's objects out of the collector's reach: a collection touching them all
             # would copy every page of the parent's heap (80 ms for 150 MB instead of 10)
             gc.freeze()
-            _die_with(parent)
+            die_with_parent(parent)
             import resource  # deferred: Unix only, and only a forked child sets a limit
 
             _, hard = resource.getrlimit(resource.RLIMIT_AS)
