@@ -203,6 +203,9 @@ def test_library_errors_are_evaluation_errors(expression, fragment):
         # as the API server rejects them
         ("cel.bind(x, 1, x + 1) == 2", 10, "undeclared reference"),
         ("base64.encode(b'hello') == 'aGVsbG8='", 1, "undeclared reference to 'base64'"),
+        # nor cel-go's math, nor strings beyond version 2 (a string's reverse() is version 3)
+        ("math.greatest(1, 2) == 2", 1, "undeclared reference to 'math'"),
+        ("'abc'.reverse() == 'cba'", 14, "no matching overload for 'reverse'"),
         # equality of different numeric types is a type error in cel-go's checker, also with
         # cross-type ordering enabled
         ("1u == 1", 4, "no matching overload for '_==_'"),

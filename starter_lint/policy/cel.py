@@ -4,9 +4,10 @@ The library is cel-expr-python (Google's cel-cpp); docs/cel-libraries.md says wh
 an expression at compile time against the declared variables (all `dyn`, as Kubernetes declares
 `object` and `params` when it has no schema), so an unknown identifier or function is a compile
 error with its line and column. The environment is Kubernetes 1.34's for admission policies
-(docs/cel-libraries.md): the library's own extensions (strings, optionals, math; lists and
-two-variable comprehensions through its environment configuration, the only way the binding
-reaches them), ordering across int, uint and double (cel-go's CrossTypeNumericComparisons), and
+(docs/cel-libraries.md): the library's own extensions (strings at Kubernetes' version 2,
+optionals; lists and two-variable comprehensions through its environment configuration, the
+only way the binding reaches them; not its math, bindings or encoders, which Kubernetes does
+not enable), ordering across int, uint and double (cel-go's CrossTypeNumericComparisons), and
 the Kubernetes libraries registered from k8s_library.py, k8s_types.py and k8s_format.py (plain
 Python).
 
@@ -149,7 +150,7 @@ def _configuration() -> str:
 @cache
 def _environment(variables: frozenset[str]) -> Any:
     cel = _library()
-    from cel_expr_python.ext import ext_math, ext_optional, ext_strings  # deferred: with the library
+    from cel_expr_python.ext import ext_optional, ext_strings  # deferred: with the library
 
     by_name: dict[str, list[FunctionSpec]] = {}
     for spec in FUNCTIONS + TYPE_FUNCTIONS + FORMAT_FUNCTIONS:
@@ -158,9 +159,9 @@ def _environment(variables: frozenset[str]) -> Any:
         config=cel.NewEnvConfigFromYaml(_configuration()),
         variables={name: cel.Type.DYN for name in sorted(variables)},
         extensions=[
-            ext_strings.ExtStrings(),
+            # version 2, as Kubernetes enables it (3 adds a string `reverse()` the API server refuses)
+            ext_strings.ExtStrings(2),
             ext_optional.ExtOptional(),
-            ext_math.ExtMath(),
             # an extension, not `functions=`: only so can `indexOf` gain list overloads next to
             # the strings extension's
             cel.CelExtension("kubernetes", [_declaration(cel, n, specs) for n, specs in by_name.items()]),
