@@ -159,6 +159,16 @@ def test_format_messages_and_names(expression, expected):
     assert run(expression, {"metadata": {"name": "Web_1"}}) == expected
 
 
+def test_a_prefix_may_end_with_a_dash_as_in_kubernetes():
+    """Kubernetes masks a prefix's trailing '-' by replacing it and the character before it with
+    one 'a' (k8s.io/apimachinery's maskTrailingDash), so a 64-character prefix ending in '-'
+    passes the 63-character limit."""
+    assert run("format.dns1123LabelPrefix().validate(object).hasValue()", "a" * 63 + "-") is False
+    assert run("format.dns1123LabelPrefix().validate(object).hasValue()", "a" * 64) is True
+    assert run("format.dns1123LabelPrefix().validate(object).hasValue()", "-") is True
+    assert run("format.dns1123Label().validate(object).hasValue()", "web-") is True
+
+
 def test_format_length_message():
     assert run("format.dns1123Label().validate(object).value()", "a" * 64) == [
         "must be no more than 63 characters"
@@ -211,6 +221,8 @@ def test_library_errors_are_evaluation_errors(expression, fragment):
         ("1u == 1", 4, "no matching overload for '_==_'"),
         ("1 < 'a'", 3, "no matching overload for '_<_'"),
         ("format.dns1123Label().validate(1)", 31, "no matching overload for 'validate'"),
+        # orValue() takes real optionals only, which a Python function cannot return (docs/cel-libraries.md)
+        ("format.uuid().validate('x').orValue([])", 36, "no matching overload for 'orValue'"),
     ],
 )
 def test_what_kubernetes_rejects_is_a_compile_error(expression, column, fragment):

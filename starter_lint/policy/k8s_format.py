@@ -86,8 +86,10 @@ _label_value = _pattern_check(
 
 
 def _prefix(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
-    """A generateName prefix: as the format, but it may end with '-' (the name continues)."""
-    return lambda text: check(text[:-1] + "a" if len(text) > 1 and text.endswith("-") else text)
+    """A generateName prefix: as the format, but it may end with '-' (the name continues). As in
+    Kubernetes, the '-' and the character before it become one 'a' (its length check counts one
+    character fewer)."""
+    return lambda text: check(text[:-2] + "a" if len(text) > 1 and text.endswith("-") else text)
 
 
 def _qualified_name(text: str) -> list[str]:
