@@ -62,12 +62,12 @@ spec:
 
 
 LEAKS = """\
-    - expression: "values[values.api.secrets.DB_PASSWORD.reverse()] == 1"
+    - expression: "values[values.api.secrets.DB_PASSWORD.split('').reverse().join('')] == 1"
       message: m
     - expression: "values[values.postgresql.auth.password.upperAscii()] == 1"
       message: m
     - expression: "false"
-      messageExpression: "values.api.secrets.DB_PASSWORD.reverse() + ' ' + values.postgresql.auth.password.reverse()"
+      messageExpression: "values.api.secrets.DB_PASSWORD.split('').reverse().join('') + ' ' + values.postgresql.auth.password.split('').reverse().join('')"
     - expression: "false"
       messageExpression: "values.api.secrets.DB_PASSWORD.upperAscii()"
     - expression: "false"
@@ -163,12 +163,12 @@ spec:
       - {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["secrets", "configmaps"]}
   validations:
     - expression: "false"
-      messageExpression: "'data=' + object.data.map(k, object.data[k] + '/' + object.data[k].reverse()).join(',') + (has(object.stringData) ? ' tok=' + object.stringData.token.reverse() : '')"
+      messageExpression: "'data=' + object.data.map(k, object.data[k] + '/' + object.data[k].split('').reverse().join('')).join(',') + (has(object.stringData) ? ' tok=' + object.stringData.token.split('').reverse().join('') : '')"
     - expression: "object.kind != 'ConfigMap' || object.data.mode == 'production'"
       message: the ConfigMap's other values are seen as they are
     - expression: "object.kind != 'Secret' || (has(object.data.password) && has(object.stringData.token))"
       message: a Secret's keys are seen
-    - expression: "object[object.kind == 'Secret' ? object.stringData.token.reverse() : 'x'] == 1"
+    - expression: "object[object.kind == 'Secret' ? object.stringData.token.split('').reverse().join('') : 'x'] == 1"
       message: m
 ---
 apiVersion: admissionregistration.k8s.io/v1

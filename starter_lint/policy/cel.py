@@ -3,8 +3,13 @@
 The library is cel-expr-python (Google's cel-cpp); docs/cel-libraries.md says why. It type-checks
 an expression at compile time against the declared variables (all `dyn`, as Kubernetes declares
 `object` and `params` when it has no schema), so an unknown identifier or function is a compile
-error with its line and column. On top of the library's own extensions (strings, optionals, math)
-the Kubernetes libraries are registered from k8s_library.py and k8s_types.py (plain Python).
+error with its line and column. The environment is Kubernetes 1.34's for admission policies
+(docs/cel-libraries.md): the library's own extensions (strings at Kubernetes' version 2,
+optionals; lists and two-variable comprehensions through its environment configuration, the
+only way the binding reaches them; not its math, bindings or encoders, which Kubernetes does
+not enable), ordering across int, uint and double (cel-go's CrossTypeNumericComparisons), and
+the Kubernetes libraries registered from k8s_library.py, k8s_types.py and k8s_format.py (plain
+Python).
 
 Runaway expressions: cel-cpp stops an evaluation after 10,000 comprehension iterations in total
 ("Iteration budget exceeded"), which bounds `map` nested over a large list, and every Kubernetes
@@ -25,6 +30,7 @@ from functools import cache
 from typing import Any
 
 from ..errors import StarterLintError
+from .k8s_format import FORMAT_FUNCTIONS
 from .k8s_library import FUNCTIONS, FunctionSpec
 from .k8s_types import TYPE_FUNCTIONS
 from .limits import charge, reset_cost, size_of
@@ -98,20 +104,64 @@ def _guarded(impl: Any) -> Any:
     return call
 
 
+# Ordering operators with the cross-type numeric overloads Kubernetes enables (1 < 2.0, 1u < 2):
+# cel-cpp evaluates them, but its checker declares only same-type ordering, so the operators are
+# declared anew (same-type overloads kept) in place of the standard library's declarations.
+_ORDERINGS = {"_<_": "less", "_<=_": "less_equals", "_>_": "greater", "_>=_": "greater_equals"}
+_ORDERED_TYPES = (
+    *("int", "uint", "double", "string", "bytes", "bool"),
+    *("google.protobuf.Timestamp", "google.protobuf.Duration"),
+)
+_CROSS_NUMERIC = (
+    *(("int", "double"), ("double", "int"), ("int", "uint")),
+    *(("uint", "int"), ("uint", "double"), ("double", "uint")),
+)
+
+
+@cache
+def _configuration() -> str:
+    """The library's environment configuration (YAML): the cel-go extensions Kubernetes enables
+    that cel-cpp has too, and the ordering operators' declarations."""
+    pairs = [(t, t) for t in _ORDERED_TYPES] + list(_CROSS_NUMERIC)
+    lines = [
+        "name: starter-lint",
+        "extensions:",
+        # Kubernetes enables cel-go's lists at version 3, which adds only cost estimates to 2's
+        # functions (slice, flatten, distinct, range, reverse, sort, sortBy); cel-cpp stops at 2
+        "  - {name: lists, version: 2}",
+        "  - {name: cel.lib.ext.comprev2, version: latest}",  # all/exists/existsOne(i, v, ...), transformList
+        "stdlib:",
+        "  exclude_functions:",
+        *(f"    - name: {operator}" for operator in _ORDERINGS),
+        "functions:",
+    ]
+    for operator, name in _ORDERINGS.items():
+        lines += [f"  - name: {operator}", "    overloads:"]
+        for left, right in pairs:
+            ids = "_".join(t.rpartition(".")[2].lower() for t in (left, right))
+            lines += [
+                f"      - id: {name}_{ids}",
+                f"        args: [{{type_name: {left}}}, {{type_name: {right}}}]",
+                "        return: {type_name: bool}",
+            ]
+    return "\n".join(lines) + "\n"
+
+
 @cache
 def _environment(variables: frozenset[str]) -> Any:
     cel = _library()
-    from cel_expr_python.ext import ext_math, ext_optional, ext_strings  # deferred: with the library
+    from cel_expr_python.ext import ext_optional, ext_strings  # deferred: with the library
 
     by_name: dict[str, list[FunctionSpec]] = {}
-    for spec in FUNCTIONS + TYPE_FUNCTIONS:
+    for spec in FUNCTIONS + TYPE_FUNCTIONS + FORMAT_FUNCTIONS:
         by_name.setdefault(spec.name, []).append(spec)
     return cel.NewEnv(
+        config=cel.NewEnvConfigFromYaml(_configuration()),
         variables={name: cel.Type.DYN for name in sorted(variables)},
         extensions=[
-            ext_strings.ExtStrings(),
+            # version 2, as Kubernetes enables it (3 adds a string `reverse()` the API server refuses)
+            ext_strings.ExtStrings(2),
             ext_optional.ExtOptional(),
-            ext_math.ExtMath(),
             # an extension, not `functions=`: only so can `indexOf` gain list overloads next to
             # the strings extension's
             cel.CelExtension("kubernetes", [_declaration(cel, n, specs) for n, specs in by_name.items()]),
@@ -182,6 +232,9 @@ def compile_expression(source: str, variables: Collection[str]) -> CompiledExpre
 def _compile(source: str, variables: frozenset[str]) -> CompiledExpression:
     if not isinstance(source, str) or not source.strip():
         raise CelError("the expression is empty")
+    found = _TRANSFORM_MAP.search(source)
+    if found is not None:  # caught here: the library would compile it and fail at each evaluation
+        raise CelError(_NO_TRANSFORM_MAP, *_position_of(source, found.start(1)))
     environment = _environment(variables)
     try:
         return CompiledExpression(source, variables, environment.compile(source))
@@ -194,10 +247,28 @@ def _compile(source: str, variables: frozenset[str]) -> CompiledExpression:
         raise CelError(message, int(match.group(1)), int(match.group(2))) from None
 
 
+# cel-cpp's two-variable comprehensions declare transformMap and transformMapEntry, but
+# cel-expr-python 0.1 does not register the function they build maps with (cel.@mapInsert), nor
+# can it be registered from Python (its declaration exists already)
+_TRANSFORM_MAP = re.compile(r"\.\s*(transformMap(?:Entry)?)\s*\(")
+_NO_TRANSFORM_MAP = (
+    "transformMap and transformMapEntry are not available in this CEL library "
+    "(cel-expr-python 0.1 lacks their run-time part; see docs/cel-libraries.md)"
+)
+
+
+def _position_of(source: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a 0-based offset in the source."""
+    line = source.count("\n", 0, offset) + 1
+    return line, offset - (source.rfind("\n", 0, offset) + 1) + 1
+
+
 def _runtime_message(text: str) -> str:
     text = _STATUS.sub("", text.strip()).removesuffix("[INTERNAL]").strip()
     if "Iteration budget exceeded" in text:
         return "cost limit exceeded (more than 10,000 comprehension iterations)"
+    if "cel.@mapInsert" in text:  # what _TRANSFORM_MAP misses (a string literal cannot call it)
+        return _NO_TRANSFORM_MAP
     return text
 
 

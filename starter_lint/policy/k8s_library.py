@@ -1,10 +1,11 @@
 """The Kubernetes CEL libraries the chosen CEL library lacks, in plain Python (docs/cel-libraries.md).
 
 The API server enables these for admission policies: lists (isSorted, sum, min, max, indexOf,
-lastIndexOf), regex (find, findAll), url, ip and cidr, quantity and sets. cel-expr-python brings
-strings, optionals and math itself. Each function is declared here as data (name, parameter
-types, result type, implementation); policy/cel.py registers them with the library. The url,
-ip/cidr and quantity libraries, values of their own type, are k8s_types.py.
+lastIndexOf), regex (find, findAll), url, ip and cidr, quantity, semver, format and sets.
+cel-expr-python brings strings, optionals, cel-go's lists and two-variable comprehensions itself.
+Each function is declared here as data (name, parameter types, result type, implementation);
+policy/cel.py registers them with the library. The url, ip/cidr, quantity and semver libraries,
+values of their own type, are k8s_types.py; the format library is k8s_format.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Kubernetes CEL libraries of values with a type of their own: url, ip and cidr, quantity.
+"""The Kubernetes CEL libraries of values with a type of their own: url, ip and cidr, quantity, semver.
 
 cel-expr-python cannot register opaque types from Python, so a URL, an IP address, a CIDR range
 and a quantity are maps tagged with KIND_KEY; their member functions check the tag. A quantity
@@ -10,6 +10,7 @@ Registered with the other Kubernetes functions (k8s_library.py) by policy/cel.py
 from __future__ import annotations
 
 import ipaddress
+import re
 import urllib.parse
 from collections.abc import Callable
 from decimal import ROUND_UP, Decimal
@@ -25,7 +26,7 @@ KIND_KEY = "@kubernetesType"
 # url
 
 
-def _parse_url(text: str) -> urllib.parse.SplitResult:
+def parse_url(text: str) -> urllib.parse.SplitResult:
     parts = urllib.parse.urlsplit(text)
     if not parts.scheme and not text.startswith("/"):
         raise ValueError(f"URL parse error during conversion from string: {text!r} is not absolute")
@@ -35,16 +36,16 @@ def _parse_url(text: str) -> urllib.parse.SplitResult:
 
 
 def _url(text: str) -> dict:
-    _parse_url(text)
+    parse_url(text)
     return {KIND_KEY: "url", "value": text}
 
 
 def _parses(parse: Callable[[str], Any]) -> Callable[[str], bool]:
-    """`isURL`, `isIP`, `isCIDR`, `isQuantity`: whether the parser takes the text."""
+    """`isURL`, `isIP`, `isCIDR`, `isQuantity`, `isSemver`: whether the parser takes the text."""
 
-    def test(text: str) -> bool:
+    def test(text: str, *options: Any) -> bool:
         try:
-            parse(text)
+            parse(text, *options)
         except ValueError:
             return False
         return True
@@ -52,7 +53,7 @@ def _parses(parse: Callable[[str], Any]) -> Callable[[str], bool]:
     return test
 
 
-def _tagged(value: Any, kind: str) -> str:
+def tagged(value: Any, kind: str) -> str:
     if not isinstance(value, dict) or value.get(KIND_KEY) != kind:
         raise TypeError(f"no such overload: expected a {kind}")
     return str(value["value"])
@@ -60,7 +61,7 @@ def _tagged(value: Any, kind: str) -> str:
 
 def _url_part(part: str) -> Callable[[dict], Any]:
     def read(value: dict) -> Any:
-        parts = _parse_url(_tagged(value, "url"))
+        parts = parse_url(tagged(value, "url"))
         if part == "host":
             return parts.netloc.rpartition("@")[2]
         if part == "hostname":
@@ -97,7 +98,7 @@ def _ip(text: str) -> dict:
 
 
 def _address(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    return _parse_ip(value if isinstance(value, str) else _tagged(value, "ip"))
+    return _parse_ip(value if isinstance(value, str) else tagged(value, "ip"))
 
 
 def _ip_test(test: str) -> Callable[[dict], bool]:
@@ -118,7 +119,7 @@ def _cidr(text: str) -> dict:
 
 
 def _network(value: Any) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
-    return _parse_cidr(value if isinstance(value, str) else _tagged(value, "cidr"))
+    return _parse_cidr(value if isinstance(value, str) else tagged(value, "cidr"))
 
 
 def _contains_ip(cidr: dict, ip: Any) -> bool:
@@ -157,7 +158,7 @@ def _quantity(text: str) -> dict:
 def _q(value: Any) -> Decimal:
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
-    return _amount(_tagged(value, "quantity"))
+    return _amount(tagged(value, "quantity"))
 
 
 def _as_integer(value: dict) -> int:
@@ -176,8 +177,64 @@ def _arith(sign: int) -> Callable[[dict, Any], dict]:
 
 
 def _compare_to(a: dict, b: dict) -> int:
-    x, y = _q(a), _q(b)
-    return (x > y) - (x < y)
+    """compareTo of two quantities or two semantic versions (the functions are shared)."""
+    if isinstance(a, dict) and a.get(KIND_KEY) == "semver":
+        x, y = _precedence(a), _precedence(b)
+        return (x > y) - (x < y)
+    p, q = _q(a), _q(b)
+    return (p > q) - (p < q)
+
+
+# ---------------------------------------------------------------------------------------------
+# semver (Kubernetes 1.33+, library version 1: the `normalize` argument)
+
+_NUMBER = r"(?:0|[1-9][0-9]*)"
+_IDENTIFIER = rf"(?:{_NUMBER}|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
+_SEMVER = re.compile(
+    rf"({_NUMBER})\.({_NUMBER})\.({_NUMBER})(?:-({_IDENTIFIER}(?:\.{_IDENTIFIER})*))?"
+    r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
+)
+
+
+def _normalized(text: str) -> str:
+    """As Kubernetes' normalization: no leading "v", leading zeros dropped, a missing minor or
+    patch number 0 (a shortened version with pre-release or build data is an error)."""
+    parts = text.removeprefix("v").split(".", 2)
+    for i, part in enumerate(parts):
+        if len(part) > 1:
+            stripped = part.lstrip("0")
+            parts[i] = stripped if stripped[:1].isdigit() else "0" + stripped
+    if len(parts) < 3:
+        if any(c in parts[-1] for c in "+-"):
+            raise ValueError("short version cannot contain PreRelease/Build meta data")
+        parts += ["0"] * (3 - len(parts))
+    return ".".join(parts)
+
+
+def _semver(text: str, normalize: bool = False) -> dict:
+    """A semantic version (semver.org 2.0.0), kept without its build metadata, which neither
+    Kubernetes' comparisons nor its equality read."""
+    match = _SEMVER.fullmatch(_normalized(text) if normalize else text)
+    if match is None:
+        raise ValueError(f"invalid semantic version {text!r}")
+    major, minor, patch, pre = match.groups()
+    if max(int(major), int(minor), int(patch)) > (1 << 63) - 1:
+        raise ValueError(f"invalid semantic version {text!r}: a number beyond int64")
+    return {KIND_KEY: "semver", "value": f"{major}.{minor}.{patch}" + (f"-{pre}" if pre else "")}
+
+
+def _precedence(value: Any) -> tuple:
+    """semver.org's precedence as a sortable key: numbers, then no pre-release above any, then
+    pre-release identifiers field by field (numeric below alphanumeric, numbers by value)."""
+    match = _SEMVER.fullmatch(tagged(value, "semver"))
+    assert match is not None  # made by _semver
+    major, minor, patch, pre = match.groups()
+    fields = tuple((0, int(f), "") if f.isdigit() else (1, 0, f) for f in pre.split(".")) if pre else ()
+    return (int(major), int(minor), int(patch), 0 if pre else 1, fields)
+
+
+def _semver_part(index: int) -> Callable[[dict], int]:
+    return lambda value: _precedence(value)[index]
 
 
 def _as_string(value: dict) -> str:
@@ -190,7 +247,7 @@ def _as_string(value: dict) -> str:
 TYPE_FUNCTIONS: tuple[FunctionSpec, ...] = (
     spec("string", "map", "string", _as_string, member=False),
     spec("url", "string", "map", _url, member=False),
-    spec("isURL", "string", "bool", _parses(_parse_url), member=False),
+    spec("isURL", "string", "bool", _parses(parse_url), member=False),
     spec("getScheme", "map", "string", _url_part("scheme")),
     spec("getHost", "map", "string", _url_part("host")),
     spec("getHostname", "map", "string", _url_part("hostname")),
@@ -233,6 +290,13 @@ TYPE_FUNCTIONS: tuple[FunctionSpec, ...] = (
     spec("compareTo", "map,map", "int", _compare_to),
     spec("isGreaterThan", "map,map", "bool", lambda a, b: _compare_to(a, b) > 0),
     spec("isLessThan", "map,map", "bool", lambda a, b: _compare_to(a, b) < 0),
+    spec("semver", "string", "map", _semver, member=False),
+    spec("semver", "string,bool", "map", _semver, member=False),
+    spec("isSemver", "string", "bool", _parses(_semver), member=False),
+    spec("isSemver", "string,bool", "bool", _parses(_semver), member=False),
+    spec("major", "map", "int", _semver_part(0)),
+    spec("minor", "map", "int", _semver_part(1)),
+    spec("patch", "map", "int", _semver_part(2)),
     spec("add", "map,map", "map", _arith(1)),
     spec("add", "map,int", "map", _arith(1)),
     spec("sub", "map,map", "map", _arith(-1)),
