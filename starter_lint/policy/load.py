@@ -25,6 +25,7 @@ from ..manifests.stream import load_text
 from ..paths import confined_files, display_path, read_control_file
 from ..rule_file import Rule
 from .admission import AdmissionPolicies, parse_admission
+from .admission_eval import RULE_ID as ADMISSION_RULE_ID
 from .values_policy import KIND, ValuesPolicy, parse_values_policy
 
 POLICY_SUFFIXES = (".yaml", ".yml")
@@ -108,3 +109,18 @@ def policy_catalog(options: Any) -> Catalog:
     """The rule catalog of a run: shipped rules, config rule-dirs, and the loaded values policies."""
     policies = load_policies(list(getattr(options, "policies", None) or ()), getattr(options, "cwd", None))
     return load_catalog(tuple(getattr(options, "rule_dirs", None) or ()), policies.rules if policies else ())
+
+
+def unknown_policy(selector: str, options: Any) -> str | None:
+    """Why `SL901/name` (--select, --ignore, config select/ignore) names no loaded admission
+    policy, or None when it names one: a typo must fail, as an unknown rule id does."""
+    rule, _, name = selector.partition("/")
+    if rule != ADMISSION_RULE_ID:
+        return f"only {ADMISSION_RULE_ID} names one policy (SL901/<policy name>); {rule} has none"
+    policies = load_policies(list(getattr(options, "policies", None) or ()), getattr(options, "cwd", None))
+    loaded = sorted(policies.admission.policies) if policies else []
+    if name in loaded:
+        return None
+    if not loaded:
+        return "no ValidatingAdmissionPolicy is loaded (give the policy files with --policy or `policies:`)"
+    return f"no ValidatingAdmissionPolicy {name!r} is loaded (loaded: {', '.join(loaded)})"
