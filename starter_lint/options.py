@@ -69,7 +69,9 @@ def rule_matches(rule_id: str, patterns) -> bool:
     rule_id = rule_id.upper()
     rule = rule_id.partition("/")[0]
     for pattern in (str(p).strip().upper() for p in patterns):
-        if pattern == "ALL" or (rule_id == pattern if "/" in pattern else pattern and rule.startswith(pattern)):
+        if pattern == "ALL" or (
+            rule_id == pattern if "/" in pattern else pattern and rule.startswith(pattern)
+        ):
             return True
     return False
 
@@ -118,7 +120,11 @@ class Options:
     def selects(self, rule_id: str) -> bool:
         """--select / --ignore: ids, prefixes (SL3 selects every ingress rule) or `all`. Selecting
         one admission policy (`SL901/team-labels`) selects its rule too: SL901 runs, for it."""
-        if self.select and not rule_matches(rule_id, self.select):
-            if not any(str(p).upper().startswith(f"{rule_id.upper()}/") for p in self.select):
-                return False
+        within = f"{rule_id.upper()}/"
+        if (
+            self.select
+            and not rule_matches(rule_id, self.select)
+            and not any(str(p).upper().startswith(within) for p in self.select)
+        ):
+            return False
         return not rule_matches(rule_id, self.ignore)

@@ -287,7 +287,8 @@ def test_policy_test_runs_the_examples(repo):
     assert code == 1, err
     # each at the example's own line (the policy starts at line 1)
     assert (
-        lines[0] == "starter-lint: policies/acme.yaml:17: ACME001 fail example 1: expected a finding, got none"
+        lines[0]
+        == "starter-lint: policies/acme.yaml:17: ACME001 fail example 1: expected a finding, got none"
     )
     assert lines[1].startswith(
         "starter-lint: policies/acme.yaml:19: ACME001 pass example 1: expected no finding, got: api.image must not be latest"

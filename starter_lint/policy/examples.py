@@ -38,7 +38,9 @@ def run_examples(paths: Sequence[str], cwd: str) -> ExampleResults:
                 for number, values in enumerate(examples, 1):
                     ran += 1
                     # at the example's own line, where the fix is
-                    label = f"{policy.examples_at[expected][number - 1]}: {policy.id} {expected} example {number}"
+                    label = (
+                        f"{policy.examples_at[expected][number - 1]}: {policy.id} {expected} example {number}"
+                    )
                     if not isinstance(values, dict):
                         failures.append(f"{label}: an example is a mapping of values")
                         continue

@@ -105,9 +105,14 @@ def _load(stamps: tuple[tuple[str, int, int], ...], cwd: str | None) -> PolicySe
     return PolicySet(tuple(values_policies.values()), parse_admission(others), tuple(shown_files))
 
 
+def run_policies(options: Any) -> PolicySet | None:
+    """The policies of a run's options (--policy, the config's `policies:`), or None."""
+    return load_policies(list(getattr(options, "policies", None) or ()), getattr(options, "cwd", None))
+
+
 def policy_catalog(options: Any) -> Catalog:
     """The rule catalog of a run: shipped rules, config rule-dirs, and the loaded values policies."""
-    policies = load_policies(list(getattr(options, "policies", None) or ()), getattr(options, "cwd", None))
+    policies = run_policies(options)
     return load_catalog(tuple(getattr(options, "rule_dirs", None) or ()), policies.rules if policies else ())
 
 
@@ -117,10 +122,22 @@ def unknown_policy(selector: str, options: Any) -> str | None:
     rule, _, name = selector.partition("/")
     if rule != ADMISSION_RULE_ID:
         return f"only {ADMISSION_RULE_ID} names one policy (SL901/<policy name>); {rule} has none"
-    policies = load_policies(list(getattr(options, "policies", None) or ()), getattr(options, "cwd", None))
+    policies = run_policies(options)
     loaded = sorted(policies.admission.policies) if policies else []
     if name in loaded:
         return None
     if not loaded:
         return "no ValidatingAdmissionPolicy is loaded (give the policy files with --policy or `policies:`)"
-    return f"no ValidatingAdmissionPolicy {name!r} is loaded (loaded: {', '.join(loaded)})"
+    return f'no ValidatingAdmissionPolicy "{name}" is loaded (loaded: {", ".join(loaded)})'
+
+
+def unbound_warnings(options: Any) -> list[str]:
+    """A warning per admission policy that no binding names: the cluster admits it, and then
+    evaluates nothing for it — a policy file that looks enforced and is not (docs/policies.md)."""
+    policies = run_policies(options)
+    return [
+        f"warning: {policy.document.path}:{policy.document.line}: ValidatingAdmissionPolicy "
+        f'"{policy.name}" has no ValidatingAdmissionPolicyBinding: Kubernetes evaluates nothing for it, '
+        "and neither does starter-lint (bind it, or remove it from the policy files)"
+        for policy in (policies.admission.unbound() if policies else ())
+    ]
