@@ -107,6 +107,11 @@ def check(target_names, statistics, **params):
     if statistics and options.format not in per_rule.FORMATS:
         _fail(f"--statistics counts findings in the text or json format, not {options.format}")
     report = run(options)
+    if options.policies:
+        from .policy.load import unbound_warnings  # deferred: only runs with --policy
+
+        for warning in unbound_warnings(options):
+            say(warning)
     text = (per_rule.render if statistics else render)(report, run_catalog(options), options)
     write_output(text, options)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
@@ -204,14 +209,21 @@ def fix(show_diff, unsafe_fixes, target_names, **params):
 @main.command()
 @table_options("rules")
 def rules(fmt, **params):
-    """List the rule catalog (with the config's rule-dirs and the --policy values policies)."""
+    """List the rule catalog (with the config's rule-dirs, the --policy values policies, and
+    the --policy admission policies under SL901)."""
     import json  # deferred: `--help` and completion load click only
 
     from .pipeline import run_catalog  # deferred: --help and completion load click only
     from .report.escape import text_line  # deferred: `--help` and completion load click only
     from .rule_file import catalog_markdown  # deferred: --help and completion load click only
 
-    catalog = run_catalog(build_options(params, "rules"))
+    options = build_options(params, "rules")
+    catalog = run_catalog(options)
+    admission: list = []  # the loaded admission policies, listed under SL901
+    if options.policies:
+        from .report.admission_listing import loaded_admission, policy_entries  # deferred: --policy only
+
+        admission = policy_entries(loaded_admission(options))
     if fmt == "json":
         document = [
             {
@@ -223,32 +235,48 @@ def rules(fmt, **params):
                 "fix": r.fix,
                 "scope": r.scope,
             }
+            | ({"policies": admission} if r.id == "SL901" and admission else {})
             for r in catalog.values()
         ]
         # (ASCII JSON: controls, bidi and line separators in a repository's rule text are \u escapes)
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
     elif fmt == "markdown":
         sys.stdout.write(catalog_markdown(catalog))
+        if admission:
+            from .report.admission_listing import markdown_section  # deferred: --policy only
+
+            sys.stdout.write(markdown_section(admission))
     else:
         shown = [rule.escaped(text_line) for rule in catalog.values()]
         width = max(len(r.name) for r in shown)
         for r in shown:
             fix = "" if r.fix == "none" else f"{r.fix}-fix"
             sys.stdout.write(f"{r.id}  {r.name:<{width}}  {r.severity!s:<7}  {fix:<11}  {r.summary}\n")
+            if r.id == "SL901" and admission:
+                from .report.admission_listing import text_lines  # deferred: --policy only
+
+                sys.stdout.write("".join(line + "\n" for line in text_lines(admission)))
 
 
 @main.command()
 @click.argument("rule_id")
 @table_options("explain")
 def explain(rule_id, **params):
-    """Explain one rule (or a --policy values policy): what it checks, why, how to fix it."""
+    """Explain one rule (or a --policy values policy, or an admission policy as SL901/NAME):
+    what it checks, why, how to fix it."""
     from .catalog import find_rule  # deferred: --help and completion load click only
     from .pipeline import run_catalog  # deferred: --help and completion load click only
     from .report.escape import text_line  # deferred: `--help` and completion load click only
 
+    options = build_options(params, "explain")
+    if "/" in rule_id:  # SL901/<name>: one admission policy of --policy (docs/policies.md)
+        from .report.admission_listing import explain_policy  # deferred: --policy only
+
+        sys.stdout.write(explain_policy(options, rule_id))
+        return
     # a repository's rule (rule-dirs, a policy) is text from a pull request: each line escaped
     # for a terminal and a CI log (the shipped rules' text is unchanged by it)
-    rule = find_rule(run_catalog(build_options(params, "explain")), rule_id).escaped(text_line)
+    rule = find_rule(run_catalog(options), rule_id).escaped(text_line)
     sys.stdout.write(rule.help_markdown(fix_safety=True))
     sys.stdout.write(f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n")
 

@@ -5,6 +5,7 @@ that the command line and the config share."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,11 @@ from .option_table import (
 )
 
 __all__ = ["DEFAULT_KUBE_VERSION", "FORMATS", "RULE_PATTERN", "Options", "parse_rule_ids", "rule_matches"]
+
+# One admission policy of SL901 in --select/--ignore and the config's select/ignore:
+# `SL901/require-team-label`, the rule then the policy's metadata.name (a DNS-1123 subdomain, as
+# the API server requires; lower-cased here, as names are). docs/policies.md.
+POLICY_SELECTOR = re.compile(r"^(SL[0-9]{3})/([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)\Z")
 
 
 def _default(name: str) -> Callable[[], Any]:
@@ -41,21 +47,33 @@ def timeout_problem(value) -> str | None:
 
 def parse_rule_ids(values: Iterable[str], refuse: Callable[[str], Exception]) -> list:
     """Rule ids and prefixes, comma-separated in each value, upper-cased (`sl3,SL106` ->
-    SL3, SL106); `refuse(part)` is the error raised for a part that is neither."""
+    SL3, SL106), and admission policies (`sl901/Team-Labels` -> SL901/team-labels);
+    `refuse(part)` is the error raised for a part that is none of them."""
     out = []
     for value in values:
-        for part in (part.strip().upper() for part in value.split(",")):
+        for given in (part.strip() for part in value.split(",")):
+            rule, slash, name = given.partition("/")
+            part = f"{rule.upper()}/{name.lower()}" if slash else given.upper()
             if not part:
                 continue
-            if not RULE_PATTERN.match(part):
+            if not (RULE_PATTERN.match(part) or POLICY_SELECTOR.match(part)):
                 raise refuse(part)
             out.append(part)
     return out
 
 
 def rule_matches(rule_id: str, patterns) -> bool:
-    """`SL301`, a prefix (`SL3`) or `all` (any case) names the rule."""
-    return any(p == "ALL" or rule_id.startswith(p) for p in (str(p).strip().upper() for p in patterns) if p)
+    """`SL301`, a prefix (`SL3`) or `all` (any case) names the rule. A rule id may name one
+    admission policy (`SL901/team-labels`, what policy/run.py asks about): a rule or prefix names
+    it when it names its rule, and a pattern with a policy names only that policy."""
+    rule_id = rule_id.upper()
+    rule = rule_id.partition("/")[0]
+    for pattern in (str(p).strip().upper() for p in patterns):
+        if pattern == "ALL" or (
+            rule_id == pattern if "/" in pattern else pattern and rule.startswith(pattern)
+        ):
+            return True
+    return False
 
 
 @dataclass
@@ -100,7 +118,13 @@ class Options:
     cwd: str | None = None
 
     def selects(self, rule_id: str) -> bool:
-        """--select / --ignore: ids, prefixes (SL3 selects every ingress rule) or `all`."""
-        if self.select and not rule_matches(rule_id, self.select):
+        """--select / --ignore: ids, prefixes (SL3 selects every ingress rule) or `all`. Selecting
+        one admission policy (`SL901/team-labels`) selects its rule too: SL901 runs, for it."""
+        within = f"{rule_id.upper()}/"
+        if (
+            self.select
+            and not rule_matches(rule_id, self.select)
+            and not any(str(p).upper().startswith(within) for p in self.select)
+        ):
             return False
         return not rule_matches(rule_id, self.ignore)

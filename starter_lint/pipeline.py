@@ -283,7 +283,13 @@ def check_rule_patterns(options: Options, catalog) -> None:
     """A --select/--ignore pattern that names no rule is a typo (SL3O1): fail, never pass silently."""
     for option, patterns in (("--select", options.select or ()), ("--ignore", options.ignore)):
         for pattern in patterns:
-            if not any(rule_matches(rule_id, [pattern]) for rule_id in catalog):
+            if "/" in pattern:  # one admission policy (SL901/name): a policy --policy loads
+                from .policy.load import unknown_policy  # deferred: only a policy selector asks
+
+                problem = unknown_policy(pattern, options)
+                if problem:
+                    raise StarterLintError(f"{option} {pattern}: {problem}")
+            elif not any(rule_matches(rule_id, [pattern]) for rule_id in catalog):
                 raise StarterLintError(f"{option} {pattern} matches no rule; `starter-lint rules` lists them")
 
 

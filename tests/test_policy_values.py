@@ -189,12 +189,12 @@ def test_an_expression_that_fails_is_a_finding_not_silence(repo, expression, mes
         (
             "\"!values.api.image.endsWith(':latest')\"",
             "\"values.api.image.endsWith(\"",
-            "acme.yaml:12: ValuesPolicy: spec.validations.0.expression: Syntax error",
+            "acme.yaml:12: ValuesPolicy: spec.validations[0].expression: Syntax error",
         ),
         (
             "\"!values.api.image.endsWith(':latest')\"",
             "\"object.spec.replicas > 1\"",
-            "acme.yaml:12: ValuesPolicy: spec.validations.0.expression: undeclared reference to 'object.spec.replicas' (column 12)",
+            "acme.yaml:12: ValuesPolicy: spec.validations[0].expression: undeclared reference to 'object.spec.replicas' (column 12)",
         ),
         ("      path: api.image\n", "", None),  # no path: the finding points at the file
         ("      messageExpression:", "      messageExpresion:", "acme.yaml:13: ValuesPolicy: unknown field"),
@@ -285,11 +285,13 @@ def test_policy_test_runs_the_examples(repo):
     code, _, err = run_in_process(["policy", "test", "policies"], repo)
     lines = err.strip().splitlines()
     assert code == 1, err
+    # each at the example's own line (the policy starts at line 1)
     assert (
-        lines[0] == "starter-lint: policies/acme.yaml:1: ACME001 fail example 1: expected a finding, got none"
+        lines[0]
+        == "starter-lint: policies/acme.yaml:17: ACME001 fail example 1: expected a finding, got none"
     )
     assert lines[1].startswith(
-        "starter-lint: policies/acme.yaml:1: ACME001 pass example 1: expected no finding, got: api.image must not be latest"
+        "starter-lint: policies/acme.yaml:19: ACME001 pass example 1: expected no finding, got: api.image must not be latest"
     )
     assert lines[2] == "starter-lint: 0 of 2 policy examples passed"
     (repo / "policies" / "acme.yaml").write_text("kind: [\n")

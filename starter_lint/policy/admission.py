@@ -13,8 +13,8 @@ Evaluation is admission_eval.py; matching an object is admission_match.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Protocol
 
@@ -24,7 +24,8 @@ from ..findings import Location, format_path
 from ..pointer import build
 from .admission_match import resource_of
 from .admission_schema import BINDING, POLICY, first_error
-from .cel import Bindings, compile_expression
+from .cel import Bindings, CelError, compile_expression
+from .values_policy import OBJECT_NAME_RULE, compile_error, is_object_name
 
 API_GROUP = "admissionregistration.k8s.io"
 API_VERSIONS = (f"{API_GROUP}/v1", f"{API_GROUP}/v1beta1")  # the same shape for what is read here
@@ -104,6 +105,16 @@ class AdmissionPolicies:
     def __bool__(self) -> bool:
         return bool(self.bindings)
 
+    def selected(self, selects: Callable[[str], bool]) -> AdmissionPolicies:
+        """These policies with only the bindings of the policies whose name `selects` takes."""
+        kept = [binding for binding in self.bindings if selects(binding.policy.name)]
+        return self if len(kept) == len(self.bindings) else replace(self, bindings=kept)
+
+    def unbound(self) -> list[Policy]:
+        """The policies no binding names: Kubernetes evaluates nothing for them."""
+        bound = {binding.policy.name for binding in self.bindings}
+        return [policy for name, policy in self.policies.items() if name not in bound]
+
 
 def _line_of(document: PolicyDocument, path: Sequence) -> int:
     return document.locate(build(*path)).line if path else document.line
@@ -126,6 +137,8 @@ def _compile(
         )
     try:
         compiled = compiler(source, variables)
+    except CelError as exc:  # with the line and column of the error
+        raise compile_error(document, path, exc) from None
     except Exception as exc:  # the engine's CelError (or any refusal): a policy error, never a traceback
         message = getattr(exc, "message", None) or str(exc)
         raise _fail(document, path, f"{where}: {message}") from None
@@ -146,6 +159,8 @@ def _named(document, spec: dict, key: str, variables, compiler) -> tuple[tuple[s
 
 def _policy(document: PolicyDocument, compiler: Compiler) -> Policy:
     spec = document.obj["spec"]
+    if not is_object_name(document.obj["metadata"]["name"]):  # the API server's rule; SL901/<name> names it
+        raise _fail(document, ("metadata", "name"), f"ValidatingAdmissionPolicy: {OBJECT_NAME_RULE}")
     if not spec.get("validations") and not spec.get("auditAnnotations"):
         raise _fail(document, ("spec",), "spec.validations: a policy needs validations (or auditAnnotations)")
     if not (spec["matchConstraints"].get("resourceRules")):

@@ -37,7 +37,10 @@ def run_examples(paths: Sequence[str], cwd: str) -> ExampleResults:
             for expected, examples in (("fail", policy.fail_examples), ("pass", policy.pass_examples)):
                 for number, values in enumerate(examples, 1):
                     ran += 1
-                    label = f"{policy.where}: {policy.id} {expected} example {number}"
+                    # at the example's own line, where the fix is
+                    label = (
+                        f"{policy.examples_at[expected][number - 1]}: {policy.id} {expected} example {number}"
+                    )
                     if not isinstance(values, dict):
                         failures.append(f"{label}: an example is a mapping of values")
                         continue

@@ -25,6 +25,7 @@ from ..manifests.stream import load_text
 from ..paths import confined_files, display_path, read_control_file
 from ..rule_file import Rule
 from .admission import AdmissionPolicies, parse_admission
+from .admission_eval import RULE_ID as ADMISSION_RULE_ID
 from .values_policy import KIND, ValuesPolicy, parse_values_policy
 
 POLICY_SUFFIXES = (".yaml", ".yml")
@@ -104,7 +105,39 @@ def _load(stamps: tuple[tuple[str, int, int], ...], cwd: str | None) -> PolicySe
     return PolicySet(tuple(values_policies.values()), parse_admission(others), tuple(shown_files))
 
 
+def run_policies(options: Any) -> PolicySet | None:
+    """The policies of a run's options (--policy, the config's `policies:`), or None."""
+    return load_policies(list(getattr(options, "policies", None) or ()), getattr(options, "cwd", None))
+
+
 def policy_catalog(options: Any) -> Catalog:
     """The rule catalog of a run: shipped rules, config rule-dirs, and the loaded values policies."""
-    policies = load_policies(list(getattr(options, "policies", None) or ()), getattr(options, "cwd", None))
+    policies = run_policies(options)
     return load_catalog(tuple(getattr(options, "rule_dirs", None) or ()), policies.rules if policies else ())
+
+
+def unknown_policy(selector: str, options: Any) -> str | None:
+    """Why `SL901/name` (--select, --ignore, config select/ignore) names no loaded admission
+    policy, or None when it names one: a typo must fail, as an unknown rule id does."""
+    rule, _, name = selector.partition("/")
+    if rule != ADMISSION_RULE_ID:
+        return f"only {ADMISSION_RULE_ID} names one policy (SL901/<policy name>); {rule} has none"
+    policies = run_policies(options)
+    loaded = sorted(policies.admission.policies) if policies else []
+    if name in loaded:
+        return None
+    if not loaded:
+        return "no ValidatingAdmissionPolicy is loaded (give the policy files with --policy or `policies:`)"
+    return f'no ValidatingAdmissionPolicy "{name}" is loaded (loaded: {", ".join(loaded)})'
+
+
+def unbound_warnings(options: Any) -> list[str]:
+    """A warning per admission policy that no binding names: the cluster admits it, and then
+    evaluates nothing for it — a policy file that looks enforced and is not (docs/policies.md)."""
+    policies = run_policies(options)
+    return [
+        f"warning: {policy.document.path}:{policy.document.line}: ValidatingAdmissionPolicy "
+        f'"{policy.name}" has no ValidatingAdmissionPolicyBinding: Kubernetes evaluates nothing for it, '
+        "and neither does starter-lint (bind it, or remove it from the policy files)"
+        for policy in (policies.admission.unbound() if policies else ())
+    ]

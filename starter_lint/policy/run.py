@@ -46,7 +46,9 @@ def _evaluate(ctx: Context, selects: Callable[[str], bool]) -> Iterator[tuple[st
             for problem in evaluate_values_policy(policy, activation):
                 yield policy.id, problem
     if ctx.manifests is not None and selects(ADMISSION_RULE_ID):
-        yield from evaluate_admission(policies.admission, ctx)
+        # `--ignore SL901/name` (or `--select` of some policies): only the bindings of the others
+        admission = policies.admission.selected(lambda name: selects(f"{ADMISSION_RULE_ID}/{name}"))
+        yield from evaluate_admission(admission, ctx)
 
 
 def policies_run(ctx: Context, selects: Callable[[str], bool]) -> tuple[str, ...]:

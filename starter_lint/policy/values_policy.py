@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..fields import as_dict
-from ..findings import Problem, Severity
+from ..findings import Problem, Severity, format_path
 from ..option_table import POLICY_ID_PATTERN
 from ..pointer import build
 from ..rule_file import Rule
@@ -31,7 +31,7 @@ _VALIDATION = {"expression", "message", "messageExpression", "path"}
 _EXAMPLES = {"fail", "pass"}
 # the policy's name and docs URL are printed by `rules`, `explain` and SARIF: a Kubernetes
 # object name (DNS-1123 subdomain), and a URL with no whitespace or control character
-_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+OBJECT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _DOCS_URL = re.compile(r"https://[\x21-\x7e]+")
 
 
@@ -53,6 +53,19 @@ class ValuesPolicy:
     fail_examples: tuple[Any, ...]  # values that must produce a finding
     pass_examples: tuple[Any, ...]  # values that must not
     where: str  # file:line of the policy, for `policy test`
+    examples_at: dict[str, tuple[str, ...]]  # "fail"/"pass" -> file:line of each example, for `policy test`
+
+
+OBJECT_NAME_RULE = (
+    "metadata.name must be a DNS-1123 subdomain, as a Kubernetes object's "
+    "name (lower-case letters, digits, '-' and '.', at most 253 characters)"
+)
+
+
+def is_object_name(name: Any) -> bool:
+    """A Kubernetes object's name (DNS-1123 subdomain): what `rules`, `explain` and
+    `--select SL901/<name>` print and take."""
+    return isinstance(name, str) and len(name) <= 253 and bool(OBJECT_NAME.fullmatch(name))
 
 
 def _fail(document: Any, path: Sequence, message: str) -> InputError:
@@ -61,7 +74,7 @@ def _fail(document: Any, path: Sequence, message: str) -> InputError:
 
 
 def _mapping(document: Any, value: Any, path: tuple, allowed: set, required: Sequence[str]) -> dict:
-    where = ".".join(str(p) for p in path) or "the document"
+    where = format_path(path) or "the document"
     if not isinstance(value, dict):
         raise _fail(document, path, f"ValuesPolicy: {where} must be a mapping")
     for key in value:
@@ -69,7 +82,7 @@ def _mapping(document: Any, value: Any, path: tuple, allowed: set, required: Seq
             raise _fail(
                 document,
                 path + (key,),
-                f"ValuesPolicy: unknown field {f'{where}.{key}' if path else key} "
+                f"ValuesPolicy: unknown field {format_path(path + (key,))} "
                 f"(known: {', '.join(sorted(allowed))})",
             )
     for key in required:
@@ -100,19 +113,25 @@ def values_path(text: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in parts)
 
 
+def compile_error(document: Any, path: tuple, exc: CelError, prefix: str = "") -> InputError:
+    """An expression that does not compile: `file:line: <prefix>field: message (column C)`, at the
+    line of the policy file the error is on (a block scalar's lines follow its `|` line; a folded
+    one, `>`, is one line to CEL: its first) and the column within the expression."""
+    where = document.locate(build(*path))
+    line = where.line
+    if where.end_line is not None and where.end_line > where.line and where.end_col == 1:
+        line += exc.line  # a block scalar (`|`, `>`): its text starts on the line after the indicator
+    position = f"expression line {exc.line}, column {exc.column}" if exc.line > 1 else f"column {exc.column}"
+    return InputError(f"{document.path}:{line}: {prefix}{format_path(path)}: {exc.message} ({position})")
+
+
 def _compile(document: Any, source: Any, path: tuple) -> CompiledExpression:
-    where = ".".join(str(p) for p in path)
     if not isinstance(source, str):
-        raise _fail(document, path, f"ValuesPolicy: {where} must be a CEL expression (a string)")
+        raise _fail(document, path, f"ValuesPolicy: {format_path(path)} must be a CEL expression (a string)")
     try:
         return compile_expression(source, VARIABLES)
     except CelError as exc:
-        position = (
-            f" (expression line {exc.line}, column {exc.column})"
-            if exc.line > 1
-            else f" (column {exc.column})"
-        )
-        raise _fail(document, path, f"ValuesPolicy: {where}: {exc.message}{position}") from None
+        raise compile_error(document, path, exc, "ValuesPolicy: ") from None
 
 
 def parse_values_policy(document: Any) -> ValuesPolicy:
@@ -160,13 +179,8 @@ def parse_values_policy(document: Any) -> ValuesPolicy:
                 f"ValuesPolicy: spec.examples.{key} must be a list of values",
             )
     name = metadata.get("name") or policy_id.lower()
-    if not isinstance(name, str) or len(name) > 253 or not _NAME.fullmatch(name):
-        raise _fail(
-            document,
-            ("metadata", "name"),
-            "ValuesPolicy: metadata.name must be a DNS-1123 subdomain, as a Kubernetes object's "
-            "name (lower-case letters, digits, '-' and '.', at most 253 characters)",
-        )
+    if not is_object_name(name):
+        raise _fail(document, ("metadata", "name"), f"ValuesPolicy: {OBJECT_NAME_RULE}")
     summary = _text(document, spec, "summary", ("spec",), required=True)
     rule = Rule(
         id=policy_id,
@@ -194,6 +208,13 @@ def parse_values_policy(document: Any) -> ValuesPolicy:
         fail_examples=tuple(examples.get("fail") or ()),
         pass_examples=tuple(examples.get("pass") or ()),
         where=f"{document.path}:{document.line}",
+        examples_at={
+            key: tuple(
+                f"{document.path}:{document.locate(build('spec', 'examples', key, i)).line}"
+                for i in range(len(examples.get(key) or ()))
+            )
+            for key in ("fail", "pass")
+        },
     )
 
 
