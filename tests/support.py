@@ -111,6 +111,18 @@ _MEASURE = (
 )
 
 
+def children_cpu_seconds() -> float:
+    """CPU seconds (user + system) of every child process this test process has waited for,
+    their own children included: a test's cost budget is the difference around its run. CPU
+    time, not wall time, because the suite runs on two workers beside whatever else shares the
+    machine: a load that slows every process must not fail a test, a cost that grows (a
+    quadratic loop) must."""
+    import resource  # deferred: POSIX only, as the tests that measure children are
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cli_measured(*args, cwd, stdin=None, timeout=120):
     """`cli`, and the peak resident memory (KiB) of that run alone, its own children included.
     RUSAGE_CHILDREN of the test process would hold the largest child the whole session ever

@@ -639,9 +639,9 @@ def backend(request, monkeypatch):
 
 
 def test_structured_corpus_reads_like_helm(backend):
-    started = time.perf_counter()
+    started = time.process_time()  # CPU: the machine's other load must not fail it
     bad = differences(STRUCTURED)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert not bad, f"{len(bad)} of {len(STRUCTURED)} documents differ:\n" + "\n".join(bad[:10])
     assert elapsed < 30
 
