@@ -93,9 +93,12 @@ def element_pointer(expression: Expression, obj: dict, bindings: Bindings) -> st
         items = items.get(key) if isinstance(items, dict) else None
     if not isinstance(items, list) or not items:
         return None
+    names = getattr(expression.compiled, "variables", None)  # a test's stand-in compiler has none
+    if names is None:
+        return None
     source = f"object.{'.'.join(path)}.map({var}, {predicate})"
     try:
-        results = compile_expression(source, expression.compiled.variables).evaluate(bindings)
+        results = compile_expression(source, names).evaluate(bindings)
     except (CelError, CelEvaluationError):
         return None
     if not isinstance(results, list) or len(results) != len(items):
