@@ -65,6 +65,7 @@ def test_a_literal_is_not_traced_for_other_rules_either(tmp_path):
 
 def test_the_key_line_tells_which_equal_value_wrote_the_field(tmp_path):
     # two user values equal 1: the worker template's `replicas:` line reads worker.replicas
+    # (through `$worker := .Values.worker`)
     values = "scheduler:\n  minReadySeconds: 1\nworker:\n  replicas: 1\n"
     report = _check(tmp_path, values, ["SL901"])
     [worker] = [f for f in report.active if "starter-worker" in f.message]
@@ -150,3 +151,39 @@ def test_a_list_of_scalars_points_at_the_element():
     args = deployment(extra="          args: [--ok, --debug]\n")
     expression = "object.spec.template.spec.containers[0].args.all(a, a != '--debug')"
     assert _pointer(expression, args) == "/spec/template/spec/containers"
+
+
+def test_a_subchart_template_reads_its_values_under_its_alias(tmp_path):
+    import shutil
+
+    parent = tmp_path / "parent"
+    shutil.copytree(CHART, parent / "charts" / "traced", ignore=shutil.ignore_patterns("policies"))
+    (parent / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: parent\nversion: 0.1.0\n"
+        "dependencies:\n  - name: traced\n    version: 0.1.0\n    alias: jobs\n",
+        encoding="utf-8",
+    )
+    values = (
+        "jobs:\n  scheduler:\n    minReadySeconds: 1\n  worker:\n    replicas: 1\n"
+        "    image:\n      repository: docker.io/someone/worker\n"
+    )
+    (tmp_path / "values.yaml").write_text(values, encoding="utf-8")
+    report = run(
+        Options(
+            files=[str(tmp_path / "values.yaml")],
+            chart=str(parent),
+            cwd=str(tmp_path),
+            policies=[str(CHART / "policies")],
+            select=["SL901"],
+        )
+    )
+    found = {(f.template, f.message.rpartition(": ")[2]): f for f in report.active}
+    scheduler = found["parent/charts/jobs/templates/scheduler.yaml", "at least two replicas"]
+    assert _rendered(scheduler)
+    worker = found["parent/charts/jobs/templates/worker.yaml", "at least two replicas"]
+    assert _at(worker) == ("values.yaml", 5)
+    image = found[
+        "parent/charts/jobs/templates/worker.yaml",
+        "every container's image must come from registry.example.org",
+    ]
+    assert _at(image) == ("values.yaml", 7)

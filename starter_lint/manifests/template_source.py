@@ -17,7 +17,14 @@ from functools import lru_cache
 from typing import Any
 
 from ..pointer import tokens
-from ..template_refs import EVERYTHING, TemplatePath, calls_tpl, prefix_matches, template_references
+from ..template_refs import (
+    EVERYTHING,
+    TemplatePath,
+    calls_tpl,
+    prefix_matches,
+    references_at,
+    template_references,
+)
 
 _KEY_LINE = r"^[ \t]*(?:-[ \t]+)*[\"']?{key}[\"']?[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$"
 _COMMENT = re.compile(r"[ \t]+#.*$")
@@ -70,6 +77,12 @@ def _in_values(prefix: tuple, refs: set[TemplatePath]) -> set[tuple]:
 def _scan(text: str) -> tuple[frozenset[TemplatePath], bool]:
     """(values paths `text` reads, whether it calls `tpl`): once per template per run, not per finding."""
     return frozenset(template_references(text)), calls_tpl(text)
+
+
+@lru_cache(maxsize=256)
+def _by_action(text: str) -> tuple[tuple[int, frozenset[TemplatePath]], ...]:
+    """(offset, values paths read) of each action of a template, once per template per run."""
+    return tuple((start, frozenset(refs)) for start, refs in references_at(text))
 
 
 def chart_reads(ctx: Any) -> set[tuple] | None:
@@ -129,7 +142,10 @@ def field_source(
         value = line.group("value") or ""
         if "{{" in value:
             templated = True
-            source.refs |= _in_values(prefix, template_references(value))
+            at = line.start("value")
+            for start, refs in _by_action(text):
+                if at <= start < line.end():
+                    source.refs |= _in_values(prefix, set(refs))
         elif not value or value[0] in "|>":
             templated = True  # the value is on the lines below: what writes it is not told here
         elif _same(rendered, _scalar(_COMMENT.sub("", value))):
