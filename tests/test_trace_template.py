@@ -8,6 +8,8 @@ replica floor and trusted registries written as `containers.all(c, …)`.
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -99,6 +101,25 @@ def test_chart_reads_are_what_the_templates_read(tmp_path):
     assert reads is not None and ("worker", "image", "repository") in reads
     assert ("scheduler", "minReadySeconds") in reads
     assert not any(ref[:1] == ("extra",) for ref in reads)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "replicas: " + "1" * 100_000 + "x",  # digits: a number pattern split them every way
+        "replicas: a" + " " * 100_000 + "b",  # blanks before the end: a lazy value was quadratic
+        "replicas: a" + " " * 100_000 + "b #c",  # blanks before a comment
+        "- " * 50_000 + "replicas: 1",
+    ],
+    ids=["digits", "blanks", "comment", "dashes"],
+)
+def test_reading_a_key_line_is_linear(line):
+    from starter_lint.manifests import template_source
+
+    started = time.monotonic()
+    for match in re.finditer(template_source._KEY_LINE.format(key="replicas"), line, re.MULTILINE):
+        template_source._scalar(template_source._uncommented(match.group("value").strip()))
+    assert time.monotonic() - started < 2
 
 
 def test_written_scalars_compare_as_yaml_reads_them():

@@ -26,9 +26,12 @@ from ..template_refs import (
     template_references,
 )
 
-_KEY_LINE = r"^[ \t]*(?:-[ \t]+)*[\"']?{key}[\"']?[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$"
-_COMMENT = re.compile(r"[ \t]+#.*$")
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\Z")
+# greedy to the line's end and stripped in Python: a lazy value before `[ \t]*$` was quadratic in a
+# run of spaces (templates are input)
+_KEY_LINE = r"^[ \t]*(?:-[ \t]+)*[\"']?{key}[\"']?[ \t]*:(?:[ \t]+(?P<value>.*))?$"
+_COMMENT = re.compile(r"[ \t]#")  # where a comment starts (fixed width: linear on long blanks)
+# the fraction only after a dot: `\d+\.?\d*` split a long run of digits every way (quadratic)
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\Z")
 
 
 @dataclass
@@ -102,6 +105,11 @@ def chart_reads(ctx: Any) -> set[tuple] | None:
     return reads
 
 
+def _uncommented(value: str) -> str:
+    comment = _COMMENT.search(value)
+    return value[: comment.start()].rstrip() if comment else value
+
+
 def _scalar(text: str) -> Any:
     """A plain YAML scalar as written: quotes removed, a number read as one."""
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
@@ -139,7 +147,7 @@ def field_source(
         return source
     literal_equal = templated = False
     for line in re.finditer(_KEY_LINE.format(key=re.escape(key)), text, re.MULTILINE):
-        value = line.group("value") or ""
+        value = (line.group("value") or "").strip()
         if "{{" in value:
             templated = True
             at = line.start("value")
@@ -148,7 +156,7 @@ def field_source(
                     source.refs |= _in_values(prefix, set(refs))
         elif not value or value[0] in "|>":
             templated = True  # the value is on the lines below: what writes it is not told here
-        elif _same(rendered, _scalar(_COMMENT.sub("", value))):
+        elif _same(rendered, _scalar(_uncommented(value))):
             literal_equal = True
     source.literal = literal_equal and not templated
     return source
