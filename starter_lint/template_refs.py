@@ -109,10 +109,10 @@ def _expression_references(
     return sorted(found)
 
 
-def _actions(text: str) -> Iterator[str]:
-    """The body of each `{{ … }}` without its trim markers (`{{-`, `-}}`) and the spaces around,
-    in linear time: plain string searches, where a `{{(.*?)}}` regex retries from every `{{` that
-    no `}}` follows (16k of them in a value passed to `tpl` took minutes)."""
+def _actions_at(text: str) -> Iterator[tuple[int, str]]:
+    """(offset of its `{{`, body) of each `{{ … }}`, the body without its trim markers (`{{-`,
+    `-}}`) and the spaces around, in linear time: plain string searches, where a `{{(.*?)}}` regex
+    retries from every `{{` that no `}}` follows (16k of them in a value passed to `tpl` took minutes)."""
     start = text.find("{{")
     while start != -1:
         end = text.find("}}", start + 2)
@@ -123,15 +123,20 @@ def _actions(text: str) -> Iterator[str]:
             body = body[1:].lstrip()
         if body.endswith("-"):
             body = body[:-1].rstrip()
-        yield body
+        yield start, body
         start = text.find("{{", end + 2)
 
 
-def template_references(text: str) -> set[TemplatePath]:
-    """Values paths a template reads (ANY for computed keys); `()` means all of .Values."""
-    refs: set[TemplatePath] = set()
+def _actions(text: str) -> Iterator[str]:
+    for _, body in _actions_at(text):
+        yield body
+
+
+def references_at(text: str) -> Iterator[tuple[int, set[TemplatePath]]]:
+    """(offset of its `{{`, values paths it reads) of each action of a template, a variable read
+    where it is used (`$v := .Values.a` … `{{ $v.b }}` reads a.b at the second action)."""
     variables: dict[str, TemplatePath] = {}
-    for action in _actions(text):
+    for start, action in _actions_at(text):
         if action.startswith("/*") and action.endswith("*/"):
             continue  # a comment
         assignment = _ASSIGNMENT.match(action)
@@ -142,9 +147,16 @@ def template_references(text: str) -> set[TemplatePath]:
                 variables[name] = found[0][2]  # `$v := .Values.a`: read where $v is used
                 continue
             variables.pop(name, None)
-            refs |= {path for _, _, path in found}
+            yield start, {path for _, _, path in found}
             continue
-        refs |= {path for _, _, path in _expression_references(action, variables)}
+        yield start, {path for _, _, path in _expression_references(action, variables)}
+
+
+def template_references(text: str) -> set[TemplatePath]:
+    """Values paths a template reads (ANY for computed keys); `()` means all of .Values."""
+    refs: set[TemplatePath] = set()
+    for _, found in references_at(text):
+        refs |= found
     return refs
 
 

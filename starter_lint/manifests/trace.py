@@ -3,13 +3,17 @@
 Helm's output keeps no link to the values. Where the offending rendered scalar equals exactly
 one value a user file sets, that line is where the user fixes it (docs/design/values.md, 'Findings on rendered
 manifests'); the rendered
-position stays in a note and the template in `finding.template`.
+position stays in a note and the template in `finding.template`. The chart's template narrows
+the candidates (template_source.py): a value the template writes as a literal is no values
+line's; an equal value no template reads is not the one; a value composed in the template
+(`{{ .Values.image.repository }}:{{ .Values.image.tag }}`) is the values string it starts with.
 """
 
 from __future__ import annotations
 
 from ..pointer import value_at
 from ..tree import leaves
+from .template_source import FieldSource, chart_reads, field_source
 
 
 def _identity(value) -> tuple | None:
@@ -38,23 +42,47 @@ def _narrow_to_env(paths: list, obj, pointer: str) -> list:
     return named
 
 
+def _written(source: FieldSource, paths: list, rendered, strings: list) -> list:
+    """The candidates the template can have written `rendered` from: none for a literal; those
+    its key's lines read when they tell (else any a template reads); when none equals it, the
+    one user string a composed value starts with."""
+    if source.literal:
+        return []
+    paths = [path for path in paths if source.may_read(path)]
+    if not source.refs:
+        return paths
+    paths = [path for path in paths if source.writes(path)]
+    if paths or not isinstance(rendered, str):
+        return paths
+    return [path for path, value in strings if source.writes(path) and rendered.startswith(value)]
+
+
 def trace_to_values(findings: list, ctx) -> list:
     manifests = ctx.manifests
     if ctx.values is None or manifests is None or not getattr(manifests, "rendered_by", None):
         return findings
     user_set: dict = {}
+    strings: list = []  # (path, value) of every string a user file sets, for composed values
     for path, value in leaves(ctx.values.values):
         identity = _identity(value)
         origin = ctx.values.origin(path) if identity else None
         if origin is not None and origin.kind == "file" and origin.span is not None:
             user_set.setdefault(identity, []).append(path)
+            if isinstance(value, str):
+                strings.append((path, value))
     by_ref = {obj.ref: obj for obj in manifests.objects}
+    reads = chart_reads(ctx)
     out = []
     for finding in findings:
         ref, _, pointer = finding.logical.partition("#")
         obj = by_ref.get(ref) if finding.template else None
-        identity = _identity(value_at(obj.obj, pointer)) if obj is not None else None
+        rendered = value_at(obj.obj, pointer) if obj is not None else None
+        identity = _identity(rendered)
         paths = user_set.get(identity, []) if identity else []
+        if obj is not None and identity:
+            source = field_source(ctx, finding.template, pointer, rendered, reads)
+            if source is not None:
+                paths = _written(source, paths, rendered, strings)
         if len(paths) > 1:
             paths = _narrow_to_env(paths, obj, pointer)
         if len(paths) == 1:

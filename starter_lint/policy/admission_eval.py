@@ -39,6 +39,7 @@ from .admission_match import (
     resource_of,
     selector_matches,
 )
+from .admission_pointer import element_pointer
 from .admission_verdicts import OBJECT_PATH as _OBJECT_PATH
 from .admission_verdicts import Verdicts
 from .cel import Bindings, CelEvaluationError
@@ -250,7 +251,10 @@ def _denials(
     bindings = base() if param is None else base().with_values({"params": param})
     try:
         for i, message in _evaluate(policy, bindings):
-            pointer = _read_pointer(policy.validations[i].expression.source, obj, dict(policy.variables))
+            expression = policy.validations[i].expression
+            pointer = element_pointer(expression, obj, bindings) or _read_pointer(
+                expression.source, obj, dict(policy.variables)
+            )
             denials.append((i, message, pointer))
     except _Failed as failure:
         return denials, failure
