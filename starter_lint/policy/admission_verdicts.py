@@ -76,7 +76,7 @@ class Verdicts:
             signature, paths, inputs = read
             digest = self._digests.get(paths)
             if digest is None:
-                seen = obj if paths is None else [_walk(obj, path) for path in paths]
+                seen = obj if paths is None else [_walk(obj, path, use) for path, use in paths]
                 digest = self._digests[paths] = _digest(seen)
             key = (signature, digest, *(self._input_digest(name, param) for name in inputs))
             found = self._verdicts.get(key)
@@ -91,32 +91,112 @@ class Verdicts:
 
 
 def _reads(policy: Policy) -> tuple:
-    """What the policy's expressions can read of their input: the `object.a.b` paths (None when
-    `object` is also read otherwise, whole) and the other inputs they name."""
+    """What the policy's expressions can read of their input: the `object.a.b` paths with what
+    each reads there (`_uses`; None when `object` is also read otherwise, whole) and the other
+    inputs they name."""
     sources = [expression.source for _, expression in policy.match_conditions + policy.variables]
     for validation in policy.validations:
         sources.append(validation.expression.source)
         if validation.message_expression is not None:
             sources.append(validation.message_expression.source)
-    found: set | None = set()
+    found: dict | None = {}
     for text in sources:
         if found is None or len(_OBJECT.findall(text)) != len(OBJECT_PATH.findall(text)):
             found = None  # `object` not only as object.a…: bare, indexed, a macro's variable
             continue
         for match in OBJECT_PATH.finditer(text):
-            parts = re.split(r"\s*\.\s*", match.group(1).strip(". \t\n"))
-            if re.match(r"\s*\(", text[match.end() :]):  # object.a.size(), object.a.all(…): reads a
-                parts = parts[:-1]
-            found.add(tuple(parts))
+            parts = tuple(re.split(r"\s*\.\s*", match.group(1).strip(". \t\n")))
+            after = text[match.end() :]
+            if re.match(r"\s*\(", after):  # object.a.size(), object.a.all(…): reads a
+                parts, use = parts[:-1], _macro_fields(parts[-1], text, match.end())
+            else:
+                use = _use(text[: match.start()], after)
+            found[parts] = _joined(found.get(parts, _PRESENCE), use)
     text = "\n".join(sources)
     return (
-        None if found is None else tuple(sorted(found)),
+        None if found is None else tuple(sorted(found.items())),
         tuple(name for name in _INPUTS if re.search(rf"\b{name}\b", text)),
     )
 
 
-def _walk(obj: dict, path: tuple) -> tuple:
-    """What an expression sees along one path: how far it leads and the value there (whole)."""
+# what an expression reads at a path: whether it is there (`has(object.a)`), the keys of the map
+# there (`'k' in object.a`), some fields of each item of the list there (`object.a.all(c,
+# c.f)`), or all of it; the digest holds only that, so objects that differ elsewhere share
+_PRESENCE = ("presence",)
+_KEYS = ("keys",)
+_WHOLE = ("whole",)
+_MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+# what may follow `x in object.a` so that `in` is the operator applied to object.a itself
+_ENDS_OPERAND = re.compile(r"\s*(?:$|[)\]},:?]|&&|\|\|)")
+_MACRO_HEAD = re.compile(r"\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")
+_FIELD = re.compile(r"\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")  # a field, not a method
+
+
+def _use(before: str, after: str) -> tuple:
+    """What one `object.a.b` (not followed by a call) reads, from the text around it."""
+    if re.search(r"\bhas\(\s*$", before) and re.match(r"\s*\)", after):
+        return _PRESENCE
+    if re.search(r"(?<![\w.])in\s*$", before) and _ENDS_OPERAND.match(after):
+        return _KEYS
+    return _WHOLE
+
+
+def _joined(one: tuple, other: tuple) -> tuple:
+    """What two reads of one path read together."""
+    if one in (_PRESENCE, other):
+        return other
+    if other == _PRESENCE:
+        return one
+    if one[0] == other[0] == "fields":
+        return ("fields", tuple(sorted(set(one[1]) | set(other[1]))))
+    return _WHOLE
+
+
+def _macro_fields(method: str, text: str, at: int) -> tuple:
+    """What `object.a.<method>(…)` at `at` reads of the list a: for a macro whose variable is
+    only ever followed by a field (`c.image`), those fields of each item; else all of it."""
+    head = _MACRO_HEAD.match(text, at)
+    if method not in _MACROS or head is None:
+        return _WHOLE
+    body = _call_body(text, head.end())
+    if body is None:
+        return _WHOLE
+    fields = set()
+    for use in re.finditer(rf"(?<![\w.]){head.group(1)}\b", body):
+        field = _FIELD.match(body, use.end())
+        if field is None:  # the item itself (bare, indexed, a method on it, a nested macro's variable)
+            return _WHOLE
+        fields.add(field.group(1))
+    return ("fields", tuple(sorted(fields)))
+
+
+def _call_body(text: str, start: int) -> str | None:
+    """The text from `start` to the parenthesis that closes the call, its string literals
+    blanked; None when it cannot be told simply (an escape in a string, no closing)."""
+    out, depth, i = [], 0, start
+    while i < len(text):
+        char = text[i]
+        if char in "'\"":
+            quote = text[i : i + 3] if text[i : i + 3] in ("'''", '"""') else char
+            close = text.find(quote, i + len(quote))
+            if close < 0 or "\\" in text[i:close]:
+                return None
+            out.append('""')
+            i = close + len(quote)
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                return "".join(out)
+            depth -= 1
+        out.append(char)
+        i += 1
+    return None
+
+
+def _walk(obj: dict, path: tuple, use: tuple) -> tuple:
+    """What an expression sees along one path: how far it leads and what it reads there."""
     node: Any = obj
     for depth, part in enumerate(path):
         if not isinstance(node, dict):
@@ -124,6 +204,16 @@ def _walk(obj: dict, path: tuple) -> tuple:
         if part not in node:
             return depth, "absent"
         node = node[part]
+    if use == _PRESENCE:
+        return len(path), "present"
+    if use == _KEYS and isinstance(node, dict):
+        return len(path), "keys", tuple(node)
+    if use[0] == "fields" and isinstance(node, list):
+        items = [
+            {f: item[f] for f in use[1] if f in item} if isinstance(item, dict) else ("item", item)
+            for item in node
+        ]
+        return len(path), "items", items
     return len(path), "value", node
 
 
