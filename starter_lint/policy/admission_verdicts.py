@@ -33,28 +33,40 @@ class Verdicts:
     def __init__(self) -> None:
         self._verdicts: dict = {}
         self._reads: dict = {}  # id(policy) -> (signature, paths, inputs)
-        self._inputs: dict = {}  # the request and namespaceObject of the current object
+        self._inputs_of: Callable[[], dict] = dict  # the request and namespaceObject of the current object
+        self._hidden_of: Callable[[], Any] = dict  # the current object, its secrets hidden
+        self._made: dict = {}  # "inputs", "hidden": made for the current object
         self._params: dict = {}  # id(params object) -> digest (params objects live as long as the run)
         self._digests: dict = {}  # paths (or an input's name) -> digest, for the current object
         self._locations: dict = {}  # pointer -> Location, for the current object
 
-    def start(self, inputs: dict) -> None:
-        """Verdicts for a next object, whose request and namespaceObject are these."""
-        self._inputs = inputs
+    def start(self, inputs: Callable[[], dict], hidden: Callable[[], Any]) -> None:
+        """Verdicts for a next object: what makes its request and namespaceObject, and itself
+        with its secrets hidden (each made once, when first needed)."""
+        self._inputs_of, self._hidden_of = inputs, hidden
+        self._made = {}
         self._digests = {}
         self._locations = {}
+
+    def inputs(self) -> dict:
+        """The current object's request and namespaceObject, secrets hidden."""
+        if "inputs" not in self._made:
+            self._made["inputs"] = self._inputs_of()
+        return self._made["inputs"]
+
+    def hidden(self) -> Any:
+        """The current object as the policies read it: secrets hidden."""
+        if "hidden" not in self._made:
+            self._made["hidden"] = self._hidden_of()
+        return self._made["hidden"]
 
     def _input_digest(self, name: str, param: Any) -> bytes:
         """The digest of one input the policy names: params per params object (for the run), the
         others per object."""
-        memo, value, at = (
-            (self._params, param, id(param))
-            if name == "params"
-            else (self._digests, self._inputs[name], name)
-        )
+        memo, at = (self._params, id(param)) if name == "params" else (self._digests, name)
         found = memo.get(at)
         if found is None:
-            found = memo[at] = _digest(value)
+            found = memo[at] = _digest(param if name == "params" else self.inputs()[name])
         return found
 
     def locate(self, obj: ManifestObject, pointer: str) -> Location:
@@ -65,8 +77,9 @@ class Verdicts:
         return found
 
     def verdict(self, policy: Policy, obj: dict, param: Any, compute: Callable[[], tuple]) -> Iterator:
-        """The denials `compute` gives for this policy, object and params object (computed once per
-        distinct input); raises the failure that ended them, as evaluating does."""
+        """The denials `compute` gives for this policy, object (its secrets not hidden yet) and
+        params object (computed once per distinct input); raises the failure that ended them, as
+        evaluating does."""
         if not speedups.FAST_PATHS:  # the reference path: every policy evaluated on every object
             denials, failure = compute()
         else:
@@ -76,8 +89,7 @@ class Verdicts:
             signature, paths, inputs = read
             digest = self._digests.get(paths)
             if digest is None:
-                seen = obj if paths is None else [_walk(obj, path, use) for path, use in paths]
-                digest = self._digests[paths] = _digest(seen)
+                digest = self._digests[paths] = self._object_digest(obj, paths)
             key = (signature, digest, *(self._input_digest(name, param) for name in inputs))
             found = self._verdicts.get(key)
             if found is None:
@@ -88,6 +100,31 @@ class Verdicts:
             # the one cached failure for every object sharing it: without its traceback, or each
             # raise would chain the frames (and the objects they hold) of the one before
             raise failure.with_traceback(None)
+
+    def _object_digest(self, obj: dict, paths: tuple | None) -> bytes:
+        """The digest of what the policy reads of the object. What a policy reads has its
+        secrets hidden (admission_eval.hidden), and hiding a value depends on it, its path and
+        the object's kind, and for a key named `secret` or `value` on the map holding it too
+        (redact.secret_parts): where that is all within what is read (not a Secret, no such
+        key on a path or among an item's fields read) equal values read are equal values
+        hidden, and the object is digested as rendered, without hiding its secrets (the whole
+        object when it is read whole)."""
+        raw = obj.get("kind") != "Secret" and (paths is None or not any(map(_contextual, paths)))
+        seen = obj if raw else self.hidden()
+        if paths is not None:
+            seen = [_walk(seen, path, use) for path, use in paths]
+        return _digest(("rendered" if raw else "hidden", seen))
+
+
+# keys whose hiding depends on the map holding them (redact.names_credential, a `{name, value}` entry)
+_CONTEXTUAL = frozenset({"secret", "value"})
+
+
+def _contextual(read: tuple) -> bool:
+    """Whether a key on the path, or a field read of its items, is one of _CONTEXTUAL."""
+    path, use = read
+    names = (*path, *(use[1] if use[0] == "fields" else ()))
+    return any(str(name).lower() in _CONTEXTUAL for name in names)
 
 
 def _reads(policy: Policy) -> tuple:
