@@ -204,9 +204,10 @@ def _findings(
     params: list | None,
     seen: Verdicts,
     unknown_namespace: str | None = None,
+    ref: str = "",
 ) -> Iterator[Problem]:
     """`data`: the object defaulted as the API server does (with_defaults), its secrets not yet
-    hidden (`base` gives what the policy reads, hidden); `obj` is located.
+    hidden (`base` gives what the policy reads, hidden); `obj` is located; `ref`: obj.ref.
     `unknown_namespace`: the object's namespace when no Namespace object gives it (its
     namespaceObject is null here, never in the cluster)."""
     policy = binding.policy
@@ -218,10 +219,11 @@ def _findings(
                 if i in reported:  # several params objects: one finding per validation
                     continue
                 reported.add(i)
+                ref = ref or obj.ref
                 yield Problem(
-                    f"{_who(binding)} {obj.ref}: {message}",
+                    f"{_who(binding)} {ref}: {message}",
                     location=seen.locate(obj, pointer),
-                    logical=f"{obj.ref}#{pointer}",
+                    logical=f"{ref}#{pointer}",
                     template=obj.template,
                     severity=_severity(binding.actions),
                     key=f"{policy.name}/{binding.name}/validations[{i}]",
@@ -272,6 +274,7 @@ class _Run:
         default_factory=dict
     )  # kind of request -> the bindings that may select it  # verdicts per policy and what it reads
     params: list[dict] = field(default_factory=list)  # the params objects, their secrets hidden
+    params_found: dict = field(default_factory=dict)  # (id(binding), namespace) -> its params objects
     # the Namespace objects of the render and the policy files, whole: a policy may read more
     # than labels (annotations)
     namespace_objects: dict = field(default_factory=dict)
@@ -301,6 +304,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
     """The findings of every binding on one object; its variables are converted for CEL once."""
     request = Request.of(obj.obj, run.default_namespace, run.crds)
     converted: list = []  # the Bindings, made when a verdict is not known yet
+    ref = ""  # obj.ref, once
     data: dict | None = None  # the object as the policies read it, defaulted once (secrets not hidden yet)
     kind = (request.group, request.version, request.resource, request.namespaced)
     candidates = run.candidates.get(kind)
@@ -322,7 +326,10 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
         params = None
         if policy.param_kind is not None:
             try:
-                params = _params_of(binding, request, run.params, run.default_namespace, run.crds)
+                params = run.params_found.get((id(binding), request.namespace))
+                if params is None:  # the same for every object of the namespace
+                    params = _params_of(binding, request, run.params, run.default_namespace, run.crds)
+                    run.params_found[id(binding), request.namespace] = params
                 if (
                     not params
                     and binding.param_ref
@@ -339,12 +346,13 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
                 continue  # parameterNotFoundAction Allow: no params, no validation
         if data is None:  # as the API server defaults it before admission runs
             data = with_defaults(obj.obj)
+            ref = obj.ref
             run.seen.start(partial(_inputs, run, request), partial(hidden, data, run.secrets))
         missing_namespace = (
             request.namespace if request.namespaced and request.namespace not in run.namespaces else None
         )
         yield from _findings(
-            binding, obj, data, partial(_base, run, converted), params, run.seen, missing_namespace
+            binding, obj, data, partial(_base, run, converted), params, run.seen, missing_namespace, ref
         )
 
 
