@@ -43,7 +43,25 @@ _COLUMNS: dict = {}  # id(LoadedYaml) -> its secret columns, while the LoadedYam
 
 def secret_strings(ctx, with_manifests: bool = True) -> frozenset:
     """Every secret string a target holds, in its files and layers and manifests (the manifests'
-    only `with_manifests`: walking 6,000 objects is a sixth of a clean run that shows no text)."""
+    only `with_manifests`: walking 6,000 objects is a sixth of a clean run that shows no text).
+    Found once per target (the admission policies ask first, then the findings' scrubbing)."""
+    manifests = getattr(ctx, "manifests", None) if with_manifests else None
+    key = (id(ctx), id(ctx.values), id(manifests), tuple(map(id, ctx.loaded)))
+    found = _STRINGS.get(key)
+    if found is None:
+        found = _secret_strings(ctx, manifests)
+        try:
+            weakref.finalize(ctx, _STRINGS.pop, key, None)  # the entry goes with the target
+        except TypeError:  # a stand-in target that cannot be watched: not kept
+            return found
+        _STRINGS[key] = found
+    return found
+
+
+_STRINGS: dict = {}  # (the target and what it holds, by identity) -> its secret strings
+
+
+def _secret_strings(ctx, manifests) -> frozenset:
     out: set = set()
     if ctx.values is not None:
         for layer in ctx.values.layers:
@@ -53,7 +71,6 @@ def secret_strings(ctx, with_manifests: bool = True) -> frozenset:
         if loaded.other_reading is not None:  # the document the other Helm major reads holds secrets too
             out |= values_secrets(loaded.other_reading.data)
         out |= _source_texts(loaded)  # `0755123`, read as 252499, is written as 0755123
-    manifests = getattr(ctx, "manifests", None) if with_manifests else None
     if manifests is not None:
         objects = manifests.objects
         for part in in_two_halves(_objects_secrets, objects, SPLIT_OBJECTS):

@@ -70,13 +70,32 @@ def _pull_policy(image: object) -> str:
     return "Always" if tag in ("", "latest") else "IfNotPresent"
 
 
+def _own(mapping: dict[str, Any], key: str) -> Any:
+    """mapping[key] made a shallow copy of its own when it is a map or a list (to be changed),
+    and returned: only what gets a default is copied, the rest is shared with the render."""
+    node = mapping.get(key)
+    if isinstance(node, (dict, list)):
+        node = mapping[key] = copy.copy(node)
+    return node
+
+
+def _own_items(mapping: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The maps of the list mapping[key], each (and the list) a copy of its own."""
+    items = _own(mapping, key)
+    if not isinstance(items, list):
+        return []
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            items[i] = dict(item)
+    return [item for item in items if isinstance(item, dict)]
+
+
 def _default_container(container: dict[str, Any]) -> None:
     for key, value in _CONTAINER_DEFAULTS.items():
         _setdefault(container, key, value)
     _setdefault(container, "imagePullPolicy", _pull_policy(container.get("image")))
-    for port in container.get("ports") or ():
-        if isinstance(port, dict):
-            _setdefault(port, "protocol", "TCP")
+    for port in _own_items(container, "ports"):
+        _setdefault(port, "protocol", "TCP")
 
 
 def _default_pod_spec(spec: dict[str, Any], kind: tuple[str, str]) -> None:
@@ -85,35 +104,36 @@ def _default_pod_spec(spec: dict[str, Any], kind: tuple[str, str]) -> None:
             continue  # a Job's pods must say Never or OnFailure: no default to fill in
         _setdefault(spec, key, value)
     for field in ("initContainers", "containers"):
-        for container in spec.get(field) or ():
-            if isinstance(container, dict):
-                _default_container(container)
+        for container in _own_items(spec, field):
+            _default_container(container)
 
 
 def _default_service(spec: dict[str, Any]) -> None:
     _setdefault(spec, "type", "ClusterIP")
     _setdefault(spec, "sessionAffinity", "None")
-    for port in spec.get("ports") or ():
-        if isinstance(port, dict):
-            _setdefault(port, "protocol", "TCP")
-            if "port" in port:
-                _setdefault(port, "targetPort", port["port"])
+    for port in _own_items(spec, "ports"):
+        _setdefault(port, "protocol", "TCP")
+        if "port" in port:
+            _setdefault(port, "targetPort", port["port"])
 
 
 def _at(obj: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any] | None:
+    """The map at `path`, it and the maps on the way copies of their own."""
     node: Any = obj
     for key in path:
-        node = node.get(key) if isinstance(node, dict) else None
+        node = _own(node, key) if isinstance(node, dict) else None
     return node if isinstance(node, dict) else None
 
 
 def with_defaults(obj: dict[str, Any]) -> dict[str, Any]:
     """A copy of the rendered object with the API server's defaults of the fields above filled
-    in (the object itself unchanged: findings are located in what was rendered)."""
+    in (the object itself unchanged: findings are located in what was rendered). Only the maps
+    and lists on the way to a default are copied; the rest is shared (a policy never changes
+    what it reads)."""
     kind = _group_kind(obj)
     if kind not in _POD_SPEC_PATHS and kind != ("", "Service"):
         return obj
-    out = copy.deepcopy(obj)
+    out = dict(obj)
     if kind == ("", "Service"):
         spec = _at(out, ("spec",))
         if spec is not None:

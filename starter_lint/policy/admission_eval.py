@@ -205,8 +205,10 @@ def _findings(
     params: list | None,
     seen: Verdicts,
     unknown_namespace: str | None = None,
+    ref: str = "",
 ) -> Iterator[Problem]:
-    """`data`: the object as the policy reads it (with_defaults); `obj` is located.
+    """`data`: the object defaulted as the API server does (with_defaults), its secrets not yet
+    hidden (`base` gives what the policy reads, hidden); `obj` is located; `ref`: obj.ref.
     `unknown_namespace`: the object's namespace when no Namespace object gives it (its
     namespaceObject is null here, never in the cluster)."""
     policy = binding.policy
@@ -218,10 +220,11 @@ def _findings(
                 if i in reported:  # several params objects: one finding per validation
                     continue
                 reported.add(i)
+                ref = ref or obj.ref
                 yield Problem(
-                    f"{_who(binding)} {obj.ref}: {message}",
+                    f"{_who(binding)} {ref}: {message}",
                     location=seen.locate(obj, pointer),
-                    logical=f"{obj.ref}#{pointer}",
+                    logical=f"{ref}#{pointer}",
                     template=obj.template,
                     severity=_severity(binding.actions),
                     key=f"{policy.name}/{binding.name}/validations[{i}]",
@@ -275,6 +278,7 @@ class _Run:
         default_factory=dict
     )  # kind of request -> the bindings that may select it  # verdicts per policy and what it reads
     params: list[dict] = field(default_factory=list)  # the params objects, their secrets hidden
+    params_found: dict = field(default_factory=dict)  # (id(binding), namespace) -> its params objects
     # the Namespace objects of the render and the policy files, whole: a policy may read more
     # than labels (annotations)
     namespace_objects: dict = field(default_factory=dict)
@@ -303,9 +307,9 @@ def _unknown_namespace(
 def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
     """The findings of every binding on one object; its variables are converted for CEL once."""
     request = Request.of(obj.obj, run.default_namespace, run.crds)
-    inputs: dict | None = None
     converted: list = []  # the Bindings, made when a verdict is not known yet
-    data: dict | None = None  # the object as the policies read it, defaulted once
+    ref = ""  # obj.ref, once
+    data: dict | None = None  # the object as the policies read it, defaulted once (secrets not hidden yet)
     kind = (request.group, request.version, request.resource, request.namespaced)
     candidates = run.candidates.get(kind)
     if candidates is None:  # most objects of a render are of a kind no policy is about
@@ -326,7 +330,10 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
         params = None
         if policy.param_kind is not None:
             try:
-                params = _params_of(binding, request, run.params, run.default_namespace, run.crds)
+                params = run.params_found.get((id(binding), request.namespace))
+                if params is None:  # the same for every object of the namespace
+                    params = _params_of(binding, request, run.params, run.default_namespace, run.crds)
+                    run.params_found[id(binding), request.namespace] = params
                 if (
                     not params
                     and binding.param_ref
@@ -341,22 +348,15 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
                 continue
             if not params:
                 continue  # parameterNotFoundAction Allow: no params, no validation
-        if inputs is None:
-            labels = run.namespaces.get(request.namespace)
-            namespace_object = _namespace_object(run, request.namespace, labels)
-            inputs = {
-                "oldObject": None,
-                "request": hidden(request.as_cel(), run.secrets),  # its name is the object's
-                "namespaceObject": hidden(namespace_object, run.secrets),
-            }
-            run.seen.start(inputs)
         if data is None:  # as the API server defaults it before admission runs
-            data = hidden(with_defaults(obj.obj), run.secrets)
+            data = with_defaults(obj.obj)
+            ref = obj.ref
+            run.seen.start(partial(_inputs, run, request), partial(hidden, data, run.secrets))
         missing_namespace = (
             request.namespace if request.namespaced and request.namespace not in run.namespaces else None
         )
         yield from _findings(
-            binding, obj, data, partial(_base, data, inputs, converted), params, run.seen, missing_namespace
+            binding, obj, data, partial(_base, run, converted), params, run.seen, missing_namespace, ref
         )
 
 
@@ -370,10 +370,21 @@ def _namespace_object(run: _Run, name: str, labels: dict | None) -> dict | None:
     return {**given, "apiVersion": "v1", "kind": "Namespace", "metadata": metadata}
 
 
-def _base(obj: dict, inputs: dict, converted: list) -> Bindings:
-    """The object's variables converted for CEL, once, when a first verdict needs them."""
+def _inputs(run: _Run, request: Request) -> dict:
+    """The object's request and namespaceObject as a policy reads them (secrets hidden)."""
+    labels = run.namespaces.get(request.namespace)
+    return {
+        "oldObject": None,
+        "request": hidden(request.as_cel(), run.secrets),  # its name is the object's
+        "namespaceObject": hidden(_namespace_object(run, request.namespace, labels), run.secrets),
+    }
+
+
+def _base(run: _Run, converted: list) -> Bindings:
+    """The variables of the object being evaluated (run.seen.start), its secrets hidden,
+    converted for CEL once, when a first verdict needs them."""
     if not converted:
-        converted.append(Bindings({"object": obj, **inputs, "params": None}))
+        converted.append(Bindings({"object": run.seen.hidden(), **run.seen.inputs(), "params": None}))
     return converted[0]
 
 

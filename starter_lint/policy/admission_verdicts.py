@@ -33,28 +33,40 @@ class Verdicts:
     def __init__(self) -> None:
         self._verdicts: dict = {}
         self._reads: dict = {}  # id(policy) -> (signature, paths, inputs)
-        self._inputs: dict = {}  # the request and namespaceObject of the current object
+        self._inputs_of: Callable[[], dict] = dict  # the request and namespaceObject of the current object
+        self._hidden_of: Callable[[], Any] = dict  # the current object, its secrets hidden
+        self._made: dict = {}  # "inputs", "hidden": made for the current object
         self._params: dict = {}  # id(params object) -> digest (params objects live as long as the run)
         self._digests: dict = {}  # paths (or an input's name) -> digest, for the current object
         self._locations: dict = {}  # pointer -> Location, for the current object
 
-    def start(self, inputs: dict) -> None:
-        """Verdicts for a next object, whose request and namespaceObject are these."""
-        self._inputs = inputs
+    def start(self, inputs: Callable[[], dict], hidden: Callable[[], Any]) -> None:
+        """Verdicts for a next object: what makes its request and namespaceObject, and itself
+        with its secrets hidden (each made once, when first needed)."""
+        self._inputs_of, self._hidden_of = inputs, hidden
+        self._made = {}
         self._digests = {}
         self._locations = {}
+
+    def inputs(self) -> dict:
+        """The current object's request and namespaceObject, secrets hidden."""
+        if "inputs" not in self._made:
+            self._made["inputs"] = self._inputs_of()
+        return self._made["inputs"]
+
+    def hidden(self) -> Any:
+        """The current object as the policies read it: secrets hidden."""
+        if "hidden" not in self._made:
+            self._made["hidden"] = self._hidden_of()
+        return self._made["hidden"]
 
     def _input_digest(self, name: str, param: Any) -> bytes:
         """The digest of one input the policy names: params per params object (for the run), the
         others per object."""
-        memo, value, at = (
-            (self._params, param, id(param))
-            if name == "params"
-            else (self._digests, self._inputs[name], name)
-        )
+        memo, at = (self._params, id(param)) if name == "params" else (self._digests, name)
         found = memo.get(at)
         if found is None:
-            found = memo[at] = _digest(value)
+            found = memo[at] = _digest(param if name == "params" else self.inputs()[name])
         return found
 
     def locate(self, obj: ManifestObject, pointer: str) -> Location:
@@ -65,8 +77,9 @@ class Verdicts:
         return found
 
     def verdict(self, policy: Policy, obj: dict, param: Any, compute: Callable[[], tuple]) -> Iterator:
-        """The denials `compute` gives for this policy, object and params object (computed once per
-        distinct input); raises the failure that ended them, as evaluating does."""
+        """The denials `compute` gives for this policy, object (its secrets not hidden yet) and
+        params object (computed once per distinct input); raises the failure that ended them, as
+        evaluating does."""
         if not speedups.FAST_PATHS:  # the reference path: every policy evaluated on every object
             denials, failure = compute()
         else:
@@ -76,8 +89,7 @@ class Verdicts:
             signature, paths, inputs = read
             digest = self._digests.get(paths)
             if digest is None:
-                seen = obj if paths is None else [_walk(obj, path) for path in paths]
-                digest = self._digests[paths] = _digest(seen)
+                digest = self._digests[paths] = self._object_digest(obj, paths)
             key = (signature, digest, *(self._input_digest(name, param) for name in inputs))
             found = self._verdicts.get(key)
             if found is None:
@@ -89,34 +101,139 @@ class Verdicts:
             # raise would chain the frames (and the objects they hold) of the one before
             raise failure.with_traceback(None)
 
+    def _object_digest(self, obj: dict, paths: tuple | None) -> bytes:
+        """The digest of what the policy reads of the object. What a policy reads has its
+        secrets hidden (admission_eval.hidden), and hiding a value depends on it, its path and
+        the object's kind, and for a key named `secret` or `value` on the map holding it too
+        (redact.secret_parts): where that is all within what is read (not a Secret, no such
+        key on a path or among an item's fields read) equal values read are equal values
+        hidden, and the object is digested as rendered, without hiding its secrets (the whole
+        object when it is read whole)."""
+        raw = obj.get("kind") != "Secret" and (paths is None or not any(map(_contextual, paths)))
+        seen = obj if raw else self.hidden()
+        if paths is not None:
+            seen = [_walk(seen, path, use) for path, use in paths]
+        return _digest(("rendered" if raw else "hidden", seen))
+
+
+# keys whose hiding depends on the map holding them (redact.names_credential, a `{name, value}` entry)
+_CONTEXTUAL = frozenset({"secret", "value"})
+
+
+def _contextual(read: tuple) -> bool:
+    """Whether a key on the path, or a field read of its items, is one of _CONTEXTUAL."""
+    path, use = read
+    names = (*path, *(use[1] if use[0] == "fields" else ()))
+    return any(str(name).lower() in _CONTEXTUAL for name in names)
+
 
 def _reads(policy: Policy) -> tuple:
-    """What the policy's expressions can read of their input: the `object.a.b` paths (None when
-    `object` is also read otherwise, whole) and the other inputs they name."""
+    """What the policy's expressions can read of their input: the `object.a.b` paths with what
+    each reads there (`_uses`; None when `object` is also read otherwise, whole) and the other
+    inputs they name."""
     sources = [expression.source for _, expression in policy.match_conditions + policy.variables]
     for validation in policy.validations:
         sources.append(validation.expression.source)
         if validation.message_expression is not None:
             sources.append(validation.message_expression.source)
-    found: set | None = set()
+    found: dict | None = {}
     for text in sources:
         if found is None or len(_OBJECT.findall(text)) != len(OBJECT_PATH.findall(text)):
             found = None  # `object` not only as object.a…: bare, indexed, a macro's variable
             continue
         for match in OBJECT_PATH.finditer(text):
-            parts = re.split(r"\s*\.\s*", match.group(1).strip(". \t\n"))
-            if re.match(r"\s*\(", text[match.end() :]):  # object.a.size(), object.a.all(…): reads a
-                parts = parts[:-1]
-            found.add(tuple(parts))
+            parts = tuple(re.split(r"\s*\.\s*", match.group(1).strip(". \t\n")))
+            after = text[match.end() :]
+            if re.match(r"\s*\(", after):  # object.a.size(), object.a.all(…): reads a
+                parts, use = parts[:-1], _macro_fields(parts[-1], text, match.end())
+            else:
+                use = _use(text[: match.start()], after)
+            found[parts] = _joined(found.get(parts, _PRESENCE), use)
     text = "\n".join(sources)
     return (
-        None if found is None else tuple(sorted(found)),
+        None if found is None else tuple(sorted(found.items())),
         tuple(name for name in _INPUTS if re.search(rf"\b{name}\b", text)),
     )
 
 
-def _walk(obj: dict, path: tuple) -> tuple:
-    """What an expression sees along one path: how far it leads and the value there (whole)."""
+# what an expression reads at a path: whether it is there (`has(object.a)`), the keys of the map
+# there (`'k' in object.a`), some fields of each item of the list there (`object.a.all(c,
+# c.f)`), or all of it; the digest holds only that, so objects that differ elsewhere share
+_PRESENCE = ("presence",)
+_KEYS = ("keys",)
+_WHOLE = ("whole",)
+_MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+# what may follow `x in object.a` so that `in` is the operator applied to object.a itself
+_ENDS_OPERAND = re.compile(r"\s*(?:$|[)\]},:?]|&&|\|\|)")
+_MACRO_HEAD = re.compile(r"\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")
+_FIELD = re.compile(r"\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")  # a field, not a method
+
+
+def _use(before: str, after: str) -> tuple:
+    """What one `object.a.b` (not followed by a call) reads, from the text around it."""
+    if re.search(r"\bhas\(\s*$", before) and re.match(r"\s*\)", after):
+        return _PRESENCE
+    if re.search(r"(?<![\w.])in\s*$", before) and _ENDS_OPERAND.match(after):
+        return _KEYS
+    return _WHOLE
+
+
+def _joined(one: tuple, other: tuple) -> tuple:
+    """What two reads of one path read together."""
+    if one in (_PRESENCE, other):
+        return other
+    if other == _PRESENCE:
+        return one
+    if one[0] == other[0] == "fields":
+        return ("fields", tuple(sorted(set(one[1]) | set(other[1]))))
+    return _WHOLE
+
+
+def _macro_fields(method: str, text: str, at: int) -> tuple:
+    """What `object.a.<method>(…)` at `at` reads of the list a: for a macro whose variable is
+    only ever followed by a field (`c.image`), those fields of each item; else all of it."""
+    head = _MACRO_HEAD.match(text, at)
+    if method not in _MACROS or head is None:
+        return _WHOLE
+    body = _call_body(text, head.end())
+    if body is None:
+        return _WHOLE
+    fields = set()
+    for use in re.finditer(rf"(?<![\w.]){head.group(1)}\b", body):
+        field = _FIELD.match(body, use.end())
+        if field is None:  # the item itself (bare, indexed, a method on it, a nested macro's variable)
+            return _WHOLE
+        fields.add(field.group(1))
+    return ("fields", tuple(sorted(fields)))
+
+
+def _call_body(text: str, start: int) -> str | None:
+    """The text from `start` to the parenthesis that closes the call, its string literals
+    blanked; None when it cannot be told simply (an escape in a string, no closing)."""
+    out, depth, i = [], 0, start
+    while i < len(text):
+        char = text[i]
+        if char in "'\"":
+            quote = text[i : i + 3] if text[i : i + 3] in ("'''", '"""') else char
+            close = text.find(quote, i + len(quote))
+            if close < 0 or "\\" in text[i:close]:
+                return None
+            out.append('""')
+            i = close + len(quote)
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                return "".join(out)
+            depth -= 1
+        out.append(char)
+        i += 1
+    return None
+
+
+def _walk(obj: dict, path: tuple, use: tuple) -> tuple:
+    """What an expression sees along one path: how far it leads and what it reads there."""
     node: Any = obj
     for depth, part in enumerate(path):
         if not isinstance(node, dict):
@@ -124,6 +241,16 @@ def _walk(obj: dict, path: tuple) -> tuple:
         if part not in node:
             return depth, "absent"
         node = node[part]
+    if use == _PRESENCE:
+        return len(path), "present"
+    if use == _KEYS and isinstance(node, dict):
+        return len(path), "keys", tuple(node)
+    if use[0] == "fields" and isinstance(node, list):
+        items = [
+            {f: item[f] for f in use[1] if f in item} if isinstance(item, dict) else ("item", item)
+            for item in node
+        ]
+        return len(path), "items", items
     return len(path), "value", node
 
 

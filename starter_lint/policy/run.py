@@ -32,6 +32,9 @@ def policy_problems(ctx: Context, selects: Callable[[str], bool]) -> Iterator[tu
         return
     if ctx.manifests is not None and selects(ADMISSION_RULE_ID):
         check_pairs(len(policies.admission.bindings), len(ctx.manifests.objects), policies.files)
+        if policies.admission:
+            # found here, before the child forks, the policies' and the findings' scrubbing share them
+            secret_strings(ctx)
     yield from run_limited(lambda: list(_evaluate(ctx, selects)), policies.files)
 
 
