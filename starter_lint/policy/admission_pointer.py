@@ -26,6 +26,7 @@ from typing import Any
 from ..pointer import build
 from ..redact import REDACTED
 from .admission import Expression
+from .admission_verdicts import OBJECT_PATH  # the paths the verdict's digest holds
 from .cel import Bindings, CelError, CelEvaluationError, compile_expression
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -119,7 +120,6 @@ def element_pointer(expression: Expression, obj: dict, bindings: Bindings) -> st
     return build(*path, first, *_field(predicate, var, items[first]))
 
 
-_OBJECT_PATH = re.compile(r"\bobject((?:\s*\.\s*" + _NAME + r")+)")
 _VARIABLE = re.compile(r"\bvariables\s*\.\s*(" + _NAME + r")\b")
 _PROJECTION = re.compile(
     r"\s*\(\s*(?P<var>" + _NAME + r")\s*,\s*(?P=var)(?P<field>(?:\s*\.\s*" + _NAME + r")+)\s*\)"
@@ -131,29 +131,38 @@ _EMPTY = (
     r"variables\.{}\s*\.\s*size\(\s*\)\s*==\s*0",
     r"variables\.{}\s*==\s*\[\s*\]",
 )
+_CALL = re.compile(r"\s*\(")
+_INDEX = re.compile(r"\s*\[")
+_PARTIAL = re.compile(r"(?:\bhas\(|(?<![\w.])in)$")  # before a path only tested, or its keys read
 _SCALARS = (str, int, float, bool)
 _MAX_LEAVES = 10_000  # an object is bounded, but a pointer is not worth more than this walk
 
 
-def _patterns(source: str, variables: dict[str, Expression], depth: int = 0) -> list[tuple]:
-    """The paths (`*` for a list's items) whose values `source` reads of `object` whole, through
-    the variables it reads: `object.a.b` (not under `has(` or `in`), `object.a.map(x, x.f)` as
-    a/*/f. Paths read otherwise (a method, an index) are not followed."""
+def _patterns(source: str, variables: dict[str, Expression]) -> list[tuple]:
+    """The paths (`*` for a list's items) whose values `source` reads of `object` whole, itself
+    or through the variables it reads: `object.a.b` (not under `has(` or `in`, which read less),
+    `object.a.map(x, x.f)` as a/*/f. Paths read otherwise (a method, an index) are not followed."""
     found: list[tuple] = []
-    for match in _OBJECT_PATH.finditer(source):
-        parts = tuple(re.split(r"\s*\.\s*", match.group(1).strip(". \t\n")))
-        before, after = source[: match.start()], source[match.end() :]
-        if re.match(r"\s*\(", after):
-            projection = _PROJECTION.match(after)
-            if parts[-1] == "map" and projection is not None:
-                fields = re.split(r"\s*\.\s*", projection.group("field").strip(". \t\n"))
-                found.append(parts[:-1] + ("*", *fields))
-        elif not re.match(r"\s*\[", after) and not re.search(r"(?:\bhas\(|(?<![\w.])in)\s*$", before):
-            found.append(parts)
-    if depth < len(variables):  # variables read only earlier ones: no loop, but keep it bounded
-        for name in _VARIABLE.findall(source):
-            if name in variables:
-                found += _patterns(variables[name].source, variables, depth + 1)
+    sources, seen = [source], set()
+    while sources:
+        text = sources.pop(0)
+        for match in OBJECT_PATH.finditer(text):
+            parts = tuple(re.split(r"\s*\.\s*", match.group(1).strip(". \t\n")))
+            if _CALL.match(text, match.end()):
+                projection = _PROJECTION.match(text, match.end())
+                if parts[-1] == "map" and projection is not None:
+                    fields = re.split(r"\s*\.\s*", projection.group("field").strip(". \t\n"))
+                    found.append(parts[:-1] + ("*", *fields))
+                continue
+            before = match.start()
+            while before and text[before - 1].isspace():
+                before -= 1
+            if not _INDEX.match(text, match.end()) and not _PARTIAL.search(text[max(0, before - 6) : before]):
+                found.append(parts)
+        for name in _VARIABLE.findall(text):  # each variable once: a chain may read one many times
+            if name in variables and name not in seen:
+                seen.add(name)
+                sources.append(variables[name].source)
     return found
 
 
