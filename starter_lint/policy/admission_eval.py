@@ -39,7 +39,7 @@ from .admission_match import (
     resource_of,
     selector_matches,
 )
-from .admission_pointer import element_pointer
+from .admission_pointer import element_pointer, variable_pointer
 from .admission_verdicts import OBJECT_PATH as _OBJECT_PATH
 from .admission_verdicts import Verdicts
 from .cel import Bindings, CelEvaluationError
@@ -131,8 +131,9 @@ def _message(validation, activation: Bindings) -> str:
     return validation.message or f"failed expression: {validation.expression.source}"
 
 
-def _evaluate(policy: Policy, base: Bindings) -> Iterator[tuple[int, str]]:
-    """(validation index, message) of each denial for one params object; raises _Failed."""
+def _evaluate(policy: Policy, base: Bindings) -> Iterator[tuple[int, str, dict]]:
+    """(validation index, message, the variables' values) of each denial for one params object;
+    raises _Failed."""
     # every condition is run: one false skips the policy even when another failed
     failed: _Failed | None = None
     for _, condition in policy.match_conditions:
@@ -149,8 +150,8 @@ def _evaluate(policy: Policy, base: Bindings) -> Iterator[tuple[int, str]]:
         raise failed
     activation = base
     broken: dict[str, _Failed] = {}  # variable -> why it has no value (the first cause)
+    values: dict = {}
     if policy.variables:
-        values: dict = {}
         for name, expression in policy.variables:
             activation = base.with_values({"variables": values})
             try:
@@ -169,7 +170,7 @@ def _evaluate(policy: Policy, base: Bindings) -> Iterator[tuple[int, str]]:
             message = _message(validation, activation)
             if validation.reason:
                 message += f" (reason: {validation.reason})"
-            yield i, message
+            yield i, message, values
 
 
 def _cause(source: str, broken: dict[str, _Failed]) -> _Failed | None:
@@ -253,10 +254,13 @@ def _denials(
     # base has params null: its activations serve every binding without params
     bindings = base() if param is None else base().with_values({"params": param})
     try:
-        for i, message in _evaluate(policy, bindings):
+        for i, message, values in _evaluate(policy, bindings):
             expression = policy.validations[i].expression
-            pointer = element_pointer(expression, obj, bindings) or _read_pointer(
-                expression.source, obj, dict(policy.variables)
+            variables = dict(policy.variables)
+            pointer = (
+                element_pointer(expression, obj, bindings)
+                or variable_pointer(expression, obj, variables, values)
+                or _read_pointer(expression.source, obj, variables)
             )
             denials.append((i, message, pointer))
     except _Failed as failure:
