@@ -14,7 +14,13 @@ import pytest
 pytest.importorskip("cel_expr_python", reason="cel-expr-python has wheels for Python 3.11+ only")
 
 from starter_lint.policy import limits
-from starter_lint.policy.cel import CelError, CelEvaluationError, CompiledExpression, _guarded, compile_expression
+from starter_lint.policy.cel import (
+    CelError,
+    CelEvaluationError,
+    CompiledExpression,
+    _guarded,
+    compile_expression,
+)
 
 VARIABLES = ("object",)
 
@@ -186,7 +192,7 @@ def test_any_python_function_failure_is_a_runtime_error_with_a_message(error, me
         ("{'@kubernetesType': 'url', 'value': 'x'}.getHost() == ''", "URL parse error"),
         ("{'@kubernetesType': 'url', 'value': ['x']}.getHost() == ''", "no such overload: expected a url"),
         ("{'@kubernetesType': 'ip', 'value': 'x'}.family() == 4", "IP Address 'x' parse error"),
-        ("string({'@kubernetesType': 'ip'}) == ''", "no such overload: expected an ip"),
+        ("string({'@kubernetesType': 'ip'}) == ''", "no such overload: expected a ip"),
         ("{'@kubernetesType': 'cidr', 'value': 'x'}.prefixLength() == 1", "network address parse error"),
         ("{'@kubernetesType': 'format', 'value': 'x'}.validate('a').hasValue()", "expected a format"),
         ("{'@kubernetesType': 'format'}.validate('a').hasValue()", "expected a format"),
@@ -235,3 +241,10 @@ def test_transform_map_after_a_literal_is_still_refused_where_it_is(expression, 
     with pytest.raises(CelError, match="transformMap and transformMapEntry are not available") as caught:
         compile_expression(expression, VARIABLES)
     assert (caught.value.line, caught.value.column) == (line, column)
+
+
+def test_compile_errors_do_not_name_the_container():
+    with pytest.raises(CelError) as caught:
+        compile_expression("nope.x == 1", VARIABLES)
+    assert caught.value.message == "undeclared reference to 'nope.x'"
+    assert "container" not in caught.value.message

@@ -9,7 +9,7 @@ optionals; lists and two-variable comprehensions through its environment configu
 only way the binding reaches them; not its math, bindings or encoders, which Kubernetes does
 not enable), ordering across int, uint and double (cel-go's CrossTypeNumericComparisons), and
 the Kubernetes libraries registered from k8s_library.py, k8s_types.py and k8s_format.py (plain
-Python).
+Python), which also has `lists.range` and `distinct` in place of cel-cpp's (through the container).
 
 Runaway expressions: cel-cpp stops an evaluation after 10,000 comprehension iterations in total
 ("Iteration budget exceeded"), which bounds `map` nested over a large list, and every Kubernetes
@@ -38,6 +38,7 @@ from .limits import charge, reset_cost, size_of
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 _POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
 _STATUS = re.compile(r"^[A-Z_]+:(?: |$)")  # "INVALID_ARGUMENT: " in front of every library message
+_IN_CONTAINER = re.compile(r" \(in container '[\w.]*'\)")
 _NEEDS = "CEL policies need the cel-expr-python package (Python 3.11 or later): pip install cel-expr-python"
 
 
@@ -45,6 +46,7 @@ class CelError(StarterLintError):
     """An expression that does not compile: a syntax error, an unknown name, a type mismatch."""
 
     def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        message = _IN_CONTAINER.sub("", message)  # the container is ours, not the policy's
         super().__init__(f"{line}:{column}: {message}" if line > 1 else f"column {column}: {message}")
         self.message = message
         self.line = line  # 1-based, within the expression

@@ -58,7 +58,7 @@ def tagged(value: Any, kind: str) -> str:
     {'@kubernetesType': 'semver', ...} itself) is no such overload, as any other map."""
     text = value.get("value") if isinstance(value, dict) and value.get(KIND_KEY) == kind else None
     if not isinstance(text, str):
-        raise TypeError(f"no such overload: expected {'an' if kind[0] in 'aeio' else 'a'} {kind}")
+        raise TypeError(f"no such overload: expected a {kind}")
     return text
 
 
