@@ -9,7 +9,7 @@ optionals; lists and two-variable comprehensions through its environment configu
 only way the binding reaches them; not its math, bindings or encoders, which Kubernetes does
 not enable), ordering across int, uint and double (cel-go's CrossTypeNumericComparisons), and
 the Kubernetes libraries registered from k8s_library.py, k8s_types.py and k8s_format.py (plain
-Python).
+Python), which also has `lists.range` and `distinct` in place of cel-cpp's (through the container).
 
 Runaway expressions: cel-cpp stops an evaluation after 10,000 comprehension iterations in total
 ("Iteration budget exceeded"), which bounds `map` nested over a large list, and every Kubernetes
@@ -31,13 +31,14 @@ from typing import Any
 
 from ..errors import StarterLintError
 from .k8s_format import FORMAT_FUNCTIONS
-from .k8s_library import FUNCTIONS, FunctionSpec
+from .k8s_library import FUNCTIONS, OVERRIDE_CONTAINER, FunctionSpec
 from .k8s_types import TYPE_FUNCTIONS
 from .limits import charge, reset_cost, size_of
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 _POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
-_STATUS = re.compile(r"^[A-Z_]+: ")  # "INVALID_ARGUMENT: " in front of every library message
+_STATUS = re.compile(r"^[A-Z_]+:(?: |$)")  # "INVALID_ARGUMENT: " in front of every library message
+_IN_CONTAINER = re.compile(r" \(in container '[\w.]*'\)")
 _NEEDS = "CEL policies need the cel-expr-python package (Python 3.11 or later): pip install cel-expr-python"
 
 
@@ -45,6 +46,7 @@ class CelError(StarterLintError):
     """An expression that does not compile: a syntax error, an unknown name, a type mismatch."""
 
     def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        message = _IN_CONTAINER.sub("", message)  # the container is ours, not the policy's
         super().__init__(f"{line}:{column}: {message}" if line > 1 else f"column {column}: {message}")
         self.message = message
         self.line = line  # 1-based, within the expression
@@ -97,8 +99,11 @@ def _guarded(impl: Any) -> Any:
         try:
             charge(sum(size_of(a) for a in args))
             return impl(*(_plain(a) for a in args))
-        # ArithmeticError: decimal's Overflow and InvalidOperation of quantities, OverflowError
-        except (ValueError, TypeError, KeyError, IndexError, ArithmeticError) as exc:
+        except MemoryError:  # the memory limit's (limits.py), not the expression's fault
+            raise
+        # any other exception: only a RuntimeError's message reaches CEL's error (others are
+        # "UNKNOWN:" with no message)
+        except Exception as exc:
             raise RuntimeError(str(exc) or type(exc).__name__) from None
 
     return call
@@ -157,6 +162,9 @@ def _environment(variables: frozenset[str]) -> Any:
         by_name.setdefault(spec.name, []).append(spec)
     return cel.NewEnv(
         config=cel.NewEnvConfigFromYaml(_configuration()),
+        # names resolve to the container's first: k8s_library.py's lists.range and distinct in
+        # place of the library's, which cannot be declared again
+        container=cel.ExpressionContainer(name=OVERRIDE_CONTAINER),
         variables={name: cel.Type.DYN for name in sorted(variables)},
         extensions=[
             # version 2, as Kubernetes enables it (3 adds a string `reverse()` the API server refuses)
@@ -213,8 +221,12 @@ class CompiledExpression:
             else:
                 data = {name: _to_cel(activation.get(name)) for name in self.variables}
                 value = self._expression.eval(data=data)
-        except RuntimeError as exc:
-            raise CelEvaluationError(_runtime_message(str(exc))) from None
+        except MemoryError:  # std::bad_alloc: the memory limit's breach (limits.py)
+            raise
+        # cel-cpp raises RuntimeError mostly, but ValueError, IndexError, OverflowError for some
+        # C++ exceptions (std::length_error, std::out_of_range): each is this input's failure
+        except Exception as exc:
+            raise CelEvaluationError(_runtime_message(str(exc) or type(exc).__name__)) from None
         try:
             if value.type().name() == "ERROR":
                 raise CelEvaluationError(_runtime_message(str(value.value())))
@@ -232,7 +244,7 @@ def compile_expression(source: str, variables: Collection[str]) -> CompiledExpre
 def _compile(source: str, variables: frozenset[str]) -> CompiledExpression:
     if not isinstance(source, str) or not source.strip():
         raise CelError("the expression is empty")
-    found = _TRANSFORM_MAP.search(source)
+    found = _TRANSFORM_MAP.search(_code_only(source))
     if found is not None:  # caught here: the library would compile it and fail at each evaluation
         raise CelError(_NO_TRANSFORM_MAP, *_position_of(source, found.start(1)))
     environment = _environment(variables)
@@ -257,6 +269,31 @@ _NO_TRANSFORM_MAP = (
 )
 
 
+_SKIPPED_START = re.compile(r"//|'''|\"\"\"|'|\"")  # a comment, or a string literal's opening quote
+_RAW_PREFIX = re.compile(r"(?<![\w.])(?:[rR][bB]?|[bB][rR])$")  # r'…', rb'…', br'…': no escapes
+
+
+def _code_only(source: str) -> str:
+    """The source with its string literals and comments blanked (spaces; newlines kept, so
+    offsets are the same): what a scan for calls must read."""
+    parts: list[str] = []
+    position = 0
+    while (found := _SKIPPED_START.search(source, position)) is not None:
+        start, quote = found.start(), found.group()
+        if quote == "//":
+            end = source.find("\n", start)
+            end = len(source) if end < 0 else end
+        else:
+            raw = _RAW_PREFIX.search(source, 0, start) is not None
+            end = start + len(quote)
+            while end < len(source) and not source.startswith(quote, end):
+                end += 2 if source[end] == "\\" and not raw else 1
+            end = min(end + len(quote), len(source))
+        parts += [source[position:start], re.sub(r"[^\n]", " ", source[start:end])]
+        position = end
+    return "".join(parts) + source[position:]
+
+
 def _position_of(source: str, offset: int) -> tuple[int, int]:
     """1-based line and column of a 0-based offset in the source."""
     line = source.count("\n", 0, offset) + 1
@@ -265,6 +302,8 @@ def _position_of(source: str, offset: int) -> tuple[int, int]:
 
 def _runtime_message(text: str) -> str:
     text = _STATUS.sub("", text.strip()).removesuffix("[INTERNAL]").strip()
+    if not text:  # "UNKNOWN:" alone: never an empty message
+        return "the CEL library reported an error without a message"
     if "Iteration budget exceeded" in text:
         return "cost limit exceeded (more than 10,000 comprehension iterations)"
     if "cel.@mapInsert" in text:  # what _TRANSFORM_MAP misses (a string literal cannot call it)

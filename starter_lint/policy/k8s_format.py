@@ -192,7 +192,10 @@ def _named(name: str) -> dict:
 
 
 def _validate(fmt: dict, text: str) -> dict:
-    errors = FORMATS[tagged(fmt, "format")](text)
+    check = FORMATS.get(tagged(fmt, "format"))
+    if check is None:  # not made by format.…(): a map written to look like one
+        raise TypeError("no such overload: expected a format")
+    errors = check(text)
     return _optional(errors, present=bool(errors))
 
 

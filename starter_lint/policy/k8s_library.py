@@ -156,6 +156,55 @@ def _set_intersects(a: list, b: list) -> bool:
     return any(_members(a, b))
 
 
+# ---------------------------------------------------------------------------------------------
+# lists.range and distinct in place of cel-cpp's: its range fails on n < 0 (cel-go's gives an
+# empty list) and builds any n outside the budget; its distinct compares every pair, outside any
+# budget (8,000 lists: 8 s). A function the library declares cannot be declared again, so
+# these are declared as OVERRIDE_CONTAINER's, which the environment's container makes a name
+# resolve to before the library's (policy/cel.py)
+
+OVERRIDE_CONTAINER = "kubernetes"
+
+
+def _range(n: int) -> list[int]:
+    """lists.range(n): 0 to n - 1, as cel-go's (none for n <= 0), drawing n from the budget."""
+    charge(max(n, 0))
+    return list(range(n))
+
+
+def _canonical(value: Any) -> Any:
+    """A hashable key equal where CEL's equality is, for lists and maps too (a list of 1 equals a
+    list of 1.0); None for a value never equal to anything (NaN, inside or not). Draws the
+    elements it reads from the budget."""
+    if isinstance(value, list):
+        charge(len(value))
+        items = [_canonical(v) for v in value]
+        return None if None in items else ("list", tuple(items))
+    if isinstance(value, dict):
+        charge(len(value))
+        pairs = [(_canonical(k), _canonical(v)) for k, v in value.items()]
+        return None if any(None in pair for pair in pairs) else ("map", frozenset(pairs))
+    if isinstance(value, float) and value != value:
+        return None
+    key = _key(value)
+    return key if key is not None else (type(value).__name__, value)  # timestamps, durations
+
+
+def _distinct(items: list) -> list:
+    """The elements without repeats, first occurrences in order: cel-go's distinct, which
+    compares with CEL's equality (1, 1.0 and 1u are one element), hashed instead of compared
+    pairwise."""
+    seen: set = set()
+    out = []
+    for item in items:
+        key = _canonical(item)
+        if key is None or key not in seen:
+            out.append(item)
+            if key is not None:
+                seen.add(key)
+    return out
+
+
 def spec(name: str, params: str, result: str, impl: Callable[..., Any], member: bool = True) -> FunctionSpec:
     types = tuple(params.split(",")) if params else ()
     return FunctionSpec(name, f"k8s_{name}_{'_'.join(types) or 'none'}", types, result, member, impl)
@@ -174,4 +223,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     spec("sets.contains", "list,list", "bool", _set_contains, member=False),
     spec("sets.equivalent", "list,list", "bool", _set_equivalent, member=False),
     spec("sets.intersects", "list,list", "bool", _set_intersects, member=False),
+    spec(f"{OVERRIDE_CONTAINER}.lists.range", "int", "list", _range, member=False),
+    spec(f"{OVERRIDE_CONTAINER}.distinct", "list", "list", _distinct),
 )

@@ -54,9 +54,12 @@ def _parses(parse: Callable[[str], Any]) -> Callable[[str], bool]:
 
 
 def tagged(value: Any, kind: str) -> str:
-    if not isinstance(value, dict) or value.get(KIND_KEY) != kind:
+    """The text of a value of this kind; a map that only looks like one (a policy can write
+    {'@kubernetesType': 'semver', ...} itself) is no such overload, as any other map."""
+    text = value.get("value") if isinstance(value, dict) and value.get(KIND_KEY) == kind else None
+    if not isinstance(text, str):
         raise TypeError(f"no such overload: expected a {kind}")
-    return str(value["value"])
+    return text
 
 
 def _url_part(part: str) -> Callable[[dict], Any]:
@@ -145,7 +148,10 @@ _NANO = Decimal("1e-9")
 def _amount(text: str) -> Decimal:
     text = text.strip()
     negative = text.startswith("-")
-    amount = min(parse_quantity(text[1:] if negative else text), _MAX_AMOUNT)
+    try:
+        amount = min(parse_quantity(text[1:] if negative else text), _MAX_AMOUNT)
+    except ValueError as exc:  # its message is the predicate of a sentence ("is not a …")
+        raise ValueError(f"{text!r} {exc}") from None
     amount = amount.quantize(_NANO, rounding=ROUND_UP)  # 28 digits at most: the context's precision
     return -amount if negative else amount
 
@@ -227,7 +233,8 @@ def _precedence(value: Any) -> tuple:
     """semver.org's precedence as a sortable key: numbers, then no pre-release above any, then
     pre-release identifiers field by field (numeric below alphanumeric, numbers by value)."""
     match = _SEMVER.fullmatch(tagged(value, "semver"))
-    assert match is not None  # made by _semver
+    if match is None:  # not made by semver(): a map written to look like one
+        raise TypeError("no such overload: expected a semver")
     major, minor, patch, pre = match.groups()
     fields = tuple((0, int(f), "") if f.isdigit() else (1, 0, f) for f in pre.split(".")) if pre else ()
     return (int(major), int(minor), int(patch), 0 if pre else 1, fields)
@@ -239,9 +246,10 @@ def _semver_part(index: int) -> Callable[[dict], int]:
 
 def _as_string(value: dict) -> str:
     """string() of a URL, IP, CIDR or quantity: its text (a quantity's in plain decimal form)."""
-    if not isinstance(value, dict) or value.get(KIND_KEY) not in ("url", "ip", "cidr", "quantity"):
+    kind = value.get(KIND_KEY) if isinstance(value, dict) else None
+    if kind not in ("url", "ip", "cidr", "quantity"):
         raise TypeError("no such overload: string() of a map")
-    return str(value["value"])
+    return tagged(value, kind)
 
 
 TYPE_FUNCTIONS: tuple[FunctionSpec, ...] = (
