@@ -353,7 +353,7 @@ def _report_unused_suppressions(results: list, options: Options, catalog) -> Non
     first, so that an ignore of SL107 counts as used before ignores are judged."""
 
     for judge in (
-        lambda: suppress.unused_inline(results, catalog),
+        lambda: suppress.unused_inline(results, catalog, options),
         lambda: suppress.unused_ignores(results, options, catalog),
     ):
         for index, problem in judge():

@@ -1,0 +1,84 @@
+"""`SL901/<name>` wherever a rule list is written (docs/policies.md, docs/suppressions.md): an
+inline `disable=SL901/<name>` suppresses that policy's findings only, an unknown name is SL107; a
+config select/ignore naming a policy this run did not load is a warning line, not an error."""
+
+from __future__ import annotations
+
+import pytest
+
+from starter_lint.directives import parse_directives, unknown_rule_parts
+from starter_lint.findings import Finding, Location, Severity
+
+from .support import run_in_process
+from .test_policy_admission_ux import DEPLOYMENT, policies_of, policy
+
+
+@pytest.fixture
+def tree(tmp_path):
+    (tmp_path / ".git").mkdir()  # the repository root: inputs are confined to it
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "replicas.yaml").write_text(
+        policy("replica-limit", "object.spec.replicas <= 5", "at most 5 replicas")
+    )
+    (tmp_path / "policies" / "replicas-2.yaml").write_text(
+        policy("replica-floor", "object.spec.replicas <= 2", "at most 2 replicas")
+    )
+    (tmp_path / "rendered.yaml").write_text(DEPLOYMENT)
+    return tmp_path
+
+
+def with_disable(tree, rules):
+    text = DEPLOYMENT.replace("replicas: 12", f"replicas: 12  # starter-lint: disable={rules}")
+    (tree / "rendered.yaml").write_text(text)
+
+
+def check(tree, *args):
+    return run_in_process(["check", "--manifests", "rendered.yaml", "--policy", "policies", *args], tree)
+
+
+def test_a_directive_rule_list_ends_at_whitespace_and_keeps_a_policy_name():
+    (directive,) = parse_directives("a: 1  # starter-lint: disable=sl901/Name-Format,SL3 the reason\n").all()
+    assert directive.rules == ("SL901/name-format", "SL3") and directive.reason == "the reason"
+    (bare,) = parse_directives("a: 1  # starter-lint: disable=SL301\n").all()
+    assert bare.rules == ("SL301",) and bare.reason == ""
+    catalog = ["SL301", "SL901"]
+    assert unknown_rule_parts(["SL901/a", "SL901/b", "SL301/a", "SL3"], catalog, {"a"}) == [
+        "SL901/b",
+        "SL301/a",
+    ]
+
+
+def test_a_finding_says_its_policy():
+    def finding(rule, key):
+        return Finding(rule, "n", Severity.ERROR, "m", Location("f"), key=key)
+
+    assert finding("SL901", "replica-limit/b/validations[0]").selector == "SL901/replica-limit"
+    assert finding("SL901", "replica-limit/b/validations[0]").policy == "replica-limit"
+    assert finding("SL301", "x/y").selector == "SL301" and finding("SL301", "x/y").policy == ""
+
+
+def test_an_inline_disable_of_one_policy_suppresses_that_policy_only(tree):
+    with_disable(tree, "SL901/replica-floor")
+    code, out, err = check(tree, "--select", "SL901")
+    assert code == 1 and policies_of(out) == ["replica-limit"] and "(1 suppressed)" in out, out + err
+
+
+def test_an_inline_disable_of_a_policy_that_suppresses_nothing_or_is_unknown_is_sl107(tree):
+    (tree / "policies" / "replicas-2.yaml").write_text(
+        policy("replica-floor", "object.spec.replicas <= 20", "at most 20 replicas")
+    )
+    with_disable(tree, "SL901/replica-floor,SL901/replica-flor")
+    code, out, err = check(tree, "--select", "SL901,SL107")
+    assert "no SL901/replica-floor finding on its line" in out, out + err
+    assert "`SL901/replica-flor` in this disable comment names no loaded admission policy" in out
+    # not judged where the policy did not run
+    code, out, err = check(tree, "--select", "SL901,SL107", "--ignore", "SL901/replica-floor")
+    assert "no SL901/replica-floor finding" not in out, out + err
+
+
+def test_a_config_ignore_entry_takes_a_policy(tree):
+    (tree / ".starter-lint.yaml").write_text(
+        "ignores:\n  - rules: [SL901/replica-floor]\n    reason: accepted\n"
+    )
+    code, out, err = check(tree, "--select", "SL901")
+    assert code == 1 and policies_of(out) == ["replica-limit"] and "(1 suppressed)" in out, out + err
