@@ -103,6 +103,12 @@ def build_options(params: dict, command: str) -> Options:
             ids = parse_rule_ids(value, _refuse_rule(spec.flags[-1]))
             # --ignore adds to the config's ignores; --select replaces its selection
             setattr(options, spec.field, list(options.ignore) + ids if spec.field == "ignore" else ids)
+            # what the command line names is its own (exit 2 if unknown); --select drops the config's
+            options.config_selectors = {
+                (field, p): where
+                for (field, p), where in options.config_selectors.items()
+                if field != spec.field or (field == "ignore" and p not in ids)
+            }
         elif spec.kind == "severity":
             setattr(options, spec.field, Severity.parse(value))
         elif spec.switch is not None:

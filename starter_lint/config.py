@@ -125,6 +125,10 @@ def apply_config(options, path: str | None) -> None:
             continue
         assert spec.field is not None, "every config key sets an Options field (option_table)"
         setattr(options, spec.field, _convert(reader, spec, value, line, f"'{raw_key}'"))
+        if spec.kind == "rules":
+            for pattern in getattr(options, spec.field) or ():
+                if "/" in pattern:
+                    options.config_selectors[(spec.field, pattern)] = f"{reader.shown}:{line}"
     if sets:
         options.set = sets
     if "targets" in canonical:

@@ -109,6 +109,9 @@ class Options:
     # what the config file sets beyond the table's options, and how the run was asked for
     severity_overrides: dict = field(default_factory=dict)  # rule id -> Severity
     config_ignores: list = field(default_factory=list)  # suppress.ConfigIgnore
+    # ("select" | "ignore", "SL901/<name>") -> "config:line": a policy the config names in its
+    # select/ignore, which a --policy of the command line may not load (then a warning, not exit 2)
+    config_selectors: dict = field(default_factory=dict)
     targets: list = field(default_factory=list)  # named targets from the config
     config_targets: list = field(default_factory=list)  # all of them, even when files replace them
     # the config's top-level set-file paths as written -> (file, where): relative to the config

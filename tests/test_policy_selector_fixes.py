@@ -68,11 +68,11 @@ def test_an_inline_disable_of_a_policy_that_suppresses_nothing_or_is_unknown_is_
         policy("replica-floor", "object.spec.replicas <= 20", "at most 20 replicas")
     )
     with_disable(tree, "SL901/replica-floor,SL901/replica-flor")
-    code, out, err = check(tree, "--select", "SL901,SL107")
+    _code, out, err = check(tree, "--select", "SL901,SL107")
     assert "no SL901/replica-floor finding on its line" in out, out + err
     assert "`SL901/replica-flor` in this disable comment names no loaded admission policy" in out
     # not judged where the policy did not run
-    code, out, err = check(tree, "--select", "SL901,SL107", "--ignore", "SL901/replica-floor")
+    _code, out, err = check(tree, "--select", "SL901,SL107", "--ignore", "SL901/replica-floor")
     assert "no SL901/replica-floor finding" not in out, out + err
 
 
@@ -82,3 +82,30 @@ def test_a_config_ignore_entry_takes_a_policy(tree):
     )
     code, out, err = check(tree, "--select", "SL901")
     assert code == 1 and policies_of(out) == ["replica-limit"] and "(1 suppressed)" in out, out + err
+
+
+def test_a_config_entry_naming_no_loaded_policy_is_a_warning_and_the_command_lines_an_error(tree):
+    (tree / "other").mkdir()
+    (tree / "other" / "p.yaml").write_text(policy("other", "object.spec.replicas <= 50", "m"))
+    (tree / ".starter-lint.yaml").write_text("policies: [policies]\nignore: [SL901/replica-floor]\n")
+    args = ["check", "--manifests", "rendered.yaml", "--select", "SL9", "--policy", "other"]
+    code, out, err = run_in_process(args, tree)
+    assert (code, err) == (
+        0,
+        "starter-lint: warning: .starter-lint.yaml:2: ignore: SL901/replica-floor names no loaded admission policy\n",
+    ), out + err
+    code, out, err = run_in_process([*args, "--ignore", "SL901/replica-floor"], tree)
+    assert code == 2 and err.startswith("starter-lint: error: --ignore SL901/replica-floor: "), err
+    code, out, err = run_in_process(["check", "--manifests", "rendered.yaml", "--policy", "policies"], tree)
+    assert "names no loaded" not in err and "replica-floor" not in out, out + err
+
+
+def test_the_unbound_policy_warning_only_when_sl901_runs_and_on_baseline_too(tree):
+    text = policy("replica-limit", "object.spec.replicas <= 5", "at most 5 replicas")
+    (tree / "policies" / "replicas.yaml").write_text(text.split("---")[0])
+    warning = 'ValidatingAdmissionPolicy "replica-limit" has no ValidatingAdmissionPolicyBinding'
+    assert warning in check(tree, "--select", "SL901")[2]
+    for quiet in (("--ignore", "SL901"), ("--select", "SL1"), ("--ignore", "SL901/replica-limit")):
+        assert warning not in check(tree, *quiet)[2], quiet
+    base = ["baseline", "--manifests", "rendered.yaml", "--policy", "policies", "--output", "b.json"]
+    assert warning in run_in_process(base, tree)[2]
