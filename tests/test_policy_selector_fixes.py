@@ -8,6 +8,7 @@ import pytest
 
 from starter_lint.directives import parse_directives, unknown_rule_parts
 from starter_lint.findings import Finding, Location, Severity
+from starter_lint.policy.cel import CelError, compile_expression
 
 from .support import run_in_process
 from .test_policy_admission_ux import DEPLOYMENT, policies_of, policy
@@ -109,3 +110,22 @@ def test_the_unbound_policy_warning_only_when_sl901_runs_and_on_baseline_too(tre
         assert warning not in check(tree, *quiet)[2], quiet
     base = ["baseline", "--manifests", "rendered.yaml", "--policy", "policies", "--output", "b.json"]
     assert warning in run_in_process(base, tree)[2]
+
+
+@pytest.mark.parametrize(
+    "expression,expected",
+    [
+        ("format.dns1123Label().validate(object.metadata.name).orValue([]).size() == 0", "orValue()/or() on"),
+        ("format.dns1123Label().validate('a').or(optional.none()).hasValue()", "orValue()/or() on"),
+        ("format.named('x') == optional.none()", "cannot be compared with an optional"),
+    ],
+)
+def test_orvalue_on_a_format_result_says_what_to_write(expression, expected):
+    with pytest.raises(CelError) as caught:
+        compile_expression(expression, ["object"])
+    assert expected in str(caught.value) and "map(dyn" not in str(caught.value)
+    assert "(docs/cel-libraries.md)" in str(caught.value)
+    # a real optional keeps them, and another overload error keeps cel's words
+    assert compile_expression("optional.of(1).orValue(2) == 1", ["object"]).evaluate({"object": {}}) is True
+    with pytest.raises(CelError, match="found no matching overload for '_\\+_'"):
+        compile_expression("1 + 'a'", ["object"])
