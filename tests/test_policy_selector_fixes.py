@@ -129,3 +129,30 @@ def test_orvalue_on_a_format_result_says_what_to_write(expression, expected):
     assert compile_expression("optional.of(1).orValue(2) == 1", ["object"]).evaluate({"object": {}}) is True
     with pytest.raises(CelError, match="found no matching overload for '_\\+_'"):
         compile_expression("1 + 'a'", ["object"])
+
+
+def test_a_validation_message_with_a_line_break_is_a_load_error(tree):
+    text = policy("replica-limit", "object.spec.replicas <= 5", "at most\\n5 replicas")
+    (tree / "policies" / "replicas.yaml").write_text(text)
+    code, out, err = check(tree)
+    assert (code, out) == (2, "") and err.count("\n") == 1, err
+    assert err.startswith(
+        "starter-lint: error: policies/replicas.yaml:14: spec.validations[0].message must not"
+    )
+    # a trailing break (a `|` block's) is trimmed, as the API server trims it
+    folded = text.replace('message: "at most\\n5 replicas"', "message: |\n        at most 5 replicas")
+    (tree / "policies" / "replicas.yaml").write_text(folded)
+    assert check(tree, "--select", "SL901")[0] == 1
+
+
+def test_rules_shows_a_multi_line_validation_on_one_line(tree):
+    expression = "|\n        object.spec.replicas <= 5 &&\n          object.spec.replicas >= 1"
+    (tree / "policies" / "replicas.yaml").write_text(
+        policy("replica-limit", expression, "m").replace('      message: "m"\n', "")
+    )
+    for fmt, expected in (
+        ("text", "- failed expression: object.spec.replicas <= 5 && object.spec.replicas >= 1\n"),
+        ("markdown", "failed expression: object.spec.replicas \\<= 5 \\&\\& object.spec.replicas \\>= 1 |"),
+    ):
+        code, out, err = run_in_process(["rules", "--policy", "policies", "--format", fmt], tree)
+        assert code == 0 and expected in out and "\\n" not in out, out + err
