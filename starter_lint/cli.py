@@ -282,7 +282,15 @@ def explain(rule_id, **params):
         return
     # a repository's rule (rule-dirs, a policy) is text from a pull request: each line escaped
     # for a terminal and a CI log (the shipped rules' text is unchanged by it)
-    rule = find_rule(run_catalog(options), rule_id).escaped(text_line)
+    try:
+        rule = find_rule(run_catalog(options), rule_id).escaped(text_line)
+    except StarterLintError as exc:
+        from .report.admission_listing import policy_named  # deferred: only a name that is no rule
+
+        meant = policy_named(options, rule_id) if options.policies else ""
+        if not meant:
+            raise
+        raise StarterLintError(f"{exc}; {rule_id} is an admission policy: `explain {meant}`") from None
     sys.stdout.write(rule.help_markdown(fix_safety=True))
     sys.stdout.write(f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n")
 

@@ -12,7 +12,7 @@ import click
 from .errors import StarterLintError
 from .findings import Severity
 from .option_table import DEFAULT_KUBE_VERSION, SET_KINDS, OptionSpec, command_options
-from .options import Options, parse_rule_ids, timeout_problem
+from .options import Options, parse_rule_ids, rule_part_hint, timeout_problem
 
 
 def _complete_target_names(ctx, param, incomplete) -> list:
@@ -75,7 +75,7 @@ def _given(spec: OptionSpec, value) -> bool:
 
 def _refuse_rule(option: str) -> Callable[[str], Exception]:
     return lambda part: StarterLintError(
-        f"{option} {part}: not a rule id or prefix such as SL301, SL3 or all"
+        f"{option} {part}: not a rule id or prefix such as SL301, SL3 or all" + rule_part_hint(part)
     )
 
 

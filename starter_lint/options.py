@@ -35,6 +35,17 @@ def _default(name: str) -> Callable[[], Any]:
     return (lambda: list(value)) if isinstance(value, list) else (lambda: value)
 
 
+def rule_part_hint(part: str) -> str:
+    """What a refused --select/--ignore (or config) part with a `/` should have been: the
+    `SL901/<name>` form, and the name's rule (`SL901/Web_App` has an underscore)."""
+    if "/" not in part:
+        return ""
+    return (
+        "; one admission policy is SL901/<metadata.name>, a DNS-1123 subdomain (lower-case "
+        "letters, digits, '-' and '.', starting and ending with a letter or digit)"
+    )
+
+
 def timeout_problem(value) -> str | None:
     """Why `value` cannot be a timeout in seconds (None when it can): a finite number above zero,
     at most a day. `nan` and `inf` parse as floats but no subprocess or clock can wait for them."""

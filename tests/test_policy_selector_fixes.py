@@ -156,3 +156,35 @@ def test_rules_shows_a_multi_line_validation_on_one_line(tree):
     ):
         code, out, err = run_in_process(["rules", "--policy", "policies", "--format", fmt], tree)
         assert code == 0 and expected in out and "\\n" not in out, out + err
+
+
+@pytest.mark.parametrize(
+    "expression,hint",
+    [
+        ("cel.bind(x, 1, x + 1) == 2", "(cel.bind is not in Kubernetes' CEL environment)"),
+        ("base64.encode(b'hello') == 'aGVsbG8='", "(base64 is not in Kubernetes' CEL environment)"),
+        ("math.greatest(1, 2) == 2", "(math is not in Kubernetes' CEL environment)"),
+        ("y == 1", ""),
+        ("object.math.y == 1 && z", ""),  # a field named math is no library call
+    ],
+)
+def test_a_cel_go_library_kubernetes_lacks_is_named_in_the_error(expression, hint):
+    with pytest.raises(CelError) as caught:
+        compile_expression(expression, ["object"])
+    message = str(caught.value)
+    assert "undeclared reference" in message and message.endswith(hint or "'"), message
+
+
+def test_a_malformed_policy_selector_and_a_policy_name_given_as_a_rule_say_the_form(tree):
+    code, _, err = check(tree, "--ignore", "SL901/Web_App")
+    assert code == 2 and "SL901/<metadata.name>, a DNS-1123 subdomain" in err, err
+    (tree / ".starter-lint.yaml").write_text("ignore: [SL901/Web_App]\n")
+    code, _, err = check(tree)
+    assert code == 2 and ".starter-lint.yaml:1:" in err and "DNS-1123" in err, err
+    (tree / ".starter-lint.yaml").unlink()
+    code, _, err = run_in_process(["explain", "replica-limit", "--policy", "policies"], tree)
+    assert code == 2 and err.rstrip().endswith(
+        "replica-limit is an admission policy: `explain SL901/replica-limit`"
+    )
+    code, _, err = run_in_process(["explain", "SL9999", "--policy", "policies"], tree)
+    assert code == 2 and "admission policy" not in err, err

@@ -243,7 +243,7 @@ def _compile(source: str, variables: frozenset[str]) -> CompiledExpression:
         match = _POSITION.search(text)
         if match is None:
             raise CelError(_STATUS.sub("", text).strip()) from None
-        message = _compile_message(match.group(3).replace(" (in container '')", ""))
+        message = _compile_message(match.group(3).replace(" (in container '')", ""), source)
         raise CelError(message, int(match.group(1)), int(match.group(2))) from None
 
 
@@ -254,7 +254,20 @@ _OPTIONAL_ON_MAP = re.compile(
 )
 
 
-def _compile_message(text: str) -> str:
+# cel-go libraries Kubernetes does not declare (docs/cel-libraries.md): their names are
+# "undeclared references", which says nothing of why
+_NOT_IN_KUBERNETES = (
+    ("cel.bind", re.compile(r"(?<![\w.])cel\s*\.\s*bind\s*\(")),
+    ("base64", re.compile(r"(?<![\w.])base64\s*\.")),
+    ("math", re.compile(r"(?<![\w.])math\s*\.")),
+)
+
+
+def _compile_message(text: str, source: str) -> str:
+    if "undeclared reference" in text:
+        for library, call in _NOT_IN_KUBERNETES:
+            if call.search(source):
+                return f"{text} ({library} is not in Kubernetes' CEL environment)"
     found = _OPTIONAL_ON_MAP.search(text)
     if found is None:
         return text

@@ -112,6 +112,13 @@ def loaded_admission(options: Any) -> AdmissionPolicies:
     return policies.admission if policies is not None else AdmissionPolicies()
 
 
+def policy_named(options: Any, rule_id: str) -> str:
+    """`SL901/<name>` when `rule_id`, which names no rule, is a loaded admission policy's name
+    (`explain name-format`), else "": what the user meant, to suggest."""
+    name = rule_id.strip().lower()
+    return f"{RULE_ID}/{name}" if name in loaded_admission(options).policies else ""
+
+
 def explain_policy(options: Any, selector: str) -> str:
     """`explain SL901/<name>`: one loaded admission policy, every line escaped; an unknown
     one is the error --select gives it."""
