@@ -142,7 +142,7 @@ def _compile(
     try:
         compiled = compiler(source, variables)
     except CelError as exc:  # with the line and column of the error
-        raise compile_error(document, path, exc) from None
+        raise compile_error(document, path, exc, source=source) from None
     except Exception as exc:  # the engine's CelError (or any refusal): a policy error, never a traceback
         message = getattr(exc, "message", None) or str(exc)
         raise _fail(document, path, f"{where}: {message}") from None
