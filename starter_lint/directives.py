@@ -24,7 +24,8 @@ _DIRECTIVE = LazyPattern(
     r"(?:^|\s)#\s*starter-lint:\s*(?P<kind>disable-file|disable)\s*=\s*"
     # the rule list ends at whitespace: `SL901/name-format` is one part (a policy's name has `-`
     # and `.`), never the rule SL901 and a reason "/name-format"
-    r"(?P<rules>[^\s,]+(?:\s*,\s*[^\s,]+)*)(?:\s+(?P<reason>.*))?$"
+    # (a trailing or doubled comma is no part: `disable=SL301, reason`)
+    r"(?P<rules>[^\s,]+(?:\s*,\s*[^\s,]*)*)(?:\s+(?P<reason>.*))?$"
 )
 _COMMENT_ONLY = LazyPattern(r"^\s*#")
 ADMISSION_RULE = "SL901"  # the one rule whose findings name a policy (`SL901/<name>`, docs/policies.md)

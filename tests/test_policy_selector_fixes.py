@@ -42,6 +42,12 @@ def test_a_directive_rule_list_ends_at_whitespace_and_keeps_a_policy_name():
     assert directive.rules == ("SL901/name-format", "SL3") and directive.reason == "the reason"
     (bare,) = parse_directives("a: 1  # starter-lint: disable=SL301\n").all()
     assert bare.rules == ("SL301",) and bare.reason == ""
+    (comma,) = parse_directives("a: 1  # starter-lint: disable=SL301,,SL302, why\n").all()
+    assert comma.rules == ("SL301", "SL302", "WHY") and comma.reason == ""  # a part, as ever
+    (trailing,) = parse_directives("a: 1\nb: 2  # starter-lint: disable=SL3, SL4,\n").all()
+    assert trailing.rules == ("SL3", "SL4") and trailing.reason == ""
+    (glued,) = parse_directives("a: 1  # starter-lint: disable=SL301: why\n").all()
+    assert glued.rules == ("SL301:",)  # no rule: SL107 says so, rather than a reason ": why"
     catalog = ["SL301", "SL901"]
     assert unknown_rule_parts(["SL901/a", "SL901/b", "SL301/a", "SL3"], catalog, {"a"}) == [
         "SL901/b",
