@@ -93,6 +93,15 @@ def main():
     """Policy and lint checks for the starter Helm chart's values and rendered manifests."""
 
 
+def _policy_warnings(options) -> None:
+    """Unbound admission policies, and config select/ignore entries naming no loaded policy."""
+    if options.policies or options.config_selectors:
+        from .policy.load import run_warnings  # deferred: only runs with policies
+
+        for warning in run_warnings(options):
+            say(warning)
+
+
 @main.command()
 @table_options("check")
 def check(target_names, statistics, **params):
@@ -107,11 +116,7 @@ def check(target_names, statistics, **params):
     if statistics and options.format not in per_rule.FORMATS:
         _fail(f"--statistics counts findings in the text or json format, not {options.format}")
     report = run(options)
-    if options.policies:
-        from .policy.load import unbound_warnings  # deferred: only runs with --policy
-
-        for warning in unbound_warnings(options):
-            say(warning)
+    _policy_warnings(options)
     text = (per_rule.render if statistics else render)(report, run_catalog(options), options)
     write_output(text, options)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
@@ -158,6 +163,7 @@ def baseline(target_names, **params):
     choose_config_targets(options, target_names, params)
     options.baseline = None  # record every finding, including those an older baseline accepts
     report = run(options)
+    _policy_warnings(options)
     text = json_text(json.dumps(baseline_document(report.active), indent=2, ensure_ascii=False)) + "\n"
     write_output(text, options)  # findings are scrubbed in the pipeline
     if options.output:
@@ -276,7 +282,15 @@ def explain(rule_id, **params):
         return
     # a repository's rule (rule-dirs, a policy) is text from a pull request: each line escaped
     # for a terminal and a CI log (the shipped rules' text is unchanged by it)
-    rule = find_rule(run_catalog(options), rule_id).escaped(text_line)
+    try:
+        rule = find_rule(run_catalog(options), rule_id).escaped(text_line)
+    except StarterLintError as exc:
+        from .report.admission_listing import policy_named  # deferred: only a name that is no rule
+
+        meant = policy_named(options, rule_id) if options.policies else ""
+        if not meant:
+            raise
+        raise StarterLintError(f"{exc}; {rule_id} is an admission policy: `explain {meant}`") from None
     sys.stdout.write(rule.help_markdown(fix_safety=True))
     sys.stdout.write(f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n")
 

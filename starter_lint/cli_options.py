@@ -12,7 +12,7 @@ import click
 from .errors import StarterLintError
 from .findings import Severity
 from .option_table import DEFAULT_KUBE_VERSION, SET_KINDS, OptionSpec, command_options
-from .options import Options, parse_rule_ids, timeout_problem
+from .options import Options, parse_rule_ids, rule_part_hint, timeout_problem
 
 
 def _complete_target_names(ctx, param, incomplete) -> list:
@@ -75,7 +75,7 @@ def _given(spec: OptionSpec, value) -> bool:
 
 def _refuse_rule(option: str) -> Callable[[str], Exception]:
     return lambda part: StarterLintError(
-        f"{option} {part}: not a rule id or prefix such as SL301, SL3 or all"
+        f"{option} {part}: not a rule id or prefix such as SL301, SL3 or all" + rule_part_hint(part)
     )
 
 
@@ -103,6 +103,12 @@ def build_options(params: dict, command: str) -> Options:
             ids = parse_rule_ids(value, _refuse_rule(spec.flags[-1]))
             # --ignore adds to the config's ignores; --select replaces its selection
             setattr(options, spec.field, list(options.ignore) + ids if spec.field == "ignore" else ids)
+            # what the command line names is its own (exit 2 if unknown); --select drops the config's
+            options.config_selectors = {
+                (field, p): where
+                for (field, p), where in options.config_selectors.items()
+                if field != spec.field or (field == "ignore" and p not in ids)
+            }
         elif spec.kind == "severity":
             setattr(options, spec.field, Severity.parse(value))
         elif spec.switch is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from .errors import StarterLintError
 from .findings import Severity
 from .jsontypes import describe_type
-from .options import parse_rule_ids
+from .options import parse_rule_ids, rule_part_hint
 from .paths import in_git_folder, inside_repository, read_control_file, repo_root
 
 
@@ -140,7 +140,8 @@ class ConfigReader:
         return parse_rule_ids(
             self.strings(value, line, what),
             lambda part: self.error(
-                line, f"{what}: {part!r} is not a rule id or prefix such as SL301 or SL3"
+                line,
+                f"{what}: {part!r} is not a rule id or prefix such as SL301 or SL3" + rule_part_hint(part),
             ),
         )
 

@@ -12,19 +12,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .lazy_pattern import LazyPattern
-from .options import RULE_PATTERN, rule_matches
+from .options import POLICY_SELECTOR, RULE_PATTERN, rule_matches
 from .textio import split_lines
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
 
 # `#` starts a comment only at the start of a line or after whitespace (YAML's rule), so a `#`
 # inside a URL or a plain scalar like `a#b` is not mistaken for one.
 _DIRECTIVE = LazyPattern(
     r"(?:^|\s)#\s*starter-lint:\s*(?P<kind>disable-file|disable)\s*=\s*"
-    r"(?P<rules>[A-Za-z0-9]+(?:\s*,\s*[A-Za-z0-9]+)*)\s*(?P<reason>.*?)\s*$"
+    # the rule list ends at whitespace: `SL901/name-format` is one part (a policy's name has `-`
+    # and `.`), never the rule SL901 and a reason "/name-format"
+    # (a trailing or doubled comma is no part: `disable=SL301, reason`)
+    r"(?P<rules>[^\s,]+(?:\s*,\s*[^\s,]*)*)(?:\s+(?P<reason>.*))?$"
 )
 _COMMENT_ONLY = LazyPattern(r"^\s*#")
+ADMISSION_RULE = "SL901"  # the one rule whose findings name a policy (`SL901/<name>`, docs/policies.md)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,14 @@ class Directive:
 
 
 def split_rules(text: str) -> tuple[str, ...]:
-    return tuple(part.strip().upper() for part in str(text).split(",") if part.strip())
+    """The parts of a comma-separated rule list, as --select reads them: rule ids upper-cased, an
+    admission policy's name (`SL901/name-format`) as Kubernetes spells it, lower-case."""
+    return tuple(_normalized(part.strip()) for part in str(text).split(",") if part.strip())
+
+
+def _normalized(part: str) -> str:
+    rule, slash, name = part.partition("/")
+    return f"{rule.upper()}/{name.lower()}" if slash else part.upper()
 
 
 @dataclass
@@ -74,7 +85,7 @@ def parse_directives(text: str) -> FileDirectives:
             continue
         directive = Directive(
             split_rules(match.group("rules")),
-            match.group("reason"),
+            (match.group("reason") or "").strip(),
             number,
             line.index("#", match.start()) + 1,
             match.group("kind"),
@@ -87,6 +98,17 @@ def parse_directives(text: str) -> FileDirectives:
     return FileDirectives(by_line, whole_file, misplaced)
 
 
-def unknown_rule_parts(parts: Iterable[str], catalog: Iterable[str]) -> list[str]:
-    """The parts of a rule list that name no rule of the catalog (a typo such as SL3O1)."""
-    return [p for p in parts if not RULE_PATTERN.match(p) or not any(rule_matches(r, [p]) for r in catalog)]
+def unknown_rule_parts(
+    parts: Iterable[str], catalog: Iterable[str], policies: Collection[str] = ()
+) -> list[str]:
+    """The parts of a rule list that name no rule of the catalog (a typo such as SL3O1), or no
+    admission policy of `policies` (the loaded policies' names: `SL901/<name>`)."""
+    rules = list(catalog)
+    return [p for p in parts if not _names_rule(p, rules, policies)]
+
+
+def _names_rule(part: str, catalog: list[str], policies: Collection[str]) -> bool:
+    selector = POLICY_SELECTOR.match(part)
+    if selector:
+        return selector.group(1) == ADMISSION_RULE and selector.group(2) in policies
+    return bool(RULE_PATTERN.match(part)) and any(rule_matches(r, [part]) for r in catalog)

@@ -113,6 +113,18 @@ class Finding:
         # surrogatepass: a file or key name that is not UTF-8 (surrogateescape) hashes too
         return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
+    @property
+    def policy(self) -> str:
+        """The admission policy an SL901 finding is about ("" for any other finding): its key
+        starts with the policy's name (`policy/binding/validations[0]`, policy/admission_eval.py)."""
+        return self.key.partition("/")[0] if self.rule == "SL901" and "/" in self.key else ""
+
+    @property
+    def selector(self) -> str:
+        """The rule id as --select, `disable=` and `ignores:` name this finding: `SL901/<policy>`
+        for an admission policy's finding (options.rule_matches reads both forms), else the rule."""
+        return f"{self.rule}/{self.policy}" if self.policy else self.rule
+
     def sort_key(self) -> SortKey:
         return (
             self.target,

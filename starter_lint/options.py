@@ -35,6 +35,17 @@ def _default(name: str) -> Callable[[], Any]:
     return (lambda: list(value)) if isinstance(value, list) else (lambda: value)
 
 
+def rule_part_hint(part: str) -> str:
+    """What a refused --select/--ignore (or config) part with a `/` should have been: the
+    `SL901/<name>` form, and the name's rule (`SL901/Web_App` has an underscore)."""
+    if "/" not in part:
+        return ""
+    return (
+        "; one admission policy is SL901/<metadata.name>, a DNS-1123 subdomain (lower-case "
+        "letters, digits, '-' and '.', starting and ending with a letter or digit)"
+    )
+
+
 def timeout_problem(value) -> str | None:
     """Why `value` cannot be a timeout in seconds (None when it can): a finite number above zero,
     at most a day. `nan` and `inf` parse as floats but no subprocess or clock can wait for them."""
@@ -109,6 +120,9 @@ class Options:
     # what the config file sets beyond the table's options, and how the run was asked for
     severity_overrides: dict = field(default_factory=dict)  # rule id -> Severity
     config_ignores: list = field(default_factory=list)  # suppress.ConfigIgnore
+    # ("select" | "ignore", "SL901/<name>") -> "config:line": a policy the config names in its
+    # select/ignore, which a --policy of the command line may not load (then a warning, not exit 2)
+    config_selectors: dict = field(default_factory=dict)
     targets: list = field(default_factory=list)  # named targets from the config
     config_targets: list = field(default_factory=list)  # all of them, even when files replace them
     # the config's top-level set-file paths as written -> (file, where): relative to the config

@@ -283,6 +283,8 @@ def check_rule_patterns(options: Options, catalog) -> None:
     """A --select/--ignore pattern that names no rule is a typo (SL3O1): fail, never pass silently."""
     for option, patterns in (("--select", options.select or ()), ("--ignore", options.ignore)):
         for pattern in patterns:
+            if (option[2:], pattern) in options.config_selectors:
+                continue  # the config's: a warning line if no policy of it is loaded (policy/load.py)
             if "/" in pattern:  # one admission policy (SL901/name): a policy --policy loads
                 from .policy.load import unknown_policy  # deferred: only a policy selector asks
 
@@ -353,7 +355,7 @@ def _report_unused_suppressions(results: list, options: Options, catalog) -> Non
     first, so that an ignore of SL107 counts as used before ignores are judged."""
 
     for judge in (
-        lambda: suppress.unused_inline(results, catalog),
+        lambda: suppress.unused_inline(results, catalog, options),
         lambda: suppress.unused_ignores(results, options, catalog),
     ):
         for index, problem in judge():

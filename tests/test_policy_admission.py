@@ -463,7 +463,7 @@ def test_a_finding_is_reported_through_the_pipeline_at_the_object_line(tmp_path)
             "policy.yaml:7: ValidatingAdmissionPolicy: unknown field spec.foo",
         ),
         ("policyName: demo-policy.example.com", "policyName: nope", "policy.yaml:21: binding"),
-        ("<= 5", "<= )", "policy.yaml:14: spec.validations[0].expression: Syntax error"),
+        ("<= 5", "<= )", "policy.yaml:14:43: spec.validations[0].expression: Syntax error"),
     ],
 )
 def test_a_bad_policy_is_exit_2_with_one_line(tmp_path, old, new, expected):

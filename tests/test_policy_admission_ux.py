@@ -230,12 +230,19 @@ def test_a_policy_no_binding_names_is_a_warning_line_not_an_error(repo):
 @pytest.mark.parametrize(
     "expression,expected",
     [
-        # a plain scalar: its line, the column within the expression
-        ("object.spec.replicas <= )", "replicas.yaml:13: spec.validations[0].expression: Syntax error"),
-        # a literal block: the expression's second line is the file's line 15
+        # a plain scalar: its line, and its column plus the one within the expression
+        ("object.spec.replicas <= )", "replicas.yaml:13:43: spec.validations[0].expression: Syntax error"),
+        # quoted: after the quote
+        ('"object.spec.replicas <= )"', "replicas.yaml:13:44: spec.validations[0].expression: Syntax error"),
+        # a literal block: the expression's second line is the file's line 15, at its indentation
         (
             "|\n        object.spec.replicas <= 5 &&\n          object.spec.replicas >= )",
-            "replicas.yaml:15: spec.validations[0].expression: Syntax error",
+            "replicas.yaml:15:35: spec.validations[0].expression: Syntax error",
+        ),
+        # a folded block is one line to CEL: the line after the indicator, the expression's column
+        (
+            ">-\n        object.spec.replicas <= 5 &&\n        object.spec.replicas >= )",
+            "replicas.yaml:14: spec.validations[0].expression: Syntax error",
         ),
     ],
 )
@@ -243,7 +250,7 @@ def test_a_cel_syntax_error_is_at_its_line_with_the_column(repo, expression, exp
     (repo / "policies" / "replicas.yaml").write_text(policy("replica-limit", expression, "m"))
     code, _, err = check(repo)
     assert code == 2 and err.count("\n") == 1 and expected in err, err
-    assert err.rstrip().endswith("(column 25)" if "|" not in expression else "(expression line 2, column 27)")
+    assert err.rstrip().endswith("(column 54)") if expression.startswith(">") else "(column" not in err
 
 
 def test_an_admission_policy_name_is_a_kubernetes_object_name(repo):

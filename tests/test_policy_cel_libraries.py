@@ -222,7 +222,7 @@ def test_library_errors_are_evaluation_errors(expression, fragment):
         ("1 < 'a'", 3, "no matching overload for '_<_'"),
         ("format.dns1123Label().validate(1)", 31, "no matching overload for 'validate'"),
         # orValue() takes real optionals only, which a Python function cannot return (docs/cel-libraries.md)
-        ("format.uuid().validate('x').orValue([])", 36, "no matching overload for 'orValue'"),
+        ("format.uuid().validate('x').orValue([])", 36, "orValue()/or() on a format library result"),
     ],
 )
 def test_what_kubernetes_rejects_is_a_compile_error(expression, column, fragment):

@@ -189,12 +189,13 @@ def test_an_expression_that_fails_is_a_finding_not_silence(repo, expression, mes
         (
             "\"!values.api.image.endsWith(':latest')\"",
             "\"values.api.image.endsWith(\"",
-            "acme.yaml:12: ValuesPolicy: spec.validations[0].expression: Syntax error",
+            "acme.yaml:12:46: ValuesPolicy: spec.validations[0].expression: Syntax error",
         ),
         (
             "\"!values.api.image.endsWith(':latest')\"",
             "\"object.spec.replicas > 1\"",
-            "acme.yaml:12: ValuesPolicy: spec.validations[0].expression: undeclared reference to 'object.spec.replicas' (column 12)",
+            # the file's column: the quoted scalar's, after its quote, plus the expression's 12
+            "acme.yaml:12:31: ValuesPolicy: spec.validations[0].expression: undeclared reference to 'object.spec.replicas'\n",
         ),
         ("      path: api.image\n", "", None),  # no path: the finding points at the file
         ("      messageExpression:", "      messageExpresion:", "acme.yaml:13: ValuesPolicy: unknown field"),

@@ -25,15 +25,17 @@ def inline_disables_that_cannot_work(ctx):
     sources = _sources(ctx)
     if not sources:
         return
+    policies = ctx.policies.admission.policies if ctx.policies is not None else {}
     from ..directives import parse_directives, unknown_rule_parts  # deferred: few files have inline disables
 
     for path, text in sources:
         directives = parse_directives(text)
         for directive in directives.all():
             location = Location(path, directive.line, directive.col)
-            for part in unknown_rule_parts(directive.rules, catalog):
+            for part in unknown_rule_parts(directive.rules, catalog, policies):
+                named = "no loaded admission policy" if "/" in part else "no rule"
                 yield Problem(
-                    f"`{part}` in this {directive.kind} comment names no rule, so it suppresses "
+                    f"`{part}` in this {directive.kind} comment names {named}, so it suppresses "
                     "nothing; `starter-lint rules` lists them",
                     location=location,
                     key=f"unknown:{part}",

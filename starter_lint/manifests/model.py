@@ -77,6 +77,18 @@ class ManifestObject:
                 return found
         return Location(self.path, self.line, 1)
 
+    def source_line(self, line: int) -> str | None:
+        """The text of file line `line` in this object's document, or None (no text kept): a
+        policy's CEL error is placed at a column of the file with it."""
+        document = getattr(self._locator, "document", None)  # a DocumentLocator holds the text
+        if document is None:
+            return None
+        from ..textio import split_lines  # deferred: only a policy's compile error asks
+
+        lines = split_lines(document.text)
+        index = line - document.first_line
+        return lines[index] if 0 <= index < len(lines) else None
+
     def value_locations(self, pointer: str) -> list[Location]:
         """The spans of the scalars written at a JSON pointer (two for a key written twice)."""
         return self._locator(pointer, own=True) if self._locator is not None and pointer else []

@@ -116,6 +116,10 @@ class AdmissionPolicies:
         return [policy for name, policy in self.policies.items() if name not in bound]
 
 
+# what the API server counts as a line break in a validation's trimmed message (validation.go)
+_LINE_BREAK = re.compile(r"[\n\r]")
+
+
 def _line_of(document: PolicyDocument, path: Sequence) -> int:
     return document.locate(build(*path)).line if path else document.line
 
@@ -138,7 +142,7 @@ def _compile(
     try:
         compiled = compiler(source, variables)
     except CelError as exc:  # with the line and column of the error
-        raise compile_error(document, path, exc) from None
+        raise compile_error(document, path, exc, source=source) from None
     except Exception as exc:  # the engine's CelError (or any refusal): a policy error, never a traceback
         message = getattr(exc, "message", None) or str(exc)
         raise _fail(document, path, f"{where}: {message}") from None
@@ -173,6 +177,13 @@ def _policy(document: PolicyDocument, compiler: Compiler) -> Policy:
     validations = []
     for i, item in enumerate(spec.get("validations") or ()):
         base = ("spec", "validations", i)
+        if isinstance(item.get("message"), str) and _LINE_BREAK.search(item["message"].strip()):
+            raise _fail(
+                document,
+                base + ("message",),
+                f"spec.validations[{i}].message must not contain line breaks (the API server "
+                "refuses it): write it on one line, or fold it with `>-`",
+            )
         message_expression = item.get("messageExpression")
         validations.append(
             Validation(

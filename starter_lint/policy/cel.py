@@ -255,8 +255,43 @@ def _compile(source: str, variables: frozenset[str]) -> CompiledExpression:
         match = _POSITION.search(text)
         if match is None:
             raise CelError(_STATUS.sub("", text).strip()) from None
-        message = match.group(3).replace(" (in container '')", "")
+        message = _compile_message(match.group(3).replace(" (in container '')", ""), source)
         raise CelError(message, int(match.group(1)), int(match.group(2))) from None
+
+
+# The format library's optionals are maps (docs/cel-libraries.md): cel-cpp's orValue/or and
+# equality with optional.none() do not take them, and its words name the emulation, not the fix
+_OPTIONAL_ON_MAP = re.compile(
+    r"found no matching overload for '(orValue|or|_==_|_!=_)' applied to '\(map\(dyn, dyn\)"
+)
+
+
+# cel-go libraries Kubernetes does not declare (docs/cel-libraries.md): their names are
+# "undeclared references", which says nothing of why
+_NOT_IN_KUBERNETES = (
+    ("cel.bind", re.compile(r"(?<![\w.])cel\s*\.\s*bind\s*\(")),
+    ("base64", re.compile(r"(?<![\w.])base64\s*\.")),
+    ("math", re.compile(r"(?<![\w.])math\s*\.")),
+)
+
+
+def _compile_message(text: str, source: str) -> str:
+    if "undeclared reference" in text:
+        for library, call in _NOT_IN_KUBERNETES:
+            if call.search(source):
+                return f"{text} ({library} is not in Kubernetes' CEL environment)"
+    found = _OPTIONAL_ON_MAP.search(text)
+    if found is None:
+        return text
+    if found.group(1) in ("orValue", "or"):
+        return (
+            "orValue()/or() on a format library result is not supported here; write "
+            "`v.hasValue() ? v.value() : []` (docs/cel-libraries.md)"
+        )
+    return (
+        "a format library result cannot be compared with an optional here; write "
+        "`v.hasValue()` or `!v.hasValue()` (docs/cel-libraries.md)"
+    )
 
 
 # cel-cpp's two-variable comprehensions declare transformMap and transformMapEntry, but

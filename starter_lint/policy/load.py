@@ -131,13 +131,27 @@ def unknown_policy(selector: str, options: Any) -> str | None:
     return f'no ValidatingAdmissionPolicy "{name}" is loaded (loaded: {", ".join(loaded)})'
 
 
+def run_warnings(options: Any) -> list[str]:
+    """The stderr warnings of a run with policies (`check`, `baseline`): the config's
+    select/ignore entries that name no loaded policy, and the unbound policies that run."""
+    out = [
+        f"warning: {where}: {field}: {selector} names no loaded admission policy"
+        for (field, selector), where in sorted(getattr(options, "config_selectors", {}).items())
+        if unknown_policy(selector, options)
+    ]
+    return out + unbound_warnings(options)
+
+
 def unbound_warnings(options: Any) -> list[str]:
     """A warning per admission policy that no binding names: the cluster admits it, and then
-    evaluates nothing for it — a policy file that looks enforced and is not (docs/policies.md)."""
+    evaluates nothing for it — a policy file that looks enforced and is not (docs/policies.md).
+    Only for a policy SL901 runs for: `--ignore SL901` asked not to hear about them."""
     policies = run_policies(options)
+    selects = getattr(options, "selects", lambda _rule: True)
     return [
         f"warning: {policy.document.path}:{policy.document.line}: ValidatingAdmissionPolicy "
         f'"{policy.name}" has no ValidatingAdmissionPolicyBinding: Kubernetes evaluates nothing for it, '
         "and neither does starter-lint (bind it, or remove it from the policy files)"
         for policy in (policies.admission.unbound() if policies else ())
+        if selects(f"{ADMISSION_RULE_ID}/{policy.name}")
     ]

@@ -113,16 +113,45 @@ def values_path(text: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in parts)
 
 
-def compile_error(document: Any, path: tuple, exc: CelError, prefix: str = "") -> InputError:
-    """An expression that does not compile: `file:line: <prefix>field: message (column C)`, at the
-    line of the policy file the error is on (a block scalar's lines follow its `|` line; a folded
-    one, `>`, is one line to CEL: its first) and the column within the expression."""
+def compile_error(
+    document: Any, path: tuple, exc: CelError, prefix: str = "", source: str = ""
+) -> InputError:
+    """An expression that does not compile: `file:line:column: <prefix>field: message`, at the
+    place in the policy file the error is (a block scalar's lines follow its `|` line). Where
+    the file column is not the expression's (a folded `>` block is one line to CEL; a quoted
+    scalar with escapes), `file:line: … (column C)`, the column within the expression."""
     where = document.locate(build(*path))
     line = where.line
-    if where.end_line is not None and where.end_line > where.line and where.end_col == 1:
+    block = where.end_line is not None and where.end_line > where.line and where.end_col == 1
+    if block:
         line += exc.line  # a block scalar (`|`, `>`): its text starts on the line after the indicator
+    column = _file_column(document, where, block, line, source, exc) if source else None
+    if column is not None:
+        return InputError(f"{document.path}:{line}:{column}: {prefix}{format_path(path)}: {exc.message}")
     position = f"expression line {exc.line}, column {exc.column}" if exc.line > 1 else f"column {exc.column}"
     return InputError(f"{document.path}:{line}: {prefix}{format_path(path)}: {exc.message} ({position})")
+
+
+def _file_column(document: Any, where: Any, block: bool, line: int, source: str, exc: CelError) -> int | None:
+    """The file column of a compile error: a one-line scalar's start (after its quote) or a
+    literal block's indentation, plus the expression's column; None when it cannot be known."""
+    if not block:
+        if where.end_line not in (None, where.line) or where.end_col is None or exc.line != 1:
+            return None  # a plain or quoted scalar over several lines: folded, as `>` is
+        width = where.end_col - where.col
+        quote = {len(source): 0, len(source) + 2: 1}.get(width)  # plain, or quoted without escapes
+        return None if quote is None else where.col + quote + exc.column - 1
+    line_text = getattr(document, "source_line", None)  # a ManifestObject's; a test's stand-in has none
+    if line_text is None:
+        return None
+    indicator, text = (line_text(where.line) or "")[where.col - 1 : where.col], line_text(line)
+    expression_lines = source.split("\n")
+    if indicator != "|" or text is None or exc.line > len(expression_lines):
+        return None  # a folded block (`>`): CEL's line is not the file's
+    written = expression_lines[exc.line - 1]
+    if not text.endswith(written):
+        return None
+    return len(text) - len(written) + exc.column
 
 
 def _compile(document: Any, source: Any, path: tuple) -> CompiledExpression:
@@ -131,7 +160,7 @@ def _compile(document: Any, source: Any, path: tuple) -> CompiledExpression:
     try:
         return compile_expression(source, VARIABLES)
     except CelError as exc:
-        raise compile_error(document, path, exc, "ValuesPolicy: ") from None
+        raise compile_error(document, path, exc, "ValuesPolicy: ", source) from None
 
 
 def parse_values_policy(document: Any) -> ValuesPolicy:

@@ -31,6 +31,12 @@ def validation_message(validation: Validation) -> str:
     return f"failed expression: {validation.expression.source}"
 
 
+def one_line(text: str) -> str:
+    """A message or expression as one line of a listing: its lines stripped, joined by a space
+    (a `|` block's breaks are no part of what it says)."""
+    return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())
+
+
 def bindings_of(admission: AdmissionPolicies, policy: Policy) -> list[Binding]:
     return [binding for binding in admission.bindings if binding.policy is policy]
 
@@ -63,7 +69,7 @@ def text_lines(entries: list[dict[str, Any]]) -> list[str]:
     lines = []
     for entry in entries:
         lines.append(text_line(f"       {entry['id']}  bindings: {_bindings_text(entry)}"))
-        lines += [text_line(f"         - {message}") for message in entry["validations"]]
+        lines += [text_line(f"         - {one_line(message)}") for message in entry["validations"]]
     return lines
 
 
@@ -83,7 +89,7 @@ def markdown_section(entries: list[dict[str, Any]]) -> str:
         "|---|---|---|",
     ]
     lines += [
-        f"| {cell(e['id'])} | {cell(_bindings_text(e))} | {'<br>'.join(cell(m) for m in e['validations'])} |"
+        f"| {cell(e['id'])} | {cell(_bindings_text(e))} | {'<br>'.join(cell(one_line(m)) for m in e['validations'])} |"
         for e in entries
     ]
     return "\n".join(lines) + "\n"
@@ -104,6 +110,13 @@ def loaded_admission(options: Any) -> AdmissionPolicies:
     """The admission policies of the run's policy files (none without --policy)."""
     policies = run_policies(options)
     return policies.admission if policies is not None else AdmissionPolicies()
+
+
+def policy_named(options: Any, rule_id: str) -> str:
+    """`SL901/<name>` when `rule_id`, which names no rule, is a loaded admission policy's name
+    (`explain name-format`), else "": what the user meant, to suggest."""
+    name = rule_id.strip().lower()
+    return f"{RULE_ID}/{name}" if name in loaded_admission(options).policies else ""
 
 
 def explain_policy(options: Any, selector: str) -> str:

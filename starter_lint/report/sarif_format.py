@@ -184,8 +184,8 @@ def _result(
         properties["template"] = finding.template
     if finding.fix is not None:
         properties["fix"] = {"description": finding.fix.description, "safe": finding.fix.safe}
-    if finding.rule == "SL901" and "/" in finding.key:  # its key starts with the policy's name
-        properties["policy"] = finding.key.partition("/")[0]  # as `--select SL901/<policy>` names it
+    if finding.policy:  # as `--select SL901/<policy>` names it
+        properties["policy"] = finding.policy
     result["properties"] = properties
     if finding.suppressed:
         result["suppressions"] = [

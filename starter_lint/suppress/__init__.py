@@ -117,7 +117,7 @@ def _suppress_one(
         used.add(("inline",) + directive_part)
         return finding.with_(suppressed=reason, suppression_kind=IN_SOURCE)
     ref = finding.logical.partition("#")[0]
-    if ref in annotated and rule_matches(finding.rule, annotated[ref]):
+    if ref in annotated and rule_matches(finding.selector, annotated[ref]):
         return finding.with_(suppressed=f"annotation {ANNOTATION} on {ref}", suppression_kind=IN_SOURCE)
     notes = list(finding.notes)
     for index, ignore in enumerate(ignores):

@@ -46,7 +46,7 @@ class ConfigIgnore:
         ref = object_ref(finding.logical)
         is_object = ref is not None
         parts = [
-            ("rules", [p for p in self.rules if rule_matches(finding.rule, [p])]),
+            ("rules", [p for p in self.rules if rule_matches(finding.selector, [p])]),
             ("paths", [p for p in self.paths if self._path_matches(p, finding, cwd)]),
             (
                 "values-path",

@@ -21,7 +21,7 @@ def inline_suppression(
         return None
     for directive in directives.by_line.get(finding.location.line, []) + directives.whole_file:
         for part in directive.rules:
-            if rule_matches(finding.rule, [part]):
+            if rule_matches(finding.selector, [part]):  # SL901/<policy> too
                 where = f"{finding.location.path}:{directive.line}"
                 return directive.reason or f"disabled by the comment at {where}", (
                     finding.location.path,

@@ -25,13 +25,19 @@ if TYPE_CHECKING:
 UNUSED_SUPPRESSION = "SL107"
 
 
-def _ran_all(part: str, ran: Collection[str], catalog: Iterable[str]) -> bool:
-    """Every rule `part` names ran: only then can it be told that it suppressed nothing."""
+def _ran_all(part: str, ran: Collection[str], catalog: Iterable[str], options: Options | None = None) -> bool:
+    """Every rule `part` names ran: only then can it be told that it suppressed nothing. An
+    admission policy (`SL901/<name>`) ran when its rule did and the run selected it."""
+    rule, slash, _name = part.partition("/")
+    if slash:
+        return rule in ran and options is not None and options.selects(part)
     named = [rule_id for rule_id in catalog if rule_matches(rule_id, [part])]
     return bool(named) and all(rule_id in ran for rule_id in named)
 
 
-def unused_inline(results: list[TargetResult], catalog: Catalog) -> list[tuple[int, Problem]]:
+def unused_inline(
+    results: list[TargetResult], catalog: Catalog, options: Options | None = None
+) -> list[tuple[int, Problem]]:
     """(index of the target result to report it with, Problem) for every rule of an inline
     disable that suppressed nothing in any target that checked its file. A disable of SL107
     itself (`SL107`, `SL1`, `all`) is not judged: it may be there for these very findings."""
@@ -48,6 +54,8 @@ def unused_inline(results: list[TargetResult], catalog: Catalog) -> list[tuple[i
         return out
     from ..directives import parse_directives, unknown_rule_parts  # deferred: few files have inline disables
 
+    policies = _loaded_policies(options)
+
     for path, index in first_with.items():
         directives = parse_directives(results[index].sources[path])
         for directive in directives.all():
@@ -56,8 +64,8 @@ def unused_inline(results: list[TargetResult], catalog: Catalog) -> list[tuple[i
             for part in directive.rules:
                 if (
                     rule_matches(UNUSED_SUPPRESSION, [part])
-                    or unknown_rule_parts([part], catalog)
-                    or not _ran_all(part, ran_on[path], catalog)
+                    or unknown_rule_parts([part], catalog, policies)
+                    or not _ran_all(part, ran_on[path], catalog, options)
                     or ("inline", path, directive.line, part) in used
                 ):
                     continue
@@ -113,7 +121,7 @@ def unused_ignores(
     out: list[tuple[int, Problem]] = []
     for number, ignore in enumerate(getattr(options, "config_ignores", None) or ()):
         location = ignore.location or Location(ignore.where.rpartition(":")[0] or ignore.where, 1, 1)
-        if not all(_ran_all(rule, ran, catalog) for rule in ignore.rules):
+        if not all(_ran_all(rule, ran, catalog, options) for rule in ignore.rules):
             continue
         if ("ignore", number) not in used:
             out.append(
@@ -141,3 +149,13 @@ def unused_ignores(
                     )
                 )
     return out
+
+
+def _loaded_policies(options: Options | None) -> Collection[str]:
+    """The names of the run's admission policies (what `disable=SL901/<name>` may name)."""
+    if options is None or not getattr(options, "policies", None):
+        return ()
+    from ..policy.load import run_policies  # deferred: only runs with --policy; loaded once, cached
+
+    policies = run_policies(options)
+    return policies.admission.policies if policies is not None else ()
