@@ -6,7 +6,7 @@ import pytest
 
 from starter_lint.catalog import load_catalog
 from starter_lint.checks import load_checks
-from starter_lint.policy.admission_eval import RULE_ID as ADMISSION_RULE_ID
+from starter_lint.policy.admission import RULE_ID as ADMISSION_RULE_ID
 
 from .support import all_examples, run_example
 

@@ -27,6 +27,7 @@ from .admission_schema import BINDING, POLICY, first_error
 from .cel import Bindings, CelError, compile_expression
 from .values_policy import OBJECT_NAME_RULE, compile_error, is_object_name
 
+RULE_ID = "SL901"  # the rule every admission policy's findings are reported under
 API_GROUP = "admissionregistration.k8s.io"
 API_VERSIONS = (f"{API_GROUP}/v1", f"{API_GROUP}/v1beta1")  # the same shape for what is read here
 POLICY_KIND = "ValidatingAdmissionPolicy"

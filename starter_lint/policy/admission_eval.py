@@ -28,7 +28,7 @@ from ..manifests.model import ManifestObject
 from ..pointer import build
 from ..redact import MIN_FINDING_SCRUB_LENGTH, manifest_secret_parts, redacted_copy
 from ..redact_source import secret_strings
-from .admission import AdmissionPolicies, Binding, Expression, Policy
+from .admission import RULE_ID, AdmissionPolicies, Binding, Expression, Policy
 from .admission_defaults import with_defaults
 from .admission_match import (
     Request,
@@ -44,7 +44,6 @@ from .admission_verdicts import OBJECT_PATH as _OBJECT_PATH
 from .admission_verdicts import Verdicts
 from .cel import Bindings, CelEvaluationError
 
-RULE_ID = "SL901"
 _SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))
 
 _VARIABLE = re.compile(r"\bvariables\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")

@@ -24,8 +24,8 @@ from ..errors import InputError
 from ..manifests.stream import load_text
 from ..paths import confined_files, display_path, read_control_file
 from ..rule_file import Rule
+from .admission import RULE_ID as ADMISSION_RULE_ID
 from .admission import AdmissionPolicies, parse_admission
-from .admission_eval import RULE_ID as ADMISSION_RULE_ID
 from .values_policy import KIND, ValuesPolicy, parse_values_policy
 
 POLICY_SUFFIXES = (".yaml", ".yml")

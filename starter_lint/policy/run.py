@@ -15,7 +15,7 @@ from ..context import Context
 from ..findings import Problem
 from ..redact import MIN_FINDING_SCRUB_LENGTH, redact_values, redacted_copy
 from ..redact_source import secret_strings
-from .admission_eval import RULE_ID as ADMISSION_RULE_ID
+from .admission import RULE_ID as ADMISSION_RULE_ID
 from .admission_eval import evaluate_admission
 from .cel import Bindings
 from .limits import check_pairs, run_limited

@@ -15,8 +15,7 @@ from typing import Any
 import yaml
 
 from ..errors import StarterLintError
-from ..policy.admission import AdmissionPolicies, Binding, Policy, Validation
-from ..policy.admission_eval import RULE_ID
+from ..policy.admission import RULE_ID, AdmissionPolicies, Binding, Policy, Validation
 from ..policy.load import run_policies, unknown_policy
 from .escape import sarif_message, text_line
 
