@@ -67,7 +67,9 @@ def parse_rule_ids(values: Iterable[str], refuse: Callable[[str], Exception]) ->
             part = f"{rule.upper()}/{name.lower()}" if slash else given.upper()
             if not part:
                 continue
-            if not (RULE_PATTERN.match(part) or POLICY_SELECTOR.match(part)):
+            # ASCII before case mapping: 'ſl301' and the Kelvin sign in 'SL901/\u212aeep' would
+            # otherwise become SL301 and SL901/keep, a name other than the one written
+            if not given.isascii() or not (RULE_PATTERN.match(part) or POLICY_SELECTOR.match(part)):
                 raise refuse(part)
             out.append(part)
     return out

@@ -92,7 +92,15 @@ def policies_of(stdout):
 
 def test_a_policy_selector_is_parsed_and_normalised_and_a_bad_one_refused():
     assert parse_rule_ids(["sl901/Replica-Limit, sl3"], ValueError) == ["SL901/replica-limit", "SL3"]
-    for bad in ("SL901/", "SL901/under_score", "SL901/-x", "ACME001/x", "SL901/a/b"):
+    for bad in (
+        "SL901/",
+        "SL901/under_score",
+        "SL901/-x",
+        "ACME001/x",
+        "SL901/a/b",
+        "SL901/\u212aeep",
+        "\u017fl301",
+    ):
         with pytest.raises(ValueError):
             parse_rule_ids([bad], ValueError)
 
