@@ -26,8 +26,10 @@ if TYPE_CHECKING:  # annotations only: identity reads what the pipeline loaded
     from .context import Context
     from .manifests.model import ManifestSet
 
-# Names of the items of each list already named: id(list) -> `item_names` of it
-NamesCache = dict[int, list["str | None"]]
+# What is already known of the unchanging documents of one run (one `hidden`): id(list) ->
+# `item_names` of it, and (id(document), location) -> `positional_prefixes` there (the findings
+# of many rules and policies name the same few places of each object)
+NamesCache = dict[Any, Any]
 
 # in order of preference: what names an item in the lists of Kubernetes objects and of the values
 IDENTITY_KEYS = (
@@ -210,7 +212,13 @@ def identify(
         return finding
     if document is None:
         return finding
-    rewrites = positional_prefixes(location, document, hidden, names)
+    if names is None:
+        rewrites = positional_prefixes(location, document, hidden)
+    else:
+        known = (id(document), location)
+        rewrites = names.get(known)
+        if rewrites is None:
+            rewrites = names[known] = positional_prefixes(location, document, hidden, names)
     if not rewrites:
         return finding
     text = finding.key or finding.message
