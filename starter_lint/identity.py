@@ -101,7 +101,8 @@ def item_name(
         return f"{name}#{rank + 1}" if rank else name
     if id(items) not in names:
         names[id(items)] = item_names(items, hidden)
-    return names[id(items)][position]
+    named: list[str | None] = names[id(items)]
+    return named[position]
 
 
 class Item(str):
@@ -212,13 +213,14 @@ def identify(
         return finding
     if document is None:
         return finding
-    if names is None:
-        rewrites = positional_prefixes(location, document, hidden)
+    rewrites: list[tuple[str, str]]
+    known = (id(document), location)
+    if names is not None and known in names:
+        rewrites = names[known]
     else:
-        known = (id(document), location)
-        rewrites = names.get(known)
-        if rewrites is None:
-            rewrites = names[known] = positional_prefixes(location, document, hidden, names)
+        rewrites = positional_prefixes(location, document, hidden, names)
+        if names is not None:
+            names[known] = rewrites
     if not rewrites:
         return finding
     text = finding.key or finding.message
