@@ -26,8 +26,10 @@ if TYPE_CHECKING:  # annotations only: identity reads what the pipeline loaded
     from .context import Context
     from .manifests.model import ManifestSet
 
-# Names of the items of each list already named: id(list) -> `item_names` of it
-NamesCache = dict[int, list["str | None"]]
+# What is already known of the unchanging documents of one run (one `hidden`): id(list) ->
+# `item_names` of it, and (id(document), location) -> `positional_prefixes` there (the findings
+# of many rules and policies name the same few places of each object)
+NamesCache = dict[Any, Any]
 
 # in order of preference: what names an item in the lists of Kubernetes objects and of the values
 IDENTITY_KEYS = (
@@ -99,7 +101,8 @@ def item_name(
         return f"{name}#{rank + 1}" if rank else name
     if id(items) not in names:
         names[id(items)] = item_names(items, hidden)
-    return names[id(items)][position]
+    named: list[str | None] = names[id(items)]
+    return named[position]
 
 
 class Item(str):
@@ -210,7 +213,14 @@ def identify(
         return finding
     if document is None:
         return finding
-    rewrites = positional_prefixes(location, document, hidden, names)
+    rewrites: list[tuple[str, str]]
+    known = (id(document), location)
+    if names is not None and known in names:
+        rewrites = names[known]
+    else:
+        rewrites = positional_prefixes(location, document, hidden, names)
+        if names is not None:
+            names[known] = rewrites
     if not rewrites:
         return finding
     text = finding.key or finding.message

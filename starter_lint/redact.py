@@ -309,8 +309,13 @@ def manifest_secret_parts(obj: dict) -> Iterator[tuple]:
 
 
 def manifest_secrets(obj: dict) -> set:
+    return parts_secrets(manifest_secret_parts(obj))
+
+
+def parts_secrets(parts: Iterable[tuple]) -> set:
+    """The strings to hide for the `manifest_secret_parts` of one object."""
     out: set = set()
-    for path, value, spans in manifest_secret_parts(obj):
+    for path, value, spans in parts:
         out |= _secret_texts(value, spans)
         if path[0] == "data" and isinstance(value, str):  # base64, maybe broken over lines
             try:

@@ -29,8 +29,8 @@ from .redact import (
     is_credential_name,
     is_secret_key,
     manifest_secret_parts,
-    manifest_secrets,
     merge_spans,
+    parts_secrets,
     replace_spans,
     secret_parts,
     secrets_pattern,
@@ -72,21 +72,38 @@ def _secret_strings(ctx, manifests) -> frozenset:
             out |= values_secrets(loaded.other_reading.data)
         out |= _source_texts(loaded)  # `0755123`, read as 252499, is written as 0755123
     if manifests is not None:
-        objects = manifests.objects
-        for part in in_two_halves(_objects_secrets, objects, SPLIT_OBJECTS):
-            out |= part
+        numbered = list(enumerate(manifests.objects))
+        parts_of: dict = {}
+        for strings, parts in in_two_halves(_objects_secrets, numbered, SPLIT_OBJECTS):
+            out |= strings
+            parts_of.update(parts)
+        try:  # kept for manifest_secret_columns, while the objects live
+            weakref.finalize(manifests, _PARTS.pop, id(manifests), None)
+            _PARTS[id(manifests)] = (manifests.objects, len(manifests.objects), parts_of)
+        except TypeError:  # a stand-in that cannot be watched: its objects are walked again
+            pass
     return frozenset(s for s in out if len(s) >= MIN_SCRUB_LENGTH)
 
 
 # from this many objects on, two processes walk them (halves.py): ~60 µs an object, ~2 ms to fork
 SPLIT_OBJECTS = 1000
 
+# id(ManifestSet) -> (its objects, how many, {position of an object: its manifest_secret_parts}),
+# of the objects that hold a secret (few: a finding's excerpt then costs no second walk of every object that owns a line)
+_PARTS: dict = {}
 
-def _objects_secrets(objects) -> set:
+
+def _objects_secrets(numbered) -> tuple[set, dict]:
+    """The secret strings of the (position, object)s `numbered`, and the secret parts of each
+    object that holds any, by position."""
     out: set = set()
-    for obj in objects:
-        out |= manifest_secrets(obj.obj)
-    return out
+    parts_of: dict = {}
+    for position, obj in numbered:
+        parts = list(manifest_secret_parts(obj.obj))
+        if parts:
+            parts_of[position] = parts
+            out |= parts_secrets(parts)
+    return out, parts_of
 
 
 def _source_texts(loaded) -> set:
@@ -212,8 +229,12 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
     base64-over-lines source goes too; in a document that did not load (no object to ask), the
     values a Secret's data, a secret-like key or the `value` after a secret-like `name` holds."""
     by_file: dict = {}
-    for obj in manifests.objects:
-        by_file.setdefault(obj.path, []).append(obj)
+    for position, obj in enumerate(manifests.objects):
+        by_file.setdefault(obj.path, []).append((position, obj))
+    # found with the secret strings (only those objects hold any), while the objects are the same
+    objects, count, parts_of = _PARTS.get(id(manifests), (None, 0, None))
+    if objects is not manifests.objects or count != len(objects):
+        parts_of = None
     out: dict = {}
     for path, numbers in wanted.items():
         text = manifests.sources.get(path)
@@ -224,12 +245,13 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
         # every line below its start: they form one group, looked up once per line (not items x
         # lines); a wanted line's secrets are then found in every item, which hides no less
         groups: list[list] = []
-        for obj in by_file.get(path, []):
-            if groups and (groups[-1][0].index, groups[-1][0].end_line) == (obj.index, obj.end_line):
-                groups[-1].append(obj)
+        for position, obj in by_file.get(path, []):
+            first = groups[-1][0][1] if groups else None
+            if first is not None and (first.index, first.end_line) == (obj.index, obj.end_line):
+                groups[-1].append((position, obj))
             else:
-                groups.append([obj])
-        starts = [group[0].line for group in groups]
+                groups.append([(position, obj)])
+        starts = [group[0][1].line for group in groups]
         columns: dict = {}
         located: set = set()
 
@@ -238,8 +260,9 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
                 if end > col:
                     columns.setdefault(line, []).append((col, end))  # noqa: B023 (called in this iteration)
 
-        def add_secrets_of(obj):
-            for pointer, value, spans in manifest_secret_parts(obj.obj):
+        def add_secrets_of(position, obj):
+            parts = manifest_secret_parts(obj.obj) if parts_of is None else parts_of.get(position, ())
+            for pointer, value, spans in parts:
                 for where in obj.value_locations(build(*pointer)):
                     add(
                         (spans is not None and _part_columns(lines, where, value, spans))  # noqa: B023
@@ -249,7 +272,7 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
         for number in sorted(numbers):
             owners = []
             for i in range(bisect_right(starts, number) - 1, -1, -1):
-                first = groups[i][0]
+                first = groups[i][0][1]
                 if (first.end_line or first.line) < number:
                     break
                 owners.append(i)
@@ -257,8 +280,8 @@ def manifest_secret_columns(manifests, wanted: dict) -> dict:
                 if i in located:
                     continue
                 located.add(i)
-                for obj in groups[i]:
-                    add_secrets_of(obj)
+                for position, obj in groups[i]:
+                    add_secrets_of(position, obj)
             if not owners:
                 add((number, col, end) for col, end in _unloaded_secret_columns(lines, number))
         out[path] = {line: sorted(ranges) for line, ranges in columns.items()}

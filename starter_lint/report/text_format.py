@@ -114,19 +114,22 @@ def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str
     # excerpts come from the finding's own target: two targets may share a path with other text
     active = [(finding, target) for target in report.targets for finding in target.active]
     lines_of = functools.lru_cache(maxsize=None)(split_lines)  # each file once, not per finding
+    # paths, rules, names and templates repeat from finding to finding (and messages, from copies
+    # of a policy): each distinct text is escaped once
+    shown = functools.lru_cache(maxsize=None)(terminal)
+    path_shown = functools.lru_cache(maxsize=None)(line_start)
     for finding, target in sorted(active, key=lambda pair: pair[0].sort_key()):
         loc = finding.location
         severity = str(finding.severity)
         sev_text = _COLORS[severity] + severity + _RESET if color else severity
-        where = f"{line_start(loc.path)}:{loc.line}:{loc.col}:"
+        where = f"{path_shown(loc.path)}:{loc.line}:{loc.col}:"
         if color:  # the location in bold, so the eye finds where each finding starts
             where = _BOLD + where + _RESET
         out.append(
-            f"{where} {sev_text} {terminal(finding.rule)} {terminal(finding.message)} "
-            f"[{terminal(finding.name)}]"
+            f"{where} {sev_text} {shown(finding.rule)} {shown(finding.message)} [{shown(finding.name)}]"
         )
         if finding.template:
-            out.append(f"      (rendered from {terminal(finding.template)})")
+            out.append(f"      (rendered from {shown(finding.template)})")
         for note in finding.notes:  # e.g. an expired config ignore (suppress.py)
             out.append(f"      note: {terminal(note)}")
         for related in finding.related:  # the same mistake seen by another rule

@@ -1,0 +1,124 @@
+"""What each finding costs is paid once per distinct thing, and the shortcuts change no answer.
+
+The secret parts of the objects are walked once (with the secret strings) and reused for the
+excerpt lines' secret columns; the list-item rewrites of one place are computed once per run;
+a finding is copied without `dataclasses.replace`. Each shortcut is compared with the long way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from starter_lint import redact_source
+from starter_lint.findings import Finding, Location, Severity
+from starter_lint.identity import identify
+from starter_lint.manifests.stream import load_paths
+from starter_lint.redact_source import manifest_secret_columns, secret_strings
+
+MANIFEST = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+data:
+  token: aHVudGVyMi12ZXJ5LXNlY3JldA==
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: sidecar
+          image: busybox
+        - name: api
+          image: example/api:1
+          env:
+            - name: DB_PASSWORD
+              value: hunter2-very-secret
+            - name: MODE
+              value: fast
+"""
+
+
+class _Target:
+    """What secret_strings reads of a target: manifests, no values (watchable, like a Context)."""
+
+    def __init__(self, manifests):
+        self.manifests = manifests
+        self.values = None
+        self.loaded = []
+
+
+def _finding(logical: str, message: str) -> Finding:
+    return Finding(
+        "SL901", "admission-policy", Severity.ERROR, message, Location("m.yaml", 1, 1), logical=logical
+    )
+
+
+def test_secret_columns_from_the_walk_of_the_secret_strings_equal_a_second_walk(tmp_path):
+    (tmp_path / "m.yaml").write_text(MANIFEST, encoding="utf-8")
+    manifests = load_paths([str(tmp_path / "m.yaml")])
+    path = manifests.objects[0].path
+    wanted = {path: set(range(1, MANIFEST.count("\n") + 1))}
+    walked_again = manifest_secret_columns(manifests, wanted)  # nothing kept yet: each owner walked
+    assert id(manifests) not in redact_source._PARTS
+    target = _Target(manifests)
+    assert "hunter2-very-secret" in secret_strings(target)
+    assert id(manifests) in redact_source._PARTS  # the walk's parts are kept for the columns
+    reused = manifest_secret_columns(manifests, wanted)
+    assert reused == walked_again
+    lines = MANIFEST.splitlines()
+    hidden = {
+        lines[line - 1][col - 1 : end - 1] for line, ranges in reused[path].items() for col, end in ranges
+    }
+    assert "hunter2-very-secret" in hidden and "aHVudGVyMi12ZXJ5LXNlY3JldA==" in hidden
+
+
+def test_kept_secret_parts_are_not_used_for_objects_that_changed(tmp_path):
+    (tmp_path / "m.yaml").write_text(MANIFEST, encoding="utf-8")
+    manifests = load_paths([str(tmp_path / "m.yaml")])
+    secret_strings(_Target(manifests))
+    path = manifests.objects[0].path
+    manifests.objects = list(reversed(manifests.objects))  # positions no longer match the walk's
+    wanted = {path: {22}}  # the DB_PASSWORD value's line
+    assert manifest_secret_columns(manifests, wanted)[path][22], "the changed objects are walked again"
+
+
+def test_a_shared_cache_names_each_finding_as_naming_it_alone_does():
+    document = {
+        "spec": {"template": {"spec": {"containers": [{"name": "sidecar"}, {"name": "api", "image": "x"}]}}}
+    }
+    documents = {"Deployment/ns/api": document}
+    where = "Deployment/ns/api#/spec/template/spec/containers/1/image"
+    findings = [
+        _finding(where, "containers/1/image is not pinned"),
+        _finding(where, "policy copy 2: /spec/template/spec/containers/1 has no limits"),
+        _finding("Deployment/ns/api#/spec/template/spec/containers/0", "containers/0 is a sidecar"),
+    ]
+    shared: dict = {}
+    for finding in findings:
+        alone = identify(finding, None, frozenset(), documents, None)  # type: ignore[arg-type]
+        cached = identify(finding, None, frozenset(), documents, shared)  # type: ignore[arg-type]
+        assert cached == alone
+    assert alone.identity.endswith("/containers/[name=sidecar]")
+    second = identify(findings[1], None, frozenset(), documents, shared)  # type: ignore[arg-type]
+    assert second.identity_text == "policy copy 2: /spec/template/spec/containers/[name=api] has no limits"
+
+
+def test_a_findings_copy_is_what_dataclasses_replace_gives():
+    finding = _finding("Deployment/ns/api#/spec", "m")
+    copy = finding.with_(message="other", identity="Deployment/ns/api#/spec", notes=("n",))
+    assert copy == dataclasses.replace(
+        finding, message="other", identity="Deployment/ns/api#/spec", notes=("n",)
+    )
+    assert hash(copy) == hash(dataclasses.replace(copy))
+    assert finding.message == "m" and finding.notes == ()  # the original is unchanged
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        copy.message = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError, match="no field bogus"):
+        finding.with_(bogus=1)
