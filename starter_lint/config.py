@@ -126,9 +126,12 @@ def apply_config(options, path: str | None) -> None:
         assert spec.field is not None, "every config key sets an Options field (option_table)"
         setattr(options, spec.field, _convert(reader, spec, value, line, f"'{raw_key}'"))
         if spec.kind == "rules":
+            entry_lines = reader.rule_id_lines(value, line)  # the warning names the entry's own line
             for pattern in getattr(options, spec.field) or ():
                 if "/" in pattern:
-                    options.config_selectors[(spec.field, pattern)] = f"{reader.shown}:{line}"
+                    options.config_selectors[(spec.field, pattern)] = (
+                        f"{reader.shown}:{entry_lines.get(pattern, line)}"
+                    )
     if sets:
         options.set = sets
     if "targets" in canonical:

@@ -145,6 +145,17 @@ class ConfigReader:
             ),
         )
 
+    def rule_id_lines(self, value, line: int) -> dict:
+        """Each rule id or policy of an already read `rule_ids` value -> the line of the entry
+        that names it (`line`, the key's, for a single string): a warning about one entry points
+        at that entry, not at the key above the list."""
+        entries = value if isinstance(value, list) else [value]
+        lines: dict = {}
+        for index, entry in enumerate(entries):
+            for part in parse_rule_ids([str(entry)], ValueError):
+                lines.setdefault(part, self.item_line(value, index, line))
+        return lines
+
     def date(self, value, line: int, what: str) -> datetime.date:
         if isinstance(value, datetime.datetime):
             return value.date()

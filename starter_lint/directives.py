@@ -99,16 +99,28 @@ def parse_directives(text: str) -> FileDirectives:
 
 
 def unknown_rule_parts(
-    parts: Iterable[str], catalog: Iterable[str], policies: Collection[str] = ()
+    parts: Iterable[str], catalog: Iterable[str], policies: Collection[str] | None = None
 ) -> list[str]:
     """The parts of a rule list that name no rule of the catalog (a typo such as SL3O1), or no
-    admission policy of `policies` (the loaded policies' names: `SL901/<name>`)."""
+    admission policy of `policies` (the names of the admission policies SL901 ran with:
+    `SL901/<name>`). With `policies` None (SL901 ran with none) a `SL901/<name>` is not judged:
+    the policy may be one of a run with `--policy` (docs/suppressions.md)."""
     rules = list(catalog)
     return [p for p in parts if not _names_rule(p, rules, policies)]
 
 
-def _names_rule(part: str, catalog: list[str], policies: Collection[str]) -> bool:
+def numbered_key(key: str, seen: dict[str, int]) -> str:
+    """`key` the first time one file's findings use it, then `key#2`, `key#3` …: two findings of
+    one file about the same text (one unknown rule disabled on two lines) get fingerprints of
+    their own that survive line moves (as identity.py's namesakes, `[name=X#2]`)."""
+    seen[key] = seen.get(key, 0) + 1
+    return key if seen[key] == 1 else f"{key}#{seen[key]}"
+
+
+def _names_rule(part: str, catalog: list[str], policies: Collection[str] | None) -> bool:
     selector = POLICY_SELECTOR.match(part)
     if selector:
-        return selector.group(1) == ADMISSION_RULE and selector.group(2) in policies
+        if selector.group(1) != ADMISSION_RULE:
+            return False  # only SL901 names policies
+        return policies is None or selector.group(2) in policies
     return bool(RULE_PATTERN.match(part)) and any(rule_matches(r, [part]) for r in catalog)

@@ -52,19 +52,20 @@ def unused_inline(
                 ran_on.setdefault(path, set()).update(result.rules_run)
     if not first_with:
         return out
-    from ..directives import parse_directives, unknown_rule_parts  # deferred: few files have inline disables
+    from .. import directives as syntax  # deferred: few files have inline disables
 
     policies = _loaded_policies(options)
 
     for path, index in first_with.items():
-        directives = parse_directives(results[index].sources[path])
+        directives = syntax.parse_directives(results[index].sources[path])
+        keys: dict[str, int] = {}
         for directive in directives.all():
             if directive in directives.misplaced:
                 continue  # reported by the SL107 check
             for part in directive.rules:
                 if (
                     rule_matches(UNUSED_SUPPRESSION, [part])
-                    or unknown_rule_parts([part], catalog, policies)
+                    or syntax.unknown_rule_parts([part], catalog, policies)
                     or not _ran_all(part, ran_on[path], catalog, options)
                     or ("inline", path, directive.line, part) in used
                 ):
@@ -84,7 +85,7 @@ def unused_inline(
                             f"`# starter-lint: {directive.kind}={part}` suppresses nothing: no {part} finding "
                             f"{scope}; {advice}",
                             location=Location(path, directive.line, directive.col),
-                            key=f"inline:{directive.kind}:{part}",
+                            key=syntax.numbered_key(f"inline:{directive.kind}:{part}", keys),
                         ),
                     )
                 )
