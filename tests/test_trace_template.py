@@ -282,3 +282,38 @@ def test_a_subchart_template_reads_its_values_under_its_alias(tmp_path):
         "every container's image must come from registry.example.org",
     ]
     assert _rendered(image)  # composed from repository and tag
+
+
+REPO = CHART.parents[2]
+MIGRATE = (
+    "      initContainers:\n        - name: migrate\n          image: {{ .Values.api.image | quote }}\n"
+    "          env:\n            - name: MIGRATE_ONLY\n              value: {FLAG}\n"
+)
+
+
+@pytest.mark.parametrize("flag", ["{{ .Values.migrate.flag | quote }}", '"true"'])
+def test_an_include_written_env_value_is_not_decided_by_another_containers_line(tmp_path, flag):
+    # the team review's chart: the API's env comes from an include, an initContainer's `value:`
+    # reads migrate.flag (or is the literal "true"); SL806's value is api.env's, not either
+    import shutil
+
+    chart = tmp_path / "chart"
+    shutil.copytree(REPO / "examples" / "chart", chart)
+    template = chart / "templates" / "api-deployment.yaml"
+    text = template.read_text(encoding="utf-8")
+    assert "      containers:\n" in text
+    template.write_text(
+        text.replace("      containers:\n", MIGRATE.replace("{FLAG}", flag) + "      containers:\n", 1)
+    )
+    values = (REPO / "examples" / "values.prod.yaml").read_text(encoding="utf-8")
+    values = values.replace(
+        '    ENVIRONMENT: "production"\n',
+        '    ENVIRONMENT: "production"\n    ENABLE_BILLING_RETRY_WORKER: "true"\n',
+        1,
+    )
+    (tmp_path / "values.yaml").write_text(values + 'migrate:\n  flag: "true"\n', encoding="utf-8")
+    report = run(
+        Options(files=[str(tmp_path / "values.yaml")], chart=str(chart), cwd=str(tmp_path), select=["SL806"])
+    )
+    [billing] = [f for f in report.active if f.rule == "SL806"]
+    assert _at(billing) == ("values.yaml", 7)  # api.env.ENABLE_BILLING_RETRY_WORKER

@@ -2,11 +2,13 @@
 
 The trace (trace.py) matches a rendered scalar with the values a user file sets. An equal value
 alone is not proof: `replicas: 1` written in the template equals any other key set to 1. The
-template that rendered the object (Helm's `# Source:` comment) says more: the lines that write
-the field's key (`replicas:`, `image:`) either hold a literal — then no values line set it — or
-`{{ … }}` actions whose `.Values` references name the candidates. A static reading with no
-template parser (template_refs.py), so it only narrows: where the lines cannot be told (no line
-writes the key: `toYaml`, an `include`; a block scalar), the caller keeps its other evidence.
+template that rendered the object (Helm's `# Source:` comment) says more: the line that writes
+the field at its whole key path (`spec/replicas`; `containers/*/env/*/value`, not an
+initContainer's `value:`), rebuilt from indentation, either holds a literal — then no values line
+set it — or `{{ … }}` actions whose `.Values` references name the candidates. A static reading
+with no template parser (template_refs.py), so it only narrows: where the line cannot be told
+(none, or several, at that path; an `include` or `toYaml` above the field that could have written
+it; a block scalar), the caller keeps its other evidence.
 """
 
 from __future__ import annotations
