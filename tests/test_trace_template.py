@@ -8,7 +8,6 @@ replica floor and trusted registries written as `containers.all(c, …)`.
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
@@ -75,12 +74,14 @@ def test_the_key_line_tells_which_equal_value_wrote_the_field(tmp_path):
     assert any(note.startswith("rendered at <rendered") for note in worker.notes)
 
 
-def test_an_untrusted_image_in_the_list_is_traced_to_the_repository_line(tmp_path):
+def test_an_image_composed_from_two_values_stays_on_the_manifest(tmp_path):
+    # `"{{ …repository }}:{{ …tag }}"`: the repository or the tag may be the fix (a no-latest
+    # policy rejects the tag), so neither line is picked
     values = "worker:\n  image:\n    repository: docker.io/someone/worker\n"
     report = _check(tmp_path, values, ["SL901"])
     [image] = [f for f in report.active if "registry.example.org" in f.message]
     assert image.logical == "Deployment/starter-worker#/spec/template/spec/containers/1/image"
-    assert _at(image) == ("values.yaml", 3)
+    assert _rendered(image), image.location
 
 
 def test_a_trusted_render_has_no_registry_finding(tmp_path):
@@ -110,16 +111,89 @@ def test_chart_reads_are_what_the_templates_read(tmp_path):
         "replicas: a" + " " * 100_000 + "b",  # blanks before the end: a lazy value was quadratic
         "replicas: a" + " " * 100_000 + "b #c",  # blanks before a comment
         "- " * 50_000 + "replicas: 1",
+        "a" + " " * 100_000 + "b",  # no key at all
     ],
-    ids=["digits", "blanks", "comment", "dashes"],
+    ids=["digits", "blanks", "comment", "dashes", "no-key"],
 )
 def test_reading_a_key_line_is_linear(line):
     from starter_lint.manifests import template_source
 
     started = time.monotonic()
-    for match in re.finditer(template_source._KEY_LINE.format(key="replicas"), line, re.MULTILINE):
-        template_source._scalar(template_source._uncommented(match.group("value").strip()))
+    for key_line in template_source._layout(line)[0]:
+        template_source._scalar(template_source._uncommented(key_line.value))
     assert time.monotonic() - started < 2
+
+
+API = """apiVersion: apps/v1
+kind: Deployment
+spec:
+  replicas: 1
+  template:
+    spec:
+      initContainers:
+        - name: migrate
+          env:
+            - name: MIGRATE_ONLY
+              value: {FLAG}
+      containers:
+        - name: api
+          image: {{ .Values.api.image | quote }}
+          {{- with include "env" . | trim }}
+          {{- . | nindent 10 }}
+          {{- end }}
+"""
+ENV_VALUE = "/spec/template/spec/containers/0/env/0/value"
+
+
+def _source(template: str, pointer: str, rendered):
+    from types import SimpleNamespace
+
+    from starter_lint.manifests.template_source import field_source
+
+    node = SimpleNamespace(name="c", templates={"c/templates/api.yaml": template})
+    ctx = SimpleNamespace(chart="c", values=SimpleNamespace(charts=SimpleNamespace(enabled={(): node})))
+    return field_source(ctx, "c/templates/api.yaml", pointer, rendered, None)
+
+
+def test_a_line_of_another_field_under_the_same_key_decides_nothing():
+    # the initContainer's `value:` is not the api container's, whose env an include writes
+    source = _source(API.replace("{FLAG}", "{{ .Values.migrate.flag | quote }}"), ENV_VALUE, "true")
+    assert not source.refs and not source.literal
+    literal = _source(API.replace("{FLAG}", '"true"'), ENV_VALUE, "true")
+    assert not literal.refs and not literal.literal
+    # the initContainer's own value is told by its line
+    mine = "/spec/template/spec/initContainers/0/env/0/value"
+    assert _source(API.replace("{FLAG}", '"true"'), mine, "true").literal
+    assert _source(API.replace("{FLAG}", "{{ .Values.migrate.flag }}"), mine, "x").refs == {
+        ("migrate", "flag")
+    }
+
+
+def test_a_key_line_is_matched_by_its_whole_path():
+    text = API.replace("{FLAG}", "x")
+    assert _source(text, "/spec/replicas", 1).literal
+    assert _source(text, "/spec/template/spec/containers/0/image", "a").refs == {("api", "image")}
+    # two `image:` lines at one path (two containers): which one cannot be told
+    two = text.replace(
+        "          image: {{", "          image: {{ .Values.other }}\n        - name: b\n          image: {{"
+    )
+    assert not _source(two, "/spec/template/spec/containers/1/image", "a").refs
+    # an output action at the root could write any field
+    assert not _source('{{ include "x" . }}\n' + text, "/spec/replicas", 1).literal
+
+
+def test_an_indentless_list_and_a_block_scalar_keep_their_paths():
+    text = "spec:\n  containers:\n  - name: a\n    args: |\n      replicas: 1\n    image: {{ .Values.i }}\n"
+    assert _source(text, "/spec/containers/0/image", "x").refs == {("i",)}
+    assert not _source(text, "/spec/containers/0/args/replicas", 1).literal
+
+
+def test_a_line_composing_several_values_is_composed():
+    text = 'spec:\n  image: "{{ .Values.repo }}:{{ .Values.tag }}"\n  other: "{{ .Values.repo }}:1.0"\n'
+    both = _source(text, "/spec/image", "r:latest")
+    assert both.composed and both.refs == {("repo",), ("tag",)}
+    one = _source(text, "/spec/other", "r:1.0")
+    assert not one.composed and one.refs == {("repo",)}
 
 
 def test_written_scalars_compare_as_yaml_reads_them():
@@ -207,4 +281,39 @@ def test_a_subchart_template_reads_its_values_under_its_alias(tmp_path):
         "parent/charts/jobs/templates/worker.yaml",
         "every container's image must come from registry.example.org",
     ]
-    assert _at(image) == ("values.yaml", 7)
+    assert _rendered(image)  # composed from repository and tag
+
+
+REPO = CHART.parents[2]
+MIGRATE = (
+    "      initContainers:\n        - name: migrate\n          image: {{ .Values.api.image | quote }}\n"
+    "          env:\n            - name: MIGRATE_ONLY\n              value: {FLAG}\n"
+)
+
+
+@pytest.mark.parametrize("flag", ["{{ .Values.migrate.flag | quote }}", '"true"'])
+def test_an_include_written_env_value_is_not_decided_by_another_containers_line(tmp_path, flag):
+    # the team review's chart: the API's env comes from an include, an initContainer's `value:`
+    # reads migrate.flag (or is the literal "true"); SL806's value is api.env's, not either
+    import shutil
+
+    chart = tmp_path / "chart"
+    shutil.copytree(REPO / "examples" / "chart", chart)
+    template = chart / "templates" / "api-deployment.yaml"
+    text = template.read_text(encoding="utf-8")
+    assert "      containers:\n" in text
+    template.write_text(
+        text.replace("      containers:\n", MIGRATE.replace("{FLAG}", flag) + "      containers:\n", 1)
+    )
+    values = (REPO / "examples" / "values.prod.yaml").read_text(encoding="utf-8")
+    values = values.replace(
+        '    ENVIRONMENT: "production"\n',
+        '    ENVIRONMENT: "production"\n    ENABLE_BILLING_RETRY_WORKER: "true"\n',
+        1,
+    )
+    (tmp_path / "values.yaml").write_text(values + 'migrate:\n  flag: "true"\n', encoding="utf-8")
+    report = run(
+        Options(files=[str(tmp_path / "values.yaml")], chart=str(chart), cwd=str(tmp_path), select=["SL806"])
+    )
+    [billing] = [f for f in report.active if f.rule == "SL806"]
+    assert _at(billing) == ("values.yaml", 7)  # api.env.ENABLE_BILLING_RETRY_WORKER

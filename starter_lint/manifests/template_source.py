@@ -2,11 +2,13 @@
 
 The trace (trace.py) matches a rendered scalar with the values a user file sets. An equal value
 alone is not proof: `replicas: 1` written in the template equals any other key set to 1. The
-template that rendered the object (Helm's `# Source:` comment) says more: the lines that write
-the field's key (`replicas:`, `image:`) either hold a literal — then no values line set it — or
-`{{ … }}` actions whose `.Values` references name the candidates. A static reading with no
-template parser (template_refs.py), so it only narrows: where the lines cannot be told (no line
-writes the key: `toYaml`, an `include`; a block scalar), the caller keeps its other evidence.
+template that rendered the object (Helm's `# Source:` comment) says more: the line that writes
+the field at its whole key path (`spec/replicas`; `containers/*/env/*/value`, not an
+initContainer's `value:`), rebuilt from indentation, either holds a literal — then no values line
+set it — or `{{ … }}` actions whose `.Values` references name the candidates. A static reading
+with no template parser (template_refs.py), so it only narrows: where the line cannot be told
+(none, or several, at that path; an `include` or `toYaml` above the field that could have written
+it; a block scalar), the caller keeps its other evidence.
 """
 
 from __future__ import annotations
@@ -26,9 +28,15 @@ from ..template_refs import (
     template_references,
 )
 
-# greedy to the line's end and stripped in Python: a lazy value before `[ \t]*$` was quadratic in a
-# run of spaces (templates are input)
-_KEY_LINE = r"^[ \t]*(?:-[ \t]+)*[\"']?{key}[\"']?[ \t]*:(?:[ \t]+(?P<value>.*))?$"
+# a line's list dashes, then its key (plain, quoted or an action) and the value after `: `, found
+# with str methods and fixed patterns: templates are input, and a lazy key or value pattern was
+# quadratic in a run of spaces
+_INDENT = re.compile(r"[ \t]*")
+_DASH = re.compile(r"-(?:[ \t]+|\Z)")
+_COLON = re.compile(r":(?=[ \t]|\Z)")
+_ACTION = re.compile(r"\{\{-?(?P<body>.*?)-?\}\}")
+# an action that writes nothing: control flow, an assignment, a comment
+_CONTROL = re.compile(r"\s*(?:(?:if|else|end|range|with|define)\b|/\*|\$\w*\s*:?=)")
 _COMMENT = re.compile(r"[ \t]#")  # where a comment starts (fixed width: linear on long blanks)
 # the fraction only after a dot: `\d+\.?\d*` split a long run of digits every way (quadratic)
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\Z")
@@ -45,6 +53,9 @@ class FieldSource:
     literal: bool = False
     refs: set[tuple] = field(default_factory=set)
     reads: set[tuple] | None = None
+    # the line composes the field from more than one values path (`{{ .repo }}:{{ .tag }}`): no
+    # one of them is where the user fixes it
+    composed: bool = False
 
     def may_read(self, path: tuple) -> bool:
         return self.reads is None or any(prefix_matches(ref, path) for ref in self.reads)
@@ -127,12 +138,110 @@ def _same(rendered: Any, written: Any) -> bool:
     return str(rendered) == str(written)
 
 
+@dataclass(frozen=True)
+class _KeyLine:
+    path: tuple[str, ...]  # the keys from the document's root, `*` for a list item or an action key
+    parent: int  # which mapping holds the key (an output action in the same one cannot write it too)
+    value: str  # what follows `key:` on the line, stripped ("" when the value is below)
+    start: int  # offsets of the value in the template
+    end: int
+
+
+def _key_at(line: str, pos: int) -> tuple[str, str, int] | None:
+    """(key, value stripped, the value's offset in `line`) of a `key: value` at `pos`, or None."""
+    rest = line[pos:]
+    if rest.startswith("{{"):
+        name, after = "*", rest.find("}}") + 2
+    elif rest[:1] in ("\"", "'"):
+        name, after = rest[1 : rest.find(rest[0], 1)], rest.find(rest[0], 1) + 1
+    elif rest[:1] in ("", "#", "{", "[", "-"):
+        return None
+    else:
+        colon = _COLON.search(rest)
+        if colon is None:
+            return None
+        name, after = rest[: colon.start()].strip(), colon.start()
+    if after <= 0:
+        return None
+    after = _INDENT.match(rest, after).end()  # type: ignore[union-attr]
+    if not _COLON.match(rest, after):
+        return None
+    start = _INDENT.match(rest, after + 1).end()  # type: ignore[union-attr]
+    return name, rest[start:].strip(), pos + start
+
+
+def _emits(rest: str) -> bool:
+    """Whether an action-only line writes output (`{{ include … | nindent 4 }}`, `{{ toYaml . }}`)."""
+    return any(not _CONTROL.match(action.group("body")) for action in _ACTION.finditer(rest))
+
+
+def _closes(open_key: tuple[int, str], column: int, item: bool) -> bool:
+    """Whether a line starting at `column` ends `open_key`: a key at its column or left of it; a
+    list item only a sibling item there (`containers:` then `- name:` in its column opens a list)."""
+    if item:
+        return open_key[0] > column or (open_key[0] == column and open_key[1] == "*")
+    return open_key[0] >= column
+
+
+@lru_cache(maxsize=256)
+def _layout(text: str) -> tuple[tuple[_KeyLine, ...], tuple[tuple[tuple[str, ...], int], ...]]:
+    """(each key line with its key path, (path, mapping) of each action-only line writing output),
+    the paths rebuilt from indentation: a static reading, so it only says what the lines show."""
+    lines: list[_KeyLine] = []
+    emitters: list[tuple[tuple[str, ...], int]] = []
+    stack: list[tuple[int, str, int]] = []  # (column, key, id) of the nodes open above the line
+    block: int | None = None  # a block scalar's key column: deeper lines are its text
+    offset = 0
+    for line in text.split("\n"):
+        at, offset = offset, offset + len(line) + 1
+        pos = _INDENT.match(line).end()  # type: ignore[union-attr]
+        rest = line[pos:].rstrip()
+        if block is not None and (not rest or pos > block):
+            continue
+        block = None
+        if not rest or rest.startswith("#"):
+            continue
+        if rest.startswith("---"):
+            stack = []
+            continue
+        dashes = []
+        while dash := _DASH.match(line, pos):
+            dashes.append(pos)
+            pos = dash.end()
+        key = _key_at(line, pos)
+        first = dashes[0] if dashes else pos
+        if key is None:
+            if line[pos:].startswith("{{") and _emits(line[pos:]):
+                above = [entry for entry in stack if entry[0] < first]
+                path = tuple(entry[1] for entry in above) + ("*",) * len(dashes)
+                emitters.append((path, -1 if dashes else above[-1][2] if above else 0))
+            continue
+        while stack and _closes(stack[-1][:2], first, bool(dashes)):
+            stack.pop()
+        stack.extend((column, "*", at + column + 1) for column in dashes)
+        parent = stack[-1][2] if stack else 0
+        name, value, start = key
+        stack.append((pos, name, at + pos + 1))
+        if value[:1] in ("|", ">"):
+            block = pos
+        lines.append(_KeyLine(tuple(entry[1] for entry in stack), parent, value, at + start, at + len(line)))
+    return tuple(lines), tuple(emitters)
+
+
+def _same_path(template: tuple[str, ...], rendered: tuple[str, ...]) -> bool:
+    return len(template) == len(rendered) and all(
+        a in ("*", b) for a, b in zip(template, rendered, strict=True)
+    )
+
+
 def field_source(
     ctx: Any, template: str, pointer: str, rendered: Any, reads: set[tuple] | None
 ) -> FieldSource | None:
     """What `template` writes at `pointer` (whose rendered value is `rendered`); None when the
     template is not one of the target's chart (the caller keeps matching values alone).
-    `reads`: chart_reads(ctx), computed once per target."""
+    `reads`: chart_reads(ctx), computed once per target. Only one line at the field's whole key
+    path (`containers/*/env/*/value`, not `initContainers/…`), with no output action above the
+    field that could have written it instead, narrows; anything else tells nothing."""
     found = _chart_of(ctx, template)
     if found is None:
         return None
@@ -142,21 +251,23 @@ def field_source(
         return None
     text = texts[0]
     source = FieldSource(reads=reads)
-    key = tokens(pointer)[-1] if pointer else ""
-    if not key or key.isdigit():
+    want = tuple("*" if token.isdigit() else token for token in tokens(pointer))
+    if not want or want[-1] == "*":
         return source
-    literal_equal = templated = False
-    for line in re.finditer(_KEY_LINE.format(key=re.escape(key)), text, re.MULTILINE):
-        value = (line.group("value") or "").strip()
-        if "{{" in value:
-            templated = True
-            at = line.start("value")
-            for start, refs in _by_action(text):
-                if at <= start < line.end():
-                    source.refs |= _in_values(prefix, set(refs))
-        elif not value or value[0] in "|>":
-            templated = True  # the value is on the lines below: what writes it is not told here
-        elif _same(rendered, _scalar(_uncommented(value))):
-            literal_equal = True
-    source.literal = literal_equal and not templated
+    key_lines, emitters = _layout(text)
+    candidates = [line for line in key_lines if _same_path(line.path, want)]
+    if len(candidates) != 1:
+        return source
+    [line] = candidates
+    # an output action above the field could write it, unless it is in the line's own mapping
+    # (the same key twice there is no valid YAML)
+    if any(_same_path(above, want[: len(above)]) and held != line.parent for above, held in emitters):
+        return source
+    if "{{" in line.value:
+        actions = [refs for start, refs in _by_action(text) if line.start <= start < line.end and refs]
+        for refs in actions:
+            source.refs |= _in_values(prefix, set(refs))
+        source.composed = len(set().union(*actions)) > 1 if actions else False
+    elif line.value and line.value[0] not in "|>":
+        source.literal = _same(rendered, _scalar(_uncommented(line.value)))
     return source

@@ -6,7 +6,8 @@ manifests'); the rendered
 position stays in a note and the template in `finding.template`. The chart's template narrows
 the candidates (template_source.py): a value the template writes as a literal is no values
 line's; an equal value no template reads is not the one; a value composed in the template
-(`{{ .Values.image.repository }}:{{ .Values.image.tag }}`) is the values string it starts with.
+from one values string (`{{ .Values.image.repository }}:1.0`) is that string's; one composed from
+several (`…repository }}:{{ .Values.image.tag }}`) stays on the manifest: either may be the fix.
 """
 
 from __future__ import annotations
@@ -43,10 +44,11 @@ def _narrow_to_env(paths: list, obj, pointer: str) -> list:
 
 
 def _written(source: FieldSource, paths: list, rendered, strings: list) -> list:
-    """The candidates the template can have written `rendered` from: none for a literal; those
-    its key's lines read when they tell (else any a template reads); when none equals it, the
-    one user string a composed value starts with."""
-    if source.literal:
+    """The candidates the template can have written `rendered` from: none for a literal, nor for
+    a field its line composes from several values (`repository:tag`: the one to fix depends on
+    the check); those its line reads when it tells (else any a template reads); when none equals
+    it, the one user string the value starts with (`{{ .Values.repository }}:1.0`)."""
+    if source.literal or source.composed:
         return []
     paths = [path for path in paths if source.may_read(path)]
     if not source.refs:
