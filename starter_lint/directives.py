@@ -49,6 +49,11 @@ def split_rules(text: str) -> tuple[str, ...]:
 
 
 def _normalized(part: str) -> str:
+    if not part.isascii():
+        # before case mapping, which would make `ſl301` SL301 and the Kelvin sign in
+        # `SL901/\u212aeep` a `k` (as options.parse_rule_ids refuses them): escaped, such a part
+        # matches no rule, SL107 reports it, and its report shows the character that is not ASCII
+        return part.encode("ascii", "backslashreplace").decode("ascii")
     rule, slash, name = part.partition("/")
     return f"{rule.upper()}/{name.lower()}" if slash else part.upper()
 
@@ -118,6 +123,8 @@ def numbered_key(key: str, seen: dict[str, int]) -> str:
 
 
 def _names_rule(part: str, catalog: list[str], policies: Collection[str] | None) -> bool:
+    if not part.isascii():
+        return False  # rule ids and policy names are ASCII; see _normalized
     selector = POLICY_SELECTOR.match(part)
     if selector:
         if selector.group(1) != ADMISSION_RULE:

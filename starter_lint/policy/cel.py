@@ -39,6 +39,9 @@ INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 _POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
 _STATUS = re.compile(r"^[A-Z_]+:(?: |$)")  # "INVALID_ARGUMENT: " in front of every library message
 _IN_CONTAINER = re.compile(r" \(in container '[\w.]*'\)")
+# cel-go's parser limit (expressionSizeCodePointLimit), which the API server keeps; a str's len()
+# counts code points
+MAX_EXPRESSION_LENGTH = 100_000
 _NEEDS = "CEL policies need the cel-expr-python package (Python 3.11 or later): pip install cel-expr-python"
 
 
@@ -244,6 +247,11 @@ def compile_expression(source: str, variables: Collection[str]) -> CompiledExpre
 def _compile(source: str, variables: frozenset[str]) -> CompiledExpression:
     if not isinstance(source, str) or not source.strip():
         raise CelError("the expression is empty")
+    if len(source) > MAX_EXPRESSION_LENGTH:  # refused before any scan: a scan of it is wasted work
+        raise CelError(
+            f"the expression is {len(source):,} characters long; CEL's limit is "
+            f"{MAX_EXPRESSION_LENGTH:,} (the API server refuses it too)"
+        )
     found = _TRANSFORM_MAP.search(_code_only(source))
     if found is not None:  # caught here: the library would compile it and fail at each evaluation
         raise CelError(_NO_TRANSFORM_MAP, *_position_of(source, found.start(1)))
@@ -319,7 +327,9 @@ def _code_only(source: str) -> str:
             end = source.find("\n", start)
             end = len(source) if end < 0 else end
         else:
-            raw = _RAW_PREFIX.search(source, 0, start) is not None
+            # only the 2 characters before the quote (the lookbehind reads the one before them):
+            # a search from 0 made the scan quadratic in the number of literals
+            raw = _RAW_PREFIX.search(source, max(0, start - 2), start) is not None
             end = start + len(quote)
             while end < len(source) and not source.startswith(quote, end):
                 end += 2 if source[end] == "\\" and not raw else 1
