@@ -14,6 +14,7 @@ it; a block scalar), the caller keeps its other evidence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -22,6 +23,7 @@ from ..pointer import tokens
 from ..template_refs import (
     EVERYTHING,
     TemplatePath,
+    _actions,
     calls_tpl,
     prefix_matches,
     references_at,
@@ -34,7 +36,6 @@ from ..template_refs import (
 _INDENT = re.compile(r"[ \t]*")
 _DASH = re.compile(r"-(?:[ \t]+|\Z)")
 _COLON = re.compile(r":(?=[ \t]|\Z)")
-_ACTION = re.compile(r"\{\{-?(?P<body>.*?)-?\}\}")
 # an action that writes nothing: control flow, an assignment, a comment
 _CONTROL = re.compile(r"\s*(?:(?:if|else|end|range|with|define)\b|/\*|\$\w*\s*:?=)")
 _COMMENT = re.compile(r"[ \t]#")  # where a comment starts (fixed width: linear on long blanks)
@@ -91,12 +92,6 @@ def _in_values(prefix: tuple, refs: set[TemplatePath]) -> set[tuple]:
 def _scan(text: str) -> tuple[frozenset[TemplatePath], bool]:
     """(values paths `text` reads, whether it calls `tpl`): once per template per run, not per finding."""
     return frozenset(template_references(text)), calls_tpl(text)
-
-
-@lru_cache(maxsize=256)
-def _by_action(text: str) -> tuple[tuple[int, frozenset[TemplatePath]], ...]:
-    """(offset, values paths read) of each action of a template, once per template per run."""
-    return tuple((start, frozenset(refs)) for start, refs in references_at(text))
 
 
 def chart_reads(ctx: Any) -> set[tuple] | None:
@@ -171,8 +166,10 @@ def _key_at(line: str, pos: int) -> tuple[str, str, int] | None:
 
 
 def _emits(rest: str) -> bool:
-    """Whether an action-only line writes output (`{{ include … | nindent 4 }}`, `{{ toYaml . }}`)."""
-    return any(not _CONTROL.match(action.group("body")) for action in _ACTION.finditer(rest))
+    """Whether an action-only line writes output (`{{ include … | nindent 4 }}`, `{{ toYaml . }}`):
+    template_refs' linear scan, where a lazy `{{(.*?)}}` retried from every `{{` that no `}}`
+    follows (a 20k-character line of them took 28 s)."""
+    return any(not _CONTROL.match(body) for body in _actions(rest))
 
 
 def _closes(open_key: tuple[int, str], column: int, item: bool) -> bool:
@@ -183,7 +180,6 @@ def _closes(open_key: tuple[int, str], column: int, item: bool) -> bool:
     return open_key[0] >= column
 
 
-@lru_cache(maxsize=256)
 def _layout(text: str) -> tuple[tuple[_KeyLine, ...], tuple[tuple[tuple[str, ...], int], ...]]:
     """(each key line with its key path, (path, mapping) of each action-only line writing output),
     the paths rebuilt from indentation: a static reading, so it only says what the lines show."""
@@ -228,10 +224,69 @@ def _layout(text: str) -> tuple[tuple[_KeyLine, ...], tuple[tuple[tuple[str, ...
     return tuple(lines), tuple(emitters)
 
 
-def _same_path(template: tuple[str, ...], rendered: tuple[str, ...]) -> bool:
-    return len(template) == len(rendered) and all(
-        a in ("*", b) for a, b in zip(template, rendered, strict=True)
-    )
+class _PathNode:
+    """One key path of a template's lines, `*` a list item or an action key: the key lines that
+    end here and the mappings (ids) holding the output actions at this path."""
+
+    __slots__ = ("children", "emitters", "lines")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _PathNode] = {}
+        self.lines: list[_KeyLine] = []
+        self.emitters: set[int] = set()
+
+    def at(self, path: tuple[str, ...]) -> _PathNode:
+        node = self
+        for key in path:
+            node = node.children.setdefault(key, _PathNode())
+        return node
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A template read once per run: its key paths as a tree, its actions' offsets in order and
+    the values paths each reads, so that a finding costs its path's depth and a bisect, not a
+    pass over every line and every action (a 5 MB template times every finding)."""
+
+    paths: _PathNode
+    starts: tuple[int, ...]
+    refs: tuple[frozenset[TemplatePath], ...]
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> _Parsed:
+    key_lines, emitters = _layout(text)
+    paths = _PathNode()
+    for line in key_lines:
+        paths.at(line.path).lines.append(line)
+    for path, held in emitters:
+        paths.at(path).emitters.add(held)
+    actions = sorted(((start, frozenset(refs)) for start, refs in references_at(text)), key=lambda a: a[0])
+    return _Parsed(paths, tuple(start for start, _ in actions), tuple(refs for _, refs in actions))
+
+
+@lru_cache(maxsize=4096)
+def _field_line(text: str, want: tuple[str, ...]) -> _KeyLine | None:
+    """The one key line at `want`'s whole path (a template's `*` matches any key, a rendered list
+    index only a `*`), None when there are none or several, or when an output action at a path
+    above could write the field instead, unless it is in the line's own mapping (the same key
+    twice there is no valid YAML). Once per template and path per run."""
+    level = [_parsed(text).paths]
+    held: set[int] = set()
+    for key in want:
+        held.update(*(node.emitters for node in level))
+        level = [
+            child
+            for node in level
+            for child in (node.children.get(key) if key != "*" else None, node.children.get("*"))
+            if child is not None
+        ]
+    held.update(*(node.emitters for node in level))
+    lines = [line for node in level for line in node.lines[:2]]
+    if len(lines) != 1:
+        return None
+    [line] = lines
+    return None if held - {line.parent} else line
 
 
 def field_source(
@@ -254,17 +309,13 @@ def field_source(
     want = tuple("*" if token.isdigit() else token for token in tokens(pointer))
     if not want or want[-1] == "*":
         return source
-    key_lines, emitters = _layout(text)
-    candidates = [line for line in key_lines if _same_path(line.path, want)]
-    if len(candidates) != 1:
-        return source
-    [line] = candidates
-    # an output action above the field could write it, unless it is in the line's own mapping
-    # (the same key twice there is no valid YAML)
-    if any(_same_path(above, want[: len(above)]) and held != line.parent for above, held in emitters):
+    line = _field_line(text, want)
+    if line is None:
         return source
     if "{{" in line.value:
-        actions = [refs for start, refs in _by_action(text) if line.start <= start < line.end and refs]
+        parsed = _parsed(text)
+        on_line = slice(bisect_left(parsed.starts, line.start), bisect_left(parsed.starts, line.end))
+        actions = [refs for refs in parsed.refs[on_line] if refs]
         for refs in actions:
             source.refs |= _in_values(prefix, set(refs))
         source.composed = len(set().union(*actions)) > 1 if actions else False
