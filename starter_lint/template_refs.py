@@ -127,7 +127,9 @@ def _actions_at(text: str) -> Iterator[tuple[int, str]]:
         start = text.find("{{", end + 2)
 
 
-def _actions(text: str) -> Iterator[str]:
+def template_actions(text: str) -> Iterator[str]:
+    """The body of each `{{ }}` action of a template, in order (trim markers and comments off);
+    linear in the text, as the trace reads chart templates a stranger wrote."""
     for _, body in _actions_at(text):
         yield body
 
@@ -162,7 +164,7 @@ def template_references(text: str) -> set[TemplatePath]:
 
 def calls_tpl(text: str) -> bool:
     """A template that renders values as templates (`tpl`): what the values reference is read too."""
-    return any(_TPL.search(action) for action in _actions(text))
+    return any(_TPL.search(action) for action in template_actions(text))
 
 
 def prefix_matches(prefix: tuple[Any, ...], path: tuple[Any, ...]) -> bool:

@@ -23,10 +23,10 @@ from ..pointer import tokens
 from ..template_refs import (
     EVERYTHING,
     TemplatePath,
-    _actions,
     calls_tpl,
     prefix_matches,
     references_at,
+    template_actions,
     template_references,
 )
 
@@ -169,7 +169,7 @@ def _emits(rest: str) -> bool:
     """Whether an action-only line writes output (`{{ include … | nindent 4 }}`, `{{ toYaml . }}`):
     template_refs' linear scan, where a lazy `{{(.*?)}}` retried from every `{{` that no `}}`
     follows (a 20k-character line of them took 28 s)."""
-    return any(not _CONTROL.match(body) for body in _actions(rest))
+    return any(not _CONTROL.match(body) for body in template_actions(rest))
 
 
 def _closes(open_key: tuple[int, str], column: int, item: bool) -> bool:
