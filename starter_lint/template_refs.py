@@ -128,7 +128,7 @@ def _actions_at(text: str) -> Iterator[tuple[int, str]]:
 
 
 def template_actions(text: str) -> Iterator[str]:
-    """The body of each `{{ }}` action of a template, in order (trim markers and comments off);
+    """The body of each `{{ }}` action of a template, in order, without its trim markers;
     linear in the text, as the trace reads chart templates a stranger wrote."""
     for _, body in _actions_at(text):
         yield body
