@@ -55,7 +55,14 @@ def _uses(*expressions: str) -> dict | None:
             "object.spec.containers.all(c, has(c.resources) && 'cpu' in c.resources.requests)",
             {"spec.containers": ("fields", ("resources",))},
         ),
-        # map and filter return items (what follows may read them whole): the list is read whole
+        # map's list holds what its expressions compute of the fields they read (of nothing
+        # else: used any way, it reads those fields); filter and sortBy return the items
+        # themselves, which what follows may read whole: the list is read whole
+        ("object.spec.containers.map(c, c.image)[0] == 'x'", {"spec.containers": ("fields", ("image",))}),
+        (
+            "object.spec.containers.map(c, c.name == 'a', c.image).all(i, i == 'x')",
+            {"spec.containers": ("fields", ("image", "name"))},
+        ),
         (
             "object.spec.containers.map(c, c.image) + object.spec.containers.filter(c, c.name == 'x').map(c, c.name)",
             {"spec.containers": ("whole",)},
@@ -114,6 +121,9 @@ def _reads_of(source: str) -> dict | None:
         # a boolean macro's result dotted or indexed: not used as a boolean, read whole
         ("object.spec.containers.exists(c, c.name == 'a').x", {"spec.containers": ("whole",)}),
         ("object.spec.containers.all(c, c.x)[0]", {"spec.containers": ("whole",)}),
+        # more arguments than the macro takes with one variable
+        ("object.spec.containers.map(a, b, c, c.x)", {"spec.containers": ("whole",)}),
+        ("object.spec.containers.all(c, c.x, c.y)", {"spec.containers": ("whole",)}),
         # a body that does not close: read whole
         ("object.spec.containers.all(c, c.x", {"spec.containers": ("whole",)}),
     ],
@@ -234,6 +244,15 @@ _APPS = "object.spec.template.spec.containers.filter(c, c.name == 'app')"
         (f"{_APPS}[0].image.startsWith('registry.example.org/')", ""),
         (
             "object.spec.template.spec.containers.map(c, c).all(x, x.image.startsWith('registry.example.org/'))",
+            "",
+        ),
+        (
+            "object.spec.template.spec.containers.map(c, c.image).all(i, i.startsWith('registry.example.org/'))",
+            "",
+        ),
+        (
+            "object.spec.template.spec.containers.map(c, c.name == 'app', c.image)"
+            ".all(i, i.startsWith('registry.example.org/'))",
             "",
         ),
         ("object.spec.template.spec.containers.all(i, c, c.image.startsWith('registry.example.org/'))", ""),

@@ -165,9 +165,11 @@ def _reads(policy: Policy) -> tuple:
 _PRESENCE = ("presence",)
 _KEYS = ("keys",)
 _WHOLE = ("whole",)
-# the macros whose result is a boolean and nothing of the items (filter, map, sortBy… return
-# items, which what follows may read whole): only these, with one variable, read some fields
-_BOOLEAN_MACROS = frozenset({"all", "exists", "exists_one", "existsOne"})
+# the macros whose result is made only of what their expressions compute of each item, never
+# an item itself, and so of nothing but the fields those read: a boolean (all, exists,
+# exists_one: one variable, two arguments) or map's list of `f(c)` (`map(c, f)`, `map(c, p,
+# f)`). filter, sortBy… return the items themselves, which what follows may read whole.
+_ARGUMENTS = {"all": 2, "exists": 2, "exists_one": 2, "existsOne": 2, "map": 3}  # at most
 _CALL = re.compile(r"\s*\(")
 # what may follow `x in object.a` so that `in` is the operator applied to object.a itself
 _ENDS_OPERAND = re.compile(r"\s*(?:$|[)\]},:?]|&&|\|\|)")
@@ -218,25 +220,28 @@ class _Scan:
         self.budget = 8 * len(code) + 4096
 
     def macro_fields(self, method: str, at: int) -> tuple:
-        """What `object.a.<method>(…)` at `at` reads of the list a: for a boolean macro with one
-        variable, whose result is used as it is and whose variable is only ever followed by a
-        field (`c.image`), those fields of each item; else all of it."""
+        """What `object.a.<method>(…)` at `at` reads of the list a: for a macro of _ARGUMENTS
+        with one variable, a boolean one's result used as it is, whose variable is only ever
+        followed by a field (`c.image`), those fields of each item; else all of it."""
         code = self.code
         head = _MACRO_HEAD.match(code, at)
-        if method not in _BOOLEAN_MACROS or head is None:
+        if method not in _ARGUMENTS or head is None:
             return _WHOLE
         opening = code.index("(", at)
         closing = self.closes.get(opening)
-        if closing is None or code[closing] != ")" or _SELECTED.match(code, closing + 1):
+        if closing is None or code[closing] != ")":
             return _WHOLE
+        if method != "map" and _SELECTED.match(code, closing + 1):
+            return _WHOLE  # a boolean dotted or indexed: not the macro it seems
         self.budget -= closing - head.end()
         if self.budget < 0:  # nested past telling cheaply
             return _WHOLE
-        depth = 0
-        for char in code[head.end() : closing]:  # a second comma at the top: two variables (i, c)
+        depth, arguments = 0, 2
+        for char in code[head.end() : closing]:  # all(i, c, p): two variables, the item second
             depth += (char in "([{") - (char in ")]}")
-            if char == "," and depth == 0:
-                return _WHOLE
+            arguments += char == "," and depth == 0
+        if arguments > _ARGUMENTS[method]:
+            return _WHOLE
         fields = set()
         variable = re.compile(rf"(?<![\w.]){head.group(1)}\b")
         for use in variable.finditer(code, head.end(), closing):
