@@ -122,3 +122,26 @@ def test_a_findings_copy_is_what_dataclasses_replace_gives():
         copy.message = "x"  # type: ignore[misc]
     with pytest.raises(TypeError, match="no field bogus"):
         finding.with_(bogus=1)
+
+
+def test_secret_strings_are_found_again_when_what_they_came_from_changed(tmp_path):
+    (tmp_path / "m.yaml").write_text(MANIFEST, encoding="utf-8")
+    (tmp_path / "n.yaml").write_text(
+        MANIFEST.replace("hunter2-very-secret", "other-very-secret").replace(
+            "aHVudGVyMi12ZXJ5LXNlY3JldA==", "b3RoZXItdmVyeS1zZWNyZXQ="
+        ),
+        encoding="utf-8",
+    )
+    manifests = load_paths([str(tmp_path / "m.yaml")])
+    target = _Target(manifests)
+    assert "hunter2-very-secret" in secret_strings(target)
+    assert secret_strings(target) is secret_strings(target)  # kept while nothing changed
+    added = load_paths([str(tmp_path / "n.yaml")])
+    manifests.objects.append(added.objects[1])  # an object added in place: not a stale set
+    assert "other-very-secret" in secret_strings(target)
+    manifests.objects[-1] = manifests.objects[0]  # one replaced in place (the count the same)
+    manifests.objects[0] = added.objects[1]
+    assert "other-very-secret" in secret_strings(target)
+    target.manifests = load_paths([str(tmp_path / "n.yaml")])  # other manifests
+    found = secret_strings(target)
+    assert "other-very-secret" in found and "hunter2-very-secret" not in found

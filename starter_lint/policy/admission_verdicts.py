@@ -20,6 +20,7 @@ from .. import speedups
 from ..findings import Location
 from ..manifests.model import ManifestObject
 from .admission import Policy
+from .cel import _code_only
 
 # `object.a.b`: a path an expression reads (admission_eval.py points findings at it too)
 OBJECT_PATH = re.compile(r"\bobject((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)+)")
@@ -130,26 +131,28 @@ def _contextual(read: tuple) -> bool:
 def _reads(policy: Policy) -> tuple:
     """What the policy's expressions can read of their input: the `object.a.b` paths with what
     each reads there (`_uses`; None when `object` is also read otherwise, whole) and the other
-    inputs they name."""
+    inputs they name. Read from the code alone (string literals and comments blanked), in time
+    linear in the sources: where a read cannot be told simply, the value is read whole."""
     sources = [expression.source for _, expression in policy.match_conditions + policy.variables]
     for validation in policy.validations:
         sources.append(validation.expression.source)
         if validation.message_expression is not None:
             sources.append(validation.message_expression.source)
     found: dict | None = {}
-    for text in sources:
-        if found is None or len(_OBJECT.findall(text)) != len(OBJECT_PATH.findall(text)):
+    for source in sources:
+        code = _code_only(source)
+        if found is None or len(_OBJECT.findall(code)) != len(OBJECT_PATH.findall(code)):
             found = None  # `object` not only as object.a…: bare, indexed, a macro's variable
             continue
-        for match in OBJECT_PATH.finditer(text):
+        scan = _Scan(code)
+        for match in OBJECT_PATH.finditer(code):
             parts = tuple(re.split(r"\s*\.\s*", match.group(1).strip(". \t\n")))
-            after = text[match.end() :]
-            if re.match(r"\s*\(", after):  # object.a.size(), object.a.all(…): reads a
-                parts, use = parts[:-1], _macro_fields(parts[-1], text, match.end())
+            if _CALL.match(code, match.end()):  # object.a.size(), object.a.all(…): reads a
+                parts, use = parts[:-1], scan.macro_fields(parts[-1], match.end())
             else:
-                use = _use(text[: match.start()], after)
+                use = _use(code, match.start(), match.end())
             found[parts] = _joined(found.get(parts, _PRESENCE), use)
-    text = "\n".join(sources)
+    text = "\n".join(sources)  # an input named anywhere, even in a string, is read: never less
     return (
         None if found is None else tuple(sorted(found.items())),
         tuple(name for name in _INPUTS if re.search(rf"\b{name}\b", text)),
@@ -162,18 +165,30 @@ def _reads(policy: Policy) -> tuple:
 _PRESENCE = ("presence",)
 _KEYS = ("keys",)
 _WHOLE = ("whole",)
-_MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+# the macros whose result is made only of what their expressions compute of each item, never
+# an item itself, and so of nothing but the fields those read: a boolean (all, exists,
+# exists_one: one variable, two arguments) or map's list of `f(c)` (`map(c, f)`, `map(c, p,
+# f)`). filter, sortBy… return the items themselves, which what follows may read whole.
+_ARGUMENTS = {"all": 2, "exists": 2, "exists_one": 2, "existsOne": 2, "map": 3}  # at most
+_CALL = re.compile(r"\s*\(")
 # what may follow `x in object.a` so that `in` is the operator applied to object.a itself
 _ENDS_OPERAND = re.compile(r"\s*(?:$|[)\]},:?]|&&|\|\|)")
+_HAS_BEFORE = re.compile(r"\bhas\(\s*$")
+_IN_BEFORE = re.compile(r"(?<![\w.])in\s*$")
+_CLOSES_HAS = re.compile(r"\s*\)")
+_BEFORE = 64  # how far before a path `has(` or `in` is looked for (more blanks: read whole)
 _MACRO_HEAD = re.compile(r"\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,")
 _FIELD = re.compile(r"\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()")  # a field, not a method
+_SELECTED = re.compile(r"\s*[.\[]")  # a result dotted or indexed: read for more than a boolean
 
 
-def _use(before: str, after: str) -> tuple:
-    """What one `object.a.b` (not followed by a call) reads, from the text around it."""
-    if re.search(r"\bhas\(\s*$", before) and re.match(r"\s*\)", after):
+def _use(code: str, start: int, end: int) -> tuple:
+    """What the `object.a.b` at code[start:end] (not followed by a call) reads, from the code
+    around it (a bounded window before it: linear in the code)."""
+    window = max(0, start - _BEFORE)
+    if _HAS_BEFORE.search(code, window, start) and _CLOSES_HAS.match(code, end):
         return _PRESENCE
-    if re.search(r"(?<![\w.])in\s*$", before) and _ENDS_OPERAND.match(after):
+    if _IN_BEFORE.search(code, window, start) and _ENDS_OPERAND.match(code, end):
         return _KEYS
     return _WHOLE
 
@@ -189,47 +204,52 @@ def _joined(one: tuple, other: tuple) -> tuple:
     return _WHOLE
 
 
-def _macro_fields(method: str, text: str, at: int) -> tuple:
-    """What `object.a.<method>(…)` at `at` reads of the list a: for a macro whose variable is
-    only ever followed by a field (`c.image`), those fields of each item; else all of it."""
-    head = _MACRO_HEAD.match(text, at)
-    if method not in _MACROS or head is None:
-        return _WHOLE
-    body = _call_body(text, head.end())
-    if body is None:
-        return _WHOLE
-    fields = set()
-    for use in re.finditer(rf"(?<![\w.]){head.group(1)}\b", body):
-        field = _FIELD.match(body, use.end())
-        if field is None:  # the item itself (bare, indexed, a method on it, a nested macro's variable)
+class _Scan:
+    """The macro calls of one expression's code (literals and comments blanked): where each
+    bracket closes (found once), and a budget of body text read, so nested macros stay linear."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.closes: dict[int, int] = {}
+        opened: list[int] = []
+        for at, char in enumerate(code):
+            if char in "([{":
+                opened.append(at)
+            elif char in ")]}" and opened:
+                self.closes[opened.pop()] = at
+        self.budget = 8 * len(code) + 4096
+
+    def macro_fields(self, method: str, at: int) -> tuple:
+        """What `object.a.<method>(…)` at `at` reads of the list a: for a macro of _ARGUMENTS
+        with one variable, a boolean one's result used as it is, whose variable is only ever
+        followed by a field (`c.image`), those fields of each item; else all of it."""
+        code = self.code
+        head = _MACRO_HEAD.match(code, at)
+        if method not in _ARGUMENTS or head is None:
             return _WHOLE
-        fields.add(field.group(1))
-    return ("fields", tuple(sorted(fields)))
-
-
-def _call_body(text: str, start: int) -> str | None:
-    """The text from `start` to the parenthesis that closes the call, its string literals
-    blanked; None when it cannot be told simply (an escape in a string, no closing)."""
-    out, depth, i = [], 0, start
-    while i < len(text):
-        char = text[i]
-        if char in "'\"":
-            quote = text[i : i + 3] if text[i : i + 3] in ("'''", '"""') else char
-            close = text.find(quote, i + len(quote))
-            if close < 0 or "\\" in text[i:close]:
-                return None
-            out.append('""')
-            i = close + len(quote)
-            continue
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            if depth == 0:
-                return "".join(out)
-            depth -= 1
-        out.append(char)
-        i += 1
-    return None
+        opening = code.index("(", at)
+        closing = self.closes.get(opening)
+        if closing is None or code[closing] != ")":
+            return _WHOLE
+        if method != "map" and _SELECTED.match(code, closing + 1):
+            return _WHOLE  # a boolean dotted or indexed: not the macro it seems
+        self.budget -= closing - head.end()
+        if self.budget < 0:  # nested past telling cheaply
+            return _WHOLE
+        depth, arguments = 0, 2
+        for char in code[head.end() : closing]:  # all(i, c, p): two variables, the item second
+            depth += (char in "([{") - (char in ")]}")
+            arguments += char == "," and depth == 0
+        if arguments > _ARGUMENTS[method]:
+            return _WHOLE
+        fields = set()
+        variable = re.compile(rf"(?<![\w.]){head.group(1)}\b")
+        for use in variable.finditer(code, head.end(), closing):
+            field = _FIELD.match(code, use.end(), closing)
+            if field is None:  # the item itself (bare, indexed, a method on it, a nested macro's variable)
+                return _WHOLE
+            fields.add(field.group(1))
+        return ("fields", tuple(sorted(fields)))
 
 
 def _walk(obj: dict, path: tuple, use: tuple) -> tuple:
