@@ -118,10 +118,10 @@ def test_chart_reads_are_what_the_templates_read(tmp_path):
 def test_reading_a_key_line_is_linear(line):
     from starter_lint.manifests import template_source
 
-    started = time.monotonic()
+    started = time.process_time()  # CPU: other load must not fail it
     for key_line in template_source._layout(line)[0]:
         template_source._scalar(template_source._uncommented(key_line.value))
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
 
 
 API = """apiVersion: apps/v1
