@@ -1,6 +1,6 @@
 """How big an expression policy/cel.py takes: over CEL's own limit of 100,000 code points
 (cel-go's parser limit, which the API server keeps) it is refused with a CelError before any scan
-of it, and the scan for calls outside string literals (`_code_only`) is linear in the source, so
+of it, and the scan for calls outside string literals (`code_only`) is linear in the source, so
 a policy file full of string literals cannot hold the run for minutes."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 import pytest
 
 from starter_lint.policy import cel
-from starter_lint.policy.cel import MAX_EXPRESSION_LENGTH, CelError, _code_only, compile_expression
+from starter_lint.policy.cel import MAX_EXPRESSION_LENGTH, CelError, code_only, compile_expression
 
 
 class Scanned(Exception):
@@ -22,7 +22,7 @@ def scan_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(source: str) -> str:
         raise Scanned(len(source))
 
-    monkeypatch.setattr(cel, "_code_only", refuse)
+    monkeypatch.setattr(cel, "code_only", refuse)
 
 
 def test_a_megabyte_expression_is_refused_before_any_scan(scan_refused: None) -> None:
@@ -46,7 +46,7 @@ def _scan_seconds(count: int, literal: str) -> float:
     best = float("inf")
     for _ in range(2):  # the lesser of two: another process on the core only adds time
         started = time.process_time()
-        _code_only(source)
+        code_only(source)
         best = min(best, time.process_time() - started)
     return best
 
@@ -66,8 +66,8 @@ def test_a_raw_prefix_is_still_seen_right_before_the_quote() -> None:
     # after it is code; not raw: `\'` is an escaped quote and the call is inside the literal
     raw = r"x + r'\' + y.transformMap(a)"
     plain = r"x + '\' + y.transformMap(a)'"
-    assert "y.transformMap(a)" in _code_only(raw)
-    assert "transformMap" not in _code_only(plain)
+    assert "y.transformMap(a)" in code_only(raw)
+    assert "transformMap" not in code_only(plain)
     # an `r` ending a name (`bar'…'`) or after a dot is no prefix
-    assert "transformMap" not in _code_only(r"bar'\' + y.transformMap(a)'")
-    assert len(_code_only(raw)) == len(raw)
+    assert "transformMap" not in code_only(r"bar'\' + y.transformMap(a)'")
+    assert len(code_only(raw)) == len(raw)

@@ -15,7 +15,7 @@ from starter_lint.options import Options
 from starter_lint.pipeline import run
 from starter_lint.policy import admission_eval
 from starter_lint.policy.admission import Expression
-from starter_lint.policy.admission_pointer import variable_pointer
+from starter_lint.policy.admission_pointer import read_pointer, variable_pointer
 
 from .test_policy_admission import binding, deployment, evaluate, policy
 
@@ -171,3 +171,16 @@ def test_a_long_chain_of_variables_and_a_deep_object_are_read_in_bounded_time():
         deep = {"d": deep}
     pointer = _variable_pointer({"spec": deep}, "object.spec", "bottom")
     assert pointer == "/spec" + "/d" * 5000 + "/leaf"
+
+
+def test_the_fallback_pointer_follows_each_variable_of_a_chain_once():
+    # last read: each variable reading the one before twice, and none reading a path the object
+    # has, made the fallback follow 2**n reads (24 variables: 49 s of CPU for one Deployment)
+    variables = {"v0": Expression("has(object.zzz)", None, "spec.variables[0].expression")}
+    for i in range(1, 60):
+        variables[f"v{i}"] = Expression(f"variables.v{i - 1} && variables.v{i - 1}", None, "f")
+    assert read_pointer("variables.v59", {"metadata": {"name": "a"}}, variables) == ""
+    variables["v0"] = Expression("object.metadata.name == 'x'", None, "spec.variables[0].expression")
+    assert read_pointer("variables.v59", {"metadata": {"name": "a"}}, variables) == "/metadata/name"
+    # a path inside a string literal is not a read
+    assert read_pointer("object.metadata.name + ' object.spec.x'", {"spec": {"x": 1}}, {}) == ""

@@ -90,7 +90,8 @@ def _in_values(prefix: tuple, refs: set[TemplatePath]) -> set[tuple]:
 
 @lru_cache(maxsize=1024)
 def _scan(text: str) -> tuple[frozenset[TemplatePath], bool]:
-    """(values paths `text` reads, whether it calls `tpl`): once per template per run, not per finding."""
+    """(values paths `text` reads, whether it calls `tpl`): once per template text in a process
+    (a bounded cache), not per finding."""
     return frozenset(template_references(text)), calls_tpl(text)
 
 
@@ -244,8 +245,8 @@ class _PathNode:
 
 @dataclass(frozen=True)
 class _Parsed:
-    """A template read once per run: its key paths as a tree, its actions' offsets in order and
-    the values paths each reads, so that a finding costs its path's depth and a bisect, not a
+    """A template read once per text in a process (a bounded cache): its key paths as a tree, its
+    actions' offsets in order and the values paths each reads, so that a finding costs its path's depth and a bisect, not a
     pass over every line and every action (a 5 MB template times every finding)."""
 
     paths: _PathNode
@@ -270,7 +271,7 @@ def _field_line(text: str, want: tuple[str, ...]) -> _KeyLine | None:
     """The one key line at `want`'s whole path (a template's `*` matches any key, a rendered list
     index only a `*`), None when there are none or several, or when an output action at a path
     above could write the field instead, unless it is in the line's own mapping (the same key
-    twice there is no valid YAML). Once per template and path per run."""
+    twice there is no valid YAML). Once per template and path in a process (a bounded cache)."""
     level = [_parsed(text).paths]
     held: set[int] = set()
     for key in want:

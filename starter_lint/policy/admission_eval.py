@@ -14,7 +14,6 @@ object has, so the pipeline traces it to the values line like other manifest fin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,7 +24,6 @@ from ..fields import as_dict
 from ..findings import Problem, Severity
 from ..halves import in_two_halves
 from ..manifests.model import ManifestObject
-from ..pointer import build
 from ..redact import MIN_FINDING_SCRUB_LENGTH, manifest_secret_parts, redacted_copy
 from ..redact_source import secret_strings
 from .admission import RULE_ID, AdmissionPolicies, Binding, Expression, Policy
@@ -39,14 +37,11 @@ from .admission_match import (
     resource_of,
     selector_matches,
 )
-from .admission_pointer import element_pointer, variable_pointer
-from .admission_verdicts import OBJECT_PATH as _OBJECT_PATH
-from .admission_verdicts import Verdicts
+from .admission_pointer import element_pointer, read_pointer, variable_pointer
+from .admission_verdicts import VARIABLE_REF, Verdicts
 from .cel import Bindings, CelEvaluationError
 
 _SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))
-
-_VARIABLE = re.compile(r"\bvariables\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class _Failed(Exception):
@@ -67,28 +62,6 @@ def _run(expression: Expression, activation: Bindings) -> Any:
         return expression.compiled.evaluate(activation)
     except CelEvaluationError as exc:  # what the engine raises for any input it cannot evaluate
         raise _Failed(f"{expression.field}: {exc.message}", expression.source) from None
-
-
-def _read_pointer(expression: str, obj: dict, variables: dict[str, Expression], depth: int = 0) -> str:
-    """The deepest node of the first `object.a.b` path in `expression` that `obj` has, looking
-    into the variables it reads (`variables.x`) where it reads no such path itself ("" if none)."""
-    for match in _OBJECT_PATH.finditer(expression):
-        node: Any = obj
-        found: list[str] = []
-        for part in re.split(r"\s*\.\s*", match.group(1).strip(". \t\n")):
-            if not isinstance(node, dict) or part not in node:
-                break
-            node = node[part]
-            found.append(part)
-        if found:
-            return build(*found)
-    if depth < len(variables):  # variables read only earlier ones: no loop, but keep it bounded
-        for name in _VARIABLE.findall(expression):
-            if name in variables:
-                pointer = _read_pointer(variables[name].source, obj, variables, depth + 1)
-                if pointer:
-                    return pointer
-    return ""
 
 
 def _params_of(binding: Binding, request: Request, params: list[dict], default_ns: str, crds: dict) -> list:
@@ -174,7 +147,7 @@ def _evaluate(policy: Policy, base: Bindings) -> Iterator[tuple[int, str, dict]]
 
 def _cause(source: str, broken: dict[str, _Failed]) -> _Failed | None:
     """The failure of a variable that `source` reads, which is why it failed too (else None)."""
-    return next((broken[name] for name in _VARIABLE.findall(source) if name in broken), None)
+    return next((broken[name] for name in VARIABLE_REF.findall(source) if name in broken), None)
 
 
 def _who(binding: Binding) -> str:
@@ -259,7 +232,7 @@ def _denials(
             pointer = (
                 element_pointer(expression, obj, bindings)
                 or variable_pointer(expression, obj, variables, values)
-                or _read_pointer(expression.source, obj, variables)
+                or read_pointer(expression.source, obj, variables)
             )
             denials.append((i, message, pointer))
     except _Failed as failure:

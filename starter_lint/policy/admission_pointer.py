@@ -26,8 +26,8 @@ from typing import Any
 from ..pointer import build
 from ..redact import REDACTED
 from .admission import Expression
-from .admission_verdicts import OBJECT_PATH  # the paths the verdict's digest holds
-from .cel import Bindings, CelError, CelEvaluationError, compile_expression
+from .admission_verdicts import CALL_OPEN, OBJECT_PATH, VARIABLE_REF  # the paths the verdict's digest holds
+from .cel import Bindings, CelError, CelEvaluationError, code_only, compile_expression
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _HEAD = re.compile(
@@ -64,10 +64,11 @@ def _shape(source: str) -> tuple[list[str], str, str, bool] | None:
     `object.<path>.all(x, P)` or `!object.<path>.exists(x, P)`, the whole expression; else None."""
     if '"""' in source or "'''" in source:
         return None  # triple-quoted strings: not read by the scanner above
-    head = _HEAD.match(source)
+    code = code_only(source)  # same offsets; strings and comments blanked
+    head = _HEAD.match(code)
     if head is None or bool(head.group("negated")) != (head.group("macro") == "exists"):
         return None
-    end = _closing(source, head.end())
+    end = _closing(code, head.end())
     if end is None or source[end + 1 :].strip():
         return None
     predicate = source[head.end() : end].strip()
@@ -77,18 +78,43 @@ def _shape(source: str) -> tuple[list[str], str, str, bool] | None:
     return path, head.group("var"), predicate, head.group("macro") == "exists"
 
 
+def _deepest_keys(node: Any, dotted: str) -> list[str]:
+    """The keys of `.a.b.c` (as a regex group gives it) that `node` has, from the top."""
+    found: list[str] = []
+    for part in re.split(r"\s*\.\s*", dotted.strip(". \t\n")):
+        if not isinstance(node, dict) or part not in node:
+            break
+        node = node[part]
+        found.append(part)
+    return found
+
+
 def _field(predicate: str, var: str, element: Any) -> list[str]:
     """The deepest keys of the first `x.a.b` the predicate reads that the element has."""
     for match in re.finditer(r"\b" + re.escape(var) + r"((?:\s*\.\s*" + _NAME + r")+)", predicate):
-        node, found = element, []
-        for part in re.split(r"\s*\.\s*", match.group(1).strip(". \t\n")):
-            if not isinstance(node, dict) or part not in node:
-                break
-            node = node[part]
-            found.append(part)
+        found = _deepest_keys(element, match.group(1))
         if found:
             return found
     return []
+
+
+def read_pointer(source: str, obj: dict, variables: dict[str, Expression]) -> str:
+    """The deepest node of the first `object.a.b` path in `source` that `obj` has, looking into
+    the variables it reads (`variables.x`, each once, breadth first) where it reads no such path
+    itself ("" if none). Each variable once: a chain where each reads the one before twice would
+    otherwise be followed 2^n times."""
+    sources, seen = [source], set()
+    while sources:
+        text = code_only(sources.pop(0))
+        for match in OBJECT_PATH.finditer(text):
+            found = _deepest_keys(obj, match.group(1))
+            if found:
+                return build(*found)
+        for name in VARIABLE_REF.findall(text):
+            if name in variables and name not in seen:
+                seen.add(name)
+                sources.append(variables[name].source)
+    return ""
 
 
 def element_pointer(expression: Expression, obj: dict, bindings: Bindings) -> str | None:
@@ -120,7 +146,6 @@ def element_pointer(expression: Expression, obj: dict, bindings: Bindings) -> st
     return build(*path, first, *_field(predicate, var, items[first]))
 
 
-_VARIABLE = re.compile(r"\bvariables\s*\.\s*(" + _NAME + r")\b")
 _PROJECTION = re.compile(
     r"\s*\(\s*(?P<var>" + _NAME + r")\s*,\s*(?P=var)(?P<field>(?:\s*\.\s*" + _NAME + r")+)\s*\)"
 )
@@ -131,7 +156,6 @@ _EMPTY = (
     r"variables\.{}\s*\.\s*size\(\s*\)\s*==\s*0",
     r"variables\.{}\s*==\s*\[\s*\]",
 )
-_CALL = re.compile(r"\s*\(")
 _INDEX = re.compile(r"\s*\[")
 _PARTIAL = re.compile(r"(?:\bhas\(|(?<![\w.])in)$")  # before a path only tested, or its keys read
 _SCALARS = (str, int, float, bool)
@@ -145,10 +169,10 @@ def _patterns(source: str, variables: dict[str, Expression]) -> list[tuple]:
     found: list[tuple] = []
     sources, seen = [source], set()
     while sources:
-        text = sources.pop(0)
+        text = code_only(sources.pop(0))  # a path inside a string literal is no read
         for match in OBJECT_PATH.finditer(text):
             parts = tuple(re.split(r"\s*\.\s*", match.group(1).strip(". \t\n")))
-            if _CALL.match(text, match.end()):
+            if CALL_OPEN.match(text, match.end()):
                 projection = _PROJECTION.match(text, match.end())
                 if parts[-1] == "map" and projection is not None:
                     fields = re.split(r"\s*\.\s*", projection.group("field").strip(". \t\n"))
@@ -159,7 +183,7 @@ def _patterns(source: str, variables: dict[str, Expression]) -> list[tuple]:
                 before -= 1
             if not _INDEX.match(text, match.end()) and not _PARTIAL.search(text[max(0, before - 6) : before]):
                 found.append(parts)
-        for name in _VARIABLE.findall(text):  # each variable once: a chain may read one many times
+        for name in VARIABLE_REF.findall(text):  # each variable once: a chain may read one many times
             if name in variables and name not in seen:
                 seen.add(name)
                 sources.append(variables[name].source)
@@ -192,7 +216,7 @@ def variable_pointer(
 ) -> str | None:
     """The pointer of the first field of `obj` holding one of the values of a variable the
     denied validation reads (see the module's docstring); None when there is none."""
-    for name in dict.fromkeys(_VARIABLE.findall(expression.source)):
+    for name in dict.fromkeys(VARIABLE_REF.findall(code_only(expression.source))):
         value = values.get(name)
         if isinstance(value, list):
             wants_empty = any(

@@ -20,10 +20,13 @@ from .. import speedups
 from ..findings import Location
 from ..manifests.model import ManifestObject
 from .admission import Policy
-from .cel import _code_only
+from .cel import code_only
 
 # `object.a.b`: a path an expression reads (admission_eval.py points findings at it too)
 OBJECT_PATH = re.compile(r"\bobject((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)+)")
+# `variables.x`: a variable an expression reads; `(` after a path: a method or macro call on it
+VARIABLE_REF = re.compile(r"\bvariables\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)\b")
+CALL_OPEN = re.compile(r"\s*\(")
 _OBJECT = re.compile(r"\bobject\b")
 _INPUTS = ("oldObject", "request", "params", "namespaceObject")  # read whole when an expression names them
 
@@ -140,14 +143,14 @@ def _reads(policy: Policy) -> tuple:
             sources.append(validation.message_expression.source)
     found: dict | None = {}
     for source in sources:
-        code = _code_only(source)
+        code = code_only(source)
         if found is None or len(_OBJECT.findall(code)) != len(OBJECT_PATH.findall(code)):
             found = None  # `object` not only as object.a…: bare, indexed, a macro's variable
             continue
         scan = _Scan(code)
         for match in OBJECT_PATH.finditer(code):
             parts = tuple(re.split(r"\s*\.\s*", match.group(1).strip(". \t\n")))
-            if _CALL.match(code, match.end()):  # object.a.size(), object.a.all(…): reads a
+            if CALL_OPEN.match(code, match.end()):  # object.a.size(), object.a.all(…): reads a
                 parts, use = parts[:-1], scan.macro_fields(parts[-1], match.end())
             else:
                 use = _use(code, match.start(), match.end())
@@ -170,7 +173,6 @@ _WHOLE = ("whole",)
 # exists_one: one variable, two arguments) or map's list of `f(c)` (`map(c, f)`, `map(c, p,
 # f)`). filter, sortBy… return the items themselves, which what follows may read whole.
 _ARGUMENTS = {"all": 2, "exists": 2, "exists_one": 2, "existsOne": 2, "map": 3}  # at most
-_CALL = re.compile(r"\s*\(")
 # what may follow `x in object.a` so that `in` is the operator applied to object.a itself
 _ENDS_OPERAND = re.compile(r"\s*(?:$|[)\]},:?]|&&|\|\|)")
 _HAS_BEFORE = re.compile(r"\bhas\(\s*$")

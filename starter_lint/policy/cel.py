@@ -252,7 +252,7 @@ def _compile(source: str, variables: frozenset[str]) -> CompiledExpression:
             f"the expression is {len(source):,} characters long; CEL's limit is "
             f"{MAX_EXPRESSION_LENGTH:,} (the API server refuses it too)"
         )
-    found = _TRANSFORM_MAP.search(_code_only(source))
+    found = _TRANSFORM_MAP.search(code_only(source))
     if found is not None:  # caught here: the library would compile it and fail at each evaluation
         raise CelError(_NO_TRANSFORM_MAP, *_position_of(source, found.start(1)))
     environment = _environment(variables)
@@ -316,7 +316,7 @@ _SKIPPED_START = re.compile(r"//|'''|\"\"\"|'|\"")  # a comment, or a string lit
 _RAW_PREFIX = re.compile(r"(?<![\w.])(?:[rR][bB]?|[bB][rR])$")  # r'…', rb'…', br'…': no escapes
 
 
-def _code_only(source: str) -> str:
+def code_only(source: str) -> str:
     """The source with its string literals and comments blanked (spaces; newlines kept, so
     offsets are the same): what a scan for calls must read."""
     parts: list[str] = []
