@@ -246,8 +246,9 @@ class _PathNode:
 @dataclass(frozen=True)
 class _Parsed:
     """A template read once per text in a process (a bounded cache): its key paths as a tree, its
-    actions' offsets in order and the values paths each reads, so that a finding costs its path's depth and a bisect, not a
-    pass over every line and every action (a 5 MB template times every finding)."""
+    actions' offsets in order and the values paths each reads, so that a finding costs its
+    path's depth and a bisect, not a pass over every line and every action (a 5 MB template
+    times every finding)."""
 
     paths: _PathNode
     starts: tuple[int, ...]
