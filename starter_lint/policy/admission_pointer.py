@@ -27,7 +27,7 @@ from ..pointer import build
 from ..redact import REDACTED
 from .admission import Expression
 from .admission_verdicts import CALL_OPEN, OBJECT_PATH, VARIABLE_REF  # the paths the verdict's digest holds
-from .cel import Bindings, CelError, CelEvaluationError, code_only, compile_expression
+from .cel import Bindings, CelError, CelEvaluationError, bracket_closings, code_only, compile_expression
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _HEAD = re.compile(
@@ -36,39 +36,14 @@ _HEAD = re.compile(
 )
 
 
-def _closing(text: str, start: int) -> int | None:
-    """The position of the `)` closing the call whose arguments start at `start` (strings with
-    their escapes skipped), or None when it does not close."""
-    depth, position, quote = 1, start, ""
-    while position < len(text):
-        char = text[position]
-        if quote:
-            if char == "\\":
-                position += 1
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return position
-        position += 1
-    return None
-
-
 def _shape(source: str) -> tuple[list[str], str, str, bool] | None:
     """(list path, variable, predicate, whether an element fails when the predicate is true) of
     `object.<path>.all(x, P)` or `!object.<path>.exists(x, P)`, the whole expression; else None."""
-    if '"""' in source or "'''" in source:
-        return None  # triple-quoted strings: not read by the scanner above
     code = code_only(source)  # same offsets; strings and comments blanked
     head = _HEAD.match(code)
     if head is None or bool(head.group("negated")) != (head.group("macro") == "exists"):
         return None
-    end = _closing(code, head.end())
+    end = bracket_closings(code).get(code.index("(", head.end("macro")))
     if end is None or source[end + 1 :].strip():
         return None
     predicate = source[head.end() : end].strip()

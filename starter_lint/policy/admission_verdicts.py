@@ -20,7 +20,7 @@ from .. import speedups
 from ..findings import Location
 from ..manifests.model import ManifestObject
 from .admission import Policy
-from .cel import code_only
+from .cel import bracket_closings, code_only
 
 # `object.a.b`: a path an expression reads (admission_eval.py points findings at it too)
 OBJECT_PATH = re.compile(r"\bobject((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)+)")
@@ -212,13 +212,7 @@ class _Scan:
 
     def __init__(self, code: str) -> None:
         self.code = code
-        self.closes: dict[int, int] = {}
-        opened: list[int] = []
-        for at, char in enumerate(code):
-            if char in "([{":
-                opened.append(at)
-            elif char in ")]}" and opened:
-                self.closes[opened.pop()] = at
+        self.closes = bracket_closings(code)
         self.budget = 8 * len(code) + 4096
 
     def macro_fields(self, method: str, at: int) -> tuple:

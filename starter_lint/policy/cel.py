@@ -316,6 +316,19 @@ _SKIPPED_START = re.compile(r"//|'''|\"\"\"|'|\"")  # a comment, or a string lit
 _RAW_PREFIX = re.compile(r"(?<![\w.])(?:[rR][bB]?|[bB][rR])$")  # r'…', rb'…', br'…': no escapes
 
 
+def bracket_closings(code: str) -> dict[int, int]:
+    """Where each bracket of `code` (code_only's output: no literal or comment left to hold one)
+    closes: the offset of each `(`, `[` or `{` -> the offset of its closing bracket, in one pass."""
+    closes: dict[int, int] = {}
+    opened: list[int] = []
+    for at, char in enumerate(code):
+        if char in "([{":
+            opened.append(at)
+        elif char in ")]}" and opened:
+            closes[opened.pop()] = at
+    return closes
+
+
 def code_only(source: str) -> str:
     """The source with its string literals and comments blanked (spaces; newlines kept, so
     offsets are the same): what a scan for calls must read."""
