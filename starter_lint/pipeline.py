@@ -137,13 +137,49 @@ def run_checks(ctx: Context, options: Options, catalog: Catalog) -> tuple:
         ran.append(rule_id)
         for problem in spec.function(ctx) or ():
             findings.append(to_finding(rule_id, problem, ctx, catalog, options))
-    if ctx.policies is not None:
-        from .policy.run import policies_run, policy_problems  # deferred: only runs with --policy
-
-        for rule_id, problem in policy_problems(ctx, options.selects):
-            findings.append(to_finding(rule_id, problem, ctx, catalog, options))
-        ran += policies_run(ctx, options.selects)
     return findings, tuple(ran)
+
+
+def _start_policies(ctx: Context, options: Options, catalog: Catalog):
+    """The target's policy stage (policy/run.py), started in a child that computes while this
+    process runs the shipped checks, or None when no policy runs here. It hands back its
+    findings finished (`_finish_policy_findings`)."""
+    if ctx.policies is None:
+        return None
+    from .policy.run import start_policies  # deferred: only runs with --policy
+
+    return start_policies(
+        ctx, options.selects, lambda problems: _finish_policy_findings(problems, ctx, options, catalog)
+    )
+
+
+def _finish_policy_findings(problems: list, ctx: Context, options: Options, catalog: Catalog) -> list:
+    """The policies' findings as run_target finishes every finding: placed, then scrubbed and
+    identified with the secrets run_target uses whenever a target has findings. A policy's
+    finding is never the owner or a consequence of another rule's (related.py), so relating
+    them alone changes nothing: they are not related."""
+    findings = _placed(
+        [to_finding(rule_id, problem, ctx, catalog, options) for rule_id, problem in problems], ctx, options
+    )
+    return _cleaned(findings, ctx, secret_strings(ctx, with_manifests=True)) if findings else []
+
+
+def _placed(findings: list, ctx: Context, options: Options) -> list:
+    """Rendered findings moved to the values lines that set them, and named by the repository path."""
+    if ctx.manifests is not None:
+        from .manifests.trace import trace_to_values  # deferred: only with --manifests or --chart
+
+        findings = trace_to_values(findings, ctx)
+    return [f.with_(fingerprint_path=repo_relative(f.location.path, options.cwd)) for f in findings]
+
+
+def _cleaned(findings: list, ctx: Context, secrets: frozenset) -> list:
+    """Findings scrubbed of the target's secrets (checks print keys, not values; this is the net
+    under that rule, on each finding's own text), then given their logical identity."""
+    findings = [scrub_finding(f, secrets) for f in findings]
+    documents = documents_by_ref(ctx.manifests)
+    names: dict = {}  # the documents do not change while their findings are named
+    return [identify(f, ctx, secrets, documents, names) for f in findings]
 
 
 _HELM_SCHEMA_REFUSAL = "values don't meet the specifications of the schema"
@@ -197,34 +233,35 @@ def run_target(target: Target, options: Options, catalog: Catalog) -> TargetResu
         ctx.values = None
     rendered = target if ctx.values is not None or target.manifests else replace(target, chart=None)
     problems += _attach_manifests(ctx, rendered, options)
-    findings = [
-        to_finding(rule_id, problem, ctx, catalog, options)
-        for rule_id, problem in problems
-        if options.selects(rule_id)
-    ]
-    checked, rules_run = run_checks(ctx, options, catalog)
-    findings += checked
+    pending = _start_policies(ctx, options, catalog)
+    try:
+        findings = [
+            to_finding(rule_id, problem, ctx, catalog, options)
+            for rule_id, problem in problems
+            if options.selects(rule_id)
+        ]
+        checked, rules_run = run_checks(ctx, options, catalog)
+        findings += checked
+        policy_findings = pending.result() if pending is not None else []
+    except BaseException:  # a check's error is the run's: the policy stage ends unread
+        if pending is not None:
+            pending.stop()
+        raise
+    if ctx.policies is not None:
+        from .policy.run import policies_run  # deferred: only runs with --policy
+
+        rules_run += policies_run(ctx, options.selects)
 
     # one mistake, one finding: consequences become related locations of their owner, before
     # the trace moves rendered findings to values lines (a related location keeps where it is seen)
-    findings = relate(findings)
-    if ctx.manifests is not None:
-        from .manifests.trace import trace_to_values  # deferred: only with --manifests or --chart
-
-        findings = trace_to_values(findings, ctx)
-    findings = [f.with_(fingerprint_path=repo_relative(f.location.path, options.cwd)) for f in findings]
+    findings = _placed(relate(findings), ctx, options)
     sources = {loaded.path: loaded.text for loaded in ctx.loaded}
     if ctx.manifests is not None:
         sources.update(getattr(ctx.manifests, "sources", {}) or {})
 
     # the manifests' secrets only matter to findings' texts and excerpts: none, no need to look
-    secrets = secret_strings(ctx, with_manifests=bool(findings))
-    # checks print keys, not values; this is the net under that rule, on each finding's own text
-    findings = [scrub_finding(f, secrets) for f in findings]
-
-    documents = documents_by_ref(ctx.manifests)
-    names: dict = {}  # the documents do not change while their findings are named
-    findings = [identify(f, ctx, secrets, documents, names) for f in findings]
+    secrets = secret_strings(ctx, with_manifests=bool(findings or policy_findings))
+    findings = _cleaned(findings, ctx, secrets) + policy_findings
     located: dict = {}
     if ctx.manifests is not None:  # the manifest lines an excerpt may show: where each secret is
         wanted: dict = {}

@@ -8,8 +8,9 @@ Python. Three bounds close that:
   from by the size of its inputs (`charge`), reset when an expression is evaluated (`reset_cost`).
   When it is spent each further call fails at once, so the expression fails with "cost limit
   exceeded" in time proportional to the budget.
-- The policy stage of a target runs in a forked child (`run_limited`) whose address space may
-  grow by MEMORY_MARGIN beyond this process's and which is killed after TIME_LIMIT seconds. A
+- The policy stage of a target runs in a forked child (`start_limited`: it computes while this
+  process runs the other checks) whose address space may grow by MEMORY_MARGIN beyond this
+  process's and which is killed TIME_LIMIT seconds after it started. A
   breach stops the run with one line and exit 2 (`PolicyLimitExceeded`): a runaway policy is a
   fault of the policy files, not a finding about the values, and a CI gate must not pass on it.
   Where fork is unavailable or unsafe (Windows, macOS, a process running threads, SIGCHLD
@@ -29,7 +30,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ..errors import StarterLintError
 from ..halves import die_with_parent
@@ -104,20 +105,50 @@ def _address_space() -> int:
 def run_limited(work: Callable[[], Result], files: Sequence[str]) -> Result:
     """work() in a forked child within MEMORY_MARGIN and TIME_LIMIT (or here, where it cannot
     fork); its exceptions are raised here; PolicyLimitExceeded on a breach."""
+    return start_limited(work, files).result()
+
+
+class Pending(Generic[Result]):
+    """The policy stage started by `start_limited`: `result()` waits for it (or, where nothing
+    was forked, computes it then); `stop()` ends it unread (the caller failed first)."""
+
+    def __init__(self, work: Callable[[], Result], files: Sequence[str], child: tuple | None) -> None:
+        self._work, self._files, self._child = work, files, child
+        self.pid: int | None = child[0] if child is not None else None  # the child's, until waited for
+
+    def result(self) -> Result:
+        if self._child is None:
+            return self._work()
+        pid, reader, deadline = self._child
+        self._child = None
+        return _collect(pid, reader, deadline, self._files)
+
+    def stop(self) -> None:
+        if self._child is not None:
+            pid, reader, _ = self._child
+            self._child = None
+            os.close(reader)
+            _end(pid, finished=False)
+
+
+def start_limited(work: Callable[[], Result], files: Sequence[str]) -> Pending[Result]:
+    """work() started in a forked child within MEMORY_MARGIN and TIME_LIMIT, while this process
+    goes on (the caller's other work runs on the other core); where it cannot fork, work() runs
+    here when the result is asked for."""
     if not can_fork():
-        return work()
+        return Pending(work, files, None)
     try:
         limit = _address_space() + MEMORY_MARGIN
         reader, writer = os.pipe()
     except OSError:
-        return work()
+        return Pending(work, files, None)
     parent = os.getpid()
     try:
         pid = os.fork()
     except OSError:
         os.close(reader)
         os.close(writer)
-        return work()
+        return Pending(work, files, None)
     if pid == 0:  # the child: limit, compute, send, leave without running anything of the parent's
         os.close(reader)
         code = 1
@@ -146,10 +177,25 @@ def run_limited(work: Callable[[], Result], files: Sequence[str]) -> Result:
         finally:
             os._exit(code)
     os.close(writer)
-    return _collect(pid, reader, files)
+    # the time limit runs from the fork: the child computes while this process does its own work
+    return Pending(work, files, (pid, reader, time.monotonic() + TIME_LIMIT))
 
 
 _OUT_OF_MEMORY = 3  # the child's exit code when even sending its result ran out of memory
+
+
+def _end(pid: int, finished: bool) -> int:
+    """The child's exit status, once it has ended; killed first unless it `finished` sending."""
+    if not finished:
+        try:
+            os.kill(pid, signal.SIGKILL)  # not yet waited for: the pid is still the child's
+        except OSError:
+            pass
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        status = 0
+    return status
 
 
 def _portable(exc: Exception) -> Exception:
@@ -162,10 +208,9 @@ def _portable(exc: Exception) -> Exception:
     return exc
 
 
-def _collect(pid: int, reader: int, files: Sequence[str]) -> Any:
+def _collect(pid: int, reader: int, deadline: float, files: Sequence[str]) -> Any:
     """What the child sends, once it has ended: its result, its exception raised, or the breach."""
     data = bytearray()
-    deadline = time.monotonic() + TIME_LIMIT
     finished = False
     try:
         while True:
@@ -182,15 +227,7 @@ def _collect(pid: int, reader: int, files: Sequence[str]) -> Any:
             data += chunk
     finally:  # past the time limit, or interrupted (Ctrl-C): the child is stopped too
         os.close(reader)
-        if not finished:
-            try:
-                os.kill(pid, signal.SIGKILL)  # not yet waited for: the pid is still the child's
-            except OSError:
-                pass
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:
-            status = 0
+        status = _end(pid, finished)
     if not finished:
         raise PolicyLimitExceeded(f"the time limit of {TIME_LIMIT:g} seconds", files)
     try:
