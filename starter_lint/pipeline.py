@@ -241,27 +241,28 @@ def run_target(target: Target, options: Options, catalog: Catalog) -> TargetResu
             if options.selects(rule_id)
         ]
         checked, rules_run = run_checks(ctx, options, catalog)
-        findings += checked
+        # one mistake, one finding: consequences become related locations of their owner, before
+        # the trace moves rendered findings to values lines (a related location keeps where it is seen)
+        findings = _placed(relate(findings + checked), ctx, options)
+        # the manifests' secrets only matter to findings' texts and excerpts: none, no need to
+        # look; with findings, these are finished while the policy stage may still be computing
+        secrets = secret_strings(ctx, with_manifests=bool(findings))
+        findings = _cleaned(findings, ctx, secrets)
         policy_findings = pending.result() if pending is not None else []
     except BaseException:  # a check's error is the run's: the policy stage ends unread
         if pending is not None:
             pending.stop()
         raise
+    if policy_findings and not findings:  # finished in the child with the manifests' secrets
+        secrets = secret_strings(ctx, with_manifests=True)
+    findings += policy_findings
     if ctx.policies is not None:
         from .policy.run import policies_run  # deferred: only runs with --policy
 
         rules_run += policies_run(ctx, options.selects)
-
-    # one mistake, one finding: consequences become related locations of their owner, before
-    # the trace moves rendered findings to values lines (a related location keeps where it is seen)
-    findings = _placed(relate(findings), ctx, options)
     sources = {loaded.path: loaded.text for loaded in ctx.loaded}
     if ctx.manifests is not None:
         sources.update(getattr(ctx.manifests, "sources", {}) or {})
-
-    # the manifests' secrets only matter to findings' texts and excerpts: none, no need to look
-    secrets = secret_strings(ctx, with_manifests=bool(findings or policy_findings))
-    findings = _cleaned(findings, ctx, secrets) + policy_findings
     located: dict = {}
     if ctx.manifests is not None:  # the manifest lines an excerpt may show: where each secret is
         wanted: dict = {}

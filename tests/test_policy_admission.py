@@ -502,22 +502,6 @@ def test_a_finding_on_a_rendered_object_is_traced_to_the_values_line(tmp_path):
     assert traced.notes == ("rendered at <rendered>:9",)
 
 
-def test_two_processes_give_the_findings_of_one(monkeypatch):
-    # a large render is evaluated in two halves (halves.py): the same findings, in the same order
-    from starter_lint import speedups
-    from starter_lint.halves import can_split
-    from starter_lint.policy import admission_eval
-
-    if not can_split():
-        pytest.skip("this machine does not split work into two processes (halves.can_split)")
-    manifests = "".join(deployment(f"api{i}", replicas=i) for i in range(12))
-    monkeypatch.setattr(admission_eval, "SPLIT_OBJECTS", 4)
-    split = [(p.message, p.location) for p in evaluate(REPLICA_LIMIT + binding(), manifests)]
-    monkeypatch.setattr(speedups, "FAST_PATHS", False)
-    alone = [(p.message, p.location) for p in evaluate(REPLICA_LIMIT + binding(), manifests)]
-    assert split == alone and len(alone) == 6  # replicas 6 to 11
-
-
 def test_an_object_without_kind_is_not_admitted_so_not_evaluated():
     everything = REPLICA_LIMIT.replace("resources: [deployments]", "resources: ['*']").replace(
         "apiGroups: [apps]", "apiGroups: ['*']"
