@@ -170,7 +170,10 @@ def _placed(findings: list, ctx: Context, options: Options) -> list:
         from .manifests.trace import trace_to_values  # deferred: only with --manifests or --chart
 
         findings = trace_to_values(findings, ctx)
-    return [f.with_(fingerprint_path=repo_relative(f.location.path, options.cwd)) for f in findings]
+    relative: dict = {}  # display path -> repository path: once per file, not per finding
+    for path in {f.location.path for f in findings}:
+        relative[path] = repo_relative(path, options.cwd)
+    return [f.with_(fingerprint_path=relative[f.location.path]) for f in findings]
 
 
 def _cleaned(findings: list, ctx: Context, secrets: frozenset) -> list:
@@ -291,7 +294,13 @@ def _dedupe(findings: list) -> list:
     """The same defect is never reported twice under one rule (docs/design/findings.md, 'One defect, reported once')."""
     seen, out = set(), []
     for finding in sorted(findings, key=Finding.sort_key):
-        identity = (finding.rule, finding.location, finding.logical, finding.message)
+        where = finding.location  # its fields, not the Location: hashing a dataclass runs Python
+        identity = (
+            finding.rule,
+            (where.path, where.line, where.col, where.end_line, where.end_col),
+            finding.logical,
+            finding.message,
+        )
         if identity not in seen:
             seen.add(identity)
             out.append(finding)
