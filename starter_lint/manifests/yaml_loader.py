@@ -245,44 +245,22 @@ def _node(event, loader: ManifestLoader, plain_values: dict, depth: int) -> tupl
 
 
 def _mapping(loader: ManifestLoader, plain_values: dict, depth: int) -> tuple:
-    # `_scalar` written out for keys and scalar values (nearly every event of a manifest): a
-    # call per scalar was a fifth of building a large stream's objects
     get_event = loader.get_event
-    intern = sys.intern
-    scalar_event = yaml.ScalarEvent
     out: dict = {}
     while True:
         event = get_event()
-        if type(event) is not scalar_event:
+        if type(event) is not yaml.ScalarEvent:
             if type(event) is yaml.MappingEndEvent:
                 return out, event.end_mark
             raise _Unusual  # a key that is a collection or an alias
-        if event.anchor is not None or event.tag is not None:
-            raise _Unusual
-        text = event.value
-        if not event.implicit[0] or (text[:1] not in _IMPLICIT and not _WILDCARD):  # a string
-            key = intern(text)
-        else:
-            value = plain_values.get(text, _UNSEEN)
-            if value is _UNSEEN:
-                value = plain_values[text] = _plain(loader, event)
-            key = intern(json_key(value))
+        key = json_key(_scalar(event, loader, plain_values))
         if key in out:  # go-yaml refuses the document: the general path records where
             raise _Unusual
         event = get_event()
-        if type(event) is not scalar_event:
-            out[key] = _node(event, loader, plain_values, depth)[0]
-            continue
-        if event.anchor is not None or event.tag is not None:
-            raise _Unusual
-        text = event.value
-        if not event.implicit[0] or (text[:1] not in _IMPLICIT and not _WILDCARD):  # a string
-            out[key] = intern(text) if len(text) <= _KEEP_SHORT else text
+        if type(event) is yaml.ScalarEvent:
+            out[sys.intern(key)] = _scalar(event, loader, plain_values)
         else:
-            value = plain_values.get(text, _UNSEEN)
-            if value is _UNSEEN:
-                value = plain_values[text] = _plain(loader, event)
-            out[key] = value
+            out[sys.intern(key)] = _node(event, loader, plain_values, depth)[0]
 
 
 def _sequence(loader: ManifestLoader, plain_values: dict, depth: int) -> tuple:
@@ -299,7 +277,6 @@ def _sequence(loader: ManifestLoader, plain_values: dict, depth: int) -> tuple:
 
 
 def _scalar(event, loader: ManifestLoader, plain_values: dict) -> object:
-    # written out in `_mapping` too: a change here is a change there
     if event.anchor is not None or event.tag is not None:
         raise _Unusual
     text = event.value
