@@ -21,6 +21,7 @@ The child only computes: it writes nothing but its result into a pipe and leaves
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -138,6 +139,9 @@ def _start(work: Callable[[Sequence[Item]], Result], items: Sequence[Item]) -> t
         code = 1
         try:
             os.close(reader)
+            # the parent's objects out of the collector's reach: a collection walking them would
+            # write to (so copy) every page of the parent's heap the child shares
+            gc.freeze()
             die_with_parent(parent)
             import pickle  # deferred: only a split pays for it (3 ms of every start-up)
 

@@ -21,6 +21,11 @@ def escape(token: Any) -> str:
 
 def build(*tokens: Any) -> str:
     """The pointer of the keys and indices `tokens` (none: the whole document)."""
+    joined = "/".join(map(str, tokens))
+    # nearly no key holds `~` or `/`: then the pointer is the tokens joined, with no escape
+    # call per token (a schema error or a finding builds one of ten or more tokens)
+    if tokens and "~" not in joined and joined.count("/") == len(tokens) - 1:
+        return "/" + joined
     return "".join("/" + escape(token) for token in tokens)
 
 

@@ -227,59 +227,82 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
     the `value` of a `{name: SECRET_KEY, value: …}` entry and the value of a `- SECRET_KEY=…`
     env list item; URL passwords anywhere in a string; everything below the top-level keys
     `whole_below` (a Secret's `data`)."""
-    # `_secret_by_path` of each node is decided as the walk descends (a flag handed from parent
-    # to child), and a scalar's path is only built when it is yielded: the walk visits every
-    # value of every object, most of them short strings that hold nothing
-    # (path of the container, key in it, node, the container, below a secret path)
-    # (path of the container, key in it, node, the container, below a secret path, below a
-    # credential-named key)
-    stack: list[tuple[tuple[Any, ...], Any, Any, Any, bool, bool]] = [((), None, data, None, False, False)]
+    # a depth-first walk in document order with one iterator per open container: a scalar (most
+    # values: short strings that hold nothing) costs its own tests only, no entry on a stack, and
+    # a scalar's path is only built when it is yielded. What a container's children share (its
+    # path, whether it is below a secret path or a credential-named key) is worked out once for
+    # all of them. The root is the one child of a container that is none (path `()`)
+    # (path of the container, the container, its (key, value) pairs left, below a secret path,
+    # a list written at a credential-named key)
+    stack: list[tuple[tuple[Any, ...], Any, Iterator[tuple[Any, Any]], bool, bool]] = [
+        ((), None, iter(((None, data),)), False, False)
+    ]
     while stack:
-        parent_path, key, node, parent, secret, named = stack.pop()
-        if parent_path and not secret:
-            parent_key = parent_path[-1]
-            secret = (
-                key == "secrets" or parent_key == "stringData" or (parent_key == "env" and is_secret_key(key))
+        parent_path, parent, pairs, secret_above, named = stack[-1]
+        is_map = isinstance(parent, dict)
+        parent_key = parent_path[-1] if parent_path else None
+        # each key below `stringData` or a secret-like env key is judged by its own name
+        below_secret_parent = bool(parent_path) and parent_key == "stringData"
+        in_env = bool(parent_path) and parent_key == "env"
+        below_whole = bool(parent_path) and parent_path[0] in whole_below
+        at_top = parent is not None and not parent_path
+        for key, node in pairs:
+            secret = secret_above or (
+                bool(parent_path)
+                and (key == "secrets" or below_secret_parent or (in_env and is_secret_key(key)))
             )
-        if isinstance(node, (dict, list)):
-            path = parent_path + (key,) if parent is not None else ()
-            if isinstance(node, dict):  # each key of a map is judged by its own name
-                stack.extend((path, k, value, node, secret, False) for k, value in reversed(node.items()))
-            else:  # the items of a list written at a credential name are credentials
-                named = named or (isinstance(parent, dict) and names_credential(key, parent))
-                stack.extend(
-                    (path, i, value, node, secret, named) for i, value in reversed(list(enumerate(node)))
+            if isinstance(node, (dict, list)):
+                path = parent_path + (key,) if parent is not None else ()
+                if isinstance(node, dict):  # each key of a map is judged by its own name
+                    stack.append((path, node, iter(node.items()), secret, False))
+                else:  # the items of a list written at a credential name are credentials
+                    named_list = named or (
+                        is_map
+                        and isinstance(key, str)
+                        and _credential_name(key)
+                        and names_credential(key, parent)
+                    )
+                    stack.append((path, node, enumerate(node), secret, named_list))
+                break  # on with the container's children; this container's other pairs after
+            if node is None:
+                continue
+            if (
+                secret
+                # a string or a number is a credential by name, a bool never, so only their key is
+                # asked (cached per key text: a stream repeats the same keys thousands of times)
+                or (
+                    not isinstance(node, bool)
+                    and (
+                        named
+                        or (
+                            is_map
+                            and isinstance(key, str)
+                            and _credential_name(key)
+                            and names_credential(key, parent)
+                        )
+                    )
                 )
-            continue
-        if node is None:
-            continue
-        if (
-            secret
-            # a string or a number is a credential by name, a bool never, so only their key is
-            # asked (cached per key text: a stream repeats the same keys thousands of times)
-            or (
-                not isinstance(node, bool)
-                and (named or (isinstance(parent, dict) and names_credential(key, parent)))
-            )
-            or is_private_key_text(node)
-            or (parent_path and parent_path[0] in whole_below)
-            or (parent is not None and not parent_path and key in whole_below)
-            or (key == "value" and isinstance(parent, dict) and is_secret_key(parent.get("name")))
-        ):
-            yield (parent_path + (key,) if parent is not None else ()), node, None
-            continue
-        if not isinstance(node, str):
-            continue
-        in_env_list = bool(parent_path) and parent_path[-1] == "env" and isinstance(key, int)
-        if "://" not in node and not in_env_list:
-            continue  # no URL, no `NAME=value`: nothing in it can be a credential
-        spans = credential_spans(node)
-        if in_env_list:
-            assignment = _ENV_ASSIGNMENT.fullmatch(node)
-            if assignment and is_secret_key(assignment.group(1)):
-                spans = merge_spans(spans + [assignment.span(2)])
-        if spans:
-            yield (parent_path + (key,) if parent is not None else ()), node, spans
+                or (isinstance(node, str) and "-----BEGIN" in node and is_private_key_text(node))
+                or below_whole
+                or (at_top and key in whole_below)
+                or (key == "value" and is_map and is_secret_key(parent.get("name")))
+            ):
+                yield (parent_path + (key,) if parent is not None else ()), node, None
+                continue
+            if not isinstance(node, str):
+                continue
+            in_env_list = in_env and isinstance(key, int)
+            if "://" not in node and not in_env_list:
+                continue  # no URL, no `NAME=value`: nothing in it can be a credential
+            spans = credential_spans(node)
+            if in_env_list:
+                assignment = _ENV_ASSIGNMENT.fullmatch(node)
+                if assignment and is_secret_key(assignment.group(1)):
+                    spans = merge_spans(spans + [assignment.span(2)])
+            if spans:
+                yield (parent_path + (key,) if parent is not None else ()), node, spans
+        else:  # every pair of the container seen
+            stack.pop()
 
 
 def _secret_texts(value: Any, spans) -> set:

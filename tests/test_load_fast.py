@@ -208,3 +208,27 @@ def test_loading_leaves_no_cycles_behind():
     finally:
         if was:
             gc.enable()
+
+
+def test_loaded_objects_leave_the_young_generations(tmp_path):
+    """Loaded with the collector paused, the objects would be walked by the next young
+    collections on their way to the oldest generation: they are put there at once, unfrozen."""
+    (tmp_path / "a.yaml").write_text(EDGE_CASES["flow collections"], encoding="utf-8")
+    gc.unfreeze()
+    loaded = stream.load_paths([tmp_path / "a.yaml"])
+    young = {id(obj) for generation in (0, 1) for obj in gc.get_objects(generation)}
+    data = [obj.obj for obj in loaded.objects]
+    assert data and not any(id(obj) in young for obj in data)
+    assert all(id(obj) in {id(old) for old in gc.get_objects(2)} for obj in data)
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_frozen_by_others_stay_frozen(tmp_path):
+    (tmp_path / "a.yaml").write_text(EDGE_CASES["flow collections"], encoding="utf-8")
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        stream.load_paths([tmp_path / "a.yaml"])
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -344,6 +344,14 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # what was allocated while paused sits in the youngest generation: the next collections
+        # would each walk all of it once more on its way to the oldest (two walks of every loaded
+        # container, 0.1 s at 500 releases, and in a forked child a copy of every page they
+        # touch). Moved to the oldest generation at once, where a full collection still finds
+        # any cycle; nothing stays frozen (skipped when someone else froze objects on purpose)
+        if speedups.FAST_PATHS and gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
 

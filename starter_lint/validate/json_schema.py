@@ -76,7 +76,8 @@ def to_pointer(path) -> str:
     while path is not None:
         path, token = path
         tokens.append(token)
-    return build(*reversed(tokens))
+    tokens.reverse()
+    return build(*tokens)
 
 
 def _noop(data, path, out) -> None:
