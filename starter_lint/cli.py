@@ -399,4 +399,10 @@ def run_cli(argv=None) -> int:
 
 
 def entry_point() -> None:
-    sys.exit(run_cli())
+    code = run_cli()
+    # The process ends here. Its shutdown collects the cycles among every object still alive,
+    # module by module (a check of one release: 30 ms, an eighth of its CPU), to free memory the
+    # exit frees anyway; frozen objects are left out. Nothing here needs a collection to finish:
+    # the report is written and flushed, --output closed, exit handlers still run.
+    gc.freeze()
+    sys.exit(code)
