@@ -22,12 +22,6 @@ from .errors import StarterLintError
 from .options import Options
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-# A run makes its long-lived objects first (modules, classes, functions, compiled patterns and
-# schemas) and few reference cycles; collecting the youngest generation every 700 allocations
-# (Python's default) walks them over and over while they are young: 5 % of the CPU of a check of
-# one release. A larger first threshold, for the whole process (the manifest reader pauses the
-# collector while it loads anyway: stream.py).
-GC_FIRST_THRESHOLD = 10_000
 
 
 def _fail(message: str) -> NoReturn:
@@ -349,8 +343,6 @@ def run_cli(argv=None) -> int:
     """The entry point: every error becomes one line on stderr and exit code 2."""
     if sys.getrecursionlimit() < 10_000:
         sys.setrecursionlimit(10_000)
-    if gc.get_threshold()[0] < GC_FIRST_THRESHOLD:
-        gc.set_threshold(GC_FIRST_THRESHOLD, *gc.get_threshold()[1:])
     args = list(sys.argv[1:] if argv is None else argv)
     if "--" in args:
         # everything after `--` is a file (the pre-commit hook puts its file names there): even
