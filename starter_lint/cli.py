@@ -8,6 +8,7 @@ could not do its job (one line on stderr, never a traceback).
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 import sys
@@ -109,15 +110,18 @@ def check(target_names, statistics, **params):
     config target lists is checked as that target; a chart's values.yaml as chart defaults)."""
     from .pipeline import run, run_catalog  # deferred: --help and completion load click only
     from .report import render  # deferred: --help and completion load click only
-    from .report import statistics as per_rule  # deferred: --help and completion load click only
 
     options = build_options(params, "check")
     choose_config_targets(options, target_names, params)
-    if statistics and options.format not in per_rule.FORMATS:
-        _fail(f"--statistics counts findings in the text or json format, not {options.format}")
+    if statistics:
+        from .report import statistics as per_rule  # deferred: only --statistics counts per rule
+
+        if options.format not in per_rule.FORMATS:
+            _fail(f"--statistics counts findings in the text or json format, not {options.format}")
+        render = per_rule.render
     report = run(options)
     _policy_warnings(options)
-    text = (per_rule.render if statistics else render)(report, run_catalog(options), options)
+    text = render(report, run_catalog(options), options)
     write_output(text, options)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
 
@@ -387,4 +391,10 @@ def run_cli(argv=None) -> int:
 
 
 def entry_point() -> None:
-    sys.exit(run_cli())
+    code = run_cli()
+    # The process ends here. Its shutdown collects the cycles among every object still alive,
+    # module by module (a check of one release: 30 ms, an eighth of its CPU), to free memory the
+    # exit frees anyway; frozen objects are left out. Nothing here needs a collection to finish:
+    # the report is written and flushed, --output closed, exit handlers still run.
+    gc.freeze()
+    sys.exit(code)

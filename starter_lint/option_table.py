@@ -8,19 +8,19 @@ options (cli_options), the config keys and their checks (config) and the default
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from .findings import Severity
+from .lazy_pattern import LazyPattern
 
 # A rule id or prefix as --select, --ignore, config ignores and inline comments take them: a
 # shipped rule's (SL301, SL3) or a policy's (ACME001, ACME0: docs/policies.md), never SL + 4 digits.
 # ASCII digits and `\Z` (`$` matches before a final newline, `\d` any script's digit): an id is
 # printed in every report, and "ACME001\n" or Arabic-Indic digits must not pass for one.
-RULE_PATTERN = re.compile(r"^(ALL|SL[0-9]{0,3}|(?!SL)[A-Z]{2,8}[0-9]{1,4})\Z")
+RULE_PATTERN = LazyPattern(r"^(ALL|SL[0-9]{0,3}|(?!SL)[A-Z]{2,8}[0-9]{1,4})\Z")
 # A values policy's own rule id (spec.id): letters of the team's choosing, then 3 or 4 digits.
-POLICY_ID_PATTERN = re.compile(r"^(?!SL)[A-Z]{2,8}[0-9]{3,4}\Z")
+POLICY_ID_PATTERN = LazyPattern(r"^(?!SL)[A-Z]{2,8}[0-9]{3,4}\Z")
 
 DEFAULT_KUBE_VERSION = "1.27"  # the Kubernetes version validated for when none is given
 DEFAULT_TIMEOUT_SECONDS = 60.0  # how long kubeconform or a chart render may take

@@ -188,3 +188,13 @@ def test_a_finding_on_a_set_value_says_where_it_came_from(tmp_path):
     finding = json.loads(done.stdout)["targets"][0]["findings"][0]
     assert (finding["path"], finding["line"]) == ("values.yaml", 1)  # the nearest key the file sets: web
     assert finding["notes"] == ["the value comes from --set web.image=nginx:latest"]
+
+
+def test_the_exit_loses_no_output(work):
+    """The entry point freezes the collector before the process exits (cli.entry_point): the
+    report still arrives whole, through a pipe and in the --output file, with its exit code."""
+    piped = cli("check", "broken.yaml", "prod.yaml", "--format", "json", cwd=work)
+    written = cli("check", "broken.yaml", "prod.yaml", "--format", "json", "--output", "out.json", cwd=work)
+    assert piped.returncode == written.returncode == 1, (piped.stderr, written.stderr)
+    assert json.loads(piped.stdout)["counts"]["error"] > 0
+    assert (work / "out.json").read_text() == piped.stdout

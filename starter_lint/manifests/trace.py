@@ -12,9 +12,13 @@ several (`…repository }}:{{ .Values.image.tag }}`) stays on the manifest: eith
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..pointer import value_at
 from ..tree import leaves
-from .template_source import FieldSource, chart_reads, field_source
+
+if TYPE_CHECKING:
+    from .template_source import FieldSource
 
 
 def _identity(value) -> tuple | None:
@@ -63,6 +67,9 @@ def trace_to_values(findings: list, ctx) -> list:
     manifests = ctx.manifests
     if ctx.values is None or manifests is None or not getattr(manifests, "rendered_by", None):
         return findings
+    # the template reader (its patterns, three dataclasses) is no cost of a manifests-only check
+    from .template_source import chart_reads, field_source  # deferred: only a chart's render is traced
+
     user_set: dict = {}
     strings: list = []  # (path, value) of every string a user file sets, for composed values
     for path, value in leaves(ctx.values.values):
