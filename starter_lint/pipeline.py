@@ -7,6 +7,7 @@ output and an exit code.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from . import suppress
@@ -141,16 +142,26 @@ def run_checks(ctx: Context, options: Options, catalog: Catalog) -> tuple:
 
 
 def _start_policies(ctx: Context, options: Options, catalog: Catalog):
-    """The target's policy stage (policy/run.py), started in a child that computes while this
-    process runs the shipped checks, or None when no policy runs here. It hands back its
-    findings finished (`_finish_policy_findings`)."""
+    """The target's policy stage (policy/run.py) started in the limited child (policy/limits.py),
+    which computes while this process runs the shipped checks and hands back its findings
+    finished (`_finish_policy_findings`); None when no policy runs here."""
     if ctx.policies is None:
         return None
-    from .policy.run import start_policies  # deferred: only runs with --policy
+    from .policy.limits import Pending, start_limited  # deferred: only runs with --policy
+    from .policy.run import policy_stage  # deferred: only runs with --policy
 
-    return start_policies(
-        ctx, options.selects, lambda problems: _finish_policy_findings(problems, ctx, options, catalog)
-    )
+    files = ctx.policies.files
+    try:
+        stage = policy_stage(ctx, options.selects)
+    except StarterLintError as refused:  # raised where the stage's result is taken, after the checks
+        return Pending(partial(_raise, refused), files, None)
+    if stage is None:
+        return None
+    return start_limited(lambda: _finish_policy_findings(stage(), ctx, options, catalog), files)
+
+
+def _raise(error: Exception):
+    raise error
 
 
 def _finish_policy_findings(problems: list, ctx: Context, options: Options, catalog: Catalog) -> list:

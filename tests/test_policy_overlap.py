@@ -9,6 +9,7 @@ import importlib.util
 import json
 import os
 import select
+import time
 
 import pytest
 
@@ -63,7 +64,7 @@ def test_the_child_starts_before_the_result_is_asked_for():
 
 @needs_fork
 def test_stop_ends_and_reaps_the_child():
-    pending = limits.start_limited(lambda: __import__("time").sleep(60), ["p.yaml"])
+    pending = limits.start_limited(lambda: time.sleep(60), ["p.yaml"])
     pid = pending.pid
     assert pid is not None
     pending.stop()
@@ -114,7 +115,6 @@ def test_a_check_failing_while_the_stage_runs_is_the_error_and_leaves_no_child(
         raise InputError("a check failed")
 
     monkeypatch.setattr(limits, "start_limited", spy)
-    monkeypatch.setattr("starter_lint.policy.run.start_limited", spy)
     monkeypatch.setattr(pipeline, "run_checks", fails)
     args = ["check", "--validator", "builtin", "--manifests", "releases", "--policy", "policies"]
     code, _, err = run_in_process(args, releases_with_policies)
@@ -183,3 +183,50 @@ def test_a_policy_finding_is_scrubbed_like_every_finding(tmp_path, monkeypatch, 
     """A name that is a secret of the target (policies read it hidden; the message names the object)."""
     finding = _policy_finding(tmp_path, monkeypatch, fork, _deployment([_BAD], name=_SECRET))
     assert "docker.io/x:1" in finding["message"] and "Deployment/<redacted>" in finding["message"]
+
+
+@needs_fork
+def test_the_time_limit_counts_from_when_the_result_is_asked_for(monkeypatch):
+    """Slow checks (kubeconform, a shared core) before the result is taken are not the policies'."""
+    monkeypatch.setattr(limits, "TIME_LIMIT", 0.5)
+    pending = limits.start_limited(lambda: "done", ["p.yaml"])
+    time.sleep(1)  # this process's own work, longer than the limit
+    assert pending.result() == "done"
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "here"])
+def test_an_excerpt_of_a_policy_finding_hides_a_manifest_secret(tmp_path, monkeypatch, fork):
+    """Only SL901 reports (no finding of the shipped checks): the excerpt of the finding's line
+    still hides the secret the manifests hold there."""
+    if fork and not limits.can_fork():
+        pytest.skip("the policy child needs fork (Linux, no threads)")
+    if not fork:
+        monkeypatch.setattr(limits, "can_fork", lambda: False)
+    manifests = _deployment([(_SECRET, "docker.io/x:1")])  # a container named by the secret
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "policies").mkdir()
+    source = REPO / "examples" / "policies" / "admission-trusted-registries.yaml"
+    (tmp_path / "policies" / "p.yaml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(manifests, encoding="utf-8")
+    args = ["check", "--validator", "builtin", "--format", "text", "--manifests", "m.yaml"]
+    code, out, err = run_in_process(args + ["--policy", "policies", "--select", "SL901"], tmp_path)
+    assert (code, err) == (1, "")
+    assert "SL901" in out and "hunter2" not in out
+
+
+def test_too_many_pairs_is_raised_after_a_failing_check(releases_with_policies, monkeypatch):
+    """The pair limit is the policy stage's error, taken where its result is: a check failing
+    first is the run's error, as when the stage ran after the checks."""
+
+    def fails(*_):
+        raise InputError("a check failed")
+
+    monkeypatch.setattr(limits, "MAX_BINDING_PAIRS", 1)
+    monkeypatch.setattr(pipeline, "run_checks", fails)
+    args = ["check", "--validator", "builtin", "--manifests", "releases", "--policy", "policies"]
+    code, _, err = run_in_process(args, releases_with_policies)
+    assert code == 2 and err.strip() == "starter-lint: error: a check failed"
+    monkeypatch.undo()
+    monkeypatch.setattr(limits, "MAX_BINDING_PAIRS", 1)
+    code, _, err = run_in_process(args, releases_with_policies)
+    assert code == 2 and "policy evaluation stopped" in err

@@ -1,19 +1,16 @@
 """The policies as checks: each values policy under its own rule id, the admission policies as SL901.
 
-The pipeline calls `start_policies` once per target with the run's PolicySet on the context
+The pipeline runs `policy_stage` once per target with the run's PolicySet on the context
 (read-only, loaded once per run by load.py); a values policy runs where values checks run (a
 target with values, not a chart's own defaults), the admission policies where objects are. All
 of a target's policies are evaluated at once within the hard limits of limits.py (a forked
-child bounded in memory and time), so a runaway policy stops the run with one line. The child
-starts before the shipped checks and computes while they run; it hands back its findings
-finished by the pipeline's own `finish` (placed, scrubbed, identified: per finding, so the same
-in either process), so both cores share that cost too.
+child bounded in memory and time), so a runaway policy stops the run with one line. The
+pipeline starts that child before the shipped checks, so it computes while they run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TypeVar
 
 from ..context import Context
 from ..findings import Problem
@@ -22,24 +19,19 @@ from ..redact_source import secret_strings
 from .admission import RULE_ID as ADMISSION_RULE_ID
 from .admission_eval import evaluate_admission
 from .cel import Bindings
-from .limits import Pending, check_pairs, start_limited
+from .limits import check_pairs
 from .values_policy import evaluate_values_policy
 
-# shipped rules that no check in checks/ implements: start_policies runs them
+# shipped rules that no check in checks/ implements: policy_stage runs them
 SHIPPED_RULES = (ADMISSION_RULE_ID,)
 
 
-Finished = TypeVar("Finished")
-
-
-def start_policies(
-    ctx: Context,
-    selects: Callable[[str], bool],
-    finish: Callable[[list[tuple[str, Problem]]], Finished],
-) -> Pending[Finished] | None:
-    """finish((rule id, Problem) of every selected policy that applies to this target), started
-    in the limited child; None when no policy runs here. Raises where the stage cannot start
-    (too many binding x object pairs)."""
+def policy_stage(
+    ctx: Context, selects: Callable[[str], bool]
+) -> Callable[[], list[tuple[str, Problem]]] | None:
+    """The work of this target's policy stage, to run in the limited child (limits.start_limited):
+    it gives the (rule id, Problem) of every selected policy that applies. None when no policy
+    runs here; PolicyLimitExceeded when the stage may not run (too many binding x object pairs)."""
     policies = ctx.policies
     if policies is None or not policies_run(ctx, selects):
         return None
@@ -48,7 +40,7 @@ def start_policies(
         if policies.admission:
             # found here, before the child forks, the policies' and the findings' scrubbing share them
             secret_strings(ctx)
-    return start_limited(lambda: finish(list(_evaluate(ctx, selects))), policies.files)
+    return lambda: list(_evaluate(ctx, selects))
 
 
 def _evaluate(ctx: Context, selects: Callable[[str], bool]) -> Iterator[tuple[str, Problem]]:
