@@ -181,9 +181,8 @@ def _placed(findings: list, ctx: Context, options: Options) -> list:
         from .manifests.trace import trace_to_values  # deferred: only with --manifests or --chart
 
         findings = trace_to_values(findings, ctx)
-    relative: dict = {}  # display path -> repository path: once per file, not per finding
-    for path in {f.location.path for f in findings}:
-        relative[path] = repo_relative(path, options.cwd)
+    # display path -> repository path: once per file, not per finding
+    relative = {path: repo_relative(path, options.cwd) for path in {f.location.path for f in findings}}
     return [f.with_(fingerprint_path=relative[f.location.path]) for f in findings]
 
 

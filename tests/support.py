@@ -160,3 +160,14 @@ def run_in_process(args, cwd):
     finally:
         os.chdir(old)
     return code, out.getvalue(), err.getvalue()
+
+
+def bench_module(name: str):
+    """bench/<name>.py loaded as a module (bench/ is a folder of scripts, not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

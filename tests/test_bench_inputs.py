@@ -4,7 +4,6 @@ paths are a speed-up, never a change of answer."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import pytest
 
 from starter_lint.option_table import FORMATS
 
-from .support import REPO
+from .support import REPO, bench_module
 
 # the CLI in a fresh process, with the switch set before anything reads it (no cache of a run
 # with the other setting can answer for this one); `split`: the fast paths with every input large enough to be split
@@ -32,19 +31,11 @@ _WITH_SWITCH = (
 )
 
 
-def _bench_inputs():
-    spec = importlib.util.spec_from_file_location("bench_inputs", REPO / "bench" / "inputs.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def bench_input(tmp_path_factory):
     """50 releases in one namespace (with the Services that select every worker) and a stream of
     releases in one file: the shapes of the benchmark's 3,000 Deployments and 20 MB stream."""
-    inputs = _bench_inputs()
+    inputs = bench_module("inputs")
     root = tmp_path_factory.mktemp("bench")
     inputs.one_namespace(root / "one-namespace", 50)
     inputs.stream(root / "stream.yaml", 100_000)
@@ -89,7 +80,7 @@ def test_one_stream_read_in_two_parts_reports_the_same(bench_input, fmt):
 
 
 def test_the_generated_inputs_have_the_benchmark_shape(tmp_path):
-    inputs = _bench_inputs()
+    inputs = bench_module("inputs")
     folder = inputs.one_namespace(tmp_path / "ns", 10)
     text = "".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.yaml")))
     assert text.count("kind: Deployment\n") == 30

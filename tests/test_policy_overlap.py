@@ -5,7 +5,6 @@ child is left behind."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import select
@@ -20,16 +19,8 @@ from starter_lint.errors import InputError
 from starter_lint.policy import limits
 from starter_lint.related import POLICY
 
-from .support import REPO, run_in_process
+from .support import REPO, bench_module, run_in_process
 from .test_policy_limits import needs_fork
-
-
-def _bench_module(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +29,8 @@ def releases_with_policies(tmp_path_factory):
     errors, warnings and notes of SL901 on most objects, beside the shipped rules' findings."""
     root = tmp_path_factory.mktemp("overlap")
     (root / ".git").mkdir()
-    _bench_module("inputs").releases(root / "releases", 4)
-    _bench_module("policies").policy_files(root / "policies", copies=2)
+    bench_module("inputs").releases(root / "releases", 4)
+    bench_module("policies").policy_files(root / "policies", copies=2)
     return root
 
 
@@ -147,9 +138,9 @@ def _deployment(containers: list, name: str = "web") -> str:
 _GOOD, _BAD = ("app", "registry.example.org/app:1"), ("sidecar", "docker.io/x:1")
 
 
-def _policy_finding(repo, monkeypatch, fork: bool, manifests: str) -> dict:
-    """The one SL901 finding of `manifests` under the trusted-registries example, the policy
-    stage forked or run here."""
+def _policy_report(repo, monkeypatch, fork: bool, manifests: str, fmt: str) -> str:
+    """The report of `check --select SL901` on `manifests` under the trusted-registries example,
+    the policy stage forked or run here."""
     if fork and not limits.can_fork():
         pytest.skip("the policy child needs fork (Linux, no threads)")
     if not fork:
@@ -159,9 +150,15 @@ def _policy_finding(repo, monkeypatch, fork: bool, manifests: str) -> dict:
     source = REPO / "examples" / "policies" / "admission-trusted-registries.yaml"
     (repo / "policies" / "p.yaml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     (repo / "m.yaml").write_text(manifests, encoding="utf-8")
-    args = ["check", "--validator", "builtin", "--format", "json", "--manifests", "m.yaml"]
+    args = ["check", "--validator", "builtin", "--format", fmt, "--manifests", "m.yaml"]
     code, out, err = run_in_process(args + ["--policy", "policies", "--select", "SL901"], repo)
     assert (code, err) == (1, "")
+    return out
+
+
+def _policy_finding(repo, monkeypatch, fork: bool, manifests: str) -> dict:
+    """The one SL901 finding of `manifests` (_policy_report), from the JSON report."""
+    out = _policy_report(repo, monkeypatch, fork, manifests, "json")
     assert _SECRET not in out
     [finding] = json.loads(out)["targets"][0]["findings"]
     return finding
@@ -198,19 +195,8 @@ def test_the_time_limit_counts_from_when_the_result_is_asked_for(monkeypatch):
 def test_an_excerpt_of_a_policy_finding_hides_a_manifest_secret(tmp_path, monkeypatch, fork):
     """Only SL901 reports (no finding of the shipped checks): the excerpt of the finding's line
     still hides the secret the manifests hold there."""
-    if fork and not limits.can_fork():
-        pytest.skip("the policy child needs fork (Linux, no threads)")
-    if not fork:
-        monkeypatch.setattr(limits, "can_fork", lambda: False)
     manifests = _deployment([(_SECRET, "docker.io/x:1")])  # a container named by the secret
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "policies").mkdir()
-    source = REPO / "examples" / "policies" / "admission-trusted-registries.yaml"
-    (tmp_path / "policies" / "p.yaml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "m.yaml").write_text(manifests, encoding="utf-8")
-    args = ["check", "--validator", "builtin", "--format", "text", "--manifests", "m.yaml"]
-    code, out, err = run_in_process(args + ["--policy", "policies", "--select", "SL901"], tmp_path)
-    assert (code, err) == (1, "")
+    out = _policy_report(tmp_path, monkeypatch, fork, manifests, "text")
     assert "SL901" in out and "hunter2" not in out
 
 
