@@ -207,9 +207,25 @@ def identify(
     names: NamesCache | None = None,
 ) -> Finding:
     """`finding` with its logical identity (and its key or message with positions rewritten),
-    which is what its fingerprint hashes. A caller that identifies many findings builds
-    `documents` (`documents_by_ref(ctx.manifests)`) once and shares one `names` cache ({})
-    among them, so each finding costs look-ups, not scans of all objects or of a whole list."""
+    which is what its fingerprint hashes (`identity_of`)."""
+    found = identity_of(finding, ctx, hidden, documents, names)
+    if found is None:
+        return finding
+    return finding.with_(identity=found[0], identity_text=found[1])
+
+
+def identity_of(
+    finding: Finding,
+    ctx: Context,
+    hidden: frozenset[str] = frozenset(),
+    documents: dict[str, dict[str, Any]] | None = None,
+    names: NamesCache | None = None,
+) -> tuple[str, str] | None:
+    """(identity, identity_text) of `finding`: its logical location without list positions, and
+    its key or message with positions rewritten likewise; None when nothing names a position.
+    A caller that identifies many findings builds `documents` (`documents_by_ref(ctx.manifests)`)
+    once and shares one `names` cache ({}) among them, so each finding costs look-ups, not scans
+    of all objects or of a whole list."""
     ref, hash_, where = finding.logical.partition("#")
     location: ValuesPath | str  # a JSON pointer into a manifest object, or a values path
     if hash_:
@@ -220,9 +236,9 @@ def identify(
     elif finding.path and ctx.values is not None:
         document, location, prefix = ctx.values.values, tuple(finding.path), ""
     else:
-        return finding
+        return None
     if document is None:
-        return finding
+        return None
     rewrites: list[tuple[str, str]]
     known = (id(document), location)
     if names is not None and known in names:
@@ -232,12 +248,12 @@ def identify(
         if names is not None:
             names[known] = rewrites
     if not rewrites:
-        return finding
+        return None
     text = finding.key or finding.message
     for positional, logical in rewrites:
         text = _replace_whole(text, positional, logical)
     # rewrites[0] is the whole location, the rest its list-item ancestors
-    return finding.with_(identity=prefix + rewrites[0][1], identity_text=text)
+    return prefix + rewrites[0][1], text
 
 
 def _replace_whole(text: str, positional: str, logical: str) -> str:

@@ -10,16 +10,17 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from . import suppress
+from . import speedups, suppress
 from .catalog import Catalog, load_catalog
 from .checks import CHECKS, load_checks
 from .context import Context
 from .errors import StarterLintError
 from .findings import Finding, Location, Problem, format_path
-from .identity import documents_by_ref, identify
+from .finish import cleaned, deduped, placed
+from .halves import core_taken
 from .options import Options, rule_matches
 from .paths import display_path, repo_relative
-from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub, scrub_finding
+from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub
 from .redact_source import manifest_secret_columns, secret_columns, secret_strings
 from .related import relate
 from .results import Report, TargetResult
@@ -165,34 +166,16 @@ def _raise(error: Exception):
 
 
 def _finish_policy_findings(problems: list, ctx: Context, options: Options, catalog: Catalog) -> list:
-    """The policies' findings as run_target finishes every finding: placed, then scrubbed and
-    identified with the secrets run_target uses whenever a target has findings. A policy's
-    finding is never the owner or a consequence of another rule's (related.py), so relating
-    them alone changes nothing: they are not related."""
-    findings = _placed(
-        [to_finding(rule_id, problem, ctx, catalog, options) for rule_id, problem in problems], ctx, options
+    """The policies' findings as run_target finishes every finding (finish.py), with the secrets
+    run_target uses whenever a target has findings. A policy's finding is never the owner or a
+    consequence of another rule's (related.py), so relating them alone changes nothing: they
+    are not related."""
+    if not problems:
+        return []
+    findings = placed(
+        [to_finding(rule_id, problem, ctx, catalog, options) for rule_id, problem in problems], ctx
     )
-    return _cleaned(findings, ctx, secret_strings(ctx, with_manifests=True)) if findings else []
-
-
-def _placed(findings: list, ctx: Context, options: Options) -> list:
-    """Rendered findings moved to the values lines that set them, and named by the repository path."""
-    if ctx.manifests is not None:
-        from .manifests.trace import trace_to_values  # deferred: only with --manifests or --chart
-
-        findings = trace_to_values(findings, ctx)
-    # display path -> repository path: once per file, not per finding
-    relative = {path: repo_relative(path, options.cwd) for path in {f.location.path for f in findings}}
-    return [f.with_(fingerprint_path=relative[f.location.path]) for f in findings]
-
-
-def _cleaned(findings: list, ctx: Context, secrets: frozenset) -> list:
-    """Findings scrubbed of the target's secrets (checks print keys, not values; this is the net
-    under that rule, on each finding's own text), then given their logical identity."""
-    findings = [scrub_finding(f, secrets) for f in findings]
-    documents = documents_by_ref(ctx.manifests)
-    names: dict = {}  # the documents do not change while their findings are named
-    return [identify(f, ctx, secrets, documents, names) for f in findings]
+    return cleaned(findings, ctx, secret_strings(ctx, with_manifests=True), options.cwd)
 
 
 _HELM_SCHEMA_REFUSAL = "values don't meet the specifications of the schema"
@@ -246,6 +229,15 @@ def run_target(target: Target, options: Options, catalog: Catalog) -> TargetResu
         ctx.values = None
     rendered = target if ctx.values is not None or target.manifests else replace(target, chart=None)
     problems += _attach_manifests(ctx, rendered, options)
+    with speedups.live_objects_frozen():
+        return _checked(target, options, catalog, ctx, problems)
+
+
+def _checked(
+    target: Target, options: Options, catalog: Catalog, ctx: Context, problems: list
+) -> TargetResult:
+    """run_target once the target's values and manifests are loaded: its checks, policies and
+    findings."""
     pending = _start_policies(ctx, options, catalog)
     try:
         findings = [
@@ -253,14 +245,16 @@ def run_target(target: Target, options: Options, catalog: Catalog) -> TargetResu
             for rule_id, problem in problems
             if options.selects(rule_id)
         ]
-        checked, rules_run = run_checks(ctx, options, catalog)
+        # the policy stage's child computes on the other core meanwhile: the checks do not split
+        with core_taken(pending is not None and pending.pid is not None):
+            checked, rules_run = run_checks(ctx, options, catalog)
         # one mistake, one finding: consequences become related locations of their owner, before
         # the trace moves rendered findings to values lines (a related location keeps where it is seen)
-        findings = _placed(relate(findings + checked), ctx, options)
+        findings = placed(relate(findings + checked), ctx)
         # the manifests' secrets only matter to findings' texts and excerpts: none, no need to
         # look; with findings, these are finished while the policy stage may still be computing
         secrets = secret_strings(ctx, with_manifests=bool(findings))
-        findings = _cleaned(findings, ctx, secrets)
+        findings = cleaned(findings, ctx, secrets, options.cwd)
         policy_findings = pending.result() if pending is not None else []
     except BaseException:  # a check's error is the run's: the policy stage ends unread
         if pending is not None:
@@ -286,7 +280,7 @@ def run_target(target: Target, options: Options, catalog: Catalog) -> TargetResu
         located = manifest_secret_columns(ctx.manifests, wanted)
     result = TargetResult(
         name=target.name,
-        findings=_dedupe(findings),
+        findings=deduped(findings),
         files=[display_path(p, options.cwd) for p in target.files]
         + list(getattr(ctx.manifests, "files", []) or []),
         objects=len(ctx.manifests.objects) if ctx.manifests is not None else 0,
@@ -300,23 +294,6 @@ def run_target(target: Target, options: Options, catalog: Catalog) -> TargetResu
 
     suppress.apply(result, ctx, options)
     return result
-
-
-def _dedupe(findings: list) -> list:
-    """The same defect is never reported twice under one rule (docs/design/findings.md, 'One defect, reported once')."""
-    seen, out = set(), []
-    for finding in sorted(findings, key=Finding.sort_key):
-        where = finding.location  # its fields, not the Location: hashing a dataclass runs Python
-        identity = (
-            finding.rule,
-            (where.path, where.line, where.col, where.end_line, where.end_col),
-            finding.logical,
-            finding.message,
-        )
-        if identity not in seen:
-            seen.add(identity)
-            out.append(finding)
-    return out
 
 
 def _check_extra_rules(options: Options, catalog) -> None:

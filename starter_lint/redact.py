@@ -432,30 +432,31 @@ def scrub_finding(finding, secrets: Iterable[str]):
     removed from the text a reporter prints: message, notes, fix description, suppression
     reason and logical location, and so of its related findings. Location, rule and severity are
     never touched."""
-    secrets = frozenset(secrets)
-    if secrets_pattern(secrets, MIN_FINDING_SCRUB_LENGTH) is None:
-        return finding
+    pattern = secrets_pattern(frozenset(secrets), MIN_FINDING_SCRUB_LENGTH)
+    return finding if pattern is None else _scrubbed(finding, pattern)
 
-    def clean(text: str) -> str:
-        return scrub(text, secrets, MIN_FINDING_SCRUB_LENGTH)
 
+def _scrubbed(finding, pattern):
+    """scrub_finding with the secrets' pattern found once (a run scrubs thousands of findings)."""
     changes: dict = {}
     for name in ("message", "logical", "suppressed"):
         text = getattr(finding, name)
         if text:
-            cleaned = clean(text)
+            cleaned = pattern.sub(REDACTED, text)
             if cleaned != text:
                 changes[name] = cleaned
-    notes = tuple(clean(str(note)) for note in finding.notes)
-    if notes != tuple(finding.notes):
-        changes["notes"] = notes
+    if finding.notes:
+        notes = tuple(pattern.sub(REDACTED, str(note)) for note in finding.notes)
+        if notes != tuple(finding.notes):
+            changes["notes"] = notes
     if finding.fix is not None and finding.fix.description:
-        description = clean(finding.fix.description)
+        description = pattern.sub(REDACTED, finding.fix.description)
         if description != finding.fix.description:
             changes["fix"] = replace(finding.fix, description=description)
-    related = tuple(scrub_finding(r, secrets) for r in finding.related)
-    if related != finding.related:
-        changes["related"] = related
+    if finding.related:
+        related = tuple(_scrubbed(r, pattern) for r in finding.related)
+        if related != finding.related:
+            changes["related"] = related
     return finding.with_(**changes) if changes else finding
 
 

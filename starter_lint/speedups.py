@@ -7,4 +7,28 @@ report byte for byte; users never need to.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 FAST_PATHS = True
+
+
+@contextmanager
+def live_objects_frozen() -> Iterator[None]:
+    """What is alive now (a target's loaded manifests and values: hundreds of thousands of
+    containers, none garbage until the target ends) kept out of the cyclic collector's walks
+    until the block ends (`gc.freeze`). The checks and the reports allocate on top of it, and
+    every full collection they trigger would walk all of it (at 500 releases with 20 policies:
+    two or three of them, 0.04 s each, in the parent alone). Unfrozen at the end, into the oldest
+    generation, where a later full collection finds any cycle among them. Skipped when the fast
+    paths are off, or when objects are frozen already (by a caller, on purpose: unfreezing
+    would release theirs too)."""
+    if not FAST_PATHS or gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

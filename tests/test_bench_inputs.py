@@ -42,11 +42,13 @@ def bench_input(tmp_path_factory):
     return root
 
 
-def _report(root, fmt: str, mode: str, inputs=("one-namespace", "stream.yaml")) -> bytes:
-    out = root / f"report-{fmt}-{mode}-{len(inputs)}"
+def _report(root, fmt: str, mode: str, inputs=("one-namespace", "stream.yaml"), policies=()) -> bytes:
+    out = root / f"report-{fmt}-{mode}-{len(inputs)}-{len(policies)}"
     args = ["check", "--validator", "builtin", "--format", fmt, "-o", str(out)]
     for given in inputs:
         args += ["--manifests", given]
+    for folder in policies:
+        args += ["--policy", str(folder)]
     paths = [str(REPO), os.environ.get("PYTHONPATH")]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
     done = subprocess.run(
@@ -90,3 +92,15 @@ def test_the_generated_inputs_have_the_benchmark_shape(tmp_path):
     assert "namespace:" not in text  # one namespace: the release's
     stream = inputs.stream(tmp_path / "s.yaml", 50_000)
     assert len(stream.read_text(encoding="utf-8")) >= 50_000
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
+def test_the_benchmarks_policies_report_the_same_with_fast_paths_on_and_off(bench_input, fmt):
+    """bench/policies.py's 20 admission policies: verdicts shared between objects and each
+    object's findings placed in one read of its document (fast) against every policy evaluated
+    on every object and each finding placed alone (general)."""
+    policies = bench_module("policies").policy_files(bench_input / "policies")
+    fast = _report(bench_input, fmt, "on", ("one-namespace",), (policies,))
+    assert b"SL901" in fast
+    assert fast == _report(bench_input, fmt, "off", ("one-namespace",), (policies,))
+    assert _report(bench_input, fmt, "split", ("one-namespace",), (policies,)) == fast

@@ -89,6 +89,7 @@ LAYER_OF = {
     "starter_lint.policy.examples": "pipeline",  # `policy test`: runs the pipeline on each example
     # running checks over targets: planning, suppressing, fixing
     "starter_lint.pipeline": "pipeline",
+    "starter_lint.finish": "pipeline",  # findings placed, cleaned, deduplicated (pipeline and policy child)
     "starter_lint.config": "pipeline",
     "starter_lint.config_reader": "pipeline",
     "starter_lint.targets": "pipeline",

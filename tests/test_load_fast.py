@@ -232,3 +232,31 @@ def test_objects_frozen_by_others_stay_frozen(tmp_path):
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_a_targets_loaded_objects_stay_out_of_collections_until_it_ends(tmp_path, monkeypatch):
+    """While a target's checks and reports run, what was loaded is frozen (a full collection
+    would walk it all, for nothing); when the target ends nothing stays frozen."""
+    from starter_lint import pipeline
+    from starter_lint.options import Options
+    from starter_lint.targets import Target
+
+    (tmp_path / "a.yaml").write_text(EDGE_CASES["flow collections"], encoding="utf-8")
+    frozen_while_checking = []
+    checks = pipeline.run_checks
+
+    def spy(ctx, options, catalog):
+        frozen_while_checking.append(gc.get_freeze_count())
+        return checks(ctx, options, catalog)
+
+    monkeypatch.setattr(pipeline, "run_checks", spy)
+    options = Options(cwd=str(tmp_path))
+    target = Target(name="a", files=[], manifests=[str(tmp_path / "a.yaml")])
+    gc.unfreeze()
+    pipeline.run_target(target, options, pipeline.run_catalog(options))
+    assert frozen_while_checking and frozen_while_checking[0] > 0
+    assert gc.get_freeze_count() == 0
+    monkeypatch.setattr(speedups, "FAST_PATHS", False)  # the reference path freezes nothing
+    frozen_while_checking.clear()
+    pipeline.run_target(target, options, pipeline.run_catalog(options))
+    assert frozen_while_checking == [0]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..context import Context
 from ..fields import as_dict
@@ -170,17 +170,17 @@ def _failure(binding: Binding, obj: ManifestObject, failure: _Failed) -> Iterato
 
 
 def _findings(
+    run: _Run,
     binding: Binding,
     obj: ManifestObject,
     data: dict,
     base: Callable[[], Bindings],
     params: list | None,
-    seen: Verdicts,
     unknown_namespace: str | None = None,
-    ref: str = "",
-) -> Iterator[Problem]:
-    """`data`: the object defaulted as the API server does (with_defaults), its secrets not yet
-    hidden (`base` gives what the policy reads, hidden); `obj` is located; `ref`: obj.ref.
+) -> Iterator[Problem | _Denial]:
+    """The binding's denials of the object (placed later, with the object's others: `_placed`)
+    and the Problem of its failure. `data`: the object defaulted as the API server does
+    (with_defaults), its secrets not yet hidden (`base` gives what the policy reads, hidden).
     `unknown_namespace`: the object's namespace when no Namespace object gives it (its
     namespaceObject is null here, never in the cluster)."""
     policy = binding.policy
@@ -188,19 +188,20 @@ def _findings(
     try:
         for param in params if params is not None else [None]:
             compute = partial(_denials, policy, data, base, param)
-            for i, message, pointer in seen.verdict(policy, data, param, compute):
-                if i in reported:  # several params objects: one finding per validation
-                    continue
-                reported.add(i)
-                ref = ref or obj.ref
-                yield Problem(
-                    f"{_who(binding)} {ref}: {message}",
-                    location=seen.locate(obj, pointer),
-                    logical=f"{ref}#{pointer}",
-                    template=obj.template,
-                    severity=_severity(binding.actions),
-                    key=f"{policy.name}/{binding.name}/validations[{i}]",
-                )
+            denials, failure = run.seen.verdict(policy, data, param, compute)
+            if denials:
+                head = run.heads.get(id(binding))
+                if head is None:  # what every finding of the binding says alike
+                    key = f"{policy.name}/{binding.name}/validations"
+                    head = run.heads[id(binding)] = (_who(binding), _severity(binding.actions), key)
+                for i, message, pointer in denials:
+                    if i not in reported:  # several params objects: one finding per validation
+                        reported.add(i)
+                        yield _Denial(head, i, message, pointer)
+            if failure is not None:
+                # the one cached failure for every object sharing it: without its traceback, or
+                # each raise would chain the frames (and the objects they hold) of the one before
+                raise failure.with_traceback(None)
     except _Failed as failure:
         if unknown_namespace is not None and _reads_namespace(failure):
             # the failure may only be the missing Namespace: said so, not reported as a denial
@@ -209,6 +210,37 @@ def _findings(
             )
         else:
             yield from _failure(binding, obj, failure)
+
+
+class _Denial(NamedTuple):
+    """A validation that denies an object, not yet placed: its binding's (message head,
+    severity, key), the validation's index and message, and the pointer it is shown at."""
+
+    head: tuple
+    validation: int
+    message: str
+    pointer: str
+
+
+def _placed(obj: ManifestObject, found: list) -> Iterator[Problem]:
+    """The object's findings in order, each denial at its pointer: every pointer located in one
+    read of the object's document (a walk of it, or its compose), not one per finding."""
+    pointers = list(dict.fromkeys(entry.pointer for entry in found if type(entry) is _Denial))
+    where = dict(zip(pointers, obj.locate_many(pointers), strict=True)) if pointers else {}
+    ref = obj.ref if pointers else ""
+    for entry in found:
+        if type(entry) is not _Denial:
+            yield entry
+            continue
+        (who, severity, key), i, message, pointer = entry
+        yield Problem(
+            f"{who} {ref}: {message}",
+            location=where[pointer],
+            logical=f"{ref}#{pointer}",
+            template=obj.template,
+            severity=severity,
+            key=f"{key}[{i}]",
+        )
 
 
 def _reads_namespace(failure: _Failed) -> bool:
@@ -258,6 +290,7 @@ class _Run:
     # than labels (annotations)
     namespace_objects: dict = field(default_factory=dict)
     secrets: frozenset = frozenset()  # the target's secret strings, hidden wherever they show
+    heads: dict = field(default_factory=dict)  # id(binding) -> its findings' message head, severity, key
 
 
 def _unknown_namespace(
@@ -283,7 +316,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
     """The findings of every binding on one object; its variables are converted for CEL once."""
     request = Request.of(obj.obj, run.default_namespace, run.crds)
     converted: list = []  # the Bindings, made when a verdict is not known yet
-    ref = ""  # obj.ref, once
+    found: list = []  # Problems and _Denials, in order
     data: dict | None = None  # the object as the policies read it, defaulted once (secrets not hidden yet)
     kind = (request.group, request.version, request.resource, request.namespaced)
     candidates = run.candidates.get(kind)
@@ -300,7 +333,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
             ):
                 continue
         except Unknown as unknown:
-            yield _unknown_namespace(binding, obj, unknown.namespace)
+            found.append(_unknown_namespace(binding, obj, unknown.namespace))
             continue
         params = None
         if policy.param_kind is not None:
@@ -319,20 +352,18 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
                         "and its parameterNotFoundAction is Deny"
                     )
             except _Failed as failure:
-                yield from _failure(binding, obj, failure)
+                found += _failure(binding, obj, failure)
                 continue
             if not params:
                 continue  # parameterNotFoundAction Allow: no params, no validation
         if data is None:  # as the API server defaults it before admission runs
             data = with_defaults(obj.obj)
-            ref = obj.ref
             run.seen.start(partial(_inputs, run, request), partial(hidden, data, run.secrets))
         missing_namespace = (
             request.namespace if request.namespaced and request.namespace not in run.namespaces else None
         )
-        yield from _findings(
-            binding, obj, data, partial(_base, run, converted), params, run.seen, missing_namespace, ref
-        )
+        found += _findings(run, binding, obj, data, partial(_base, run, converted), params, missing_namespace)
+    yield from _placed(obj, found)
 
 
 def _namespace_object(run: _Run, name: str, labels: dict | None) -> dict | None:

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from .. import speedups
-from ..findings import Location
-from ..manifests.model import ManifestObject
 from .admission import Policy
 from .cel import bracket_closings, code_only
 
@@ -42,7 +40,6 @@ class Verdicts:
         self._made: dict = {}  # "inputs", "hidden": made for the current object
         self._params: dict = {}  # id(params object) -> digest (params objects live as long as the run)
         self._digests: dict = {}  # paths (or an input's name) -> digest, for the current object
-        self._locations: dict = {}  # pointer -> Location, for the current object
 
     def start(self, inputs: Callable[[], dict], hidden: Callable[[], Any]) -> None:
         """Verdicts for a next object: what makes its request and namespaceObject, and itself
@@ -50,7 +47,6 @@ class Verdicts:
         self._inputs_of, self._hidden_of = inputs, hidden
         self._made = {}
         self._digests = {}
-        self._locations = {}
 
     def inputs(self) -> dict:
         """The current object's request and namespaceObject, secrets hidden."""
@@ -73,39 +69,31 @@ class Verdicts:
             found = memo[at] = _digest(param if name == "params" else self.inputs()[name])
         return found
 
-    def locate(self, obj: ManifestObject, pointer: str) -> Location:
-        """obj.locate(pointer), once per pointer of the current object (copies of a policy agree)."""
-        found = self._locations.get(pointer)
+    def verdict(self, policy: Policy, obj: dict, param: Any, compute: Callable[[], tuple]) -> tuple:
+        """(denials, the failure that ended them or None) that `compute` gives for this policy,
+        object (its secrets not yet hidden) and params object, computed once per distinct input."""
+        if not speedups.FAST_PATHS:  # the reference path: every policy evaluated on every object
+            return compute()
+        read = self._reads.get(id(policy))
+        if read is None:
+            paths, inputs = _reads(policy)
+            # whether hiding what is read depends on more than the values read (_object_digest)
+            contextual = paths is not None and any(map(_contextual, paths))
+            read = self._reads[id(policy)] = (_signature(policy), paths, inputs, contextual)
+        signature, paths, inputs, contextual = read
+        digest = self._digests.get(paths)
+        if digest is None:
+            digest = self._digests[paths] = self._object_digest(obj, paths, contextual)
+        if inputs:
+            key: tuple = (signature, digest, *[self._input_digest(name, param) for name in inputs])
+        else:
+            key = (signature, digest)
+        found = self._verdicts.get(key)
         if found is None:
-            found = self._locations[pointer] = obj.locate(pointer)
+            found = self._verdicts[key] = compute()
         return found
 
-    def verdict(self, policy: Policy, obj: dict, param: Any, compute: Callable[[], tuple]) -> Iterator:
-        """The denials `compute` gives for this policy, object (its secrets not hidden yet) and
-        params object (computed once per distinct input); raises the failure that ended them, as
-        evaluating does."""
-        if not speedups.FAST_PATHS:  # the reference path: every policy evaluated on every object
-            denials, failure = compute()
-        else:
-            read = self._reads.get(id(policy))
-            if read is None:
-                read = self._reads[id(policy)] = (_signature(policy), *_reads(policy))
-            signature, paths, inputs = read
-            digest = self._digests.get(paths)
-            if digest is None:
-                digest = self._digests[paths] = self._object_digest(obj, paths)
-            key = (signature, digest, *(self._input_digest(name, param) for name in inputs))
-            found = self._verdicts.get(key)
-            if found is None:
-                found = self._verdicts[key] = compute()
-            denials, failure = found
-        yield from denials
-        if failure is not None:
-            # the one cached failure for every object sharing it: without its traceback, or each
-            # raise would chain the frames (and the objects they hold) of the one before
-            raise failure.with_traceback(None)
-
-    def _object_digest(self, obj: dict, paths: tuple | None) -> bytes:
+    def _object_digest(self, obj: dict, paths: tuple | None, contextual: bool) -> bytes:
         """The digest of what the policy reads of the object. What a policy reads has its
         secrets hidden (admission_eval.hidden), and hiding a value depends on it, its path and
         the object's kind, and for a key named `secret` or `value` on the map holding it too
@@ -113,7 +101,7 @@ class Verdicts:
         key on a path or among an item's fields read) equal values read are equal values
         hidden, and the object is digested as rendered, without hiding its secrets (the whole
         object when it is read whole)."""
-        raw = obj.get("kind") != "Secret" and (paths is None or not any(map(_contextual, paths)))
+        raw = obj.get("kind") != "Secret" and not contextual
         seen = obj if raw else self.hidden()
         if paths is not None:
             seen = [_walk(seen, path, use) for path, use in paths]

@@ -1,0 +1,65 @@
+"""Finishing a target's findings after the checks: placed, cleaned, and each reported once.
+
+The pipeline runs these on its checks' findings, and the policy stage's child on the policies'
+(pipeline._finish_policy_findings), so a finding is finished the same way in either process.
+"""
+
+from __future__ import annotations
+
+from .context import Context
+from .findings import Finding
+from .identity import documents_by_ref, identity_of
+from .paths import repo_relative
+from .redact import scrub_finding
+
+
+def placed(findings: list, ctx: Context) -> list:
+    """Rendered findings moved to the values lines that set them (a chart's render)."""
+    if ctx.manifests is None:
+        return findings
+    from .manifests.trace import trace_to_values  # deferred: only with --manifests or --chart
+
+    return trace_to_values(findings, ctx)
+
+
+def cleaned(findings: list, ctx: Context, secrets: frozenset, cwd: str | None) -> list:
+    """Findings scrubbed of the target's secrets (checks print keys, not values; this is the net
+    under that rule, on each finding's own text), given their logical identity and named by
+    their file's repository path: one copy of each finding for all three."""
+    documents = documents_by_ref(ctx.manifests)
+    names: dict = {}  # the documents do not change while their findings are named
+    # display path -> repository path: once per file, not per finding (a stat each)
+    relative = {path: repo_relative(path, cwd) for path in {f.location.path for f in findings}}
+    out = []
+    for finding in findings:
+        finding = scrub_finding(finding, secrets)
+        identity = identity_of(finding, ctx, secrets, documents, names)
+        if identity is None:
+            out.append(finding.with_(fingerprint_path=relative[finding.location.path]))
+        else:
+            out.append(
+                finding.with_(
+                    fingerprint_path=relative[finding.location.path],
+                    identity=identity[0],
+                    identity_text=identity[1],
+                )
+            )
+    return out
+
+
+def deduped(findings: list) -> list:
+    """The same defect is never reported twice under one rule (docs/design/findings.md, 'One
+    defect, reported once'); sorted."""
+    seen, out = set(), []
+    for finding in sorted(findings, key=Finding.sort_key):
+        where = finding.location  # its fields, not the Location: hashing a dataclass runs Python
+        identity = (
+            finding.rule,
+            (where.path, where.line, where.col, where.end_line, where.end_col),
+            finding.logical,
+            finding.message,
+        )
+        if identity not in seen:
+            seen.add(identity)
+            out.append(finding)
+    return out
