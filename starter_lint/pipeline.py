@@ -389,7 +389,7 @@ def _report_unused_suppressions(results: list, options: Options, catalog) -> Non
     ignore for one environment, is unused only when no target used it. Its findings are
     suppressed like any other (`disable=SL104,SL107`, an ignore, the baseline): inline disables
     first, so that an ignore of SL107 counts as used before ignores are judged."""
-
+    extended = set()  # the targets given SL107 findings: the others are in order already (finish.deduped)
     for judge in (
         lambda: suppress.unused_inline(results, catalog, options),
         lambda: suppress.unused_ignores(results, options, catalog),
@@ -401,8 +401,9 @@ def _report_unused_suppressions(results: list, options: Options, catalog) -> Non
             )
             finding = finding.with_(fingerprint_path=repo_relative(finding.location.path, options.cwd))
             result.findings.extend(suppress.mark([finding], result, None, options))
-    for result in results:
-        result.findings.sort(key=Finding.sort_key)
+            extended.add(index)
+    for index in extended:
+        results[index].findings.sort(key=Finding.sort_key)
 
 
 def _run_target_alone(target: Target, options: Options) -> TargetResult:
