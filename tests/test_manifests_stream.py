@@ -165,3 +165,28 @@ def test_alias_bomb_is_a_finding_not_a_hang():
     assert (
         loaded.objects == [] and loaded.problems[0][0] == "SL102" and "alias" in loaded.problems[0][1].message
     )
+
+
+def test_objects_sharing_an_identity_are_grouped_in_the_order_first_seen():
+    def obj(kind, name, api="v1", namespace=None):
+        metadata = {"name": name} | ({"namespace": namespace} if namespace else {})
+        return f"---\napiVersion: {api}\nkind: {kind}\nmetadata: {metadata}\n"
+
+    text = "".join(
+        [
+            obj("Service", "b"),
+            obj("Service", "a"),
+            obj("Deployment", "a", "apps/v1"),
+            obj("Service", "a"),
+            obj("Service", "a", namespace="default"),  # the release namespace: the same identity
+            obj("Deployment", "a", "extensions/v1beta1"),  # another group: another identity
+            obj("Service", "b"),
+            obj("Service", "c", namespace="other"),
+            obj("Service", ""),  # no name: never a duplicate
+            obj("Service", ""),
+        ]
+    )
+    loaded = stream.load_text(text, "all.yaml")
+    index = ManifestIndex(loaded.objects)
+    lines = [[o.line for o in group] for group in index.duplicates()]
+    assert lines == [[2, 26], [6, 14, 18]]

@@ -169,3 +169,29 @@ def test_bad_crd_option_is_one_clear_error(tmp_path):
     (tmp_path / "y.yaml").write_text("a: [\n")
     with pytest.raises(StarterLintError, match="not valid YAML"):
         crds.CrdSchemas([str(tmp_path / "y.yaml")])
+
+
+def test_definitions_are_parsed_when_asked_for_and_a_damaged_cache_is_only_slower(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARTER_LINT_CACHE_DIR", str(tmp_path))
+    fresh = schemas.KubeSchemas("1.27")  # no cache: from the package, the texts stored
+    name = fresh.kinds[("apps/v1", "Deployment")]
+    expected = fresh.definitions[name]
+    assert fresh.definitions[name] is expected  # parsed once: the validator compiles by identity
+    stored = next(tmp_path.rglob("v1.27.0-definition-texts.json"))
+    texts = json.loads(stored.read_text())
+    assert set(texts) == set(fresh.definitions) and json.loads(texts[name]) == expected
+    texts[name] = texts[name][:-7]  # cut short: not JSON
+    stored.write_text(json.dumps(texts))
+    damaged = schemas.KubeSchemas("1.27")
+    assert damaged.definitions[name] == expected
+    assert name in damaged.definitions and "no such definition" not in damaged.definitions
+    stored.write_text(json.dumps({name: expected}))  # another layout: read from the package again
+    assert schemas.KubeSchemas("1.27").definitions[name] == expected
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "a"},
+        "spec": {"replicas": "x"},
+    }
+    verdicts = [BuiltinValidator("1.27").validate(deployment).status for _ in range(2)]
+    assert verdicts == [INVALID, INVALID]

@@ -8,7 +8,6 @@ Objects without apiVersion or kind are SL704's and are not validated.
 from __future__ import annotations
 
 from ..findings import Location, Problem, Severity, format_path
-from ..halves import in_two_halves
 from ..manifests.index import index_of
 from ..manifests.model import manifest_problem
 from ..option_table import DEFAULT_KUBE_VERSION
@@ -44,11 +43,6 @@ def _api_problems(ctx) -> dict:
     return cached
 
 
-# from this many objects on, two processes validate them (halves.py): ~80 µs an object, ~2 ms
-# to fork, each process compiles the schemas it meets
-SPLIT_OBJECTS = 1000
-
-
 def _verdicts(ctx) -> dict:
     """index -> Verdict for every typed object whose API is not removed (validated once)."""
     cached = ctx.manifests.verdicts
@@ -65,12 +59,11 @@ def _verdicts(ctx) -> dict:
         cached = {}
         if chosen:
             ctx.manifests.validated_by = validator.name
-            objects = [obj for _, obj in chosen]
-            if validator.name == "builtin":  # in this process (kubeconform is a process of its own)
-                parts = in_two_halves(validator.validate_all, objects, SPLIT_OBJECTS)
-                verdicts = [verdict for part in parts for verdict in part]
-            else:
-                verdicts = validator.validate_all(objects)
+            # in this process, not split with a forked child (halves.py): while both run, every
+            # page of objects either one walks (reference counts) is copied, so at 500 releases
+            # the two held 10 MiB more together and spent as much CPU for no wall time gained
+            # (bench/README.md, "Measured")
+            verdicts = validator.validate_all([obj for _, obj in chosen])
             for (i, _), verdict in zip(chosen, verdicts, strict=True):
                 cached[i] = verdict
         ctx.manifests.verdicts = cached

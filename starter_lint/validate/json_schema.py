@@ -22,7 +22,7 @@ secret): they name the field and what the schema wants.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..inputregex import Unverifiable, compile_pattern
@@ -106,8 +106,8 @@ class SchemaValidator:
     further up validates as `{}`: kubeconform's standalone schemas cut recursion the same way.
     """
 
-    def __init__(self, definitions: dict | None = None):
-        self.definitions = definitions or {}
+    def __init__(self, definitions: Mapping | None = None):
+        self.definitions: Mapping = {} if definitions is None else definitions
         self._compiled: dict = {}  # id(schema) -> (schema, function); the schema keeps the id alive
         self._active: set = set()  # definitions being validated (the recursion cut)
         self.unchecked: list = []  # of the last `errors` call: patterns that could not be checked

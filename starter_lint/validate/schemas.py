@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+from collections.abc import Iterator, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -169,7 +170,7 @@ class KubeSchemas:
     def __init__(self, version: str):
         self.version = normalise_version(version)
         self._cache = cache_root() / f"kubernetes-validate-{package_version()}"
-        self._definitions: dict | None = None
+        self._definitions: Mapping | None = None
         cached = _read_json(self._cache / f"v{self.version}-kinds.json")
         if not isinstance(cached, list):
             cached = _resource_kinds(self._bundled())
@@ -191,13 +192,15 @@ class KubeSchemas:
             pass  # a read-only home: every run reads the package instead
 
     @property
-    def definitions(self) -> dict:
+    def definitions(self) -> Mapping:
         if self._definitions is None:
-            compact = _read_json(self._cache / f"v{self.version}-definitions.json")
-            if not isinstance(compact, dict):
+            name = f"v{self.version}-definition-texts.json"
+            texts = _read_json(self._cache / name)
+            if not isinstance(texts, dict) or not all(isinstance(text, str) for text in texts.values()):
                 compact = _without_annotations(self._bundled())
-                self._store(f"v{self.version}-definitions.json", compact)
-            self._definitions = compact
+                texts = {key: json.dumps(value, separators=(",", ":")) for key, value in compact.items()}
+                self._store(name, texts)
+            self._definitions = _Definitions(texts, self._bundled)
         return self._definitions
 
     def schema_for(self, api_version: str, kind: str) -> dict | None:
@@ -208,12 +211,43 @@ class KubeSchemas:
         return (api_version, kind) in self.kinds
 
 
+class _Definitions(Mapping):
+    """The definitions by name, each parsed from its JSON text when first asked for: a run meets
+    a few dozen of a version's ~600, and all of them parsed held 2 MiB in every process that
+    validates (each `-j` worker), the texts a tenth of that."""
+
+    def __init__(self, texts: dict, bundled):
+        self._texts = texts
+        self._parsed: dict = {}  # kept: the validator compiles each schema once, by identity
+        self._bundled = bundled
+
+    def __getitem__(self, name: str):
+        found = self._parsed.get(name)
+        if found is None:
+            text = self._texts[name]
+            try:
+                found = json.loads(text)
+            except ValueError:  # a damaged cache is only slower, never wrong: the package's own
+                found = _without_annotations(self._bundled()[name])
+            self._parsed[name] = found
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._texts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
 @cache  # one per version asked for; a run asks for two or three
 def kube_schemas(version: str) -> KubeSchemas:
     return KubeSchemas(version)
 
 
-def resolve_ref(ref: str, definitions: dict) -> tuple:
+def resolve_ref(ref: str, definitions: Mapping) -> tuple:
     """(definition name, schema) of a kubernetes-validate `$ref`."""
     match = _REF.match(ref)
     if not match or match.group(1) not in definitions:
@@ -221,7 +255,7 @@ def resolve_ref(ref: str, definitions: dict) -> tuple:
     return match.group(1), definitions[match.group(1)]
 
 
-def inline_refs(schema, definitions: dict, stack: tuple = ()):
+def inline_refs(schema, definitions: Mapping, stack: tuple = ()):
     """A copy of `schema` with every `$ref` replaced by its target; a recursive one becomes {}."""
     if isinstance(schema, list):
         return [inline_refs(item, definitions, stack) for item in schema]
