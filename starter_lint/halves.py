@@ -25,8 +25,7 @@ import gc
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from . import speedups
@@ -36,21 +35,6 @@ Result = TypeVar("Result")
 
 
 _BUFFER = 1 << 16
-
-# cores another child of this process computes on now (the policy stage, policy/limits.py): a
-# split would only share them with it (two halves and that child on two cores: each slower, and
-# the split's own costs, its fork and hand-over, for no time back)
-_taken = [0]
-
-
-@contextmanager
-def core_taken(taken: bool = True) -> Iterator[None]:
-    """While the block runs, one core less for splitting (`taken`: a child does compute)."""
-    _taken[0] += taken
-    try:
-        yield
-    finally:
-        _taken[0] -= taken
 
 
 def split_at(weights: Sequence[int]) -> int:
@@ -89,9 +73,7 @@ def can_split() -> bool:
     """Whether work may be split into a forked child here and now."""
     # macOS: a forked child that touches a system framework the parent initialised may crash
     # (which is why Python's multiprocessing spawns there); splitting is for Linux runners
-    if not speedups.FAST_PATHS or not hasattr(os, "fork") or sys.platform == "darwin":
-        return False
-    if _cores() - _taken[0] < 2:
+    if not speedups.FAST_PATHS or not hasattr(os, "fork") or sys.platform == "darwin" or _cores() < 2:
         return False
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:

@@ -17,7 +17,6 @@ from .context import Context
 from .errors import StarterLintError
 from .findings import Finding, Location, Problem, format_path
 from .finish import cleaned, deduped, placed
-from .halves import core_taken
 from .options import Options, rule_matches
 from .paths import display_path, repo_relative
 from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub
@@ -245,9 +244,7 @@ def _checked(
             for rule_id, problem in problems
             if options.selects(rule_id)
         ]
-        # the policy stage's child computes on the other core meanwhile: the checks do not split
-        with core_taken(pending is not None and pending.pid is not None):
-            checked, rules_run = run_checks(ctx, options, catalog)
+        checked, rules_run = run_checks(ctx, options, catalog)
         # one mistake, one finding: consequences become related locations of their owner, before
         # the trace moves rendered findings to values lines (a related location keeps where it is seen)
         findings = placed(relate(findings + checked), ctx)

@@ -64,17 +64,6 @@ def test_no_child_with_the_fast_paths_off(monkeypatch):
 
 
 @needs_fork
-def test_no_child_while_another_child_computes_on_the_other_core():
-    """The policy stage's child takes a core (pipeline.py): the checks meanwhile do not split."""
-    with halves.core_taken():
-        assert not halves.can_split()
-        assert halves.in_two_halves(_with_pid, list(range(10)), minimum=2) == [_with_pid(range(10))]
-    with halves.core_taken(False):  # nothing was forked (no fork here): the core is free
-        assert halves.can_split()
-    assert halves.can_split()
-
-
-@needs_fork
 def test_no_child_while_threads_run():
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
