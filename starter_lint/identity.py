@@ -141,12 +141,17 @@ def logical_form(
     """The identity of `location` inside `document`: a values path (tuple) into the values tree,
     or a JSON pointer (str) into a manifest object. `hidden`: values that never name an item."""
     if isinstance(location, str):
-        return "".join(
-            "/" + (f"[{t}]" if isinstance(t, Item) else json_pointer.escape(str(t)))
-            for t in logical_path(document, json_pointer.tokens(location), hidden, names)
-        )
+        return _pointer_text(logical_path(document, json_pointer.tokens(location), hidden, names))
+    return _values_text(logical_path(document, tuple(location), hidden, names))
+
+
+def _pointer_text(logical: list[Any]) -> str:
+    return "".join("/" + (f"[{t}]" if isinstance(t, Item) else json_pointer.escape(str(t))) for t in logical)
+
+
+def _values_text(logical: list[Any]) -> str:
     text = ""
-    for token in logical_path(document, tuple(location), hidden, names):
+    for token in logical:
         if isinstance(token, (Item, int)):
             text += f"[{token}]"
         else:
@@ -164,6 +169,11 @@ def positional_prefixes(
     longest first: how a key or message that names the location by position is rewritten."""
     is_pointer = isinstance(location, str)
     tokens: ValuesPath = json_pointer.path(location) if isinstance(location, str) else tuple(location)
+    # a token's logical form depends only on the tokens up to it: the location is walked once
+    # and each ancestor's form is a prefix of it (not one walk from the root per ancestor)
+    logical = logical_path(
+        document, json_pointer.tokens(location) if isinstance(location, str) else tokens, hidden, names
+    )
     out = []
     for end in range(len(tokens), 0, -1):
         if end < len(tokens) and not isinstance(tokens[end - 1], int):
@@ -171,12 +181,12 @@ def positional_prefixes(
         prefix = tokens[:end]
         if is_pointer:
             positional = json_pointer.build(*prefix)
-            logical = logical_form(positional, document, hidden, names)
+            logical_text = _pointer_text(logical[:end])
         else:
             positional = format_path(prefix)
-            logical = logical_form(prefix, document, hidden, names)
-        if positional != logical:
-            out.append((positional, logical))
+            logical_text = _values_text(logical[:end])
+        if positional != logical_text:
+            out.append((positional, logical_text))
     return out
 
 

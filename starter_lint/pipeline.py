@@ -277,7 +277,9 @@ def run_target(target: Target, options: Options, catalog: Catalog) -> TargetResu
     if ctx.manifests is not None:
         sources.update(getattr(ctx.manifests, "sources", {}) or {})
     located: dict = {}
-    if ctx.manifests is not None:  # the manifest lines an excerpt may show: where each secret is
+    # the manifest lines an excerpt may show: where each secret is (only the text format shows
+    # excerpts, and not with --quiet: then nothing reads them)
+    if ctx.manifests is not None and options.format == "text" and not options.quiet:
         wanted: dict = {}
         for finding in findings:
             wanted.setdefault(finding.location.path, set()).add(finding.location.line)

@@ -18,7 +18,7 @@ from starter_lint import pointer as pointers
 from starter_lint import speedups
 from starter_lint.manifests import event_positions, positions
 from starter_lint.manifests.documents import Document, split_documents
-from starter_lint.manifests.event_positions import FALLBACK, find_node, find_scalars
+from starter_lint.manifests.event_positions import FALLBACK, find_node, find_nodes, find_scalars
 from starter_lint.manifests.yaml_loader import SafeLoaderBase
 
 from .support import REPO, all_examples, run_example
@@ -74,7 +74,18 @@ def assert_same_answers(text: str, loader=SafeLoaderBase) -> int:
         assert (find_node(text, ["a"]), find_scalars(text, ["a"])) == (None, [])
         return 0
     fallbacks = 0
-    for tokens in _pointers(composed.root, len(text)):
+    every = _pointers(composed.root, len(text))
+    # one walk for many pointers answers each as its own walk does (all of them, then a third:
+    # the walk stops once each has its answer); it may fall back where they do not (it reads on)
+    for wanted in (every, every[::3], every[::-2]):
+        together = find_nodes(text, wanted)
+        if together != FALLBACK:
+            spans = [_span(positions._location("f", 1, found)) for found in together]
+            general_spans = [
+                _span(positions._location("f", 1, positions._node_at(composed, t))) for t in wanted
+            ]
+            assert spans == general_spans, (text, wanted)
+    for tokens in every:
         general = _span(positions._location("f", 1, positions._node_at(composed, tokens)))
         fast = find_node(text, tokens)
         if fast == FALLBACK:
@@ -264,6 +275,11 @@ def test_the_locator_reads_the_switch_when_it_runs(monkeypatch):
             assert _locations(document, (), pointer) == fast
             monkeypatch.setattr(speedups, "FAST_PATHS", True)
             assert fast[0] is not None and fast[0].line >= document.first_line
+        every = [pointers.build(*tokens) for tokens in _pointers(composed.root)]
+        one_by_one = [positions.DocumentLocator(document, "f.yaml")(pointer) for pointer in every]
+        for fast_paths in (True, False):
+            monkeypatch.setattr(speedups, "FAST_PATHS", fast_paths)
+            assert positions.DocumentLocator(document, "f.yaml").many(every) == one_by_one
 
 
 def test_the_compose_cache_holds_few_documents_and_hits_for_a_list(monkeypatch):

@@ -9,7 +9,7 @@ on the values. Hooks and tests are not part of the running release.
 
 from __future__ import annotations
 
-from ..findings import Problem
+from ..findings import Location
 from ..manifests.index import index_of
 from ..manifests.model import describe, manifest_problem
 from ..manifests.workloads import BILLING_FLAGS, BillingRunner, billing_runners, max_replicas
@@ -19,6 +19,26 @@ from . import check
 
 @check("SL806", needs="manifests")
 def billing_rendered(ctx):
+    # the findings of both flags are placed at once: one read of each workload's document for
+    # its flags' env entries (with many releases in one namespace, nearly every worker has two)
+    found = list(_billing_problems(ctx))
+    objects: dict[int, tuple] = {}
+    for runner, flag, _, _ in found:
+        obj = runner.template.obj
+        objects.setdefault(id(obj), (obj, []))[1].append(_where(runner, flag))
+    placed: dict[tuple[int, str], Location] = {}
+    for obj, pointers in objects.values():
+        for where, location in zip(pointers, obj.locate_many(pointers), strict=True):
+            placed.setdefault((id(obj), where), location)
+    for runner, flag, message, key in found:
+        obj, where = runner.template.obj, _where(runner, flag)
+        yield manifest_problem(
+            obj, where, message, key=f"{key}:{runner.container.get('name')}", location=placed[id(obj), where]
+        )
+
+
+def _billing_problems(ctx):
+    """(runner, flag, message, key) of each problem, in the order they are reported."""
     index = index_of(ctx.manifests, ctx.options)
     runners = billing_runners(ctx.manifests)
     has_worker = any(not r.is_api for r in runners)
@@ -40,12 +60,12 @@ def billing_rendered(ctx):
                     else f"set {flag}=\"false\" in the API (enable the dedicated worker: worker.enabled=true) "
                     "or keep the API at one replica"
                 )
-                yield _runner_problem(
+                yield (
                     runner,
                     flag,
                     f"{_runner_name(runner)} runs {what} ({runner.flags[flag][2]}) and can run {shown}, so "
                     f"every replica runs {what} at the same time; {remedy}",
-                    key=f"{flag}:replicas",
+                    f"{flag}:replicas",
                 )
         if len(on) < 2:
             continue
@@ -56,12 +76,12 @@ def billing_rendered(ctx):
         for runner in on:
             if runner is owner or id(runner) in reported:
                 continue
-            yield _runner_problem(
+            yield (
                 runner,
                 flag,
                 f"{_runner_name(runner)} runs {what} ({runner.flags[flag][2]}) as does "
                 f"{_runner_name(owner)}; exactly one workload may: set {flag}=\"false\" here",
-                key=f"{flag}:owner",
+                f"{flag}:owner",
             )
 
 
@@ -69,7 +89,6 @@ def _runner_name(runner: BillingRunner) -> str:
     return f"{describe(runner.template.obj)} container {runner.container.get('name') or '?'}"
 
 
-def _runner_problem(runner: BillingRunner, flag: str, message: str, key: str) -> Problem:
-    where = runner.flags[flag][1] or pointer(*runner.path, "name")
-    obj = runner.template.obj
-    return manifest_problem(obj, where, message, key=f"{key}:{runner.container.get('name')}")
+def _where(runner: BillingRunner, flag: str) -> str:
+    """The flag's env entry, or the container's name when the flag is not set there."""
+    return runner.flags[flag][1] or pointer(*runner.path, "name")

@@ -171,6 +171,93 @@ def _find_node(events: _Events, tokens: list[str]) -> Found | None:
     return _found(node, key)
 
 
+class _AllFound(Exception):
+    """Every pointer of a `find_nodes` walk has its answer: stop reading."""
+
+
+def find_nodes(text: str, pointers: list[list[str]]) -> list[Found | None] | str:
+    """`find_node` of each of the JSON pointer tokens `pointers`, in one walk of the document (a
+    rule that places several findings in one object reads it once, not once per finding)."""
+    events = _Events(text)
+    found: list[Found | None] = [None] * len(pointers)
+    try:
+        root = events.root()
+        if root is not None and pointers:
+            _visit(events, root, None, list(range(len(pointers))), 0, pointers, found, [len(pointers)])
+    except _AllFound:
+        pass
+    except (_Fallback, YAMLError):  # a syntax error: the compose path says there is no answer
+        return FALLBACK
+    finally:
+        events.close()
+    return found
+
+
+def _visit(
+    events: _Events,
+    node: Any,
+    key: Any,
+    wanted: list[int],
+    depth: int,
+    pointers: list[list[str]],
+    found: list[Found | None],
+    left: list[int],
+) -> None:
+    """Answer the pointers `wanted` (indices into `pointers`), which all lead to `node` by their
+    first `depth` tokens: as `_find_node` does for each, reading the node once. `left` counts the
+    pointers still unanswered; the walk stops (_AllFound) when none is."""
+
+    def answer(indices: list[int]) -> None:
+        if indices:
+            here = _found(node, key)
+            for i in indices:
+                found[i] = here
+            left[0] -= len(indices)
+            if not left[0]:
+                raise _AllFound
+
+    below = [i for i in wanted if len(pointers[i]) > depth]
+    if type(node) is ScalarEvent or len(below) < len(wanted):  # a path through a scalar ends there
+        answer(wanted if type(node) is ScalarEvent else [i for i in wanted if len(pointers[i]) == depth])
+        if type(node) is ScalarEvent:
+            return
+    if not below:
+        events.skip(node)
+        return
+    by_token: dict[Any, list[int]] = {}
+    if type(node) is MappingStartEvent:
+        for i in below:
+            by_token.setdefault(pointers[i][depth], []).append(i)
+        while True:
+            candidate = events.key()
+            if type(candidate) is MappingEndEvent:  # no such key: the mapping answers
+                answer([i for indices in by_token.values() for i in indices])
+                return
+            value = events.node()
+            indices = by_token.pop(candidate.value, None)  # the first of keys written twice
+            if indices:
+                _visit(events, value, candidate, indices, depth + 1, pointers, found, left)
+            else:
+                events.skip(value)
+    unplaced = []
+    for i in below:
+        position = _index(pointers[i][depth])
+        if position is None:
+            unplaced.append(i)
+        else:
+            by_token.setdefault(position, []).append(i)
+    answer(unplaced)
+    position = 0
+    while type(item := events.node()) is not SequenceEndEvent:
+        indices = by_token.pop(position, None)
+        if indices:
+            _visit(events, item, None, indices, depth + 1, pointers, found, left)
+        else:
+            events.skip(item)
+        position += 1
+    answer([i for indices in by_token.values() for i in indices])
+
+
 def _found(node: Any, key: Any) -> Found:
     scalar = type(node) is ScalarEvent
     if key is None:

@@ -77,6 +77,19 @@ class ManifestObject:
                 return found
         return Location(self.path, self.line, 1)
 
+    def locate_many(self, pointers: list[str]) -> list[Location]:
+        """`locate` of each pointer; a DocumentLocator reads the document once for all of them."""
+        many = getattr(self._locator, "many", None)
+        wanted = [pointer for pointer in pointers if pointer]
+        if many is None or not wanted:
+            return [self.locate(pointer) for pointer in pointers]
+        found = iter(many(wanted))
+        out = []
+        for pointer in pointers:
+            location = next(found) if pointer else None
+            out.append(Location(self.path, self.line, 1) if location is None else location)
+        return out
+
     def source_line(self, line: int) -> str | None:
         """The text of file line `line` in this object's document, or None (no text kept): a
         policy's CEL error is placed at a column of the file with it."""
@@ -120,13 +133,18 @@ class ManifestSet:
         default=None, repr=False, compare=False
     )  # object position -> ApiProblem
     verdicts: dict | None = field(default=None, repr=False, compare=False)  # object position -> Verdict
+    # the objects' pod templates (manifests.workloads.pod_templates), found once for the rules
+    templates: list | None = field(default=None, repr=False, compare=False)
 
 
-def manifest_problem(obj: ManifestObject, where: str, message: str, key: str, severity=None) -> Problem:
-    """A Problem at the node `where` (a JSON pointer) of a rendered object."""
+def manifest_problem(
+    obj: ManifestObject, where: str, message: str, key: str, severity=None, location: Location | None = None
+) -> Problem:
+    """A Problem at the node `where` (a JSON pointer) of a rendered object (`location`: where
+    `obj.locate(where)` already placed it)."""
     return Problem(
         message,
-        location=obj.locate(where),
+        location=obj.locate(where) if location is None else location,
         logical=f"{obj.ref}#{where}",
         template=obj.template,
         key=key,

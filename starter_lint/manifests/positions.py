@@ -17,7 +17,7 @@ from .. import pointer as pointers
 from .. import speedups
 from ..findings import Location
 from .documents import Document
-from .event_positions import FALLBACK, Found, find_node, find_scalars
+from .event_positions import FALLBACK, Found, find_node, find_nodes, find_scalars
 from .yaml_loader import STR_TAG, ManifestLoader, SafeLoaderBase, scalar_key
 
 
@@ -167,6 +167,24 @@ class DocumentLocator:
         if composed is None or composed.root is None:
             return [] if own else None
         return self._answer(_scalars_at(composed, tokens) if own else _node_at(composed, tokens), own)
+
+    def many(self, wanted: list[str]) -> list[Location | None]:
+        """`self(pointer)` of each pointer, reading the document once (one walk, or its compose)."""
+        document = self.document
+        tokens = [[*self.prefix, *pointers.tokens(pointer)] for pointer in wanted]
+        if self.walks_left and speedups.FAST_PATHS:
+            self.walks_left -= 1
+            found = find_nodes(document.text, tokens)
+            if isinstance(found, list):  # not FALLBACK
+                return [self._place(node) for node in found]
+            self.walks_left = 0  # the document has anchors, tags…: compose it from now on
+        composed = _compose(document)
+        if composed is None or composed.root is None:
+            return [None] * len(wanted)
+        return [self._place(_node_at(composed, path)) for path in tokens]
+
+    def _place(self, found: Found | None) -> Location | None:
+        return None if found is None else _location(self.path, self.document.first_line, found)
 
     def _answer(self, found, own: bool) -> Location | list[Location] | None:
         first_line = self.document.first_line

@@ -92,8 +92,14 @@ def pod_template(obj: ManifestObject) -> PodTemplate | None:
 
 
 def pod_templates(manifests: ManifestSet) -> list:
-    """Every object's pod template, in input order (hooks and jobs included)."""
-    return [t for t in (pod_template(obj) for obj in manifests.objects) if t is not None]
+    """Every object's pod template, in input order (hooks and jobs included): found once per
+    ManifestSet (five rules ask), each caller gets its own list."""
+    templates = getattr(manifests, "templates", None)
+    if templates is None:
+        templates = [t for t in (pod_template(obj) for obj in manifests.objects) if t is not None]
+        if isinstance(manifests, ManifestSet):
+            manifests.templates = templates
+    return list(templates)
 
 
 def is_hook(obj: ManifestObject) -> bool:
