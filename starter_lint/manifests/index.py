@@ -22,13 +22,16 @@ class ManifestIndex:
         self._hpas_by_target: dict | None = None
         self._names: dict | None = None  # (kind, namespace) -> sorted names, built when asked
         for obj in self.objects:
-            self._by_kind[obj.kind].append(obj)
-            self._by_identity[self.identity(obj)].append(obj)
-            self._by_name.setdefault((obj.kind, obj.namespace or self.namespace, obj.name), obj)
+            # `identity` read once per object (thousands of them: each property read costs)
+            group, kind, namespace, name = self.identity(obj)
+            self._by_kind[kind].append(obj)
+            self._by_identity[group, kind, namespace, name].append(obj)
+            self._by_name.setdefault((kind, namespace, name), obj)
 
     def identity(self, obj: ManifestObject) -> tuple:
         """(group, kind, namespace, name): what the API server keys an object by."""
-        group = obj.api_version.rpartition("/")[0] if "/" in obj.api_version else ""
+        api_version = obj.api_version
+        group = api_version.rpartition("/")[0] if "/" in api_version else ""
         return group, obj.kind, obj.namespace or self.namespace, obj.name
 
     def of_kind(self, *kinds: str) -> list:
