@@ -146,17 +146,27 @@ def logical_form(
 
 
 def _pointer_text(logical: list[Any]) -> str:
-    return "".join("/" + (f"[{t}]" if isinstance(t, Item) else json_pointer.escape(str(t))) for t in logical)
+    return "".join(_pointer_pieces(logical))
+
+
+def _pointer_pieces(logical: list[Any]) -> list[str]:
+    return ["/" + (f"[{t}]" if isinstance(t, Item) else json_pointer.escape(str(t))) for t in logical]
 
 
 def _values_text(logical: list[Any]) -> str:
-    text = ""
+    return _values_texts(logical)[-1]
+
+
+def _values_texts(logical: list[Any]) -> list[str]:
+    """The text of each prefix of `logical` (the empty one first)."""
+    texts = [""]
     for token in logical:
+        text = texts[-1]
         if isinstance(token, (Item, int)):
-            text += f"[{token}]"
+            texts.append(f"{text}[{token}]")
         else:
-            text += ("." if text else "") + format_path((token,))
-    return text
+            texts.append(text + ("." if text else "") + format_path((token,)))
+    return texts
 
 
 def positional_prefixes(
@@ -174,6 +184,8 @@ def positional_prefixes(
     logical = logical_path(
         document, json_pointer.tokens(location) if isinstance(location, str) else tokens, hidden, names
     )
+    pieces = _pointer_pieces(logical) if is_pointer else []
+    texts = [] if is_pointer else _values_texts(logical)
     out = []
     for end in range(len(tokens), 0, -1):
         if end < len(tokens) and not isinstance(tokens[end - 1], int):
@@ -181,10 +193,10 @@ def positional_prefixes(
         prefix = tokens[:end]
         if is_pointer:
             positional = json_pointer.build(*prefix)
-            logical_text = _pointer_text(logical[:end])
+            logical_text = "".join(pieces[:end])
         else:
             positional = format_path(prefix)
-            logical_text = _values_text(logical[:end])
+            logical_text = texts[end]
         if positional != logical_text:
             out.append((positional, logical_text))
     return out

@@ -62,6 +62,28 @@ def split_lines(text: str, keepends: bool = False) -> list[str]:
     return out
 
 
+# one line and its break, as LINE_BREAK cuts it (a CR followed by LF is one break: `\r(?!\n)`
+# keeps a failed match from backtracking into counting it as two)
+_LINE = "(?:[^\r\n\x85\u2028\u2029]*(?:\r\n|\r(?!\n)|[\n\x85\u2028\u2029]))"
+_SKIPS: dict[int, re.Pattern[str]] = {}  # n (a power of two up to 64) -> a pattern of n lines
+
+
+def after_lines(text: str, offset: int, count: int) -> int | None:
+    """Where the line `count` lines below the one that starts at `offset` starts (past `count`
+    line breaks), None when fewer breaks follow: skipped by the regex engine in steps of up to 64
+    lines, not one match object and one Python step per line."""
+    while count > 0:
+        step = 1 << min(count.bit_length() - 1, 6)
+        pattern = _SKIPS.get(step)
+        if pattern is None:
+            pattern = _SKIPS[step] = re.compile(f"{_LINE}{{{step}}}")
+        match = pattern.match(text, offset)
+        if match is None:
+            return None
+        offset, count = match.end(), count - step
+    return offset
+
+
 def line_at(text: str, index: int) -> int:
     """The 1-based line of the character at `index`, lines cut where YAML cuts them."""
     # counted in C, not matched: a large stream's line is asked for once, far into it

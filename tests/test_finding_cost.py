@@ -11,9 +11,9 @@ import dataclasses
 
 import pytest
 
-from starter_lint import redact_source
+from starter_lint import pointer, redact_source
 from starter_lint.findings import Finding, Location, Severity
-from starter_lint.identity import identify
+from starter_lint.identity import identify, logical_form, positional_prefixes
 from starter_lint.manifests.stream import load_paths
 from starter_lint.redact_source import manifest_secret_columns, secret_strings
 
@@ -145,3 +145,46 @@ def test_secret_strings_are_found_again_when_what_they_came_from_changed(tmp_pat
     target.manifests = load_paths([str(tmp_path / "n.yaml")])  # other manifests
     found = secret_strings(target)
     assert "other-very-secret" in found and "hunter2-very-secret" not in found
+
+
+def test_each_ancestors_logical_form_is_the_prefix_of_the_locations():
+    # positional_prefixes walks the location once: each list-item ancestor's form must be what
+    # logical_form gives for that ancestor alone, for pointers and for values paths
+    document = {
+        "spec": {"containers": [{"name": "a", "env": [{"name": "X"}, {"name": "X"}, {"value": 1}]}]},
+        "a/b": [["~"]],
+    }
+    for location in (
+        "/spec/containers/0/env/1/value",
+        "/spec/containers/0/env/2",
+        "/spec/containers/7/env",
+        "/a~1b/0/0",
+    ):
+        tokens = pointer.path(location)
+        for positional, logical in positional_prefixes(location, document):
+            assert logical == logical_form(positional, document)
+            assert pointer.path(positional) == tokens[: len(pointer.path(positional))]
+    values = {"ingress": {"hosts": [{"host": "a.example.org", "paths": ["/", "/x"]}]}}
+    rewrites = positional_prefixes(("ingress", "hosts", 0, "paths", 1), values)
+    assert [logical for _, logical in rewrites] == [
+        logical_form(("ingress", "hosts", 0, "paths", 1), values),
+        logical_form(("ingress", "hosts", 0), values),
+    ]
+
+
+@pytest.mark.parametrize("args, excerpts", [(["-q"], False), (["--format", "json"], False), ([], True)])
+def test_the_manifest_secret_columns_are_found_only_for_an_excerpt(tmp_path, monkeypatch, args, excerpts):
+    # only the text format shows excerpts, and not with -q: the columns are not looked for then
+    from starter_lint import pipeline
+
+    from .support import run_in_process
+
+    (tmp_path / "m.yaml").write_text(MANIFEST.replace("name: api\n", "name: api\n  namespace: x\n", 1))
+    asked = []
+    real = pipeline.manifest_secret_columns
+    monkeypatch.setattr(pipeline, "manifest_secret_columns", lambda *a: asked.append(1) or real(*a))
+    _code, out, _ = run_in_process(
+        ["check", "--validator", "builtin", *args, "--manifests", "m.yaml"], tmp_path
+    )
+    assert out and "hunter2-very-secret" not in out
+    assert bool(asked) == excerpts

@@ -321,3 +321,25 @@ def test_a_document_with_many_findings_is_composed_once(monkeypatch):
     composed = [locate(f"/data/k{i}") for i in range(positions.WALKS_PER_DOCUMENT, 50)]
     assert positions._compose.cache_info().misses == 1
     assert [(loc.line, loc.col) for loc in walked + composed] == [(2 + i, 6 + len(str(i))) for i in range(50)]
+
+
+def test_locate_many_places_as_locate_does(monkeypatch):
+    from starter_lint.manifests.model import ManifestObject
+
+    document = next(split_documents("---\n" + EDGE_CASES["nested sequences of mappings"]))
+    composed = _composed(document.text)
+    assert composed is not None
+    every = ["", *(pointers.build(*tokens) for tokens in _pointers(composed.root))]
+    for fast_paths in (True, False):
+        monkeypatch.setattr(speedups, "FAST_PATHS", fast_paths)
+        obj = ManifestObject({}, "f.yaml", 0, 2, _locator=positions.DocumentLocator(document, "f.yaml"))
+        alone = [
+            ManifestObject({}, "f.yaml", 0, 2, _locator=positions.DocumentLocator(document, "f.yaml")).locate(
+                p
+            )
+            for p in every
+        ]
+        assert obj.locate_many(every) == alone
+        assert alone[0].line == 2  # the whole object: where its document starts
+    stand_in = ManifestObject({}, "f.yaml", 0, 5, _locator=lambda pointer, own=False: None)  # type: ignore[arg-type]
+    assert [loc.line for loc in stand_in.locate_many(["", "/a"])] == [5, 5]

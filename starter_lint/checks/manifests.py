@@ -12,7 +12,7 @@ from ..manifests.index import index_of
 from ..manifests.model import manifest_problem
 from ..option_table import DEFAULT_KUBE_VERSION
 from ..pointer import path as pointer_path
-from ..validate.apis import ApiVersions
+from ..validate.apis import ApiProblem, ApiVersions
 from ..validate.schemas import kube_schemas
 from ..validate.validators import select_validator
 from ..validate.verdicts import MISSING
@@ -34,9 +34,14 @@ def _api_problems(ctx) -> dict:
     if cached is None:
         versions = ApiVersions(ctx.options.kube_version if ctx.options else DEFAULT_KUBE_VERSION)
         cached = {}
+        # a few (apiVersion, kind) pairs among thousands of objects: each is checked once
+        known: dict[tuple[str, str], ApiProblem | None] = {}
         for i, obj in enumerate(ctx.manifests.objects):
             if _typed(obj):
-                problem = versions.check(obj.api_version, obj.kind)
+                pair = (obj.api_version, obj.kind)
+                if pair not in known:
+                    known[pair] = versions.check(*pair)
+                problem = known[pair]
                 if problem is not None:
                     cached[i] = problem
         ctx.manifests.api_problems = cached

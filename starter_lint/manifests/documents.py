@@ -71,14 +71,18 @@ class Document:
         self._source, self._end = (own if own.endswith(_LINE_BREAKS) else own + "\n"), -1
         return self._source
 
-    def last_line(self) -> int:
+    def last_line(self, breaks: int | None = None) -> int:
         """The file line of the document's last line (trailing line breaks not counted), from
-        the span when there is one: loading asks this of every document, findings `text`."""
+        the span when there is one: loading asks this of every document, findings `text`.
+        `breaks`: how many line breaks the span holds, when the caller knows (the parser's marks
+        count them): then only the trailing ones are counted here, not every line."""
         if self._end < 0:
             return self.first_line + len(LINE_BREAK.findall(self._source.rstrip(LINE_BREAK_CHARS)))
         end = self._end
         while end > self._start and self._source[end - 1] in LINE_BREAK_CHARS:
             end -= 1
+        if breaks is not None:  # no CR LF is cut at `end`: it follows a character that is no break
+            return self.first_line + breaks - len(LINE_BREAK.findall(self._source, end, self._end))
         return self.first_line + len(LINE_BREAK.findall(self._source, self._start, end))
 
 

@@ -26,17 +26,20 @@ class ManifestIndex:
         self._hpas_by_target: dict | None = None
         self._names: dict | None = None  # (kind, namespace) -> sorted names, built when asked
         for obj in self.objects:
-            self._by_kind[obj.kind].append(obj)
+            # `identity` read once per object (thousands of them: each property read costs)
             identity = self.identity(obj)
+            _, kind, namespace, name = identity
+            self._by_kind[kind].append(obj)
             first = self._by_identity.setdefault(identity, obj)
             if first is not obj:
                 self._twins.setdefault(identity, [first]).append(obj)
-            self._by_name.setdefault((obj.kind, obj.namespace or self.namespace, obj.name), obj)
+            self._by_name.setdefault((kind, namespace, name), obj)
 
     def identity(self, obj: ManifestObject) -> tuple:
         """(group, kind, namespace, name): what the API server keys an object by."""
+        api_version = obj.api_version
         # interned: one string per group, not one per object
-        group = sys.intern(obj.api_version.rpartition("/")[0]) if "/" in obj.api_version else ""
+        group = sys.intern(api_version.rpartition("/")[0]) if "/" in api_version else ""
         return group, obj.kind, obj.namespace or self.namespace, obj.name
 
     def of_kind(self, *kinds: str) -> list:

@@ -66,8 +66,10 @@ class ManifestObject:
     @property
     def ref(self) -> str:
         """Kind/namespace/name (namespace omitted when empty), the logical location."""
-        parts = [self.kind or "?"] + ([self.namespace] if self.namespace else []) + [self.name or "?"]
-        return "/".join(parts)
+        namespace = self.namespace
+        if namespace:
+            return f"{self.kind or '?'}/{namespace}/{self.name or '?'}"
+        return f"{self.kind or '?'}/{self.name or '?'}"
 
     def locate(self, pointer: str = "") -> Location:
         """The position of the node at a JSON pointer (or its nearest existing ancestor)."""

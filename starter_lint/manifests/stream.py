@@ -22,7 +22,7 @@ import yaml
 from .. import speedups
 from ..findings import Location, Problem
 from ..halves import can_split, in_two_halves
-from ..textio import LINE_BREAK, line_at
+from ..textio import LINE_BREAK_CHARS, after_lines, line_at
 from .documents import (
     MAX_DEPTH,
     MAX_EXPANDED_NODES,
@@ -38,6 +38,7 @@ from .model import ManifestObject, ManifestSet
 from .positions import DocumentLocator
 from .yaml_loader import ManifestLoader, construct, load_plain_stream
 
+_BREAK_CHARS = frozenset(LINE_BREAK_CHARS)
 _SOURCE = re.compile(r"^#\s*Source:\s*(\S.*?)\s*$", re.M)
 
 
@@ -99,7 +100,10 @@ def _load_stream(
         first_line = lines_before + start.line + 1
         document = Document(text, first_line, index, span)
         template = sys.intern(source.group(1)) if source else None  # one per template, not per object
-        _add_data(data, document, path, template, first_line, result, checked=plain)
+        # the span holds lines start.line … last, each with its break but a last one at the end
+        # of the text without
+        breaks = last - start.line + (1 if text[span[1] - 1 : span[1]] in _BREAK_CHARS else 0)
+        _add_data(data, document, path, template, first_line, result, checked=plain, breaks=breaks)
         previous_end = last + 1
     return len(loaded)
 
@@ -165,27 +169,23 @@ def _load_part(text: str, shown: str, begin: int, end: int) -> tuple | str | Non
 
 class _LineStarts:
     """Where line N (0-based, as the parser's marks count lines) starts; the end of the text past
-    the last line. Documents come in order, so the breaks are found walking forward once: no list
-    of every line's start (a file of blank lines would cost an int object per line)."""
+    the last line. Documents come in order, so the text is read forward once (`after_lines`): no
+    list of every line's start (a file of blank lines would cost an int object per line)."""
 
-    __slots__ = ("_breaks", "_line", "_offset", "_text")
+    __slots__ = ("_line", "_offset", "_text")
 
     def __init__(self, text: str):
         self._text = text
-        self._restart()
-
-    def _restart(self) -> None:
-        self._breaks = LINE_BREAK.finditer(self._text)
         self._line, self._offset = 0, 0
 
     def at(self, line: int) -> int:
-        if line < self._line:  # not in order: walk again from the start
-            self._restart()
-        while self._line < line:
-            match = next(self._breaks, None)
-            if match is None:
+        if line < self._line:  # not in order: read again from the start
+            self._line, self._offset = 0, 0
+        if line > self._line:
+            offset = after_lines(self._text, self._offset, line - self._line)
+            if offset is None:
                 return len(self._text)
-            self._line, self._offset = self._line + 1, match.end()
+            self._line, self._offset = line, offset
         return self._offset
 
 
@@ -254,6 +254,7 @@ def _add_data(
     line: int,
     result: ManifestSet,
     checked: bool = False,
+    breaks: int | None = None,
 ) -> None:
     """Turn one loaded document into objects (List items flattened) or SL102/SL704 problems;
     `checked`: the document is known to be within the size and depth bounds."""
@@ -284,7 +285,7 @@ def _add_data(
             )
         )
         return
-    end_line = document.last_line()
+    end_line = document.last_line(breaks)
     kind = data.get("kind")
     items = data.get("items")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
