@@ -1,4 +1,5 @@
-"""Finishing a target's findings after the checks: placed, cleaned, and each reported once.
+"""Finishing findings after the checks: placed, cleaned, and each reported once (in a target, and
+across the targets of a run).
 
 The pipeline runs these on its checks' findings, and the policy stage's child on the policies'
 (pipeline._finish_policy_findings), so a finding is finished the same way in either process.
@@ -63,3 +64,29 @@ def deduped(findings: list) -> list:
             seen.add(identity)
             out.append(finding)
     return out
+
+
+def reported_once_across_targets(results: list) -> None:
+    """A file several targets layer (values.common.yaml) is read the same by each: a finding in
+    it that every such target reports alike is one mistake, reported once, under the first
+    target, with a note naming the others (the same rule, place, message and suppression)."""
+    first: dict = {}
+    for result in results:
+        kept = []
+        for finding in result.findings:
+            loc = finding.location
+            if finding.template is not None or loc.path not in result.files:
+                kept.append(finding)
+                continue
+            key = (finding.rule, loc.path, loc.line, loc.col, finding.message, finding.suppressed)
+            if key not in first:
+                first[key] = (result, len(kept), [])
+                kept.append(finding)
+            else:
+                first[key][2].append(result.name)
+        result.findings[:] = kept
+    for owner, index, others in first.values():
+        if others:
+            finding = owner.findings[index]
+            note = f"also reported for {', '.join(others)}: a file {'they share' if len(others) > 1 else 'both share'}"
+            owner.findings[index] = finding.with_(notes=tuple(finding.notes) + (note,))

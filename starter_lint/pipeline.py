@@ -16,7 +16,7 @@ from .checks import CHECKS, load_checks
 from .context import Context
 from .errors import StarterLintError
 from .findings import Finding, Location, Problem, format_path
-from .finish import cleaned, deduped, placed
+from .finish import cleaned, deduped, placed, reported_once_across_targets
 from .options import Options, rule_matches
 from .paths import display_path, repo_relative
 from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub
@@ -351,34 +351,8 @@ def run(options: Options) -> Report:
         results = [run_target(target, options, catalog) for target in targets]
     if options.selects("SL107"):
         _report_unused_suppressions(results, options, catalog)
-    _report_shared_files_once(results)
+    reported_once_across_targets(results)
     return Report(targets=results, fail_on=options.fail_on)
-
-
-def _report_shared_files_once(results: list) -> None:
-    """A file several targets layer (values.common.yaml) is read the same by each: a finding in
-    it that every such target reports alike is one mistake, reported once, under the first
-    target, with a note naming the others (the same rule, place, message and suppression)."""
-    first: dict = {}
-    for result in results:
-        kept = []
-        for finding in result.findings:
-            loc = finding.location
-            if finding.template is not None or loc.path not in result.files:
-                kept.append(finding)
-                continue
-            key = (finding.rule, loc.path, loc.line, loc.col, finding.message, finding.suppressed)
-            if key not in first:
-                first[key] = (result, len(kept), [])
-                kept.append(finding)
-            else:
-                first[key][2].append(result.name)
-        result.findings[:] = kept
-    for owner, index, others in first.values():
-        if others:
-            finding = owner.findings[index]
-            note = f"also reported for {', '.join(others)}: a file {'they share' if len(others) > 1 else 'both share'}"
-            owner.findings[index] = finding.with_(notes=tuple(finding.notes) + (note,))
 
 
 def _report_unused_suppressions(results: list, options: Options, catalog) -> None:
