@@ -487,15 +487,19 @@ def test_ctrl_c_is_exit_130_with_one_line(tmp_path):
     slow = tmp_path / "slow"
     slow.mkdir()
     (slow / "sitecustomize.py").write_text(
-        "import time\nfrom starter_lint.manifests import stream\nreal = stream._load_files\n"
-        "def _slow(*a, **k):\n    time.sleep(30)\n    return real(*a, **k)\nstream._load_files = _slow\n",
+        "import pathlib, time\nfrom starter_lint.manifests import stream\nreal = stream._load_files\n"
+        "def _slow(*a, **k):\n    pathlib.Path('loading').touch()\n    time.sleep(30)\n"
+        "    return real(*a, **k)\nstream._load_files = _slow\n",
         encoding="utf-8",
     )
     env["PYTHONPATH"] = os.pathsep.join([str(slow), str(REPO)])
     started = subprocess.Popen(
         args, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
-    time.sleep(2)
+    # interrupted while it loads (a busy machine may take seconds to get there: not a fixed wait)
+    waited = time.monotonic() + 60
+    while not (tmp_path / "loading").exists() and time.monotonic() < waited:
+        time.sleep(0.05)
     os.killpg(started.pid, signal.SIGINT)
     _, stderr = started.communicate(timeout=30)
     assert started.returncode == 130, stderr

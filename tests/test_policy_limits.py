@@ -199,3 +199,28 @@ def test_too_many_bindings_times_objects_stop_the_run_with_one_line(tmp_path, mo
     )
     monkeypatch.setattr(limits, "MAX_BINDING_PAIRS", 4)
     assert run_in_process(args, repo)[0] == 0
+
+
+class _Node:
+    pass
+
+
+def _a_cycle_is_collected() -> bool:
+    """Whether a cycle of objects that became garbage is freed by the collections that
+    allocations trigger (no gc.collect() asked)."""
+    import weakref
+
+    first = _Node()
+    first.me = first
+    probe = weakref.ref(first)
+    del first
+    for _ in range(limits._CHILD_COLLECTION_THRESHOLD):  # two containers each: a young collection
+        node = _Node()
+        node.me = node
+    return probe() is None
+
+
+def test_the_policy_child_still_collects_cycles():
+    """Its young collections are rarer (what it allocates is its findings, alive until sent), not
+    gone: cyclic garbage a policy run makes is freed within the memory limit."""
+    assert limits.run_limited(_a_cycle_is_collected, ["p.yaml"]) is True

@@ -21,17 +21,17 @@ from . import check
 def billing_rendered(ctx):
     # the findings of both flags are placed at once: one read of each workload's document for
     # its flags' env entries (with many releases in one namespace, nearly every worker has two)
-    found = list(_billing_problems(ctx))
+    found = [(*problem, _where(problem[0], problem[1])) for problem in _billing_problems(ctx)]
     objects: dict[int, tuple] = {}
-    for runner, flag, _, _ in found:
+    for runner, _, _, _, where in found:
         obj = runner.template.obj
-        objects.setdefault(id(obj), (obj, []))[1].append(_where(runner, flag))
+        objects.setdefault(id(obj), (obj, []))[1].append(where)
     placed: dict[tuple[int, str], Location] = {}
     for obj, pointers in objects.values():
         for where, location in zip(pointers, obj.locate_many(pointers), strict=True):
             placed.setdefault((id(obj), where), location)
-    for runner, flag, message, key in found:
-        obj, where = runner.template.obj, _where(runner, flag)
+    for runner, _, message, key, where in found:
+        obj = runner.template.obj
         yield manifest_problem(
             obj, where, message, key=f"{key}:{runner.container.get('name')}", location=placed[id(obj), where]
         )

@@ -42,9 +42,8 @@ COST_BUDGET = 1_000_000  # elements and characters the Python functions may exam
 MEMORY_MARGIN = 1 << 30  # bytes of address space the policy child may add to this process's
 TIME_LIMIT = 60.0  # seconds the policy stage of one target may take (as --render-timeout's default)
 MAX_BINDING_PAIRS = 1_000_000  # admission bindings x rendered objects in one target
-_CHILD_COLLECTION_THRESHOLD = (
-    100_000  # allocations between the policy child's young collections (700 by default)
-)
+# allocations between the policy child's young collections (700 by default)
+_CHILD_COLLECTION_THRESHOLD = 100_000
 
 
 class CostLimitExceeded(ValueError):

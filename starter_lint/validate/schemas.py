@@ -9,6 +9,7 @@ kubeconform's layout are `schema_cache.standalone_dir`; CRDs are `crds.CrdSchema
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import re
@@ -200,6 +201,10 @@ class KubeSchemas:
                 compact = _without_annotations(self._bundled())
                 texts = {key: json.dumps(value, separators=(",", ":")) for key, value in compact.items()}
                 self._store(name, texts)
+                # the earlier layout (every definition parsed at once), read no more: not left as
+                # a dead megabyte in the cache folder
+                with contextlib.suppress(OSError):
+                    (self._cache / f"v{self.version}-definitions.json").unlink()
             self._definitions = _Definitions(texts, self._bundled)
         return self._definitions
 
