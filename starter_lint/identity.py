@@ -141,20 +141,12 @@ def logical_form(
     """The identity of `location` inside `document`: a values path (tuple) into the values tree,
     or a JSON pointer (str) into a manifest object. `hidden`: values that never name an item."""
     if isinstance(location, str):
-        return _pointer_text(logical_path(document, json_pointer.tokens(location), hidden, names))
-    return _values_text(logical_path(document, tuple(location), hidden, names))
-
-
-def _pointer_text(logical: list[Any]) -> str:
-    return "".join(_pointer_pieces(logical))
+        return "".join(_pointer_pieces(logical_path(document, json_pointer.tokens(location), hidden, names)))
+    return _values_texts(logical_path(document, tuple(location), hidden, names))[-1]
 
 
 def _pointer_pieces(logical: list[Any]) -> list[str]:
     return ["/" + (f"[{t}]" if isinstance(t, Item) else json_pointer.escape(str(t))) for t in logical]
-
-
-def _values_text(logical: list[Any]) -> str:
-    return _values_texts(logical)[-1]
 
 
 def _values_texts(logical: list[Any]) -> list[str]:
@@ -209,21 +201,6 @@ def documents_by_ref(manifests: ManifestSet | None) -> dict[str, dict[str, Any]]
     for obj in getattr(manifests, "objects", None) or ():
         documents.setdefault(obj.ref, obj.obj)
     return documents
-
-
-def identify(
-    finding: Finding,
-    ctx: Context,
-    hidden: frozenset[str] = frozenset(),
-    documents: dict[str, dict[str, Any]] | None = None,
-    names: NamesCache | None = None,
-) -> Finding:
-    """`finding` with its logical identity (and its key or message with positions rewritten),
-    which is what its fingerprint hashes (`identity_of`)."""
-    found = identity_of(finding, ctx, hidden, documents, names)
-    if found is None:
-        return finding
-    return finding.with_(identity=found[0], identity_text=found[1])
 
 
 def identity_of(

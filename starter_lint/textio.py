@@ -64,7 +64,7 @@ def split_lines(text: str, keepends: bool = False) -> list[str]:
 
 # one line and its break, as LINE_BREAK cuts it (a CR followed by LF is one break: `\r(?!\n)`
 # keeps a failed match from backtracking into counting it as two)
-_LINE = "(?:[^\r\n\x85\u2028\u2029]*(?:\r\n|\r(?!\n)|[\n\x85\u2028\u2029]))"
+_LINE = f"(?:[^{LINE_BREAK_CHARS}]*(?:\r\n|\r(?!\n)|[{LINE_BREAK_CHARS.replace(chr(13), '')}]))"
 _SKIPS: dict[int, re.Pattern[str]] = {}  # n (a power of two up to 64) -> a pattern of n lines
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from starter_lint import pointer, redact_source
 from starter_lint.findings import Finding, Location, Severity
-from starter_lint.identity import identify, logical_form, positional_prefixes
+from starter_lint.identity import identity_of, logical_form, positional_prefixes
 from starter_lint.manifests.stream import load_paths
 from starter_lint.redact_source import manifest_secret_columns, secret_strings
 
@@ -102,12 +102,13 @@ def test_a_shared_cache_names_each_finding_as_naming_it_alone_does():
     ]
     shared: dict = {}
     for finding in findings:
-        alone = identify(finding, None, frozenset(), documents, None)  # type: ignore[arg-type]
-        cached = identify(finding, None, frozenset(), documents, shared)  # type: ignore[arg-type]
+        alone = identity_of(finding, None, frozenset(), documents, None)  # type: ignore[arg-type]
+        cached = identity_of(finding, None, frozenset(), documents, shared)  # type: ignore[arg-type]
         assert cached == alone
-    assert alone.identity.endswith("/containers/[name=sidecar]")
-    second = identify(findings[1], None, frozenset(), documents, shared)  # type: ignore[arg-type]
-    assert second.identity_text == "policy copy 2: /spec/template/spec/containers/[name=api] has no limits"
+    assert alone is not None and alone[0].endswith("/containers/[name=sidecar]")
+    second = identity_of(findings[1], None, frozenset(), documents, shared)  # type: ignore[arg-type]
+    assert second is not None
+    assert second[1] == "policy copy 2: /spec/template/spec/containers/[name=api] has no limits"
 
 
 def test_a_findings_copy_is_what_dataclasses_replace_gives():

@@ -260,3 +260,51 @@ def test_a_targets_loaded_objects_stay_out_of_collections_until_it_ends(tmp_path
     frozen_while_checking.clear()
     pipeline.run_target(target, options, pipeline.run_catalog(options))
     assert frozen_while_checking == [0]
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 63, 64, 65, 130])
+def test_after_lines_skips_the_breaks_line_break_counts(count):
+    from starter_lint.textio import LINE_BREAK, after_lines
+
+    for text in ("a\n\nb\r\nc\x85d\n", "x\r\n" * 70, "\r\r\n\n\u2028\u2029" * 30, "a\rb\r\n\r\nc" * 40, ""):
+        for offset in sorted({0, *(m.end() for m in LINE_BREAK.finditer(text))})[:5]:
+            breaks = [m.end() for m in LINE_BREAK.finditer(text, offset)]
+            expected = offset if count == 0 else breaks[count - 1] if count <= len(breaks) else None
+            assert after_lines(text, offset, count) == expected, (text, offset, count)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a: 1\n",
+        "a: 1",
+        "a: 1\n\n\n",
+        "a: 1\n# trailing comment\n\n",
+        "a: 1\r\n\r\n",
+        "a: 1\x85\x85",
+        "a: |\n  text\n\n",
+        "a: [1,\n  2]\n   \n",
+        "a:\n- 1\n- 2\n\u2028",
+        "{a: 1}\r",
+    ],
+)
+def test_a_documents_last_line_from_the_parsers_count_is_the_counted_one(tmp_path, body, monkeypatch):
+    # loading gives last_line the span's break count; it must answer what counting them gives
+    from starter_lint.manifests.documents import Document
+
+    counted = Document.last_line
+    answers = []
+
+    def both(self, breaks=None):
+        if breaks is not None:
+            answers.append((counted(self, breaks), counted(self)))
+        return counted(self)
+
+    monkeypatch.setattr(Document, "last_line", both)
+    header = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata:\n"
+    text = (
+        "".join(f"---\n# Source: c/t{i}.yaml\n" + header + f"  x{i}: 1\n" for i in range(3)) + "---\n" + body
+    )
+    (tmp_path / "m.yaml").write_text(text, encoding="utf-8", newline="")
+    stream.load_paths([str(tmp_path / "m.yaml")])
+    assert len(answers) == 4 and all(given == expected for given, expected in answers), answers
