@@ -17,16 +17,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..context import Context
 from ..fields import as_dict
-from ..findings import Problem, Severity
+from ..findings import Problem
 from ..manifests.model import ManifestObject
 from ..redact import MIN_FINDING_SCRUB_LENGTH, manifest_secret_parts, redacted_copy
 from ..redact_source import secret_strings
 from .admission import RULE_ID, AdmissionPolicies, Binding, Expression, Policy
 from .admission_defaults import with_defaults
+from .admission_findings import Denial, failure_findings, placed, severity_of, unknown_namespace, who
 from .admission_match import (
     Request,
     Unknown,
@@ -40,8 +41,6 @@ from .admission_pointer import element_pointer, read_pointer, variable_pointer
 from .admission_verdicts import VARIABLE_REF, Verdicts
 from .cel import Bindings, CelEvaluationError
 
-_SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))
-
 
 class _Failed(Exception):
     """An expression, or the params lookup, failed: the policy's failurePolicy decides.
@@ -50,10 +49,6 @@ class _Failed(Exception):
     def __init__(self, message: str, source: str | None = None) -> None:
         super().__init__(message)
         self.source = source
-
-
-def _severity(actions: tuple[str, ...]) -> Severity:
-    return next(severity for action, severity in _SEVERITY if action in actions)
 
 
 def _run(expression: Expression, activation: Bindings) -> Any:
@@ -149,26 +144,6 @@ def _cause(source: str, broken: dict[str, _Failed]) -> _Failed | None:
     return next((broken[name] for name in VARIABLE_REF.findall(source) if name in broken), None)
 
 
-def _who(binding: Binding) -> str:
-    """`ValidatingAdmissionPolicy "p" (binding "b") denies`: how every SL901 message starts."""
-    actions = binding.actions
-    verb = "denies" if "Deny" in actions else "warns on" if "Warn" in actions else "audits"
-    return f'ValidatingAdmissionPolicy "{binding.policy.name}" (binding "{binding.name}") {verb}'
-
-
-def _failure(binding: Binding, obj: ManifestObject, failure: _Failed) -> Iterator[Problem]:
-    """A failed evaluation or params lookup: reported under failurePolicy Fail, dropped under Ignore."""
-    if binding.policy.failure_policy == "Fail":
-        yield Problem(
-            f"{_who(binding)} {obj.ref}: {failure}; the policy's failurePolicy is Fail",
-            location=obj.locate(),
-            logical=f"{obj.ref}#",
-            template=obj.template,
-            severity=_severity(binding.actions),
-            key=f"{binding.policy.name}/{binding.name}/failure",
-        )
-
-
 def _findings(
     run: _Run,
     binding: Binding,
@@ -176,12 +151,12 @@ def _findings(
     data: dict,
     base: Callable[[], Bindings],
     params: list | None,
-    unknown_namespace: str | None = None,
-) -> Iterator[Problem | _Denial]:
+    missing_namespace: str | None = None,
+) -> Iterator[Problem | Denial]:
     """The binding's denials of the object (placed later, with the object's others: `_placed`)
     and the Problem of its failure. `data`: the object defaulted as the API server does
     (with_defaults), its secrets not yet hidden (`base` gives what the policy reads, hidden).
-    `unknown_namespace`: the object's namespace when no Namespace object gives it (its
+    `missing_namespace`: the object's namespace when no Namespace object gives it (its
     namespaceObject is null here, never in the cluster)."""
     policy = binding.policy
     reported: set = set()
@@ -193,54 +168,23 @@ def _findings(
                 head = run.heads.get(id(binding))
                 if head is None:  # what every finding of the binding says alike
                     key = f"{policy.name}/{binding.name}/validations"
-                    head = run.heads[id(binding)] = (_who(binding), _severity(binding.actions), key)
+                    head = run.heads[id(binding)] = (who(binding), severity_of(binding.actions), key)
                 for i, message, pointer in denials:
                     if i not in reported:  # several params objects: one finding per validation
                         reported.add(i)
-                        yield _Denial(head, i, message, pointer)
+                        yield Denial(head, i, message, pointer)
             if failure is not None:
                 # the one cached failure for every object sharing it: without its traceback, or
                 # each raise would chain the frames (and the objects they hold) of the one before
                 raise failure.with_traceback(None)
     except _Failed as failure:
-        if unknown_namespace is not None and _reads_namespace(failure):
+        if missing_namespace is not None and _reads_namespace(failure):
             # the failure may only be the missing Namespace: said so, not reported as a denial
-            yield _unknown_namespace(
-                binding, obj, unknown_namespace, "its expressions read the Namespace object"
+            yield unknown_namespace(
+                binding, obj, missing_namespace, "its expressions read the Namespace object"
             )
         else:
-            yield from _failure(binding, obj, failure)
-
-
-class _Denial(NamedTuple):
-    """A validation that denies an object, not yet placed: its binding's (message head,
-    severity, key), the validation's index and message, and the pointer it is shown at."""
-
-    head: tuple
-    validation: int
-    message: str
-    pointer: str
-
-
-def _placed(obj: ManifestObject, found: list) -> Iterator[Problem]:
-    """The object's findings in order, each denial at its pointer: every pointer located in one
-    read of the object's document (a walk of it, or its compose), not one per finding."""
-    pointers = list(dict.fromkeys(entry.pointer for entry in found if type(entry) is _Denial))
-    where = dict(zip(pointers, obj.locate_many(pointers), strict=True)) if pointers else {}
-    ref = obj.ref if pointers else ""
-    for entry in found:
-        if type(entry) is not _Denial:
-            yield entry
-            continue
-        (who, severity, key), i, message, pointer = entry
-        yield Problem(
-            f"{who} {ref}: {message}",
-            location=where[pointer],
-            logical=f"{ref}#{pointer}",
-            template=obj.template,
-            severity=severity,
-            key=f"{key}[{i}]",
-        )
+            yield from failure_findings(binding, obj, str(failure))
 
 
 def _reads_namespace(failure: _Failed) -> bool:
@@ -293,30 +237,11 @@ class _Run:
     heads: dict = field(default_factory=dict)  # id(binding) -> its findings' message head, severity, key
 
 
-def _unknown_namespace(
-    binding: Binding,
-    obj: ManifestObject,
-    namespace: str,
-    what: str = "its namespaceSelector needs the labels",
-) -> Problem:
-    return Problem(
-        f'ValidatingAdmissionPolicy "{binding.policy.name}" (binding "{binding.name}") may apply to '
-        f'{obj.ref}: {what} of namespace "{namespace}", and no '
-        "Namespace object in the render or the policy files gives them; add that Namespace to the "
-        "policy folder to have it checked",
-        location=obj.locate(),
-        logical=f"{obj.ref}#",
-        template=obj.template,
-        severity=Severity.NOTE,
-        key=f"{binding.policy.name}/{binding.name}/namespace",
-    )
-
-
 def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
     """The findings of every binding on one object; its variables are converted for CEL once."""
     request = Request.of(obj.obj, run.default_namespace, run.crds)
     converted: list = []  # the Bindings, made when a verdict is not known yet
-    found: list = []  # Problems and _Denials, in order
+    found: list = []  # Problems and Denials, in order
     data: dict | None = None  # the object as the policies read it, defaulted once (secrets not hidden yet)
     kind = (request.group, request.version, request.resource, request.namespaced)
     candidates = run.candidates.get(kind)
@@ -333,7 +258,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
             ):
                 continue
         except Unknown as unknown:
-            found.append(_unknown_namespace(binding, obj, unknown.namespace))
+            found.append(unknown_namespace(binding, obj, unknown.namespace))
             continue
         params = None
         if policy.param_kind is not None:
@@ -352,7 +277,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
                         "and its parameterNotFoundAction is Deny"
                     )
             except _Failed as failure:
-                found += _failure(binding, obj, failure)
+                found += failure_findings(binding, obj, str(failure))
                 continue
             if not params:
                 continue  # parameterNotFoundAction Allow: no params, no validation
@@ -363,7 +288,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
             request.namespace if request.namespaced and request.namespace not in run.namespaces else None
         )
         found += _findings(run, binding, obj, data, partial(_base, run, converted), params, missing_namespace)
-    yield from _placed(obj, found)
+    yield from placed(obj, found)
 
 
 def _namespace_object(run: _Run, name: str, labels: dict | None) -> dict | None:
