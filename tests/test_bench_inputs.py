@@ -95,8 +95,8 @@ def test_the_generated_inputs_have_the_benchmark_shape(tmp_path):
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
 def test_the_benchmarks_policies_report_the_same_with_fast_paths_on_and_off(bench_input, fmt):
     """bench/policies.py's 20 admission policies: verdicts shared between objects and each
-    object's findings placed in one read of its document (fast) against every policy evaluated
-    on every object and each finding placed alone (general)."""
+    object's findings placed by one walk of its document's events (fast) against every policy
+    evaluated on every object and the findings placed in the composed document (general)."""
     policies = bench_module("policies").policy_files(bench_input / "policies")
     fast = _report(bench_input, fmt, "on", ("one-namespace",), (policies,))
     assert b"SL901" in fast
