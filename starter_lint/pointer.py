@@ -37,9 +37,18 @@ def tokens(pointer: str) -> list[str]:
     return [token.replace("~1", "/").replace("~0", "~") for token in text.split("/")]
 
 
+# digits of the longest index a list can have: a longer token (a mapping key of thousands of
+# digits, where a walk meets a list) is past any end, and Python refuses int() of 4,300 digits
+_MAX_INDEX_DIGITS = 18
+
+
+def _is_index(token: str) -> bool:
+    return len(token) <= _MAX_INDEX_DIGITS and _INDEX.match(token) is not None
+
+
 def index(token: str, length: int) -> int | None:
     """The list position a token names in a list of `length` items, or None."""
-    if not _INDEX.match(token):
+    if not _is_index(token):
         return None
     position = int(token)
     return position if position < length else None
@@ -47,7 +56,7 @@ def index(token: str, length: int) -> int | None:
 
 def path(pointer: str) -> tuple[str | int, ...]:
     """The pointer as a path tuple, array indices as ints (for `format_path`)."""
-    return tuple(int(token) if _INDEX.match(token) else token for token in tokens(pointer))
+    return tuple(int(token) if _is_index(token) else token for token in tokens(pointer))
 
 
 def value_at(node: Any, pointer: str) -> Any:

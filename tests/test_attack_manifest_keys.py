@@ -119,3 +119,21 @@ def test_a_secret_in_a_list_item_is_hidden_in_the_excerpt_of_its_line(tmp_path):
     )
     assert "stringData" in done.stdout, done.stdout[-2000:]  # SL701 on `b: 5` shows the line ...
     assert "hunter" not in done.stdout + done.stderr  # ... without the secret
+
+
+def test_a_key_of_thousands_of_digits_where_a_walk_meets_a_list(tmp_path):
+    """The object keeps the second `data` (a map with a 5,000-digit key), the events' walk meets
+    the first (a list): the key read as a list index was int() of 5,000 digits, which Python
+    refuses (an internal error, exit 2, no report)."""
+    from starter_lint import pointer
+
+    key = "1" * 5000
+    assert pointer.index(key, 10) is None
+    assert pointer.path(f"/data/{key}") == ("data", key)
+    (tmp_path / "d.yaml").write_text(
+        f'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: [1]\ndata:\n  ? "{key}"\n  : 5\n',
+        encoding="utf-8",
+    )
+    done = cli("check", "--validator", "builtin", "--manifests", "d.yaml", cwd=str(tmp_path))
+    assert done.returncode == 1, done.stderr
+    assert "internal error" not in done.stderr and "d.yaml:6:1" in done.stdout, done.stdout

@@ -185,6 +185,9 @@ def test_definitions_are_parsed_when_asked_for_and_a_damaged_cache_is_only_slowe
     damaged = schemas.KubeSchemas("1.27")
     assert damaged.definitions[name] == expected
     assert name in damaged.definitions and "no such definition" not in damaged.definitions
+    texts[name] = "[]"  # JSON, but no schema
+    stored.write_text(json.dumps(texts))
+    assert schemas.KubeSchemas("1.27").definitions[name] == expected
     stored.write_text(json.dumps({name: expected}))  # another layout: read from the package again
     assert schemas.KubeSchemas("1.27").definitions[name] == expected
     deployment = {
@@ -195,3 +198,14 @@ def test_definitions_are_parsed_when_asked_for_and_a_damaged_cache_is_only_slowe
     }
     verdicts = [BuiltinValidator("1.27").validate(deployment).status for _ in range(2)]
     assert verdicts == [INVALID, INVALID]
+
+
+def test_the_earlier_definitions_cache_file_is_removed_when_the_texts_are_written(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARTER_LINT_CACHE_DIR", str(tmp_path))
+    schemas.KubeSchemas("1.27").definitions  # noqa: B018 (writes the cache)
+    folder = next(tmp_path.rglob("v1.27.0-definition-texts.json")).parent
+    (folder / "v1.27.0-definition-texts.json").unlink()
+    old = folder / "v1.27.0-definitions.json"
+    old.write_text("{}", encoding="utf-8")
+    schemas.KubeSchemas("1.27").definitions  # noqa: B018
+    assert not old.exists() and (folder / "v1.27.0-definition-texts.json").exists()

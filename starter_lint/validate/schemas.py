@@ -232,7 +232,9 @@ class _Definitions(Mapping):
             text = self._texts[name]
             try:
                 found = json.loads(text)
-            except ValueError:  # a damaged cache is only slower, never wrong: the package's own
+            except ValueError:
+                found = None
+            if not isinstance(found, dict):  # a damaged cache is only slower, never wrong: the package's own
                 found = _without_annotations(self._bundled()[name])
             self._parsed[name] = found
         return found
