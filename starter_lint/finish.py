@@ -1,8 +1,9 @@
 """Finishing findings after the checks: placed, cleaned, and each reported once (in a target, and
 across the targets of a run).
 
-The pipeline runs these on its checks' findings, and the policy stage's child on the policies'
-(pipeline._finish_policy_findings), so a finding is finished the same way in either process.
+The pipeline places and cleans its checks' findings, and the policy stage's child the policies'
+(pipeline._finish_policy_findings), so a finding is finished the same way in either process; the
+pipeline dedupes a target's findings, and judges over all targets what they share.
 """
 
 from __future__ import annotations

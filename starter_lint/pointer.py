@@ -42,13 +42,14 @@ def tokens(pointer: str) -> list[str]:
 _MAX_INDEX_DIGITS = 18
 
 
-def _is_index(token: str) -> bool:
+def is_index(token: str) -> bool:
+    """Whether a token names a list position (digits, no leading zero, at most 18 of them)."""
     return len(token) <= _MAX_INDEX_DIGITS and _INDEX.match(token) is not None
 
 
 def index(token: str, length: int) -> int | None:
     """The list position a token names in a list of `length` items, or None."""
-    if not _is_index(token):
+    if not is_index(token):
         return None
     position = int(token)
     return position if position < length else None
@@ -56,7 +57,7 @@ def index(token: str, length: int) -> int | None:
 
 def path(pointer: str) -> tuple[str | int, ...]:
     """The pointer as a path tuple, array indices as ints (for `format_path`)."""
-    return tuple(int(token) if _is_index(token) else token for token in tokens(pointer))
+    return tuple(int(token) if is_index(token) else token for token in tokens(pointer))
 
 
 def value_at(node: Any, pointer: str) -> Any:

@@ -498,8 +498,9 @@ def test_ctrl_c_is_exit_130_with_one_line(tmp_path):
     )
     # interrupted while it loads (a busy machine may take seconds to get there: not a fixed wait)
     waited = time.monotonic() + 60
-    while not (tmp_path / "loading").exists() and time.monotonic() < waited:
+    while not (tmp_path / "loading").exists() and started.poll() is None and time.monotonic() < waited:
         time.sleep(0.05)
+    assert (tmp_path / "loading").exists(), "the check never reached its loading"
     os.killpg(started.pid, signal.SIGINT)
     _, stderr = started.communicate(timeout=30)
     assert started.returncode == 130, stderr

@@ -313,6 +313,10 @@ def test_the_shipped_example_policies_pass_their_examples():
         ("/ingress/hosts/0/host", ("ingress", "hosts", 0, "host")),
         ("/a~1b/c~0d", ("a/b", "c~d")),
         ("", ()),
+        # a digit to str.isdigit but no index (int() refused it: an internal error), and an
+        # index of more digits than int() reads (a key, as the rest of the package reads it)
+        ("stage.²", ("stage", "²")),
+        ("/stage/" + "9" * 5000, ("stage", "9" * 5000)),
     ],
 )
 def test_values_paths(text, path):

@@ -35,6 +35,8 @@ def test_versions_are_normalised_and_checked():
         schemas.normalise_version("1.19")
     with pytest.raises(StarterLintError, match=r"MAJOR\.MINOR"):
         schemas.normalise_version("latest")
+    with pytest.raises(StarterLintError, match=r"MAJOR\.MINOR"):  # int() refuses 4,300 digits
+        schemas.normalise_version("1." + "9" * 5000)
 
 
 def test_standalone_cache_layout_is_built_once_and_atomically(tmp_path, monkeypatch):
@@ -209,3 +211,23 @@ def test_the_earlier_definitions_cache_file_is_removed_when_the_texts_are_writte
     old.write_text("{}", encoding="utf-8")
     schemas.KubeSchemas("1.27").definitions  # noqa: B018
     assert not old.exists() and (folder / "v1.27.0-definition-texts.json").exists()
+
+
+@pytest.mark.parametrize(
+    "kinds", [[1], [["v1", "ConfigMap"]], [[["v1"], "ConfigMap", "x"]], {"v1": "ConfigMap"}]
+)
+def test_a_kinds_cache_of_another_layout_is_rebuilt(tmp_path, monkeypatch, kinds):
+    monkeypatch.setenv("STARTER_LINT_CACHE_DIR", str(tmp_path))
+    expected = schemas.KubeSchemas("1.27").kinds
+    stored = next(tmp_path.rglob("v1.27.0-kinds.json"))
+    stored.write_text(json.dumps(kinds), encoding="utf-8")
+    assert schemas.KubeSchemas("1.27").kinds == expected
+
+
+def test_a_definition_missing_from_the_cache_is_read_from_the_package(tmp_path, monkeypatch):
+    monkeypatch.setenv("STARTER_LINT_CACHE_DIR", str(tmp_path))
+    fresh = schemas.KubeSchemas("1.27")
+    name = fresh.kinds[("apps/v1", "Deployment")]
+    expected = fresh.definitions[name]
+    next(tmp_path.rglob("v1.27.0-definition-texts.json")).write_text("{}", encoding="utf-8")
+    assert schemas.KubeSchemas("1.27").schema_for("apps/v1", "Deployment") == expected

@@ -27,7 +27,7 @@ from ..redact import MIN_FINDING_SCRUB_LENGTH, manifest_secret_parts, redacted_c
 from ..redact_source import secret_strings
 from .admission import RULE_ID, AdmissionPolicies, Binding, Expression, Policy
 from .admission_defaults import with_defaults
-from .admission_findings import Denial, failure_findings, placed, severity_of, unknown_namespace, who
+from .admission_findings import Denial, failure_findings, placed_denials, severity_of, unknown_namespace, who
 from .admission_match import (
     Request,
     Unknown,
@@ -153,7 +153,7 @@ def _findings(
     params: list | None,
     missing_namespace: str | None = None,
 ) -> Iterator[Problem | Denial]:
-    """The binding's denials of the object (placed later, with the object's others: `_placed`)
+    """The binding's denials of the object (placed later, with the object's others: `placed_denials`)
     and the Problem of its failure. `data`: the object defaulted as the API server does
     (with_defaults), its secrets not yet hidden (`base` gives what the policy reads, hidden).
     `missing_namespace`: the object's namespace when no Namespace object gives it (its
@@ -288,7 +288,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
             request.namespace if request.namespaced and request.namespace not in run.namespaces else None
         )
         found += _findings(run, binding, obj, data, partial(_base, run, converted), params, missing_namespace)
-    yield from placed(obj, found)
+    yield from placed_denials(obj, found)
 
 
 def _namespace_object(run: _Run, name: str, labels: dict | None) -> dict | None:

@@ -11,11 +11,11 @@ from ..findings import Problem, Severity
 from ..manifests.model import ManifestObject
 from .admission import Binding
 
-SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))
+_SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))
 
 
 def severity_of(actions: tuple[str, ...]) -> Severity:
-    return next(severity for action, severity in SEVERITY if action in actions)
+    return next(severity for action, severity in _SEVERITY if action in actions)
 
 
 def who(binding: Binding) -> str:
@@ -67,7 +67,7 @@ class Denial(NamedTuple):
     pointer: str
 
 
-def placed(obj: ManifestObject, found: list) -> Iterator[Problem]:
+def placed_denials(obj: ManifestObject, found: list) -> Iterator[Problem]:
     """The object's findings in order, each denial at its pointer: every pointer located in one
     read of the object's document (a walk of it, or its compose), not one per finding."""
     pointers = list(dict.fromkeys(entry.pointer for entry in found if type(entry) is Denial))

@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..fields import as_dict
 from ..findings import Problem, Severity, format_path
 from ..option_table import POLICY_ID_PATTERN
-from ..pointer import build
+from ..pointer import build, is_index, tokens
 from ..rule_file import Rule
 from .cel import Bindings, CelError, CelEvaluationError, CompiledExpression, compile_expression
 
@@ -107,10 +107,12 @@ def _text(document: Any, spec: dict, key: str, path: tuple, required: bool = Fal
 def values_path(text: str) -> tuple:
     """`replicaCount`, `image.tag`, `env[0].name`, or a JSON pointer `/env/0/name`, as a values path."""
     if text.startswith("/"):
-        parts = [p.replace("~1", "/").replace("~0", "~") for p in text[1:].split("/")]
+        parts = tokens(text)
     else:
         parts = [p for p in text.replace("[", ".").replace("]", "").split(".") if p]
-    return tuple(int(p) if p.isdigit() else p for p in parts)
+    # `²` is a digit to str.isdigit, and int() refuses 4,300 digits: a list index is what
+    # pointer.path reads as one
+    return tuple(int(p) if is_index(p) else p for p in parts)
 
 
 def compile_error(

@@ -23,7 +23,7 @@ from .cache_dir import cache_root, write_atomically
 
 DEFS_PREFIX = "#/$defs/"
 _REF = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/(.+)$")
-_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
+_VERSION = re.compile(r"^v?(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?$")  # int() refuses 4,300 digits
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,6 +151,14 @@ def _resource_kinds(definitions: dict) -> list:
     return sorted(out)
 
 
+def _kinds_entries(cached: Any) -> bool:
+    """Whether a cached kinds file holds what this release writes: [apiVersion, kind, name] strings."""
+    return isinstance(cached, list) and all(
+        isinstance(entry, list) and len(entry) == 3 and all(isinstance(part, str) for part in entry)
+        for entry in cached
+    )
+
+
 def _read_json(path: Path):
     try:
         with open(path, encoding="utf-8") as handle:
@@ -173,7 +181,7 @@ class KubeSchemas:
         self._cache = cache_root() / f"kubernetes-validate-{package_version()}"
         self._definitions: Mapping | None = None
         cached = _read_json(self._cache / f"v{self.version}-kinds.json")
-        if not isinstance(cached, list):
+        if not _kinds_entries(cached):  # another layout (another release) or damaged: rebuilt
             cached = _resource_kinds(self._bundled())
             self._store(f"v{self.version}-kinds.json", cached)
         self.kinds: dict = {(api_version, kind): name for api_version, kind, name in cached}
@@ -229,10 +237,9 @@ class _Definitions(Mapping):
     def __getitem__(self, name: str):
         found = self._parsed.get(name)
         if found is None:
-            text = self._texts[name]
             try:
-                found = json.loads(text)
-            except ValueError:
+                found = json.loads(self._texts[name])
+            except (KeyError, ValueError):
                 found = None
             if not isinstance(found, dict):  # a damaged cache is only slower, never wrong: the package's own
                 found = _without_annotations(self._bundled()[name])
