@@ -35,17 +35,11 @@ def cleaned(findings: list, ctx: Context, secrets: frozenset, cwd: str | None) -
     out = []
     for finding in findings:
         finding = scrub_finding(finding, secrets)
+        changes = {"fingerprint_path": relative[finding.location.path]}
         identity = identity_of(finding, ctx, secrets, documents, names)
-        if identity is None:
-            out.append(finding.with_(fingerprint_path=relative[finding.location.path]))
-        else:
-            out.append(
-                finding.with_(
-                    fingerprint_path=relative[finding.location.path],
-                    identity=identity[0],
-                    identity_text=identity[1],
-                )
-            )
+        if identity is not None:
+            changes["identity"], changes["identity_text"] = identity
+        out.append(finding.with_(**changes))
     return out
 
 

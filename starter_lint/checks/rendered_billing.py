@@ -21,16 +21,16 @@ from . import check
 def billing_rendered(ctx):
     # the findings of both flags are placed at once: one read of each workload's document for
     # its flags' env entries (with many releases in one namespace, nearly every worker has two)
-    found = [(*problem, _where(problem[0], problem[1])) for problem in _billing_problems(ctx)]
+    found = list(_billing_problems(ctx))
     objects: dict[int, tuple] = {}
-    for runner, _, _, _, where in found:
+    for runner, where, _, _ in found:
         obj = runner.template.obj
         objects.setdefault(id(obj), (obj, []))[1].append(where)
     placed: dict[tuple[int, str], Location] = {}
     for obj, pointers in objects.values():
         for where, location in zip(pointers, obj.locate_many(pointers), strict=True):
             placed.setdefault((id(obj), where), location)
-    for runner, _, message, key, where in found:
+    for runner, where, message, key in found:
         obj = runner.template.obj
         yield manifest_problem(
             obj, where, message, key=f"{key}:{runner.container.get('name')}", location=placed[id(obj), where]
@@ -38,7 +38,7 @@ def billing_rendered(ctx):
 
 
 def _billing_problems(ctx):
-    """(runner, flag, message, key) of each problem, in the order they are reported."""
+    """(runner, where it is shown, message, key) of each problem, in the order they are reported."""
     index = index_of(ctx.manifests, ctx.options)
     runners = billing_runners(ctx.manifests)
     has_worker = any(not r.is_api for r in runners)
@@ -62,7 +62,7 @@ def _billing_problems(ctx):
                 )
                 yield (
                     runner,
-                    flag,
+                    _where(runner, flag),
                     f"{_runner_name(runner)} runs {what} ({runner.flags[flag][2]}) and can run {shown}, so "
                     f"every replica runs {what} at the same time; {remedy}",
                     f"{flag}:replicas",
@@ -78,7 +78,7 @@ def _billing_problems(ctx):
                 continue
             yield (
                 runner,
-                flag,
+                _where(runner, flag),
                 f"{_runner_name(runner)} runs {what} ({runner.flags[flag][2]}) as does "
                 f"{_runner_name(owner)}; exactly one workload may: set {flag}=\"false\" here",
                 f"{flag}:owner",

@@ -27,7 +27,7 @@ from ..redact import MIN_FINDING_SCRUB_LENGTH, manifest_secret_parts, redacted_c
 from ..redact_source import secret_strings
 from .admission import RULE_ID, AdmissionPolicies, Binding, Expression, Policy
 from .admission_defaults import with_defaults
-from .admission_findings import Denial, failure_findings, placed_denials, severity_of, unknown_namespace, who
+from .admission_findings import Denial, failure_findings, placed_denials, unknown_namespace
 from .admission_match import (
     Request,
     Unknown,
@@ -164,15 +164,10 @@ def _findings(
         for param in params if params is not None else [None]:
             compute = partial(_denials, policy, data, base, param)
             denials, failure = run.seen.verdict(policy, data, param, compute)
-            if denials:
-                head = run.heads.get(id(binding))
-                if head is None:  # what every finding of the binding says alike
-                    key = f"{policy.name}/{binding.name}/validations"
-                    head = run.heads[id(binding)] = (who(binding), severity_of(binding.actions), key)
-                for i, message, pointer in denials:
-                    if i not in reported:  # several params objects: one finding per validation
-                        reported.add(i)
-                        yield Denial(head, i, message, pointer)
+            for i, message, pointer in denials:
+                if i not in reported:  # several params objects: one finding per validation
+                    reported.add(i)
+                    yield Denial(binding, i, message, pointer)
             if failure is not None:
                 # the one cached failure for every object sharing it: without its traceback, or
                 # each raise would chain the frames (and the objects they hold) of the one before
@@ -234,7 +229,6 @@ class _Run:
     # than labels (annotations)
     namespace_objects: dict = field(default_factory=dict)
     secrets: frozenset = frozenset()  # the target's secret strings, hidden wherever they show
-    heads: dict = field(default_factory=dict)  # id(binding) -> its findings' message head, severity, key
 
 
 def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:

@@ -58,10 +58,10 @@ def unknown_namespace(
 
 
 class Denial(NamedTuple):
-    """A validation that denies an object, not yet placed: its binding's (message head,
-    severity, key), the validation's index and message, and the pointer it is shown at."""
+    """A validation that denies an object, not yet placed: its binding, the validation's index
+    and message, and the pointer it is shown at."""
 
-    head: tuple
+    binding: Binding
     validation: int
     message: str
     pointer: str
@@ -77,12 +77,12 @@ def placed_denials(obj: ManifestObject, found: list) -> Iterator[Problem]:
         if type(entry) is not Denial:
             yield entry
             continue
-        (head, severity, key), i, message, pointer = entry
+        binding, i, message, pointer = entry
         yield Problem(
-            f"{head} {ref}: {message}",
+            f"{who(binding)} {ref}: {message}",
             location=where[pointer],
             logical=f"{ref}#{pointer}",
             template=obj.template,
-            severity=severity,
-            key=f"{key}[{i}]",
+            severity=severity_of(binding.actions),
+            key=f"{binding.policy.name}/{binding.name}/validations[{i}]",
         )
