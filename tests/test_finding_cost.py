@@ -8,11 +8,12 @@ a finding is copied without `dataclasses.replace`. Each shortcut is compared wit
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import pytest
 
 from starter_lint import pointer, redact_source
-from starter_lint.findings import Finding, Location, Severity
+from starter_lint.findings import Finding, Location, Problem, Severity
 from starter_lint.identity import identity_of, logical_form, positional_prefixes
 from starter_lint.manifests.stream import load_paths
 from starter_lint.redact_source import manifest_secret_columns, secret_strings
@@ -123,6 +124,27 @@ def test_a_findings_copy_is_what_dataclasses_replace_gives():
         copy.message = "x"  # type: ignore[misc]
     with pytest.raises(TypeError, match="no field bogus"):
         finding.with_(bogus=1)
+
+
+def test_findings_are_made_pickled_and_compared_as_the_dataclasses_they_are():
+    """findings._record's own __init__ and __reduce__ give what the dataclass' would."""
+    location = Location("m.yaml", 3, 5, end_line=3, end_col=9)
+    problem = Problem("m", path=("a", 0), location=location, severity=Severity.WARNING, at_key=True)
+    finding = Finding(
+        "SL901", "admission-policy", Severity.ERROR, "m", location, key="k", notes=("n",), related=()
+    )
+    for record in (location, problem, finding, finding.with_(related=(finding,))):
+        fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+        assert type(record)(**fields) == record  # keywords, positions and defaults alike
+        copy = pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+        assert copy == record and type(copy) is type(record) and hash(copy) == hash(record)
+        assert not hasattr(record, "__dict__")  # slots: tens of thousands in a large run
+    assert Problem("m") == Problem("m", None, None, None, None, None, None, None, False)
+    assert Location("a") < Location("a", 2) < Location("b")  # ordered as before
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        location.line = 4  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Finding("SL901")  # type: ignore[call-arg]  # the required fields stay required
 
 
 def test_secret_strings_are_found_again_when_what_they_came_from_changed(tmp_path):
