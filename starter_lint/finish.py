@@ -12,7 +12,7 @@ from .context import Context
 from .findings import Finding
 from .identity import documents_by_ref, identity_of
 from .paths import repo_relative
-from .redact import scrub_finding
+from .redact import finding_scrubber
 
 
 def placed(findings: list, ctx: Context) -> list:
@@ -32,9 +32,10 @@ def cleaned(findings: list, ctx: Context, secrets: frozenset, cwd: str | None) -
     names: dict = {}  # the documents do not change while their findings are named
     # display path -> repository path: once per file, not per finding (a stat each)
     relative = {path: repo_relative(path, cwd) for path in {f.location.path for f in findings}}
+    scrubbed = finding_scrubber(secrets)
     out = []
     for finding in findings:
-        finding = scrub_finding(finding, secrets)
+        finding = scrubbed(finding)
         changes = {"fingerprint_path": relative[finding.location.path]}
         identity = identity_of(finding, ctx, secrets, documents, names)
         if identity is not None:

@@ -247,4 +247,6 @@ def identity_of(
 
 def _replace_whole(text: str, positional: str, logical: str) -> str:
     """`positional` replaced where it is not part of a longer index (`hosts[1]` in `hosts[12]`)."""
+    if positional not in text:  # most keys and messages name no position: no pattern to build
+        return text
     return re.sub(re.escape(positional) + r"(?![0-9])", lambda _m: logical, text)

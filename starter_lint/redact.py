@@ -17,9 +17,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from .lazy_pattern import LazyPattern
@@ -432,12 +432,31 @@ def scrub_finding(finding, secrets: Iterable[str]):
     removed from the text a reporter prints: message, notes, fix description, suppression
     reason and logical location, and so of its related findings. Location, rule and severity are
     never touched."""
+    return finding_scrubber(secrets)(finding)
+
+
+def finding_scrubber(secrets: Iterable[str]) -> Callable:
+    """`scrub_finding` for the findings of one target: the secrets' pattern found once, not once
+    per finding (a run scrubs thousands of them)."""
     pattern = secrets_pattern(frozenset(secrets), MIN_FINDING_SCRUB_LENGTH)
-    return finding if pattern is None else _scrubbed(finding, pattern)
+    return _unchanged if pattern is None else partial(_scrubbed, pattern=pattern)
+
+
+def _unchanged(finding):
+    return finding
 
 
 def _scrubbed(finding, pattern):
-    """scrub_finding with the secrets' pattern found once (a run scrubs thousands of findings)."""
+    search = pattern.search
+    if not (
+        search(finding.message)
+        or search(finding.logical)
+        or (finding.suppressed and search(finding.suppressed))
+        or finding.notes
+        or finding.fix is not None
+        or finding.related
+    ):
+        return finding  # most findings: no secret in their texts, nothing else to look at
     changes: dict = {}
     for name in ("message", "logical", "suppressed"):
         text = getattr(finding, name)

@@ -167,6 +167,24 @@ def test_scrub_finding_scrubs_the_human_text_and_nothing_else():
     assert scrub_finding(finding, {"abc", "error"}) is finding
 
 
+@pytest.mark.parametrize("where", ["message", "logical", "suppressed", "notes", "fix", "related"])
+def test_scrub_finding_finds_a_secret_in_any_one_text(where):
+    """The quick look (no secret in message or logical) never skips a text that holds one."""
+    plain = _finding(message="m", logical="l", fix=None, suppressed=None, notes=(), related=())
+    secret = "hunter2-secret"
+    holding = {
+        "message": {"message": f"m {secret}"},
+        "logical": {"logical": f"l.{secret}"},
+        "suppressed": {"suppressed": f"ok {secret}"},
+        "notes": {"notes": (f"n {secret}",)},
+        "fix": {"fix": Fix(f"set {secret}")},
+        "related": {"related": (plain.with_(message=f"r {secret}"),)},
+    }[where]
+    scrubbed = scrub_finding(plain.with_(**holding), {secret})
+    assert secret not in repr(scrubbed) and "<redacted>" in repr(scrubbed)
+    assert scrub_finding(plain, {secret}) is plain
+
+
 def test_scrub_finding_scrubs_raw_text_so_escaping_cannot_hide_a_secret():
     secret = 'pw&<%"ü€-x'
     clean = scrub_finding(_finding(message=f"value {secret} here"), {secret})
