@@ -109,10 +109,12 @@ def check(target_names, statistics, **params):
     """Check values files and manifests: the config's targets, or the files named (a file a
     config target lists is checked as that target; a chart's values.yaml as chart defaults)."""
     from .pipeline import run, run_catalog  # deferred: --help and completion load click only
-    from .report import render  # deferred: --help and completion load click only
+    from .report import reads_fingerprints, render  # deferred: --help and completion load click only
 
     options = build_options(params, "check")
     choose_config_targets(options, target_names, params)
+    # a report that prints no fingerprint, with no baseline to match: findings are not identified
+    options.fingerprints = bool(options.baseline) or reads_fingerprints(options.format)
     if statistics:
         from .report import statistics as per_rule  # deferred: only --statistics counts per rule
 

@@ -24,15 +24,20 @@ def placed(findings: list, ctx: Context) -> list:
     return trace_to_values(findings, ctx)
 
 
-def cleaned(findings: list, ctx: Context, secrets: frozenset, cwd: str | None) -> list:
+def cleaned(
+    findings: list, ctx: Context, secrets: frozenset, cwd: str | None, fingerprints: bool = True
+) -> list:
     """Findings scrubbed of the target's secrets (checks print keys, not values; this is the net
     under that rule, on each finding's own text), given their logical identity and named by
-    their file's repository path: one copy of each finding for all three."""
+    their file's repository path: one copy of each finding for all three. Without
+    `fingerprints` (Options.fingerprints: nothing will read one), only scrubbed."""
+    scrubbed = finding_scrubber(secrets)
+    if not fingerprints:
+        return [scrubbed(finding) for finding in findings]
     documents = documents_by_ref(ctx.manifests)
     names: dict = {}  # the documents do not change while their findings are named
     # display path -> repository path: once per file, not per finding (a stat each)
     relative = {path: repo_relative(path, cwd) for path in {f.location.path for f in findings}}
-    scrubbed = finding_scrubber(secrets)
     out = []
     for finding in findings:
         finding = scrubbed(finding)

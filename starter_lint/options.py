@@ -131,6 +131,9 @@ class Options:
     config_set_files: dict = field(default_factory=dict)
     partial_run: bool = False  # the command line chose part of the config
     render: bool = True  # render a target's chart (the language server does on save only)
+    # findings get their fingerprint parts (identity, repository path): `check` turns it off when
+    # its report prints no fingerprint and no baseline reads one (report.reads_fingerprints)
+    fingerprints: bool = True
     cwd: str | None = None
 
     def selects(self, rule_id: str) -> bool:

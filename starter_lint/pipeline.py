@@ -174,7 +174,7 @@ def _finish_policy_findings(problems: list, ctx: Context, options: Options, cata
     findings = placed(
         [to_finding(rule_id, problem, ctx, catalog, options) for rule_id, problem in problems], ctx
     )
-    return cleaned(findings, ctx, secret_strings(ctx, with_manifests=True), options.cwd)
+    return cleaned(findings, ctx, secret_strings(ctx, with_manifests=True), options.cwd, options.fingerprints)
 
 
 _HELM_SCHEMA_REFUSAL = "values don't meet the specifications of the schema"
@@ -251,7 +251,7 @@ def _checked(
         # the manifests' secrets only matter to findings' texts and excerpts: none, no need to
         # look; with findings, these are finished while the policy stage may still be computing
         secrets = secret_strings(ctx, with_manifests=bool(findings))
-        findings = cleaned(findings, ctx, secrets, options.cwd)
+        findings = cleaned(findings, ctx, secrets, options.cwd, options.fingerprints)
         policy_findings = pending.result() if pending is not None else []
     except BaseException:  # a check's error is the run's: the policy stage ends unread
         if pending is not None:
@@ -370,7 +370,8 @@ def _report_unused_suppressions(results: list, options: Options, catalog) -> Non
             finding = to_finding(
                 "SL107", problem, Context(target=result.name, options=options), catalog, options
             )
-            finding = finding.with_(fingerprint_path=repo_relative(finding.location.path, options.cwd))
+            if options.fingerprints:
+                finding = finding.with_(fingerprint_path=repo_relative(finding.location.path, options.cwd))
             result.findings.extend(suppress.mark([finding], result, None, options))
             extended.add(index)
     for index in extended:

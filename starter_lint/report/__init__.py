@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
@@ -20,13 +21,22 @@ if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline 
 from ..errors import StarterLintError
 from ..option_table import FORMATS  # declared with the --format option; a module here for each
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "reads_fingerprints", "render"]
+
+
+def reads_fingerprints(format_name: str) -> bool:
+    """Whether the format prints findings' fingerprints (each format module says so in
+    FINGERPRINTS): a run whose report does not, and that reads no baseline, need not identify
+    its findings (pipeline: Options.fingerprints)."""
+    return bool(_module(format_name).FINGERPRINTS)
+
+
+def _module(format_name: str) -> ModuleType:
+    if format_name not in FORMATS:
+        raise StarterLintError(f"unknown format {format_name!r} ({', '.join(FORMATS)})")
+    return importlib.import_module(f"{__name__}.{format_name}_format")
 
 
 def render(report: Report, catalog: Mapping[str, Rule], options: Options) -> str:
-
-    if options.format not in FORMATS:
-        raise StarterLintError(f"unknown format {options.format!r} ({', '.join(FORMATS)})")
-    module = importlib.import_module(f"{__name__}.{options.format}_format")
-    text: str = module.render(report, catalog, options)
+    text: str = _module(options.format).render(report, catalog, options)
     return text

@@ -25,6 +25,9 @@ if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline 
     from ..results import Report
     from ..rule_file import Rule
 
+# the workflow commands carry no fingerprint (report.reads_fingerprints)
+FINGERPRINTS = False
+
 _LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
 
 

@@ -25,6 +25,9 @@ if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline 
     from ..results import Report
     from ..rule_file import Rule
 
+# each finding's fingerprint is printed (report.reads_fingerprints)
+FINGERPRINTS = True
+
 SCHEMA_VERSION = 1
 COMPACT_ABOVE = 5000
 

@@ -26,6 +26,10 @@ if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline 
     from ..rule_file import Rule
 
 
+# the test cases carry no fingerprint (report.reads_fingerprints)
+FINGERPRINTS = False
+
+
 def rules_that_ran(result: TargetResult) -> list[str]:
     """The checks the pipeline ran on the target, and any rule that reported there (SL102 …)."""
     return sorted(set(result.rules_run) | {f.rule for f in result.findings})

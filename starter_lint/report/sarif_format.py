@@ -39,6 +39,9 @@ if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline 
     from ..options import Options
     from ..results import Report, TargetResult
 
+# partialFingerprints (report.reads_fingerprints)
+FINGERPRINTS = True
+
 # A SARIF object as json.dumps writes it
 SarifObject = dict[str, Any]
 

@@ -19,6 +19,9 @@ if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline 
     from ..results import Report, TargetResult
     from ..rule_file import Rule
 
+# the report prints no fingerprint (report.reads_fingerprints)
+FINGERPRINTS = False
+
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
