@@ -17,6 +17,7 @@ from starter_lint.policy.admission_match import (
     guess_resource,
     matches,
     may_select_kind,
+    reads_more_than_kind,
     rule_matches,
     selector_matches,
 )
@@ -249,4 +250,27 @@ def test_may_select_kind_rules_out_only_what_no_name_namespace_or_label_could_se
     assert may_select_kind({"resourceRules": [rule(resourceNames=["web"])]}, deployment)
     assert may_select_kind(
         {"resourceRules": [rule()], "excludeResourceRules": [rule(resourceNames=["api"])]}, deployment
+    )
+
+
+def test_a_match_that_reads_only_the_kind_answers_for_every_object_of_it():
+    """admission_eval matches such a binding once per kind of request (_candidates); anything
+    that reads a name, labels or a namespace keeps matching object by object."""
+    assert not reads_more_than_kind(None)
+    assert not reads_more_than_kind({"resourceRules": [rule()], "excludeResourceRules": [rule()]})
+    assert not reads_more_than_kind(
+        {"resourceRules": [rule()], "objectSelector": {}, "namespaceSelector": {}}
+    )
+    for match in (
+        {"resourceRules": [rule()], "objectSelector": {"matchLabels": {"app": "web"}}},
+        {"namespaceSelector": {"matchExpressions": [{"key": "env", "operator": "Exists"}]}},
+        {"resourceRules": [rule(resourceNames=["web"])]},
+        {"resourceRules": [rule()], "excludeResourceRules": [rule(resourceNames=["api"])]},
+    ):
+        assert reads_more_than_kind(match)
+    # what it reads no more: two objects of the kind with other names, labels and namespaces agree
+    kind_only = {"resourceRules": [rule()]}
+    other = {**DEPLOYMENT, "metadata": {"name": "x", "namespace": "else", "labels": {"a": "b"}}}
+    assert matches(kind_only, Request.of(DEPLOYMENT, "default"), {}, True) is matches(
+        kind_only, Request.of(other, "default"), {}, True
     )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from .. import speedups
 from ..context import Context
 from ..fields import as_dict
 from ..findings import Problem
@@ -34,6 +35,7 @@ from .admission_match import (
     crd_resources,
     matches,
     may_select_kind,
+    reads_more_than_kind,
     resource_of,
     selector_matches,
 )
@@ -220,9 +222,9 @@ class _Run:
     crds: dict  # (group, kind) -> (plural, namespaced?)
     rules_cache: dict = field(default_factory=dict)  # admission_match.matches' verdicts per kind of request
     seen: Verdicts = field(default_factory=Verdicts)
-    candidates: dict = field(
-        default_factory=dict
-    )  # kind of request -> the bindings that may select it  # verdicts per policy and what it reads
+    # kind of request -> (binding, whether it selects every request of the kind) of the bindings
+    # that may select it (_candidates)
+    candidates: dict = field(default_factory=dict)
     params: list[dict] = field(default_factory=list)  # the params objects, their secrets hidden
     params_found: dict = field(default_factory=dict)  # (id(binding), namespace) -> its params objects
     # the Namespace objects of the render and the policy files, whole: a policy may read more
@@ -240,13 +242,11 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
     kind = (request.group, request.version, request.resource, request.namespaced)
     candidates = run.candidates.get(kind)
     if candidates is None:  # most objects of a render are of a kind no policy is about
-        candidates = run.candidates[kind] = [
-            b for b in run.policies.bindings if may_select_kind(b.policy.constraints, request)
-        ]
-    for binding in candidates:
+        candidates = run.candidates[kind] = _candidates(run, request)
+    for binding, selects_kind in candidates:
         policy = binding.policy
         try:
-            if not (
+            if not selects_kind and not (
                 matches(policy.constraints, request, run.namespaces, True, run.rules_cache)
                 and matches(binding.match_resources, request, run.namespaces, False, run.rules_cache)
             ):
@@ -283,6 +283,29 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
         )
         found += _findings(run, binding, obj, data, partial(_base, run, converted), params, missing_namespace)
     yield from placed_denials(obj, found)
+
+
+def _candidates(run: _Run, request: Request) -> list[tuple[Binding, bool]]:
+    """The bindings that may select requests of this one's kind, each with whether it is known to
+    select every request of the kind: matching it reads nothing else (no selector, no
+    resourceNames), so this request answers for all, and the objects of the kind are not matched
+    one by one. With speedups.FAST_PATHS off, every object is matched (the tests compare)."""
+    found = []
+    for binding in run.policies.bindings:
+        policy = binding.policy
+        if not may_select_kind(policy.constraints, request):
+            continue
+        if (
+            not speedups.FAST_PATHS
+            or reads_more_than_kind(policy.constraints)
+            or reads_more_than_kind(binding.match_resources)
+        ):
+            found.append((binding, False))
+        elif matches(policy.constraints, request, run.namespaces, True) and matches(
+            binding.match_resources, request, run.namespaces, False
+        ):
+            found.append((binding, True))
+    return found
 
 
 def _namespace_object(run: _Run, name: str, labels: dict | None) -> dict | None:

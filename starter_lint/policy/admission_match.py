@@ -250,6 +250,18 @@ def _rules_select(match: dict, request: Request, rules_required: bool) -> bool:
     return not any(rule_matches(rule, request, exact) for rule in match.get("excludeResourceRules") or ())
 
 
+def reads_more_than_kind(match: dict | None) -> bool:
+    """Whether matching `match` reads more of a request than its group, version, resource and
+    scope: its name (resourceNames), its labels (objectSelector) or its namespace's
+    (namespaceSelector). When not, one request of a kind answers for every request of it."""
+    if match is None:
+        return False
+    rules = (match.get("resourceRules") or []) + (match.get("excludeResourceRules") or [])
+    return bool(match.get("objectSelector") or match.get("namespaceSelector")) or any(
+        rule.get("resourceNames") for rule in rules
+    )
+
+
 def may_select_kind(match: dict, request: Request) -> bool:
     """False when a policy's matchConstraints select no request of this group, version, resource
     and scope, whatever its name, namespace or labels (their resource rules name no resourceNames)."""
