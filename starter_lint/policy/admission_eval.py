@@ -146,7 +146,8 @@ def _cause(source: str, broken: dict[str, _Failed]) -> _Failed | None:
     return next((broken[name] for name in VARIABLE_REF.findall(source) if name in broken), None)
 
 
-def _findings(
+def _add_findings(
+    found: list,
     run: _Run,
     binding: Binding,
     obj: ManifestObject,
@@ -154,22 +155,23 @@ def _findings(
     base: Callable[[], Bindings],
     params: list | None,
     missing_namespace: str | None = None,
-) -> Iterator[Problem | Denial]:
-    """The binding's denials of the object (placed later, with the object's others: `placed_denials`)
-    and the Problem of its failure. `data`: the object defaulted as the API server does
-    (with_defaults), its secrets not yet hidden (`base` gives what the policy reads, hidden).
-    `missing_namespace`: the object's namespace when no Namespace object gives it (its
-    namespaceObject is null here, never in the cluster)."""
+) -> None:
+    """Add to `found` the binding's denials of the object (placed later, with the object's others:
+    `placed_denials`) and the Problem of its failure. `data`: the object defaulted as the API
+    server does (with_defaults), its secrets not yet hidden (`base` gives what the policy reads,
+    hidden). `missing_namespace`: the object's namespace when no Namespace object gives it (its
+    namespaceObject is null here, never in the cluster). A plain loop, not a generator: it runs
+    for every binding on every object it selects."""
     policy = binding.policy
     reported: set = set()
     try:
-        for param in params if params is not None else [None]:
+        for param in params if params is not None else (None,):
             compute = partial(_denials, policy, data, base, param)
             denials, failure = run.seen.verdict(policy, data, param, compute)
             for i, message, pointer in denials:
                 if i not in reported:  # several params objects: one finding per validation
                     reported.add(i)
-                    yield Denial(binding, i, message, pointer)
+                    found.append(Denial(binding, i, message, pointer))
             if failure is not None:
                 # the one cached failure for every object sharing it: without its traceback, or
                 # each raise would chain the frames (and the objects they hold) of the one before
@@ -177,11 +179,13 @@ def _findings(
     except _Failed as failure:
         if missing_namespace is not None and _reads_namespace(failure):
             # the failure may only be the missing Namespace: said so, not reported as a denial
-            yield unknown_namespace(
-                binding, obj, missing_namespace, "its expressions read the Namespace object"
+            found.append(
+                unknown_namespace(
+                    binding, obj, missing_namespace, "its expressions read the Namespace object"
+                )
             )
         else:
-            yield from failure_findings(binding, obj, str(failure))
+            found.extend(failure_findings(binding, obj, str(failure)))
 
 
 def _reads_namespace(failure: _Failed) -> bool:
@@ -236,7 +240,6 @@ class _Run:
 def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
     """The findings of every binding on one object; its variables are converted for CEL once."""
     request = Request.of(obj.obj, run.default_namespace, run.crds)
-    converted: list = []  # the Bindings, made when a verdict is not known yet
     found: list = []  # Problems and Denials, in order
     data: dict | None = None  # the object as the policies read it, defaulted once (secrets not hidden yet)
     kind = (request.group, request.version, request.resource, request.namespaced)
@@ -275,14 +278,16 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
                 continue
             if not params:
                 continue  # parameterNotFoundAction Allow: no params, no validation
-        if data is None:  # as the API server defaults it before admission runs
+        if data is None:  # as the API server defaults it before admission runs (once per object)
             data = with_defaults(obj.obj)
             run.seen.start(partial(_inputs, run, request), partial(hidden, data, run.secrets))
-        missing_namespace = (
-            request.namespace if request.namespaced and request.namespace not in run.namespaces else None
-        )
-        found += _findings(run, binding, obj, data, partial(_base, run, converted), params, missing_namespace)
-    yield from placed_denials(obj, found)
+            base = partial(_base, run, [])  # the object's Bindings, made when a verdict is not known yet
+            missing_namespace = (
+                request.namespace if request.namespaced and request.namespace not in run.namespaces else None
+            )
+        _add_findings(found, run, binding, obj, data, base, params, missing_namespace)
+    if found:
+        yield from placed_denials(obj, found)
 
 
 def _candidates(run: _Run, request: Request) -> list[tuple[Binding, bool]]:
