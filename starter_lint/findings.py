@@ -65,7 +65,10 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (error, warning or note)") from None
 
     def __str__(self) -> str:  # "error", "warning", "note": what users type and read
-        return self.name.lower()
+        return _SEVERITY_NAMES[self]  # not self.name.lower(): each finding printed asks
+
+
+_SEVERITY_NAMES = ("", "note", "warning", "error")  # by value: each one's name, lower case
 
 
 @_record

@@ -140,6 +140,7 @@ def test_findings_are_made_pickled_and_compared_as_the_dataclasses_they_are():
         assert copy == record and type(copy) is type(record) and hash(copy) == hash(record)
         assert not hasattr(record, "__dict__")  # slots: tens of thousands in a large run
     assert Problem("m") == Problem("m", None, None, None, None, None, None, None, False)
+    assert [str(severity) for severity in Severity] == [s.name.lower() for s in Severity]
     assert Location("a") < Location("a", 2) < Location("b")  # ordered as before
     with pytest.raises(dataclasses.FrozenInstanceError):
         location.line = 4  # type: ignore[misc]
