@@ -26,8 +26,11 @@ def _record(cls: type) -> type:
 
     A run makes tens of thousands of findings, each made, copied and handed over a few times."""
     fields = dataclass_fields(cls)
-    for f in fields:  # the generated __init__ takes its defaults from the dataclass' own
-        assert f.default_factory is MISSING and not f.kw_only, f"{cls.__name__}.{f.name}: plain defaults only"
+    # what the generated __init__ does not do: it takes the dataclass' own defaults by position,
+    # calls no __post_init__, and the pickled values are a tuple only for two fields or more
+    plain = len(fields) > 1 and not hasattr(cls, "__post_init__")
+    if not plain or any(not f.init or f.default_factory is not MISSING or f.kw_only for f in fields):
+        raise TypeError(f"{cls.__name__}: _record takes plain fields only (two or more, no factory)")
     names = [f.name for f in fields]
     setters = {f"_set_{name}": getattr(cls, name).__set__ for name in names}
     source = f"def __init__(self, {', '.join(names)}):\n" + "".join(

@@ -148,6 +148,27 @@ def test_findings_are_made_pickled_and_compared_as_the_dataclasses_they_are():
         Finding("SL901")  # type: ignore[call-arg]  # the required fields stay required
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"a": int, "b": dataclasses.field(default=1, init=False)},  # its defaults would shift
+        {"a": int, "b": dataclasses.field(default_factory=list)},
+        {"a": int, "b": dataclasses.field(default=1, kw_only=True)},
+        {"a": int},  # one value: pickled as no tuple
+        {"a": int, "b": int, "__post_init__": lambda self: None},  # would never be called
+    ],
+)
+def test_a_record_is_refused_what_its_init_would_get_wrong(fields):
+    from starter_lint.findings import _record
+
+    annotations = {name: kind for name, kind in fields.items() if not name.startswith("__")}
+    namespace = {"__annotations__": {name: "int" for name in annotations}}
+    namespace.update({n: v for n, v in fields.items() if n.startswith("__") or not isinstance(v, type)})
+    record = dataclasses.dataclass(frozen=True, slots=True)(type("R", (), namespace))
+    with pytest.raises(TypeError, match="plain fields only"):
+        _record(record)
+
+
 def test_secret_strings_are_found_again_when_what_they_came_from_changed(tmp_path):
     (tmp_path / "m.yaml").write_text(MANIFEST, encoding="utf-8")
     (tmp_path / "n.yaml").write_text(

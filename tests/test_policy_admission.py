@@ -526,3 +526,35 @@ def test_the_namespace_object_is_the_whole_namespace_annotations_too():
     [problem] = evaluate(owner + binding("owner"), annotated + deployment(labels={"owner": "bob"}))
     assert problem.message.endswith("the owner label must be the namespace's owner")
     assert evaluate(owner + binding("owner"), annotated + deployment(labels={"owner": "alice"})) == []
+
+
+def _rules(resources: str, indent: str = "      ") -> str:
+    return (
+        f"{indent}- apiGroups: [apps]\n{indent}  apiVersions: [v1]\n{indent}  operations: [CREATE]\n"
+        f"{indent}  resources: [{resources}]\n"
+    )
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_bindings_that_narrow_by_kind_alone_select_only_that_kind(fast, monkeypatch):
+    """A binding whose matching reads only the request's kind (no selector, no resourceNames) is
+    matched once per kind (admission_eval._candidates): its resourceRules, and its policy's
+    excludeResourceRules, still leave the other kinds out, as matching each object does."""
+    from starter_lint import speedups
+
+    monkeypatch.setattr(speedups, "FAST_PATHS", fast)
+    both = REPLICA_LIMIT.replace("resources: [deployments]", "resources: [deployments, statefulsets]")
+    without_deployments = both.replace(
+        "  validations:", "    excludeResourceRules:\n" + _rules("deployments") + "  validations:"
+    ).replace("name: demo-policy.example.com", "name: no-deployments.example.com")
+    policies = (
+        both
+        + binding(extra="  matchResources:\n    resourceRules:\n" + _rules("statefulsets"))
+        + "---\n"
+        + without_deployments
+        + binding(policy_name="no-deployments.example.com", name="no-deployments-binding.example.com")
+    )
+    stateful = deployment("db", replicas=9).replace("kind: Deployment", "kind: StatefulSet")
+    manifests = deployment("api", replicas=9) + stateful + deployment("web", replicas=9)
+    found = sorted(p.message.split(" denies ")[1].split(":")[0] for p in evaluate(policies, manifests))
+    assert found == ["StatefulSet/prod/db", "StatefulSet/prod/db"]  # one per binding, no Deployment
