@@ -12,7 +12,7 @@ from starter_lint.options import Options
 from starter_lint.pipeline import run
 from starter_lint.report import FORMATS
 
-from .support import cli
+from .support import REPO, cli
 
 PLANTED = {
     "static-secret": "SEKRET-PLANT-1-static-db",
@@ -241,3 +241,34 @@ def test_a_short_secret_does_not_rewrite_the_rest_of_the_output(tmp_path, fmt):
         assert "::error " in out
     else:
         assert 'type="error"' in out or "<failure" in out
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_suppression_reason_that_holds_a_secret_is_scrubbed(tmp_path, fmt):
+    """A config ignore's reason is the repository's text, added to findings after they were
+    scrubbed: a secret of the target in it is hidden too (and in an expired ignore's note)."""
+    (tmp_path / "values.yaml").write_text(
+        (REPO / "examples" / "values.broken.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / ".starter-lint.yaml").write_text(
+        textwrap.dedent(
+            """\
+            targets:
+              broken: {values: [values.yaml], set: ["api.env.SECRET_X=hunter2-in-git"]}
+            ignores:
+              - rules: [SL2]
+                reason: hunter2-in-git legacy
+              - rules: [SL1]
+                reason: expired hunter2-in-git
+                expires: 2000-01-01
+            """
+        ),
+        encoding="utf-8",
+    )
+    done = cli("check", "--config", ".starter-lint.yaml", "--format", fmt, cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stderr
+    assert "hunter2-in-git" not in done.stdout + done.stderr
+    if fmt == "json":
+        report = json.loads(done.stdout)
+        reasons = {f.get("suppressed") for t in report["targets"] for f in t["findings"]}
+        assert "<redacted> legacy" in reasons

@@ -25,6 +25,7 @@ import datetime
 from typing import TYPE_CHECKING
 
 from ..options import rule_matches
+from ..redact import finding_scrubber
 from .baseline import baseline_fingerprints
 from .inline import inline_suppression
 
@@ -81,10 +82,14 @@ def mark(
     ignores = list(getattr(options, "config_ignores", None) or ())
     baseline = baseline_fingerprints(options.baseline) if options.baseline else frozenset()
     today = datetime.date.today()
-    return [
-        _suppress_one(finding, directives, annotated, ignores, baseline, options, today, result.used)
-        for finding in findings
-    ]
+    # a suppression's reason (a config ignore's, an inline comment's) and an expired ignore's note
+    # are the repository's text, added after the findings were scrubbed: scrubbed likewise
+    scrubbed = finding_scrubber(getattr(result, "secrets", None) or ())
+    out = []
+    for finding in findings:
+        marked = _suppress_one(finding, directives, annotated, ignores, baseline, options, today, result.used)
+        out.append(marked if marked is finding else scrubbed(marked))
+    return out
 
 
 def _directives(sources: dict[str, str]) -> dict[str, FileDirectives]:
