@@ -250,23 +250,26 @@ def _rules_select(match: dict, request: Request, rules_required: bool) -> bool:
     return not any(rule_matches(rule, request, exact) for rule in match.get("excludeResourceRules") or ())
 
 
+def _names_resources(match: dict) -> bool:
+    """Whether a resource rule (or an excluding one) of `match` names resources: then the
+    request's name decides too."""
+    rules = (match.get("resourceRules") or []) + (match.get("excludeResourceRules") or [])
+    return any(rule.get("resourceNames") for rule in rules)
+
+
 def reads_more_than_kind(match: dict | None) -> bool:
     """Whether matching `match` reads more of a request than its group, version, resource and
     scope: its name (resourceNames), its labels (objectSelector) or its namespace's
     (namespaceSelector). When not, one request of a kind answers for every request of it."""
     if match is None:
         return False
-    rules = (match.get("resourceRules") or []) + (match.get("excludeResourceRules") or [])
-    return bool(match.get("objectSelector") or match.get("namespaceSelector")) or any(
-        rule.get("resourceNames") for rule in rules
-    )
+    return bool(match.get("objectSelector") or match.get("namespaceSelector")) or _names_resources(match)
 
 
 def may_select_kind(match: dict, request: Request) -> bool:
     """False when a policy's matchConstraints select no request of this group, version, resource
     and scope, whatever its name, namespace or labels (their resource rules name no resourceNames)."""
-    rules = (match.get("resourceRules") or []) + (match.get("excludeResourceRules") or [])
-    return any(rule.get("resourceNames") for rule in rules) or _rules_select(match, request, True)
+    return _names_resources(match) or _rules_select(match, request, True)
 
 
 def matches(
@@ -285,8 +288,7 @@ def matches(
     else:
         names = cache.get(id(match))
         if names is None:
-            rules = (match.get("resourceRules") or []) + (match.get("excludeResourceRules") or [])
-            names = cache[id(match)] = any(rule.get("resourceNames") for rule in rules)
+            names = cache[id(match)] = _names_resources(match)
         key: tuple = (id(match), request.group, request.version, request.resource, request.namespaced)
         key += (rules_required, request.name) if names else (rules_required,)
         known = cache.get(key)

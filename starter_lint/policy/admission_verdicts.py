@@ -16,13 +16,13 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import speedups
+from .admission import Policy
+from .cel import bracket_closings, code_only
 
 try:  # CPython's own BLAKE2: hashlib would load OpenSSL (3 ms, 3 MiB) for the same function
     from _blake2 import blake2b
 except ImportError:  # an interpreter built without it
     from hashlib import blake2b
-from .admission import Policy
-from .cel import bracket_closings, code_only
 
 # `object.a.b`: a path an expression reads (admission_eval.py points findings at it too)
 OBJECT_PATH = re.compile(r"\bobject((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)+)")
