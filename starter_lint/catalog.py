@@ -41,6 +41,13 @@ class Catalog(Mapping[str, "Rule"]):
             rule = self._rules[rule_id] = read_rule(self._files[rule_id])
         return rule
 
+    def get(self, rule_id: str, default: Rule | None = None) -> Rule | None:  # type: ignore[override]
+        # Mapping.get answers through __getitem__ and a KeyError: each finding made asks once
+        rule = self._rules.get(rule_id)
+        if rule is not None:
+            return rule
+        return self[rule_id] if rule_id in self._files else default
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._ids)
 

@@ -9,10 +9,9 @@ pipeline dedupes a target's findings, and judges over all targets what they shar
 from __future__ import annotations
 
 from .context import Context
-from .findings import Finding
 from .identity import documents_by_ref, identity_of
 from .paths import repo_relative
-from .redact import finding_scrubber
+from .redact import MIN_FINDING_SCRUB_LENGTH, finding_scrubber, secrets_pattern
 
 
 def placed(findings: list, ctx: Context) -> list:
@@ -31,16 +30,15 @@ def cleaned(
     under that rule, on each finding's own text), given their logical identity and named by
     their file's repository path: one copy of each finding for all three. Without
     `fingerprints` (Options.fingerprints: nothing will read one), only scrubbed."""
-    scrubbed = finding_scrubber(secrets)
+    findings = _scrubbed(findings, secrets)
     if not fingerprints:
-        return [scrubbed(finding) for finding in findings]
+        return findings
     documents = documents_by_ref(ctx.manifests)
     names: dict = {}  # the documents do not change while their findings are named
     # display path -> repository path: once per file, not per finding (a stat each)
     relative = {path: repo_relative(path, cwd) for path in {f.location.path for f in findings}}
     out = []
     for finding in findings:
-        finding = scrubbed(finding)
         changes = {"fingerprint_path": relative[finding.location.path]}
         identity = identity_of(finding, ctx, secrets, documents, names)
         if identity is not None:
@@ -49,20 +47,52 @@ def cleaned(
     return out
 
 
+def _scrubbed(findings: list, secrets: frozenset) -> list:
+    """Each finding scrubbed of the secrets (redact.finding_scrubber), looked at one by one only
+    where a text of theirs may hold one: the texts every finding has, joined, are searched once
+    (a run's thousands of findings mostly hold none: one search of them all costs a fraction of a
+    search each, and a few secrets are found by `in`, faster than any pattern). A secret in a
+    note, a fix or a related finding is looked for in that finding itself."""
+    wanted = [secret for secret in secrets if len(secret) >= MIN_FINDING_SCRUB_LENGTH]
+    if not wanted or not findings:
+        return findings
+    scrub = finding_scrubber(wanted)
+    joined = "\0".join([text for f in findings for text in (f.message, f.logical, f.suppressed or "")])
+    if len(wanted) <= _FEW_SECRETS:
+        held = any(secret in joined for secret in wanted)
+    else:
+        held = secrets_pattern(frozenset(wanted), MIN_FINDING_SCRUB_LENGTH).search(joined) is not None
+    if held:  # (or a secret that only the joining made, across two texts: each is looked at)
+        return [scrub(finding) for finding in findings]
+    return [scrub(f) if f.notes or f.fix is not None or f.related else f for f in findings]
+
+
+_FEW_SECRETS = 16  # up to this many, one `in` per secret beats one pattern search of the joined texts
+
+
 def deduped(findings: list) -> list:
-    """The same defect is never reported twice under one rule (docs/design/findings.md, 'One
-    defect, reported once'); sorted."""
-    seen, out = set(), []
-    for finding in sorted(findings, key=Finding.sort_key):
-        where = finding.location  # its fields, not the Location: hashing a dataclass runs Python
-        identity = (
-            finding.rule,
-            (where.path, where.line, where.col, where.end_line, where.end_col),
-            finding.logical,
-            finding.message,
-        )
-        if identity not in seen:
-            seen.add(identity)
+    """A target's findings, the same defect never reported twice under one rule
+    (docs/design/findings.md, 'One defect, reported once'); sorted.
+
+    Two findings of one defect (rule, location, logical location and message) have equal sort
+    keys, so only findings whose keys equal the one before can repeat one: each finding's key is
+    made once, and only such a run of equal keys compares the rest of the location (its end)."""
+    keys = [finding.sort_key() for finding in findings]
+    out: list = []
+    last: object = None
+    ends: set | None = None  # the ends of the run's findings kept, once the run has a second
+    for i in sorted(range(len(findings)), key=keys.__getitem__):
+        finding = findings[i]
+        if keys[i] != last:
+            last, ends = keys[i], None
+            out.append(finding)
+            continue
+        if ends is None:
+            first = out[-1].location
+            ends = {(first.end_line, first.end_col)}
+        end = (finding.location.end_line, finding.location.end_col)
+        if end not in ends:
+            ends.add(end)
             out.append(finding)
     return out
 

@@ -278,6 +278,21 @@ def test_terminal_escapes_what_a_terminal_or_a_runner_would_obey():
     assert terminal("plain ünïcode ✓ \\ [x](y) <b>") == "plain ünïcode ✓ \\ [x](y) <b>"
 
 
+def test_terminal_lets_only_printable_text_pass_unsearched():
+    """`terminal` answers a printable text without searching it: sound only while every character
+    it escapes is one `str.isprintable` refuses. Checked over every code point, so a character
+    added to the escaped set that Python calls printable fails here, not in a reviewer's terminal."""
+    from starter_lint.report.escape import _UNSAFE
+
+    unsafe = re.compile(_UNSAFE)
+    printable_yet_escaped = [
+        hex(code) for code in range(sys.maxunicode + 1) if unsafe.match(chr(code)) and chr(code).isprintable()
+    ]
+    assert printable_yet_escaped == []
+    assert terminal("a\u00a0b") == "a\u00a0b"  # not printable to Python, yet nothing to escape: kept
+    assert terminal(12) == "12"  # any object, as its text
+
+
 def test_line_start_never_begins_a_workflow_command():
     assert line_start("::error::x.yaml") == "./::error::x.yaml"
     assert line_start("  ::x") == "./  ::x"

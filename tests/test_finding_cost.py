@@ -14,6 +14,7 @@ import pytest
 
 from starter_lint import pointer, redact_source
 from starter_lint.findings import Finding, Location, Problem, Severity
+from starter_lint.finish import deduped
 from starter_lint.identity import identity_of, logical_form, positional_prefixes
 from starter_lint.manifests.stream import load_paths
 from starter_lint.redact_source import manifest_secret_columns, secret_strings
@@ -233,3 +234,60 @@ def test_the_manifest_secret_columns_are_found_only_for_an_excerpt(tmp_path, mon
     )
     assert out and "hunter2-very-secret" not in out
     assert bool(asked) == excerpts
+
+
+def _reference_deduped(findings: list) -> list:
+    """What finish.deduped gave before it compared keys: one set of every finding's identity."""
+    seen, out = set(), []
+    for finding in sorted(findings, key=Finding.sort_key):
+        where = finding.location
+        identity = (finding.rule, where, finding.logical, finding.message)
+        if identity not in seen:
+            seen.add(identity)
+            out.append(finding)
+    return out
+
+
+def test_dedupe_by_runs_of_equal_keys_keeps_what_one_set_of_identities_keeps():
+    """Findings that differ only in where their location ends share a sort key, in any order."""
+    import random
+
+    rng = random.Random(7)
+    findings = [
+        Finding(
+            rng.choice(["SL100", "SL901"]),
+            "rule",
+            Severity.ERROR,
+            rng.choice(["m", "n"]),
+            Location(
+                rng.choice(["a.yaml", "b.yaml"]), rng.randint(1, 3), 1, rng.randint(0, 2), rng.randint(0, 2)
+            ),
+            logical=rng.choice(["", "x#/a"]),
+            target="t",
+            key=str(rng.random()),  # not part of the defect: a repeat with another key is one
+        )
+        for _ in range(600)
+    ]
+    kept = deduped(findings)
+    expected = _reference_deduped(findings)
+    assert len(kept) == len(expected) < len(findings)
+    assert all(
+        a is b for a, b in zip(kept, expected, strict=True)
+    )  # the same findings, the first of each kept
+
+
+def test_scrubbing_findings_together_gives_what_scrubbing_each_gives():
+    """finish._scrubbed looks at the joined texts first: each finding still comes out as
+    redact.scrub_finding makes it, whether a secret is in a message, a note, a related finding,
+    or among more secrets than `in` is asked for."""
+    from starter_lint.finish import _FEW_SECRETS, _scrubbed
+    from starter_lint.redact import scrub_finding
+
+    plain = [_finding(f"Deployment/api#/{i}", f"message {i}") for i in range(50)]
+    holding = _finding("Deployment/api#/x", "password hunter2-very-secret shown")
+    noted = _finding("Deployment/api#/y", "m").with_(notes=("note hunter2-very-secret",))
+    related = _finding("Deployment/api#/z", "m").with_(related=(holding,))
+    many = frozenset({"hunter2-very-secret"} | {f"other-secret-{i}" for i in range(_FEW_SECRETS + 4)})
+    for secrets in (frozenset({"hunter2-very-secret", "short"}), many, frozenset({"x"}), frozenset()):
+        for findings in (plain, plain + [holding], plain + [noted], [related] + plain, []):
+            assert _scrubbed(findings, secrets) == [scrub_finding(f, secrets) for f in findings]

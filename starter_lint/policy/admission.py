@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, Protocol
 
 from ..errors import InputError
 from ..fields import as_dict
-from ..findings import Location, format_path
+from ..findings import Location, Severity, format_path
 from ..pointer import build
 from .admission_match import resource_of
 from .admission_schema import BINDING, POLICY, first_error
@@ -93,6 +93,23 @@ class Binding:
     param_ref: dict | None
     match_resources: dict | None
     actions: tuple[str, ...]  # Deny, Warn, Audit
+
+    # each asked for by every finding of the binding (thousands in a run): made once
+    @cached_property
+    def severity(self) -> Severity:
+        """A finding's severity under its validationActions: Deny an error, else Warn a warning,
+        else (Audit) a note."""
+        return next(severity for action, severity in _SEVERITY if action in self.actions)
+
+    @cached_property
+    def head(self) -> str:
+        """`ValidatingAdmissionPolicy "p" (binding "b") denies`: how every SL901 message starts."""
+        actions = self.actions
+        verb = "denies" if "Deny" in actions else "warns on" if "Warn" in actions else "audits"
+        return f'ValidatingAdmissionPolicy "{self.policy.name}" (binding "{self.name}") {verb}'
+
+
+_SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))
 
 
 @dataclass

@@ -1,6 +1,6 @@
-"""How SL901's findings read and where they are shown: the message head of a binding, the
-severity its validationActions give, the findings of a failure and of a namespace whose labels
-are unknown, and an object's denials placed together (one read of its document for all)."""
+"""How SL901's findings read and where they are shown: the findings of a failure and of a
+namespace whose labels are unknown, and an object's denials placed together (one read of its
+document for all). Each starts with its binding's `head` and has its `severity` (admission.py)."""
 
 from __future__ import annotations
 
@@ -11,29 +11,16 @@ from ..findings import Problem, Severity
 from ..manifests.model import ManifestObject
 from .admission import Binding
 
-_SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))
-
-
-def severity_of(actions: tuple[str, ...]) -> Severity:
-    return next(severity for action, severity in _SEVERITY if action in actions)
-
-
-def who(binding: Binding) -> str:
-    """`ValidatingAdmissionPolicy "p" (binding "b") denies`: how every SL901 message starts."""
-    actions = binding.actions
-    verb = "denies" if "Deny" in actions else "warns on" if "Warn" in actions else "audits"
-    return f'ValidatingAdmissionPolicy "{binding.policy.name}" (binding "{binding.name}") {verb}'
-
 
 def failure_findings(binding: Binding, obj: ManifestObject, reason: str) -> Iterator[Problem]:
     """A failed evaluation or params lookup: reported under failurePolicy Fail, dropped under Ignore."""
     if binding.policy.failure_policy == "Fail":
         yield Problem(
-            f"{who(binding)} {obj.ref}: {reason}; the policy's failurePolicy is Fail",
+            f"{binding.head} {obj.ref}: {reason}; the policy's failurePolicy is Fail",
             location=obj.locate(),
             logical=f"{obj.ref}#",
             template=obj.template,
-            severity=severity_of(binding.actions),
+            severity=binding.severity,
             key=f"{binding.policy.name}/{binding.name}/failure",
         )
 
@@ -79,10 +66,10 @@ def placed_denials(obj: ManifestObject, found: list) -> Iterator[Problem]:
             continue
         binding, i, message, pointer = entry
         yield Problem(
-            f"{who(binding)} {ref}: {message}",
+            f"{binding.head} {ref}: {message}",
             location=where[pointer],
             logical=f"{ref}#{pointer}",
             template=obj.template,
-            severity=severity_of(binding.actions),
+            severity=binding.severity,
             key=f"{binding.policy.name}/{binding.name}/validations[{i}]",
         )

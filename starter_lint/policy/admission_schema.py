@@ -147,14 +147,17 @@ def _kind_of(value: Any) -> str:
 
 def schema_errors(value: Any, schema: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
     """(path, message) for every place `value` breaks `schema`, in document order."""
-    where = format_path(path) or "the document"
     if schema == ANY:
         return []
     if schema == STRING:
-        return [] if isinstance(value, str) else [(path, f"{where} must be a string, not {_kind_of(value)}")]
+        return (
+            []
+            if isinstance(value, str)
+            else [(path, f"{_where(path)} must be a string, not {_kind_of(value)}")]
+        )
     if schema == STRING_MAP:
         if not isinstance(value, dict):
-            return [(path, f"{where} must be a mapping of strings, not {_kind_of(value)}")]
+            return [(path, f"{_where(path)} must be a mapping of strings, not {_kind_of(value)}")]
         return [
             (path + (key,), f"{format_path(path + (key,))} must be a string, not {_kind_of(item)}")
             for key, item in value.items()
@@ -163,16 +166,16 @@ def schema_errors(value: Any, schema: Any, path: tuple = ()) -> list[tuple[tuple
     if isinstance(schema, Enum):
         if value in schema.values:
             return []
-        return [(path, f"{where} must be one of {', '.join(schema.values)}, not {value!r}")]
+        return [(path, f"{_where(path)} must be one of {', '.join(schema.values)}, not {value!r}")]
     if isinstance(schema, ListOf):
         if not isinstance(value, list):
-            return [(path, f"{where} must be a list, not {_kind_of(value)}")]
+            return [(path, f"{_where(path)} must be a list, not {_kind_of(value)}")]
         return [
             error for i, item in enumerate(value) for error in schema_errors(item, schema.item, path + (i,))
         ]
     assert isinstance(schema, Obj)
     if not isinstance(value, dict):
-        return [(path, f"{where} must be a mapping, not {_kind_of(value)}")]
+        return [(path, f"{_where(path)} must be a mapping, not {_kind_of(value)}")]
     errors: list[tuple[tuple, str]] = []
     for key, item in value.items():
         if key in schema.fields:
@@ -183,6 +186,11 @@ def schema_errors(value: Any, schema: Any, path: tuple = ()) -> list[tuple[tuple
         if key not in value:
             errors.append((path, f"missing required field {format_path(path + (key,))}"))
     return errors
+
+
+def _where(path: tuple) -> str:
+    """The place a message names: made only for an error (a policy file has hundreds of places)."""
+    return format_path(path) or "the document"
 
 
 def first_error(value: Any, schema: Any, line_of: Callable[[Sequence], int]) -> tuple[int, str] | None:

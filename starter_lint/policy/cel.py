@@ -160,11 +160,8 @@ def _environment(variables: frozenset[str]) -> Any:
     cel = _library()
     from cel_expr_python.ext import ext_optional, ext_strings  # deferred: with the library
 
-    by_name: dict[str, list[FunctionSpec]] = {}
-    for spec in FUNCTIONS + TYPE_FUNCTIONS + FORMAT_FUNCTIONS:
-        by_name.setdefault(spec.name, []).append(spec)
     return cel.NewEnv(
-        config=cel.NewEnvConfigFromYaml(_configuration()),
+        config=_parsed_configuration(),
         # names resolve to the container's first: k8s_library.py's lists.range and distinct in
         # place of the library's, which cannot be declared again
         container=cel.ExpressionContainer(name=OVERRIDE_CONTAINER),
@@ -175,9 +172,23 @@ def _environment(variables: frozenset[str]) -> Any:
             ext_optional.ExtOptional(),
             # an extension, not `functions=`: only so can `indexOf` gain list overloads next to
             # the strings extension's
-            cel.CelExtension("kubernetes", [_declaration(cel, n, specs) for n, specs in by_name.items()]),
+            cel.CelExtension("kubernetes", _kubernetes_declarations()),
         ],
     )
+
+
+# what every environment shares, made once (an admission run makes two: with and without `variables`)
+@cache
+def _parsed_configuration() -> Any:
+    return _library().NewEnvConfigFromYaml(_configuration())
+
+
+@cache
+def _kubernetes_declarations() -> list:
+    by_name: dict[str, list[FunctionSpec]] = {}
+    for spec in FUNCTIONS + TYPE_FUNCTIONS + FORMAT_FUNCTIONS:
+        by_name.setdefault(spec.name, []).append(spec)
+    return [_declaration(_library(), name, specs) for name, specs in by_name.items()]
 
 
 class Bindings:

@@ -55,7 +55,12 @@ def _visible(char: str) -> str:
 def terminal(text: object) -> str:
     """For a terminal, a log or a line-based report: nothing that moves the cursor, starts a
     line, changes colour, reorders the text or cannot be encoded."""
-    return re.sub(_UNSAFE, lambda match: _visible(match.group()), str(text))
+    text = str(text)
+    # every character _UNSAFE names is one `isprintable` refuses (tests/test_escape.py checks all
+    # of them): most texts are printable, answered by one C loop instead of a search
+    if text.isprintable():
+        return text
+    return re.sub(_UNSAFE, lambda match: _visible(match.group()), text)
 
 
 def line_start(text: object) -> str:

@@ -81,6 +81,8 @@ def mark(
     annotated = _annotated(ctx)
     ignores = list(getattr(options, "config_ignores", None) or ())
     baseline = baseline_fingerprints(options.baseline) if options.baseline else frozenset()
+    if not (directives or annotated or ignores or baseline):
+        return list(findings)  # nothing can suppress a finding (or add an expired ignore's note)
     today = datetime.date.today()
     # a suppression's reason (a config ignore's, an inline comment's) and an expired ignore's note
     # are the repository's text, added after the findings were scrubbed: scrubbed likewise
