@@ -14,7 +14,7 @@ ValuesPath = tuple[Any, ...]
 SortKey = tuple[str, str, int, int, str, str, str]
 
 
-def _record(cls: type) -> type:
+def record(cls: type) -> type:
     """`cls`, a frozen dataclass with slots, made cheaper to make, copy and hand between processes:
 
     - its __init__ sets each slot through the slot's own descriptor, where the one dataclasses
@@ -24,13 +24,14 @@ def _record(cls: type) -> type:
     - it pickles as the class and its field values (the policy stage's child hands back thousands
       of findings), not as a state the default slots protocol sets field by field.
 
-    A run makes tens of thousands of findings, each made, copied and handed over a few times."""
+    A run makes tens of thousands of findings, each made, copied and handed over a few times (and
+    an admission policy run one Request per rendered object: policy/admission_match.py)."""
     fields = dataclass_fields(cls)
     # what the generated __init__ does not do: it takes the dataclass' own defaults by position,
     # calls no __post_init__, and the pickled values are a tuple only for two fields or more
     plain = len(fields) > 1 and not hasattr(cls, "__post_init__")
     if not plain or any(not f.init or f.default_factory is not MISSING or f.kw_only for f in fields):
-        raise TypeError(f"{cls.__name__}: _record takes plain fields only (two or more, no factory)")
+        raise TypeError(f"{cls.__name__}: record takes plain fields only (two or more, no factory)")
     names = [f.name for f in fields]
     setters = {f"_set_{name}": getattr(cls, name).__set__ for name in names}
     source = f"def __init__(self, {', '.join(names)}):\n" + "".join(
@@ -74,7 +75,7 @@ class Severity(enum.IntEnum):
 _SEVERITY_NAMES = ("", "note", "warning", "error")  # by value: each one's name, lower case
 
 
-@_record
+@record
 @dataclass(frozen=True, order=True, slots=True)
 class Location:
     """A 1-based region in a file as the user sees it (display path, relative where possible)."""
@@ -97,7 +98,7 @@ class Fix:
     value: Any = None
 
 
-@_record
+@record
 @dataclass(frozen=True, slots=True)
 class Problem:
     """What a check yields. The engine turns it into a Finding (rule id, severity, location).
@@ -117,7 +118,7 @@ class Problem:
     at_key: bool = False  # point at the key of `path` (its name is the problem)
 
 
-@_record
+@record
 @dataclass(frozen=True, slots=True)
 class Finding:
     """A Problem placed and identified: rule, severity, location, fingerprint parts and suppression."""

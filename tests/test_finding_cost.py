@@ -128,7 +128,7 @@ def test_a_findings_copy_is_what_dataclasses_replace_gives():
 
 
 def test_findings_are_made_pickled_and_compared_as_the_dataclasses_they_are():
-    """findings._record's own __init__ and __reduce__ give what the dataclass' would."""
+    """findings.record's own __init__ and __reduce__ give what the dataclass' would."""
     location = Location("m.yaml", 3, 5, end_line=3, end_col=9)
     problem = Problem("m", path=("a", 0), location=location, severity=Severity.WARNING, at_key=True)
     finding = Finding(
@@ -160,14 +160,14 @@ def test_findings_are_made_pickled_and_compared_as_the_dataclasses_they_are():
     ],
 )
 def test_a_record_is_refused_what_its_init_would_get_wrong(fields):
-    from starter_lint.findings import _record
+    from starter_lint.findings import record
 
     annotations = {name: kind for name, kind in fields.items() if not name.startswith("__")}
     namespace = {"__annotations__": {name: "int" for name in annotations}}
     namespace.update({n: v for n, v in fields.items() if n.startswith("__") or not isinstance(v, type)})
-    record = dataclasses.dataclass(frozen=True, slots=True)(type("R", (), namespace))
+    refused = dataclasses.dataclass(frozen=True, slots=True)(type("R", (), namespace))
     with pytest.raises(TypeError, match="plain fields only"):
-        _record(record)
+        record(refused)
 
 
 def test_secret_strings_are_found_again_when_what_they_came_from_changed(tmp_path):

@@ -262,6 +262,22 @@ def test_a_targets_loaded_objects_stay_out_of_collections_until_it_ends(tmp_path
     assert frozen_while_checking == [0]
 
 
+def test_what_a_frozen_block_makes_and_keeps_ends_in_the_oldest_generation():
+    """Inside the block young collections are rare (what the checks keep is alive until the
+    report); after it the thresholds are as before, and what it kept is in the oldest
+    generation, not young: the next collections do not walk it again."""
+    gc.unfreeze()
+    thresholds = gc.get_threshold()
+    with speedups.live_objects_frozen():
+        assert gc.get_threshold()[0] == speedups.YOUNG_COLLECTION_THRESHOLD
+        kept = [[i] for i in range(1000)]
+    assert gc.get_threshold() == thresholds
+    assert gc.get_freeze_count() == 0
+    young = {id(obj) for generation in (0, 1) for obj in gc.get_objects(generation)}
+    assert not any(id(item) in young for item in kept)
+    assert all(gc.is_tracked(item) for item in kept)  # still collected, at a full collection
+
+
 @pytest.mark.parametrize("count", [0, 1, 2, 3, 63, 64, 65, 130])
 def test_after_lines_skips_the_breaks_line_break_counts(count):
     from starter_lint.textio import LINE_BREAK, after_lines

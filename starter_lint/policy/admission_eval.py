@@ -163,13 +163,12 @@ def _add_findings(
     namespaceObject is null here, never in the cluster). A plain loop, not a generator: it runs
     for every binding on every object it selects."""
     policy = binding.policy
-    reported: set = set()
+    reported: set = set()  # several params objects: one finding per validation
     try:
         for param in params if params is not None else (None,):
-            compute = partial(_denials, policy, data, base, param)
-            denials, failure = run.seen.verdict(policy, data, param, compute)
+            denials, failure = run.seen.verdict(policy, data, param, _denials, base)
             for i, message, pointer in denials:
-                if i not in reported:  # several params objects: one finding per validation
+                if i not in reported:
                     reported.add(i)
                     found.append(Denial(binding, i, message, pointer))
             if failure is not None:
@@ -237,7 +236,7 @@ class _Run:
     secrets: frozenset = frozenset()  # the target's secret strings, hidden wherever they show
 
 
-def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
+def _object_findings(run: _Run, obj: ManifestObject) -> list[Problem]:
     """The findings of every binding on one object; its variables are converted for CEL once."""
     request = Request.of(obj.obj, run.default_namespace, run.crds)
     found: list = []  # Problems and Denials, in order
@@ -286,8 +285,7 @@ def _object_findings(run: _Run, obj: ManifestObject) -> Iterator[Problem]:
                 request.namespace if request.namespaced and request.namespace not in run.namespaces else None
             )
         _add_findings(found, run, binding, obj, data, base, params, missing_namespace)
-    if found:
-        yield from placed_denials(obj, found)
+    return placed_denials(obj, found) if found else found
 
 
 def _candidates(run: _Run, request: Request) -> list[tuple[Binding, bool]]:

@@ -54,22 +54,26 @@ class Denial(NamedTuple):
     pointer: str
 
 
-def placed_denials(obj: ManifestObject, found: list) -> Iterator[Problem]:
+def placed_denials(obj: ManifestObject, found: list) -> list[Problem]:
     """The object's findings in order, each denial at its pointer: every pointer located in one
     read of the object's document (a walk of it, or its compose), not one per finding."""
     pointers = list(dict.fromkeys(entry.pointer for entry in found if type(entry) is Denial))
     where = dict(zip(pointers, obj.locate_many(pointers), strict=True)) if pointers else {}
     ref = obj.ref if pointers else ""
+    out: list[Problem] = []
     for entry in found:
         if type(entry) is not Denial:
-            yield entry
+            out.append(entry)
             continue
         binding, i, message, pointer = entry
-        yield Problem(
-            f"{binding.head} {ref}: {message}",
-            location=where[pointer],
-            logical=f"{ref}#{pointer}",
-            template=obj.template,
-            severity=binding.severity,
-            key=f"{binding.policy.name}/{binding.name}/validations[{i}]",
+        out.append(
+            Problem(
+                f"{binding.head} {ref}: {message}",
+                location=where[pointer],
+                logical=f"{ref}#{pointer}",
+                template=obj.template,
+                severity=binding.severity,
+                key=f"{binding.policy.name}/{binding.name}/validations[{i}]",
+            )
         )
+    return out

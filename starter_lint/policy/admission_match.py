@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..fields import as_dict
+from ..findings import record
 
 # kind -> (plural resource, namespaced?) for the built-in kinds a chart renders
 _BUILTIN = {
@@ -121,7 +122,8 @@ def resource_of(kind: str, group: str = "", crds: dict | None = None) -> tuple[s
     return (crds or {}).get((group, kind)) or _BUILTIN.get(kind) or (guess_resource(kind), True)
 
 
-@dataclass(frozen=True)
+@record
+@dataclass(frozen=True, slots=True)
 class Request:
     """What a CREATE of one rendered object looks like to an admission policy."""
 

@@ -73,11 +73,15 @@ class Verdicts:
             found = memo[at] = _digest(param if name == "params" else self.inputs()[name])
         return found
 
-    def verdict(self, policy: Policy, obj: dict, param: Any, compute: Callable[[], tuple]) -> tuple:
-        """(denials, the failure that ended them or None) that `compute` gives for this policy,
-        object (its secrets not yet hidden) and params object, computed once per distinct input."""
+    def verdict(
+        self, policy: Policy, obj: dict, param: Any, compute: Callable[..., tuple], base: Any
+    ) -> tuple:
+        """(denials, the failure that ended them or None) that `compute(policy, obj, base, param)`
+        gives for this policy, object (its secrets not yet hidden) and params object, computed
+        once per distinct input. (The arguments, not a partial of them: asked for every binding
+        on every object it selects.)"""
         if not speedups.FAST_PATHS:  # the reference path: every policy evaluated on every object
-            return compute()
+            return compute(policy, obj, base, param)
         read = self._reads.get(id(policy))
         if read is None:
             paths, inputs = _reads(policy)
@@ -94,7 +98,7 @@ class Verdicts:
             key = (signature, digest)
         found = self._verdicts.get(key)
         if found is None:
-            found = self._verdicts[key] = compute()
+            found = self._verdicts[key] = compute(policy, obj, base, param)
         return found
 
     def _object_digest(self, obj: dict, paths: tuple | None, contextual: bool) -> bytes:
