@@ -46,7 +46,10 @@ class Catalog(Mapping[str, "Rule"]):
         rule = self._rules.get(rule_id)
         if rule is not None:
             return rule
-        return self[rule_id] if rule_id in self._files else default
+        try:
+            return self[rule_id] if rule_id in self._files else default
+        except KeyError:  # as Mapping.get answers a KeyError from reading the rule's file
+            return default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ids)

@@ -248,9 +248,11 @@ def _checked(
         # one mistake, one finding: consequences become related locations of their owner, before
         # the trace moves rendered findings to values lines (a related location keeps where it is seen)
         findings = placed(relate(findings + checked), ctx)
-        # the manifests' secrets only matter to findings' texts and excerpts: none, no need to
-        # look; with findings, these are finished while the policy stage may still be computing
-        secrets = secret_strings(ctx, with_manifests=bool(findings))
+        # the manifests' secrets only matter to findings' texts and excerpts: none (and no inline
+        # directive that SL107 may report after the run, showing its line), no need to look; with
+        # findings, these are finished while the policy stage may still be computing
+        directive_lines = _manifest_directive_lines(ctx, options)
+        secrets = secret_strings(ctx, with_manifests=bool(findings or directive_lines))
         findings = cleaned(findings, ctx, secrets, options.cwd, options.fingerprints)
         policy_findings = pending.result() if pending is not None else []
     except BaseException:  # a check's error is the run's: the policy stage ends unread
@@ -271,7 +273,7 @@ def _checked(
     # the manifest lines an excerpt may show: where each secret is (only the text format shows
     # excerpts, and not with --quiet: then nothing reads them)
     if ctx.manifests is not None and options.format == "text" and not options.quiet:
-        wanted: dict = {}
+        wanted: dict = {path: set(lines) for path, lines in directive_lines.items()}
         for finding in findings:
             wanted.setdefault(finding.location.path, set()).add(finding.location.line)
         located = manifest_secret_columns(ctx.manifests, wanted)
@@ -291,6 +293,21 @@ def _checked(
 
     suppress.apply(result, ctx, options)
     return result
+
+
+def _manifest_directive_lines(ctx: Context, options: Options) -> dict[str, list[int]]:
+    """The lines of the target's manifests that hold an inline `starter-lint:` directive, by path,
+    when SL107 may report one after the run (judged over all targets): its finding shows that
+    line, which may hold a secret of the manifests, or a comment naming one."""
+    if ctx.manifests is None or not options.selects("SL107"):
+        return {}
+    found: dict[str, list[int]] = {}
+    for path, text in (getattr(ctx.manifests, "sources", {}) or {}).items():
+        if text and "starter-lint" in text:
+            lines = [number for number, line in enumerate(text.splitlines(), 1) if "starter-lint" in line]
+            if lines:
+                found[path] = lines
+    return found
 
 
 def _check_extra_rules(options: Options, catalog) -> None:

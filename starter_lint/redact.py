@@ -307,11 +307,16 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
 
 def _secret_texts(value: Any, spans) -> set:
     """The strings to hide for one secret value: itself (or its secret parts, as a URL's
-    password), and each line of a multi-line one (an excerpt shows one line at a time)."""
+    password), and each line of a multi-line one (an excerpt shows one line at a time). A value
+    secret whole that holds a URL with a password hides that password alone too: a comment or an
+    ignore's reason may name it without the rest of the URL."""
     if value is None or isinstance(value, bool):
         return set()
     text = str(value)
-    out = {text} if spans is None else {text[start:end] for start, end in spans}
+    if spans is None:
+        out = {text} | {text[start:end] for start, end in credential_spans(text)}
+    else:
+        out = {text[start:end] for start, end in spans}
     for part in list(out):
         if "\n" in part:
             out.update(line.strip() for line in part.splitlines())

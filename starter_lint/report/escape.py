@@ -56,7 +56,7 @@ def terminal(text: object) -> str:
     """For a terminal, a log or a line-based report: nothing that moves the cursor, starts a
     line, changes colour, reorders the text or cannot be encoded."""
     text = str(text)
-    # every character _UNSAFE names is one `isprintable` refuses (tests/test_escape.py checks all
+    # every character _UNSAFE names is one `isprintable` refuses (tests/test_attack_output.py checks all
     # of them): most texts are printable, answered by one C loop instead of a search
     if text.isprintable():
         return text
