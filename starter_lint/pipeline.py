@@ -252,7 +252,9 @@ def _checked(
         # directive that SL107 may report after the run, showing its line), no need to look; with
         # findings, these are finished while the policy stage may still be computing
         directive_lines = _manifest_directive_lines(ctx, options)
-        secrets = secret_strings(ctx, with_manifests=bool(findings or directive_lines))
+        secrets = secret_strings(
+            ctx, with_manifests=bool(findings or directive_lines or _values_directives(ctx, options))
+        )
         findings = cleaned(findings, ctx, secrets, options.cwd, options.fingerprints)
         policy_findings = pending.result() if pending is not None else []
     except BaseException:  # a check's error is the run's: the policy stage ends unread
@@ -308,6 +310,16 @@ def _manifest_directive_lines(ctx: Context, options: Options) -> dict[str, list[
             if lines:
                 found[path] = lines
     return found
+
+
+def _values_directives(ctx: Context, options: Options) -> bool:
+    """Whether a values file of a target with manifests (a chart's render) holds an inline
+    directive SL107 may report after the run: its line may name a secret only the render holds."""
+    return (
+        ctx.manifests is not None
+        and options.selects("SL107")
+        and any(loaded.text and "starter-lint" in loaded.text for loaded in ctx.loaded)
+    )
 
 
 def _check_extra_rules(options: Options, catalog) -> None:

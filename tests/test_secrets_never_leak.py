@@ -12,7 +12,7 @@ from starter_lint.options import Options
 from starter_lint.pipeline import run
 from starter_lint.report import FORMATS
 
-from .support import REPO, cli
+from .support import NEEDS_HELM_SDK, REPO, cli
 
 PLANTED = {
     "static-secret": "SEKRET-PLANT-1-static-db",
@@ -336,3 +336,29 @@ def test_the_password_of_a_url_secret_whole_is_hidden_alone_too(tmp_path, fmt):
         report = json.loads(done.stdout)
         reasons = {f.get("suppressed") for t in report["targets"] for f in t["findings"]}
         assert "<redacted> legacy" in reasons
+
+
+def test_a_values_directive_naming_a_secret_only_the_render_holds_is_scrubbed(tmp_path):
+    """A target whose only finding is SL107 (added after the run) for a values file's directive:
+    the render's secrets are found for it too, so the excerpt hides a secret that only the
+    rendered Secret makes one (found by the hostile review; the same before)."""
+    pytest.importorskip("helm_python", reason=NEEDS_HELM_SDK)
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: mini\nversion: 0.1.0\n", encoding="utf-8")
+    (chart / "values.yaml").write_text('db: {conn: ""}\n', encoding="utf-8")
+    (chart / "templates" / "secret.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: mini}\nstringData:\n"
+        "  conn: {{ .Values.db.conn | quote }}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "v.yaml").write_text(
+        'db:\n  conn: "s3cretConn99"  # starter-lint: disable=SL104\n', encoding="utf-8"
+    )
+    (tmp_path / ".starter-lint.yaml").write_text(
+        "targets:\n  t: {chart: chart, values: [v.yaml]}\n", encoding="utf-8"
+    )
+    done = cli("check", "--config", ".starter-lint.yaml", "--select", "SL104,SL107", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "SL107" in done.stdout and "<redacted>" in done.stdout
+    assert "s3cretConn99" not in done.stdout + done.stderr
