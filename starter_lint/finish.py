@@ -11,7 +11,7 @@ from __future__ import annotations
 from .context import Context
 from .identity import documents_by_ref, identity_of
 from .paths import repo_relative
-from .redact import MIN_FINDING_SCRUB_LENGTH, finding_scrubber, secrets_pattern
+from .redact import scrub_findings
 
 
 def placed(findings: list, ctx: Context) -> list:
@@ -30,7 +30,7 @@ def cleaned(
     under that rule, on each finding's own text), given their logical identity and named by
     their file's repository path: one copy of each finding for all three. Without
     `fingerprints` (Options.fingerprints: nothing will read one), only scrubbed."""
-    findings = _scrubbed(findings, secrets)
+    findings = scrub_findings(findings, secrets)
     if not fingerprints:
         return findings
     documents = documents_by_ref(ctx.manifests)
@@ -45,29 +45,6 @@ def cleaned(
             changes["identity"], changes["identity_text"] = identity
         out.append(finding.with_(**changes))
     return out
-
-
-def _scrubbed(findings: list, secrets: frozenset) -> list:
-    """Each finding scrubbed of the secrets (redact.finding_scrubber), looked at one by one only
-    where a text of theirs may hold one: the texts every finding has, joined, are searched once
-    (a run's thousands of findings mostly hold none: one search of them all costs a fraction of a
-    search each, and a few secrets are found by `in`, faster than any pattern). A secret in a
-    note, a fix or a related finding is looked for in that finding itself."""
-    wanted = [secret for secret in secrets if len(secret) >= MIN_FINDING_SCRUB_LENGTH]
-    if not wanted or not findings:
-        return findings
-    scrub = finding_scrubber(wanted)
-    joined = "\0".join([text for f in findings for text in (f.message, f.logical, f.suppressed or "")])
-    if len(wanted) <= _FEW_SECRETS:
-        held = any(secret in joined for secret in wanted)
-    else:
-        held = secrets_pattern(frozenset(wanted), MIN_FINDING_SCRUB_LENGTH).search(joined) is not None
-    if held:  # (or a secret that only the joining made, across two texts: each is looked at)
-        return [scrub(finding) for finding in findings]
-    return [scrub(f) if f.notes or f.fix is not None or f.related else f for f in findings]
-
-
-_FEW_SECRETS = 16  # up to this many, one `in` per secret beats one pattern search of the joined texts
 
 
 def deduped(findings: list) -> list:

@@ -24,6 +24,7 @@ from .redact_source import manifest_secret_columns, secret_columns, secret_strin
 from .related import relate
 from .results import Report, TargetResult
 from .targets import SUBCHART_DEFAULTS_RULES, Target, plan_targets
+from .textio import split_lines
 
 
 def build_context(target: Target, options: Options) -> tuple:
@@ -248,13 +249,14 @@ def _checked(
         # one mistake, one finding: consequences become related locations of their owner, before
         # the trace moves rendered findings to values lines (a related location keeps where it is seen)
         findings = placed(relate(findings + checked), ctx)
+        sources = {loaded.path: loaded.text for loaded in ctx.loaded}
+        if ctx.manifests is not None:
+            sources.update(getattr(ctx.manifests, "sources", {}) or {})
         # the manifests' secrets only matter to findings' texts and excerpts: none (and no inline
         # directive that SL107 may report after the run, showing its line), no need to look; with
         # findings, these are finished while the policy stage may still be computing
-        directive_lines = _manifest_directive_lines(ctx, options)
-        secrets = secret_strings(
-            ctx, with_manifests=bool(findings or directive_lines or _values_directives(ctx, options))
-        )
+        directive_lines = _directive_lines(sources, ctx, options)
+        secrets = secret_strings(ctx, with_manifests=bool(findings or directive_lines))
         findings = cleaned(findings, ctx, secrets, options.cwd, options.fingerprints)
         policy_findings = pending.result() if pending is not None else []
     except BaseException:  # a check's error is the run's: the policy stage ends unread
@@ -268,9 +270,6 @@ def _checked(
         from .policy.run import policies_run  # deferred: only runs with --policy
 
         rules_run += policies_run(ctx, options.selects)
-    sources = {loaded.path: loaded.text for loaded in ctx.loaded}
-    if ctx.manifests is not None:
-        sources.update(getattr(ctx.manifests, "sources", {}) or {})
     located: dict = {}
     # the manifest lines an excerpt may show: where each secret is (only the text format shows
     # excerpts, and not with --quiet: then nothing reads them)
@@ -297,29 +296,18 @@ def _checked(
     return result
 
 
-def _manifest_directive_lines(ctx: Context, options: Options) -> dict[str, list[int]]:
-    """The lines of the target's manifests that hold an inline `starter-lint:` directive, by path,
-    when SL107 may report one after the run (judged over all targets): its finding shows that
-    line, which may hold a secret of the manifests, or a comment naming one."""
+def _directive_lines(sources: dict[str, str], ctx: Context, options: Options) -> dict[str, list[int]]:
+    """The lines of the target's files (values files and manifests) that hold an inline
+    `starter-lint` directive, by path, when the target has manifests and SL107 may report such a
+    directive after the run (judged over all targets): its finding shows that line, which may
+    hold a secret of the manifests (or of a chart's render) or a comment naming one."""
     if ctx.manifests is None or not options.selects("SL107"):
         return {}
-    found: dict[str, list[int]] = {}
-    for path, text in (getattr(ctx.manifests, "sources", {}) or {}).items():
-        if text and "starter-lint" in text:
-            lines = [number for number, line in enumerate(text.splitlines(), 1) if "starter-lint" in line]
-            if lines:
-                found[path] = lines
-    return found
-
-
-def _values_directives(ctx: Context, options: Options) -> bool:
-    """Whether a values file of a target with manifests (a chart's render) holds an inline
-    directive SL107 may report after the run: its line may name a secret only the render holds."""
-    return (
-        ctx.manifests is not None
-        and options.selects("SL107")
-        and any(loaded.text and "starter-lint" in loaded.text for loaded in ctx.loaded)
-    )
+    return {
+        path: [number for number, line in enumerate(split_lines(text), 1) if "starter-lint" in line]
+        for path, text in sources.items()
+        if text and "starter-lint" in text
+    }
 
 
 def _check_extra_rules(options: Options, catalog) -> None:

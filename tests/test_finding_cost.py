@@ -277,11 +277,11 @@ def test_dedupe_by_runs_of_equal_keys_keeps_what_one_set_of_identities_keeps():
 
 
 def test_scrubbing_findings_together_gives_what_scrubbing_each_gives():
-    """finish._scrubbed looks at the joined texts first: each finding still comes out as
+    """redact.scrub_findings looks at the joined texts first: each finding still comes out as
     redact.scrub_finding makes it, whether a secret is in a message, a note, a related finding,
     or among more secrets than `in` is asked for."""
-    from starter_lint.finish import _FEW_SECRETS, _scrubbed
-    from starter_lint.redact import scrub_finding
+    from starter_lint.redact import _FEW_SECRETS, scrub_finding
+    from starter_lint.redact import scrub_findings as _scrubbed
 
     plain = [_finding(f"Deployment/api#/{i}", f"message {i}") for i in range(50)]
     holding = _finding("Deployment/api#/x", "password hunter2-very-secret shown")

@@ -102,11 +102,16 @@ class Binding:
         return next(severity for action, severity in _SEVERITY if action in self.actions)
 
     @cached_property
+    def title(self) -> str:
+        """`ValidatingAdmissionPolicy "p" (binding "b")`: what every SL901 message names first."""
+        return f'ValidatingAdmissionPolicy "{self.policy.name}" (binding "{self.name}")'
+
+    @cached_property
     def head(self) -> str:
-        """`ValidatingAdmissionPolicy "p" (binding "b") denies`: how every SL901 message starts."""
+        """`ValidatingAdmissionPolicy "p" (binding "b") denies`: how a denial's message starts."""
         actions = self.actions
         verb = "denies" if "Deny" in actions else "warns on" if "Warn" in actions else "audits"
-        return f'ValidatingAdmissionPolicy "{self.policy.name}" (binding "{self.name}") {verb}'
+        return f"{self.title} {verb}"
 
 
 _SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))

@@ -32,7 +32,7 @@ def unknown_namespace(
     what: str = "its namespaceSelector needs the labels",
 ) -> Problem:
     return Problem(
-        f'ValidatingAdmissionPolicy "{binding.policy.name}" (binding "{binding.name}") may apply to '
+        f"{binding.title} may apply to "
         f'{obj.ref}: {what} of namespace "{namespace}", and no '
         "Namespace object in the render or the policy files gives them; add that Namespace to the "
         "policy folder to have it checked",
