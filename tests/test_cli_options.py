@@ -13,8 +13,8 @@ import click
 import pytest
 
 from starter_lint import config
-from starter_lint.cli import main
-from starter_lint.cli_options import build_options
+from starter_lint.cli_click import main
+from starter_lint.command_line import build_options
 from starter_lint.option_table import DEFAULT_KUBE_VERSION, NO_DEFAULT, OPTION_TABLE
 from starter_lint.options import Options
 

@@ -98,8 +98,11 @@ LAYER_OF = {
     "starter_lint.fix": "pipeline",
     "starter_lint.report": "report",
     "starter_lint.server": "server",  # the language server: runs the pipeline on an editor's text
-    "starter_lint.cli": "cli",
+    "starter_lint.cli": "cli",  # the entry point: a plain check without click, else click
+    "starter_lint.cli_click": "cli",  # the commands and their options as click reads them
     "starter_lint.cli_options": "cli",
+    "starter_lint.command_line": "cli",  # a command's values into Options; `check` read without click
+    "starter_lint.commands": "cli",  # what each command does, apart from how it is read
     "starter_lint.__main__": "cli",
 }
 
