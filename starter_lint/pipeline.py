@@ -188,7 +188,9 @@ def _attach_manifests(ctx: Context, target: Target, options: Options) -> list:
     from .manifests import stream  # deferred: only with --manifests or --chart
 
     if target.manifests:
-        ctx.manifests = stream.load_paths(target.manifests, options)
+        from .checks.manifests import validation_ahead  # deferred: only with --manifests
+
+        ctx.manifests = stream.load_paths(target.manifests, options, validation_ahead(options))
     else:
         from . import render  # deferred: only --chart renders (subprocess, resource limits)
 

@@ -505,3 +505,71 @@ def test_ctrl_c_is_exit_130_with_one_line(tmp_path):
     _, stderr = started.communicate(timeout=30)
     assert started.returncode == 130, stderr
     assert stderr.strip().splitlines() == ["starter-lint: interrupted"], stderr
+
+
+# objects each half validates: valid ones, schema errors, an unknown kind, a removed API, one
+# without a kind (SL704's, never validated) and a pattern RE2 checks (a CRD's)
+_TO_VALIDATE = (
+    "apiVersion: v1\nkind: Service\nmetadata: {{name: s{n}}}\nspec:\n  ports:\n  - port: 80\n"
+    "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{n}}}\nspec:\n  replicas: many\n"
+    "  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n"
+    "    spec:\n      containers:\n      - {{name: c, image: r/i:1, unknown: 1}}\n"
+    "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w{n}}}\n"
+    "---\napiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {{name: i{n}}}\n"
+    "---\nmetadata: {{name: untyped{n}}}\n"
+    "---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: e{n}}}\n"
+    "spec:\n  secretStoreRef: {{name: 'not a name!', kind: SecretStore}}\n  target: {{name: t}}\n"
+)
+
+
+@needs_fork
+def test_each_process_validates_the_half_it_read(tmp_path, monkeypatch):
+    """With the built-in validator, an object is validated in the process that read it
+    (checks.manifests.validation_ahead): the child's verdicts come back with its objects, and
+    they are the verdicts one process validating everything gives."""
+    from starter_lint.checks.manifests import validation_ahead
+    from starter_lint.options import Options
+    from starter_lint.validate.validators import select_validator
+
+    for n in range(8):
+        (tmp_path / f"release-{n}.yaml").write_text(_TO_VALIDATE.format(n=n), encoding="utf-8")
+    options = Options(cwd=str(tmp_path), validator="builtin")
+    validate = validation_ahead(options)
+    assert validate is not None
+    log = tmp_path / "validated-in.txt"
+
+    def recorded(objects):
+        with open(log, "a", encoding="ascii") as pids:  # the child's memory is not this one's
+            pids.write(f"{os.getpid()}\n")
+        validate(objects)
+
+    monkeypatch.setattr(stream, "SPLIT_BYTES", 1)
+    split = stream.load_paths([str(tmp_path / f"release-{n}.yaml") for n in range(8)], options, recorded)
+    pids = log.read_text(encoding="ascii").split()
+    assert len(pids) == 2 and str(os.getpid()) in pids  # this process and the child
+    reference = select_validator(options)
+    typed = [o for o in split.objects if o.kind and o.api_version]
+    ahead = [o for o in typed if o.verdict is not None]
+    assert {o.kind for o in ahead} == {"Service", "Deployment", "Widget", "ExternalSecret"}
+    assert {o.kind for o in typed if o.verdict is None} == {"Ingress"}  # removed: never validated
+    assert ahead[-1].path.endswith("release-7.yaml")  # the child's half
+    for obj in ahead:
+        assert obj.verdict == reference.validate(obj.obj), obj.ref
+    assert {o.kind for o in ahead if o.verdict.errors} == {"Deployment", "ExternalSecret"}
+
+
+@needs_fork
+@pytest.mark.parametrize("validator", ["builtin", "auto"])
+def test_validating_where_read_reports_what_validating_after_does(tmp_path, monkeypatch, validator):
+    from .support import run_in_process
+
+    for n in range(8):
+        (tmp_path / f"release-{n}.yaml").write_text(_TO_VALIDATE.format(n=n), encoding="utf-8")
+    args = ["check", "--validator", validator, "--format", "json", "--manifests", "."]
+    monkeypatch.setenv("PATH", "")  # auto: no kubeconform, so the built-in validator
+    monkeypatch.setattr(stream, "SPLIT_BYTES", 1)
+    fast = run_in_process(args, tmp_path)
+    monkeypatch.setattr(speedups, "FAST_PATHS", False)  # the reference: validated after the reading
+    reference = run_in_process(args, tmp_path)
+    assert fast == reference
+    assert '"SL701"' in fast[1] and '"SL702"' in fast[1] and '"SL703"' in fast[1]

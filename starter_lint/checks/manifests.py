@@ -7,6 +7,10 @@ Objects without apiVersion or kind are SL704's and are not validated.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .. import speedups
+from ..errors import StarterLintError
 from ..findings import Location, Problem, Severity, format_path
 from ..manifests.index import index_of
 from ..manifests.model import manifest_problem
@@ -17,6 +21,9 @@ from ..validate.schemas import kube_schemas
 from ..validate.validators import select_validator
 from ..validate.verdicts import MISSING
 from . import check
+
+if TYPE_CHECKING:
+    from ..manifests.stream import Prepare
 
 
 def _format_pointer(pointer: str) -> str:
@@ -37,15 +44,55 @@ def _api_problems(ctx) -> dict:
         # a few (apiVersion, kind) pairs among thousands of objects: each is checked once
         known: dict[tuple[str, str], ApiProblem | None] = {}
         for i, obj in enumerate(ctx.manifests.objects):
-            if _typed(obj):
-                pair = (obj.api_version, obj.kind)
-                if pair not in known:
-                    known[pair] = versions.check(*pair)
-                problem = known[pair]
-                if problem is not None:
-                    cached[i] = problem
+            problem = _api_problem(obj, versions, known)
+            if problem is not None:
+                cached[i] = problem
         ctx.manifests.api_problems = cached
     return cached
+
+
+def _api_problem(obj, versions: ApiVersions, known: dict) -> ApiProblem | None:
+    """The object's API lifecycle problem (`known`: those of the pairs met before), or None."""
+    if not _typed(obj):
+        return None
+    pair = (obj.api_version, obj.kind)
+    if pair not in known:
+        known[pair] = versions.check(*pair)
+    return known[pair]
+
+
+def _validated(obj, problem: ApiProblem | None) -> bool:
+    """An object is validated when it is typed and its API is not removed (or still served)."""
+    return _typed(obj) and (problem is None or problem.served_at_minimum)
+
+
+def validation_ahead(options) -> Prepare | None:
+    """What the manifest reader (stream.load_paths) does to the objects it reads, where it reads
+    them: with the built-in validator, each object SL701/SL702 validate gets its verdict there.
+    A large input is read by two processes at once (halves.py), so each validates the half it
+    read, on its own core, and the verdicts come back with the objects: the same verdicts, the
+    same validator, only sooner. None when neither rule runs; an object left without a verdict
+    (another validator, or one that cannot be had: its error is raised by `_verdicts`, as
+    before) is validated by `_verdicts`."""
+    if not speedups.FAST_PATHS or not (options.selects("SL701") or options.selects("SL702")):
+        return None  # (the tests' reference path validates after the reading)
+    made: list = []  # this process's validator and API versions, made at its first objects
+
+    def validate(objects: list) -> None:
+        if not made:
+            try:
+                validator = select_validator(options)
+            except StarterLintError:
+                validator = None
+            made.append((validator, ApiVersions(options.kube_version or DEFAULT_KUBE_VERSION), {}))
+        validator, versions, known = made[0]
+        if validator is None or validator.name != "builtin":
+            return
+        chosen = [obj for obj in objects if _validated(obj, _api_problem(obj, versions, known))]
+        for obj, verdict in zip(chosen, validator.validate_all(chosen), strict=True):
+            obj.verdict = verdict
+
+    return validate
 
 
 def _verdicts(ctx) -> dict:
@@ -53,21 +100,18 @@ def _verdicts(ctx) -> dict:
     cached = ctx.manifests.verdicts
     if cached is None:
         removed = _api_problems(ctx)
-        chosen = [
-            (i, obj)
-            for i, obj in enumerate(ctx.manifests.objects)
-            if _typed(obj) and (i not in removed or removed[i].served_at_minimum)
-        ]
+        chosen = [(i, obj) for i, obj in enumerate(ctx.manifests.objects) if _validated(obj, removed.get(i))]
+        if chosen and all(obj.verdict is not None for _, obj in chosen):
+            # validated where they were read (validation_ahead), by the built-in validator
+            ctx.manifests.validated_by = "builtin"
+            ctx.manifests.verdicts = {i: obj.verdict for i, obj in chosen}
+            return ctx.manifests.verdicts
         # chosen even when nothing is to validate: `--validator kubeconform` without the binary
         # is an error (exit 2) whatever the input holds
         validator = select_validator(ctx.options)
         cached = {}
         if chosen:
             ctx.manifests.validated_by = validator.name
-            # in this process, not split with a forked child (halves.py): while both run, every
-            # page of objects either one walks (reference counts) is copied, so at 500 releases
-            # the two held 10 MiB more together and spent as much CPU for no wall time gained
-            # (bench/README.md, "Measured")
             verdicts = validator.validate_all([obj for _, obj in chosen])
             for (i, _), verdict in zip(chosen, verdicts, strict=True):
                 cached[i] = verdict

@@ -25,6 +25,9 @@ class ManifestObject:
     template: str | None = None  # from Helm's `# Source: chart/templates/x.yaml`
     end_line: int | None = None
     _locator: Locator | None = field(default=None, repr=False)
+    # its schema Verdict when it was validated where it was read (checks.manifests.validation_ahead:
+    # in the process that read it, so each of the two reading a large input validates its own)
+    verdict: Any = field(default=None, repr=False, compare=False)
 
     def __reduce__(self):
         # the fields in order: handed between processes (halves.py) without a state dict each
@@ -36,6 +39,7 @@ class ManifestObject:
             self.template,
             self.end_line,
             self._locator,
+            self.verdict,
         )
 
     @property

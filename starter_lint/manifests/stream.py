@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import yaml
@@ -37,6 +37,9 @@ from .files import expand_paths, read_manifest, regular_size
 from .model import ManifestObject, ManifestSet
 from .positions import DocumentLocator
 from .yaml_loader import ManifestLoader, construct, load_plain_stream
+
+# what load_paths does to the objects it has read, where it read them (it may set their verdict)
+Prepare = Callable[[list[ManifestObject]], None]
 
 _BREAK_CHARS = frozenset(LINE_BREAK_CHARS)
 _SOURCE = re.compile(r"^#\s*Source:\s*(\S.*?)\s*$", re.M)
@@ -108,7 +111,7 @@ def _load_stream(
     return len(loaded)
 
 
-def _load_in_parts(text: str, shown: str, result: ManifestSet) -> None:
+def _load_in_parts(text: str, shown: str, result: ManifestSet, prepare: Prepare | None = None) -> None:
     """One large stream read by two processes, cut where a document starts near its middle: the
     same objects as one pass (`_load_into`), which is what a part that is not plain and clean
     (a YAML error, a duplicate key, a document that is no object) falls back to."""
@@ -119,7 +122,7 @@ def _load_in_parts(text: str, shown: str, result: ManifestSet) -> None:
     parts = [
         part
         for pieces in in_two_halves(
-            lambda pieces: [_load_part(text, shown, begin, end) for begin, end in pieces],
+            lambda pieces: [_load_part(text, shown, begin, end, prepare) for begin, end in pieces],
             [(0, cut), (cut, len(text))],
             SPLIT_BYTES,
             [cut, len(text) - cut],
@@ -151,17 +154,19 @@ def _load_in_parts(text: str, shown: str, result: ManifestSet) -> None:
 _BROKEN = "broken"  # a part with a YAML error or a duplicate key
 
 
-def _load_part(text: str, shown: str, begin: int, end: int) -> tuple | str | None:
-    """(the objects of text[begin:end], how many documents it holds); `_BROKEN` when the part
-    has a YAML error or a duplicate key; None when it has other problems, which name documents
-    by their number in the file (the whole stream is read again). The documents are handed
-    back without the text: both processes hold it."""
+def _load_part(text: str, shown: str, begin: int, end: int, prepare: Prepare | None) -> tuple | str | None:
+    """(the objects of text[begin:end], prepared, and how many documents it holds); `_BROKEN`
+    when the part has a YAML error or a duplicate key; None when it has other problems, which
+    name documents by their number in the file (the whole stream is read again). The documents
+    are handed back without the text: both processes hold it."""
     loaded = ManifestSet()
     count = _load_stream(text, shown, loaded, begin, end)
     if count is None:
         return _BROKEN
     if loaded.problems:
         return None
+    if prepare is not None:
+        prepare(loaded.objects)
     for obj in loaded.objects:
         obj._locator.document.detach(text)
     return loaded, count
@@ -363,25 +368,32 @@ def _collector_paused() -> Iterator[None]:
 SPLIT_BYTES = 1024 * 1024
 
 
-def load_paths(paths: list, options=None) -> ManifestSet:
-    """Load every manifest file under `paths` into one ManifestSet (missing paths: InputError)."""
+def load_paths(paths: list, options=None, prepare: Prepare | None = None) -> ManifestSet:
+    """Load every manifest file under `paths` into one ManifestSet (missing paths: InputError).
+
+    `prepare`, when given, is called on the objects read, in the process that read them: with
+    two processes reading a large input (halves.py), each prepares its own half at once (the
+    caller's validation, checks.manifests.validation_ahead), and what it sets on an object comes
+    back with the object."""
     cwd = getattr(options, "cwd", None)
     files = expand_paths(list(paths), cwd)
     result = ManifestSet()
     with _collector_paused():
         if len(files) == 1:  # one stream (a file, or stdin): cut in two if it is large
-            parts = [_load_files(files, cwd, whole=False)]
+            parts = [_load_files(files, cwd, prepare, whole=False)]
         elif "-" in files:  # stdin is read once, here
-            parts = [_load_files(files, cwd)]
+            parts = [_load_files(files, cwd, prepare)]
         else:
             sizes = [regular_size(path) for path in files]
             regular = [size for size in sizes if size is not None]
             if len(regular) < len(
                 sizes
             ):  # a FIFO, /dev/stdin: read once, here (a child's half may be redone)
-                parts = [_load_files(files, cwd)]
+                parts = [_load_files(files, cwd, prepare)]
             else:
-                parts = in_two_halves(lambda chunk: _load_files(chunk, cwd), files, SPLIT_BYTES, regular)
+                parts = in_two_halves(
+                    lambda chunk: _load_files(chunk, cwd, prepare), files, SPLIT_BYTES, regular
+                )
         for part in parts:
             result.files += part.files
             result.sources.update(part.sources)
@@ -391,9 +403,9 @@ def load_paths(paths: list, options=None) -> ManifestSet:
     return result
 
 
-def _load_files(files, cwd, whole: bool = True) -> ManifestSet:
-    """The files' objects and problems, in order (one half of a large input, or all of it);
-    `whole=False`: a large file may be read in two parts by two processes."""
+def _load_files(files, cwd, prepare: Prepare | None = None, whole: bool = True) -> ManifestSet:
+    """The files' objects and problems, in order (one half of a large input, or all of it),
+    prepared; `whole=False`: a large file may be read in two parts by two processes."""
     result = ManifestSet()
     for path in files:
         shown, text, problem = read_manifest(path, cwd)
@@ -403,5 +415,7 @@ def _load_files(files, cwd, whole: bool = True) -> ManifestSet:
         elif whole:
             _load_into(text, shown, result)
         else:
-            _load_in_parts(text, shown, result)
+            _load_in_parts(text, shown, result, prepare)
+    if prepare is not None:
+        prepare(result.objects)
     return result
