@@ -531,7 +531,7 @@ def test_each_process_validates_the_half_it_read(tmp_path, monkeypatch):
     from starter_lint.options import Options
     from starter_lint.validate.validators import select_validator
 
-    for n in range(8):
+    for n in range(20):
         (tmp_path / f"release-{n}.yaml").write_text(_TO_VALIDATE.format(n=n), encoding="utf-8")
     options = Options(cwd=str(tmp_path), validator="builtin")
     validate = validation_ahead(options)
@@ -544,15 +544,19 @@ def test_each_process_validates_the_half_it_read(tmp_path, monkeypatch):
         validate(objects)
 
     monkeypatch.setattr(stream, "SPLIT_BYTES", 1)
-    split = stream.load_paths([str(tmp_path / f"release-{n}.yaml") for n in range(8)], options, recorded)
+    split = stream.load_paths([str(tmp_path / f"release-{n}.yaml") for n in range(20)], options, recorded)
     pids = log.read_text(encoding="ascii").split()
-    assert len(pids) == 2 and str(os.getpid()) in pids  # this process and the child
+    # the first file here, before the fork (what it makes, the child shares); then each half
+    assert len(pids) == 3 and pids[0] == str(os.getpid()) and pids.count(pids[0]) == 2
     reference = select_validator(options)
     typed = [o for o in split.objects if o.kind and o.api_version]
     ahead = [o for o in typed if o.verdict is not None]
     assert {o.kind for o in ahead} == {"Service", "Deployment", "Widget", "ExternalSecret"}
     assert {o.kind for o in typed if o.verdict is None} == {"Ingress"}  # removed: never validated
-    assert ahead[-1].path.endswith("release-7.yaml")  # the child's half
+    assert ahead[-1].path.endswith("release-19.yaml")  # the child's half
+    assert [o.path for o in split.objects] == sorted(
+        (o.path for o in split.objects), key=lambda p: int(p[8:-5])
+    )
     for obj in ahead:
         assert obj.verdict == reference.validate(obj.obj), obj.ref
     assert {o.kind for o in ahead if o.verdict.errors} == {"Deployment", "ExternalSecret"}
@@ -563,7 +567,7 @@ def test_each_process_validates_the_half_it_read(tmp_path, monkeypatch):
 def test_validating_where_read_reports_what_validating_after_does(tmp_path, monkeypatch, validator):
     from .support import run_in_process
 
-    for n in range(8):
+    for n in range(20):
         (tmp_path / f"release-{n}.yaml").write_text(_TO_VALIDATE.format(n=n), encoding="utf-8")
     args = ["check", "--validator", validator, "--format", "json", "--manifests", "."]
     monkeypatch.setenv("PATH", "")  # auto: no kubeconform, so the built-in validator

@@ -391,9 +391,7 @@ def load_paths(paths: list, options=None, prepare: Prepare | None = None) -> Man
             ):  # a FIFO, /dev/stdin: read once, here (a child's half may be redone)
                 parts = [_load_files(files, cwd, prepare)]
             else:
-                parts = in_two_halves(
-                    lambda chunk: _load_files(chunk, cwd, prepare), files, SPLIT_BYTES, regular
-                )
+                parts = _first_here_then_halves(files, regular, cwd, prepare)
         for part in parts:
             result.files += part.files
             result.sources.update(part.sources)
@@ -401,6 +399,19 @@ def load_paths(paths: list, options=None, prepare: Prepare | None = None) -> Man
             result.problems += part.problems
     _note_if_empty(result)
     return result
+
+
+def _first_here_then_halves(files: list, sizes: list, cwd, prepare: Prepare | None) -> list:
+    """The files' parts, in order, the second half read by a forked child when they are large.
+    With `prepare`, a small first file is read and prepared here before the child is forked:
+    what preparing makes once per process (the validator's parsed schemas, compiled checks and
+    patterns, for the kinds a release holds) is then made once and shared with the child, not
+    made again in it (2 MiB less in the child at 500 releases, and its CPU)."""
+    first: list = []
+    if prepare is not None and len(files) > 2 and sizes[0] * 16 <= sum(sizes):
+        first = [_load_files(files[:1], cwd, prepare)]
+        files, sizes = files[1:], sizes[1:]
+    return first + in_two_halves(lambda chunk: _load_files(chunk, cwd, prepare), files, SPLIT_BYTES, sizes)
 
 
 def _load_files(files, cwd, prepare: Prepare | None = None, whole: bool = True) -> ManifestSet:
