@@ -280,13 +280,15 @@ def test_what_a_frozen_block_makes_and_keeps_ends_in_the_oldest_generation():
 
 @pytest.mark.parametrize("count", [0, 1, 2, 3, 63, 64, 65, 130])
 def test_after_lines_skips_the_breaks_line_break_counts(count):
-    from starter_lint.textio import LINE_BREAK, after_lines
+    from starter_lint.textio import LINE_BREAK, after_lines, wide_breaks
 
     for text in ("a\n\nb\r\nc\x85d\n", "x\r\n" * 70, "\r\r\n\n\u2028\u2029" * 30, "a\rb\r\n\r\nc" * 40, ""):
         for offset in sorted({0, *(m.end() for m in LINE_BREAK.finditer(text))})[:5]:
             breaks = [m.end() for m in LINE_BREAK.finditer(text, offset)]
             expected = offset if count == 0 else breaks[count - 1] if count <= len(breaks) else None
             assert after_lines(text, offset, count) == expected, (text, offset, count)
+            if not wide_breaks(text):  # the patterns for a text without U+2028/U+2029 agree
+                assert after_lines(text, offset, count, wide=False) == expected, (text, offset, count)
 
 
 @pytest.mark.parametrize(

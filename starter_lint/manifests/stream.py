@@ -22,7 +22,7 @@ import yaml
 from .. import speedups
 from ..findings import Location, Problem
 from ..halves import can_split, in_two_halves
-from ..textio import LINE_BREAK_CHARS, after_lines, line_at
+from ..textio import LINE_BREAK_CHARS, after_lines, line_at, wide_breaks
 from .documents import (
     MAX_DEPTH,
     MAX_EXPANDED_NODES,
@@ -177,17 +177,18 @@ class _LineStarts:
     the last line. Documents come in order, so the text is read forward once (`after_lines`): no
     list of every line's start (a file of blank lines would cost an int object per line)."""
 
-    __slots__ = ("_line", "_offset", "_text")
+    __slots__ = ("_line", "_offset", "_text", "_wide")
 
     def __init__(self, text: str):
         self._text = text
+        self._wide = wide_breaks(text)
         self._line, self._offset = 0, 0
 
     def at(self, line: int) -> int:
         if line < self._line:  # not in order: read again from the start
             self._line, self._offset = 0, 0
         if line > self._line:
-            offset = after_lines(self._text, self._offset, line - self._line)
+            offset = after_lines(self._text, self._offset, line - self._line, self._wide)
             if offset is None:
                 return len(self._text)
             self._line, self._offset = line, offset
