@@ -8,10 +8,6 @@ values, values click refuses, joined and abbreviated options and file names.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import click
 import pytest
 from hypothesis import given, settings
@@ -21,8 +17,6 @@ from starter_lint import speedups
 from starter_lint.cli_click import main
 from starter_lint.command_line import read_check
 from starter_lint.option_table import command_options
-
-from .support import REPO
 
 CHECK = main.commands["check"]
 SPECS = command_options("check")
@@ -149,18 +143,3 @@ def test_completion_and_the_general_path_are_clicks(monkeypatch):
     assert read_check(["check", "values.yaml"]) is not None
     monkeypatch.setattr(speedups, "FAST_PATHS", False)  # the tests' switch: click reads every command line
     assert read_check(["check", "values.yaml"]) is None
-
-
-def test_a_check_does_not_load_click(tmp_path):
-    (tmp_path / "values.yaml").write_text("image:\n  tag: 1.2.3\n", encoding="utf-8")
-    probe = (
-        "import sys\n"
-        "from starter_lint.cli import run_cli\n"
-        "code = run_cli(['check', '--fail-on', 'error', 'values.yaml'])\n"
-        "print(code, 'click' in sys.modules)\n"
-    )
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.stdout.strip().splitlines()[-1].split()[1] == "False", done.stdout + done.stderr
