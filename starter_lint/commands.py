@@ -20,7 +20,7 @@ from .options import Options
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def fail(message: str) -> NoReturn:
+def _fail(message: str) -> NoReturn:
     raise StarterLintError(message)
 
 
@@ -80,7 +80,7 @@ def _unsafe_output(output: str, options: Options) -> str:
     return ""
 
 
-def policy_warnings(options: Options) -> None:
+def _policy_warnings(options: Options) -> None:
     """Unbound admission policies, and config select/ignore entries naming no loaded policy."""
     if options.policies or options.config_selectors:
         from .policy.load import run_warnings  # deferred: only runs with policies
@@ -90,7 +90,7 @@ def policy_warnings(options: Options) -> None:
 
 
 def check(target_names, statistics: bool, params: dict) -> NoReturn:
-    """Check values files and manifests, print the report, exit 1 when it fails."""
+    """`check`: check values files and manifests, print the report, exit 1 when it fails."""
     from .pipeline import run, run_catalog  # deferred: --help and completion load no pipeline
     from .report import reads_fingerprints, render  # deferred: --help and completion load no pipeline
 
@@ -102,10 +102,200 @@ def check(target_names, statistics: bool, params: dict) -> NoReturn:
         from .report import statistics as per_rule  # deferred: only --statistics counts per rule
 
         if options.format not in per_rule.FORMATS:
-            fail(f"--statistics counts findings in the text or json format, not {options.format}")
+            _fail(f"--statistics counts findings in the text or json format, not {options.format}")
         render = per_rule.render
     report = run(options)
-    policy_warnings(options)
+    _policy_warnings(options)
     text = render(report, run_catalog(options), options)
     write_output(text, options)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+def values(fmt, provenance, show_secrets, target_name, params: dict) -> None:
+    """`values`: print the effective values after layering, as Helm would see them."""
+    from .pipeline import build_context  # deferred: `--help` and completion load no pipeline
+    from .targets import choose_targets, plan_targets  # deferred: `--help` and completion load no pipeline
+    from .values.show import render_values  # deferred: `--help` and completion load no pipeline
+
+    options = build_options(params, "values")
+    if not (options.files or options.set or options.chart or options.targets):
+        _fail("nothing to show: give -f FILE, --set K=V or --chart DIR")
+    targets = plan_targets(options)
+    names = ", ".join(t.name for t in targets)
+    if target_name is not None:
+        targets = choose_targets(targets, [target_name])
+    elif len(targets) > 1:
+        _fail(f"{len(targets)} targets ({names}): choose one with --target NAME")
+    ctx, problems = build_context(targets[0], options)
+    for display, error in ctx.load_errors:
+        _fail(f"{display}:{error.line}:{error.col}: {error.message}")
+    for _, problem in problems:
+        loc = problem.location
+        _fail(f"{loc.path}:{loc.line}:{loc.col}: {problem.message}")
+    text = render_values(ctx.values, fmt, provenance=provenance, show_secrets=show_secrets)
+    sys.stdout.write(text)
+
+
+def baseline(target_names, params: dict) -> None:
+    """`baseline`: record today's findings (fingerprints) in a baseline file that `check --baseline` accepts."""
+    import json  # deferred: `--help` and completion load no pipeline
+
+    from .pipeline import run  # deferred: --help and completion load no pipeline
+    from .report.escape import json_text  # deferred: `--help` and completion load no pipeline
+    from .suppress.baseline import baseline_document  # deferred: `--help` and completion load no pipeline
+
+    options = build_options(params, "baseline")
+    choose_config_targets(options, target_names, params)
+    options.baseline = None  # record every finding, including those an older baseline accepts
+    report = run(options)
+    _policy_warnings(options)
+    text = json_text(json.dumps(baseline_document(report.active), indent=2, ensure_ascii=False)) + "\n"
+    write_output(text, options)  # findings are scrubbed in the pipeline
+    if options.output:
+        say(
+            f"recorded {len(report.active)} finding{'s' if len(report.active) != 1 else ''} in {options.output}"
+        )
+
+
+def fix(show_diff, unsafe_fixes, target_names, params: dict) -> None:
+    """`fix`: apply the safe autofixes to values files, keeping comments, order and quoting."""
+    from .fix import DiffRefused, atomic_write, fixed_counts, notices, plan_fixes  # deferred: start-up
+    from .paths import reading_instead  # deferred: `--help` and completion load no pipeline
+    from .pipeline import run  # deferred: --help and completion load no pipeline
+
+    options = build_options(params, "fix")
+    choose_config_targets(options, target_names, params)
+    options.manifests = []
+    options.targets = [t for t in options.targets if t.files]
+    for target in options.targets + options.config_targets:  # (a file named resolves to its target)
+        target.manifests = []
+    report = run(options)
+    planned = plan_fixes(report, options, unsafe=unsafe_fixes)
+    for notice in notices(planned, unsafe_fixes):
+        say(notice)
+    plans = [plan for plan in planned if plan.changed]
+    if show_diff:
+        diffs, refused = [], []
+        for plan in plans:
+            try:
+                diffs.append(plan.diff(report.secrets))
+            except DiffRefused as exc:
+                refused.append(str(exc))
+        sys.stdout.write("".join(diffs))
+        for reason in refused:
+            say(reason)
+        sys.exit(EXIT_ERROR if refused else EXIT_FINDINGS if plans else EXIT_OK)
+    with reading_instead({plan.path: plan.after for plan in plans}):
+        fixed = fixed_counts(plans, report, run(options)) if plans else {}
+    for plan in plans:
+        atomic_write(plan.path, plan.after)
+        count = fixed[plan.shown]
+        say(f"fixed {count} finding{'s' if count != 1 else ''} in {plan.shown}")
+    if not plans:
+        say("nothing to fix")
+
+
+def rules(fmt, params: dict) -> None:
+    """`rules`: list the rule catalog (with the config's rule-dirs, the --policy values policies, and"""
+    import json  # deferred: `--help` and completion load no pipeline
+
+    from .pipeline import run_catalog  # deferred: --help and completion load no pipeline
+    from .report.escape import text_line  # deferred: `--help` and completion load no pipeline
+    from .rule_file import catalog_markdown  # deferred: --help and completion load no pipeline
+
+    options = build_options(params, "rules")
+    catalog = run_catalog(options)
+    admission: list = []  # the loaded admission policies, listed under SL901
+    if options.policies:
+        from .report.admission_listing import loaded_admission, policy_entries  # deferred: --policy only
+
+        admission = policy_entries(loaded_admission(options))
+    if fmt == "json":
+        document = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "severity": str(r.severity),
+                "summary": r.summary,
+                "tags": list(r.tags),
+                "fix": r.fix,
+                "scope": r.scope,
+            }
+            | ({"policies": admission} if r.id == "SL901" and admission else {})
+            for r in catalog.values()
+        ]
+        # (ASCII JSON: controls, bidi and line separators in a repository's rule text are \u escapes)
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    elif fmt == "markdown":
+        sys.stdout.write(catalog_markdown(catalog))
+        if admission:
+            from .report.admission_listing import markdown_section  # deferred: --policy only
+
+            sys.stdout.write(markdown_section(admission))
+    else:
+        shown = [rule.escaped(text_line) for rule in catalog.values()]
+        width = max(len(r.name) for r in shown)
+        for r in shown:
+            fix = "" if r.fix == "none" else f"{r.fix}-fix"
+            sys.stdout.write(f"{r.id}  {r.name:<{width}}  {r.severity!s:<7}  {fix:<11}  {r.summary}\n")
+            if r.id == "SL901" and admission:
+                from .report.admission_listing import text_lines  # deferred: --policy only
+
+                sys.stdout.write("".join(line + "\n" for line in text_lines(admission)))
+
+
+def explain(rule_id, params: dict) -> None:
+    """`explain`: explain one rule (or a --policy values policy, or an admission policy as SL901/NAME):"""
+    from .catalog import find_rule  # deferred: --help and completion load no pipeline
+    from .pipeline import run_catalog  # deferred: --help and completion load no pipeline
+    from .report.escape import text_line  # deferred: `--help` and completion load no pipeline
+
+    options = build_options(params, "explain")
+    if "/" in rule_id:  # SL901/<name>: one admission policy of --policy (docs/policies.md)
+        from .report.admission_listing import explain_policy  # deferred: --policy only
+
+        sys.stdout.write(explain_policy(options, rule_id))
+        return
+    # a repository's rule (rule-dirs, a policy) is text from a pull request: each line escaped
+    # for a terminal and a CI log (the shipped rules' text is unchanged by it)
+    try:
+        rule = find_rule(run_catalog(options), rule_id).escaped(text_line)
+    except StarterLintError as exc:
+        from .report.admission_listing import policy_named  # deferred: only a name that is no rule
+
+        meant = policy_named(options, rule_id) if options.policies else ""
+        if not meant:
+            raise
+        raise StarterLintError(f"{exc}; {rule_id} is an admission policy: `explain {meant}`") from None
+    sys.stdout.write(rule.help_markdown(fix_safety=True))
+    sys.stdout.write(f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n")
+
+
+def policy_test(paths) -> None:
+    """`policy test`: run every values policy's examples: a fail example must be flagged, a pass example not."""
+    from .policy.examples import run_examples  # deferred: --help and completion load no pipeline
+
+    results = run_examples(paths, os.getcwd())
+    for line in results.failures:
+        say(line)
+    failed = len(results.failures)
+    say(f"{results.ran - failed} of {results.ran} policy examples passed")
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def schema() -> None:
+    """`schema`: print the values JSON Schema (a drop-in values.schema.json for the chart)."""
+    from .resources import schemas_dir  # deferred: `--help` and completion load no pipeline
+
+    sys.stdout.write((schemas_dir() / "values.schema.json").read_text(encoding="utf-8"))
+
+
+def server(log_file) -> None:
+    """`server`: run the language server on stdin/stdout, for editors (docs/editor.md)."""
+    import importlib.util  # deferred: only the server needs to look for pygls
+
+    if importlib.util.find_spec("pygls") is None or importlib.util.find_spec("lsprotocol") is None:
+        _fail("starter-lint server needs the server extra: pip install 'starter-lint[server]'")
+    from .server.lsp import serve  # deferred: pygls loads only when the server starts
+
+    serve(log_file)
