@@ -577,3 +577,32 @@ def test_validating_where_read_reports_what_validating_after_does(tmp_path, monk
     reference = run_in_process(args, tmp_path)
     assert fast == reference
     assert '"SL701"' in fast[1] and '"SL702"' in fast[1] and '"SL703"' in fast[1]
+
+
+@needs_fork
+def test_a_large_files_objects_are_validated_once_each_where_it_was_read(tmp_path, monkeypatch):
+    """One stream cut in two parts: each part's objects are validated by the process that read
+    them, and none again once the parts are joined."""
+    from starter_lint.checks.manifests import validation_ahead
+    from starter_lint.options import Options
+    from starter_lint.validate import kube
+
+    (tmp_path / "all.yaml").write_text(
+        "---\n".join(_TO_VALIDATE.format(n=n) for n in range(20)), encoding="utf-8"
+    )
+    log = tmp_path / "validated.txt"
+    real = kube.BuiltinValidator.validate_all
+
+    def counted(self, objects):
+        with open(log, "a", encoding="ascii") as counts:  # the child's memory is not this one's
+            counts.write(f"{os.getpid()} {len(objects)}\n")
+        return real(self, objects)
+
+    monkeypatch.setattr(kube.BuiltinValidator, "validate_all", counted)
+    monkeypatch.setattr(stream, "SPLIT_BYTES", 2)
+    options = Options(cwd=str(tmp_path), validator="builtin")
+    loaded = stream.load_paths([str(tmp_path / "all.yaml")], options, validation_ahead(options))
+    calls = [line.split() for line in log.read_text(encoding="ascii").splitlines()]
+    assert len({pid for pid, _ in calls}) == 2  # this process and the child
+    validated = [o for o in loaded.objects if o.verdict is not None]
+    assert sum(int(count) for _, count in calls) == len(validated) == 20 * 4

@@ -88,7 +88,13 @@ def validation_ahead(options) -> Prepare | None:
         validator, versions, known = made[0]
         if validator is None or validator.name != "builtin":
             return
-        chosen = [obj for obj in objects if _validated(obj, _api_problem(obj, versions, known))]
+        # (a large file's objects come here twice: each part's where it was read, then all of
+        # them; those validated already keep their verdict)
+        chosen = [
+            obj
+            for obj in objects
+            if obj.verdict is None and _validated(obj, _api_problem(obj, versions, known))
+        ]
         for obj, verdict in zip(chosen, validator.validate_all(chosen), strict=True):
             obj.verdict = verdict
 
