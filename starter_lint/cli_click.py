@@ -7,11 +7,27 @@ option) comes here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
 from . import __version__, commands
 from .cli_options import table_options
 from .errors import StarterLintError
+
+
+class _OutputClosed(Exception):
+    """A command's BrokenPipeError (its stdout closed: `| head`) on its way past click, which
+    would end the run with exit 1 (findings) itself; the entry point's answer is 2: the report
+    could not be written, whichever way the command line was read."""
+
+
+def _work(command: Callable[..., object], *args: object) -> None:
+    try:
+        command(*args)
+    except BrokenPipeError as exc:
+        raise _OutputClosed from exc
+
 
 # ---------------------------------------------------------------------------------------------
 # Commands
@@ -28,28 +44,28 @@ def main():
 def check(target_names, statistics, **params):
     """Check values files and manifests: the config's targets, or the files named (a file a
     config target lists is checked as that target; a chart's values.yaml as chart defaults)."""
-    commands.check(target_names, statistics, params)
+    _work(commands.check, target_names, statistics, params)
 
 
 @main.command()
 @table_options("values")
 def values(fmt, provenance, show_secrets, target_name, **params):
     """Print the effective values after layering, as Helm would see them."""
-    commands.values(fmt, provenance, show_secrets, target_name, params)
+    _work(commands.values, fmt, provenance, show_secrets, target_name, params)
 
 
 @main.command()
 @table_options("baseline")
 def baseline(target_names, **params):
     """Record today's findings (fingerprints) in a baseline file that `check --baseline` accepts."""
-    commands.baseline(target_names, params)
+    _work(commands.baseline, target_names, params)
 
 
 @main.command()
 @table_options("fix")
 def fix(show_diff, unsafe_fixes, target_names, **params):
     """Apply the safe autofixes to values files, keeping comments, order and quoting."""
-    commands.fix(show_diff, unsafe_fixes, target_names, params)
+    _work(commands.fix, show_diff, unsafe_fixes, target_names, params)
 
 
 @main.command()
@@ -57,7 +73,7 @@ def fix(show_diff, unsafe_fixes, target_names, **params):
 def rules(fmt, **params):
     """List the rule catalog (with the config's rule-dirs, the --policy values policies, and
     the --policy admission policies under SL901)."""
-    commands.rules(fmt, params)
+    _work(commands.rules, fmt, params)
 
 
 @main.command()
@@ -66,7 +82,7 @@ def rules(fmt, **params):
 def explain(rule_id, **params):
     """Explain one rule (or a --policy values policy, or an admission policy as SL901/NAME):
     what it checks, why, how to fix it."""
-    commands.explain(rule_id, params)
+    _work(commands.explain, rule_id, params)
 
 
 @main.group()
@@ -78,20 +94,20 @@ def policy():
 @click.argument("paths", nargs=-1, required=True)
 def policy_test(paths):
     """Run every values policy's examples: a fail example must be flagged, a pass example not."""
-    commands.policy_test(paths)
+    _work(commands.policy_test, paths)
 
 
 @main.command()
 def schema():
     """Print the values JSON Schema (a drop-in values.schema.json for the chart)."""
-    commands.schema()
+    _work(commands.schema)
 
 
 @main.command()
 @click.option("--log-file", metavar="PATH", help="Also write the server's log lines to PATH.")
 def server(log_file):
     """Run the language server on stdin/stdout, for editors (docs/editor.md)."""
-    commands.server(log_file)
+    _work(commands.server, log_file)
 
 
 def click_main(args: list) -> None:
@@ -106,3 +122,5 @@ def click_main(args: list) -> None:
         raise KeyboardInterrupt from None
     except click.ClickException as exc:
         raise StarterLintError(exc.format_message()) from None
+    except _OutputClosed:
+        raise BrokenPipeError from None

@@ -152,3 +152,33 @@ def test_completion_and_the_general_path_are_clicks(monkeypatch):
     assert read_check(["check", "values.yaml"]) is not None
     monkeypatch.setattr(speedups, "FAST_PATHS", False)  # the tests' switch: click reads every command line
     assert read_check(["check", "values.yaml"]) is None
+
+
+class _ClosedPipe:
+    """A standard output whose reader has gone (`starter-lint check | head`)."""
+
+    def isatty(self):
+        return False
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["read without click", "read by click"])
+@pytest.mark.parametrize("command", [["check", "values.yaml"], ["rules"]])
+def test_a_closed_output_is_exit_2_however_the_command_line_was_read(
+    tmp_path, monkeypatch, capsys, fast, command
+):
+    """The report could not be written: exit 2 (click alone would exit 1, which means findings),
+    and nothing on stderr."""
+    from starter_lint.cli import run_cli
+
+    (tmp_path / "values.yaml").write_text("image:\n  tag: 1.2.3\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(speedups, "FAST_PATHS", fast)
+    monkeypatch.setattr("sys.stdout", _ClosedPipe())
+    assert run_cli(command) == 2
+    assert capsys.readouterr().err == ""
