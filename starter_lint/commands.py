@@ -36,8 +36,17 @@ def say(message: str) -> None:
 def write_output(text: str, options: Options) -> None:
     """stdout, or the --output file written atomically (no half-written SARIF if anything fails)."""
     if not options.output:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if sys.stdout is None:  # started with it closed (`>&-`)
+            raise StarterLintError("standard output is closed: give --output FILE for the report")
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise  # its reader is gone (`| head`): exit 2 without a word (cli.run_cli)
+        except OSError as exc:  # a full disk, /dev/full, an I/O error
+            raise StarterLintError(
+                f"cannot write the report to standard output: {exc.strerror or exc}"
+            ) from None
         return
     from .paths import write_atomic  # deferred: `--help` and completion load no pipeline
 

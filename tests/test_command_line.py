@@ -182,3 +182,25 @@ def test_a_closed_output_is_exit_2_however_the_command_line_was_read(
     monkeypatch.setattr("sys.stdout", _ClosedPipe())
     assert run_cli(command) == 2
     assert capsys.readouterr().err == ""
+
+
+class _FullDisk(_ClosedPipe):
+    def write(self, text):
+        raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    "stdout, said",
+    [
+        (None, "standard output is closed: give --output FILE for the report"),  # `>&-`
+        (_FullDisk(), "cannot write the report to standard output: No space left on device"),
+    ],
+)
+def test_a_report_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, stdout, said):
+    from starter_lint.cli import run_cli
+
+    (tmp_path / "values.yaml").write_text("image:\n  tag: 1.2.3\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdout", stdout)
+    assert run_cli(["check", "values.yaml"]) == 2
+    assert capsys.readouterr().err == f"starter-lint: error: {said}\n"

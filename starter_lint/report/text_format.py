@@ -33,7 +33,7 @@ def use_color(options: Options) -> bool:
         return False
     if options.color is not None:
         return bool(options.color)
-    return sys.stdout.isatty()
+    return sys.stdout is not None and sys.stdout.isatty()  # (None: started with stdout closed)
 
 
 def _excerpt(
