@@ -112,13 +112,15 @@ def in_two_halves(
     try:
         mine = work(first)
     except BaseException:
-        _kill(pid, reader)
+        os.close(reader)
+        _kill(pid)
         raise
     try:
         theirs = _collect(pid, reader)
     except BaseException:  # interrupted while taking the child's result: stop the child too
-        _kill(pid, reader)
+        _kill(pid)  # (not reaped yet: its pid is still its own, a zombie at worst)
         raise
+    _reap(pid)
     return [mine, work(second) if theirs is None else theirs]
 
 
@@ -176,10 +178,12 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _collect(pid: int, reader: int) -> Result | None:
-    """The child's result, or None when it failed.
+    """The child's result (closing `reader`), or None when it failed. The child is waited for
+    but not reaped: until `_reap`, its pid cannot be another process's, so an interrupt while the
+    result is unpickled kills nothing else (`_kill`).
 
     The pickle is read whole before it is unpickled (2.5 MiB at 500 releases, most of it the
-    files' texts), and the child is waited for in between: it ends, and its objects are gone,
+    files' texts), and the child waited for in between: it ends, and its objects are gone,
     before their copies are made here. Unpickled from the pipe as it came, the two were held at
     once: the run's peak memory, 5 MiB more."""
     import pickle  # deferred: only a split pays for it (3 ms of every start-up)
@@ -190,8 +194,8 @@ def _collect(pid: int, reader: int) -> Result | None:
     except OSError:
         sent = b""
     try:
-        _, status = os.waitpid(pid, 0)
-        finished = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        ended = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        finished = ended is not None and ended.si_code == os.CLD_EXITED and ended.si_status == 0
     except ChildProcessError:  # reaped by someone else: a result read whole is the child's all the same
         finished = True
     if not finished or not sent:
@@ -202,15 +206,16 @@ def _collect(pid: int, reader: int) -> Result | None:
         return None
 
 
-def _kill(pid: int, reader: int) -> None:
+def _kill(pid: int) -> None:
+    """Stop and reap a child that has not been reaped."""
     try:
-        os.kill(pid, signal.SIGKILL)  # not yet waited for: the pid is still the child's
+        os.kill(pid, signal.SIGKILL)
     except OSError:
         pass
-    try:
-        os.close(reader)
-    except OSError:  # already closed by `_collect`
-        pass
+    _reap(pid)
+
+
+def _reap(pid: int) -> None:
     try:
         os.waitpid(pid, 0)
     except OSError:

@@ -606,3 +606,41 @@ def test_a_large_files_objects_are_validated_once_each_where_it_was_read(tmp_pat
     assert len({pid for pid, _ in calls}) == 2  # this process and the child
     validated = [o for o in loaded.objects if o.verdict is not None]
     assert sum(int(count) for _, count in calls) == len(validated) == 20 * 4
+
+
+@needs_fork
+def test_an_interrupt_while_the_result_is_unpickled_kills_only_the_unreaped_child(monkeypatch):
+    """The child has ended when its result is unpickled; until this process reaps it, its pid is
+    its own (a zombie), so stopping it on Ctrl-C there can hit no other process; and it is
+    reaped either way."""
+    import pickle as pickle_module
+
+    killed: list = []
+    real_kill = os.kill
+
+    def kill(pid, sig):
+        # still our child, not yet reaped (waitid with WNOWAIT sees it; it raises once reaped)
+        killed.append(os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None)
+        real_kill(pid, sig)
+
+    def interrupted(data):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(halves.os, "kill", kill)
+    monkeypatch.setattr(pickle_module, "loads", interrupted)
+    children = set()
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            children.add(pid)
+        return pid
+
+    monkeypatch.setattr(halves.os, "fork", fork)
+    with pytest.raises(KeyboardInterrupt):
+        halves.in_two_halves(_with_pid, list(range(10)), minimum=2)
+    assert killed == [True]
+    (pid,) = children
+    with pytest.raises(ChildProcessError):  # reaped: no zombie left
+        os.waitpid(pid, os.WNOHANG)
