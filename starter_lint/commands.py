@@ -30,23 +30,32 @@ def say(message: str) -> None:
     or an ESC sequence, whatever a pull request names its files."""
     from .report.escape import terminal  # deferred: `--help` and completion load no pipeline
 
-    sys.stderr.write(f"starter-lint: {terminal(message)}\n")
+    if sys.stderr is None:  # started with it closed (`2>&-`): nowhere to say it, the exit code still tells
+        return
+    try:
+        sys.stderr.write(f"starter-lint: {terminal(message)}\n")
+    except OSError:  # a full or broken stderr: the same (an exception here would end the run with exit 1)
+        pass
+
+
+def show(text: str, hint: str = "") -> None:
+    """The one way a command's output reaches stdout: written and flushed, or one error line
+    (exit 2, `hint` after it) when it cannot be."""
+    if sys.stdout is None:  # started with it closed (`>&-`)
+        raise StarterLintError(f"standard output is closed{hint}")
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise  # its reader is gone (`| head`): exit 2 without a word (cli.run_cli)
+    except OSError as exc:  # a full disk, /dev/full, an I/O error
+        raise StarterLintError(f"cannot write to standard output: {exc.strerror or exc}{hint}") from None
 
 
 def write_output(text: str, options: Options) -> None:
     """stdout, or the --output file written atomically (no half-written SARIF if anything fails)."""
     if not options.output:
-        if sys.stdout is None:  # started with it closed (`>&-`)
-            raise StarterLintError("standard output is closed: give --output FILE for the report")
-        try:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            raise  # its reader is gone (`| head`): exit 2 without a word (cli.run_cli)
-        except OSError as exc:  # a full disk, /dev/full, an I/O error
-            raise StarterLintError(
-                f"cannot write the report to standard output: {exc.strerror or exc}"
-            ) from None
+        show(text, hint="; write the report with --output FILE")
         return
     from .paths import write_atomic  # deferred: `--help` and completion load no pipeline
 
@@ -142,7 +151,7 @@ def values(fmt, provenance, show_secrets, target_name, params: dict) -> None:
         loc = problem.location
         _fail(f"{loc.path}:{loc.line}:{loc.col}: {problem.message}")
     text = render_values(ctx.values, fmt, provenance=provenance, show_secrets=show_secrets)
-    sys.stdout.write(text)
+    show(text)
 
 
 def baseline(target_names, params: dict) -> None:
@@ -190,7 +199,7 @@ def fix(show_diff, unsafe_fixes, target_names, params: dict) -> None:
                 diffs.append(plan.diff(report.secrets))
             except DiffRefused as exc:
                 refused.append(str(exc))
-        sys.stdout.write("".join(diffs))
+        show("".join(diffs))
         for reason in refused:
             say(reason)
         sys.exit(EXIT_ERROR if refused else EXIT_FINDINGS if plans else EXIT_OK)
@@ -234,23 +243,23 @@ def rules(fmt, params: dict) -> None:
             for r in catalog.values()
         ]
         # (ASCII JSON: controls, bidi and line separators in a repository's rule text are \u escapes)
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        show(json.dumps(document, indent=2) + "\n")
     elif fmt == "markdown":
-        sys.stdout.write(catalog_markdown(catalog))
+        show(catalog_markdown(catalog))
         if admission:
             from .report.admission_listing import markdown_section  # deferred: --policy only
 
-            sys.stdout.write(markdown_section(admission))
+            show(markdown_section(admission))
     else:
         shown = [rule.escaped(text_line) for rule in catalog.values()]
         width = max(len(r.name) for r in shown)
         for r in shown:
             fix = "" if r.fix == "none" else f"{r.fix}-fix"
-            sys.stdout.write(f"{r.id}  {r.name:<{width}}  {r.severity!s:<7}  {fix:<11}  {r.summary}\n")
+            show(f"{r.id}  {r.name:<{width}}  {r.severity!s:<7}  {fix:<11}  {r.summary}\n")
             if r.id == "SL901" and admission:
                 from .report.admission_listing import text_lines  # deferred: --policy only
 
-                sys.stdout.write("".join(line + "\n" for line in text_lines(admission)))
+                show("".join(line + "\n" for line in text_lines(admission)))
 
 
 def explain(rule_id, params: dict) -> None:
@@ -263,7 +272,7 @@ def explain(rule_id, params: dict) -> None:
     if "/" in rule_id:  # SL901/<name>: one admission policy of --policy (docs/policies.md)
         from .report.admission_listing import explain_policy  # deferred: --policy only
 
-        sys.stdout.write(explain_policy(options, rule_id))
+        show(explain_policy(options, rule_id))
         return
     # a repository's rule (rule-dirs, a policy) is text from a pull request: each line escaped
     # for a terminal and a CI log (the shipped rules' text is unchanged by it)
@@ -276,8 +285,8 @@ def explain(rule_id, params: dict) -> None:
         if not meant:
             raise
         raise StarterLintError(f"{exc}; {rule_id} is an admission policy: `explain {meant}`") from None
-    sys.stdout.write(rule.help_markdown(fix_safety=True))
-    sys.stdout.write(f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n")
+    show(rule.help_markdown(fix_safety=True))
+    show(f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n")
 
 
 def policy_test(paths) -> None:
@@ -296,7 +305,7 @@ def schema() -> None:
     """`schema`: print the values JSON Schema (a drop-in values.schema.json for the chart)."""
     from .resources import schemas_dir  # deferred: `--help` and completion load no pipeline
 
-    sys.stdout.write((schemas_dir() / "values.schema.json").read_text(encoding="utf-8"))
+    show((schemas_dir() / "values.schema.json").read_text(encoding="utf-8"))
 
 
 def server(log_file) -> None:

@@ -192,15 +192,38 @@ class _FullDisk(_ClosedPipe):
 @pytest.mark.parametrize(
     "stdout, said",
     [
-        (None, "standard output is closed: give --output FILE for the report"),  # `>&-`
-        (_FullDisk(), "cannot write the report to standard output: No space left on device"),
+        (None, "standard output is closed"),  # `>&-`
+        (_FullDisk(), "cannot write to standard output: No space left on device"),
     ],
 )
-def test_a_report_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, stdout, said):
+@pytest.mark.parametrize(
+    "command, hint",
+    [
+        (["check", "values.yaml"], "; write the report with --output FILE"),
+        (["rules"], ""),
+        (["explain", "SL301"], ""),
+        (["schema"], ""),
+    ],
+)
+def test_output_that_cannot_be_written_is_one_line_and_exit_2(
+    tmp_path, monkeypatch, capsys, stdout, said, command, hint
+):
     from starter_lint.cli import run_cli
 
     (tmp_path / "values.yaml").write_text("image:\n  tag: 1.2.3\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("sys.stdout", stdout)
-    assert run_cli(["check", "values.yaml"]) == 2
-    assert capsys.readouterr().err == f"starter-lint: error: {said}\n"
+    assert run_cli(command) == 2
+    assert capsys.readouterr().err == f"starter-lint: error: {said}{hint}\n"
+
+
+@pytest.mark.parametrize("stderr", [None, _FullDisk()], ids=["closed", "full"])
+def test_an_error_with_stderr_closed_or_full_is_still_exit_2(tmp_path, monkeypatch, stderr):
+    """`2>&-`: the line cannot be said, the exit code still tells (an exception writing it
+    would end the run with exit 1, which means findings)."""
+    from starter_lint.cli import run_cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stderr", stderr)
+    assert run_cli(["check", "--manifests", "missing.yaml"]) == 2
+    assert run_cli(["rules", "--bogus"]) == 2
