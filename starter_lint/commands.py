@@ -28,10 +28,10 @@ def say(message: str) -> None:
     """The one way a line reaches stderr: `starter-lint: message`, its key, value and file names
     escaped (report.escape.terminal), so that none starts a line, a workflow command (`::error`)
     or an ESC sequence, whatever a pull request names its files."""
-    from .report.escape import terminal  # deferred: `--help` and completion load no pipeline
-
     if sys.stderr is None:  # started with it closed (`2>&-`): nowhere to say it, the exit code still tells
         return
+    from .report.escape import terminal  # deferred: `--help` and completion load no pipeline
+
     try:
         sys.stderr.write(f"starter-lint: {terminal(message)}\n")
     except OSError:  # a full or broken stderr: the same (an exception here would end the run with exit 1)
@@ -155,7 +155,8 @@ def values(fmt, provenance, show_secrets, target_name, params: dict) -> None:
 
 
 def baseline(target_names, params: dict) -> None:
-    """`baseline`: record today's findings (fingerprints) in a baseline file that `check --baseline` accepts."""
+    """`baseline`: record today's findings (fingerprints) in a baseline file that
+    `check --baseline` accepts."""
     import json  # deferred: `--help` and completion load no pipeline
 
     from .pipeline import run  # deferred: --help and completion load no pipeline
@@ -214,7 +215,8 @@ def fix(show_diff, unsafe_fixes, target_names, params: dict) -> None:
 
 
 def rules(fmt, params: dict) -> None:
-    """`rules`: list the rule catalog (with the config's rule-dirs, the --policy values policies, and"""
+    """`rules`: list the rule catalog (with the config's rule-dirs, the --policy values policies,
+    and the --policy admission policies under SL901)."""
     import json  # deferred: `--help` and completion load no pipeline
 
     from .pipeline import run_catalog  # deferred: --help and completion load no pipeline
@@ -253,17 +255,20 @@ def rules(fmt, params: dict) -> None:
     else:
         shown = [rule.escaped(text_line) for rule in catalog.values()]
         width = max(len(r.name) for r in shown)
+        lines = []
         for r in shown:
             fix = "" if r.fix == "none" else f"{r.fix}-fix"
-            show(f"{r.id}  {r.name:<{width}}  {r.severity!s:<7}  {fix:<11}  {r.summary}\n")
+            lines.append(f"{r.id}  {r.name:<{width}}  {r.severity!s:<7}  {fix:<11}  {r.summary}\n")
             if r.id == "SL901" and admission:
                 from .report.admission_listing import text_lines  # deferred: --policy only
 
-                show("".join(line + "\n" for line in text_lines(admission)))
+                lines += [line + "\n" for line in text_lines(admission)]
+        show("".join(lines))  # one write (show flushes)
 
 
 def explain(rule_id, params: dict) -> None:
-    """`explain`: explain one rule (or a --policy values policy, or an admission policy as SL901/NAME):"""
+    """`explain`: explain one rule (or a --policy values policy, or an admission policy as
+    SL901/NAME): what it checks, why, how to fix it."""
     from .catalog import find_rule  # deferred: --help and completion load no pipeline
     from .pipeline import run_catalog  # deferred: --help and completion load no pipeline
     from .report.escape import text_line  # deferred: `--help` and completion load no pipeline
@@ -285,12 +290,15 @@ def explain(rule_id, params: dict) -> None:
         if not meant:
             raise
         raise StarterLintError(f"{exc}; {rule_id} is an admission policy: `explain {meant}`") from None
-    show(rule.help_markdown(fix_safety=True))
-    show(f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n")
+    show(
+        rule.help_markdown(fix_safety=True)
+        + f"\nseverity: {rule.severity}   tags: {', '.join(rule.tags)}   fix: {rule.fix}\n"
+    )
 
 
 def policy_test(paths) -> None:
-    """`policy test`: run every values policy's examples: a fail example must be flagged, a pass example not."""
+    """`policy test`: run every values policy's examples: a fail example must be flagged, a pass
+    example not."""
     from .policy.examples import run_examples  # deferred: --help and completion load no pipeline
 
     results = run_examples(paths, os.getcwd())

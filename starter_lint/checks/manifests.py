@@ -95,8 +95,9 @@ def validation_ahead(options) -> Prepare | None:
             for obj in objects
             if obj.verdict is None and _validated(obj, _api_problem(obj, versions, known))
         ]
-        for obj, verdict in zip(chosen, validator.validate_all(chosen), strict=True):
-            obj.verdict = verdict
+        if chosen:
+            for obj, verdict in zip(chosen, validator.validate_all(chosen), strict=True):
+                obj.verdict = verdict
 
     return validate
 
