@@ -27,7 +27,9 @@ def clicks_reading(args: list) -> dict | None:
     """The parameters click gives the `check` command for `args` (after `check`), or None
     when it refuses them."""
     try:
-        with CHECK.make_context("check", list(args), resilient_parsing=False) as ctx:
+        # with the group's settings (`-h`): as `starter-lint check` reads it, and without caching
+        # a help option of `--help` alone on the command for the tests after this one
+        with CHECK.make_context("check", list(args), **main.context_settings) as ctx:
             return dict(ctx.params)
     except (click.exceptions.Exit, click.ClickException):
         return None
