@@ -227,82 +227,143 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
     the `value` of a `{name: SECRET_KEY, value: …}` entry and the value of a `- SECRET_KEY=…`
     env list item; URL passwords anywhere in a string; everything below the top-level keys
     `whole_below` (a Secret's `data`)."""
-    # a depth-first walk in document order with one iterator per open container: a scalar (most
-    # values: short strings that hold nothing) costs its own tests only, no entry on a stack, and
-    # a scalar's path is only built when it is yielded. What a container's children share (its
-    # path, whether it is below a secret path or a credential-named key) is worked out once for
-    # all of them. The root is the one child of a container that is none (path `()`)
-    # (path of the container, the container, its (key, value) pairs left, below a secret path,
-    # a list written at a credential-named key)
-    stack: list[tuple[tuple[Any, ...], Any, Iterator[tuple[Any, Any]], bool, bool]] = [
-        ((), None, iter(((None, data),)), False, False)
-    ]
-    while stack:
-        parent_path, parent, pairs, secret_above, named = stack[-1]
-        is_map = isinstance(parent, dict)
-        parent_key = parent_path[-1] if parent_path else None
-        # each key below `stringData` or a secret-like env key is judged by its own name
-        below_secret_parent = bool(parent_path) and parent_key == "stringData"
-        in_env = bool(parent_path) and parent_key == "env"
-        below_whole = bool(parent_path) and parent_path[0] in whole_below
-        at_top = parent is not None and not parent_path
-        for key, node in pairs:
-            secret = secret_above or (
-                bool(parent_path)
-                and (key == "secrets" or below_secret_parent or (in_env and is_secret_key(key)))
-            )
-            if isinstance(node, (dict, list)):
-                path = parent_path + (key,) if parent is not None else ()
-                if isinstance(node, dict):  # each key of a map is judged by its own name
-                    stack.append((path, node, iter(node.items()), secret, False))
-                else:  # the items of a list written at a credential name are credentials
-                    named_list = named or (
-                        is_map
-                        and isinstance(key, str)
-                        and _credential_name(key)
-                        and names_credential(key, parent)
-                    )
-                    stack.append((path, node, enumerate(node), secret, named_list))
-                break  # on with the container's children; this container's other pairs after
-            if node is None:
-                continue
-            if (
-                secret
-                # a string or a number is a credential by name, a bool never, so only their key is
-                # asked (cached per key text: a stream repeats the same keys thousands of times)
+    found: list = []
+    if isinstance(data, (dict, list)):
+        _walk(data, (), whole_below, False, False, found)
+    elif data is not None:  # a lone scalar: only its own text can hold a secret
+        _scalar(None, (), None, data, False, False, whole_below, found)
+    yield from found
+
+
+# Keys that change nothing for what is below them, by their name: strings, not `secrets` or
+# `value`, not credential-named (`_credential_name`), not `env` or `stringData` (whose keys are
+# judged by their own names). Learnt as the walk meets them (a manifest stream repeats the same
+# few hundred keys thousands of times), up to a bound a hostile input cannot grow past.
+_PLAIN_KEYS: set = set()
+_PLAIN_KEYS_MAX = 4096
+_NOT_PLAIN = frozenset(("secrets", "value", "env", "stringData"))
+
+# The walk is depth first, in document order, one call per container: the loaders refuse
+# nesting deeper than textio.MAX_DEPTH (500) levels, well inside Python's recursion limit. A
+# path is only built for a container entered or a part found.
+
+
+def _walk(parent: Any, path: tuple, whole_below: tuple, secret_above: bool, named: bool, found: list) -> None:
+    """Append to `found` the secret parts below the container `parent`, at `path`
+    (`secret_above`: below a secret path; `named`: a list written at a credential name)."""
+    if path:
+        parent_key = path[-1]
+        # each key below `stringData`, or of an env map, is judged by its own name
+        below_secret_parent = parent_key == "stringData"
+        in_env = parent_key == "env"
+        if not (secret_above or named or in_env or below_secret_parent or path[0] in whole_below):
+            _plain(parent, path, whole_below, found)
+            return
+    else:
+        below_secret_parent = in_env = False
+    is_map = isinstance(parent, dict)
+    for key, node in parent.items() if is_map else enumerate(parent):
+        secret = secret_above or (
+            bool(path) and (key == "secrets" or below_secret_parent or (in_env and is_secret_key(key)))
+        )
+        _child(key, node, path, parent, is_map, secret, named, whole_below, found)
+
+
+def _child(
+    key: Any,
+    node: Any,
+    path: tuple,
+    parent: Any,
+    is_map: bool,
+    secret: bool,
+    named: bool,
+    whole_below: tuple,
+    found: list,
+) -> None:
+    """One child of `parent` (`secret`: it is below a secret path)."""
+    if isinstance(node, dict):
+        _walk(node, path + (key,), whole_below, secret, False, found)
+    elif isinstance(node, list):  # the items of a list written at a credential name are credentials
+        named_list = named or (
+            is_map and isinstance(key, str) and _credential_name(key) and names_credential(key, parent)
+        )
+        _walk(node, path + (key,), whole_below, secret, named_list, found)
+    elif node is not None:
+        _scalar(key, path, parent, node, secret, named, whole_below, found)
+    if (
+        is_map
+        and type(key) is str
+        and len(_PLAIN_KEYS) < _PLAIN_KEYS_MAX
+        and key not in _NOT_PLAIN
+        and not _credential_name(key)
+    ):
+        _PLAIN_KEYS.add(key)
+
+
+def _plain(parent: Any, path: tuple, whole_below: tuple, found: list) -> None:
+    """`_walk` of a container in no secret context (most of a manifest: not below a secret
+    path, a credential name, `env`, `stringData` or a top-level key of `whole_below`). A child
+    under a plain key, or a list item, is then secret only by its own text (a PEM private key,
+    a URL's password), and a container below it is in no secret context either."""
+    if isinstance(parent, dict):
+        for key, node in parent.items():
+            if key not in _PLAIN_KEYS:  # not learnt yet, or a key that decides
+                _child(key, node, path, parent, True, key == "secrets", False, whole_below, found)
+            elif isinstance(node, str):
+                if "://" in node or "-----BEGIN" in node:
+                    _scalar(key, path, parent, node, False, False, whole_below, found)
+            elif isinstance(node, (dict, list)):
+                _plain(node, path + (key,), whole_below, found)
+        return
+    for index, node in enumerate(parent):
+        if isinstance(node, str):
+            if "://" in node or "-----BEGIN" in node:
+                _scalar(index, path, parent, node, False, False, whole_below, found)
+        elif isinstance(node, (dict, list)):
+            _plain(node, path + (index,), whole_below, found)
+
+
+def _scalar(
+    key: Any, path: tuple, parent: Any, node: Any, secret: bool, named: bool, whole_below: tuple, found: list
+) -> None:
+    """Append the scalar `node`, child `key` of `parent` (None: the lone root) at `path`, to
+    `found` when it is or holds a secret."""
+    is_map = isinstance(parent, dict)
+    if (
+        secret
+        # a string or a number is a credential by name, a bool never, so only their key is asked
+        # (cached per key text)
+        or (
+            not isinstance(node, bool)
+            and (
+                named
                 or (
-                    not isinstance(node, bool)
-                    and (
-                        named
-                        or (
-                            is_map
-                            and isinstance(key, str)
-                            and _credential_name(key)
-                            and names_credential(key, parent)
-                        )
-                    )
+                    is_map
+                    and isinstance(key, str)
+                    and _credential_name(key)
+                    and names_credential(key, parent)
                 )
-                or (isinstance(node, str) and "-----BEGIN" in node and is_private_key_text(node))
-                or below_whole
-                or (at_top and key in whole_below)
-                or (key == "value" and is_map and is_secret_key(parent.get("name")))
-            ):
-                yield (parent_path + (key,) if parent is not None else ()), node, None
-                continue
-            if not isinstance(node, str):
-                continue
-            in_env_list = in_env and isinstance(key, int)
-            if "://" not in node and not in_env_list:
-                continue  # no URL, no `NAME=value`: nothing in it can be a credential
-            spans = credential_spans(node)
-            if in_env_list:
-                assignment = _ENV_ASSIGNMENT.fullmatch(node)
-                if assignment and is_secret_key(assignment.group(1)):
-                    spans = merge_spans(spans + [assignment.span(2)])
-            if spans:
-                yield (parent_path + (key,) if parent is not None else ()), node, spans
-        else:  # every pair of the container seen
-            stack.pop()
+            )
+        )
+        or (isinstance(node, str) and "-----BEGIN" in node and is_private_key_text(node))
+        or (bool(path) and path[0] in whole_below)
+        or (parent is not None and not path and key in whole_below)
+        or (key == "value" and is_map and is_secret_key(parent.get("name")))
+    ):
+        found.append((path + (key,) if parent is not None else (), node, None))
+        return
+    if not isinstance(node, str):
+        return
+    in_env_list = bool(path) and path[-1] == "env" and isinstance(key, int)
+    if "://" not in node and not in_env_list:
+        return  # no URL, no `NAME=value`: nothing in it can be a credential
+    spans = credential_spans(node)
+    if in_env_list:
+        assignment = _ENV_ASSIGNMENT.fullmatch(node)
+        if assignment and is_secret_key(assignment.group(1)):
+            spans = merge_spans(spans + [assignment.span(2)])
+    if spans:
+        found.append((path + (key,) if parent is not None else (), node, spans))
 
 
 def _secret_texts(value: Any, spans) -> set:

@@ -169,3 +169,28 @@ def test_fixtures():
     for data in documents:
         for whole_below in WHOLE_BELOW:
             assert list(secret_parts(data, whole_below)) == reference_secret_parts(data, whole_below)
+
+
+def test_deepest_loadable_nesting():
+    """The walk recurses once per level: data nested as deep as the loaders allow (and a little
+    more, as merged values may be) is walked, its secrets found at the bottom."""
+    from starter_lint.textio import MAX_DEPTH
+
+    for bottom in ({"password": "s3cret-value"}, ["postgres://u:pw@db/x"]):
+        data: Any = bottom
+        for level in range(MAX_DEPTH + 20):
+            data = {f"k{level % 7}": data} if level % 3 else [data]
+        found = list(secret_parts(data))
+        assert found == reference_secret_parts(data)
+        assert len(found) == 1
+
+
+def test_plain_keys_learnt_in_one_walk_change_nothing_in_the_next():
+    """A key learnt as plain in one context (`password` is never learnt: it names a credential)
+    is plain in every other: the same tree walked twice, and after other trees, gives the same."""
+    rng = random.Random(7)
+    trees = [_tree(rng, 6) for _ in range(50)]
+    first = [list(secret_parts(tree, ("data", "stringData"))) for tree in trees]
+    again = [list(secret_parts(tree, ("data", "stringData"))) for tree in reversed(trees)]
+    assert first == list(reversed(again))
+    assert first == [reference_secret_parts(tree, ("data", "stringData")) for tree in trees]
