@@ -1,17 +1,19 @@
-"""Work over many items done in two halves at once: one here, one in a forked child process.
+"""Work over many items done in parts at once: one here, each other in a forked child process.
 
 CI runners and laptops have at least two cores, and a check of a large input (hundreds of
 rendered releases) spends most of its time reading YAML, one file after the other, in one
 process. `in_two_halves` cuts the items where half their weight (bytes, objects) is reached,
 forks, and while this process works on the first half the child works on the second and sends
 its result back pickled. The caller gets the two results in order, so what it builds from them
-is exactly what one pass over all the items would build.
+is exactly what one pass over all the items would build. `in_parts` does the same with more
+parts (`-j N` over config targets), one child each, no more parts than cores.
 
 It falls back to doing everything here, with the same result, whenever splitting cannot pay or
 might not be safe: the fast paths are off (the tests' reference path), the work is small, there
 is one core, the platform cannot fork (or is macOS, where a forked child may crash in a system
 framework), this process runs threads (a fork copies their locks held), SIGCHLD is ignored, or
-it is itself a worker of `-j N` (the cores are taken). A child that fails in any way (an error
+it works on a part already, here or in a child (the cores are taken), or is a worker of a
+library user's process pool. A child that fails in any way (an error
 reading a file, a crash, a result that does not unpickle) costs nothing but time: its half is
 done again here, so an error is raised here, as one pass would raise it.
 
@@ -22,6 +24,7 @@ The child only computes: it writes nothing but its result into a pipe and leaves
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import signal
 import sys
@@ -40,12 +43,20 @@ _BUFFER = 1 << 16
 def split_at(weights: Sequence[int]) -> int:
     """The index that cuts `weights` into two parts of (about) equal total: the first part is
     weights[:index]."""
-    half, total = sum(weights) / 2, 0
-    for index, weight in enumerate(weights):
-        if total + weight / 2 >= half:
-            return index
-        total += weight
-    return len(weights)
+    return cut_points(weights, 2)[0]
+
+
+def cut_points(weights: Sequence[int], parts: int) -> list[int]:
+    """The `parts - 1` indices that cut `weights` into `parts` contiguous parts of (about) equal
+    total: an item goes to the part where the larger half of its weight falls."""
+    total, before, index, cuts = sum(weights), 0, 0, []
+    for part in range(1, parts):
+        share = total * part / parts
+        while index < len(weights) and before + weights[index] / 2 < share:
+            before += weights[index]
+            index += 1
+        cuts.append(index)
+    return cuts
 
 
 def _cores() -> int:
@@ -73,7 +84,13 @@ def can_split() -> bool:
     """Whether work may be split into a forked child here and now."""
     # macOS: a forked child that touches a system framework the parent initialised may crash
     # (which is why Python's multiprocessing spawns there); splitting is for Linux runners
-    if not speedups.FAST_PATHS or not hasattr(os, "fork") or sys.platform == "darwin" or _cores() < 2:
+    if (
+        _Split.in_parts
+        or not speedups.FAST_PATHS
+        or not hasattr(os, "fork")
+        or sys.platform == "darwin"
+        or _cores() < 2
+    ):
         return False
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
@@ -96,32 +113,65 @@ def in_two_halves(
     """[work(items)] or, when the total weight (default: one per item) reaches `minimum` and
     splitting is possible, [work(first half), work(second half)], the second computed in a
     forked child."""
+    return in_parts(work, items, 2, minimum, weights)
+
+
+class _Split:
+    # this process works on one part while others work on theirs (a forked child, or the
+    # parent while its children run): a part is not split again, the cores are taken
+    in_parts = False
+
+
+def in_parts(
+    work: Callable[[Sequence[Item]], Result],
+    items: Sequence[Item],
+    parts: int,
+    minimum: int,
+    weights: Sequence[int] | None = None,
+) -> list[Result]:
+    """[work(items)] or, when the total weight (default: one per item) reaches `minimum` and
+    splitting is possible, [work(part) for each of up to `parts` contiguous parts of about
+    equal weight, no more than there are cores], every part but the first computed in a forked
+    child of its own."""
     weights = [1] * len(items) if weights is None else weights
     total = sum(weights)
-    if len(items) < 2 or total < max(minimum, 1) or not can_split():
+    parts = min(parts, len(items))
+    if parts < 2 or total < max(minimum, 1) or not can_split():
         return [work(items)]
-    cut = split_at(weights)
-    first_weight = sum(weights[:cut])
-    if max(first_weight, total - first_weight) > total * 3 / 4:
+    bounds = [0, *cut_points(weights, min(parts, _cores())), len(items)]
+    slices = [(start, stop) for start, stop in itertools.pairwise(bounds) if stop > start]
+    if len(slices) < 2 or max(sum(weights[start:stop]) for start, stop in slices) > total * 3 / 4:
         return [work(items)]  # one item outweighs the rest: a child would only add its cost
-    first, second = items[:cut], items[cut:]
-    child = _start(work, second)
-    if child is None:
-        return [work(items)]
-    pid, reader = child
+    shares = [items[start:stop] for start, stop in slices]
+    children: list[tuple[int, int] | None] = []
     try:
-        mine = work(first)
-    except BaseException:
-        os.close(reader)
-        _kill(pid)
+        for share in shares[1:]:
+            children.append(_start(work, share))
+        _Split.in_parts = True
+        try:
+            mine = work(shares[0])
+        finally:
+            _Split.in_parts = False
+        results = [mine]
+        for index, child in enumerate(children):
+            theirs = None
+            if child is not None:
+                pid, reader = child
+                children[index] = None  # its reader is closed and it is reaped below, whatever happens
+                try:
+                    theirs = _collect(pid, reader)
+                except BaseException:  # interrupted while taking a child's result: stop the child too
+                    _kill(pid)  # (not reaped yet: its pid is still its own, a zombie at worst)
+                    raise
+                _reap(pid)
+            results.append(work(shares[index + 1]) if theirs is None else theirs)
+        return results
+    except BaseException:  # an error here (or an interrupt): the children still running are stopped
+        for child in children:
+            if child is not None:
+                os.close(child[1])
+                _kill(child[0])
         raise
-    try:
-        theirs = _collect(pid, reader)
-    except BaseException:  # interrupted while taking the child's result: stop the child too
-        _kill(pid)  # (not reaped yet: its pid is still its own, a zombie at worst)
-        raise
-    _reap(pid)
-    return [mine, work(second) if theirs is None else theirs]
 
 
 def _start(work: Callable[[Sequence[Item]], Result], items: Sequence[Item]) -> tuple[int, int] | None:
@@ -138,6 +188,7 @@ def _start(work: Callable[[Sequence[Item]], Result], items: Sequence[Item]) -> t
         os.close(writer)
         return None
     if pid == 0:  # the child: compute, send, leave without running anything of the parent's
+        _Split.in_parts = True
         code = 1
         try:
             os.close(reader)

@@ -6,6 +6,8 @@ output and an exit code.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -365,7 +367,19 @@ def run(options: Options) -> Report:
             raise StarterLintError(f"--crd {crd}: no such file or folder")
     targets = plan_targets(options)
     if (options.jobs or 1) > 1 and len(targets) > 1 and "-" not in [m for t in targets for m in t.manifests]:
-        results = _run_parallel(targets, options)
+        from .halves import in_parts  # deferred: only -j N
+
+        # this process and forked children, each a contiguous share of the targets; reports in
+        # the targets' order, as a serial run makes them. A share whose child failed (an error
+        # in one of its targets, exit 2) is checked again here, so the error is raised here
+        shares = in_parts(
+            lambda share: [run_target(target, options, catalog) for target in share],
+            targets,
+            options.jobs,
+            0,
+            [_input_bytes(target, options.cwd) for target in targets],
+        )
+        results = [result for share in shares for result in share]
     else:
         results = [run_target(target, options, catalog) for target in targets]
     if options.selects("SL107"):
@@ -397,18 +411,34 @@ def _report_unused_suppressions(results: list, options: Options, catalog) -> Non
         results[index].findings.sort(key=Finding.sort_key)
 
 
-def _run_target_alone(target: Target, options: Options) -> TargetResult:
-    return run_target(target, options, run_catalog(options))
+# what a chart's render is counted as in a target's input (its rendered manifests, about)
+CHART_RENDER_BYTES = 64 * 1024
 
 
-def _run_parallel(targets: list, options: Options) -> list:
-    """Targets in worker processes (-j N); results keep the targets' order, so output is the same
-    as a serial run. Errors in a worker (exit-2 conditions) come back as the same exception."""
-    import multiprocessing  # deferred: only -j N uses processes
-    from concurrent.futures import ProcessPoolExecutor  # deferred: only -j N uses processes
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else methods[0])
-    workers = min(options.jobs, len(targets))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(_run_target_alone, targets, [options] * len(targets)))
+def _input_bytes(target: Target, cwd) -> int:
+    """About how much a target reads (its values and manifest files, a folder's files, a chart's
+    render), so that `-j N` gives each process a share of the targets that takes about as long.
+    Sizes only: which files are read, and whether they may be, is the check's to say."""
+    total = CHART_RENDER_BYTES if target.chart else 0
+    folders = []
+    for given in [*target.files, *target.manifests]:
+        path = given if cwd is None or os.path.isabs(given) else os.path.join(cwd, given)
+        try:
+            status = os.stat(path)
+        except (OSError, ValueError):
+            continue
+        if stat.S_ISREG(status.st_mode):
+            total += status.st_size
+        elif stat.S_ISDIR(status.st_mode):
+            folders.append(path)
+    while folders:  # a folder of manifests: its files, not following links
+        try:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
+                        total += entry.stat(follow_symlinks=False).st_size
+        except OSError:
+            continue
+    return max(total, 1)

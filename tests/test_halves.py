@@ -130,6 +130,78 @@ def test_an_error_here_stops_the_child_and_is_raised():
         os.waitpid(-1, os.WNOHANG)
 
 
+@pytest.mark.parametrize(
+    "weights, parts, cuts",
+    [
+        ([1] * 9, 3, [3, 6]),
+        ([1] * 4, 4, [1, 2, 3]),
+        ([4, 1, 1, 1, 1], 2, [1]),
+        ([1, 1], 3, [1, 1]),  # fewer items than parts: an empty part, dropped by in_parts
+        ([], 2, [0]),
+    ],
+)
+def test_the_cuts_share_the_weight(weights, parts, cuts):
+    assert halves.cut_points(weights, parts) == cuts
+
+
+@needs_fork
+def test_each_part_is_computed_by_a_child_of_its_own_and_the_order_kept(monkeypatch):
+    monkeypatch.setattr(halves, "_cores", lambda: 3)
+    items = list(range(12))
+    parts = halves.in_parts(_with_pid, items, 3, minimum=2)
+    assert [item for part in parts for item, _ in part] == items
+    pids = [{pid for _, pid in part} for part in parts]
+    assert pids[0] == {os.getpid()} and len(pids[1] | pids[2]) == 2 and os.getpid() not in pids[1] | pids[2]
+    with pytest.raises(ChildProcessError):  # every child reaped
+        os.waitpid(-1, os.WNOHANG)
+
+
+@needs_fork
+def test_no_more_parts_than_cores(monkeypatch):
+    monkeypatch.setattr(halves, "_cores", lambda: 2)
+    assert len(halves.in_parts(_with_pid, list(range(12)), 4, minimum=2)) == 2
+
+
+@needs_fork
+def test_a_part_is_not_split_again():
+    """The parent while its children work, and each child, has its core: loading a large input
+    in a part (a `-j` target) stays in one process."""
+
+    def work(items):
+        return [(item, halves.can_split()) for item in items]
+
+    parts = halves.in_parts(work, list(range(4)), 2, minimum=2)
+    assert [allowed for part in parts for _, allowed in part] == [False] * 4
+    assert halves.can_split()  # and splitting is allowed again after
+
+
+@needs_fork
+@pytest.mark.parametrize("failing", [_fails_in_a_child, _dies_in_a_child])
+def test_a_failed_childs_part_is_done_here_in_its_place(monkeypatch, failing):
+    monkeypatch.setattr(halves, "_cores", lambda: 3)
+    parts = halves.in_parts(failing(os.getpid()), list(range(9)), 3, minimum=2)
+    assert parts == [_with_pid(range(3)), _with_pid(range(3, 6)), _with_pid(range(6, 9))]
+
+
+@needs_fork
+def test_an_error_here_stops_every_child(monkeypatch):
+    monkeypatch.setattr(halves, "_cores", lambda: 3)
+    parent = os.getpid()
+
+    def work(items):
+        if os.getpid() == parent:
+            raise ValueError("this part is broken")
+        import time
+
+        time.sleep(30)
+        return items
+
+    with pytest.raises(ValueError, match="this part is broken"):
+        halves.in_parts(work, list(range(9)), 3, minimum=2)
+    with pytest.raises(ChildProcessError):  # both children killed and reaped
+        os.waitpid(-1, os.WNOHANG)
+
+
 @needs_fork
 def test_the_child_writes_nothing_to_the_output(capfd):
     def work(items):
