@@ -176,6 +176,59 @@ def test_same_error_paths_as_jsonschema_on_standalone_schemas(validator):
     assert checked > 30
 
 
+# what a mutation writes in place of a value: every JSON type, nullable fields' null, an unknown key
+_MUTATIONS = [None, 1, 1.5, 2.0, True, "x", [], {}, {"unknown": 1}, [1, "a"], [{"name": 3}]]
+
+
+def _paths(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _paths(value, (*path, index))
+
+
+def test_same_error_paths_as_jsonschema_on_broken_objects(validator):
+    """The type tests, objects, arrays and choices the interpreter specializes (a nullable field,
+    an IntOrString) against jsonschema, on the inputs' objects with values replaced at random."""
+    import copy
+    import random
+
+    jsonschema = pytest.importorskip("jsonschema")
+    from starter_lint.pointer import build
+    from starter_lint.validate.schemas import inline_refs
+
+    schemas = kube_schemas("1.27")
+    rng = random.Random(12)
+    standalone: dict = {}
+    broken = 0
+    for label, obj in _objects_of_all_inputs():
+        schema = schemas.schema_for(obj["apiVersion"], obj["kind"])
+        places = [path for path in _paths(obj) if len(path) >= 2]
+        if schema is None or not places:
+            continue
+        key = (obj["apiVersion"], obj["kind"])
+        if key not in standalone:
+            standalone[key] = jsonschema.Draft202012Validator(inline_refs(schema, schemas.definitions))
+        for _ in range(3):
+            mutated = copy.deepcopy(obj)
+            for path in rng.sample(places, min(len(places), rng.randint(1, 3))):
+                node = mutated
+                try:
+                    for part in path[:-1]:
+                        node = node[part]
+                    node[path[-1]] = copy.deepcopy(rng.choice(_MUTATIONS))
+                except (KeyError, IndexError, TypeError):  # its parent was replaced already
+                    continue
+            theirs = sorted(build(*e.absolute_path) for e in standalone[key].iter_errors(mutated))
+            ours = sorted(e.pointer for e in validator.validate(mutated).errors)
+            assert ours == theirs, label
+            broken += bool(theirs)
+    assert broken > 50
+
+
 def test_shipped_crd_schemas_accept_and_reject_like_the_crd():
     validator = BuiltinValidator("1.27", CrdSchemas())
     good = {
@@ -253,6 +306,38 @@ def test_crd_keywords():
     assert pointers == ["/any", "/i", "/l", "/l", "/n", "/n", "/s", "/s"]
     assert interpreter.errors({"type": "integer"}, True)[0].message == "got boolean, want integer"
     assert interpreter.errors({"type": "integer"}, 3.0) == []
+
+
+@pytest.mark.parametrize(
+    "schema, value, messages",
+    [
+        ({"oneOf": [{"type": "string"}, {"type": "integer"}]}, "x", []),
+        ({"oneOf": [{"type": "string"}, {"type": "integer"}]}, 3, []),
+        ({"oneOf": [{"type": "string"}, {"type": "integer"}]}, [], ["oneOf failed, none matched"]),
+        (
+            {"oneOf": [{"type": "integer"}, {"type": "number"}]},
+            3,
+            ["valid against schemas at indexes 0 and 1"],
+        ),
+        ({"anyOf": [{"type": "integer"}, {"type": "number", "description": "a note"}]}, 3, []),
+        ({"anyOf": [{"type": ["string", "null"]}, {"type": "boolean", "format": "x"}]}, None, []),
+        (
+            {"anyOf": [{"type": "string", "minLength": 2}, {"type": "boolean"}]},
+            "a",
+            ["anyOf failed, none matched"],
+        ),
+        ({"type": ["object", "null"], "required": ["a"]}, None, []),
+        ({"type": ["null", "array"], "minItems": 1}, [], ["minimum 1 items required, but found 0 items"]),
+        ({"type": ["boolean", "null"]}, "true", ["got string, want null or boolean"]),
+        ({"type": "array"}, {}, ["got object, want array"]),
+        ({"type": ["integer", "null"]}, 2.5, ["got number, want null or integer"]),
+        ({"type": ["integer", "null"]}, None, []),
+    ],
+)
+def test_type_and_choice_messages(schema, value, messages):
+    """The shapes compiled without a call of their type predicate (a nullable field, a branch of a
+    choice that only names a type) say what the general path says."""
+    assert [e.message for e in SchemaValidator().errors(schema, value)] == messages
 
 
 def test_sl701_names_the_crd_schema_for_a_custom_kind(tmp_path):

@@ -84,6 +84,50 @@ def _noop(data, path, out) -> None:
     return None
 
 
+# the keywords a schema node validates with (`SchemaValidator._build`); any other is an annotation
+_VALIDATING = frozenset(
+    (
+        "$ref",
+        "type",
+        "enum",
+        "const",
+        "required",
+        "properties",
+        "patternProperties",
+        "additionalProperties",
+        "minProperties",
+        "maxProperties",
+        "items",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "oneOf",
+        "anyOf",
+        "allOf",
+        "not",
+    )
+)
+
+
+def _type_only(schema) -> Callable[[Any], bool] | None:
+    """The type predicate of a schema node that validates nothing but its type, else None."""
+    if (
+        not isinstance(schema, dict)
+        or schema.get("type") is None
+        or len(_VALIDATING.intersection(schema)) != 1
+    ):
+        return None
+    return _type_predicate(schema["type"])
+
+
 def _type_predicate(types):
     wanted = tuple((types,) if isinstance(types, str) else types)
     if wanted in (("object", "null"), ("null", "object")):
@@ -94,7 +138,72 @@ def _type_predicate(types):
         return lambda v: type(v) is dict
     if wanted == ("string",):
         return lambda v: type(v) is str
+    if len(wanted) == 1:
+        only = wanted[0]
+        return lambda v: _is_type(v, only)
+    if len(wanted) == 2 and "null" in wanted:  # a nullable field
+        other = wanted[1] if wanted[0] == "null" else wanted[0]
+        return lambda v: v is None or _is_type(v, other)
     return lambda v: any(_is_type(v, t) for t in wanted)
+
+
+def _type_error(data, path, wanted) -> SchemaError:
+    return SchemaError(to_pointer(path), f"got {json_type(data)}, want {_want(wanted)}")
+
+
+# types whose test needs no call (as _type_predicate and _is_type decide them): the Python type,
+# whether it is tested by `type(data) is` (else isinstance), whether null is allowed too
+_FAST_TYPES: dict = {}
+for _json_type, _python_type, _exact in (
+    ("object", dict, True),
+    ("string", str, True),
+    ("array", list, False),
+    ("boolean", bool, False),
+):
+    _FAST_TYPES[(_json_type,)] = (_python_type, _exact, False)
+    _FAST_TYPES[(_json_type, "null")] = _FAST_TYPES[("null", _json_type)] = (_python_type, _exact, True)
+
+
+def _typed_step(wanted, step) -> Step | None:
+    """A node of one of the _FAST_TYPES (Kubernetes' schemas: nearly every node) and at most one
+    step, tested without a call of its type predicate; else None."""
+    fast = _FAST_TYPES.get(tuple(wanted))
+    if fast is None:
+        return None
+    python_type, exact, nullable = fast
+    if exact:
+
+        def typed(data, path, out):
+            if type(data) is not python_type and not (nullable and data is None):
+                out.append(_type_error(data, path, wanted))
+                return
+            if step is not None:
+                step(data, path, out)
+
+        return typed
+
+    def instance(data, path, out):
+        if not isinstance(data, python_type) and not (nullable and data is None):
+            out.append(_type_error(data, path, wanted))
+            return
+        if step is not None:
+            step(data, path, out)
+
+    return instance
+
+
+def _checked(type_ok, wanted, steps: list) -> Step:
+    """A node with a type and at most one step, of any type."""
+    step = steps[0] if steps else None
+
+    def checked(data, path, out):
+        if not type_ok(data):
+            out.append(_type_error(data, path, wanted))
+            return
+        if step is not None:
+            step(data, path, out)
+
+    return checked
 
 
 class SchemaValidator:
@@ -152,6 +261,11 @@ class SchemaValidator:
             )
             if step is not None
         ] + self._combinator_steps(schema)
+
+        if ref_step is None and type_ok is not None and len(steps) <= 1:
+            # the common shapes, without a call of the type predicate and a loop of steps: a
+            # leaf of one type (most nodes) and an object of properties
+            return _typed_step(wanted, steps[0] if steps else None) or _checked(type_ok, wanted, steps)
 
         def run(data, path, out):
             if ref_step is not None:
@@ -234,12 +348,26 @@ class SchemaValidator:
             if type(data) is not dict:
                 return
             if required:
-                missing = [name for name in required if name not in data]
-                if missing:
-                    word = "property" if len(missing) == 1 else "properties"
-                    out.append(SchemaError(to_pointer(path), f"missing {word} {_quote_all(missing)}"))
+                for name in required:
+                    if name not in data:
+                        missing = [name for name in required if name not in data]
+                        word = "property" if len(missing) == 1 else "properties"
+                        out.append(SchemaError(to_pointer(path), f"missing {word} {_quote_all(missing)}"))
+                        break
             extra: list[str] | None = None
-            for key, value in data.items():
+            if not patterns:  # nearly every object: each key is declared, or additional
+                for key, value in data.items():
+                    fn = properties.get(key)
+                    if fn is None:
+                        if key not in declared:
+                            if closed:
+                                (extra if extra is not None else (extra := [])).append(key)
+                            elif additional_fn is not None:
+                                additional_fn(value, (path, key), out)
+                            continue
+                        fn = properties[key] = compile_schema(declared[key])
+                    fn(value, (path, key), out)
+            for key, value in data.items() if patterns else ():
                 fn = properties.get(key)
                 if fn is None and key in declared:
                     fn = properties[key] = compile_schema(declared[key])
@@ -371,9 +499,10 @@ class SchemaValidator:
     def _combinator_steps(self, schema) -> list:
         steps = []
         for keyword in ("oneOf", "anyOf"):
-            branches = [self.compile(branch) for branch in schema.get(keyword) or ()]
+            choices = schema.get(keyword) or ()
+            branches = [self.compile(branch) for branch in choices]
             if branches:
-                steps.append(self._choice_step(keyword, branches))
+                steps.append(self._choice_step(keyword, branches, [_type_only(branch) for branch in choices]))
         for branch in schema.get("allOf") or ():
             steps.append(self.compile(branch))
         if "not" in schema:
@@ -389,10 +518,18 @@ class SchemaValidator:
         return steps
 
     @staticmethod
-    def _choice_step(keyword: str, branches: list):
+    def _choice_step(keyword: str, branches: list, tests: list):
+        """`tests`: for each branch that only names a type, its type predicate (the branch
+        passes exactly when it holds): asked without building the error it would report."""
+
         def choice_step(data, path, out):
             matched = []
             for i, branch in enumerate(branches):
+                test = tests[i]
+                if test is not None:
+                    if test(data):
+                        matched.append(i)
+                    continue
                 found: list = []
                 branch(data, path, found)
                 if not found:
