@@ -6,8 +6,6 @@ output and an exit code.
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -367,19 +365,12 @@ def run(options: Options) -> Report:
             raise StarterLintError(f"--crd {crd}: no such file or folder")
     targets = plan_targets(options)
     if (options.jobs or 1) > 1 and len(targets) > 1 and "-" not in [m for t in targets for m in t.manifests]:
-        from .halves import in_parts  # deferred: only -j N
+        from .turns import in_turns  # deferred: only -j N
 
-        # this process and forked children, each a contiguous share of the targets; reports in
-        # the targets' order, as a serial run makes them. A share whose child failed (an error
-        # in one of its targets, exit 2) is checked again here, so the error is raised here
-        shares = in_parts(
-            lambda share: [run_target(target, options, catalog) for target in share],
-            targets,
-            options.jobs,
-            0,
-            [_input_bytes(target, options.cwd) for target in targets],
-        )
-        results = [result for share in shares for result in share]
+        # this process and forked children take the targets in turns, each the next one when it
+        # is free; reports in the targets' order, as a serial run makes them, and an error in a
+        # target (exit 2) raised after every earlier target was checked, as a serial run raises it
+        results = in_turns(lambda target: run_target(target, options, catalog), targets, options.jobs, 0)
     else:
         results = [run_target(target, options, catalog) for target in targets]
     if options.selects("SL107"):
@@ -409,36 +400,3 @@ def _report_unused_suppressions(results: list, options: Options, catalog) -> Non
             extended.add(index)
     for index in extended:
         results[index].findings.sort(key=Finding.sort_key)
-
-
-# what a chart's render is counted as in a target's input (its rendered manifests, about)
-CHART_RENDER_BYTES = 64 * 1024
-
-
-def _input_bytes(target: Target, cwd) -> int:
-    """About how much a target reads (its values and manifest files, a folder's files, a chart's
-    render), so that `-j N` gives each process a share of the targets that takes about as long.
-    Sizes only: which files are read, and whether they may be, is the check's to say."""
-    total = CHART_RENDER_BYTES if target.chart else 0
-    folders = []
-    for given in [*target.files, *target.manifests]:
-        path = given if cwd is None or os.path.isabs(given) else os.path.join(cwd, given)
-        try:
-            status = os.stat(path)
-        except (OSError, ValueError):
-            continue
-        if stat.S_ISREG(status.st_mode):
-            total += status.st_size
-        elif stat.S_ISDIR(status.st_mode):
-            folders.append(path)
-    while folders:  # a folder of manifests: its files, not following links
-        try:
-            with os.scandir(folders.pop()) as entries:
-                for entry in entries:
-                    if entry.is_dir(follow_symlinks=False):
-                        folders.append(entry.path)
-                    elif entry.is_file(follow_symlinks=False):
-                        total += entry.stat(follow_symlinks=False).st_size
-        except OSError:
-            continue
-    return max(total, 1)

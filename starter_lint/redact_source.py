@@ -82,7 +82,7 @@ def _secret_strings(ctx, manifests) -> frozenset:
             out |= values_secrets(loaded.other_reading.data)
         out |= _source_texts(loaded)  # `0755123`, read as 252499, is written as 0755123
     if manifests is not None:
-        # in this process, not split with a forked child (halves.py): the pages of objects
+        # in this process, not split with a forked child (turns.py): the pages of objects
         # both walk would be copied (10 MiB more at 500 releases) for no wall time gained
         strings, parts_of = _objects_secrets(enumerate(manifests.objects))
         out |= strings

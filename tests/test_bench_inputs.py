@@ -16,7 +16,7 @@ from .support import REPO, bench_module
 
 # the CLI in a fresh process, with the switch set before anything reads it (no cache of a run
 # with the other setting can answer for this one); `split`: the fast paths with every input large enough to be split
-# between two processes (halves.py), which this small input is not otherwise
+# between two processes (turns.py), which this small input is not otherwise
 _WITH_SWITCH = (
     "import sys\n"
     "from starter_lint import speedups\n"

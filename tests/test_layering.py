@@ -69,7 +69,7 @@ LAYER_OF = {
     "starter_lint.report.escape": "leaf helpers",  # output neutralising, used below report too
     "starter_lint.resources": "leaf helpers",
     "starter_lint.speedups": "leaf helpers",  # the fast-path switch the tests turn off
-    "starter_lint.halves": "leaf helpers",  # work split between this process and a forked child
+    "starter_lint.turns": "leaf helpers",  # work taken in turns by this process and forked children
     "starter_lint.textio": "leaf helpers",
     "starter_lint.tree": "leaf helpers",
     # reading YAML as Helm does

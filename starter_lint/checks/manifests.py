@@ -69,7 +69,7 @@ def _validated(obj, problem: ApiProblem | None) -> bool:
 def validation_ahead(options) -> Prepare | None:
     """What the manifest reader (stream.load_paths) does to the objects it reads, where it reads
     them: with the built-in validator, each object SL701/SL702 validate gets its verdict there.
-    A large input is read by two processes at once (halves.py), so each validates the half it
+    A large input is read by two processes at once (turns.py), so each validates the files it
     read, on its own core, and the verdicts come back with the objects: the same verdicts, the
     same validator, only sooner. None when neither rule runs; an object left without a verdict
     (another validator, or one that cannot be had: its error is raised by `_verdicts`, as

@@ -56,7 +56,7 @@ class Document:
             self._source = text
 
     def __reduce__(self) -> tuple[type[Document], tuple[str, int, int, tuple[int, int, int]]]:
-        # compact when handed between processes (halves.py): the constructor's arguments, and the
+        # compact when handed between processes (turns.py): the constructor's arguments, and the
         # file's text is one object every document of the file shares, so it is pickled once
         return Document, (self._source, self.first_line, self.index, (self._start, self._end, self._indent))
 

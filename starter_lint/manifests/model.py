@@ -30,7 +30,7 @@ class ManifestObject:
     verdict: Any = field(default=None, repr=False, compare=False)
 
     def __reduce__(self):
-        # the fields in order: handed between processes (halves.py) without a state dict each
+        # the fields in order: handed between processes (turns.py) without a state dict each
         return ManifestObject, (
             self.obj,
             self.path,

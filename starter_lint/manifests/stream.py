@@ -21,8 +21,8 @@ import yaml
 
 from .. import speedups
 from ..findings import Location, Problem
-from ..halves import can_split, in_two_halves
 from ..textio import LINE_BREAK_CHARS, after_lines, line_at, wide_breaks
+from ..turns import batches, can_split, in_turns
 from .documents import (
     MAX_DEPTH,
     MAX_EXPANDED_NODES,
@@ -119,16 +119,13 @@ def _load_in_parts(text: str, shown: str, result: ManifestSet, prepare: Prepare 
     if cut is None:  # small, no child possible (one pass is the reference), or no place to cut
         _load_into(text, shown, result)
         return
-    parts = [
-        part
-        for pieces in in_two_halves(
-            lambda pieces: [_load_part(text, shown, begin, end, prepare) for begin, end in pieces],
-            [(0, cut), (cut, len(text))],
-            SPLIT_BYTES,
-            [cut, len(text) - cut],
-        )
-        for part in pieces
-    ]
+    parts = in_turns(
+        lambda piece: _load_part(text, shown, piece[0], piece[1], prepare),
+        [(0, cut), (cut, len(text))],
+        2,
+        SPLIT_BYTES,
+        [cut, len(text) - cut],
+    )
     read = [part for part in parts if isinstance(part, tuple)]
     if len(read) < len(parts):
         # a part cut where a document starts reads as it does in the whole: its YAML error or
@@ -363,17 +360,21 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-# inputs from this many bytes on are read by two processes at once (halves.py): below it the
+# inputs from this many bytes on are read by two processes at once (turns.py): below it the
 # fork and the hand-over cost more than half the reading saves (~3 ms per 100 KiB of YAML read,
 # ~2 ms to fork and hand a result back)
 SPLIT_BYTES = 1024 * 1024
+# the files of a large input are taken by the two processes in this many batches of about equal
+# bytes: one turn (a validator call, a result to hand over) per ~1/32 of the work, and the process
+# that goes faster (the other core shared with another program) takes more batches
+TURNS = 32
 
 
 def load_paths(paths: list, options=None, prepare: Prepare | None = None) -> ManifestSet:
     """Load every manifest file under `paths` into one ManifestSet (missing paths: InputError).
 
     `prepare`, when given, is called on the objects read, in the process that read them: with
-    two processes reading a large input (halves.py), each prepares its own half at once (the
+    two processes reading a large input (turns.py), each prepares the files it took at once (the
     caller's validation, checks.manifests.validation_ahead), and what it sets on an object comes
     back with the object."""
     cwd = getattr(options, "cwd", None)
@@ -392,7 +393,7 @@ def load_paths(paths: list, options=None, prepare: Prepare | None = None) -> Man
             ):  # a FIFO, /dev/stdin: read once, here (a child's half may be redone)
                 parts = [_load_files(files, cwd, prepare)]
             else:
-                parts = _first_here_then_halves(files, regular, cwd, prepare)
+                parts = _first_here_then_in_turns(files, regular, cwd, prepare)
         for part in parts:
             result.files += part.files
             result.sources.update(part.sources)
@@ -402,8 +403,9 @@ def load_paths(paths: list, options=None, prepare: Prepare | None = None) -> Man
     return result
 
 
-def _first_here_then_halves(files: list, sizes: list, cwd, prepare: Prepare | None) -> list:
-    """The files' parts, in order, the second half read by a forked child when they are large.
+def _first_here_then_in_turns(files: list, sizes: list, cwd, prepare: Prepare | None) -> list:
+    """The files' parts, in order, taken in turns in batches by this process and a forked child
+    when they are large.
     With `prepare`, a small first file is read and prepared here before the child is forked:
     what preparing makes once per process (the validator's parsed schemas, compiled checks and
     patterns, for the kinds a release holds) is then made once and shared with the child, not
@@ -412,7 +414,14 @@ def _first_here_then_halves(files: list, sizes: list, cwd, prepare: Prepare | No
     if prepare is not None and len(files) > 2 and sizes[0] * 16 <= sum(sizes):
         first = [_load_files(files[:1], cwd, prepare)]
         files, sizes = files[1:], sizes[1:]
-    return first + in_two_halves(lambda chunk: _load_files(chunk, cwd, prepare), files, SPLIT_BYTES, sizes)
+    sized = batches(list(zip(files, sizes, strict=True)), sizes, TURNS)
+    return first + in_turns(
+        lambda batch: _load_files([path for path, _ in batch], cwd, prepare),
+        sized,
+        2,
+        SPLIT_BYTES,
+        [sum(size for _, size in batch) for batch in sized],
+    )
 
 
 def _load_files(files, cwd, prepare: Prepare | None = None, whole: bool = True) -> ManifestSet:

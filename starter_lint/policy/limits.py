@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from ..errors import StarterLintError
-from ..halves import die_with_parent
+from ..turns import die_with_parent
 
 Result = TypeVar("Result")
 
@@ -91,7 +91,7 @@ def check_pairs(bindings: int, objects: int, files: Sequence[str]) -> None:
 
 
 def can_fork() -> bool:
-    """Whether the policy stage may run in a forked child here (the reasons as in halves.py)."""
+    """Whether the policy stage may run in a forked child here (the reasons as in turns.py)."""
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return False
     if threading.active_count() > 1:  # a fork copies the other threads' locks held, not the threads
