@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import gc
 import os
-import select
 import signal
 import struct
 import sys
@@ -223,8 +222,13 @@ def _next_turn(turn: tuple[int, int], count: int, children) -> int | None:
     written back says all are taken) and what the dead child took is computed here. A child
     only ends normally after writing the turn back."""
     reader, writer = turn
+    if children:
+        import select  # deferred: only the parent waits for the turn with a timeout
+
+        waiting = select.poll()  # (not select(): no limit on the descriptor's number)
+        waiting.register(reader, select.POLLIN)
     while children:
-        if select.select([reader], [], [], _TURN_CHECK)[0]:
+        if waiting.poll(_TURN_CHECK * 1000):
             break
         if any(_has_ended(pid) for pid in children):
             os.write(writer, _TURN.pack(count))
