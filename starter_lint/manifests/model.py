@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)  # thousands of them in a large input: no __dict__ each
 class ManifestObject:
+    """One Kubernetes object of the input (a List's item is one of its own), where it is written."""
+
     obj: dict  # the object as loaded (plain data)
     path: str  # display path of the file ("<stdin>" for -)
     index: int  # 0-based document index within the file
@@ -126,6 +128,8 @@ class ManifestObject:
 
 @dataclass
 class ManifestSet:
+    """What reading the manifests gave: the objects in input order, the problems, the texts."""
+
     objects: list = field(default_factory=list)
     problems: list = field(default_factory=list)  # (rule id, Problem) found while reading (SL102, SL704)
     files: list = field(default_factory=list)  # display paths read

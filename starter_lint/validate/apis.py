@@ -17,6 +17,8 @@ from .schemas import bundled_versions, kube_schemas, parse_version, split_api_ve
 
 @dataclass(frozen=True)
 class Removal:
+    """An API version of a kind that Kubernetes (or its operator) no longer serves."""
+
     api_version: str
     kind: str
     removed_in: tuple | None  # Kubernetes (major, minor), None: no longer served by its operator
@@ -103,6 +105,8 @@ KNOWN_REMOVALS = {(r.api_version, r.kind): r for r in _TABLE}
 
 @dataclass(frozen=True)
 class ApiProblem:
+    """What happens to an object's API version on the target Kubernetes version."""
+
     kind: str
     api_version: str
     message: str  # what happens to it, e.g. "was removed in Kubernetes 1.26"

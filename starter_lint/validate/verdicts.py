@@ -9,6 +9,8 @@ VALID, INVALID, MISSING = "valid", "invalid", "missing"
 
 @dataclass(frozen=True)
 class SchemaError:
+    """One way an object fails its schema, at a JSON pointer."""
+
     pointer: str  # JSON pointer of the failing instance ("" = the object)
     message: str
     at: str | None = None  # a more precise pointer for the location (the unknown key)
@@ -16,6 +18,8 @@ class SchemaError:
 
 @dataclass(frozen=True, slots=True)  # shared: every valid object of one schema gets the same one
 class Verdict:
+    """An object's schema verdict: valid, invalid (with its errors) or missing a schema."""
+
     status: str  # VALID | INVALID | MISSING (no schema for the kind)
     errors: list[SchemaError] = field(default_factory=list)
     schema: str = ""  # which schema decided (kubeconform file name or definition)
