@@ -13,6 +13,7 @@ import sys
 from .command_line import read_check
 from .commands import EXIT_ERROR, EXIT_OK, check, say
 from .errors import StarterLintError
+from .textio import room_for_nesting
 
 
 def _run(args: list) -> None:
@@ -27,8 +28,7 @@ def _run(args: list) -> None:
 
 def run_cli(argv=None) -> int:
     """The entry point: every error becomes one line on stderr and exit code 2."""
-    if sys.getrecursionlimit() < 10_000:
-        sys.setrecursionlimit(10_000)
+    room_for_nesting()
     args = list(sys.argv[1:] if argv is None else argv)
     if "--" in args:
         # everything after `--` is a file (the pre-commit hook puts its file names there): even

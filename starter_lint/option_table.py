@@ -295,7 +295,7 @@ OPTION_TABLE: tuple[OptionSpec, ...] = (
         keys=("jobs",),
         kind="positive-int",
         commands=_RUN_COMMANDS,
-        help="Targets checked in parallel.",
+        help="Check the targets in up to N processes (no more than the cores).",
         metavar="N",
         default=1,
     ),

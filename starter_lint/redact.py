@@ -23,6 +23,7 @@ from functools import lru_cache, partial
 from typing import Any
 
 from .lazy_pattern import LazyPattern
+from .textio import room_for_nesting
 
 REDACTED = "<redacted>"
 MIN_SCRUB_LENGTH = 3  # shorter strings would mangle ordinary output ("1", "on")
@@ -229,6 +230,7 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
     `whole_below` (a Secret's `data`)."""
     found: list = []
     if isinstance(data, (dict, list)):
+        room_for_nesting()  # (a library caller's data may come from elsewhere than the CLI's readers)
         _walk(data, (), whole_below, False, False, found)
     elif data is not None:  # a lone scalar: only its own text can hold a secret
         _scalar(None, (), None, data, False, False, whole_below, found)
@@ -243,9 +245,9 @@ _PLAIN_KEYS: set = set()
 _PLAIN_KEYS_MAX = 4096
 _NOT_PLAIN = frozenset(("secrets", "value", "env", "stringData"))
 
-# The walk is depth first, in document order, one call per container: the loaders refuse
-# nesting deeper than textio.MAX_DEPTH (500) levels, well inside Python's recursion limit. A
-# path is only built for a container entered or a part found.
+# The walk is depth first, in document order, one or two calls per level (textio.room_for_nesting:
+# the loaders refuse nesting deeper than MAX_DEPTH, 500 levels). A path is only built for a
+# container entered or a part found.
 
 
 def _walk(parent: Any, path: tuple, whole_below: tuple, secret_above: bool, named: bool, found: list) -> None:

@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import codecs
 import re
+import sys
 
 # YAML nesting deeper than this is refused (json and Python recursion), by every reader of
 # YAML-shaped input: the loaders, the go-yaml scanner port and `--set`
 MAX_DEPTH = 500
+# what the walks over loaded data need (one or two Python calls per level): Python's default of
+# 1,000 would leave MAX_DEPTH levels no room below a caller's own frames
+RECURSION_LIMIT = 10_000
+
+
+def room_for_nesting() -> None:
+    """Raise Python's recursion limit to RECURSION_LIMIT (never lower it)."""
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
+
 
 # The line breaks YAML 1.1 counts, as libyaml and go-yaml do when they give a position: CR LF, CR,
 # LF, NEL, LS, PS. Every line number here is a line in this sense, so a line is cut the same way

@@ -171,18 +171,37 @@ def test_fixtures():
             assert list(secret_parts(data, whole_below)) == reference_secret_parts(data, whole_below)
 
 
-def test_deepest_loadable_nesting():
-    """The walk recurses once per level: data nested as deep as the loaders allow (and a little
-    more, as merged values may be) is walked, its secrets found at the bottom."""
+@pytest.mark.parametrize("above", ["plain", "secrets", "data", "credential list", "env"])
+def test_deep_nesting_in_every_context(above):
+    """The walk recurses once or twice per level: data nested deeper than the loaders allow, in
+    and out of a secret context, is walked from Python's default recursion limit (secret_parts
+    makes room, as the CLI does), its secrets found at the bottom."""
+    import sys
+
     from starter_lint.textio import MAX_DEPTH
 
+    trees = []
     for bottom in ({"password": "s3cret-value"}, ["postgres://u:pw@db/x"]):
         data: Any = bottom
-        for level in range(MAX_DEPTH + 20):
+        for level in range(MAX_DEPTH + 100):
             data = {f"k{level % 7}": data} if level % 3 else [data]
-        found = list(secret_parts(data))
-        assert found == reference_secret_parts(data)
-        assert len(found) == 1
+        trees.append(
+            {
+                "plain": {"a": data},
+                "secrets": {"app": {"secrets": data}},
+                "data": {"data": data},
+                "credential list": {"apiKeys": [data]},
+                "env": {"env": {"X": data}},
+            }[above]
+        )
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)  # Python's default, as a library caller's may be
+    try:
+        found = [list(secret_parts(tree, ("data",))) for tree in trees]
+    finally:
+        sys.setrecursionlimit(before)
+    assert found == [reference_secret_parts(tree, ("data",)) for tree in trees]
+    assert all(found)
 
 
 def test_plain_keys_learnt_in_one_walk_change_nothing_in_the_next():

@@ -142,6 +142,75 @@ def test_a_child_that_dies_holding_the_turn_stops_nothing(monkeypatch):
     assert time.monotonic() - started < 10
 
 
+# a child SIGKILLed (the OOM killer, say) between reading the turn and writing it back, at the
+# worst moments: the run still ends, with every item's result (each script prints them)
+_KILLED_HOLDING_THE_TURN = {
+    # three processes: the parent has taken its last turn and waits for the children's results;
+    # the first child reads the turn saying all is taken and dies; the second waits for the turn
+    "the last turn, three processes": (
+        "import os, signal, struct, time\n"
+        "from starter_lint import turns\n"
+        "turns._cores = lambda: 3\n"
+        "parent, real_write, real_start, started = os.getpid(), os.write, turns._start, []\n"
+        "def start(compute):\n"
+        "    started.append(1)\n"
+        "    number = len(started)\n"
+        "    def numbered():\n"
+        "        os.environ['CHILD'] = str(number)\n"
+        "        return compute()\n"
+        "    return real_start(numbered)\n"
+        "turns._start = start\n"
+        "def write(fd, data):\n"
+        "    if os.environ.get('CHILD') == '1' and len(data) == 8 and struct.unpack('q', data)[0] == 12:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real_write(fd, data)\n"
+        "os.write = write\n"
+        "def work(item):\n"
+        "    child = os.environ.get('CHILD')\n"
+        "    time.sleep(0.6 if child == '1' else 1.0 if child else 0.05)\n"
+        "    return item * 2\n"
+        "print(turns.in_turns(work, list(range(12)), 3, 0))\n"
+    ),
+    # two processes: the parent sees the turn, is descheduled before reading it, and the child
+    # takes it meanwhile and dies
+    "between the parent seeing the turn and reading it": (
+        "import os, signal, struct, time\n"
+        "from starter_lint import turns\n"
+        "turns._cores = lambda: 2\n"
+        "parent, real_read, real_write = os.getpid(), os.read, os.write\n"
+        "def read(fd, size):\n"
+        "    if os.getpid() == parent and size == 8:\n"
+        "        time.sleep(0.3)\n"
+        "    return real_read(fd, size)\n"
+        "def write(fd, data):\n"
+        "    if os.getpid() != parent and len(data) == 8 and struct.unpack('q', data)[0] == 5:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real_write(fd, data)\n"
+        "os.read, os.write = read, write\n"
+        "def work(item):\n"
+        "    time.sleep(0.05)\n"
+        "    return item * 2\n"
+        "print(turns.in_turns(work, list(range(12)), 2, 0))\n"
+    ),
+}
+
+
+@needs_fork
+@pytest.mark.parametrize("moment", list(_KILLED_HOLDING_THE_TURN))
+def test_a_child_killed_holding_the_turn_at_the_worst_moment_stops_nothing(moment):
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_HOLDING_THE_TURN[moment]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{[item * 2 for item in range(12)]}\n"
+
+
 @needs_fork
 def test_an_error_here_stops_the_children_and_is_raised(monkeypatch):
     monkeypatch.setattr(turns, "_cores", lambda: 3)

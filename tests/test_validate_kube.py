@@ -356,6 +356,47 @@ def test_sl701_names_the_crd_schema_for_a_custom_kind(tmp_path):
     assert by_kind["Service"].endswith("fix it to match the Kubernetes 1.27 schema")
 
 
+_MALFORMED_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties: %s
+"""
+
+
+@pytest.mark.parametrize(
+    "properties, message",
+    [
+        (f"{{size: {{type: {kind}}}}}", "the CRD schema of Widget (example.com/v1) cannot be used")
+        for kind in ("5", "true", "[null]", "[string, 5]", "[[string]]")
+    ]
+    + [("[1, 2]", "--crd crd.yaml: its openAPIV3Schema has a keyword holding a value of the wrong kind")],
+)
+def test_a_crd_schema_with_a_keyword_of_the_wrong_kind_is_one_error_line(tmp_path, properties, message):
+    from .support import cli
+
+    (tmp_path / "crd.yaml").write_text(_MALFORMED_CRD % properties, encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 3}\n", encoding="utf-8"
+    )
+    done = cli("check", "--validator", "builtin", "--crd", "crd.yaml", "--manifests", "m.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(f"starter-lint: error: {message}") and done.stderr.count("\n") == 1
+
+
 @pytest.mark.parametrize("text", ["", "foo: bar\n", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"])
 def test_missing_kubeconform_asked_for_is_exit_2_whatever_the_input(tmp_path, text):
     from .support import cli

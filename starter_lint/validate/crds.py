@@ -144,6 +144,11 @@ class CrdSchemas:
                         converted = crd_to_schemas(item)
                     except ValueError as exc:
                         raise StarterLintError(f"--crd {path}: {exc}") from None
+                    except (TypeError, AttributeError, KeyError) as exc:  # `properties: [..]`, …
+                        raise StarterLintError(
+                            f"--crd {path}: its openAPIV3Schema has a keyword holding a value of the "
+                            f"wrong kind ({type(exc).__name__}); fix the CustomResourceDefinition"
+                        ) from None
                     self.extra.update(converted)
                     self.schemas.update(converted)
                     found = True

@@ -167,7 +167,10 @@ for _json_type, _python_type, _exact in (
 def _typed_step(wanted, step) -> Step | None:
     """A node of one of the _FAST_TYPES (Kubernetes' schemas: nearly every node) and at most one
     step, tested without a call of its type predicate; else None."""
-    fast = _FAST_TYPES.get(tuple(wanted))
+    try:
+        fast = _FAST_TYPES.get(tuple(wanted))
+    except TypeError:  # a malformed `type` (`[[string]]`): the general path says what is wrong
+        return None
     if fast is None:
         return None
     python_type, exact, nullable = fast

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from ..errors import StarterLintError
 from ..option_table import DEFAULT_KUBE_VERSION
 from .crds import CrdSchemas
 from .json_schema import SchemaValidator
@@ -39,7 +40,14 @@ class BuiltinValidator:
             return Verdict(MISSING)
         crd = self.crds.schema_for(api_version, kind)
         if crd is not None:  # a --crd schema may also replace a built-in kind
-            return self._verdict(self.crd_interpreter, crd, obj, api_version, kind)
+            try:
+                return self._verdict(self.crd_interpreter, crd, obj, api_version, kind)
+            except (TypeError, AttributeError, ValueError, KeyError) as exc:
+                # a keyword of the wrong kind (`type: 5`, `properties: [..]`) in a given schema
+                raise StarterLintError(
+                    f"the CRD schema of {kind} ({api_version}) cannot be used: a keyword holds a "
+                    f"value of the wrong kind ({type(exc).__name__}); fix the CustomResourceDefinition"
+                ) from None
         schema = self.kube.schema_for(api_version, kind)
         if schema is None:
             return Verdict(MISSING)

@@ -7,13 +7,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 from ..findings import ValuesPath
 from ..lazy_pattern import LazyPattern
-from ..textio import MAX_DEPTH, YamlLoadError
+from ..textio import MAX_DEPTH, YamlLoadError, room_for_nesting
 from ..tree import merge_maps
 from .decode import Decoder, read_document
 from .events import document_roots
@@ -56,8 +55,7 @@ def load_documents(text: str) -> list[Any]:
 @contextlib.contextmanager
 def _deep_nesting_refused() -> Iterator[None]:
     """Decoding recurses once per level: room for MAX_DEPTH levels, a clean error beyond."""
-    if sys.getrecursionlimit() < 10_000:
-        sys.setrecursionlimit(10_000)
+    room_for_nesting()
     try:
         yield
     except RecursionError:
