@@ -66,10 +66,16 @@ _WORD = LazyPattern(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 # (RabbitMQ's `erlangCookie`, `keystorePass`, an Azure `connectionString` with its AccountKey,
 # Rails' `secretKeyBase`, `passWord` written in two words); a count of tokens (`maxTokens`) is none
 _CREDENTIAL_ENDING = LazyPattern(
-    r"(^| )(passwords?|passwd|passphrase|pwd|pass|pass word|(?<!max )(?<!min )(?<!num )tokens?|credentials?|secret|apikey|"
-    r"privatekey|secretkey|accesskey|clientsecret|(api|private|secret|access|signing|encryption|master) key|"
-    r"client secret|erlang cookie|connection string|secret key base)$"
+    r"(^| )(passwords?|passwd|passphrase|pwd|pass|pass word|(?<!max )(?<!min )(?<!num )tokens?|credentials?|secret|apikeys?|"
+    r"privatekeys?|secretkey|accesskeys?|clientsecrets?|(api|private|access|signing|encryption|master) keys?|"
+    r"secret key|client secrets?|erlang cookie|connection string|secret key base)$"
 )
+
+
+def is_env_key(name: Any) -> bool:
+    """A key holding environment variables, whose `NAME=value` items and secret-like keys are
+    secret (`is_secret_key`): `env`, and what charts call theirs (`extraEnv`, `podEnv`, `ENV`)."""
+    return isinstance(name, str) and name.lower().endswith("env")
 
 
 def is_credential_name(name: Any) -> bool:
@@ -201,7 +207,7 @@ def _secret_by_path(path: tuple, value: Any = None) -> bool:
     # below a secret-like env key or a Secret's stringData, whatever the shape (a list or map
     # written where a string belongs still holds the secret)
     for i in range(1, len(path)):
-        if (path[i - 1] == "env" and is_secret_key(path[i])) or path[i - 1] == "stringData":
+        if (is_env_key(path[i - 1]) and is_secret_key(path[i])) or path[i - 1] == "stringData":
             return True
     # at a credential-named key, wherever it is (`postgresql.auth.password`), or in a list
     # written there: a string or a number (`password: 987654321`; a list or map that holds one
@@ -238,12 +244,12 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
 
 
 # Keys that change nothing for what is below them, by their name: strings, not `secrets` or
-# `value`, not credential-named (`_credential_name`), not `env` or `stringData` (whose keys are
-# judged by their own names). Learnt as the walk meets them (a manifest stream repeats the same
+# `value`, not credential-named (`_credential_name`), not an env key (`is_env_key`) or
+# `stringData` (whose keys are judged by their own names). Learnt as the walk meets them (a manifest stream repeats the same
 # few hundred keys thousands of times), up to a bound a hostile input cannot grow past.
 _PLAIN_KEYS: set = set()
 _PLAIN_KEYS_MAX = 4096
-_NOT_PLAIN = frozenset(("secrets", "value", "env", "stringData"))
+_NOT_PLAIN = frozenset(("secrets", "value", "stringData"))
 
 # The walk is depth first, in document order, one or two calls per level (textio.room_for_nesting:
 # the loaders refuse nesting deeper than MAX_DEPTH, 500 levels). A path is only built for a
@@ -257,7 +263,7 @@ def _walk(parent: Any, path: tuple, whole_below: tuple, secret_above: bool, name
         parent_key = path[-1]
         # each key below `stringData`, or of an env map, is judged by its own name
         below_secret_parent = parent_key == "stringData"
-        in_env = parent_key == "env"
+        in_env = is_env_key(parent_key)
         if not (secret_above or named or in_env or below_secret_parent or path[0] in whole_below):
             _plain(parent, path, whole_below, found)
             return
@@ -297,6 +303,7 @@ def _child(
         and type(key) is str
         and len(_PLAIN_KEYS) < _PLAIN_KEYS_MAX
         and key not in _NOT_PLAIN
+        and not is_env_key(key)
         and not _credential_name(key)
     ):
         _PLAIN_KEYS.add(key)
@@ -356,7 +363,7 @@ def _scalar(
         return
     if not isinstance(node, str):
         return
-    in_env_list = bool(path) and path[-1] == "env" and isinstance(key, int)
+    in_env_list = bool(path) and is_env_key(path[-1]) and isinstance(key, int)
     if "://" not in node and not in_env_list:
         return  # no URL, no `NAME=value`: nothing in it can be a credential
     spans = credential_spans(node)

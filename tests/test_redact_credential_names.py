@@ -49,6 +49,12 @@ CREDENTIAL_NAMES = [
     "passphrase",
     "DB_PASSWORD",
     "password2",
+    # plurals: a list of credentials (a map written there names its own parts)
+    "apiKeys",
+    "accessKeys",
+    "privateKeys",
+    "signing_keys",
+    "clientSecrets",
 ]
 PLAIN_NAMES = [
     "existingSecret",  # the NAME of a Secret
@@ -70,6 +76,8 @@ PLAIN_NAMES = [
     "secretName",
     "accessKeyId",
     "tokenTTL",
+    "secretKeys",  # names of the keys in a Secret (`secretKeys.adminPasswordKey`)
+    "publicKeys",
     "",
     "123",
 ]
@@ -312,3 +320,32 @@ def test_a_document_that_does_not_load_hides_credential_names_by_shape(document,
     from starter_lint.redact_source import _unloaded_secret_columns
 
     assert _unloaded_secret_columns(document.splitlines(), number) == ([hidden] if hidden else [])
+
+
+def test_name_value_items_of_any_env_list_and_a_list_of_api_keys_are_hidden(tmp_path):
+    """`NAME=value` items hide their secret-like values in every list of environment variables
+    a chart may call its own (`extraEnv`, `podEnv`, `ENV`), not only `env`; the items of a list
+    of credentials (`apiKeys`) are hidden whole."""
+    values = {
+        "api": {
+            "extraEnv": ["DB_PASSWORD=hunter2-secret", "LOG_LEVEL=debug"],
+            "ENV": ["API_TOKEN=tok-123456789"],
+            "apiKeys": ["sk-live-abcdef123456"],
+        }
+    }
+    found = {path: spans for path, _value, spans in secret_parts(values)}
+    assert set(found) == {
+        ("api", "extraEnv", 0),
+        ("api", "ENV", 0),
+        ("api", "apiKeys", 0),
+    }
+    assert found[("api", "apiKeys", 0)] is None  # whole
+    (tmp_path / "v.yaml").write_text(
+        "api:\n  extraEnv:\n    - DB_PASSWORD=hunter2-secret\n    - LOG_LEVEL=debug\n"
+        "  apiKeys:\n    - sk-live-abcdef123456\n",
+        encoding="utf-8",
+    )
+    shown = cli("values", "-f", "v.yaml", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "hunter2-secret" not in shown.stdout and "sk-live-abcdef123456" not in shown.stdout
+    assert "LOG_LEVEL=debug" in shown.stdout and "DB_PASSWORD=<redacted>" in shown.stdout

@@ -34,9 +34,14 @@ def _secret_by_path(path: tuple, value: Any = None) -> bool:
     if len(path) >= 2 and path[-1] == "secrets" and not isinstance(value, (dict, list)):
         return True
     return any(
-        (path[i - 1] == "env" and is_secret_key(path[i])) or path[i - 1] == "stringData"
+        (_env_key(path[i - 1]) and is_secret_key(path[i])) or path[i - 1] == "stringData"
         for i in range(1, len(path))
     )
+
+
+def _env_key(key: Any) -> bool:
+    """`env`, `extraEnv`, `ENV`: a key of environment variables."""
+    return isinstance(key, str) and key.lower()[-3:] == "env"
 
 
 def _credential_named(path: tuple, node: Any, in_list: tuple, owner_map: Any) -> bool:
@@ -86,7 +91,7 @@ def reference_secret_parts(data: Any, whole_below: tuple = ()) -> list:
         if not isinstance(node, str):
             continue
         spans = credential_spans(node)
-        if len(path) >= 2 and path[-2] == "env" and isinstance(path[-1], int):
+        if len(path) >= 2 and _env_key(path[-2]) and isinstance(path[-1], int):
             assignment = _ENV_ASSIGNMENT.fullmatch(node)
             if assignment and is_secret_key(assignment.group(1)):
                 spans = merge_spans(spans + [assignment.span(2)])
@@ -98,6 +103,9 @@ def reference_secret_parts(data: Any, whole_below: tuple = ()) -> list:
 KEYS = [
     "secrets",
     "env",
+    "extraEnv",
+    "apiKeys",
+    "secretKeys",
     "stringData",
     "data",
     "value",
@@ -122,6 +130,7 @@ SCALARS = [
     "postgres://user:pw@db:5432/app",
     "see https://u:p@h.example/x",
     "API_TOKEN=abc",
+    "DB_PASSWORD=hunter2",
     "PLAIN=1",
     "true",
     False,
