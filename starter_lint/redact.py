@@ -245,8 +245,9 @@ def secret_parts(data: Any, whole_below: tuple = ()) -> Iterator[tuple]:
 
 # Keys that change nothing for what is below them, by their name: strings, not `secrets` or
 # `value`, not credential-named (`_credential_name`), not an env key (`is_env_key`) or
-# `stringData` (whose keys are judged by their own names). Learnt as the walk meets them (a manifest stream repeats the same
-# few hundred keys thousands of times), up to a bound a hostile input cannot grow past.
+# `stringData` (whose keys are judged by their own names). Learnt as the walk meets them (a
+# manifest stream repeats the same few hundred keys thousands of times), up to a bound a hostile
+# input cannot grow past.
 _PLAIN_KEYS: set = set()
 _PLAIN_KEYS_MAX = 4096
 _NOT_PLAIN = frozenset(("secrets", "value", "stringData"))
