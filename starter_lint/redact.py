@@ -194,6 +194,11 @@ def redact_url(value: str) -> str:
     return replace_spans(value, credential_spans(value))
 
 
+def _reference_below(path: tuple, index: int) -> bool:
+    """Whether `path` goes on from path[index] into a `valueFrom` container."""
+    return len(path) > index + 2 and path[index + 1] == "valueFrom"
+
+
 def is_secret_path(path: tuple, value: Any = None) -> bool:
     """Values paths whose value must be hidden (whole, or a URL's password in it)."""
     return _secret_by_path(path, value) or bool(credential_spans(value))
@@ -205,9 +210,13 @@ def _secret_by_path(path: tuple, value: Any = None) -> bool:
     if len(path) >= 2 and path[-1] == "secrets" and not isinstance(value, (dict, list)):
         return True  # a string written where the secrets map belongs is a secret all the same
     # below a secret-like env key or a Secret's stringData, whatever the shape (a list or map
-    # written where a string belongs still holds the secret)
+    # written where a string belongs still holds the secret), but for a `valueFrom` map or list
+    # there (`DB_PASSWORD: {valueFrom: {secretKeyRef: …}}`): a reference, whose Secret name and
+    # key findings must show, judged by its own names
     for i in range(1, len(path)):
-        if (is_env_key(path[i - 1]) and is_secret_key(path[i])) or path[i - 1] == "stringData":
+        if path[i - 1] == "stringData" or (
+            is_env_key(path[i - 1]) and is_secret_key(path[i]) and not _reference_below(path, i)
+        ):
             return True
     # at a credential-named key, wherever it is (`postgresql.auth.password`), or in a list
     # written there: a string or a number (`password: 987654321`; a list or map that holds one
@@ -275,6 +284,9 @@ def _walk(parent: Any, path: tuple, whole_below: tuple, secret_above: bool, name
         secret = secret_above or (
             bool(path) and (key == "secrets" or below_secret_parent or (in_env and is_secret_key(key)))
         )
+        if secret and key == "valueFrom" and isinstance(node, (dict, list)):
+            # a reference below a secret-like env key is not secret for that (`_secret_by_path`)
+            secret = _secret_by_path((*path, key, None))
         _child(key, node, path, parent, is_map, secret, named, whole_below, found)
 
 
@@ -582,7 +594,17 @@ def _scrubbed(finding, pattern):
 
 
 _SET_KEY = LazyPattern(r"(?:^|(?<!\\),)[^=,]*=")
-_SET_PATH_SEPARATOR = LazyPattern(r"(?<!\\)[.\[\]]+")
+# a part of a `--set` key: `[3]` (a list item) or a name (`\.` is a dot in it)
+_SET_KEY_PART = LazyPattern(r"\[(\d+)\]|((?:\\.|[^.\[\]\\])+)")
+_ESCAPED = LazyPattern(r"\\(.)")
+
+
+def _set_key_path(key_text: str) -> tuple:
+    """A `--set` key (`,a.b[0].c=`) as the values path Helm writes: ("a", "b", 0, "c")."""
+    return tuple(
+        int(index) if index and len(index) <= 18 else _ESCAPED.sub(r"\1", name or index)
+        for index, name in _SET_KEY_PART.findall(key_text.lstrip(",")[:-1])
+    )
 
 
 def redact_set_expression(expression: str, secrets: Iterable[str]) -> str:
@@ -598,19 +620,36 @@ def set_secret_spans(expression: str, secrets: Iterable[str] = ()) -> list:
     whole: Helm reads `word` as a key without a value, but it is the rest of the password."""
     pattern = secrets_pattern(frozenset(secrets), MIN_SCRUB_LENGTH)  # secret paths go whole anyway
     keys = list(_SET_KEY.finditer(expression))
-    regions: list[tuple[int, int, tuple[str, ...] | None]] = [
-        (0, keys[0].start() if keys else len(expression), None)
-    ]
+    regions: list[tuple[int, int, str | None]] = [(0, keys[0].start() if keys else len(expression), None)]
     for i, key in enumerate(keys):
-        # the key text as a values path (`a.b[0].c`, the `--set-string ` label is harmless)
-        key_path = tuple(part for part in _SET_PATH_SEPARATOR.split(key.group().lstrip(",")[:-1]) if part)
-        regions.append((key.end(), keys[i + 1].start() if i + 1 < len(keys) else len(expression), key_path))
+        # the key text (`a.b[0].c`; the `--set-string ` label is harmless)
+        regions.append(
+            (key.end(), keys[i + 1].start() if i + 1 < len(keys) else len(expression), key.group())
+        )
+    # the same classifier as loaded values (`secret_parts`), on each key's path as Helm reads it
+    # (`env[0]` a list item, `a\.b` one key): a `NAME=value` item of an env list, the items
+    # of a list at a credential name, and the value beside a secret-like `name` in one entry
+    paths = {start: _set_key_path(key_text) for start, _end, key_text in regions if key_text is not None}
+    names = {
+        paths[start][:-1]: expression[start:end]
+        for start, end, key_text in regions
+        if key_text is not None and paths[start][-1:] == ("name",)
+    }
     spans: list = []
-    for start, end, path in regions:
+    for start, end, key_text in regions:
         value = expression[start:end]
-        if path is not None and value and _secret_by_path(path, value):
-            spans.append((start, end))
-            continue
+        if key_text is not None and value:
+            path = paths[start]
+            if _secret_by_path(tuple(str(part) for part in path), value) or (
+                path[-1:] == ("value",) and is_secret_key(names.get(path[:-1]))
+            ):
+                spans.append((start, end))
+                continue
+            for _path, _value, parts in secret_parts(_placed(path, value)):
+                if parts is None:  # the whole value
+                    spans.append((start, end))
+                else:  # its secret parts (a URL's password, the value of `NAME=value`)
+                    spans += [(start + s, start + e) for s, e in parts]
         spans += [(start + s, start + e) for s, e in credential_spans(value)]
         if pattern is not None:
             spans += [(start + m.start(), start + m.end()) for m in pattern.finditer(value)]
@@ -620,10 +659,15 @@ def set_secret_spans(expression: str, secrets: Iterable[str] = ()) -> list:
 def value_holds_secret(path: tuple, value: Any) -> bool:
     """True when `value`, written at values `path`, is or holds a secret (`secret_parts`): the
     value of a `--set-json`/`--set-literal` assignment, which provenance then never shows."""
+    return any(True for _ in secret_parts(_placed(path, value)))
+
+
+def _placed(path: tuple, value: Any) -> Any:
+    """`value` in the data a values path leads to it through (an int is a list item)."""
     node: Any = value
     for part in reversed(path):
-        node = {part: node}
-    return any(True for _ in secret_parts(node))
+        node = [node] if isinstance(part, int) else {part: node}
+    return node
 
 
 _JSON_KEY = LazyPattern(r'"((?:[^"\\]|\\.)*)"\s*:')

@@ -149,6 +149,7 @@ def in_turns(
     children: list[tuple[int, int]] = []
     done: dict[int, Result] = {}
     try:
+        os.set_blocking(turn[0], False)  # (`_next_turn`)
         os.write(turn[1], _TURN.pack(0))
         for _ in range(processes - 1):
             child = _start(lambda: _take_turns(work, items, turn, None))
@@ -156,7 +157,7 @@ def in_turns(
                 children.append(child)
         _Split.taking_turns = True
         try:
-            mine = _take_turns(work, items, turn, _Watch(turn[0], [pid for pid, _ in children]))
+            mine = _take_turns(work, items, turn, [pid for pid, _ in children])
         finally:
             _Split.taking_turns = False
         # every item is taken: a turn for each child, whatever happened to the one going round
@@ -204,40 +205,20 @@ class _ItemFailed(Exception):
         self.index, self.error, self.done = index, error, done
 
 
-class _Watch:
-    """How the parent waits for the turn: on a reading end of its own that never blocks (a
-    child may take the turn between the parent seeing it and reading it, and be killed before
-    writing it back), asking meanwhile whether a child died holding it."""
-
-    def __init__(self, reader: int, children: list[int]):
-        self.children = children
-        try:  # the same pipe opened again (Linux): its own flags, not the children's
-            self.reader: int | None = os.open(f"/proc/self/fd/{reader}", os.O_RDONLY | os.O_NONBLOCK)
-        except OSError:  # elsewhere: the shared, blocking end (the rare race above remains)
-            self.reader = None
-
-    def close(self) -> None:
-        if self.reader is not None:
-            os.close(self.reader)
-
-
 def _take_turns(
-    work: Callable[[Item], Result], items: Sequence[Item], turn: tuple[int, int], watch: _Watch | None
+    work: Callable[[Item], Result], items: Sequence[Item], turn: tuple[int, int], children: list[int] | None
 ) -> list:
-    """[(position, work(item))] of the items this process took, in order of position."""
-    try:
-        return _taken(work, items, turn, watch)
-    finally:
-        if watch is not None:
-            watch.close()
+    """[(position, work(item))] of the items this process took, in order of position (the
+    parent's `children`: the pids it watches while it waits for the turn)."""
+    return _taken(work, items, turn, children)
 
 
 def _taken(
-    work: Callable[[Item], Result], items: Sequence[Item], turn: tuple[int, int], watch: _Watch | None
+    work: Callable[[Item], Result], items: Sequence[Item], turn: tuple[int, int], children: list[int] | None
 ) -> list:
     done: list = []
     while True:
-        index = _next_turn(turn, len(items), watch)
+        index = _next_turn(turn, len(items), children)
         if index is None:
             return done
         try:
@@ -246,44 +227,34 @@ def _taken(
             raise _ItemFailed(index, error, done) from error
 
 
-def _next_turn(turn: tuple[int, int], count: int, watch: _Watch | None) -> int | None:
+def _next_turn(turn: tuple[int, int], count: int, children: list[int] | None) -> int | None:
     """The position of the next item for this process to take, None when all are taken.
 
-    A child waits for the turn as long as it takes. The parent (`watch`) waits for it a while
-    at a time, asking meanwhile whether a child died holding it (killed between reading and
-    writing it back): then no process takes another item (the turn written back says all are
-    taken) and what the dead child took is computed here. A child only ends normally after
-    writing the turn back."""
+    The turn's reading end never blocks (set so before the children are forked): a process
+    waits until the turn is there, then reads it, and another may have taken it in between.
+    A child waits as long as it takes. The parent (`children`) waits a while at a time, asking
+    meanwhile whether a child died holding the turn (killed between reading and writing it
+    back): then no process takes another item (the turn written back says all are taken) and
+    what the dead child took is computed here. A child only ends normally after writing the
+    turn back."""
+    import select  # deferred: only processes taking turns wait for one
+
     reader, writer = turn
-    if watch is None:
-        taken = os.read(reader, _TURN.size)
-    else:
-        waited = _watched_turn(reader, writer, count, watch)
-        if waited is None:
+    waiting = select.poll()  # (not select(): no limit on the descriptor's number)
+    waiting.register(reader, select.POLLIN)
+    while True:
+        if waiting.poll(None if children is None else _TURN_CHECK * 1000):
+            try:
+                taken = os.read(reader, _TURN.size)
+            except BlockingIOError:  # another process took it first
+                continue
+            break
+        if children is not None and any(_has_ended(pid) for pid in children):
+            os.write(writer, _TURN.pack(count))
             return None
-        taken = waited
     index = _TURN.unpack(taken)[0]
     os.write(writer, _TURN.pack(min(index + 1, count)))
     return index if index < count else None
-
-
-def _watched_turn(reader: int, writer: int, count: int, watch: _Watch) -> bytes | None:
-    """The turn as the parent reads it, or None when a child died holding it (then every
-    process is told that all items are taken)."""
-    import select  # deferred: only the parent waits for the turn with a timeout
-
-    own = watch.reader if watch.reader is not None else reader
-    waiting = select.poll()  # (not select(): no limit on the descriptor's number)
-    waiting.register(own, select.POLLIN)
-    while True:
-        if waiting.poll(_TURN_CHECK * 1000):
-            try:
-                return os.read(own, _TURN.size)
-            except BlockingIOError:  # a child took it first (only on the parent's own end)
-                continue
-        if any(_has_ended(pid) for pid in watch.children):
-            os.write(writer, _TURN.pack(count))
-            return None
 
 
 def _has_ended(pid: int) -> bool:

@@ -470,3 +470,28 @@ def test_a_secret_data_value_is_hidden_decoded_too():
 
     secret = {"kind": "Secret", "data": {"password": "aHVudGVyMi12ZXJ5LXNlY3JldA=="}}
     assert manifest_secrets(secret) == {"aHVudGVyMi12ZXJ5LXNlY3JldA==", "hunter2-very-secret"}
+
+
+@pytest.mark.parametrize(
+    "expression, hidden",
+    [
+        ("extraEnv[0]=DB_PASSWORD=hunter2-value", "hunter2-value"),  # an env list item
+        ("apiKeys[0]=sk-live-123456", "sk-live-123456"),  # a list at a credential name
+        ("passwords[1]=hunter2-value", "hunter2-value"),
+        ("env[0].name=DB_PASSWORD,env[0].value=hunter2-value", "hunter2-value"),  # beside its name
+        ("env[0]=DB_PASSWORD=hunter2-value,{", "hunter2-value,{"),  # malformed after it
+    ],
+)
+def test_a_set_expression_hides_what_values_would_hide(expression, hidden):
+    """A `--set` expression (an error line quotes it, provenance shows it) is read with the
+    same classifier as loaded values, its key as Helm reads it (`[0]` a list item)."""
+    assert [expression[a:b] for a, b in redact.set_secret_spans(expression)] == [hidden]
+    assert redact.set_secret_spans("env[0].name=LOG_LEVEL,env[0].value=debug") == []
+
+
+@pytest.mark.parametrize("command", ["values", "check"])
+def test_a_set_error_line_never_shows_an_env_secret(tmp_path, command):
+    from .support import cli
+
+    done = cli(command, "--set", "extraEnv[0]=DB_PASSWORD=hunter2-value,{", cwd=tmp_path)
+    assert done.returncode == 2 and "hunter2" not in done.stderr + done.stdout

@@ -349,3 +349,28 @@ def test_name_value_items_of_any_env_list_and_a_list_of_api_keys_are_hidden(tmp_
     assert shown.returncode == 0, shown.stderr
     assert "hunter2-secret" not in shown.stdout and "sk-live-abcdef123456" not in shown.stdout
     assert "LOG_LEVEL=debug" in shown.stdout and "DB_PASSWORD=<redacted>" in shown.stdout
+
+
+def test_a_value_from_reference_below_a_secret_like_env_key_stays_readable():
+    """`DB_PASSWORD: {valueFrom: {secretKeyRef: {name, key}}}` (an env map, as app-template
+    charts write it) names where the secret is: the Secret's name and key are no secret, and
+    findings that quote them (SL207 comparing Secret names) must show them."""
+    values = {
+        "sidecar": {
+            "extraEnv": {
+                "DB_PASSWORD": {"valueFrom": {"secretKeyRef": {"name": "app-secrets-prod", "key": "pw"}}},
+                "API_TOKEN": "tok-123456789",
+                "SIGNING_KEY": {"valueFrom": "not-a-reference-just-text"},
+            }
+        }
+    }
+    found = {path for path, _value, _spans in secret_parts(values)}
+    assert found == {
+        ("sidecar", "extraEnv", "API_TOKEN"),
+        ("sidecar", "extraEnv", "SIGNING_KEY", "valueFrom"),  # a string where the map belongs
+    }
+    assert (
+        _secret_by_path(("sidecar", "extraEnv", "DB_PASSWORD", "valueFrom", "secretKeyRef", "name")) is False
+    )
+    # a reference inside a secret map is still inside the secret map
+    assert _secret_by_path(("api", "secrets", "env", "DB_PASSWORD", "valueFrom", "secretKeyRef", "name"))

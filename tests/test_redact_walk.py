@@ -34,7 +34,12 @@ def _secret_by_path(path: tuple, value: Any = None) -> bool:
     if len(path) >= 2 and path[-1] == "secrets" and not isinstance(value, (dict, list)):
         return True
     return any(
-        (_env_key(path[i - 1]) and is_secret_key(path[i])) or path[i - 1] == "stringData"
+        (
+            _env_key(path[i - 1])
+            and is_secret_key(path[i])
+            and not (len(path) > i + 2 and path[i + 1] == "valueFrom")
+        )
+        or path[i - 1] == "stringData"
         for i in range(1, len(path))
     )
 
@@ -104,6 +109,7 @@ KEYS = [
     "secrets",
     "env",
     "extraEnv",
+    "valueFrom",
     "apiKeys",
     "secretKeys",
     "stringData",

@@ -131,8 +131,17 @@ def test_a_child_that_dies_holding_the_turn_stops_nothing(monkeypatch):
 
     def next_turn(turn, count, children):
         if os.getpid() != parent:
-            os.read(turn[0], turns._TURN.size)  # takes the turn, never gives it back
-            os._exit(1)
+            import select
+
+            waiting = select.poll()
+            waiting.register(turn[0], select.POLLIN)
+            while True:  # takes the turn, never gives it back
+                waiting.poll()
+                try:
+                    os.read(turn[0], turns._TURN.size)
+                    os._exit(1)
+                except BlockingIOError:
+                    continue
         return real_next_turn(turn, count, children)
 
     monkeypatch.setattr(turns, "_next_turn", next_turn)
