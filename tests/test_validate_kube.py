@@ -309,6 +309,22 @@ def test_crd_keywords():
 
 
 @pytest.mark.parametrize(
+    "value, multiple, messages",
+    [
+        (int("3" * 400), 3, []),  # an integer past what a float holds: exact
+        (int("3" * 400) + 1, 3, ["not multipleOf 3"]),
+        (10**400, 0.5, []),  # a quotient a float cannot hold: exact fractions, as jsonschema
+        (7.5, 2.5, []),
+        (7.6, 2.5, ["not multipleOf 2.5"]),
+        (float("inf"), 3, ["not multipleOf 3"]),
+    ],
+)
+def test_multiple_of_any_number_a_manifest_holds(value, multiple, messages):
+    schema = {"type": "number", "multipleOf": multiple}
+    assert [e.message for e in SchemaValidator().errors(schema, value)] == messages
+
+
+@pytest.mark.parametrize(
     "schema, value, messages",
     [
         ({"oneOf": [{"type": "string"}, {"type": "integer"}]}, "x", []),

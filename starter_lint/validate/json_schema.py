@@ -209,6 +209,28 @@ def _checked(type_ok, wanted, steps: list) -> Step:
     return checked
 
 
+def _is_multiple(data, multiple) -> bool:
+    """`data` is a whole multiple of `multiple`, as jsonschema decides it: integers exactly (a
+    manifest's integer may have hundreds of digits, past what a float holds), a quotient that
+    is not finite in exact fractions."""
+    if isinstance(data, int) and isinstance(multiple, int) and not isinstance(multiple, bool):
+        return data % multiple == 0
+    try:
+        quotient = data / multiple
+        if math.isfinite(quotient):
+            return quotient == int(quotient)
+    except OverflowError:
+        pass
+    if isinstance(data, float) and not math.isfinite(data):
+        return False
+    from fractions import Fraction  # deferred: only a quotient a float cannot hold
+
+    try:
+        return (Fraction(data) / Fraction(multiple)).denominator == 1
+    except (ValueError, OverflowError, ZeroDivisionError, TypeError):
+        return False
+
+
 class SchemaValidator:
     """Validates data against a schema whose `$ref`s point into `definitions`.
 
@@ -492,10 +514,8 @@ class SchemaValidator:
                 out.append(SchemaError(to_pointer(path), f"must be > {xlow}"))
             if xhigh is not None and data >= xhigh:
                 out.append(SchemaError(to_pointer(path), f"must be < {xhigh}"))
-            if multiple:
-                quotient = data / multiple
-                if not math.isfinite(quotient) or quotient != int(quotient):
-                    out.append(SchemaError(to_pointer(path), f"not multipleOf {multiple}"))
+            if multiple and not _is_multiple(data, multiple):
+                out.append(SchemaError(to_pointer(path), f"not multipleOf {multiple}"))
 
         return number_step
 
