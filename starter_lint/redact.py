@@ -36,7 +36,7 @@ MIN_SCRUB_LENGTH = 3  # shorter strings would mangle ordinary output ("1", "on")
 MIN_FINDING_SCRUB_LENGTH = 6
 
 _SECRET_KEY = LazyPattern(
-    r"(^|_)(PASSWORD|PASSWD|PASSPHRASE|PWD|SECRET|SECRET_KEY|CLIENT_SECRET|TOKEN|KEY|APIKEY|"
+    r"(^|[_.-])(PASSWORD|PASSWD|PASSPHRASE|PWD|SECRET|SECRET_KEY|CLIENT_SECRET|TOKEN|KEY|APIKEY|"
     r"PRIVATE_KEY|CREDENTIALS?|DSN|CERT_KEY|SIGNING_KEY)$",
     re.IGNORECASE,
 )
@@ -44,7 +44,7 @@ _SECRET_KEY = LazyPattern(
 # reCAPTCHA site key, and whatever frameworks build into the browser bundle (NEXT_PUBLIC_*,
 # VITE_*, REACT_APP_*, PUBLIC_*: shipped to every visitor, so never a secret)
 _PUBLIC_KEY = LazyPattern(
-    r"(^|_)(PUBLIC|PUBLISHABLE|SITE)_KEY$|^(NEXT_PUBLIC|PUBLIC|VITE|REACT_APP|"
+    r"(^|[_.-])(PUBLIC|PUBLISHABLE|SITE)[_.-]KEY$|^(NEXT_PUBLIC|PUBLIC|VITE|REACT_APP|"
     r"NUXT_PUBLIC|EXPO_PUBLIC)_",
     re.IGNORECASE,
 )

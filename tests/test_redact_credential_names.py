@@ -374,3 +374,14 @@ def test_a_value_from_reference_below_a_secret_like_env_key_stays_readable():
     )
     # a reference inside a secret map is still inside the secret map
     assert _secret_by_path(("api", "secrets", "env", "DB_PASSWORD", "valueFrom", "secretKeyRef", "name"))
+
+
+@pytest.mark.parametrize("name", ["redis-password", "db.password", "api-key", "x-token", "SMTP-PASSWORD"])
+def test_an_env_name_may_use_dashes_and_dots(name):
+    """`{name: redis-password, value: …}`: env names written with `-` or `.` (as charts name
+    Secret keys) are secret-like as their `_` spelling is."""
+    from starter_lint.redact import is_secret_key
+
+    assert is_secret_key(name)
+    entry = {"env": [{"name": name, "value": "hunter2-value"}]}
+    assert [value for _path, value, _spans in secret_parts(entry)] == ["hunter2-value"]
