@@ -210,12 +210,6 @@ def _take_turns(
 ) -> list:
     """[(position, work(item))] of the items this process took, in order of position (the
     parent's `children`: the pids it watches while it waits for the turn)."""
-    return _taken(work, items, turn, children)
-
-
-def _taken(
-    work: Callable[[Item], Result], items: Sequence[Item], turn: tuple[int, int], children: list[int] | None
-) -> list:
     done: list = []
     while True:
         index = _next_turn(turn, len(items), children)

@@ -85,35 +85,23 @@ def _noop(data, path, out) -> None:
 
 
 # the keywords a schema node validates with (`SchemaValidator._build`); any other is an annotation
+_OBJECT_KEYWORDS = (
+    "required",
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "minProperties",
+    "maxProperties",
+)
+_ARRAY_KEYWORDS = ("items", "minItems", "maxItems", "uniqueItems")
+_STRING_KEYWORDS = ("minLength", "maxLength", "pattern")
+_NUMBER_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 _VALIDATING = frozenset(
-    (
-        "$ref",
-        "type",
-        "enum",
-        "const",
-        "required",
-        "properties",
-        "patternProperties",
-        "additionalProperties",
-        "minProperties",
-        "maxProperties",
-        "items",
-        "minItems",
-        "maxItems",
-        "uniqueItems",
-        "minLength",
-        "maxLength",
-        "pattern",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-        "oneOf",
-        "anyOf",
-        "allOf",
-        "not",
-    )
+    ("$ref", "type", "enum", "const", "oneOf", "anyOf", "allOf", "not")
+    + _OBJECT_KEYWORDS
+    + _ARRAY_KEYWORDS
+    + _STRING_KEYWORDS
+    + _NUMBER_KEYWORDS
 )
 
 
@@ -193,20 +181,6 @@ def _typed_step(wanted, step) -> Step | None:
             step(data, path, out)
 
     return instance
-
-
-def _checked(type_ok, wanted, steps: list) -> Step:
-    """A node with a type and at most one step, of any type."""
-    step = steps[0] if steps else None
-
-    def checked(data, path, out):
-        if not type_ok(data):
-            out.append(_type_error(data, path, wanted))
-            return
-        if step is not None:
-            step(data, path, out)
-
-    return checked
 
 
 def _is_multiple(data, multiple) -> bool:
@@ -290,7 +264,9 @@ class SchemaValidator:
         if ref_step is None and type_ok is not None and len(steps) <= 1:
             # the common shapes, without a call of the type predicate and a loop of steps: a
             # leaf of one type (most nodes) and an object of properties
-            return _typed_step(wanted, steps[0] if steps else None) or _checked(type_ok, wanted, steps)
+            typed = _typed_step(wanted, steps[0] if steps else None)
+            if typed is not None:
+                return typed
 
         def run(data, path, out):
             if ref_step is not None:
@@ -343,15 +319,7 @@ class SchemaValidator:
         return enum_step
 
     def _object_step(self, schema):
-        keys = (
-            "required",
-            "properties",
-            "patternProperties",
-            "additionalProperties",
-            "minProperties",
-            "maxProperties",
-        )
-        if not any(k in schema for k in keys):
+        if not any(k in schema for k in _OBJECT_KEYWORDS):
             return None
         required = tuple(schema.get("required") or ())
         declared = schema.get("properties") or {}
@@ -432,7 +400,7 @@ class SchemaValidator:
         return object_step
 
     def _array_step(self, schema):
-        if not any(k in schema for k in ("items", "minItems", "maxItems", "uniqueItems")):
+        if not any(k in schema for k in _ARRAY_KEYWORDS):
             return None
         items = schema.get("items")
         items = items if isinstance(items, dict) and items else None
@@ -471,7 +439,7 @@ class SchemaValidator:
         return array_step
 
     def _string_step(self, schema):
-        if not any(k in schema for k in ("minLength", "maxLength", "pattern")):
+        if not any(k in schema for k in _STRING_KEYWORDS):
             return None
         low, high = schema.get("minLength"), schema.get("maxLength")
         regex = schema.get("pattern")
@@ -494,8 +462,7 @@ class SchemaValidator:
 
     @staticmethod
     def _number_step(schema):
-        keys = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
-        if not any(k in schema for k in keys):
+        if not any(k in schema for k in _NUMBER_KEYWORDS):
             return None
         low, high = schema.get("minimum"), schema.get("maximum")
         xlow, xhigh = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
