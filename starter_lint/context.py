@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .findings import Location
+from .records import field, record
 
 if TYPE_CHECKING:  # (at run time these modules import this one, or are not needed to build one)
     from .manifests.model import ManifestSet
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # (at run time these modules import this one, or are not need
     from .yamlio import LoadedYaml
 
 
-@dataclass
+@record
 class ChartInfo:
     """The chart folder of a --chart target: its values.yaml, template texts and subcharts."""
 
@@ -28,7 +28,7 @@ class ChartInfo:
     tree: ChartNode | None = None  # the chart as Helm loads it, subcharts included (values/chart_load.py)
 
 
-@dataclass
+@record
 class Context:
     """What a check reads about one target: layered values, loaded files, chart, manifests, options."""
 

@@ -8,11 +8,11 @@ them, so the parser sits below both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .lazy_pattern import LazyPattern
 from .options import POLICY_SELECTOR, RULE_PATTERN, rule_matches
+from .records import field, record
 from .textio import split_lines
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ _COMMENT_ONLY = LazyPattern(r"^\s*#")
 ADMISSION_RULE = "SL901"  # the one rule whose findings name a policy (`SL901/<name>`, docs/policies.md)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Directive:
     """One `# starter-lint: disable=...` (or `disable-file=...`) comment: its rules, reason and place."""
 
@@ -58,7 +58,7 @@ def _normalized(part: str) -> str:
     return f"{rule.upper()}/{name.lower()}" if slash else part.upper()
 
 
-@dataclass
+@record
 class FileDirectives:
     """The inline suppression comments of one file, by the lines they cover."""
 

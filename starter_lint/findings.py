@@ -4,54 +4,14 @@ from __future__ import annotations
 
 import enum
 import operator
-from dataclasses import MISSING, dataclass, field
-from dataclasses import fields as dataclass_fields
 from typing import Any
+
+from .records import field, fields, record
 
 # A path into loaded values: mapping keys and list positions, e.g. ("ingress", "tls", 0, "hosts")
 ValuesPath = tuple[Any, ...]
 # What Finding.sort_key returns: target, file, line, column, rule, logical location, message
 SortKey = tuple[str, str, int, int, str, str, str]
-
-
-def record(cls: type) -> type:
-    """`cls`, a frozen dataclass with slots, made cheaper to make, copy and hand between processes:
-
-    - its __init__ sets each slot through the slot's own descriptor, where the one dataclasses
-      writes calls `object.__setattr__` per field (to get past the frozen check): 1.0 µs for a
-      Finding instead of 1.7 (2.8 before slots). The source is generated from the class's own
-      field names, as dataclasses generates its __init__;
-    - it pickles as the class and its field values (the policy stage's child hands back thousands
-      of findings), not as a state the default slots protocol sets field by field.
-
-    A run makes tens of thousands of findings, each made, copied and handed over a few times (and
-    an admission policy run one Request per rendered object: policy/admission_match.py)."""
-    fields = dataclass_fields(cls)
-    # what the generated __init__ does not do: it takes the dataclass' own defaults by position,
-    # calls no __post_init__, and the pickled values are a tuple only for two fields or more
-    plain = len(fields) > 1 and not hasattr(cls, "__post_init__")
-    if not plain or any(not f.init or f.default_factory is not MISSING or f.kw_only for f in fields):
-        raise TypeError(f"{cls.__name__}: record takes plain fields only (two or more, no factory)")
-    names = [f.name for f in fields]
-    setters = {f"_set_{name}": getattr(cls, name).__set__ for name in names}
-    source = f"def __init__(self, {', '.join(names)}):\n" + "".join(
-        f"    _set_{name}(self, {name})\n" for name in names
-    )
-    made: dict[str, Any] = {}
-    exec(source, setters, made)  # the class's own field names: nothing from input
-    init = made["__init__"]
-    generated = cls.__init__  # type: ignore[misc]  # the dataclass' own: its defaults and docs
-    init.__defaults__ = generated.__defaults__
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__doc__ = generated.__doc__
-    values = operator.attrgetter(*names)
-    cls.__init__ = init  # type: ignore[misc]
-
-    def reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
-        return cls, values(self)
-
-    cls.__reduce__ = reduce  # type: ignore[method-assign,assignment]
-    return cls
 
 
 class Severity(enum.IntEnum):
@@ -75,8 +35,7 @@ class Severity(enum.IntEnum):
 _SEVERITY_NAMES = ("", "note", "warning", "error")  # by value: each one's name, lower case
 
 
-@record
-@dataclass(frozen=True, order=True, slots=True)
+@record(frozen=True, order=True, slots=True)
 class Location:
     """A 1-based region in a file as the user sees it (display path, relative where possible)."""
 
@@ -87,7 +46,7 @@ class Location:
     end_col: int | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Fix:
     """A replacement a rule proposes; `safe` fixes are applied by `starter-lint fix`."""
 
@@ -98,8 +57,7 @@ class Fix:
     value: Any = None
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Problem:
     """What a check yields. The engine turns it into a Finding (rule id, severity, location).
 
@@ -118,8 +76,7 @@ class Problem:
     at_key: bool = False  # point at the key of `path` (its name is the problem)
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Finding:
     """A Problem placed and identified: rule, severity, location, fingerprint parts and suppression."""
 
@@ -197,7 +154,7 @@ class Finding:
         return Finding(*values)
 
 
-_FINDING_INDEX = {name: i for i, name in enumerate(Finding.__dataclass_fields__)}
+_FINDING_INDEX = {spec.name: i for i, spec in enumerate(fields(Finding))}
 _finding_values = operator.attrgetter(*_FINDING_INDEX)  # a Finding's field values, in order
 
 

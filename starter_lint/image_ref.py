@@ -7,9 +7,8 @@ worker/API image comparison of SL404); the rendered-workload model compares repo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .lazy_pattern import LazyPattern
+from .records import record
 
 MOVING_TAGS = ("latest", "stable", "main", "master", "edge", "dev", "develop", "nightly", "head")
 _DIGEST = LazyPattern(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}\Z")
@@ -23,7 +22,7 @@ _NAME = LazyPattern(
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ImageRef:
     """A container image reference split into name, tag and digest."""
 

@@ -14,16 +14,16 @@ a backtracking engine never sees it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from .lazy_pattern import LazyPattern
+from .records import record
 
 MAX_PATTERN_MEMORY = 1 << 20  # RE2's budget for one compiled pattern and its matching cache
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Unverifiable:
     """A pattern that is not checked, and why."""
 

@@ -8,11 +8,11 @@ options (cli_options), the config keys and their checks (config) and the default
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from .findings import Severity
 from .lazy_pattern import LazyPattern
+from .records import record
 
 # A rule id or prefix as --select, --ignore, config ignores and inline comments take them: a
 # shipped rule's (SL301, SL3) or a policy's (ACME001, ACME0: docs/policies.md), never SL + 4 digits.
@@ -35,7 +35,7 @@ SET_KINDS = ("set-json", "set", "set-string", "set-file", "set-literal")
 NO_DEFAULT = object()  # a second row for a field another row gives the default of
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OptionSpec:
     """One row of the option table: one command-line spelling and/or config key of an option.
 

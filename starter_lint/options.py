@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from .findings import Severity
@@ -19,6 +18,7 @@ from .option_table import (
     OPTION_TABLE,
     RULE_PATTERN,
 )
+from .records import field, record
 
 __all__ = ["DEFAULT_KUBE_VERSION", "FORMATS", "RULE_PATTERN", "Options", "parse_rule_ids", "rule_matches"]
 
@@ -89,7 +89,7 @@ def rule_matches(rule_id: str, patterns) -> bool:
     return False
 
 
-@dataclass
+@record
 class Options:
     """A run's options; each field with a table row takes its default from the row."""
 

@@ -6,7 +6,6 @@ output and an exit code.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from .findings import Finding, Location, Problem, format_path
 from .finish import cleaned, deduped, placed, reported_once_across_targets
 from .options import Options, rule_matches
 from .paths import display_path, repo_relative
+from .records import replace
 from .redact import MIN_FINDING_SCRUB_LENGTH, redact_url, scrub
 from .redact_source import manifest_secret_columns, secret_columns, secret_strings
 from .related import relate

@@ -18,11 +18,11 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from functools import lru_cache, partial
 from typing import Any
 
 from .lazy_pattern import LazyPattern
+from .records import replace
 from .textio import room_for_nesting
 
 REDACTED = "<redacted>"

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from .findings import Finding
+from .records import record
 
 COMPONENTS = ("api", "web", "worker")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Ownership:
     """One rule that reports a cause and another that sees its consequence."""
 

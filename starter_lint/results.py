@@ -4,18 +4,18 @@ decides the exit code."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
 from .findings import Finding, Severity
+from .records import field, record
 from .targets import Target
 
 # the columns to hide of each line of a file: {display path: {line: [(col, end_col)]}}
 SecretColumns = dict[str, dict[int, list[tuple[int, int]]]]
 
 
-@dataclass
+@record
 class TargetResult:
     """The findings of one target and what the reporters need about its inputs."""
 
@@ -38,7 +38,7 @@ class TargetResult:
         return [f for f in self.findings if not f.suppressed]
 
 
-@dataclass
+@record
 class Report:
     """The results of one run: every target, the --fail-on threshold and the tool's version."""
 

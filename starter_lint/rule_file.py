@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, overload
 
@@ -19,6 +18,7 @@ from .errors import StarterLintError
 from .findings import Severity
 from .lazy_pattern import LazyPattern
 from .paths import read_control_file
+from .records import field, record, replace
 from .report.escape import sarif_message, text_line
 from .resources import rules_dir
 
@@ -36,7 +36,7 @@ SCOPES = ("deployment", "file")
 FIX_KINDS = ("none", "safe", "unsafe", "mixed")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Example:
     """One example in a rule file: inputs the rule flags (a failing example) or does not (a passing one)."""
 
@@ -52,7 +52,7 @@ class Example:
     line: int | None = None  # the line the finding must point at
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     """A rule of the catalog, read from its rule file."""
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection
-from dataclasses import dataclass, field, replace
 
 from .errors import StarterLintError
 from .options import Options
+from .records import field, record, replace
 
 # a subchart's own values.yaml (charts/app/charts/postgresql/values.yaml) is a third-party chart's
 # defaults: the starter's values contract says nothing of its keys, so only the rules that judge
@@ -20,7 +20,7 @@ from .options import Options
 SUBCHART_DEFAULTS_RULES = ("SL102", "SL103", "SL104", "SL107")
 
 
-@dataclass
+@record
 class Target:
     """One set of inputs checked together: values files, --set expressions, chart, manifests."""
 

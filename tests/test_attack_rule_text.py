@@ -189,9 +189,8 @@ def test_fix_diff_never_prints_a_line_a_ci_runner_would_obey(tmp_path):
 
 def test_a_repository_rule_name_is_escaped_as_its_summary():
     """`rules` and `explain` print a rule-dirs rule's name: escaped like every other text of it."""
-    from dataclasses import replace
-
     from starter_lint.catalog import load_catalog
+    from starter_lint.records import replace
     from starter_lint.report.escape import text_line
 
     rule = replace(load_catalog()["SL101"], name="nm\x1b[31m\u202e\n::error file=a.yaml::pwned")

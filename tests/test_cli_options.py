@@ -4,7 +4,6 @@ config key and its command-line flag reach the same Options field with the same 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import click
 import pytest
 
-from starter_lint import config
+from starter_lint import config, records
 from starter_lint.cli_click import main
 from starter_lint.command_line import build_options
 from starter_lint.option_table import DEFAULT_KUBE_VERSION, NO_DEFAULT, OPTION_TABLE
@@ -122,7 +121,7 @@ def test_config_key_and_flag_set_the_same_field(spec, tmp_path, monkeypatch):
 
 
 def test_every_row_says_how_it_is_given():
-    fields = {f.name for f in dataclasses.fields(Options)}
+    fields = {f.name for f in records.fields(Options)}
     for spec in OPTION_TABLE:
         assert spec.field is None or spec.field in fields, spec
         assert spec.flags or spec.keys or spec.argument, spec  # an option nobody can give

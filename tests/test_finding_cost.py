@@ -2,12 +2,11 @@
 
 The secret parts of the objects are walked once (with the secret strings) and reused for the
 excerpt lines' secret columns; the list-item rewrites of one place are computed once per run;
-a finding is copied without `dataclasses.replace`. Each shortcut is compared with the long way.
+a finding is copied without `records.replace`. Each shortcut is compared with the long way.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import pickle
 
 import pytest
@@ -17,6 +16,7 @@ from starter_lint.findings import Finding, Location, Problem, Severity
 from starter_lint.finish import deduped
 from starter_lint.identity import identity_of, logical_form, positional_prefixes
 from starter_lint.manifests.stream import load_paths
+from starter_lint.records import FrozenInstanceError, fields, replace
 from starter_lint.redact_source import manifest_secret_columns, secret_strings
 
 MANIFEST = """\
@@ -113,61 +113,37 @@ def test_a_shared_cache_names_each_finding_as_naming_it_alone_does():
     assert second[1] == "policy copy 2: /spec/template/spec/containers/[name=api] has no limits"
 
 
-def test_a_findings_copy_is_what_dataclasses_replace_gives():
+def test_a_findings_copy_is_what_replace_gives():
     finding = _finding("Deployment/ns/api#/spec", "m")
     copy = finding.with_(message="other", identity="Deployment/ns/api#/spec", notes=("n",))
-    assert copy == dataclasses.replace(
-        finding, message="other", identity="Deployment/ns/api#/spec", notes=("n",)
-    )
-    assert hash(copy) == hash(dataclasses.replace(copy))
+    assert copy == replace(finding, message="other", identity="Deployment/ns/api#/spec", notes=("n",))
+    assert hash(copy) == hash(replace(copy))
     assert finding.message == "m" and finding.notes == ()  # the original is unchanged
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(FrozenInstanceError):
         copy.message = "x"  # type: ignore[misc]
     with pytest.raises(TypeError, match="no field bogus"):
         finding.with_(bogus=1)
 
 
-def test_findings_are_made_pickled_and_compared_as_the_dataclasses_they_are():
-    """findings.record's own __init__ and __reduce__ give what the dataclass' would."""
+def test_findings_are_made_pickled_and_compared_by_their_fields():
     location = Location("m.yaml", 3, 5, end_line=3, end_col=9)
     problem = Problem("m", path=("a", 0), location=location, severity=Severity.WARNING, at_key=True)
     finding = Finding(
         "SL901", "admission-policy", Severity.ERROR, "m", location, key="k", notes=("n",), related=()
     )
-    for record in (location, problem, finding, finding.with_(related=(finding,))):
-        fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
-        assert type(record)(**fields) == record  # keywords, positions and defaults alike
-        copy = pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
-        assert copy == record and type(copy) is type(record) and hash(copy) == hash(record)
-        assert not hasattr(record, "__dict__")  # slots: tens of thousands in a large run
+    for made in (location, problem, finding, finding.with_(related=(finding,))):
+        values = {spec.name: getattr(made, spec.name) for spec in fields(made)}
+        assert type(made)(**values) == made  # keywords, positions and defaults alike
+        copy = pickle.loads(pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+        assert copy == made and type(copy) is type(made) and hash(copy) == hash(made)
+        assert not hasattr(made, "__dict__")  # slots: tens of thousands in a large run
     assert Problem("m") == Problem("m", None, None, None, None, None, None, None, False)
     assert [str(severity) for severity in Severity] == [s.name.lower() for s in Severity]
     assert Location("a") < Location("a", 2) < Location("b")  # ordered as before
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(FrozenInstanceError):
         location.line = 4  # type: ignore[misc]
     with pytest.raises(TypeError):
         Finding("SL901")  # type: ignore[call-arg]  # the required fields stay required
-
-
-@pytest.mark.parametrize(
-    "fields",
-    [
-        {"a": int, "b": dataclasses.field(default=1, init=False)},  # its defaults would shift
-        {"a": int, "b": dataclasses.field(default_factory=list)},
-        {"a": int, "b": dataclasses.field(default=1, kw_only=True)},
-        {"a": int},  # one value: pickled as no tuple
-        {"a": int, "b": int, "__post_init__": lambda self: None},  # would never be called
-    ],
-)
-def test_a_record_is_refused_what_its_init_would_get_wrong(fields):
-    from starter_lint.findings import record
-
-    annotations = {name: kind for name, kind in fields.items() if not name.startswith("__")}
-    namespace = {"__annotations__": {name: "int" for name in annotations}}
-    namespace.update({n: v for n, v in fields.items() if n.startswith("__") or not isinstance(v, type)})
-    refused = dataclasses.dataclass(frozen=True, slots=True)(type("R", (), namespace))
-    with pytest.raises(TypeError, match="plain fields only"):
-        record(refused)
 
 
 def test_secret_strings_are_found_again_when_what_they_came_from_changed(tmp_path):

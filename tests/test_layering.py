@@ -64,6 +64,7 @@ LAYER_OF = {
     "starter_lint.paths": "leaf helpers",
     "starter_lint.placeholders": "leaf helpers",  # contract placeholders (SL105, SL404)
     "starter_lint.pointer": "leaf helpers",
+    "starter_lint.records": "leaf helpers",  # classes declared by their fields (the dataclasses this package uses)
     "starter_lint.redact": "leaf helpers",
     "starter_lint.related": "leaf helpers",
     "starter_lint.report.escape": "leaf helpers",  # output neutralising, used below report too

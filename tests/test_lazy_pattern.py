@@ -50,9 +50,10 @@ def test_an_invalid_pattern_fails_when_used():
         lazy.match("x")
 
 
-def test_a_manifests_run_loads_neither_click_nor_the_directive_parser_nor_decimal(tmp_path):
-    """Start-up cost (issue 12): a `check --manifests` run without inline disables needs none of
-    them (a plain `check` command line is read without click: command_line.read_check)."""
+def test_a_manifests_run_imports_nothing_it_does_not_need(tmp_path):
+    """Start-up cost (issue 12): a `check --manifests` run without inline disables needs neither
+    click (a plain `check` command line is read without it: command_line.read_check) nor the
+    directive parser nor decimal, nor dataclasses and inspect (records.py)."""
     (tmp_path / "service.yaml").write_text(
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  ports:\n  - port: 80\n",
         encoding="utf-8",
@@ -61,7 +62,7 @@ def test_a_manifests_run_loads_neither_click_nor_the_directive_parser_nor_decima
         "import sys\n"
         "from starter_lint.cli import run_cli\n"
         "code = run_cli(['check', '--validator', 'builtin', '-q', '--manifests', 'service.yaml'])\n"
-        "print(code, sorted(m for m in ('click', 'decimal', 'starter_lint.directives') if m in sys.modules))\n"
+        "print(code, sorted(m for m in ('click', 'dataclasses', 'decimal', 'inspect', 'starter_lint.directives') if m in sys.modules))\n"
     )
     env = dict(os.environ, PYTHONPATH=str(REPO))
     done = subprocess.run(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from ..records import record
 
 # Modules holding checks, by what a target must have for any of their checks to run: a target
 # without manifests never imports the manifest checks, nor a manifests-only target the values ones.
@@ -34,7 +35,7 @@ MODULES = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CheckSpec:
     """A registered check: its rule, its function and what a target must have for it to run."""
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from ..flags import Flag as Flag
 from ..flags import read_flag as read_flag
 from ..gofmt import helm_string as helm_string
 from ..lazy_pattern import LazyPattern
+from ..records import record
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -111,7 +111,7 @@ def is_set(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EnvSource:
     """Where a component gets an env var from: plain `env`, or the active secrets path."""
 
@@ -139,7 +139,7 @@ def lookup(ctx, component: str, name: str) -> EnvSource | None:
 # Hosts
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HostRef:
     """One host as the values hold it: the raw value and the values path that set it."""
 

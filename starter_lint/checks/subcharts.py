@@ -11,10 +11,10 @@ references, and keys SL101 knows.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ..records import record
 from ..template_refs import TemplatePath, calls_tpl, template_references
 from ..tree import leaves
 from ..values.chart_tree import ChartNode
@@ -22,7 +22,7 @@ from ..values.chart_tree import ChartNode
 ValuesPath = tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Place:
     """One subchart where it renders: the values path its `.Values` lives under."""
 

@@ -15,7 +15,6 @@ back (and reports) a "safe" fix that would change what Helm renders.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import load_catalog
@@ -24,6 +23,7 @@ from ..findings import Finding, Fix, format_path
 from ..gofmt import helm_string
 from ..options import Options
 from ..paths import display_path
+from ..records import field, record
 from ..redact import is_secret_path
 from ..results import Report
 from ..tree import same_values
@@ -35,7 +35,7 @@ KEY_FIX = "ambiguous-key"  # the SL104 identity key of a finding about a key, no
 REWRITE_CHANGES_OTHERS = "rewriting the file for it would change other values Helm loads"
 
 
-@dataclass
+@record
 class FileFix:
     """One values file's fix plan: the fixes chosen, those held back, its text before and after."""
 

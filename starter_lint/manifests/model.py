@@ -7,16 +7,16 @@ to a Location (computed on demand: positions cost time and are only needed for f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Location, Problem
+from ..records import field, record
 
 if TYPE_CHECKING:
     from .positions import Locator
 
 
-@dataclass(slots=True)  # thousands of them in a large input: no __dict__ each
+@record(slots=True)  # thousands of them in a large input: no __dict__ each
 class ManifestObject:
     """One Kubernetes object of the input (a List's item is one of its own), where it is written."""
 
@@ -126,7 +126,7 @@ class ManifestObject:
         return node
 
 
-@dataclass
+@record
 class ManifestSet:
     """What reading the manifests gave: the objects in input order, the problems, the texts."""
 

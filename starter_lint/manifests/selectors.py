@@ -16,19 +16,19 @@ pod, as a value that differs does.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
 from typing import Any
 
 from ..fields import as_list, number
+from ..records import field, record
 from .workloads import PodTemplate
 
 # above this many labels the subsets of a selector are too many to try: scan the templates
 _MAX_SUBSET_LABELS = 8
 
 
-@dataclass
+@record
 class SelectedPods:
     """The pod templates one selector matches, in input order, and the ports they declare."""
 

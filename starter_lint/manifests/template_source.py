@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from ..pointer import tokens
+from ..records import field, record
 from ..template_refs import (
     EVERYTHING,
     TemplatePath,
@@ -43,7 +43,7 @@ _COMMENT = re.compile(r"[ \t]#")  # where a comment starts (fixed width: linear 
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\Z")
 
 
-@dataclass
+@record
 class FieldSource:
     """What the template writes for one field. `literal`: a line writes it as a plain value equal
     to the rendered one and no line writes it from an action. `refs`: the values paths (in the
@@ -134,7 +134,7 @@ def _same(rendered: Any, written: Any) -> bool:
     return str(rendered) == str(written)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _KeyLine:
     path: tuple[str, ...]  # the keys from the document's root, `*` for a list item or an action key
     parent: int  # which mapping holds the key (an output action in the same one cannot write it too)
@@ -243,7 +243,7 @@ class _PathNode:
         return node
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Parsed:
     """A template read once per text in a process (a bounded cache): its key paths as a tree, its
     actions' offsets in order and the values paths each reads, so that a finding costs its

@@ -67,7 +67,7 @@ def trace_to_values(findings: list, ctx) -> list:
     manifests = ctx.manifests
     if ctx.values is None or manifests is None or not getattr(manifests, "rendered_by", None):
         return findings
-    # the template reader (its patterns, three dataclasses) is no cost of a manifests-only check
+    # the template reader (its patterns, three records) is no cost of a manifests-only check
     from .template_source import chart_reads, field_source  # deferred: only a chart's render is traced
 
     user_set: dict = {}

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from ..fields import as_dict, as_list, number
 from ..flags import Flag, read_flag
 from ..image_ref import parse_image
 from ..pointer import build as pointer
+from ..records import record
 from .index import ManifestIndex
 from .model import ManifestObject, ManifestSet
 
@@ -54,7 +54,7 @@ WEB_READY_PATH = "/api/health/ready"
 # Pod templates
 
 
-@dataclass
+@record
 class PodTemplate:
     """A pod template inside a workload object (or a bare Pod): its labels and spec."""
 
@@ -299,7 +299,7 @@ BILLING_FLAGS = {
 BILLING_MARKERS = tuple(BILLING_FLAGS) + ("BILLING_RETRY_DEPLOYMENT_MODE",)
 
 
-@dataclass
+@record
 class BillingRunner:
     """A container that runs the billing code, and how its billing flags read."""
 

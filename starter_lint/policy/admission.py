@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from typing import Any, Protocol
 
@@ -22,6 +21,7 @@ from ..errors import InputError
 from ..fields import as_dict
 from ..findings import Location, Severity, format_path
 from ..pointer import build
+from ..records import field, record, replace
 from .admission_match import resource_of
 from .admission_schema import BINDING, POLICY, first_error
 from .cel import Bindings, CelError, compile_expression
@@ -58,14 +58,14 @@ class Compiler(Protocol):
     def __call__(self, source: str, variables: Collection[str]) -> CompiledExpression: ...
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Expression:
     source: str
     compiled: CompiledExpression
     field: str  # where it is written, e.g. spec.validations[0].expression (for messages)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Validation:
     expression: Expression
     message: str | None
@@ -73,7 +73,7 @@ class Validation:
     reason: str | None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Policy:
     name: str
     document: PolicyDocument
@@ -85,7 +85,7 @@ class Policy:
     validations: tuple[Validation, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Binding:
     name: str
     document: PolicyDocument
@@ -117,7 +117,7 @@ class Binding:
 _SEVERITY = (("Deny", Severity.ERROR), ("Warn", Severity.WARNING), ("Audit", Severity.NOTE))
 
 
-@dataclass
+@record
 class AdmissionPolicies:
     policies: dict[str, Policy] = field(default_factory=dict)
     bindings: list[Binding] = field(default_factory=list)

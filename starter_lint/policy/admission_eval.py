@@ -15,7 +15,6 @@ object has, so the pipeline traces it to the values line like other manifest fin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -24,6 +23,7 @@ from ..context import Context
 from ..fields import as_dict
 from ..findings import Problem
 from ..manifests.model import ManifestObject
+from ..records import field, record
 from ..redact import MIN_FINDING_SCRUB_LENGTH, manifest_secret_parts, redacted_copy
 from ..redact_source import secret_strings
 from .admission import RULE_ID, AdmissionPolicies, Binding, Expression, Policy
@@ -215,7 +215,7 @@ def _denials(
     return denials, None
 
 
-@dataclass
+@record
 class _Run:
     """What every object of one evaluation shares."""
 

@@ -17,11 +17,10 @@ selector that needs labels of a namespace nobody gave is UNKNOWN, said so in a n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ..fields import as_dict
-from ..findings import record
+from ..records import record
 
 # kind -> (plural resource, namespaced?) for the built-in kinds a chart renders
 _BUILTIN = {
@@ -122,8 +121,7 @@ def resource_of(kind: str, group: str = "", crds: dict | None = None) -> tuple[s
     return (crds or {}).get((group, kind)) or _BUILTIN.get(kind) or (guess_resource(kind), True)
 
 
-@record
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Request:
     """What a CREATE of one rendered object looks like to an admission policy."""
 

@@ -9,13 +9,13 @@ required one or a value outside an enum is one `file:line: message` error (exit 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..findings import format_path
+from ..records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Obj:
     """A mapping with these fields; `open_` admits any key (metadata, a matchLabels map)."""
 
@@ -24,12 +24,12 @@ class Obj:
     open_: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ListOf:
     item: Any
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Enum:
     values: tuple[str, ...]
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from ..options import Options
 from ..pipeline import run
+from ..records import record
 from .load import load_policies
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ExampleResults:
     ran: int
     failures: tuple[str, ...]  # one line per example that did not do what it says

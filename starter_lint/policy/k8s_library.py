@@ -11,15 +11,15 @@ values of their own type, are k8s_types.py; the format library is k8s_format.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cmp_to_key
 from typing import Any
 
 from ..inputregex import InputPattern, Unverifiable, compile_pattern
+from ..records import record
 from .limits import charge
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FunctionSpec:
     name: str
     overload_id: str

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +22,7 @@ from ..catalog import Catalog, load_catalog
 from ..errors import InputError
 from ..manifests.stream import load_text
 from ..paths import confined_files, display_path, read_control_file
+from ..records import record
 from ..rule_file import Rule
 from .admission import RULE_ID as ADMISSION_RULE_ID
 from .admission import AdmissionPolicies, parse_admission
@@ -32,7 +32,7 @@ POLICY_SUFFIXES = (".yaml", ".yml")
 MAX_POLICY_FILE_BYTES = 4 * 1024 * 1024  # a policy file is a few kilobytes; a stranger's may be anything
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PolicySet:
     """The policies of one run, read-only: values policies by id, and the admission policies."""
 

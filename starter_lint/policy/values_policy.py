@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
@@ -19,6 +18,7 @@ from ..fields import as_dict
 from ..findings import Problem, Severity, format_path
 from ..option_table import POLICY_ID_PATTERN
 from ..pointer import build, is_index, tokens
+from ..records import record
 from ..rule_file import Rule
 from .cel import Bindings, CelError, CelEvaluationError, CompiledExpression, compile_expression
 
@@ -35,7 +35,7 @@ OBJECT_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 _DOCS_URL = re.compile(r"https://[\x21-\x7e]+")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Validation:
     source: str
     expression: CompiledExpression
@@ -44,7 +44,7 @@ class Validation:
     path: tuple  # the values path a finding points at (() for the file)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ValuesPolicy:
     id: str
     name: str

@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -25,6 +24,7 @@ from urllib.parse import quote
 from ..findings import Finding
 from ..lazy_pattern import LazyPattern
 from ..paths import repo_root
+from ..records import record
 from ..textio import LINE_BREAK, LINE_BREAK_CHARS
 
 if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline produced
@@ -37,7 +37,7 @@ CHART_SEARCH_DEPTH = 3  # charts/app/Chart.yaml, deploy/charts/app/Chart.yaml
 _CHART_NAME = LazyPattern(r"^name:[ \t]*[\"']?([A-Za-z0-9][A-Za-z0-9_.-]*)", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Place:
     """Where a finding points in a file: on disk, relative to the repository, and the region."""
 

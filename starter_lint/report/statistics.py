@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..records import record
 from .escape import json_text, terminal
 from .json_format import report_header
 from .text_format import summary_line
@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # annotations only: the report layer reads what the pipeline 
 FORMATS = ("text", "json")  # the formats --statistics can take
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleCount:
     """The active findings of one rule: how many, and how many of them have a safe fix."""
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 
 from lsprotocol import types
 
@@ -31,6 +30,7 @@ from ..directives import parse_directives
 from ..errors import StarterLintError
 from ..findings import Finding
 from ..fix import apply_fixes, choose_fixes, expected_values, fix_is_safe, unsafe_reason
+from ..records import replace
 from ..tree import get_path, same_values
 from ..yamlio import LoadedYaml, YamlLoadError, load_values
 from .positions import TextPositions

@@ -24,12 +24,12 @@ import asyncio
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from ..catalog import Catalog, load_catalog
 from ..errors import StarterLintError
 from ..findings import Finding, Location
 from ..paths import StrPath, display_path, reading_instead
+from ..records import field, record
 from ..textio import split_lines
 from .positions import TextPositions
 from .workspace import Workspace
@@ -38,7 +38,7 @@ DEBOUNCE_SECONDS = 0.3
 _WORKER_STACK_BYTES = 64 << 20
 
 
-@dataclass
+@record
 class Analysis:
     """One document version's result: its unsuppressed findings (those in this document), and the
     one-line error that stopped the run (a broken config, a chart that cannot render: then the
@@ -60,7 +60,7 @@ class Analysis:
         self.positions = TextPositions(self.text)
 
 
-@dataclass
+@record
 class _Checked:
     """What one pipeline run found for one document."""
 
@@ -117,7 +117,7 @@ def _key(finding: Finding) -> tuple:
     return (finding.rule, finding.location, finding.message)
 
 
-@dataclass
+@record
 class _RenderOnly:
     """The findings only the last render found, with the text they were found in."""
 
@@ -153,7 +153,7 @@ def warm_up() -> None:
     load_checks({"values", "manifests"})
 
 
-@dataclass
+@record
 class _Document:
     path: str
     version: int | None

@@ -19,13 +19,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from lsprotocol import types
 
 from ..gofmt import helm_string
+from ..records import record
 from ..validate.values_schema import contract_schema
 from ..yamlio import YamlLoadError, resolve_plain
 from .positions import TextPositions
@@ -44,7 +44,7 @@ _WORD_TAIL = re.compile(r"[^\s:#]*")
 _VALUE_TAIL = re.compile(r"[^\s#]*")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Line:
     """The structure of one line: its dashes and key, each with its column (code points)."""
 

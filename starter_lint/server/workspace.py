@@ -20,12 +20,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import replace
 
 from ..config import CONFIG_NAMES, apply_config, find_config
 from ..errors import StarterLintError
 from ..options import Options
 from ..paths import repo_root
+from ..records import replace
 
 _VALUES_NAMES = ("values*.yaml", "values*.yml")
 # the modeline of a values file that uses the drop-in schema (`starter-lint schema`)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import datetime
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..findings import Location
 from ..lazy_pattern import LazyPattern
 from ..options import rule_matches
+from ..records import record
 from .globs import glob_matches, posix_path, star_match
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 _OBJECT_REF = LazyPattern(r"^[A-Z][A-Za-z0-9]*/[^/]+(?:/[^/]+)?$")  # Kind/name or Kind/ns/name
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ConfigIgnore:
     """One `ignores:` entry of the config file (built by config.py)."""
 

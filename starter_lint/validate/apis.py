@@ -9,13 +9,12 @@ newest apiVersion of the same group serving the kind is suggested.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..option_table import DEFAULT_KUBE_VERSION
+from ..records import record
 from .schemas import bundled_versions, kube_schemas, parse_version, split_api_version
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Removal:
     """An API version of a kind that Kubernetes (or its operator) no longer serves."""
 
@@ -103,7 +102,7 @@ _TABLE = [
 KNOWN_REMOVALS = {(r.api_version, r.kind): r for r in _TABLE}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ApiProblem:
     """What happens to an object's API version on the target Kubernetes version."""
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ..findings import format_path
 from ..jsontypes import describe_type
 from ..pointer import value_at
+from ..records import record
 from ..redact import is_secret_path
 from ..resources import schemas_dir
 
@@ -50,7 +50,7 @@ def contract_validator():
     return Draft7Validator(contract_schema())
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Violation:
     """One contract violation: where, what to tell the user, and which rule owns it, if any."""
 
@@ -229,7 +229,7 @@ def _is_object_schema(node: dict) -> bool:
     return "object" in _types(node) or "properties" in node or "additionalProperties" in node
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KeyVerdict:
     """What a schema level says about keys: None = no opinion, else open or a closed set."""
 

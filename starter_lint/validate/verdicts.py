@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from ..records import field, record
 
 VALID, INVALID, MISSING = "valid", "invalid", "missing"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SchemaError:
     """One way an object fails its schema, at a JSON pointer."""
 
@@ -16,7 +16,7 @@ class SchemaError:
     at: str | None = None  # a more precise pointer for the location (the unknown key)
 
 
-@dataclass(frozen=True, slots=True)  # shared: every valid object of one schema gets the same one
+@record(frozen=True, slots=True)  # shared: every valid object of one schema gets the same one
 class Verdict:
     """An object's schema verdict: valid, invalid (with its errors) or missing a schema."""
 

@@ -29,13 +29,13 @@ import posixpath
 import re
 import tarfile
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..findings import Location, Problem
 from ..paths import StrPath, display_path, read_bytes
+from ..records import field, record
 from ..textio import YamlLoadError, decode_bytes, line_at
 from ..yamlio import MAX_VALUES_BYTES, LoadedYaml, as_chart_defaults, load_values
 from .chart_metadata import ChartLoadError, read_metadata
@@ -51,7 +51,7 @@ _CHUNK = 64 * 1024
 _DRIVE = re.compile(r"^[a-zA-Z]:/")
 
 
-@dataclass
+@record
 class _File:
     """One file of a chart: on disk (read when needed) or an archive member's bytes."""
 
@@ -64,7 +64,7 @@ class _File:
         return read_bytes(self.path, limit) if self.path is not None else self.data[: limit + 1]
 
 
-@dataclass
+@record
 class _Budget:
     """What the whole tree may still take: charts, decompressed archive bytes, archive members."""
 

@@ -18,10 +18,10 @@ holds the same value, e.g. a table). The order, highest first (docs/design/value
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..findings import ValuesPath, format_path
+from ..records import record
 from ..tree import get_path
 from ..yamlio import LoadedYaml
 from .chart_tree import ChartTreeValues
@@ -36,7 +36,7 @@ _MISSING = object()
 _MAX_IMPORT_HOPS = 8  # an import of an import ...; a parent path can point back into a child
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Source:
     """Where a value of a chart tree came from; `layer` is the user layer, or None for a chart."""
 

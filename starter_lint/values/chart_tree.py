@@ -8,16 +8,16 @@ that Chart.yaml lists under an alias is rendered (and takes its values) under th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from ..records import field, record
 from ..yamlio import LoadedYaml
 
 # One `import-values` entry: a child path (the `exports.<name>` short form) or (child, parent)
 ImportValue = str | tuple[str, str]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Dependency:
     """One entry of Chart.yaml's `dependencies:`."""
 
@@ -41,7 +41,7 @@ class Dependency:
         return self.name == chart.name and is_compatible_range(sanitized(self.version), chart.version)
 
 
-@dataclass
+@record
 class ChartNode:
     """One chart as loaded: its own values.yaml, its Chart.yaml dependencies, its subcharts."""
 
@@ -60,7 +60,7 @@ class ChartNode:
         return self.values.data if self.values is not None else {}
 
 
-@dataclass
+@record
 class ChartTreeValues:
     """What coalescing a chart tree over the user's values gives (values/coalesce.py fills it)."""
 

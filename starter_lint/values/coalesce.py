@@ -14,10 +14,10 @@ come from that sharing, and matching them is the point (tests/test_coalesce_pari
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from ..records import record
 from .chart_load import MAX_CHARTS
 from .chart_tree import ChartNode, ChartTreeValues, Dependency
 from .semver_range import is_compatible_range, sanitized
@@ -34,7 +34,7 @@ class CoalesceError(InputError):
 MAX_COPIED_VALUES = 3_000_000  # values coalescing one tree may copy (a large umbrella: ~600,000)
 
 
-@dataclass
+@record
 class _Bounds:
     """What coalescing has made so far, bounded so that the work stops before it grows (Helm
     has no bound). Charts: an alias copies its chart with everything below it, so ten aliases
@@ -80,7 +80,7 @@ def _at(path: str) -> str:
     return f" (at {path.rstrip('.')})" if path else ""
 
 
-@dataclass
+@record
 class _Req:
     """A Chart.yaml dependency as Helm's *chart.Dependency: Name is rewritten to the alias."""
 
@@ -93,7 +93,7 @@ class _Req:
     enabled: bool = True
 
 
-@dataclass
+@record
 class _Meta:
     """Chart.yaml as Helm's *chart.Metadata; shared by reference between shallow chart copies."""
 
@@ -102,7 +102,7 @@ class _Meta:
     version: str  # Chart.yaml `version`
 
 
-@dataclass
+@record
 class _Chart:
     """Helm's *chart.Chart: values and dependency list are per copy, the metadata is a pointer."""
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import Location, ValuesPath
+from ..records import field, record
 from ..redact import values_secrets
 from ..tree import get_path as get_path  # re-exported: checks read values paths through layers
 from ..tree import merge_maps
@@ -47,7 +47,7 @@ def has_path(data: Any, path: ValuesPath) -> bool:
     return get_path(data, path, _MISSING) is not _MISSING
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Origin:
     """Where a value came from."""
 
@@ -67,7 +67,7 @@ class Origin:
         return f"{shown} ({self.note})" if self.note else shown
 
 
-@dataclass
+@record
 class Layer:
     """One layer of values (chart defaults, a -f file or the --set expressions) in layering order."""
 
@@ -96,7 +96,7 @@ class Layer:
         return self.expression_for(path).split(" ", 1)[0] or "--set"
 
 
-@dataclass
+@record
 class LayeredValues:
     """The effective values of one target and the layers they came from (lowest first)."""
 

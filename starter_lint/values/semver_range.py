@@ -23,10 +23,10 @@ with more than MAX_COMPARISONS comparisons counts as no match, so a hostile Char
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from ..lazy_pattern import LazyPattern
+from ..records import record
 
 MAX_RANGE_CHARS = 256
 MAX_COMPARISONS = 64
@@ -54,7 +54,7 @@ _UINT64_MAX = 2**64 - 1
 _WILDCARDS = ("x", "X", "*")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Version:
     """A parsed version; build metadata is dropped (it never takes part in a comparison)."""
 
@@ -64,7 +64,7 @@ class Version:
     pre: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Comparison:
     op: str
     version: Version

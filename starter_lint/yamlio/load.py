@@ -5,13 +5,13 @@ chart's values.yaml into documents (split_documents)."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from ..findings import ValuesPath
 from ..lazy_pattern import LazyPattern
+from ..records import replace
 from ..textio import MAX_DEPTH, YamlLoadError, room_for_nesting
 from ..tree import merge_maps
 from .decode import Decoder, read_document
@@ -31,7 +31,7 @@ def _strip_nulls(value: Any) -> Any:
 def as_chart_defaults(loaded: LoadedYaml) -> LoadedYaml:
     """A values.yaml read with its nulls (`merge_documents=True`) as `chart_defaults=True` reads
     it: the same spans and notes, the null-valued keys dropped as rendering drops them."""
-    return dataclasses.replace(loaded, data=_strip_nulls(loaded.data))
+    return replace(loaded, data=_strip_nulls(loaded.data))
 
 
 def load_documents(text: str) -> list[Any]:

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import ValuesPath
+from ..records import field, record
 from ..textio import YamlLoadError
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Span:
     """1-based start and end; the end column is one past the last character."""
 
@@ -20,7 +20,7 @@ class Span:
     end_col: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class YamlNote:
     """Something legal but surprising the loader saw: the source of SL103/SL104 findings."""
 
@@ -36,7 +36,7 @@ class YamlSyntaxError(YamlLoadError):
     """The YAML parser refused the text (as opposed to a value Helm cannot use)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OtherReading:
     """How the other Helm major reads a `-f` file that the two may read differently (one with
     several documents, a directive or a `---` line): Helm 3 reads the first document, Helm 4
@@ -49,7 +49,7 @@ class OtherReading:
     data: dict[str, Any] = field(default_factory=dict, repr=False)  # its values: only to scrub secrets
 
 
-@dataclass
+@record
 class LoadedYaml:
     """A YAML file as read: its data, the spans of its values and keys, its notes."""
 
