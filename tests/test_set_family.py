@@ -169,6 +169,27 @@ def test_errors_say_what_helm_says(kind, expression, words):
     assert ours[1].startswith(f"--{kind} {expression!r}: ")  # one line naming the flag
 
 
+@pytest.mark.parametrize(
+    "text,python_313",
+    [
+        ("[1,]", ("Illegal trailing comma before end of array", 2)),
+        ("[1, \n]", ("Illegal trailing comma before end of array", 2)),
+        ('{"a":1,}', ("Illegal trailing comma before end of object", 6)),
+    ],
+)
+def test_a_trailing_comma_is_worded_alike_by_every_python(text, python_313):
+    """Python 3.13's decoder stops at a trailing comma with words of its own; earlier ones (and
+    Go) stop at the `]` or `}` after it: the message is the same whichever Python reads it."""
+    import json
+
+    from starter_lint.values.gojson import GoJsonError, _go_message, decode_value
+
+    with pytest.raises(GoJsonError) as raised:
+        decode_value(text, 0, 100)
+    assert _go_message(text, json.JSONDecodeError(python_313[0], text, python_313[1])) == str(raised.value)
+    assert str(raised.value).startswith(f"invalid character {text.rstrip()[-1]!r}")
+
+
 # the order: each kind sets the same keys, so whichever Helm applies last wins ----------------
 ORDER_ARGS = [
     ("set-json", 'a.k.json=1,a.k.m={"j":true},a.j=1'),

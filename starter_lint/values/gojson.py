@@ -79,21 +79,30 @@ def _fix_surrogates(value: Any) -> Any:
 
 def _go_message(text: str, exc: json.JSONDecodeError) -> str:
     """Go's words for where Python's decoder stopped (in substance: the character and why)."""
-    if exc.pos >= len(text) or exc.msg.startswith("Unterminated"):
+    message, pos = exc.msg, exc.pos
+    if message.startswith("Illegal trailing comma"):
+        # Python 3.13 stops at the comma before `]`/`}`; earlier ones (and Go) at what follows it
+        pos += 1
+        while pos < len(text) and text[pos] in _GO_JSON_SPACE:
+            pos += 1
+        message = (
+            "Expecting value"
+            if message.endswith("array")
+            else "Expecting property name enclosed in double quotes"
+        )
+    if pos >= len(text) or message.startswith("Unterminated"):
         return "unexpected EOF"
-    ch = text[exc.pos]
+    ch = text[pos]
     for word in ("true", "false", "null"):
-        if exc.msg == "Expecting value" and ch == word[0]:
+        if message == "Expecting value" and ch == word[0]:
             for i, expected in enumerate(word):
-                if exc.pos + i >= len(text):
+                if pos + i >= len(text):
                     return "unexpected EOF"
-                if text[exc.pos + i] != expected:
-                    return (
-                        f"invalid character {text[exc.pos + i]!r} in literal {word} (expecting {expected!r})"
-                    )
-    if exc.msg == "Expecting value":
+                if text[pos + i] != expected:
+                    return f"invalid character {text[pos + i]!r} in literal {word} (expecting {expected!r})"
+    if message == "Expecting value":
         return f"invalid character {ch!r} looking for beginning of value"
-    return f"invalid character {ch!r}: {exc.msg[0].lower()}{exc.msg[1:]}"
+    return f"invalid character {ch!r}: {message[0].lower()}{message[1:]}"
 
 
 def decode_value(text: str, start: int, max_depth: int) -> tuple[Any, int]:
