@@ -8,12 +8,43 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 
 from .command_line import read_check
 from .commands import EXIT_ERROR, EXIT_OK, check, say
 from .errors import StarterLintError
 from .textio import room_for_nesting
+
+EXIT_TERMINATED = 128 + signal.SIGTERM  # what a shell reports for a command SIGTERM ended
+
+
+class Terminated(BaseException):
+    """SIGTERM (a cancelled CI job, `timeout`), raised where the run is, as Ctrl-C raises
+    KeyboardInterrupt: every `finally` on the way out runs, and removes what the run wrote to the
+    temporary folder (the values file `helm template -f` reads holds the user's secrets;
+    kubeconform's copies hold the manifests' Secrets) and stops its children. Python's default
+    for SIGTERM ends the process where it is, leaving them behind for the next job on the runner.
+    A BaseException, as KeyboardInterrupt: no `except Exception` takes it for an error."""
+
+
+def _end_on_sigterm() -> None:
+    """SIGTERM raises Terminated in this process; a forked child (turns, the policy stage)
+    inherits the handler and dies of the signal as by default: its parent does the cleaning."""
+    main = os.getpid()
+
+    def terminated(signum: int, frame: object) -> None:
+        if os.getpid() != main:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the cleaning is not cut short by a second one
+        raise Terminated
+
+    try:
+        signal.signal(signal.SIGTERM, terminated)
+    except (ValueError, OSError):  # not the main thread (an embedding program): its default stays
+        pass
 
 
 def _run(args: list) -> None:
@@ -58,6 +89,9 @@ def run_cli(argv=None) -> int:
     except KeyboardInterrupt:
         say("interrupted")
         return 130
+    except Terminated:
+        say("terminated")
+        return EXIT_TERMINATED
     except MemoryError:
         say("error: out of memory")
         return EXIT_ERROR
@@ -69,7 +103,9 @@ def run_cli(argv=None) -> int:
 
 
 def entry_point() -> None:
+    _end_on_sigterm()
     code = run_cli()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # nothing left to clean: no exception at exit
     # The process ends here. Its shutdown collects the cycles among every object still alive,
     # module by module (a check of one release: 30 ms, an eighth of its CPU), to free memory the
     # exit frees anyway; frozen objects are left out. Nothing here needs a collection to finish:
