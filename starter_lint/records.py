@@ -137,6 +137,9 @@ def record(
 
 def _declared(cls: type) -> list[Field]:
     """The fields `cls`'s own body declares, in order; dataclasses' checks of their defaults."""
+    if any(hasattr(base, "__record_fields__") for base in cls.__mro__[1:]):
+        # a dataclass would take the base's fields first: a record does not, so says so
+        raise TypeError(f"{cls.__name__}: a record does not inherit another record's fields")
     namespace = cls.__dict__
     declared: list[Field] = []
     defaulted = ""
@@ -147,7 +150,7 @@ def _declared(cls: type) -> list[Field]:
         value = namespace.get(name, MISSING)
         spec = value if isinstance(value, Field) else Field(default=value)
         spec.name = name
-        if isinstance(spec.default, (list, dict, set)):
+        if type(spec.default).__hash__ is None:  # dataclasses' test: unhashable, so mutable
             raise ValueError(f"{cls.__name__}.{name}: a mutable default is shared; use default_factory")
         if spec.init:
             if spec.default is not MISSING or spec.default_factory is not MISSING:

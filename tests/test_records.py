@@ -239,9 +239,10 @@ def test_replace_refuses_what_init_does_not_take():
     ("body", "error"),
     [
         ({"__annotations__": {"a": "list"}, "a": []}, ValueError),  # one list shared by all
+        ({"__annotations__": {"a": "bytearray"}, "a": bytearray()}, ValueError),  # any unhashable
         ({"__annotations__": {"a": "int", "b": "int"}, "a": 1}, TypeError),  # required after a default
     ],
-    ids=["mutable default", "required after default"],
+    ids=["mutable default", "unhashable default", "required after default"],
 )
 def test_a_record_is_refused_what_a_dataclass_is_refused(body, error):
     with pytest.raises(error):
@@ -255,6 +256,12 @@ def test_a_field_takes_a_default_or_a_factory_as_dataclasses_field():
         field(default=1, default_factory=int)
     with pytest.raises(ValueError):
         dataclasses.field(default=1, default_factory=int)
+
+
+def test_a_record_is_refused_a_record_base():
+    """A dataclass would take the base's fields first; a record says it does not."""
+    with pytest.raises(TypeError, match="inherit"):
+        record(type("Sub", (RFix,), {"__annotations__": {"extra": "int"}, "extra": 0}))
 
 
 def test_a_frozen_record_with_slots_takes_every_field():
