@@ -308,6 +308,48 @@ def test_crd_keywords():
     assert interpreter.errors({"type": "integer"}, 3.0) == []
 
 
+def test_property_names_as_jsonschema_decides_them():
+    """`propertyNames` (the values contract's env names; no Kubernetes schema has it): each key
+    is validated as a string, one error at the first bad key; jsonschema agrees on every case."""
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = {
+        "type": "object",
+        "propertyNames": {"pattern": "^[a-z]+$", "maxLength": 4},
+        "additionalProperties": {"type": "string"},
+    }
+    interpreter = SchemaValidator()
+    # (not `ab\n`: RE2's `$`, as Go's and the API server's, is the text's end; Python's also
+    # matches before a final line break, which is why the values contract's pass runs Python's)
+    for value in ({}, {"ab": "x"}, {"ab": "x", "Bad": "y"}, {"toolong": "x"}, {"ab": 1}):
+        ours = interpreter.errors(schema, value)
+        theirs = list(jsonschema.Draft7Validator(schema).iter_errors(value))
+        assert bool(ours) == bool(theirs), value
+    [error] = interpreter.errors(schema, {"ok": "x", "Bad": "y"})
+    assert (error.pointer, error.at, error.message) == ("", "/Bad", "a property name is not valid")
+    assert SchemaValidator().errors({"propertyNames": False}, {"a": 1})
+    assert SchemaValidator().errors({"propertyNames": False}, {}) == []
+
+
+@pytest.mark.parametrize(
+    "schema, value",
+    [
+        ({"type": "array", "items": False}, [1]),
+        ({"type": "array", "items": False}, []),
+        ({"anyOf": [False, {"type": "string"}]}, 1),
+        ({"anyOf": [False, {"type": "string"}]}, "x"),
+        ({"not": False}, 1),
+        ({"properties": {"a": False}}, {"a": 1}),
+        ({"properties": {"a": False}}, {"b": 1}),
+        ({"additionalProperties": False, "properties": {"a": True}}, {"a": 1, "b": 2}),
+    ],
+)
+def test_boolean_schemas_as_jsonschema_decides_them(schema, value):
+    """`false` allows nothing, `true` everything, wherever a schema may stand."""
+    jsonschema = pytest.importorskip("jsonschema")
+    ours = SchemaValidator().errors(schema, value)
+    assert bool(ours) == bool(list(jsonschema.Draft7Validator(schema).iter_errors(value)))
+
+
 @pytest.mark.parametrize(
     "value, multiple, messages",
     [

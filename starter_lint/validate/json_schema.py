@@ -90,13 +90,14 @@ _OBJECT_KEYWORDS = (
     "properties",
     "patternProperties",
     "additionalProperties",
+    "propertyNames",
     "minProperties",
     "maxProperties",
 )
 _ARRAY_KEYWORDS = ("items", "minItems", "maxItems", "uniqueItems")
 _STRING_KEYWORDS = ("minLength", "maxLength", "pattern")
 _NUMBER_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
-_VALIDATING = frozenset(
+VALIDATED_KEYWORDS = frozenset(
     ("$ref", "type", "enum", "const", "oneOf", "anyOf", "allOf", "not")
     + _OBJECT_KEYWORDS
     + _ARRAY_KEYWORDS
@@ -110,7 +111,7 @@ def _type_only(schema) -> Callable[[Any], bool] | None:
     if (
         not isinstance(schema, dict)
         or schema.get("type") is None
-        or len(_VALIDATING.intersection(schema)) != 1
+        or len(VALIDATED_KEYWORDS.intersection(schema)) != 1
     ):
         return None
     return _type_predicate(schema["type"])
@@ -214,8 +215,18 @@ class SchemaValidator:
     further up validates as `{}`: kubeconform's standalone schemas cut recursion the same way.
     """
 
-    def __init__(self, definitions: Mapping | None = None):
+    def __init__(
+        self,
+        definitions: Mapping | None = None,
+        resolve: Callable[[str, Mapping], tuple] = resolve_ref,
+        patterns: Callable[[str], Any] = compile_pattern,
+    ):
+        """`resolve(ref, definitions)` gives a `$ref`'s (name, schema); `patterns(regex)` a
+        pattern (`found_in(text)`) or an Unverifiable: kubernetes-validate's definitions and RE2,
+        as the API server runs CRD patterns, unless a caller's schema says otherwise."""
         self.definitions: Mapping = {} if definitions is None else definitions
+        self._resolve = resolve
+        self._patterns = patterns
         self._compiled: dict = {}  # id(schema) -> (schema, function); the schema keeps the id alive
         self._active: set = set()  # definitions being validated (the recursion cut)
         self.unchecked: list = []  # of the last `errors` call: patterns that could not be checked
@@ -241,10 +252,10 @@ class SchemaValidator:
         return hit[1]
 
     def _build(self, schema):
+        if schema is False:  # (before the test below: `not False` holds too)
+            return lambda data, path, out: out.append(SchemaError(to_pointer(path), "not allowed"))
         if schema is True or not schema:
             return _noop
-        if schema is False:
-            return lambda data, path, out: out.append(SchemaError(to_pointer(path), "not allowed"))
         ref_step = self._ref_step(schema["$ref"]) if "$ref" in schema else None
         types = schema.get("type")
         type_ok = _type_predicate(types) if types is not None else None
@@ -280,7 +291,7 @@ class SchemaValidator:
         return run if (steps or type_ok is not None) else (ref_step or _noop)
 
     def _ref_step(self, ref: str):
-        name, target = resolve_ref(ref, self.definitions)
+        name, target = self._resolve(ref, self.definitions)
         active = self._active
         compiled: list[Step] = []
 
@@ -325,7 +336,7 @@ class SchemaValidator:
         declared = schema.get("properties") or {}
         properties: dict[str, Step] = {}  # compiled on first use: most declared fields are never set
         patterns = [
-            (compile_pattern(regex), self.compile(sub))
+            (self._patterns(regex), self.compile(sub))
             for regex, sub in (schema.get("patternProperties") or {}).items()
         ]
         unverifiable = [compiled for compiled, _fn in patterns if isinstance(compiled, Unverifiable)]
@@ -335,11 +346,24 @@ class SchemaValidator:
         closed = additional is False
         additional_fn = self.compile(additional) if isinstance(additional, dict) and additional else None
         low, high = schema.get("minProperties"), schema.get("maxProperties")
+        names = schema.get("propertyNames")
+        names_fn = self.compile(names) if isinstance(names, (dict, bool)) and names is not True else None
         compile_schema = self.compile
 
         def object_step(data, path, out):
             if type(data) is not dict:
                 return
+            if names_fn is not None:
+                for key in data:
+                    found: list = []
+                    names_fn(key, (path, key), found)
+                    if found:  # the key names no value: said at the key (as additional properties)
+                        pointer = to_pointer(path)
+                        out.append(
+                            SchemaError(
+                                pointer, "a property name is not valid", at=f"{pointer}/{escape(str(key))}"
+                            )
+                        )
             if required:
                 for name in required:
                     if name not in data:
@@ -403,7 +427,8 @@ class SchemaValidator:
         if not any(k in schema for k in _ARRAY_KEYWORDS):
             return None
         items = schema.get("items")
-        items = items if isinstance(items, dict) and items else None
+        # one schema for every item (`false`: no item); draft 4's list of schemas is not read
+        items = items if (isinstance(items, dict) and items) or items is False else None
         items_fn: list = []  # compiled on the first non-empty array
         low, high, unique = schema.get("minItems"), schema.get("maxItems"), schema.get("uniqueItems")
 
@@ -443,7 +468,7 @@ class SchemaValidator:
             return None
         low, high = schema.get("minLength"), schema.get("maxLength")
         regex = schema.get("pattern")
-        compiled = compile_pattern(regex) if regex is not None else None
+        compiled = self._patterns(regex) if regex is not None else None
         not_checked = self._not_checked
 
         def string_step(data, path, out):

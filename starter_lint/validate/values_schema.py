@@ -9,7 +9,8 @@ never from jsonschema's own text (which echoes values, and values may be secrets
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -45,9 +46,113 @@ def contract_schema() -> dict:
 
 @lru_cache(maxsize=1)
 def contract_validator():
-    from jsonschema import Draft7Validator  # deferred: a 0.1 s import, only when values are validated
+    from jsonschema import (
+        Draft7Validator,  # deferred: a 0.1 s import, only for values that fail the first pass
+    )
 
     return Draft7Validator(contract_schema())
+
+
+# What SL100 asks first: do the values pass the contract at all? Most values files do (a
+# pre-commit hook checks the files of each commit), and jsonschema's import alone is 0.04 s of a
+# 0.11 s cold check of one values file. The built-in interpreter (json_schema.py, which
+# validates manifests) answers that yes or no; jsonschema, imported only for values that fail
+# it, then says what is wrong, with the messages it always gave. The built-in answer must be
+# jsonschema's: it is asked only where the contract uses nothing it decides otherwise (below),
+# runs `pattern` with Python's `re` as jsonschema does, and counts a pattern it could not run as
+# a failure. tests/test_values_schema_first_pass.py holds the two answers equal.
+
+# keywords no validator asserts (draft-07 without a format checker) and the contract's own
+_ANNOTATIONS = frozenset(
+    ("$schema", "$comment", "title", "description", "default", "examples", "format", "definitions", DEFERRED)
+)
+_SCHEMA_MAPS = ("properties", "patternProperties", "definitions")  # name -> schema
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+_SCHEMAS = ("additionalProperties", "propertyNames", "items", "not")  # a schema (or a boolean)
+_LOCAL_REF = "#/definitions/"
+
+
+class _NotDecidedAlike(Exception):
+    """The contract uses something the built-in interpreter does not decide as jsonschema does."""
+
+
+class _PythonPattern:
+    """A `pattern` run by Python's `re`, as jsonschema runs it (RE2, the interpreter's engine for
+    manifests, reads a few constructs otherwise: `$` before a final line break, `\b`)."""
+
+    __slots__ = ("found_in",)
+
+    def __init__(self, regex: str) -> None:
+        self.found_in = re.compile(regex).search
+
+
+def _resolve_local(ref: str, definitions: Mapping) -> tuple:
+    """The contract's `#/definitions/<name>` references: (name, schema)."""
+    name = ref[len(_LOCAL_REF) :] if isinstance(ref, str) and ref.startswith(_LOCAL_REF) else None
+    if name is None or name not in definitions:
+        raise _NotDecidedAlike(f"reference {ref!r}")
+    return name, definitions[name]
+
+
+def _check_alike(schema: Any, definitions: Mapping, following: tuple = ()) -> None:
+    """Raise _NotDecidedAlike unless the interpreter decides `schema` as jsonschema does: only
+    keywords it validates (or annotations), local references without a cycle (the interpreter
+    cuts one short), `items` as one schema, enum and const choices of JSON scalars."""
+    if isinstance(schema, bool):
+        return
+    if not isinstance(schema, dict):
+        raise _NotDecidedAlike("a schema that is not an object")
+    from .json_schema import VALIDATED_KEYWORDS  # deferred: with the first pass
+
+    for keyword, value in schema.items():
+        if keyword not in VALIDATED_KEYWORDS and keyword not in _ANNOTATIONS:
+            raise _NotDecidedAlike(f"keyword {keyword!r}")
+        if keyword in _SCHEMA_MAPS:
+            for sub in (value or {}).values():
+                _check_alike(sub, definitions, following)
+        elif keyword in _SCHEMA_LISTS:
+            for sub in value or ():
+                _check_alike(sub, definitions, following)
+        elif keyword in _SCHEMAS:
+            _check_alike(value, definitions, following)
+        elif keyword == "$ref":
+            name, target = _resolve_local(value, definitions)
+            if name in following:
+                raise _NotDecidedAlike(f"a reference cycle through {name!r}")
+            _check_alike(target, definitions, (*following, name))
+        elif keyword in ("enum", "const"):
+            for choice in value if keyword == "enum" else (value,):
+                if not (choice is None or isinstance(choice, (str, int, float, bool))):
+                    raise _NotDecidedAlike(f"{keyword} choice {choice!r}")
+
+
+@lru_cache(maxsize=1)
+def _first_pass():
+    """The built-in interpreter on the contract, or None where it would not decide it alike."""
+    schema = contract_schema()
+    definitions = schema.get("definitions") or {}
+    try:
+        if not isinstance(definitions, dict):
+            raise _NotDecidedAlike("definitions that are not an object")
+        _check_alike(schema, definitions)
+    except _NotDecidedAlike:
+        return None
+    from .json_schema import SchemaValidator  # deferred: with the first pass
+
+    return SchemaValidator(definitions, resolve=_resolve_local, patterns=_PythonPattern)
+
+
+def passes(values: Any) -> bool:
+    """True when the values meet the contract schema (as jsonschema would say), without
+    jsonschema; False when they do not, or when this pass cannot tell."""
+    interpreter = _first_pass()
+    if interpreter is None:
+        return False
+    try:
+        errors = interpreter.errors(contract_schema(), values)
+    except RecursionError:  # nested past what the pass walks: jsonschema says what it says
+        return False
+    return not errors and not interpreter.unchecked
 
 
 @record(frozen=True)
@@ -187,6 +292,8 @@ def _explain(error, described: str = "") -> Iterable[Violation]:
 
 def violations(values: dict, validator=None) -> list:
     """Every contract violation in the effective values, in a stable order."""
+    if validator is None and passes(values):
+        return []  # jsonschema is not imported for values that meet the contract
     validator = validator or contract_validator()
     out, seen = [], set()
     for error in validator.iter_errors(values):
