@@ -29,8 +29,10 @@ class Terminated(BaseException):
 
 
 def _end_on_sigterm() -> None:
-    """SIGTERM raises Terminated in this process; a forked child (turns, the policy stage)
-    inherits the handler and dies of the signal as by default: its parent does the cleaning."""
+    """SIGTERM raises Terminated in this process. A forked child inherits the handler and dies
+    of the signal as by default, unless its work sets a handler of its own: `turns` does, so a
+    child checking a `-j` target removes its temporary files as this process does when it is
+    stopped (its parent asks with SIGTERM). The `server` command keeps the default."""
     main = os.getpid()
 
     def terminated(signum: int, frame: object) -> None:
@@ -104,8 +106,14 @@ def run_cli(argv=None) -> int:
 
 def entry_point() -> None:
     _end_on_sigterm()
-    code = run_cli()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # nothing left to clean: no exception at exit
+    try:
+        code = run_cli()
+        # the run is over: a SIGTERM from here waits for the exit (it raised no exception where
+        # nothing catches it)
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    except Terminated:  # while run_cli printed its error line, or returned
+        code = EXIT_TERMINATED
     # The process ends here. Its shutdown collects the cycles among every object still alive,
     # module by module (a check of one release: 30 ms, an eighth of its CPU), to free memory the
     # exit frees anyway; frozen objects are left out. Nothing here needs a collection to finish:

@@ -319,6 +319,11 @@ def schema() -> None:
 def server(log_file) -> None:
     """`server`: run the language server on stdin/stdout, for editors (docs/editor.md)."""
     import importlib.util  # deferred: only the server needs to look for pygls
+    import signal  # deferred: only the server sets its own
+
+    # SIGTERM ends the server at once, as by default: raised as an exception (cli.Terminated),
+    # it would wait for pygls' thread reading stdin, which only an editor closing the pipe ends
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     if importlib.util.find_spec("pygls") is None or importlib.util.find_spec("lsprotocol") is None:
         _fail("starter-lint server needs the server extra: pip install 'starter-lint[server]'")

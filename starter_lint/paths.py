@@ -284,8 +284,34 @@ def write_atomic(path: StrPath, text: str, what: str = "") -> None:
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        remove_all(tmp)
         if isinstance(exc, OSError):
             raise InputError(f"{label}: cannot write ({exc.strerror or exc})") from None
         raise
+
+
+def remove_all(path: str) -> None:
+    """Remove a file or folder the run wrote (to the temporary folder, or beside an output), even
+    when Ctrl-C or SIGTERM's exception (cli.Terminated) arrives while it is removed: what it holds
+    may be secret (the values `helm template -f` reads, kubeconform's copies of manifests), and a
+    removal cut short would leave the rest. The interrupt is raised again once the removal is done
+    (a second SIGTERM is ignored by then; Ctrl-C held down gets three tries)."""
+    interrupted: BaseException | None = None
+    for _ in range(3):
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                import shutil  # deferred: only a folder to remove needs it
+
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
+            break
+        except OSError:
+            break  # not ours to remove after all (gone, or no permission): nothing to finish
+        except BaseException as exc:  # an interrupt mid-removal: finish it, then raise
+            interrupted = interrupted or exc
+    if interrupted is not None:
+        raise interrupted

@@ -9,9 +9,13 @@ cheaply enough for a cold start.
 gives what `@dataclass(frozen=True, slots=True)` gives: an `__init__` taking the fields in order
 (defaults, `field(default_factory=...)`, `field(init=False)`, `__post_init__`), equality and
 (frozen) hashing over the fields compared, `order=True`'s comparisons, a repr, `FrozenInstanceError`
-on assignment, pickling; `fields()` and `replace()` as dataclasses' own. The type checker reads
-it as a dataclass (`dataclass_transform`). tests/test_records.py holds every kind of record the
-package declares against the dataclass it replaces.
+on assignment, pickling, `__match_args__`; `fields()` and `replace()` as dataclasses' own. The
+type checker reads it as a dataclass (`dataclass_transform`), except that it does not check the
+field names and types given to `replace()` (it knows `dataclasses.replace` only). Refused, where
+a dataclass would do something else: a record base class (a dataclass takes its fields first),
+a field `__init__` does not take in a frozen record with slots (it pickles as a call of its
+class). tests/test_records.py holds every kind of record the package declares against the
+dataclass it replaces.
 
 Why not dataclasses: it compiles each class's `__init__`, `__repr__`, `__eq__` (and, frozen,
 `__hash__`, `__setattr__`, `__delattr__`) from generated source when the class's module is
@@ -145,7 +149,7 @@ def _declared(cls: type) -> list[Field]:
     defaulted = ""
     for name, annotation in namespace.get("__annotations__", {}).items():
         text = annotation if isinstance(annotation, str) else repr(annotation)
-        if text.startswith(("ClassVar", "typing.ClassVar")):
+        if text.partition("[")[0].rpartition(".")[2] == "ClassVar":  # ClassVar, typing.ClassVar, t.ClassVar
             continue  # a class attribute, not a field
         value = namespace.get(name, MISSING)
         spec = value if isinstance(value, Field) else Field(default=value)
@@ -200,12 +204,13 @@ def _make(cls: type[_T], *, frozen: bool, order: bool, slots: bool) -> type[_T]:
             methods[name] = _comparison(compare, compared)
     shown = tuple(spec.name for spec in declared if spec.repr)
     methods["__repr__"] = lambda self: _repr(self, shown)
+    methods["__match_args__"] = tuple(spec.name for spec in declared if spec.init)
     if slots and frozen:
         every = _values([spec.name for spec in declared])
         methods["__reduce__"] = lambda self: (self.__class__, every(self))
     for name, method in methods.items():
         if name not in namespace:  # what the body defines itself is kept, as dataclasses keeps it
-            if method not in (_refuse_setattr, _refuse_delattr):  # shared by every frozen record
+            if callable(method) and method not in (_refuse_setattr, _refuse_delattr):  # (shared)
                 method.__qualname__ = f"{cls.__qualname__}.{name}"
             setattr(cls, name, method)
     cls.__record_fields__ = declared  # type: ignore[attr-defined]
@@ -308,5 +313,16 @@ def _refuse_delattr(self: Any, name: str) -> None:
     raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
+_IN_REPR: set[int] = set()  # records being shown: one met again inside itself is shown as "..."
+
+
 def _repr(obj: Any, shown: tuple[str, ...]) -> str:
-    return f"{obj.__class__.__qualname__}({', '.join(f'{name}={getattr(obj, name)!r}' for name in shown)})"
+    if id(obj) in _IN_REPR:
+        return "..."
+    _IN_REPR.add(id(obj))
+    try:
+        return (
+            f"{obj.__class__.__qualname__}({', '.join(f'{name}={getattr(obj, name)!r}' for name in shown)})"
+        )
+    finally:
+        _IN_REPR.discard(id(obj))

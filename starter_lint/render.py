@@ -38,7 +38,7 @@ from .errors import StarterLintError
 from .manifests import stream
 from .manifests.documents import split_documents
 from .manifests.files import MAX_MANIFEST_BYTES
-from .paths import StrPath, display_path
+from .paths import StrPath, display_path, remove_all
 
 if TYPE_CHECKING:  # annotations only: render is called with the pipeline's context and options
     from .context import Context
@@ -169,10 +169,7 @@ def _render_with_binary(helm: str, chart_dir: str, values: dict[str, Any], optio
         except OSError as exc:
             raise StarterLintError(f"cannot run {helm}: {exc.strerror or exc}; {INSTALL_HINT}") from None
     finally:
-        try:
-            os.unlink(values_file)
-        except OSError:
-            pass
+        remove_all(values_file)  # the user's values, secrets included: removed even on an interrupt
     if returncode != 0:
         _raise_if_out_of_memory(returncode, stderr, chart_dir)
         raise RenderFailed(f"helm could not render {chart_dir}: {_first_error_line(stderr)}")

@@ -19,7 +19,11 @@ that does not unpickle, killed while it held the turn) costs nothing but time: t
 took are done again here, so an error is raised here, as one pass would raise it.
 
 The child only computes: it writes nothing but its result into a pipe and leaves with
-`os._exit`, so it never flushes this process's buffered output nor runs its exit handlers.
+`os._exit`, so it never flushes this process's buffered output nor runs its exit handlers. A
+child this process stops (an error here, Ctrl-C, SIGTERM) is asked with SIGTERM first: it
+leaves its work as an exception would, so what it wrote to the temporary folder (kubeconform's
+copies of a target's manifests) is removed before it exits; SIGKILL only if it has not ended
+within a second.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import os
 import signal
 import struct
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -171,15 +176,13 @@ def in_turns(
             try:
                 theirs: list | None = _collect(pid, reader)
             except BaseException:  # interrupted while taking a child's result: stop the child too
-                _kill(pid)  # (not reaped yet: its pid is still its own, a zombie at worst)
+                _stop(pid)  # (not reaped yet: its pid is still its own, a zombie at worst)
                 raise
             _reap(pid)
             for position, result in theirs or ():
                 done.setdefault(position, result)
     except _ItemFailed as failed:  # this process's item: the children stopped, earlier items first
-        for pid, reader in children:
-            os.close(reader)
-            _kill(pid)
+        _stop_all(children)
         children.clear()
         done.update(failed.done)
         for earlier in range(failed.index):
@@ -187,9 +190,7 @@ def in_turns(
                 work(items[earlier])  # an earlier item's error is the one one pass raises
         raise failed.error from None
     except BaseException:  # an interrupt: the children still running are stopped
-        for pid, reader in children:
-            os.close(reader)
-            _kill(pid)
+        _stop_all(children)
         raise
     finally:
         os.close(turn[0])
@@ -277,6 +278,10 @@ def _start(compute: Callable[[], Result]) -> tuple[int, int] | None:
         _Split.taking_turns = True
         code = 1
         try:
+            # from here on a SIGTERM (this process stopping it, or a signal to the whole group)
+            # ends the work as an exception: its `finally`s and `with`s clean up, this `try`
+            # takes it; before, the inherited handler leaves it to the signal's default
+            signal.signal(signal.SIGTERM, _stopped)
             os.close(reader)
             # the parent's objects out of the collector's reach: a collection walking them would
             # write to (so copy) every page of the parent's heap the child shares
@@ -343,8 +348,46 @@ def _collect(pid: int, reader: int) -> Result | None:
         return None
 
 
-def _kill(pid: int) -> None:
-    """Stop and reap a child that has not been reaped."""
+class _Stopped(BaseException):
+    """In a child: SIGTERM, raised where its work is (a BaseException: nothing takes it for an
+    error of the work)."""
+
+
+def _stopped(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # its cleaning is not cut short by another
+    raise _Stopped
+
+
+_STOP_SECONDS = 1.0  # how long a child asked to stop may take to clean up
+
+
+def _stop_all(children: list[tuple[int, int]]) -> None:
+    """Stop the children still running (their result unread): all asked at once, then reaped."""
+    for pid, reader in children:
+        os.close(reader)
+        _ask_to_stop(pid)
+    deadline = time.monotonic() + _STOP_SECONDS
+    for pid, _reader in children:
+        _kill(pid, deadline)
+
+
+def _stop(pid: int) -> None:
+    """Stop and reap one child that has not been reaped."""
+    _ask_to_stop(pid)
+    _kill(pid, time.monotonic() + _STOP_SECONDS)
+
+
+def _ask_to_stop(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+def _kill(pid: int, deadline: float = 0.0) -> None:
+    """Reap a child that has not been reaped, once it has ended or, at `deadline`, killed."""
+    while time.monotonic() < deadline and not _has_ended(pid):
+        time.sleep(0.005)
     try:
         os.kill(pid, signal.SIGKILL)
     except OSError:

@@ -226,6 +226,19 @@ def test_a_frozen_record_refuses_assignment_and_deletion(made):
     assert getattr(made, name) != "other"
 
 
+def test_match_class_annotations_and_a_record_inside_itself_as_dataclasses():
+    assert RLocation.__match_args__ == DLocation.__match_args__ == ("path", "line", "end")
+    assert RAnalysis.__match_args__ == DAnalysis.__match_args__ == ("text",)
+    match RLocation("a.yaml", 3):
+        case RLocation(path, line):
+            assert (path, line) == ("a.yaml", 3)
+    body = {"__annotations__": {"a": "int", "shared": "t.ClassVar[int]", "other": "typing.ClassVar"}}
+    assert [spec.name for spec in records.fields(record(type("R", (), body)))] == ["a"]
+    ours, theirs = RContext("t"), DContext("t")
+    ours.values, theirs.values = ours, theirs
+    assert _shown(ours) == _shown(theirs) == "(target='t', values=..., loaded=[], seen=['made'])"
+
+
 def test_replace_refuses_what_init_does_not_take():
     with pytest.raises(ValueError, match="count"):
         records.replace(RAnalysis("abc"), count=1)

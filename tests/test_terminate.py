@@ -21,11 +21,11 @@ from .support import REPO
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name != "posix", reason="POSIX signals")
 
-# a program that says it started (its pid in `started`) then waits to be stopped
+# a program that says it started (its pid, a line in `started`) then waits to be stopped
 WAITER = """#!{python}
 import os, sys, time
-with open({started!r}, "w") as out:
-    out.write(str(os.getpid()))
+with open({started!r}, "a") as out:
+    out.write(str(os.getpid()) + "\\n")
 time.sleep(60)
 """
 
@@ -54,9 +54,11 @@ def _waiter(folder: Path, name: str) -> tuple[Path, Path]:
     return program, started
 
 
-def _terminated(args: list, tmp_path: Path, started: Path, extra_path: str = "") -> tuple[int, str, int]:
-    """Run starter-lint with `args`, SIGTERM it once `started` exists: (exit code, stderr, the
-    waiting child's pid)."""
+def _terminated(
+    args: list, tmp_path: Path, started: Path, extra_path: str = "", waiting: int = 1
+) -> tuple[int, str, list[int]]:
+    """Run starter-lint with `args`, SIGTERM it once `waiting` programs have started (or the
+    run's own time has passed): (exit code, stderr, the waiting programs' pids)."""
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     env = dict(os.environ, PYTHONPATH=str(REPO), TMPDIR=str(temporary))
@@ -71,14 +73,17 @@ def _terminated(args: list, tmp_path: Path, started: Path, extra_path: str = "")
         text=True,
     )
     waited = time.monotonic() + 60
-    while not started.exists() and running.poll() is None and time.monotonic() < waited:
+    while running.poll() is None and time.monotonic() < waited:
+        if started.exists() and len(started.read_text().split()) >= waiting:
+            break
         time.sleep(0.05)
     assert started.exists(), "the run never started its child"
-    time.sleep(0.1)  # the child's pid is written; the run is waiting for it
-    running.send_signal(signal.SIGTERM)  # the run alone, as `timeout` and a runner's cancel do
+    time.sleep(0.2)  # the children's pids are written; the run waits for them
+    # the run alone (`kill`, a process manager); `timeout` signals the whole process group
+    running.send_signal(signal.SIGTERM)
     _, stderr = running.communicate(timeout=30)
     assert list(temporary.iterdir()) == [], "a temporary file was left behind"
-    return running.returncode, stderr, int(started.read_text())
+    return running.returncode, stderr, [int(pid) for pid in started.read_text().split()]
 
 
 def _gone(pid: int) -> bool:
@@ -102,7 +107,7 @@ def _gone(pid: int) -> bool:
 def test_a_terminated_kubeconform_run_leaves_no_manifests_copy(tmp_path):
     (tmp_path / "secret.yaml").write_text(MANIFEST, encoding="utf-8")
     kubeconform, started = _waiter(tmp_path / "bin", "kubeconform")
-    code, stderr, child = _terminated(
+    code, stderr, children = _terminated(
         [
             "check",
             "--validator",
@@ -117,7 +122,31 @@ def test_a_terminated_kubeconform_run_leaves_no_manifests_copy(tmp_path):
     )
     assert code == 143, stderr
     assert stderr.strip().splitlines() == ["starter-lint: terminated"], stderr
-    assert _gone(child), "kubeconform still runs"
+    assert all(_gone(child) for child in children), "kubeconform still runs"
+
+
+def test_a_terminated_run_of_targets_in_turns_leaves_nothing_behind(tmp_path):
+    """With `-j 2` a forked child checks a target while this process checks another: stopping,
+    this process asks the child to stop (SIGTERM), so the child's copies of its target's
+    manifests are removed too (SIGKILL, as before, left them)."""
+    for name in ("a", "b", "c", "d"):
+        (tmp_path / f"{name}.yaml").write_text(MANIFEST, encoding="utf-8")
+    (tmp_path / ".starter-lint.yaml").write_text(
+        "targets:\n" + "".join(f"  {n}:\n    manifests: [{n}.yaml]\n" for n in ("a", "b", "c", "d")),
+        encoding="utf-8",
+    )
+    kubeconform, started = _waiter(tmp_path / "bin", "kubeconform")
+    forks = (os.cpu_count() or 1) > 1 and sys.platform.startswith("linux")
+    code, stderr, children = _terminated(
+        ["check", "-j", "2", "--validator", "kubeconform", "--kubeconform", str(kubeconform)],
+        tmp_path,
+        started,
+        waiting=2 if forks else 1,
+    )
+    assert code == 143, stderr
+    assert stderr.strip().splitlines() == ["starter-lint: terminated"], stderr
+    assert len(children) == (2 if forks else 1), children
+    assert all(_gone(child) for child in children), "a kubeconform still runs"
 
 
 def test_a_terminated_render_leaves_no_values_file(tmp_path):
@@ -129,9 +158,69 @@ def test_a_terminated_render_leaves_no_values_file(tmp_path):
     (tmp_path / "values.yaml").write_text(SECRET_VALUES, encoding="utf-8")
     bin_dir = tmp_path / "bin"
     _, started = _waiter(bin_dir, "helm")
-    code, stderr, child = _terminated(
+    code, stderr, children = _terminated(
         ["check", "--chart", str(chart), "values.yaml"], tmp_path, started, extra_path=str(bin_dir)
     )
     assert code == 143, stderr
     assert stderr.strip().splitlines() == ["starter-lint: terminated"], stderr
-    assert _gone(child), "helm still runs"
+    assert all(_gone(child) for child in children), "helm still runs"
+
+
+def test_the_language_server_ends_at_once_on_sigterm(tmp_path):
+    """An editor (or a process manager) stopping the server with SIGTERM while it holds the
+    pipes: the server keeps SIGTERM's default. Raised as an exception, it waited for pygls'
+    thread reading stdin: a server only SIGKILL could end."""
+    pytest.importorskip("pygls")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "starter_lint", "server"],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        body = b'{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}'
+        assert server.stdin is not None and server.stdout is not None
+        server.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        server.stdin.flush()
+        server.stdout.readline()  # its answer's first line: the server runs, stdin still open
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=10) == -signal.SIGTERM
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def test_a_removal_cut_short_by_an_interrupt_is_finished_first(tmp_path, monkeypatch):
+    """Ctrl-C or SIGTERM's exception arriving while kubeconform's copies are removed: the rest
+    are removed before the interrupt goes on (it left the copies not yet removed)."""
+    import shutil
+
+    from starter_lint.paths import remove_all
+
+    folder = tmp_path / "starter-lint-kubeconform-x"
+    folder.mkdir()
+    for n in range(50):
+        (folder / f"{n:05d}.yaml").write_text(MANIFEST, encoding="utf-8")
+    real_rmtree = shutil.rmtree
+    calls = []
+
+    def cut_short(path, ignore_errors=False):
+        calls.append(path)
+        if len(calls) == 1:  # a few removed, then the signal's exception
+            for copy in sorted(folder.iterdir())[:10]:
+                copy.unlink()
+            raise KeyboardInterrupt
+        real_rmtree(path, ignore_errors=ignore_errors)
+
+    monkeypatch.setattr(shutil, "rmtree", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        remove_all(str(folder))
+    assert not folder.exists() and len(calls) == 2
+    single = tmp_path / "starter-lint-values-x.json"
+    single.write_text("{}", encoding="utf-8")
+    remove_all(str(single))
+    remove_all(str(single))  # gone already: nothing to do
+    assert not single.exists()

@@ -20,6 +20,7 @@ import tempfile
 from collections import defaultdict, deque
 
 from ..errors import StarterLintError
+from ..paths import remove_all
 from ..pointer import escape
 from .crds import CrdSchemas
 from .schemas import kubeconform_name, normalise_version
@@ -95,9 +96,12 @@ class KubeconformValidator:
         """A Verdict per ManifestObject, in order."""
         if not objects:
             return []
-        with tempfile.TemporaryDirectory(prefix="starter-lint-kubeconform-") as folder:
+        folder = tempfile.mkdtemp(prefix="starter-lint-kubeconform-")
+        try:
             expected, _file_of = self._write(objects, folder)
             report = self._run(self.command(folder))
+        finally:
+            remove_all(folder)  # copies of the manifests, Secrets included: removed even on an interrupt
         verdicts = [Verdict(VALID, schema=kubeconform_name(o.api_version, o.kind)) for o in objects]
         for resource in report.get("resources") or ():
             if not isinstance(resource, dict):
