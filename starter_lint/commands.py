@@ -321,9 +321,20 @@ def server(log_file) -> None:
     import importlib.util  # deferred: only the server needs to look for pygls
     import signal  # deferred: only the server sets its own
 
-    # SIGTERM ends the server at once, as by default: raised as an exception (cli.Terminated),
-    # it would wait for pygls' thread reading stdin, which only an editor closing the pipe ends
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # SIGTERM ends the server at once, as its default does: raised as an exception
+    # (cli.Terminated), it would wait for pygls' thread reading stdin, which only the editor
+    # closing the pipe ends. What a render in the analysis thread started goes first: helm's
+    # process group (a session of its own) and the values file it reads (the user's secrets)
+    def end_at_once(signum: int, frame: object) -> None:
+        from .paths import remove_written  # deferred: only a server ending on SIGTERM
+        from .render import stop_renders  # deferred: only a server ending on SIGTERM
+
+        stop_renders()
+        remove_written()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, end_at_once)
 
     if importlib.util.find_spec("pygls") is None or importlib.util.find_spec("lsprotocol") is None:
         _fail("starter-lint server needs the server extra: pip install 'starter-lint[server]'")

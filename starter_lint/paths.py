@@ -290,6 +290,25 @@ def write_atomic(path: StrPath, text: str, what: str = "") -> None:
         raise
 
 
+# temporary files and folders written and not yet removed (a set: a thread adds and removes only
+# its own; `remove_written` reads a copy)
+_WRITTEN: set[str] = set()
+
+
+def written(path: str) -> str:
+    """`path`, a temporary file or folder just written, noted until remove_all removes it: a
+    process that must end at once (the language server on SIGTERM, its renders running in a
+    thread that never reaches its `finally`) removes what is still noted (remove_written)."""
+    _WRITTEN.add(path)
+    return path
+
+
+def remove_written() -> None:
+    """Remove every temporary file or folder still noted (written)."""
+    for path in list(_WRITTEN):
+        remove_all(path)
+
+
 def remove_all(path: str) -> None:
     """Remove a file or folder the run wrote (to the temporary folder, or beside an output), even
     when Ctrl-C or SIGTERM's exception (cli.Terminated) arrives while it is removed: what it holds
@@ -313,5 +332,6 @@ def remove_all(path: str) -> None:
             break  # not ours to remove after all (gone, or no permission): nothing to finish
         except BaseException as exc:  # an interrupt mid-removal: finish it, then raise
             interrupted = interrupted or exc
+    _WRITTEN.discard(path)
     if interrupted is not None:
         raise interrupted

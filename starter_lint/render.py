@@ -38,7 +38,7 @@ from .errors import StarterLintError
 from .manifests import stream
 from .manifests.documents import split_documents
 from .manifests.files import MAX_MANIFEST_BYTES
-from .paths import StrPath, display_path, remove_all
+from .paths import StrPath, display_path, remove_all, written
 
 if TYPE_CHECKING:  # annotations only: render is called with the pipeline's context and options
     from .context import Context
@@ -149,6 +149,7 @@ def render_values(ctx: Context) -> dict[str, Any]:
 
 def _render_with_binary(helm: str, chart_dir: str, values: dict[str, Any], options: Options) -> str:
     handle, values_file = tempfile.mkstemp(prefix="starter-lint-values-", suffix=".json")
+    written(values_file)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(values, out)
@@ -279,6 +280,7 @@ def _run_contained(
         start_new_session=True,
         preexec_fn=_limit_memory,  # noqa: PLW1509 (only sets an rlimit; no lock is taken)
     )
+    _RUNNING.add(process.pid)  # its process group (stop_renders)
     # the pipes asked for above (stdin only when there is input to write)
     stdin_pipe = cast(IO[bytes], process.stdin)
     stdout_pipe, stderr_pipe = cast(IO[bytes], process.stdout), cast(IO[bytes], process.stderr)
@@ -333,6 +335,7 @@ def _run_contained(
                 if time.monotonic() >= deadline:
                     stopped = "time"
     finally:
+        _RUNNING.discard(process.pid)
         if stopped is not None or process.returncode is None:
             _kill_group(process)
         for stream in (process.stdin, process.stdout, process.stderr):
@@ -350,6 +353,20 @@ def _run_contained(
             f"rendering {chart_dir} printed more than {MAX_MANIFEST_BYTES >> 20} MiB and was stopped"
         )
     return process.returncode, bytes(out), err.decode("utf-8", "replace")
+
+
+_RUNNING: set[int] = set()  # the process groups of the renders running (helm, the SDK's child)
+
+
+def stop_renders() -> None:
+    """Kill every render's process group still running, for a process that must end at once
+    (the language server on SIGTERM: its renders run in a thread that never reaches its
+    `finally`); start_new_session put each in a group of its own, which its parent's end misses."""
+    for group in list(_RUNNING):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -269,7 +269,7 @@ def _start(compute: Callable[[], Result]) -> tuple[int, int] | None:
         return None
     parent = os.getpid()
     try:
-        pid = os.fork()
+        pid, held = fork_holding_interrupts()
     except OSError:  # out of processes or memory: do it all here
         os.close(reader)
         os.close(writer)
@@ -280,8 +280,9 @@ def _start(compute: Callable[[], Result]) -> tuple[int, int] | None:
         try:
             # from here on a SIGTERM (this process stopping it, or a signal to the whole group)
             # ends the work as an exception: its `finally`s and `with`s clean up, this `try`
-            # takes it; before, the inherited handler leaves it to the signal's default
+            # takes it (and a Ctrl-C held back across the fork)
             signal.signal(signal.SIGTERM, _stopped)
+            release_interrupts(held)
             os.close(reader)
             # the parent's objects out of the collector's reach: a collection walking them would
             # write to (so copy) every page of the parent's heap the child shares
@@ -299,7 +300,38 @@ def _start(compute: Callable[[], Result]) -> tuple[int, int] | None:
         finally:
             os._exit(code)
     os.close(writer)
+    try:
+        release_interrupts(held)
+    except BaseException:  # a Ctrl-C or SIGTERM that came during the fork: the child stops too
+        os.close(reader)
+        _stop(pid)
+        raise
     return pid, reader
+
+
+_INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+
+
+def fork_holding_interrupts() -> tuple[int, set[int | signal.Signals] | None]:
+    """os.fork() with SIGINT and SIGTERM held back (not lost) across it, in both processes, until
+    `release_interrupts(held)`: the parent releases them at once, a child inside the `try` that
+    ends it with `os._exit`. Taken earlier, Ctrl-C's exception would leave the child through this
+    process's own stack: printing "interrupted", flushing this process's buffered output, exiting
+    as it does. (A signal that came before the fork is this process's alone: Python clears the
+    child's pending ones.) (pid, what release_interrupts restores); OSError as os.fork."""
+    held = (
+        signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS) if hasattr(signal, "pthread_sigmask") else None
+    )
+    try:
+        return os.fork(), held
+    except BaseException:
+        release_interrupts(held)
+        raise
+
+
+def release_interrupts(held: set[int | signal.Signals] | None) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def die_with_parent(parent: int) -> None:

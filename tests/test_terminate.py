@@ -224,3 +224,80 @@ def test_a_removal_cut_short_by_an_interrupt_is_finished_first(tmp_path, monkeyp
     remove_all(str(single))
     remove_all(str(single))  # gone already: nothing to do
     assert not single.exists()
+
+
+HELM_WAITING = """#!{python}
+import os, sys, time
+if sys.argv[1:2] == ["version"]:
+    print("v3.14.0")
+    sys.exit(0)
+with open({started!r}, "a") as out:
+    out.write(str(os.getpid()) + "\\n")
+time.sleep(60)
+"""
+
+
+def _message(body: dict) -> bytes:
+    import json
+
+    text = json.dumps(body).encode()
+    return b"Content-Length: %d\r\n\r\n%s" % (len(text), text)
+
+
+def test_a_language_server_ended_mid_render_leaves_no_values_file_nor_helm(tmp_path):
+    """SIGTERM while the server renders a chart (in its analysis thread) on save: before it ends
+    at once, it kills helm's process group (a session of its own, which outlived the server) and
+    removes the values file helm was reading (the user's values, secrets included)."""
+    pytest.importorskip("pygls")
+    repo = tmp_path / "repo"
+    (repo / "chart" / "templates").mkdir(parents=True)
+    (repo / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n", encoding="utf-8")
+    (repo / "chart" / "values.yaml").write_text("api: {}\n", encoding="utf-8")
+    (repo / "values.yaml").write_text(SECRET_VALUES, encoding="utf-8")
+    (repo / ".starter-lint.yaml").write_text(
+        "targets:\n  prod: {chart: chart, values: [values.yaml]}\n", encoding="utf-8"
+    )
+    bin_dir, temporary = tmp_path / "bin", tmp_path / "tmp"
+    bin_dir.mkdir()
+    temporary.mkdir()
+    started = tmp_path / "helm.started"
+    (bin_dir / "helm").write_text(
+        HELM_WAITING.format(python=sys.executable, started=str(started)), encoding="utf-8"
+    )
+    (bin_dir / "helm").chmod(0o755)
+    env = dict(os.environ, PYTHONPATH=str(REPO), TMPDIR=str(temporary))
+    env["PATH"] = str(bin_dir) + os.pathsep + env.get("PATH", "")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "starter_lint", "server"],
+        cwd=repo,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        uri = (repo / "values.yaml").as_uri()
+        assert server.stdin is not None
+        for body in (
+            {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+             "params": {"processId": None, "rootUri": repo.as_uri(), "capabilities": {}}},
+            {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+            {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+                "uri": uri, "languageId": "yaml", "version": 1, "text": SECRET_VALUES}}},
+            {"jsonrpc": "2.0", "method": "textDocument/didSave", "params": {"textDocument": {"uri": uri}}},
+        ):  # fmt: skip
+            server.stdin.write(_message(body))
+        server.stdin.flush()
+        waited = time.monotonic() + 60
+        while not started.exists() and server.poll() is None and time.monotonic() < waited:
+            time.sleep(0.05)
+        assert started.exists(), "the server never rendered"
+        assert [p.name.startswith("starter-lint-values-") for p in temporary.iterdir()] == [True]
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=10) == -signal.SIGTERM
+        assert list(temporary.iterdir()) == [], "the values file was left behind"
+        assert all(_gone(pid) for pid in map(int, started.read_text().split())), "helm still runs"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()

@@ -809,3 +809,27 @@ def test_an_interrupt_while_the_result_is_unpickled_kills_only_the_unreaped_chil
     (pid,) = children
     with pytest.raises(ChildProcessError):  # reaped: no zombie left
         os.waitpid(pid, os.WNOHANG)
+
+
+@needs_fork
+def test_an_interrupt_that_comes_during_the_fork_waits_for_the_childs_try():
+    """SIGINT and SIGTERM are held back across the fork: a child takes one only once it releases
+    them inside the `try` that ends it with os._exit, never in this process's stack above it."""
+    import signal
+
+    pid, held = turns.fork_holding_interrupts()
+    if pid == 0:
+        code = 3
+        try:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            os.kill(os.getpid(), signal.SIGINT)  # arrives while held back: nothing raised here
+            code = 4
+            turns.release_interrupts(held)
+            code = 5  # not reached: raised at the release
+        except KeyboardInterrupt:
+            pass
+        finally:
+            os._exit(code)
+    turns.release_interrupts(held)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 4

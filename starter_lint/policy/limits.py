@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from ..errors import StarterLintError
-from ..turns import die_with_parent
+from ..turns import die_with_parent, fork_holding_interrupts, release_interrupts
 
 Result = TypeVar("Result")
 
@@ -149,15 +149,16 @@ def start_limited(work: Callable[[], Result], files: Sequence[str]) -> Pending[R
         return Pending(work, files, None)
     parent = os.getpid()
     try:
-        pid = os.fork()
+        pid, held = fork_holding_interrupts()
     except OSError:
         os.close(reader)
         os.close(writer)
         return Pending(work, files, None)
     if pid == 0:  # the child: limit, compute, send, leave without running anything of the parent's
-        os.close(reader)
         code = 1
         try:
+            release_interrupts(held)  # a Ctrl-C held back across the fork ends this `try`
+            os.close(reader)
             # the parent's objects out of the collector's reach: a collection touching them all
             # would copy every page of the parent's heap (80 ms for 150 MB instead of 10)
             gc.freeze()
@@ -186,7 +187,13 @@ def start_limited(work: Callable[[], Result], files: Sequence[str]) -> Pending[R
         finally:
             os._exit(code)
     os.close(writer)
-    return Pending(work, files, (pid, reader))
+    pending = Pending(work, files, (pid, reader))
+    try:
+        release_interrupts(held)
+    except BaseException:  # a Ctrl-C or SIGTERM that came during the fork: the child stops too
+        pending.stop()
+        raise
+    return pending
 
 
 _OUT_OF_MEMORY = 3  # the child's exit code when even sending its result ran out of memory

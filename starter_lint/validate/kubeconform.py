@@ -20,7 +20,7 @@ import tempfile
 from collections import defaultdict, deque
 
 from ..errors import StarterLintError
-from ..paths import remove_all
+from ..paths import remove_all, written
 from ..pointer import escape
 from .crds import CrdSchemas
 from .schemas import kubeconform_name, normalise_version
@@ -96,7 +96,7 @@ class KubeconformValidator:
         """A Verdict per ManifestObject, in order."""
         if not objects:
             return []
-        folder = tempfile.mkdtemp(prefix="starter-lint-kubeconform-")
+        folder = written(tempfile.mkdtemp(prefix="starter-lint-kubeconform-"))
         try:
             expected, _file_of = self._write(objects, folder)
             report = self._run(self.command(folder))
