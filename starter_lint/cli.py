@@ -32,7 +32,7 @@ def _end_on_sigterm() -> None:
     """SIGTERM raises Terminated in this process. A forked child inherits the handler and dies
     of the signal as by default, unless its work sets a handler of its own: `turns` does, so a
     child checking a `-j` target removes its temporary files as this process does when it is
-    stopped (its parent asks with SIGTERM). The `server` command keeps the default."""
+    stopped (its parent asks with SIGTERM). The `server` command sets its own (it ends at once)."""
     main = os.getpid()
 
     def terminated(signum: int, frame: object) -> None:

@@ -171,3 +171,15 @@ def bench_module(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def tree_nodes(tree, path=()):
+    """Every (path, node) of a JSON-like tree, the tree itself first: for tests that mutate one
+    place of a values file or a manifest at a time."""
+    yield path, tree
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from tree_nodes(value, (*path, key))
+    elif isinstance(tree, list):
+        for index, value in enumerate(tree):
+            yield from tree_nodes(value, (*path, index))

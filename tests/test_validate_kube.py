@@ -15,7 +15,7 @@ from starter_lint.validate.kube import BuiltinValidator
 from starter_lint.validate.schemas import kube_schemas
 from starter_lint.validate.verdicts import INVALID, MISSING, VALID
 
-from .support import DATA
+from .support import DATA, tree_nodes
 
 KC = DATA / "kubeconform"
 RECORDED = KC / "recordings" / "standalone-json-summary"
@@ -180,16 +180,6 @@ def test_same_error_paths_as_jsonschema_on_standalone_schemas(validator):
 _MUTATIONS = [None, 1, 1.5, 2.0, True, "x", [], {}, {"unknown": 1}, [1, "a"], [{"name": 3}]]
 
 
-def _paths(node, path=()):
-    yield path
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _paths(value, (*path, index))
-
-
 def test_same_error_paths_as_jsonschema_on_broken_objects(validator):
     """The type tests, objects, arrays and choices the interpreter specializes (a nullable field,
     an IntOrString) against jsonschema, on the inputs' objects with values replaced at random."""
@@ -206,7 +196,7 @@ def test_same_error_paths_as_jsonschema_on_broken_objects(validator):
     broken = 0
     for label, obj in _objects_of_all_inputs():
         schema = schemas.schema_for(obj["apiVersion"], obj["kind"])
-        places = [path for path in _paths(obj) if len(path) >= 2]
+        places = [path for path, _ in tree_nodes(obj) if len(path) >= 2]
         if schema is None or not places:
             continue
         key = (obj["apiVersion"], obj["kind"])

@@ -20,7 +20,7 @@ import yaml
 from starter_lint.validate import values_schema
 from starter_lint.validate.values_schema import contract_validator, passes, violations
 
-from .support import REPO
+from .support import REPO, tree_nodes
 
 BASES = sorted((REPO / "examples").glob("values.*.yaml")) + sorted(
     (REPO / "examples" / "clean").glob("*.yaml")
@@ -39,17 +39,6 @@ NAMES = ["enabled", "image", "env", "replicas", "hosts", "host", "secretName", "
          "minReplicas", "maxReplicas", "DB_PASSWORD", "1abc", "bad key", "a.b-c_d", "", "é", "x"]  # fmt: skip
 
 
-def _nodes(tree, path=()):
-    """Every (path, node) of a values tree."""
-    yield path, tree
-    if isinstance(tree, dict):
-        for key, value in tree.items():
-            yield from _nodes(value, (*path, key))
-    elif isinstance(tree, list):
-        for i, value in enumerate(tree):
-            yield from _nodes(value, (*path, i))
-
-
 def _set(tree, path, value):
     if not path:
         return value
@@ -63,7 +52,7 @@ def _set(tree, path, value):
 def _mutated(base, rng: random.Random):
     tree = copy.deepcopy(base)
     for _ in range(rng.randint(1, 3)):
-        nodes = list(_nodes(tree))
+        nodes = list(tree_nodes(tree))
         path, node = rng.choice(nodes)
         move = rng.random()
         if move < 0.55:
