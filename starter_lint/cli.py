@@ -28,25 +28,42 @@ class Terminated(BaseException):
     A BaseException, as KeyboardInterrupt: no `except Exception` takes it for an error."""
 
 
-def _end_on_sigterm() -> None:
-    """SIGTERM raises Terminated in this process. A forked child inherits the handler and dies
-    of the signal as by default, unless its work sets a handler of its own: `turns` does, so a
-    child checking a `-j` target removes its temporary files as this process does when it is
-    stopped (its parent asks with SIGTERM). The `server` command sets its own (it ends at once)."""
-    main = os.getpid()
+def _end_on_sigterm() -> list[bool]:
+    """SIGTERM raises Terminated in this process, until the returned flag's one item is set True
+    (the run is over: a SIGTERM then waits for the exit). A forked child inherits the handler and
+    dies of the signal as by default, unless its work sets a handler of its own: `turns` does, so
+    a child checking a `-j` target removes its temporary files as this process does when it is
+    stopped (its parent asks with SIGTERM). The `server` command sets its own (it ends at once).
+
+    A Terminated raised inside a finalizer (`weakref.finalize`, `__del__`) would be printed as
+    "Exception ignored" and lost: the SIGTERM is sent again, to be raised where the run is."""
+    main, over = os.getpid(), [False]
 
     def terminated(signum: int, frame: object) -> None:
         if os.getpid() != main:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
             return
+        if over[0]:
+            return
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the cleaning is not cut short by a second one
         raise Terminated
+
+    shown = sys.unraisablehook
+
+    def unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+        if isinstance(unraisable.exc_value, Terminated) and os.getpid() == main:
+            signal.signal(signal.SIGTERM, terminated)
+            os.kill(main, signal.SIGTERM)  # raised at the next line the run runs
+            return
+        shown(unraisable)
 
     try:
         signal.signal(signal.SIGTERM, terminated)
     except (ValueError, OSError):  # not the main thread (an embedding program): its default stays
-        pass
+        return over
+    sys.unraisablehook = unraisable
+    return over
 
 
 def _run(args: list) -> None:
@@ -105,13 +122,10 @@ def run_cli(argv=None) -> int:
 
 
 def entry_point() -> None:
-    _end_on_sigterm()
+    over = _end_on_sigterm()
     try:
         code = run_cli()
-        # the run is over: a SIGTERM from here waits for the exit (it raised no exception where
-        # nothing catches it)
-        if hasattr(signal, "pthread_sigmask"):
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        over[0] = True  # the run is over: a SIGTERM from here raises nothing (nothing would catch it)
     except Terminated:  # while run_cli printed its error line, or returned
         code = EXIT_TERMINATED
     # The process ends here. Its shutdown collects the cycles among every object still alive,

@@ -319,25 +319,49 @@ def schema() -> None:
 def server(log_file) -> None:
     """`server`: run the language server on stdin/stdout, for editors (docs/editor.md)."""
     import importlib.util  # deferred: only the server needs to look for pygls
+
+    if importlib.util.find_spec("pygls") is None or importlib.util.find_spec("lsprotocol") is None:
+        _fail("starter-lint server needs the server extra: pip install 'starter-lint[server]'")
+    from .server.lsp import serve  # deferred: pygls loads only when the server starts
+
+    serve(log_file, starting=_end_server_at_once)
+
+
+def _end_server_at_once() -> None:
+    """SIGTERM ends the server at once, as its default does: raised as an exception
+    (cli.Terminated), it would wait for pygls' thread reading stdin, which only the editor
+    closing the pipe ends. What a render in the analysis thread started goes first: helm's
+    process group (a session of its own) and the values file it reads (the user's secrets)."""
     import signal  # deferred: only the server sets its own
+    import threading  # deferred: only the server watches for SIGTERM
 
-    # SIGTERM ends the server at once, as its default does: raised as an exception
-    # (cli.Terminated), it would wait for pygls' thread reading stdin, which only the editor
-    # closing the pipe ends. What a render in the analysis thread started goes first: helm's
-    # process group (a session of its own) and the values file it reads (the user's secrets)
+    # (imported before the handler is set: a handler's own import could meet a module half
+    # imported by the interrupted line, and fail)
+    from .paths import remove_written  # deferred: only the server ends this way
+    from .render import stop_renders  # deferred: only the server ends this way (renders on save)
+
     def end_at_once(signum: int, frame: object) -> None:
-        from .paths import remove_written  # deferred: only a server ending on SIGTERM
-        from .render import stop_renders  # deferred: only a server ending on SIGTERM
-
         stop_renders()
         remove_written()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, end_at_once)
+    # The kernel may hand the signal to pygls' thread reading stdin: then the handler waits for
+    # the main thread, asleep in the event loop until the next message. The signal's byte in a
+    # wakeup pipe wakes a watcher thread instead, which does the same and ends the process.
+    try:
+        woken, wakeup = os.pipe()
+        os.set_blocking(wakeup, False)
+        signal.set_wakeup_fd(wakeup, warn_on_full_buffer=False)
+    except (OSError, ValueError):
+        return
 
-    if importlib.util.find_spec("pygls") is None or importlib.util.find_spec("lsprotocol") is None:
-        _fail("starter-lint server needs the server extra: pip install 'starter-lint[server]'")
-    from .server.lsp import serve  # deferred: pygls loads only when the server starts
+    def watch() -> None:
+        while signal.SIGTERM not in os.read(woken, 64):
+            pass
+        stop_renders()
+        remove_written()
+        os._exit(128 + signal.SIGTERM)
 
-    serve(log_file)
+    threading.Thread(target=watch, name="sigterm", daemon=True).start()

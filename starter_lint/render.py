@@ -18,6 +18,7 @@ uses (an address-space cap of 2 GiB left a render 250 MB), and reservations coun
 
 from __future__ import annotations
 
+import ctypes  # noqa: F401  here, not in helm's child (die_with_parent): an import after a fork can deadlock
 import importlib.util
 import json
 import os
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
@@ -39,6 +41,7 @@ from .manifests import stream
 from .manifests.documents import split_documents
 from .manifests.files import MAX_MANIFEST_BYTES
 from .paths import StrPath, display_path, remove_all, written
+from .turns import die_with_parent
 
 if TYPE_CHECKING:  # annotations only: render is called with the pipeline's context and options
     from .context import Context
@@ -251,6 +254,14 @@ def _raise_if_out_of_memory(returncode: int, stderr: str, chart_dir: str) -> Non
 # A renderer in a child process, within limits
 
 
+def _child_setup(parent: int) -> None:
+    """In the child, before it runs anything: its memory cap, and (on Linux) its death with this
+    process: in a session of its own, nothing else ends it when this process is killed, or ends
+    at once on SIGTERM (the language server) while a render runs in another thread."""
+    _limit_memory()
+    die_with_parent(parent)
+
+
 def _limit_memory() -> None:
     """In the child, before it runs anything: cap its writable memory (never above a lower hard
     limit the parent already has)."""
@@ -278,7 +289,8 @@ def _run_contained(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        preexec_fn=_limit_memory,  # noqa: PLW1509 (only sets an rlimit; no lock is taken)
+        # only sets an rlimit and the parent-death signal; no lock is taken
+        preexec_fn=partial(_child_setup, os.getpid()),  # noqa: PLW1509
     )
     _RUNNING.add(process.pid)  # its process group (stop_renders)
     # the pipes asked for above (stdin only when there is input to write)

@@ -35,6 +35,7 @@ import struct
 import sys
 import time
 from collections.abc import Callable, Sequence
+from types import CodeType, FrameType
 from typing import TypeVar
 
 from . import speedups
@@ -281,7 +282,7 @@ def _start(compute: Callable[[], Result]) -> tuple[int, int] | None:
             # from here on a SIGTERM (this process stopping it, or a signal to the whole group)
             # ends the work as an exception: its `finally`s and `with`s clean up, this `try`
             # takes it (and a Ctrl-C held back across the fork)
-            signal.signal(signal.SIGTERM, _stopped)
+            stop_in_work(_start.__code__)
             release_interrupts(held)
             os.close(reader)
             # the parent's objects out of the collector's reach: a collection walking them would
@@ -385,9 +386,32 @@ class _Stopped(BaseException):
     error of the work)."""
 
 
-def _stopped(signum: int, frame: object) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # its cleaning is not cut short by another
-    raise _Stopped
+def stop_in_work(site: CodeType) -> None:
+    """In a forked child, first thing in the `try` of its fork site (`site`, that function's
+    code), which ends it with `os._exit`: SIGINT and SIGTERM raise (KeyboardInterrupt, _Stopped)
+    where its work is, so its `finally`s and `with`s clean up, but not in the fork site's own
+    lines: raised in its `except` or `finally`, one would leave the child through this process's
+    stack (printing and exiting as the parent). There the signal is let go: the child is ending.
+    One raised inside a finalizer (`weakref.finalize`, `__del__`), where Python drops it, is sent
+    again; and a child prints nothing of its own (its stderr is the parent's)."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if frame is not None and frame.f_code is site:
+            return
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # one stop: its cleaning is not cut short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt if signum == signal.SIGINT else _Stopped
+
+    def dropped(unraisable: sys.UnraisableHookArgs) -> None:
+        if isinstance(unraisable.exc_value, (KeyboardInterrupt, _Stopped)):
+            again = signal.SIGINT if isinstance(unraisable.exc_value, KeyboardInterrupt) else signal.SIGTERM
+            signal.signal(signal.SIGINT, stop)
+            signal.signal(signal.SIGTERM, stop)
+            os.kill(os.getpid(), again)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    sys.unraisablehook = dropped
 
 
 _STOP_SECONDS = 1.0  # how long a child asked to stop may take to clean up

@@ -186,7 +186,7 @@ def test_the_language_server_ends_at_once_on_sigterm(tmp_path):
         server.stdin.flush()
         server.stdout.readline()  # its answer's first line: the server runs, stdin still open
         server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=10) == -signal.SIGTERM
+        assert server.wait(timeout=10) in (-signal.SIGTERM, 128 + signal.SIGTERM)  # (by a watcher thread)
     finally:
         if server.poll() is None:
             server.kill()
@@ -294,7 +294,7 @@ def test_a_language_server_ended_mid_render_leaves_no_values_file_nor_helm(tmp_p
         assert started.exists(), "the server never rendered"
         assert [p.name.startswith("starter-lint-values-") for p in temporary.iterdir()] == [True]
         server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=10) == -signal.SIGTERM
+        assert server.wait(timeout=10) in (-signal.SIGTERM, 128 + signal.SIGTERM)  # (by a watcher thread)
         assert list(temporary.iterdir()) == [], "the values file was left behind"
         assert all(_gone(pid) for pid in map(int, started.read_text().split())), "helm still runs"
     finally:

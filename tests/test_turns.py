@@ -833,3 +833,35 @@ def test_an_interrupt_that_comes_during_the_fork_waits_for_the_childs_try():
     turns.release_interrupts(held)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 4
+
+
+@needs_fork
+def test_a_stop_in_the_fork_sites_own_lines_is_let_go():
+    """A SIGTERM the child takes in its fork site's `except` or `finally` (its work over) raises
+    nothing there: raised, it would leave the child through the parent's stack."""
+    import signal
+
+    parent = os.getpid()
+
+    def site():
+        pid, held = turns.fork_holding_interrupts()
+        if pid == 0:
+            code = 3
+            try:
+                turns.stop_in_work(site.__code__)
+                turns.release_interrupts(held)
+                code = 4
+            finally:
+                os.kill(os.getpid(), signal.SIGTERM)  # taken here, in the site's own lines
+                sum(range(10_000))  # (calls: Python takes pending signals at them)
+                os._exit(code)
+        turns.release_interrupts(held)
+        return pid
+
+    try:
+        pid = site()
+    finally:
+        if os.getpid() != parent:  # the stop left the child through this frame
+            os._exit(9)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 4

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from ..errors import StarterLintError
-from ..turns import die_with_parent, fork_holding_interrupts, release_interrupts
+from ..turns import die_with_parent, fork_holding_interrupts, release_interrupts, stop_in_work
 
 Result = TypeVar("Result")
 
@@ -157,6 +157,7 @@ def start_limited(work: Callable[[], Result], files: Sequence[str]) -> Pending[R
     if pid == 0:  # the child: limit, compute, send, leave without running anything of the parent's
         code = 1
         try:
+            stop_in_work(start_limited.__code__)
             release_interrupts(held)  # a Ctrl-C held back across the fork ends this `try`
             os.close(reader)
             # the parent's objects out of the collector's reach: a collection touching them all

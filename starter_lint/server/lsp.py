@@ -348,10 +348,10 @@ def _too_large(text: str) -> bool:
     return len(text) > MAX_VALUES_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_VALUES_BYTES
 
 
-def serve(log_file: str | None = None) -> None:
+def serve(log_file: str | None = None, starting: Callable[[], None] | None = None) -> None:
     """Run the server on stdin and stdout until the editor says exit (or closes the stream);
     with `log_file`, the server's own log lines (never a document's text) are appended to that
-    file too."""
+    file too. `starting()` runs just before it starts (the command's SIGTERM handling)."""
     if log_file:
         try:
             handler = logging.FileHandler(log_file, encoding="utf-8")
@@ -363,6 +363,8 @@ def serve(log_file: str | None = None) -> None:
     # pygls logs whole messages (document texts) at debug level: never let them through
     logging.getLogger("pygls").setLevel(logging.CRITICAL)
     server = build_server()
+    if starting is not None:
+        starting()
     try:
         server.start_io()
     finally:
