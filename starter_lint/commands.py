@@ -340,9 +340,12 @@ def _end_server_at_once() -> None:
     from .paths import remove_written  # deferred: only the server ends this way
     from .render import stop_renders  # deferred: only the server ends this way (renders on save)
 
-    def end_at_once(signum: int, frame: object) -> None:
+    def clean_up() -> None:
         stop_renders()
         remove_written()
+
+    def end_at_once(signum: int, frame: object) -> None:
+        clean_up()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
 
@@ -360,8 +363,7 @@ def _end_server_at_once() -> None:
     def watch() -> None:
         while signal.SIGTERM not in os.read(woken, 64):
             pass
-        stop_renders()
-        remove_written()
+        clean_up()
         os._exit(128 + signal.SIGTERM)
 
     threading.Thread(target=watch, name="sigterm", daemon=True).start()

@@ -183,3 +183,15 @@ def tree_nodes(tree, path=()):
     elif isinstance(tree, list):
         for index, value in enumerate(tree):
             yield from tree_nodes(value, (*path, index))
+
+
+def widget_crd(schema: str, group: str = "example.com") -> str:
+    """A CRD of kind Widget (`widgets.<group>`, version v1) whose openAPIV3Schema is `schema`,
+    YAML in flow style: the tests' custom resource, each with the schema it tests."""
+    return (
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        f"metadata: {{name: widgets.{group}}}\nspec:\n  group: {group}\n"
+        "  names: {kind: Widget, plural: widgets}\n  scope: Namespaced\n  versions:\n"
+        "    - name: v1\n      served: true\n      storage: true\n"
+        f"      schema:\n        openAPIV3Schema: {schema}\n"
+    )

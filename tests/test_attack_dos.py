@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from .support import children_cpu_seconds
+from .support import children_cpu_seconds, widget_crd
 
 MEMORY_LIMIT = 1024 * 1024 * 1024
 TIME_LIMIT = 10.0
@@ -143,30 +143,12 @@ def test_goyaml_scanner_reads_deep_but_allowed_flow_nesting_as_libyaml_does(monk
 # ---------------------------------------------------------------------------------------------
 # CRDs: patterns through RE2, aliases and nesting budgeted
 
-CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.org}
-spec:
-  group: example.org
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                name: {type: string, pattern: "^(a+)+$"}
-                look: {type: string, pattern: "^(?=x)x$"}
-              patternProperties:
-                "^(b+)+$": {type: string}
-"""
+CRD = widget_crd(
+    "{type: object, properties: {spec: {type: object,"
+    ' properties: {name: {type: string, pattern: "^(a+)+$"}, look: {type: string, pattern: "^(?=x)x$"}},'
+    ' patternProperties: {"^(b+)+$": {type: string}}}}}',
+    group="example.org",
+)
 
 WIDGET = """\
 apiVersion: example.org/v1

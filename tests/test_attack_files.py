@@ -21,28 +21,14 @@ import yaml
 
 from starter_lint.option_table import FORMATS
 
-from .support import REPO, cli
+from .support import REPO, cli, widget_crd
 
 OUTSIDE_MARKER = "OUTSIDE-MARKER-7f3a9c"
 VALUES = "api:\n  replicas: 2\n"
 MANIFEST = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  key: value\n"
 # an outside file the tool would print if it read it: a YAML error on the marker's line
 OUTSIDE_FILE = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: [{OUTSIDE_MARKER}\n"
-CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema: {type: object}
-"""
+CRD = widget_crd("{type: object}")
 
 
 def snapshot(root: Path) -> dict:

@@ -15,7 +15,7 @@ from starter_lint.validate.kube import BuiltinValidator
 from starter_lint.validate.schemas import kube_schemas
 from starter_lint.validate.verdicts import INVALID, MISSING, VALID
 
-from .support import DATA, tree_nodes
+from .support import DATA, tree_nodes, widget_crd
 
 KC = DATA / "kubeconform"
 RECORDED = KC / "recordings" / "standalone-json-summary"
@@ -404,25 +404,8 @@ def test_sl701_names_the_crd_schema_for_a_custom_kind(tmp_path):
     assert by_kind["Service"].endswith("fix it to match the Kubernetes 1.27 schema")
 
 
-_MALFORMED_CRD = """apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties: %s
-"""
+# a CRD whose spec's properties are each test's (a keyword holding a value of the wrong kind)
+_MALFORMED_SCHEMA = "{type: object, properties: {spec: {type: object, properties: %s}}}"
 
 
 @pytest.mark.parametrize(
@@ -436,7 +419,7 @@ spec:
 def test_a_crd_schema_with_a_keyword_of_the_wrong_kind_is_one_error_line(tmp_path, properties, message):
     from .support import cli
 
-    (tmp_path / "crd.yaml").write_text(_MALFORMED_CRD % properties, encoding="utf-8")
+    (tmp_path / "crd.yaml").write_text(widget_crd(_MALFORMED_SCHEMA % properties), encoding="utf-8")
     (tmp_path / "m.yaml").write_text(
         "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 3}\n", encoding="utf-8"
     )
